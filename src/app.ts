@@ -1,0 +1,164 @@
+import { SessionError } from "./errors.js";
+import type { VNode } from "./vdom/types.js";
+
+/**
+ * What an {@link App} instance talks to: its session. The framework attaches
+ * one while constructing the instance (so `this.emit` works even in field
+ * initialisers); an instance made with plain `new` is detached and says so.
+ */
+export interface SessionLink {
+  readonly sid: string;
+  readonly rooms: ReadonlySet<string>;
+  emit(event: string, data: unknown, room?: string): void;
+  join(room: string): void;
+  leave(room: string): void;
+  callClient(method: string, args: unknown[]): void;
+}
+
+const LINK = Symbol("revue:link");
+let pendingLink: SessionLink | undefined;
+
+/** Constructs an app instance attached to `link`. Internal: used by the session layer. */
+export function constructApp<T extends App>(ctor: new () => T, link: SessionLink): T {
+  const outer = pendingLink;
+  pendingLink = link;
+  try {
+    return new ctor();
+  } finally {
+    pendingLink = outer;
+  }
+}
+
+function detached(name: string): SessionLink {
+  const fail = (what: string): never => {
+    throw new SessionError(
+      "SESSION_NOT_FOUND",
+      `${name}.${what}: this instance is not attached to a session (it was created with "new"). ` +
+        `Let Revue create instances: createServer(${name}) for real sessions, or mount(${name}) from "revue/testing" in tests.`,
+    );
+  };
+  return {
+    sid: "",
+    rooms: new Set(),
+    emit: () => fail("emit"),
+    join: () => fail("join"),
+    leave: () => fail("leave"),
+    callClient: (m) => fail(`client.${m}`),
+  };
+}
+
+/** Method names of `T` other than the App API itself. */
+export type MethodKeys<T> = {
+  [K in keyof T]: K extends keyof App ? never : T[K] extends (...args: any[]) => any ? K : never;
+}[keyof T];
+
+/** `this.client`: reverse calls to the app's `@client.realtime` methods. */
+export type ClientCalls<T> = {
+  readonly [K in MethodKeys<T>]: T[K] extends (...args: infer A) => any ? (...args: A) => void : never;
+};
+
+/** `this.server` inside `@client` methods: promise-returning stubs of the app's server methods. */
+export type ServerCalls<T> = {
+  readonly [K in MethodKeys<T>]: T[K] extends (...args: infer A) => infer R ? (...args: A) => Promise<Awaited<R>> : never;
+};
+
+/** Something `this.to(room)` returns: the same `emit`, narrowed to one room. */
+export interface RoomEmitter {
+  emit(event: string, data?: unknown): void;
+}
+
+/**
+ * Base class of every Revue app. Fields are one browser session's state;
+ * decorated methods are the ways in and out; `render()` returns the page.
+ *
+ * @example
+ * class Counter extends App {
+ *   count = 0;
+ *   @server.realtime increment() { this.count++; }
+ *   render() { return h("button", { onClick: this.increment }, String(this.count)); }
+ * }
+ */
+export class App {
+  declare private [LINK]: SessionLink;
+
+  constructor() {
+    Object.defineProperty(this, LINK, { value: pendingLink ?? detached(new.target.name), enumerable: false });
+  }
+
+  /** This session's id. */
+  get sid(): string {
+    return this[LINK].sid;
+  }
+
+  /** The rooms this session has joined. */
+  get rooms(): ReadonlySet<string> {
+    return this[LINK].rooms;
+  }
+
+  /**
+   * Emits a custom event to every live session: their `@server.on(event)`
+   * handlers (static ones once) and every page's `@client.on(event)` / `rv.on(event)`.
+   * @example this.emit("message", { from: this.name, text });
+   */
+  emit(event: string, data?: unknown): void {
+    this[LINK].emit(event, data);
+  }
+
+  /**
+   * Narrows the next `emit` to the sessions in `room`.
+   * @example this.to("lobby").emit("message", { text: "hi" });
+   */
+  to(room: string): RoomEmitter {
+    const link = this[LINK];
+    return { emit: (event, data) => link.emit(event, data, room) };
+  }
+
+  /**
+   * Joins a room (a session may be in at most `maxRoomsPerSession`, default 64).
+   * @example @server.on("connect") enter() { this.join("lobby"); }
+   */
+  join(room: string): void {
+    this[LINK].join(room);
+  }
+
+  /** Leaves a room; leaving a room you are not in does nothing. @example this.leave("lobby"); */
+  leave(room: string): void {
+    this[LINK].leave(room);
+  }
+
+  /**
+   * Reverse RPC: calls this session's `@client.realtime` methods in the page.
+   * @example this.client.toast("Saved!");
+   */
+  get client(): ClientCalls<this> {
+    const link = this[LINK];
+    const name = this.constructor.name;
+    return new Proxy({} as ClientCalls<this>, {
+      get(_, method) {
+        if (typeof method !== "string") return undefined;
+        return (...args: unknown[]) => link.callClient(method, args);
+      },
+      set() {
+        throw new TypeError(`${name}.client is read-only: it calls @client.realtime methods in the page.`);
+      },
+    });
+  }
+
+  /**
+   * Inside `@client` methods (in the browser), calls this app's server methods.
+   * On the server, call the method directly instead.
+   * @example @client.callback async onReset() { await this.server.reset(0); }
+   */
+  get server(): ServerCalls<this> {
+    throw new SessionError(
+      "BAD_REQUEST",
+      `${this.constructor.name}.server is only available inside @client methods, which run in the browser. ` +
+        `On the server, call the method directly: this.reset(0).`,
+    );
+  }
+
+  /** The page. Override it; the default renders an empty `<main>`. @example render() { return h("p", {}, "hi"); } */
+  render(): VNode {
+    return { type: "element", tag: "main", props: {}, key: undefined, children: [] };
+  }
+}

@@ -1,0 +1,235 @@
+import { RegistryError } from "../errors.js";
+import { ALLOWED_OPTIONS, record, describeSite, type DecorationSite, type MethodKind, type MethodOptions } from "./entries.js";
+
+// TS emits TC39 decorator metadata only when `Symbol.metadata` exists, and Node 20
+// does not define it. esbuild falls back to `Symbol.for("Symbol.metadata")`, so
+// polyfilling with that same symbol makes both compilers agree. This runs when
+// "revue" is imported, i.e. before any user class is evaluated.
+(Symbol as { metadata?: symbol }).metadata ??= Symbol.for("Symbol.metadata");
+
+/**
+ * A method decorator usable under both conventions: legacy
+ * `experimentalDecorators` `(target, key, descriptor)` and TC39 standard
+ * `(value, context)`.
+ */
+export interface MethodDecorator {
+  (value: Function, context: ClassMethodDecoratorContext): void;
+  (target: object, propertyKey: string | symbol, descriptor?: PropertyDescriptor): void;
+}
+
+/** A decorator that can also be called with options first: `@server.rpc` or `@server.rpc({ name })`. */
+export interface MethodDecoratorWithOptions<O> extends MethodDecorator {
+  (options: O): MethodDecorator;
+}
+
+/** Server lifecycle events; `start`/`stop` need static methods, `connect`/`disconnect` instance ones. */
+export const SERVER_LIFECYCLE = ["start", "stop", "connect", "disconnect"] as const;
+/** Browser lifecycle events. */
+export const CLIENT_LIFECYCLE = ["ready", "connect", "disconnect"] as const;
+/** Every lifecycle name: a page may not `rv.emit` any of these. */
+export const LIFECYCLE_EVENTS: ReadonlySet<string> = new Set<string>([...SERVER_LIFECYCLE, ...CLIENT_LIFECYCLE]);
+
+/** Names an app's own API uses; decorating them would shadow the framework. */
+const RESERVED = new Set(["constructor", "render", "emit", "to", "join", "leave", "client", "server", "rooms", "sid"]);
+const NAME_RE = /^[A-Za-z_$][\w$-]*$/;
+
+type Rule = (site: DecorationSite, decorator: string) => void;
+
+const instanceOnly: Rule = (site, decorator) => {
+  if (site.isStatic)
+    throw new RegistryError(
+      `${describeSite(site)}: ${decorator} needs an instance method, not a static one, because it runs for one session. ` +
+        `Remove "static".`,
+    );
+};
+
+function isContext(x: unknown): x is DecoratorContext {
+  return typeof x === "object" && x !== null && typeof (x as { kind?: unknown }).kind === "string" && "name" in x;
+}
+
+/** Normalises either convention into a {@link DecorationSite}, or throws for non-methods. */
+function siteOf(args: unknown[], decorator: string): DecorationSite {
+  const [first, second, third] = args;
+  if (isContext(second)) {
+    const ctx = second;
+    const name = String(ctx.name);
+    if (ctx.kind !== "method") {
+      throw new RegistryError(
+        `<class being defined>.${name}: ${decorator} was applied to ${/^[aeiou]/.test(ctx.kind) ? "an" : "a"} ${ctx.kind}, but it decorates methods only. ` +
+          `Turn "${name}" into a method: ${name}(...) { ... }.`,
+      );
+    }
+    const mctx = ctx as ClassMethodDecoratorContext;
+    if (mctx.private || typeof mctx.name !== "string") {
+      throw new RegistryError(`<class being defined>.${name}: ${decorator} cannot decorate a private or symbol-named method; give it a plain public name.`);
+    }
+    if (!mctx.metadata) {
+      throw new RegistryError(
+        `<class being defined>.${name}: decorator metadata is unavailable (Symbol.metadata is missing). ` +
+          `Import "revue" before defining the class so its polyfill runs.`,
+      );
+    }
+    return { store: mctx.metadata, className: undefined, method: mctx.name, isStatic: mctx.static, fn: first as Function };
+  }
+  if ((typeof first === "object" || typeof first === "function") && first !== null && (typeof second === "string" || typeof second === "symbol")) {
+    const isStatic = typeof first === "function";
+    const cls = (isStatic ? first : (first as { constructor: Function }).constructor) as Function;
+    const method = String(second);
+    const className = cls.name || "<anonymous class>";
+    const desc = third as PropertyDescriptor | undefined;
+    if (!desc || typeof desc.value !== "function") {
+      const what = desc && (desc.get || desc.set) ? "an accessor" : "a field";
+      throw new RegistryError(
+        `${className}.${method}: ${decorator} was applied to ${what}, but it decorates methods only. ` +
+          `Turn "${method}" into a method: ${method}(...) { ... }.`,
+      );
+    }
+    if (typeof second === "symbol") {
+      throw new RegistryError(`${className}.${method}: ${decorator} cannot decorate a symbol-named method; give it a plain public name.`);
+    }
+    return { store: cls, className, method, isStatic, fn: desc.value as Function };
+  }
+  throw new RegistryError(
+    `${decorator} was applied to something that is not a class method. Put it directly above a method: ${decorator} name() { ... }.`,
+  );
+}
+
+function checkOptions(kind: MethodKind, options: unknown, decorator: string): MethodOptions {
+  if (options === undefined) return {};
+  if (typeof options !== "object" || options === null || Array.isArray(options)) {
+    throw new RegistryError(`${decorator}(...) takes an options object, got ${typeof options}. Example: ${decorator}({ name: "save" }).`);
+  }
+  const allowed = ALLOWED_OPTIONS[kind];
+  for (const key of Object.keys(options)) {
+    if (!(allowed as string[]).includes(key)) {
+      throw new RegistryError(
+        `${decorator}: unknown option "${key}". ` + (allowed.length ? `Allowed: ${allowed.join(", ")}.` : `It takes no options.`),
+      );
+    }
+  }
+  const o = options as MethodOptions;
+  if (o.name !== undefined && (typeof o.name !== "string" || !NAME_RE.test(o.name))) {
+    throw new RegistryError(`${decorator}: option name must be an identifier-like string (letters, digits, _, $, -), got ${JSON.stringify(o.name)}.`);
+  }
+  if (o.debounce !== undefined && (typeof o.debounce !== "number" || !Number.isFinite(o.debounce) || o.debounce < 0)) {
+    throw new RegistryError(`${decorator}: option debounce must be a number of milliseconds ≥ 0, got ${JSON.stringify(o.debounce)}.`);
+  }
+  return { ...o };
+}
+
+/** Builds a decorator that records `kind` after running `rules`, usable bare or with options. */
+function methodDecorator(kind: MethodKind, label: string, rules: Rule[], events: readonly string[] = []): MethodDecoratorWithOptions<MethodOptions> {
+  const apply = (args: unknown[], options: MethodOptions, decorator: string): void => {
+    const site = siteOf(args, decorator);
+    if (RESERVED.has(site.method)) {
+      throw new RegistryError(`${describeSite(site)}: "${site.method}" is part of the App API and cannot carry ${decorator}. Rename the method.`);
+    }
+    for (const rule of rules) rule(site, decorator);
+    record(site, kind, events, options, decorator);
+  };
+  return function decorate(...args: unknown[]): any {
+    if (args.length >= 2) return apply(args, {}, label);
+    const options = checkOptions(kind, args[0], label);
+    const decorator = `${label}(${args[0] === undefined ? "" : JSON.stringify(args[0])})`;
+    return (...inner: unknown[]) => apply(inner, options, decorator);
+  } as MethodDecoratorWithOptions<MethodOptions>;
+}
+
+function checkEventName(event: unknown, label: string): asserts event is string {
+  if (typeof event !== "string" || event.trim() === "") {
+    const got = typeof event === "string" ? JSON.stringify(event) : typeof event === "object" || typeof event === "function" ? "a method (did you forget the event name?)" : String(event);
+    throw new RegistryError(`${label}(name) needs a non-empty event name string, got ${got}. Example: ${label}("connect").`);
+  }
+}
+
+function serverOn(event: string): MethodDecorator {
+  checkEventName(event, "@server.on");
+  const decorator = `@server.on(${JSON.stringify(event)})`;
+  if ((CLIENT_LIFECYCLE as readonly string[]).includes(event) && !(SERVER_LIFECYCLE as readonly string[]).includes(event)) {
+    throw new RegistryError(`${decorator}: "${event}" is a browser lifecycle event. Use @client.on(${JSON.stringify(event)}) on a method that runs in the page.`);
+  }
+  const rule: Rule = (site) => {
+    if ((event === "start" || event === "stop") && !site.isStatic) {
+      throw new RegistryError(
+        `${describeSite(site)}: ${decorator} needs a static method: "${event}" runs once per process, not per session. ` +
+          `Write: @server.on(${JSON.stringify(event)}) static ${site.method}(server) { ... }.`,
+      );
+    }
+    if ((event === "connect" || event === "disconnect") && site.isStatic) {
+      throw new RegistryError(
+        `${describeSite(site)}: ${decorator} needs an instance method: "${event}" runs for each session. Remove "static".`,
+      );
+    }
+  };
+  return methodDecorator("server-on", decorator, [rule], [event]);
+}
+
+function clientOn(event: string): MethodDecorator {
+  checkEventName(event, "@client.on");
+  const decorator = `@client.on(${JSON.stringify(event)})`;
+  if (event === "start" || event === "stop") {
+    throw new RegistryError(`${decorator}: "${event}" is a server lifecycle event (once per process). Use @server.on(${JSON.stringify(event)}) on a static method.`);
+  }
+  return methodDecorator("client-on", decorator, [instanceOnly], [event]);
+}
+
+/** Wraps a decorator factory so that using it bare (`@server.on`) explains itself. */
+function needsName<F extends (event: string) => MethodDecorator>(factory: F, label: string): F {
+  return ((...args: unknown[]) => {
+    if (args.length >= 2) checkEventName(args[0], label);
+    return factory(args[0] as string);
+  }) as F;
+}
+
+/**
+ * Decorators for methods that run on the server.
+ *
+ * @example
+ * class Counter extends App {
+ *   count = 0;
+ *   @server.realtime increment() { this.count++; }                 // POST /api/event, answered 202
+ *   @server.rpc async reset(to: number) { this.count = to; return to; } // POST /api/rpc/reset
+ *   @server.on("connect") hello() { this.emit("joined", {}); }      // per session
+ *   @server.on("start") static boot() { console.log("up"); }        // once per process
+ * }
+ */
+export const server: {
+  /** Request/response call from the page: `POST /api/rpc/<name>`; the browser awaits the JSON result. */
+  rpc: MethodDecoratorWithOptions<{ name?: string }>;
+  /** Fire-and-forget call, bindable to DOM events; its return value is dropped (with a warning). */
+  realtime: MethodDecoratorWithOptions<{ name?: string; debounce?: number }>;
+  /** Handles a lifecycle event (`start`, `stop`, `connect`, `disconnect`) or a custom emitted event. */
+  on: (event: string) => MethodDecorator;
+} = Object.freeze({
+  rpc: methodDecorator("rpc", "@server.rpc", [instanceOnly]),
+  realtime: methodDecorator("realtime", "@server.realtime", [instanceOnly]),
+  on: needsName(serverOn, "@server.on"),
+});
+
+const clientHelper = methodDecorator("client", "@client", [instanceOnly]);
+
+/**
+ * Decorators for methods shipped to and run in the browser. Bare `@client`
+ * marks a helper callable from other client code as `this.name()`.
+ *
+ * @example
+ * class Counter extends App {
+ *   @client format(n: number) { return n.toLocaleString(); }
+ *   @client.callback async onReset(ev: Event) { await this.server.reset(0); }
+ *   @client.realtime toast(msg: string) { alert(msg); }     // server: this.client.toast("hi")
+ *   @client.on("ready") ready() { console.log("hydrated"); }
+ * }
+ */
+export const client: MethodDecorator & {
+  /** A DOM event handler run in the page; receives the real DOM `Event`. */
+  callback: MethodDecoratorWithOptions<{ debounce?: number }>;
+  /** Reverse RPC: the server calls it with `this.client.name(...args)`; fire-and-forget. */
+  realtime: MethodDecoratorWithOptions<{ name?: string }>;
+  /** Runs on a browser lifecycle event (`ready`, `connect`, `disconnect`) or a custom event. */
+  on: (event: string) => MethodDecorator;
+} = Object.assign(((...args: unknown[]) => (clientHelper as (...a: unknown[]) => unknown)(...args)) as MethodDecorator, {
+  callback: methodDecorator("callback", "@client.callback", [instanceOnly]),
+  realtime: methodDecorator("client-realtime", "@client.realtime", [instanceOnly]),
+  on: needsName(clientOn, "@client.on"),
+});
+Object.freeze(client);

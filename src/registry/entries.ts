@@ -1,0 +1,117 @@
+import "reflect-metadata";
+import { RegistryError } from "../errors.js";
+
+/**
+ * What decorators record: one plain entry per decorated method, stored with
+ * reflect-metadata on the class (legacy decorators) or on the class's TC39
+ * metadata object (standard decorators). No global table: two apps never
+ * share entries, and nothing here knows about HTTP.
+ */
+
+/** The ways into and out of an app. */
+export type MethodKind =
+  | "rpc" //              @server.rpc
+  | "realtime" //         @server.realtime
+  | "server-on" //        @server.on(name)
+  | "client" //           @client
+  | "callback" //         @client.callback
+  | "client-realtime" //  @client.realtime
+  | "client-on"; //       @client.on(name)
+
+/** Which side of the wire a kind runs on. */
+export const SIDE: Readonly<Record<MethodKind, "server" | "client">> = {
+  rpc: "server",
+  realtime: "server",
+  "server-on": "server",
+  client: "client",
+  callback: "client",
+  "client-realtime": "client",
+  "client-on": "client",
+};
+
+/** Options a decorator may take; each kind accepts a subset (see `ALLOWED_OPTIONS`). */
+export interface MethodOptions {
+  /** Public name: the rpc route (`/api/rpc/<name>`), the realtime event or reverse-call name. */
+  name?: string;
+  /** Default debounce (ms) for text-input events bound to this method. */
+  debounce?: number;
+}
+
+export const ALLOWED_OPTIONS: Readonly<Record<MethodKind, readonly (keyof MethodOptions)[]>> = {
+  rpc: ["name"],
+  realtime: ["name", "debounce"],
+  "server-on": [],
+  client: [],
+  callback: ["debounce"],
+  "client-realtime": ["name"],
+  "client-on": [],
+};
+
+/** One recorded decoration. Plain data: it is frozen and shared by subclasses. */
+export interface MethodEntry {
+  /** The method's property name on the class. */
+  readonly method: string;
+  readonly kind: MethodKind;
+  readonly isStatic: boolean;
+  /** Event names for `server-on` / `client-on` entries, in declaration order. */
+  readonly events: readonly string[];
+  readonly options: Readonly<MethodOptions>;
+  /** How the user wrote it, for messages: `@server.on("start")`. */
+  readonly decorator: string;
+}
+
+/** Metadata key under which a class's own entries are kept. */
+export const ENTRIES_KEY = Symbol.for("revue:entries");
+/** Metadata key on a decorated function: which class and method it was declared as. */
+export const ORIGIN_KEY = Symbol.for("revue:origin");
+
+/** Where a decorator is being applied, normalised across both conventions. */
+export interface DecorationSite {
+  /** Where entries are stored: the constructor (legacy) or the TC39 metadata object. */
+  readonly store: object;
+  /** The class name when the convention exposes it (legacy), else undefined (TC39). */
+  readonly className: string | undefined;
+  readonly method: string;
+  readonly isStatic: boolean;
+  /** The method function itself, when known (used to recognise it at bind time). */
+  readonly fn: Function | undefined;
+}
+
+/** `Counter.boot` (legacy) or `<class being defined>.boot` (TC39 decorators do not expose the class). */
+export function describeSite(site: Pick<DecorationSite, "className" | "method">): string {
+  return `${site.className ?? "<class being defined>"}.${site.method}`;
+}
+
+/** The entries a class (or TC39 metadata object) declares itself, not inherited ones. */
+export function ownEntries(store: object): readonly MethodEntry[] {
+  return (Reflect.getOwnMetadata(ENTRIES_KEY, store) as MethodEntry[] | undefined) ?? [];
+}
+
+/**
+ * Records one decoration, refusing a second kind on the same method. Two
+ * `on` decorations of one side on one method merge their event lists.
+ */
+export function record(site: DecorationSite, kind: MethodKind, events: readonly string[], options: MethodOptions, decorator: string): void {
+  const entries = [...ownEntries(site.store)];
+  const at = entries.findIndex((e) => e.method === site.method && e.isStatic === site.isStatic);
+  if (at >= 0) {
+    const prior = entries[at]!;
+    if (prior.kind !== kind) {
+      throw new RegistryError(
+        `${describeSite(site)} is decorated twice, as ${prior.decorator} and ${decorator}. ` +
+          `A method has exactly one kind: keep one decorator, or split the logic into two methods.`,
+      );
+    }
+    const merged = [...prior.events, ...events.filter((e) => !prior.events.includes(e))];
+    entries[at] = Object.freeze({ ...prior, events: Object.freeze(merged), decorator: `${prior.decorator} ${decorator}` });
+  } else {
+    entries.push(Object.freeze({ method: site.method, kind, isStatic: site.isStatic, events: Object.freeze([...events]), options: Object.freeze({ ...options }), decorator }));
+  }
+  Reflect.defineMetadata(ENTRIES_KEY, entries, site.store);
+  if (site.fn) Reflect.defineMetadata(ORIGIN_KEY, { className: site.className, method: site.method, kind }, site.fn);
+}
+
+/** The class and method a function was decorated as, if it was decorated at all. */
+export function originOf(fn: Function): { className: string | undefined; method: string; kind: MethodKind } | undefined {
+  return Reflect.getOwnMetadata(ORIGIN_KEY, fn);
+}

@@ -1,0 +1,136 @@
+/**
+ * The shapes a tree takes on its way from `render()` to the page.
+ *
+ * - {@link VNode} is what `h()` / JSX build: tags, props (possibly holding
+ *   functions), children. It has no ids yet.
+ * - {@link Node} is a *lowered* node: every node has a stable id, props are
+ *   plain string attributes, event handlers are encoded as `data-rv-on-<event>`
+ *   attributes. Lowered nodes are plain JSON: they are what `init` snapshots
+ *   and `replace`/`append`/`insert` ops carry, and the browser runtime shares
+ *   these types (and nothing else) with the server.
+ */
+
+/** Props as written in `h()` / JSX. `key` identifies a child among its siblings. */
+export type Props = Record<string, unknown> & { key?: string | number };
+
+/** An element built by `h()` before ids are assigned. */
+export interface VElement {
+  readonly type: "element";
+  readonly tag: string;
+  readonly props: Readonly<Record<string, unknown>>;
+  readonly key: string | undefined;
+  readonly children: readonly VNode[];
+  /**
+   * Which source position ("slot") each child came from, when that differs from
+   * its index: `h()` records holes (`null`, `false`, …) and array arguments here
+   * so that showing or hiding one child does not shift the identity of the
+   * children after it. Absent when every child's slot is its index.
+   */
+  readonly slots?: readonly number[];
+}
+
+/** A text node built by `h()` from a string or number child. */
+export interface VText {
+  readonly type: "text";
+  readonly text: string;
+}
+
+/** What `render()` returns. */
+export type VNode = VElement | VText;
+
+/** A lowered element: stable id, string attributes, lowered children. */
+export interface ElementNode {
+  /** Stable node id (`k-…` for keyed nodes, `w-<n>` otherwise). Lives in the `data-rv` attribute. */
+  id: string;
+  tag: string;
+  /** The user's key, if any (kept so the diff can match keyed children). */
+  key?: string;
+  attrs: Record<string, string>;
+  children: Node[];
+}
+
+/** A lowered text node. */
+export interface TextNode {
+  id: string;
+  text: string;
+}
+
+/** A lowered node, as shipped in `init` snapshots and ops. */
+export type Node = ElementNode | TextNode;
+
+/** Patch operations (§5 of ARCHITECTURE.md); `op` is the discriminator. */
+export type PatchOp =
+  | { op: "replace"; id: string; node: Node }
+  | { op: "attrs"; id: string; set: Record<string, string>; remove: string[] }
+  | { op: "text"; id: string; text: string }
+  | { op: "append"; parent: string; node: Node }
+  | { op: "insert"; parent: string; before: string; node: Node }
+  | { op: "move"; id: string; parent: string; before: string | null }
+  | { op: "remove"; id: string };
+
+/** The attribute that carries a node's framework id in the DOM. */
+export const ID_ATTR = "data-rv";
+
+/** Prefix of the attribute that carries an event binding: `data-rv-on-click="r:increment"`. */
+export const ON_ATTR_PREFIX = "data-rv-on-";
+
+/**
+ * Turns a function-valued (or otherwise suspicious) `on*` prop into the string
+ * stored in `data-rv-on-<event>`; throws a `BindError` for anything that is not
+ * a bindable method of the app being rendered. Supplied by the registry layer so
+ * that `vdom` does not depend on it.
+ *
+ * @param tag   the element's tag, for the error message
+ * @param prop  the prop as written, e.g. `onClick`
+ * @param value the prop's value
+ */
+export type Binder = (tag: string, prop: string, value: unknown) => string;
+
+/** True for a lowered text node (it has no tag). */
+export function isTextNode(node: Node): node is TextNode {
+  return (node as ElementNode).tag === undefined;
+}
+
+/** Attributes whose value is a URL that a browser may navigate to or load. */
+const URL_ATTRS = /^(?:href|src|action|formaction|xlink:href)$/;
+/** Attribute names that `setAttribute` accepts and that cannot smuggle markup. */
+const ATTR_NAME = /^[a-zA-Z_:][-a-zA-Z0-9_:.]*$/;
+const UNSAFE_SCHEME = /^(?:javascript|vbscript|data):/i;
+
+/**
+ * The rule both ends enforce on every attribute: the server drops these while
+ * lowering and the browser applier drops them again, so a patch built by hand
+ * (or by a compromised server) still cannot reach the DOM with them. Rejects
+ * invalid names, `on*` handlers, `srcdoc`, the framework's own id attribute,
+ * and `javascript:`/`vbscript:`/`data:` URLs in `href`, `src`, `action`,
+ * `formaction`. Browsers strip leading C0 controls and spaces from a URL and
+ * remove tabs and newlines anywhere in it, so `"\x01 java\tscript:"` runs as
+ * `javascript:`: the check does the same before looking at the scheme.
+ *
+ * @example
+ * isUnsafeAttr("href", " JAVA\nSCRIPT:alert(1)") // true
+ * isUnsafeAttr("href", "/docs")                  // false
+ */
+export function isUnsafeAttr(name: string, value: string): boolean {
+  const n = name.toLowerCase();
+  if (!ATTR_NAME.test(n) || n.startsWith("on") || n === "srcdoc" || n === ID_ATTR) return true;
+  return URL_ATTRS.test(n) && UNSAFE_SCHEME.test(value.replace(/[\t\n\r]/g, "").replace(/^[\0-\x20]+/, ""));
+}
+
+/**
+ * Elements whose content the HTML parser reads as plain text (RCDATA/RAWTEXT):
+ * a comment marker inside them would become visible text, so their single text
+ * child carries no marker and its id is derived from the element's:
+ * `<id>-t` (see {@link textIdOf}).
+ */
+export const TEXT_ONLY_TAGS: ReadonlySet<string> = new Set(["textarea", "title", "style"]);
+
+/**
+ * The id of the lone text child of a {@link TEXT_ONLY_TAGS} element.
+ *
+ * @example
+ * textIdOf("w-3") // "w-3-t"
+ */
+export function textIdOf(parentId: string): string {
+  return parentId + "-t";
+}

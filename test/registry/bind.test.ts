@@ -1,0 +1,69 @@
+import { describe, expect, it } from "vitest";
+import { App, BindError, client, createBinder, getSpec, handler, server } from "revue";
+
+class Clicks extends App {
+  @server.realtime({ name: "plus" }) increment() {}
+  @server.realtime({ debounce: 200 }) search() {}
+  @client.callback onReset() {}
+  @server.rpc load() {}
+  @client.realtime toast() {}
+  plain() {}
+}
+class Elsewhere extends App {
+  @server.realtime other() {}
+}
+
+const bind = createBinder(getSpec(Clicks));
+
+describe("bind-time validation", () => {
+  it("accepts this app's @server.realtime and @client.callback methods", () => {
+    expect(bind("button", "onClick", Clicks.prototype.increment)).toBe("r:plus");
+    expect(bind("button", "onClick", Clicks.prototype.onReset)).toBe("c:onReset");
+  });
+
+  it("carries a debounce from the decorator or from handler()", () => {
+    expect(bind("input", "onInput", Clicks.prototype.search)).toBe("r:search/200");
+    expect(bind("input", "onInput", handler(Clicks.prototype.increment, { debounce: 300 }))).toBe("r:plus/300");
+    expect(() => handler(Clicks.prototype.increment, { debounce: Number.NaN })).toThrow("debounce must be a number of milliseconds ≥ 0");
+  });
+
+  it("refuses an inline arrow, naming the element, the prop and the fix", () => {
+    expect(() => bind("button", "onClick", () => {})).toThrow(
+      new BindError(
+        "<button onClick> in Clicks.render(): got an inline function. Handlers cannot be closures, because they must be callable from the page by name. " +
+          "Bind a method decorated @client.callback (runs in the browser) or @server.realtime (runs on the server). Pass the method itself, e.g. { onClick: this.increment }, without .bind() or an arrow.",
+      ),
+    );
+  });
+
+  it("refuses a .bind() copy of a decorated method", () => {
+    expect(() => bind("a", "onClick", Clicks.prototype.increment.bind({}))).toThrow("(bound increment: a .bind() copy)");
+  });
+
+  it("refuses an undecorated method", () => {
+    expect(() => bind("li", "onClick", Clicks.prototype.plain)).toThrow(
+      "<li onClick> in Clicks.render(): Clicks.plain is not decorated. Add @server.realtime (or @client.callback to run it in the browser) above it.",
+    );
+  });
+
+  it("refuses an rpc and explains why", () => {
+    expect(() => bind("form", "onSubmit", Clicks.prototype.load)).toThrow(
+      "<form onSubmit> in Clicks.render(): Clicks.load cannot be bound: it is @server.rpc, which returns a value to an awaiting caller; a DOM event cannot await it. " +
+        "Use @server.realtime, or call this.server.load() from a @client.callback.",
+    );
+  });
+
+  it("refuses other kinds of this app", () => {
+    expect(() => bind("p", "onClick", Clicks.prototype.toast)).toThrow("Clicks.toast cannot be bound: it is @client.realtime, which cannot handle DOM events.");
+  });
+
+  it("refuses another app's method", () => {
+    expect(() => bind("button", "onClick", Elsewhere.prototype.other)).toThrow(
+      "<button onClick> in Clicks.render(): Elsewhere.other belongs to another app; an element can only bind methods of the app that renders it. Move the handler into Clicks, or render that app separately.",
+    );
+  });
+
+  it("refuses inline handler strings", () => {
+    expect(() => bind("button", "onclick", "alert(1)")).toThrow('<button onclick> in Clicks.render(): got an inline handler string "alert(1)".');
+  });
+});

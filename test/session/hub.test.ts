@@ -1,0 +1,177 @@
+import { describe, expect, it, vi } from "vitest";
+import { App, Hub, server, client, SessionError, type Logger, type ServerMessage } from "revue";
+
+function quietLogger(): Logger & { warn: ReturnType<typeof vi.fn>; error: ReturnType<typeof vi.fn> } {
+  return { warn: vi.fn(), error: vi.fn() };
+}
+
+function recordingHub<A extends App>(cls: new () => A, opts: { maxRoomsPerSession?: number } = {}) {
+  const logger = quietLogger();
+  const messages: Array<[string, ServerMessage]> = [];
+  const hub = new Hub(cls, { logger, deliver: (s, m) => messages.push([s.sid, m]), ...opts });
+  return { hub, logger, messages };
+}
+
+describe("App events on the hub", () => {
+  it("delivers this.emit to every live session's handlers, and static handlers once", async () => {
+    const got: string[] = [];
+    class Chat extends App {
+      name = "";
+      @server.on("said") heard(data: { text: string }) { got.push(`${this.name} heard ${data.text}`); }
+      @server.on("said") static logged(data: { text: string }) { got.push(`static ${data.text}`); }
+      @server.realtime say(text: string) { this.emit("said", { text }); }
+    }
+    const { hub, messages } = recordingHub(Chat);
+    await hub.start();
+    const [a, b, c] = [hub.createSession(), hub.createSession(), hub.createSession()];
+    a.instance.name = "a";
+    b.instance.name = "b";
+    c.instance.name = "c";
+    await hub.realtime(a, 1, "say", ["hi"]);
+    await hub.settle();
+    expect(got.sort()).toEqual(["a heard hi", "b heard hi", "c heard hi", "static hi"]);
+    // pages get the event too, for their @client.on / rv.on listeners
+    expect(messages.filter(([, m]) => m.type === "event")).toHaveLength(3);
+    await hub.stop();
+  });
+
+  it("narrows delivery with to(room), and join/leave manage membership", async () => {
+    const got: string[] = [];
+    class Rooms extends App {
+      id = "";
+      @server.on("ping") ping() { got.push(this.id); }
+    }
+    const { hub, messages } = recordingHub(Rooms);
+    await hub.start();
+    const sessions = ["a", "b", "c", "d"].map((id) => {
+      const s = hub.createSession();
+      s.instance.id = id;
+      return s;
+    });
+    for (const s of sessions.slice(0, 3)) s.instance.join("lobby");
+    sessions[2]!.instance.leave("lobby");
+    sessions[0]!.instance.to("lobby").emit("ping");
+    await hub.settle();
+    expect(got.sort()).toEqual(["a", "b"]);
+    expect(sessions[0]!.instance.rooms.has("lobby")).toBe(true);
+    expect(sessions[2]!.instance.rooms.has("lobby")).toBe(false);
+    expect(messages.filter(([sid, m]) => m.type === "event" && sid === sessions[3]!.sid)).toEqual([]);
+    // the server-wide handle narrows the same way
+    got.length = 0;
+    hub.emit("ping", undefined, "lobby");
+    await hub.settle();
+    expect(got.sort()).toEqual(["a", "b"]);
+    await hub.stop();
+  });
+
+  it("caps the rooms of one session (64 by default) with a clear error", () => {
+    class Many extends App {}
+    const { hub } = recordingHub(Many);
+    const s = hub.createSession();
+    for (let i = 0; i < 64; i++) s.instance.join(`r${i}`);
+    expect(() => s.instance.join("r64")).toThrow(
+      new SessionError(
+        "ROOM_LIMIT",
+        'Many.join("r64"): this session is already in 64 rooms, the limit. Leave a room first (this.leave(room)), or raise maxRoomsPerSession in createServer options.',
+      ),
+    );
+    s.instance.join("r1"); // re-joining a room it is in is fine
+    const small = recordingHub(Many, { maxRoomsPerSession: 2 }).hub.createSession();
+    small.instance.join("x");
+    small.instance.join("y");
+    expect(() => small.instance.join("z")).toThrow("already in 2 rooms");
+  });
+
+  it("runs start and stop handlers once per process, awaited, in declaration order", async () => {
+    const order: string[] = [];
+    const tick = () => new Promise((r) => setTimeout(r, 5));
+    class Life extends App {
+      @server.on("start") static async first(srv: unknown) { await tick(); order.push(`first ${String(srv)}`); }
+      @server.on("start") static second() { order.push("second"); }
+      @server.on("stop") static async bye() { await tick(); order.push("bye"); }
+    }
+    const { hub } = recordingHub(Life);
+    await hub.start("srv");
+    await hub.start("srv"); // idempotent
+    expect(order).toEqual(["first srv", "second"]);
+    await hub.stop();
+    await hub.stop();
+    expect(order).toEqual(["first srv", "second", "bye"]);
+  });
+
+  it("logs a throwing handler with its app, method and event, and keeps the bus working", async () => {
+    const got: string[] = [];
+    class Fragile extends App {
+      @server.on("boom") broken() { throw new Error("kaput"); }
+      @server.on("boom") fine() { got.push("fine"); }
+      @server.on("boom") static alsoBroken() { throw new Error("static kaput"); }
+    }
+    const { hub, logger } = recordingHub(Fragile);
+    await hub.start();
+    hub.createSession();
+    hub.emit("boom");
+    await hub.settle();
+    hub.emit("boom");
+    await hub.settle();
+    expect(got).toEqual(["fine", "fine"]);
+    const lines = logger.error.mock.calls.map((c) => String(c[0]));
+    expect(lines.filter((l) => l.startsWith('[revue] Fragile.broken threw while handling "boom"'))).toHaveLength(2);
+    expect(lines.filter((l) => l.startsWith('[revue] static Fragile.alsoBroken threw while handling "boom"'))).toHaveLength(2);
+    await hub.stop();
+  });
+
+  it("warns exactly once per realtime method that returns a value or a promise of one", async () => {
+    class Returns extends App {
+      @server.realtime value() { return 1; }
+      @server.realtime async later() { return "x"; }
+      @server.realtime nothing() {}
+    }
+    const { hub, logger } = recordingHub(Returns);
+    const s = hub.createSession();
+    let seq = 0;
+    for (let i = 0; i < 3; i++) {
+      await hub.realtime(s, ++seq, "value", []);
+      await hub.realtime(s, ++seq, "later", []);
+      await hub.realtime(s, ++seq, "nothing", []);
+    }
+    expect(logger.warn.mock.calls.map((c) => c[0])).toEqual([
+      "[revue] Returns.value is @server.realtime but returned a value; realtime calls are fire-and-forget, so the value was dropped. Use @server.rpc if the page needs the result.",
+      "[revue] Returns.later is @server.realtime but returned a value; realtime calls are fire-and-forget, so the value was dropped. Use @server.rpc if the page needs the result.",
+    ]);
+  });
+
+  it("sends reverse calls only to declared @client.realtime methods", () => {
+    class Toasts extends App {
+      @client.realtime toast(_msg: string) {}
+    }
+    const { hub, messages } = recordingHub(Toasts);
+    const s = hub.createSession();
+    s.instance.client.toast("hi");
+    expect(messages).toEqual([[s.sid, { type: "call", method: "toast", args: ["hi"] }]]);
+    expect(() => (s.instance.client as unknown as Record<string, () => void>).nope!()).toThrow(
+      'Toasts.client.nope(): there is no @client.realtime method "nope". Known: toast.',
+    );
+  });
+
+  it("refuses lifecycle names and non-serialisable data in emit", () => {
+    class E extends App {}
+    const { hub } = recordingHub(E);
+    const s = hub.createSession();
+    expect(() => s.instance.emit("connect")).toThrow('emit("connect"): "connect" is a lifecycle event and only Revue may emit it.');
+    const loop: Record<string, unknown> = {};
+    loop.self = loop;
+    expect(() => s.instance.emit("x", loop)).toThrow('emit("x"): data must be JSON-serialisable');
+  });
+
+  it("explains that an instance made with new is not attached to a session", () => {
+    class Loose extends App {}
+    expect(() => new Loose().emit("x")).toThrow(
+      'Loose.emit: this instance is not attached to a session (it was created with "new"). Let Revue create instances: createServer(Loose) for real sessions, or mount(Loose) from "revue/testing" in tests.',
+    );
+  });
+
+  it("refuses a class that does not extend App", () => {
+    class NotAnApp {}
+    expect(() => new Hub(NotAnApp as never)).toThrow("Revue needs a class that extends App, got class NotAnApp. Write: class NotAnApp extends App { ... }.");
+  });
+});

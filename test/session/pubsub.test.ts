@@ -1,0 +1,4 @@
+import { MemoryPubSub } from "revue";
+import { pubsubSuite } from "./pubsub.suite.js";
+
+pubsubSuite("MemoryPubSub", () => new MemoryPubSub());

@@ -1,0 +1,124 @@
+import { describe, expect, it, vi } from "vitest";
+import { App, BindError, client, createBinder, getSpec, h, RegistryError, server, startup } from "revue";
+
+// This file is compiled with TC39 standard decorators (experimentalDecorators
+// off): see the "standard" project in vitest.config.ts and tsconfig.standard.json.
+
+describe("decorators (TC39 standard decorators)", () => {
+  it("are really compiled as standard decorators here", () => {
+    const seen: unknown[] = [];
+    const spy = (...args: unknown[]) => void seen.push(args);
+    class Probe {
+      @(spy as any) m() {}
+    }
+    void Probe;
+    expect(seen).toHaveLength(1);
+    expect((seen[0] as unknown[])[1]).toMatchObject({ kind: "method", name: "m", static: false });
+  });
+
+  it("records every kind with its options and builds a spec", () => {
+    class Counter extends App {
+      count = 0;
+      @server.realtime increment() { this.count++; }
+      @server.rpc({ name: "resetTo" }) async reset(to: number) { this.count = to; return to; }
+      @server.on("connect") hello() {}
+      @server.on("start") static boot() {}
+      @client format(n: number) { return String(n); }
+      @client.callback onReset() {}
+      @client.realtime toast(_msg: string) {}
+      @client.on("ready") ready() {}
+    }
+    const spec = getSpec(Counter);
+    expect([...spec.realtime.keys()]).toEqual(["increment"]);
+    expect(spec.rpc.get("resetTo")?.method).toBe("reset");
+    expect(spec.serverOn.get("connect")?.[0]?.method).toBe("hello");
+    expect(spec.staticOn.get("start")?.[0]?.method).toBe("boot");
+    expect(spec.client.map((e) => e.kind)).toEqual(["client", "callback", "client-realtime", "client-on"]);
+  });
+
+  it("makes subclasses inherit entries and keeps two apps apart", () => {
+    class Base extends App {
+      @server.realtime ping() {}
+    }
+    class Child extends Base {
+      @server.rpc load() {}
+    }
+    class Other extends App {
+      @server.realtime pong() {}
+    }
+    expect([...getSpec(Child).realtime.keys()]).toEqual(["ping"]);
+    expect([...getSpec(Child).rpc.keys()]).toEqual(["load"]);
+    expect([...getSpec(Base).rpc.keys()]).toEqual([]);
+    expect([...getSpec(Other).realtime.keys()]).toEqual(["pong"]);
+  });
+
+  it("fails at class definition for two kinds on one method", () => {
+    expect(() => {
+      class Twice extends App {
+        @server.rpc @server.realtime go() {}
+      }
+      return Twice;
+    }).toThrow(new RegistryError(
+      "<class being defined>.go is decorated twice, as @server.realtime and @server.rpc. A method has exactly one kind: keep one decorator, or split the logic into two methods.",
+    ));
+  });
+
+  it('fails at class definition for on("start") on an instance method', () => {
+    expect(() => {
+      class Boot extends App {
+        @server.on("start") boot() {}
+      }
+      return Boot;
+    }).toThrow('<class being defined>.boot: @server.on("start") needs a static method');
+  });
+
+  it("fails at class definition for a field or an accessor", () => {
+    expect(() => {
+      class F extends App {
+        // @ts-expect-error a field is not a method
+        @server.realtime count = 0;
+      }
+      return F;
+    }).toThrow('<class being defined>.count: @server.realtime was applied to a field, but it decorates methods only. Turn "count" into a method: count(...) { ... }.');
+    expect(() => {
+      class G extends App {
+        // @ts-expect-error an accessor is not a method
+        @client.callback accessor total = 1;
+      }
+      return G;
+    }).toThrow("<class being defined>.total: @client.callback was applied to an accessor, but it decorates methods only.");
+    expect(() => {
+      class H extends App {
+        // @ts-expect-error a getter is not a method
+        @client.callback get total() {
+          return 1;
+        }
+      }
+      return H;
+    }).toThrow("was applied to a getter");
+  });
+
+  it("binds only this app's callback and realtime methods", () => {
+    class Clicks extends App {
+      @server.realtime inc() {}
+      @client.callback local() {}
+      @server.rpc load() {}
+    }
+    const bind = createBinder(getSpec(Clicks));
+    expect(bind("button", "onClick", Clicks.prototype.inc)).toBe("r:inc");
+    expect(bind("button", "onClick", Clicks.prototype.local)).toBe("c:local");
+    expect(() => bind("button", "onClick", Clicks.prototype.load)).toThrow(BindError);
+    expect(h).toBeTypeOf("function");
+  });
+
+  it("maps the deprecated startup alias and warns once", () => {
+    const warn = vi.spyOn(console, "warn").mockImplementation(() => {});
+    class Old extends App {
+      @startup init() {}
+      @startup again() {}
+    }
+    expect(getSpec(Old).clientOn.get("ready")?.map((e) => e.method)).toEqual(["init", "again"]);
+    expect(warn.mock.calls.filter((c) => String(c[0]).includes("@startup"))).toHaveLength(1);
+    warn.mockRestore();
+  });
+});

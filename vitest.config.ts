@@ -1,0 +1,61 @@
+import { defineConfig, type Plugin } from "vitest/config";
+import { fileURLToPath } from "node:url";
+import { transform } from "esbuild";
+
+const src = (p: string) => fileURLToPath(new URL(p, import.meta.url));
+
+const alias = {
+  "revue/testing": src("./src/testing/index.ts"),
+  "revue/jsx-runtime": src("./src/jsx-runtime.ts"),
+  "revue/jsx-dev-runtime": src("./src/jsx-runtime.ts"),
+  revue: src("./src/index.ts"),
+};
+
+/**
+ * Vite 8's Oxc transformer does not compile TC39 standard decorators, so the
+ * standard-mode project compiles its own test files with esbuild first
+ * (experimentalDecorators off). Framework sources stay on the default path:
+ * they contain no decorators.
+ */
+function standardDecorators(): Plugin {
+  return {
+    name: "revue:tc39-decorators",
+    enforce: "pre",
+    async transform(code, id) {
+      if (!/\/test\/standard\/.*\.tsx?$/.test(id)) return null;
+      const out = await transform(code, {
+        loader: id.endsWith("x") ? "tsx" : "ts",
+        target: "es2022",
+        sourcemap: true,
+        sourcefile: id,
+        tsconfigRaw: { compilerOptions: { experimentalDecorators: false, useDefineForClassFields: true } },
+      });
+      return { code: out.code, map: out.map };
+    },
+  };
+}
+
+export default defineConfig({
+  resolve: { alias },
+  test: {
+    projects: [
+      {
+        resolve: { alias },
+        test: {
+          name: "legacy",
+          include: ["test/**/*.test.ts", "test/**/*.test.tsx"],
+          exclude: ["test/standard/**", "test/e2e/**", "node_modules/**"],
+        },
+      },
+      {
+        resolve: { alias },
+        plugins: [standardDecorators()],
+        test: { name: "standard", include: ["test/standard/**/*.test.ts"] },
+      },
+      {
+        resolve: { alias },
+        test: { name: "e2e", include: ["test/e2e/**/*.test.ts"], testTimeout: 60_000, hookTimeout: 60_000, fileParallelism: false },
+      },
+    ],
+  },
+});
