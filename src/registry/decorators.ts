@@ -14,7 +14,7 @@ import { ALLOWED_OPTIONS, record, describeSite, type DecorationSite, type Method
  */
 export interface MethodDecorator {
   (value: Function, context: ClassMethodDecoratorContext): void;
-  (target: object, propertyKey: string | symbol, descriptor?: PropertyDescriptor): void;
+  (target: object, propertyKey: string | symbol, descriptor: PropertyDescriptor): void;
 }
 
 /** A decorator that can also be called with options first: `@server.rpc` or `@server.rpc({ name })`. */

@@ -189,7 +189,6 @@ describe("misuse fails at class definition with a RegistryError", () => {
     expect(field.message).toBe('F.count: @server.realtime was applied to a field, but it decorates methods only. Turn "count" into a method: count(...) { ... }.');
     const accessor = definitionError(() => {
       class G extends App {
-        // @ts-expect-error an accessor is not a method
         @client.callback get total() {
           return 1;
         }

@@ -1,8 +1,8 @@
 import { describe, expect, it, vi } from "vitest";
 import { App, Hub, server, client, SessionError, type Logger, type ServerMessage } from "revue";
 
-function quietLogger(): Logger & { warn: ReturnType<typeof vi.fn>; error: ReturnType<typeof vi.fn> } {
-  return { warn: vi.fn(), error: vi.fn() };
+function quietLogger() {
+  return { warn: vi.fn<Logger["warn"]>(), error: vi.fn<Logger["error"]>() };
 }
 
 function recordingHub<A extends App>(cls: new () => A, opts: { maxRoomsPerSession?: number } = {}) {
