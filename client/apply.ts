@@ -1,0 +1,195 @@
+/**
+ * The browser side of the patch protocol (ARCHITECTURE.md §5): hydrates the
+ * server-rendered DOM into an id → DOM node map, then applies `PatchOp`s in
+ * order. Builds nodes with createElement/createTextNode/createComment and sets
+ * attributes with setAttribute; never parses HTML.
+ *
+ * DOM representation (written by src/vdom/html.ts): an element carries its id
+ * in `data-rv`; a text node follows a comment holding its id (`<!--w-5-->hi`);
+ * the lone text child of a textarea/title/style has no marker and the id
+ * `<element id>-t`.
+ */
+import { ID_ATTR, TEXT_ONLY_TAGS, isTextNode, isUnsafeAttr, textIdOf, type Node as VNode, type PatchOp } from "../src/vdom/types.js";
+
+/** What the map holds for an id: the element, or the Text node (its marker is its previous sibling). */
+type Target = Element | Text;
+
+/** Applies ops to the DOM under one container. */
+export interface Applier {
+  /** Applies ops in order. An op naming an unknown id throws (the caller asks for a snapshot). */
+  apply(ops: readonly PatchOp[]): void;
+  /** Replaces everything in the container with `tree` (an `init` snapshot). */
+  init(tree: VNode): void;
+  /** The DOM node that carries `id`, if any. */
+  get(id: string): Target | undefined;
+}
+
+const SVG_NS = "http://www.w3.org/2000/svg";
+
+/** A text field whose value the user may be typing into: patches leave its `value` alone while it has focus. */
+function isTyping(el: Element): boolean {
+  if (el !== el.ownerDocument.activeElement) return false;
+  if (el.localName === "textarea") return true;
+  return el.localName === "input" && !/^(?:checkbox|radio|button|submit|reset|file|image|hidden|range|color)$/i.test((el as HTMLInputElement).type);
+}
+
+/**
+ * Sets (or with `value === null`, removes) one attribute, keeping the live
+ * property in sync for form state: after user input the `value`/`checked`
+ * attribute no longer drives what is shown, the property does.
+ */
+function setAttr(el: Element, name: string, value: string | null): void {
+  if (value !== null && isUnsafeAttr(name, value)) return;
+  if (value === null) el.removeAttribute(name);
+  else el.setAttribute(name, value);
+  const field = el as HTMLInputElement & HTMLOptionElement;
+  if (name === "value" && !isTyping(el) && "value" in field) field.value = value ?? "";
+  else if (name === "checked" && "checked" in field) field.checked = value !== null;
+  else if (name === "selected" && "selected" in field) field.selected = value !== null;
+}
+
+/**
+ * Creates an applier over `root`, hydrating what the server rendered in it
+ * (the container whose first child is the app's root element).
+ *
+ * @example
+ * const applier = createApplier(document.getElementById("app")!);
+ * applier.apply([{ op: "text", id: "w-2", text: "1" }]);
+ */
+export function createApplier(root: Element): Applier {
+  const doc = root.ownerDocument;
+  const nodes = new Map<string, Target>();
+
+  /** Registers ids found in server-rendered DOM under `parent`. */
+  function hydrate(parent: Element | DocumentFragment): void {
+    for (let c = parent.firstChild; c; c = c.nextSibling) {
+      if (c.nodeType === 1) {
+        const el = c as Element;
+        const id = el.getAttribute(ID_ATTR);
+        if (id !== null) {
+          nodes.set(id, el);
+          if (TEXT_ONLY_TAGS.has(el.localName) && el.firstChild) nodes.set(textIdOf(id), el.firstChild as Text);
+        }
+        hydrate(el);
+      } else if (c.nodeType === 8) {
+        // A marker: the text node after it is the one it names. The parser gives
+        // an empty text node no DOM node at all, so create it.
+        let text = c.nextSibling;
+        if (!text || text.nodeType !== 3) text = parent.insertBefore(doc.createTextNode(""), text);
+        nodes.set((c as Comment).data, text as Text);
+        c = text;
+      }
+    }
+  }
+
+  /** Forgets every id in a subtree that is leaving the DOM. */
+  function forget(node: ChildNode): void {
+    if (node.nodeType === 8) nodes.delete((node as Comment).data);
+    if (node.nodeType !== 1) return;
+    const id = (node as Element).getAttribute(ID_ATTR);
+    if (id !== null) nodes.delete(id), nodes.delete(textIdOf(id));
+    for (let c = node.firstChild; c; c = c.nextSibling) forget(c);
+  }
+
+  /** Builds DOM for a lowered node, registering its ids; a text comes with its marker. */
+  function build(node: VNode, parent: Element | null): Element | DocumentFragment {
+    if (isTextNode(node)) {
+      const text = doc.createTextNode(node.text);
+      nodes.set(node.id, text);
+      const frag = doc.createDocumentFragment();
+      if (!(parent && TEXT_ONLY_TAGS.has(parent.localName))) frag.append(doc.createComment(node.id));
+      frag.append(text);
+      return frag;
+    }
+    // SVG children are created in the SVG namespace, except inside <foreignObject>.
+    const svg = node.tag === "svg" || (parent?.namespaceURI === SVG_NS && parent.localName !== "foreignObject");
+    const el = svg ? doc.createElementNS(SVG_NS, node.tag) : doc.createElement(node.tag);
+    el.setAttribute(ID_ATTR, node.id);
+    nodes.set(node.id, el);
+    for (const name in node.attrs) setAttr(el, name, node.attrs[name]!);
+    for (const child of node.children) el.append(build(child, el));
+    return el;
+  }
+
+  function find(id: string): Target {
+    const node = nodes.get(id);
+    if (!node) throw new Error(`rv: patch names unknown node ${id}; a snapshot is needed`);
+    return node;
+  }
+
+  /** The first DOM node of an id'd node: a text's marker, else the node itself. */
+  function head(node: Target): ChildNode {
+    const prev = node.previousSibling;
+    return node.nodeType === 3 && prev?.nodeType === 8 && nodes.get((prev as Comment).data) === node ? prev : node;
+  }
+
+  /** Detaches a node (with its marker) and returns it as something insertable. */
+  function detach(node: Target): ChildNode | DocumentFragment {
+    const first = head(node);
+    if (first === node) return node;
+    const frag = doc.createDocumentFragment();
+    frag.append(first, node);
+    return frag;
+  }
+
+  function place(parentId: string, before: string | null, what: ChildNode | DocumentFragment): void {
+    const parent = find(parentId) as Element;
+    parent.insertBefore(what, before === null ? null : head(find(before)));
+  }
+
+  function remove(node: Target): void {
+    const first = head(node);
+    if (first !== node) {
+      forget(first);
+      first.remove();
+    } else if (node.nodeType === 3) {
+      // A text without a marker is the lone child of a textarea/title/style.
+      nodes.delete(textIdOf(node.parentElement?.getAttribute(ID_ATTR) ?? ""));
+    }
+    forget(node);
+    node.remove();
+  }
+
+  function apply(ops: readonly PatchOp[]): void {
+    for (const op of ops) {
+      switch (op.op) {
+        case "text":
+          find(op.id).textContent = op.text;
+          break;
+        case "attrs": {
+          const el = find(op.id) as Element;
+          for (const name in op.set) setAttr(el, name, op.set[name]!);
+          for (const name of op.remove) setAttr(el, name, null);
+          break;
+        }
+        case "append":
+        case "insert":
+          place(op.parent, op.op === "insert" ? op.before : null, build(op.node, find(op.parent) as Element));
+          break;
+        case "move":
+          place(op.parent, op.before, detach(find(op.id)));
+          break;
+        case "remove":
+          remove(find(op.id));
+          break;
+        case "replace": {
+          const old = find(op.id);
+          const parent = old.parentNode as Element;
+          const after = old.nextSibling;
+          // Remove (and forget) first: a keyed replacement reuses the old id.
+          remove(old);
+          parent.insertBefore(build(op.node, parent), after);
+          break;
+        }
+      }
+    }
+  }
+
+  function init(tree: VNode): void {
+    nodes.clear();
+    root.replaceChildren(build(tree, root));
+  }
+
+  hydrate(root);
+  return { apply, init, get: (id) => nodes.get(id) };
+}

@@ -1,0 +1,143 @@
+import { RenderError } from "../errors.js";
+import { TEXT_ONLY_TAGS, type Props, type VElement, type VNode, type VText } from "./types.js";
+
+/** Anything `h()` accepts as a child. Booleans, `null`, `undefined` and `""` render nothing. */
+export type Child = VNode | string | number | bigint | boolean | null | undefined | readonly Child[];
+
+/** A function component: called once per `h()` call with its props and normalized children. */
+export type Component<P = Record<string, unknown>> = (props: P & { children: VNode[] }) => VNode | null;
+
+/**
+ * The tag of a fragment. `h()` splices a fragment's children into its parent,
+ * so a fragment never reaches the lowered tree (except as a root, which is an error).
+ *
+ * @example
+ * h("ul", {}, h(Fragment, {}, h("li", {}, "a"), h("li", {}, "b"))) // <ul> with two <li>
+ */
+export const Fragment = "#fragment";
+
+/** Elements that never have children or a closing tag. */
+export const VOID_TAGS: ReadonlySet<string> = new Set([
+  "area", "base", "br", "col", "embed", "hr", "img", "input", "link", "meta", "source", "track", "wbr",
+]);
+
+/**
+ * Slot encoding (see `VElement.slots`): a child's slot is the index of the
+ * `h()` argument it came from; a child inside an array argument gets
+ * `arg * ARRAY_SLOT + position` instead, positions counting holes too. When the
+ * children are one array argument, or no argument is an array, the simpler
+ * scheme (position / argument index) is used so the common cases need no slots.
+ * The choice depends on the shape of the `h()` call, which is fixed by the code
+ * that renders, so it is the same from one render to the next.
+ */
+const ARRAY_SLOT = 2 ** 21;
+
+const EMPTY_PROPS: Readonly<Record<string, unknown>> = Object.freeze({});
+
+/** Collects normalized children and their slots; `slots` is only allocated once a slot differs from its index. */
+interface ChildList {
+  children: VNode[];
+  slots: number[] | undefined;
+}
+
+function push(list: ChildList, node: VNode, slot: number): void {
+  const i = list.children.length;
+  if (list.slots === undefined && slot !== i) {
+    list.slots = [];
+    for (let k = 0; k < i; k++) list.slots.push(k);
+  }
+  list.children.push(node);
+  list.slots?.push(slot);
+}
+
+/** Adds one child; returns how many slots it used (arrays and fragments use one per item). */
+function add(list: ChildList, child: unknown, slot: number): number {
+  if (child === null || child === undefined || typeof child === "boolean" || child === "") return 1;
+  if (typeof child === "string" || typeof child === "number" || typeof child === "bigint") {
+    push(list, { type: "text", text: String(child) }, slot);
+    return 1;
+  }
+  if (Array.isArray(child)) {
+    // Nested arrays share their argument's position counter, so `[a, [b, c]]` numbers b and c 1 and 2.
+    let used = 0;
+    for (const item of child) used += add(list, item, slot + used);
+    return used;
+  }
+  const node = child as VNode;
+  if (node.type === "element" && node.tag === Fragment) {
+    node.children.forEach((c, k) => push(list, c, slot + k));
+    return Math.max(node.children.length, 1);
+  }
+  if (node.type !== "element" && node.type !== "text") {
+    throw new RenderError(`h(): cannot render a child of type ${typeof child} (${String(child).slice(0, 40)}); children are elements, strings, numbers, arrays, or null/false to render nothing.`);
+  }
+  push(list, node, slot);
+  return 1;
+}
+
+function normalize(args: readonly unknown[]): ChildList {
+  const list: ChildList = { children: [], slots: undefined };
+  if (args.length === 1 && Array.isArray(args[0])) {
+    add(list, args[0], 0);
+    return list;
+  }
+  const mixed = args.some((a) => Array.isArray(a) || ((a as VNode | null)?.type === "element" && (a as VElement).tag === Fragment));
+  args.forEach((arg, j) => add(list, arg, mixed ? j * ARRAY_SLOT : j));
+  return list;
+}
+
+/** Joins the text children of a textarea/title/style into the one markerless text node they may hold. */
+function textOnly(tag: string, children: VNode[]): VNode[] {
+  let text = "";
+  for (const c of children) {
+    if (c.type !== "text") throw new RenderError(`<${tag}> can only contain text, but got a <${c.tag}> child. Render the markup next to it instead.`);
+    text += c.text;
+  }
+  if (tag === "style" && /<\/style/i.test(text)) throw new RenderError(`<style> text contains "</style", which would end the element early. Remove it from the CSS.`);
+  return text === "" ? [] : [{ type: "text", text }];
+}
+
+/**
+ * Builds a virtual DOM node. Children may be strings, numbers, nodes, arrays
+ * (flattened) and `null`/`undefined`/`true`/`false`/`""` (rendered as nothing,
+ * but they keep their place, so toggling one never changes the ids of the
+ * children after it). A `key` prop identifies a child among its siblings.
+ * A function as `tag` is a component: it is called with `{...props, children}`
+ * and its result (keyed with `props.key`, if given) is returned.
+ *
+ * @example
+ * h("ul", { class: "todos" },
+ *   todos.map((t) => h("li", { key: t.id, class: { done: t.done } }, t.title)),
+ *   todos.length === 0 && h("p", {}, "Nothing to do"))
+ */
+export function h(tag: string | Component<any>, props?: Props | null, ...args: Child[]): VNode {
+  const { children, slots } = normalize(args);
+  const key = props?.key === undefined || props.key === null ? undefined : String(props.key);
+  if (typeof tag === "function") {
+    const { key: _key, ...rest } = props ?? {};
+    const out = tag({ ...rest, children }) ?? { type: "element", tag: Fragment, props: EMPTY_PROPS, key: undefined, children: [], slots: undefined };
+    return key !== undefined && out.type === "element" && out.key === undefined ? { ...out, key } : out;
+  }
+  if (VOID_TAGS.has(tag) && children.length > 0) {
+    throw new RenderError(`<${tag}> is a void element and cannot have children (got ${children.length}). Put the content next to it.`);
+  }
+  if (tag === "script") {
+    throw new RenderError(`render() cannot create <script> elements: the applier would run them. Put scripts in @client methods instead.`);
+  }
+  if (TEXT_ONLY_TAGS.has(tag)) {
+    return { type: "element", tag, props: props ?? EMPTY_PROPS, key, children: textOnly(tag, children), slots: undefined };
+  }
+  // Always the same five fields, so the diff's property reads stay monomorphic.
+  return { type: "element", tag, props: props ?? EMPTY_PROPS, key, children, slots };
+}
+
+/**
+ * Builds a text node. `h()` does this for string and number children; use it
+ * when a render function must return text on its own.
+ *
+ * @example
+ * const label: VNode = text(`${count} items`);
+ */
+export function text(value: string | number): VText {
+  return { type: "text", text: String(value) };
+}

@@ -1,0 +1,80 @@
+import { RenderError } from "../errors.js";
+import { VOID_TAGS } from "./h.js";
+import { ID_ATTR, TEXT_ONLY_TAGS, isTextNode, isUnsafeAttr, type Node } from "./types.js";
+
+/*
+ * How ids reach the DOM (what the applier's hydration reads back):
+ *
+ * - an element carries its id in `data-rv="<id>"`, written first;
+ * - a text node is preceded by a comment holding its id: `<!--w-5-->hello`.
+ *   Adjacent text nodes therefore stay separate in the parsed DOM, and an
+ *   empty text node is a marker with nothing after it (hydration creates the
+ *   empty Text node);
+ * - inside <textarea>, <title> and <style> a comment would be read as text, so
+ *   their single text child has no marker; its id is `<element id>-t`.
+ *
+ * Ids are built from `w-`, digits and escaped keys (letters, digits, `_`, `-`),
+ * so they can sit in an attribute or a comment as they are: no `--`, no `>`.
+ */
+
+const TEXT_ESCAPES: Record<string, string> = { "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;" };
+
+/** Escapes text content: `&`, `<`, `>`. */
+export function escapeText(s: string): string {
+  return /[&<>]/.test(s) ? s.replace(/[&<>]/g, (c) => TEXT_ESCAPES[c]!) : s;
+}
+
+/** Escapes a double-quoted attribute value: `&`, `"`, `<`, `>`. */
+export function escapeAttr(s: string): string {
+  return /[&"<>]/.test(s) ? s.replace(/[&"<>]/g, (c) => TEXT_ESCAPES[c]!) : s;
+}
+
+const SAFE_ID = /^[A-Za-z0-9_]+(?:-[A-Za-z0-9_]+)*$/;
+const SAFE_TAG = /^[a-zA-Z][a-zA-Z0-9-]*$/;
+
+/**
+ * Ids and tags come from lowering and are safe, but a tree may also be read
+ * back from a session store: anything outside their alphabet is refused rather
+ * than written into markup.
+ */
+function checked(re: RegExp, value: string, what: string): string {
+  if (!re.test(value)) throw new RenderError(`renderToString: unsafe ${what} ${JSON.stringify(value.slice(0, 40))}; was the tree built by lower()/diff()?`);
+  return value;
+}
+
+function write(node: Node, parentTag: string, out: string[]): void {
+  if (isTextNode(node)) {
+    if (parentTag === "style") out.push(node.text); // raw text: h() refused "</style"
+    else if (TEXT_ONLY_TAGS.has(parentTag)) {
+      // The parser drops one newline right after <textarea>; keep a leading one by doubling it.
+      out.push(parentTag === "textarea" && node.text.startsWith("\n") ? "\n" : "", escapeText(node.text));
+    } else out.push("<!--", checked(SAFE_ID, node.id, "node id"), "-->", escapeText(node.text));
+    return;
+  }
+  const tag = node.tag;
+  out.push("<", checked(SAFE_TAG, tag, "tag"), " ", ID_ATTR, '="', checked(SAFE_ID, node.id, "node id"), '"');
+  for (const name in node.attrs) {
+    const value = node.attrs[name]!;
+    if (isUnsafeAttr(name, value)) continue;
+    out.push(" ", name, '="', escapeAttr(value), '"');
+  }
+  out.push(">");
+  if (VOID_TAGS.has(tag)) return;
+  for (const child of node.children) write(child, tag, out);
+  out.push("</", tag, ">");
+}
+
+/**
+ * Serializes a lowered tree to HTML for the first page load. Text and
+ * attribute values are escaped; every node carries the id the browser
+ * applier needs to hydrate it (see the comment at the top of this file).
+ *
+ * @example
+ * renderToString(lower(h("p", { title: 'a"b' }, "1 < 2"), { alloc: createIdAllocator() }))
+ * // '<p data-rv="w-1" title="a&quot;b"><!--w-2-->1 &lt; 2</p>'
+ */
+export function renderToString(node: Node): string {
+  const out: string[] = [];
+  write(node, "", out);
+  return out.join("");
+}

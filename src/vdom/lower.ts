@@ -1,0 +1,150 @@
+import { RenderError } from "../errors.js";
+import { Fragment } from "./h.js";
+import { lowerProps, noBinder } from "./props.js";
+import { TEXT_ONLY_TAGS, textIdOf, type Binder, type ElementNode, type Node, type VElement, type VNode } from "./types.js";
+
+/**
+ * Hands out `w-<n>` ids. One allocator per session: ids only need to be unique
+ * within one page, and a per-session counter keeps them short.
+ */
+export interface IdAllocator {
+  /** The next unused id: `w-1`, `w-2`, … */
+  next(): string;
+  /** How many ids were handed out; pass it back to `createIdAllocator` to resume a persisted session. */
+  readonly count: number;
+}
+
+/**
+ * Creates a session's id allocator.
+ *
+ * @example
+ * const alloc = createIdAllocator();
+ * alloc.next() // "w-1"
+ * alloc.next() // "w-2"
+ */
+export function createIdAllocator(start = 0): IdAllocator {
+  let n = start;
+  return {
+    next: () => "w-" + ++n,
+    get count() {
+      return n;
+    },
+  };
+}
+
+/** What lowering and diffing need: where ids come from and how handlers are bound. */
+export interface LowerOptions {
+  alloc: IdAllocator;
+  /** Validates and encodes `on*` props; defaults to one that rejects every handler. */
+  bind?: Binder;
+}
+
+/** Resolved options, passed down the recursion as one object. */
+export interface Ctx {
+  alloc: IdAllocator;
+  bind: Binder;
+}
+
+/**
+ * The slots (`VElement.slots`) of a lowered element's children. Kept beside the
+ * tree, not in it, because lowered nodes go over the wire as JSON and the page
+ * has no use for them. A tree that lost them (e.g. read back from JSON) falls
+ * back to matching unkeyed children by index: still correct, only less stable.
+ */
+const slotTable = new WeakMap<ElementNode, readonly number[]>();
+
+/** The slots of `node`'s children, or undefined when each child's slot is its index. */
+export function slotsOf(node: ElementNode): readonly number[] | undefined {
+  return slotTable.get(node);
+}
+
+/** Records the slots of a lowered element that was built from `v`. */
+export function keepSlots(node: ElementNode, v: VElement): void {
+  if (v.slots !== undefined) slotTable.set(node, v.slots);
+}
+
+const SAFE_KEY = /^[A-Za-z0-9]+$/;
+const TAG = /^[a-zA-Z][a-zA-Z0-9-]*$/;
+
+/**
+ * Escapes a key so that the id is safe in an attribute and in a comment, and
+ * so that distinct keys give distinct ids: letters and digits stay, any other
+ * character becomes `_<hex code point>_`. The result never contains `-`, so the
+ * last `-` of `k-<parent>-<key>` always separates parent from key, and it is
+ * never `_` alone, which is what the empty key becomes.
+ */
+function escapeKey(key: string): string {
+  if (SAFE_KEY.test(key)) return key;
+  if (key === "") return "_";
+  let out = "";
+  for (const ch of key) out += /[A-Za-z0-9]/.test(ch) ? ch : "_" + ch.codePointAt(0)!.toString(16) + "_";
+  return out;
+}
+
+/**
+ * The id of a keyed node: `k-<parent id>-<escaped key>`. Scoped by the parent
+ * so that two lists may both have a row keyed `1`.
+ *
+ * @example
+ * keyedId("w-4", "a b") // "k-w-4-a_20_b"
+ */
+export function keyedId(parentId: string, key: string): string {
+  return "k-" + parentId + "-" + escapeKey(key);
+}
+
+/** Throws the error users see for duplicate sibling keys. */
+export function duplicateKey(key: string, parent: { tag: string; id: string }): never {
+  throw new RenderError(
+    `Duplicate key "${key}" among the children of <${parent.tag}> (id ${parent.id}). ` +
+      `Keys must be unique among siblings: derive them from a stable unique field such as a database id.`,
+  );
+}
+
+/** Lowers a new subtree: fresh ids for everything in it. `parent` decides keyed ids and text-only children. */
+export function lowerNode(ctx: Ctx, v: VNode, parentId: string, parentTag: string): Node {
+  if (v.type === "text") {
+    return { id: TEXT_ONLY_TAGS.has(parentTag) ? textIdOf(parentId) : ctx.alloc.next(), text: v.text };
+  }
+  const tag = v.tag;
+  if (tag === Fragment) throw new RenderError(`A fragment cannot be the root of render(): wrap its children in one element (e.g. h("div", {}, ...)).`);
+  if (!TAG.test(tag)) throw new RenderError(`<${tag.slice(0, 40)}> is not a valid tag name: use letters, digits and "-".`);
+  const id = v.key === undefined ? ctx.alloc.next() : keyedId(parentId, v.key);
+  const attrs = lowerProps(tag, v.props, ctx.bind);
+  const vc = v.children;
+  if (TEXT_ONLY_TAGS.has(tag) && (vc.length > 1 || (vc.length === 1 && vc[0]!.type !== "text"))) {
+    throw new RenderError(`<${tag}> (id ${id}) can only hold one text child; build it with h() so its text is joined.`);
+  }
+  const children: Node[] = new Array(vc.length);
+  let keys: Set<string> | undefined;
+  for (let i = 0; i < vc.length; i++) {
+    const c = vc[i]!;
+    if (c.type === "element" && c.key !== undefined) {
+      keys ??= new Set();
+      if (keys.has(c.key)) duplicateKey(c.key, { tag, id });
+      keys.add(c.key);
+    }
+    children[i] = lowerNode(ctx, c, id, tag);
+  }
+  const node: ElementNode = { id, tag, key: v.key, attrs, children };
+  keepSlots(node, v);
+  return node;
+}
+
+/** Fills in the defaults of {@link LowerOptions}. */
+export function context(opts: LowerOptions): Ctx {
+  return { alloc: opts.alloc, bind: opts.bind ?? noBinder };
+}
+
+/**
+ * Lowers a tree for its first render: assigns ids, turns props into string
+ * attributes and binds `on*` handlers (throwing `BindError` for unbindable
+ * ones and `RenderError` for duplicate keys).
+ *
+ * @example
+ * const alloc = createIdAllocator();
+ * lower(h("p", { class: "x" }, "hi"), { alloc })
+ * // { id: "w-1", tag: "p", attrs: { class: "x" }, children: [{ id: "w-2", text: "hi" }] }
+ */
+export function lower(vnode: VNode, opts: LowerOptions): Node {
+  return lowerNode(context(opts), vnode, "r", "");
+}

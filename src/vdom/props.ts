@@ -1,0 +1,118 @@
+import { BindError, RenderError } from "../errors.js";
+import { ID_ATTR, ON_ATTR_PREFIX, isUnsafeAttr, type Binder } from "./types.js";
+
+/**
+ * Where {@link lowerProp} writes its result. One module-level object instead
+ * of a returned `{name, value}` pair: the diff lowers every prop of every
+ * element on every render, and this keeps that loop allocation-free.
+ */
+export const lowered = { name: "", value: "" };
+
+/** Props that never become attributes: markup injection and React-isms we do not support. */
+const DROPPED = new Set(["srcdoc", "dangerouslysetinnerhtml", "innerhtml", "outerhtml", "children", "key"]);
+
+/**
+ * The binder used when no app is rendering (tests, plain SSR): any handler is
+ * a mistake there, so it fails the same way an unbindable handler would.
+ */
+export const noBinder: Binder = (tag, prop) => {
+  throw new BindError(`<${tag} ${prop}>: event handlers need an app to bind them. Render through an App, or pass { bind } to lower()/diff().`);
+};
+
+/**
+ * Lowers one prop to an attribute, writing it to {@link lowered}. Returns
+ * false when the prop produces no attribute.
+ *
+ * - `class`/`className` → `class` (strings, arrays and `{name: on}` objects);
+ *   `style` objects → CSS text; `htmlFor` → `for`.
+ * - `true` → `""`; `false`, `null`, `undefined` → no attribute; numbers are stringified.
+ * - `on*` props go through the app's binder (which throws a `BindError` for
+ *   anything that is not a bindable method) into `data-rv-on-<event>`.
+ * - Unsafe attributes (see `isUnsafeAttr`), invalid names, `srcdoc`,
+ *   `dangerouslySetInnerHTML` and the framework's own `data-rv*` names are dropped:
+ *   a user prop must not be able to forge an id or an event binding.
+ */
+export function lowerProp(tag: string, prop: string, value: unknown, bind: Binder): boolean {
+  if (value === null || value === undefined || value === false) return false;
+  const c0 = prop.charCodeAt(0) | 32, c1 = prop.charCodeAt(1) | 32; // `| 32` lowercases ASCII letters
+  if (c0 === 111 /* o */ && c1 === 110 /* n */) {
+    if (prop.length === 2) return false;
+    lowered.name = ON_ATTR_PREFIX + prop.slice(2).toLowerCase();
+    lowered.value = bind(tag, prop, value);
+    return !isUnsafeAttr(lowered.name, lowered.value);
+  }
+  let name = prop;
+  let text: string;
+  if (prop === "class" || prop === "className") {
+    name = "class";
+    text = classText(value);
+    if (text === "") return false;
+  } else if (prop === "style" && typeof value === "object") {
+    text = styleText(value as Record<string, unknown>);
+    if (text === "") return false;
+  } else {
+    if (prop === "htmlFor") name = "for";
+    else if (DROPPED.has(prop.toLowerCase()) || prop.toLowerCase().startsWith(ID_ATTR)) return false;
+    text = attrText(tag, prop, value);
+  }
+  if (isUnsafeAttr(name, text)) return false;
+  lowered.name = name;
+  lowered.value = text;
+  return true;
+}
+
+function attrText(tag: string, prop: string, value: unknown): string {
+  switch (typeof value) {
+    case "string":
+      return value;
+    case "number":
+    case "bigint":
+      return String(value);
+    case "boolean":
+      return ""; // only `true` gets here
+    default:
+      throw new RenderError(
+        `<${tag} ${prop}> got a ${typeof value}; attributes take strings, numbers or booleans. ` +
+          (typeof value === "function" ? `Event handlers go in on* props (e.g. onClick).` : `Convert it to a string (e.g. JSON.stringify) first.`),
+      );
+  }
+}
+
+/** `"a b"`, `["a", cond && "b"]` and `{ a: true, b: false }` all work, like the `clsx` package. */
+function classText(value: unknown): string {
+  if (typeof value === "string") return value;
+  if (typeof value === "number") return String(value);
+  if (Array.isArray(value)) return value.map(classText).filter((s) => s !== "").join(" ");
+  if (typeof value === "object" && value !== null) {
+    return Object.keys(value).filter((k) => (value as Record<string, unknown>)[k]).join(" ");
+  }
+  return "";
+}
+
+/** `{ fontSize: "12px", "--gap": 4 }` → `font-size:12px;--gap:4`. Numbers get no unit: write `"12px"`. */
+function styleText(style: Record<string, unknown>): string {
+  let out = "";
+  for (const k in style) {
+    const v = style[k];
+    if (v === null || v === undefined || v === false || v === "") continue;
+    const name = k.startsWith("--") ? k : k.replace(/[A-Z]/g, (m) => "-" + m.toLowerCase());
+    // A `;`, `{` or `}` in a value would start another declaration or rule.
+    const text = String(v).replace(/[;{}]/g, "");
+    out += (out === "" ? "" : ";") + name + ":" + text;
+  }
+  return out;
+}
+
+/**
+ * Lowers all props of an element to its attribute record.
+ *
+ * @example
+ * lowerProps("a", { href: "/x", className: "link", key: 1 }, noBinder) // { href: "/x", class: "link" }
+ */
+export function lowerProps(tag: string, props: Readonly<Record<string, unknown>>, bind: Binder): Record<string, string> {
+  const attrs: Record<string, string> = {};
+  for (const prop in props) {
+    if (lowerProp(tag, prop, props[prop], bind)) attrs[lowered.name] = lowered.value;
+  }
+  return attrs;
+}
