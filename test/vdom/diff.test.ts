@@ -1,0 +1,131 @@
+import { describe, expect, it } from "vitest";
+import { createIdAllocator, diff, h, lis, lower, type ElementNode, type Node, type PatchOp, type VNode } from "../../src/vdom/index.js";
+
+/** Lowers `a`, diffs to `b`; returns both trees and the ops. */
+function run(a: VNode, b: VNode) {
+  const alloc = createIdAllocator();
+  const old = lower(a, { alloc });
+  return { old, ...diff(old, b, { alloc }) };
+}
+const kids = (n: Node) => (n as ElementNode).children;
+const list = (keys: (string | number)[]) => h("ul", {}, keys.map((k) => h("li", { key: k }, String(k))));
+const kinds = (ops: PatchOp[]) => ops.map((o) => o.op);
+
+describe("stable ids", () => {
+  it("showing or hiding something above a node never changes its id", () => {
+    const page = (banner: boolean) => h("main", {}, banner && h("div", { class: "banner" }, "Saved"), h("h1", {}, "Title"), h("p", {}, "body"));
+    const { old, tree, ops } = run(page(false), page(true));
+    expect(kids(tree).slice(1).map((n) => n.id)).toEqual(kids(old).map((n) => n.id));
+    expect(kinds(ops)).toEqual(["insert"]);
+    const back = diff(tree, page(false), { alloc: createIdAllocator(100) });
+    expect(kids(back.tree).map((n) => n.id)).toEqual(kids(old).map((n) => n.id));
+    expect(back.ops).toEqual([{ op: "remove", id: kids(tree)[0]!.id }]);
+  });
+
+  it("a growing unkeyed list does not re-identify the element after it", () => {
+    const page = (items: string[]) => h("div", {}, items.map((t) => h("p", {}, t)), h("footer", {}, "end"));
+    const { old, tree, ops } = run(page(["a"]), page(["a", "b"]));
+    expect(kids(tree)[2]!.id).toBe(kids(old)[1]!.id);
+    expect(kinds(ops)).toEqual(["insert"]);
+  });
+
+  it("keeps keyed ids through reorders and scopes them by parent", () => {
+    const { old, tree } = run(list(["a", "b"]), list(["b", "a"]));
+    expect(kids(tree).map((n) => n.id).sort()).toEqual(kids(old).map((n) => n.id).sort());
+    expect(kids(old)[0]!.id).toBe("k-w-1-a");
+  });
+
+  it("matches unkeyed children by position", () => {
+    const { old, tree, ops } = run(h("div", {}, h("p", {}, "a"), h("p", {}, "b")), h("div", {}, h("p", {}, "b")));
+    expect(kids(tree)[0]!.id).toBe(kids(old)[0]!.id);
+    expect(ops).toEqual([
+      { op: "text", id: kids(kids(old)[0]!)[0]!.id, text: "b" },
+      { op: "remove", id: kids(old)[1]!.id },
+    ]);
+  });
+});
+
+describe("ops", () => {
+  it("costs nothing, and returns the very same tree, when nothing changed", () => {
+    const view = () => h("div", { class: "x" }, list([1, 2, 3]), h("p", {}, "t"));
+    const { old, tree, ops } = run(view(), view());
+    expect(ops).toEqual([]);
+    expect(tree).toBe(old);
+  });
+
+  it("sends only the changed attributes", () => {
+    const { ops } = run(h("a", { href: "/a", title: "t", class: "c" }), h("a", { href: "/b", class: "c", rel: "x" }));
+    expect(ops).toEqual([{ op: "attrs", id: "w-1", set: { href: "/b", rel: "x" }, remove: ["title"] }]);
+  });
+
+  it("updates text in place", () => {
+    const { ops } = run(h("p", {}, "1"), h("p", {}, "2"));
+    expect(ops).toEqual([{ op: "text", id: "w-2", text: "2" }]);
+  });
+
+  it("replaces a node whose tag changes, or that turns from element to text", () => {
+    const { ops, tree } = run(h("div", {}, h("b", {}, "x"), h("i", {})), h("div", {}, h("i", {}, "x"), "t"));
+    expect(ops).toEqual([
+      { op: "replace", id: "w-2", node: kids(tree)[0] },
+      { op: "replace", id: "w-4", node: { id: "w-7", text: "t" } },
+    ]);
+  });
+
+  it("replaces a keyed node whose tag changes under the same id", () => {
+    const { ops } = run(h("ul", {}, h("li", { key: "a" })), h("ul", {}, h("p", { key: "a" })));
+    expect(ops).toEqual([{ op: "replace", id: "k-w-1-a", node: { id: "k-w-1-a", tag: "p", key: "a", attrs: {}, children: [] } }]);
+  });
+
+  it("appends at the end and inserts before the next sibling", () => {
+    const { ops } = run(list(["b"]), list(["a", "b", "c"]));
+    expect(ops).toMatchObject([
+      { op: "append", parent: "w-1", node: { id: "k-w-1-c" } },
+      { op: "insert", parent: "w-1", before: "k-w-1-b", node: { id: "k-w-1-a" } },
+    ]);
+  });
+
+  it("removes children that are gone", () => {
+    expect(run(list(["a", "b", "c"]), list(["a", "c"])).ops).toEqual([{ op: "remove", id: "k-w-1-b" }]);
+  });
+
+  it("handles keyed and unkeyed siblings mixed", () => {
+    const a = h("div", {}, h("h2", {}, "t"), [h("p", { key: "x" }), h("p", { key: "y" })], "tail");
+    const b = h("div", {}, h("h2", {}, "t"), [h("p", { key: "y" }), h("p", { key: "x" })], "tail");
+    const { ops } = run(a, b);
+    expect(ops).toEqual([{ op: "move", id: "k-w-1-y", parent: "w-1", before: "k-w-1-x" }]);
+  });
+});
+
+describe("keyed moves", () => {
+  const moves = (from: number[], to: number[]) => run(list(from), list(to)).ops.filter((o) => o.op === "move").length;
+  const range = (n: number) => Array.from({ length: n }, (_, i) => i);
+
+  it("reversing n children moves n − 1", () => {
+    expect(moves(range(10), range(10).reverse())).toBe(9);
+  });
+
+  it("swapping two children moves 2", () => {
+    expect(moves([0, 1, 2, 3, 4, 5], [0, 4, 2, 3, 1, 5])).toBe(2);
+  });
+
+  it("moving one child to the front moves exactly that child", () => {
+    const { ops } = run(list([0, 1, 2, 3]), list([3, 0, 1, 2]));
+    expect(ops).toEqual([{ op: "move", id: "k-w-1-3", parent: "w-1", before: "k-w-1-0" }]);
+  });
+
+  it("lis() finds a longest increasing subsequence, skipping new children", () => {
+    expect(lis([2, 0, 1, 3])).toEqual([1, 2, 3]);
+    expect(lis([3, -1, 1, 2])).toEqual([2, 3]);
+    expect(lis([])).toEqual([]);
+    expect(lis([5, 4, 3]).length).toBe(1);
+  });
+});
+
+describe("duplicate keys", () => {
+  it("are reported on re-render too, naming the key and the parent, even against an unchanged sibling", () => {
+    const alloc = createIdAllocator();
+    const old = lower(list(["a", "b"]), { alloc });
+    expect(() => diff(old, list(["a", "b", "a"]), { alloc })).toThrow('Duplicate key "a" among the children of <ul> (id w-1)');
+    expect(() => diff(old, list(["c", "c"]), { alloc })).toThrow('Duplicate key "c"');
+  });
+});

@@ -1,0 +1,63 @@
+import { describe, expect, it } from "vitest";
+import { RenderError } from "../../src/errors.js";
+import { Fragment, h, text, type VElement, type VNode } from "../../src/vdom/index.js";
+
+const texts = (v: VNode) => (v as VElement).children.map((c) => (c.type === "text" ? c.text : `<${c.tag}>`));
+
+describe("h()", () => {
+  it("turns strings and numbers into text nodes and keeps adjacent ones separate", () => {
+    expect(texts(h("p", {}, "a", 1, 0, 2n))).toEqual(["a", "1", "0", "2"]);
+  });
+
+  it("renders nothing for null, undefined, true, false and empty strings", () => {
+    expect(texts(h("p", {}, null, undefined, true, false, "", "x"))).toEqual(["x"]);
+  });
+
+  it("flattens nested arrays of children", () => {
+    expect(texts(h("ul", {}, ["a", ["b", ["c"]]], "d"))).toEqual(["a", "b", "c", "d"]);
+  });
+
+  it("stringifies keys and leaves the other props alone", () => {
+    const li = h("li", { key: 7, class: "x" }) as VElement;
+    expect(li.key).toBe("7");
+    expect(li.props.class).toBe("x");
+  });
+
+  it("records the slot of each child when a hole or an array shifts positions", () => {
+    const shown = h("div", {}, h("b", {}), h("i", {})) as VElement;
+    const hidden = h("div", {}, false, h("i", {})) as VElement;
+    expect(shown.slots).toBeUndefined(); // slot = index, nothing to store
+    expect(hidden.slots).toEqual([1]); // <i> keeps slot 1 while <b> is hidden
+    const list = h("div", {}, h("h1", {}), ["x", "y"], h("footer", {})) as VElement;
+    expect(list.slots).toEqual([0, 2 ** 21, 2 ** 21 + 1, 2 * 2 ** 21]);
+  });
+
+  it("calls function components with their props and normalized children, keyed by the caller", () => {
+    const Item = (p: { label: string; children: VNode[] }) => h("li", {}, p.label, ...p.children);
+    const li = h(Item, { label: "a", key: 3 }, "!", null) as VElement;
+    expect(li.tag).toBe("li");
+    expect(li.key).toBe("3");
+    expect(texts(li)).toEqual(["a", "!"]);
+  });
+
+  it("splices fragments and components that return null into the parent", () => {
+    const Nothing = () => null;
+    const ul = h("ul", {}, h(Fragment, {}, h("li", {}, "a"), h("li", {}, "b")), h(Nothing, {}), h("li", {}, "c"));
+    expect(texts(ul)).toEqual(["<li>", "<li>", "<li>"]);
+  });
+
+  it("joins the text of textarea, title and style into one child", () => {
+    expect(texts(h("title", {}, "Count: ", 3))).toEqual(["Count: 3"]);
+    expect(() => h("textarea", {}, h("b", {}))).toThrow(/<textarea> can only contain text/);
+    expect(() => h("style", {}, "a{}</style><script>")).toThrow(RenderError);
+  });
+
+  it("rejects children of void elements and <script>", () => {
+    expect(() => h("input", {}, "x")).toThrow(/<input> is a void element/);
+    expect(() => h("script", {}, "alert(1)")).toThrow(/cannot create <script>/);
+  });
+
+  it("text() builds a standalone text node", () => {
+    expect(text(5)).toEqual({ type: "text", text: "5" });
+  });
+});
