@@ -54,12 +54,14 @@ export type MethodKeys<T> = {
 
 /** `this.client`: reverse calls to the app's `@client.realtime` methods. */
 export type ClientCalls<T> = {
-  readonly [K in MethodKeys<T>]: T[K] extends (...args: infer A) => any ? (...args: A) => void : never;
+  // Homomorphic over T (no key filtering) so that it resolves on the polymorphic
+  // `this` inside a class body: `this.client.toast("hi")` type-checks its arguments.
+  readonly [K in keyof T]: T[K] extends (...args: infer A) => any ? (...args: A) => void : never;
 };
 
 /** `this.server` inside `@client` methods: promise-returning stubs of the app's server methods. */
 export type ServerCalls<T> = {
-  readonly [K in MethodKeys<T>]: T[K] extends (...args: infer A) => infer R ? (...args: A) => Promise<Awaited<R>> : never;
+  readonly [K in keyof T]: T[K] extends (...args: infer A) => infer R ? (...args: A) => Promise<Awaited<R>> : never;
 };
 
 /** Something `this.to(room)` returns: the same `emit`, narrowed to one room. */

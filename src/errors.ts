@@ -14,6 +14,7 @@ export type RevueErrorCode =
   | "FORBIDDEN"
   | "SESSION_NOT_FOUND"
   | "METHOD_NOT_FOUND"
+  | "NOT_FOUND"
   | "PAYLOAD_TOO_LARGE"
   | "UNSUPPORTED_MEDIA_TYPE"
   | "ROOM_LIMIT"
@@ -30,6 +31,7 @@ export const HTTP_STATUS: Readonly<Record<RevueErrorCode, number>> = Object.free
   FORBIDDEN: 403,
   SESSION_NOT_FOUND: 404,
   METHOD_NOT_FOUND: 404,
+  NOT_FOUND: 404,
   PAYLOAD_TOO_LARGE: 413,
   UNSUPPORTED_MEDIA_TYPE: 415,
   ROOM_LIMIT: 400,

@@ -17,4 +17,7 @@ export * from "./vdom/index.js";
 export { Hub, newSessionId, type HubOptions, type Logger, type AppClass } from "./session/hub.js";
 export { Session } from "./session/session.js";
 export { MemoryPubSub, type PubSub } from "./session/pubsub.js";
+export { MemorySessionStore, type SessionStore, type SessionRecord } from "./session/store.js";
+export { createServer, type ServerOptions, type ServerHandle } from "./server/create-server.js";
+export type { UploadedFile, UploadHandle } from "./server/uploads.js";
 export type * from "./protocol.js";

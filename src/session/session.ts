@@ -72,6 +72,14 @@ export class Session<A extends App = App> {
     return outcome;
   }
 
+  /**
+   * Consumes `seq` without running anything: for a call refused after its seq
+   * was read (unknown method, bad arguments), so later calls do not wait for it.
+   */
+  skip(seq: number): void {
+    void this.submit(seq, noop);
+  }
+
   /** Starts every held call whose turn has come; arms the gap timer for the rest. */
   private release(): void {
     for (let start = this.held.get(this.nextSeq); start; start = this.held.get(this.nextSeq)) {

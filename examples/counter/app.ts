@@ -1,0 +1,34 @@
+import { App, client, h, server } from "revue";
+
+/**
+ * The counter: a realtime increment bound to a button, an rpc awaited by a
+ * browser-side callback, and a browser-side ready hook.
+ */
+export class Counter extends App {
+  static title = "Revue · counter";
+  count = 0;
+
+  @server.realtime increment() {
+    this.count++;
+  }
+
+  @server.rpc async reset(to: number) {
+    this.count = to;
+    return this.count;
+  }
+
+  @client.callback async onReset() {
+    await this.server.reset(0);
+  }
+
+  @client.on("ready") ready() {
+    console.log("counter hydrated");
+  }
+
+  override render() {
+    return h("main", {},
+      h("h1", { id: "count" }, String(this.count)),
+      h("button", { id: "inc", onClick: this.increment }, "+1"),
+      h("button", { id: "reset", onClick: this.onReset }, "reset"));
+  }
+}

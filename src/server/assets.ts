@@ -1,0 +1,57 @@
+import type Router from "@koa/router";
+import type { Context } from "koa";
+import type { Hub } from "../session/hub.js";
+import { generateClientModule } from "./client-module.js";
+import { buildRuntime } from "./runtime-bundle.js";
+
+interface Asset {
+  code: string;
+  hash: string;
+  file: string;
+}
+
+/**
+ * Serves `GET /rv/*`: the browser runtime and each app's generated module of
+ * `@client` methods. Names carry a content hash, so responses are cached for a
+ * year; a changed app gets a new name.
+ */
+export class Assets {
+  private runtime: Promise<Asset> | undefined;
+  private readonly modules = new WeakMap<Hub, Asset>();
+
+  private runtimeAsset(): Promise<Asset> {
+    return (this.runtime ??= buildRuntime());
+  }
+
+  private moduleAsset(hub: Hub): Asset {
+    let asset = this.modules.get(hub);
+    if (!asset) this.modules.set(hub, (asset = generateClientModule(hub.spec)));
+    return asset;
+  }
+
+  async runtimeUrl(base: string): Promise<string> {
+    return `${base}/rv/${(await this.runtimeAsset()).file}`;
+  }
+
+  async moduleUrl(base: string, hub: Hub): Promise<string> {
+    return `${base}/rv/${this.moduleAsset(hub).file}`;
+  }
+
+  /** Adds `GET <prefix>/rv/:file` to an app's router. */
+  register(router: Router, hub: Hub, prefix: string): void {
+    router.get(`${prefix}/rv/:file`, async (ctx: Context) => {
+      const file = ctx.params.file;
+      const candidates = [await this.runtimeAsset(), this.moduleAsset(hub)];
+      const asset = candidates.find((a) => a.file === file);
+      if (!asset) {
+        ctx.status = 404;
+        ctx.body = { error: { code: "NOT_FOUND", message: `GET ${ctx.path}: no such Revue asset; asset names change when the app changes, so reload the page.` } };
+        return;
+      }
+      ctx.type = "application/javascript; charset=utf-8";
+      ctx.set("Cache-Control", "public, max-age=31536000, immutable");
+      ctx.set("X-Content-Type-Options", "nosniff");
+      ctx.body = asset.code;
+    });
+  }
+}

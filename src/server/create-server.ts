@@ -1,0 +1,203 @@
+import { mkdtempSync, rmSync } from "node:fs";
+import { createServer as createHttpServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
+import type { AddressInfo } from "node:net";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import Router from "@koa/router";
+import Koa from "koa";
+import type { RoomEmitter } from "../app.js";
+import { RevueError } from "../errors.js";
+import type { AppClass, Hub, Logger } from "../session/hub.js";
+import { MemoryPubSub, type PubSub } from "../session/pubsub.js";
+import { MemorySessionStore, type SessionStore } from "../session/store.js";
+import { Assets } from "./assets.js";
+import { jsonErrors } from "./guards.js";
+import { Mount, normalisePrefix, type MountConfig } from "./mount.js";
+
+/** Options of {@link createServer}; every one has a safe default. */
+export interface ServerOptions {
+  /** A session with no open stream expires after this long idle. Default 15 min. */
+  sessionTtlMs?: number;
+  /** More live sessions than this get 503. Default 10,000. */
+  maxSessions?: number;
+  /** Rooms one session may join. Default 64. */
+  maxRoomsPerSession?: number;
+  /** Body limits in bytes: events/emits (64 KB), rpc (1 MB), one upload (10 MB), files per upload (5). */
+  limits?: { event?: number; rpc?: number; upload?: number; files?: number };
+  /** Bytes of past messages kept per session for `Last-Event-ID` replay. Default 64 KB. */
+  replayBufferBytes?: number;
+  /** Unsent bytes after which a slow client's stream is closed. Default 1 MB. */
+  maxPendingBytes?: number;
+  /** Interval of the `:` keep-alive comment. Default 15 s. */
+  heartbeatMs?: number;
+  /** The `retry:` reconnect delay sent to pages. Default 1 s. */
+  retryMs?: number;
+  /** Where sessions are recorded. Default: in memory. */
+  store?: SessionStore;
+  /** How events cross processes. Default: in process. */
+  pubsub?: PubSub;
+  logger?: Logger;
+}
+
+/** What {@link createServer} returns. */
+export interface ServerHandle {
+  /** The underlying Koa application (add your own middleware before `listen`). */
+  readonly koa: Koa;
+  /** The router holding every Revue route. */
+  readonly router: Router;
+  /** The engine of each mounted app, by prefix ("" for the root). */
+  readonly hubs: ReadonlyMap<string, Hub>;
+  /** The URL once listening. */
+  readonly url: string | undefined;
+  /** Runs `start` handlers and listens; resolves to the URL. `port` 0 (default) picks a free one. */
+  listen(port?: number, host?: string): Promise<string>;
+  /** Graceful stop: every stream gets a final `bye`, `stop` handlers run, the port closes. */
+  close(): Promise<void>;
+  /** Emits to every session of every mounted app, from code outside any session. */
+  emit(event: string, data?: unknown): void;
+  /** Narrows `emit` to one room. */
+  to(room: string): RoomEmitter;
+  /** A Node request handler, for mounting into an existing server; `start` handlers run before the first request. */
+  callback(): (req: IncomingMessage, res: ServerResponse) => void;
+}
+
+/**
+ * Turns app classes into a running Koa server with sessions, the SSE patch
+ * stream and every route of ARCHITECTURE.md §4.
+ *
+ * @example
+ * const srv = createServer(Counter);
+ * console.log(await srv.listen(3000));
+ *
+ * // several apps, each under its own prefix:
+ * createServer({ "/": Home, "/chat": Chat }, { sessionTtlMs: 60_000 });
+ */
+export function createServer(apps: AppClass | Record<string, AppClass>, options: ServerOptions = {}): ServerHandle {
+  const table: Record<string, AppClass> = typeof apps === "function" ? { "/": apps } : apps;
+  if (typeof table !== "object" || table === null || Object.keys(table).length === 0) {
+    throw new RevueError("BAD_REQUEST", `createServer(apps): pass an App class, or an object of mount paths to App classes such as { "/": Home, "/chat": Chat }.`);
+  }
+  const logger = options.logger ?? console;
+  const ownsStore = !options.store;
+  const ownsPubsub = !options.pubsub;
+  const uploadDir = mkdtempSync(join(tmpdir(), "revue-uploads-"));
+  const cfg: MountConfig = {
+    store: options.store ?? new MemorySessionStore(),
+    pubsub: options.pubsub ?? new MemoryPubSub(),
+    logger,
+    sessionTtlMs: positive(options.sessionTtlMs, 15 * 60_000, "sessionTtlMs"),
+    maxSessions: positive(options.maxSessions, 10_000, "maxSessions"),
+    maxRoomsPerSession: positive(options.maxRoomsPerSession, 64, "maxRoomsPerSession"),
+    limits: {
+      event: positive(options.limits?.event, 64 * 1024, "limits.event"),
+      rpc: positive(options.limits?.rpc, 1024 * 1024, "limits.rpc"),
+      upload: positive(options.limits?.upload, 10 * 1024 * 1024, "limits.upload"),
+      files: positive(options.limits?.files, 5, "limits.files"),
+    },
+    replayBytes: positive(options.replayBufferBytes, 64 * 1024, "replayBufferBytes"),
+    maxPendingBytes: positive(options.maxPendingBytes, 1024 * 1024, "maxPendingBytes"),
+    retryMs: positive(options.retryMs, 1000, "retryMs"),
+    uploadDir,
+    assets: new Assets(),
+  };
+  const heartbeatMs = positive(options.heartbeatMs, 15_000, "heartbeatMs");
+
+  const mounts = Object.entries(table)
+    .map(([prefix, cls]) => new Mount(normalisePrefix(prefix), cls, cfg))
+    // Longer prefixes first, so "/chat/api/..." is never taken by the root app.
+    .sort((a, b) => b.prefix.length - a.prefix.length);
+  const seen = new Set<string>();
+  for (const m of mounts) {
+    if (seen.has(m.prefix)) throw new RevueError("BAD_REQUEST", `createServer: two apps are mounted at "${m.prefix || "/"}"; give each its own path.`);
+    seen.add(m.prefix);
+  }
+
+  const koa = new Koa();
+  koa.proxy = false;
+  const router = new Router();
+  for (const m of mounts) router.use(m.router.routes(), m.router.allowedMethods());
+  koa.use(jsonErrors(logger));
+  koa.use(router.routes());
+  koa.use(router.allowedMethods());
+  koa.on("error", (err: Error & { status?: number }) => {
+    if ((err.status ?? 500) >= 500) logger.error("[revue] unhandled error:", err);
+  });
+
+  let server: Server | undefined;
+  let url: string | undefined;
+  let started: Promise<void> | undefined;
+  const timers: ReturnType<typeof setInterval>[] = [];
+
+  const handle: ServerHandle = {
+    koa,
+    router,
+    hubs: new Map(mounts.map((m) => [m.prefix, m.hub as unknown as Hub])),
+    get url() {
+      return url;
+    },
+    async listen(port = 0, host) {
+      await start();
+      server = createHttpServer(koa.callback());
+      server.keepAliveTimeout = 5_000;
+      await new Promise<void>((resolve, reject) => {
+        server!.once("error", (err: NodeJS.ErrnoException) =>
+          reject(err.code === "EADDRINUSE" ? new RevueError("INTERNAL_ERROR", `listen(${port}): port ${port} is already in use. Stop the other process or pick another port (0 picks a free one).`) : err),
+        );
+        server!.listen(port, host, resolve);
+      });
+      const addr = server.address() as AddressInfo;
+      const shown = !host || host === "0.0.0.0" || host === "::" ? "localhost" : host.includes(":") ? `[${host}]` : host;
+      url = `http://${shown}:${addr.port}`;
+      return url;
+    },
+    async close() {
+      for (const t of timers.splice(0)) clearInterval(t);
+      const closing = server ? new Promise<void>((r) => server!.close(() => r())) : Promise.resolve();
+      await Promise.all(mounts.map((m) => m.close(handle)));
+      server?.closeAllConnections();
+      await closing;
+      if (ownsStore) await cfg.store.close();
+      if (ownsPubsub) await cfg.pubsub.close();
+      rmSync(uploadDir, { recursive: true, force: true });
+      server = undefined;
+    },
+    emit(event, data) {
+      for (const m of mounts) m.hub.emit(event, data);
+    },
+    to(room) {
+      return { emit: (event, data) => mounts.forEach((m) => m.hub.emit(event, data, room)) };
+    },
+    callback() {
+      const handler = koa.callback();
+      return (req, res) => {
+        start().then(
+          () => handler(req, res),
+          (err) => {
+            logger.error("[revue] start handlers failed:", err);
+            res.statusCode = 500;
+            res.end();
+          },
+        );
+      };
+    },
+  };
+
+  function start(): Promise<void> {
+    return (started ??= (async () => {
+      for (const m of mounts) await m.hub.start(handle);
+      timers.push(setInterval(() => mounts.forEach((m) => m.heartbeat()), heartbeatMs));
+      const sweepMs = Math.max(50, Math.min(cfg.sessionTtlMs / 2, 30_000));
+      timers.push(setInterval(() => mounts.forEach((m) => void m.sweep().catch((e) => logger.error("[revue] session sweep failed:", e))), sweepMs));
+      for (const t of timers) t.unref();
+    })());
+  }
+
+  return handle;
+}
+
+function positive(value: number | undefined, fallback: number, name: string): number {
+  if (value === undefined) return fallback;
+  if (typeof value !== "number" || !(value > 0)) throw new RevueError("BAD_REQUEST", `createServer options: ${name} must be a positive number, got ${JSON.stringify(value)}.`);
+  return value;
+}
+

@@ -1,0 +1,120 @@
+import type { Context, Middleware, Next } from "koa";
+import { koaBody } from "koa-body";
+import { RevueError, SessionError, type RevueErrorCode } from "../errors.js";
+import type { Logger } from "../session/hub.js";
+
+/**
+ * The checks every request passes before it can change anything: errors as
+ * JSON with a stable code, cross-site refusal, JSON-only bodies of a bounded
+ * size with no prototype-polluting keys.
+ */
+
+/** Maps errors thrown by koa-body / raw-body / formidable to our codes. */
+function codeForStatus(status: number): RevueErrorCode {
+  if (status === 413) return "PAYLOAD_TOO_LARGE";
+  if (status === 415) return "UNSUPPORTED_MEDIA_TYPE";
+  if (status === 403) return "FORBIDDEN";
+  if (status === 404) return "NOT_FOUND";
+  if (status >= 400 && status < 500) return "BAD_REQUEST";
+  return "INTERNAL_ERROR";
+}
+
+/** Turns any failure into `{error: {code, message}}` with the matching status. */
+export function jsonErrors(logger: Logger): Middleware {
+  return async (ctx: Context, next: Next) => {
+    try {
+      await next();
+    } catch (err) {
+      if (err instanceof RevueError) {
+        ctx.status = err.status;
+        ctx.body = err.toJSON();
+        return;
+      }
+      const e = err as { status?: number; httpCode?: number; expose?: boolean; message?: string };
+      const status = e.status ?? e.httpCode ?? 500;
+      const code = codeForStatus(status);
+      let message: string;
+      if (code === "PAYLOAD_TOO_LARGE") message = `${ctx.method} ${ctx.path}: the body is larger than this route accepts. Send less data, or raise the limit in createServer({ limits }).`;
+      else if (status >= 500) {
+        logger.error(`[revue] ${ctx.method} ${ctx.path} failed:`, err);
+        message = "Internal server error; the server log has the details.";
+      } else message = `${ctx.method} ${ctx.path}: ${e.message ?? "bad request"}.`;
+      ctx.status = status >= 400 && status < 600 ? status : 500;
+      ctx.body = { error: { code, message } };
+    }
+  };
+}
+
+/**
+ * Refuses cross-site requests: `Sec-Fetch-Site: cross-site`, or an `Origin`
+ * that is not this server's own. Same-site navigations and tools that send
+ * neither header (curl, server-to-server) pass.
+ */
+export function sameOrigin(): Middleware {
+  return async (ctx, next) => {
+    const site = ctx.get("sec-fetch-site");
+    const origin = ctx.get("origin");
+    if (site === "cross-site") throw forbidden(ctx, `Sec-Fetch-Site is "cross-site"`);
+    if (origin && origin !== "null" && origin !== ctx.origin) throw forbidden(ctx, `Origin ${origin} is not this server (${ctx.origin})`);
+    if (origin === "null" && ctx.method !== "GET") throw forbidden(ctx, `Origin is "null" (a sandboxed or file: page)`);
+    await next();
+  };
+}
+
+function forbidden(ctx: Context, why: string): RevueError {
+  return new RevueError("FORBIDDEN", `${ctx.method} ${ctx.path} refused: ${why}. Revue only accepts requests from its own pages.`);
+}
+
+const FORBIDDEN_KEYS = new Set(["__proto__", "constructor", "prototype"]);
+
+/** Throws if any object in `value` has a key that could pollute prototypes. */
+export function assertNoProtoKeys(value: unknown, path = "body", depth = 0): void {
+  if (depth > 64) throw new RevueError("BAD_REQUEST", `${path}: the payload is nested more than 64 levels deep.`);
+  if (typeof value !== "object" || value === null) return;
+  for (const key of Object.keys(value)) {
+    if (FORBIDDEN_KEYS.has(key)) throw new RevueError("BAD_REQUEST", `${path}.${key}: "${key}" keys are not allowed in payloads (prototype pollution guard). Rename the field.`);
+    assertNoProtoKeys((value as Record<string, unknown>)[key], `${path}.${key}`, depth + 1);
+  }
+}
+
+/**
+ * Parses a JSON object body of at most `limit` bytes, refusing other content
+ * types (415), scalars and arrays (400), and prototype keys (400).
+ */
+export function jsonBody(limit: number): Middleware {
+  const parse = koaBody({ json: true, urlencoded: false, text: false, multipart: false, jsonLimit: limit, jsonStrict: true, patchKoa: true });
+  return async (ctx, next) => {
+    if (!ctx.is("application/json")) {
+      throw new RevueError(
+        "UNSUPPORTED_MEDIA_TYPE",
+        `${ctx.method} ${ctx.path}: expected a JSON body with "content-type: application/json", got "${ctx.get("content-type") || "none"}".`,
+      );
+    }
+    await parse(ctx, async () => {});
+    const body = ctx.request.body as unknown;
+    if (typeof body !== "object" || body === null || Array.isArray(body)) {
+      throw new RevueError("BAD_REQUEST", `${ctx.method} ${ctx.path}: the body must be a JSON object, got ${Array.isArray(body) ? "an array" : typeof body}.`);
+    }
+    assertNoProtoKeys(body);
+    await next();
+  };
+}
+
+/** Reads `body[field]`, checking its type, or throws a 400 that names the field and the expected shape. */
+export function field<T>(body: Record<string, unknown>, name: string, check: (v: unknown) => v is T, expected: string, route: string): T {
+  const value = body[name];
+  if (!check(value)) throw new RevueError("BAD_REQUEST", `${route}: "${name}" must be ${expected}, got ${value === undefined ? "nothing" : JSON.stringify(value)?.slice(0, 60)}.`);
+  return value;
+}
+
+export const isString = (v: unknown): v is string => typeof v === "string" && v.length > 0 && v.length <= 256;
+export const isSeq = (v: unknown): v is number => Number.isSafeInteger(v) && (v as number) > 0;
+export const isArray = (v: unknown): v is unknown[] => Array.isArray(v);
+
+/** The error for an unknown or expired session; the page re-bootstraps when it sees it. */
+export function sessionNotFound(sid: string): SessionError {
+  return new SessionError(
+    "SESSION_NOT_FOUND",
+    `Session ${sid.slice(0, 6)}… is unknown or expired (the server may have restarted). The page starts a new one with POST /api/session.`,
+  );
+}

@@ -1,0 +1,115 @@
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { App, h, server, type UploadedFile } from "revue";
+import { Browser, serve } from "./harness.js";
+
+class Store extends App {
+  count = 0;
+  files: string[] = [];
+  @server.realtime increment() { this.count++; }
+  @server.rpc get() { return this.count; }
+  @server.rpc async receive(file: UploadedFile) {
+    const text = (await file.read()).toString("utf8");
+    return { name: file.name, type: file.type, size: file.size, text };
+  }
+  override render() {
+    return h("main", {}, String(this.count));
+  }
+}
+
+let srv: Awaited<ReturnType<typeof serve>>;
+let b: Browser;
+beforeAll(async () => {
+  srv = await serve(Store, { limits: { event: 1024, upload: 2048, files: 2 } });
+  b = await srv.browser().start();
+});
+afterAll(() => srv.close());
+
+const raw = (path: string, body: string, headers: Record<string, string> = {}) =>
+  b.request(path, { method: "POST", body, headers: { "content-type": "application/json", ...headers } });
+
+describe("bad input gets a JSON error with a stable code and changes nothing", () => {
+  const rows: Array<[string, () => Promise<{ status: number; body: any }>, number, string]> = [
+    ["unknown session", () => b.request("/api/event", { method: "POST", json: { sid: "nope-nope-nope", seq: 1, method: "increment", args: [] } }), 404, "SESSION_NOT_FOUND"],
+    ["unknown realtime method", () => b.event("nothing"), 404, "METHOD_NOT_FOUND"],
+    ["unknown rpc method", () => b.rpc("nothing"), 404, "METHOD_NOT_FOUND"],
+    ["a realtime method called as rpc", () => b.rpc("increment"), 404, "METHOD_NOT_FOUND"],
+    ["an rpc method called as realtime", () => b.event("get"), 404, "METHOD_NOT_FOUND"],
+    ["malformed JSON", () => raw("/api/event", "{bad"), 400, "BAD_REQUEST"],
+    ["a scalar body", () => raw("/api/event", "42"), 400, "BAD_REQUEST"],
+    ["an array body", () => raw("/api/event", "[1]"), 400, "BAD_REQUEST"],
+    ["args that are not an array", () => b.request("/api/event", { method: "POST", json: { sid: b.sid, seq: 99, method: "increment", args: "x" } }), 400, "BAD_REQUEST"],
+    ["a seq that is not a positive integer", () => b.request("/api/event", { method: "POST", json: { sid: b.sid, seq: -1, method: "increment" } }), 400, "BAD_REQUEST"],
+    ["a non-JSON content type", () => b.request("/api/event", { method: "POST", body: "sid=x", headers: { "content-type": "application/x-www-form-urlencoded" } }), 415, "UNSUPPORTED_MEDIA_TYPE"],
+    ["an oversized body", () => raw("/api/event", JSON.stringify({ sid: b.sid, seq: 98, method: "increment", args: ["x".repeat(2000)] })), 413, "PAYLOAD_TOO_LARGE"],
+    ["a __proto__ key", () => raw("/api/event", `{"sid":"${b.sid}","seq":97,"method":"increment","args":[{"__proto__":{"polluted":1}}]}`), 400, "BAD_REQUEST"],
+    ["a nested constructor key", () => raw("/api/event", `{"sid":"${b.sid}","seq":96,"method":"increment","args":[{"a":{"constructor":{"prototype":1}}}]}`), 400, "BAD_REQUEST"],
+    ["a cross-site request", () => b.request("/api/event", { method: "POST", json: { sid: b.sid, seq: 95, method: "increment" }, headers: { "sec-fetch-site": "cross-site" } }), 403, "FORBIDDEN"],
+    ["a foreign Origin", () => b.request("/api/event", { method: "POST", json: { sid: b.sid, seq: 94, method: "increment" }, headers: { origin: "https://evil.example" } }), 403, "FORBIDDEN"],
+    ["a session id without its cookie", () => b.request("/api/event", { method: "POST", json: { sid: b.sid, seq: 93, method: "increment" }, headers: { cookie: "rv_token=someone-elses-token-123456" } }), 403, "FORBIDDEN"],
+    ["a client emit of a lifecycle name", () => b.emit("connect"), 400, "BAD_REQUEST"],
+    ["a stream of an unknown session", () => b.request("/api/sse/not-a-session"), 404, "SESSION_NOT_FOUND"],
+  ];
+
+  for (const [name, send, status, code] of rows) {
+    it(`${name}: ${status} ${code}`, async () => {
+      const before = (await b.rpc("get")).body.result;
+      const r = await send();
+      expect(r.status).toBe(status);
+      expect(r.body.error.code).toBe(code);
+      expect(typeof r.body.error.message).toBe("string");
+      expect(r.body.error.message.length).toBeGreaterThan(20);
+      expect((await b.rpc("get")).body.result).toBe(before);
+      expect(({} as Record<string, unknown>).polluted).toBeUndefined();
+    });
+  }
+
+  it("a same-origin request with a matching Origin passes", async () => {
+    const r = await b.request("/api/event", { method: "POST", json: { sid: b.sid, seq: ++b.seq, method: "increment" }, headers: { origin: srv.url } });
+    expect(r.status).toBe(202);
+  });
+});
+
+describe("uploads", () => {
+  it("round-trips a file into an rpc argument", async () => {
+    const form = new FormData();
+    form.append("file", new Blob(["hello revue"], { type: "text/plain" }), "note.txt");
+    const up = await b.request(`/api/upload?sid=${b.sid}`, { method: "POST", body: form });
+    expect(up.status).toBe(200);
+    const handle = up.body.files[0];
+    expect(handle).toMatchObject({ name: "note.txt", type: "text/plain", size: 11 });
+    const r = await b.rpc("receive", [handle]);
+    expect(r.body.result).toEqual({ name: "note.txt", type: "text/plain", size: 11, text: "hello revue" });
+  });
+
+  it("refuses an upload over the size cap with 413", async () => {
+    const form = new FormData();
+    form.append("file", new Blob(["x".repeat(10_000)]), "big.bin");
+    const up = await b.request(`/api/upload?sid=${b.sid}`, { method: "POST", body: form });
+    expect(up.status).toBe(413);
+    expect(up.body.error.code).toBe("PAYLOAD_TOO_LARGE");
+  });
+
+  it("refuses more files than the cap, and an unknown handle", async () => {
+    const form = new FormData();
+    for (let i = 0; i < 3; i++) form.append(`f${i}`, new Blob(["a"]), `${i}.txt`);
+    const up = await b.request(`/api/upload?sid=${b.sid}`, { method: "POST", body: form });
+    expect(up.status).toBeGreaterThanOrEqual(400);
+    expect(up.status).toBeLessThan(500);
+    const r = await b.rpc("receive", [{ $upload: "forged" }]);
+    expect(r.status).toBe(400);
+    expect(r.body.error.message).toContain('upload handle "forged" is unknown for this session');
+  });
+});
+
+describe("the page", () => {
+  it("carries a CSP with a per-response nonce for the runtime script", async () => {
+    const one = await b.request("/");
+    const two = await b.request("/");
+    const nonceOf = (csp: string) => /'nonce-([^']+)'/.exec(csp)![1]!;
+    const n1 = nonceOf(one.headers.get("content-security-policy")!);
+    expect(n1).not.toBe(nonceOf(two.headers.get("content-security-policy")!));
+    expect(one.body).toContain(`<script type="module" nonce="${n1}" src="/rv/runtime.`);
+    expect(one.body).toContain('id="rv-boot"');
+    expect(one.body).toContain('data-rv="');
+  });
+});

@@ -1,0 +1,82 @@
+import { PassThrough } from "node:stream";
+import { describe, expect, it } from "vitest";
+import { SessionStream } from "../../src/server/sse.js";
+
+/** A ServerResponse stand-in that records what is written and can stop reading. */
+function fakeResponse() {
+  const out = new PassThrough({ highWaterMark: 1024 });
+  const chunks: string[] = [];
+  let reading = true;
+  out.on("data", (c: Buffer) => void chunks.push(c.toString()));
+  return {
+    res: out as unknown as import("node:http").ServerResponse,
+    text: () => chunks.join(""),
+    stopReading() {
+      reading = false;
+      out.pause();
+    },
+    get reading() {
+      return reading;
+    },
+  };
+}
+
+const limits = { replayBytes: 10_000, maxPendingBytes: 4_096, retryMs: 500 };
+
+describe("SessionStream", () => {
+  it("numbers every message by exactly one, whatever its kind, after a retry line", async () => {
+    const s = new SessionStream(limits);
+    const f = fakeResponse();
+    s.attach(f.res);
+    s.send({ type: "patch", rev: 2, ops: [] });
+    s.send({ type: "event", event: "x", data: 1 });
+    s.send({ type: "call", method: "toast", args: [] });
+    await new Promise((r) => setImmediate(r));
+    expect(f.text()).toBe(
+      "retry: 500\n\n" +
+        'id: 1\nevent: patch\ndata: {"rev":2,"ops":[]}\n\n' +
+        'id: 2\nevent: event\ndata: {"event":"x","data":1}\n\n' +
+        'id: 3\nevent: call\ndata: {"method":"toast","args":[]}\n\n',
+    );
+  });
+
+  it("replays only what follows Last-Event-ID, and knows when the buffer no longer covers a gap", async () => {
+    const s = new SessionStream({ ...limits, replayBytes: 200 });
+    for (let i = 0; i < 10; i++) s.send({ type: "event", event: "e", data: i });
+    expect(s.canReplayFrom(10)).toBe(true);
+    expect(s.canReplayFrom(8)).toBe(true);
+    expect(s.canReplayFrom(1)).toBe(false);
+    expect(s.canReplayFrom(11)).toBe(false);
+    expect(s.canReplayFrom(Number.NaN)).toBe(false);
+    const f = fakeResponse();
+    s.attach(f.res, 8);
+    await new Promise((r) => setImmediate(r));
+    expect(f.text().match(/^id: \d+/gm)).toEqual(["id: 9", "id: 10"]);
+  });
+
+  it("closes a stream whose reader stopped once unsent bytes pass the cap, keeping memory bounded", () => {
+    const slow: string[] = [];
+    const s = new SessionStream(limits, (why) => slow.push(why));
+    const f = fakeResponse();
+    s.attach(f.res);
+    f.stopReading();
+    for (let i = 0; i < 100 && s.open; i++) s.send({ type: "event", event: "big", data: "x".repeat(500) });
+    expect(s.open).toBe(false);
+    expect(slow[0]).toMatch(/bytes unsent \(limit 4096\)/);
+    // it keeps buffering for replay within its byte cap
+    for (let i = 0; i < 100; i++) s.send({ type: "event", event: "big", data: "x".repeat(500) });
+    expect(s.canReplayFrom(1)).toBe(false);
+  });
+
+  it("tells a replaced stream goodbye", async () => {
+    const s = new SessionStream(limits);
+    const a = fakeResponse();
+    const b = fakeResponse();
+    s.attach(a.res);
+    s.attach(b.res);
+    await new Promise((r) => setImmediate(r));
+    expect(a.text()).toContain('event: bye\ndata: {"reason":"replaced"}');
+    expect(s.detach(a.res)).toBe(false);
+    expect(s.detach(b.res)).toBe(true);
+  });
+});
