@@ -1,0 +1,62 @@
+import type { ClientModule } from "./transport.js";
+
+/**
+ * The `this` of shipped `@client` methods. The browser has no app instance
+ * (state lives on the server), so `this` is a small object holding what a
+ * client method may reach: `this.server.<method>()`, `this.emit()` and the
+ * app's other `@client` methods as `this.<name>()`.
+ */
+
+/** What a context calls into (the runtime). */
+export interface ContextHost {
+  rpc(name: string, args: unknown[]): Promise<unknown>;
+  realtime(name: string, args: unknown[]): void;
+  emit(event: string, data?: unknown): void;
+}
+
+/** A client method's `this`. */
+export interface ClientContext {
+  /** Stubs of the server's `@server.rpc` (→ Promise of the result) and `@server.realtime` (→ nothing) methods. */
+  readonly server: Readonly<Record<string, (...args: unknown[]) => unknown>>;
+  /** `rv.emit`: local listeners now, and this session's server handlers. */
+  emit(event: string, data?: unknown): void;
+  [method: string]: unknown;
+}
+
+let warned = false;
+/**
+ * What a realtime stub returns: nothing to use, but awaiting it (a common
+ * slip, since rpc stubs are awaited) resolves to `undefined` and says why once.
+ */
+const NO_VALUE = {
+  then(resolve?: (v: undefined) => void) {
+    if (!warned) {
+      warned = true;
+      console.warn("[revue] realtime calls return no value; use @server.rpc for a result");
+    }
+    resolve?.(undefined);
+  },
+};
+
+/**
+ * Builds the context for one loaded client module. Stubs answer to both the
+ * method name (what the app's types show) and the public name (when an
+ * option renamed it).
+ *
+ * @example
+ * const ctx = createContext(mod, { rpc: (n, a) => rv.rpc(n, ...a), realtime: send, emit: (e, d) => rv.emit(e, d) });
+ * await (ctx.server.reset as Function)(0);
+ */
+export function createContext(mod: ClientModule, host: ContextHost): ClientContext {
+  const server: Record<string, (...args: unknown[]) => unknown> = {};
+  for (const [method, name] of Object.entries(mod.rpc)) server[method] = server[name] = (...args) => host.rpc(name, args);
+  for (const [method, name] of Object.entries(mod.realtime)) {
+    server[method] = server[name] = (...args) => {
+      host.realtime(name, args);
+      return NO_VALUE;
+    };
+  }
+  const ctx: ClientContext = { server: Object.freeze(server), emit: (event, data) => host.emit(event, data) };
+  for (const [name, fn] of Object.entries(mod.methods)) ctx[name] = fn.bind(ctx);
+  return ctx;
+}

@@ -1,0 +1,134 @@
+import { ID_ATTR, ON_ATTR_PREFIX } from "../src/vdom/types.js";
+
+/**
+ * DOM events, delegated: one capturing listener on the root per event type in
+ * use, found from the `data-rv-on-<type>` attributes the server renders. An
+ * attribute holds `r:<name>` (a `@server.realtime` method) or `c:<method>` (a
+ * `@client.callback`), optionally followed by `/<ms>` to debounce it.
+ *
+ * Capturing, because events that do not bubble (focus, blur, mouseenter, …)
+ * still pass through the root on their way down.
+ */
+
+/** The serialisable summary of a DOM event that a `@server.realtime` binding receives. */
+export interface EventSummary {
+  type: string;
+  /** The bound element's value (or the target's, when the bound element has none). */
+  value?: string;
+  /** For checkboxes and radios. */
+  checked?: boolean;
+  /** For keyboard events. */
+  key?: string;
+  /** For `submit`: the form's fields (a name given twice maps to an array). Files are left out: upload them. */
+  form?: Record<string, string | string[]>;
+}
+
+/** Where bound events go. */
+export interface EventSink {
+  realtime(name: string, summary: EventSummary): void;
+  callback(method: string, ev: Event): void;
+}
+
+/** The delegation for one root. */
+export interface Delegation {
+  /**
+   * Listens for every event type bound in `text`: the root's `outerHTML` at
+   * hydration, then the JSON of each snapshot or batch of ops. Reading text
+   * rather than walking nodes keeps this one small function; a stray match
+   * (a user's text that spells an attribute name) only adds an idle listener.
+   */
+  scan(text: string): void;
+  /** Runs debounced calls that are still waiting, so nothing overtakes them. */
+  flush(): void;
+}
+
+const BINDING = /^([rc]):([^/]+)(?:\/(\d+))?$/;
+/** Fields whose `input` events do not come once per keystroke. */
+const NOT_TYPED = /^(?:checkbox|radio|file|range|color|select-\w+)$/;
+
+/** An `input` event the user is typing (text fields, textareas, contenteditable): one per keystroke. */
+const isTyping = (ev: Event) => ev.type === "input" && !NOT_TYPED.test((ev.target as HTMLInputElement).type);
+
+/**
+ * The serialisable part of an event.
+ *
+ * @example
+ * summarize(inputEvent, input) // { type: "input", value: "hel" }
+ */
+export function summarize(ev: Event, el: Element): EventSummary {
+  const own = el as HTMLInputElement;
+  const field = typeof own.value === "string" ? own : (ev.target as HTMLInputElement);
+  const s: EventSummary = { type: ev.type };
+  if (typeof field.value === "string") s.value = field.value;
+  if (field.type === "checkbox" || field.type === "radio") s.checked = field.checked;
+  if (typeof (ev as KeyboardEvent).key === "string") s.key = (ev as KeyboardEvent).key;
+  if (ev.type === "submit") {
+    const form: Record<string, string | string[]> = {};
+    for (const [name, v] of new FormData(ev.target as HTMLFormElement)) {
+      if (typeof v !== "string") continue;
+      const prior = form[name];
+      form[name] = prior === undefined ? v : Array.isArray(prior) ? [...prior, v] : [prior, v];
+    }
+    s.form = form;
+  }
+  return s;
+}
+
+/**
+ * Delegates the bound events under `root` to `sink`. A realtime binding on a
+ * text input is debounced by `typingMs` unless the binding names its own delay;
+ * a callback binding is only debounced when the binding says so, since it gets
+ * the real Event and may want to act on it at once.
+ *
+ * @example
+ * const d = delegateEvents(root, { realtime: (n, s) => send(n, s), callback: (m, ev) => run(m, ev) });
+ * d.scan(root.outerHTML);
+ */
+export function delegateEvents(root: Element, sink: EventSink, typingMs = 150): Delegation {
+  const types = new Set<string>();
+  const waiting = new Map<string, { timer: ReturnType<typeof setTimeout>; run(): void }>();
+
+  const pattern = new RegExp(`\\b${ON_ATTR_PREFIX}([\\w-]+)\\b`, "g");
+  const scan = (text: string) => {
+    for (const [, type] of text.matchAll(pattern)) if (!types.has(type!)) types.add(type!), root.addEventListener(type!, handle, true);
+  };
+
+  const flush = () => {
+    for (const [key, w] of waiting) waiting.delete(key), clearTimeout(w.timer), w.run();
+  };
+
+  function dispatch(el: Element, binding: string, ev: Event): void {
+    const m = BINDING.exec(binding);
+    if (!m) return;
+    const [, kind, name, ms] = m as unknown as [string, string, string, string | undefined];
+    let run: () => void;
+    if (kind === "r") {
+      // The server handles a submit; the browser must not navigate away.
+      if (ev.type === "submit") ev.preventDefault();
+      const summary = summarize(ev, el);
+      run = () => sink.realtime(name, summary);
+    } else run = () => sink.callback(name, ev);
+    const wait = ms !== undefined ? Number(ms) : kind === "r" && isTyping(ev) ? typingMs : 0;
+    if (!wait) return flush(), run();
+    const key = `${el.getAttribute(ID_ATTR)} ${ev.type}`;
+    clearTimeout(waiting.get(key)?.timer);
+    waiting.set(key, { timer: setTimeout(() => (waiting.delete(key), run()), wait), run });
+  }
+
+  function handle(ev: Event): void {
+    const attr = ON_ATTR_PREFIX + ev.type;
+    let el = ev.target as Element | null;
+    if (el && el.nodeType !== 1) el = el.parentElement;
+    for (; el; el = el.parentElement) {
+      const binding = el.getAttribute(attr);
+      if (binding !== null) dispatch(el, binding, ev);
+      // Bubbling by hand: a non-bubbling event only reaches its own target's binding.
+      if (el === root || !ev.bubbles || ev.cancelBubble) break;
+    }
+  }
+
+  return {
+    scan,
+    flush,
+  };
+}

@@ -1,0 +1,146 @@
+import type { Reply } from "./transport.js";
+
+/**
+ * Outgoing calls (realtime events, rpcs, emits) as plain, testable state, the
+ * way Socket.IO's `sendBuffer` works: while the stream is not connected every
+ * call waits in `pending`; on connect the buffer is sent in the order the
+ * calls were made. Each call gets the session's next `seq` when first sent and
+ * keeps it across retries, so the server can dedupe a retry and run calls in
+ * seq order even when they are sent concurrently.
+ */
+
+/**
+ * A failed remote call, carrying the server's error `code`. Shaped like the
+ * server's `RevueError` (same `name`, same `code`), which the client may not import.
+ *
+ * @example
+ * try { await rv.rpc("save", doc); } catch (e) { if (e.code === "RPC_ERROR") alert(e.message); }
+ */
+export class RevueError extends Error {
+  override name = "RevueError";
+  constructor(readonly code: string, message: string) {
+    super(message);
+  }
+}
+
+/** One outgoing call. */
+interface Call {
+  /** Route under the base, e.g. `/api/emit`. */
+  path: string;
+  /** The body without `sid` and `seq`, which are added when it is sent. */
+  body: Record<string, unknown>;
+  /** Assigned on first send in a session; reused by retries. */
+  seq?: number;
+  /** Enqueue order: what `pending` is sorted by. */
+  order: number;
+  tries: number;
+  resolve(value: unknown): void;
+  reject(err: Error): void;
+}
+
+/** What the queue needs from the runtime. */
+export interface QueueHost {
+  post(path: string, body: unknown): Promise<Reply>;
+  sid(): string;
+  /** The server no longer knows this session (404 SESSION_NOT_FOUND). */
+  gone(): void;
+  /** A fire-and-forget call failed; nobody awaits it, so it is reported. */
+  failed(err: Error): void;
+}
+
+/** How many times a call is tried on network errors before it is rejected. */
+const MAX_TRIES = 5;
+
+/** The outgoing call queue (see the top of this file). */
+export interface CallQueue {
+  /** Calls not yet sent, or waiting to be re-sent, in enqueue order. */
+  readonly pending: readonly unknown[];
+  /**
+   * Queues a call; sends it at once when online. Resolves with the rpc's
+   * `result` (or `undefined` for events and emits). Only an `awaited` call
+   * rejects; the failure of any other is reported to the host.
+   */
+  push(path: string, body: Record<string, unknown>, awaited?: boolean): Promise<unknown>;
+  /** The stream opened: send everything buffered, in order. */
+  connect(): void;
+  /** The stream dropped: buffer from now on. Calls in flight finish (or come back on failure). */
+  disconnect(): void;
+  /** A new session replaces the old one: seqs restart at 1, and calls not yet answered are numbered again. */
+  reset(): void;
+}
+
+/**
+ * Creates the outgoing call queue. (Closures rather than a class: local names
+ * minify, property names do not, and the runtime has a size budget.)
+ *
+ * @example
+ * const q = createQueue(host);
+ * const result = q.push("/api/rpc/reset", { args: [0] }, true); // waits for connect()
+ * q.connect();                                                  // sent now with seq 1
+ */
+export function createQueue(host: QueueHost, retryMs = 250): CallQueue {
+  const pending: Call[] = [];
+  let online = false;
+  let seq = 0;
+  let count = 0;
+
+  const flush = () => {
+    if (online) for (const call of pending.splice(0)) send(call);
+  };
+
+  const requeue = (call: Call) => {
+    const at = pending.findIndex((c) => c.order > call.order);
+    pending.splice(at < 0 ? pending.length : at, 0, call);
+  };
+
+  async function send(call: Call): Promise<void> {
+    call.seq ??= ++seq;
+    call.tries++;
+    const sid = host.sid();
+    let reply: Reply;
+    try {
+      reply = await host.post(call.path, { sid, seq: call.seq, ...call.body });
+    } catch {
+      if (call.tries >= MAX_TRIES) return call.reject(new RevueError("NETWORK_ERROR", `${call.path}: server unreachable (${MAX_TRIES} tries)`));
+      // Same seq on retry: if the first try did reach the server, it is deduped
+      // there. Unless the session changed meanwhile: then it is a new call there.
+      if (sid !== host.sid()) call.seq = undefined;
+      requeue(call);
+      setTimeout(flush, retryMs * 2 ** (call.tries - 1));
+      return;
+    }
+    const error = reply.body?.error as { code?: string; message?: string } | undefined;
+    if (reply.status < 400) return call.resolve(reply.body?.result);
+    if (reply.status === 404 && error?.code === "SESSION_NOT_FOUND") {
+      // The call never ran: send it again in the next session, under a new seq.
+      call.seq = undefined;
+      call.tries = 0;
+      requeue(call);
+      // A late answer for a session already replaced only needs the re-send.
+      if (sid !== host.sid()) return flush();
+      online = false;
+      return host.gone();
+    }
+    call.reject(new RevueError(error?.code ?? "HTTP_" + reply.status, error?.message ?? `${call.path}: HTTP ${reply.status}`));
+  }
+
+  return {
+    pending,
+    push: (path, body, awaited) =>
+      new Promise((resolve, reject) => {
+        pending.push({ path, body, order: count++, tries: 0, resolve, reject: awaited ? reject : host.failed });
+        flush();
+      }),
+    connect() {
+      online = true;
+      flush();
+    },
+    disconnect() {
+      online = false;
+    },
+    reset() {
+      seq = 0;
+      for (const call of pending) call.seq = undefined;
+    },
+  };
+}

@@ -1,0 +1,204 @@
+import type { Applier } from "./apply.js";
+import { Bus } from "./bus.js";
+import { createContext, type ClientContext } from "./context.js";
+import { delegateEvents } from "./events.js";
+import { createQueue, RevueError } from "./queue.js";
+import { createStream } from "./stream.js";
+import type { ClientModule, Transport } from "./transport.js";
+import type { CallMessage, ErrorMessage, EventMessage } from "../src/protocol.js";
+
+/**
+ * `window.rv`: the bus, plus the state and wiring of one page. Lifecycle
+ * order is state, not timing (compare Socket.IO's `onconnect`):
+ *
+ * 1. `ready` — once per page load, when the server-rendered DOM is hydrated,
+ *    the event listeners are bound and the client module is loaded. Server
+ *    `call`/`event` messages that arrive earlier wait, then run right after it.
+ * 2. `connect` — after `ready`, each time the stream opens. If the stream opens
+ *    first, `connect` waits for `ready`. Outgoing calls are buffered while the
+ *    stream is closed and flushed, in order, before `connect` fires.
+ * 3. `disconnect` — when a stream that was announced with `connect` drops.
+ */
+
+/** The data block the server renders in `<script type="application/json" id="rv-boot">`. */
+export interface Boot {
+  sid: string;
+  rev: number;
+  /** Prefix of every route, e.g. "" or "/chat". */
+  base: string;
+  /** URL of the generated client module, under `{base}/rv/`. */
+  module?: string;
+  /** Identifies the server-rendered snapshot (see SessionStream). */
+  hash?: string;
+}
+
+/** Everything a runtime needs; `transport` and `applier` are injectable for tests. */
+export interface RuntimeOptions {
+  /** The container of the server-rendered app (`#rv-root`). */
+  root: Element;
+  boot: Boot;
+  transport: Transport;
+  /** Builds the patch applier over `root` (it hydrates the DOM there). */
+  applier: (root: Element) => Applier;
+  /** Default debounce of text-input events bound to realtime methods, in ms. */
+  typingMs?: number;
+  /** Stream retry tuning; defaults suit a browser. */
+  backoffMs?: number;
+}
+
+/** `window.rv`: the bus plus the page's connection state. */
+export interface Runtime extends Bus {
+  /** Resolves once, when `ready` fires. */
+  readonly ready: Promise<void>;
+  /** The session id (it changes when a lost session is replaced). */
+  readonly session: string;
+  /** The revision of the DOM shown. */
+  readonly revision: number;
+  /** Whether the stream is open. */
+  readonly connected: boolean;
+  /**
+   * Calls a `@server.rpc` method by public name; resolves with its result,
+   * rejects with a `RevueError` carrying the server's `code`.
+   */
+  rpc(name: string, ...args: unknown[]): Promise<unknown>;
+  /** Stops the stream and its retries (for tests and teardown). */
+  close(): void;
+}
+
+/**
+ * Creates a page runtime: hydrates `root`, opens the stream and loads the
+ * client module. (Closures rather than a class: local names minify, property
+ * names do not, and the runtime has a size budget.)
+ *
+ * @example
+ * window.rv = createRuntime({ root, boot, transport: browserTransport(), applier: createApplier });
+ * rv.on("ready", () => console.log("hydrated"));
+ * const n = await rv.rpc("reset", 0);
+ */
+export function createRuntime(opts: RuntimeOptions): Runtime {
+  const { root, boot, transport } = opts;
+  let isReady = false;
+  let open = false;
+  let announced = false;
+  let markReady!: () => void;
+  let mod: ClientModule | undefined;
+  let ctx: ClientContext | undefined;
+  let flag: HTMLElement | undefined;
+  const inbox: (CallMessage | EventMessage)[] = [];
+
+  const bus = new Bus((event, data) => queue.push("/api/emit", { event, data }));
+  const report = (err: unknown) => bus.local("error", err) || console.error("[revue]", err);
+  const announce = () => open && isReady && !announced && (announced = true) && bus.local("connect");
+  const rpc = (name: string, ...args: unknown[]) => queue.push(`/api/rpc/${encodeURIComponent(name)}`, { args }, true);
+
+  /** Sends a `@server.realtime` call (a stub call or a bound DOM event); debounced events go first. */
+  const call = (method: string, args: unknown[]) => {
+    events.flush();
+    void queue.push("/api/event", { method, args });
+  };
+
+  /** Runs a shipped client method; its errors, sync or async, are reported, not thrown into the runtime. */
+  const run = (method: string, args: unknown[]) => {
+    const fn = ctx?.[method];
+    if (typeof fn !== "function") return void console.warn(`[revue] no @client method ${method}`);
+    try {
+      Promise.resolve(fn(...args)).catch(report);
+    } catch (err) {
+      report(err);
+    }
+  };
+
+  const deliver = (msg: CallMessage | EventMessage) => {
+    if (msg.type === "event") return void bus.local(msg.event, msg.data);
+    const method = mod?.calls[msg.method];
+    if (method) run(method, msg.args);
+    else console.warn(`[revue] this.client.${msg.method}() is not a @client.realtime method`);
+  };
+
+  /** Shows or hides the "reconnecting…" flag. Styled through `.style`: CSP allows the CSSOM, not style attributes. */
+  const indicate = (on: boolean) => {
+    const doc = root.ownerDocument;
+    if (!flag) {
+      if (!on) return;
+      flag = doc.createElement("div");
+      flag.className = "rv-reconnecting";
+      flag.setAttribute("role", "status");
+      flag.textContent = "reconnecting…";
+      // Just enough to be seen; the look is the page's (`.rv-reconnecting { … !important }`).
+      Object.assign(flag.style, { position: "fixed", bottom: "1em", right: "1em", padding: ".2em .6em", background: "#ffc" });
+      doc.body.append(flag);
+    }
+    flag.hidden = !on;
+  };
+
+  const queue = createQueue({
+    post: (path, body) => transport.post(boot.base + path, body),
+    sid: () => stream.sid,
+    gone: () => stream.renew(),
+    failed: report,
+  });
+
+  const applier = opts.applier(root);
+  const events = delegateEvents(root, { realtime: (name, summary) => call(name, [summary]), callback: (method, ev) => run(method, [ev]) }, opts.typingMs);
+  events.scan(root.outerHTML);
+
+  const stream = createStream(transport, {
+    init(tree) {
+      applier.init(tree);
+      events.scan(JSON.stringify(tree));
+    },
+    apply(ops) {
+      applier.apply(ops);
+      events.scan(JSON.stringify(ops));
+    },
+    message(msg) {
+      if (msg.type === "error") report(new RevueError(msg.code, msg.message));
+      else if (isReady) deliver(msg);
+      else inbox.push(msg);
+    },
+    opened() {
+      open = true;
+      indicate(false);
+      queue.connect();
+      announce();
+    },
+    dropped() {
+      indicate(true);
+      if (!open) return;
+      open = false;
+      queue.disconnect();
+      if (announced) (announced = false), bus.local("disconnect");
+    },
+    renewed: queue.reset,
+    gaveUp: (why) => report(new RevueError("DISCONNECTED", `stopped reconnecting: ${why}; reload the page`)),
+  }, { ...boot, backoffMs: opts.backoffMs });
+
+  const hydrated = (loaded: ClientModule | undefined) => {
+    mod = loaded;
+    if (mod) {
+      ctx = createContext(mod, { rpc: (name, args) => rpc(name, ...args), realtime: call, emit: (e, d) => bus.emit(e, d) });
+      for (const [event, methods] of Object.entries(mod.on)) for (const m of methods) bus.on(event, (...args: unknown[]) => run(m, args));
+    }
+    isReady = true;
+    markReady();
+    bus.local("ready");
+    for (const msg of inbox.splice(0)) deliver(msg);
+    announce();
+  };
+
+  const rv = Object.defineProperties(bus, {
+    ready: { value: new Promise<void>((resolve) => (markReady = resolve)) },
+    session: { get: () => stream.sid },
+    revision: { get: () => stream.rev },
+    connected: { get: () => open },
+    rpc: { value: rpc },
+    close: { value: stream.stop },
+  }) as Runtime;
+
+  stream.start();
+  const url = boot.module;
+  (url ? transport.load(url) : Promise.resolve(undefined))
+    .catch((err) => void console.error(`[revue] client module ${url} failed to load`, err))
+    .then((m) => hydrated(m ?? undefined));
+  return rv;
+}

@@ -1,0 +1,200 @@
+import type { Node, PatchOp } from "../src/vdom/types.js";
+import type { CallMessage, ErrorMessage, EventMessage, ServerMessage } from "../src/protocol.js";
+import type { StreamHandle, Transport } from "./transport.js";
+
+/**
+ * The session's SSE stream and everything that keeps it right:
+ *
+ * - ops are applied in revision order; a message at or below the current
+ *   revision is ignored;
+ * - a gap (or ops the DOM cannot take) → resync: a fresh stream, which sends
+ *   no Last-Event-ID, so the server answers with an `init`;
+ * - an `init` is applied unless it is the snapshot already shown (same
+ *   revision and same `hash`): the first connect after a server render costs
+ *   no DOM work;
+ * - the server does not know the session (404, or `bye: expired`) → a new
+ *   session from `POST /api/session`, rendered in place, no page reload;
+ * - a refused stream is retried with capped exponential backoff, a bounded
+ *   number of times; so is re-bootstrapping, which also never runs in a loop:
+ *   its tries are only forgiven once a session has lived for a minute.
+ *
+ * Dropped connections are EventSource's own business: it reconnects with
+ * Last-Event-ID and the server replays what was missed.
+ */
+
+/** What the stream drives (the runtime). */
+export interface StreamHost {
+  /** Render a snapshot. */
+  init(tree: Node): void;
+  /** Apply ops; throwing means the DOM does not match and a snapshot is needed. */
+  apply(ops: readonly PatchOp[]): void;
+  /** Reverse calls, custom events and errors. */
+  message(msg: CallMessage | EventMessage | ErrorMessage): void;
+  opened(): void;
+  dropped(): void;
+  /** A new session replaced the old one (before its snapshot is rendered). */
+  renewed(sid: string): void;
+  /** Recovery stopped after too many failures; `why` says what failed. */
+  gaveUp(why: string): void;
+}
+
+/** Where the stream starts and how hard it tries. */
+export interface StreamOptions {
+  base: string;
+  sid: string;
+  rev: number;
+  hash?: string;
+  /** First retry delay; doubles per try. */
+  backoffMs?: number;
+  /** Cap on the retry delay. */
+  maxBackoffMs?: number;
+  /** Tries before giving up (stream reopens and re-bootstraps each). */
+  maxTries?: number;
+}
+
+/** How long a session must live before its re-bootstrap tries are forgiven. */
+const PROVEN_MS = 60_000;
+
+/** One page's connection to its session. */
+export interface SessionStream {
+  readonly sid: string;
+  readonly rev: number;
+  /** Opens the stream (closing any previous one). */
+  start(): void;
+  /** Closes the stream and cancels pending retries. */
+  stop(): void;
+  /** Asks for a snapshot by opening a fresh stream. */
+  resync(): void;
+  /**
+   * Replaces a session the server no longer knows. Safe to call repeatedly:
+   * calls made while one renewal runs join it.
+   */
+  renew(): void;
+}
+
+/**
+ * Creates the connection; `start()` opens it. (Closures rather than a class:
+ * local names minify, property names do not.)
+ *
+ * @example
+ * const s = createStream(transport, host, { base: "", sid: boot.sid, rev: boot.rev });
+ * s.start();
+ */
+export function createStream(transport: Transport, host: StreamHost, options: StreamOptions): SessionStream {
+  const { base, backoffMs = 500, maxBackoffMs = 8000, maxTries = 6 } = options;
+  let { sid, rev, hash } = options;
+  let handle: StreamHandle | undefined;
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  let tries = 0;
+  let renewals = 0;
+  let renewedAt = 0;
+  let renewing = false;
+  /** Waiting for a snapshot: patches are meaningless until it comes. */
+  let stale = false;
+
+  function start(): void {
+    stop();
+    handle = transport.stream(`${base}/api/sse/${encodeURIComponent(sid)}`, {
+      open() {
+        tries = 0;
+        host.opened();
+      },
+      message: (type, data) => receive({ ...JSON.parse(data), type }),
+      drop: host.dropped,
+      fail(status) {
+        host.dropped();
+        if (status === 404) renew();
+        else retry(start, `stream refused (${status || "network"})`);
+      },
+    });
+  }
+
+  function stop(): void {
+    clearTimeout(timer);
+    handle?.close();
+    handle = undefined;
+  }
+
+  function resync(): void {
+    stale = true;
+    start();
+  }
+
+  function renew(): void {
+    if (renewing) return;
+    if (Date.now() - renewedAt > PROVEN_MS) renewals = 0;
+    renewing = true;
+    stop();
+    const attempt = async (): Promise<void> => {
+      try {
+        const reply = await transport.post(`${base}/api/session`, {});
+        const b = reply.body as { sid?: string; rev?: number; tree?: Node; hash?: string } | undefined;
+        if (reply.status >= 300 || !b?.sid || !b.tree) throw new Error(`HTTP ${reply.status}`);
+        renewing = stale = false;
+        renewedAt = Date.now();
+        ({ sid, rev = 0, hash } = b);
+        host.renewed(sid);
+        host.init(b.tree);
+        start();
+      } catch (err) {
+        retry(attempt, `no new session (${(err as Error).message})`, true);
+      }
+    };
+    retry(attempt, "session lost repeatedly", true);
+  }
+
+  /** Runs `fn` after the next backoff delay, or gives up after `maxTries`. */
+  function retry(fn: () => void, why: string, renewal = false): void {
+    const n = renewal ? renewals++ : tries++;
+    if (n >= maxTries) {
+      renewing = false;
+      return host.gaveUp(why);
+    }
+    // The first renewal runs at once: a restarted server is usually already back.
+    clearTimeout(timer);
+    timer = setTimeout(fn, renewal && !n ? 0 : Math.min(maxBackoffMs, backoffMs * 2 ** n));
+  }
+
+  function receive(msg: ServerMessage): void {
+    switch (msg.type) {
+      case "init":
+        if (!stale && msg.rev <= rev && (msg.hash === undefined || msg.hash === hash)) return;
+        stale = false;
+        rev = msg.rev;
+        hash = msg.hash ?? hash;
+        return host.init(msg.tree);
+      case "patch":
+        if (stale || msg.rev <= rev) return;
+        if (msg.rev !== rev + 1) return resync();
+        try {
+          host.apply(msg.ops);
+        } catch {
+          return resync();
+        }
+        rev = msg.rev;
+        return;
+      case "bye":
+        // "shutdown" and "slow": EventSource reconnects by itself (with
+        // Last-Event-ID). "replaced": another stream of this session (say, a
+        // duplicated tab) took over; fighting it back would loop.
+        if (msg.reason === "expired") return host.dropped(), renew();
+        if (msg.reason === "replaced") return stop(), host.dropped();
+        return;
+      default:
+        host.message(msg);
+    }
+  }
+
+  return {
+    get sid() {
+      return sid;
+    },
+    get rev() {
+      return rev;
+    },
+    start,
+    stop,
+    resync,
+    renew,
+  };
+}

@@ -1,0 +1,120 @@
+/**
+ * The runtime's only contact with the network. Everything the runtime does
+ * over HTTP goes through a {@link Transport}, so tests drive it with a fake
+ * one and the page wires {@link browserTransport} (fetch + EventSource).
+ */
+
+/** The answer to a POST: its status and parsed JSON body (`undefined` if it had none). */
+export interface Reply {
+  status: number;
+  body: any;
+}
+
+/** What a stream tells the runtime. */
+export interface StreamHandlers {
+  /** The stream is open (first time or after an automatic reconnect). */
+  open(): void;
+  /** One SSE frame: its `event:` name and raw `data:` text. */
+  message(type: string, data: string): void;
+  /** The connection dropped; the stream is reconnecting by itself (sending Last-Event-ID). */
+  drop(): void;
+  /**
+   * The stream is closed for good: the server answered with a non-200 status
+   * (`404` means the session is gone), or `0` when the status is unknown.
+   */
+  fail(status: number): void;
+}
+
+/** An open stream; `close()` stops it for good and silences its handlers. */
+export interface StreamHandle {
+  close(): void;
+}
+
+/** The shape of the generated client module's default export (see src/server/client-module.ts). */
+export interface ClientModule {
+  /** Every `@client` method by method name. */
+  methods: Record<string, (...args: any[]) => unknown>;
+  /** Each method's kind: client | callback | client-realtime | client-on. */
+  kinds: Record<string, string>;
+  /** `@client.on` handlers: event name → method names. */
+  on: Record<string, string[]>;
+  /** `@client.realtime` public name → method name (what `call` messages name). */
+  calls: Record<string, string>;
+  /** The server's `@server.rpc` methods: method name → public (route) name. */
+  rpc: Record<string, string>;
+  /** The server's `@server.realtime` methods: method name → public name. */
+  realtime: Record<string, string>;
+}
+
+/**
+ * Network access for the runtime.
+ *
+ * @example
+ * const rt = createRuntime({ root, boot, transport: browserTransport() });
+ */
+export interface Transport {
+  /** POSTs `body` as JSON; resolves with any status, rejects only on a network error. */
+  post(url: string, body: unknown): Promise<Reply>;
+  /** Opens a fresh stream (no Last-Event-ID: a fresh EventSource never sends one). */
+  stream(url: string, on: StreamHandlers): StreamHandle;
+  /** Loads the generated client module. */
+  load(url: string): Promise<ClientModule>;
+}
+
+/** Server message names: EventSource only dispatches named events to listeners for that name. */
+const TYPES = ["init", "patch", "call", "event", "error", "bye"];
+
+/**
+ * The real transport: `fetch`, `EventSource` (same-origin: cookies go along), and
+ * `import()` (allowed by the page's `'strict-dynamic'` CSP).
+ *
+ * @example
+ * const t = browserTransport();
+ * await t.post("/api/emit", { sid, seq: 1, event: "hi", data: null });
+ */
+export function browserTransport(): Transport {
+  return {
+    // fetch's default credentials mode is "same-origin": the session cookie goes along.
+    async post(url, body) {
+      const res = await fetch(url, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify(body) });
+      return { status: res.status, body: await res.json().catch(() => undefined) };
+    },
+
+    stream(url, on) {
+      const es = new EventSource(url);
+      let live = true;
+      es.onopen = () => live && on.open();
+      for (const type of TYPES) {
+        es.addEventListener(type, (ev) => {
+          // The server's `error` frames and the connection's own `error` event share
+          // one name; only the former carry data.
+          const data = (ev as MessageEvent).data;
+          if (live && typeof data === "string") on.message(type, data);
+          else if (live && type === "error") lost();
+        });
+      }
+      const lost = () => {
+        if (es.readyState !== EventSource.CLOSED) return on.drop();
+        // EventSource hides the status of a refused connection; ask once more
+        // with fetch and abort as soon as the headers are in.
+        live = false;
+        const abort = new AbortController();
+        fetch(url, { signal: abort.signal })
+          .then((r) => (abort.abort(), r.status), () => 0)
+          .then((status) => closed || on.fail(status === 200 ? 0 : status));
+      };
+      let closed = false;
+      return {
+        close() {
+          closed = true;
+          live = false;
+          es.close();
+        },
+      };
+    },
+
+    async load(url) {
+      return ((await import(/* @vite-ignore */ url)) as { default: ClientModule }).default;
+    },
+  };
+}

@@ -1,0 +1,123 @@
+// @vitest-environment jsdom
+import { afterEach, describe, expect, it, vi } from "vitest";
+import { createQueue, RevueError, type QueueHost } from "../../client/queue.js";
+import type { Reply } from "../../client/transport.js";
+import { page, settle } from "./fake-transport.js";
+
+function host(reply: (path: string, body: any) => Reply | Promise<Reply> = () => ({ status: 202, body: { ok: true } })) {
+  const sent: { path: string; body: any }[] = [];
+  let sid = "s1";
+  const h: QueueHost & { sent: typeof sent; setSid(s: string): void } = {
+    sent,
+    setSid: (s) => void (sid = s),
+    post: async (path, body) => (sent.push({ path, body }), reply(path, body)),
+    sid: () => sid,
+    gone: vi.fn(),
+    failed: vi.fn(),
+  };
+  return h;
+}
+
+afterEach(() => void vi.useRealTimers());
+
+describe("the outgoing call queue", () => {
+  it("holds calls while disconnected and flushes them in order, numbered from 1, on connect", async () => {
+    const h = host();
+    const q = createQueue(h);
+    void q.push("/api/emit", { event: "a", data: 1 });
+    void q.push("/api/event", { method: "inc", args: [] });
+    expect(h.sent).toEqual([]);
+    q.connect();
+    await settle();
+    expect(h.sent).toEqual([
+      { path: "/api/emit", body: { sid: "s1", seq: 1, event: "a", data: 1 } },
+      { path: "/api/event", body: { sid: "s1", seq: 2, method: "inc", args: [] } },
+    ]);
+  });
+
+  it("resolves an rpc with its result and rejects a failed one with a RevueError carrying the server's code", async () => {
+    const h = host((path) => (path.endsWith("ok") ? { status: 200, body: { result: 42 } } : { status: 500, body: { error: { code: "RPC_ERROR", message: "nope" } } }));
+    const q = createQueue(h);
+    q.connect();
+    await expect(q.push("/api/rpc/ok", { args: [] }, true)).resolves.toBe(42);
+    const err = await q.push("/api/rpc/bad", { args: [] }, true).catch((e) => e);
+    expect(err).toBeInstanceOf(RevueError);
+    expect(err).toMatchObject({ name: "RevueError", code: "RPC_ERROR", message: "nope" });
+  });
+
+  it("reports the failure of a call nobody awaits instead of rejecting it", async () => {
+    const h = host(() => ({ status: 400, body: { error: { code: "BAD_REQUEST", message: "bad" } } }));
+    const q = createQueue(h);
+    q.connect();
+    void q.push("/api/emit", { event: "x" });
+    await settle();
+    expect(h.failed).toHaveBeenCalledWith(expect.objectContaining({ code: "BAD_REQUEST" }));
+  });
+
+  it("retries a call that hit a network error under the same seq", async () => {
+    vi.useFakeTimers();
+    let fail = 2;
+    const h = host(() => {
+      if (fail-- > 0) throw new TypeError("Failed to fetch");
+      return { status: 202, body: { ok: true } };
+    });
+    const q = createQueue(h, 10);
+    q.connect();
+    const done = q.push("/api/event", { method: "inc", args: [] });
+    await vi.advanceTimersByTimeAsync(100);
+    await done;
+    expect(h.sent.map((s) => s.body.seq)).toEqual([1, 1, 1]);
+  });
+
+  it("gives up on a call after five network errors", async () => {
+    vi.useFakeTimers();
+    const h = host(() => {
+      throw new TypeError("Failed to fetch");
+    });
+    const q = createQueue(h, 1);
+    q.connect();
+    const done = q.push("/api/rpc/x", { args: [] }, true).catch((e) => e);
+    await vi.advanceTimersByTimeAsync(1000);
+    expect(await done).toMatchObject({ code: "NETWORK_ERROR" });
+    expect(h.sent).toHaveLength(5);
+  });
+
+  it("on SESSION_NOT_FOUND stops sending, reports the session gone, and re-sends the call as seq 1 of the next session", async () => {
+    let known = "s2";
+    const h = host((_, body) => (body.sid === known ? { status: 202, body: { ok: true } } : { status: 404, body: { error: { code: "SESSION_NOT_FOUND", message: "gone" } } }));
+    const q = createQueue(h);
+    q.connect();
+    void q.push("/api/emit", { event: "a" }); // seq 1, refused
+    await settle();
+    expect(h.gone).toHaveBeenCalledTimes(1);
+    void q.push("/api/emit", { event: "b" }); // buffered: the queue went offline
+    await settle();
+    expect(h.sent).toHaveLength(1);
+    h.setSid(known);
+    q.reset();
+    q.connect();
+    await settle();
+    expect(h.sent.slice(1).map((s) => [s.body.sid, s.body.seq, s.body.event])).toEqual([
+      ["s2", 1, "a"],
+      ["s2", 2, "b"],
+    ]);
+    known = "";
+  });
+
+  it("numbers emits, realtime calls and rpcs of one page in one sequence", async () => {
+    const { rv, t } = page();
+    t.reply = (url) => (url.startsWith("/api/rpc/") ? { status: 200, body: { result: "ok" } } : { status: 202, body: { ok: true } });
+    rv.emit("a");
+    const result = rv.rpc("save", 1);
+    t.last.on.open();
+    document.querySelector("button")!.click();
+    expect(await result).toBe("ok");
+    await settle();
+    expect(t.posts.map((p) => [p.url, p.body.seq])).toEqual([
+      ["/api/emit", 1],
+      ["/api/rpc/save", 2],
+      ["/api/event", 3],
+    ]);
+    rv.close();
+  });
+});
