@@ -1,0 +1,99 @@
+import { createHash } from "node:crypto";
+import { RegistryError } from "../errors.js";
+import { publicName, type AppSpec } from "../registry/spec.js";
+import type { MethodEntry } from "../registry/entries.js";
+
+/**
+ * The generated ES module that carries an app's `@client` methods to the
+ * browser. Each method travels as its own source text
+ * (`Function.prototype.toString`), rewritten into an object-literal method, so
+ * the page imports it like any script under its CSP nonce: no `eval`, no
+ * `new Function`, on either side.
+ *
+ * The consequence users must know: a shipped method sees only its arguments,
+ * `this` (the client context: `this.server`, `this.emit`, the other `@client`
+ * methods) and browser globals. Anything it closes over in the server module
+ * (imports, module constants) does not exist in the page.
+ *
+ * Shape of the default export (read by client/runtime.ts, typed there as `ClientModule`):
+ * `{ methods, kinds, on, calls, rpc, realtime }`.
+ */
+
+/** A generated module: its code, content hash and hashed file name. */
+export interface ClientModuleAsset {
+  code: string;
+  hash: string;
+  /** `app.<hash>.js`, served under `{base}/rv/`. */
+  file: string;
+}
+
+/** `async`? `*`? then the method's own name (identifier, string or computed key), up to its `(`. */
+const METHOD_HEAD = /^(async\s+)?(\*\s*)?(?:[\p{ID_Start}$_][\p{ID_Continue}$\u200c\u200d]*|"(?:[^"\\]|\\.)*"|'(?:[^'\\]|\\.)*'|\[[^\]]*\]|\d[\w.]*)\s*\(/u;
+/** The start of an arrow function. */
+const ARROW = /^(?:async\s*)?(?:\([^)]*\)|[\p{ID_Start}$_][\p{ID_Continue}$]*)\s*=>/u;
+/** `async function* name(`: a function expression assigned to the prototype. */
+const FUNCTION_HEAD = /^(async\s+)?function\b\s*(\*\s*)?[\p{ID_Start}$_]?[\p{ID_Continue}$\u200c\u200d]*\s*\(/u;
+
+function shipError(spec: AppSpec, entry: MethodEntry, what: string): RegistryError {
+  return new RegistryError(
+    `${spec.name}.${entry.method} (${entry.decorator}) cannot be shipped to the browser: ${what}. ` +
+      `@client methods travel as source text, so write a plain method in the class body, e.g. ${entry.method}(ev) { … } or async ${entry.method}() { … }.`,
+  );
+}
+
+/** Finds the property on the prototype chain without calling a getter. */
+function descriptorOf(proto: object, key: string): PropertyDescriptor | undefined {
+  for (let p: object | null = proto; p && p !== Object.prototype; p = Object.getPrototypeOf(p)) {
+    const d = Object.getOwnPropertyDescriptor(p, key);
+    if (d) return d;
+  }
+  return undefined;
+}
+
+/**
+ * The source of one method as an object-literal method keyed by `entry.method`.
+ * Throws a `RegistryError` for getters, arrow functions, bound and native functions.
+ */
+function methodSource(spec: AppSpec, entry: MethodEntry): string {
+  const d = descriptorOf(spec.ctor.prototype as object, entry.method);
+  if (!d) throw shipError(spec, entry, "the class has no such method");
+  if (d.get || d.set) throw shipError(spec, entry, "it is a getter or setter");
+  if (typeof d.value !== "function") throw shipError(spec, entry, `it is a ${typeof d.value}, not a method`);
+  const src = Function.prototype.toString.call(d.value).trim();
+  if (/\{\s*\[native code\]\s*\}$/.test(src)) throw shipError(spec, entry, "it is a native or bound function, which has no source");
+  if (/^(?:get|set|static)\s/.test(src) && !/^(?:get|set|static)\s*\(/.test(src)) throw shipError(spec, entry, "it is a getter or setter");
+  // An arrow function's `this` could never be the client context. (`async (a) => …`
+  // would otherwise pass for a method named "async".)
+  const head = ARROW.test(src) ? null : (METHOD_HEAD.exec(src) ?? FUNCTION_HEAD.exec(src));
+  if (!head) throw shipError(spec, entry, "it is an arrow function (or something else without its own `this`)");
+  const [whole, isAsync, star] = head;
+  return `${isAsync ? "async " : ""}${star ? "*" : ""}${JSON.stringify(entry.method)}(${src.slice(whole.length)}`;
+}
+
+/** `{method: public name}` for a map of entries keyed by public name. */
+function names(map: ReadonlyMap<string, MethodEntry>): Record<string, string> {
+  return Object.fromEntries([...map.values()].map((e) => [e.method, publicName(e)]));
+}
+
+/**
+ * Generates the client module of an app.
+ *
+ * @example
+ * const { code, file } = generateClientModule(getSpec(Counter));
+ * // file: "app.3f2a9c1b7d4e.js"; code: 'export default { methods: { async "onReset"(ev) { … } }, … }'
+ */
+export function generateClientModule(spec: AppSpec): ClientModuleAsset {
+  const entries = spec.client.filter((e) => !e.isStatic);
+  const methods = entries.map((e) => `    ${methodSource(spec, e)}`).join(",\n");
+  const kinds = Object.fromEntries(entries.map((e) => [e.method, e.kind]));
+  const on = Object.fromEntries([...spec.clientOn].map(([event, list]) => [event, list.map((e) => e.method)]));
+  const calls = Object.fromEntries([...spec.clientRealtime].map(([name, e]) => [name, e.method]));
+  const data = (v: unknown) => JSON.stringify(v);
+  const code =
+    `// Generated by Revue from ${spec.name}'s @client methods. Do not edit.\n` +
+    `export default {\n  methods: {\n${methods}\n  },\n` +
+    `  kinds: ${data(kinds)},\n  on: ${data(on)},\n  calls: ${data(calls)},\n` +
+    `  rpc: ${data(names(spec.rpc))},\n  realtime: ${data(names(spec.realtime))},\n};\n`;
+  const hash = createHash("sha256").update(code).digest("hex").slice(0, 12);
+  return { code, hash, file: `app.${hash}.js` };
+}
