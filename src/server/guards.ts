@@ -55,7 +55,9 @@ export function sameOrigin(): Middleware {
     const site = ctx.get("sec-fetch-site");
     const origin = ctx.get("origin");
     if (site === "cross-site") throw forbidden(ctx, `Sec-Fetch-Site is "cross-site"`);
-    if (origin && origin !== "null" && origin !== ctx.origin) throw forbidden(ctx, `Origin ${origin} is not this server (${ctx.origin})`);
+    // Koa 3's ctx.origin echoes the Origin header, so compute our own.
+    const own = `${ctx.protocol}://${ctx.host}`;
+    if (origin && origin !== "null" && origin !== own) throw forbidden(ctx, `Origin ${origin} is not this server (${own})`);
     if (origin === "null" && ctx.method !== "GET") throw forbidden(ctx, `Origin is "null" (a sandboxed or file: page)`);
     await next();
   };

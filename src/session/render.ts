@@ -6,16 +6,24 @@ import type { Logger } from "./hub.js";
 import type { Session } from "./session.js";
 
 /**
+ * Minimum time between two renders of one session. A lone event renders at
+ * once; during a burst, the next render waits for the rest of this interval,
+ * so 100 events arriving together cost a handful of patches, not 100.
+ */
+export const RENDER_INTERVAL_MS = 16;
+
+/**
  * Re-renders sessions after their handlers ran and sends the patches.
  *
- * Coalescing: `schedule()` only marks a session dirty; one render per dirty
- * session runs on the next macrotask, queued behind the handlers already in
- * that session's queue. A burst of events therefore costs one render and one
- * patch per batch, not one per event — and a render never runs while a
+ * Coalescing: `schedule()` only marks a session dirty. Its render runs on the
+ * next macrotask — or, if the session rendered less than
+ * {@link RENDER_INTERVAL_MS} ago, when that interval ends — queued behind the
+ * handlers already in that session's queue, so a render never runs while a
  * handler of the same session is suspended in an `await`.
  */
 export class SessionRenderer {
-  private readonly dirty = new Set<Session>();
+  private readonly due = new Set<Session>();
+  private readonly delayed = new Map<Session, ReturnType<typeof setTimeout>>();
   private readonly ids = new WeakMap<Session, IdAllocator>();
   private timer: ReturnType<typeof setImmediate> | undefined;
   private inflight: Promise<unknown> = Promise.resolve();
@@ -27,19 +35,35 @@ export class SessionRenderer {
     private readonly logger: Logger,
   ) {}
 
-  /** Marks the session for a render on the next macrotask. */
+  /** Marks the session for a render (see the class comment for when it runs). */
   schedule(session: Session): void {
-    this.dirty.add(session);
-    this.timer ??= setImmediate(() => this.run());
+    if (this.due.has(session) || this.delayed.has(session)) return;
+    const wait = session.renderedAt + RENDER_INTERVAL_MS - Date.now();
+    if (wait <= 0) {
+      this.due.add(session);
+      this.timer ??= setImmediate(() => this.run());
+    } else {
+      this.delayed.set(
+        session,
+        setTimeout(() => {
+          this.delayed.delete(session);
+          this.due.add(session);
+          this.run();
+        }, wait),
+      );
+    }
   }
 
-  /** Resolves once every scheduled render has been sent. */
+  /** Renders every scheduled session now and resolves once their patches are sent. */
   async flush(): Promise<void> {
-    while (this.timer || this.dirty.size) {
-      if (this.timer) {
-        clearImmediate(this.timer);
-        this.run();
+    while (this.timer || this.due.size || this.delayed.size) {
+      for (const [session, t] of this.delayed) {
+        clearTimeout(t);
+        this.due.add(session);
       }
+      this.delayed.clear();
+      if (this.timer) clearImmediate(this.timer);
+      this.run();
       await this.inflight;
     }
     await this.inflight;
@@ -55,13 +79,16 @@ export class SessionRenderer {
   }
 
   private run(): void {
+    if (this.timer) clearImmediate(this.timer);
     this.timer = undefined;
-    const batch = [...this.dirty];
-    this.dirty.clear();
-    this.inflight = Promise.all(batch.map((s) => s.enqueue(() => this.render(s))));
+    const batch = [...this.due];
+    this.due.clear();
+    const done = Promise.all(batch.map((s) => s.enqueue(() => this.render(s))));
+    this.inflight = Promise.all([this.inflight, done]);
   }
 
   private render(session: Session): void {
+    session.renderedAt = Date.now();
     if (!session.tree) {
       // Never shown yet: the first snapshot will carry the current state.
       return;

@@ -26,6 +26,8 @@ export class Session<A extends App = App> {
   rev = 0;
   /** Highest client seq whose call has finished: the `ack` of the next patch. */
   ackedSeq = 0;
+  /** When the session last rendered (ms since epoch), for render coalescing. */
+  renderedAt = 0;
   /** The `ack` of the last patch sent. */
   sentAck = 0;
   /** Whether a page stream is open (sessions only expire while none is). */

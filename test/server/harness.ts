@@ -78,7 +78,13 @@ export class Browser {
         return fetch(input, { ...init, headers } as RequestInit);
       },
     });
-    for (const type of TYPES) es.addEventListener(type, (e) => got.push({ id: Number((e as MessageEvent).lastEventId), type, data: JSON.parse((e as MessageEvent).data) }));
+    for (const type of TYPES) {
+      es.addEventListener(type, (e) => {
+        // EventSource fires its own "error" events (connection trouble) with no data.
+        const data = (e as MessageEvent).data;
+        if (typeof data === "string") got.push({ id: Number((e as MessageEvent).lastEventId), type, data: JSON.parse(data) });
+      });
+    }
     this.streams.push(es);
     return {
       es,

@@ -1,0 +1,35 @@
+import { afterEach, describe, expect, it } from "vitest";
+import { mount, type TestSession } from "revue/testing";
+import { Counter } from "../../examples/counter/app.js";
+
+let t: TestSession<Counter> | undefined;
+afterEach(async () => {
+  await t?.unmount();
+  t = undefined;
+});
+
+describe("examples/counter", () => {
+  it("counts clicks through the realtime binding", async () => {
+    t = await mount(Counter);
+    expect(t.text("#count")).toBe("0");
+    await t.click("#inc");
+    await t.click("#inc");
+    expect(t.text("#count")).toBe("2");
+    expect(t.app.count).toBe(2);
+  });
+
+  it("resets through the client callback awaiting the rpc", async () => {
+    t = await mount(Counter);
+    await t.click("#inc");
+    await t.click("#reset");
+    expect(t.text("#count")).toBe("0");
+    expect(await t.rpc("reset", 7)).toBe(7);
+    expect(t.text("#count")).toBe("7");
+  });
+
+  it("applies small patches: a click changes one text node", async () => {
+    t = await mount(Counter);
+    await t.click("#inc");
+    expect(t.ops.at(-1)).toEqual([{ op: "text", id: expect.any(String), text: "1" }]);
+  });
+});
