@@ -26,7 +26,9 @@ export class FakeTransport implements Transport {
   /** How POSTs are answered; throw (or reject) to simulate a network error. */
   reply: (url: string, body: any) => Reply | Promise<Reply> = () => ({ status: 202, body: { ok: true } });
   private resolveModule!: (m: ClientModule) => void;
-  private readonly module = new Promise<ClientModule>((r) => (this.resolveModule = r));
+  /** Makes the module fail to load. */
+  failModule!: (err: Error) => void;
+  private readonly module = new Promise<ClientModule>((resolve, reject) => ((this.resolveModule = resolve), (this.failModule = reject)));
 
   async post(url: string, body: unknown): Promise<Reply> {
     this.posts.push({ url, body });

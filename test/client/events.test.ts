@@ -1,0 +1,128 @@
+// @vitest-environment jsdom
+import { afterEach, describe, expect, it, vi } from "vitest";
+import { page, settle } from "./fake-transport.js";
+
+const FORM =
+  '<main data-rv="w-0">' +
+  '<input data-rv="w-1" name="q" data-rv-on-input="r:search">' +
+  '<input data-rv="w-2" name="slow" data-rv-on-input="r:slow/300">' +
+  '<input data-rv="w-3" type="checkbox" name="done" data-rv-on-change="r:toggle">' +
+  '<form data-rv="w-4" data-rv-on-submit="r:save"><input data-rv="w-5" name="tag" value="a"><input data-rv="w-6" name="tag" value="b"><input data-rv="w-7" name="title" value="T"></form>' +
+  '<div data-rv="w-8" data-rv-on-click="c:onClick"><button data-rv="w-9" data-rv-on-click="r:increment">+1</button></div>' +
+  '<p data-rv="w-10" data-rv-on-keydown="r:key" tabindex="0"></p>' +
+  "</main>";
+
+const type = (sel: string, value: string) => {
+  const el = document.querySelector<HTMLInputElement>(sel)!;
+  el.value = value;
+  el.dispatchEvent(new Event("input", { bubbles: true }));
+};
+
+async function connected() {
+  const p = page(FORM);
+  p.t.last.on.open();
+  return p;
+}
+
+afterEach(() => void vi.useRealTimers());
+
+describe("DOM events", () => {
+  it("listens once per event type on the root, not on each element", () => {
+    const spy = vi.spyOn(HTMLElement.prototype, "addEventListener");
+    const { rv } = page(FORM);
+    const types = spy.mock.calls.map((c) => c[0]).sort();
+    expect(types).toEqual(["change", "click", "input", "keydown", "submit"]);
+    expect(new Set(spy.mock.contexts)).toEqual(new Set([document.getElementById("rv-root")]));
+    spy.mockRestore();
+    rv.close();
+  });
+
+  it("sends a realtime binding a serialisable summary of the event", async () => {
+    const { rv, t } = await connected();
+    document.querySelector<HTMLButtonElement>("button")!.click();
+    const box = document.querySelector<HTMLInputElement>("[type=checkbox]")!;
+    box.checked = true;
+    box.dispatchEvent(new Event("change", { bubbles: true }));
+    document.querySelector("p")!.dispatchEvent(new KeyboardEvent("keydown", { key: "Enter", bubbles: true }));
+    await settle();
+    expect(t.to("/api/event").map((b) => [b.method, b.args])).toEqual([
+      ["increment", [{ type: "click", value: "" }]],
+      ["toggle", [{ type: "change", value: "on", checked: true }]],
+      ["key", [{ type: "keydown", key: "Enter" }]],
+    ]);
+    rv.close();
+  });
+
+  it("sends a submit's form data and keeps the browser from navigating", async () => {
+    const { rv, t } = await connected();
+    const ev = new Event("submit", { bubbles: true, cancelable: true });
+    document.querySelector("form")!.dispatchEvent(ev);
+    await settle();
+    expect(ev.defaultPrevented).toBe(true);
+    expect(t.to("/api/event")[0].args[0]).toEqual({ type: "submit", form: { tag: ["a", "b"], title: "T" } });
+    rv.close();
+  });
+
+  it("debounces typing by 150 ms by default and sends only the last value", async () => {
+    vi.useFakeTimers();
+    const { rv, t } = await connected();
+    type("[name=q]", "h");
+    type("[name=q]", "he");
+    await vi.advanceTimersByTimeAsync(100);
+    type("[name=q]", "hey");
+    await vi.advanceTimersByTimeAsync(149);
+    expect(t.to("/api/event")).toEqual([]);
+    await vi.advanceTimersByTimeAsync(1);
+    expect(t.to("/api/event").map((b) => b.args[0].value)).toEqual(["hey"]);
+    rv.close();
+  });
+
+  it("uses the delay a binding names instead of the default", async () => {
+    vi.useFakeTimers();
+    const { rv, t } = await connected();
+    type("[name=slow]", "x");
+    await vi.advanceTimersByTimeAsync(299);
+    expect(t.to("/api/event")).toEqual([]);
+    await vi.advanceTimersByTimeAsync(1);
+    expect(t.to("/api/event")).toHaveLength(1);
+    rv.close();
+  });
+
+  it("sends pending typing before a later event, so the server sees them in order", async () => {
+    vi.useFakeTimers();
+    const { rv, t } = await connected();
+    type("[name=q]", "milk");
+    document.querySelector<HTMLButtonElement>("button")!.click();
+    await vi.advanceTimersByTimeAsync(0);
+    expect(t.to("/api/event").map((b) => b.method)).toEqual(["search", "increment"]);
+    rv.close();
+  });
+
+  it("calls a client callback with the real Event, after the bindings below it", async () => {
+    const { rv, t } = await connected();
+    const got: Event[] = [];
+    t.loadModule({ methods: { onClick: (ev: Event) => void got.push(ev) }, kinds: { onClick: "callback" } });
+    await rv.ready;
+    const button = document.querySelector<HTMLButtonElement>("button")!;
+    button.click();
+    expect(got).toHaveLength(1);
+    expect(got[0]).toBeInstanceOf(MouseEvent);
+    expect(got[0]!.target).toBe(button);
+    await settle();
+    expect(t.to("/api/event").map((b) => b.method)).toEqual(["increment"]);
+    rv.close();
+  });
+
+  it("starts listening for event types that a patch introduces", async () => {
+    const { rv, t } = await connected();
+    t.send({
+      type: "patch",
+      rev: 2,
+      ops: [{ op: "append", parent: "w-0", node: { id: "w-11", tag: "div", attrs: { "data-rv-on-dblclick": "r:zoom" }, children: [] } }],
+    });
+    document.querySelector('[data-rv="w-11"]')!.dispatchEvent(new MouseEvent("dblclick", { bubbles: true }));
+    await settle();
+    expect(t.to("/api/event").map((b) => b.method)).toEqual(["zoom"]);
+    rv.close();
+  });
+});

@@ -1,0 +1,117 @@
+// @vitest-environment jsdom
+import { describe, expect, it, vi } from "vitest";
+import { page, settle } from "./fake-transport.js";
+
+/** Records lifecycle events in order. */
+function track(rv: { on(e: string, fn: () => void): unknown }) {
+  const log: string[] = [];
+  for (const e of ["ready", "connect", "disconnect"]) rv.on(e, () => log.push(e));
+  return log;
+}
+
+describe("lifecycle order", () => {
+  it("fires ready then connect when the stream opens before the client module loads", async () => {
+    const { rv, t } = page();
+    const log = track(rv);
+    t.last.on.open();
+    await settle();
+    expect(log).toEqual([]);
+    t.loadModule();
+    await rv.ready;
+    expect(log).toEqual(["ready", "connect"]);
+    rv.close();
+  });
+
+  it("fires ready then connect when the client module loads before the stream opens", async () => {
+    const { rv, t } = page();
+    const log = track(rv);
+    t.loadModule();
+    await rv.ready;
+    expect(log).toEqual(["ready"]);
+    t.last.on.open();
+    expect(log).toEqual(["ready", "connect"]);
+    rv.close();
+  });
+
+  it("fires ready exactly once, and connect/disconnect each time the stream opens and drops", async () => {
+    const { rv, t } = page();
+    const log = track(rv);
+    t.loadModule();
+    await rv.ready;
+    t.last.on.open();
+    t.last.on.drop();
+    t.last.on.drop();
+    t.last.on.open();
+    expect(log).toEqual(["ready", "connect", "disconnect", "connect"]);
+    expect(rv.connected).toBe(true);
+    rv.close();
+  });
+
+  it("does not fire disconnect for a stream that dropped before connect was announced", async () => {
+    const { rv, t } = page();
+    const log = track(rv);
+    t.last.on.open();
+    t.last.on.drop();
+    t.loadModule();
+    await rv.ready;
+    expect(log).toEqual(["ready"]);
+    rv.close();
+  });
+
+  it("runs @client.on('ready') handlers with the client context as this", async () => {
+    const { rv, t } = page();
+    const seen: unknown[] = [];
+    t.loadModule({
+      methods: {
+        ready(this: any) {
+          seen.push(typeof this.server, typeof this.helper);
+        },
+        helper() {},
+      },
+      on: { ready: ["ready"] },
+    });
+    await rv.ready;
+    expect(seen).toEqual(["object", "function"]);
+    rv.close();
+  });
+
+  it("holds reverse calls that arrive before ready and runs them right after it", async () => {
+    const { rv, t } = page();
+    const log: string[] = [];
+    rv.on("ready", () => log.push("ready"));
+    t.last.on.open();
+    t.send({ type: "call", method: "toast", args: ["hi"] });
+    expect(log).toEqual([]);
+    t.loadModule({ methods: { toast: (m: string) => void log.push(`toast ${m}`) }, calls: { toast: "toast" } });
+    await rv.ready;
+    expect(log).toEqual(["ready", "toast hi"]);
+    rv.close();
+  });
+
+  it("still fires ready, and says why, when the client module fails to load", async () => {
+    const { rv, t } = page();
+    const err = vi.spyOn(console, "error").mockImplementation(() => {});
+    const ready = vi.fn();
+    rv.on("ready", ready);
+    t.failModule(new Error("404"));
+    await rv.ready;
+    expect(ready).toHaveBeenCalledTimes(1);
+    expect(err.mock.calls[0]![0]).toMatch(/client module \/rv\/app\.x\.js failed to load/);
+    err.mockRestore();
+    rv.close();
+  });
+
+  it("shows a styleable reconnecting indicator while the stream is down", async () => {
+    const { rv, t } = page();
+    t.last.on.open();
+    expect(document.querySelector(".rv-reconnecting")).toBeNull();
+    t.last.on.drop();
+    const flag = document.querySelector<HTMLElement>(".rv-reconnecting")!;
+    expect(flag.hidden).toBe(false);
+    expect(flag.textContent).toMatch(/reconnecting/);
+    expect(flag.getAttribute("role")).toBe("status");
+    t.last.on.open();
+    expect(flag.hidden).toBe(true);
+    rv.close();
+  });
+});

@@ -1,0 +1,167 @@
+// @vitest-environment jsdom
+import { afterEach, describe, expect, it, vi } from "vitest";
+import { page, settle } from "./fake-transport.js";
+
+const h1 = () => document.querySelector("h1")!.textContent;
+const patch = (rev: number, text: string) => ({ type: "patch", rev, ops: [{ op: "text", id: "w-2", text }] });
+const tree = (text: string) => ({
+  id: "w-0",
+  tag: "main",
+  attrs: {},
+  children: [{ id: "w-1", tag: "h1", attrs: {}, children: [{ id: "w-2", text }] }],
+});
+
+afterEach(() => void vi.useRealTimers());
+
+describe("the stream", () => {
+  it("applies patches in revision order and ignores those at or below the current revision", () => {
+    const { rv, t } = page();
+    t.last.on.open();
+    t.send(patch(2, "1"));
+    t.send(patch(2, "stale"));
+    t.send(patch(1, "older"));
+    t.send(patch(3, "2"));
+    expect(h1()).toBe("2");
+    expect(rv.revision).toBe(3);
+    rv.close();
+  });
+
+  it("skips the first init when it is the snapshot the server already rendered", () => {
+    const { rv, t, root } = page(undefined, { hash: "h1" });
+    const before = root.firstElementChild;
+    t.last.on.open();
+    t.send({ type: "init", rev: 1, hash: "h1", tree: tree("other") });
+    expect(root.firstElementChild).toBe(before);
+    expect(h1()).toBe("0");
+    rv.close();
+  });
+
+  it("renders an init whose hash disagrees with what is shown", () => {
+    const { rv, t } = page(undefined, { hash: "h1" });
+    t.last.on.open();
+    t.send({ type: "init", rev: 1, hash: "h2", tree: tree("fresh") });
+    expect(h1()).toBe("fresh");
+    rv.close();
+  });
+
+  it("on a revision gap opens a fresh stream and waits for its snapshot", () => {
+    const { rv, t } = page();
+    t.last.on.open();
+    const first = t.last;
+    t.send(patch(4, "skipped two"));
+    expect(first.closed).toBe(true);
+    expect(t.streams).toHaveLength(2);
+    expect(h1()).toBe("0");
+    t.last.on.open();
+    t.send(patch(5, "before the snapshot"));
+    expect(h1()).toBe("0");
+    t.send({ type: "init", rev: 5, tree: tree("5") });
+    t.send(patch(6, "6"));
+    expect(h1()).toBe("6");
+    rv.close();
+  });
+
+  it("resyncs when a patch names a node the page does not have", () => {
+    const { rv, t } = page();
+    t.last.on.open();
+    t.send({ type: "patch", rev: 2, ops: [{ op: "remove", id: "w-99" }] });
+    expect(t.streams).toHaveLength(2);
+    expect(rv.revision).toBe(1);
+    rv.close();
+  });
+
+  it("after a 404 creates a new session, renders its snapshot without a reload, and restarts seq at 1", async () => {
+    const { rv, t } = page();
+    t.loadModule();
+    await rv.ready;
+    t.last.on.open();
+    rv.emit("before");
+    await settle();
+    t.reply = (url) => (url === "/api/session" ? { status: 201, body: { sid: "s2", rev: 1, tree: tree("new session") } } : { status: 202, body: { ok: true } });
+    t.last.on.fail(404);
+    await settle();
+    expect(rv.session).toBe("s2");
+    expect(h1()).toBe("new session");
+    expect(t.last.url).toBe("/api/sse/s2");
+    rv.emit("after");
+    t.last.on.open();
+    await settle();
+    expect(t.to("/api/emit").map((b) => [b.sid, b.seq, b.event])).toEqual([
+      ["s1", 1, "before"],
+      ["s2", 1, "after"],
+    ]);
+    rv.close();
+  });
+
+  it("re-sends a call the server refused with SESSION_NOT_FOUND in the new session", async () => {
+    const { rv, t } = page();
+    t.last.on.open();
+    t.reply = (url, body) =>
+      url === "/api/session"
+        ? { status: 201, body: { sid: "s2", rev: 1, tree: tree("x") } }
+        : body.sid === "s1"
+          ? { status: 404, body: { error: { code: "SESSION_NOT_FOUND", message: "gone" } } }
+          : { status: 202, body: { ok: true } };
+    rv.emit("hello");
+    await settle();
+    await settle();
+    t.last.on.open();
+    await settle();
+    expect(t.to("/api/emit").map((b) => [b.sid, b.seq])).toEqual([
+      ["s1", 1],
+      ["s2", 1],
+    ]);
+    rv.close();
+  });
+
+  it("gives up creating sessions after a bounded number of tries, then stays quiet", async () => {
+    vi.useFakeTimers();
+    const { rv, t } = page();
+    const errors: any[] = [];
+    rv.on("error", (e) => errors.push(e));
+    t.reply = () => ({ status: 503, body: {} });
+    t.last.on.fail(404);
+    await vi.advanceTimersByTimeAsync(60_000);
+    const tries = t.to("/api/session").length;
+    expect(tries).toBe(6); // the default maxTries
+    expect(errors).toEqual([expect.objectContaining({ code: "DISCONNECTED" })]);
+    await vi.advanceTimersByTimeAsync(60_000);
+    expect(t.to("/api/session")).toHaveLength(tries);
+    rv.close();
+  });
+
+  it("reopens a refused stream with backoff, and gives up after a bounded number of tries", async () => {
+    vi.useFakeTimers();
+    const { rv, t } = page();
+    const errors: any[] = [];
+    rv.on("error", (e) => errors.push(e));
+    for (let i = 0; i < 10; i++) {
+      const opened = t.streams.length;
+      t.last.on.fail(502);
+      await vi.advanceTimersByTimeAsync(10_000);
+      if (t.streams.length === opened) break;
+    }
+    expect(t.streams).toHaveLength(7); // the first stream and 6 retries
+    expect(errors).toEqual([expect.objectContaining({ code: "DISCONNECTED" })]);
+    rv.close();
+  });
+
+  it("does not fight back when another stream of the session replaced this one", () => {
+    const { rv, t } = page();
+    t.last.on.open();
+    t.send({ type: "bye", reason: "replaced" });
+    expect(t.last.closed).toBe(true);
+    expect(t.streams).toHaveLength(1);
+    expect(rv.connected).toBe(false);
+    rv.close();
+  });
+
+  it("reports server error messages on the bus", () => {
+    const { rv, t } = page();
+    const errors: any[] = [];
+    rv.on("error", (e) => errors.push(e));
+    t.send({ type: "error", code: "INTERNAL_ERROR", message: "handler threw", seq: 3 });
+    expect(errors).toEqual([expect.objectContaining({ name: "RevueError", code: "INTERNAL_ERROR", message: "handler threw" })]);
+    rv.close();
+  });
+});
