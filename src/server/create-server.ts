@@ -119,6 +119,11 @@ export function createServer(apps: AppClass | Record<string, AppClass>, options:
   koa.use(jsonErrors(logger));
   koa.use(router.routes());
   koa.use(router.allowedMethods());
+  // Browsers ask for a favicon on every page; answer "none" rather than log a 404 in the console.
+  koa.use(async (ctx, next) => {
+    if (ctx.path === "/favicon.ico" && ctx.method === "GET" && ctx.status === 404 && !ctx.body) ctx.status = 204;
+    else await next();
+  });
   koa.on("error", (err: Error & { status?: number }) => {
     if ((err.status ?? 500) >= 500) logger.error("[revue] unhandled error:", err);
   });

@@ -1,0 +1,94 @@
+import { existsSync } from "node:fs";
+import { createServer as createHttpServer, get } from "node:http";
+import type { AddressInfo } from "node:net";
+import { afterEach, describe, expect, it } from "vitest";
+import { App, createServer, h, server, type UploadedFile } from "revue";
+import { serve, until } from "./harness.js";
+
+const seen: string[] = [];
+class Life extends App {
+  paths: string[] = [];
+  @server.on("connect") hello() { seen.push(`connect ${this.sid.slice(0, 4)}`); }
+  @server.on("disconnect") bye() { seen.push(`disconnect ${this.sid.slice(0, 4)}`); }
+  @server.rpc keep(file: UploadedFile) { this.paths.push((file as unknown as { path: string }).path); return this.paths.length; }
+  @server.rpc where() { return this.paths; }
+  override render() { return h("main", {}, "life"); }
+}
+
+let srv: Awaited<ReturnType<typeof serve>> | undefined;
+afterEach(async () => {
+  await srv?.close();
+  srv = undefined;
+  seen.length = 0;
+});
+
+describe("session lifecycle over HTTP", () => {
+  it("runs connect when the stream opens and disconnect when it closes", async () => {
+    srv = await serve(Life);
+    const b = await srv.browser().start();
+    const s = b.stream();
+    await s.waitFor((m) => m.type === "init", "init");
+    await until(() => seen.includes(`connect ${b.sid.slice(0, 4)}`), "connect handler");
+    s.es.close();
+    await until(() => seen.includes(`disconnect ${b.sid.slice(0, 4)}`), "disconnect handler");
+    expect(seen).toEqual([`connect ${b.sid.slice(0, 4)}`, `disconnect ${b.sid.slice(0, 4)}`]);
+  });
+
+  it("sends a : heartbeat comment on open streams", async () => {
+    srv = await serve(Life, { heartbeatMs: 50 });
+    const b = await srv.browser().start();
+    const url = new URL(`${srv.url}/api/sse/${b.sid}`);
+    const text = await new Promise<string>((resolve, reject) => {
+      const req = get(url, { headers: { cookie: b.cookie } }, (res) => {
+        let body = "";
+        res.setEncoding("utf8");
+        res.on("data", (chunk: string) => {
+          body += chunk;
+          if (body.includes("\n:\n\n")) {
+            req.destroy();
+            resolve(body);
+          }
+        });
+      });
+      req.on("error", reject);
+    });
+    expect(text.startsWith("retry: 1000\n\n")).toBe(true);
+    expect(text).toContain("event: init");
+    expect(text).toContain("\n:\n\n");
+  });
+
+  it("removes a session's uploaded temp files when the session expires", async () => {
+    srv = await serve(Life, { sessionTtlMs: 100 });
+    const b = await srv.browser().start();
+    const form = new FormData();
+    form.append("file", new Blob(["temp"]), "t.txt");
+    const up = await b.request(`/api/upload?sid=${b.sid}`, { method: "POST", body: form });
+    await b.rpc("keep", [up.body.files[0]]);
+    const [path] = (await b.rpc("where")).body.result as string[];
+    expect(existsSync(path!)).toBe(true);
+    await until(() => !existsSync(path!), "the temp file to be removed", 3_000);
+    expect((await b.rpc("where")).status).toBe(404);
+  });
+
+  it("answers 503 with a clear message past maxSessions", async () => {
+    srv = await serve(Life, { maxSessions: 2 });
+    await srv.browser().start();
+    await srv.browser().start();
+    const r = await srv.browser().request("/api/session", { method: "POST", json: {} });
+    expect(r.status).toBe(503);
+    expect(r.body.error).toMatchObject({ code: "TOO_MANY_SESSIONS" });
+    expect(r.body.error.message).toContain("limit of 2 sessions");
+  });
+
+  it("mounts into an existing Node server through callback()", async () => {
+    const handle = createServer(Life, { logger: { warn() {}, error() {} } });
+    const node = createHttpServer(handle.callback());
+    await new Promise<void>((r) => node.listen(0, "127.0.0.1", r));
+    const port = (node.address() as AddressInfo).port;
+    const res = await fetch(`http://127.0.0.1:${port}/`);
+    expect(res.status).toBe(200);
+    expect(await res.text()).toContain("life");
+    node.close();
+    await handle.close();
+  });
+});
