@@ -68,7 +68,7 @@ async function bundle(root: string): Promise<string> {
     // behaviour for these classes, noticeably fewer bytes.
     tsconfigRaw: { compilerOptions: { useDefineForClassFields: false } },
   });
-  return out.outputFiles[0]!.text;
+  return out.outputFiles![0]!.text;
 }
 
 /**
