@@ -110,7 +110,8 @@ export function createRuntime(opts: RuntimeOptions): Runtime {
 
   const deliver = (msg: CallMessage | EventMessage) => {
     if (msg.type === "event") return void bus.local(msg.event, msg.data);
-    const method = mod?.calls[msg.method];
+    // By public name, or by method name (what the server's `this.client.<name>` types show).
+    const method = mod && (mod.calls[msg.method] ?? (mod.kinds[msg.method] === "client-realtime" ? msg.method : undefined));
     if (method) run(method, msg.args);
     else console.warn(`[revue] this.client.${msg.method}() is not a @client.realtime method`);
   };

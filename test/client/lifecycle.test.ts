@@ -88,6 +88,17 @@ describe("lifecycle order", () => {
     rv.close();
   });
 
+  it("runs a renamed @client.realtime method whether the server names it by public or method name", async () => {
+    const { rv, t } = page();
+    const log: string[] = [];
+    t.loadModule({ methods: { toast: (m: string) => void log.push(m) }, kinds: { toast: "client-realtime" }, calls: { notify: "toast" } });
+    await rv.ready;
+    t.send({ type: "call", method: "notify", args: ["a"] });
+    t.send({ type: "call", method: "toast", args: ["b"] });
+    expect(log).toEqual(["a", "b"]);
+    rv.close();
+  });
+
   it("still fires ready, and says why, when the client module fails to load", async () => {
     const { rv, t } = page();
     const err = vi.spyOn(console, "error").mockImplementation(() => {});
