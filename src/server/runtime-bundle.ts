@@ -24,7 +24,10 @@ export interface RuntimeAsset {
 
 /** The package root (this file is `src/server/…` in a checkout, `dist/src/server/…` when built). */
 function packageRoot(): string {
-  const here = fileURLToPath(new URL(".", import.meta.url));
+  // Under a test runner's browser-like environment (vitest + jsdom) import.meta.url
+  // may not be a file: URL; import.meta.dirname still names the folder.
+  const url = new URL(".", import.meta.url);
+  const here = url.protocol === "file:" ? fileURLToPath(url) : ((import.meta as { dirname?: string }).dirname ?? process.cwd());
   return here.replace(/[\\/](?:dist[\\/])?src[\\/]server[\\/]?$/, "");
 }
 
