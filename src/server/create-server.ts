@@ -57,6 +57,12 @@ export interface ServerHandle {
   emit(event: string, data?: unknown): void;
   /** Narrows `emit` to one room. */
   to(room: string): RoomEmitter;
+  /**
+   * Cuts every open stream without a goodbye, as a lost connection would; pages
+   * reconnect with Last-Event-ID and miss nothing. For fault-injection tests.
+   * Returns how many streams were cut.
+   */
+  dropStreams(): number;
   /** A Node request handler, for mounting into an existing server; `start` handlers run before the first request. */
   callback(): (req: IncomingMessage, res: ServerResponse) => void;
 }
@@ -165,6 +171,9 @@ export function createServer(apps: AppClass | Record<string, AppClass>, options:
       if (ownsPubsub) await cfg.pubsub.close();
       rmSync(uploadDir, { recursive: true, force: true });
       server = undefined;
+    },
+    dropStreams() {
+      return mounts.reduce((n, m) => n + m.dropStreams(), 0);
     },
     emit(event, data) {
       for (const m of mounts) m.hub.emit(event, data);

@@ -63,6 +63,13 @@ export class Mount<A extends App = App> {
     for (const s of this.streams.values()) if (s.open) s.heartbeat();
   }
 
+  /** Cuts every open stream abruptly; returns how many. */
+  dropStreams(): number {
+    let n = 0;
+    for (const s of this.streams.values()) if (s.drop()) n++;
+    return n;
+  }
+
   /** Drops sessions idle for longer than the TTL with no stream open. */
   async sweep(now = Date.now()): Promise<void> {
     const expired = new Set(await this.cfg.store.expired());

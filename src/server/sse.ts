@@ -97,6 +97,14 @@ export class SessionStream {
     return true;
   }
 
+  /** Cuts the open connection without a `bye`, as a network failure would. */
+  drop(): boolean {
+    const res = this.res;
+    if (!res) return false;
+    res.destroy();
+    return true;
+  }
+
   /** Writes a heartbeat comment so proxies keep the connection open. */
   heartbeat(): void {
     this.write(":\n\n");

@@ -111,6 +111,23 @@ describe("server protocol over real HTTP and EventSource", () => {
     expect(texts.at(-1)).toBe("20");
   });
 
+  it("recovers from a stream cut by the server: EventSource reconnects and replays what it missed", async () => {
+    srv = await serve(Counter);
+    const b = await srv.browser().start();
+    const s = b.stream();
+    await s.waitFor((m) => m.type === "init", "init");
+    await b.event("increment");
+    await s.waitFor((m) => m.data.ack === 1, "ack 1");
+    expect(srv.handle.dropStreams()).toBe(1);
+    await b.event("increment");
+    await b.event("greet", ["back"]);
+    await s.waitFor((m) => m.type === "call", "the call sent while cut off");
+    await s.waitFor((m) => m.data.ack === 3, "ack 3");
+    const ids = s.got.map((m) => m.id);
+    expect(ids).toEqual(Array.from({ length: ids.length }, (_, i) => i + 1));
+    expect(s.got.filter((m) => m.type === "init")).toHaveLength(1);
+  });
+
   it("sends an init snapshot when the gap is older than the replay buffer", async () => {
     srv = await serve(Counter, { replayBufferBytes: 100 });
     const b = await srv.browser().start();
