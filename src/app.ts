@@ -52,16 +52,22 @@ export type MethodKeys<T> = {
   [K in keyof T]: K extends keyof App ? never : T[K] extends (...args: any[]) => any ? K : never;
 }[keyof T];
 
-/** `this.client`: reverse calls to the app's `@client.realtime` methods. */
+type AnyFn = (...args: any[]) => any;
+
+/**
+ * `this.client`: reverse calls to the app's `@client.realtime` methods, typed
+ * from the class given to `App<Self>`.
+ */
 export type ClientCalls<T> = {
-  // Homomorphic over T (no key filtering) so that it resolves on the polymorphic
-  // `this` inside a class body: `this.client.toast("hi")` type-checks its arguments.
-  readonly [K in keyof T]: T[K] extends (...args: infer A) => any ? (...args: A) => void : never;
+  readonly [K in keyof T]: T[K] extends AnyFn ? (...args: Parameters<T[K]>) => void : never;
 };
 
-/** `this.server` inside `@client` methods: promise-returning stubs of the app's server methods. */
+/**
+ * `this.server` inside `@client` methods: promise-returning stubs of the app's
+ * server methods, typed from the class given to `App<Self>`.
+ */
 export type ServerCalls<T> = {
-  readonly [K in keyof T]: T[K] extends (...args: infer A) => infer R ? (...args: A) => Promise<Awaited<R>> : never;
+  readonly [K in keyof T]: T[K] extends AnyFn ? (...args: Parameters<T[K]>) => Promise<Awaited<ReturnType<T[K]>>> : never;
 };
 
 /** Something `this.to(room)` returns: the same `emit`, narrowed to one room. */
@@ -73,14 +79,20 @@ export interface RoomEmitter {
  * Base class of every Revue app. Fields are one browser session's state;
  * decorated methods are the ways in and out; `render()` returns the page.
  *
+ * Pass the class itself as `Self` (`class Counter extends App<Counter>`) to get
+ * `this.server` and `this.client` typed from it, so that a wrong argument is a
+ * compile error. (TypeScript cannot check calls typed from the polymorphic
+ * `this` inside a class body, hence the explicit parameter.) Without it the
+ * stubs accept anything.
+ *
  * @example
- * class Counter extends App {
+ * class Counter extends App<Counter> {
  *   count = 0;
  *   @server.realtime increment() { this.count++; }
  *   render() { return h("button", { onClick: this.increment }, String(this.count)); }
  * }
  */
-export class App {
+export class App<Self = any> {
   declare private [LINK]: SessionLink;
 
   constructor() {
@@ -132,10 +144,10 @@ export class App {
    * Reverse RPC: calls this session's `@client.realtime` methods in the page.
    * @example this.client.toast("Saved!");
    */
-  get client(): ClientCalls<this> {
+  get client(): ClientCalls<Self> {
     const link = this[LINK];
     const name = this.constructor.name;
-    return new Proxy({} as ClientCalls<this>, {
+    return new Proxy({} as ClientCalls<Self>, {
       get(_, method) {
         if (typeof method !== "string") return undefined;
         return (...args: unknown[]) => link.callClient(method, args);
@@ -151,7 +163,7 @@ export class App {
    * On the server, call the method directly instead.
    * @example @client.callback async onReset() { await this.server.reset(0); }
    */
-  get server(): ServerCalls<this> {
+  get server(): ServerCalls<Self> {
     throw new SessionError(
       "BAD_REQUEST",
       `${this.constructor.name}.server is only available inside @client methods, which run in the browser. ` +

@@ -4,7 +4,7 @@ import { App, client, h, server } from "revue";
  * The counter: a realtime increment bound to a button, an rpc awaited by a
  * browser-side callback, and a browser-side ready hook.
  */
-export class Counter extends App {
+export class Counter extends App<Counter> {
   static title = "Revue · counter";
   count = 0;
 
