@@ -77,4 +77,19 @@ describe("the generated client module", () => {
     Object.defineProperty(Bound.prototype, "helper", { value: function helper() {}.bind(null) });
     expect(() => generateClientModule(getSpec(Bound))).toThrow(/native or bound/);
   });
+
+  it("ships methods compiled by tsx, whose nested functions are wrapped in __name(fn, name)", async () => {
+    // What tsx (esbuild keepNames) makes of `const done = () => 7;` inside a method.
+    class Named extends App {
+      @client.callback onClick() {
+        const done = __name(() => 7, "done");
+        return done();
+      }
+    }
+    const mod = await load(generateClientModule(getSpec(Named)).code);
+    expect(mod.methods.onClick.call({})).toBe(7);
+  });
 });
+
+declare function __name<T>(fn: T, name: string): T;
+
