@@ -60,7 +60,21 @@ export interface TestSession<A extends App> {
   rpc(name: string, ...args: unknown[]): Promise<unknown>;
   /** Waits until every queued call ran and the page caught up. */
   settle(): Promise<void>;
-  /** Closes the session (runs `disconnect` and `stop` handlers). */
+  /**
+   * Opens one more session of the same app on the same hub, with its own
+   * document: sessions opened this way share statics, rooms and events, the way
+   * several browsers on one server do (a chat room under test).
+   *
+   * @example
+   * const ann = await mount(Chat);
+   * const bob = await ann.another();
+   * await bob.submit("#join", { name: "bob", room: "a" });
+   */
+  another(): Promise<TestSession<A>>;
+  /**
+   * Closes the session (runs its `disconnect` handlers). The last session of a
+   * hub to unmount also stops the hub (runs the static `stop` handlers).
+   */
   unmount(): Promise<void>;
 }
 
@@ -86,142 +100,157 @@ export async function mount<A extends App>(cls: AppClass<A>, options: MountOptio
     error: (m, ...rest) => void logs.push(`error ${m}${rest.length ? " " + rest.map(String).join(" ") : ""}`),
   };
   const mode = options.dom ?? "patched";
-  const ops: PatchOp[][] = [];
-  const revisions: number[] = [];
-  const calls: Array<{ method: string; args: unknown[] }> = [];
-  const events: Array<{ event: string; data: unknown }> = [];
-  const errors: Array<{ code: string; message: string; seq?: number }> = [];
+  const pages = new Map<string, (m: ServerMessage) => void>();
+  const hub = new Hub(cls, { logger, deliver: (s, m) => pages.get(s.sid)?.(m) });
+  // What static `@server.on("start")` handlers receive: the `emit`/`to` of a real server handle.
+  await hub.start({
+    emit: (event: string, data?: unknown) => hub.emit(event, data),
+    to: (room: string) => ({ emit: (event: string, data?: unknown) => hub.emit(event, data, room) }),
+  });
+  let open = 0;
 
-  let applier: Applier | undefined;
-  let session!: Session<A>;
-  const receive = (m: ServerMessage) => {
-    if (m.type === "patch") {
-      ops.push(m.ops);
-      revisions.push(m.rev);
-      if (mode === "patched") applier!.apply(m.ops);
-      else root.innerHTML = renderToString(session.tree!);
-    } else if (m.type === "init") {
-      revisions.push(m.rev);
-      applier!.init(m.tree);
-    } else if (m.type === "call") calls.push({ method: m.method, args: m.args });
-    else if (m.type === "event") events.push({ event: m.event, data: m.data } satisfies Omit<EventMessage, "type">);
-    else if (m.type === "error") errors.push({ code: m.code, message: m.message, seq: m.seq });
-  };
+  const openPage = async (): Promise<TestSession<A>> => {
+    const ops: PatchOp[][] = [];
+    const revisions: number[] = [];
+    const calls: Array<{ method: string; args: unknown[] }> = [];
+    const events: Array<{ event: string; data: unknown }> = [];
+    const errors: Array<{ code: string; message: string; seq?: number }> = [];
 
-  const hub = new Hub(cls, { logger, deliver: (_s, m) => receive(m) });
-  await hub.start();
-  session = hub.createSession();
-  const first = hub.snapshot(session);
-  const dom = new JSDOM(`<!doctype html><html><body><div id="rv-root">${renderToString(first.tree)}</div></body></html>`);
-  const document = dom.window.document;
-  const root = document.getElementById("rv-root")!;
-  applier = createApplier(root);
-  revisions.push(first.rev);
-  await hub.lifecycle(session, "connect");
-
-  let seq = 0;
-  const settle = () => hub.settle();
-  const mustFind = (selector: string): Element => {
-    const el = root.querySelector(selector);
-    if (!el) throw new RevueError("BAD_REQUEST", `No element matches ${JSON.stringify(selector)} in ${hub.spec.name}'s page. It has:\n${root.innerHTML.slice(0, 500)}`);
-    return el;
-  };
-
-  /** The client context `this` of a `@client` method under test. */
-  const clientThis = (): Record<string, unknown> => {
-    const ctx: Record<string, unknown> = {
-      server: new Proxy({}, {
-        get: (_t, name) => (...args: unknown[]) => {
-          if (typeof name !== "string") return undefined;
-          if (hub.spec.rpc.has(name)) return hub.rpc(session, ++seq, name, args);
-          void hub.realtime(session, ++seq, name, args);
-          return undefined;
-        },
-      }),
-      emit: (event: string, data?: unknown) => void hub.pageEmit(session, ++seq, event, data),
+    let applier: Applier | undefined;
+    const session: Session<A> = hub.createSession();
+    const receive = (m: ServerMessage) => {
+      if (m.type === "patch") {
+        ops.push(m.ops);
+        revisions.push(m.rev);
+        if (mode === "patched") applier!.apply(m.ops);
+        else root.innerHTML = renderToString(session.tree!);
+      } else if (m.type === "init") {
+        revisions.push(m.rev);
+        applier!.init(m.tree);
+      } else if (m.type === "call") calls.push({ method: m.method, args: m.args });
+      else if (m.type === "event") events.push({ event: m.event, data: m.data } satisfies Omit<EventMessage, "type">);
+      else if (m.type === "error") errors.push({ code: m.code, message: m.message, seq: m.seq });
     };
-    for (const e of hub.spec.client) ctx[e.method] = (...a: unknown[]) => (cls.prototype as unknown as Record<string, Function>)[e.method]!.apply(ctx, a);
-    return ctx;
-  };
+    pages.set(session.sid, receive);
+    open++;
+    const first = hub.snapshot(session);
+    const dom = new JSDOM(`<!doctype html><html><body><div id="rv-root">${renderToString(first.tree)}</div></body></html>`);
+    const document = dom.window.document;
+    const root = document.getElementById("rv-root")!;
+    applier = createApplier(root);
+    revisions.push(first.rev);
+    await hub.lifecycle(session, "connect");
+    await hub.settle();
 
-  /** Runs the binding for `type` on `el` or its nearest bound ancestor, as the page's delegation does. */
-  const fire = async (el: Element, type: string, summary: Record<string, unknown>, event: Event): Promise<void> => {
-    const attr = ON_ATTR_PREFIX + type;
-    const bound = el.closest(`[${attr.replace(/:/g, "\\:")}]`);
-    if (!bound || !root.contains(bound)) {
-      throw new RevueError("BAD_REQUEST", `<${el.localName}> has no ${type} binding (no on${type[0]!.toUpperCase()}${type.slice(1)} prop on it or its ancestors).`);
-    }
-    const m = /^([rc]):([^/]+)/.exec(bound.getAttribute(attr) ?? "");
-    if (!m) throw new RevueError("BAD_REQUEST", `<${bound.localName} ${attr}="${bound.getAttribute(attr)}"> is not a Revue binding.`);
-    if (m[1] === "r") await hub.realtime(session, ++seq, m[2]!, [summary]);
-    else await (cls.prototype as unknown as Record<string, Function>)[m[2]!]!.call(clientThis(), event);
-    await settle();
-  };
-  const valueOf = (el: Element) => ((el as HTMLInputElement).value === undefined ? undefined : (el as HTMLInputElement).value);
+    let seq = 0;
+    const settle = () => hub.settle();
+    const mustFind = (selector: string): Element => {
+      const el = root.querySelector(selector);
+      if (!el) throw new RevueError("BAD_REQUEST", `No element matches ${JSON.stringify(selector)} in ${hub.spec.name}'s page. It has:\n${root.innerHTML.slice(0, 500)}`);
+      return el;
+    };
 
-  const t: TestSession<A> = {
-    app: session.instance,
-    sid: session.sid,
-    document,
-    ops,
-    revisions,
-    calls,
-    events,
-    errors,
-    logs,
-    html: () => root.innerHTML,
-    text: (selector) => mustFind(selector).textContent ?? "",
-    find: (selector) => root.querySelector(selector),
-    findAll: (selector) => [...root.querySelectorAll(selector)],
-    async click(selector) {
-      const el = mustFind(selector);
-      await fire(el, "click", { type: "click", value: valueOf(el) }, new dom.window.MouseEvent("click", { bubbles: true }));
-    },
-    async input(selector, value) {
-      const el = mustFind(selector) as HTMLInputElement;
-      el.value = value;
-      const summary = { type: "input", value, ...(el.type === "checkbox" || el.type === "radio" ? { checked: el.checked } : {}) };
-      const attrs = [ON_ATTR_PREFIX + "input", ON_ATTR_PREFIX + "change"].filter((a) => el.closest(`[${a}]`));
-      if (attrs.length === 0) throw new RevueError("BAD_REQUEST", `<${el.localName}> matching ${JSON.stringify(selector)} has no onInput or onChange binding.`);
-      for (const a of attrs) {
-        const type = a.slice(ON_ATTR_PREFIX.length);
-        await fire(el, type, { ...summary, type }, new dom.window.Event(type, { bubbles: true }));
+    /** The client context `this` of a `@client` method under test. */
+    const clientThis = (): Record<string, unknown> => {
+      const ctx: Record<string, unknown> = {
+        server: new Proxy({}, {
+          get: (_t, name) => (...args: unknown[]) => {
+            if (typeof name !== "string") return undefined;
+            if (hub.spec.rpc.has(name)) return hub.rpc(session, ++seq, name, args);
+            void hub.realtime(session, ++seq, name, args);
+            return undefined;
+          },
+        }),
+        emit: (event: string, data?: unknown) => void hub.pageEmit(session, ++seq, event, data),
+      };
+      for (const e of hub.spec.client) ctx[e.method] = (...a: unknown[]) => (cls.prototype as unknown as Record<string, Function>)[e.method]!.apply(ctx, a);
+      return ctx;
+    };
+
+    /** Runs the binding for `type` on `el` or its nearest bound ancestor, as the page's delegation does. */
+    const fire = async (el: Element, type: string, summary: Record<string, unknown>, event: Event): Promise<void> => {
+      const attr = ON_ATTR_PREFIX + type;
+      const bound = el.closest(`[${attr.replace(/:/g, "\\:")}]`);
+      if (!bound || !root.contains(bound)) {
+        throw new RevueError("BAD_REQUEST", `<${el.localName}> has no ${type} binding (no on${type[0]!.toUpperCase()}${type.slice(1)} prop on it or its ancestors).`);
       }
-    },
-    async submit(selector, fields = {}) {
-      const form = mustFind(selector) as HTMLFormElement;
-      for (const [name, value] of Object.entries(fields)) {
-        const input = form.querySelector(`[name="${name.replace(/"/g, '\\"')}"]`) as HTMLInputElement | null;
-        if (!input) throw new RevueError("BAD_REQUEST", `The form ${JSON.stringify(selector)} has no field named "${name}".`);
-        input.value = value;
-      }
-      const data: Record<string, string | string[]> = {};
-      for (const [name, v] of new dom.window.FormData(form)) {
-        if (typeof v !== "string") continue;
-        const prior = data[name];
-        data[name] = prior === undefined ? v : Array.isArray(prior) ? [...prior, v] : [prior, v];
-      }
-      await fire(form, "submit", { type: "submit", form: data }, new dom.window.Event("submit", { bubbles: true, cancelable: true }));
-    },
-    async emit(event, data) {
-      await hub.pageEmit(session, ++seq, event, data);
+      const m = /^([rc]):([^/]+)/.exec(bound.getAttribute(attr) ?? "");
+      if (!m) throw new RevueError("BAD_REQUEST", `<${bound.localName} ${attr}="${bound.getAttribute(attr)}"> is not a Revue binding.`);
+      if (m[1] === "r") await hub.realtime(session, ++seq, m[2]!, [summary]);
+      else await (cls.prototype as unknown as Record<string, Function>)[m[2]!]!.call(clientThis(), event);
       await settle();
-    },
-    async rpc(name, ...args) {
-      const result = await hub.rpc(session, ++seq, name, args);
-      await settle();
-      return result;
-    },
-    settle,
-    async unmount() {
-      await hub.lifecycle(session, "disconnect");
-      await settle();
-      await hub.stop();
-      hub.drop(session);
-      dom.window.close();
-    },
+    };
+    const valueOf = (el: Element) => ((el as HTMLInputElement).value === undefined ? undefined : (el as HTMLInputElement).value);
+
+    const t: TestSession<A> = {
+      app: session.instance,
+      sid: session.sid,
+      document,
+      ops,
+      revisions,
+      calls,
+      events,
+      errors,
+      logs,
+      html: () => root.innerHTML,
+      text: (selector) => mustFind(selector).textContent ?? "",
+      find: (selector) => root.querySelector(selector),
+      findAll: (selector) => [...root.querySelectorAll(selector)],
+      async click(selector) {
+        const el = mustFind(selector);
+        await fire(el, "click", { type: "click", value: valueOf(el) }, new dom.window.MouseEvent("click", { bubbles: true }));
+      },
+      async input(selector, value) {
+        const el = mustFind(selector) as HTMLInputElement;
+        el.value = value;
+        const summary = { type: "input", value, ...(el.type === "checkbox" || el.type === "radio" ? { checked: el.checked } : {}) };
+        const attrs = [ON_ATTR_PREFIX + "input", ON_ATTR_PREFIX + "change"].filter((a) => el.closest(`[${a}]`));
+        if (attrs.length === 0) throw new RevueError("BAD_REQUEST", `<${el.localName}> matching ${JSON.stringify(selector)} has no onInput or onChange binding.`);
+        for (const a of attrs) {
+          const type = a.slice(ON_ATTR_PREFIX.length);
+          await fire(el, type, { ...summary, type }, new dom.window.Event(type, { bubbles: true }));
+        }
+      },
+      async submit(selector, fields = {}) {
+        const form = mustFind(selector) as HTMLFormElement;
+        for (const [name, value] of Object.entries(fields)) {
+          const input = form.querySelector(`[name="${name.replace(/"/g, '\\"')}"]`) as HTMLInputElement | null;
+          if (!input) throw new RevueError("BAD_REQUEST", `The form ${JSON.stringify(selector)} has no field named "${name}".`);
+          input.value = value;
+        }
+        const data: Record<string, string | string[]> = {};
+        for (const [name, v] of new dom.window.FormData(form)) {
+          if (typeof v !== "string") continue;
+          const prior = data[name];
+          data[name] = prior === undefined ? v : Array.isArray(prior) ? [...prior, v] : [prior, v];
+        }
+        await fire(form, "submit", { type: "submit", form: data }, new dom.window.Event("submit", { bubbles: true, cancelable: true }));
+      },
+      async emit(event, data) {
+        await hub.pageEmit(session, ++seq, event, data);
+        await settle();
+      },
+      async rpc(name, ...args) {
+        const result = await hub.rpc(session, ++seq, name, args);
+        await settle();
+        return result;
+      },
+      settle,
+      another: openPage,
+      async unmount() {
+        if (!pages.has(session.sid)) return;
+        await hub.lifecycle(session, "disconnect");
+        await settle();
+        pages.delete(session.sid);
+        if (--open === 0) await hub.stop();
+        hub.drop(session);
+        await settle();
+        dom.window.close();
+      },
+    };
+    return t;
   };
-  return t;
+  return openPage();
 }
 
 export { ID_ATTR };

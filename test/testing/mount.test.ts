@@ -48,4 +48,41 @@ describe("revue/testing mount()", () => {
     await expect(t.click("#missing")).rejects.toThrow('No element matches "#missing"');
     await expect(t.click("#hello")).rejects.toThrow("<p> has no click binding");
   });
+
+  it("another() opens a second session on the same hub: shared statics, rooms and events", async () => {
+    class Room extends App {
+      static started = 0;
+      static stopped = 0;
+      heard: string[] = [];
+      @server.on("start") static up(srv: { emit(e: string, d?: unknown): void }) { Room.started++; srv.emit("boot", "up"); }
+      @server.on("stop") static down() { Room.stopped++; }
+      @server.realtime enter() { this.join("r"); }
+      @server.realtime say(ev: { value: string }) { this.to("r").emit("said", ev.value); }
+      @server.on("said") said(text: string) { this.heard.push(text); }
+      override render() {
+        return h("main", {},
+          h("button", { id: "enter", onClick: this.enter }),
+          h("input", { id: "say", onChange: this.say }),
+          h("ul", {}, this.heard.map((x, i) => h("li", { key: i }, x))));
+      }
+    }
+    const a = await mount(Room);
+    const b = await a.another();
+    const c = await a.another();
+    expect(Room.started).toBe(1);
+    expect(new Set([a.sid, b.sid, c.sid]).size).toBe(3);
+    await a.click("#enter");
+    await b.click("#enter");
+    await a.input("#say", "hi");
+    await c.settle();
+    expect(a.findAll("li").map((li) => li.textContent)).toEqual(["hi"]);
+    expect(b.findAll("li").map((li) => li.textContent)).toEqual(["hi"]);
+    expect(c.findAll("li")).toEqual([]);
+    expect(b.document).not.toBe(a.document);
+    await b.unmount();
+    await c.unmount();
+    expect(Room.stopped).toBe(0);
+    await a.unmount();
+    expect(Room.stopped).toBe(1);
+  });
 });
