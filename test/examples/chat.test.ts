@@ -1,0 +1,106 @@
+import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { mount, type TestSession } from "revue/testing";
+import { Chat } from "../../examples/chat/app.js";
+
+let open: TestSession<Chat>[] = [];
+beforeEach(() => {
+  Chat.history.clear();
+  Chat.presence.clear();
+});
+afterEach(async () => {
+  for (const t of open.reverse()) await t.unmount();
+  open = [];
+});
+
+/** Three browsers on one server: ann and bob in room "a", cy in room "b". */
+async function threeBrowsers() {
+  const ann = await mount(Chat);
+  const bob = await ann.another();
+  const cy = await ann.another();
+  open.push(ann, bob, cy);
+  await ann.submit("#join", { name: "ann", room: "a" });
+  await bob.submit("#join", { name: "bob", room: "a" });
+  await cy.submit("#join", { name: "cy", room: "b" });
+  return { ann, bob, cy };
+}
+
+const lines = (t: TestSession<Chat>) => t.findAll("#messages > li").map((li) => li.textContent);
+const names = (t: TestSession<Chat>) => t.findAll("#presence > li").map((li) => li.textContent);
+
+describe("examples/chat", () => {
+  it("delivers a message to everyone in the room and to no one outside it", async () => {
+    const { ann, bob, cy } = await threeBrowsers();
+    await ann.submit("#send", { text: "hello" });
+    await bob.settle();
+    expect(lines(ann)).toEqual(["ann: hello"]);
+    expect(lines(bob)).toEqual(["ann: hello"]);
+    expect(lines(cy)).toEqual([]);
+    expect(cy.events.filter((e) => e.event === "message")).toEqual([]);
+  });
+
+  it("ignores empty messages and messages sent before joining", async () => {
+    const t = await mount(Chat);
+    open.push(t);
+    await t.submit("#send", { text: "lost" });
+    await t.submit("#join", { name: "ann", room: "a" });
+    await t.submit("#send", { text: "   " });
+    expect(lines(t)).toEqual([]);
+  });
+
+  it("lists who is present, and drops a page that goes away", async () => {
+    const { ann, bob, cy } = await threeBrowsers();
+    expect(names(ann)).toEqual(["ann", "bob"]);
+    expect(names(bob)).toEqual(["ann", "bob"]);
+    expect(names(cy)).toEqual(["cy"]);
+    await bob.unmount();
+    await ann.settle();
+    expect(names(ann)).toEqual(["ann"]);
+    expect(Chat.presence.get("a")?.size).toBe(1);
+  });
+
+  it("toasts the others when someone joins, not the joiner nor other rooms", async () => {
+    const { ann, bob, cy } = await threeBrowsers();
+    expect(ann.calls).toEqual([{ method: "toast", args: ["bob joined"] }]);
+    expect(bob.calls).toEqual([]);
+    expect(cy.calls).toEqual([]);
+  });
+
+  it("switching rooms leaves the old one and loads the new room's history", async () => {
+    const { ann, bob, cy } = await threeBrowsers();
+    await cy.submit("#send", { text: "in b" });
+    await ann.submit("#send", { text: "in a" });
+    await bob.submit("#join", { name: "bob", room: "b" });
+    await ann.settle();
+    expect(lines(bob)).toEqual(["cy: in b"]);
+    expect(names(bob)).toEqual(["cy", "bob"]);
+    expect(names(ann)).toEqual(["ann"]);
+    expect(cy.calls).toEqual([{ method: "toast", args: ["bob joined"] }]);
+    // bob left "a": what is said there no longer reaches him.
+    await ann.submit("#send", { text: "anyone?" });
+    await bob.settle();
+    expect(lines(bob)).toEqual(["cy: in b"]);
+  });
+
+  it("keeps the last 50 messages of a room for whoever joins later", async () => {
+    const ann = await mount(Chat);
+    open.push(ann);
+    await ann.submit("#join", { name: "ann", room: "a" });
+    for (let i = 1; i <= 55; i++) await ann.submit("#send", { text: `m${i}` });
+    const late = await ann.another();
+    open.push(late);
+    await late.submit("#join", { name: "late", room: "a" });
+    const got = lines(late);
+    expect(got).toHaveLength(50);
+    expect(got[0]).toBe("ann: m6");
+    expect(got.at(-1)).toBe("ann: m55");
+  });
+
+  it("escapes what users type: it is text, never markup", async () => {
+    const t = await mount(Chat);
+    open.push(t);
+    await t.submit("#join", { name: "<b>x</b>", room: "a" });
+    await t.submit("#send", { text: "<img src=x onerror=alert(1)>" });
+    expect(t.findAll("#messages img")).toEqual([]);
+    expect(lines(t)).toEqual(["<b>x</b>: <img src=x onerror=alert(1)>"]);
+  });
+});
