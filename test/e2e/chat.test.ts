@@ -1,0 +1,48 @@
+import { expect, it } from "vitest";
+import type { Page } from "playwright-core";
+import { Chat } from "../../examples/chat/app.js";
+import { connected, describeE2E, sleep } from "./browser.js";
+
+const texts = (page: Page, selector: string) => page.locator(selector).allTextContents();
+
+async function join(page: Page, url: string, name: string, room: string): Promise<void> {
+  await page.goto(url);
+  await connected(page);
+  await page.fill("#join input[name=name]", name);
+  await page.fill("#join input[name=room]", room);
+  await page.click("#join button[type=submit]");
+  await expect.poll(() => texts(page, "#presence > li")).toContain(name);
+}
+
+describeE2E("chat in Chromium", (e2e) => {
+  it("delivers a room's messages and presence to its members only", async () => {
+    const { url } = await e2e.serve(Chat);
+    // Three contexts: three cookie jars, three sessions.
+    const [ann, bob, cy] = await Promise.all([e2e.page(), e2e.page(), e2e.page()]);
+
+    await join(ann, url, "ann", "a");
+    await join(bob, url, "bob", "a");
+    await join(cy, url, "cy", "b");
+
+    for (const page of [ann, bob]) await expect.poll(() => texts(page, "#presence > li").then((t) => t.sort())).toEqual(["ann", "bob"]);
+    expect(await texts(cy, "#presence > li")).toEqual(["cy"]);
+    // Reverse RPC: ann is told that bob came in.
+    await expect.poll(() => texts(ann, "div.toast")).toContain("bob joined");
+
+    await ann.fill("#send input[name=text]", "hello room a");
+    await ann.click("#send button[type=submit]");
+    for (const page of [ann, bob]) await expect.poll(() => texts(page, "#messages > li")).toEqual(["ann: hello room a"]);
+
+    await bob.fill("#send input[name=text]", "hi ann");
+    await bob.press("#send input[name=text]", "Enter");
+    for (const page of [ann, bob]) await expect.poll(() => texts(page, "#messages > li")).toEqual(["ann: hello room a", "bob: hi ann"]);
+
+    // Outside the room: nothing, not even late.
+    await sleep(750);
+    expect(await cy.locator("#messages > li").count()).toBe(0);
+    expect(await cy.locator("div.toast").count()).toBe(0);
+    expect(await texts(cy, "#presence > li")).toEqual(["cy"]);
+    // And the members got each message exactly once.
+    for (const page of [ann, bob]) expect(await texts(page, "#messages > li")).toEqual(["ann: hello room a", "bob: hi ann"]);
+  });
+});
