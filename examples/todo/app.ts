@@ -1,0 +1,124 @@
+import { App, client, h, handler, server } from "revue";
+
+interface Item {
+  id: number;
+  title: string;
+  done: boolean;
+}
+
+/** The event summary a binding receives: `value` of the bound element, `form` of a submit. */
+type Ev = { value?: string; form?: Record<string, string | string[]> };
+
+const SEED = 1000;
+
+/**
+ * A keyed list of 1,000 items: reorder (one up, reverse all), filter, add,
+ * toggle and inline edit. Each row is keyed by its item id, so a reorder is a
+ * handful of `move` ops (the fewest, by LIS) and every row keeps its DOM node
+ * and `data-rv` id; nothing below a row is re-rendered when only the order
+ * changes.
+ *
+ * Buttons carry the item id as their `value`: the event summary sends it back.
+ */
+export class Todo extends App {
+  static title = "Revue · todo";
+  static css =
+    "body{font:15px system-ui,sans-serif;max-width:40em;margin:2em auto}" +
+    "#list{list-style:none;padding:0}#list li{display:flex;gap:.5em;align-items:center;padding:2px 0}" +
+    "#list li.is-done .title{text-decoration:line-through;color:#888}.title{flex:1}.edit-form{flex:1;display:flex}.edit-input{flex:1}";
+
+  items: Item[] = Array.from({ length: SEED }, (_, i) => ({ id: i + 1, title: `Item ${i + 1}`, done: false }));
+  nextId = SEED + 1;
+  query = "";
+  editing: number | undefined;
+
+  /** `input#filter`, debounced 100 ms in the page. */
+  @server.realtime filter(ev: Ev) {
+    this.query = String(ev.value ?? "").slice(0, 200);
+  }
+
+  @server.realtime reverse() {
+    this.items.reverse();
+  }
+
+  /** `form#add`: a new item at the top. */
+  @server.realtime add(ev: Ev) {
+    const title = String(ev.form?.title ?? "").trim().slice(0, 200);
+    if (title) this.items.unshift({ id: this.nextId++, title, done: false });
+  }
+
+  @server.realtime toggle(ev: Ev) {
+    const item = this.find(ev);
+    if (item) item.done = !item.done;
+  }
+
+  /** `button.up`: swaps the item with the one above it (in the whole list, not just the shown part). */
+  @server.realtime up(ev: Ev) {
+    const item = this.find(ev);
+    const i = item ? this.items.indexOf(item) : -1;
+    if (i > 0) [this.items[i - 1], this.items[i]] = [this.items[i]!, this.items[i - 1]!];
+  }
+
+  /** `button.edit`: the row's title becomes a form; a second click cancels. */
+  @server.realtime edit(ev: Ev) {
+    const item = this.find(ev);
+    this.editing = item && item.id !== this.editing ? item.id : undefined;
+  }
+
+  /** `form.edit-form`: Enter saves the new title (an empty one keeps the old). */
+  @server.realtime save(ev: Ev) {
+    const item = this.items.find((it) => it.id === this.editing);
+    const title = String(ev.form?.title ?? "").trim().slice(0, 200);
+    if (item && title) item.title = title;
+    this.editing = undefined;
+  }
+
+  /** Runs in the browser: empties `form#add` once it was sent, and focuses a title being edited. */
+  @client.on("ready") ready() {
+    document.addEventListener("submit", (ev) => {
+      const form = ev.target as HTMLFormElement;
+      if (form.id === "add") setTimeout(() => form.reset(), 0);
+    });
+    new MutationObserver(() => {
+      const input = document.querySelector(".edit-input") as HTMLInputElement | null;
+      if (input && document.activeElement !== input && !input.dataset.focused) {
+        input.dataset.focused = "1";
+        input.focus();
+        input.select();
+      }
+    }).observe(document.body, { childList: true, subtree: true });
+  }
+
+  private find(ev: Ev): Item | undefined {
+    const id = Number(ev.value);
+    return this.items.find((it) => it.id === id);
+  }
+
+  override render() {
+    const q = this.query.trim().toLowerCase();
+    const shown = q ? this.items.filter((it) => it.title.toLowerCase().includes(q)) : this.items;
+    return h("main", {},
+      h("h1", {}, "Todo"),
+      h("form", { id: "add", onSubmit: this.add },
+        h("input", { name: "title", placeholder: "new item", autocomplete: "off" }),
+        h("button", { type: "submit" }, "Add")),
+      h("p", {},
+        h("input", { id: "filter", type: "search", placeholder: "filter", value: this.query, onInput: handler(this.filter, { debounce: 100 }) }),
+        " ",
+        h("button", { id: "reverse", onClick: this.reverse }, "Reverse"),
+        " ",
+        h("span", { id: "count" }, `${shown.length} items`)),
+      h("ul", { id: "list" }, shown.map((it) => this.row(it))));
+  }
+
+  private row(it: Item) {
+    const id = String(it.id);
+    return h("li", { key: it.id, class: it.done ? "is-done" : undefined },
+      h("input", { type: "checkbox", class: "done", value: id, checked: it.done, onChange: this.toggle }),
+      this.editing === it.id
+        ? h("form", { class: "edit-form", onSubmit: this.save }, h("input", { class: "edit-input", name: "title", value: it.title }))
+        : h("span", { class: "title" }, it.title),
+      h("button", { class: "edit", value: id, onClick: this.edit }, this.editing === it.id ? "cancel" : "edit"),
+      h("button", { class: "up", value: id, onClick: this.up, title: "move up" }, "↑"));
+  }
+}

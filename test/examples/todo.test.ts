@@ -1,0 +1,110 @@
+import { afterEach, describe, expect, it } from "vitest";
+import { ID_ATTR, mount, type TestSession } from "revue/testing";
+import { Todo } from "../../examples/todo/app.js";
+
+let t: TestSession<Todo> | undefined;
+afterEach(async () => {
+  await t?.unmount();
+  t = undefined;
+});
+
+const titles = (s: TestSession<Todo>) => s.findAll("#list > li .title").map((el) => el.textContent);
+const row = (s: TestSession<Todo>, title: string) => s.findAll("#list > li").find((li) => li.querySelector(".title")?.textContent === title)!;
+const ids = (s: TestSession<Todo>) => s.findAll("#list > li").map((li) => li.getAttribute(ID_ATTR));
+const kinds = (s: TestSession<Todo>, from: number) => new Set(s.ops.slice(from).flat().map((op) => op.op));
+
+describe("examples/todo", () => {
+  it("renders 1,000 keyed rows with their controls", async () => {
+    t = await mount(Todo);
+    expect(t.findAll("#list > li")).toHaveLength(1000);
+    expect(t.text("#count")).toBe("1000 items");
+    expect(titles(t).slice(0, 2)).toEqual(["Item 1", "Item 2"]);
+    const first = t.find("#list > li")!;
+    expect(first.querySelector("input.done[type=checkbox]")).not.toBeNull();
+    expect(first.querySelector("button.edit")?.getAttribute("value")).toBe("1");
+    expect(first.querySelector("button.up")?.getAttribute("value")).toBe("1");
+    expect(new Set(ids(t)).size).toBe(1000);
+  });
+
+  it("reverses by moving the existing rows: same nodes, same ids, no replace", async () => {
+    t = await mount(Todo);
+    const before = ids(t);
+    const node500 = row(t, "Item 500");
+    const from = t.ops.length;
+    await t.click("#reverse");
+    expect(titles(t)[0]).toBe("Item 1000");
+    expect(titles(t).at(-1)).toBe("Item 1");
+    expect(ids(t)).toEqual([...before].reverse());
+    expect(row(t, "Item 500")).toBe(node500);
+    const k = kinds(t, from);
+    expect(k.has("move")).toBe(true);
+    expect(k.has("replace")).toBe(false);
+    // LIS: reversing n keyed rows takes n − 1 moves, and nothing else.
+    expect(t.ops.slice(from).flat()).toHaveLength(999);
+  });
+
+  it("moves one row up with one move op; the row keeps its id", async () => {
+    t = await mount(Todo);
+    const id3 = row(t, "Item 3").getAttribute(ID_ATTR);
+    const from = t.ops.length;
+    await t.click("#list > li:nth-child(3) button.up");
+    expect(titles(t).slice(0, 4)).toEqual(["Item 1", "Item 3", "Item 2", "Item 4"]);
+    expect(t.find("#list > li:nth-child(2)")!.getAttribute(ID_ATTR)).toBe(id3);
+    expect(t.ops.slice(from).flat()).toEqual([expect.objectContaining({ op: "move" })]);
+    await t.click("#list > li:nth-child(1) button.up"); // already at the top: nothing changes
+    expect(titles(t).slice(0, 2)).toEqual(["Item 1", "Item 3"]);
+  });
+
+  it("filters case-insensitively and shows everything again when cleared", async () => {
+    t = await mount(Todo);
+    await t.input("#filter", "ITEM 99");
+    expect(titles(t)).toEqual(["Item 99", "Item 990", "Item 991", "Item 992", "Item 993", "Item 994", "Item 995", "Item 996", "Item 997", "Item 998", "Item 999"]);
+    expect(t.text("#count")).toBe("11 items");
+    await t.input("#filter", "");
+    expect(t.findAll("#list > li")).toHaveLength(1000);
+  });
+
+  it("debounces the filter binding in the page", async () => {
+    t = await mount(Todo);
+    expect(t.find("#filter")!.getAttribute("data-rv-on-input")).toBe("r:filter/100");
+  });
+
+  it("adds an item at the top, ignoring blank titles", async () => {
+    t = await mount(Todo);
+    await t.submit("#add", { title: "  Buy milk " });
+    await t.submit("#add", { title: "   " });
+    expect(titles(t).slice(0, 2)).toEqual(["Buy milk", "Item 1"]);
+    expect(t.text("#count")).toBe("1001 items");
+    expect(t.find("#list > li button.up")!.getAttribute("value")).toBe("1001");
+  });
+
+  it("toggles an item done", async () => {
+    t = await mount(Todo);
+    await t.input("#list > li:nth-child(2) input.done", "2");
+    expect(t.app.items[1]!.done).toBe(true);
+    expect((t.find("#list > li:nth-child(2) input.done") as HTMLInputElement).checked).toBe(true);
+    expect(t.find("#list > li:nth-child(2)")!.getAttribute("class")).toBe("is-done");
+    await t.input("#list > li:nth-child(2) input.done", "2");
+    expect(t.app.items[1]!.done).toBe(false);
+  });
+
+  it("edits a title inline and saves it on submit", async () => {
+    t = await mount(Todo);
+    const id = row(t, "Item 2").getAttribute(ID_ATTR);
+    await t.click("#list > li:nth-child(2) button.edit");
+    const input = t.find("#list > li:nth-child(2) input.edit-input") as HTMLInputElement;
+    expect(input.value).toBe("Item 2");
+    expect(t.find("#list > li:nth-child(2) span.title")).toBeNull();
+    await t.submit("#list > li:nth-child(2) form.edit-form", { title: "Second" });
+    expect(titles(t).slice(0, 3)).toEqual(["Item 1", "Second", "Item 3"]);
+    expect(t.find("input.edit-input")).toBeNull();
+    expect(t.find("#list > li:nth-child(2)")!.getAttribute(ID_ATTR)).toBe(id);
+  });
+
+  it("keeps the filter while editing and reordering", async () => {
+    t = await mount(Todo);
+    await t.input("#filter", "item 10");
+    await t.click("#reverse");
+    expect(titles(t).slice(0, 3)).toEqual(["Item 1000", "Item 109", "Item 108"]);
+  });
+});
