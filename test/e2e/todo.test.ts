@@ -1,0 +1,71 @@
+import { expect, it } from "vitest";
+import { Todo } from "../../examples/todo/app.js";
+import { connected, describeE2E } from "./browser.js";
+
+/** Every row's framework id and title, in DOM order. */
+const rows = () =>
+  Array.from(document.querySelectorAll("#list > li"), (li) => ({ id: li.getAttribute("data-rv"), title: li.querySelector("span.title")?.textContent }));
+
+describeE2E("todo in Chromium", (e2e) => {
+  it("reverses 1,000 keyed rows by moving them: ids and DOM nodes survive", async () => {
+    const { url } = await e2e.serve(Todo);
+    const page = await e2e.page();
+    await page.goto(url);
+    await connected(page);
+
+    const before = await page.evaluate(rows);
+    expect(before).toHaveLength(1000);
+    expect(new Set(before.map((r) => r.id)).size).toBe(1000);
+    expect(before.every((r) => r.id && r.title)).toBe(true);
+    // Remember the DOM nodes themselves, and tag the first one.
+    await page.evaluate(() => {
+      const lis = Array.from(document.querySelectorAll("#list > li"));
+      (window as any).__e2eRows = new Set(lis);
+      (lis[0] as any).__e2eTag = "first";
+    });
+
+    await page.click("#reverse");
+    await expect.poll(() => page.evaluate(() => document.querySelector("#list > li")?.getAttribute("data-rv"))).toBe(before.at(-1)!.id);
+
+    const after = await page.evaluate(rows);
+    expect(after.slice(0, 3)).toEqual(before.slice(-3).reverse());
+    expect(after.slice(-3)).toEqual(before.slice(0, 3).reverse());
+    expect(after).toEqual([...before].reverse());
+    // Moved, not re-created: every row is one of the old nodes, and the tagged one is now last.
+    expect(await page.evaluate(() => {
+      const lis = Array.from(document.querySelectorAll("#list > li"));
+      const old: Set<Element> = (window as any).__e2eRows;
+      return { same: lis.every((li) => old.has(li)), lastTag: (lis.at(-1) as any).__e2eTag };
+    })).toEqual({ same: true, lastTag: "first" });
+
+    // And back again.
+    await page.click("#reverse");
+    await expect.poll(() => page.evaluate(rows)).toEqual(before);
+  });
+
+  it("filters while the user types without clobbering the input, keeping each row's id", async () => {
+    const { url } = await e2e.serve(Todo);
+    const page = await e2e.page();
+    await page.goto(url);
+    await connected(page);
+    const before = new Map((await page.evaluate(rows)).map((r) => [r.title, r.id]));
+
+    // Slow typing: debounced events go out and patches come back between keystrokes.
+    await page.click("#filter");
+    await page.keyboard.type("item 99", { delay: 60 });
+    const expected = ["Item 99", ...Array.from({ length: 10 }, (_, i) => `Item ${990 + i}`)];
+    await expect.poll(() => page.evaluate(rows).then((r) => r.map((x) => x.title))).toEqual(expected);
+    expect(await page.inputValue("#filter")).toBe("item 99");
+    expect(await page.textContent("#count")).toBe("11 items");
+    for (const r of await page.evaluate(rows)) expect(r.id).toBe(before.get(r.title!));
+
+    // "Up" on the second shown row (Item 990) swaps it with the row above it in the
+    // whole list (Item 989, filtered out); clearing the filter shows the swap.
+    await page.click("#list > li:nth-child(2) button.up");
+    await page.fill("#filter", "");
+    await expect.poll(() => page.evaluate(rows).then((r) => r.slice(987, 991).map((x) => x.title))).toEqual(["Item 988", "Item 990", "Item 989", "Item 991"]);
+    const all = await page.evaluate(rows);
+    expect(all).toHaveLength(1000);
+    for (const r of all) expect(r.id).toBe(before.get(r.title!));
+  });
+});
