@@ -66,7 +66,10 @@ export function diffChildren(ctx: DiffCtx, parent: ElementNode, next: VElement):
   let oe = oldLen - 1, ne = newLen - 1;
   for (; s < oldLen && s < newLen; s++) {
     const o = oldCh[s]!, v = newCh[s]!;
-    if (oldIdentity(o, s, oldSlots) !== newIdentity(v, s, newSlots)) break;
+    // oldIdentity(o) !== newIdentity(v), inlined: this loop runs for nearly every node of every render.
+    const key = (o as ElementNode).key;
+    if (key !== (v as VElement).key) break;
+    if (key === undefined && (oldSlots === undefined ? s : oldSlots[s]) !== (newSlots === undefined ? s : newSlots[s])) break;
     const n = patchNode(ctx, o, v, pid, ptag);
     if (n !== o) out ??= materialize(oldCh, newLen, s, oe, ne);
     if (out !== undefined) out[s] = n;

@@ -1,6 +1,6 @@
 import { diffChildren } from "./children.js";
-import { context, keepSlots, lowerNode, type Ctx, type LowerOptions } from "./lower.js";
-import { lowered, lowerProp } from "./props.js";
+import { keepSlots, lowerNode, type Ctx, type LowerOptions } from "./lower.js";
+import { lowered, lowerProp, noBinder } from "./props.js";
 import { isTextNode, type ElementNode, type Node, type PatchOp, type VElement, type VNode } from "./types.js";
 
 export { createIdAllocator, lower, type IdAllocator, type LowerOptions } from "./lower.js";
@@ -27,7 +27,7 @@ export interface DiffCtx extends Ctx {
  * diff(old, h("p", {}, "1"), { alloc }).ops // [{ op: "text", id: "w-2", text: "1" }]
  */
 export function diff(old: Node, next: VNode, opts: LowerOptions): { tree: Node; ops: PatchOp[] } {
-  const ctx: DiffCtx = { ...context(opts), ops: [] };
+  const ctx: DiffCtx = { alloc: opts.alloc, bind: opts.bind ?? noBinder, ops: [] };
   const tree = patchNode(ctx, old, next, "r", "");
   return { tree, ops: ctx.ops };
 }

@@ -34,31 +34,56 @@ export const noBinder: Binder = (tag, prop) => {
  */
 export function lowerProp(tag: string, prop: string, value: unknown, bind: Binder): boolean {
   if (value === null || value === undefined || value === false) return false;
-  const c0 = prop.charCodeAt(0) | 32, c1 = prop.charCodeAt(1) | 32; // `| 32` lowercases ASCII letters
-  if (c0 === 111 /* o */ && c1 === 110 /* n */) {
-    if (prop.length === 2) return false;
+  const kind = kindOf(prop);
+  if (kind === DROP) return false;
+  if (kind === EVENT) {
     lowered.name = ON_ATTR_PREFIX + prop.slice(2).toLowerCase();
     lowered.value = bind(tag, prop, value);
     return !isUnsafeAttr(lowered.name, lowered.value);
   }
-  let name = prop;
   let text: string;
-  if (prop === "class" || prop === "className") {
-    name = "class";
-    text = classText(value);
+  if (kind === CLASS) {
+    text = typeof value === "string" ? value : classText(value);
     if (text === "") return false;
-  } else if (prop === "style" && typeof value === "object") {
+    lowered.name = "class";
+  } else if (kind === STYLE && typeof value === "object") {
     text = styleText(value as Record<string, unknown>);
     if (text === "") return false;
+    lowered.name = "style";
   } else {
-    if (prop === "htmlFor") name = "for";
-    else if (DROPPED.has(prop.toLowerCase()) || prop.toLowerCase().startsWith(ID_ATTR)) return false;
-    text = attrText(tag, prop, value);
+    text = typeof value === "string" ? value : attrText(tag, prop, value);
+    if (kind === URL && isUnsafeAttr(prop, text)) return false;
+    lowered.name = prop === "htmlFor" ? "for" : prop;
   }
-  if (isUnsafeAttr(name, text)) return false;
-  lowered.name = name;
   lowered.value = text;
   return true;
+}
+
+/*
+ * What a prop name is, decided once per distinct name: lowering runs for every
+ * prop of every element on every render, and the name checks (lowercasing,
+ * three regular expressions) cost more than the rest of the diff of an
+ * unchanged element. Only the value of a URL attribute still needs a look.
+ */
+const DROP = 0, PLAIN = 1, URL = 2, EVENT = 3, CLASS = 4, STYLE = 5;
+const kinds = new Map<string, number>();
+
+function kindOf(prop: string): number {
+  let kind = kinds.get(prop);
+  if (kind !== undefined) return kind;
+  const lower = prop.toLowerCase();
+  if (lower.startsWith("on")) kind = prop.length > 2 ? EVENT : DROP;
+  else if (prop === "class" || prop === "className") kind = CLASS;
+  else if (prop === "style") kind = STYLE;
+  else if (DROPPED.has(lower) || lower.startsWith(ID_ATTR)) kind = DROP;
+  else {
+    const name = prop === "htmlFor" ? "for" : prop;
+    // A URL attribute is unsafe for some values only; anything else is decided by its name.
+    kind = isUnsafeAttr(name, "") ? DROP : isUnsafeAttr(name, "javascript:") ? URL : PLAIN;
+  }
+  // Prop names come from code, so the map stays small; a cap keeps names built from data from growing it without bound.
+  if (kinds.size < 4096) kinds.set(prop, kind);
+  return kind;
 }
 
 function attrText(tag: string, prop: string, value: unknown): string {
