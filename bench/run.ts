@@ -1,0 +1,18 @@
+/**
+ * Runs the benchmarks: `npm run bench` runs all of them, `npm run bench diff`
+ * (or `tsx bench/run.ts diff`) only those whose name contains the argument.
+ * Each prints its own table of ratios; copy them into bench/RESULTS.md.
+ */
+const BENCHES: Record<string, () => Promise<void>> = {
+  diff: async () => (await import("./diff.js")).runDiffBench(),
+  server: async () => (await import("./server.js")).runServerBench(),
+};
+
+const filter = process.argv[2];
+const chosen = Object.keys(BENCHES).filter((name) => !filter || name.includes(filter));
+if (chosen.length === 0) {
+  console.error(`No benchmark matches "${filter}". Known: ${Object.keys(BENCHES).join(", ")}.`);
+  process.exit(1);
+}
+console.log(`Node ${process.version}, ${(await import("node:os")).cpus().length} cores`);
+for (const name of chosen) await BENCHES[name]!();
