@@ -16,7 +16,12 @@ export type Component<P = Record<string, unknown>> = (props: P & { children: VNo
  */
 export const Fragment = "#fragment";
 
-/** Elements that never have children or a closing tag. */
+/**
+ * Elements that never have children or a closing tag.
+ *
+ * @example
+ * VOID_TAGS.has("input") // true: h("input", {}, "x") throws
+ */
 export const VOID_TAGS: ReadonlySet<string> = new Set([
   "area", "base", "br", "col", "embed", "hr", "img", "input", "link", "meta", "source", "track", "wbr",
 ]);

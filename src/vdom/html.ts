@@ -19,12 +19,22 @@ import { ID_ATTR, TEXT_ONLY_TAGS, isTextNode, isUnsafeAttr, type Node } from "./
 
 const TEXT_ESCAPES: Record<string, string> = { "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;" };
 
-/** Escapes text content: `&`, `<`, `>`. */
+/**
+ * Escapes text content: `&`, `<`, `>`.
+ *
+ * @example
+ * escapeText("a < b & c") // "a &lt; b &amp; c"
+ */
 export function escapeText(s: string): string {
   return /[&<>]/.test(s) ? s.replace(/[&<>]/g, (c) => TEXT_ESCAPES[c]!) : s;
 }
 
-/** Escapes a double-quoted attribute value: `&`, `"`, `<`, `>`. */
+/**
+ * Escapes a double-quoted attribute value: `&`, `"`, `<`, `>`.
+ *
+ * @example
+ * escapeAttr('say "hi"') // "say &quot;hi&quot;"
+ */
 export function escapeAttr(s: string): string {
   return /[&"<>]/.test(s) ? s.replace(/[&"<>]/g, (c) => TEXT_ESCAPES[c]!) : s;
 }

@@ -86,7 +86,12 @@ export const ON_ATTR_PREFIX = "data-rv-on-";
  */
 export type Binder = (tag: string, prop: string, value: unknown) => string;
 
-/** True for a lowered text node (it has no tag). */
+/**
+ * True for a lowered text node (it has no tag).
+ *
+ * @example
+ * isTextNode({ id: "w-2", text: "hi" }) // true
+ */
 export function isTextNode(node: Node): node is TextNode {
   return (node as ElementNode).tag === undefined;
 }
