@@ -1,8 +1,12 @@
 import { App, createServer, h } from "revue";
+import { Chat } from "./chat/app.js";
 import { Counter } from "./counter/app.js";
+import { Dashboard } from "./dashboard/app.js";
+import { Todo } from "./todo/app.js";
+import { Upload } from "./upload/app.js";
 
 /** Every example, mounted under its own path. */
-export const examples = { "/counter": Counter } as const;
+export const examples = { "/counter": Counter, "/chat": Chat, "/todo": Todo, "/upload": Upload, "/dashboard": Dashboard } as const;
 
 /** The index page: a link to each example. */
 class Gallery extends App {
