@@ -11,6 +11,18 @@ const sameLoad = (page: Page) =>
 const count = (page: Page) => page.locator("#count");
 
 describeE2E("counter in Chromium", (e2e) => {
+  /** A counter page, connected, marked, at 1. */
+  const openAtOne = async () => {
+    const server = await e2e.serve(Counter);
+    const page = await e2e.page();
+    await page.goto(server.url);
+    await connected(page);
+    await mark(page);
+    await page.click("#inc");
+    await expect.poll(() => count(page).textContent()).toBe("1");
+    return { ...server, page };
+  };
+
   it("counts clicks on #inc and resets through the rpc", async () => {
     const { url } = await e2e.serve(Counter);
     const page = await e2e.page();
@@ -24,11 +36,7 @@ describeE2E("counter in Chromium", (e2e) => {
   });
 
   it("recovers a stream killed by the server without a reload and without losing a message", async () => {
-    const { srv, url } = await e2e.serve(Counter);
-    const page = await e2e.page();
-    await page.goto(url);
-    await connected(page);
-    await mark(page);
+    const { srv, page } = await openAtOne();
     // What the page hears: lifecycle changes and a custom event sent during the outage.
     await page.evaluate(() => {
       const log: string[] = ((window as any).__e2eLog = []);
@@ -37,13 +45,13 @@ describeE2E("counter in Chromium", (e2e) => {
       window.rv.on("tick", (d: unknown) => log.push(`tick ${(d as { n: number }).n}`));
     });
 
-    await page.click("#inc");
-    await expect.poll(() => count(page).textContent()).toBe("1");
-
     expect(srv.dropStreams()).toBe(1);
     // Sent while the page has no stream: it must come back through Last-Event-ID replay.
     srv.emit("tick", { n: 1 });
+    // One click at once (the page may not have noticed yet), one once it has (buffered until reconnected).
     await page.click("#inc");
+    await page.waitForFunction(() => !window.rv.connected, undefined, { timeout: 5000 });
+    expect(await page.locator(".rv-reconnecting").isVisible()).toBe(true);
     await page.click("#inc");
     srv.emit("tick", { n: 2 });
 
@@ -64,14 +72,8 @@ describeE2E("counter in Chromium", (e2e) => {
   });
 
   it("re-bootstraps a new session in place after a server restart", async () => {
-    const first = await e2e.serve(Counter);
-    const page = await e2e.page();
-    await page.goto(first.url);
-    await connected(page);
-    await mark(page);
+    const { page, ...first } = await openAtOne();
     const oldSid = await page.evaluate(() => window.rv.session);
-    await page.click("#inc");
-    await expect.poll(() => count(page).textContent()).toBe("1");
 
     await e2e.stop(first.srv);
     await e2e.serve(Counter, first.port);
@@ -85,6 +87,22 @@ describeE2E("counter in Chromium", (e2e) => {
 
     await page.click("#inc");
     await expect.poll(() => count(page).textContent()).toBe("1");
+  });
+
+  it("runs clicks made while the server is down in the new session, once each", async () => {
+    const { page, ...first } = await openAtOne();
+
+    await e2e.stop(first.srv);
+    await page.click("#inc");
+    await page.click("#inc");
+    await sleep(300);
+    await e2e.serve(Counter, first.port);
+
+    // The queued calls are re-sent to the new session (fresh state: 0 + 2).
+    await expect.poll(() => count(page).textContent(), { timeout: 20_000 }).toBe("2");
+    await sleep(500);
+    expect(await count(page).textContent()).toBe("2");
+    expect(await sameLoad(page)).toEqual({ mark: "kept", navigations: 1 });
   });
 
   /** Records `ready`, `connect` and the app's own ready hook, from before the runtime runs. */
