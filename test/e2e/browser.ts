@@ -57,6 +57,8 @@ export interface E2E {
   serve(apps: Apps, port?: number): Promise<{ srv: ServerHandle; url: string; port: number }>;
   /** Closes a server now (a restart), and forgets it. */
   stop(srv: ServerHandle): Promise<void>;
+  /** Runs `fn` after this test, once failure screenshots are taken (e.g. to stop a child process). */
+  defer(fn: () => unknown): void;
 }
 
 /** A file-safe version of a test's full name. */
@@ -88,6 +90,7 @@ export function describeE2E(name: string, body: (e2e: E2E) => void): void {
   let browser: Browser | undefined;
   let contexts: BrowserContext[] = [];
   let servers: ServerHandle[] = [];
+  let deferred: Array<() => unknown> = [];
 
   const e2e: E2E = {
     get browser() {
@@ -112,6 +115,9 @@ export function describeE2E(name: string, body: (e2e: E2E) => void): void {
       servers = servers.filter((s) => s !== srv);
       await srv.close();
     },
+    defer(fn) {
+      deferred.push(fn);
+    },
   };
 
   describe(name, () => {
@@ -128,6 +134,7 @@ export function describeE2E(name: string, body: (e2e: E2E) => void): void {
       const running = servers;
       servers = [];
       await Promise.all(running.map((s) => s.close().catch(() => {})));
+      for (const fn of deferred.splice(0).reverse()) await fn();
     });
 
     afterAll(async () => {
@@ -157,7 +164,7 @@ function unavailable(): E2E {
   const fail = () => {
     throw new Error(`Chromium not found. ${installHint}`);
   };
-  return { get browser(): Browser { return fail(); }, context: fail, page: fail, serve: fail, stop: fail };
+  return { get browser(): Browser { return fail(); }, context: fail, page: fail, serve: fail, stop: fail, defer: fail };
 }
 
 /** Resolves after `ms`. For asserting that something does *not* happen. */

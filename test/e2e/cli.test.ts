@@ -3,7 +3,7 @@ import { cpSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs"
 import { createServer } from "node:net";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { afterEach, expect, it } from "vitest";
+import { expect, it } from "vitest";
 import { connected, describeE2E } from "./browser.js";
 
 const repo = fileURLToPath(new URL("../..", import.meta.url));
@@ -20,12 +20,25 @@ const freePort = () =>
     });
   });
 
-/** Resolves when the child has printed `text` `times` times in all. */
-function waitForOutput(child: ChildProcess, out: { text: string }, text: string, times = 1, ms = 30_000): Promise<void> {
+/** Stops `revue dev` and everything it started (its process group). */
+async function stopGroup(child: ChildProcess): Promise<void> {
+  if (!child.pid || child.exitCode !== null || child.signalCode !== null) return;
+  const exited = new Promise((r) => child.once("exit", r));
+  try {
+    process.kill(-child.pid, "SIGTERM");
+  } catch {}
+  await Promise.race([exited, new Promise((r) => setTimeout(r, 3000))]);
+  try {
+    process.kill(-child.pid, "SIGKILL");
+  } catch {}
+}
+
+/** Resolves once the child has printed `text`. */
+function waitForOutput(child: ChildProcess, out: { text: string }, text: string, ms = 30_000): Promise<void> {
   return new Promise((resolve, reject) => {
-    const seen = () => out.text.split(text).length - 1 >= times;
+    const seen = () => out.text.includes(text);
     if (seen()) return resolve();
-    const timer = setTimeout(() => (cleanup(), reject(new Error(`no "${text}" (×${times}) from revue dev within ${ms} ms; output:\n${out.text}`))), ms);
+    const timer = setTimeout(() => (cleanup(), reject(new Error(`no "${text}" from revue dev within ${ms} ms; output:\n${out.text}`))), ms);
     const check = () => seen() && (cleanup(), resolve());
     const exited = (code: number | null) => (cleanup(), reject(new Error(`revue dev exited (${code}); output:\n${out.text}`)));
     const cleanup = () => {
@@ -39,29 +52,15 @@ function waitForOutput(child: ChildProcess, out: { text: string }, text: string,
 }
 
 describeE2E("revue dev in Chromium", (e2e) => {
-  let child: ChildProcess | undefined;
-
-  afterEach(async () => {
-    if (child?.pid && child.exitCode === null) {
-      const exited = new Promise((r) => child!.once("exit", r));
-      try {
-        process.kill(-child.pid, "SIGTERM");
-      } catch {}
-      await Promise.race([exited, new Promise((r) => setTimeout(r, 3000))]);
-      try {
-        process.kill(-child.pid, "SIGKILL");
-      } catch {}
-    }
-    child = undefined;
-    rmSync(appDir, { recursive: true, force: true });
-  });
-
   it("reloads the app on a file change and the open page re-bootstraps in place", async () => {
     mkdirSync(appDir, { recursive: true });
+    e2e.defer(() => rmSync(appDir, { recursive: true, force: true }));
     cpSync(join(repo, "examples/counter/app.ts"), appFile);
     const port = await freePort();
     const out = { text: "" };
-    child = spawn(process.execPath, ["bin/revue.mjs", "dev", appDir, "--port", String(port)], { cwd: repo, detached: true, stdio: ["ignore", "pipe", "pipe"] });
+    // Its own process group: revue.mjs starts tsx watch, which starts the server.
+    const child = spawn(process.execPath, ["bin/revue.mjs", "dev", appDir, "--port", String(port)], { cwd: repo, detached: true, stdio: ["ignore", "pipe", "pipe"] });
+    e2e.defer(() => stopGroup(child));
     child.stdout!.setEncoding("utf8").on("data", (d: string) => (out.text += d));
     child.stderr!.setEncoding("utf8").on("data", (d: string) => (out.text += d));
     await waitForOutput(child, out, "[revue] serving");
