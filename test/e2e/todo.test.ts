@@ -68,4 +68,36 @@ describeE2E("todo in Chromium", (e2e) => {
     expect(all).toHaveLength(1000);
     for (const r of all) expect(r.id).toBe(before.get(r.title!));
   });
+
+  it("edits a title inline, toggles and adds rows in place", async () => {
+    const { url } = await e2e.serve(Todo);
+    const page = await e2e.page();
+    await page.goto(url);
+    await connected(page);
+    const third = "#list > li:nth-child(3)";
+    const id = await page.getAttribute(third, "data-rv");
+
+    // The title becomes a focused form field holding the old title, selected.
+    await page.click(`${third} button.edit`);
+    await expect.poll(() => page.evaluate(() => {
+      const el = document.activeElement as HTMLInputElement | null;
+      return el?.matches("#list > li:nth-child(3) input.edit-input") ? el.value.slice(el.selectionStart ?? 0, el.selectionEnd ?? 0) : null;
+    })).toBe("Item 3");
+    await page.keyboard.type("Renamed");
+    await page.keyboard.press("Enter");
+    await expect.poll(() => page.textContent(`${third} span.title`)).toBe("Renamed");
+    expect(await page.getAttribute(third, "data-rv")).toBe(id);
+
+    await page.click(`${third} input.done`);
+    await expect.poll(() => page.getAttribute(third, "class")).toBe("is-done");
+    expect(await page.isChecked(`${third} input.done`)).toBe(true);
+
+    await page.fill("form#add input[name=title]", "brand new");
+    await page.press("form#add input[name=title]", "Enter");
+    await expect.poll(() => page.textContent("#list > li:first-child span.title")).toBe("brand new");
+    expect(await page.textContent("#count")).toBe("1001 items");
+    expect(await page.inputValue("form#add input[name=title]")).toBe("");
+    // The rows below the new one kept their ids: the edited row is now fourth.
+    expect(await page.getAttribute("#list > li:nth-child(4)", "data-rv")).toBe(id);
+  });
 });
