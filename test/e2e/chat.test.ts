@@ -45,4 +45,35 @@ describeE2E("chat in Chromium", (e2e) => {
     // And the members got each message exactly once.
     for (const page of [ann, bob]) expect(await texts(page, "#messages > li")).toEqual(["ann: hello room a", "bob: hi ann"]);
   });
+
+  it("loses no message, presence change or toast while the streams are cut", async () => {
+    const { srv, url } = await e2e.serve(Chat);
+    const [ann, bob, cy] = await Promise.all([e2e.page(), e2e.page(), e2e.page()]);
+    await join(ann, url, "ann", "k");
+    await join(bob, url, "bob", "k");
+    await expect.poll(() => texts(ann, "div.toast")).toContain("bob joined");
+    await ann.evaluate(() => ((window as any).__e2eMark = "kept"));
+
+    // Ann's network to the stream stays down until bob has spoken and cy has come in.
+    await ann.route("**/api/sse/**", (route) => route.abort("connectionrefused"));
+    expect(srv.dropStreams()).toBe(2);
+    await ann.waitForFunction(() => !window.rv.connected);
+    await bob.fill("#send input[name=text]", "during the outage");
+    await bob.click("#send button[type=submit]");
+    await expect.poll(() => texts(bob, "#messages > li")).toEqual(["bob: during the outage"]);
+    // cy's arrival is a reverse call (a toast) to ann.
+    await join(cy, url, "cy", "k");
+    await expect.poll(() => texts(bob, "div.toast")).toContain("cy joined");
+    expect(await ann.evaluate(() => window.rv.connected)).toBe(false);
+    await ann.unroute("**/api/sse/**");
+
+    await expect.poll(() => texts(ann, "#messages > li"), { timeout: 15_000 }).toEqual(["bob: during the outage"]);
+    await expect.poll(() => texts(ann, "div.toast")).toContain("cy joined");
+    for (const page of [ann, bob, cy]) await expect.poll(() => texts(page, "#presence > li").then((t) => t.sort()), { timeout: 15_000 }).toEqual(["ann", "bob", "cy"]);
+    expect(await texts(cy, "#messages > li")).toEqual(["bob: during the outage"]);
+    // Exactly once, and without a reload.
+    await sleep(500);
+    expect(await texts(ann, "#messages > li")).toEqual(["bob: during the outage"]);
+    expect(await ann.evaluate(() => (window as any).__e2eMark)).toBe("kept");
+  });
 });
