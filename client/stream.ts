@@ -19,7 +19,9 @@ import type { StreamHandle, Transport } from "./transport.js";
  *   its tries are only forgiven once a session has lived for a minute.
  *
  * Dropped connections are EventSource's own business: it reconnects with
- * Last-Event-ID and the server replays what was missed.
+ * Last-Event-ID and the server replays what was missed. A stream reopened by
+ * the runtime (after a refusal such as a proxy's 502) says `?lastEventId=`
+ * itself, so calls and events sent meanwhile are replayed too.
  */
 
 /** What the stream drives (the runtime). */
@@ -91,15 +93,22 @@ export function createStream(transport: Transport, host: StreamHost, options: St
   let renewing = false;
   /** Waiting for a snapshot: patches are meaningless until it comes. */
   let stale = false;
+  /** The `id:` of the last frame of this session's stream. */
+  let last: string | undefined;
 
   function start(): void {
     stop();
-    handle = transport.stream(`${base}/api/sse/${encodeURIComponent(sid)}`, {
+    // A fresh EventSource sends no Last-Event-ID: the URL carries it, so the server
+    // replays what was missed (calls and events too) rather than sending a snapshot.
+    handle = transport.stream(`${base}/api/sse/${encodeURIComponent(sid)}${last && !stale ? "?lastEventId=" + last : ""}`, {
       open() {
         tries = 0;
         host.opened();
       },
-      message: (type, data) => receive({ ...JSON.parse(data), type }),
+      message(type, data, id) {
+        last = id || last;
+        receive({ ...JSON.parse(data), type });
+      },
       drop: host.dropped,
       fail(status) {
         host.dropped();
@@ -133,6 +142,7 @@ export function createStream(transport: Transport, host: StreamHost, options: St
         renewing = stale = false;
         renewedAt = Date.now();
         ({ sid, rev = 0, hash } = b);
+        last = undefined;
         host.renewed(sid);
         host.init(b.tree);
         start();

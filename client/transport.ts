@@ -14,8 +14,8 @@ export interface Reply {
 export interface StreamHandlers {
   /** The stream is open (first time or after an automatic reconnect). */
   open(): void;
-  /** One SSE frame: its `event:` name and raw `data:` text. */
-  message(type: string, data: string): void;
+  /** One SSE frame: its `event:` name, raw `data:` text and the stream's last `id:`. */
+  message(type: string, data: string, id?: string): void;
   /** The connection dropped; the stream is reconnecting by itself (sending Last-Event-ID). */
   drop(): void;
   /**
@@ -89,7 +89,7 @@ export function browserTransport(): Transport {
           // The server's `error` frames and the connection's own `error` event share
           // one name; only the former carry data.
           const data = (ev as MessageEvent).data;
-          if (live && typeof data === "string") on.message(type, data);
+          if (live && typeof data === "string") on.message(type, data, (ev as MessageEvent).lastEventId);
           else if (live && type === "error") lost();
         });
       }

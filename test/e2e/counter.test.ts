@@ -71,6 +71,28 @@ describeE2E("counter in Chromium", (e2e) => {
     expect(await count(page).textContent()).toBe("4");
   });
 
+  it("replays what it missed when a reconnect was refused with an HTTP error (a proxy's 502)", async () => {
+    const { srv, page } = await openAtOne();
+    await page.evaluate(() => {
+      const log: string[] = ((window as any).__e2eLog = []);
+      window.rv.on("tick", (d: unknown) => log.push(`tick ${(d as { n: number }).n}`));
+    });
+    // The stream's reconnects get a 502, which closes the EventSource for good: the runtime opens a fresh one.
+    let refused = 0;
+    await page.route("**/api/sse/**", (route) => (refused++, route.fulfill({ status: 502, body: "bad gateway" })));
+    srv.dropStreams();
+    await page.waitForFunction(() => !window.rv.connected);
+    srv.emit("tick", { n: 1 });
+    await page.click("#inc");
+    await expect.poll(() => refused).toBeGreaterThan(0);
+    await page.unroute("**/api/sse/**");
+
+    await expect.poll(() => page.evaluate(() => window.rv.connected), { timeout: 15_000 }).toBe(true);
+    await expect.poll(() => count(page).textContent()).toBe("2");
+    await expect.poll(() => page.evaluate(() => (window as any).__e2eLog)).toEqual(["tick 1"]);
+    expect(await sameLoad(page)).toEqual({ mark: "kept", navigations: 1 });
+  });
+
   it("re-bootstraps a new session in place after a server restart", async () => {
     const { page, ...first } = await openAtOne();
     const oldSid = await page.evaluate(() => window.rv.session);
