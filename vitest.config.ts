@@ -43,6 +43,8 @@ export default defineConfig({
         resolve: { alias },
         test: {
           name: "legacy",
+          // Integration tests wait on real sockets; a loaded 2-core CI machine needs headroom.
+          testTimeout: 15_000,
           include: ["test/**/*.test.ts", "test/**/*.test.tsx"],
           exclude: ["test/standard/**", "test/e2e/**", "node_modules/**"],
         },

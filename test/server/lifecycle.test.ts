@@ -66,7 +66,7 @@ describe("session lifecycle over HTTP", () => {
     await b.rpc("keep", [up.body.files[0]]);
     const [path] = (await b.rpc("where")).body.result as string[];
     expect(existsSync(path!)).toBe(true);
-    await until(() => !existsSync(path!), "the temp file to be removed", 3_000);
+    await until(() => !existsSync(path!), "the temp file to be removed", 10_000);
     expect((await b.rpc("where")).status).toBe(404);
   });
 
