@@ -1,6 +1,6 @@
 import { patchNode, type DiffCtx } from "./diff.js";
 import { lis } from "./lis.js";
-import { duplicateKey, lowerNode, slotsOf } from "./lower.js";
+import { duplicateKey, lowerNode } from "./lower.js";
 import type { ElementNode, Node, VElement, VNode } from "./types.js";
 
 /**
@@ -38,7 +38,11 @@ function materialize(oldCh: readonly Node[], newLen: number, s: number, oe: numb
 
 /**
  * Diffs the children of a matched element, pushing ops, and returns the new
- * children (the old array itself if nothing changed).
+ * children (the old array itself if nothing changed). `oldSlots` are the
+ * slots of `parent`'s children (see `slotsOf`), looked up by the caller: the
+ * prefix loop below runs long, and V8 compiles a function whose loop runs
+ * long in a way that does not recover well from a deopt, so the loop's
+ * function touches nothing but arrays and nodes.
  *
  * 1. Skip the common prefix and suffix (same identities, patched in place):
  *    appends, removals at one spot and most updates end here.
@@ -55,10 +59,10 @@ function materialize(oldCh: readonly Node[], newLen: number, s: number, oe: numb
  * `move`, which names the replaced node's new id; removals come before any
  * insert, and an insert's `before` is always a node of the new list.
  */
-export function diffChildren(ctx: DiffCtx, parent: ElementNode, next: VElement): Node[] {
+export function diffChildren(ctx: DiffCtx, parent: ElementNode, next: VElement, oldSlots: readonly number[] | undefined): Node[] {
   const oldCh = parent.children, newCh = next.children;
   const oldLen = oldCh.length, newLen = newCh.length;
-  const oldSlots = slotsOf(parent), newSlots = next.slots;
+  const newSlots = next.slots;
   const pid = parent.id, ptag = parent.tag, ops = ctx.ops;
   let out: Node[] | undefined;
 
@@ -82,8 +86,19 @@ export function diffChildren(ctx: DiffCtx, parent: ElementNode, next: VElement):
     if (out !== undefined) out[ne] = n;
   }
   if (s > oe && s > ne) return out ?? oldCh;
-  out ??= materialize(oldCh, newLen, s, oe, ne);
+  return diffMiddle(ctx, parent, next, oldSlots, out ?? materialize(oldCh, newLen, s, oe, ne), s, oe, ne);
+}
 
+/**
+ * Steps 2 and 3 for the old children `[s, oe]` and new children `[s, ne]`, filling
+ * `out` (whose prefix and suffix are already in place). Kept apart from the
+ * prefix/suffix loops, which run for every element, so that they stay small.
+ */
+function diffMiddle(ctx: DiffCtx, parent: ElementNode, next: VElement, oldSlots: readonly number[] | undefined, out: Node[], s: number, oe: number, ne: number): Node[] {
+  const oldCh = parent.children, newCh = next.children;
+  const oldLen = oldCh.length, newLen = newCh.length;
+  const newSlots = next.slots;
+  const pid = parent.id, ptag = parent.tag, ops = ctx.ops;
   const mid = ne - s + 1;
   if (s > oe && !hasKey(newCh, s, ne)) {
     // Pure unkeyed insertion: nothing to match, nothing that could be a duplicate.

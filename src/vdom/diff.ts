@@ -1,6 +1,6 @@
 import { diffChildren } from "./children.js";
-import { keepSlots, lowerNode, type Ctx, type LowerOptions } from "./lower.js";
-import { lowered, lowerProp, noBinder } from "./props.js";
+import { keepSlots, lowerNode, slotsOf, type Ctx, type LowerOptions } from "./lower.js";
+import { lowerProps, noBinder, sameAttrs } from "./props.js";
 import { isTextNode, type ElementNode, type Node, type PatchOp, type VElement, type VNode } from "./types.js";
 
 export { createIdAllocator, lower, type IdAllocator, type LowerOptions } from "./lower.js";
@@ -53,7 +53,7 @@ export function patchNode(ctx: DiffCtx, old: Node, next: VNode, parentId: string
 
 function patchElement(ctx: DiffCtx, old: ElementNode, next: VElement): ElementNode {
   const attrs = diffAttrs(ctx, old, next);
-  const children = diffChildren(ctx, old, next);
+  const children = diffChildren(ctx, old, next, slotsOf(old));
   if (attrs === old.attrs && children === old.children) return old;
   const node: ElementNode = { id: old.id, tag: old.tag, key: old.key, attrs, children };
   keepSlots(node, next);
@@ -66,24 +66,10 @@ function patchElement(ctx: DiffCtx, old: ElementNode, next: VElement): ElementNo
  * with only the attributes that were set or removed.
  */
 function diffAttrs(ctx: DiffCtx, old: ElementNode, next: VElement): Record<string, string> {
-  const prev = old.attrs, props = next.props, tag = next.tag;
-  let same = true, count = 0;
-  for (const p in props) {
-    if (!lowerProp(tag, p, props[p], ctx.bind)) continue;
-    count++;
-    // A missing name reads `undefined` (or an Object.prototype member), never a string: "changed".
-    if (same && prev[lowered.name] !== lowered.value) same = false;
-  }
-  if (same) {
-    // Same values for every new attribute; unchanged iff no old attribute disappeared.
-    // (Two props lowering to one name, e.g. class + className, make the counts differ: the slow path sorts that out.)
-    let before = 0;
-    for (const _ in prev) before++;
-    if (before === count) return prev;
-  }
-  // Slow path: something changed. Lowering twice is cheaper than allocating on every unchanged element.
-  const attrs: Record<string, string> = {};
-  for (const p in props) if (lowerProp(tag, p, props[p], ctx.bind)) attrs[lowered.name] = lowered.value;
+  const prev = old.attrs;
+  if (sameAttrs(prev, next.props, next.tag, ctx.bind)) return prev;
+  // Something changed: build the new record and compare it name by name.
+  const attrs = lowerProps(next.tag, next.props, ctx.bind);
   const set: Record<string, string> = {};
   const remove: string[] = [];
   let changed = false;

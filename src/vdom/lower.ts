@@ -63,8 +63,16 @@ export function keepSlots(node: ElementNode, v: VElement): void {
   if (v.slots !== undefined) slotTable.set(node, v.slots);
 }
 
-const SAFE_KEY = /^[A-Za-z0-9]+$/;
 const TAG = /^[a-zA-Z][a-zA-Z0-9-]*$/;
+
+/** True when every character of `key` is an ASCII letter or digit (a loop: this runs for every keyed node). */
+function isSafeKey(key: string): boolean {
+  for (let i = 0; i < key.length; i++) {
+    const c = key.charCodeAt(i);
+    if (!((c >= 48 && c <= 57) || (c >= 65 && c <= 90) || (c >= 97 && c <= 122))) return false;
+  }
+  return key.length > 0;
+}
 
 /**
  * Escapes a key so that the id is safe in an attribute and in a comment, and
@@ -74,7 +82,7 @@ const TAG = /^[a-zA-Z][a-zA-Z0-9-]*$/;
  * never `_` alone, which is what the empty key becomes.
  */
 function escapeKey(key: string): string {
-  if (SAFE_KEY.test(key)) return key;
+  if (isSafeKey(key)) return key;
   if (key === "") return "_";
   let out = "";
   for (const ch of key) out += /[A-Za-z0-9]/.test(ch) ? ch : "_" + ch.codePointAt(0)!.toString(16) + "_";
@@ -100,30 +108,56 @@ export function duplicateKey(key: string, parent: { tag: string; id: string }): 
   );
 }
 
+/*
+ * What a tag is, decided once per distinct tag (like prop kinds): lowering
+ * checks every element's tag, and a Map lookup is cheaper than the regexp and
+ * the set lookup it replaces.
+ */
+const BAD_TAG = 0, TAG_OK = 1, TEXT_TAG = 2;
+const tagKinds = new Map<string, number>();
+
+function tagKind(tag: string): number {
+  let kind = tagKinds.get(tag);
+  if (kind === undefined) {
+    kind = !TAG.test(tag) ? BAD_TAG : TEXT_ONLY_TAGS.has(tag) ? TEXT_TAG : TAG_OK;
+    if (tagKinds.size < 1024) tagKinds.set(tag, kind);
+  }
+  return kind;
+}
+
 /** Lowers a new subtree: fresh ids for everything in it. `parent` decides keyed ids and text-only children. */
 export function lowerNode(ctx: Ctx, v: VNode, parentId: string, parentTag: string): Node {
-  if (v.type === "text") {
-    return { id: TEXT_ONLY_TAGS.has(parentTag) ? textIdOf(parentId) : ctx.alloc.next(), text: v.text };
+  if (v.type === "text") return { id: TEXT_ONLY_TAGS.has(parentTag) ? textIdOf(parentId) : ctx.alloc.next(), text: v.text };
+  return lowerElement(ctx, v, parentId);
+}
+
+function lowerElement(ctx: Ctx, v: VElement, parentId: string): ElementNode {
+  const tag = v.tag, kind = tagKind(tag);
+  if (kind === BAD_TAG) {
+    if (tag === Fragment) throw new RenderError(`A fragment cannot be the root of render(): wrap its children in one element (e.g. h("div", {}, ...)).`);
+    throw new RenderError(`<${tag.slice(0, 40)}> is not a valid tag name: use letters, digits and "-".`);
   }
-  const tag = v.tag;
-  if (tag === Fragment) throw new RenderError(`A fragment cannot be the root of render(): wrap its children in one element (e.g. h("div", {}, ...)).`);
-  if (!TAG.test(tag)) throw new RenderError(`<${tag.slice(0, 40)}> is not a valid tag name: use letters, digits and "-".`);
   const id = v.key === undefined ? ctx.alloc.next() : keyedId(parentId, v.key);
   const attrs = lowerProps(tag, v.props, ctx.bind);
-  const vc = v.children;
-  if (TEXT_ONLY_TAGS.has(tag) && (vc.length > 1 || (vc.length === 1 && vc[0]!.type !== "text"))) {
+  const vc = v.children, n = vc.length;
+  if (kind === TEXT_TAG && (n > 1 || (n === 1 && vc[0]!.type !== "text"))) {
     throw new RenderError(`<${tag}> (id ${id}) can only hold one text child; build it with h() so its text is joined.`);
   }
-  const children: Node[] = new Array(vc.length);
+  const children: Node[] = new Array(n);
   let keys: Set<string> | undefined;
-  for (let i = 0; i < vc.length; i++) {
+  for (let i = 0; i < n; i++) {
     const c = vc[i]!;
-    if (c.type === "element" && c.key !== undefined) {
+    // Texts inline: the parent already knows whether it is text-only.
+    if (c.type === "text") {
+      children[i] = { id: kind === TEXT_TAG ? textIdOf(id) : ctx.alloc.next(), text: c.text };
+      continue;
+    }
+    if (c.key !== undefined) {
       keys ??= new Set();
       if (keys.has(c.key)) duplicateKey(c.key, { tag, id });
       keys.add(c.key);
     }
-    children[i] = lowerNode(ctx, c, id, tag);
+    children[i] = lowerElement(ctx, c, id);
   }
   const node: ElementNode = { id, tag, key: v.key, attrs, children };
   keepSlots(node, v);

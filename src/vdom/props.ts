@@ -53,7 +53,7 @@ export function lowerProp(tag: string, prop: string, value: unknown, bind: Binde
   } else {
     text = typeof value === "string" ? value : attrText(tag, prop, value);
     if (kind === URL && isUnsafeAttr(prop, text)) return false;
-    lowered.name = prop === "htmlFor" ? "for" : prop;
+    lowered.name = kind === FOR ? "for" : prop;
   }
   lowered.value = text;
   return true;
@@ -65,7 +65,7 @@ export function lowerProp(tag: string, prop: string, value: unknown, bind: Binde
  * three regular expressions) cost more than the rest of the diff of an
  * unchanged element. Only the value of a URL attribute still needs a look.
  */
-const DROP = 0, PLAIN = 1, URL = 2, EVENT = 3, CLASS = 4, STYLE = 5;
+const DROP = 0, PLAIN = 1, URL = 2, EVENT = 3, CLASS = 4, STYLE = 5, FOR = 6;
 const kinds = new Map<string, number>();
 
 function kindOf(prop: string): number {
@@ -75,12 +75,10 @@ function kindOf(prop: string): number {
   if (lower.startsWith("on")) kind = prop.length > 2 ? EVENT : DROP;
   else if (prop === "class" || prop === "className") kind = CLASS;
   else if (prop === "style") kind = STYLE;
+  else if (prop === "htmlFor") kind = FOR;
   else if (DROPPED.has(lower) || lower.startsWith(ID_ATTR)) kind = DROP;
-  else {
-    const name = prop === "htmlFor" ? "for" : prop;
-    // A URL attribute is unsafe for some values only; anything else is decided by its name.
-    kind = isUnsafeAttr(name, "") ? DROP : isUnsafeAttr(name, "javascript:") ? URL : PLAIN;
-  }
+  // A URL attribute is unsafe for some values only; anything else is decided by its name.
+  else kind = isUnsafeAttr(prop, "") ? DROP : isUnsafeAttr(prop, "javascript:") ? URL : PLAIN;
   // Prop names come from code, so the map stays small; a cap keeps names built from data from growing it without bound.
   if (kinds.size < 4096) kinds.set(prop, kind);
   return kind;
@@ -135,9 +133,56 @@ function styleText(style: Record<string, unknown>): string {
  * lowerProps("a", { href: "/x", className: "link", key: 1 }, noBinder) // { href: "/x", class: "link" }
  */
 export function lowerProps(tag: string, props: Readonly<Record<string, unknown>>, bind: Binder): Record<string, string> {
+  // Usually every prop is a string attribute under its own name: then the record is a copy
+  // of the props, and a spread copies a whole literal at once where a loop adds one name at a time.
+  let plain = true;
+  for (const prop in props) {
+    const v = props[prop];
+    if (typeof v !== "string" || !keepsName(prop, v)) {
+      plain = false;
+      break;
+    }
+  }
+  if (plain) return { ...props } as Record<string, string>;
   const attrs: Record<string, string> = {};
   for (const prop in props) {
     if (lowerProp(tag, prop, props[prop], bind)) attrs[lowered.name] = lowered.value;
   }
   return attrs;
+}
+
+/** True when lowering the string prop `prop` gives the attribute `prop` with the same value. */
+function keepsName(prop: string, value: string): boolean {
+  const kind = kindOf(prop);
+  return kind === PLAIN || kind === STYLE || (kind === CLASS && prop === "class" && value !== "") || (kind === URL && !isUnsafeAttr(prop, value));
+}
+
+/**
+ * True when `props` lower to exactly the attributes `prev` (which lowering
+ * produced), checked without building a record: the diff asks this for every
+ * element on every render.
+ *
+ * The fast path needs no rule lookup. Every attribute name lowering writes,
+ * except the `data-rv-on-*` names of event bindings, lowers to itself when
+ * written as a prop with the same string value (the rules are per name, and
+ * that value already passed them). So a string prop equal to the old
+ * attribute of its own name is unchanged, unless it tries to forge a binding.
+ */
+export function sameAttrs(prev: Readonly<Record<string, string>>, props: Readonly<Record<string, unknown>>, tag: string, bind: Binder): boolean {
+  let count = 0;
+  for (const p in props) {
+    const v = props[p];
+    if (typeof v === "string" && prev[p] === v && !(p.charCodeAt(0) === 100 /* d */ && p.startsWith(ID_ATTR))) {
+      count++;
+      continue;
+    }
+    if (!lowerProp(tag, p, v, bind)) continue;
+    count++;
+    // A missing name reads `undefined` (or an Object.prototype member), never a string: "changed".
+    if (prev[lowered.name] !== lowered.value) return false;
+  }
+  // Every new attribute is unchanged; the record is the same iff no old attribute disappeared.
+  // (Two props lowering to one name, e.g. class + className, make the counts differ: "changed", and the caller sorts it out.)
+  for (const _ in prev) count--;
+  return count === 0;
 }

@@ -58,6 +58,16 @@ describe("ops", () => {
     expect(ops).toEqual([{ op: "attrs", id: "w-1", set: { href: "/b", rel: "x" }, remove: ["title"] }]);
   });
 
+  it("a string prop equal to an old attribute of its name is unchanged, unless it forges a binding", () => {
+    const alloc = createIdAllocator();
+    const bind = () => "r:save";
+    const old = lower(h("button", { onClick: () => {}, class: "b", for: "x" }), { alloc, bind });
+    expect(diff(old, h("button", { onClick: () => {}, class: "b", htmlFor: "x" }), { alloc, bind }).ops).toEqual([]);
+    // Same name and value as the bound attribute, but a user prop may not write it.
+    const forged = diff(old, h("button", { "data-rv-on-click": "r:save", class: "b", for: "x" }), { alloc, bind });
+    expect(forged.ops).toEqual([{ op: "attrs", id: old.id, set: {}, remove: ["data-rv-on-click"] }]);
+  });
+
   it("updates text in place", () => {
     const { ops } = run(h("p", {}, "1"), h("p", {}, "2"));
     expect(ops).toEqual([{ op: "text", id: "w-2", text: "2" }]);
