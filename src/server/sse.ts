@@ -11,6 +11,15 @@ export interface StreamLimits {
   retryMs: number;
 }
 
+/**
+ * Serialised bodies by message object: a broadcast hands the same message to
+ * every session, which then costs one JSON.stringify instead of thousands.
+ */
+const bodies = new WeakMap<object, string>();
+
+/** Heap a buffered frame costs beyond its text (object, array slot, string header), counted against the cap. */
+const FRAME_OVERHEAD = 96;
+
 interface Frame {
   id: number;
   text: string;
@@ -44,10 +53,16 @@ export class SessionStream {
 
   /** Assigns the next id, buffers the frame, and writes it if a stream is open. */
   send(message: ServerMessage): void {
-    const { type, ...body } = message;
+    let tail = bodies.get(message);
+    if (tail === undefined) {
+      const { type, ...body } = message;
+      tail = `event: ${type}\ndata: ${JSON.stringify(body)}\n\n`;
+      bodies.set(message, tail);
+    }
     const id = ++this.lastId;
-    const text = `id: ${id}\nevent: ${type}\ndata: ${JSON.stringify(body)}\n\n`;
-    const bytes = Buffer.byteLength(text);
+    const text = `id: ${id}\n${tail}`;
+    // Count heap overhead too, so that replayBytes bounds memory and not only wire bytes.
+    const bytes = text.length + FRAME_OVERHEAD;
     this.frames.push({ id, text, bytes });
     this.bufferedBytes += bytes;
     // Drop the oldest frames past the cap; a reconnect older than what is left gets an `init`.

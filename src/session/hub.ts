@@ -223,9 +223,14 @@ export class Hub<A extends App = App> {
       return;
     }
     const targets = env.room === undefined ? this.sessions.values() : (this.roomIndex.get(env.room) ?? new Set<Session<A>>()).values();
+    // One message object for every session: the stream layer serialises it once.
+    const message: ServerMessage = { type: "event", event: env.event, data: env.data };
+    const handled = this.spec.serverOn.has(env.event);
     for (const session of targets) {
       session.enqueue(async () => {
-        this.deliverTo(session, { type: "event", event: env.event, data: env.data });
+        this.deliverTo(session, message);
+        // Only a handler can change session state (§3): without one, skip the render.
+        if (!handled) return;
         await this.runHandlers(session, env.event, env.data);
         this.renderer.schedule(session);
       });

@@ -6,9 +6,11 @@ import type { Logger } from "./hub.js";
 import type { Session } from "./session.js";
 
 /**
- * Minimum time between two renders of one session. A lone event renders at
- * once; during a burst, the next render waits for the rest of this interval,
- * so 100 events arriving together cost a handful of patches, not 100.
+ * Minimum time between two renders of one session during a burst. A session
+ * whose last render covered a single handler run renders again at once (a
+ * closed-loop client waiting for its patch never waits on a timer); once a
+ * render has coalesced several runs, the next one waits for the rest of this
+ * interval, so 100 events arriving together cost a handful of patches.
  */
 export const RENDER_INTERVAL_MS = 16;
 
@@ -16,8 +18,8 @@ export const RENDER_INTERVAL_MS = 16;
  * Re-renders sessions after their handlers ran and sends the patches.
  *
  * Coalescing: `schedule()` only marks a session dirty. Its render runs on the
- * next macrotask — or, if the session rendered less than
- * {@link RENDER_INTERVAL_MS} ago, when that interval ends — queued behind the
+ * next macrotask — or, during a burst, when {@link RENDER_INTERVAL_MS} since
+ * the last render has passed — queued behind the
  * handlers already in that session's queue, so a render never runs while a
  * handler of the same session is suspended in an `await`.
  */
@@ -37,9 +39,10 @@ export class SessionRenderer {
 
   /** Marks the session for a render (see the class comment for when it runs). */
   schedule(session: Session): void {
+    session.runsSinceRender++;
     if (this.due.has(session) || this.delayed.has(session)) return;
     const wait = session.renderedAt + RENDER_INTERVAL_MS - Date.now();
-    if (wait <= 0) {
+    if (wait <= 0 || session.lastBatch <= 1) {
       this.due.add(session);
       this.timer ??= setImmediate(() => this.run());
     } else {
@@ -89,6 +92,8 @@ export class SessionRenderer {
 
   private render(session: Session): void {
     session.renderedAt = Date.now();
+    session.lastBatch = session.runsSinceRender;
+    session.runsSinceRender = 0;
     if (!session.tree) {
       // Never shown yet: the first snapshot will carry the current state.
       return;

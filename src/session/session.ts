@@ -28,6 +28,9 @@ export class Session<A extends App = App> {
   ackedSeq = 0;
   /** When the session last rendered (ms since epoch), for render coalescing. */
   renderedAt = 0;
+  /** Handler runs since the last render, and how many the last render covered. */
+  runsSinceRender = 0;
+  lastBatch = 0;
   /** The `ack` of the last patch sent. */
   sentAck = 0;
   /** Whether a page stream is open (sessions only expire while none is). */

@@ -160,11 +160,14 @@ describe("server protocol over real HTTP and EventSource", () => {
     const b = await srv.browser().start();
     const s = b.stream();
     await s.waitFor((m) => m.type === "init", "init");
+    // Warm 100 keep-alive sockets first, so the burst itself arrives at once.
+    await Promise.all(Array.from({ length: 100 }, () => b.rpc("get")));
+    const before = s.got.filter((m) => m.type === "patch").length;
     await Promise.all(Array.from({ length: 100 }, () => b.event("increment")));
-    await s.waitFor((m) => m.data.ack === 100, "ack 100");
-    const patches = s.got.filter((m) => m.type === "patch");
+    await s.waitFor((m) => m.data.ack === 200, "ack 200");
+    const patches = s.got.filter((m) => m.type === "patch").slice(before);
     expect(patches.map(textOf).filter(Boolean).at(-1)).toBe("100");
-    expect(patches.length).toBeLessThan(50);
+    expect(patches.length).toBeLessThan(20); // 2 on an idle machine
   });
 
   it("replaces the first stream when a second opens for the same session", async () => {

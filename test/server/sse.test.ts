@@ -41,7 +41,7 @@ describe("SessionStream", () => {
   });
 
   it("replays only what follows Last-Event-ID, and knows when the buffer no longer covers a gap", async () => {
-    const s = new SessionStream({ ...limits, replayBytes: 200 });
+    const s = new SessionStream({ ...limits, replayBytes: 400 }); // ≈ 2 frames with their overhead
     for (let i = 0; i < 10; i++) s.send({ type: "event", event: "e", data: i });
     expect(s.canReplayFrom(10)).toBe(true);
     expect(s.canReplayFrom(8)).toBe(true);
