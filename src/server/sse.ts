@@ -20,9 +20,10 @@ const bodies = new WeakMap<object, string>();
 /** Heap a buffered frame costs beyond its text (object, array slot, string header), counted against the cap. */
 const FRAME_OVERHEAD = 96;
 
+/** A buffered message: its id and the shared `event:`/`data:` text (the `id:` line is written on the fly). */
 interface Frame {
   id: number;
-  text: string;
+  tail: string;
   bytes: number;
 }
 
@@ -60,10 +61,9 @@ export class SessionStream {
       bodies.set(message, tail);
     }
     const id = ++this.lastId;
-    const text = `id: ${id}\n${tail}`;
     // Count heap overhead too, so that replayBytes bounds memory and not only wire bytes.
-    const bytes = text.length + FRAME_OVERHEAD;
-    this.frames.push({ id, text, bytes });
+    const bytes = tail.length + FRAME_OVERHEAD;
+    this.frames.push({ id, tail, bytes });
     this.bufferedBytes += bytes;
     // Drop the oldest frames past the cap; a reconnect older than what is left gets an `init`.
     while (this.bufferedBytes > this.limits.replayBytes && this.head < this.frames.length - 1) {
@@ -74,7 +74,7 @@ export class SessionStream {
       this.frames = this.frames.slice(this.head);
       this.head = 0;
     }
-    this.write(text);
+    this.write(`id: ${id}\n${tail}`);
   }
 
   /**
@@ -100,7 +100,7 @@ export class SessionStream {
     if (replayFrom !== undefined) {
       for (let i = this.head; i < this.frames.length; i++) {
         const f = this.frames[i]!;
-        if (f.id > replayFrom) this.write(f.text);
+        if (f.id > replayFrom) this.write(`id: ${f.id}\n${f.tail}`);
       }
     }
   }
