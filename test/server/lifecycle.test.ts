@@ -92,3 +92,29 @@ describe("session lifecycle over HTTP", () => {
     await handle.close();
   });
 });
+
+describe("a slow client", () => {
+  it("is cut off once its unsent bytes pass maxPendingBytes, and resyncs on reconnect", async () => {
+    class Loud extends App {
+      @server.rpc ping() { return "pong"; }
+      override render() { return h("main", {}, "loud"); }
+    }
+    srv = await serve(Loud, { maxPendingBytes: 256 * 1024, replayBufferBytes: 64 * 1024 });
+    const b = await srv.browser().start();
+    // A reader that never reads: the kernel buffers fill, then Node's writable buffer grows.
+    const req = get(`${srv.url}/api/sse/${b.sid}`, { headers: { cookie: b.cookie } }, (res) => res.pause());
+    req.on("error", () => {});
+    await new Promise((r) => setTimeout(r, 100));
+    const payload = "x".repeat(50_000);
+    for (let i = 0; i < 400 && !srv.logs.some((l) => l.includes("too slow")); i++) {
+      srv.handle.emit("spam", { i, payload });
+      await new Promise((r) => setImmediate(r));
+    }
+    req.destroy();
+    expect(srv.logs.find((l) => l.includes("too slow"))).toMatch(/is too slow; stream closed: \d+ bytes unsent \(limit 262144\)/);
+    // the session survives and a fresh stream gets an init
+    expect((await b.rpc("ping")).body.result).toBe("pong");
+    const s = b.stream();
+    await s.waitFor((m) => m.type === "init", "init after the cut");
+  });
+});
