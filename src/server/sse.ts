@@ -17,8 +17,11 @@ export interface StreamLimits {
  */
 const bodies = new WeakMap<object, string>();
 
-/** Heap a buffered frame costs beyond its text (object, array slot, string header), counted against the cap. */
-const FRAME_OVERHEAD = 96;
+/**
+ * Heap a buffered frame costs beyond its text (the frame object, its array slot
+ * and id string), counted against the cap: measured at ≈ 47 B (bench/RESULTS.md).
+ */
+const FRAME_OVERHEAD = 48;
 
 /** A buffered message: its id and the shared `event:`/`data:` text (the `id:` line is written on the fly). */
 interface Frame {

@@ -225,11 +225,12 @@ export class Hub<A extends App = App> {
     const targets = env.room === undefined ? this.sessions.values() : (this.roomIndex.get(env.room) ?? new Set<Session<A>>()).values();
     // One message object for every session: the stream layer serialises it once.
     const message: ServerMessage = { type: "event", event: env.event, data: env.data };
-    const handled = this.spec.serverOn.has(env.event);
+    // A static handler may change shared (static) state that every page shows.
+    const handled = this.spec.serverOn.has(env.event) || this.spec.staticOn.has(env.event);
     for (const session of targets) {
       session.enqueue(async () => {
         this.deliverTo(session, message);
-        // Only a handler can change session state (§3): without one, skip the render.
+        // Only a handler can change state (§3): without one, skip the render.
         if (!handled) return;
         await this.runHandlers(session, env.event, env.data);
         this.renderer.schedule(session);

@@ -1,5 +1,5 @@
 import { describe, expect, it, vi } from "vitest";
-import { App, Hub, server, client, SessionError, type Logger, type ServerMessage } from "revue";
+import { App, Hub, h, server, client, SessionError, type Logger, type ServerMessage } from "revue";
 
 function quietLogger() {
   return { warn: vi.fn<Logger["warn"]>(), error: vi.fn<Logger["error"]>() };
@@ -173,5 +173,25 @@ describe("App events on the hub", () => {
   it("refuses a class that does not extend App", () => {
     class NotAnApp {}
     expect(() => new Hub(NotAnApp as never)).toThrow("Revue needs a class that extends App, got class NotAnApp. Write: class NotAnApp extends App { ... }.");
+  });
+
+  it("re-renders after an event only when a handler (per-session or static) ran", async () => {
+    class Shared extends App {
+      static total = 0;
+      @server.on("bump") static bump() { Shared.total++; }
+      override render() { return h("p", {}, String(Shared.total)); }
+    }
+    const { hub, messages } = recordingHub(Shared);
+    await hub.start();
+    const s = hub.createSession();
+    hub.snapshot(s);
+    hub.emit("nobody-listens");
+    await hub.settle();
+    expect(messages.filter(([, m]) => m.type === "patch")).toEqual([]);
+    hub.emit("bump");
+    await hub.settle();
+    const patch = messages.find(([, m]) => m.type === "patch")?.[1];
+    expect(patch).toMatchObject({ type: "patch", ops: [{ op: "text", text: "1" }] });
+    await hub.stop();
   });
 });
