@@ -29,10 +29,13 @@ export class Bus extends EventEmitter {
   /**
    * Calls local listeners with `data`, then sends the event to the server.
    * Throws for lifecycle names, which only the runtime emits.
+   *
+   * Never calls `super.emit`: the runtime bundle leaves eventemitter3's `emit`
+   * out (src/server/runtime-bundle.ts), since this one replaces it.
    */
   override emit(event: string | symbol, data?: unknown): boolean {
     if (typeof event !== "string" || LIFECYCLE.has(event)) {
-      throw new TypeError(`rv.emit: "${String(event)}" is reserved for Revue; emit a custom event name`);
+      throw new TypeError(`rv.emit: "${String(event)}" is reserved for Revue`);
     }
     const heard = this.local(event, data);
     // A failed send is already reported on the bus as "error"; the caller of a

@@ -1,7 +1,6 @@
 import { createHash } from "node:crypto";
 import { existsSync, readFileSync } from "node:fs";
-import { createRequire } from "node:module";
-import { dirname } from "node:path";
+import { readFile } from "node:fs/promises";
 import { fileURLToPath } from "node:url";
 
 /**
@@ -38,6 +37,32 @@ function asset(code: string): RuntimeAsset {
   return { code, hash, file: `runtime.${hash}.js` };
 }
 
+/** eventemitter3's CommonJS export, the one line that keeps its source from being an ES module. */
+const EE3_EXPORT = /\bif \('undefined' !== typeof module\) \{\s*module\.exports = EventEmitter;\s*\}/;
+/** eventemitter3's own `emit`, which the runtime's bus overrides without ever calling it (see client/bus.ts). */
+const EE3_EMIT = /\nEventEmitter\.prototype\.emit = function emit\([\s\S]*?\n\};\n/;
+
+/**
+ * eventemitter3 ships CommonJS: its "import" entry and its dist ESM build both
+ * wrap that in interop code. This loads its `index.js` as the ES module it
+ * almost is (the `module.exports` line becomes an export), so esbuild bundles
+ * it like the runtime's own code. Its `emit` is left out: `Bus` overrides it
+ * and never calls it, so it is unreachable on `window.rv`; every other method
+ * (`on`, `once`, `off`, `listeners`, `listenerCount`, `eventNames`,
+ * `removeAllListeners`, …) is eventemitter3's, unchanged. An eventemitter3 laid
+ * out differently is bundled as published (bigger, same behaviour).
+ */
+const eventemitter3AsModule: import("esbuild").Plugin = {
+  name: "revue-eventemitter3-as-module",
+  setup(build) {
+    build.onLoad({ filter: /[\\/]eventemitter3[\\/]index\.js$/ }, async (args) => {
+      const src = await readFile(args.path, "utf8");
+      const esm = src.replace(EE3_EXPORT, "export { EventEmitter as default, EventEmitter };");
+      return esm === src ? undefined : { contents: esm.replace(EE3_EMIT, "\n"), loader: "js" };
+    });
+  },
+};
+
 async function bundle(root: string): Promise<string> {
   const prebuilt = `${root}/dist/runtime.js`;
   if (existsSync(prebuilt)) return readFileSync(prebuilt, "utf8");
@@ -53,9 +78,6 @@ async function bundle(root: string): Promise<string> {
       { cause: err },
     );
   }
-  // eventemitter3's "import" entry wraps its CommonJS build (and esbuild adds
-  // interop helpers for it); its own ESM build is smaller.
-  const ee3 = `${dirname(createRequire(entry).resolve("eventemitter3"))}/dist/eventemitter3.esm.js`;
   const out = await esbuild.build({
     entryPoints: [entry],
     bundle: true,
@@ -66,7 +88,7 @@ async function bundle(root: string): Promise<string> {
     write: false,
     legalComments: "none",
     absWorkingDir: root,
-    alias: existsSync(ee3) ? { eventemitter3: ee3 } : {},
+    plugins: [eventemitter3AsModule],
     // Plain assignments instead of ES2020-lowered defineProperty helpers: same
     // behaviour for these classes, noticeably fewer bytes.
     tsconfigRaw: { compilerOptions: { useDefineForClassFields: false } },

@@ -9,7 +9,7 @@ describe("the browser runtime bundle", () => {
   it(`stays within ${BUDGET} bytes gzipped`, async () => {
     const { code, file } = await buildRuntime();
     const size = gzipSync(code, { level: 9 }).length;
-    console.log(`${file}: ${code.length} bytes minified, ${size} bytes gzipped (budget ${BUDGET})`);
+    console.log(`${file}: ${code.length} bytes minified, ${size} bytes gzipped (budget ${BUDGET}, ${BUDGET - size} to spare)`);
     expect(size).toBeLessThanOrEqual(BUDGET);
   }, 30_000);
 

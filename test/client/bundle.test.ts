@@ -1,0 +1,64 @@
+import { JSDOM } from "jsdom";
+import { describe, expect, it, vi } from "vitest";
+import { buildRuntime } from "../../src/server/runtime-bundle.js";
+import type { Runtime } from "../../client/runtime.js";
+
+/**
+ * The shipped bundle itself (the other tests import the sources): the build
+ * loads eventemitter3 as an ES module and leaves out its `emit`, which `Bus`
+ * replaces, so `window.rv` must still be a whole eventemitter3 bus.
+ */
+
+/** A page with the bundle run in it; EventSource and fetch are stubs that never connect. */
+async function loadPage() {
+  const { code } = await buildRuntime();
+  const dom = new JSDOM(
+    '<script type="application/json" id="rv-boot">{"sid":"s1","rev":1,"base":""}</script>' +
+      '<div id="rv-root"><main data-rv="w-0"><button data-rv="w-1" data-rv-on-click="r:increment"><!--w-2-->+1</button></main></div>',
+    { runScripts: "outside-only" },
+  );
+  const win = dom.window as unknown as Record<string, unknown> & { eval(code: string): void; rv: Runtime };
+  const posts: unknown[] = [];
+  win.EventSource = class {
+    static CLOSED = 2;
+    readyState = 0;
+    addEventListener() {}
+    close() {}
+  };
+  win.fetch = async (_url: string, init: { body: string }) => (posts.push(JSON.parse(init.body)), { status: 202, json: async () => ({}) });
+  // The bundle has no static import or export, so it also runs as a classic script.
+  win.eval(code);
+  return { rv: win.rv, posts, dom };
+}
+
+describe("the bundled runtime", () => {
+  it("loads eventemitter3 as an ES module, without CommonJS interop", async () => {
+    const { code } = await buildRuntime();
+    expect(code).not.toMatch(/module\.exports|__esModule|__commonJS/);
+  });
+
+  it("exposes window.rv as an eventemitter3 bus, with the runtime's emit", async () => {
+    const { rv, posts, dom } = await loadPage();
+    const heard: unknown[] = [];
+    const once = vi.fn();
+    const fn = (d: unknown) => heard.push(d);
+    rv.on("x", fn).once("x", once).addListener("y", fn);
+    expect(rv.listenerCount("x")).toBe(2);
+    expect(rv.eventNames().sort()).toEqual(["x", "y"]);
+    expect(rv.emit("x", 1)).toBe(true);
+    expect(rv.emit("x", 2)).toBe(true);
+    expect(heard).toEqual([1, 2]);
+    expect(once).toHaveBeenCalledTimes(1);
+    expect(rv.listeners("x")).toEqual([fn]);
+    rv.off("x", fn).removeAllListeners("y");
+    expect(rv.emit("x", 3)).toBe(false);
+    expect(rv.eventNames()).toEqual([]);
+    expect(() => rv.emit("ready")).toThrow(/reserved/);
+    expect(rv.session).toBe("s1");
+    expect(rv.connected).toBe(false);
+    await new Promise((r) => setTimeout(r, 10));
+    expect(posts).toEqual([]); // queued: the stream never opened
+    rv.close();
+    dom.window.close();
+  });
+});
