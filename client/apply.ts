@@ -26,12 +26,15 @@ export interface Applier {
 
 const SVG_NS = "http://www.w3.org/2000/svg";
 
+/**
+ * Field types that hold no typed text (`select-one`/`select-multiple` are a
+ * select's `type`). Shared with the event delegation, which debounces typing.
+ */
+export const NOT_TEXT = /^(?:checkbox|radio|button|submit|reset|file|image|hidden|range|color|select-\w+)$/;
+
 /** A text field whose value the user may be typing into: patches leave its `value` alone while it has focus. */
-function isTyping(el: Element): boolean {
-  if (el !== el.ownerDocument.activeElement) return false;
-  if (el.localName === "textarea") return true;
-  return el.localName === "input" && !/^(?:checkbox|radio|button|submit|reset|file|image|hidden|range|color)$/i.test((el as HTMLInputElement).type);
-}
+const isTyping = (el: Element) =>
+  el === el.ownerDocument.activeElement && (el.localName === "textarea" || (el.localName === "input" && !NOT_TEXT.test((el as HTMLInputElement).type)));
 
 /**
  * Sets (or with `value === null`, removes) one attribute, keeping the live
@@ -39,13 +42,13 @@ function isTyping(el: Element): boolean {
  * attribute no longer drives what is shown, the property does.
  */
 function setAttr(el: Element, name: string, value: string | null): void {
-  if (value !== null && isUnsafeAttr(name, value)) return;
   if (value === null) el.removeAttribute(name);
+  else if (isUnsafeAttr(name, value)) return;
   else el.setAttribute(name, value);
-  const field = el as HTMLInputElement & HTMLOptionElement;
-  if (name === "value" && !isTyping(el) && "value" in field) field.value = value ?? "";
-  else if (name === "checked" && "checked" in field) field.checked = value !== null;
-  else if (name === "selected" && "selected" in field) field.selected = value !== null;
+  const field = el as unknown as Record<string, unknown>;
+  if (name === "value") {
+    if (!isTyping(el) && name in el) field.value = value ?? "";
+  } else if ((name === "checked" || name === "selected") && name in el) field[name] = value !== null;
 }
 
 /**
@@ -113,7 +116,8 @@ export function createApplier(root: Element): Applier {
 
   function find(id: string): Target {
     const node = nodes.get(id);
-    if (!node) throw new Error(`rv: patch names unknown node ${id}; a snapshot is needed`);
+    // Caught by the stream, which asks for a snapshot.
+    if (!node) throw new Error(`rv: unknown node ${id}`);
     return node;
   }
 
@@ -121,20 +125,6 @@ export function createApplier(root: Element): Applier {
   function head(node: Target): ChildNode {
     const prev = node.previousSibling;
     return node.nodeType === 3 && prev?.nodeType === 8 && nodes.get((prev as Comment).data) === node ? prev : node;
-  }
-
-  /** Detaches a node (with its marker) and returns it as something insertable. */
-  function detach(node: Target): ChildNode | DocumentFragment {
-    const first = head(node);
-    if (first === node) return node;
-    const frag = doc.createDocumentFragment();
-    frag.append(first, node);
-    return frag;
-  }
-
-  function place(parentId: string, before: string | null, what: ChildNode | DocumentFragment): void {
-    const parent = find(parentId) as Element;
-    parent.insertBefore(what, before === null ? null : head(find(before)));
   }
 
   function remove(node: Target): void {
@@ -164,11 +154,20 @@ export function createApplier(root: Element): Applier {
         }
         case "append":
         case "insert":
-          place(op.parent, op.op === "insert" ? op.before : null, build(op.node, find(op.parent) as Element));
+        case "move": {
+          const parent = find(op.parent) as Element;
+          const before = (op as { before?: string | null }).before;
+          let what: ChildNode | DocumentFragment;
+          if (op.op === "move") {
+            // Detached with its marker, if it is a text.
+            const node = find(op.id);
+            const first = head(node);
+            what = node;
+            if (first !== node) (what = doc.createDocumentFragment()).append(first, node);
+          } else what = build(op.node, parent);
+          parent.insertBefore(what, before == null ? null : head(find(before)));
           break;
-        case "move":
-          place(op.parent, op.before, detach(find(op.id)));
-          break;
+        }
         case "remove":
           remove(find(op.id));
           break;

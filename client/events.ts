@@ -1,4 +1,5 @@
 import { ID_ATTR, ON_ATTR_PREFIX } from "../src/vdom/types.js";
+import { NOT_TEXT } from "./apply.js";
 
 /**
  * DOM events, delegated: one capturing listener on the root per event type in
@@ -43,11 +44,11 @@ export interface Delegation {
 }
 
 const BINDING = /^([rc]):([^/]+)(?:\/(\d+))?$/;
-/** Fields whose `input` events do not come once per keystroke. */
-const NOT_TYPED = /^(?:checkbox|radio|file|range|color|select-\w+)$/;
-
-/** An `input` event the user is typing (text fields, textareas, contenteditable): one per keystroke. */
-const isTyping = (ev: Event) => ev.type === "input" && !NOT_TYPED.test((ev.target as HTMLInputElement).type);
+/**
+ * An `input` event the user is typing (text fields, textareas, contenteditable):
+ * one per keystroke. (Buttons and hidden fields, also in `NOT_TEXT`, fire no `input`.)
+ */
+const isTyping = (ev: Event) => ev.type === "input" && !NOT_TEXT.test((ev.target as HTMLInputElement).type);
 
 /**
  * The serialisable part of an event.
@@ -56,20 +57,19 @@ const isTyping = (ev: Event) => ev.type === "input" && !NOT_TYPED.test((ev.targe
  * summarize(inputEvent, input) // { type: "input", value: "hel" }
  */
 export function summarize(ev: Event, el: Element): EventSummary {
-  const own = el as HTMLInputElement;
-  const field = typeof own.value === "string" ? own : (ev.target as HTMLInputElement);
-  const s: EventSummary = { type: ev.type };
+  const field = (typeof (el as HTMLInputElement).value === "string" ? el : ev.target) as HTMLInputElement;
+  const { type, key } = ev as KeyboardEvent;
+  const s: EventSummary = { type };
   if (typeof field.value === "string") s.value = field.value;
   if (field.type === "checkbox" || field.type === "radio") s.checked = field.checked;
-  if (typeof (ev as KeyboardEvent).key === "string") s.key = (ev as KeyboardEvent).key;
-  if (ev.type === "submit") {
-    const form: Record<string, string | string[]> = {};
+  if (typeof key === "string") s.key = key;
+  if (type === "submit") {
+    // No prototype: a field named "constructor" or "toString" is just a field.
+    const form: Record<string, string | string[]> = (s.form = Object.create(null));
     for (const [name, v] of new FormData(ev.target as HTMLFormElement)) {
-      if (typeof v !== "string") continue;
-      const prior = form[name];
-      form[name] = prior === undefined ? v : Array.isArray(prior) ? [...prior, v] : [prior, v];
+      // A name given again turns into an array: [first, v], then [...earlier, v].
+      if (typeof v === "string") form[name] = name in form ? [form[name]!, v].flat() : v;
     }
-    s.form = form;
   }
   return s;
 }
@@ -85,16 +85,17 @@ export function summarize(ev: Event, el: Element): EventSummary {
  * d.scan(root.outerHTML);
  */
 export function delegateEvents(root: Element, sink: EventSink, typingMs = 150): Delegation {
-  const types = new Set<string>();
-  const waiting = new Map<string, { timer: ReturnType<typeof setTimeout>; run(): void }>();
+  /** Debounced calls by element and event type: the timer and the call. */
+  const waiting = new Map<string, [ReturnType<typeof setTimeout>, () => void]>();
 
-  const pattern = new RegExp(`\\b${ON_ATTR_PREFIX}([\\w-]+)\\b`, "g");
+  const pattern = RegExp(`\\b${ON_ATTR_PREFIX}([\\w-]+)\\b`, "g");
+  // The DOM adds a listener once: adding the same (type, handle, capture) again does nothing.
   const scan = (text: string) => {
-    for (const [, type] of text.matchAll(pattern)) if (!types.has(type!)) types.add(type!), root.addEventListener(type!, handle, true);
+    for (const [, type] of text.matchAll(pattern)) root.addEventListener(type!, handle, true);
   };
 
   const flush = () => {
-    for (const [key, w] of waiting) waiting.delete(key), clearTimeout(w.timer), w.run();
+    for (const [key, [timer, run]] of waiting) waiting.delete(key), clearTimeout(timer), run();
   };
 
   function dispatch(el: Element, binding: string, ev: Event): void {
@@ -108,11 +109,11 @@ export function delegateEvents(root: Element, sink: EventSink, typingMs = 150): 
       const summary = summarize(ev, el);
       run = () => sink.realtime(name, summary);
     } else run = () => sink.callback(name, ev);
-    const wait = ms !== undefined ? Number(ms) : kind === "r" && isTyping(ev) ? typingMs : 0;
+    const wait = ms ? +ms : kind === "r" && isTyping(ev) ? typingMs : 0;
     if (!wait) return flush(), run();
     const key = `${el.getAttribute(ID_ATTR)} ${ev.type}`;
-    clearTimeout(waiting.get(key)?.timer);
-    waiting.set(key, { timer: setTimeout(() => (waiting.delete(key), run()), wait), run });
+    clearTimeout(waiting.get(key)?.[0]);
+    waiting.set(key, [setTimeout(() => (waiting.delete(key), run()), wait), run]);
   }
 
   function handle(ev: Event): void {
@@ -121,7 +122,7 @@ export function delegateEvents(root: Element, sink: EventSink, typingMs = 150): 
     if (el && el.nodeType !== 1) el = el.parentElement;
     for (; el; el = el.parentElement) {
       const binding = el.getAttribute(attr);
-      if (binding !== null) dispatch(el, binding, ev);
+      if (binding) dispatch(el, binding, ev);
       // Bubbling by hand: a non-bubbling event only reaches its own target's binding.
       if (el === root || !ev.bubbles || ev.cancelBubble) break;
     }

@@ -23,8 +23,9 @@ declare global {
 export type { Runtime, Boot, RuntimeOptions } from "./runtime.js";
 export type { Transport, ClientModule } from "./transport.js";
 
-const bootEl = typeof document === "object" ? document.getElementById("rv-boot") : null;
-const root = typeof document === "object" ? document.getElementById("rv-root") : null;
+const doc = typeof document === "object" ? document : undefined;
+const bootEl = doc?.getElementById("rv-boot");
+const root = doc?.getElementById("rv-root");
 // Without the boot block this is an import for types or tests, not a page load.
 if (bootEl && root) {
   const boot = JSON.parse(bootEl.textContent || "{}") as Boot;

@@ -53,8 +53,6 @@ const MAX_TRIES = 5;
 
 /** The outgoing call queue (see the top of this file). */
 export interface CallQueue {
-  /** Calls not yet sent, or waiting to be re-sent, in enqueue order. */
-  readonly pending: readonly unknown[];
   /**
    * Queues a call; sends it at once when online. Resolves with the rpc's
    * `result` (or `undefined` for events and emits). Only an `awaited` call
@@ -89,8 +87,8 @@ export function createQueue(host: QueueHost, retryMs = 250): CallQueue {
   };
 
   const requeue = (call: Call) => {
-    const at = pending.findIndex((c) => c.order > call.order);
-    pending.splice(at < 0 ? pending.length : at, 0, call);
+    pending.push(call);
+    pending.sort((a, b) => a.order - b.order);
   };
 
   async function send(call: Call): Promise<void> {
@@ -125,7 +123,6 @@ export function createQueue(host: QueueHost, retryMs = 250): CallQueue {
   }
 
   return {
-    pending,
     push: (path, body, awaited) =>
       new Promise((resolve, reject) => {
         pending.push({ path, body, order: count++, tries: 0, resolve, reject: awaited ? reject : host.failed });

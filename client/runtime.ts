@@ -81,7 +81,7 @@ export function createRuntime(opts: RuntimeOptions): Runtime {
   let open = false;
   let announced = false;
   let markReady!: () => void;
-  let mod: ClientModule | undefined;
+  let mod: ClientModule | void;
   let ctx: ClientContext | undefined;
   let flag: HTMLElement | undefined;
   const inbox: (CallMessage | EventMessage)[] = [];
@@ -101,11 +101,8 @@ export function createRuntime(opts: RuntimeOptions): Runtime {
   const run = (method: string, args: unknown[]) => {
     const fn = ctx?.[method];
     if (typeof fn !== "function") return void console.warn(`[revue] no @client method ${method}`);
-    try {
-      Promise.resolve(fn(...args)).catch(report);
-    } catch (err) {
-      report(err);
-    }
+    // Runs now (a callback may preventDefault); a throw or a rejection is reported.
+    new Promise((resolve) => resolve(fn(...args))).catch(report);
   };
 
   const deliver = (msg: CallMessage | EventMessage) => {
@@ -118,15 +115,15 @@ export function createRuntime(opts: RuntimeOptions): Runtime {
 
   /** Shows or hides the "reconnecting…" flag. Styled through `.style`: CSP allows the CSSOM, not style attributes. */
   const indicate = (on: boolean) => {
-    const doc = root.ownerDocument;
     if (!flag) {
       if (!on) return;
+      const doc = root.ownerDocument;
       flag = doc.createElement("div");
       flag.className = "rv-reconnecting";
       flag.setAttribute("role", "status");
       flag.textContent = "reconnecting…";
       // Just enough to be seen; the look is the page's (`.rv-reconnecting { … !important }`).
-      Object.assign(flag.style, { position: "fixed", bottom: "1em", right: "1em", padding: ".2em .6em", background: "#ffc" });
+      flag.style.cssText = "position:fixed;bottom:1em;right:1em;padding:.2em .6em;background:#ffc";
       doc.body.append(flag);
     }
     flag.hidden = !on;
@@ -174,7 +171,7 @@ export function createRuntime(opts: RuntimeOptions): Runtime {
     gaveUp: (why) => report(new RevueError("DISCONNECTED", `stopped reconnecting: ${why}; reload the page`)),
   }, { ...boot, backoffMs: opts.backoffMs });
 
-  const hydrated = (loaded: ClientModule | undefined) => {
+  const hydrated = (loaded: ClientModule | void) => {
     mod = loaded;
     if (mod) {
       ctx = createContext(mod, { rpc: (name, args) => rpc(name, ...args), realtime: call, emit: (e, d) => bus.emit(e, d) });
@@ -198,8 +195,8 @@ export function createRuntime(opts: RuntimeOptions): Runtime {
 
   stream.start();
   const url = boot.module;
-  (url ? transport.load(url) : Promise.resolve(undefined))
+  (url ? transport.load(url) : Promise.resolve())
     .catch((err) => void console.error(`[revue] client module ${url} failed to load`, err))
-    .then((m) => hydrated(m ?? undefined));
+    .then(hydrated);
   return rv;
 }

@@ -65,8 +65,6 @@ export interface SessionStream {
   start(): void;
   /** Closes the stream and cancels pending retries. */
   stop(): void;
-  /** Asks for a snapshot by opening a fresh stream. */
-  resync(): void;
   /**
    * Replaces a session the server no longer knows. Safe to call repeatedly:
    * calls made while one renewal runs join it.
@@ -124,6 +122,7 @@ export function createStream(transport: Transport, host: StreamHost, options: St
     handle = undefined;
   }
 
+  /** Asks for a snapshot by opening a fresh stream. */
   function resync(): void {
     stale = true;
     start();
@@ -204,7 +203,6 @@ export function createStream(transport: Transport, host: StreamHost, options: St
     },
     start,
     stop,
-    resync,
     renew,
   };
 }

@@ -113,8 +113,6 @@ export function browserTransport(): Transport {
       };
     },
 
-    async load(url) {
-      return ((await import(/* @vite-ignore */ url)) as { default: ClientModule }).default;
-    },
+    load: (url) => import(/* @vite-ignore */ url).then((m: { default: ClientModule }) => m.default),
   };
 }

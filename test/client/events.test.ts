@@ -27,13 +27,22 @@ async function connected() {
 afterEach(() => void vi.useRealTimers());
 
 describe("DOM events", () => {
-  it("listens once per event type on the root, not on each element", () => {
+  it("listens once per event type on the root, not on each element", async () => {
     const spy = vi.spyOn(HTMLElement.prototype, "addEventListener");
-    const { rv } = page(FORM);
-    const types = spy.mock.calls.map((c) => c[0]).sort();
-    expect(types).toEqual(["change", "click", "input", "keydown", "submit"]);
+    const warn = vi.spyOn(console, "warn").mockImplementation(() => {});
+    const { rv, t } = await connected();
+    // Every scan (the page, then each snapshot or batch of ops) asks again for the
+    // types it finds; the DOM keeps one listener per (type, listener, capture).
+    t.send({ type: "patch", rev: 2, ops: [{ op: "attrs", id: "w-9", set: { "data-rv-on-click": "r:increment" }, remove: [] }] });
+    expect([...new Set(spy.mock.calls.map((c) => c[0]))].sort()).toEqual(["change", "click", "input", "keydown", "submit"]);
+    expect(new Set(spy.mock.calls.map((c) => `${typeof c[1]} ${String(c[2])}`))).toEqual(new Set(["function true"]));
+    expect(new Set(spy.mock.calls.map((c) => c[1])).size).toBe(1);
     expect(new Set(spy.mock.contexts)).toEqual(new Set([document.getElementById("rv-root")]));
     spy.mockRestore();
+    document.querySelector<HTMLButtonElement>("button")!.click();
+    await settle();
+    expect(t.to("/api/event")).toEqual([expect.objectContaining({ method: "increment" })]);
+    warn.mockRestore();
     rv.close();
   });
 
