@@ -7,7 +7,7 @@ import type { ClientModule } from "./transport.js";
  * app's other `@client` methods as `this.<name>()`.
  */
 
-/** What a context calls into (the runtime). */
+/** What a context calls into (the runtime). Its `emit` becomes the context's own `this.emit`, so it must not rely on `this`. */
 export interface ContextHost {
   rpc(name: string, args: unknown[]): Promise<unknown>;
   realtime(name: string, args: unknown[]): void;
@@ -56,7 +56,7 @@ export function createContext(mod: ClientModule, host: ContextHost): ClientConte
       return NO_VALUE;
     };
   }
-  const ctx: ClientContext = { server: Object.freeze(server), emit: (event, data) => host.emit(event, data) };
+  const ctx: ClientContext = { server: Object.freeze(server), emit: host.emit };
   for (const [name, fn] of Object.entries(mod.methods)) ctx[name] = fn.bind(ctx);
   return ctx;
 }

@@ -89,7 +89,7 @@ export function createRuntime(opts: RuntimeOptions): Runtime {
   const bus = new Bus((event, data) => queue.push("/api/emit", { event, data }));
   const report = (err: unknown) => bus.local("error", err) || console.error("[revue]", err);
   const announce = () => open && isReady && !announced && (announced = true) && bus.local("connect");
-  const rpc = (name: string, ...args: unknown[]) => queue.push(`/api/rpc/${encodeURIComponent(name)}`, { args }, true);
+  const rpc = (name: string, args: unknown[]) => queue.push(`/api/rpc/${encodeURIComponent(name)}`, { args }, true);
 
   /** Sends a `@server.realtime` call (a stub call or a bound DOM event); debounced events go first. */
   const call = (method: string, args: unknown[]) => {
@@ -174,7 +174,7 @@ export function createRuntime(opts: RuntimeOptions): Runtime {
   const hydrated = (loaded: ClientModule | void) => {
     mod = loaded;
     if (mod) {
-      ctx = createContext(mod, { rpc: (name, args) => rpc(name, ...args), realtime: call, emit: (e, d) => bus.emit(e, d) });
+      ctx = createContext(mod, { rpc, realtime: call, emit: (e, d) => bus.emit(e, d) });
       for (const [event, methods] of Object.entries(mod.on)) for (const m of methods) bus.on(event, (...args: unknown[]) => run(m, args));
     }
     isReady = true;
@@ -189,7 +189,7 @@ export function createRuntime(opts: RuntimeOptions): Runtime {
     session: { get: () => stream.sid },
     revision: { get: () => stream.rev },
     connected: { get: () => open },
-    rpc: { value: rpc },
+    rpc: { value: (name: string, ...args: unknown[]) => rpc(name, args) },
     close: { value: stream.stop },
   }) as Runtime;
 
