@@ -8,9 +8,9 @@ import { fileURLToPath } from "node:url";
  * with eventemitter3 and the patch applier, served as
  * `{base}/rv/runtime.<hash>.js`.
  *
- * A published package ships it prebuilt as `dist/runtime.js`; in a source
- * checkout it is bundled on first use with esbuild (a dev dependency, loaded
- * lazily so that production installs never need it).
+ * In a source checkout it is bundled on first use with esbuild (a dev
+ * dependency, loaded lazily); a published package ships it prebuilt as
+ * `dist/runtime.js` (written by `npm run build`) and never needs esbuild.
  */
 
 /** A built runtime: its code, content hash and hashed file name. */
@@ -63,20 +63,18 @@ const eventemitter3AsModule: import("esbuild").Plugin = {
   },
 };
 
-async function bundle(root: string): Promise<string> {
-  const prebuilt = `${root}/dist/runtime.js`;
-  if (existsSync(prebuilt)) return readFileSync(prebuilt, "utf8");
+/**
+ * Bundles client/index.ts with esbuild. Returns undefined when esbuild is not
+ * installed (a production install), so the caller can fall back to dist/.
+ */
+export async function bundleFromSource(root: string = packageRoot()): Promise<string | undefined> {
   const entry = `${root}/client/index.ts`;
-  if (!existsSync(entry)) throw new Error(`Revue: neither ${prebuilt} nor ${entry} exists; the browser runtime cannot be served. Reinstall the revue package.`);
+  if (!existsSync(entry)) return undefined;
   let esbuild: typeof import("esbuild");
   try {
     esbuild = await import("esbuild");
-  } catch (err) {
-    throw new Error(
-      `Revue: bundling the browser runtime from ${entry} needs esbuild, which is not installed. ` +
-        `Run "npm install --save-dev esbuild", or build dist/runtime.js ahead of time.`,
-      { cause: err },
-    );
+  } catch {
+    return undefined;
   }
   const out = await esbuild.build({
     entryPoints: [entry],
@@ -94,6 +92,18 @@ async function bundle(root: string): Promise<string> {
     tsconfigRaw: { compilerOptions: { useDefineForClassFields: false } },
   });
   return out.outputFiles![0]!.text;
+}
+
+async function bundle(root: string): Promise<string> {
+  // Sources first: in a checkout a stale dist/runtime.js must never win over client/.
+  const fresh = await bundleFromSource(root);
+  if (fresh !== undefined) return fresh;
+  const prebuilt = `${root}/dist/runtime.js`;
+  if (existsSync(prebuilt)) return readFileSync(prebuilt, "utf8");
+  throw new Error(
+    `Revue: the browser runtime cannot be served: ${prebuilt} is missing and bundling client/index.ts needs the sources and esbuild. ` +
+      `Run "npm run build" in the revue package, or reinstall it.`,
+  );
 }
 
 /**
