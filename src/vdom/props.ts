@@ -153,6 +153,7 @@ export function lowerProps(tag: string, props: Readonly<Record<string, unknown>>
 
 /** True when lowering the string prop `prop` gives the attribute `prop` with the same value. */
 function keepsName(prop: string, value: string): boolean {
+  if (prop === "class") return value !== ""; // the usual prop, decided without the map lookup
   const kind = kindOf(prop);
   return kind === PLAIN || kind === STYLE || (kind === CLASS && prop === "class" && value !== "") || (kind === URL && !isUnsafeAttr(prop, value));
 }

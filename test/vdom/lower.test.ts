@@ -98,3 +98,13 @@ describe("ids", () => {
     expect(() => lower(h("#fragment", {}, "a"), { alloc: createIdAllocator() })).toThrow(/fragment cannot be the root/);
   });
 });
+
+describe("createIdAllocator", () => {
+  it('hands out exactly "w-" + n, across thousands and from any start', () => {
+    for (const start of [0, 1, 998, 999, 1000, 1999, 123_456]) {
+      const alloc = createIdAllocator(start);
+      for (let n = start + 1; n <= start + 2500; n++) expect(alloc.next()).toBe("w-" + n);
+      expect(alloc.count).toBe(start + 2500);
+    }
+  });
+});
