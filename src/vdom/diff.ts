@@ -66,11 +66,28 @@ export function patchNode(ctx: DiffCtx, old: Node, next: VNode, parentId: string
 
 function patchElement(ctx: DiffCtx, old: ElementNode, next: VElement): ElementNode {
   const attrs = diffAttrs(ctx, old, next);
-  const children = diffChildren(ctx, old, next, slotsOf(old));
+  const oc = old.children, nc = next.children;
+  // Leaves and single-text-child elements (most of a typical tree) skip the generic child loop.
+  const children = oc.length === 0 && nc.length === 0 ? oc : oc.length === 1 && nc.length === 1 ? diffOnlyChild(ctx, old, next) : diffChildren(ctx, old, next, slotsOf(old));
   if (attrs === old.attrs && children === old.children) return old;
   const node: ElementNode = { id: old.id, tag: old.tag, key: old.key, attrs, children };
   keepSlots(node, next);
   return node;
+}
+
+/** `diffChildren` for one old and one new child: a text compared in place, anything else the generic way. */
+function diffOnlyChild(ctx: DiffCtx, old: ElementNode, next: VElement): Node[] {
+  const oc = old.children, o = oc[0]!, v = next.children[0]!;
+  const oldSlots = slotsOf(old), newSlots = next.slots;
+  // Same identity: a text has no key, so its slot decides (0 unless `h()` recorded another).
+  if (v.type !== "text" || !isText(o) || (oldSlots === undefined ? 0 : oldSlots[0]) !== (newSlots === undefined ? 0 : newSlots[0])) {
+    return diffChildren(ctx, old, next, oldSlots);
+  }
+  if (o.text === v.text) return oc;
+  ctx.ops.push({ op: "text", id: o.id, text: v.text });
+  const out = new Array<Node>(1); // the kind of array lowering builds, so child arrays keep one map
+  out[0] = { id: o.id, text: v.text };
+  return out;
 }
 
 /**
