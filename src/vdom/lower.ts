@@ -118,8 +118,14 @@ function escapeKey(key: string): string {
  * keyedId("w-4", "a b") // "k-w-4-a_20_b"
  */
 export function keyedId(parentId: string, key: string): string {
-  return "k-" + parentId + "-" + escapeKey(key);
+  // The siblings of a list share their parent: its "k-<parent>-" is built once, not once per row.
+  if (parentId !== keyParent) {
+    keyParent = parentId;
+    keyPrefix = "k-" + parentId + "-";
+  }
+  return keyPrefix + escapeKey(key);
 }
+let keyParent = "", keyPrefix = "k--";
 
 /** Throws the error users see for duplicate sibling keys. */
 export function duplicateKey(key: string, parent: { tag: string; id: string }): never {
