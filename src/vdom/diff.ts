@@ -267,13 +267,15 @@ function diffMiddle(ctx: DiffCtx, parent: ElementNode, next: VElement, oldSlots:
   const map = new Map<Identity, number>();
   if (mid > 0) for (let i = 0; i < oldLen; i++) map.set(oldIdentity(oldCh[i]!, i, oldSlots), i);
   const sources = new Int32Array(mid > 0 ? mid : 0).fill(CLAIMED);
+  // Which old children of the middle were matched, by position: cheaper than marking them in the map.
+  const claimed = new Uint8Array(oe >= s ? oe - s + 1 : 0);
   let moved = false, lastOld = -1;
   for (let i = 0; i < mid; i++) {
     const v = newCh[s + i]!;
     const id = newIdentity(v, s + i, newSlots);
     const j = map.get(id);
-    if (j !== undefined && j >= s && j <= oe) {
-      map.set(id, CLAIMED);
+    if (j !== undefined && j >= s && j <= oe && claimed[j - s] === 0) {
+      claimed[j - s] = 1;
       sources[i] = j;
       // Old positions that ever decrease mean some child must move.
       if (j < lastOld) moved = true;
@@ -281,17 +283,14 @@ function diffMiddle(ctx: DiffCtx, parent: ElementNode, next: VElement, oldSlots:
       out[s + i] = patchNode(ctx, oldCh[j]!, v, pid, ptag);
       continue;
     }
-    // j is CLAIMED (an earlier new sibling has this key) or outside the middle (a
-    // prefix/suffix sibling has it). For a slot that cannot happen unless two
+    // j is claimed (an earlier new sibling has this key), CLAIMED (the same for a key
+    // the old list lacks) or outside the middle (a prefix/suffix sibling has it). For a slot that cannot happen unless two
     // arguments overflowed ARRAY_SLOT positions: treat it as new, not as an error.
     if (j !== undefined && typeof id === "string") duplicateKey(id, { tag: ptag, id: pid });
     if (j === undefined) map.set(id, CLAIMED);
     out[s + i] = lowerNode(ctx, v, pid, ptag);
   }
-  for (let i = s; i <= oe; i++) {
-    const o = oldCh[i]!;
-    if (mid === 0 || map.get(oldIdentity(o, i, oldSlots)) !== CLAIMED) ops.push({ op: "remove", id: o.id });
-  }
+  for (let i = s; i <= oe; i++) if (claimed[i - s] === 0) ops.push({ op: "remove", id: oldCh[i]!.id });
 
   const stay = moved ? lis(sources) : undefined;
   let k = stay === undefined ? -1 : stay.length - 1;
