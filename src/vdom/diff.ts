@@ -152,10 +152,8 @@ function materialize(oldCh: readonly Node[], newLen: number, s: number, oe: numb
 /**
  * Diffs the children of a matched element, pushing ops, and returns the new
  * children (the old array itself if nothing changed). `oldSlots` are the
- * slots of `parent`'s children (see `slotsOf`), looked up by the caller: the
- * prefix loop below runs long, and V8 compiles a function whose loop runs
- * long in a way that does not recover well from a deopt, so the loop's
- * function touches nothing but arrays and nodes.
+ * slots of `parent`'s children (see `slotsOf`), looked up by the caller.
+ * Lists longer than {@link LONG} go to {@link diffLongChildren} (why: see there).
  *
  * 1. Skip the common prefix and suffix (same identities, patched in place):
  *    appends, removals at one spot and most updates end here.
