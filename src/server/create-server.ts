@@ -201,7 +201,12 @@ export function createServer(apps: AppClass | Record<string, AppClass>, options:
       for (const m of mounts) await m.hub.start(handle);
       timers.push(setInterval(() => mounts.forEach((m) => m.heartbeat()), heartbeatMs));
       const sweepMs = Math.max(50, Math.min(cfg.sessionTtlMs / 2, 30_000));
-      timers.push(setInterval(() => mounts.forEach((m) => void m.sweep().catch((e) => logger.error("[revue] session sweep failed:", e))), sweepMs));
+      // One store.expired() per sweep: it hands out each expired id once, and the store is shared by every mount.
+      const sweep = async () => {
+        const expired = new Set(await cfg.store.expired());
+        for (const m of mounts) await m.sweep(expired);
+      };
+      timers.push(setInterval(() => void sweep().catch((e) => logger.error("[revue] session sweep failed:", e)), sweepMs));
       for (const t of timers) t.unref();
     })());
   }

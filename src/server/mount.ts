@@ -46,6 +46,8 @@ export class Mount<A extends App = App> {
   readonly router: Router;
   private readonly streams = new Map<string, SessionStream>();
   private readonly uploads = new UploadRegistry();
+  /** Hash of the browser token each live session is bound to (the store holds the same; reading it here saves a store round trip per call). */
+  private readonly owners = new WeakMap<Session, string>();
 
   constructor(readonly prefix: string, appClass: AppClass<A>, private readonly cfg: MountConfig) {
     this.hub = new Hub(appClass, {
@@ -71,8 +73,7 @@ export class Mount<A extends App = App> {
   }
 
   /** Drops sessions idle for longer than the TTL with no stream open. */
-  async sweep(now = Date.now()): Promise<void> {
-    const expired = new Set(await this.cfg.store.expired());
+  async sweep(expired: ReadonlySet<string>, now = Date.now()): Promise<void> {
     for (const session of [...this.hub.all()]) {
       if (expired.has(session.sid) || (!session.connected && now - session.lastActive > this.cfg.sessionTtlMs)) await this.expire(session);
     }
@@ -126,17 +127,18 @@ export class Mount<A extends App = App> {
     }
     const session = this.hub.createSession();
     await this.cfg.store.create({ sid: session.sid, app: this.prefix, owner, createdAt: Date.now() }, this.cfg.sessionTtlMs);
+    this.owners.set(session, owner);
     return session;
   }
 
   /** The live session `sid` of this browser: 404 if unknown or expired, 403 if another browser's. */
   private async session(ctx: Context, sid: unknown): Promise<Session<A>> {
     if (!isString(sid)) throw new RevueError("BAD_REQUEST", `${ctx.method} ${ctx.path}: "sid" must be a session id string, got ${JSON.stringify(sid) ?? "nothing"}.`);
+    // A live session is authoritative: expiry drops it from the hub (see sweep()).
     const live = this.hub.get(sid);
-    const record = live && (await this.cfg.store.get(sid));
-    if (!live || !record) throw sessionNotFound(sid);
+    if (!live) throw sessionNotFound(sid);
     const token = ctx.cookies.get(TOKEN_COOKIE);
-    if (!token || sha(token) !== record.owner) {
+    if (!token || sha(token) !== this.owners.get(live)) {
       throw new RevueError("FORBIDDEN", `${ctx.method} ${ctx.path}: session ${sid.slice(0, 6)}… belongs to another browser (its cookie is missing or different). Reload the page to get your own session.`);
     }
     live.lastActive = Date.now();

@@ -80,7 +80,7 @@ export class UploadRegistry {
       }
       return changed ? out : v;
     };
-    return files ? args.map((a) => visit(a, 0)) : args.map((a) => visit(a, 0));
+    return args.map((a) => visit(a, 0));
   }
 
   /** Removes every temp file of a session. */

@@ -181,9 +181,7 @@ export class Hub<A extends App = App> {
 
   /** A custom event from the page (`rv.emit`): reaches this session's handlers, in seq order. */
   pageEmit(session: Session<A>, seq: number, event: string, data: unknown): Promise<void> {
-    if (LIFECYCLE_EVENTS.has(event)) {
-      throw new SessionError("BAD_REQUEST", `rv.emit("${event}"): "${event}" is a lifecycle event and only Revue may emit it. Pick another event name.`);
-    }
+    assertCustomEvent(event, "rv.emit");
     return session.submit(seq, async () => {
       await this.runHandlers(session, event, data);
       this.renderer.schedule(session);
@@ -195,8 +193,7 @@ export class Hub<A extends App = App> {
    * process. Static handlers run once, here.
    */
   emit(event: string, data?: unknown, room?: string): void {
-    if (typeof event !== "string" || event === "") throw new SessionError("BAD_REQUEST", `emit(event): the event name must be a non-empty string, got ${JSON.stringify(event)}.`);
-    if (LIFECYCLE_EVENTS.has(event)) throw new SessionError("BAD_REQUEST", `emit("${event}"): "${event}" is a lifecycle event and only Revue may emit it. Pick another event name.`);
+    assertCustomEvent(event, "emit");
     let payload: string;
     try {
       payload = JSON.stringify({ event, data, room } satisfies Envelope);
@@ -321,4 +318,10 @@ export class Hub<A extends App = App> {
       },
     };
   }
+}
+
+/** Refuses event names a caller may not emit: empty, non-strings and lifecycle names. */
+function assertCustomEvent(event: unknown, caller: string): asserts event is string {
+  if (typeof event !== "string" || event === "") throw new SessionError("BAD_REQUEST", `${caller}(event): the event name must be a non-empty string, got ${JSON.stringify(event)}.`);
+  if (LIFECYCLE_EVENTS.has(event)) throw new SessionError("BAD_REQUEST", `${caller}("${event}"): "${event}" is a lifecycle event and only Revue may emit it. Pick another event name.`);
 }

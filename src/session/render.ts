@@ -65,7 +65,6 @@ export class SessionRenderer {
         this.due.add(session);
       }
       this.delayed.clear();
-      if (this.timer) clearImmediate(this.timer);
       this.run();
       await this.inflight;
     }
