@@ -80,6 +80,34 @@ function add(list: ChildList, child: unknown, slot: number): number {
   return 1;
 }
 
+/**
+ * The fast path of {@link normalize}: when every child is a node, a non-empty
+ * string or a number (no holes, no nested arrays, no fragments), the slots are
+ * the indexes and the children are the list itself, with strings and numbers
+ * turned into text nodes. `own` says whether the list may be written to (the
+ * rest array of one `h()` call); a list the caller passed in is copied first.
+ * Returns undefined when the general path is needed.
+ *
+ * Why: a typical render has one h() call per element, and reusing the array it
+ * was called with gives the tree exact-size children arrays laid out next to
+ * their nodes, which the diff then walks faster.
+ */
+function plainChildren(list: readonly unknown[], own: boolean): VNode[] | undefined {
+  let out = list as VNode[];
+  for (let i = 0; i < list.length; i++) {
+    const c = list[i];
+    if (typeof c === "object" && c !== null) {
+      const type = (c as VNode).type;
+      if (type === "text" || (type === "element" && (c as VElement).tag !== Fragment)) continue;
+      return undefined; // an array, a fragment, or something normalize() rejects with its error
+    }
+    if (typeof c === "string" ? c === "" : typeof c !== "number") return undefined;
+    if (out === list && !own) out = list.slice() as VNode[];
+    out[i] = { type: "text", text: String(c) };
+  }
+  return out;
+}
+
 function normalize(args: readonly unknown[]): ChildList {
   const list: ChildList = { children: [], slots: undefined };
   if (args.length === 1 && Array.isArray(args[0])) {
@@ -110,13 +138,21 @@ function textOnly(tag: string, children: VNode[]): VNode[] {
  * A function as `tag` is a component: it is called with `{...props, children}`
  * and its result (keyed with `props.key`, if given) is returned.
  *
+ * The tree keeps what it is given: a props object of plain strings becomes the
+ * element's attribute record as is, and an array of children may become its
+ * children list (it is never written to). Build a new object or array for the
+ * next render instead of mutating one already passed to `h()`, as in React.
+ *
  * @example
  * h("ul", { class: "todos" },
  *   todos.map((t) => h("li", { key: t.id, class: { done: t.done } }, t.title)),
  *   todos.length === 0 && h("p", {}, "Nothing to do"))
  */
 export function h(tag: string | Component<any>, props?: Props | null, ...args: Child[]): VNode {
-  const { children, slots } = normalize(args);
+  const single = args.length === 1 && Array.isArray(args[0]);
+  let children = single ? plainChildren(args[0] as readonly unknown[], false) : plainChildren(args, true);
+  let slots: number[] | undefined;
+  if (children === undefined) ({ children, slots } = normalize(args));
   const key = props?.key === undefined || props.key === null ? undefined : String(props.key);
   if (typeof tag === "function") {
     const { key: _key, ...rest } = props ?? {};

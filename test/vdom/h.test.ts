@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { RenderError } from "../../src/errors.js";
-import { Fragment, h, text, type VElement, type VNode } from "../../src/vdom/index.js";
+import { Fragment, h, text, type Child, type VElement, type VNode } from "../../src/vdom/index.js";
 
 const texts = (v: VNode) => (v as VElement).children.map((c) => (c.type === "text" ? c.text : `<${c.tag}>`));
 
@@ -15,6 +15,13 @@ describe("h()", () => {
 
   it("flattens nested arrays of children", () => {
     expect(texts(h("ul", {}, ["a", ["b", ["c"]]], "d"))).toEqual(["a", "b", "c", "d"]);
+  });
+
+  it("never writes to an array of children the caller passed in", () => {
+    const items: Child[] = ["a", 1, h("b", {})];
+    const v = h("ul", {}, items) as VElement;
+    expect(items).toEqual(["a", 1, h("b", {})]);
+    expect(v.children).toEqual([{ type: "text", text: "a" }, { type: "text", text: "1" }, h("b", {})]);
   });
 
   it("stringifies keys and leaves the other props alone", () => {
