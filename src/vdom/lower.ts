@@ -23,31 +23,30 @@ export interface IdAllocator {
  * alloc.next() // "w-2"
  */
 export function createIdAllocator(start = 0): IdAllocator {
-  // "w-" + n converts a number to a string on every call (≈ 25 ns, once per created node).
-  // Instead n = hi * 1000 + lo: "w-<hi>" is built once per thousand ids and the last three
-  // digits come from a table (unpadded while hi is 0, so ids stay "w-7", not "w-007").
-  let n = start, hi = Math.floor(start / 1000), lo = start % 1000;
-  let head = hi === 0 ? "w-" : "w-" + hi;
+  let n = start;
   return {
-    next: () => {
-      n++;
-      if (++lo === 1000) {
-        lo = 0;
-        head = "w-" + ++hi;
-      }
-      return head + (hi === 0 ? DIGITS[lo]! : DIGITS3[lo]!);
-    },
+    next: () => (++n < IDS.length ? IDS[n]! : idString(n)),
     get count() {
       return n;
     },
   };
 }
 
-/** `DIGITS[i]` is `String(i)`, `DIGITS3[i]` the same padded to three digits, for i < 1000. */
-const DIGITS: string[] = [], DIGITS3: string[] = [];
-for (let i = 0; i < 1000; i++) {
-  DIGITS.push(String(i));
-  DIGITS3.push(String(i).padStart(3, "0"));
+/*
+ * Every session numbers its nodes from 1, so all sessions hand out the same
+ * id strings: `IDS[n]` is "w-<n>", built the first time any session needs it
+ * and shared from then on. A new node then costs no string (building one was
+ * about a tenth of lowering a tree), and thousands of sessions holding similar
+ * trees share one copy of each id. Ids past the table are built per call.
+ */
+const ID_TABLE_SIZE = 1 << 16;
+const IDS: string[] = [];
+
+/** "w-<n>" for an `n` past the table's end: the table grows (in order, so it stays a packed array) up to its cap. */
+function idString(n: number): string {
+  if (n >= ID_TABLE_SIZE) return "w-" + n;
+  while (IDS.length <= n) IDS.push("w-" + IDS.length);
+  return IDS[n]!;
 }
 
 /** What lowering and diffing need: where ids come from and how handlers are bound. */
@@ -83,6 +82,9 @@ export function slotsOf(node: ElementNode): readonly number[] | undefined {
 export function keepSlots(node: ElementNode, v: VElement): void {
   if (v.slots !== undefined) Object.defineProperty(node, SLOTS, { value: v.slots });
 }
+
+/** The children of every lowered leaf: shared, so a leaf allocates no array (lowered trees are never mutated). */
+export const EMPTY_CHILDREN: Node[] = Object.freeze([]) as unknown as Node[];
 
 /** Bound locally: under tsx every call of an imported name runs a getter first (see diff.ts). */
 const lowerProps = lowerPropsOf;
@@ -172,6 +174,11 @@ function lowerElement(ctx: Ctx, v: VElement, parentId: string): ElementNode {
   const vc = v.children, n = vc.length;
   if (kind === TEXT_TAG && (n > 1 || (n === 1 && vc[0]!.type !== "text"))) {
     throw new RenderError(`<${tag}> (id ${id}) can only hold one text child; build it with h() so its text is joined.`);
+  }
+  if (n === 0) {
+    const leaf: ElementNode = { id, tag, key: v.key, attrs, children: EMPTY_CHILDREN };
+    keepSlots(leaf, v);
+    return leaf;
   }
   const children: Node[] = new Array(n);
   let keys: Set<string> | undefined;

@@ -8,6 +8,8 @@ import { ID_ATTR, ON_ATTR_PREFIX, isUnsafeAttr, type Binder } from "./types.js";
  */
 export const lowered = { name: "", value: "" };
 
+export const EMPTY_ATTRS: Record<string, string> = Object.freeze({}) as Record<string, string>;
+
 /** Props that never become attributes: markup injection and React-isms we do not support. */
 const DROPPED = new Set(["srcdoc", "dangerouslysetinnerhtml", "innerhtml", "outerhtml", "children", "key"]);
 
@@ -135,20 +137,21 @@ function styleText(style: Record<string, unknown>): string {
 export function lowerProps(tag: string, props: Readonly<Record<string, unknown>>, bind: Binder): Record<string, string> {
   // Usually every prop is a string attribute under its own name: then the record is a copy
   // of the props, and a spread copies a whole literal at once where a loop adds one name at a time.
-  let plain = true;
+  let plain = true, n = 0;
   for (const prop in props) {
     const v = props[prop];
     if (typeof v !== "string" || !keepsName(prop, v)) {
       plain = false;
       break;
     }
+    n++;
   }
-  if (plain) return { ...props } as Record<string, string>;
-  const attrs: Record<string, string> = {};
+  if (plain) return n === 0 ? EMPTY_ATTRS : (props as Record<string, string>);
+  let attrs: Record<string, string> | undefined;
   for (const prop in props) {
-    if (lowerProp(tag, prop, props[prop], bind)) attrs[lowered.name] = lowered.value;
+    if (lowerProp(tag, prop, props[prop], bind)) (attrs ??= {})[lowered.name] = lowered.value;
   }
-  return attrs;
+  return attrs ?? EMPTY_ATTRS;
 }
 
 /** True when lowering the string prop `prop` gives the attribute `prop` with the same value. */
