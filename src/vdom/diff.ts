@@ -255,8 +255,11 @@ function diffMiddle(ctx: DiffCtx, parent: ElementNode, next: VElement, oldSlots:
   const newSlots = next.slots;
   const pid = parent.id, ptag = parent.tag, ops = ctx.ops;
   const mid = ne - s + 1;
-  if (s > oe && !hasKey(newCh, s, ne)) {
-    // Pure unkeyed insertion: nothing to match, nothing that could be a duplicate.
+  if (s > oe) {
+    // Pure insertion (creating a list, appending to one): nothing to match. A new key
+    // may still repeat another new one, or one of the old children (all in the prefix
+    // and suffix now): one Set insertion per key finds both.
+    if (hasKey(newCh, s, ne)) checkNewKeys(oldCh, newCh, s, ne, parent);
     const before = ne + 1 < newLen ? out[ne + 1]!.id : null;
     for (let i = s; i <= ne; i++) insert(ctx, (out[i] = lowerNode(ctx, newCh[i]!, pid, ptag)), pid, before);
     return out;
@@ -307,6 +310,21 @@ function diffMiddle(ctx: DiffCtx, parent: ElementNode, next: VElement, oldSlots:
 
 function insert(ctx: DiffCtx, node: Node, parent: string, before: string | null): void {
   ctx.ops.push(before === null ? { op: "append", parent, node } : { op: "insert", parent, before, node });
+}
+
+/** Throws for a key among `newCh[from..to]` that repeats an earlier one there or any key of `oldCh`. */
+function checkNewKeys(oldCh: readonly Node[], newCh: readonly VNode[], from: number, to: number, parent: ElementNode): void {
+  const keys = new Set<string>();
+  for (let i = 0; i < oldCh.length; i++) {
+    const key = (oldCh[i] as ElementNode).key;
+    if (key !== undefined) keys.add(key);
+  }
+  for (let i = from; i <= to; i++) {
+    const c = newCh[i]!;
+    if (c.type !== "element" || c.key === undefined) continue;
+    const size = keys.size;
+    if (keys.add(c.key).size === size) duplicateKey(c.key, parent);
+  }
 }
 
 function hasKey(children: readonly VNode[], from: number, to: number): boolean {

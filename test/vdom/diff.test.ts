@@ -138,4 +138,12 @@ describe("duplicate keys", () => {
     expect(() => diff(old, list(["a", "b", "a"]), { alloc })).toThrow('Duplicate key "a" among the children of <ul> (id w-1)');
     expect(() => diff(old, list(["c", "c"]), { alloc })).toThrow('Duplicate key "c"');
   });
+
+  it("are reported when a list is created or appended to, against new and old siblings alike", () => {
+    const alloc = createIdAllocator();
+    expect(() => diff(lower(list([]), { alloc }), list(["x", "y", "x"]), { alloc })).toThrow('Duplicate key "x" among the children of <ul>');
+    const old = lower(list(["a", "b"]), { alloc });
+    expect(() => diff(old, list(["a", "b", "c", "a"]), { alloc })).toThrow('Duplicate key "a"');
+    expect(() => diff(old, list(["a", "b", "c", "d", "c"]), { alloc })).toThrow('Duplicate key "c"');
+  });
 });
