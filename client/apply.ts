@@ -143,9 +143,16 @@ export function createApplier(root: Element): Applier {
   function apply(ops: readonly PatchOp[]): void {
     for (const op of ops) {
       switch (op.op) {
-        case "text":
-          find(op.id).textContent = op.text;
+        case "text": {
+          const node = find(op.id);
+          // On an element (the diff sends "" to empty one), forget the ids of what goes.
+          if (node.nodeType === 1) {
+            for (let c = node.firstChild; c; c = c.nextSibling) forget(c);
+            nodes.delete(textIdOf((node as Element).getAttribute(ID_ATTR)!));
+          }
+          node.textContent = op.text;
           break;
+        }
         case "attrs": {
           const el = find(op.id) as Element;
           for (const name in op.set) setAttr(el, name, op.set[name]!);

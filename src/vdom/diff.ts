@@ -1,5 +1,5 @@
 import { lis } from "./lis.js";
-import { duplicateKey, keepSlots as keepSlotsOf, lowerNode as lowerNodeOf, slotsOf as slotsOfNode, type Ctx, type LowerOptions } from "./lower.js";
+import { EMPTY_CHILDREN, duplicateKey, keepSlots as keepSlotsOf, lowerNode as lowerNodeOf, slotsOf as slotsOfNode, type Ctx, type LowerOptions } from "./lower.js";
 import { lowerProps as lowerPropsOf, noBinder, sameAttrs as sameAttrsOf } from "./props.js";
 import type { ElementNode, Node, PatchOp, TextNode, VElement, VNode } from "./types.js";
 
@@ -173,6 +173,7 @@ function materialize(oldCh: readonly Node[], newLen: number, s: number, oe: numb
 export function diffChildren(ctx: DiffCtx, parent: ElementNode, next: VElement, oldSlots: readonly number[] | undefined): Node[] {
   const oldCh = parent.children, newCh = next.children;
   const oldLen = oldCh.length, newLen = newCh.length;
+  if (newLen === 0) return clearChildren(ctx, parent);
   // Long lists take a copy of this function: see diffLongChildren.
   if (oldLen > LONG || newLen > LONG) return diffLongChildren(ctx, parent, next, oldSlots);
   const newSlots = next.slots;
@@ -270,13 +271,14 @@ function diffMiddle(ctx: DiffCtx, parent: ElementNode, next: VElement, oldSlots:
   const sources = new Int32Array(mid > 0 ? mid : 0).fill(CLAIMED);
   // Which old children of the middle were matched, by position: cheaper than marking them in the map.
   const claimed = new Uint8Array(oe >= s ? oe - s + 1 : 0);
-  let moved = false, lastOld = -1;
+  let moved = false, anyClaimed = false, lastOld = -1;
   for (let i = 0; i < mid; i++) {
     const v = newCh[s + i]!;
     const id = newIdentity(v, s + i, newSlots);
     const j = map.get(id);
     if (j !== undefined && j >= s && j <= oe && claimed[j - s] === 0) {
       claimed[j - s] = 1;
+      anyClaimed = true;
       sources[i] = j;
       // Old positions that ever decrease mean some child must move.
       if (j < lastOld) moved = true;
@@ -290,6 +292,13 @@ function diffMiddle(ctx: DiffCtx, parent: ElementNode, next: VElement, oldSlots:
     if (j !== undefined && typeof id === "string") duplicateKey(id, { tag: ptag, id: pid });
     if (j === undefined) map.set(id, CLAIMED);
     out[s + i] = lowerNode(ctx, v, pid, ptag);
+  }
+  if (!anyClaimed && s === 0 && oe === oldLen - 1) {
+    // Nothing of the old list stays (e.g. every row replaced): one op empties the parent,
+    // instead of one `remove` per old child, and the new children are appended in order.
+    clearChildren(ctx, parent);
+    for (let i = 0; i < newLen; i++) insert(ctx, out[i]!, pid, null);
+    return out;
   }
   for (let i = s; i <= oe; i++) if (claimed[i - s] === 0) ops.push({ op: "remove", id: oldCh[i]!.id });
 
@@ -306,6 +315,17 @@ function diffMiddle(ctx: DiffCtx, parent: ElementNode, next: VElement, oldSlots:
     before = node.id;
   }
   return out;
+}
+
+/**
+ * Removes every child of `parent` with one `text` op setting its text to ""
+ * (the page sets `textContent`, which empties an element): a cleared list of a
+ * thousand rows costs one op, not a thousand `remove`s, and the diff does not
+ * need to read the old children at all. The element itself stays.
+ */
+function clearChildren(ctx: DiffCtx, parent: ElementNode): Node[] {
+  if (parent.children.length > 0) ctx.ops.push({ op: "text", id: parent.id, text: "" });
+  return EMPTY_CHILDREN;
 }
 
 function insert(ctx: DiffCtx, node: Node, parent: string, before: string | null): void {

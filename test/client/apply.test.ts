@@ -56,6 +56,18 @@ describe("applier: ops", () => {
     expect(keyed.applier.get("k-w-1-a")?.nodeName).toBe("P");
   });
 
+  it("empties an element with one text op, forgetting the ids of everything removed, and keeps the element", () => {
+    const list = (ks: string[]) => h("ul", { class: "rows" }, ks.map((k) => h("li", { key: k }, h("b", {}, k))));
+    const { root, applier, expected } = patchPage(list(["a", "b", "c"]), list([]));
+    expect(canonical(root)).toBe(expected);
+    expect(root.querySelector("ul")!.childNodes.length).toBe(0);
+    expect(applier.get("w-1")).toBe(root.querySelector("ul")); // the same element, still known
+    expect(applier.get("k-w-1-a")).toBeUndefined();
+    const area = patchPage(h("div", {}, h("textarea", {}, "x")), h("div", {}, h("textarea", {})));
+    expect(canonical(area.root)).toBe(area.expected);
+    expect(area.applier.get("w-2-t")).toBeUndefined();
+  });
+
   it("init() replaces everything with a snapshot", () => {
     const { root, applier } = mount('<p data-rv="w-1"><!--w-2-->old</p>');
     const tree = lower(h("main", {}, "new"), { alloc: createIdAllocator(10) });

@@ -53,6 +53,16 @@ describe("ops", () => {
     expect(tree).toBe(old);
   });
 
+  it("empties a list with one text op when nothing of it stays, and appends in order when every row is new", () => {
+    const cleared = run(list(["a", "b", "c"]), list([]));
+    expect(cleared.ops).toEqual([{ op: "text", id: "w-1", text: "" }]);
+    expect(kids(cleared.tree)).toEqual([]);
+    const replaced = run(list(["a", "b"]), list(["x", "y", "z"]));
+    expect(replaced.ops.map((o) => (o.op === "append" ? `append ${o.node.id}` : o.op))).toEqual(["text", "append k-w-1-x", "append k-w-1-y", "append k-w-1-z"]);
+    // One row staying means the others go one by one.
+    expect(kinds(run(list(["a", "b"]), list(["x", "b"])).ops)).toEqual(["remove", "insert"]);
+  });
+
   it("sends only the changed attributes", () => {
     const { ops } = run(h("a", { href: "/a", title: "t", class: "c" }), h("a", { href: "/b", class: "c", rel: "x" }));
     expect(ops).toEqual([{ op: "attrs", id: "w-1", set: { href: "/b", rel: "x" }, remove: ["title"] }]);
