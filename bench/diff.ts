@@ -4,13 +4,15 @@
  * walk-only floor. Prints one table of ratios (medians over many runs).
  * Run: `npm run bench diff`.
  */
+import { setFlagsFromString } from "node:v8";
+import { runInNewContext } from "node:vm";
 // Deep imports: the package index also loads the style module, which reads `window` at import time.
 import { h as sh } from "snabbdom/build/h.js";
 import type { DOMAPI } from "snabbdom/build/htmldomapi.js";
 import { init } from "snabbdom/build/init.js";
 import { attributesModule } from "snabbdom/build/modules/attributes.js";
 import type { VNode as SVNode } from "snabbdom/build/vnode.js";
-import { createIdAllocator, diff, h, isTextNode, lis, lower, renderToString, type ElementNode, type Node, type VNode } from "../src/vdom/index.js";
+import { createIdAllocator, diff, h, isTextNode, lis, lower, renderToString, type ElementNode, type Node, type PatchOp, type VNode } from "../src/vdom/index.js";
 
 interface Row {
   id: number;
@@ -180,10 +182,24 @@ function median(xs: number[]): number {
 }
 const now = () => Number(process.hrtime.bigint()) / 1e3; // µs
 
+/**
+ * A young-generation collection, run before every timed section. Without it,
+ * whether a scavenge lands inside a timed diff depends on how much the previous
+ * steps allocated, and the runs repeat the same allocation pattern, so it lands
+ * in the same place run after run: a 1,000-row create measured 300 µs when it
+ * ran right after its own tree was built and 780 µs when snabbdom's patch ran
+ * just before it. (krausest's benchmark also collects before each measurement.)
+ * The collection's own cost is then outside every timing, ours and snabbdom's alike.
+ */
+setFlagsFromString("--expose-gc");
+const collect = runInNewContext("gc") as (opts: { type: "minor" | "major"; execution: "sync" }) => void;
+const minorGc = () => collect({ type: "minor", execution: "sync" });
+
 interface Result {
   ours: number;
-  snab: number;
-  floor: number;
+  /** Medians of the per-run ratios: each run's three timings are taken back to back. */
+  perSnab: number;
+  perFloor: number;
   moves: number;
   snabMoves: number;
   minMoves: number;
@@ -191,66 +207,96 @@ interface Result {
   html: number;
 }
 
-/** Runs one case `reps` times (after `warm` unmeasured runs) and keeps medians. */
-function measure(c: Case, warm: number, reps: number): Result {
-  const ours: number[] = [], snab: number[] = [], floor: number[] = [];
-  let res = { moves: 0, snabMoves: 0, minMoves: 0, bytes: 0, html: 0 };
-  for (let rep = 0; rep < warm + reps; rep++) {
-    const r = rng(rep + 1);
-    const before = c.before(r), after = c.after(before, r);
-    // Revue: the old tree is lowered outside the timing, like snabbdom's first patch.
-    const alloc = createIdAllocator();
-    const old = lower(revueTable(before), { alloc });
-    const next = revueTable(after);
-    const t0 = now();
-    const { tree, ops } = diff(old, next, { alloc });
-    const t1 = now();
-    const partners: (Node | undefined)[] = [], dropped: Node[] = [];
-    pair(old, next, partners, dropped);
-    let sink = walkFloor(next, partners, dropped); // warms the same paths the diff just touched
-    const t2 = now();
-    sink += walkFloor(next, partners, dropped);
-    const tWalk = now() - t2;
-    // snabbdom: fresh vnodes each time (patch writes .elm into them).
-    const sOld = snabTable(before), sNew = snabTable(after);
-    patch(ROOT as unknown as Element, sOld);
-    counts.moves = 0;
-    const t3 = now();
-    patch(sOld, sNew);
-    const t4 = now();
-    if (sink < 0) console.log(sink);
-    if (rep < warm) continue;
-    ours.push(t1 - t0);
-    floor.push(tWalk);
-    snab.push(t4 - t3);
-    const oldPos = new Map(before.map((row, i) => [row.id, i]));
-    const kept = after.filter((row) => oldPos.has(row.id)).map((row) => oldPos.get(row.id)!);
-    res = {
-      moves: ops.filter((o) => o.op === "move").length,
-      snabMoves: counts.moves,
-      minMoves: kept.length - lis(kept).length,
-      bytes: JSON.stringify(ops).length,
-      html: renderToString(tree).length,
-    };
-  }
-  return { ours: median(ours), snab: median(snab), floor: median(floor), ...res };
+/** One Revue diff of `before` → `after`, timed, then the walk floor over the same trees. */
+function runOurs(before: Row[], after: Row[]): { t: number; floor: number; ops: PatchOp[]; tree: Node } {
+  // The old tree is lowered outside the timing, like snabbdom's first patch.
+  const alloc = createIdAllocator();
+  const old = lower(revueTable(before), { alloc });
+  const next = revueTable(after);
+  minorGc();
+  const t0 = now();
+  const { tree, ops } = diff(old, next, { alloc });
+  const t = now() - t0;
+  const partners: (Node | undefined)[] = [], dropped: Node[] = [];
+  pair(old, next, partners, dropped);
+  let sink = walkFloor(next, partners, dropped); // warms the same paths the diff just touched
+  minorGc();
+  const t2 = now();
+  sink += walkFloor(next, partners, dropped);
+  const floor = now() - t2;
+  if (sink < 0) console.log(sink);
+  return { t, floor, ops, tree };
 }
 
+/** One snabbdom patch of `before` → `after`, timed: fresh vnodes each time (patch writes .elm into them). */
+function runSnab(before: Row[], after: Row[]): number {
+  const sOld = snabTable(before), sNew = snabTable(after);
+  patch(ROOT as unknown as Element, sOld);
+  counts.moves = 0;
+  minorGc();
+  const t0 = now();
+  patch(sOld, sNew);
+  return now() - t0;
+}
+
+/**
+ * Runs one case `reps` times (after `warm` unmeasured runs). Each run times our
+ * diff, the floor and snabbdom back to back, in alternating order, and the
+ * ratios are taken per run before the median: the machine's slow spells (two
+ * shared cores) then slow both sides of a ratio alike instead of skewing it.
+ */
+function measure(c: Case, warm: number, reps: number): Result {
+  const ours: number[] = [], perSnab: number[] = [], perFloor: number[] = [];
+  let last: ReturnType<typeof runOurs> | undefined, before: Row[] = [], after: Row[] = [];
+  for (let rep = 0; rep < warm + reps; rep++) {
+    const r = rng(rep + 1);
+    before = c.before(r);
+    after = c.after(before, r);
+    let snab: number;
+    if (rep % 2 === 0) {
+      last = runOurs(before, after);
+      snab = runSnab(before, after);
+    } else {
+      snab = runSnab(before, after);
+      last = runOurs(before, after);
+    }
+    if (rep < warm) continue;
+    ours.push(last.t);
+    perSnab.push(last.t / snab);
+    perFloor.push(last.t / last.floor);
+  }
+  // Moves and bytes of the last run (the same for every run but shuffle's, whose order varies).
+  const oldPos = new Map(before.map((row, i) => [row.id, i]));
+  const kept = after.filter((row) => oldPos.has(row.id)).map((row) => oldPos.get(row.id)!);
+  return {
+    ours: median(ours),
+    perSnab: median(perSnab),
+    perFloor: median(perFloor),
+    moves: last!.ops.filter((o) => o.op === "move").length,
+    snabMoves: counts.moves,
+    minMoves: kept.length - lis(kept).length,
+    bytes: JSON.stringify(last!.ops).length,
+    html: renderToString(last!.tree).length,
+  };
+}
+
+const WARM = 30, REPS = 151;
 const ratio = (a: number, b: number) => (b === 0 ? (a === 0 ? "–" : "∞") : (a / b).toFixed(2));
 
 /** Runs every case and prints the table as Markdown (paste it into bench/RESULTS.md). */
-export async function runDiffBench(): Promise<void> {
+export async function runDiffBench(only?: string): Promise<void> {
   const lines = [
     "| operation | ours (µs) | ÷ snabbdom | ÷ walk floor | moves ÷ snabbdom | moves ÷ (n − LIS) | op bytes ÷ HTML |",
     "|---|--:|--:|--:|--:|--:|--:|",
   ];
   for (const c of CASES) {
-    const m = measure(c, 30, 101);
+    if (only !== undefined && !c.name.includes(only)) continue;
+    const m = measure(c, WARM, REPS);
     lines.push(
-      `| ${c.name} | ${m.ours.toFixed(0)} | ${ratio(m.ours, m.snab)} | ${ratio(m.ours, m.floor)} | ` +
+      `| ${c.name} | ${m.ours.toFixed(0)} | ${m.perSnab.toFixed(2)} | ${m.perFloor.toFixed(2)} | ` +
         `${ratio(m.moves, m.snabMoves)} (${m.moves}/${m.snabMoves}) | ${ratio(m.moves, m.minMoves)} (${m.moves}/${m.minMoves}) | ${ratio(m.bytes, m.html)} |`,
     );
   }
   const table = lines.join("\n");
-  console.log(`\nDiff: 1,000 keyed rows, medians of 101 runs after 30 warm-up runs\n\n${table}\n`);
+  console.log(`\nDiff: 1,000 keyed rows, medians of ${REPS} runs (ratios taken per run) after ${WARM} warm-up runs\n\n${table}\n`);
 }

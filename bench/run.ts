@@ -1,10 +1,11 @@
 /**
  * Runs the benchmarks: `npm run bench` runs all of them, `npm run bench diff`
- * (or `tsx bench/run.ts diff`) only those whose name contains the argument.
+ * (or `tsx bench/run.ts diff`) only those whose name contains the argument, and
+ * `npm run bench diff replace` only the diff operations whose name contains "replace".
  * Each prints its own table of ratios; copy them into bench/RESULTS.md.
  */
 const BENCHES: Record<string, () => Promise<void>> = {
-  diff: async () => (await import("./diff.js")).runDiffBench(),
+  diff: async () => (await import("./diff.js")).runDiffBench(process.argv[3]),
   server: async () => (await import("./server.js")).runServerBench(),
 };
 
