@@ -1,5 +1,5 @@
 import { lis } from "./lis.js";
-import { EMPTY_CHILDREN, duplicateKey, keepSlots as keepSlotsOf, lowerNode as lowerNodeOf, slotsOf as slotsOfNode, type Ctx, type LowerOptions } from "./lower.js";
+import { EMPTY_CHILDREN, LoweredElement, LoweredText, duplicateKey, keepSlots as keepSlotsOf, lowerNode as lowerNodeOf, slotsOf as slotsOfNode, type Ctx, type LowerOptions } from "./lower.js";
 import { lowerProps as lowerPropsOf, noBinder, sameAttrs as sameAttrsOf } from "./props.js";
 import type { ElementNode, Node, PatchOp, TextNode, VElement, VNode } from "./types.js";
 
@@ -54,7 +54,7 @@ export function patchNode(ctx: DiffCtx, old: Node, next: VNode, parentId: string
     if (isText(old)) {
       if (old.text === next.text) return old;
       ctx.ops.push({ op: "text", id: old.id, text: next.text });
-      return { id: old.id, text: next.text };
+      return new LoweredText(old.id, next.text);
     }
   } else if (!isText(old) && old.tag === next.tag && old.key === next.key) {
     return patchElement(ctx, old, next);
@@ -70,7 +70,7 @@ function patchElement(ctx: DiffCtx, old: ElementNode, next: VElement): ElementNo
   // Leaves and single-text-child elements (most of a typical tree) skip the generic child loop.
   const children = oc.length === 0 && nc.length === 0 ? oc : oc.length === 1 && nc.length === 1 ? diffOnlyChild(ctx, old, next) : diffChildren(ctx, old, next, slotsOf(old));
   if (attrs === old.attrs && children === old.children) return old;
-  const node: ElementNode = { id: old.id, tag: old.tag, key: old.key, attrs, children };
+  const node: ElementNode = new LoweredElement(old.id, old.tag, old.key, attrs, children);
   keepSlots(node, next);
   return node;
 }
@@ -86,7 +86,7 @@ function diffOnlyChild(ctx: DiffCtx, old: ElementNode, next: VElement): Node[] {
   if (o.text === v.text) return oc;
   ctx.ops.push({ op: "text", id: o.id, text: v.text });
   const out = new Array<Node>(1); // the kind of array lowering builds, so child arrays keep one map
-  out[0] = { id: o.id, text: v.text };
+  out[0] = new LoweredText(o.id, v.text);
   return out;
 }
 
@@ -310,7 +310,7 @@ function diffMiddle(ctx: DiffCtx, parent: ElementNode, next: VElement, oldSlots:
     if (sources[i]! === CLAIMED) insert(ctx, node, pid, before);
     else if (stay !== undefined) {
       if (k >= 0 && stay[k] === i) k--;
-      else ops.push({ op: "move", id: node.id, parent: pid, before });
+      else ops.push(new MoveOp(node.id, pid, before));
     }
     before = node.id;
   }
@@ -328,8 +328,45 @@ function clearChildren(ctx: DiffCtx, parent: ElementNode): Node[] {
   return EMPTY_CHILDREN;
 }
 
+/*
+ * The ops a diff emits by the thousand are class instances, for the reason
+ * given at LoweredElement (lower.ts): they serialize like the literals of
+ * PatchOp, and V8 never pretenures them.
+ */
+class AppendOp {
+  readonly op = "append";
+  readonly parent: string;
+  readonly node: Node;
+  constructor(parent: string, node: Node) {
+    this.parent = parent;
+    this.node = node;
+  }
+}
+class InsertOp {
+  readonly op = "insert";
+  readonly parent: string;
+  readonly before: string;
+  readonly node: Node;
+  constructor(parent: string, before: string, node: Node) {
+    this.parent = parent;
+    this.before = before;
+    this.node = node;
+  }
+}
+class MoveOp {
+  readonly op = "move";
+  readonly id: string;
+  readonly parent: string;
+  readonly before: string | null;
+  constructor(id: string, parent: string, before: string | null) {
+    this.id = id;
+    this.parent = parent;
+    this.before = before;
+  }
+}
+
 function insert(ctx: DiffCtx, node: Node, parent: string, before: string | null): void {
-  ctx.ops.push(before === null ? { op: "append", parent, node } : { op: "insert", parent, before, node });
+  ctx.ops.push(before === null ? new AppendOp(parent, node) : new InsertOp(parent, before, node));
 }
 
 /** Throws for a key among `newCh[from..to]` that repeats an earlier one there or any key of `oldCh`. */

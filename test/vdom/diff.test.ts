@@ -63,6 +63,14 @@ describe("ops", () => {
     expect(kinds(run(list(["a", "b"]), list(["x", "b"])).ops)).toEqual(["remove", "insert"]);
   });
 
+  it("serializes insert, append and move ops with op first and nothing else", () => {
+    const { ops } = run(list(["a", "b"]), list(["b", "c", "a", "d"]));
+    expect(JSON.parse(JSON.stringify(ops)).map((o: object) => Object.keys(o).join())).toEqual(
+      ops.map((o) => ({ move: "op,id,parent,before", insert: "op,parent,before,node", append: "op,parent,node" })[o.op as "move"]),
+    );
+    expect(kinds(ops).sort()).toEqual(["append", "insert", "move"]);
+  });
+
   it("sends only the changed attributes", () => {
     const { ops } = run(h("a", { href: "/a", title: "t", class: "c" }), h("a", { href: "/b", class: "c", rel: "x" }));
     expect(ops).toEqual([{ op: "attrs", id: "w-1", set: { href: "/b", rel: "x" }, remove: ["title"] }]);

@@ -99,6 +99,15 @@ describe("ids", () => {
   });
 });
 
+describe("lowered trees on the wire", () => {
+  it("serialize to exactly the JSON of plain {id, tag, attrs, children} and {id, text} objects", () => {
+    const tree = lower(h("ul", { class: "x" }, h("li", { key: "a" }, "hi"), h("li", {})), { alloc: createIdAllocator() });
+    expect(JSON.stringify(tree)).toBe(
+      '{"id":"w-1","tag":"ul","attrs":{"class":"x"},"children":[{"id":"k-w-1-a","tag":"li","key":"a","attrs":{},"children":[{"id":"w-2","text":"hi"}]},{"id":"w-3","tag":"li","attrs":{},"children":[]}]}',
+    );
+  });
+});
+
 describe("createIdAllocator", () => {
   it('hands out exactly "w-" + n, across thousands and from any start', () => {
     for (const start of [0, 1, 998, 999, 1000, 1999, 123_456]) {
