@@ -251,6 +251,45 @@ function diffLongChildren(ctx: DiffCtx, parent: ElementNode, next: VElement, old
  * prefix/suffix loops, which run for every element, so that they stay small.
  */
 function diffMiddle(ctx: DiffCtx, parent: ElementNode, next: VElement, oldSlots: readonly number[] | undefined, out: Node[], s: number, oe: number, ne: number): Node[] {
+  const oldCh = parent.children, newCh = next.children, newSlots = next.slots;
+  const same = (i: number, j: number) => oldIdentity(oldCh[i]!, i, oldSlots) === newIdentity(newCh[j]!, j, newSlots);
+  const pid = parent.id, ptag = parent.tag;
+  /*
+   * Crossed ends: the first old child of the middle is the last new one and the last old
+   * child is the first new one (two rows swapped, say). Both must move in any solution with
+   * the fewest moves, provided a child between them stays: in old positions the new order
+   * reads [last, ..., first], and no increasing run can hold either end together with
+   * anything else. So both are moved, the ends are skipped again, and the middle left over
+   * (often nothing) is matched as usual: a swap of two rows in a long list costs no map.
+   */
+  let crossed: number[] | undefined;
+  while (s < oe && s < ne && same(s, ne) && same(oe, s) && (same(s + 1, s + 1) || same(oe - 1, ne - 1))) {
+    out[ne] = patchNode(ctx, oldCh[s]!, newCh[ne]!, pid, ptag);
+    out[s] = patchNode(ctx, oldCh[oe]!, newCh[s]!, pid, ptag);
+    (crossed ??= []).push(s++, ne--);
+    oe--;
+    for (; s <= oe && s <= ne && same(s, s); s++) out[s] = patchNode(ctx, oldCh[s]!, newCh[s]!, pid, ptag);
+    for (; oe >= s && ne >= s && same(oe, ne); oe--, ne--) out[ne] = patchNode(ctx, oldCh[oe]!, newCh[ne]!, pid, ptag);
+  }
+  if (crossed === undefined) return matchMiddle(ctx, parent, next, oldSlots, out, s, oe, ne);
+  // Placed right to left like every other move: the right-hand ends first (outermost first,
+  // each before its next sibling, already in place), then the rest of the middle, then the
+  // left-hand ends (innermost first).
+  const ops = ctx.ops, newLen = newCh.length;
+  for (let c = 1; c < crossed.length; c += 2) {
+    const p = crossed[c]!;
+    ops.push(new MoveOp(out[p]!.id, pid, p + 1 < newLen ? out[p + 1]!.id : null));
+  }
+  if (s <= oe || s <= ne) matchMiddle(ctx, parent, next, oldSlots, out, s, oe, ne);
+  for (let c = crossed.length - 2; c >= 0; c -= 2) {
+    const p = crossed[c]!;
+    ops.push(new MoveOp(out[p]!.id, pid, out[p + 1]!.id));
+  }
+  return out;
+}
+
+/** The middle once its crossed ends are placed: pure insertion, or matching through a map and placing by LIS. */
+function matchMiddle(ctx: DiffCtx, parent: ElementNode, next: VElement, oldSlots: readonly number[] | undefined, out: Node[], s: number, oe: number, ne: number): Node[] {
   const oldCh = parent.children, newCh = next.children;
   const oldLen = oldCh.length, newLen = newCh.length;
   const newSlots = next.slots;

@@ -63,6 +63,15 @@ describe("ops", () => {
     expect(kinds(run(list(["a", "b"]), list(["x", "b"])).ops)).toEqual(["remove", "insert"]);
   });
 
+  it("swaps two rows with two moves and no other op", () => {
+    const keys = ["a", "b", "c", "d", "e", "f"];
+    const { ops } = run(list(keys), list(["a", "e", "c", "d", "b", "f"]));
+    expect(ops).toEqual([
+      { op: "move", id: "k-w-1-b", parent: "w-1", before: "k-w-1-f" },
+      { op: "move", id: "k-w-1-e", parent: "w-1", before: "k-w-1-c" },
+    ]);
+  });
+
   it("serializes insert, append and move ops with op first and nothing else", () => {
     const { ops } = run(list(["a", "b"]), list(["b", "c", "a", "d"]));
     expect(JSON.parse(JSON.stringify(ops)).map((o: object) => Object.keys(o).join())).toEqual(
