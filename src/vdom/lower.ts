@@ -23,13 +23,22 @@ export interface IdAllocator {
  * alloc.next() // "w-2"
  */
 export function createIdAllocator(start = 0): IdAllocator {
-  let n = start;
-  return {
-    next: () => (++n < IDS.length ? IDS[n]! : idString(n)),
-    get count() {
-      return n;
-    },
-  };
+  return new Allocator(start);
+}
+
+/** A class rather than a closure: `next()` is then a method the diff's hot loop inlines. */
+class Allocator implements IdAllocator {
+  private n: number;
+  constructor(start: number) {
+    this.n = start;
+  }
+  next(): string {
+    const n = ++this.n;
+    return n < IDS.length ? IDS[n]! : idString(n);
+  }
+  get count(): number {
+    return this.n;
+  }
 }
 
 /*
@@ -180,13 +189,19 @@ export function duplicateKey(key: string, parent: { tag: string; id: string }): 
  * the set lookup it replaces.
  */
 const BAD_TAG = 0, TAG_OK = 1, TEXT_TAG = 2;
-const tagKinds = new Map<string, number>();
+const tagKinds: Record<string, number> = Object.create(null);
+let tagCount = 0;
 
 function tagKind(tag: string): number {
-  let kind = tagKinds.get(tag);
-  if (kind === undefined) {
-    kind = !TAG.test(tag) ? BAD_TAG : TEXT_ONLY_TAGS.has(tag) ? TEXT_TAG : TAG_OK;
-    if (tagKinds.size < 1024) tagKinds.set(tag, kind);
+  const kind = tagKinds[tag];
+  return kind !== undefined ? kind : newTagKind(tag);
+}
+
+function newTagKind(tag: string): number {
+  const kind = !TAG.test(tag) ? BAD_TAG : TEXT_ONLY_TAGS.has(tag) ? TEXT_TAG : TAG_OK;
+  if (tagCount < 1024) {
+    tagCount++;
+    tagKinds[tag] = kind;
   }
   return kind;
 }
