@@ -157,11 +157,12 @@ function materialize(oldCh: readonly Node[], newLen: number, s: number, oe: numb
  *
  * 1. Skip the common prefix and suffix (same identities, patched in place):
  *    appends, removals at one spot and most updates end here.
- * 2. Match the remaining new children to old ones by identity through a Map
- *    of the *whole* old list: a new key found outside the old middle belongs
- *    to a prefix or suffix sibling, so it is a duplicate, found without a
- *    second pass.
- * 3. Remove unmatched old children; then walk the middle right to left,
+ * 2. Move crossed ends (see diffMiddle); then match what is left of the
+ *    middle by identity through a Map of the *new* middle (a repeated key is
+ *    a duplicate, and so is a prefix or suffix key found in it), looking up
+ *    each old child of the middle.
+ * 3. Remove unmatched old children (or, when none stays, empty the parent
+ *    with one op); then walk the middle right to left,
  *    inserting new children before the already-placed next sibling and moving
  *    every matched child that is not in the LIS of old positions: the minimum
  *    number of moves.
@@ -305,39 +306,46 @@ function matchMiddle(ctx: DiffCtx, parent: ElementNode, next: VElement, oldSlots
     return out;
   }
 
-  const map = new Map<Identity, number>();
-  if (mid > 0) for (let i = 0; i < oldLen; i++) map.set(oldIdentity(oldCh[i]!, i, oldSlots), i);
+  // Index the new middle by identity, right to left so that, should a slot repeat (only
+  // possible past ARRAY_SLOT positions), its first child is the one matched; a repeated key
+  // is a duplicate, found here.
+  const index = new Map<Identity, number>();
+  for (let i = ne; i >= s; i--) {
+    const id = newIdentity(newCh[i]!, i, newSlots);
+    const size = index.size;
+    if (index.set(id, i).size === size && typeof id === "string") duplicateKey(id, { tag: ptag, id: pid });
+  }
+  if (index.size > 0) checkAround(oldCh, s, oe, index, parent);
+  // Look every old child of the middle up: `sources[i]` is the old position of new child s + i.
   const sources = new Int32Array(mid > 0 ? mid : 0).fill(CLAIMED);
-  // Which old children of the middle were matched, by position: cheaper than marking them in the map.
-  const claimed = new Uint8Array(oe >= s ? oe - s + 1 : 0);
-  let moved = false, anyClaimed = false, lastOld = -1;
-  for (let i = 0; i < mid; i++) {
-    const v = newCh[s + i]!;
-    const id = newIdentity(v, s + i, newSlots);
-    const j = map.get(id);
-    if (j !== undefined && j >= s && j <= oe && claimed[j - s] === 0) {
-      claimed[j - s] = 1;
-      anyClaimed = true;
-      sources[i] = j;
-      // Old positions that ever decrease mean some child must move.
-      if (j < lastOld) moved = true;
-      else lastOld = j;
-      out[s + i] = patchNode(ctx, oldCh[j]!, v, pid, ptag);
-      continue;
-    }
-    // j is claimed (an earlier new sibling has this key), CLAIMED (the same for a key
-    // the old list lacks) or outside the middle (a prefix/suffix sibling has it). For a slot that cannot happen unless two
-    // arguments overflowed ARRAY_SLOT positions: treat it as new, not as an error.
-    if (j !== undefined && typeof id === "string") duplicateKey(id, { tag: ptag, id: pid });
-    if (j === undefined) map.set(id, CLAIMED);
-    out[s + i] = lowerNode(ctx, v, pid, ptag);
+  const claimed = new Uint8Array(oe - s + 1);
+  let anyClaimed = false;
+  for (let i = s; i <= oe; i++) {
+    const j = index.get(oldIdentity(oldCh[i]!, i, oldSlots));
+    if (j === undefined || sources[j - s] !== CLAIMED) continue;
+    sources[j - s] = i;
+    claimed[i - s] = 1;
+    anyClaimed = true;
   }
   if (!anyClaimed && s === 0 && oe === oldLen - 1) {
     // Nothing of the old list stays (e.g. every row replaced): one op empties the parent,
     // instead of one `remove` per old child, and the new children are appended in order.
     clearChildren(ctx, parent);
-    for (let i = 0; i < newLen; i++) insert(ctx, out[i]!, pid, null);
+    for (let i = 0; i < newLen; i++) insert(ctx, (out[i] = lowerNode(ctx, newCh[i]!, pid, ptag)), pid, null);
     return out;
+  }
+  // Patch the matched children and lower the new ones, in the new order.
+  let moved = false, lastOld = -1;
+  for (let i = 0; i < mid; i++) {
+    const j = sources[i]!, v = newCh[s + i]!;
+    if (j === CLAIMED) {
+      out[s + i] = lowerNode(ctx, v, pid, ptag);
+      continue;
+    }
+    // Old positions that ever decrease mean some child must move.
+    if (j < lastOld) moved = true;
+    else lastOld = j;
+    out[s + i] = patchNode(ctx, oldCh[j]!, v, pid, ptag);
   }
   for (let i = s; i <= oe; i++) if (claimed[i - s] === 0) ops.push({ op: "remove", id: oldCh[i]!.id });
 
@@ -408,18 +416,31 @@ function insert(ctx: DiffCtx, node: Node, parent: string, before: string | null)
   ctx.ops.push(before === null ? new AppendOp(parent, node) : new InsertOp(parent, before, node));
 }
 
-/** Throws for a key among `newCh[from..to]` that repeats an earlier one there or any key of `oldCh`. */
+/**
+ * Throws for a key among `newCh[from..to]` (inserted children) that repeats
+ * another there or a key of `oldCh`, all of which are in the prefix or suffix.
+ */
 function checkNewKeys(oldCh: readonly Node[], newCh: readonly VNode[], from: number, to: number, parent: ElementNode): void {
-  const keys = new Set<string>();
-  for (let i = 0; i < oldCh.length; i++) {
-    const key = (oldCh[i] as ElementNode).key;
-    if (key !== undefined) keys.add(key);
-  }
+  const keys = new Set<Identity>();
   for (let i = from; i <= to; i++) {
     const c = newCh[i]!;
     if (c.type !== "element" || c.key === undefined) continue;
     const size = keys.size;
     if (keys.add(c.key).size === size) duplicateKey(c.key, parent);
+  }
+  if (keys.size > 0) checkAround(oldCh, from, from - 1, keys, parent);
+}
+
+/**
+ * Throws when a key of the old prefix `[0, s)` or suffix `(oe, end]` is among
+ * `middle`, the identities of the new middle: the prefix and suffix keep their
+ * keys, so the new list would hold that key twice.
+ */
+function checkAround(oldCh: readonly Node[], s: number, oe: number, middle: { has(id: Identity): boolean }, parent: ElementNode): void {
+  for (let i = 0; i < oldCh.length; i++) {
+    if (i === s) i = oe + 1;
+    const key = (oldCh[i] as ElementNode | undefined)?.key;
+    if (key !== undefined && middle.has(key)) duplicateKey(key, parent);
   }
 }
 
