@@ -188,12 +188,14 @@ const now = () => Number(process.hrtime.bigint()) / 1e3; // µs
  * steps allocated, and the runs repeat the same allocation pattern, so it lands
  * in the same place run after run: a 1,000-row create measured 300 µs when it
  * ran right after its own tree was built and 780 µs when snabbdom's patch ran
- * just before it. (krausest's benchmark also collects before each measurement.)
- * The collection's own cost is then outside every timing, ours and snabbdom's alike.
+ * just before it (2026-11-21, before lowered nodes became class instances).
+ * krausest's runner does the same in the browser: `window.gc()` before each CPU
+ * benchmark run. A collection that the timed code itself triggers still counts.
  */
 setFlagsFromString("--expose-gc");
 const collect = runInNewContext("gc") as (opts: { type: "minor" | "major"; execution: "sync" }) => void;
-const minorGc = () => collect({ type: "minor", execution: "sync" });
+/** `BENCH_GC=0 npm run bench diff` leaves the collections out, to see what they change. */
+const minorGc = process.env.BENCH_GC === "0" ? () => {} : () => collect({ type: "minor", execution: "sync" });
 
 interface Result {
   ours: number;
