@@ -261,10 +261,16 @@ function diffMiddle(ctx: DiffCtx, parent: ElementNode, next: VElement, oldSlots:
    * the fewest moves, provided a child between them stays: in old positions the new order
    * reads [last, ..., first], and no increasing run can hold either end together with
    * anything else. So both are moved, the ends are skipped again, and the middle left over
-   * (often nothing) is matched as usual: a swap of two rows in a long list costs no map.
+   * (often nothing) is matched as usual: swapping two rows of a long list, or reversing it,
+   * costs no map.
    */
   let crossed: number[] | undefined;
-  while (s < oe && s < ne && same(s, ne) && same(oe, s) && (same(s + 1, s + 1) || same(oe - 1, ne - 1))) {
+  // "A child between them stays" is checked on the four cheapest candidates: the inner
+  // children next to each end, in the same order (a swap) or crossed again (a reversal).
+  while (
+    s + 2 <= oe && s + 2 <= ne && same(s, ne) && same(oe, s) &&
+    (same(s + 1, s + 1) || same(oe - 1, ne - 1) || same(s + 1, ne - 1) || same(oe - 1, s + 1))
+  ) {
     out[ne] = patchNode(ctx, oldCh[s]!, newCh[ne]!, pid, ptag);
     out[s] = patchNode(ctx, oldCh[oe]!, newCh[s]!, pid, ptag);
     (crossed ??= []).push(s++, ne--);

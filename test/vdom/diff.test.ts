@@ -72,6 +72,13 @@ describe("ops", () => {
     ]);
   });
 
+  it("reverses a list with n − 1 moves and no other op", () => {
+    const keys = ["a", "b", "c", "d", "e", "f", "g"];
+    const { ops, tree } = run(list(keys), list(keys.slice().reverse()));
+    expect(kinds(ops)).toEqual(Array(6).fill("move"));
+    expect(kids(tree).map((n) => (n as ElementNode).key)).toEqual(keys.slice().reverse());
+  });
+
   it("serializes insert, append and move ops with op first and nothing else", () => {
     const { ops } = run(list(["a", "b"]), list(["b", "c", "a", "d"]));
     expect(JSON.parse(JSON.stringify(ops)).map((o: object) => Object.keys(o).join())).toEqual(

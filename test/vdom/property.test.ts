@@ -135,18 +135,24 @@ function lisLength(xs: number[]): number {
 }
 
 describe("keyed moves (property)", () => {
-  it("moves exactly n − LIS when rows are swapped, inserted and removed around the swaps", () => {
+  it("moves exactly n − LIS when rows are swapped or reversed, with inserts and removals around them", () => {
     const editArb = fc.record({
       n: fc.integer({ min: 2, max: 30 }),
-      swaps: fc.array(fc.tuple(fc.nat(), fc.nat()), { minLength: 1, maxLength: 3 }),
+      reversal: fc.option(fc.tuple(fc.nat(), fc.nat())),
+      swaps: fc.array(fc.tuple(fc.nat(), fc.nat()), { maxLength: 3 }),
       removals: fc.array(fc.nat(), { maxLength: 2 }),
       inserts: fc.array(fc.nat(), { maxLength: 2 }),
       ends: fc.boolean(),
     });
     fc.assert(
-      fc.property(editArb, ({ n, swaps, removals, inserts, ends }) => {
+      fc.property(editArb, ({ n, reversal, swaps, removals, inserts, ends }) => {
         const before = Array.from({ length: n }, (_, i) => i);
-        const after = before.slice();
+        let after = before.slice();
+        if (reversal !== null) {
+          // Reverse a stretch (the whole list when both ends are drawn as 0 and n − 1).
+          const [a, b] = [reversal[0] % n, reversal[1] % n].sort((x, y) => x - y) as [number, number];
+          after = [...after.slice(0, a), ...after.slice(a, b + 1).reverse(), ...after.slice(b + 1)];
+        }
         if (ends) [after[0], after[n - 1]] = [after[n - 1]!, after[0]!];
         for (const [a, b] of swaps) [after[a % n], after[b % n]] = [after[b % n]!, after[a % n]!];
         for (const x of removals) if (after.length > 0) after.splice(x % after.length, 1);
