@@ -67,6 +67,17 @@ describeE2E("todo in Chromium", (e2e) => {
     const all = await page.evaluate(rows);
     expect(all).toHaveLength(1000);
     for (const r of all) expect(r.id).toBe(before.get(r.title!));
+
+    // A filter that matches nothing empties the list (one op for 1,000 rows, the <ul> itself
+    // stays); clearing it brings every row back under the same id.
+    await page.evaluate(() => ((window as any).__e2eList = document.querySelector("#list")));
+    await page.fill("#filter", "no such item");
+    await expect.poll(() => page.evaluate(() => document.querySelector("#list")!.childNodes.length)).toBe(0);
+    expect(await page.textContent("#count")).toBe("0 items");
+    await page.fill("#filter", "");
+    await expect.poll(() => page.evaluate(rows).then((r) => r.length)).toBe(1000);
+    for (const r of await page.evaluate(rows)) expect(r.id).toBe(before.get(r.title!));
+    expect(await page.evaluate(() => (window as any).__e2eList === document.querySelector("#list"))).toBe(true);
   });
 
   it("edits a title inline, toggles and adds rows in place", async () => {
