@@ -156,7 +156,9 @@ export function h(tag: string | Component<any>, props?: Props | null, ...args: C
   const key = props?.key === undefined || props.key === null ? undefined : String(props.key);
   if (typeof tag === "function") {
     const { key: _key, ...rest } = props ?? {};
-    const out = tag({ ...rest, children }) ?? { type: "element", tag: Fragment, props: EMPTY_PROPS, key: undefined, children: [], slots: undefined };
+    // A component gets an array of its own, never the caller's (it may change what it is given).
+    const own = single && children === args[0] ? children.slice() : children;
+    const out = tag({ ...rest, children: own }) ?? { type: "element", tag: Fragment, props: EMPTY_PROPS, key: undefined, children: [], slots: undefined };
     return key !== undefined && out.type === "element" && out.key === undefined ? { ...out, key } : out;
   }
   if (VOID_TAGS.has(tag) && children.length > 0) {

@@ -22,6 +22,10 @@ describe("h()", () => {
     const v = h("ul", {}, items) as VElement;
     expect(items).toEqual(["a", 1, h("b", {})]);
     expect(v.children).toEqual([{ type: "text", text: "a" }, { type: "text", text: "1" }, h("b", {})]);
+    // Nor does a component get the caller's array to change.
+    const nodes = [h("i", {}), h("u", {})];
+    h((p: { children: VNode[] }) => (p.children.pop(), h("p", {}, p.children)), {}, nodes);
+    expect(nodes).toHaveLength(2);
   });
 
   it("stringifies keys and leaves the other props alone", () => {
