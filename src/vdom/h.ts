@@ -142,6 +142,7 @@ function textOnly(tag: string, children: VNode[]): VNode[] {
  * element's attribute record as is, and an array of children may become its
  * children list (it is never written to). Build a new object or array for the
  * next render instead of mutating one already passed to `h()`, as in React.
+ * Props are a plain object's own properties (a literal, or JSX's).
  *
  * @example
  * h("ul", { class: "todos" },

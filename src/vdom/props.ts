@@ -135,8 +135,8 @@ function styleText(style: Record<string, unknown>): string {
  * lowerProps("a", { href: "/x", className: "link", key: 1 }, noBinder) // { href: "/x", class: "link" }
  */
 export function lowerProps(tag: string, props: Readonly<Record<string, unknown>>, bind: Binder): Record<string, string> {
-  // Usually every prop is a string attribute under its own name: then the record is a copy
-  // of the props, and a spread copies a whole literal at once where a loop adds one name at a time.
+  // Usually every prop is a string attribute under its own name: then the record is the props
+  // object itself (no copy: the tree keeps what h() was given, see h()), or the shared empty one.
   let plain = true, n = 0;
   for (const prop in props) {
     const v = props[prop];
