@@ -166,10 +166,13 @@ function materialize(oldCh: readonly Node[], newLen: number, s: number, oe: numb
  *    inserting new children before the already-placed next sibling and moving
  *    every matched child that is not in the LIS of old positions: the minimum
  *    number of moves.
+ * A new list that is empty empties the parent with one op (see clearChildren).
  *
  * Ops order: patches of a child (including its `replace`) come before its
  * `move`, which names the replaced node's new id; removals come before any
- * insert, and an insert's `before` is always a node of the new list.
+ * insert; every `before` of an insert or a move is a node of the new list
+ * already in its final place (the right-hand crossed ends are placed first,
+ * the left-hand ones last).
  */
 export function diffChildren(ctx: DiffCtx, parent: ElementNode, next: VElement, oldSlots: readonly number[] | undefined): Node[] {
   const oldCh = parent.children, newCh = next.children;
