@@ -12,7 +12,7 @@ import type { DOMAPI } from "snabbdom/build/htmldomapi.js";
 import { init } from "snabbdom/build/init.js";
 import { attributesModule } from "snabbdom/build/modules/attributes.js";
 import type { VNode as SVNode } from "snabbdom/build/vnode.js";
-import { createIdAllocator, diff, h, isTextNode, lis, lower, renderToString, type ElementNode, type Node, type PatchOp, type VNode } from "../src/vdom/index.js";
+import { createIdAllocator, diff, h, isTextNode, lis, lower, renderToString, type ElementNode, type IdAllocator, type Node, type PatchOp, type VNode } from "../src/vdom/index.js";
 
 interface Row {
   id: number;
@@ -114,7 +114,8 @@ const countingDom = {
 const patch = init([attributesModule], countingDom);
 
 /**
- * The floor, in two parts. Outside the timing, `pair` matches every new node with
+ * The strict floor (stricter than the issue's "walk of both trees", below), in
+ * two parts. Outside the timing, `pair` matches every new node with
  * the old node the diff matches it to (keyed children by key, others by position;
  * a different tag, key or node type matches nothing and the old node is replaced)
  * and lists the old nodes the diff drops. Timed, `walkFloor` visits every new node
@@ -148,6 +149,36 @@ function visit(v: VNode, partners: readonly (Node | undefined)[]): void {
   if (o !== undefined) for (const a in (o as ElementNode).attrs) if ((o as ElementNode).attrs[a] !== undefined) seen++;
   const vc = v.children;
   for (let i = 0; i < vc.length; i++) visit(vc[i]!, partners);
+}
+
+/**
+ * The walk as the issue words it: "a walk-only pass that visits both trees and
+ * emits nothing". Every node of the old tree (attributes, text, children) and
+ * of the new one (props, text, children), independently, with no matching.
+ */
+function walkOld(o: Node): void {
+  if (isTextNode(o)) {
+    seen += o.text.length;
+    return;
+  }
+  for (const a in o.attrs) if (o.attrs[a] !== undefined) seen++;
+  const oc = o.children;
+  for (let i = 0; i < oc.length; i++) walkOld(oc[i]!);
+}
+function walkNew(v: VNode): void {
+  if (v.type === "text") {
+    seen += v.text.length;
+    return;
+  }
+  for (const p in v.props) if (v.props[p] !== undefined) seen++;
+  const vc = v.children;
+  for (let i = 0; i < vc.length; i++) walkNew(vc[i]!);
+}
+function walkBoth(old: Node, next: VNode): number {
+  seen = 0;
+  walkOld(old);
+  walkNew(next);
+  return seen;
 }
 
 function walkFloor(v: VNode, partners: readonly (Node | undefined)[], dropped: readonly Node[]): number {
@@ -194,14 +225,17 @@ const now = () => Number(process.hrtime.bigint()) / 1e3; // µs
  */
 setFlagsFromString("--expose-gc");
 const collect = runInNewContext("gc") as (opts: { type: "minor" | "major"; execution: "sync" }) => void;
-/** `BENCH_GC=0 npm run bench diff` leaves the collections out, to see what they change. */
+/** `BENCH_GC=0 npm run bench diff` leaves these collections out, to see what they change. */
 const minorGc = process.env.BENCH_GC === "0" ? () => {} : () => collect({ type: "minor", execution: "sync" });
+const PROMOTE_OLD = process.env.BENCH_OLD === "promoted";
+const majorGc = () => collect({ type: "major", execution: "sync" });
 
 interface Result {
   ours: number;
   /** Medians of the per-run ratios: each run's three timings are taken back to back. */
   perSnab: number;
   perFloor: number;
+  perFull: number;
   moves: number;
   snabMoves: number;
   minMoves: number;
@@ -209,35 +243,56 @@ interface Result {
   html: number;
 }
 
-/** One Revue diff of `before` → `after`, timed, then the walk floor over the same trees. */
-function runOurs(before: Row[], after: Row[]): { t: number; floor: number; ops: PatchOp[]; tree: Node } {
-  // The old tree is lowered outside the timing, like snabbdom's first patch.
-  const alloc = createIdAllocator();
-  const old = lower(revueTable(before), { alloc });
-  const next = revueTable(after);
-  minorGc();
-  const t0 = now();
-  const { tree, ops } = diff(old, next, { alloc });
-  const t = now() - t0;
-  const partners: (Node | undefined)[] = [], dropped: Node[] = [];
-  pair(old, next, partners, dropped);
-  let sink = walkFloor(next, partners, dropped); // warms the same paths the diff just touched
-  minorGc();
-  const t2 = now();
-  sink += walkFloor(next, partners, dropped);
-  const floor = now() - t2;
-  if (sink < 0) console.log(sink);
-  return { t, floor, ops, tree };
+/**
+ * Both sides' trees for one run: the old trees (our lowered tree, snabbdom's
+ * patched vnodes), then the new ones. With `BENCH_OLD=promoted` a full
+ * collection runs in between, so the old trees sit in the old generation as a
+ * session's last tree does on a server.
+ */
+interface Prepared {
+  alloc: IdAllocator;
+  old: Node;
+  next: VNode;
+  sOld: SVNode;
+  sNew: SVNode;
 }
 
-/** One snabbdom patch of `before` → `after`, timed: fresh vnodes each time (patch writes .elm into them). */
-function runSnab(before: Row[], after: Row[]): number {
-  const sOld = snabTable(before), sNew = snabTable(after);
+function prepare(before: Row[], after: Row[]): Prepared {
+  const alloc = createIdAllocator();
+  const old = lower(revueTable(before), { alloc });
+  const sOld = snabTable(before);
   patch(ROOT as unknown as Element, sOld);
+  if (PROMOTE_OLD) majorGc();
+  return { alloc, old, next: revueTable(after), sOld, sNew: snabTable(after) };
+}
+
+/** Our diff of the prepared trees, timed, then the walk floor over the same trees. */
+function runOurs(p: Prepared): { t: number; floor: number; full: number; ops: PatchOp[]; tree: Node } {
+  minorGc();
+  const t0 = now();
+  const { tree, ops } = diff(p.old, p.next, { alloc: p.alloc });
+  const t = now() - t0;
+  const partners: (Node | undefined)[] = [], dropped: Node[] = [];
+  pair(p.old, p.next, partners, dropped);
+  let sink = walkFloor(p.next, partners, dropped) + walkBoth(p.old, p.next); // warm the paths the diff just touched
+  minorGc();
+  const t2 = now();
+  sink += walkFloor(p.next, partners, dropped);
+  const floor = now() - t2;
+  minorGc();
+  const t3 = now();
+  sink += walkBoth(p.old, p.next);
+  const full = now() - t3;
+  if (sink < 0) console.log(sink);
+  return { t, floor, full, ops, tree };
+}
+
+/** snabbdom's patch of the prepared vnodes, timed. */
+function runSnab(p: Prepared): number {
   counts.moves = 0;
   minorGc();
   const t0 = now();
-  patch(sOld, sNew);
+  patch(p.sOld, p.sNew);
   return now() - t0;
 }
 
@@ -248,24 +303,26 @@ function runSnab(before: Row[], after: Row[]): number {
  * shared cores) then slow both sides of a ratio alike instead of skewing it.
  */
 function measure(c: Case, warm: number, reps: number): Result {
-  const ours: number[] = [], perSnab: number[] = [], perFloor: number[] = [];
+  const ours: number[] = [], perSnab: number[] = [], perFloor: number[] = [], perFull: number[] = [];
   let last: ReturnType<typeof runOurs> | undefined, before: Row[] = [], after: Row[] = [];
   for (let rep = 0; rep < warm + reps; rep++) {
     const r = rng(rep + 1);
     before = c.before(r);
     after = c.after(before, r);
+    const p = prepare(before, after);
     let snab: number;
     if (rep % 2 === 0) {
-      last = runOurs(before, after);
-      snab = runSnab(before, after);
+      last = runOurs(p);
+      snab = runSnab(p);
     } else {
-      snab = runSnab(before, after);
-      last = runOurs(before, after);
+      snab = runSnab(p);
+      last = runOurs(p);
     }
     if (rep < warm) continue;
     ours.push(last.t);
     perSnab.push(last.t / snab);
     perFloor.push(last.t / last.floor);
+    perFull.push(last.t / last.full);
   }
   // Moves and bytes of the last run (the same for every run but shuffle's, whose order varies).
   const oldPos = new Map(before.map((row, i) => [row.id, i]));
@@ -274,6 +331,7 @@ function measure(c: Case, warm: number, reps: number): Result {
     ours: median(ours),
     perSnab: median(perSnab),
     perFloor: median(perFloor),
+    perFull: median(perFull),
     moves: last!.ops.filter((o) => o.op === "move").length,
     snabMoves: counts.moves,
     minMoves: kept.length - lis(kept).length,
@@ -288,17 +346,18 @@ const ratio = (a: number, b: number) => (b === 0 ? (a === 0 ? "–" : "∞") : (
 /** Runs every case and prints the table as Markdown (paste it into bench/RESULTS.md). */
 export async function runDiffBench(only?: string): Promise<void> {
   const lines = [
-    "| operation | ours (µs) | ÷ snabbdom | ÷ walk floor | moves ÷ snabbdom | moves ÷ (n − LIS) | op bytes ÷ HTML |",
-    "|---|--:|--:|--:|--:|--:|--:|",
+    "| operation | ours (µs) | ÷ snabbdom | ÷ walk of both trees | ÷ strict floor | moves ÷ snabbdom | moves ÷ (n − LIS) | op bytes ÷ HTML |",
+    "|---|--:|--:|--:|--:|--:|--:|--:|",
   ];
   for (const c of CASES) {
     if (only !== undefined && !c.name.includes(only)) continue;
     const m = measure(c, WARM, REPS);
     lines.push(
-      `| ${c.name} | ${m.ours.toFixed(0)} | ${m.perSnab.toFixed(2)} | ${m.perFloor.toFixed(2)} | ` +
+      `| ${c.name} | ${m.ours.toFixed(0)} | ${m.perSnab.toFixed(2)} | ${m.perFull.toFixed(2)} | ${m.perFloor.toFixed(2)} | ` +
         `${ratio(m.moves, m.snabMoves)} (${m.moves}/${m.snabMoves}) | ${ratio(m.moves, m.minMoves)} (${m.moves}/${m.minMoves}) | ${ratio(m.bytes, m.html)} |`,
     );
   }
   const table = lines.join("\n");
-  console.log(`\nDiff: 1,000 keyed rows, medians of ${REPS} runs (ratios taken per run) after ${WARM} warm-up runs\n\n${table}\n`);
+  const heap = `${process.env.BENCH_GC === "0" ? "no collection" : "a minor collection"} before each timed section${PROMOTE_OLD ? ", old trees promoted by a full collection" : ""}`;
+  console.log(`\nDiff: 1,000 keyed rows, medians of ${REPS} runs (ratios taken per run) after ${WARM} warm-up runs; ${heap}\n\n${table}\n`);
 }
