@@ -75,18 +75,26 @@ function patchElement(ctx: DiffCtx, old: ElementNode, next: VElement): ElementNo
   return node;
 }
 
-/** `diffChildren` for one old and one new child: a text compared in place, anything else the generic way. */
+/** `diffChildren` for one old and one new child of the same identity, without its list machinery. */
 function diffOnlyChild(ctx: DiffCtx, old: ElementNode, next: VElement): Node[] {
   const oc = old.children, o = oc[0]!, v = next.children[0]!;
   const oldSlots = slotsOf(old), newSlots = next.slots;
-  // Same identity: a text has no key, so its slot decides (0 unless `h()` recorded another).
-  if (v.type !== "text" || !isText(o) || (oldSlots === undefined ? 0 : oldSlots[0]) !== (newSlots === undefined ? 0 : newSlots[0])) {
+  // Same identity: the same key (texts have none) and the same slot (0 unless `h()` recorded another).
+  if ((o as ElementNode).key !== (v as VElement).key || (oldSlots === undefined ? 0 : oldSlots[0]) !== (newSlots === undefined ? 0 : newSlots[0])) {
     return diffChildren(ctx, old, next, oldSlots);
   }
-  if (o.text === v.text) return oc;
-  ctx.ops.push({ op: "text", id: o.id, text: v.text });
-  const out = new Array<Node>(1); // the kind of array lowering builds, so child arrays keep one map
-  out[0] = new LoweredText(o.id, v.text);
+  if (v.type === "text" && isText(o)) {
+    if (o.text === v.text) return oc;
+    ctx.ops.push({ op: "text", id: o.id, text: v.text });
+    const out = new Array<Node>(1); // the kind of array lowering builds, so child arrays keep one map
+    out[0] = new LoweredText(o.id, v.text);
+    return out;
+  }
+  // One element (or a text turned element, or back): patched in place, replaced if its kind changed.
+  const n = patchNode(ctx, o, v, old.id, old.tag);
+  if (n === o) return oc;
+  const out = new Array<Node>(1);
+  out[0] = n;
   return out;
 }
 

@@ -68,11 +68,16 @@ export function lowerProp(tag: string, prop: string, value: unknown, bind: Binde
  * unchanged element. Only the value of a URL attribute still needs a look.
  */
 const DROP = 0, PLAIN = 1, URL = 2, EVENT = 3, CLASS = 4, STYLE = 5, FOR = 6;
-const kinds = new Map<string, number>();
+const kinds: Record<string, number> = Object.create(null);
+let kindCount = 0;
 
 function kindOf(prop: string): number {
-  let kind = kinds.get(prop);
-  if (kind !== undefined) return kind;
+  const kind = kinds[prop];
+  return kind !== undefined ? kind : newKind(prop);
+}
+
+function newKind(prop: string): number {
+  let kind: number;
   const lower = prop.toLowerCase();
   if (lower.startsWith("on")) kind = prop.length > 2 ? EVENT : DROP;
   else if (prop === "class" || prop === "className") kind = CLASS;
@@ -81,8 +86,11 @@ function kindOf(prop: string): number {
   else if (DROPPED.has(lower) || lower.startsWith(ID_ATTR)) kind = DROP;
   // A URL attribute is unsafe for some values only; anything else is decided by its name.
   else kind = isUnsafeAttr(prop, "") ? DROP : isUnsafeAttr(prop, "javascript:") ? URL : PLAIN;
-  // Prop names come from code, so the map stays small; a cap keeps names built from data from growing it without bound.
-  if (kinds.size < 4096) kinds.set(prop, kind);
+  // Prop names come from code, so the record stays small; a cap keeps names built from data from growing it without bound.
+  if (kindCount < 4096) {
+    kindCount++;
+    kinds[prop] = kind;
+  }
   return kind;
 }
 
@@ -137,8 +145,12 @@ function styleText(style: Record<string, unknown>): string {
 export function lowerProps(tag: string, props: Readonly<Record<string, unknown>>, bind: Binder): Record<string, string> {
   // Usually every prop is a string attribute under its own name: then the record is the props
   // object itself (no copy: the tree keeps what h() was given, see h()), or the shared empty one.
-  let plain = true, n = 0;
+  let plain = true, n = 0, key = false;
   for (const prop in props) {
+    if (prop === "key") {
+      key = true; // never an attribute: a keyed row's props are often nothing else
+      continue;
+    }
     const v = props[prop];
     if (typeof v !== "string" || !keepsName(prop, v)) {
       plain = false;
@@ -146,7 +158,7 @@ export function lowerProps(tag: string, props: Readonly<Record<string, unknown>>
     }
     n++;
   }
-  if (plain) return n === 0 ? EMPTY_ATTRS : (props as Record<string, string>);
+  if (plain && (n === 0 || !key)) return n === 0 ? EMPTY_ATTRS : (props as Record<string, string>);
   let attrs: Record<string, string> | undefined;
   for (const prop in props) {
     if (lowerProp(tag, prop, props[prop], bind)) (attrs ??= {})[lowered.name] = lowered.value;
@@ -176,11 +188,11 @@ export function sameAttrs(prev: Readonly<Record<string, string>>, props: Readonl
   let count = 0;
   for (const p in props) {
     const v = props[p];
-    if (typeof v === "string" && prev[p] === v && !(p.charCodeAt(0) === 100 /* d */ && p.startsWith(ID_ATTR))) {
+    if (typeof v === "string" && (p === "class" ? prev.class : prev[p]) === v && !(p.charCodeAt(0) === 100 /* d */ && p.startsWith(ID_ATTR))) {
       count++;
       continue;
     }
-    if (!lowerProp(tag, p, v, bind)) continue;
+    if (p === "key" || !lowerProp(tag, p, v, bind)) continue;
     count++;
     // A missing name reads `undefined` (or an Object.prototype member), never a string: "changed".
     if (prev[lowered.name] !== lowered.value) return false;
