@@ -38,6 +38,7 @@ export const VOID_TAGS: ReadonlySet<string> = new Set([
 const ARRAY_SLOT = 2 ** 21;
 
 const EMPTY_PROPS: Readonly<Record<string, unknown>> = Object.freeze({});
+const NO_CHILDREN: VNode[] = Object.freeze([]) as unknown as VNode[];
 
 /** Collects normalized children and their slots; `slots` is only allocated once a slot differs from its index. */
 interface ChildList {
@@ -154,11 +155,12 @@ export function h(tag: string | Component<any>, props?: Props | null, ...args: C
   let children = single ? plainChildren(args[0] as readonly unknown[], false) : plainChildren(args, true);
   let slots: number[] | undefined;
   if (children === undefined) ({ children, slots } = normalize(args));
+  else if (children.length === 0) children = NO_CHILDREN; // every leaf shares one (frozen) empty list
   const key = props?.key === undefined || props.key === null ? undefined : String(props.key);
   if (typeof tag === "function") {
     const { key: _key, ...rest } = props ?? {};
     // A component gets an array of its own, never the caller's (it may change what it is given).
-    const own = single && children === args[0] ? children.slice() : children;
+    const own = (single && children === args[0]) || children === NO_CHILDREN ? children.slice() : children;
     const out = tag({ ...rest, children: own }) ?? { type: "element", tag: Fragment, props: EMPTY_PROPS, key: undefined, children: [], slots: undefined };
     return key !== undefined && out.type === "element" && out.key === undefined ? { ...out, key } : out;
   }

@@ -22,6 +22,9 @@ describe("h()", () => {
     const v = h("ul", {}, items) as VElement;
     expect(items).toEqual(["a", 1, h("b", {})]);
     expect(v.children).toEqual([{ type: "text", text: "a" }, { type: "text", text: "1" }, h("b", {})]);
+    // Leaves share one empty list, and a component still gets an array of its own.
+    expect((h("br", {}) as VElement).children).toBe((h("hr", {}) as VElement).children);
+    h((p: { children: VNode[] }) => (p.children.push(text("x")), h("p", {}, p.children)), {});
     // Nor does a component get the caller's array to change.
     const nodes = [h("i", {}), h("u", {})];
     h((p: { children: VNode[] }) => (p.children.pop(), h("p", {}, p.children)), {}, nodes);
