@@ -8,6 +8,7 @@ import { ID_ATTR, ON_ATTR_PREFIX, isUnsafeAttr, type Binder } from "./types.js";
  */
 export const lowered = { name: "", value: "" };
 
+/** The attribute record of every element without attributes: one frozen object, shared. */
 export const EMPTY_ATTRS: Record<string, string> = Object.freeze({}) as Record<string, string>;
 
 /** Props that never become attributes: markup injection and React-isms we do not support. */
@@ -168,7 +169,7 @@ export function lowerProps(tag: string, props: Readonly<Record<string, unknown>>
 
 /** True when lowering the string prop `prop` gives the attribute `prop` with the same value. */
 function keepsName(prop: string, value: string): boolean {
-  if (prop === "class") return value !== ""; // the usual prop, decided without the map lookup
+  if (prop === "class") return value !== ""; // the usual prop, decided without the kind lookup
   const kind = kindOf(prop);
   return kind === PLAIN || kind === STYLE || (kind === CLASS && prop === "class" && value !== "") || (kind === URL && !isUnsafeAttr(prop, value));
 }
