@@ -83,17 +83,10 @@ function diffOnlyChild(ctx: DiffCtx, old: ElementNode, next: VElement): Node[] {
   if ((o as ElementNode).key !== (v as VElement).key || (oldSlots === undefined ? 0 : oldSlots[0]) !== (newSlots === undefined ? 0 : newSlots[0])) {
     return diffChildren(ctx, old, next, oldSlots);
   }
-  if (v.type === "text" && isText(o)) {
-    if (o.text === v.text) return oc;
-    ctx.ops.push({ op: "text", id: o.id, text: v.text });
-    const out = new Array<Node>(1); // the kind of array lowering builds, so child arrays keep one map
-    out[0] = new LoweredText(o.id, v.text);
-    return out;
-  }
-  // One element (or a text turned element, or back): patched in place, replaced if its kind changed.
+  // Patched in place (a text compared, an element diffed), replaced if its kind changed.
   const n = patchNode(ctx, o, v, old.id, old.tag);
   if (n === o) return oc;
-  const out = new Array<Node>(1);
+  const out = new Array<Node>(1); // the kind of array lowering builds, so child arrays keep one map
   out[0] = n;
   return out;
 }
@@ -316,22 +309,14 @@ function matchMiddle(ctx: DiffCtx, parent: ElementNode, next: VElement, oldSlots
   if (s > oe) {
     // Pure insertion (creating a list, appending to one): nothing to match. A new key
     // may still repeat another new one, or one of the old children (all in the prefix
-    // and suffix now): one Set insertion per key finds both.
-    if (hasKey(newCh, s, ne)) checkNewKeys(oldCh, newCh, s, ne, parent);
+    // and suffix now): the index of the new children and one lookup per old key find both.
+    if (hasKey(newCh, s, ne)) checkAround(oldCh, s, oe, indexMiddle(newCh, s, ne, newSlots, parent), parent);
     const before = ne + 1 < newLen ? out[ne + 1]!.id : null;
     for (let i = s; i <= ne; i++) insert(ctx, (out[i] = lowerNode(ctx, newCh[i]!, pid, ptag)), pid, before);
     return out;
   }
 
-  // Index the new middle by identity, right to left so that, should a slot repeat (only
-  // possible past ARRAY_SLOT positions), its first child is the one matched; a repeated key
-  // is a duplicate, found here.
-  const index = new Map<Identity, number>();
-  for (let i = ne; i >= s; i--) {
-    const id = newIdentity(newCh[i]!, i, newSlots);
-    const size = index.size;
-    if (index.set(id, i).size === size && typeof id === "string") duplicateKey(id, { tag: ptag, id: pid });
-  }
+  const index = indexMiddle(newCh, s, ne, newSlots, parent);
   if (index.size > 0) checkAround(oldCh, s, oe, index, parent);
   // Look every old child of the middle up: `sources[i]` is the old position of new child s + i.
   const sources = new Int32Array(mid > 0 ? mid : 0).fill(CLAIMED);
@@ -434,18 +419,18 @@ function insert(ctx: DiffCtx, node: Node, parent: string, before: string | null)
 }
 
 /**
- * Throws for a key among `newCh[from..to]` (inserted children) that repeats
- * another there or a key of `oldCh`, all of which are in the prefix or suffix.
+ * The new middle `newCh[s..ne]` by identity (identity → position), throwing
+ * for a repeated key. Built right to left so that, should a slot repeat (only
+ * possible past ARRAY_SLOT positions), its first child is the one matched.
  */
-function checkNewKeys(oldCh: readonly Node[], newCh: readonly VNode[], from: number, to: number, parent: ElementNode): void {
-  const keys = new Set<Identity>();
-  for (let i = from; i <= to; i++) {
-    const c = newCh[i]!;
-    if (c.type !== "element" || c.key === undefined) continue;
-    const size = keys.size;
-    if (keys.add(c.key).size === size) duplicateKey(c.key, parent);
+function indexMiddle(newCh: readonly VNode[], s: number, ne: number, newSlots: readonly number[] | undefined, parent: ElementNode): Map<Identity, number> {
+  const index = new Map<Identity, number>();
+  for (let i = ne; i >= s; i--) {
+    const id = newIdentity(newCh[i]!, i, newSlots);
+    const size = index.size;
+    if (index.set(id, i).size === size && typeof id === "string") duplicateKey(id, parent);
   }
-  if (keys.size > 0) checkAround(oldCh, from, from - 1, keys, parent);
+  return index;
 }
 
 /**

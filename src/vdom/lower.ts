@@ -1,6 +1,6 @@
 import { RenderError } from "../errors.js";
 import { Fragment } from "./h.js";
-import { lowerProps as lowerPropsOf, noBinder } from "./props.js";
+import { kindCache, lowerProps as lowerPropsOf, noBinder } from "./props.js";
 import { TEXT_ONLY_TAGS, textIdOf, type Binder, type ElementNode, type Node, type TextNode, type VElement, type VNode } from "./types.js";
 
 /**
@@ -185,27 +185,12 @@ export function duplicateKey(key: string, parent: { tag: string; id: string }): 
 }
 
 /*
- * What a tag is, decided once per distinct tag (like prop kinds): lowering
- * checks every element's tag, and a lookup in a null-prototype record (cheaper
- * still than a Map's) replaces the regexp and the set lookup.
+ * What a tag is, decided once per distinct tag (by `kindCache`, like prop
+ * kinds): lowering checks every element's tag, and a cached lookup replaces
+ * the regexp and the set lookup.
  */
 const BAD_TAG = 0, TAG_OK = 1, TEXT_TAG = 2;
-const tagKinds: Record<string, number> = Object.create(null);
-let tagCount = 0;
-
-function tagKind(tag: string): number {
-  const kind = tagKinds[tag];
-  return kind !== undefined ? kind : newTagKind(tag);
-}
-
-function newTagKind(tag: string): number {
-  const kind = !TAG.test(tag) ? BAD_TAG : TEXT_ONLY_TAGS.has(tag) ? TEXT_TAG : TAG_OK;
-  if (tagCount < 1024) {
-    tagCount++;
-    tagKinds[tag] = kind;
-  }
-  return kind;
-}
+const tagKind = kindCache((tag) => (!TAG.test(tag) ? BAD_TAG : TEXT_ONLY_TAGS.has(tag) ? TEXT_TAG : TAG_OK), 1024);
 
 /** Lowers a new subtree: fresh ids for everything in it. `parent` decides keyed ids and text-only children. */
 export function lowerNode(ctx: Ctx, v: VNode, parentId: string, parentTag: string): Node {

@@ -69,15 +69,32 @@ export function lowerProp(tag: string, prop: string, value: unknown, bind: Binde
  * unchanged element. Only the value of a URL attribute still needs a look.
  */
 const DROP = 0, PLAIN = 1, URL = 2, EVENT = 3, CLASS = 4, STYLE = 5, FOR = 6;
-const kinds: Record<string, number> = Object.create(null);
-let kindCount = 0;
-
-function kindOf(prop: string): number {
-  const kind = kinds[prop];
-  return kind !== undefined ? kind : newKind(prop);
+/**
+ * Memoizes `decide(name)` per distinct name, in a null-prototype record (a
+ * keyed load, cheaper than a Map lookup) holding at most `cap` names: names
+ * come from code, so the record stays small, and the cap keeps names built
+ * from data from growing it without bound. Used for prop kinds and tag kinds.
+ */
+export function kindCache(decide: (name: string) => number, cap: number): (name: string) => number {
+  const kinds: Record<string, number> = Object.create(null);
+  let count = 0;
+  const miss = (name: string): number => {
+    const kind = decide(name);
+    if (count < cap) {
+      count++;
+      kinds[name] = kind;
+    }
+    return kind;
+  };
+  return (name) => {
+    const kind = kinds[name];
+    return kind !== undefined ? kind : miss(name);
+  };
 }
 
-function newKind(prop: string): number {
+const kindOf = kindCache(decideKind, 4096);
+
+function decideKind(prop: string): number {
   let kind: number;
   const lower = prop.toLowerCase();
   if (lower.startsWith("on")) kind = prop.length > 2 ? EVENT : DROP;
@@ -87,11 +104,6 @@ function newKind(prop: string): number {
   else if (DROPPED.has(lower) || lower.startsWith(ID_ATTR)) kind = DROP;
   // A URL attribute is unsafe for some values only; anything else is decided by its name.
   else kind = isUnsafeAttr(prop, "") ? DROP : isUnsafeAttr(prop, "javascript:") ? URL : PLAIN;
-  // Prop names come from code, so the record stays small; a cap keeps names built from data from growing it without bound.
-  if (kindCount < 4096) {
-    kindCount++;
-    kinds[prop] = kind;
-  }
   return kind;
 }
 
