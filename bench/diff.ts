@@ -1,9 +1,11 @@
 /**
  * The krausest js-framework-benchmark operations on 1,000 keyed rows, diffed
  * by Revue and patched by snabbdom against a counting no-op DOM, plus a
- * walk-only floor. Prints one table of ratios (medians over many runs).
+ * walk-only floor. Prints one table of ratios: medians over many runs in each
+ * of several processes, then the median over the processes (see `PROCS`).
  * Run: `npm run bench diff`.
  */
+import { spawnSync } from "node:child_process";
 import { setFlagsFromString } from "node:v8";
 import { runInNewContext } from "node:vm";
 // Deep imports: the package index also loads the style module, which reads `window` at import time.
@@ -232,6 +234,7 @@ const majorGc = () => collect({ type: "major", execution: "sync" });
 
 interface Result {
   ours: number;
+  snab: number;
   /** Medians of the per-run ratios: each run's three timings are taken back to back. */
   perSnab: number;
   perFloor: number;
@@ -303,7 +306,7 @@ function runSnab(p: Prepared): number {
  * shared cores) then slow both sides of a ratio alike instead of skewing it.
  */
 function measure(c: Case, warm: number, reps: number): Result {
-  const ours: number[] = [], perSnab: number[] = [], perFloor: number[] = [], perFull: number[] = [];
+  const ours: number[] = [], snabs: number[] = [], perSnab: number[] = [], perFloor: number[] = [], perFull: number[] = [];
   let last: ReturnType<typeof runOurs> | undefined, before: Row[] = [], after: Row[] = [];
   for (let rep = 0; rep < warm + reps; rep++) {
     const r = rng(rep + 1);
@@ -320,6 +323,7 @@ function measure(c: Case, warm: number, reps: number): Result {
     }
     if (rep < warm) continue;
     ours.push(last.t);
+    snabs.push(snab);
     perSnab.push(last.t / snab);
     perFloor.push(last.t / last.floor);
     perFull.push(last.t / last.full);
@@ -329,6 +333,7 @@ function measure(c: Case, warm: number, reps: number): Result {
   const kept = after.filter((row) => oldPos.has(row.id)).map((row) => oldPos.get(row.id)!);
   return {
     ours: median(ours),
+    snab: median(snabs),
     perSnab: median(perSnab),
     perFloor: median(perFloor),
     perFull: median(perFull),
@@ -343,21 +348,71 @@ function measure(c: Case, warm: number, reps: number): Result {
 const WARM = 30, REPS = 151;
 const ratio = (a: number, b: number) => (b === 0 ? (a === 0 ? "–" : "∞") : (a / b).toFixed(2));
 
-/** Runs every case and prints the table as Markdown (paste it into bench/RESULTS.md). */
+/**
+ * How many processes measure each operation (`BENCH_PROCS`, default 5). One
+ * process's medians are steady, but they differ from one process to the next
+ * by up to ±30 % on this machine (what V8 compiled, and how, depends on what
+ * the process ran before), so the table is the median of several processes,
+ * each running every chosen operation, with the spread of ÷ snabbdom beside it.
+ */
+const PROCS = Math.max(1, Math.floor(Number(process.env.BENCH_PROCS ?? 5)) || 1);
+/** Set in the processes this bench starts: they measure and print their results as one JSON line. */
+const CHILD = process.env.BENCH_DIFF_CHILD === "1";
+const RESULT_LINE = "bench-diff-result ";
+
+/** Measures every case whose name contains `only`, in this process. */
+function measureAll(only: string | undefined): Array<{ name: string; m: Result }> {
+  return CASES.filter((c) => only === undefined || c.name.includes(only)).map((c) => ({ name: c.name, m: measure(c, WARM, REPS) }));
+}
+
+/** Runs `measureAll` in `PROCS` fresh processes, one after the other, and returns each one's results. */
+function measureInProcesses(only: string | undefined): Array<Array<{ name: string; m: Result }>> {
+  const runs: Array<Array<{ name: string; m: Result }>> = [];
+  for (let k = 1; k <= PROCS; k++) {
+    process.stderr.write(`diff: process ${k}/${PROCS}…\n`);
+    // The same node, loader (tsx) and entry script as this process, asked for the diff bench alone.
+    const child = spawnSync(process.execPath, [...process.execArgv, process.argv[1]!, "diff", ...(only === undefined ? [] : [only])], {
+      env: { ...process.env, BENCH_DIFF_CHILD: "1" },
+      encoding: "utf8",
+      maxBuffer: 1 << 24,
+    });
+    const line = child.stdout?.split("\n").find((l) => l.startsWith(RESULT_LINE));
+    if (child.status !== 0 || line === undefined) {
+      throw new Error(`bench/diff: measuring process ${k} failed (exit ${child.status}${child.error ? `, ${child.error.message}` : ""}):\n${child.stderr}`);
+    }
+    runs.push(JSON.parse(line.slice(RESULT_LINE.length)));
+  }
+  return runs;
+}
+
+/**
+ * Runs every case and prints the table as Markdown (paste it into bench/RESULTS.md):
+ * each cell is the median over the processes (see `PROCS`).
+ */
 export async function runDiffBench(only?: string): Promise<void> {
+  if (CHILD) {
+    console.log(RESULT_LINE + JSON.stringify(measureAll(only)));
+    return;
+  }
+  const runs = PROCS === 1 ? [measureAll(only)] : measureInProcesses(only);
   const lines = [
-    "| operation | ours (µs) | ÷ snabbdom | ÷ walk of both trees | ÷ strict floor | moves ÷ snabbdom | moves ÷ (n − LIS) | op bytes ÷ HTML |",
-    "|---|--:|--:|--:|--:|--:|--:|--:|",
+    "| operation | ours (µs) | snabbdom (µs) | ÷ snabbdom | ÷ snabbdom, range | ÷ walk of both trees | ÷ strict floor | moves ÷ snabbdom | moves ÷ (n − LIS) | op bytes ÷ HTML |",
+    "|---|--:|--:|--:|--:|--:|--:|--:|--:|--:|",
   ];
-  for (const c of CASES) {
-    if (only !== undefined && !c.name.includes(only)) continue;
-    const m = measure(c, WARM, REPS);
+  runs[0]!.forEach(({ name }, i) => {
+    const all = runs.map((r) => r[i]!.m);
+    const mid = (f: (m: Result) => number) => median(all.map(f));
+    const perSnab = all.map((m) => m.perSnab);
+    // Moves and bytes are the same in every process (the runs are seeded), so the first one's are shown.
+    const m = all[0]!;
     lines.push(
-      `| ${c.name} | ${m.ours.toFixed(0)} | ${m.perSnab.toFixed(2)} | ${m.perFull.toFixed(2)} | ${m.perFloor.toFixed(2)} | ` +
+      `| ${name} | ${mid((x) => x.ours).toFixed(0)} | ${mid((x) => x.snab).toFixed(0)} | ${median(perSnab).toFixed(2)} | ` +
+        `${Math.min(...perSnab).toFixed(2)}–${Math.max(...perSnab).toFixed(2)} | ${mid((x) => x.perFull).toFixed(2)} | ${mid((x) => x.perFloor).toFixed(2)} | ` +
         `${ratio(m.moves, m.snabMoves)} (${m.moves}/${m.snabMoves}) | ${ratio(m.moves, m.minMoves)} (${m.moves}/${m.minMoves}) | ${ratio(m.bytes, m.html)} |`,
     );
-  }
+  });
   const table = lines.join("\n");
   const heap = `${process.env.BENCH_GC === "0" ? "no collection" : "a minor collection"} before each timed section${PROMOTE_OLD ? ", old trees promoted by a full collection" : ""}`;
-  console.log(`\nDiff: 1,000 keyed rows, medians of ${REPS} runs (ratios taken per run) after ${WARM} warm-up runs; ${heap}\n\n${table}\n`);
+  const procs = runs.length === 1 ? "one process" : `the median of ${runs.length} processes`;
+  console.log(`\nDiff: 1,000 keyed rows; in each process, medians of ${REPS} runs (ratios taken per run) after ${WARM} warm-up runs; ${heap}; each cell ${procs}\n\n${table}\n`);
 }
