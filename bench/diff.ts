@@ -209,9 +209,10 @@ const CASES: Case[] = [
   { name: "shuffle", before: (r) => rows(N, r), after: (o, r) => o.map((x) => [r(), x] as const).sort((a, b) => a[0] - b[0]).map((p) => p[1]) },
 ];
 
+/** The middle value; for an even count (e.g. `BENCH_PROCS=2`) the mean of the two middle ones. */
 function median(xs: number[]): number {
-  const s = xs.slice().sort((a, b) => a - b);
-  return s[s.length >> 1]!;
+  const s = xs.slice().sort((a, b) => a - b), h = s.length >> 1;
+  return s.length % 2 === 1 ? s[h]! : (s[h - 1]! + s[h]!) / 2;
 }
 const now = () => Number(process.hrtime.bigint()) / 1e3; // µs
 
@@ -360,14 +361,17 @@ const PROCS = Math.max(1, Math.floor(Number(process.env.BENCH_PROCS ?? 5)) || 1)
 const CHILD = process.env.BENCH_DIFF_CHILD === "1";
 const RESULT_LINE = "bench-diff-result ";
 
+/** One process's results: each chosen case, in table order. */
+type ProcessResults = Array<{ name: string; m: Result }>;
+
 /** Measures every case whose name contains `only`, in this process. */
-function measureAll(only: string | undefined): Array<{ name: string; m: Result }> {
+function measureAll(only: string | undefined): ProcessResults {
   return CASES.filter((c) => only === undefined || c.name.includes(only)).map((c) => ({ name: c.name, m: measure(c, WARM, REPS) }));
 }
 
 /** Runs `measureAll` in `PROCS` fresh processes, one after the other, and returns each one's results. */
-function measureInProcesses(only: string | undefined): Array<Array<{ name: string; m: Result }>> {
-  const runs: Array<Array<{ name: string; m: Result }>> = [];
+function measureInProcesses(only: string | undefined): ProcessResults[] {
+  const runs: ProcessResults[] = [];
   for (let k = 1; k <= PROCS; k++) {
     process.stderr.write(`diff: process ${k}/${PROCS}…\n`);
     // The same node, loader (tsx) and entry script as this process, asked for the diff bench alone.
