@@ -217,115 +217,101 @@ function median(xs: number[]): number {
 const now = () => Number(process.hrtime.bigint()) / 1e3; // µs
 
 /**
- * A young-generation collection, run before every timed section. Without it,
- * whether a scavenge lands inside a timed diff depends on how much the previous
- * steps allocated, and the runs repeat the same allocation pattern, so it lands
- * in the same place run after run: a 1,000-row create measured 300 µs when it
- * ran right after its own tree was built and 780 µs when snabbdom's patch ran
- * just before it (2026-11-21, before lowered nodes became class instances).
- * krausest's runner does the same in the browser: `window.gc()` before each CPU
- * benchmark run. A collection that the timed code itself triggers still counts.
+ * The heap each timed section starts from (see bench/RESULTS.md, "How a run
+ * is timed"): the old tree is built first and promoted to the old generation
+ * by a full collection, as a session's last tree (or snabbdom's last vnodes in
+ * a page) has lived since the previous event; the new tree is built right
+ * before the timed section, after a young-generation collection, and is fresh,
+ * as a `render()` result is when it is diffed. A collection that the timed
+ * code itself triggers still counts. krausest's runner likewise calls
+ * `window.gc()` before each CPU benchmark run.
  */
 setFlagsFromString("--expose-gc");
 const collect = runInNewContext("gc") as (opts: { type: "minor" | "major"; execution: "sync" }) => void;
-/** `BENCH_GC=0 npm run bench diff` leaves these collections out, to see what they change. */
-const minorGc = process.env.BENCH_GC === "0" ? () => {} : () => collect({ type: "minor", execution: "sync" });
-const PROMOTE_OLD = process.env.BENCH_OLD === "promoted";
+const minorGc = () => collect({ type: "minor", execution: "sync" });
 const majorGc = () => collect({ type: "major", execution: "sync" });
 
-interface Result {
+/** What a process measuring our diff reports for one operation (medians over its runs). */
+interface OursResult {
   ours: number;
-  snab: number;
-  /** Medians of the per-run ratios: each run's three timings are taken back to back. */
-  perSnab: number;
+  /** Medians of the per-run ratios: each run times the diff and the two walks back to back. */
   perFloor: number;
   perFull: number;
   moves: number;
-  snabMoves: number;
   minMoves: number;
   bytes: number;
   html: number;
 }
 
-/**
- * Both sides' trees for one run: the old trees (our lowered tree, snabbdom's
- * patched vnodes), then the new ones. With `BENCH_OLD=promoted` a full
- * collection runs in between, so the old trees sit in the old generation as a
- * session's last tree does on a server.
- */
-interface Prepared {
-  alloc: IdAllocator;
-  old: Node;
-  next: VNode;
-  sOld: SVNode;
-  sNew: SVNode;
+/** What a process measuring snabbdom reports for one operation. */
+interface SnabResult {
+  snab: number;
+  snabMoves: number;
 }
 
-function prepare(before: Row[], after: Row[]): Prepared {
+/**
+ * Our diff against a new tree built just before it, timed; then the two walk
+ * floors over the same trees, each timed over a new tree built just before it
+ * too (the walks visit the new tree in order, so a fresh copy pairs up with the
+ * same partners).
+ */
+function runOurs(before: Row[], after: Row[]): { t: number; floor: number; full: number; ops: PatchOp[]; tree: Node } {
   const alloc = createIdAllocator();
   const old = lower(revueTable(before), { alloc });
-  const sOld = snabTable(before);
-  patch(ROOT as unknown as Element, sOld);
-  if (PROMOTE_OLD) majorGc();
-  return { alloc, old, next: revueTable(after), sOld, sNew: snabTable(after) };
-}
-
-/** Our diff of the prepared trees, timed, then the walk floor over the same trees. */
-function runOurs(p: Prepared): { t: number; floor: number; full: number; ops: PatchOp[]; tree: Node } {
+  majorGc();
   minorGc();
+  const next = revueTable(after);
   const t0 = now();
-  const { tree, ops } = diff(p.old, p.next, { alloc: p.alloc });
+  const { tree, ops } = diff(old, next, { alloc });
   const t = now() - t0;
   const partners: (Node | undefined)[] = [], dropped: Node[] = [];
-  pair(p.old, p.next, partners, dropped);
-  let sink = walkFloor(p.next, partners, dropped) + walkBoth(p.old, p.next); // warm the paths the diff just touched
+  pair(old, next, partners, dropped);
+  let sink = walkFloor(next, partners, dropped) + walkBoth(old, next); // warm the paths the diff just touched
   minorGc();
+  const next2 = revueTable(after);
   const t2 = now();
-  sink += walkFloor(p.next, partners, dropped);
+  sink += walkFloor(next2, partners, dropped);
   const floor = now() - t2;
   minorGc();
+  const next3 = revueTable(after);
   const t3 = now();
-  sink += walkBoth(p.old, p.next);
+  sink += walkBoth(old, next3);
   const full = now() - t3;
   if (sink < 0) console.log(sink);
   return { t, floor, full, ops, tree };
 }
 
-/** snabbdom's patch of the prepared vnodes, timed. */
-function runSnab(p: Prepared): number {
+/** snabbdom's patch of its old vnodes (already patched into the counting DOM) against new vnodes built just before it, timed. */
+function runSnab(before: Row[], after: Row[]): number {
+  const sOld = snabTable(before);
+  patch(ROOT as unknown as Element, sOld);
+  majorGc();
   counts.moves = 0;
   minorGc();
+  const sNew = snabTable(after);
   const t0 = now();
-  patch(p.sOld, p.sNew);
+  patch(sOld, sNew);
   return now() - t0;
 }
 
-/**
- * Runs one case `reps` times (after `warm` unmeasured runs). Each run times our
- * diff, the floor and snabbdom back to back, in alternating order, and the
- * ratios are taken per run before the median: the machine's slow spells (two
- * shared cores) then slow both sides of a ratio alike instead of skewing it.
- */
-function measure(c: Case, warm: number, reps: number): Result {
-  const ours: number[] = [], snabs: number[] = [], perSnab: number[] = [], perFloor: number[] = [], perFull: number[] = [];
-  let last: ReturnType<typeof runOurs> | undefined, before: Row[] = [], after: Row[] = [];
-  for (let rep = 0; rep < warm + reps; rep++) {
+/** The same rows for every process: run `rep` of a case draws from a PRNG seeded with `rep + 1`. */
+function* runsOf(c: Case, reps: number): Generator<{ rep: number; before: Row[]; after: Row[] }> {
+  for (let rep = 0; rep < reps; rep++) {
     const r = rng(rep + 1);
-    before = c.before(r);
-    after = c.after(before, r);
-    const p = prepare(before, after);
-    let snab: number;
-    if (rep % 2 === 0) {
-      last = runOurs(p);
-      snab = runSnab(p);
-    } else {
-      snab = runSnab(p);
-      last = runOurs(p);
-    }
-    if (rep < warm) continue;
+    const before = c.before(r);
+    yield { rep, before, after: c.after(before, r) };
+  }
+}
+
+/** Times our diff on one case `reps` times, after `warm` unmeasured runs. */
+function measureOurs(c: Case, warm: number, reps: number): OursResult {
+  const ours: number[] = [], perFloor: number[] = [], perFull: number[] = [];
+  let last: ReturnType<typeof runOurs> | undefined, before: Row[] = [], after: Row[] = [];
+  for (const run of runsOf(c, warm + reps)) {
+    ({ before, after } = run);
+    last = runOurs(before, after);
+    if (run.rep < warm) continue;
     ours.push(last.t);
-    snabs.push(snab);
-    perSnab.push(last.t / snab);
     perFloor.push(last.t / last.floor);
     perFull.push(last.t / last.full);
   }
@@ -334,89 +320,107 @@ function measure(c: Case, warm: number, reps: number): Result {
   const kept = after.filter((row) => oldPos.has(row.id)).map((row) => oldPos.get(row.id)!);
   return {
     ours: median(ours),
-    snab: median(snabs),
-    perSnab: median(perSnab),
     perFloor: median(perFloor),
     perFull: median(perFull),
     moves: last!.ops.filter((o) => o.op === "move").length,
-    snabMoves: counts.moves,
     minMoves: kept.length - lis(kept).length,
     bytes: JSON.stringify(last!.ops).length,
     html: renderToString(last!.tree).length,
   };
 }
 
+/** Times snabbdom's patch on one case, as {@link measureOurs} times ours. */
+function measureSnab(c: Case, warm: number, reps: number): SnabResult {
+  const snabs: number[] = [];
+  for (const { rep, before, after } of runsOf(c, warm + reps)) {
+    const t = runSnab(before, after);
+    if (rep >= warm) snabs.push(t);
+  }
+  return { snab: median(snabs), snabMoves: counts.moves };
+}
+
 const WARM = 30, REPS = 151;
 const ratio = (a: number, b: number) => (b === 0 ? (a === 0 ? "–" : "∞") : (a / b).toFixed(2));
 
 /**
- * How many processes measure each operation (`BENCH_PROCS`, default 5). One
- * process's medians are steady, but they differ from one process to the next
- * by up to ±30 % on this machine (what V8 compiled, and how, depends on what
- * the process ran before), so the table is the median of several processes,
- * each running every chosen operation, with the spread of ÷ snabbdom beside it.
+ * How many pairs of processes measure each operation (`BENCH_PROCS`, default
+ * 5). Each process measures one side only, ours or snabbdom's, and every
+ * chosen operation; the pairs run one after the other, alternating which side
+ * goes first. Why one side per process: measured in one process, the side
+ * timed second was 15–45 % slower, whichever it was (its new tree had been
+ * through more collections, or the other side's code and garbage had run just
+ * before), so a ratio depended on the order. Why several: one process's
+ * medians are steady, but they differ from one process to the next by up to
+ * ±30 % on this machine (shared cores; what V8 compiled, and how).
  */
 const PROCS = Math.max(1, Math.floor(Number(process.env.BENCH_PROCS ?? 5)) || 1);
-/** Set in the processes this bench starts: they measure and print their results as one JSON line. */
-const CHILD = process.env.BENCH_DIFF_CHILD === "1";
+type Side = "ours" | "snabbdom";
+/** Set in the processes this bench starts to the side they measure; they print their results as one JSON line. */
+const CHILD = process.env.BENCH_DIFF_CHILD as Side | undefined;
 const RESULT_LINE = "bench-diff-result ";
 
 /** One process's results: each chosen case, in table order. */
-type ProcessResults = Array<{ name: string; m: Result }>;
+type ProcessResults<R> = Array<{ name: string; m: R }>;
 
-/** Measures every case whose name contains `only`, in this process. */
-function measureAll(only: string | undefined): ProcessResults {
-  return CASES.filter((c) => only === undefined || c.name.includes(only)).map((c) => ({ name: c.name, m: measure(c, WARM, REPS) }));
+function chosen(only: string | undefined): Case[] {
+  return CASES.filter((c) => only === undefined || c.name.includes(only));
 }
 
-/** Runs `measureAll` in `PROCS` fresh processes, one after the other, and returns each one's results. */
-function measureInProcesses(only: string | undefined): ProcessResults[] {
-  const runs: ProcessResults[] = [];
-  for (let k = 1; k <= PROCS; k++) {
-    process.stderr.write(`diff: process ${k}/${PROCS}…\n`);
-    // The same node, loader (tsx) and entry script as this process, asked for the diff bench alone.
-    const child = spawnSync(process.execPath, [...process.execArgv, process.argv[1]!, "diff", ...(only === undefined ? [] : [only])], {
-      env: { ...process.env, BENCH_DIFF_CHILD: "1" },
-      encoding: "utf8",
-      maxBuffer: 1 << 24,
-    });
-    const line = child.stdout?.split("\n").find((l) => l.startsWith(RESULT_LINE));
-    if (child.status !== 0 || line === undefined) {
-      throw new Error(`bench/diff: measuring process ${k} failed (exit ${child.status}${child.error ? `, ${child.error.message}` : ""}):\n${child.stderr}`);
-    }
-    runs.push(JSON.parse(line.slice(RESULT_LINE.length)));
+/** Measures one side in a fresh process and returns its results. */
+function measureInProcess<R>(side: Side, only: string | undefined, label: string): ProcessResults<R> {
+  process.stderr.write(`diff: ${label}, ${side}…\n`);
+  // The same node, loader (tsx) and entry script as this process, asked for the diff bench alone.
+  const child = spawnSync(process.execPath, [...process.execArgv, process.argv[1]!, "diff", ...(only === undefined ? [] : [only])], {
+    env: { ...process.env, BENCH_DIFF_CHILD: side },
+    encoding: "utf8",
+    maxBuffer: 1 << 24,
+  });
+  const line = child.stdout?.split("\n").find((l) => l.startsWith(RESULT_LINE));
+  if (child.status !== 0 || line === undefined) {
+    throw new Error(`bench/diff: the process measuring ${side} (${label}) failed (exit ${child.status}${child.error ? `, ${child.error.message}` : ""}):\n${child.stderr}`);
   }
-  return runs;
+  return JSON.parse(line.slice(RESULT_LINE.length));
 }
 
 /**
  * Runs every case and prints the table as Markdown (paste it into bench/RESULTS.md):
- * each cell is the median over the processes (see `PROCS`).
+ * each cell is the median over the processes (see `PROCS`); ÷ snabbdom is the
+ * median over the pairs of each pair's ratio.
  */
 export async function runDiffBench(only?: string): Promise<void> {
-  if (CHILD) {
-    console.log(RESULT_LINE + JSON.stringify(measureAll(only)));
+  if (chosen(only).length === 0) throw new Error(`bench/diff: no operation's name contains "${only}". Known: ${CASES.map((c) => c.name).join(", ")}.`);
+  if (CHILD !== undefined) {
+    const results = chosen(only).map((c) => ({ name: c.name, m: CHILD === "ours" ? measureOurs(c, WARM, REPS) : measureSnab(c, WARM, REPS) }));
+    console.log(RESULT_LINE + JSON.stringify(results));
     return;
   }
-  const runs = PROCS === 1 ? [measureAll(only)] : measureInProcesses(only);
+  const ours: ProcessResults<OursResult>[] = [], snabs: ProcessResults<SnabResult>[] = [];
+  for (let k = 1; k <= PROCS; k++) {
+    const label = `pair ${k}/${PROCS}`;
+    if (k % 2 === 1) {
+      ours.push(measureInProcess("ours", only, label));
+      snabs.push(measureInProcess("snabbdom", only, label));
+    } else {
+      snabs.push(measureInProcess("snabbdom", only, label));
+      ours.push(measureInProcess("ours", only, label));
+    }
+  }
   const lines = [
     "| operation | ours (µs) | snabbdom (µs) | ÷ snabbdom | ÷ snabbdom, range | ÷ walk of both trees | ÷ strict floor | moves ÷ snabbdom | moves ÷ (n − LIS) | op bytes ÷ HTML |",
     "|---|--:|--:|--:|--:|--:|--:|--:|--:|--:|",
   ];
-  runs[0]!.forEach(({ name }, i) => {
-    const all = runs.map((r) => r[i]!.m);
-    const mid = (f: (m: Result) => number) => median(all.map(f));
-    const perSnab = all.map((m) => m.perSnab);
+  ours[0]!.forEach(({ name }, i) => {
+    const o = ours.map((r) => r[i]!.m), sn = snabs.map((r) => r[i]!.m);
+    const perSnab = o.map((m, k) => m.ours / sn[k]!.snab);
     // Moves and bytes are the same in every process (the runs are seeded), so the first one's are shown.
-    const m = all[0]!;
+    const m = o[0]!, snabMoves = sn[0]!.snabMoves;
     lines.push(
-      `| ${name} | ${mid((x) => x.ours).toFixed(0)} | ${mid((x) => x.snab).toFixed(0)} | ${median(perSnab).toFixed(2)} | ` +
-        `${Math.min(...perSnab).toFixed(2)}–${Math.max(...perSnab).toFixed(2)} | ${mid((x) => x.perFull).toFixed(2)} | ${mid((x) => x.perFloor).toFixed(2)} | ` +
-        `${ratio(m.moves, m.snabMoves)} (${m.moves}/${m.snabMoves}) | ${ratio(m.moves, m.minMoves)} (${m.moves}/${m.minMoves}) | ${ratio(m.bytes, m.html)} |`,
+      `| ${name} | ${median(o.map((x) => x.ours)).toFixed(0)} | ${median(sn.map((x) => x.snab)).toFixed(0)} | ${median(perSnab).toFixed(2)} | ` +
+        `${Math.min(...perSnab).toFixed(2)}–${Math.max(...perSnab).toFixed(2)} | ${median(o.map((x) => x.perFull)).toFixed(2)} | ${median(o.map((x) => x.perFloor)).toFixed(2)} | ` +
+        `${ratio(m.moves, snabMoves)} (${m.moves}/${snabMoves}) | ${ratio(m.moves, m.minMoves)} (${m.moves}/${m.minMoves}) | ${ratio(m.bytes, m.html)} |`,
     );
   });
-  const table = lines.join("\n");
-  const heap = `${process.env.BENCH_GC === "0" ? "no collection" : "a minor collection"} before each timed section${PROMOTE_OLD ? ", old trees promoted by a full collection" : ""}`;
-  const procs = runs.length === 1 ? "one process" : `the median of ${runs.length} processes`;
-  console.log(`\nDiff: 1,000 keyed rows; in each process, medians of ${REPS} runs (ratios taken per run) after ${WARM} warm-up runs; ${heap}; each cell ${procs}\n\n${table}\n`);
+  const heap = "old trees promoted, each new tree built right before its timed section";
+  const procs = PROCS === 1 ? "one pair of processes" : `the median of ${PROCS} pairs of processes`;
+  console.log(`\nDiff: 1,000 keyed rows; one side per process; in each process, medians of ${REPS} runs after ${WARM} warm-up runs; ${heap}; each cell ${procs}\n\n${lines.join("\n")}\n`);
 }
