@@ -5,11 +5,11 @@
  * attributes with setAttribute; never parses HTML.
  *
  * DOM representation (written by src/vdom/html.ts): an element carries its id
- * in `data-rv`; a text node follows a comment holding its id (`<!--w-5-->hi`);
- * the lone text child of a textarea/title/style has no marker and the id
- * `<element id>-t`.
+ * in `data-rv`; a text node among other children follows a comment holding its
+ * id (`<!--w-5-->hi`); an element whose content is one text (`ElementNode.text`)
+ * holds it with no marker, and `text` ops on the element's id set it.
  */
-import { ID_ATTR, TEXT_ONLY_TAGS, isTextNode, isUnsafeAttr, textIdOf, type Node as VNode, type PatchOp } from "../src/vdom/types.js";
+import { ID_ATTR, isTextNode, isUnsafeAttr, type Node as VNode, type PatchOp } from "../src/vdom/types.js";
 
 /** What the map holds for an id: the element, or the Text node (its marker is its previous sibling). */
 type Target = Element | Text;
@@ -69,10 +69,7 @@ export function createApplier(root: Element): Applier {
       if (c.nodeType === 1) {
         const el = c as Element;
         const id = el.getAttribute(ID_ATTR);
-        if (id !== null) {
-          nodes.set(id, el);
-          if (TEXT_ONLY_TAGS.has(el.localName) && el.firstChild) nodes.set(textIdOf(id), el.firstChild as Text);
-        }
+        if (id !== null) nodes.set(id, el);
         hydrate(el);
       } else if (c.nodeType === 8) {
         // A marker: the text node after it is the one it names. The parser gives
@@ -90,7 +87,7 @@ export function createApplier(root: Element): Applier {
     if (node.nodeType === 8) nodes.delete((node as Comment).data);
     if (node.nodeType !== 1) return;
     const id = (node as Element).getAttribute(ID_ATTR);
-    if (id !== null) nodes.delete(id), nodes.delete(textIdOf(id));
+    if (id !== null) nodes.delete(id);
     for (let c = node.firstChild; c; c = c.nextSibling) forget(c);
   }
 
@@ -100,8 +97,7 @@ export function createApplier(root: Element): Applier {
       const text = doc.createTextNode(node.text);
       nodes.set(node.id, text);
       const frag = doc.createDocumentFragment();
-      if (!(parent && TEXT_ONLY_TAGS.has(parent.localName))) frag.append(doc.createComment(node.id));
-      frag.append(text);
+      frag.append(doc.createComment(node.id), text);
       return frag;
     }
     // SVG children are created in the SVG namespace, except inside <foreignObject>.
@@ -110,7 +106,8 @@ export function createApplier(root: Element): Applier {
     el.setAttribute(ID_ATTR, node.id);
     nodes.set(node.id, el);
     for (const name in node.attrs) setAttr(el, name, node.attrs[name]!);
-    for (const child of node.children) el.append(build(child, el));
+    if (node.text !== undefined) el.textContent = node.text;
+    else for (const child of node.children) el.append(build(child, el));
     return el;
   }
 
@@ -132,9 +129,6 @@ export function createApplier(root: Element): Applier {
     if (first !== node) {
       forget(first);
       first.remove();
-    } else if (node.nodeType === 3) {
-      // A text without a marker is the lone child of a textarea/title/style.
-      nodes.delete(textIdOf(node.parentElement?.getAttribute(ID_ATTR) ?? ""));
     }
     forget(node);
     node.remove();
@@ -145,11 +139,8 @@ export function createApplier(root: Element): Applier {
       switch (op.op) {
         case "text": {
           const node = find(op.id);
-          // On an element (the diff sends "" to empty one), forget the ids of what goes.
-          if (node.nodeType === 1) {
-            for (let c = node.firstChild; c; c = c.nextSibling) forget(c);
-            nodes.delete(textIdOf((node as Element).getAttribute(ID_ATTR)!));
-          }
+          // On an element (its text, or "" to empty it), forget the ids of what goes.
+          if (node.nodeType === 1) for (let c = node.firstChild; c; c = c.nextSibling) forget(c);
           node.textContent = op.text;
           break;
         }

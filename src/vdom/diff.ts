@@ -1,5 +1,5 @@
 import { lis } from "./lis.js";
-import { EMPTY_CHILDREN, LoweredElement, LoweredText, duplicateKey, keepSlots as keepSlotsOf, lowerNode as lowerNodeOf, slotsOf as slotsOfNode, type Ctx, type LowerOptions } from "./lower.js";
+import { EMPTY_CHILDREN, LoweredElement, LoweredText, duplicateKey, isTextOnly as isTextOnlyOf, keepSlots as keepSlotsOf, lowerNode as lowerNodeOf, slotsOf as slotsOfNode, textOnlyError, type Ctx, type LowerOptions } from "./lower.js";
 import { lowerProps as lowerPropsOf, noBinder, sameAttrs as sameAttrsOf } from "./props.js";
 import type { ElementNode, Node, PatchOp, TextNode, VElement, VNode } from "./types.js";
 
@@ -9,7 +9,7 @@ import type { ElementNode, Node, PatchOp, TextNode, VElement, VNode } from "./ty
  * CommonJS and every call of an imported name first runs a getter: about a
  * quarter of the diff's time on a 10,000-node tree. A local binding is a plain call.
  */
-const lowerNode = lowerNodeOf, keepSlots = keepSlotsOf, slotsOf = slotsOfNode, sameAttrs = sameAttrsOf, lowerProps = lowerPropsOf;
+const lowerNode = lowerNodeOf, keepSlots = keepSlotsOf, slotsOf = slotsOfNode, sameAttrs = sameAttrsOf, lowerProps = lowerPropsOf, isTextOnly = isTextOnlyOf;
 
 /** True for a lowered text node (`isTextNode` of types.ts, inlined for the same reason). */
 function isText(node: Node): node is TextNode {
@@ -41,15 +41,15 @@ export interface DiffCtx extends Ctx {
  */
 export function diff(old: Node, next: VNode, opts: LowerOptions): { tree: Node; ops: PatchOp[] } {
   const ctx: DiffCtx = { alloc: opts.alloc, bind: opts.bind ?? noBinder, ops: [] };
-  const tree = patchNode(ctx, old, next, "r", "");
+  const tree = patchNode(ctx, old, next, "r");
   return { tree, ops: ctx.ops };
 }
 
 /**
- * Patches one matched pair; `parentId`/`parentTag` are only needed when `next`
- * must be lowered afresh (a replace).
+ * Patches one matched pair; `parentId` is only needed when `next` must be
+ * lowered afresh (a replace), to scope its keyed id.
  */
-export function patchNode(ctx: DiffCtx, old: Node, next: VNode, parentId: string, parentTag: string): Node {
+export function patchNode(ctx: DiffCtx, old: Node, next: VNode, parentId: string): Node {
   if (next.type === "text") {
     if (isText(old)) {
       if (old.text === next.text) return old;
@@ -59,20 +59,45 @@ export function patchNode(ctx: DiffCtx, old: Node, next: VNode, parentId: string
   } else if (!isText(old) && old.tag === next.tag && old.key === next.key) {
     return patchElement(ctx, old, next);
   }
-  const node = lowerNode(ctx, next, parentId, parentTag);
+  const node = lowerNode(ctx, next, parentId);
   ctx.ops.push({ op: "replace", id: old.id, node });
   return node;
 }
 
 function patchElement(ctx: DiffCtx, old: ElementNode, next: VElement): ElementNode {
   const attrs = diffAttrs(ctx, old, next);
-  const oc = old.children, nc = next.children;
-  // Leaves and single-text-child elements (most of a typical tree) skip the generic child loop.
-  const children = oc.length === 0 && nc.length === 0 ? oc : oc.length === 1 && nc.length === 1 ? diffOnlyChild(ctx, old, next) : diffChildren(ctx, old, next, slotsOf(old));
-  if (attrs === old.attrs && children === old.children) return old;
-  const node: ElementNode = new LoweredElement(old.id, old.tag, old.key, attrs, children);
-  keepSlots(node, next);
+  const oc = old.children, nc = next.children, first = nc[0];
+  let children: Node[], text: string | undefined;
+  if (nc.length === 1 && first!.type === "text") {
+    // One text: it becomes the element's text (see ElementNode.text), set over whatever was there.
+    text = first!.text;
+    children = EMPTY_CHILDREN;
+    if (text !== old.text && !(text === "" && old.text === undefined && oc.length === 0)) ctx.ops.push({ op: "text", id: old.id, text });
+  } else {
+    if (nc.length > 0 && isTextOnly(old.tag)) textOnlyError(old.tag, old.id);
+    // Leaves and single-child elements (most of a typical tree) skip the generic child loop.
+    children = old.text !== undefined ? fromText(ctx, old, next)
+      : oc.length === 0 && nc.length === 0 ? oc
+      : oc.length === 1 && nc.length === 1 ? diffOnlyChild(ctx, old, next)
+      : diffChildren(ctx, old, next, slotsOf(old));
+  }
+  if (attrs === old.attrs && children === oc && text === old.text) return old;
+  const node: ElementNode = new LoweredElement(old.id, old.tag, old.key, attrs, children, text);
+  if (children.length > 0) keepSlots(node, next);
   return node;
+}
+
+/**
+ * The children of an element whose content was one text (`old.text`) and now
+ * is not: the text is emptied with one op and every new child is appended.
+ */
+function fromText(ctx: DiffCtx, old: ElementNode, next: VElement): Node[] {
+  const nc = next.children, n = nc.length;
+  if (old.text !== "") ctx.ops.push({ op: "text", id: old.id, text: "" });
+  if (n === 0) return EMPTY_CHILDREN;
+  const out = new Array<Node>(n);
+  for (let i = 0; i < n; i++) insert(ctx, (out[i] = lowerNode(ctx, nc[i]!, old.id)), old.id, null);
+  return out;
 }
 
 /** `diffChildren` for one old and one new child of the same identity, without its list machinery. */
@@ -84,7 +109,7 @@ function diffOnlyChild(ctx: DiffCtx, old: ElementNode, next: VElement): Node[] {
     return diffChildren(ctx, old, next, oldSlots);
   }
   // Patched in place (a text compared, an element diffed), replaced if its kind changed.
-  const n = patchNode(ctx, o, v, old.id, old.tag);
+  const n = patchNode(ctx, o, v, old.id);
   if (n === o) return oc;
   const out = new Array<Node>(1); // the kind of array lowering builds, so child arrays keep one map
   out[0] = n;
@@ -182,7 +207,7 @@ export function diffChildren(ctx: DiffCtx, parent: ElementNode, next: VElement, 
   // Long lists take a copy of this function: see diffLongChildren.
   if (oldLen > LONG || newLen > LONG) return diffLongChildren(ctx, parent, next, oldSlots);
   const newSlots = next.slots;
-  const pid = parent.id, ptag = parent.tag, ops = ctx.ops;
+  const pid = parent.id, ops = ctx.ops;
   let out: Node[] | undefined;
 
   let s = 0;
@@ -193,14 +218,14 @@ export function diffChildren(ctx: DiffCtx, parent: ElementNode, next: VElement, 
     const key = (o as ElementNode).key;
     if (key !== (v as VElement).key) break;
     if (key === undefined && (oldSlots === undefined ? s : oldSlots[s]) !== (newSlots === undefined ? s : newSlots[s])) break;
-    const n = patchNode(ctx, o, v, pid, ptag);
+    const n = patchNode(ctx, o, v, pid);
     if (n !== o) out ??= materialize(oldCh, newLen, s, oe, ne);
     if (out !== undefined) out[s] = n;
   }
   for (; oe >= s && ne >= s; oe--, ne--) {
     const o = oldCh[oe]!, v = newCh[ne]!;
     if (oldIdentity(o, oe, oldSlots) !== newIdentity(v, ne, newSlots)) break;
-    const n = patchNode(ctx, o, v, pid, ptag);
+    const n = patchNode(ctx, o, v, pid);
     if (n !== o) out ??= materialize(oldCh, newLen, s, oe, ne);
     if (out !== undefined) out[ne] = n;
   }
@@ -224,7 +249,7 @@ function diffLongChildren(ctx: DiffCtx, parent: ElementNode, next: VElement, old
   const oldCh = parent.children, newCh = next.children;
   const oldLen = oldCh.length, newLen = newCh.length;
   const newSlots = next.slots;
-  const pid = parent.id, ptag = parent.tag, ops = ctx.ops;
+  const pid = parent.id, ops = ctx.ops;
   let out: Node[] | undefined;
 
   let s = 0;
@@ -235,14 +260,14 @@ function diffLongChildren(ctx: DiffCtx, parent: ElementNode, next: VElement, old
     const key = (o as ElementNode).key;
     if (key !== (v as VElement).key) break;
     if (key === undefined && (oldSlots === undefined ? s : oldSlots[s]) !== (newSlots === undefined ? s : newSlots[s])) break;
-    const n = patchNode(ctx, o, v, pid, ptag);
+    const n = patchNode(ctx, o, v, pid);
     if (n !== o) out ??= materialize(oldCh, newLen, s, oe, ne);
     if (out !== undefined) out[s] = n;
   }
   for (; oe >= s && ne >= s; oe--, ne--) {
     const o = oldCh[oe]!, v = newCh[ne]!;
     if (oldIdentity(o, oe, oldSlots) !== newIdentity(v, ne, newSlots)) break;
-    const n = patchNode(ctx, o, v, pid, ptag);
+    const n = patchNode(ctx, o, v, pid);
     if (n !== o) out ??= materialize(oldCh, newLen, s, oe, ne);
     if (out !== undefined) out[ne] = n;
   }
@@ -258,7 +283,7 @@ function diffLongChildren(ctx: DiffCtx, parent: ElementNode, next: VElement, old
 function diffMiddle(ctx: DiffCtx, parent: ElementNode, next: VElement, oldSlots: readonly number[] | undefined, out: Node[], s: number, oe: number, ne: number): Node[] {
   const oldCh = parent.children, newCh = next.children, newSlots = next.slots;
   const same = (i: number, j: number) => oldIdentity(oldCh[i]!, i, oldSlots) === newIdentity(newCh[j]!, j, newSlots);
-  const pid = parent.id, ptag = parent.tag;
+  const pid = parent.id;
   /*
    * Crossed ends: the first old child of the middle is the last new one and the last old
    * child is the first new one (two rows swapped, say). Both must move in any solution with
@@ -275,12 +300,12 @@ function diffMiddle(ctx: DiffCtx, parent: ElementNode, next: VElement, oldSlots:
     s + 2 <= oe && s + 2 <= ne && same(s, ne) && same(oe, s) &&
     (same(s + 1, s + 1) || same(oe - 1, ne - 1) || same(s + 1, ne - 1) || same(oe - 1, s + 1))
   ) {
-    out[ne] = patchNode(ctx, oldCh[s]!, newCh[ne]!, pid, ptag);
-    out[s] = patchNode(ctx, oldCh[oe]!, newCh[s]!, pid, ptag);
+    out[ne] = patchNode(ctx, oldCh[s]!, newCh[ne]!, pid);
+    out[s] = patchNode(ctx, oldCh[oe]!, newCh[s]!, pid);
     (crossed ??= []).push(s++, ne--);
     oe--;
-    for (; s <= oe && s <= ne && same(s, s); s++) out[s] = patchNode(ctx, oldCh[s]!, newCh[s]!, pid, ptag);
-    for (; oe >= s && ne >= s && same(oe, ne); oe--, ne--) out[ne] = patchNode(ctx, oldCh[oe]!, newCh[ne]!, pid, ptag);
+    for (; s <= oe && s <= ne && same(s, s); s++) out[s] = patchNode(ctx, oldCh[s]!, newCh[s]!, pid);
+    for (; oe >= s && ne >= s && same(oe, ne); oe--, ne--) out[ne] = patchNode(ctx, oldCh[oe]!, newCh[ne]!, pid);
   }
   if (crossed === undefined) return matchMiddle(ctx, parent, next, oldSlots, out, s, oe, ne);
   // Placed right to left like every other move: the right-hand ends first (outermost first,
@@ -304,7 +329,7 @@ function matchMiddle(ctx: DiffCtx, parent: ElementNode, next: VElement, oldSlots
   const oldCh = parent.children, newCh = next.children;
   const oldLen = oldCh.length, newLen = newCh.length;
   const newSlots = next.slots;
-  const pid = parent.id, ptag = parent.tag, ops = ctx.ops;
+  const pid = parent.id, ops = ctx.ops;
   const mid = ne - s + 1;
   if (s > oe) {
     // Pure insertion (creating a list, appending to one): nothing to match. A new key
@@ -312,7 +337,7 @@ function matchMiddle(ctx: DiffCtx, parent: ElementNode, next: VElement, oldSlots
     // and suffix now): the index of the new children and one lookup per old key find both.
     if (hasKey(newCh, s, ne)) checkAround(oldCh, s, oe, indexMiddle(newCh, s, ne, newSlots, parent), parent);
     const before = ne + 1 < newLen ? out[ne + 1]!.id : null;
-    for (let i = s; i <= ne; i++) insert(ctx, (out[i] = lowerNode(ctx, newCh[i]!, pid, ptag)), pid, before);
+    for (let i = s; i <= ne; i++) insert(ctx, (out[i] = lowerNode(ctx, newCh[i]!, pid)), pid, before);
     return out;
   }
 
@@ -333,7 +358,7 @@ function matchMiddle(ctx: DiffCtx, parent: ElementNode, next: VElement, oldSlots
     // Nothing of the old list stays (e.g. every row replaced): one op empties the parent,
     // instead of one `remove` per old child, and the new children are appended in order.
     clearChildren(ctx, parent);
-    for (let i = 0; i < newLen; i++) insert(ctx, (out[i] = lowerNode(ctx, newCh[i]!, pid, ptag)), pid, null);
+    for (let i = 0; i < newLen; i++) insert(ctx, (out[i] = lowerNode(ctx, newCh[i]!, pid)), pid, null);
     return out;
   }
   // Patch the matched children and lower the new ones, in the new order.
@@ -341,13 +366,13 @@ function matchMiddle(ctx: DiffCtx, parent: ElementNode, next: VElement, oldSlots
   for (let i = 0; i < mid; i++) {
     const j = sources[i]!, v = newCh[s + i]!;
     if (j === CLAIMED) {
-      out[s + i] = lowerNode(ctx, v, pid, ptag);
+      out[s + i] = lowerNode(ctx, v, pid);
       continue;
     }
     // Old positions that ever decrease mean some child must move.
     if (j < lastOld) moved = true;
     else lastOld = j;
-    out[s + i] = patchNode(ctx, oldCh[j]!, v, pid, ptag);
+    out[s + i] = patchNode(ctx, oldCh[j]!, v, pid);
   }
   for (let i = s; i <= oe; i++) if (claimed[i - s] === 0) ops.push({ op: "remove", id: oldCh[i]!.id });
 

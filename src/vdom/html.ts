@@ -6,12 +6,13 @@ import { ID_ATTR, TEXT_ONLY_TAGS, isTextNode, isUnsafeAttr, type Node } from "./
  * How ids reach the DOM (what the applier's hydration reads back):
  *
  * - an element carries its id in `data-rv="<id>"`, written first;
- * - a text node is preceded by a comment holding its id: `<!--w-5-->hello`.
- *   Adjacent text nodes therefore stay separate in the parsed DOM, and an
- *   empty text node is a marker with nothing after it (hydration creates the
- *   empty Text node);
- * - inside <textarea>, <title> and <style> a comment would be read as text, so
- *   their single text child has no marker; its id is `<element id>-t`.
+ * - an element whose content is one text (`ElementNode.text`, most texts in a
+ *   page) holds it with no marker: it is addressed by the element's id. So do
+ *   <textarea>, <title> and <style>, where a comment would be read as text;
+ * - any other text node is preceded by a comment holding its id:
+ *   `<!--w-5-->hello`. Adjacent text nodes therefore stay separate in the
+ *   parsed DOM, and an empty text node is a marker with nothing after it
+ *   (hydration creates the empty Text node).
  *
  * Ids are built from `w-`, digits and escaped keys (letters, digits, `_`, `-`),
  * so they can sit in an attribute or a comment as they are: no `--`, no `>`.
@@ -52,13 +53,16 @@ function checked(re: RegExp, value: string, what: string): string {
   return value;
 }
 
-function write(node: Node, parentTag: string, out: string[]): void {
+/** The content of an element whose content is one text: escaped, except in <style> (raw text: h() refused "</style"). */
+function writeText(tag: string, text: string, out: string[]): void {
+  if (tag === "style") out.push(text);
+  // The parser drops one newline right after <textarea>; keep a leading one by doubling it.
+  else out.push(tag === "textarea" && text.startsWith("\n") ? "\n" : "", escapeText(text));
+}
+
+function write(node: Node, out: string[]): void {
   if (isTextNode(node)) {
-    if (parentTag === "style") out.push(node.text); // raw text: h() refused "</style"
-    else if (TEXT_ONLY_TAGS.has(parentTag)) {
-      // The parser drops one newline right after <textarea>; keep a leading one by doubling it.
-      out.push(parentTag === "textarea" && node.text.startsWith("\n") ? "\n" : "", escapeText(node.text));
-    } else out.push("<!--", checked(SAFE_ID, node.id, "node id"), "-->", escapeText(node.text));
+    out.push("<!--", checked(SAFE_ID, node.id, "node id"), "-->", escapeText(node.text));
     return;
   }
   const tag = node.tag;
@@ -70,7 +74,12 @@ function write(node: Node, parentTag: string, out: string[]): void {
   }
   out.push(">");
   if (VOID_TAGS.has(tag)) return;
-  for (const child of node.children) write(child, tag, out);
+  if (node.text !== undefined) writeText(tag, node.text, out);
+  else {
+    // A textarea/title/style holds text only: a child node there would be written as text.
+    if (node.children.length > 0 && TEXT_ONLY_TAGS.has(tag)) throw new RenderError(`renderToString: <${tag}> (id ${node.id}) has child nodes; its content must be one text (ElementNode.text).`);
+    for (const child of node.children) write(child, out);
+  }
   out.push("</", tag, ">");
 }
 
@@ -81,10 +90,10 @@ function write(node: Node, parentTag: string, out: string[]): void {
  *
  * @example
  * renderToString(lower(h("p", { title: 'a"b' }, "1 < 2"), { alloc: createIdAllocator() }))
- * // '<p data-rv="w-1" title="a&quot;b"><!--w-2-->1 &lt; 2</p>'
+ * // '<p data-rv="w-1" title="a&quot;b">1 &lt; 2</p>'
  */
 export function renderToString(node: Node): string {
   const out: string[] = [];
-  write(node, "", out);
+  write(node, out);
   return out.join("");
 }

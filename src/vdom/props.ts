@@ -73,7 +73,7 @@ const DROP = 0, PLAIN = 1, URL = 2, EVENT = 3, CLASS = 4, STYLE = 5, FOR = 6;
  * Memoizes `decide(name)` per distinct name, in a null-prototype record (a
  * keyed load, cheaper than a Map lookup) holding at most `cap` names: names
  * come from code, so the record stays small, and the cap keeps names built
- * from data from growing it without bound. Used for prop kinds and tag kinds.
+ * from data from growing it without bound.
  */
 export function kindCache(decide: (name: string) => number, cap: number): (name: string) => number {
   const kinds: Record<string, number> = Object.create(null);

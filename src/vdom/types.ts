@@ -46,7 +46,20 @@ export interface ElementNode {
   /** The user's key, if any (kept so the diff can match keyed children). */
   key?: string;
   attrs: Record<string, string>;
+  /** The element's child nodes; empty when its content is {@link ElementNode.text}. */
   children: Node[];
+  /**
+   * The element's content when it is exactly one text (`h("td", {}, "1")`):
+   * the text is the element's `textContent` and has no id or node of its own,
+   * and a change to it is a `text` op on the element's id. Most texts in a page
+   * are alone in their element (labels, cells, buttons), so this spares each a
+   * node, an id, and a marker in the page. Undefined when `children` holds the
+   * content (a text next to other children is a {@link TextNode} there).
+   *
+   * @example
+   * lower(h("b", {}, "hi"), { alloc }) // { id: "w-1", tag: "b", attrs: {}, children: [], text: "hi" }
+   */
+  text?: string;
 }
 
 /** A lowered text node. */
@@ -124,18 +137,7 @@ export function isUnsafeAttr(name: string, value: string): boolean {
 
 /**
  * Elements whose content the HTML parser reads as plain text (RCDATA/RAWTEXT):
- * a comment marker inside them would become visible text, so their single text
- * child carries no marker and its id is derived from the element's:
- * `<id>-t` (see {@link textIdOf}).
+ * they hold at most one text, always as their {@link ElementNode.text} (a
+ * comment marker inside them would become visible text).
  */
 export const TEXT_ONLY_TAGS: ReadonlySet<string> = new Set(["textarea", "title", "style"]);
-
-/**
- * The id of the lone text child of a {@link TEXT_ONLY_TAGS} element.
- *
- * @example
- * textIdOf("w-3") // "w-3-t"
- */
-export function textIdOf(parentId: string): string {
-  return parentId + "-t";
-}

@@ -40,6 +40,22 @@ describe("applier: ops", () => {
     expect(root.textContent).toBe("<img src=x onerror=alert(1)>");
   });
 
+  it("sets an element's lone text through the element's id, and turns it into children and back", () => {
+    const steps = [h("p", {}, "one"), h("p", {}, "two"), h("p", {}, "a", h("b", {}, "b")), h("p", {}, "three"), h("p", {}), h("p", {}, "four")];
+    const alloc = createIdAllocator();
+    let tree = lower(steps[0]!, { alloc });
+    const page = mount(renderToString(tree));
+    expect(page.root.innerHTML).toBe('<p data-rv="w-1">one</p>');
+    for (const next of steps.slice(1)) {
+      const d = diff(tree, next, { alloc });
+      page.applier.apply(d.ops);
+      tree = d.tree;
+      expect(canonical(page.root)).toBe(canonical(mount(renderToString(tree)).root));
+    }
+    expect(page.root.textContent).toBe("four");
+    expect(page.applier.get("w-2")).toBeUndefined(); // the text node of step 3 was forgotten with it
+  });
+
   it("inserts, appends, moves and removes keyed rows, texts moving with their markers", () => {
     const list = (ks: string[]) => h("ul", {}, ks.map((k) => h("li", { key: k }, k)), "tail");
     const { root, expected } = patchPage(list(["a", "b", "c", "d"]), list(["d", "x", "b", "a"]));
@@ -65,7 +81,6 @@ describe("applier: ops", () => {
     expect(applier.get("k-w-1-a")).toBeUndefined();
     const area = patchPage(h("div", {}, h("textarea", {}, "x")), h("div", {}, h("textarea", {})));
     expect(canonical(area.root)).toBe(area.expected);
-    expect(area.applier.get("w-2-t")).toBeUndefined();
   });
 
   it("init() replaces everything with a snapshot", () => {
@@ -74,7 +89,7 @@ describe("applier: ops", () => {
     applier.init(tree);
     expect(canonical(root)).toBe(canonical(mount(renderToString(tree)).root));
     expect(applier.get("w-1")).toBeUndefined();
-    expect(applier.get("w-12")?.textContent).toBe("new");
+    expect(applier.get("w-11")?.textContent).toBe("new");
   });
 
   it("throws on an op naming an unknown node, so the runtime can ask for a snapshot", () => {

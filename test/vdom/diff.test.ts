@@ -39,7 +39,7 @@ describe("stable ids", () => {
     const { old, tree, ops } = run(h("div", {}, h("p", {}, "a"), h("p", {}, "b")), h("div", {}, h("p", {}, "b")));
     expect(kids(tree)[0]!.id).toBe(kids(old)[0]!.id);
     expect(ops).toEqual([
-      { op: "text", id: kids(kids(old)[0]!)[0]!.id, text: "b" },
+      { op: "text", id: kids(old)[0]!.id, text: "b" },
       { op: "remove", id: kids(old)[1]!.id },
     ]);
   });
@@ -102,16 +102,41 @@ describe("ops", () => {
     expect(forged.ops).toEqual([{ op: "attrs", id: old.id, set: {}, remove: ["data-rv-on-click"] }]);
   });
 
-  it("updates text in place", () => {
-    const { ops } = run(h("p", {}, "1"), h("p", {}, "2"));
-    expect(ops).toEqual([{ op: "text", id: "w-2", text: "2" }]);
+  it("updates text in place: a lone text through its element's id, a text among siblings through its own", () => {
+    const lone = run(h("p", {}, "1"), h("p", {}, "2"));
+    expect(lone.ops).toEqual([{ op: "text", id: "w-1", text: "2" }]);
+    expect(lone.tree).toEqual({ id: "w-1", tag: "p", attrs: {}, children: [], text: "2" });
+    const among = run(h("p", {}, "n = ", "1", h("b", {})), h("p", {}, "n = ", "2", h("b", {})));
+    expect(among.ops).toEqual([{ op: "text", id: "w-3", text: "2" }]);
+  });
+
+  it("turns a lone text into children and back with one text op on the element", () => {
+    const toKids = run(h("p", {}, "hi"), h("p", {}, "hi", h("b", {}, "!")));
+    expect(toKids.ops).toEqual([
+      { op: "text", id: "w-1", text: "" },
+      { op: "append", parent: "w-1", node: { id: "w-2", text: "hi" } },
+      { op: "append", parent: "w-1", node: { id: "w-3", tag: "b", attrs: {}, children: [], text: "!" } },
+    ]);
+    const back = diff(toKids.tree, h("p", {}, "bye"), { alloc: createIdAllocator(10) });
+    expect(back.ops).toEqual([{ op: "text", id: "w-1", text: "bye" }]);
+    expect(back.tree).toEqual({ id: "w-1", tag: "p", attrs: {}, children: [], text: "bye" });
+    // Emptied: one op, and none when the element was empty already.
+    expect(run(h("p", {}, "x"), h("p", {})).ops).toEqual([{ op: "text", id: "w-1", text: "" }]);
+    expect(run(h("p", {}), h("p", {})).ops).toEqual([]);
+  });
+
+  it("refuses a hand-built textarea whose content is not one text, on the first render and on later ones", () => {
+    const bad = { type: "element", tag: "textarea", props: {}, key: undefined, children: [h("b", {})] } as VNode;
+    expect(() => lower(bad, { alloc: createIdAllocator() })).toThrow("<textarea> (id w-1) can only hold one text child; build it with h() so its text is joined.");
+    expect(() => run(h("textarea", {}, "a"), bad)).toThrow("<textarea> (id w-1) can only hold one text child");
+    expect(() => run(h("textarea", {}), bad)).toThrow("<textarea> (id w-1) can only hold one text child");
   });
 
   it("replaces a node whose tag changes, or that turns from element to text", () => {
     const { ops, tree } = run(h("div", {}, h("b", {}, "x"), h("i", {})), h("div", {}, h("i", {}, "x"), "t"));
     expect(ops).toEqual([
       { op: "replace", id: "w-2", node: kids(tree)[0] },
-      { op: "replace", id: "w-4", node: { id: "w-7", text: "t" } },
+      { op: "replace", id: "w-3", node: { id: "w-5", text: "t" } },
     ]);
   });
 

@@ -5,13 +5,13 @@ import { createIdAllocator, h, lower, renderToString, type VNode } from "../../s
 const html = (v: VNode) => renderToString(lower(v, { alloc: createIdAllocator() }));
 
 describe("renderToString", () => {
-  it("writes data-rv on every element and a comment marker before every text", () => {
-    expect(html(h("p", { class: "x" }, "a", h("b", {}, "b")))).toBe('<p data-rv="w-1" class="x"><!--w-2-->a<b data-rv="w-3"><!--w-4-->b</b></p>');
+  it("writes data-rv on every element and a comment marker before every text among other children", () => {
+    expect(html(h("p", { class: "x" }, "a", h("b", {}, "b")))).toBe('<p data-rv="w-1" class="x"><!--w-2-->a<b data-rv="w-3">b</b></p>');
   });
 
   it("escapes text and attribute values so they cannot break out", () => {
     expect(html(h("p", { title: `"><script>x</script>&` }, "</p><script>alert(1)</script> & -->"))).toBe(
-      '<p data-rv="w-1" title="&quot;&gt;&lt;script&gt;x&lt;/script&gt;&amp;"><!--w-2-->&lt;/p&gt;&lt;script&gt;alert(1)&lt;/script&gt; &amp; --&gt;</p>',
+      '<p data-rv="w-1" title="&quot;&gt;&lt;script&gt;x&lt;/script&gt;&amp;">&lt;/p&gt;&lt;script&gt;alert(1)&lt;/script&gt; &amp; --&gt;</p>',
     );
   });
 
@@ -37,5 +37,9 @@ describe("renderToString", () => {
   it("refuses ids and tags that did not come from lowering", () => {
     expect(() => renderToString({ id: "w-1--><script>", text: "x" })).toThrow(/unsafe node id/);
     expect(() => renderToString({ id: "w-1", tag: "img onerror=x", attrs: {}, children: [] })).toThrow(/unsafe tag/);
+    // A comment marker inside <textarea> would be read as its text.
+    expect(() => renderToString({ id: "w-1", tag: "textarea", attrs: {}, children: [{ id: "w-2", text: "x" }] })).toThrow(
+      "renderToString: <textarea> (id w-1) has child nodes; its content must be one text (ElementNode.text).",
+    );
   });
 });

@@ -100,10 +100,11 @@ describe("ids", () => {
 });
 
 describe("lowered trees on the wire", () => {
-  it("serialize to exactly the JSON of plain {id, tag, attrs, children} and {id, text} objects", () => {
-    const tree = lower(h("ul", { class: "x" }, h("li", { key: "a" }, "hi"), h("li", {})), { alloc: createIdAllocator() });
+  it("serialize to exactly the JSON of plain {id, tag, attrs, children, text} and {id, text} objects", () => {
+    const tree = lower(h("ul", { class: "x" }, h("li", { key: "a" }, "hi"), h("li", {}, "a", h("b", {}))), { alloc: createIdAllocator() });
     expect(JSON.stringify(tree)).toBe(
-      '{"id":"w-1","tag":"ul","attrs":{"class":"x"},"children":[{"id":"k-w-1-a","tag":"li","key":"a","attrs":{},"children":[{"id":"w-2","text":"hi"}]},{"id":"w-3","tag":"li","attrs":{},"children":[]}]}',
+      '{"id":"w-1","tag":"ul","attrs":{"class":"x"},"children":[{"id":"k-w-1-a","tag":"li","key":"a","attrs":{},"children":[],"text":"hi"},' +
+        '{"id":"w-2","tag":"li","attrs":{},"children":[{"id":"w-3","text":"a"},{"id":"w-4","tag":"b","attrs":{},"children":[]}]}]}',
     );
   });
 });
