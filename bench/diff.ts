@@ -1,11 +1,13 @@
 /**
  * The krausest js-framework-benchmark operations on 1,000 keyed rows, diffed
  * by Revue and patched by snabbdom against a counting no-op DOM, plus a
- * walk-only floor. Prints one table of ratios: medians over many runs in each
- * of several processes, then the median over the processes (see `PROCS`).
+ * walk-only floor. Each side runs in processes of its own, the two taking
+ * turns run by run (see `PAIRS`); prints one table of ratios, medians over the
+ * runs of each pair of processes, then over the pairs.
  * Run: `npm run bench diff`.
  */
-import { spawnSync } from "node:child_process";
+import { spawn, type ChildProcess } from "node:child_process";
+import { createInterface } from "node:readline";
 import { setFlagsFromString } from "node:v8";
 import { runInNewContext } from "node:vm";
 // Deep imports: the package index also loads the style module, which reads `window` at import time.
@@ -231,24 +233,6 @@ const collect = runInNewContext("gc") as (opts: { type: "minor" | "major"; execu
 const minorGc = () => collect({ type: "minor", execution: "sync" });
 const majorGc = () => collect({ type: "major", execution: "sync" });
 
-/** What a process measuring our diff reports for one operation (medians over its runs). */
-interface OursResult {
-  ours: number;
-  /** Medians of the per-run ratios: each run times the diff and the two walks back to back. */
-  perFloor: number;
-  perFull: number;
-  moves: number;
-  minMoves: number;
-  bytes: number;
-  html: number;
-}
-
-/** What a process measuring snabbdom reports for one operation. */
-interface SnabResult {
-  snab: number;
-  snabMoves: number;
-}
-
 /**
  * Our diff against a new tree built just before it, timed; then the two walk
  * floors over the same trees, each timed over a new tree built just before it
@@ -294,133 +278,185 @@ function runSnab(before: Row[], after: Row[]): number {
   return now() - t0;
 }
 
-/** The same rows for every process: run `rep` of a case draws from a PRNG seeded with `rep + 1`. */
-function* runsOf(c: Case, reps: number): Generator<{ rep: number; before: Row[]; after: Row[] }> {
-  for (let rep = 0; rep < reps; rep++) {
-    const r = rng(rep + 1);
-    const before = c.before(r);
-    yield { rep, before, after: c.after(before, r) };
-  }
+/** The rows of run `rep` of a case, the same in every process: drawn from a PRNG seeded with `rep + 1`. */
+function rowsOf(c: Case, rep: number): { before: Row[]; after: Row[] } {
+  const r = rng(rep + 1);
+  const before = c.before(r);
+  return { before, after: c.after(before, r) };
 }
 
-/** Times our diff on one case `reps` times, after `warm` unmeasured runs. */
-function measureOurs(c: Case, warm: number, reps: number): OursResult {
-  const ours: number[] = [], perFloor: number[] = [], perFull: number[] = [];
-  let last: ReturnType<typeof runOurs> | undefined, before: Row[] = [], after: Row[] = [];
-  for (const run of runsOf(c, warm + reps)) {
-    ({ before, after } = run);
-    last = runOurs(before, after);
-    if (run.rep < warm) continue;
-    ours.push(last.t);
-    perFloor.push(last.t / last.floor);
-    perFull.push(last.t / last.full);
-  }
-  // Moves and bytes of the last run (the same for every run but shuffle's, whose order varies).
-  const oldPos = new Map(before.map((row, i) => [row.id, i]));
-  const kept = after.filter((row) => oldPos.has(row.id)).map((row) => oldPos.get(row.id)!);
-  return {
-    ours: median(ours),
-    perFloor: median(perFloor),
-    perFull: median(perFull),
-    moves: last!.ops.filter((o) => o.op === "move").length,
-    minMoves: kept.length - lis(kept).length,
-    bytes: JSON.stringify(last!.ops).length,
-    html: renderToString(last!.tree).length,
-  };
-}
-
-/** Times snabbdom's patch on one case, as {@link measureOurs} times ours. */
-function measureSnab(c: Case, warm: number, reps: number): SnabResult {
-  const snabs: number[] = [];
-  for (const { rep, before, after } of runsOf(c, warm + reps)) {
-    const t = runSnab(before, after);
-    if (rep >= warm) snabs.push(t);
-  }
-  return { snab: median(snabs), snabMoves: counts.moves };
-}
-
-const WARM = 30, REPS = 151;
+const WARM = 20, REPS = 101;
 const ratio = (a: number, b: number) => (b === 0 ? (a === 0 ? "–" : "∞") : (a / b).toFixed(2));
 
 /**
- * How many pairs of processes measure each operation (`BENCH_PROCS`, default
- * 5). Each process measures one side only, ours or snabbdom's, and every
- * chosen operation; the pairs run one after the other, alternating which side
- * goes first. Why one side per process: measured in one process, the side
- * timed second was 15–45 % slower, whichever it was (its new tree had been
- * through more collections, or the other side's code and garbage had run just
- * before), so a ratio depended on the order. Why several: one process's
- * medians are steady, but they differ from one process to the next by up to
- * ±30 % on this machine (shared cores; what V8 compiled, and how).
+ * How the two sides are timed. Each side runs in a process of its own, and the
+ * two processes take turns, one run at a time, told what to run by this one:
+ *
+ * - one side per process: measured in one process, the side timed second was
+ *   15–45 % slower, whichever it was (its old tree had left the cache, its new
+ *   tree had been through more collections, the other side's garbage had just
+ *   been made), so a ratio depended on the order of the sides;
+ * - turns of one run: this machine's memory speed drifts, by 2× over seconds
+ *   (the same diff in the same process: 400–2,800 µs), so each run of ours is
+ *   divided by the snabbdom run next to it in time, and the ratio is the median
+ *   of those (the side going first alternates);
+ * - `BENCH_PROCS` pairs of processes (default 5), one after the other: where a
+ *   process's heap and code land differs from process to process, and the table
+ *   shows the median over the pairs with the range beside it.
  */
-const PROCS = Math.max(1, Math.floor(Number(process.env.BENCH_PROCS ?? 5)) || 1);
+const PAIRS = Math.max(1, Math.floor(Number(process.env.BENCH_PROCS ?? 5)) || 1);
 type Side = "ours" | "snabbdom";
-/** Set in the processes this bench starts to the side they measure; they print their results as one JSON line. */
+/** Set in the processes this bench starts to the side they run. */
 const CHILD = process.env.BENCH_DIFF_CHILD as Side | undefined;
-const RESULT_LINE = "bench-diff-result ";
+/** What starts a side process's answers (anything else it prints is passed through). */
+const ANSWER = "bench-diff ";
 
-/** One process's results: each chosen case, in table order. */
-type ProcessResults<R> = Array<{ name: string; m: R }>;
-
-function chosen(only: string | undefined): Case[] {
-  return CASES.filter((c) => only === undefined || c.name.includes(only));
+/** One run as a side's process reports it: its time (µs) and, for ours, the floors' times. */
+interface RunResult {
+  t: number;
+  floor?: number;
+  full?: number;
 }
 
-/** Measures one side in a fresh process and returns its results. */
-function measureInProcess<R>(side: Side, only: string | undefined, label: string): ProcessResults<R> {
-  process.stderr.write(`diff: ${label}, ${side}…\n`);
-  // The same node, loader (tsx) and entry script as this process, asked for the diff bench alone.
-  const child = spawnSync(process.execPath, [...process.execArgv, process.argv[1]!, "diff", ...(only === undefined ? [] : [only])], {
-    env: { ...process.env, BENCH_DIFF_CHILD: side },
-    encoding: "utf8",
-    maxBuffer: 1 << 24,
-  });
-  const line = child.stdout?.split("\n").find((l) => l.startsWith(RESULT_LINE));
-  if (child.status !== 0 || line === undefined) {
-    throw new Error(`bench/diff: the process measuring ${side} (${label}) failed (exit ${child.status}${child.error ? `, ${child.error.message}` : ""}):\n${child.stderr}`);
-  }
-  return JSON.parse(line.slice(RESULT_LINE.length));
+/** What our process reports at the end of a case, about its last run. */
+interface Summary {
+  moves: number;
+  minMoves: number;
+  bytes: number;
+  html: number;
 }
 
 /**
- * Runs every case and prints the table as Markdown (paste it into bench/RESULTS.md):
- * each cell is the median over the processes (see `PROCS`); ÷ snabbdom is the
- * median over the pairs of each pair's ratio.
+ * The side processes' loop: reads `run <case> <rep>` and `summary <case>`
+ * lines, and answers each with one JSON line.
  */
-export async function runDiffBench(only?: string): Promise<void> {
-  if (chosen(only).length === 0) throw new Error(`bench/diff: no operation's name contains "${only}". Known: ${CASES.map((c) => c.name).join(", ")}.`);
-  if (CHILD !== undefined) {
-    const results = chosen(only).map((c) => ({ name: c.name, m: CHILD === "ours" ? measureOurs(c, WARM, REPS) : measureSnab(c, WARM, REPS) }));
-    console.log(RESULT_LINE + JSON.stringify(results));
-    return;
-  }
-  const ours: ProcessResults<OursResult>[] = [], snabs: ProcessResults<SnabResult>[] = [];
-  for (let k = 1; k <= PROCS; k++) {
-    const label = `pair ${k}/${PROCS}`;
-    if (k % 2 === 1) {
-      ours.push(measureInProcess("ours", only, label));
-      snabs.push(measureInProcess("snabbdom", only, label));
+async function serve(side: Side): Promise<void> {
+  let last: { run: ReturnType<typeof runOurs>; before: Row[]; after: Row[] } | undefined;
+  for await (const line of createInterface({ input: process.stdin })) {
+    const [cmd, ci, rep] = line.split(" ");
+    const c = CASES[Number(ci)]!;
+    let answer: RunResult | Summary;
+    if (cmd === "run" && side === "ours") {
+      const { before, after } = rowsOf(c, Number(rep));
+      const run = runOurs(before, after);
+      last = { run, before, after };
+      answer = { t: run.t, floor: run.floor, full: run.full };
+    } else if (cmd === "run") {
+      const { before, after } = rowsOf(c, Number(rep));
+      answer = { t: runSnab(before, after) };
+    } else if (side === "snabbdom") {
+      answer = { moves: counts.moves, minMoves: 0, bytes: 0, html: 0 };
     } else {
-      snabs.push(measureInProcess("snabbdom", only, label));
-      ours.push(measureInProcess("ours", only, label));
+      // Moves and bytes of the last run (the same for every run but shuffle's, whose order varies).
+      const { run, before, after } = last!;
+      const oldPos = new Map(before.map((row, i) => [row.id, i]));
+      const kept = after.filter((row) => oldPos.has(row.id)).map((row) => oldPos.get(row.id)!);
+      answer = { moves: run.ops.filter((o) => o.op === "move").length, minMoves: kept.length - lis(kept).length, bytes: JSON.stringify(run.ops).length, html: renderToString(run.tree).length };
+    }
+    process.stdout.write(ANSWER + JSON.stringify(answer) + "\n");
+  }
+}
+
+/** A side's process, asked one line at a time. */
+class SideProcess {
+  private readonly child: ChildProcess;
+  private readonly lines: AsyncIterator<string>;
+  constructor(readonly side: Side) {
+    // The same node, loader (tsx) and entry script as this process, asked for the diff bench alone.
+    this.child = spawn(process.execPath, [...process.execArgv, process.argv[1]!, "diff"], {
+      env: { ...process.env, BENCH_DIFF_CHILD: side },
+      stdio: ["pipe", "pipe", "inherit"],
+    });
+    this.lines = createInterface({ input: this.child.stdout! })[Symbol.asyncIterator]();
+  }
+  async ask<T>(line: string): Promise<T> {
+    this.child.stdin!.write(line + "\n");
+    for (;;) {
+      const answer = await this.lines.next();
+      if (answer.done) throw new Error(`bench/diff: the process running ${this.side} exited (code ${this.child.exitCode}) when asked "${line}"; its error is above.`);
+      if (answer.value.startsWith(ANSWER)) return JSON.parse(answer.value.slice(ANSWER.length)) as T;
     }
   }
+  close(): void {
+    this.child.stdin!.end();
+  }
+}
+
+/** One pair's medians for one case. */
+interface PairResult {
+  ours: number;
+  snab: number;
+  perSnab: number;
+  perFull: number;
+  perFloor: number;
+  summary: Summary;
+  snabMoves: number;
+}
+
+/** Runs every chosen case in a fresh pair of processes, taking turns run by run. */
+async function measurePair(k: number, cases: Case[]): Promise<PairResult[]> {
+  const ours = new SideProcess("ours"), snab = new SideProcess("snabbdom");
+  try {
+    const out: PairResult[] = [];
+    for (const c of cases) {
+      process.stderr.write(`diff: pair ${k}/${PAIRS}, ${c.name}…\n`);
+      const ci = CASES.indexOf(c);
+      const o: number[] = [], sn: number[] = [], perSnab: number[] = [], perFull: number[] = [], perFloor: number[] = [];
+      for (let rep = 0; rep < WARM + REPS; rep++) {
+        const line = `run ${ci} ${rep}`;
+        let a: RunResult, b: RunResult;
+        if ((rep + k) % 2 === 0) {
+          a = await ours.ask<RunResult>(line);
+          b = await snab.ask<RunResult>(line);
+        } else {
+          b = await snab.ask<RunResult>(line);
+          a = await ours.ask<RunResult>(line);
+        }
+        if (rep < WARM) continue;
+        o.push(a.t);
+        sn.push(b.t);
+        perSnab.push(a.t / b.t);
+        perFull.push(a.t / a.full!);
+        perFloor.push(a.t / a.floor!);
+      }
+      const summary = await ours.ask<Summary>(`summary ${ci}`);
+      const snabMoves = (await snab.ask<Summary>(`summary ${ci}`)).moves;
+      out.push({ ours: median(o), snab: median(sn), perSnab: median(perSnab), perFull: median(perFull), perFloor: median(perFloor), summary, snabMoves });
+    }
+    return out;
+  } finally {
+    ours.close();
+    snab.close();
+  }
+}
+
+/**
+ * Runs every chosen case and prints the table as Markdown (paste it into
+ * bench/RESULTS.md): each cell is the median over the pairs of processes.
+ */
+export async function runDiffBench(only?: string): Promise<void> {
+  if (CHILD !== undefined) return serve(CHILD);
+  const cases = CASES.filter((c) => only === undefined || c.name.includes(only));
+  if (cases.length === 0) throw new Error(`bench/diff: no operation's name contains "${only}". Known: ${CASES.map((c) => c.name).join(", ")}.`);
+  const pairs: PairResult[][] = [];
+  for (let k = 1; k <= PAIRS; k++) pairs.push(await measurePair(k, cases));
   const lines = [
     "| operation | ours (µs) | snabbdom (µs) | ÷ snabbdom | ÷ snabbdom, range | ÷ walk of both trees | ÷ strict floor | moves ÷ snabbdom | moves ÷ (n − LIS) | op bytes ÷ HTML |",
     "|---|--:|--:|--:|--:|--:|--:|--:|--:|--:|",
   ];
-  ours[0]!.forEach(({ name }, i) => {
-    const o = ours.map((r) => r[i]!.m), sn = snabs.map((r) => r[i]!.m);
-    const perSnab = o.map((m, k) => m.ours / sn[k]!.snab);
-    // Moves and bytes are the same in every process (the runs are seeded), so the first one's are shown.
-    const m = o[0]!, snabMoves = sn[0]!.snabMoves;
+  cases.forEach((c, i) => {
+    const all = pairs.map((p) => p[i]!);
+    const mid = (f: (r: PairResult) => number) => median(all.map(f));
+    const perSnab = all.map((r) => r.perSnab);
+    // Moves and bytes are the same in every pair (the runs are seeded), so the first one's are shown.
+    const { summary: m, snabMoves } = all[0]!;
     lines.push(
-      `| ${name} | ${median(o.map((x) => x.ours)).toFixed(0)} | ${median(sn.map((x) => x.snab)).toFixed(0)} | ${median(perSnab).toFixed(2)} | ` +
-        `${Math.min(...perSnab).toFixed(2)}–${Math.max(...perSnab).toFixed(2)} | ${median(o.map((x) => x.perFull)).toFixed(2)} | ${median(o.map((x) => x.perFloor)).toFixed(2)} | ` +
+      `| ${c.name} | ${mid((r) => r.ours).toFixed(0)} | ${mid((r) => r.snab).toFixed(0)} | ${median(perSnab).toFixed(2)} | ` +
+        `${Math.min(...perSnab).toFixed(2)}–${Math.max(...perSnab).toFixed(2)} | ${mid((r) => r.perFull).toFixed(2)} | ${mid((r) => r.perFloor).toFixed(2)} | ` +
         `${ratio(m.moves, snabMoves)} (${m.moves}/${snabMoves}) | ${ratio(m.moves, m.minMoves)} (${m.moves}/${m.minMoves}) | ${ratio(m.bytes, m.html)} |`,
     );
   });
   const heap = "old trees promoted, each new tree built right before its timed section";
-  const procs = PROCS === 1 ? "one pair of processes" : `the median of ${PROCS} pairs of processes`;
-  console.log(`\nDiff: 1,000 keyed rows; one side per process; in each process, medians of ${REPS} runs after ${WARM} warm-up runs; ${heap}; each cell ${procs}\n\n${lines.join("\n")}\n`);
+  const procs = PAIRS === 1 ? "one pair of processes" : `the median of ${PAIRS} pairs of processes`;
+  console.log(`\nDiff: 1,000 keyed rows; each side in a process of its own, the two taking turns run by run; in each pair, medians of ${REPS} runs (ratios taken per run) after ${WARM} warm-up runs; ${heap}; each cell ${procs}\n\n${lines.join("\n")}\n`);
 }
