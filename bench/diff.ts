@@ -133,7 +133,10 @@ function pair(o: Node | undefined, v: VNode, partners: (Node | undefined)[], dro
   partners.push(match ? o : undefined);
   if (v.type === "text") return;
   const byId = new Map<string | number, Node>();
-  if (match) (o as ElementNode).children.forEach((c, i) => byId.set((c as ElementNode).key ?? i, c));
+  // An old element whose content is its text (ElementNode.text): the text pairs with a lone new text.
+  const oldText = match ? (o as ElementNode).text : undefined;
+  if (oldText !== undefined) byId.set(0, { id: o!.id, text: oldText });
+  else if (match) (o as ElementNode).children.forEach((c, i) => byId.set((c as ElementNode).key ?? i, c));
   v.children.forEach((c, i) => {
     const id = c.type === "element" && c.key !== undefined ? c.key : i;
     pair(byId.get(id), c, partners, dropped);
@@ -166,6 +169,7 @@ function walkOld(o: Node): void {
     return;
   }
   for (const a in o.attrs) if (o.attrs[a] !== undefined) seen++;
+  if (o.text !== undefined) seen += o.text.length;
   const oc = o.children;
   for (let i = 0; i < oc.length; i++) walkOld(oc[i]!);
 }
@@ -248,9 +252,10 @@ function runOurs(before: Row[], after: Row[]): { t: number; floor: number; full:
   const t0 = now();
   const { tree, ops } = diff(old, next, { alloc });
   const t = now() - t0;
+  // Paired on a copy of the new tree as render() built it: the diff lowered `next` in place.
   const partners: (Node | undefined)[] = [], dropped: Node[] = [];
-  pair(old, next, partners, dropped);
-  let sink = walkFloor(next, partners, dropped) + walkBoth(old, next); // warm the paths the diff just touched
+  pair(old, revueTable(after), partners, dropped);
+  let sink = walkFloor(revueTable(after), partners, dropped) + walkBoth(old, revueTable(after)); // warm the paths the diff just touched
   minorGc();
   const next2 = revueTable(after);
   const t2 = now();

@@ -1,4 +1,5 @@
 import { SessionError } from "./errors.js";
+import { h } from "./vdom/h.js";
 import type { VNode } from "./vdom/types.js";
 
 /**
@@ -173,6 +174,6 @@ export class App<Self = any> {
 
   /** The page. Override it; the default renders an empty `<main>`. @example render() { return h("p", {}, "hi"); } */
   render(): VNode {
-    return { type: "element", tag: "main", props: {}, key: undefined, children: [] };
+    return h("main", {});
   }
 }

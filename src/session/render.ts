@@ -99,8 +99,10 @@ export class SessionRenderer {
     }
     try {
       const { tree, ops } = diff(session.tree, session.instance.render(), { alloc: this.allocFor(session), bind: this.bind });
-      if (ops.length === 0 && session.ackedSeq === session.sentAck) return;
+      // The new tree even when nothing changed: it is the same page, and nodes a render keeps
+      // from one call to the next then stay in place (a kept subtree costs nothing to diff).
       session.tree = tree;
+      if (ops.length === 0 && session.ackedSeq === session.sentAck) return;
       session.rev++;
       session.sentAck = session.ackedSeq;
       this.send(session, { type: "patch", rev: session.rev, ops, ack: session.ackedSeq });

@@ -1,7 +1,8 @@
 import { lis } from "./lis.js";
-import { EMPTY_CHILDREN, LoweredElement, LoweredText, duplicateKey, isTextOnly as isTextOnlyOf, keepSlots as keepSlotsOf, lowerNode as lowerNodeOf, slotsOf as slotsOfNode, textOnlyError, type Ctx, type LowerOptions } from "./lower.js";
+import { duplicateKey, isTextOnly as isTextOnlyOf, lowerNode as lowerNodeOf, setText as setTextOf, slotsOf as slotsOfNode, textOnlyError, type Ctx, type LowerOptions } from "./lower.js";
 import { lowerProps as lowerPropsOf, noBinder, sameAttrs as sameAttrsOf } from "./props.js";
 import type { ElementNode, Node, PatchOp, TextNode, VElement, VNode } from "./types.js";
+import { fresh as freshOf, isFresh as isFreshOf, writableChildren as writableOf, type ElementVNode } from "./vnode.js";
 
 /*
  * The sibling modules' functions that run for every node, bound once to local
@@ -9,7 +10,8 @@ import type { ElementNode, Node, PatchOp, TextNode, VElement, VNode } from "./ty
  * CommonJS and every call of an imported name first runs a getter: about a
  * quarter of the diff's time on a 10,000-node tree. A local binding is a plain call.
  */
-const lowerNode = lowerNodeOf, keepSlots = keepSlotsOf, slotsOf = slotsOfNode, sameAttrs = sameAttrsOf, lowerProps = lowerPropsOf, isTextOnly = isTextOnlyOf;
+const lowerNode = lowerNodeOf, slotsOf = slotsOfNode, sameAttrs = sameAttrsOf, lowerProps = lowerPropsOf, isTextOnly = isTextOnlyOf, setText = setTextOf;
+const isFresh = isFreshOf, fresh = freshOf, writableChildren = writableOf;
 
 /** True for a lowered text node (`isTextNode` of types.ts, inlined for the same reason). */
 function isText(node: Node): node is TextNode {
@@ -26,18 +28,20 @@ export interface DiffCtx extends Ctx {
 /**
  * Diffs the session's last lowered tree against a fresh `render()` result.
  * Returns the new lowered tree and the ops that turn the page's DOM of `old`
- * into the DOM of `tree`, in the order they must be applied.
+ * into the DOM of `tree`, in the order they must be applied. The new tree is
+ * `next` itself, lowered in place: ids and attributes are written into the
+ * nodes `h()` built (see vnode.ts), so `next` must not be diffed again.
  *
- * Nodes that the diff matches keep their ids (and, when nothing in them
- * changed, their very objects, so an unchanged subtree costs no ops and no
- * allocation). Matching: keyed children by key, unkeyed children by slot, i.e.
+ * Nodes that the diff matches keep their ids, and an unchanged subtree costs no
+ * ops (a subtree kept from the last render, the very same objects, is not even
+ * walked). Matching: keyed children by key, unkeyed children by slot, i.e.
  * by their position in the `h()` call (see `VElement.slots`); a match whose tag
  * differs (or element vs text) is replaced in place.
  *
  * @example
  * const alloc = createIdAllocator();
  * const old = lower(h("p", {}, "0"), { alloc });
- * diff(old, h("p", {}, "1"), { alloc }).ops // [{ op: "text", id: "w-2", text: "1" }]
+ * diff(old, h("p", {}, "1"), { alloc }).ops // [{ op: "text", id: "w-1", text: "1" }]
  */
 export function diff(old: Node, next: VNode, opts: LowerOptions): { tree: Node; ops: PatchOp[] } {
   const ctx: DiffCtx = { alloc: opts.alloc, bind: opts.bind ?? noBinder, ops: [] };
@@ -46,74 +50,88 @@ export function diff(old: Node, next: VNode, opts: LowerOptions): { tree: Node; 
 }
 
 /**
- * Patches one matched pair; `parentId` is only needed when `next` must be
- * lowered afresh (a replace), to scope its keyed id.
+ * Patches one matched pair and returns the node that takes `old`'s place: `next`
+ * lowered in place (or a copy of it, see vnode.ts), or `old` itself when `next`
+ * *is* `old` (a subtree kept from the last render: nothing in it can have
+ * changed). `parentId` is only needed when `next` must be lowered afresh (a
+ * replace), to scope its keyed id.
  */
 export function patchNode(ctx: DiffCtx, old: Node, next: VNode, parentId: string): Node {
-  if (next.type === "text") {
+  if ((next as unknown) === old) return old;
+  const v = isFresh(next) ? next : fresh(next);
+  if (v.type === "text") {
     if (isText(old)) {
-      if (old.text === next.text) return old;
-      ctx.ops.push({ op: "text", id: old.id, text: next.text });
-      return new LoweredText(old.id, next.text);
+      v.id = old.id;
+      if (old.text !== v.text) ctx.ops.push({ op: "text", id: old.id, text: v.text });
+      return v as unknown as TextNode;
     }
-  } else if (!isText(old) && old.tag === next.tag && old.key === next.key) {
-    return patchElement(ctx, old, next);
+  } else if (!isText(old) && old.tag === v.tag && old.key === v.key) {
+    return patchElement(ctx, old, v);
   }
-  const node = lowerNode(ctx, next, parentId);
+  const node = lowerNode(ctx, v, parentId);
   ctx.ops.push({ op: "replace", id: old.id, node });
   return node;
 }
 
-function patchElement(ctx: DiffCtx, old: ElementNode, next: VElement): ElementNode {
-  const attrs = diffAttrs(ctx, old, next);
-  const oc = old.children, nc = next.children, first = nc[0];
-  let children: Node[], text: string | undefined;
-  if (nc.length === 1 && first!.type === "text") {
+function patchElement(ctx: DiffCtx, old: ElementNode, next: ElementVNode): ElementNode {
+  next.id = old.id;
+  next.attrs = diffAttrs(ctx, old, next);
+  const nc = next.children, nn = nc.length, on = old.children.length;
+  const first = nc[0];
+  if (nn === 1 && first!.type === "text") {
     // One text: it becomes the element's text (see ElementNode.text), set over whatever was there.
-    text = first!.text;
-    children = EMPTY_CHILDREN;
-    if (text !== old.text && !(text === "" && old.text === undefined && oc.length === 0)) ctx.ops.push({ op: "text", id: old.id, text });
-  } else {
-    if (nc.length > 0 && isTextOnly(old.tag)) textOnlyError(old.tag, old.id);
-    // Leaves and single-child elements (most of a typical tree) skip the generic child loop.
-    children = old.text !== undefined ? fromText(ctx, old, next)
-      : oc.length === 0 && nc.length === 0 ? oc
-      : oc.length === 1 && nc.length === 1 ? diffOnlyChild(ctx, old, next)
-      : diffChildren(ctx, old, next, slotsOf(old));
+    const text = first!.text;
+    setText(next, text);
+    if (text !== old.text && !(text === "" && old.text === undefined && on === 0)) ctx.ops.push({ op: "text", id: old.id, text });
+    return next as unknown as ElementNode;
   }
-  if (attrs === old.attrs && children === oc && text === old.text) return old;
-  const node: ElementNode = new LoweredElement(old.id, old.tag, old.key, attrs, children, text);
-  if (children.length > 0) keepSlots(node, next);
-  return node;
+  if (nn > 0 && isTextOnly(next.tag)) textOnlyError(next.tag, old.id);
+  // Leaves and single-child elements (most of a typical tree) skip the generic child loop.
+  if (old.text !== undefined) fromText(ctx, old, next);
+  else if (on === 1 && nn === 1) diffOnlyChild(ctx, old, next);
+  else if (on !== 0 || nn !== 0) diffChildren(ctx, old, next, slotsOf(old));
+  return next as unknown as ElementNode;
 }
 
 /**
  * The children of an element whose content was one text (`old.text`) and now
  * is not: the text is emptied with one op and every new child is appended.
  */
-function fromText(ctx: DiffCtx, old: ElementNode, next: VElement): Node[] {
-  const nc = next.children, n = nc.length;
+function fromText(ctx: DiffCtx, old: ElementNode, next: ElementVNode): void {
   if (old.text !== "") ctx.ops.push({ op: "text", id: old.id, text: "" });
-  if (n === 0) return EMPTY_CHILDREN;
-  const out = new Array<Node>(n);
-  for (let i = 0; i < n; i++) insert(ctx, (out[i] = lowerNode(ctx, nc[i]!, old.id)), old.id, null);
-  return out;
+  const nc = next.children;
+  for (let i = 0; i < nc.length; i++) {
+    const node = lowerNode(ctx, nc[i]!, old.id);
+    place(next, i, nc[i]!, node);
+    insert(ctx, node, old.id, null);
+  }
+}
+
+/**
+ * Puts `node`, what the diff made of the new child `v` at position `i`, in
+ * `next`'s children: nothing to do when it is `v` itself, lowered in place (the
+ * usual case); a copy, or an old node kept, is swapped in.
+ */
+function place(next: ElementVNode, i: number, v: VNode, node: Node): void {
+  if ((node as unknown) !== v) writableChildren(next)[i] = node as unknown as VNode;
+}
+
+/** The id of `next`'s child `i`, once placed. */
+function idAt(next: ElementVNode, i: number): string {
+  return (next.children[i] as unknown as Node).id;
 }
 
 /** `diffChildren` for one old and one new child of the same identity, without its list machinery. */
-function diffOnlyChild(ctx: DiffCtx, old: ElementNode, next: VElement): Node[] {
-  const oc = old.children, o = oc[0]!, v = next.children[0]!;
+function diffOnlyChild(ctx: DiffCtx, old: ElementNode, next: ElementVNode): void {
+  const o = old.children[0]!, v = next.children[0]!;
   const oldSlots = slotsOf(old), newSlots = next.slots;
   // Same identity: the same key (texts have none) and the same slot (0 unless `h()` recorded another).
   if ((o as ElementNode).key !== (v as VElement).key || (oldSlots === undefined ? 0 : oldSlots[0]) !== (newSlots === undefined ? 0 : newSlots[0])) {
-    return diffChildren(ctx, old, next, oldSlots);
+    diffChildren(ctx, old, next, oldSlots);
+    return;
   }
   // Patched in place (a text compared, an element diffed), replaced if its kind changed.
-  const n = patchNode(ctx, o, v, old.id);
-  if (n === o) return oc;
-  const out = new Array<Node>(1); // the kind of array lowering builds, so child arrays keep one map
-  out[0] = n;
-  return out;
+  place(next, 0, v, patchNode(ctx, o, v, old.id));
 }
 
 /**
@@ -163,23 +181,11 @@ function newIdentity(v: VNode, i: number, slots: readonly number[] | undefined):
 const CLAIMED = -1;
 
 /**
- * The result array, created at the first child that differs: until then the
- * old array is the answer, so an unchanged list allocates nothing. Copies what
- * was already matched unchanged: the prefix `[0, s)` and the suffix after
- * `oe` (old) / `ne` (new).
- */
-function materialize(oldCh: readonly Node[], newLen: number, s: number, oe: number, ne: number): Node[] {
-  const out = new Array<Node>(newLen);
-  for (let i = 0; i < s; i++) out[i] = oldCh[i]!;
-  for (let k = 1; ne + k < newLen; k++) out[ne + k] = oldCh[oe + k]!;
-  return out;
-}
-
-/**
- * Diffs the children of a matched element, pushing ops, and returns the new
- * children (the old array itself if nothing changed). `oldSlots` are the
- * slots of `parent`'s children (see `slotsOf`), looked up by the caller.
- * Lists longer than {@link LONG} go to {@link diffLongChildren} (why: see there).
+ * Diffs the children of a matched element, pushing ops; the new children,
+ * lowered in place, stay in `next.children` (see `place` for the exceptions).
+ * `oldSlots` are the slots of `parent`'s children (see `slotsOf`), looked up by
+ * the caller. Lists longer than {@link LONG} go to {@link diffLongChildren}
+ * (why: see there).
  *
  * 1. Skip the common prefix and suffix (same identities, patched in place):
  *    appends, removals at one spot and most updates end here.
@@ -200,15 +206,14 @@ function materialize(oldCh: readonly Node[], newLen: number, s: number, oe: numb
  * already in its final place (the right-hand crossed ends are placed first,
  * the left-hand ones last).
  */
-export function diffChildren(ctx: DiffCtx, parent: ElementNode, next: VElement, oldSlots: readonly number[] | undefined): Node[] {
+export function diffChildren(ctx: DiffCtx, parent: ElementNode, next: ElementVNode, oldSlots: readonly number[] | undefined): void {
   const oldCh = parent.children, newCh = next.children;
   const oldLen = oldCh.length, newLen = newCh.length;
   if (newLen === 0) return clearChildren(ctx, parent);
   // Long lists take a copy of this function: see diffLongChildren.
   if (oldLen > LONG || newLen > LONG) return diffLongChildren(ctx, parent, next, oldSlots);
   const newSlots = next.slots;
-  const pid = parent.id, ops = ctx.ops;
-  let out: Node[] | undefined;
+  const pid = parent.id;
 
   let s = 0;
   let oe = oldLen - 1, ne = newLen - 1;
@@ -218,19 +223,14 @@ export function diffChildren(ctx: DiffCtx, parent: ElementNode, next: VElement, 
     const key = (o as ElementNode).key;
     if (key !== (v as VElement).key) break;
     if (key === undefined && (oldSlots === undefined ? s : oldSlots[s]) !== (newSlots === undefined ? s : newSlots[s])) break;
-    const n = patchNode(ctx, o, v, pid);
-    if (n !== o) out ??= materialize(oldCh, newLen, s, oe, ne);
-    if (out !== undefined) out[s] = n;
+    place(next, s, v, patchNode(ctx, o, v, pid));
   }
   for (; oe >= s && ne >= s; oe--, ne--) {
     const o = oldCh[oe]!, v = newCh[ne]!;
     if (oldIdentity(o, oe, oldSlots) !== newIdentity(v, ne, newSlots)) break;
-    const n = patchNode(ctx, o, v, pid);
-    if (n !== o) out ??= materialize(oldCh, newLen, s, oe, ne);
-    if (out !== undefined) out[ne] = n;
+    place(next, ne, v, patchNode(ctx, o, v, pid));
   }
-  if (s > oe && s > ne) return out ?? oldCh;
-  return diffMiddle(ctx, parent, next, oldSlots, out ?? materialize(oldCh, newLen, s, oe, ne), s, oe, ne);
+  if (s <= oe || s <= ne) diffMiddle(ctx, parent, next, newCh, oldSlots, s, oe, ne);
 }
 
 /** Lists longer than this are diffed by {@link diffLongChildren}. */
@@ -245,12 +245,11 @@ const LONG = 32;
  * bench; `--no-use-osr` made them one). A separate function keeps the long
  * loop's OSR away from the function called once per element.
  */
-function diffLongChildren(ctx: DiffCtx, parent: ElementNode, next: VElement, oldSlots: readonly number[] | undefined): Node[] {
+function diffLongChildren(ctx: DiffCtx, parent: ElementNode, next: ElementVNode, oldSlots: readonly number[] | undefined): void {
   const oldCh = parent.children, newCh = next.children;
   const oldLen = oldCh.length, newLen = newCh.length;
   const newSlots = next.slots;
-  const pid = parent.id, ops = ctx.ops;
-  let out: Node[] | undefined;
+  const pid = parent.id;
 
   let s = 0;
   let oe = oldLen - 1, ne = newLen - 1;
@@ -260,28 +259,26 @@ function diffLongChildren(ctx: DiffCtx, parent: ElementNode, next: VElement, old
     const key = (o as ElementNode).key;
     if (key !== (v as VElement).key) break;
     if (key === undefined && (oldSlots === undefined ? s : oldSlots[s]) !== (newSlots === undefined ? s : newSlots[s])) break;
-    const n = patchNode(ctx, o, v, pid);
-    if (n !== o) out ??= materialize(oldCh, newLen, s, oe, ne);
-    if (out !== undefined) out[s] = n;
+    place(next, s, v, patchNode(ctx, o, v, pid));
   }
   for (; oe >= s && ne >= s; oe--, ne--) {
     const o = oldCh[oe]!, v = newCh[ne]!;
     if (oldIdentity(o, oe, oldSlots) !== newIdentity(v, ne, newSlots)) break;
-    const n = patchNode(ctx, o, v, pid);
-    if (n !== o) out ??= materialize(oldCh, newLen, s, oe, ne);
-    if (out !== undefined) out[ne] = n;
+    place(next, ne, v, patchNode(ctx, o, v, pid));
   }
-  if (s > oe && s > ne) return out ?? oldCh;
-  return diffMiddle(ctx, parent, next, oldSlots, out ?? materialize(oldCh, newLen, s, oe, ne), s, oe, ne);
+  if (s <= oe || s <= ne) diffMiddle(ctx, parent, next, newCh, oldSlots, s, oe, ne);
 }
 
 /**
- * Steps 2 and 3 for the old children `[s, oe]` and new children `[s, ne]`, filling
- * `out` (whose prefix and suffix are already in place). Kept apart from the
- * prefix/suffix loops, which run for every element, so that they stay small.
+ * Steps 2 and 3 for the old children `[s, oe]` and new children `[s, ne]`
+ * (the prefix and suffix are placed already). `newCh` is the new list as
+ * `h()` built it: `next.children` may have become a copy with some of the
+ * placed children swapped (see `place`), whose ids are read from there.
+ * Kept apart from the prefix/suffix loops, which run for every element, so
+ * that they stay small.
  */
-function diffMiddle(ctx: DiffCtx, parent: ElementNode, next: VElement, oldSlots: readonly number[] | undefined, out: Node[], s: number, oe: number, ne: number): Node[] {
-  const oldCh = parent.children, newCh = next.children, newSlots = next.slots;
+function diffMiddle(ctx: DiffCtx, parent: ElementNode, next: ElementVNode, newCh: readonly VNode[], oldSlots: readonly number[] | undefined, s: number, oe: number, ne: number): void {
+  const oldCh = parent.children, newSlots = next.slots;
   const same = (i: number, j: number) => oldIdentity(oldCh[i]!, i, oldSlots) === newIdentity(newCh[j]!, j, newSlots);
   const pid = parent.id;
   /*
@@ -300,33 +297,32 @@ function diffMiddle(ctx: DiffCtx, parent: ElementNode, next: VElement, oldSlots:
     s + 2 <= oe && s + 2 <= ne && same(s, ne) && same(oe, s) &&
     (same(s + 1, s + 1) || same(oe - 1, ne - 1) || same(s + 1, ne - 1) || same(oe - 1, s + 1))
   ) {
-    out[ne] = patchNode(ctx, oldCh[s]!, newCh[ne]!, pid);
-    out[s] = patchNode(ctx, oldCh[oe]!, newCh[s]!, pid);
+    place(next, ne, newCh[ne]!, patchNode(ctx, oldCh[s]!, newCh[ne]!, pid));
+    place(next, s, newCh[s]!, patchNode(ctx, oldCh[oe]!, newCh[s]!, pid));
     (crossed ??= []).push(s++, ne--);
     oe--;
-    for (; s <= oe && s <= ne && same(s, s); s++) out[s] = patchNode(ctx, oldCh[s]!, newCh[s]!, pid);
-    for (; oe >= s && ne >= s && same(oe, ne); oe--, ne--) out[ne] = patchNode(ctx, oldCh[oe]!, newCh[ne]!, pid);
+    for (; s <= oe && s <= ne && same(s, s); s++) place(next, s, newCh[s]!, patchNode(ctx, oldCh[s]!, newCh[s]!, pid));
+    for (; oe >= s && ne >= s && same(oe, ne); oe--, ne--) place(next, ne, newCh[ne]!, patchNode(ctx, oldCh[oe]!, newCh[ne]!, pid));
   }
-  if (crossed === undefined) return matchMiddle(ctx, parent, next, oldSlots, out, s, oe, ne);
+  if (crossed === undefined) return matchMiddle(ctx, parent, next, newCh, oldSlots, s, oe, ne);
   // Placed right to left like every other move: the right-hand ends first (outermost first,
   // each before its next sibling, already in place), then the rest of the middle, then the
   // left-hand ends (innermost first).
   const ops = ctx.ops, newLen = newCh.length;
   for (let c = 1; c < crossed.length; c += 2) {
     const p = crossed[c]!;
-    ops.push(new MoveOp(out[p]!.id, pid, p + 1 < newLen ? out[p + 1]!.id : null));
+    ops.push(new MoveOp(idAt(next, p), pid, p + 1 < newLen ? idAt(next, p + 1) : null));
   }
-  if (s <= oe || s <= ne) matchMiddle(ctx, parent, next, oldSlots, out, s, oe, ne);
+  if (s <= oe || s <= ne) matchMiddle(ctx, parent, next, newCh, oldSlots, s, oe, ne);
   for (let c = crossed.length - 2; c >= 0; c -= 2) {
     const p = crossed[c]!;
-    ops.push(new MoveOp(out[p]!.id, pid, out[p + 1]!.id));
+    ops.push(new MoveOp(idAt(next, p), pid, idAt(next, p + 1)));
   }
-  return out;
 }
 
 /** The middle once its crossed ends are placed: pure insertion, or matching through a map and placing by LIS. */
-function matchMiddle(ctx: DiffCtx, parent: ElementNode, next: VElement, oldSlots: readonly number[] | undefined, out: Node[], s: number, oe: number, ne: number): Node[] {
-  const oldCh = parent.children, newCh = next.children;
+function matchMiddle(ctx: DiffCtx, parent: ElementNode, next: ElementVNode, newCh: readonly VNode[], oldSlots: readonly number[] | undefined, s: number, oe: number, ne: number): void {
+  const oldCh = parent.children;
   const oldLen = oldCh.length, newLen = newCh.length;
   const newSlots = next.slots;
   const pid = parent.id, ops = ctx.ops;
@@ -336,9 +332,13 @@ function matchMiddle(ctx: DiffCtx, parent: ElementNode, next: VElement, oldSlots
     // may still repeat another new one, or one of the old children (all in the prefix
     // and suffix now): the index of the new children and one lookup per old key find both.
     if (hasKey(newCh, s, ne)) checkAround(oldCh, s, oe, indexMiddle(newCh, s, ne, newSlots, parent), parent);
-    const before = ne + 1 < newLen ? out[ne + 1]!.id : null;
-    for (let i = s; i <= ne; i++) insert(ctx, (out[i] = lowerNode(ctx, newCh[i]!, pid)), pid, before);
-    return out;
+    const before = ne + 1 < newLen ? idAt(next, ne + 1) : null;
+    for (let i = s; i <= ne; i++) {
+      const node = lowerNode(ctx, newCh[i]!, pid);
+      place(next, i, newCh[i]!, node);
+      insert(ctx, node, pid, before);
+    }
+    return;
   }
 
   const index = indexMiddle(newCh, s, ne, newSlots, parent);
@@ -358,26 +358,31 @@ function matchMiddle(ctx: DiffCtx, parent: ElementNode, next: VElement, oldSlots
     // Nothing of the old list stays (e.g. every row replaced): one op empties the parent,
     // instead of one `remove` per old child, and the new children are appended in order.
     clearChildren(ctx, parent);
-    for (let i = 0; i < newLen; i++) insert(ctx, (out[i] = lowerNode(ctx, newCh[i]!, pid)), pid, null);
-    return out;
+    for (let i = 0; i < newLen; i++) {
+      const node = lowerNode(ctx, newCh[i]!, pid);
+      place(next, i, newCh[i]!, node);
+      insert(ctx, node, pid, null);
+    }
+    return;
   }
   // Patch the matched children and lower the new ones, in the new order.
   let moved = false, lastOld = -1;
   for (let i = 0; i < mid; i++) {
     const j = sources[i]!, v = newCh[s + i]!;
     if (j === CLAIMED) {
-      out[s + i] = lowerNode(ctx, v, pid);
+      place(next, s + i, v, lowerNode(ctx, v, pid));
       continue;
     }
     // Old positions that ever decrease mean some child must move.
     if (j < lastOld) moved = true;
     else lastOld = j;
-    out[s + i] = patchNode(ctx, oldCh[j]!, v, pid);
+    place(next, s + i, v, patchNode(ctx, oldCh[j]!, v, pid));
   }
   for (let i = s; i <= oe; i++) if (claimed[i - s] === 0) ops.push({ op: "remove", id: oldCh[i]!.id });
 
   const stay = moved ? lis(sources) : undefined;
   let k = stay === undefined ? -1 : stay.length - 1;
+  const out = next.children as unknown as readonly Node[];
   let before = ne + 1 < newLen ? out[ne + 1]!.id : null;
   for (let i = mid - 1; i >= 0; i--) {
     const node = out[s + i]!;
@@ -388,7 +393,6 @@ function matchMiddle(ctx: DiffCtx, parent: ElementNode, next: VElement, oldSlots
     }
     before = node.id;
   }
-  return out;
 }
 
 /**
@@ -397,9 +401,8 @@ function matchMiddle(ctx: DiffCtx, parent: ElementNode, next: VElement, oldSlots
  * thousand rows costs one op, not a thousand `remove`s, and the diff does not
  * need to read the old children at all. The element itself stays.
  */
-function clearChildren(ctx: DiffCtx, parent: ElementNode): Node[] {
+function clearChildren(ctx: DiffCtx, parent: ElementNode): void {
   if (parent.children.length > 0) ctx.ops.push({ op: "text", id: parent.id, text: "" });
-  return EMPTY_CHILDREN;
 }
 
 /*

@@ -1,5 +1,6 @@
 import { RenderError } from "../errors.js";
 import { TEXT_ONLY_TAGS, type Props, type VElement, type VNode, type VText } from "./types.js";
+import { ElementVNode, TextVNode } from "./vnode.js";
 
 /** Anything `h()` accepts as a child. Booleans, `null`, `undefined` and `""` render nothing. */
 export type Child = VNode | string | number | bigint | boolean | null | undefined | readonly Child[];
@@ -60,7 +61,7 @@ function push(list: ChildList, node: VNode, slot: number): void {
 function add(list: ChildList, child: unknown, slot: number): number {
   if (child === null || child === undefined || typeof child === "boolean" || child === "") return 1;
   if (typeof child === "string" || typeof child === "number" || typeof child === "bigint") {
-    push(list, { type: "text", text: String(child) }, slot);
+    push(list, new TextVNode(String(child)), slot);
     return 1;
   }
   if (Array.isArray(child)) {
@@ -104,7 +105,7 @@ function plainChildren(list: readonly unknown[], own: boolean): VNode[] | undefi
     }
     if (typeof c === "string" ? c === "" : typeof c !== "number") return undefined;
     if (out === list && !own) out = list.slice() as VNode[];
-    out[i] = { type: "text", text: String(c) };
+    out[i] = new TextVNode(String(c));
   }
   return out;
 }
@@ -128,7 +129,7 @@ function textOnly(tag: string, children: VNode[]): VNode[] {
     text += c.text;
   }
   if (tag === "style" && /<\/style/i.test(text)) throw new RenderError(`<style> text contains "</style", which would end the element early. Remove it from the CSS.`);
-  return text === "" ? [] : [{ type: "text", text }];
+  return text === "" ? [] : [new TextVNode(text)];
 }
 
 /**
@@ -161,8 +162,9 @@ export function h(tag: string | Component<any>, props?: Props | null, ...args: C
     const { key: _key, ...rest } = props ?? {};
     // A component gets an array of its own, never the caller's (it may change what it is given).
     const own = (single && children === args[0]) || children === NO_CHILDREN ? children.slice() : children;
-    const out = tag({ ...rest, children: own }) ?? { type: "element", tag: Fragment, props: EMPTY_PROPS, key: undefined, children: [], slots: undefined };
-    return key !== undefined && out.type === "element" && out.key === undefined ? { ...out, key } : out;
+    const out = tag({ ...rest, children: own }) ?? new ElementVNode(Fragment, EMPTY_PROPS, undefined, [], undefined);
+    // The caller's key goes on a copy: the component may return a node it keeps (or one already placed).
+    return key !== undefined && out.type === "element" && out.key === undefined ? new ElementVNode(out.tag, out.props, key, out.children as VNode[], out.slots) : out;
   }
   if (VOID_TAGS.has(tag) && children.length > 0) {
     throw new RenderError(`<${tag}> is a void element and cannot have children (got ${children.length}). Put the content next to it.`);
@@ -171,10 +173,9 @@ export function h(tag: string | Component<any>, props?: Props | null, ...args: C
     throw new RenderError(`render() cannot create <script> elements: the applier would run them. Put scripts in @client methods instead.`);
   }
   if (TEXT_ONLY_TAGS.has(tag)) {
-    return { type: "element", tag, props: props ?? EMPTY_PROPS, key, children: textOnly(tag, children), slots: undefined };
+    return new ElementVNode(tag, props ?? EMPTY_PROPS, key, textOnly(tag, children), undefined);
   }
-  // Always the same five fields, so the diff's property reads stay monomorphic.
-  return { type: "element", tag, props: props ?? EMPTY_PROPS, key, children, slots };
+  return new ElementVNode(tag, props ?? EMPTY_PROPS, key, children, slots);
 }
 
 /**
@@ -185,5 +186,5 @@ export function h(tag: string | Component<any>, props?: Props | null, ...args: C
  * const label: VNode = text(`${count} items`);
  */
 export function text(value: string | number): VText {
-  return { type: "text", text: String(value) };
+  return new TextVNode(String(value));
 }

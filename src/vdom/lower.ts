@@ -1,7 +1,8 @@
 import { RenderError } from "../errors.js";
 import { Fragment } from "./h.js";
 import { lowerProps as lowerPropsOf, noBinder } from "./props.js";
-import { TEXT_ONLY_TAGS, type Binder, type ElementNode, type Node, type TextNode, type VElement, type VNode } from "./types.js";
+import { TEXT_ONLY_TAGS, type Binder, type ElementNode, type Node, type TextNode, type VNode } from "./types.js";
+import { fresh as freshOf, isFresh as isFreshOf, writableChildren as writableOf, type ElementVNode } from "./vnode.js";
 
 /**
  * Hands out `w-<n>` ids. One allocator per session: ids only need to be unique
@@ -72,69 +73,19 @@ export interface Ctx {
 }
 
 /**
- * The slots (`VElement.slots`) of a lowered element's children, kept on the
- * node under a non-enumerable symbol: lowered nodes go over the wire as JSON
- * (and are compared in tests), and neither sees it. The diff asks for it for
- * almost every element, and reading a property that is usually absent costs
- * next to nothing (a WeakMap lookup, used before, was a tenth of the diff of
- * an unchanged tree). A tree that lost them (e.g. read back from JSON) falls
- * back to matching unkeyed children by index: still correct, only less stable.
+ * The slots (`VElement.slots`) of a lowered element's children, or undefined
+ * when each child's slot is its index. A tree read back from JSON has none: its
+ * unkeyed children are then matched by index, still correct, only less stable.
  */
-const SLOTS = Symbol("revue.slots");
-
-/** The slots of `node`'s children, or undefined when each child's slot is its index. */
 export function slotsOf(node: ElementNode): readonly number[] | undefined {
-  return (node as { [SLOTS]?: readonly number[] })[SLOTS];
+  return (node as { slots?: readonly number[] }).slots;
 }
 
-/** Records the slots of a lowered element that was built from `v`. */
-export function keepSlots(node: ElementNode, v: VElement): void {
-  if (v.slots !== undefined) Object.defineProperty(node, SLOTS, { value: v.slots });
-}
-
-/**
- * Lowered nodes are class instances, not object literals. They serialize, and
- * compare with `toEqual`, like the plain `{id, tag, key, attrs, children}` and
- * `{id, text}` objects they stand for. Why: V8 gives every object literal an
- * allocation site, and once the trees built there are seen surviving a
- * collection (a session's tree lives until its next render), it allocates them
- * straight into the old generation; measured in the bench, that made lowering a
- * 1,000-row list twice as slow. Objects built by a constructor were not pretenured
- * there (`node --trace-pretenuring-statistics` shows the decisions).
- */
-export class LoweredElement implements ElementNode {
-  id: string;
-  tag: string;
-  key: string | undefined;
-  attrs: Record<string, string>;
-  children: Node[];
-  /** Undefined unless the content is one text (see `ElementNode.text`); JSON leaves it out then. */
-  text: string | undefined;
-  constructor(id: string, tag: string, key: string | undefined, attrs: Record<string, string>, children: Node[], text: string | undefined) {
-    this.id = id;
-    this.tag = tag;
-    this.key = key;
-    this.attrs = attrs;
-    this.children = children;
-    this.text = text;
-  }
-}
-
-/** A lowered text node (see {@link LoweredElement} for why a class). */
-export class LoweredText implements TextNode {
-  id: string;
-  text: string;
-  constructor(id: string, text: string) {
-    this.id = id;
-    this.text = text;
-  }
-}
-
-/** The children of every lowered leaf: shared, so a leaf allocates no array (lowered trees are never mutated). */
+/** The children of an element whose content is its text, or nothing: one frozen list, shared. */
 export const EMPTY_CHILDREN: Node[] = Object.freeze([]) as unknown as Node[];
 
 /** Bound locally: under tsx every call of an imported name runs a getter first (see diff.ts). */
-const lowerProps = lowerPropsOf;
+const lowerProps = lowerPropsOf, isFresh = isFreshOf, fresh = freshOf, writableChildren = writableOf;
 
 /** True when every character of `key` is an ASCII letter or digit (a loop: this runs for every keyed node). */
 function isSafeKey(key: string): boolean {
@@ -185,10 +136,18 @@ export function duplicateKey(key: string, parent: { tag: string; id: string }): 
   );
 }
 
-/** Lowers a new subtree: fresh ids for everything in it. `parentId` scopes keyed ids. */
+/**
+ * Lowers a new subtree in place (see vnode.ts): fresh ids for everything in it,
+ * written into its nodes, which are returned (or a copy of a node that was
+ * placed already). `parentId` scopes keyed ids.
+ */
 export function lowerNode(ctx: Ctx, v: VNode, parentId: string): Node {
-  if (v.type === "text") return new LoweredText(ctx.alloc.next(), v.text);
-  return lowerElement(ctx, v, parentId);
+  const f = isFresh(v) ? v : fresh(v);
+  if (f.type === "text") {
+    f.id = ctx.alloc.next();
+    return f as unknown as TextNode;
+  }
+  return lowerElement(ctx, f, parentId);
 }
 
 /** Throws the error for a textarea/title/style whose content is not one text (h() joins texts; a hand-built tree may not). */
@@ -196,41 +155,50 @@ export function textOnlyError(tag: string, id: string): never {
   throw new RenderError(`<${tag}> (id ${id}) can only hold one text child; build it with h() so its text is joined.`);
 }
 
-function lowerElement(ctx: Ctx, v: VElement, parentId: string): ElementNode {
+/**
+ * Makes `v`, an element whose only child is a text, carry that text as its
+ * `text` (see `ElementNode.text`): its children become the shared empty list.
+ */
+export function setText(v: ElementVNode, text: string): void {
+  v.text = text;
+  v.children = EMPTY_CHILDREN as unknown as ElementVNode["children"];
+}
+
+function lowerElement(ctx: Ctx, v: ElementVNode, parentId: string): ElementNode {
   const tag = v.tag;
   if (!isTag(tag)) {
     if (tag === Fragment) throw new RenderError(`A fragment cannot be the root of render(): wrap its children in one element (e.g. h("div", {}, ...)).`);
     throw new RenderError(`<${String(tag).slice(0, 40)}> is not a valid tag name: use letters, digits and "-".`);
   }
   const id = v.key === undefined ? ctx.alloc.next() : keyedId(parentId, v.key);
-  const attrs = lowerProps(tag, v.props, ctx.bind);
+  v.id = id;
+  v.attrs = lowerProps(tag, v.props, ctx.bind);
   const vc = v.children, n = vc.length;
-  const first = vc[0];
-  let node: ElementNode;
-  if (n === 0) node = new LoweredElement(id, tag, v.key, attrs, EMPTY_CHILDREN, undefined);
-  else if (n === 1 && first!.type === "text") node = new LoweredElement(id, tag, v.key, attrs, EMPTY_CHILDREN, first!.text);
-  else {
-    if (isTextOnly(tag)) textOnlyError(tag, id);
-    const children: Node[] = new Array(n);
-    let keys: Set<string> | undefined;
-    for (let i = 0; i < n; i++) {
-      const c = vc[i]!;
-      // A text among other children is a node of its own, with an id.
-      if (c.type === "text") {
-        children[i] = new LoweredText(ctx.alloc.next(), c.text);
-        continue;
-      }
-      if (c.key !== undefined) {
-        keys ??= new Set();
-        if (keys.has(c.key)) duplicateKey(c.key, { tag, id });
-        keys.add(c.key);
-      }
-      children[i] = lowerElement(ctx, c, id);
-    }
-    node = new LoweredElement(id, tag, v.key, attrs, children, undefined);
-    keepSlots(node, v);
+  if (n === 0) return v as unknown as ElementNode;
+  const first = vc[0]!;
+  if (n === 1 && first.type === "text") {
+    setText(v, first.text);
+    return v as unknown as ElementNode;
   }
-  return node;
+  if (isTextOnly(tag)) textOnlyError(tag, id);
+  let keys: Set<string> | undefined;
+  for (let i = 0; i < n; i++) {
+    const x = vc[i]!;
+    // A child placed already (or not built by h()) is copied, and the copy takes its place in this list.
+    const c = isFresh(x) ? x : (writableChildren(v)[i] = fresh(x));
+    // A text among other children is a node of its own, with an id.
+    if (c.type === "text") {
+      c.id = ctx.alloc.next();
+      continue;
+    }
+    if (c.key !== undefined) {
+      keys ??= new Set();
+      if (keys.has(c.key)) duplicateKey(c.key, { tag, id });
+      keys.add(c.key);
+    }
+    lowerElement(ctx, c, id);
+  }
+  return v as unknown as ElementNode;
 }
 
 /**
@@ -269,7 +237,7 @@ export function context(opts: LowerOptions): Ctx {
  * @example
  * const alloc = createIdAllocator();
  * lower(h("p", { class: "x" }, "hi"), { alloc })
- * // { id: "w-1", tag: "p", attrs: { class: "x" }, children: [], text: "hi" }
+ * // (as JSON) { id: "w-1", tag: "p", attrs: { class: "x" }, children: [], text: "hi" }
  */
 export function lower(vnode: VNode, opts: LowerOptions): Node {
   return lowerNode(context(opts), vnode, "r");

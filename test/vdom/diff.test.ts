@@ -10,6 +10,8 @@ function run(a: VNode, b: VNode) {
 const kids = (n: Node) => (n as ElementNode).children;
 const list = (keys: (string | number)[]) => h("ul", {}, keys.map((k) => h("li", { key: k }, String(k))));
 const kinds = (ops: PatchOp[]) => ops.map((o) => o.op);
+/** What goes over the wire: ops and nodes as the page receives them. */
+const wire = (x: unknown) => JSON.parse(JSON.stringify(x));
 
 describe("stable ids", () => {
   it("showing or hiding something above a node never changes its id", () => {
@@ -46,11 +48,48 @@ describe("stable ids", () => {
 });
 
 describe("ops", () => {
-  it("costs nothing, and returns the very same tree, when nothing changed", () => {
+  it("costs no ops, and keeps every id, when nothing changed", () => {
     const view = () => h("div", { class: "x" }, list([1, 2, 3]), h("p", {}, "t"));
     const { old, tree, ops } = run(view(), view());
     expect(ops).toEqual([]);
-    expect(tree).toBe(old);
+    expect(wire(tree)).toEqual(wire(old));
+  });
+
+  it("takes a subtree kept from the last render as it is, and copies one that moved or appears twice", () => {
+    const alloc = createIdAllocator();
+    const footer = h("footer", {}, h("a", { href: "/about" }, "About"), h("small", {}, "©"));
+    const page = (top: boolean) => h("main", {}, top ? footer : null, h("p", {}, "body"), footer);
+    const old = lower(page(false), { alloc });
+    const oldFooter = kids(old)[1]!;
+    expect(oldFooter).toBe(footer); // lowered in place
+    const placedIds = wire(footer);
+    // Kept where it was: the very object, no ops.
+    const same = diff(old, page(false), { alloc });
+    expect(same.ops).toEqual([]);
+    expect(kids(same.tree)[1]).toBe(footer);
+    // Shown a second time above: the copy gets ids of its own, and the kept one is untouched.
+    const twice = diff(same.tree, page(true), { alloc });
+    expect(kinds(twice.ops)).toEqual(["insert"]);
+    const [copy, , kept] = kids(twice.tree);
+    expect(kept).toBe(footer);
+    expect(wire(footer)).toEqual(placedIds);
+    expect(copy).not.toBe(footer);
+    expect(wire(copy).id).not.toBe(placedIds.id);
+    // The copy's children were rebuilt from what the placed node kept: its links' texts included.
+    expect(wire(copy).children.map((c: { tag: string; text: string }) => `${c.tag}:${c.text}`)).toEqual(["a:About", "small:©"]);
+    // The same node twice in one first render: two sets of ids.
+    const both = lower(h("div", {}, footer, footer), { alloc: createIdAllocator() });
+    const [x, y] = kids(both).map((n) => n.id);
+    expect(x).not.toBe(y);
+  });
+
+  it("sends nodes built without h() in the wire shape", () => {
+    const literal = { type: "element", tag: "p", props: { class: "x" }, key: undefined, children: [{ type: "text", text: "hi" }, { type: "element", tag: "b", props: {}, key: undefined, children: [{ type: "text", text: "!" }] }] } as unknown as VNode;
+    const tree = lower(h("div", {}, literal), { alloc: createIdAllocator() });
+    expect(wire(tree)).toEqual({
+      id: "w-1", tag: "div", attrs: {},
+      children: [{ id: "w-2", tag: "p", attrs: { class: "x" }, children: [{ id: "w-3", text: "hi" }, { id: "w-4", tag: "b", attrs: {}, children: [], text: "!" }] }],
+    });
   });
 
   it("empties a list with one text op when nothing of it stays, and appends in order when every row is new", () => {
@@ -105,21 +144,21 @@ describe("ops", () => {
   it("updates text in place: a lone text through its element's id, a text among siblings through its own", () => {
     const lone = run(h("p", {}, "1"), h("p", {}, "2"));
     expect(lone.ops).toEqual([{ op: "text", id: "w-1", text: "2" }]);
-    expect(lone.tree).toEqual({ id: "w-1", tag: "p", attrs: {}, children: [], text: "2" });
+    expect(wire(lone.tree)).toEqual({ id: "w-1", tag: "p", attrs: {}, children: [], text: "2" });
     const among = run(h("p", {}, "n = ", "1", h("b", {})), h("p", {}, "n = ", "2", h("b", {})));
     expect(among.ops).toEqual([{ op: "text", id: "w-3", text: "2" }]);
   });
 
   it("turns a lone text into children and back with one text op on the element", () => {
     const toKids = run(h("p", {}, "hi"), h("p", {}, "hi", h("b", {}, "!")));
-    expect(toKids.ops).toEqual([
+    expect(wire(toKids.ops)).toEqual([
       { op: "text", id: "w-1", text: "" },
       { op: "append", parent: "w-1", node: { id: "w-2", text: "hi" } },
       { op: "append", parent: "w-1", node: { id: "w-3", tag: "b", attrs: {}, children: [], text: "!" } },
     ]);
     const back = diff(toKids.tree, h("p", {}, "bye"), { alloc: createIdAllocator(10) });
     expect(back.ops).toEqual([{ op: "text", id: "w-1", text: "bye" }]);
-    expect(back.tree).toEqual({ id: "w-1", tag: "p", attrs: {}, children: [], text: "bye" });
+    expect(wire(back.tree)).toEqual({ id: "w-1", tag: "p", attrs: {}, children: [], text: "bye" });
     // Emptied: one op, and none when the element was empty already.
     expect(run(h("p", {}, "x"), h("p", {})).ops).toEqual([{ op: "text", id: "w-1", text: "" }]);
     expect(run(h("p", {}), h("p", {})).ops).toEqual([]);
@@ -134,15 +173,15 @@ describe("ops", () => {
 
   it("replaces a node whose tag changes, or that turns from element to text", () => {
     const { ops, tree } = run(h("div", {}, h("b", {}, "x"), h("i", {})), h("div", {}, h("i", {}, "x"), "t"));
-    expect(ops).toEqual([
-      { op: "replace", id: "w-2", node: kids(tree)[0] },
+    expect(wire(ops)).toEqual([
+      { op: "replace", id: "w-2", node: wire(kids(tree)[0]) },
       { op: "replace", id: "w-3", node: { id: "w-5", text: "t" } },
     ]);
   });
 
   it("replaces a keyed node whose tag changes under the same id", () => {
     const { ops } = run(h("ul", {}, h("li", { key: "a" })), h("ul", {}, h("p", { key: "a" })));
-    expect(ops).toEqual([{ op: "replace", id: "k-w-1-a", node: { id: "k-w-1-a", tag: "p", key: "a", attrs: {}, children: [] } }]);
+    expect(wire(ops)).toEqual([{ op: "replace", id: "k-w-1-a", node: { id: "k-w-1-a", tag: "p", key: "a", attrs: {}, children: [] } }]);
   });
 
   it("appends at the end and inserts before the next sibling", () => {

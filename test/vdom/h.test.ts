@@ -21,7 +21,7 @@ describe("h()", () => {
     const items: Child[] = ["a", 1, h("b", {})];
     const v = h("ul", {}, items) as VElement;
     expect(items).toEqual(["a", 1, h("b", {})]);
-    expect(v.children).toEqual([{ type: "text", text: "a" }, { type: "text", text: "1" }, h("b", {})]);
+    expect(v.children).toEqual([text("a"), text("1"), h("b", {})]);
     // Leaves share one empty list, and a component still gets an array of its own.
     expect((h("br", {}) as VElement).children).toBe((h("hr", {}) as VElement).children);
     h((p: { children: VNode[] }) => (p.children.push(text("x")), h("p", {}, p.children)), {});
@@ -72,6 +72,6 @@ describe("h()", () => {
   });
 
   it("text() builds a standalone text node", () => {
-    expect(text(5)).toEqual({ type: "text", text: "5" });
+    expect(text(5)).toMatchObject({ type: "text", text: "5" });
   });
 });

@@ -1,0 +1,112 @@
+import { EMPTY_ATTRS } from "./props.js";
+import type { ElementNode, Node, TextNode, VElement, VNode, VText } from "./types.js";
+
+/*
+ * The nodes `h()` builds, and what they become: a diff lowers a new tree *in
+ * place*. Each node it places gets its id (and an element its attribute
+ * record) written into it, and the tree `render()` returned becomes the
+ * session's tree, as snabbdom's `patch` writes `elm` into each new vnode.
+ * Lowering into separate objects cost an object per node and an array per
+ * parent (16 allocations per row of the benchmark's table), which was most of
+ * the time a 1,000-row create took.
+ *
+ * An element whose only child is a text keeps that text as its `text` once
+ * placed, and its children become the shared empty list (`ElementNode.text`).
+ *
+ * `id` says where a node is in that life:
+ * - `null`: fresh from `h()`, never placed; a diff may write into it;
+ * - a string: placed in some tree (this session's, another's, or a render
+ *   that threw). It is never written again: a placed node that shows up again
+ *   (a subtree kept between renders, one vnode used twice) is the same
+ *   subtree when it stands where it stood in the old tree, and is otherwise
+ *   copied (`fresh()`) before it is placed;
+ * - `undefined`: an object built without `h()` (a literal `{type: "element", …}`);
+ *   it is copied too, so what goes over the wire always has the shape below.
+ */
+
+/** An element built by `h()`; once placed, also the lowered {@link ElementNode}. */
+export class ElementVNode implements VElement {
+  /** "element", on the prototype: a field fewer in each node (see the end of the file). */
+  declare readonly type: "element";
+  /** Null until the node is placed in a tree (see above). */
+  id: string | null = null;
+  readonly tag: string;
+  readonly key: string | undefined;
+  /** The lowered attributes, set when the node is placed. */
+  attrs: Record<string, string> = EMPTY_ATTRS;
+  /** The children; once placed, the lowered children (a child that had to be copied is swapped in, see `writableChildren`). */
+  children: VNode[];
+  /** Set when the node is placed and its only child is a text: the text, and `children` becomes empty (see `ElementNode.text`). */
+  text: string | undefined = undefined;
+  readonly props: Readonly<Record<string, unknown>>;
+  readonly slots: readonly number[] | undefined;
+  constructor(tag: string, props: Readonly<Record<string, unknown>>, key: string | undefined, children: VNode[], slots: readonly number[] | undefined) {
+    this.tag = tag;
+    this.key = key;
+    this.children = children;
+    this.props = props;
+    this.slots = slots;
+  }
+  /** The wire form (§5): `{id, tag, key?, attrs, children, text?}` once placed; unplaced, what `h()` was given. */
+  toJSON(): ElementNode | { type: "element"; tag: string; key?: string; props: Readonly<Record<string, unknown>>; children: VNode[] } {
+    if (this.id === null) return { type: "element", tag: this.tag, key: this.key, props: this.props, children: this.children };
+    return { id: this.id, tag: this.tag, key: this.key, attrs: this.attrs, children: this.children as unknown as Node[], text: this.text };
+  }
+}
+
+/** A text node built by `h()` (or `text()`); once placed, also the lowered {@link TextNode}. */
+export class TextVNode implements VText {
+  declare readonly type: "text";
+  id: string | null = null;
+  readonly text: string;
+  constructor(text: string) {
+    this.text = text;
+  }
+  /** The wire form: `{id, text}` once placed. */
+  toJSON(): TextNode | { type: "text"; text: string } {
+    return this.id === null ? { type: "text", text: this.text } : { id: this.id, text: this.text };
+  }
+}
+
+/** A node a diff may write into: built by `h()` and never placed. */
+export function isFresh(v: VNode): v is ElementVNode | TextVNode {
+  return (v as { id?: unknown }).id === null;
+}
+
+/**
+ * A fresh copy of a node that was placed already (or built without `h()`):
+ * same tag, props, key, slots and children, no id. The children are copied as
+ * a list (so the copy may swap some of them) but not as nodes: each is
+ * checked, and copied if need be, when the diff reaches it.
+ */
+export function fresh(v: VNode): ElementVNode | TextVNode {
+  if (v.type === "text") return new TextVNode(v.text);
+  // A placed element whose content is its text gave up its text child for it (see `setText` in lower.ts).
+  const text = (v as { text?: string }).text;
+  const copy = new ElementVNode(v.tag, v.props, v.key, text !== undefined ? [new TextVNode(text)] : v.children.slice(), v.slots);
+  OWN.add(copy.children);
+  return copy;
+}
+
+/**
+ * Children arrays the diff may write to: those `fresh()` made. Any other may
+ * be an array the user passed to `h()` (or one shared with a placed node), so
+ * it is copied the first time a child must be swapped (`writableChildren`).
+ * Swaps are rare (a reused subtree moved, or a literal node), so this costs a
+ * weak-set lookup only then.
+ */
+const OWN = new WeakSet<VNode[]>();
+
+/** `v`'s children as an array the diff may write to (copied on the first write; `v` is fresh). */
+export function writableChildren(v: ElementVNode): VNode[] {
+  let c = v.children;
+  if (!OWN.has(c)) {
+    c = c.slice();
+    OWN.add(c);
+    v.children = c;
+  }
+  return c;
+}
+
+Object.defineProperty(ElementVNode.prototype, "type", { value: "element" });
+Object.defineProperty(TextVNode.prototype, "type", { value: "text" });
