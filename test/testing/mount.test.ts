@@ -41,6 +41,42 @@ describe("revue/testing mount()", () => {
     });
   }
 
+  it("keeps a subtree the app holds between renders: no ops for it, and a copy when it shows twice", async () => {
+    class Page extends App {
+      n = 0;
+      twice = false;
+      /** Built once: every render returns the very same subtree. */
+      footer = h("footer", {}, h("a", { href: "/about" }, "About"), " · ", h("small", {}, "v1"));
+      @server.realtime bump() { this.n++; }
+      @server.realtime double() { this.twice = true; }
+      override render() {
+        return h("main", {},
+          this.twice && this.footer,
+          h("p", { id: "n" }, String(this.n)),
+          h("button", { id: "bump", onClick: this.bump }, "+"),
+          h("button", { id: "double", onClick: this.double }, "x2"),
+          this.footer);
+      }
+    }
+    for (const dom of ["patched", "rendered"] as const) {
+      const s = await mount(Page, { dom });
+      await s.click("#bump");
+      await s.click("#bump");
+      expect(s.text("#n")).toBe("2");
+      // Only the counter's text changed: the kept footer cost no op.
+      expect(s.ops.flat().map((o) => o.op)).toEqual(["text", "text"]);
+      await s.click("#double");
+      expect(s.findAll("footer").map((f) => f.textContent)).toEqual(["About · v1", "About · v1"]);
+      expect(s.ops.at(-1)!.map((o) => o.op)).toEqual(["insert"]);
+      await s.click("#bump");
+      expect(s.text("#n")).toBe("3");
+      // The copy above is diffed against itself from the last render (a copy again): still no op.
+      expect(s.ops.at(-1)!.map((o) => o.op)).toEqual(["text"]);
+      expect(s.findAll("footer")).toHaveLength(2);
+      await s.unmount();
+    }
+  });
+
   it("records errors the page is told about, and says what is missing", async () => {
     t = await mount(Form);
     await t.click("#broken");
