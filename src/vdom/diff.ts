@@ -100,11 +100,14 @@ function patchElement(ctx: DiffCtx, old: ElementNode, next: ElementVNode): Eleme
 function fromText(ctx: DiffCtx, old: ElementNode, next: ElementVNode): void {
   if (old.text !== "") ctx.ops.push({ op: "text", id: old.id, text: "" });
   const nc = next.children;
-  for (let i = 0; i < nc.length; i++) {
-    const node = lowerNode(ctx, nc[i]!, old.id);
-    place(next, i, nc[i]!, node);
-    insert(ctx, node, old.id, null);
-  }
+  for (let i = 0; i < nc.length; i++) insertNew(ctx, next, nc, i, old.id, null);
+}
+
+/** Lowers the new child `i` of `next` (`newCh` as `h()` built it), places it, and inserts it before `before` (appends on null). */
+function insertNew(ctx: DiffCtx, next: ElementVNode, newCh: readonly VNode[], i: number, parent: string, before: string | null): void {
+  const node = lowerNode(ctx, newCh[i]!, parent);
+  place(next, i, newCh[i]!, node);
+  insert(ctx, node, parent, before);
 }
 
 /**
@@ -333,11 +336,7 @@ function matchMiddle(ctx: DiffCtx, parent: ElementNode, next: ElementVNode, newC
     // and suffix now): the index of the new children and one lookup per old key find both.
     if (hasKey(newCh, s, ne)) checkAround(oldCh, s, oe, indexMiddle(newCh, s, ne, newSlots, parent), parent);
     const before = ne + 1 < newLen ? idAt(next, ne + 1) : null;
-    for (let i = s; i <= ne; i++) {
-      const node = lowerNode(ctx, newCh[i]!, pid);
-      place(next, i, newCh[i]!, node);
-      insert(ctx, node, pid, before);
-    }
+    for (let i = s; i <= ne; i++) insertNew(ctx, next, newCh, i, pid, before);
     return;
   }
 
@@ -358,11 +357,7 @@ function matchMiddle(ctx: DiffCtx, parent: ElementNode, next: ElementVNode, newC
     // Nothing of the old list stays (e.g. every row replaced): one op empties the parent,
     // instead of one `remove` per old child, and the new children are appended in order.
     clearChildren(ctx, parent);
-    for (let i = 0; i < newLen; i++) {
-      const node = lowerNode(ctx, newCh[i]!, pid);
-      place(next, i, newCh[i]!, node);
-      insert(ctx, node, pid, null);
-    }
+    for (let i = 0; i < newLen; i++) insertNew(ctx, next, newCh, i, pid, null);
     return;
   }
   // Patch the matched children and lower the new ones, in the new order.
