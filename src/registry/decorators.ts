@@ -1,5 +1,5 @@
 import { RegistryError } from "../errors.js";
-import { ALLOWED_OPTIONS, record, describeSite, type DecorationSite, type MethodKind, type MethodOptions } from "./entries.js";
+import { ALLOWED_OPTIONS, record, recordTransient, describeSite, type DecorationSite, type MethodKind, type MethodOptions } from "./entries.js";
 
 // TS emits TC39 decorator metadata only when `Symbol.metadata` exists, and Node 20
 // does not define it. esbuild falls back to `Symbol.for("Symbol.metadata")`, so
@@ -22,8 +22,15 @@ export interface MethodDecoratorWithOptions<O> extends MethodDecorator {
   (options: O): MethodDecorator;
 }
 
-/** Server lifecycle events; `start`/`stop` need static methods, `connect`/`disconnect` instance ones. */
-export const SERVER_LIFECYCLE = ["start", "stop", "connect", "disconnect"] as const;
+/**
+ * Server lifecycle events; `start`/`stop` need static methods, the per-session
+ * ones instance methods. `resume` runs when a session comes back from a
+ * snapshot (after a restart, on another node, out of hibernation), after its
+ * state is restored and before it handles anything else: it rebuilds `@transient` fields.
+ */
+export const SERVER_LIFECYCLE = ["start", "stop", "connect", "disconnect", "resume"] as const;
+/** The server lifecycle events that run for one session, on an instance method. */
+const PER_SESSION = new Set<string>(["connect", "disconnect", "resume"]);
 /** Browser lifecycle events. */
 export const CLIENT_LIFECYCLE = ["ready", "connect", "disconnect"] as const;
 /** Every lifecycle name: a page may not `rv.emit` any of these. */
@@ -155,7 +162,7 @@ function serverOn(event: string): MethodDecorator {
           `Write: @server.on(${JSON.stringify(event)}) static ${site.method}(server) { ... }.`,
       );
     }
-    if ((event === "connect" || event === "disconnect") && site.isStatic) {
+    if (PER_SESSION.has(event) && site.isStatic) {
       throw new RegistryError(
         `${describeSite(site)}: ${decorator} needs an instance method: "${event}" runs for each session. Remove "static".`,
       );
@@ -169,6 +176,12 @@ function clientOn(event: string): MethodDecorator {
   const decorator = `@client.on(${JSON.stringify(event)})`;
   if (event === "start" || event === "stop") {
     throw new RegistryError(`${decorator}: "${event}" is a server lifecycle event (once per process). Use @server.on(${JSON.stringify(event)}) on a static method.`);
+  }
+  if (event === "resume") {
+    throw new RegistryError(
+      `${decorator}: "resume" is a server lifecycle event (a session restored from its snapshot); the page is not told. ` +
+        `Use @server.on("resume") on an instance method, or @client.on("connect") for the page's side.`,
+    );
   }
   return methodDecorator("client-on", decorator, [instanceOnly], [event]);
 }
@@ -191,6 +204,7 @@ function needsName<F extends (event: string) => MethodDecorator>(factory: F, lab
  *   @server.rpc async reset(to: number) { this.count = to; return to; } // POST /api/rpc/reset
  *   @server.on("connect") hello() { this.emit("joined", {}); }      // per session
  *   @server.on("start") static boot() { console.log("up"); }        // once per process
+ *   @server.on("resume") reopen() { this.db = openPool(); }        // restored from a snapshot
  * }
  */
 export const server: {
@@ -198,7 +212,7 @@ export const server: {
   rpc: MethodDecoratorWithOptions<{ name?: string }>;
   /** Fire-and-forget call, bindable to DOM events; its return value is dropped (with a warning). */
   realtime: MethodDecoratorWithOptions<{ name?: string; debounce?: number }>;
-  /** Handles a lifecycle event (`start`, `stop`, `connect`, `disconnect`) or a custom emitted event. */
+  /** Handles a lifecycle event (`start`, `stop`, `connect`, `disconnect`, `resume`) or a custom emitted event. */
   on: (event: string) => MethodDecorator;
 } = Object.freeze({
   rpc: methodDecorator("rpc", "@server.rpc", [instanceOnly]),
@@ -233,3 +247,98 @@ export const client: MethodDecorator & {
   on: needsName(clientOn, "@client.on"),
 });
 Object.freeze(client);
+
+/**
+ * A field decorator usable under both conventions: legacy
+ * `experimentalDecorators` `(target, key)` and TC39 standard `(undefined, context)`.
+ */
+export interface FieldDecorator {
+  (value: undefined, context: ClassFieldDecoratorContext): void;
+  (target: object, propertyKey: string | symbol, descriptor?: undefined): void;
+}
+
+/** "a method", "an accessor": what a non-field decoration was applied to, for messages. */
+function article(kind: string): string {
+  return `${/^[aeiou]/.test(kind) ? "an" : "a"} ${kind}`;
+}
+
+function notAField(where: string, what: string): RegistryError {
+  return new RegistryError(
+    `${where}: @transient was applied to ${what}, but it marks instance fields only. ` +
+      `Only an instance's own fields are saved in a session snapshot, so there is nothing to leave out: remove @transient, ` +
+      `or put it on the field that holds the value (@transient db = openPool();).`,
+  );
+}
+
+function staticField(where: string): RegistryError {
+  return new RegistryError(
+    `${where}: @transient was applied to a static field. Static fields are shared by every session of the process and never ` +
+      `saved in a session snapshot: remove @transient, or remove "static" if each session needs its own value.`,
+  );
+}
+
+function unsaved(where: string, what: string): RegistryError {
+  return new RegistryError(
+    `${where}: @transient cannot mark ${what}: only public string-named fields are saved in a session snapshot, so this one ` +
+      `already keeps its constructor value when a session resumes. Remove @transient.`,
+  );
+}
+
+/**
+ * Normalises either convention into the metadata store and field name, or
+ * throws for anything that is not a public, string-named instance field.
+ */
+function fieldSite(args: unknown[]): { store: object; field: string } {
+  const [first, second, third] = args;
+  if (isContext(second)) {
+    const ctx = second;
+    const where = `<class being defined>.${String(ctx.name)}`;
+    if (ctx.kind !== "field") throw notAField(where, article(ctx.kind));
+    const fctx = ctx as ClassFieldDecoratorContext;
+    if (fctx.static) throw staticField(where);
+    if (fctx.private) throw unsaved(where, "a private (#) field");
+    if (typeof fctx.name !== "string") throw unsaved(where, "a symbol-named field");
+    if (!fctx.metadata) {
+      throw new RegistryError(
+        `${where}: decorator metadata is unavailable (Symbol.metadata is missing). Import "revue" before defining the class so its polyfill runs.`,
+      );
+    }
+    return { store: fctx.metadata, field: fctx.name };
+  }
+  if ((typeof first === "object" || typeof first === "function") && first !== null && (typeof second === "string" || typeof second === "symbol")) {
+    const isStatic = typeof first === "function";
+    const cls = (isStatic ? first : (first as { constructor: Function }).constructor) as Function;
+    const where = `${cls.name || "<anonymous class>"}.${String(second)}`;
+    // TypeScript passes no descriptor (or undefined) for a field; Babel's legacy
+    // plugin passes one with an `initializer`. A method or accessor has a real one.
+    const desc = third as (PropertyDescriptor & { initializer?: unknown }) | undefined;
+    if (desc && !("initializer" in desc)) throw notAField(where, typeof desc.value === "function" ? "a method" : "an accessor");
+    if (isStatic) throw staticField(where);
+    if (typeof second === "symbol") throw unsaved(where, "a symbol-named field");
+    return { store: cls, field: second };
+  }
+  throw new RegistryError(
+    `@transient was applied to something that is not a class field${args.length === 0 ? " (it takes no arguments)" : ""}. ` +
+      `Put it, without parentheses, directly before an instance field: @transient db = openPool();`,
+  );
+}
+
+/**
+ * Leaves an instance field out of the session's snapshot: a database pool, a
+ * timer, a cache, anything that cannot (or should not) be saved as data. When
+ * the session is restored from its snapshot (after a restart, on another node,
+ * out of hibernation) the field keeps the value its initialiser gave it; rebuild
+ * what depends on the session in a `@server.on("resume")` handler.
+ *
+ * @example
+ * class Report extends App {
+ *   rows: Row[] = [];
+ *   @transient db = openPool();              // not saved; re-created by the constructor
+ *   @transient timer: NodeJS.Timeout | undefined;
+ *   @server.on("resume") reopen() { this.timer = setInterval(() => this.refresh(), 5000); }
+ * }
+ */
+export const transient: FieldDecorator = function transient(...args: unknown[]): void {
+  const { store, field } = fieldSite(args);
+  recordTransient(store, field);
+} as FieldDecorator;

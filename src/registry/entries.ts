@@ -64,6 +64,8 @@ export interface MethodEntry {
 export const ENTRIES_KEY = Symbol.for("revue:entries");
 /** Metadata key on a decorated function: which class and method it was declared as. */
 export const ORIGIN_KEY = Symbol.for("revue:origin");
+/** Metadata key under which a class's own `@transient` field names are kept. */
+export const TRANSIENT_KEY = Symbol.for("revue:transient");
 
 /** Where a decorator is being applied, normalised across both conventions. */
 export interface DecorationSite {
@@ -114,4 +116,19 @@ export function record(site: DecorationSite, kind: MethodKind, events: readonly 
 /** The class and method a function was decorated as, if it was decorated at all. */
 export function originOf(fn: Function): { className: string | undefined; method: string; kind: MethodKind } | undefined {
   return Reflect.getOwnMetadata(ORIGIN_KEY, fn);
+}
+
+/** The `@transient` field names a class (or TC39 metadata object) declares itself. */
+export function ownTransient(store: object): readonly string[] {
+  return (Reflect.getOwnMetadata(TRANSIENT_KEY, store) as string[] | undefined) ?? [];
+}
+
+/**
+ * Records a `@transient` field. Kept apart from the method entries: a field has
+ * no kind, options or function, and a method may share its name only by being
+ * shadowed by it, which is not ours to judge.
+ */
+export function recordTransient(store: object, field: string): void {
+  const fields = ownTransient(store);
+  if (!fields.includes(field)) Reflect.defineMetadata(TRANSIENT_KEY, Object.freeze([...fields, field]), store);
 }

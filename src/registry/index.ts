@@ -1,4 +1,4 @@
-export { server, client, SERVER_LIFECYCLE, CLIENT_LIFECYCLE, LIFECYCLE_EVENTS, type MethodDecorator, type MethodDecoratorWithOptions } from "./decorators.js";
+export { server, client, transient, SERVER_LIFECYCLE, CLIENT_LIFECYCLE, LIFECYCLE_EVENTS, type MethodDecorator, type MethodDecoratorWithOptions, type FieldDecorator } from "./decorators.js";
 export { startup, connect, app } from "./aliases.js";
 export { getSpec, publicName, type AppSpec } from "./spec.js";
 export { createBinder, handler, type HandlerBinding } from "./bind.js";

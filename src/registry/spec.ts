@@ -1,6 +1,6 @@
 import "reflect-metadata";
 import { RegistryError } from "../errors.js";
-import { ownEntries, SIDE, type MethodEntry } from "./entries.js";
+import { ownEntries, ownTransient, SIDE, type MethodEntry } from "./entries.js";
 
 /**
  * A validated, frozen description of an app class: every decorated method by
@@ -27,6 +27,8 @@ export interface AppSpec {
   readonly clientRealtime: ReadonlyMap<string, MethodEntry>;
   /** `@client.on` handlers by event. */
   readonly clientOn: ReadonlyMap<string, readonly MethodEntry[]>;
+  /** `@transient` instance fields (inherited ones included): left out of session snapshots. */
+  readonly transient: ReadonlySet<string>;
   /** The entry of the function the concrete class exposes under that entry's method name. */
   entryOf(fn: Function): MethodEntry | undefined;
 }
@@ -40,11 +42,15 @@ function chainOf(cls: Function): Function[] {
   return chain;
 }
 
-function ownRecorded(cls: Function): readonly MethodEntry[] {
-  const legacy = ownEntries(cls);
+/**
+ * Where a class's own decorations are kept: the class itself (legacy) and its
+ * own TC39 metadata object, if it has one (a class with no decorators of its
+ * own only inherits its parent's, which the chain walk already visits).
+ */
+function ownStores(cls: Function): object[] {
   const metaKey = (Symbol as { metadata?: symbol }).metadata;
-  const meta = metaKey && Object.prototype.hasOwnProperty.call(cls, metaKey) ? (cls as unknown as Record<symbol, object>)[metaKey] : undefined;
-  return meta ? [...legacy, ...ownEntries(meta)] : legacy;
+  const meta = metaKey && Object.prototype.hasOwnProperty.call(cls, metaKey) ? (cls as unknown as Record<symbol, object | null>)[metaKey] : undefined;
+  return meta ? [cls, meta] : [cls];
 }
 
 function pushTo<K, V>(map: Map<K, V[]>, key: K, value: V): void {
@@ -53,12 +59,18 @@ function pushTo<K, V>(map: Map<K, V[]>, key: K, value: V): void {
   else map.set(key, [value]);
 }
 
+const refuse = () => {
+  throw new TypeError("An AppSpec is frozen; decorate the class instead of editing its spec.");
+};
+
 /** A Map whose mutators throw: `Object.freeze` alone does not freeze a Map's contents. */
 function frozenMap<K, V>(map: Map<K, V>): ReadonlyMap<K, V> {
-  const refuse = () => {
-    throw new TypeError("An AppSpec is frozen; decorate the class instead of editing its spec.");
-  };
   return Object.freeze(Object.assign(map, { set: refuse, delete: refuse, clear: refuse }));
+}
+
+/** A Set whose mutators throw, for the same reason. */
+function frozenSet<T>(set: Set<T>): ReadonlySet<T> {
+  return Object.freeze(Object.assign(set, { add: refuse, delete: refuse, clear: refuse }));
 }
 
 /** The public name an entry is reached by (its `name` option, else the method name). */
@@ -83,7 +95,13 @@ export function getSpec(cls: Function): AppSpec {
   // Merge by (static, method): a subclass's decoration replaces the inherited
   // one in place, so declaration order stays the base class's.
   const merged = new Map<string, MethodEntry>();
-  for (const c of chainOf(cls)) for (const e of ownRecorded(c)) merged.set(`${e.isStatic ? "static " : ""}${e.method}`, e);
+  const transient = new Set<string>();
+  for (const c of chainOf(cls)) {
+    for (const store of ownStores(c)) {
+      for (const e of ownEntries(store)) merged.set(`${e.isStatic ? "static " : ""}${e.method}`, e);
+      for (const field of ownTransient(store)) transient.add(field);
+    }
+  }
   const entries = [...merged.values()];
   const name = cls.name || "<anonymous class>";
 
@@ -134,6 +152,7 @@ export function getSpec(cls: Function): AppSpec {
     client: Object.freeze(entries.filter((e) => SIDE[e.kind] === "client")),
     clientRealtime: frozenMap(clientRealtime),
     clientOn: freezeLists(clientOn),
+    transient: frozenSet(transient),
     entryOf: (fn: Function) => byFunction.get(fn),
   });
   Reflect.defineMetadata(SPEC_KEY, spec, cls);

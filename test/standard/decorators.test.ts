@@ -1,5 +1,5 @@
 import { describe, expect, it, vi } from "vitest";
-import { App, BindError, client, createBinder, getSpec, h, RegistryError, server, startup } from "revue";
+import { App, BindError, client, createBinder, getSpec, h, RegistryError, server, startup, transient } from "revue";
 
 // This file is compiled with TC39 standard decorators (experimentalDecorators
 // off): see the "standard" project in vitest.config.ts and tsconfig.standard.json.
@@ -120,5 +120,85 @@ describe("decorators (TC39 standard decorators)", () => {
     expect(getSpec(Old).clientOn.get("ready")?.map((e) => e.method)).toEqual(["init", "again"]);
     expect(warn.mock.calls.filter((c) => String(c[0]).includes("@startup"))).toHaveLength(1);
     warn.mockRestore();
+  });
+
+  it("records @transient fields, inherited by subclasses, beside a resume handler", () => {
+    class Base extends App {
+      rows: number[] = [];
+      @transient db = { open: true };
+    }
+    class Child extends Base {
+      @transient cache = new Map<string, number>();
+      @server.on("resume") reopen() {
+        this.db = { open: true };
+      }
+    }
+    class Plain extends Child {}
+    expect([...getSpec(Base).transient]).toEqual(["db"]);
+    expect([...getSpec(Child).transient]).toEqual(["db", "cache"]);
+    expect([...getSpec(Plain).transient]).toEqual(["db", "cache"]);
+    expect(Object.isFrozen(getSpec(Child).transient)).toBe(true);
+    expect(getSpec(Child).serverOn.get("resume")?.[0]?.method).toBe("reopen");
+    // the decorator does not disturb the initialiser
+    expect(new Child().cache).toBeInstanceOf(Map);
+    expect(() => {
+      class S extends App {
+        @server.on("resume") static reopen() {}
+      }
+      return S;
+    }).toThrow('<class being defined>.reopen: @server.on("resume") needs an instance method: "resume" runs for each session. Remove "static".');
+  });
+
+  it("fails at class definition for @transient on anything but a public instance field", () => {
+    expect(() => {
+      class M extends App {
+        // @ts-expect-error a method is not a field
+        @transient load() {}
+      }
+      return M;
+    }).toThrow("<class being defined>.load: @transient was applied to a method, but it marks instance fields only.");
+    expect(() => {
+      class A extends App {
+        // @ts-expect-error an auto-accessor is not a field
+        @transient accessor total = 1;
+      }
+      return A;
+    }).toThrow("<class being defined>.total: @transient was applied to an accessor, but it marks instance fields only.");
+    expect(() => {
+      class G extends App {
+        // @ts-expect-error a getter is not a field
+        @transient get total() {
+          return 1;
+        }
+      }
+      return G;
+    }).toThrow("<class being defined>.total: @transient was applied to a getter, but it marks instance fields only.");
+    expect(() => {
+      class S extends App {
+        @transient static pool = 1;
+      }
+      return S;
+    }).toThrow("<class being defined>.pool: @transient was applied to a static field. Static fields are shared by every session");
+    expect(() => {
+      class P extends App {
+        @transient #db = 1;
+        get db() {
+          return this.#db;
+        }
+      }
+      return P;
+    }).toThrow(
+      new RegistryError(
+        "<class being defined>.#db: @transient cannot mark a private (#) field: only public string-named fields are saved in a session snapshot, " +
+          "so this one already keeps its constructor value when a session resumes. Remove @transient.",
+      ),
+    );
+    const key = Symbol("db");
+    expect(() => {
+      class Y extends App {
+        @transient [key] = 1;
+      }
+      return Y;
+    }).toThrow("<class being defined>.Symbol(db): @transient cannot mark a symbol-named field");
   });
 });
