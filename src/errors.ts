@@ -20,6 +20,7 @@ export type RevueErrorCode =
   | "ROOM_LIMIT"
   | "TOO_MANY_SESSIONS"
   | "RPC_ERROR"
+  | "SNAPSHOT_ERROR"
   | "INTERNAL_ERROR";
 
 /** The HTTP status each code is answered with when it reaches a route. */
@@ -37,6 +38,7 @@ export const HTTP_STATUS: Readonly<Record<RevueErrorCode, number>> = Object.free
   ROOM_LIMIT: 400,
   TOO_MANY_SESSIONS: 503,
   RPC_ERROR: 500,
+  SNAPSHOT_ERROR: 500,
   INTERNAL_ERROR: 500,
 });
 
@@ -137,6 +139,23 @@ export class SessionError extends RevueError {
   override name = "SessionError";
   constructor(code: RevueErrorCode, message: string) {
     super(code, message);
+  }
+}
+
+/**
+ * A session's state cannot be saved as a snapshot (a field holds something that
+ * is not data: a connection, a function, a cycle), or a stored snapshot cannot
+ * be read back. The message names the class, the field, the path inside it and the fix.
+ *
+ * @example
+ * class Counter extends App { db = new Pool(); }
+ * captureState(counter, getSpec(Counter))
+ * // SnapshotError: Counter.db (at .db): a Pool instance cannot be saved in a session snapshot. Mark the field @transient ...
+ */
+export class SnapshotError extends RevueError {
+  override name = "SnapshotError";
+  constructor(message: string, options?: { cause?: unknown }) {
+    super("SNAPSHOT_ERROR", message, options);
   }
 }
 
