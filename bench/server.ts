@@ -12,9 +12,8 @@ import type { AddressInfo } from "node:net";
 import { fileURLToPath } from "node:url";
 import Koa from "koa";
 import { koaBody } from "koa-body";
-import { App, createServer, h, Hub, server, type Session } from "../src/index.js";
-// Not public: the no-socket fan-out (fanoutCpu) wires streams to a Hub the way Mount does.
-import { SessionStream } from "../src/server/sse.js";
+import { App, createServer, h, Hub, server } from "../src/index.js";
+import type { Sink } from "../src/session/stream.js";
 
 class Counter extends App {
   count = 0;
@@ -546,26 +545,18 @@ const CPU_TICKS = 20;
  * dominate the end-to-end figure and swing with the machine's other load.
  * Returns µs of CPU per message for the raw broadcast and for Revue.
  *
- * `Hub` is public, but the stream layer (serialisation, replay buffer) is
- * not: `SessionStream` is wired to the hub as `Mount` wires it, since
- * `createServer` offers no way in without sockets.
+ * Each session's stream is attached to a sink that counts writes, through
+ * `hub.connect` as `Mount` does, since `createServer` offers no way in
+ * without sockets.
  */
 async function fanoutCpu(): Promise<{ raw: number; revue: number }> {
   let writes = 0;
-  const sink = () => ({ write: () => ++writes > 0, writableLength: 0, destroyed: false, writableEnded: false, end() {} }) as unknown as ServerResponse;
-  const streams = new Map<Session, SessionStream>();
-  const hub = new Hub(Counter, { logger: quiet, deliver: (s, m) => streams.get(s)!.send(m) });
+  const sink = (): Sink => ({ write: () => ++writes > 0, writableLength: 0, destroyed: false, writableEnded: false, end() {}, destroy() {}, once() {} });
+  const hub = new Hub(Counter, { logger: quiet });
   await hub.start();
-  for (let i = 0; i < FANOUT_STREAMS; i++) {
-    const s = hub.createSession();
-    // createServer's defaults.
-    const stream = new SessionStream({ replayBytes: 64 * 1024, maxPendingBytes: 1024 * 1024, retryMs: 1000 });
-    stream.attach(sink());
-    streams.set(s, stream);
-    const { rev, tree } = hub.snapshot(s);
-    stream.send({ type: "init", rev, tree });
-  }
-  const raw: RawStream[] = Array.from({ length: FANOUT_STREAMS }, () => ({ res: sink(), id: 1 }));
+  for (let i = 0; i < FANOUT_STREAMS; i++) hub.connect(await hub.createSession(), sink());
+  await hub.settle();
+  const raw: RawStream[] = Array.from({ length: FANOUT_STREAMS }, () => ({ res: sink() as unknown as ServerResponse, id: 1 }));
   const run = async (emit: (n: number) => void) => {
     const w0 = writes;
     const c0 = process.cpuUsage();

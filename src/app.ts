@@ -14,6 +14,8 @@ export interface SessionLink {
   join(room: string): void;
   leave(room: string): void;
   callClient(method: string, args: unknown[]): void;
+  /** The signal of the handler running now. */
+  signal(): AbortSignal;
 }
 
 const LINK = Symbol("revue:link");
@@ -45,6 +47,7 @@ function detached(name: string): SessionLink {
     join: () => fail("join"),
     leave: () => fail("leave"),
     callClient: (m) => fail(`client.${m}`),
+    signal: () => fail("signal"),
   };
 }
 
@@ -103,6 +106,22 @@ export class App<Self = any> {
   /** This session's id. */
   get sid(): string {
     return this[LINK].sid;
+  }
+
+  /**
+   * The signal of the handler running now: it aborts when the handler runs
+   * past `handlerTimeoutMs` (the caller then got `HANDLER_TIMEOUT` and the
+   * session moved on) or when the session ends. Read it at the start of the
+   * handler and pass it to whatever may take long.
+   *
+   * @example
+   * @server.rpc async search(q: string) {
+   *   const signal = this.signal;
+   *   return (await fetch(`https://api.example/?q=${q}`, { signal })).json();
+   * }
+   */
+  get signal(): AbortSignal {
+    return this[LINK].signal();
   }
 
   /** The rooms this session has joined. */

@@ -19,6 +19,13 @@ export type RevueErrorCode =
   | "UNSUPPORTED_MEDIA_TYPE"
   | "ROOM_LIMIT"
   | "TOO_MANY_SESSIONS"
+  | "TOO_MANY_CALLS"
+  | "SEQ_CONFLICT"
+  | "SEQ_EXPIRED"
+  | "SEQ_OUT_OF_RANGE"
+  | "HANDLER_TIMEOUT"
+  | "UPLOAD_QUOTA"
+  | "SERVER_CLOSING"
   | "RPC_ERROR"
   | "SNAPSHOT_ERROR"
   | "INTERNAL_ERROR";
@@ -37,6 +44,13 @@ export const HTTP_STATUS: Readonly<Record<RevueErrorCode, number>> = Object.free
   UNSUPPORTED_MEDIA_TYPE: 415,
   ROOM_LIMIT: 400,
   TOO_MANY_SESSIONS: 503,
+  TOO_MANY_CALLS: 429,
+  SEQ_CONFLICT: 409,
+  SEQ_EXPIRED: 409,
+  SEQ_OUT_OF_RANGE: 400,
+  HANDLER_TIMEOUT: 504,
+  UPLOAD_QUOTA: 413,
+  SERVER_CLOSING: 503,
   RPC_ERROR: 500,
   SNAPSHOT_ERROR: 500,
   INTERNAL_ERROR: 500,
@@ -51,13 +65,16 @@ export const HTTP_STATUS: Readonly<Record<RevueErrorCode, number>> = Object.free
  */
 export class RevueError extends Error {
   override name = "RevueError";
+  /** How long the caller should wait before trying again (`Retry-After`), for `TOO_MANY_CALLS`. */
+  readonly retryAfterMs: number | undefined;
   constructor(
     /** Stable, machine-readable code. */
     public readonly code: RevueErrorCode,
     message: string,
-    options?: { cause?: unknown },
+    options?: { cause?: unknown; retryAfterMs?: number },
   ) {
     super(message, options);
+    this.retryAfterMs = options?.retryAfterMs;
   }
 
   /** The HTTP status this error is answered with. */
@@ -137,8 +154,8 @@ export class RpcError extends RevueError {
  */
 export class SessionError extends RevueError {
   override name = "SessionError";
-  constructor(code: RevueErrorCode, message: string) {
-    super(code, message);
+  constructor(code: RevueErrorCode, message: string, options?: { cause?: unknown; retryAfterMs?: number }) {
+    super(code, message, options);
   }
 }
 

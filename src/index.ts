@@ -14,10 +14,10 @@ export { App, type ClientCalls, type ServerCalls, type RoomEmitter, type MethodK
 export * from "./errors.js";
 export * from "./registry/index.js";
 export * from "./vdom/index.js";
-export { Hub, newSessionId, type HubOptions, type Logger, type AppClass } from "./session/hub.js";
-export { Session } from "./session/session.js";
+export { Hub, newSessionId, pageCall, type HubOptions, type Logger, type AppClass, type PageCall, type SessionSnapshot } from "./session/hub.js";
+export { Session, type SessionState } from "./session/session.js";
 export { MemoryPubSub, type PubSub } from "./session/pubsub.js";
 export { MemorySessionStore, type SessionStore, type SessionRecord } from "./session/store.js";
 export { createServer, type ServerOptions, type ServerHandle } from "./server/create-server.js";
-export type { UploadedFile, UploadHandle } from "./server/uploads.js";
+export type { UploadedFile, UploadHandle } from "./session/uploads.js";
 export type * from "./protocol.js";

@@ -2,12 +2,12 @@ import type { Node, PatchOp } from "./vdom/types.js";
 
 /**
  * The wire protocol between the server and the page (ARCHITECTURE.md §5,
- * docs/protocol.md). Shared by the server and the browser runtime: types and
- * constants only.
+ * docs/protocol.md). Shared by the server and the browser runtime: types,
+ * constants and the tree hash both ends compute.
  */
 
-/** A full snapshot: sent on first connect and whenever replay cannot cover a gap. */
-export interface InitMessage { type: "init"; rev: number; tree: Node; hash?: string; ack?: number }
+/** A full snapshot: sent when the page lacks the state and replay cannot cover the gap; `hash` is {@link treeHash} of `tree`. */
+export interface InitMessage { type: "init"; rev: number; tree: Node; hash: string; ack?: number }
 /** Ops that turn revision `rev - 1` into `rev`; `ack` is the highest client seq it reflects. */
 export interface PatchMessage { type: "patch"; rev: number; ops: PatchOp[]; ack?: number }
 /** Reverse RPC to a `@client.realtime` method. */
@@ -17,7 +17,7 @@ export interface EventMessage { type: "event"; event: string; data: unknown }
 /** A failure the page should know about (e.g. a realtime handler threw); `seq` names the call. */
 export interface ErrorMessage { type: "error"; code: string; message: string; seq?: number }
 /** The server is closing this stream on purpose (shutdown, replaced by a newer stream, too slow). */
-export interface ByeMessage { type: "bye"; reason: "shutdown" | "replaced" | "slow" | "expired" }
+export interface ByeMessage { type: "bye"; reason: "shutdown" | "replaced" | "slow" | "expired" | "evicted" }
 
 export type ServerMessage = InitMessage | PatchMessage | CallMessage | EventMessage | ErrorMessage | ByeMessage;
 
@@ -27,3 +27,25 @@ export interface EventRequest { sid: string; seq: number; method: string; args: 
 export interface RpcRequest { sid: string; seq: number; args: unknown[] }
 /** Body of `POST /api/emit`. */
 export interface EmitRequest { sid: string; seq: number; event: string; data: unknown }
+
+/**
+ * The integrity hash of a tree, as `init` messages and the page's boot data
+ * carry it: a 53-bit hash (cyrb53) of the tree's JSON, in base 36. Both ends
+ * compute it over `JSON.stringify(tree)`, so a snapshot that arrives damaged,
+ * or a page that shows another tree than the server thinks, is noticed.
+ * Not a security measure: it detects accidents, not forgeries.
+ *
+ * @example
+ * treeHash(JSON.stringify({ id: "w-1", tag: "p", attrs: {}, children: [], text: "hi" })) // e.g. "1z1kq8ybxh5"
+ */
+export function treeHash(json: string): string {
+  let h1 = 0xdeadbeef, h2 = 0x41c6ce57;
+  for (let i = 0; i < json.length; i++) {
+    const c = json.charCodeAt(i);
+    h1 = Math.imul(h1 ^ c, 2654435761);
+    h2 = Math.imul(h2 ^ c, 1597334677);
+  }
+  h1 = Math.imul(h1 ^ (h1 >>> 16), 2246822507) ^ Math.imul(h2 ^ (h2 >>> 13), 3266489909);
+  h2 = Math.imul(h2 ^ (h2 >>> 16), 2246822507) ^ Math.imul(h1 ^ (h1 >>> 13), 3266489909);
+  return (4294967296 * (2097151 & h2) + (h1 >>> 0)).toString(36);
+}

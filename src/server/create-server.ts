@@ -7,7 +7,9 @@ import Router from "@koa/router";
 import Koa from "koa";
 import type { RoomEmitter } from "../app.js";
 import { RevueError } from "../errors.js";
-import type { AppClass, Hub, Logger } from "../session/hub.js";
+import type { AppClass, Hub } from "../session/hub.js";
+import type { Logger } from "../session/logger.js";
+import { defaultLimits, SessionPool } from "../session/pool.js";
 import { MemoryPubSub, type PubSub } from "../session/pubsub.js";
 import { MemorySessionStore, type SessionStore } from "../session/store.js";
 import { Assets } from "./assets.js";
@@ -18,15 +20,42 @@ import { Mount, normalisePrefix, type MountConfig } from "./mount.js";
 export interface ServerOptions {
   /** A session with no open stream expires after this long idle. Default 15 min. */
   sessionTtlMs?: number;
-  /** More live sessions than this get 503. Default 10,000. */
+  /** A page served but not connected keeps its session this long. Default 30 s. */
+  pendingTtlMs?: number;
+  /** Live sessions (connected or recently used) per process; beyond: 503. Default 10,000. */
   maxSessions?: number;
+  /** Pending sessions (pages served, not connected) per process; beyond, the oldest is evicted. Default 1,000. */
+  maxPendingSessions?: number;
+  /**
+   * Memory the sessions of this process may hold beyond their app state (trees,
+   * replay buffers, queued calls), in bytes; past it the least recently used are
+   * hibernated. Default: a quarter of the heap limit.
+   */
+  maxSessionBytes?: number;
+  /** A session idle this long packs its tree into a compact form (about a tenth of the memory). Default 5 s. */
+  restAfterMs?: number;
   /** Rooms one session may join. Default 64. */
   maxRoomsPerSession?: number;
-  /** Body limits in bytes: events/emits (64 KB), rpc (1 MB), one upload (10 MB), files per upload (5). */
-  limits?: { event?: number; rpc?: number; upload?: number; files?: number };
+  /** Calls of one session accepted and not yet finished; beyond: 429 TOO_MANY_CALLS. Default 256. */
+  maxQueuedCalls?: number;
+  /** Bytes of those calls' bodies. Default 4 MB. */
+  maxQueuedCallBytes?: number;
+  /** How far ahead of the expected seq a call may be, and how many past seqs are remembered. Default 256. */
+  seqWindow?: number;
+  /** Broadcasts queued for one session beyond which it drops them and resyncs its page instead. Default 1,000. */
+  maxQueuedEvents?: number;
+  /** A handler running longer is abandoned (HANDLER_TIMEOUT; `this.signal` aborts) and the session moves on. Default 30 s. */
+  handlerTimeoutMs?: number;
+  /** `close()` finishes within this long even while handlers hang. Default 10 s. */
+  shutdownTimeoutMs?: number;
+  /**
+   * Body limits in bytes: events/emits (64 KB), rpc (1 MB), one upload request (10 MB),
+   * files per upload request (5); what one session may keep uploaded: 50 MB in 50 files.
+   */
+  limits?: { event?: number; rpc?: number; upload?: number; files?: number; sessionUploadBytes?: number; sessionUploadFiles?: number };
   /** Bytes of past messages kept per session for `Last-Event-ID` replay. Default 64 KB. */
   replayBufferBytes?: number;
-  /** Unsent bytes after which a slow client's stream is closed. Default 1 MB. */
+  /** Unsent bytes after which a slow client's stream is closed (a larger snapshot is still delivered). Default 1 MB. */
   maxPendingBytes?: number;
   /** Interval of the `:` keep-alive comment. Default 15 s. */
   heartbeatMs?: number;
@@ -87,26 +116,53 @@ export function createServer(apps: AppClass | Record<string, AppClass>, options:
   const ownsStore = !options.store;
   const ownsPubsub = !options.pubsub;
   const uploadDir = mkdtempSync(join(tmpdir(), "revue-uploads-"));
+  const defaults = defaultLimits();
+  const o = options;
+  const pool = new SessionPool(
+    {
+      sessionTtlMs: positive(o.sessionTtlMs, defaults.sessionTtlMs, "sessionTtlMs"),
+      pendingTtlMs: positive(o.pendingTtlMs, defaults.pendingTtlMs, "pendingTtlMs"),
+      maxSessions: positive(o.maxSessions, defaults.maxSessions, "maxSessions"),
+      maxPendingSessions: positive(o.maxPendingSessions, defaults.maxPendingSessions, "maxPendingSessions"),
+      maxSessionBytes: positive(o.maxSessionBytes, defaults.maxSessionBytes, "maxSessionBytes"),
+      restAfterMs: positive(o.restAfterMs, defaults.restAfterMs, "restAfterMs"),
+      maxRoomsPerSession: positive(o.maxRoomsPerSession, defaults.maxRoomsPerSession, "maxRoomsPerSession"),
+      maxQueuedEvents: positive(o.maxQueuedEvents, defaults.maxQueuedEvents, "maxQueuedEvents"),
+      calls: {
+        window: positive(o.seqWindow, defaults.calls.window, "seqWindow"),
+        maxCalls: positive(o.maxQueuedCalls, defaults.calls.maxCalls, "maxQueuedCalls"),
+        maxBytes: positive(o.maxQueuedCallBytes, defaults.calls.maxBytes, "maxQueuedCallBytes"),
+        gapMs: defaults.calls.gapMs,
+        timeoutMs: positive(o.handlerTimeoutMs, defaults.calls.timeoutMs, "handlerTimeoutMs"),
+      },
+      stream: {
+        replayBytes: positive(o.replayBufferBytes, defaults.stream.replayBytes, "replayBufferBytes"),
+        maxPendingBytes: positive(o.maxPendingBytes, defaults.stream.maxPendingBytes, "maxPendingBytes"),
+        retryMs: positive(o.retryMs, defaults.stream.retryMs, "retryMs"),
+      },
+      uploads: {
+        bytes: positive(o.limits?.sessionUploadBytes, defaults.uploads.bytes, "limits.sessionUploadBytes"),
+        files: positive(o.limits?.sessionUploadFiles, defaults.uploads.files, "limits.sessionUploadFiles"),
+      },
+    },
+    logger,
+  );
   const cfg: MountConfig = {
     store: options.store ?? new MemorySessionStore(),
     pubsub: options.pubsub ?? new MemoryPubSub(),
+    pool,
     logger,
-    sessionTtlMs: positive(options.sessionTtlMs, 15 * 60_000, "sessionTtlMs"),
-    maxSessions: positive(options.maxSessions, 10_000, "maxSessions"),
-    maxRoomsPerSession: positive(options.maxRoomsPerSession, 64, "maxRoomsPerSession"),
     limits: {
-      event: positive(options.limits?.event, 64 * 1024, "limits.event"),
-      rpc: positive(options.limits?.rpc, 1024 * 1024, "limits.rpc"),
-      upload: positive(options.limits?.upload, 10 * 1024 * 1024, "limits.upload"),
-      files: positive(options.limits?.files, 5, "limits.files"),
+      event: positive(o.limits?.event, 64 * 1024, "limits.event"),
+      rpc: positive(o.limits?.rpc, 1024 * 1024, "limits.rpc"),
+      upload: positive(o.limits?.upload, 10 * 1024 * 1024, "limits.upload"),
+      files: positive(o.limits?.files, 5, "limits.files"),
     },
-    replayBytes: positive(options.replayBufferBytes, 64 * 1024, "replayBufferBytes"),
-    maxPendingBytes: positive(options.maxPendingBytes, 1024 * 1024, "maxPendingBytes"),
-    retryMs: positive(options.retryMs, 1000, "retryMs"),
     uploadDir,
     assets: new Assets(),
   };
-  const heartbeatMs = positive(options.heartbeatMs, 15_000, "heartbeatMs");
+  const heartbeatMs = positive(o.heartbeatMs, 15_000, "heartbeatMs");
+  const shutdownTimeoutMs = positive(o.shutdownTimeoutMs, 10_000, "shutdownTimeoutMs");
 
   const mounts = Object.entries(table)
     .map(([prefix, cls]) => new Mount(normalisePrefix(prefix), cls, cfg))
@@ -164,7 +220,7 @@ export function createServer(apps: AppClass | Record<string, AppClass>, options:
     async close() {
       for (const t of timers.splice(0)) clearInterval(t);
       const closing = server ? new Promise<void>((r) => server!.close(() => r())) : Promise.resolve();
-      await Promise.all(mounts.map((m) => m.close(handle)));
+      await Promise.all(mounts.map((m) => m.close(handle, shutdownTimeoutMs)));
       server?.closeAllConnections();
       await closing;
       if (ownsStore) await cfg.store.close();
@@ -200,13 +256,6 @@ export function createServer(apps: AppClass | Record<string, AppClass>, options:
     return (started ??= (async () => {
       for (const m of mounts) await m.hub.start(handle);
       timers.push(setInterval(() => mounts.forEach((m) => m.heartbeat()), heartbeatMs));
-      const sweepMs = Math.max(50, Math.min(cfg.sessionTtlMs / 2, 30_000));
-      // One store.expired() per sweep: it hands out each expired id once, and the store is shared by every mount.
-      const sweep = async () => {
-        const expired = new Set(await cfg.store.expired());
-        for (const m of mounts) await m.sweep(expired);
-      };
-      timers.push(setInterval(() => void sweep().catch((e) => logger.error("[revue] session sweep failed:", e)), sweepMs));
       for (const t of timers) t.unref();
     })());
   }

@@ -1,7 +1,7 @@
 import type { Context, Middleware, Next } from "koa";
 import { koaBody } from "koa-body";
-import { RevueError, SessionError, type RevueErrorCode } from "../errors.js";
-import type { Logger } from "../session/hub.js";
+import { RevueError, type RevueErrorCode } from "../errors.js";
+import type { Logger } from "../session/logger.js";
 
 /**
  * The checks every request passes before it can change anything: errors as
@@ -27,6 +27,7 @@ export function jsonErrors(logger: Logger): Middleware {
     } catch (err) {
       if (err instanceof RevueError) {
         ctx.status = err.status;
+        if (err.retryAfterMs !== undefined) ctx.set("Retry-After", String(Math.ceil(err.retryAfterMs / 1000)));
         ctx.body = err.toJSON();
         return;
       }
@@ -100,23 +101,4 @@ export function jsonBody(limit: number): Middleware {
     assertNoProtoKeys(body);
     await next();
   };
-}
-
-/** Reads `body[field]`, checking its type, or throws a 400 that names the field and the expected shape. */
-export function field<T>(body: Record<string, unknown>, name: string, check: (v: unknown) => v is T, expected: string, route: string): T {
-  const value = body[name];
-  if (!check(value)) throw new RevueError("BAD_REQUEST", `${route}: "${name}" must be ${expected}, got ${value === undefined ? "nothing" : JSON.stringify(value)?.slice(0, 60)}.`);
-  return value;
-}
-
-export const isString = (v: unknown): v is string => typeof v === "string" && v.length > 0 && v.length <= 256;
-export const isSeq = (v: unknown): v is number => Number.isSafeInteger(v) && (v as number) > 0;
-export const isArray = (v: unknown): v is unknown[] => Array.isArray(v);
-
-/** The error for an unknown or expired session; the page re-bootstraps when it sees it. */
-export function sessionNotFound(sid: string): SessionError {
-  return new SessionError(
-    "SESSION_NOT_FOUND",
-    `Session ${sid.slice(0, 6)}… is unknown or expired (the server may have restarted). The page starts a new one with POST /api/session.`,
-  );
 }

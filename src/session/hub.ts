@@ -1,21 +1,23 @@
 import { randomBytes } from "node:crypto";
 import { App, constructApp, type SessionLink } from "../app.js";
 import { errorBody, RegistryError, RevueError, RpcError, SessionError } from "../errors.js";
-import type { ServerMessage } from "../protocol.js";
+import { treeHash, type ServerMessage } from "../protocol.js";
 import { createBinder } from "../registry/bind.js";
 import { LIFECYCLE_EVENTS } from "../registry/decorators.js";
 import type { MethodEntry } from "../registry/entries.js";
 import { getSpec, type AppSpec } from "../registry/spec.js";
-import type { Binder } from "../vdom/types.js";
+import type { Binder, Node } from "../vdom/types.js";
+import type { Call } from "./calls.js";
+import type { Logger } from "./logger.js";
+import { defaultLimits, SessionPool, type PoolMember, type SessionLimits } from "./pool.js";
 import { MemoryPubSub, type PubSub } from "./pubsub.js";
-import { SessionRenderer } from "./render.js";
+import { SessionRenderer } from "./renderer.js";
 import { Session } from "./session.js";
+import { captureState, restoreState, type StateRecord } from "./state.js";
+import { MemorySessionStore, type SessionStore } from "./store.js";
+import type { Sink } from "./stream.js";
 
-/** Where Revue reports handler failures and contract warnings. Defaults to `console`. */
-export interface Logger {
-  warn(message: string, ...rest: unknown[]): void;
-  error(message: string, ...rest: unknown[]): void;
-}
+export type { Logger } from "./logger.js";
 
 /** An app class: a subclass of {@link App} constructible without arguments. */
 export type AppClass<A extends App = App> = (new () => A) & { prototype: A };
@@ -23,13 +25,70 @@ export type AppClass<A extends App = App> = (new () => A) & { prototype: A };
 export interface HubOptions {
   /** Cross-process event transport. Default: a private {@link MemoryPubSub}. */
   pubsub?: PubSub;
+  /** Where sessions are recorded. Default: a private {@link MemorySessionStore}. */
+  store?: SessionStore;
   logger?: Logger;
-  /** How many rooms one session may join. Default 64. */
-  maxRoomsPerSession?: number;
-  /** Receives every message meant for a session's page, in order. */
+  /** The sessions of the whole process (shared by every app of a server). Default: a pool of this hub's own. */
+  pool?: SessionPool;
+  /** Limits of a pool of this hub's own (ignored when `pool` is given). */
+  limits?: Partial<SessionLimits>;
+  /** Receives every message meant for a session's page, in order (besides its stream). */
   deliver?: (session: Session, message: ServerMessage) => void;
   /** Namespace of this app's pubsub channel (several apps may share one pubsub). Default: the class name. */
   channel?: string;
+  /** The app's mount prefix, recorded with its sessions. Default "". */
+  prefix?: string;
+}
+
+/** A call from the page, decoded and checked for shape at the edge. */
+export interface PageCall extends Call {
+  kind: "realtime" | "rpc" | "emit";
+  /** The realtime or rpc public name, or the emitted event. */
+  name: string;
+  args: unknown[];
+  /** `rv.emit`'s data. */
+  data?: unknown;
+}
+
+/**
+ * Builds a {@link PageCall}: what the page sent, with its fingerprint (the
+ * hash of what the call does: a retry has the same one, another call another)
+ * and its size (the body's, when known).
+ *
+ * @example
+ * await hub.call(session, pageCall("rpc", "reset", 1, [0]));
+ */
+export function pageCall(kind: PageCall["kind"], name: string, seq: number, args: unknown[] = [], data?: unknown, bytes?: number): PageCall {
+  const what = JSON.stringify([kind, name, args, data ?? null]);
+  return { kind, name, seq, args, data, bytes: bytes ?? what.length, fingerprint: treeHash(what) };
+}
+
+/** The page a new session starts with. */
+export interface FirstPage {
+  rev: number;
+  tree: Node;
+  hash: string;
+  json: string;
+}
+
+/**
+ * A session saved as JSON-safe data (ARCHITECTURE.md §6): enough to bring it
+ * back, in this process or another, with {@link Hub.restore}.
+ */
+export interface SessionSnapshot {
+  v: 1;
+  sid: string;
+  /** The app's mount prefix. */
+  app: string;
+  /** Hash of the browser token it belongs to. */
+  owner: string;
+  /** The app instance's fields, minus `@transient` ones. */
+  state: StateRecord;
+  rooms: string[];
+  /** The seq window: the next seq expected (older ones are answered SEQ_EXPIRED after a restore) and the last acknowledged. */
+  seq: { next: number; acked: number };
+  /** The revision of the page's tree. */
+  rev: number;
 }
 
 /** A pubsub envelope: one emitted event, for all sessions or one room. */
@@ -44,32 +103,45 @@ export function newSessionId(): string {
   return randomBytes(18).toString("base64url");
 }
 
+/** The error for an unknown or expired session; the page re-bootstraps when it sees it. */
+export function sessionNotFound(sid: string): SessionError {
+  return new SessionError(
+    "SESSION_NOT_FOUND",
+    `Session ${sid.slice(0, 6)}… is unknown or expired (the server may have restarted). The page starts a new one with POST /api/session.`,
+  );
+}
+
 /**
- * The HTTP-free engine of one app: sessions, their queues, events and rooms,
- * lifecycle handlers and rendering. `createServer` puts HTTP in front of it and
- * `revue/testing` drives it directly.
+ * The HTTP-free engine of one app: its sessions (created, found, ended), their
+ * calls under the sequence rules, events and rooms, lifecycle handlers and
+ * rendering. `createServer` puts HTTP in front of it and `revue/testing`
+ * drives it directly.
  *
  * @example
  * const hub = new Hub(Counter, { deliver: (s, msg) => console.log(s.sid, msg) });
  * await hub.start();
- * const s = hub.createSession();
- * await hub.realtime(s, 1, "increment", []);
+ * const s = await hub.createSession();
+ * await hub.call(s, pageCall("realtime", "increment", 1));
  */
-export class Hub<A extends App = App> {
+export class Hub<A extends App = App> implements PoolMember {
   readonly spec: AppSpec;
   readonly bind: Binder;
   readonly logger: Logger;
-  readonly maxRoomsPerSession: number;
-  private readonly sessions = new Map<string, Session<A>>();
+  readonly pool: SessionPool;
+  readonly store: SessionStore;
+  readonly prefix: string;
+  private readonly byId = new Map<string, Session<A>>();
   private readonly roomIndex = new Map<string, Set<Session<A>>>();
   private readonly pubsub: PubSub;
   private readonly ownsPubsub: boolean;
+  private readonly ownsStore: boolean;
   private readonly channel: string;
-  private readonly deliverTo: (session: Session, message: ServerMessage) => void;
+  private readonly deliverTo: ((session: Session, message: ServerMessage) => void) | undefined;
   private readonly warned = new Set<string>();
   private readonly renderer: SessionRenderer;
   private unsubscribe: (() => Promise<void>) | undefined;
   private started = false;
+  private closing = false;
 
   constructor(readonly appClass: AppClass<A>, options: HubOptions = {}) {
     if (typeof appClass !== "function" || !(appClass.prototype instanceof App)) {
@@ -79,113 +151,246 @@ export class Hub<A extends App = App> {
     this.spec = getSpec(appClass);
     this.bind = createBinder(this.spec);
     this.logger = options.logger ?? console;
-    this.maxRoomsPerSession = options.maxRoomsPerSession ?? 64;
+    this.pool = options.pool ?? new SessionPool({ ...defaultLimits(), ...options.limits }, this.logger);
     this.pubsub = options.pubsub ?? new MemoryPubSub();
     this.ownsPubsub = !options.pubsub;
+    this.store = options.store ?? new MemorySessionStore();
+    this.ownsStore = !options.store;
+    this.prefix = options.prefix ?? "";
     this.channel = `revue:${options.channel ?? this.spec.name}:events`;
-    this.deliverTo = options.deliver ?? (() => {});
-    this.renderer = new SessionRenderer(this.spec.name, this.bind, (s, m) => this.deliverTo(s, m), this.logger);
+    this.deliverTo = options.deliver;
+    this.renderer = new SessionRenderer(this.spec.name, this.logger, (session, message, data) => this.send(session, message, data));
+  }
+
+  private get limits(): SessionLimits {
+    return this.pool.limits;
   }
 
   /** Subscribes to the pubsub and runs the static `@server.on("start")` handlers, awaited in declaration order. */
   async start(server?: unknown): Promise<void> {
     if (this.started) return;
     this.started = true;
+    this.pool.join(this);
     this.unsubscribe = await this.pubsub.subscribe(this.channel, (raw) => this.receive(raw));
     for (const entry of this.spec.staticOn.get("start") ?? []) await this.callStatic(entry, "start", [server]);
   }
 
-  /** Runs the static `@server.on("stop")` handlers, then releases the pubsub subscription. */
-  async stop(server?: unknown): Promise<void> {
+  /**
+   * Shuts down within `timeoutMs` even while a handler hangs: every page's
+   * stream gets a final `bye`, queued work gets until the deadline, the static
+   * `stop` handlers run, then every session ends (calls not run are refused
+   * with SERVER_CLOSING, running handlers' signals abort).
+   */
+  async stop(server?: unknown, timeoutMs = 10_000): Promise<void> {
     if (!this.started) return;
     this.started = false;
-    for (const entry of this.spec.staticOn.get("stop") ?? []) await this.callStatic(entry, "stop", [server]);
-    await this.unsubscribe?.();
+    this.closing = true;
+    const deadline = Date.now() + timeoutMs;
+    for (const s of this.byId.values()) s.stream.end({ type: "bye", reason: "shutdown" });
+    await within(this.settle(), deadline);
+    for (const entry of this.spec.staticOn.get("stop") ?? []) await within(this.callStatic(entry, "stop", [server]), deadline);
+    await Promise.all([...this.byId.values()].map((s) => this.end(s, "shutdown", false)));
+    this.pool.leave(this);
+    await within(this.unsubscribe?.() ?? Promise.resolve(), deadline);
     if (this.ownsPubsub) await this.pubsub.close();
-    for (const s of this.sessions.values()) s.dispose();
+    if (this.ownsStore) await this.store.close();
   }
 
-  /** Creates a session and its app instance. */
-  createSession(sid: string = newSessionId()): Session<A> {
-    const session = new Session<A>(sid);
-    session.instance = constructApp(this.appClass, this.linkFor(session));
-    this.sessions.set(sid, session);
+  // ------------------------------------------------------------ sessions
+
+  /**
+   * Starts a session for a page being served (`GET /`, `POST /api/session`):
+   * renders its first page and records it as pending. A render that throws
+   * leaves nothing behind.
+   */
+  async open(owner: string): Promise<{ session: Session<A>; page: FirstPage }> {
+    this.assertOpen();
+    await this.pool.admitPending();
+    const session = this.make(newSessionId(), owner);
+    let page: FirstPage;
+    try {
+      page = session.view.firstPage();
+      await this.store.create({ sid: session.sid, app: this.prefix, owner, createdAt: Date.now() }, this.limits.pendingTtlMs);
+    } catch (err) {
+      this.forget(session);
+      void session.end("expired");
+      throw err;
+    }
+    this.byId.set(session.sid, session);
+    this.pool.pending.set(session, this);
+    return { session, page };
+  }
+
+  /** A live session, for code that drives the hub without HTTP (`revue/testing`, tests). */
+  async createSession(owner = ""): Promise<Session<A>> {
+    const { session } = await this.open(owner);
+    this.wake(session);
     return session;
   }
 
-  /** The live session with this id, if any. */
-  get(sid: string): Session<A> | undefined {
-    return this.sessions.get(sid);
+  /**
+   * The session `sid` of the browser whose token hashes to `owner`: refused
+   * with 404 if the store does not know it (unknown, expired, or another
+   * app's), 403 if it belongs to another browser.
+   */
+  async find(sid: string, owner: string, where: string): Promise<Session<A>> {
+    const record = await this.store.get(sid);
+    const local = this.byId.get(sid);
+    if (!record || record.app !== this.prefix) {
+      if (local) await this.end(local, "expired");
+      throw sessionNotFound(sid);
+    }
+    if (record.owner !== owner) {
+      throw new SessionError("FORBIDDEN", `${where}: session ${sid.slice(0, 6)}… belongs to another browser (its cookie is missing or different). Reload the page to get your own session.`);
+    }
+    // Known to the store but not alive here: another process's, or lost in a restart.
+    if (!local) throw sessionNotFound(sid);
+    return local;
   }
 
-  /** Every live session of this process. */
-  all(): IterableIterator<Session<A>> {
-    return this.sessions.values();
+  /** The session with this id in this process, if any (no store check: for tests and tools). */
+  get(sid: string): Session<A> | undefined {
+    return this.byId.get(sid);
+  }
+
+  /** Every session of this process. */
+  sessions(): IterableIterator<Session<A>> {
+    return this.byId.values();
   }
 
   get size(): number {
-    return this.sessions.size;
+    return this.byId.size;
   }
 
-  /** Forgets a session: leaves its rooms and drops its queue. */
-  drop(session: Session<A>): void {
-    for (const room of session.rooms) this.roomIndex.get(room)?.delete(session);
-    session.rooms.clear();
-    session.dispose();
-    this.sessions.delete(session.sid);
+  /**
+   * Ends a session: the one call that releases everything (its stream gets a
+   * final `bye` with `reason`, its calls and handlers stop, its rooms, uploads
+   * and store record go).
+   */
+  async end(session: Session<A>, reason: "expired" | "evicted" | "shutdown" | "replaced", deleteRecord = true): Promise<void> {
+    if (session.state === "ended") return;
+    this.forget(session);
+    await session.end(reason);
+    if (deleteRecord) await this.store.delete(session.sid).catch((err) => this.logger.error(`[revue] ${this.spec.name}: deleting session ${session.sid.slice(0, 6)}… from the store failed:`, err));
   }
 
-  /** The session's current tree (rendering it first if needed), for an `init` snapshot. */
-  snapshot(session: Session<A>) {
-    return this.renderer.snapshot(session);
+  /** @internal The pool's eviction. */
+  evict(session: Session): Promise<void> {
+    return this.end(session as Session<A>, "evicted");
   }
 
-  /** Runs `@server.on("connect")` (or `"disconnect"`) handlers of one session, then re-renders. */
-  lifecycle(session: Session<A>, event: "connect" | "disconnect"): Promise<void> {
-    return session.enqueue(() => this.runHandlers(session, event, undefined)).then(() => this.renderer.schedule(session));
+  /** @internal The pool's expiry round: sessions without a stream whose record is gone end; connected ones are kept alive. */
+  async expire(): Promise<void> {
+    for (const s of [...this.byId.values()]) {
+      if (s.connected) await this.store.touch(s.sid, this.limits.sessionTtlMs);
+      else if (!(await this.store.get(s.sid))) await this.end(s, "expired", false);
+    }
   }
 
-  /** Runs a `@server.realtime` call. Failures are logged and sent to the page as an `error` message. */
-  realtime(session: Session<A>, seq: number, name: string, args: unknown[]): Promise<void> {
-    const entry = this.spec.realtime.get(name);
-    if (!entry) throw this.unknownMethod(name, "realtime");
-    return session.submit(seq, async () => {
-      try {
-        const result = await this.invoke(session, entry, args);
-        if (result !== undefined) this.warnOnce(entry);
-      } catch (err) {
-        this.logger.error(`[revue] ${this.spec.name}.${entry.method} threw while handling a realtime call (seq ${seq}):`, err);
-        this.deliverTo(session, { type: "error", seq, ...errorBody(err) });
-      } finally {
-        this.renderer.schedule(session);
+  /** Attaches a page's stream: replays what it missed after `lastSeen`, or sends a snapshot; runs `connect` handlers. */
+  connect(session: Session<A>, sink: Sink, lastSeen?: number): void {
+    this.wake(session);
+    const { stream, view } = session;
+    const replay = lastSeen !== undefined && stream.canReplayFrom(lastSeen);
+    stream.attach(sink, replay ? lastSeen : undefined);
+    if (!replay || view.needsInit) this.sendSnapshot(session);
+    session.markActive();
+    void this.store.touch(session.sid, this.limits.sessionTtlMs);
+    void this.lifecycle(session, "connect");
+  }
+
+  /** A page's stream closed; returns false when it had already been replaced by a newer one. */
+  disconnect(session: Session<A>, sink: Sink): boolean {
+    if (!session.stream.detach(sink)) return false;
+    session.markActive();
+    if (session.state !== "ended") {
+      void this.store.touch(session.sid, this.limits.sessionTtlMs);
+      void this.lifecycle(session, "disconnect");
+    }
+    return true;
+  }
+
+  /** The session's current page as an `init` (for `revue/testing`'s first document). */
+  snapshotTree(session: Session<A>): { rev: number; tree: Node } {
+    this.wake(session);
+    const { message } = session.view.snapshot(session.calls.ackedSeq);
+    return { rev: message.rev, tree: (message as { tree: Node }).tree };
+  }
+
+  // ------------------------------------------------------------ calls
+
+  /**
+   * Runs a call of the page under the sequence rules. Throws (synchronously
+   * refused, its seq left usable) for an unknown method, bad arguments or a
+   * lifecycle event name; throws the queue's SEQ_* or TOO_MANY_CALLS errors.
+   * Otherwise returns the call's outcome: for an rpc, the JSON body to answer
+   * with; for realtime calls and emits, acceptance (their failures go to the
+   * page as `error` messages).
+   */
+  call(session: Session<A>, call: PageCall): Promise<unknown> {
+    let entry: MethodEntry | undefined;
+    let args: unknown[];
+    try {
+      this.assertOpen();
+      if (call.kind === "emit") assertCustomEvent(call.name, "rv.emit");
+      else {
+        entry = (call.kind === "rpc" ? this.spec.rpc : this.spec.realtime).get(call.name);
+        if (!entry) throw this.unknownMethod(call.name, call.kind);
       }
-    }) as Promise<void>;
+      args = session.uploads.resolve(call.args, `${this.spec.name}.${call.name}`);
+    } catch (err) {
+      session.calls.refuse(call.seq);
+      throw err;
+    }
+    this.wake(session);
+    session.markActive();
+    void this.store.touch(session.sid, this.limits.sessionTtlMs);
+    const run = call.kind === "rpc" ? () => this.runRpc(session, entry!, args, call.seq) : entry ? () => this.invoke(session, entry, args) : () => this.runHandlers(session, call.name, call.data);
+    const { outcome, retry } = session.calls.submit(call, run);
+    if (retry) return call.kind === "rpc" ? outcome : Promise.resolve();
+    const rendered = () => this.renderer.schedule(session);
+    if (call.kind === "rpc") {
+      outcome.then(rendered, rendered);
+      return outcome;
+    }
+    outcome.then(
+      (value) => {
+        if (call.kind === "realtime" && value !== undefined) this.warnOnce(entry!);
+        rendered();
+      },
+      (err) => {
+        this.logger.error(`[revue] ${this.spec.name}.${entry?.method ?? `on("${call.name}")`} failed while handling a ${call.kind} call (seq ${call.seq}):`, err);
+        this.send(session, { type: "error", seq: call.seq, ...errorBody(err) });
+        rendered();
+      },
+    );
+    return Promise.resolve();
   }
 
-  /** Runs a `@server.rpc` call and resolves to its result; a failure rejects with a {@link RevueError}. */
-  rpc(session: Session<A>, seq: number, name: string, args: unknown[]): Promise<unknown> {
-    const entry = this.spec.rpc.get(name);
-    if (!entry) throw this.unknownMethod(name, "rpc");
-    return session.submit(seq, async () => {
-      try {
-        return await this.invoke(session, entry, args);
-      } catch (err) {
-        if (err instanceof RevueError) throw err;
-        this.logger.error(`[revue] ${this.spec.name}.${entry.method} threw while handling an rpc (seq ${seq}):`, err);
-        throw new RpcError("RPC_ERROR", `${this.spec.name}.${entry.method} failed: ${err instanceof Error ? err.message : String(err)}`, { cause: err });
-      } finally {
-        this.renderer.schedule(session);
-      }
-    });
+  /** An rpc's run: its result as the JSON body to answer with; an unexpected failure becomes RPC_ERROR. */
+  private async runRpc(session: Session<A>, entry: MethodEntry, args: unknown[], seq: number): Promise<string> {
+    let value: unknown;
+    try {
+      value = await this.invoke(session, entry, args);
+    } catch (err) {
+      if (err instanceof RevueError) throw err;
+      this.logger.error(`[revue] ${this.spec.name}.${entry.method} threw while handling an rpc (seq ${seq}):`, err);
+      throw new RpcError("RPC_ERROR", `${this.spec.name}.${entry.method} failed: ${err instanceof Error ? err.message : String(err)}`, { cause: err });
+    }
+    try {
+      return JSON.stringify({ result: value === undefined ? null : value });
+    } catch (err) {
+      throw new RpcError("RPC_ERROR", `${this.spec.name}.${entry.method} returned a value that is not JSON (${(err as Error).message}). Return plain data: objects, arrays, strings, numbers, booleans, null.`);
+    }
   }
 
-  /** A custom event from the page (`rv.emit`): reaches this session's handlers, in seq order. */
-  pageEmit(session: Session<A>, seq: number, event: string, data: unknown): Promise<void> {
-    assertCustomEvent(event, "rv.emit");
-    return session.submit(seq, async () => {
-      await this.runHandlers(session, event, data);
-      this.renderer.schedule(session);
-    }) as Promise<void>;
+  /** Runs `@server.on("connect")` (or `"disconnect"`, `"resume"`) handlers of one session, then re-renders. */
+  lifecycle(session: Session<A>, event: "connect" | "disconnect" | "resume"): Promise<void> {
+    if (!this.spec.serverOn.has(event)) return Promise.resolve();
+    return session.calls.enqueue(() => this.runHandlers(session, event, undefined)).then(
+      () => this.renderer.schedule(session),
+      () => this.renderer.schedule(session),
+    );
   }
 
   /**
@@ -206,9 +411,140 @@ export class Hub<A extends App = App> {
 
   /** Resolves once every session's queue is idle and pending renders are flushed (tests, shutdown). */
   async settle(): Promise<void> {
-    await new Promise((r) => setImmediate(r));
-    await Promise.all([...this.sessions.values()].map((s) => s.idle()));
-    await this.renderer.flush();
+    for (let round = 0; round < 10; round++) {
+      await new Promise((r) => setImmediate(r));
+      await Promise.all([...this.byId.values()].map((s) => s.calls.whenIdle()));
+      await this.renderer.flush();
+      if ([...this.byId.values()].every((s) => s.calls.idle)) return;
+    }
+  }
+
+  // ------------------------------------------------------------ snapshots
+
+  /**
+   * The session as JSON-safe data: its app state (minus `@transient` fields),
+   * rooms, seq window and revision. Throws a `SnapshotError` naming the class
+   * and the field when a field cannot be saved.
+   *
+   * @example
+   * const saved = JSON.stringify(hub.snapshot(session));
+   * const back = await hub.restore(JSON.parse(saved));
+   */
+  snapshot(session: Session<A>): SessionSnapshot {
+    return {
+      v: 1,
+      sid: session.sid,
+      app: this.prefix,
+      owner: session.owner,
+      state: captureState(session.instance, this.spec),
+      rooms: [...session.rooms],
+      seq: { next: session.calls.nextSeq, acked: session.calls.ackedSeq },
+      rev: session.view.rev,
+    };
+  }
+
+  /**
+   * Brings a saved session back as a live session of this process: a new
+   * instance with the saved state, rooms and seq window; `@server.on("resume")`
+   * handlers run to rebuild `@transient` fields; its page gets an `init`.
+   * The store must still know the session (or gets it again, with `record: true`).
+   */
+  async restore(saved: SessionSnapshot, options: { record?: boolean } = {}): Promise<Session<A>> {
+    this.assertOpen();
+    if (saved?.v !== 1 || typeof saved.sid !== "string" || typeof saved.owner !== "string") {
+      throw new SessionError("BAD_REQUEST", `${this.spec.name}: restore() needs a snapshot made by hub.snapshot() (version 1), got ${JSON.stringify(saved)?.slice(0, 80)}.`);
+    }
+    if (this.byId.has(saved.sid)) throw new SessionError("BAD_REQUEST", `${this.spec.name}: session ${saved.sid.slice(0, 6)}… is already live in this process.`);
+    const session = this.make(saved.sid, saved.owner);
+    try {
+      restoreState(session.instance, saved.state, this.spec);
+      for (const room of saved.rooms) session.instance.join(room);
+      session.calls.resume(saved.seq.next, saved.seq.acked);
+      session.view.resume(saved.rev);
+      if (options.record) await this.store.create({ sid: saved.sid, app: this.prefix, owner: saved.owner, createdAt: Date.now() }, this.limits.sessionTtlMs);
+    } catch (err) {
+      this.forget(session);
+      void session.end("expired");
+      throw err;
+    }
+    this.byId.set(session.sid, session);
+    this.pool.live++;
+    session.promote();
+    await this.lifecycle(session, "resume");
+    return session;
+  }
+
+  // ------------------------------------------------------------ internals
+
+  private assertOpen(): void {
+    if (this.closing) throw new SessionError("SERVER_CLOSING", `${this.spec.name}: the server is shutting down and takes no new work. The page reconnects to its next instance.`);
+  }
+
+  /** A new session object with its app instance (not registered yet). */
+  private make(sid: string, owner: string): Session<A> {
+    const l = this.limits;
+    const session = new Session<A>(sid, owner, { app: this.spec.name, calls: l.calls, stream: l.stream, uploads: l.uploads, maxQueuedEvents: l.maxQueuedEvents }, this.bind, (why) =>
+      this.logger.warn(`[revue] ${this.spec.name}: session ${sid.slice(0, 6)}… is too slow; ${why}. It resyncs on reconnect.`),
+    );
+    try {
+      session.instance = constructApp(this.appClass, this.linkFor(session));
+    } catch (err) {
+      // A constructor that joined rooms and then threw leaves no member behind.
+      for (const room of session.rooms) this.leaveRoom(session, room);
+      throw err;
+    }
+    return session;
+  }
+
+  /** Removes a session from every index and count (not from the store). */
+  private forget(session: Session<A>): void {
+    for (const room of session.rooms) this.leaveRoom(session, room);
+    this.renderer.cancel(session);
+    if (this.byId.get(session.sid) !== session) return; // never registered (a first render that threw)
+    this.byId.delete(session.sid);
+    if (session.state === "pending") this.pool.pending.delete(session);
+    else this.pool.live--;
+  }
+
+  /**
+   * The page connected or called: a pending session becomes live (within
+   * `maxSessions`, else TOO_MANY_SESSIONS), and its tree is rendered again
+   * before anything changes its state, so what follows is a patch.
+   */
+  wake(session: Session<A>): void {
+    if (session.state === "pending") {
+      if (this.pool.live >= this.limits.maxSessions) {
+        throw new SessionError(
+          "TOO_MANY_SESSIONS",
+          `This server is at its limit of ${this.limits.maxSessions} sessions; try again in a moment. (Operators: raise maxSessions or lower sessionTtlMs in createServer options.)`,
+        );
+      }
+      this.pool.pending.delete(session);
+      this.pool.live++;
+      void this.store.touch(session.sid, this.limits.sessionTtlMs);
+    }
+    session.promote();
+    try {
+      session.view.warm();
+    } catch (err) {
+      // The page keeps what it shows; the next render reports the failure to it.
+      this.logger.error(`[revue] ${this.spec.name}.render() failed (session ${session.sid.slice(0, 6)}…):`, err);
+    }
+  }
+
+  private sendSnapshot(session: Session<A>): void {
+    try {
+      const { message, data } = session.view.snapshot(session.calls.ackedSeq);
+      this.send(session, message, data);
+    } catch (err) {
+      this.logger.error(`[revue] ${this.spec.name}.render() failed (session ${session.sid.slice(0, 6)}…); the page keeps its last state:`, err);
+      this.send(session, { type: "error", ...errorBody(err) });
+    }
+  }
+
+  private send(session: Session, message: ServerMessage, data?: string): void {
+    session.send(message, data);
+    this.deliverTo?.(session, message);
   }
 
   private receive(raw: string): void {
@@ -219,19 +555,23 @@ export class Hub<A extends App = App> {
       this.logger.warn(`[revue] ${this.spec.name}: ignored a malformed pubsub message on ${this.channel}.`);
       return;
     }
-    const targets = env.room === undefined ? this.sessions.values() : (this.roomIndex.get(env.room) ?? new Set<Session<A>>()).values();
+    const targets = env.room === undefined ? this.byId.values() : (this.roomIndex.get(env.room) ?? new Set<Session<A>>()).values();
     // One message object for every session: the stream layer serialises it once.
     const message: ServerMessage = { type: "event", event: env.event, data: env.data };
     // A static handler may change shared (static) state that every page shows.
     const handled = this.spec.serverOn.has(env.event) || this.spec.staticOn.has(env.event);
     for (const session of targets) {
-      session.enqueue(async () => {
-        this.deliverTo(session, message);
-        // Only a handler can change state (§3): without one, skip the render.
-        if (!handled) return;
-        await this.runHandlers(session, env.event, env.data);
-        this.renderer.schedule(session);
-      });
+      const queued = session.queueBroadcast(
+        async () => {
+          this.send(session, message);
+          // Only a handler can change state (§3): without one, skip the render.
+          if (!handled) return;
+          await this.runHandlers(session, env.event, env.data);
+          this.renderer.schedule(session);
+        },
+        () => this.renderer.schedule(session),
+      );
+      if (!queued) this.warnOnce(`overflow:${session.sid}`, `[revue] ${this.spec.name}: session ${session.sid.slice(0, 6)}… cannot keep up with broadcasts (over ${this.limits.maxQueuedEvents} queued); it drops them and gets one fresh snapshot once it catches up.`);
     }
   }
 
@@ -239,7 +579,7 @@ export class Hub<A extends App = App> {
   private async runHandlers(session: Session<A>, event: string, data: unknown): Promise<void> {
     for (const entry of this.spec.serverOn.get(event) ?? []) {
       try {
-        await this.invoke(session, entry, event === "connect" || event === "disconnect" ? [] : [data]);
+        await this.invoke(session, entry, event === "connect" || event === "disconnect" || event === "resume" ? [] : [data]);
       } catch (err) {
         this.logger.error(`[revue] ${this.spec.name}.${entry.method} threw while handling "${event}" (session ${session.sid.slice(0, 6)}…):`, err);
       }
@@ -254,28 +594,34 @@ export class Hub<A extends App = App> {
     }
   }
 
-  private invoke(session: Session<A>, entry: MethodEntry, args: unknown[]): Promise<unknown> {
-    session.lastActive = Date.now();
+  private invoke(session: Session<A>, entry: MethodEntry, args: unknown[]): unknown {
     const method = (session.instance as unknown as Record<string, unknown>)[entry.method];
-    if (typeof method !== "function") return Promise.reject(new Error(`${this.spec.name}.${entry.method} is not a function on this instance.`));
-    return Promise.resolve().then(() => method.apply(session.instance, args));
+    if (typeof method !== "function") throw new Error(`${this.spec.name}.${entry.method} is not a function on this instance.`);
+    return method.apply(session.instance, args);
   }
 
-  private warnOnce(entry: MethodEntry): void {
-    if (this.warned.has(entry.method)) return;
-    this.warned.add(entry.method);
+  private warnOnce(key: MethodEntry | string, message?: string): void {
+    const id = typeof key === "string" ? key : key.method;
+    if (this.warned.has(id)) return;
+    this.warned.add(id);
+    if (message) return void this.logger.warn(message);
     this.logger.warn(
-      `[revue] ${this.spec.name}.${entry.method} is @server.realtime but returned a value; realtime calls are fire-and-forget, so the value was dropped. ` +
+      `[revue] ${this.spec.name}.${id} is @server.realtime but returned a value; realtime calls are fire-and-forget, so the value was dropped. ` +
         `Use @server.rpc if the page needs the result.`,
     );
   }
 
   private unknownMethod(name: string, kind: "rpc" | "realtime"): SessionError {
     const known = [...(kind === "rpc" ? this.spec.rpc : this.spec.realtime).keys()];
-    return new SessionError(
-      "METHOD_NOT_FOUND",
-      `${this.spec.name} has no @server.${kind} method "${name}". ` + (known.length ? `Known: ${known.join(", ")}.` : `It declares none.`),
-    );
+    const other = kind === "rpc" ? this.spec.realtime.has(name) : this.spec.rpc.has(name);
+    const hint = other ? ` "${name}" is @server.${kind === "rpc" ? "realtime: call it with POST /api/event" : "rpc: call it with POST /api/rpc/" + name}.` : known.length ? ` Known: ${known.join(", ")}.` : ` It declares none.`;
+    return new SessionError("METHOD_NOT_FOUND", `${this.spec.name} has no @server.${kind} method "${name}".${hint}`);
+  }
+
+  private leaveRoom(session: Session<A>, room: string): void {
+    const members = this.roomIndex.get(room);
+    members?.delete(session);
+    if (members?.size === 0) this.roomIndex.delete(room);
   }
 
   private linkFor(session: Session<A>): SessionLink {
@@ -287,10 +633,10 @@ export class Hub<A extends App = App> {
       join(room) {
         if (typeof room !== "string" || room === "") throw new SessionError("BAD_REQUEST", `${hub.spec.name}.join(room): the room must be a non-empty string, got ${JSON.stringify(room)}.`);
         if (session.rooms.has(room)) return;
-        if (session.rooms.size >= hub.maxRoomsPerSession) {
+        if (session.rooms.size >= hub.limits.maxRoomsPerSession) {
           throw new SessionError(
             "ROOM_LIMIT",
-            `${hub.spec.name}.join("${room}"): this session is already in ${hub.maxRoomsPerSession} rooms, the limit. ` +
+            `${hub.spec.name}.join("${room}"): this session is already in ${hub.limits.maxRoomsPerSession} rooms, the limit. ` +
               `Leave a room first (this.leave(room)), or raise maxRoomsPerSession in createServer options.`,
           );
         }
@@ -300,10 +646,7 @@ export class Hub<A extends App = App> {
         members.add(session);
       },
       leave(room) {
-        if (!session.rooms.delete(room)) return;
-        const members = hub.roomIndex.get(room);
-        members?.delete(session);
-        if (members?.size === 0) hub.roomIndex.delete(room);
+        if (session.rooms.delete(room)) hub.leaveRoom(session, room);
       },
       callClient(method, args) {
         if (!hub.spec.clientRealtime.has(method)) {
@@ -314,10 +657,18 @@ export class Hub<A extends App = App> {
               (known.length ? `Known: ${known.join(", ")}.` : `Declare one: @client.realtime ${method}(...) { ... }.`),
           );
         }
-        hub.deliverTo(session, { type: "call", method, args });
+        hub.send(session, { type: "call", method, args });
       },
+      signal: () => session.calls.signal(),
     };
   }
+}
+
+/** Resolves with `work`, or at `deadline` if it is not done by then (shutdown never waits on a hung handler). */
+function within(work: Promise<unknown>, deadline: number): Promise<void> {
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const late = new Promise<void>((resolve) => (timer = setTimeout(resolve, Math.max(0, deadline - Date.now()))));
+  return Promise.race([work.then(() => {}, () => {}), late]).finally(() => clearTimeout(timer));
 }
 
 /** Refuses event names a caller may not emit: empty, non-strings and lifecycle names. */

@@ -1,119 +1,170 @@
 import type { App } from "../app.js";
-import type { Node } from "../vdom/types.js";
-
-/** How long a call that arrived ahead of its turn waits for the missing seq before the gap is skipped. */
-export const SEQ_GAP_MS = 2_000;
-/** How many recent call outcomes are kept, so that a retried seq gets the same answer. */
-const OUTCOMES_KEPT = 128;
-
-const noop = () => {};
+import { SessionError } from "../errors.js";
+import type { ByeMessage, ServerMessage } from "../protocol.js";
+import type { Binder } from "../vdom/types.js";
+import { CallQueue, type CallLimits } from "./calls.js";
+import { SessionStream, type StreamLimits } from "./stream.js";
+import { UploadBox, type UploadQuota } from "./uploads.js";
+import { View } from "./view.js";
 
 /**
- * One browser session: the app instance, its rooms, and the queue that runs
- * its events one at a time, in `seq` order.
- *
- * Ordering contract: a call with `seq = n` starts only after every call with a
- * lower seq was started and settled; a call that arrives early waits (up to
- * {@link SEQ_GAP_MS}) for the ones before it. A repeated seq is never run
- * again: it gets the outcome of the first run.
+ * Where a session is in its life (ARCHITECTURE.md §6):
+ * - `pending`: its page was served and has not connected yet; it holds only
+ *   the app state (the page's tree is rendered again when it connects), lives
+ *   `pendingTtlMs` and is evicted first;
+ * - `live`: its page connected or called; it holds its tree, hot or packed;
+ * - `hibernated`: it keeps its app state but dropped its tree, to stay within
+ *   the memory budget; its next message is an `init`;
+ * - `ended`: gone, everything released.
+ */
+export type SessionState = "pending" | "live" | "hibernated" | "ended";
+
+/** Everything a session needs to know about its limits. */
+export interface SessionConfig {
+  /** The app's name, for messages. */
+  app: string;
+  calls: CallLimits;
+  stream: StreamLimits;
+  uploads: UploadQuota;
+  /** Broadcasts waiting in the session's queue beyond which it stops queueing them and resyncs instead. */
+  maxQueuedEvents: number;
+}
+
+/**
+ * One browser session: its app instance and everything that lives and dies
+ * with it — rooms, the call queue, the view of its page, the SSE stream and
+ * its uploads. Other layers change it only through these methods, and
+ * {@link Session.end} releases all of it.
  */
 export class Session<A extends App = App> {
-  /** The app instance; set right after construction by the hub. */
+  /** The app instance; set right after construction by the hub (the instance needs its session to exist). */
   instance!: A;
   readonly rooms = new Set<string>();
-  /** The last rendered tree and its revision. */
-  tree: Node | null = null;
-  rev = 0;
-  /** Highest client seq whose call has finished: the `ack` of the next patch. */
-  ackedSeq = 0;
-  /** When the session last rendered (ms since epoch), for render coalescing. */
-  renderedAt = 0;
-  /** Handler runs since the last render, and how many the last render covered. */
-  runsSinceRender = 0;
-  lastBatch = 0;
-  /** The `ack` of the last patch sent. */
-  sentAck = 0;
-  /** Whether a page stream is open (sessions only expire while none is). */
-  connected = false;
-  lastActive = Date.now();
+  readonly calls: CallQueue;
+  readonly view: View;
+  readonly stream: SessionStream;
+  readonly uploads: UploadBox;
+  private current: SessionState = "pending";
+  private active = Date.now();
+  /** Broadcasts queued and not yet handled. */
+  private inbound = 0;
+  /** Broadcasts were dropped: once the queue drains, the page gets a fresh `init`. */
+  private overflowed = false;
 
-  private tail: Promise<unknown> = Promise.resolve();
-  private nextSeq = 1;
-  private readonly held = new Map<number, () => void>();
-  private readonly outcomes = new Map<number, Promise<unknown>>();
-  private gapTimer: ReturnType<typeof setTimeout> | undefined;
+  constructor(
+    readonly sid: string,
+    /** The hash of the browser token this session belongs to. */
+    readonly owner: string,
+    config: SessionConfig,
+    bind: Binder,
+    onSlow: (why: string) => void,
+  ) {
+    const where = `${config.app} (session ${sid.slice(0, 6)}…)`;
+    this.calls = new CallQueue(config.calls, where);
+    this.view = new View(() => this.instance.render(), bind);
+    this.stream = new SessionStream(config.stream, onSlow);
+    this.uploads = new UploadBox(config.uploads, where);
+    this.maxQueuedEvents = config.maxQueuedEvents;
+  }
 
-  constructor(readonly sid: string) {}
+  private readonly maxQueuedEvents: number;
 
-  /** Runs `task` after every task queued before it (internal events, lifecycle handlers). */
-  enqueue<T>(task: () => T | Promise<T>): Promise<T> {
-    const run = this.tail.then(task);
-    this.tail = run.then(noop, noop);
-    return run;
+  get state(): SessionState {
+    return this.current;
+  }
+
+  /** When the session was last used (ms since epoch). */
+  get lastActive(): number {
+    return this.active;
+  }
+
+  /** Whether its page's stream is open. */
+  get connected(): boolean {
+    return this.stream.open;
+  }
+
+  /** Records use: a call, a stream opening or closing. */
+  markActive(now = Date.now()): void {
+    this.active = now;
   }
 
   /**
-   * Runs a client call in seq order, at most once per seq.
-   * @returns the task's outcome, or the first outcome for a repeated seq;
-   *          `undefined` for a repeat too old to remember.
+   * The page connected or called: a pending session becomes live, a
+   * hibernated one wakes (its next message is an `init`). Returns whether it was pending.
    */
-  submit<T>(seq: number, task: () => T | Promise<T>): Promise<T | undefined> {
-    const known = this.outcomes.get(seq);
-    if (known) return known as Promise<T>;
-    if (seq < this.nextSeq) return Promise.resolve(undefined);
-    const outcome = new Promise<T>((resolve, reject) => {
-      this.held.set(seq, () => {
-        this.enqueue(task)
-          .finally(() => {
-            if (seq > this.ackedSeq) this.ackedSeq = seq;
-          })
-          .then(resolve, reject);
-      });
-    });
-    outcome.catch(noop); // the caller handles it; a retry may never look
-    this.outcomes.set(seq, outcome);
-    if (this.outcomes.size > OUTCOMES_KEPT) this.outcomes.delete(this.outcomes.keys().next().value!);
-    this.release();
-    return outcome;
+  promote(): boolean {
+    const was = this.current;
+    if (was === "ended") throw new SessionError("SESSION_NOT_FOUND", `Session ${this.sid.slice(0, 6)}… has ended.`);
+    this.current = "live";
+    return was === "pending";
+  }
+
+  /** Sends a message to the page (buffered for replay while no stream is open). */
+  send(message: ServerMessage, data?: string): void {
+    if (this.current !== "ended") this.stream.send(message, data);
   }
 
   /**
-   * Consumes `seq` without running anything: for a call refused after its seq
-   * was read (unknown method, bad arguments), so later calls do not wait for it.
+   * Queues a broadcast's delivery and handlers behind the session's other
+   * work. A session that cannot keep up stops queueing them past
+   * `maxQueuedEvents` (returns false for each one dropped); once its backlog
+   * has drained, its tree is dropped and `resync` runs, so that its page gets
+   * one fresh `init` instead of the events it missed.
    */
-  skip(seq: number): void {
-    void this.submit(seq, noop);
-  }
-
-  /** Starts every held call whose turn has come; arms the gap timer for the rest. */
-  private release(): void {
-    for (let start = this.held.get(this.nextSeq); start; start = this.held.get(this.nextSeq)) {
-      this.held.delete(this.nextSeq++);
-      start();
+  queueBroadcast(task: () => unknown, resync: () => void): boolean {
+    if (this.current === "ended") return false;
+    if (this.inbound >= this.maxQueuedEvents) {
+      this.overflowed = true;
+      return false;
     }
-    if (this.held.size === 0) {
-      clearTimeout(this.gapTimer);
-      this.gapTimer = undefined;
-    } else if (!this.gapTimer) {
-      // A call that never arrives (its request was lost for good) must not stall
-      // the session forever: after a grace period, skip to the earliest held seq.
-      this.gapTimer = setTimeout(() => {
-        this.gapTimer = undefined;
-        this.nextSeq = Math.min(...this.held.keys());
-        this.release();
-      }, SEQ_GAP_MS);
-      this.gapTimer.unref?.();
-    }
+    this.inbound++;
+    const drained = () => {
+      if (--this.inbound > 0 || !this.overflowed || this.current === "ended") return;
+      this.overflowed = false;
+      this.view.hibernate();
+      resync();
+    };
+    this.calls.enqueue(task).then(drained, drained);
+    return true;
   }
 
-  /** Resolves once every queued task has settled. */
-  idle(): Promise<void> {
-    return this.tail.then(noop);
+  /** An estimate of the memory the session holds beyond its app state, in bytes. */
+  get bytes(): number {
+    return this.view.bytes + this.stream.bytes + this.calls.pending * 256;
   }
 
-  /** Stops timers; held calls are dropped. */
-  dispose(): void {
-    clearTimeout(this.gapTimer);
-    this.held.clear();
+  /** While idle: packs the tree and forgets remembered outcomes; `forgetReplay` also drops the replay buffer. */
+  rest(forgetReplay: boolean): void {
+    if (!this.calls.idle || this.current === "ended") return;
+    this.view.rest();
+    this.calls.compact();
+    if (forgetReplay) this.stream.forget();
+  }
+
+  /** Drops the tree and the replay buffer, keeping the app state: its next message is an `init`. */
+  hibernate(): void {
+    if (this.current === "ended" || !this.calls.idle) return;
+    this.view.hibernate();
+    this.stream.forget();
+    this.calls.compact();
+    if (this.current === "live") this.current = "hibernated";
+  }
+
+  /**
+   * Ends the session: the open stream gets a final `bye` (or is cut, for
+   * `dropped`), calls not finished are rejected, the running handler's signal
+   * aborts, and its uploads are removed. Rooms are the hub's to leave first.
+   */
+  async end(reason: ByeMessage["reason"]): Promise<void> {
+    if (this.current === "ended") return;
+    this.current = "ended";
+    this.stream.end({ type: "bye", reason });
+    this.calls.close(
+      reason === "shutdown"
+        ? new SessionError("SERVER_CLOSING", `The server is shutting down; session ${this.sid.slice(0, 6)}… ended before this call ran. The page reconnects to a new server.`)
+        : new SessionError("SESSION_NOT_FOUND", `Session ${this.sid.slice(0, 6)}… ended (${reason}) before this call ran. The page starts a new one.`),
+    );
+    this.rooms.clear();
+    await this.uploads.release();
   }
 }

@@ -1,9 +1,8 @@
 /**
- * Where sessions are recorded: which ids exist, which browser they belong to,
- * and until when an idle session lives. The live app instances stay in the
- * process that owns them; the store is what lets a server refuse unknown or
- * expired ids, cap the number of sessions, and (with a shared store such as
- * Redis) agree across processes.
+ * Where sessions are recorded: the source of truth for whether a session
+ * exists, which browser owns it, and until when it lives. The live app
+ * instances stay in the process that runs them; every request first asks the
+ * store, so a shared store (Redis) makes all processes agree.
  */
 
 /** What a store keeps for one session. */
@@ -17,47 +16,53 @@ export interface SessionRecord {
 }
 
 /**
- * A session registry with idle expiry.
+ * A session registry with idle expiry: what the server asks on every request.
  *
  * @example
  * const store = new MemorySessionStore();
  * await store.create({ sid, app: "", owner, createdAt: Date.now() }, 60_000);
  * await store.touch(sid, 60_000);   // keeps it alive another minute
+ * (await store.get(sid))?.owner     // the owner's token hash, or undefined once expired
  */
 export interface SessionStore {
-  /** Records a new session that expires after `ttlMs` unless touched. */
+  /** Records a new session that expires after `ttlMs` unless touched; rejects if the id exists. */
   create(record: SessionRecord, ttlMs: number): Promise<void>;
   /** The record, or undefined if unknown or expired. */
   get(sid: string): Promise<SessionRecord | undefined>;
-  /** Extends the session's life to `ttlMs` from now (`Infinity`: no expiry, e.g. while a stream is open). */
+  /** Extends an unexpired session's life to `ttlMs` from now; does nothing for an unknown or expired one. */
   touch(sid: string, ttlMs: number): Promise<void>;
   delete(sid: string): Promise<void>;
-  /** How many unexpired sessions exist. */
-  count(): Promise<number>;
-  /** Ids of sessions that have expired since the last call (the caller cleans them up). */
-  expired(): Promise<string[]>;
+  /** Releases connections and memory; later calls may reject. */
   close(): Promise<void>;
 }
 
 /**
- * The default in-process {@link SessionStore}.
+ * The default in-process {@link SessionStore}. Expired records are removed
+ * when read, and by a sweep every `sweepMs` at most.
  *
  * @example
  * createServer(App, { store: new MemorySessionStore() });
  */
 export class MemorySessionStore implements SessionStore {
   private readonly records = new Map<string, { record: SessionRecord; expiresAt: number }>();
+  private sweptAt = 0;
 
-  constructor(private readonly now: () => number = Date.now) {}
+  constructor(private readonly now: () => number = Date.now, private readonly sweepMs = 10_000) {}
 
   async create(record: SessionRecord, ttlMs: number): Promise<void> {
-    if (this.records.has(record.sid)) throw new Error(`MemorySessionStore.create: session ${record.sid.slice(0, 6)}… already exists; session ids must be unique.`);
+    this.purge();
+    const prior = this.records.get(record.sid);
+    if (prior && prior.expiresAt > this.now()) throw new Error(`MemorySessionStore.create: session ${record.sid.slice(0, 6)}… already exists; session ids must be unique.`);
     this.records.set(record.sid, { record: { ...record }, expiresAt: this.now() + ttlMs });
   }
 
   async get(sid: string): Promise<SessionRecord | undefined> {
     const entry = this.records.get(sid);
-    if (!entry || entry.expiresAt <= this.now()) return undefined;
+    if (!entry) return undefined;
+    if (entry.expiresAt <= this.now()) {
+      this.records.delete(sid);
+      return undefined;
+    }
     return { ...entry.record };
   }
 
@@ -70,26 +75,15 @@ export class MemorySessionStore implements SessionStore {
     this.records.delete(sid);
   }
 
-  async count(): Promise<number> {
-    const now = this.now();
-    let n = 0;
-    for (const e of this.records.values()) if (e.expiresAt > now) n++;
-    return n;
-  }
-
-  async expired(): Promise<string[]> {
-    const now = this.now();
-    const gone: string[] = [];
-    for (const [sid, e] of this.records) {
-      if (e.expiresAt <= now) {
-        gone.push(sid);
-        this.records.delete(sid);
-      }
-    }
-    return gone;
-  }
-
   async close(): Promise<void> {
     this.records.clear();
+  }
+
+  /** Drops expired records now and then, so ids nobody asks about again do not pile up. */
+  private purge(): void {
+    const now = this.now();
+    if (now - this.sweptAt < this.sweepMs) return;
+    this.sweptAt = now;
+    for (const [sid, e] of this.records) if (e.expiresAt <= now) this.records.delete(sid);
   }
 }

@@ -1,7 +1,7 @@
 import type { App } from "../app.js";
 import { RevueError } from "../errors.js";
 import type { CallMessage, EventMessage, ServerMessage } from "../protocol.js";
-import { Hub, type AppClass, type Logger } from "../session/hub.js";
+import { Hub, pageCall, type AppClass, type Logger, type PageCall } from "../session/hub.js";
 import type { Session } from "../session/session.js";
 import { renderToString } from "../vdom/html.js";
 import { ID_ATTR, ON_ATTR_PREFIX, type PatchOp } from "../vdom/types.js";
@@ -117,13 +117,13 @@ export async function mount<A extends App>(cls: AppClass<A>, options: MountOptio
     const errors: Array<{ code: string; message: string; seq?: number }> = [];
 
     let applier: Applier | undefined;
-    const session: Session<A> = hub.createSession();
+    const session: Session<A> = await hub.createSession();
     const receive = (m: ServerMessage) => {
       if (m.type === "patch") {
         ops.push(m.ops);
         revisions.push(m.rev);
         if (mode === "patched") applier!.apply(m.ops);
-        else root.innerHTML = renderToString(session.tree!);
+        else root.innerHTML = renderToString(session.view.current()!);
       } else if (m.type === "init") {
         revisions.push(m.rev);
         applier!.init(m.tree);
@@ -133,7 +133,7 @@ export async function mount<A extends App>(cls: AppClass<A>, options: MountOptio
     };
     pages.set(session.sid, receive);
     open++;
-    const first = hub.snapshot(session);
+    const first = hub.snapshotTree(session);
     const dom = new JSDOM(`<!doctype html><html><body><div id="rv-root">${renderToString(first.tree)}</div></body></html>`);
     const document = dom.window.document;
     const root = document.getElementById("rv-root")!;
@@ -144,6 +144,9 @@ export async function mount<A extends App>(cls: AppClass<A>, options: MountOptio
 
     let seq = 0;
     const settle = () => hub.settle();
+    /** A call as the page sends it: the next seq, arguments through JSON. */
+    const send = (kind: PageCall["kind"], name: string, args: unknown[], data?: unknown): Promise<unknown> => hub.call(session, pageCall(kind, name, ++seq, args, data));
+    const rpcResult = async (name: string, args: unknown[]) => (JSON.parse((await send("rpc", name, args)) as string) as { result: unknown }).result;
     const mustFind = (selector: string): Element => {
       const el = root.querySelector(selector);
       if (!el) throw new RevueError("BAD_REQUEST", `No element matches ${JSON.stringify(selector)} in ${hub.spec.name}'s page. It has:\n${root.innerHTML.slice(0, 500)}`);
@@ -156,12 +159,12 @@ export async function mount<A extends App>(cls: AppClass<A>, options: MountOptio
         server: new Proxy({}, {
           get: (_t, name) => (...args: unknown[]) => {
             if (typeof name !== "string") return undefined;
-            if (hub.spec.rpc.has(name)) return hub.rpc(session, ++seq, name, args);
-            void hub.realtime(session, ++seq, name, args);
+            if (hub.spec.rpc.has(name)) return rpcResult(name, args);
+            void send("realtime", name, args);
             return undefined;
           },
         }),
-        emit: (event: string, data?: unknown) => void hub.pageEmit(session, ++seq, event, data),
+        emit: (event: string, data?: unknown) => void send("emit", event, [], data),
       };
       for (const e of hub.spec.client) ctx[e.method] = (...a: unknown[]) => (cls.prototype as unknown as Record<string, Function>)[e.method]!.apply(ctx, a);
       return ctx;
@@ -176,7 +179,7 @@ export async function mount<A extends App>(cls: AppClass<A>, options: MountOptio
       }
       const m = /^([rc]):([^/]+)/.exec(bound.getAttribute(attr) ?? "");
       if (!m) throw new RevueError("BAD_REQUEST", `<${bound.localName} ${attr}="${bound.getAttribute(attr)}"> is not a Revue binding.`);
-      if (m[1] === "r") await hub.realtime(session, ++seq, m[2]!, [summary]);
+      if (m[1] === "r") await send("realtime", m[2]!, [summary]);
       else await (cls.prototype as unknown as Record<string, Function>)[m[2]!]!.call(clientThis(), event);
       await settle();
     };
@@ -227,11 +230,11 @@ export async function mount<A extends App>(cls: AppClass<A>, options: MountOptio
         await fire(form, "submit", { type: "submit", form: data }, new dom.window.Event("submit", { bubbles: true, cancelable: true }));
       },
       async emit(event, data) {
-        await hub.pageEmit(session, ++seq, event, data);
+        await send("emit", event, [], data);
         await settle();
       },
       async rpc(name, ...args) {
-        const result = await hub.rpc(session, ++seq, name, args);
+        const result = await rpcResult(name, args);
         await settle();
         return result;
       },
@@ -242,9 +245,8 @@ export async function mount<A extends App>(cls: AppClass<A>, options: MountOptio
         await hub.lifecycle(session, "disconnect");
         await settle();
         pages.delete(session.sid);
+        await hub.end(session, "expired");
         if (--open === 0) await hub.stop();
-        hub.drop(session);
-        await settle();
         dom.window.close();
       },
     };

@@ -70,14 +70,16 @@ describe("session lifecycle over HTTP", () => {
     expect((await b.rpc("where")).status).toBe(404);
   });
 
-  it("answers 503 with a clear message past maxSessions", async () => {
+  it("answers 503 with a clear message when a page would pass maxSessions; pages never connected do not count", async () => {
     srv = await serve(Life, { maxSessions: 2 });
-    await srv.browser().start();
-    await srv.browser().start();
-    const r = await srv.browser().request("/api/session", { method: "POST", json: {} });
+    for (let i = 0; i < 2; i++) expect((await (await srv.browser().start()).rpc("where")).status).toBe(200); // live
+    const third = await srv.browser().start(); // a page served: pending, not counted
+    const r = await third.rpc("where");
     expect(r.status).toBe(503);
     expect(r.body.error).toMatchObject({ code: "TOO_MANY_SESSIONS" });
     expect(r.body.error.message).toContain("limit of 2 sessions");
+    const stream = await third.request(`/api/sse/${third.sid}`);
+    expect(stream.status).toBe(503);
   });
 
   it("mounts into an existing Node server through callback()", async () => {

@@ -1,14 +1,14 @@
 import { describe, expect, it, vi } from "vitest";
-import { App, Hub, h, server, client, SessionError, type Logger, type ServerMessage } from "revue";
+import { App, Hub, h, pageCall, server, client, SessionError, type Logger, type ServerMessage } from "revue";
 
 function quietLogger() {
   return { warn: vi.fn<Logger["warn"]>(), error: vi.fn<Logger["error"]>() };
 }
 
-function recordingHub<A extends App>(cls: new () => A, opts: { maxRoomsPerSession?: number } = {}) {
+function recordingHub<A extends App>(cls: new () => A, limits: { maxRoomsPerSession?: number } = {}) {
   const logger = quietLogger();
   const messages: Array<[string, ServerMessage]> = [];
-  const hub = new Hub(cls, { logger, deliver: (s, m) => messages.push([s.sid, m]), ...opts });
+  const hub = new Hub(cls, { logger, deliver: (s, m) => messages.push([s.sid, m]), limits });
   return { hub, logger, messages };
 }
 
@@ -23,11 +23,11 @@ describe("App events on the hub", () => {
     }
     const { hub, messages } = recordingHub(Chat);
     await hub.start();
-    const [a, b, c] = [hub.createSession(), hub.createSession(), hub.createSession()];
+    const [a, b, c] = [await hub.createSession(), await hub.createSession(), await hub.createSession()];
     a.instance.name = "a";
     b.instance.name = "b";
     c.instance.name = "c";
-    await hub.realtime(a, 1, "say", ["hi"]);
+    await hub.call(a, pageCall("realtime", "say", 1, ["hi"]));
     await hub.settle();
     expect(got.sort()).toEqual(["a heard hi", "b heard hi", "c heard hi", "static hi"]);
     // pages get the event too, for their @client.on / rv.on listeners
@@ -43,11 +43,12 @@ describe("App events on the hub", () => {
     }
     const { hub, messages } = recordingHub(Rooms);
     await hub.start();
-    const sessions = ["a", "b", "c", "d"].map((id) => {
-      const s = hub.createSession();
+    const sessions: Array<Awaited<ReturnType<typeof hub.createSession>>> = [];
+    for (const id of ["a", "b", "c", "d"]) {
+      const s = await hub.createSession();
       s.instance.id = id;
-      return s;
-    });
+      sessions.push(s);
+    }
     for (const s of sessions.slice(0, 3)) s.instance.join("lobby");
     sessions[2]!.instance.leave("lobby");
     sessions[0]!.instance.to("lobby").emit("ping");
@@ -64,10 +65,10 @@ describe("App events on the hub", () => {
     await hub.stop();
   });
 
-  it("caps the rooms of one session (64 by default) with a clear error", () => {
+  it("caps the rooms of one session (64 by default) with a clear error", async () => {
     class Many extends App {}
     const { hub } = recordingHub(Many);
-    const s = hub.createSession();
+    const s = await hub.createSession();
     for (let i = 0; i < 64; i++) s.instance.join(`r${i}`);
     expect(() => s.instance.join("r64")).toThrow(
       new SessionError(
@@ -76,7 +77,7 @@ describe("App events on the hub", () => {
       ),
     );
     s.instance.join("r1"); // re-joining a room it is in is fine
-    const small = recordingHub(Many, { maxRoomsPerSession: 2 }).hub.createSession();
+    const small = await recordingHub(Many, { maxRoomsPerSession: 2 }).hub.createSession();
     small.instance.join("x");
     small.instance.join("y");
     expect(() => small.instance.join("z")).toThrow("already in 2 rooms");
@@ -108,7 +109,7 @@ describe("App events on the hub", () => {
     }
     const { hub, logger } = recordingHub(Fragile);
     await hub.start();
-    hub.createSession();
+    await hub.createSession();
     hub.emit("boom");
     await hub.settle();
     hub.emit("boom");
@@ -127,36 +128,37 @@ describe("App events on the hub", () => {
       @server.realtime nothing() {}
     }
     const { hub, logger } = recordingHub(Returns);
-    const s = hub.createSession();
+    const s = await hub.createSession();
     let seq = 0;
     for (let i = 0; i < 3; i++) {
-      await hub.realtime(s, ++seq, "value", []);
-      await hub.realtime(s, ++seq, "later", []);
-      await hub.realtime(s, ++seq, "nothing", []);
+      await hub.call(s, pageCall("realtime", "value", ++seq));
+      await hub.call(s, pageCall("realtime", "later", ++seq));
+      await hub.call(s, pageCall("realtime", "nothing", ++seq));
     }
+    await hub.settle();
     expect(logger.warn.mock.calls.map((c) => c[0])).toEqual([
       "[revue] Returns.value is @server.realtime but returned a value; realtime calls are fire-and-forget, so the value was dropped. Use @server.rpc if the page needs the result.",
       "[revue] Returns.later is @server.realtime but returned a value; realtime calls are fire-and-forget, so the value was dropped. Use @server.rpc if the page needs the result.",
     ]);
   });
 
-  it("sends reverse calls only to declared @client.realtime methods", () => {
+  it("sends reverse calls only to declared @client.realtime methods", async () => {
     class Toasts extends App {
       @client.realtime toast(_msg: string) {}
     }
     const { hub, messages } = recordingHub(Toasts);
-    const s = hub.createSession();
+    const s = await hub.createSession();
     s.instance.client.toast("hi");
-    expect(messages).toEqual([[s.sid, { type: "call", method: "toast", args: ["hi"] }]]);
+    expect(messages.filter(([, m]) => m.type === "call")).toEqual([[s.sid, { type: "call", method: "toast", args: ["hi"] }]]);
     expect(() => (s.instance.client as unknown as Record<string, () => void>).nope!()).toThrow(
       'Toasts.client.nope(): there is no @client.realtime method "nope". Known: toast.',
     );
   });
 
-  it("refuses lifecycle names and non-serialisable data in emit", () => {
+  it("refuses lifecycle names and non-serialisable data in emit", async () => {
     class E extends App {}
     const { hub } = recordingHub(E);
-    const s = hub.createSession();
+    const s = await hub.createSession();
     expect(() => s.instance.emit("connect")).toThrow('emit("connect"): "connect" is a lifecycle event and only Revue may emit it.');
     const loop: Record<string, unknown> = {};
     loop.self = loop;
@@ -183,8 +185,7 @@ describe("App events on the hub", () => {
     }
     const { hub, messages } = recordingHub(Shared);
     await hub.start();
-    const s = hub.createSession();
-    hub.snapshot(s);
+    await hub.createSession();
     hub.emit("nobody-listens");
     await hub.settle();
     expect(messages.filter(([, m]) => m.type === "patch")).toEqual([]);

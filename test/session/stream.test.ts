@@ -1,6 +1,6 @@
 import { PassThrough } from "node:stream";
 import { describe, expect, it } from "vitest";
-import { SessionStream } from "../../src/server/sse.js";
+import { SessionStream } from "../../src/session/stream.js";
 
 /** A ServerResponse stand-in that records what is written and can stop reading. */
 function fakeResponse() {

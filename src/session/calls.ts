@@ -1,0 +1,344 @@
+import { SessionError } from "../errors.js";
+
+/**
+ * One session's inbound work: the page's calls in `seq` order, with the
+ * sequence rules that make every answer true, and the session's internal tasks
+ * (broadcast handlers, lifecycle handlers, renders) interleaved in one queue,
+ * run one at a time.
+ *
+ * The sequence rules (docs/protocol.md §2). `next` is the lowest seq not yet
+ * released to run; `floor` the lowest seq still remembered.
+ * - `seq` seen before, same fingerprint (a retry): the first outcome again; never a second run.
+ * - `seq` seen before, another fingerprint: `409 SEQ_CONFLICT`.
+ * - `seq < floor`: `409 SEQ_EXPIRED` (its outcome, if any, is forgotten).
+ * - `seq >= next + window`: `400 SEQ_OUT_OF_RANGE`; nothing changes.
+ * - `next <= seq`: held until every lower seq was released, or until the gap
+ *   timer gives up on the missing ones (`gapMs`); then it runs.
+ * - `floor <= seq < next`, never seen (its turn was skipped, or its call was
+ *   refused at the edge): it runs now, late. So a call held back by the
+ *   network still runs exactly once, and a refused call does not use up its seq.
+ * - Past `maxCalls` or `maxBytes` of unfinished calls: `429 TOO_MANY_CALLS`
+ *   with a retry delay; nothing changes, and the gap timer waits that much
+ *   longer for the refused seq so the page's retry keeps its place.
+ *
+ * A task that runs longer than `timeoutMs` is abandoned: its signal aborts,
+ * its caller gets `HANDLER_TIMEOUT`, and the queue moves on.
+ */
+
+/** Limits of one session's inbound calls (from `createServer` options). */
+export interface CallLimits {
+  /** How far ahead of the next expected seq a call may be, and how many past seqs are remembered. */
+  window: number;
+  /** Calls accepted and not finished (held, queued or running). */
+  maxCalls: number;
+  /** Bytes of those calls' bodies. */
+  maxBytes: number;
+  /** How long a call that arrived early waits for the seqs before it. */
+  gapMs: number;
+  /** Longest a handler may run before it is abandoned. */
+  timeoutMs: number;
+}
+
+/** The defaults `createServer` uses. */
+export const DEFAULT_CALL_LIMITS: Readonly<CallLimits> = Object.freeze({ window: 256, maxCalls: 256, maxBytes: 4 * 1024 * 1024, gapMs: 2_000, timeoutMs: 30_000 });
+
+/** Bytes of remembered rpc answers kept per session; past it the oldest answers are forgotten (their retries get SEQ_EXPIRED). */
+const REMEMBERED_BYTES = 1024 * 1024;
+/** How long a caller asked to slow down waits before retrying. */
+const RETRY_AFTER_MS = 1_000;
+
+/** A call of the page, as the queue sees it. */
+export interface Call {
+  seq: number;
+  /** Identifies the call (kind, method, arguments): a retry has the same, a different call another. */
+  fingerprint: string;
+  /** Size of its body, counted against `maxBytes`. */
+  bytes: number;
+}
+
+/** What the queue remembers of a seq. */
+interface Entry {
+  fingerprint: string;
+  outcome: Promise<unknown>;
+  /** Bytes of its settled answer, when that is a string (an rpc's JSON). */
+  bytes: number;
+  /** Forgotten to save memory: a retry gets SEQ_EXPIRED. */
+  forgotten: boolean;
+}
+
+interface Task {
+  run: () => unknown;
+  resolve(value: unknown): void;
+  reject(err: unknown): void;
+  /** A page call: counted against the caps, subject to the timeout, and acknowledged. */
+  seq: number;
+  bytes: number;
+}
+
+const noop = () => {};
+const INTERNAL = 0;
+
+/** The queue of one session (see the top of this file). */
+export class CallQueue {
+  /** Highest seq whose call has finished: the `ack` of the next patch. */
+  ackedSeq = 0;
+  private next = 1;
+  private floor = 1;
+  private entries: Map<number, Entry> | undefined;
+  private held: Map<number, Task> | undefined;
+  /** Seqs refused at the edge, still ahead: released without waiting for them. */
+  private passable: Set<number> | undefined;
+  private tasks: (Task | undefined)[] = [];
+  private head = 0;
+  private running = false;
+  private unfinished = 0;
+  private unfinishedBytes = 0;
+  private rememberedBytes = 0;
+  private gapTimer: ReturnType<typeof setTimeout> | undefined;
+  private controller: AbortController | undefined;
+  private idleWaiters: (() => void)[] = [];
+  private closed: Error | undefined;
+
+  constructor(private readonly limits: CallLimits, private readonly where: string) {}
+
+  /** Calls accepted and not finished. */
+  get pending(): number {
+    return this.unfinished;
+  }
+
+  /** Whether nothing is queued, held or running. */
+  get idle(): boolean {
+    return !this.running && this.head >= this.tasks.length && !this.held?.size;
+  }
+
+  /**
+   * Accepts a page call under the sequence rules, or throws the `SessionError`
+   * that says why not (nothing changes then). `outcome` resolves or rejects
+   * with what `run` gave; for a retry (`retry: true`), it is the first call's
+   * outcome and `run` is not used.
+   */
+  submit(call: Call, run: () => unknown): { outcome: Promise<unknown>; retry: boolean } {
+    if (this.closed) throw this.closed;
+    const { seq } = call;
+    const known = this.entries?.get(seq);
+    if (known) {
+      if (known.fingerprint !== call.fingerprint) {
+        throw new SessionError("SEQ_CONFLICT", `${this.where}: seq ${seq} was already used by another call in this session. Give each call its own seq (the next one is ${this.next}).`);
+      }
+      if (known.forgotten) throw this.expired(seq);
+      return { outcome: known.outcome, retry: true };
+    }
+    if (seq < this.floor) throw this.expired(seq);
+    if (seq >= this.next + this.limits.window) {
+      throw new SessionError(
+        "SEQ_OUT_OF_RANGE",
+        `${this.where}: seq ${seq} is too far ahead; this session expects seq ${this.next} next and accepts up to ${this.next + this.limits.window - 1}. Number calls 1, 2, 3… in the order they are made.`,
+      );
+    }
+    if (this.unfinished >= this.limits.maxCalls || this.unfinishedBytes + call.bytes > this.limits.maxBytes) {
+      if (seq >= this.next && this.gapTimer) this.armGap(this.limits.gapMs + RETRY_AFTER_MS);
+      throw new SessionError(
+        "TOO_MANY_CALLS",
+        `${this.where}: ${this.unfinished} calls (${this.unfinishedBytes} bytes) are already waiting in this session, the limit is ${this.limits.maxCalls} calls or ${this.limits.maxBytes} bytes. Retry after ${RETRY_AFTER_MS} ms.`,
+        { retryAfterMs: RETRY_AFTER_MS },
+      );
+    }
+    let task!: Task;
+    const outcome = new Promise<unknown>((resolve, reject) => {
+      task = { run, resolve, reject, seq, bytes: call.bytes };
+    });
+    outcome.catch(noop); // the caller looks; a retry may never come
+    this.remember(seq, { fingerprint: call.fingerprint, outcome, bytes: 0, forgotten: false });
+    this.unfinished++;
+    this.unfinishedBytes += call.bytes;
+    this.passable?.delete(seq);
+    if (seq < this.next) this.push(task); // late: its turn was skipped
+    else {
+      (this.held ??= new Map()).set(seq, task);
+      this.release();
+    }
+    return { outcome, retry: false };
+  }
+
+  /**
+   * A call with this seq was refused before it ran (bad arguments, unknown
+   * method): later calls do not wait for it, and the seq stays usable.
+   */
+  refuse(seq: number): void {
+    if (this.closed || seq < this.next || seq >= this.next + this.limits.window || this.entries?.has(seq)) return;
+    (this.passable ??= new Set()).add(seq);
+    this.release();
+  }
+
+  /** Queues an internal task (a broadcast's handlers, a lifecycle handler, a render) behind the calls already released. */
+  enqueue<T>(run: () => T | Promise<T>): Promise<T> {
+    if (this.closed) return Promise.reject(this.closed);
+    return new Promise<T>((resolve, reject) => this.push({ run, resolve: resolve as (v: unknown) => void, reject, seq: INTERNAL, bytes: 0 }));
+  }
+
+  /** The signal of the task running now: it aborts when that task times out or the session ends. */
+  signal(): AbortSignal {
+    return (this.controller ??= new AbortController()).signal;
+  }
+
+  /** Resolves once nothing is queued, held or running. */
+  whenIdle(): Promise<void> {
+    return this.idle ? Promise.resolve() : new Promise((resolve) => this.idleWaiters.push(resolve));
+  }
+
+  /**
+   * Forgets remembered outcomes while the session is idle: later seqs below
+   * the next one get SEQ_EXPIRED instead of a remembered answer.
+   */
+  compact(): void {
+    if (!this.idle) return;
+    this.entries = this.held = this.passable = undefined;
+    this.floor = this.next;
+    this.rememberedBytes = 0;
+  }
+
+  /** What a snapshot keeps: the next seq (older ones are expired after a restore). */
+  get nextSeq(): number {
+    return this.next;
+  }
+
+  /** Continues a restored session's numbering: seqs below `next` are expired. */
+  resume(next: number, acked: number): void {
+    this.next = this.floor = next;
+    this.ackedSeq = acked;
+  }
+
+  /** Ends the queue: every call not finished is rejected with `reason`, the running one's signal aborts. */
+  close(reason: Error): void {
+    if (this.closed) return;
+    this.closed = reason;
+    clearTimeout(this.gapTimer);
+    this.controller?.abort(reason);
+    for (const t of this.held?.values() ?? []) t.reject(reason);
+    for (let i = this.head; i < this.tasks.length; i++) this.tasks[i]?.reject(reason);
+    this.tasks = [];
+    this.head = 0;
+    this.held = this.entries = this.passable = undefined;
+    this.settleIdle();
+  }
+
+  private expired(seq: number): SessionError {
+    return new SessionError(
+      "SEQ_EXPIRED",
+      `${this.where}: seq ${seq} is older than what this session remembers (seqs below ${this.floor}); it may or may not have run. Reload the page if its state looks wrong.`,
+    );
+  }
+
+  private remember(seq: number, entry: Entry): void {
+    const entries = (this.entries ??= new Map());
+    entries.set(seq, entry);
+    // Keep the window: drop what fell below it (insertion order is nearly seq order).
+    const floor = Math.max(this.floor, this.next - this.limits.window);
+    if (floor > this.floor) {
+      this.floor = floor;
+      for (const [s, e] of entries) {
+        if (s >= floor) break;
+        entries.delete(s);
+        this.rememberedBytes -= e.bytes;
+      }
+    }
+    void entry.outcome.then((value) => {
+      if (typeof value !== "string" || this.entries?.get(seq) !== entry) return;
+      entry.bytes = value.length;
+      this.rememberedBytes += value.length;
+      // Large answers are forgotten oldest first; their seqs stay known, so a retry is refused, not re-run.
+      for (const e of entries.values()) {
+        if (this.rememberedBytes <= REMEMBERED_BYTES) break;
+        if (e.bytes === 0) continue;
+        this.rememberedBytes -= e.bytes;
+        e.bytes = 0;
+        e.forgotten = true;
+        e.outcome = Promise.resolve();
+      }
+    }, noop);
+  }
+
+  /** Moves every held call whose turn has come to the run queue; arms the gap timer for the rest. */
+  private release(): void {
+    const held = this.held;
+    for (;;) {
+      const task = held?.get(this.next);
+      if (task) {
+        held!.delete(this.next++);
+        this.push(task);
+      } else if (this.passable?.delete(this.next)) this.next++;
+      else break;
+    }
+    if (!held?.size) {
+      clearTimeout(this.gapTimer);
+      this.gapTimer = undefined;
+    } else if (!this.gapTimer) this.armGap(this.limits.gapMs);
+  }
+
+  /** After `ms`, gives up on the missing seqs before the earliest held one (their calls may still come, late). */
+  private armGap(ms: number): void {
+    clearTimeout(this.gapTimer);
+    this.gapTimer = setTimeout(() => {
+      this.gapTimer = undefined;
+      if (!this.held?.size) return;
+      this.next = Math.min(...this.held.keys());
+      this.release();
+    }, ms);
+    this.gapTimer.unref?.();
+  }
+
+  private push(task: Task): void {
+    this.tasks.push(task);
+    if (!this.running) void this.pump();
+  }
+
+  private async pump(): Promise<void> {
+    this.running = true;
+    while (this.head < this.tasks.length) {
+      const task = this.tasks[this.head]!;
+      this.tasks[this.head++] = undefined;
+      await this.runTask(task);
+      if (this.closed) return;
+    }
+    this.tasks = [];
+    this.head = 0;
+    this.running = false;
+    this.settleIdle();
+  }
+
+  private async runTask(task: Task): Promise<void> {
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    try {
+      const result = task.run();
+      if (result instanceof Promise || (typeof result === "object" && result !== null && typeof (result as PromiseLike<unknown>).then === "function")) {
+        const timedOut = new Promise<never>((_, reject) => {
+          timer = setTimeout(() => {
+            const err = new SessionError(
+              "HANDLER_TIMEOUT",
+              `${this.where}: a handler ran longer than ${this.limits.timeoutMs} ms and was abandoned; the session moved on. ` +
+                `Make it finish sooner, stop it when this.signal aborts, or raise handlerTimeoutMs in createServer options.`,
+            );
+            this.controller?.abort(err);
+            reject(err);
+          }, this.limits.timeoutMs);
+        });
+        task.resolve(await Promise.race([result, timedOut]));
+      } else task.resolve(result);
+    } catch (err) {
+      task.reject(err);
+    } finally {
+      clearTimeout(timer);
+      this.controller = undefined;
+      if (task.seq !== INTERNAL) {
+        this.unfinished--;
+        this.unfinishedBytes -= task.bytes;
+        if (task.seq > this.ackedSeq) this.ackedSeq = task.seq;
+      }
+    }
+  }
+
+  private settleIdle(): void {
+    if (!this.idle && !this.closed) return;
+    for (const resolve of this.idleWaiters.splice(0)) resolve();
+  }
+}

@@ -1,0 +1,158 @@
+import { getHeapStatistics } from "node:v8";
+import { DEFAULT_CALL_LIMITS, type CallLimits } from "./calls.js";
+import type { Logger } from "./logger.js";
+import type { Session } from "./session.js";
+import type { StreamLimits } from "./stream.js";
+import type { UploadQuota } from "./uploads.js";
+
+/** Every per-process session limit, resolved (see `ServerOptions` for each one's meaning). */
+export interface SessionLimits {
+  sessionTtlMs: number;
+  pendingTtlMs: number;
+  maxSessions: number;
+  maxPendingSessions: number;
+  maxSessionBytes: number;
+  restAfterMs: number;
+  maxRoomsPerSession: number;
+  maxQueuedEvents: number;
+  calls: CallLimits;
+  stream: StreamLimits;
+  uploads: UploadQuota;
+}
+
+/** The defaults: what `createServer` uses for options left out. */
+export function defaultLimits(): SessionLimits {
+  return {
+    sessionTtlMs: 15 * 60_000,
+    pendingTtlMs: 30_000,
+    maxSessions: 10_000,
+    maxPendingSessions: 1_000,
+    // A quarter of the heap this process may grow to: sessions yield memory before the process runs out.
+    maxSessionBytes: Math.floor(getHeapStatistics().heap_size_limit / 4),
+    restAfterMs: 5_000,
+    maxRoomsPerSession: 64,
+    maxQueuedEvents: 1_000,
+    calls: { ...DEFAULT_CALL_LIMITS },
+    stream: { replayBytes: 64 * 1024, maxPendingBytes: 1024 * 1024, retryMs: 1_000 },
+    uploads: { bytes: 50 * 1024 * 1024, files: 50 },
+  };
+}
+
+/** A connected session at rest keeps its replay buffer this long, for a page whose connection just dropped. */
+const REPLAY_KEPT_MS = 30_000;
+
+/** What the pool needs from each hub. */
+export interface PoolMember {
+  /** Every session of the hub. */
+  sessions(): Iterable<Session>;
+  /** Ends sessions whose record expired; keeps connected ones alive. */
+  expire(): Promise<void>;
+  /** Ends a session to make room (`evicted`). */
+  evict(session: Session): Promise<void>;
+}
+
+/**
+ * The sessions of one process, across every mounted app: the counts the caps
+ * apply to, the memory budget, and the maintenance timer that rests idle
+ * sessions (packs their trees), expires old ones and, past the budget,
+ * hibernates the least recently used.
+ */
+export class SessionPool {
+  /** Live and hibernated sessions (pending ones are counted apart). */
+  live = 0;
+  /** Pending sessions, oldest first: the first evicted when the cap is reached. */
+  readonly pending = new Map<Session, PoolMember>();
+  private readonly members = new Set<PoolMember>();
+  private timer: ReturnType<typeof setInterval> | undefined;
+  private expiredAt = 0;
+  private sweeping: Promise<void> | undefined;
+
+  constructor(readonly limits: SessionLimits, private readonly logger: Logger) {}
+
+  /** Adds a hub; the first one starts the maintenance timer. */
+  join(member: PoolMember): void {
+    this.members.add(member);
+    if (this.timer) return;
+    const l = this.limits;
+    const every = Math.max(50, Math.min(1_000, l.restAfterMs, l.pendingTtlMs / 2, l.sessionTtlMs / 2));
+    this.timer = setInterval(() => void this.sweep(), every);
+    this.timer.unref();
+  }
+
+  /** Removes a hub; the last one stops the timer. */
+  leave(member: PoolMember): void {
+    this.members.delete(member);
+    if (this.members.size > 0) return;
+    clearInterval(this.timer);
+    this.timer = undefined;
+  }
+
+  /**
+   * Makes room for one more pending session: past `maxPendingSessions`, the
+   * oldest pending one is evicted (its page re-bootstraps if it ever connects).
+   */
+  async admitPending(): Promise<void> {
+    while (this.pending.size >= this.limits.maxPendingSessions) {
+      const [oldest, member] = this.pending.entries().next().value as [Session, PoolMember];
+      this.pending.delete(oldest);
+      await member.evict(oldest);
+    }
+  }
+
+  /** One maintenance round (the timer runs it; tests may too). Rounds never overlap. */
+  sweep(now = Date.now()): Promise<void> {
+    return (this.sweeping ??= this.round(now).finally(() => (this.sweeping = undefined)));
+  }
+
+  private async round(now: number): Promise<void> {
+    try {
+      const l = this.limits;
+      if (now - this.expiredAt >= Math.min(30_000, l.sessionTtlMs / 2, l.pendingTtlMs / 2)) {
+        this.expiredAt = now;
+        for (const m of this.members) await m.expire();
+      }
+      let total = 0;
+      for (const m of this.members) {
+        for (const s of m.sessions()) {
+          const idle = now - s.lastActive;
+          if (s.state === "live" && idle >= l.restAfterMs) s.rest(idle >= REPLAY_KEPT_MS);
+          total += s.bytes;
+        }
+      }
+      if (total > l.maxSessionBytes) await this.shed(total);
+    } catch (err) {
+      this.logger.error("[revue] session maintenance failed:", err);
+    }
+  }
+
+  /**
+   * Over the budget: hibernates the least recently active sessions (their
+   * state stays, their trees go) until 90 % of it is used; if that is not
+   * enough, evicts the least recently active sessions with no open stream.
+   */
+  private async shed(total: number): Promise<void> {
+    const target = this.limits.maxSessionBytes * 0.9;
+    const all: [Session, PoolMember][] = [];
+    for (const m of this.members) for (const s of m.sessions()) if (s.state !== "pending") all.push([s, m]);
+    all.sort((a, b) => a[0].lastActive - b[0].lastActive);
+    let hibernated = 0, evicted = 0;
+    for (const [s] of all) {
+      if (total <= target) break;
+      const before = s.bytes;
+      s.hibernate();
+      total -= before - s.bytes;
+      if (before !== s.bytes) hibernated++;
+    }
+    for (const [s, m] of all) {
+      if (total <= target) break;
+      if (s.connected || !s.calls.idle) continue;
+      total -= s.bytes;
+      await m.evict(s);
+      evicted++;
+    }
+    this.logger.warn(
+      `[revue] sessions passed their memory budget (maxSessionBytes ${this.limits.maxSessionBytes}): hibernated ${hibernated} and evicted ${evicted} of the least recently used; ` +
+        `now about ${Math.round(total)} bytes. Raise maxSessionBytes if this happens often.`,
+    );
+  }
+}

@@ -1,0 +1,103 @@
+import { errorBody } from "../errors.js";
+import type { ServerMessage } from "../protocol.js";
+import type { Logger } from "./logger.js";
+import type { Session } from "./session.js";
+
+/**
+ * Minimum time between two renders of one session during a burst. A session
+ * whose last render covered a single handler run renders again at once (a
+ * closed-loop client waiting for its patch never waits on a timer); once a
+ * render has coalesced several runs, the next one waits for the rest of this
+ * interval, so 100 events arriving together cost a handful of patches.
+ */
+export const RENDER_INTERVAL_MS = 16;
+
+/**
+ * Re-renders sessions after their handlers ran and sends what their pages need.
+ *
+ * Coalescing: `schedule()` only marks a session dirty. Its render runs on the
+ * next macrotask — or, during a burst, when {@link RENDER_INTERVAL_MS} since
+ * the last render has passed — queued behind the handlers already in that
+ * session's queue, so a render never runs while a handler of the same session
+ * is suspended in an `await`.
+ */
+export class SessionRenderer {
+  private readonly due = new Set<Session>();
+  private readonly delayed = new Map<Session, ReturnType<typeof setTimeout>>();
+  /** Renders queued and not yet done: what `flush()` waits for. */
+  private readonly inflight = new Set<Promise<void>>();
+  private timer: ReturnType<typeof setImmediate> | undefined;
+
+  constructor(
+    private readonly appName: string,
+    private readonly logger: Logger,
+    private readonly send: (session: Session, message: ServerMessage, data?: string) => void,
+  ) {}
+
+  /** Marks the session for a render (see the class comment for when it runs). */
+  schedule(session: Session): void {
+    const view = session.view;
+    view.runsSinceRender++;
+    if (this.due.has(session) || this.delayed.has(session)) return;
+    const wait = view.renderedAt + RENDER_INTERVAL_MS - Date.now();
+    if (wait <= 0 || view.lastBatch <= 1) {
+      this.due.add(session);
+      this.timer ??= setImmediate(() => this.run());
+    } else {
+      this.delayed.set(
+        session,
+        setTimeout(() => {
+          this.delayed.delete(session);
+          this.due.add(session);
+          this.run();
+        }, wait),
+      );
+    }
+  }
+
+  /** Forgets a session that ended. */
+  cancel(session: Session): void {
+    this.due.delete(session);
+    clearTimeout(this.delayed.get(session));
+    this.delayed.delete(session);
+  }
+
+  /** Renders every scheduled session now and resolves once their messages are sent. */
+  async flush(): Promise<void> {
+    while (this.timer || this.due.size || this.delayed.size || this.inflight.size) {
+      for (const [session, t] of this.delayed) {
+        clearTimeout(t);
+        this.due.add(session);
+      }
+      this.delayed.clear();
+      this.run();
+      await Promise.all(this.inflight);
+    }
+  }
+
+  private run(): void {
+    if (this.timer) clearImmediate(this.timer);
+    this.timer = undefined;
+    for (const session of this.due) {
+      const done = session.calls.enqueue(() => this.render(session)).catch(() => {});
+      this.inflight.add(done);
+      void done.then(() => this.inflight.delete(done));
+    }
+    this.due.clear();
+  }
+
+  private render(session: Session): void {
+    const view = session.view;
+    view.renderedAt = Date.now();
+    view.lastBatch = view.runsSinceRender;
+    view.runsSinceRender = 0;
+    if (session.state === "ended" || session.state === "pending") return; // a pending page renders when it connects
+    try {
+      const out = view.update(session.calls.ackedSeq);
+      if (out) this.send(session, out.message, out.data);
+    } catch (err) {
+      this.logger.error(`[revue] ${this.appName}.render() failed (session ${session.sid.slice(0, 6)}…); the page keeps its last state:`, err);
+      this.send(session, { type: "error", ...errorBody(err) });
+    }
+  }
+}

@@ -1,0 +1,208 @@
+import type { ByeMessage, ServerMessage } from "../protocol.js";
+
+/** Stream tuning, from `createServer` options. */
+export interface StreamLimits {
+  /** Bytes of past frames kept per session for `Last-Event-ID` replay. */
+  replayBytes: number;
+  /** Unsent bytes beyond which a reader is cut off (not counting a snapshot it is still draining). */
+  maxPendingBytes: number;
+  /** The `retry:` reconnect delay sent to the page, in ms. */
+  retryMs: number;
+}
+
+/**
+ * Where frames go: the SSE response (a `node:http` `ServerResponse` fits), or
+ * anything that buffers like one.
+ */
+export interface Sink {
+  write(text: string): unknown;
+  end(text?: string): unknown;
+  destroy(): unknown;
+  readonly writableLength: number;
+  readonly writableEnded: boolean;
+  readonly destroyed: boolean;
+  once(event: "drain", listener: () => void): unknown;
+}
+
+/**
+ * Serialised bodies by message object: a broadcast hands the same message to
+ * every session, which then costs one JSON.stringify instead of thousands.
+ */
+const bodies = new WeakMap<object, string>();
+
+/**
+ * Heap a buffered frame costs beyond its text (the frame object, its array slot
+ * and id string), counted against the cap: measured at ≈ 47 B (bench/RESULTS.md).
+ */
+const FRAME_OVERHEAD = 48;
+
+/** A buffered message: its id and the shared `event:`/`data:` text (the `id:` line is written on the fly). */
+interface Frame {
+  id: number;
+  tail: string;
+  bytes: number;
+}
+
+/**
+ * One session's side of the SSE protocol: every message gets the next `id:`
+ * (ids grow by exactly 1 whatever the kind, so replay covers all of them), the
+ * last frames are kept in a byte-capped buffer, and at most one sink is
+ * attached. Messages produced while no stream is open are only buffered.
+ *
+ * A reader is cut off when what it fails to drain passes `maxPendingBytes`.
+ * A snapshot larger than that cap is still delivered: while it drains, its
+ * own size is allowed on top of the cap.
+ */
+export class SessionStream {
+  private lastId = 0;
+  private frames: Frame[] = [];
+  private head = 0;
+  private bufferedBytes = 0;
+  private sink: Sink | undefined;
+  /** Bytes of a large frame the attached sink is still draining, allowed beyond the cap. */
+  private allowance = 0;
+
+  constructor(private readonly limits: StreamLimits, private readonly onSlow: (reason: string) => void = () => {}) {}
+
+  /** Whether a sink is attached. */
+  get open(): boolean {
+    return this.sink !== undefined;
+  }
+
+  /** The id of the last message sent or buffered. */
+  get lastEventId(): number {
+    return this.lastId;
+  }
+
+  /** Bytes the replay buffer holds (counted with their overhead). */
+  get bytes(): number {
+    return this.bufferedBytes;
+  }
+
+  /**
+   * Assigns the next id, buffers the frame, and writes it if a stream is open.
+   * `data` is the message's JSON without `type`, when the caller has it already.
+   */
+  send(message: ServerMessage, data?: string): void {
+    let tail = bodies.get(message);
+    if (tail === undefined) {
+      if (data === undefined) {
+        const { type: _, ...body } = message;
+        data = JSON.stringify(body);
+      }
+      tail = `event: ${message.type}\ndata: ${data}\n\n`;
+      bodies.set(message, tail);
+    }
+    const id = ++this.lastId;
+    // Count heap overhead too, so that replayBytes bounds memory and not only wire bytes.
+    const bytes = tail.length + FRAME_OVERHEAD;
+    this.frames.push({ id, tail, bytes });
+    this.bufferedBytes += bytes;
+    // Drop the oldest frames past the cap; a reconnect older than what is left gets an `init`.
+    while (this.bufferedBytes > this.limits.replayBytes && this.head < this.frames.length - 1) {
+      this.bufferedBytes -= this.frames[this.head]!.bytes;
+      this.frames[this.head++] = undefined as unknown as Frame;
+    }
+    if (this.head > 64 && this.head * 2 > this.frames.length) {
+      this.frames = this.frames.slice(this.head);
+      this.head = 0;
+    }
+    this.write(`id: ${id}\n${tail}`);
+  }
+
+  /**
+   * Whether every message after `lastSeen` is still buffered, so a reconnect can
+   * be served by replay alone.
+   */
+  canReplayFrom(lastSeen: number): boolean {
+    if (!Number.isInteger(lastSeen) || lastSeen < 0 || lastSeen > this.lastId) return false;
+    if (lastSeen === this.lastId) return true;
+    const oldest = this.frames[this.head]?.id ?? this.lastId + 1;
+    return lastSeen >= oldest - 1;
+  }
+
+  /**
+   * Attaches a sink (headers already written by the caller). When
+   * `replayFrom` is given, writes every buffered frame after it. A previously
+   * attached sink is told `bye: replaced` and ended.
+   */
+  attach(sink: Sink, replayFrom?: number): void {
+    if (this.sink && this.sink !== sink) this.end({ type: "bye", reason: "replaced" });
+    this.sink = sink;
+    this.allowance = 0;
+    sink.write(`retry: ${this.limits.retryMs}\n\n`);
+    if (replayFrom !== undefined) {
+      for (let i = this.head; i < this.frames.length; i++) {
+        const f = this.frames[i]!;
+        if (f.id > replayFrom) this.write(`id: ${f.id}\n${f.tail}`);
+      }
+    }
+  }
+
+  /** Forgets `sink` if it is the attached one (it closed); returns whether it was. */
+  detach(sink: Sink): boolean {
+    if (this.sink !== sink) return false;
+    this.sink = undefined;
+    return true;
+  }
+
+  /** Cuts the open connection without a `bye`, as a network failure would. */
+  drop(): boolean {
+    const sink = this.sink;
+    if (!sink) return false;
+    this.sink = undefined;
+    sink.destroy();
+    return true;
+  }
+
+  /** Writes a heartbeat comment so proxies keep the connection open. */
+  heartbeat(): void {
+    this.write(":\n\n");
+  }
+
+  /**
+   * Empties the replay buffer (the ids go on): a session at rest does not keep
+   * frames its page has long had. A reconnect from before this point gets an `init`.
+   */
+  forget(): void {
+    this.frames = [];
+    this.head = 0;
+    this.bufferedBytes = 0;
+  }
+
+  /** Sends a final `bye` on the open stream only (not buffered: it is about this connection) and ends it. */
+  end(bye: ByeMessage): void {
+    const sink = this.sink;
+    if (!sink) return;
+    this.sink = undefined;
+    if (!sink.writableEnded && !sink.destroyed) sink.end(`event: bye\ndata: ${JSON.stringify({ reason: bye.reason })}\n\n`);
+  }
+
+  private write(text: string): void {
+    const sink = this.sink;
+    if (!sink) return;
+    if (sink.destroyed || sink.writableEnded) {
+      this.sink = undefined;
+      return;
+    }
+    // What the reader has not drained before this frame: a reader that stops
+    // reading makes it grow without bound, so it is cut loose (on reconnect it
+    // replays or gets an `init`). A single frame larger than the cap (a big
+    // snapshot) is allowed while it drains.
+    const pending = sink.writableLength;
+    if (pending > this.limits.maxPendingBytes + this.allowance) {
+      this.sink = undefined;
+      this.onSlow(`stream closed: ${pending} bytes unsent (limit ${this.limits.maxPendingBytes})`);
+      sink.destroy();
+      return;
+    }
+    sink.write(text);
+    // (length × 3 bounds the UTF-8 size: the exact count is only taken for frames that may pass the cap.)
+    if (text.length * 3 > this.limits.maxPendingBytes) {
+      this.allowance = Math.max(this.allowance, Buffer.byteLength(text));
+      sink.once("drain", () => {
+        if (this.sink === sink) this.allowance = 0;
+      });
+    }
+  }
+}

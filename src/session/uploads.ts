@@ -1,0 +1,144 @@
+import { randomBytes } from "node:crypto";
+import { createReadStream, type ReadStream } from "node:fs";
+import { readFile, rm } from "node:fs/promises";
+import { RevueError, SessionError } from "../errors.js";
+
+/**
+ * A file received by `POST /api/upload`, as an `@server.rpc` / `@server.realtime`
+ * method receives it when the page passes the upload's handle as an argument.
+ * The temp file is removed when the session ends.
+ *
+ * @example
+ * @server.rpc async avatar(file: UploadedFile) {
+ *   if (file.size > 1_000_000) throw new RpcError("BAD_REQUEST", "Pick an image under 1 MB.");
+ *   this.avatar = (await file.read()).toString("base64");
+ * }
+ */
+export interface UploadedFile {
+  readonly id: string;
+  /** The name the browser sent (not a path; never trust it as one). */
+  readonly name: string;
+  /** The MIME type the browser claimed. */
+  readonly type: string;
+  readonly size: number;
+  /** The whole file. */
+  read(): Promise<Buffer>;
+  /** The file as a stream, for large uploads. */
+  stream(): ReadStream;
+}
+
+/** What the page gets back for each file, and passes back as an argument. */
+export interface UploadHandle {
+  $upload: string;
+  name: string;
+  type: string;
+  size: number;
+}
+
+/** How much one session may keep uploaded at once. */
+export interface UploadQuota {
+  /** Bytes of all of a session's files. */
+  bytes: number;
+  /** Number of files. */
+  files: number;
+}
+
+/** A received temp file, before it belongs to a session. */
+export interface ReceivedFile {
+  path: string;
+  name: string;
+  type: string;
+  size: number;
+}
+
+type StoredFile = UploadedFile & { path: string };
+
+/**
+ * One session's uploaded files: added by the upload route within the
+ * session's quota, resolved in call arguments, removed when the session ends.
+ */
+export class UploadBox {
+  private files: Map<string, StoredFile> | undefined;
+  /** Folders the files were received into, removed with them. */
+  private dirs: Set<string> | undefined;
+  private used = 0;
+
+  constructor(private readonly quota: UploadQuota, private readonly where: string) {}
+
+  /** What the session may still upload: bytes and files. */
+  room(): UploadQuota {
+    return { bytes: Math.max(0, this.quota.bytes - this.used), files: Math.max(0, this.quota.files - (this.files?.size ?? 0)) };
+  }
+
+  /**
+   * Takes received temp files (written into `dir`, which goes with them) into
+   * the session and returns their handles; if they do not fit in the quota,
+   * removes them all and throws `UPLOAD_QUOTA`.
+   */
+  async add(received: ReceivedFile[], dir?: string): Promise<UploadHandle[]> {
+    const bytes = received.reduce((n, f) => n + f.size, 0);
+    const room = this.room();
+    if (bytes > room.bytes || received.length > room.files) {
+      await removeAll(received);
+      throw new SessionError(
+        "UPLOAD_QUOTA",
+        `${this.where}: this session already keeps ${this.files?.size ?? 0} uploaded files (${this.used} bytes); ${received.length} more files of ${bytes} bytes would pass its quota of ` +
+          `${this.quota.files} files or ${this.quota.bytes} bytes. Uploads are kept until the session ends; raise limits.sessionUploadBytes / limits.sessionUploadFiles to allow more.`,
+      );
+    }
+    const files = (this.files ??= new Map());
+    if (dir) (this.dirs ??= new Set()).add(dir);
+    this.used += bytes;
+    return received.map((f) => {
+      const id = randomBytes(12).toString("base64url");
+      files.set(id, Object.freeze({ id, path: f.path, name: f.name, type: f.type, size: f.size, read: () => readFile(f.path), stream: () => createReadStream(f.path) }));
+      return { $upload: id, name: f.name, type: f.type, size: f.size };
+    });
+  }
+
+  /** Replaces `{$upload: id}` handles in call arguments with this session's {@link UploadedFile}s. */
+  resolve(args: unknown[], route: string): unknown[] {
+    if (!this.files && !mayHoldHandle(args)) return args;
+    const files = this.files;
+    const visit = (v: unknown, depth: number): unknown => {
+      if (typeof v !== "object" || v === null || depth > 8) return v;
+      if (Array.isArray(v)) return v.map((x) => visit(x, depth + 1));
+      const keys = Object.keys(v);
+      const id = (v as { $upload?: unknown }).$upload;
+      if (keys.includes("$upload")) {
+        const file = typeof id === "string" ? files?.get(id) : undefined;
+        if (!file) throw new RevueError("BAD_REQUEST", `${route}: upload handle ${JSON.stringify(id)} is unknown for this session. Upload the file with POST /api/upload first and pass the handle it returns.`);
+        return file;
+      }
+      let changed = false;
+      const out: Record<string, unknown> = {};
+      for (const k of keys) {
+        const before = (v as Record<string, unknown>)[k];
+        const after = visit(before, depth + 1);
+        out[k] = after;
+        changed ||= after !== before;
+      }
+      return changed ? out : v;
+    };
+    return args.map((a) => visit(a, 0));
+  }
+
+  /** Removes every temp file of the session. */
+  async release(): Promise<void> {
+    const files = this.files, dirs = this.dirs;
+    this.files = this.dirs = undefined;
+    this.used = 0;
+    if (files) await removeAll([...files.values()]);
+    if (dirs) await Promise.all([...dirs].map((dir) => rm(dir, { recursive: true, force: true })));
+  }
+}
+
+/** Whether any object sits in `args` (only objects can be handles): most calls carry strings and numbers. */
+function mayHoldHandle(args: unknown[]): boolean {
+  return args.some((a) => typeof a === "object" && a !== null);
+}
+
+/** Removes temp files, ignoring ones already gone. */
+export async function removeAll(files: readonly { path: string }[]): Promise<void> {
+  await Promise.all(files.map((f) => rm(f.path, { force: true })));
+}

@@ -1,0 +1,177 @@
+import { treeHash, type InitMessage, type PatchMessage } from "../protocol.js";
+import { createIdAllocator, diff, lower, type IdAllocator } from "../vdom/diff.js";
+import { pack, unpack, type PackedTree } from "../vdom/pack.js";
+import type { Binder, Node, VNode } from "../vdom/types.js";
+
+/** A message for the page and, for an `init`, its JSON body (serialised once, for the hash and the frame). */
+export interface ViewMessage {
+  message: InitMessage | PatchMessage;
+  data?: string;
+}
+
+/** Heap a tree held as objects costs per character of its JSON (the todo example: 1.0 MB of heap for 0.55 MB of JSON). */
+const HEAP_PER_JSON_CHAR = 2;
+
+/**
+ * What one session's page shows, as the server knows it: the last tree sent,
+ * its revision, and what to send after the next render.
+ *
+ * The tree is held in one of three forms:
+ * - **hot**: lowered node objects, diffed directly (a session in use);
+ * - **packed**: a compact copy ({@link pack}) while the session is at rest,
+ *   unpacked on its next render (about a tenth of the memory);
+ * - **cold**: none. Either the page was just served from a fresh render (the
+ *   hash of what it shows is kept, and the tree is rendered again when the
+ *   session wakes: usually the same, so no snapshot is sent), or the session
+ *   was hibernated (its next message is an `init`).
+ */
+export class View {
+  /** The revision of the last tree sent. */
+  rev = 0;
+  /** The `ack` of the last message sent. */
+  sentAck = 0;
+  /** When the last render ran (ms since epoch), for render coalescing. */
+  renderedAt = 0;
+  /** Handler runs since the last render, and how many the last render covered. */
+  runsSinceRender = 0;
+  lastBatch = 0;
+
+  private tree: Node | null = null;
+  private packed: PackedTree | null = null;
+  private alloc: IdAllocator = createIdAllocator();
+  /** When cold after a fresh render: the hash of the tree the page shows. */
+  private shown: string | undefined;
+  /** The page does not show what `tree` describes: the next message is an `init`. */
+  private stale = false;
+  /** The size of the hot tree's JSON when it was last serialised, for {@link bytes}. */
+  private jsonLength = 0;
+
+  constructor(private readonly render: () => VNode, private readonly bind: Binder) {}
+
+  /** Whether no tree is held (a page just served, or a hibernated session). */
+  get cold(): boolean {
+    return this.tree === null && this.packed === null;
+  }
+
+  /** Whether the page lacks the held tree (or none is held): its next message must be an `init`. */
+  get needsInit(): boolean {
+    return this.stale || this.cold;
+  }
+
+  /** An estimate of the memory the view holds, in bytes. */
+  get bytes(): number {
+    return this.tree ? this.jsonLength * HEAP_PER_JSON_CHAR : (this.packed?.bytes ?? 0);
+  }
+
+  /**
+   * The first render of a page (served by `GET /` or `POST /api/session`): the
+   * tree, its JSON and hash, at revision 1. The view keeps only the hash: the
+   * session is pending until its page connects, and a pending session costs little.
+   */
+  firstPage(): { rev: number; tree: Node; hash: string; json: string } {
+    const { tree, json, hash } = this.fresh();
+    this.rev = 1;
+    this.shown = hash;
+    return { rev: 1, tree, hash, json };
+  }
+
+  /**
+   * Brings a cold view back before anything changes the state: renders the
+   * tree again, and keeps it if it is what the page shows (else the next
+   * message is an `init`). Called before a session's first handler runs or
+   * its stream opens. A hibernated view stays cold: its next message is an
+   * `init` anyway.
+   */
+  warm(): void {
+    if (this.packed) {
+      this.tree = unpack(this.packed);
+      this.packed = null;
+      return;
+    }
+    if (this.tree || this.shown === undefined) return;
+    const { tree, hash } = this.fresh();
+    this.tree = tree;
+    this.stale = hash !== this.shown;
+    this.shown = undefined;
+  }
+
+  /**
+   * Renders after handlers ran: a `patch` with the ops (or only a new `ack`),
+   * an `init` when the page lacks the previous tree, or nothing.
+   * Throws what `render()` or the diff throws; the view is unchanged then.
+   */
+  update(ack: number): ViewMessage | undefined {
+    this.warm();
+    if (!this.tree || this.stale) return this.init(ack, true);
+    const { tree, ops } = diff(this.tree, this.render(), { alloc: this.alloc, bind: this.bind });
+    // The new tree even when nothing changed: nodes a render keeps from one call to the next then stay in place.
+    this.tree = tree;
+    if (ops.length === 0 && ack === this.sentAck) return undefined;
+    this.sentAck = ack;
+    return { message: { type: "patch", rev: ++this.rev, ops, ack } };
+  }
+
+  /**
+   * The snapshot for a page that lacks the state (a stream opened with no
+   * replay possible): the current tree, or a fresh render when none is held.
+   */
+  snapshot(ack: number): ViewMessage {
+    this.warm();
+    return this.init(ack, !this.tree || this.stale);
+  }
+
+  /** The tree the page shows, if one is held (unpacked if need be). */
+  current(): Node | null {
+    this.warm();
+    return this.tree;
+  }
+
+  /** Packs the tree while the session is at rest; its next render unpacks it. */
+  rest(): void {
+    if (!this.tree) return;
+    this.packed = pack(this.tree);
+    this.tree = null;
+  }
+
+  /** Continues a restored session's revisions; it holds no tree, so its next message is an `init`. */
+  resume(rev: number): void {
+    this.rev = rev;
+    this.hibernate();
+  }
+
+  /** Drops the tree: the session keeps its state, and its next message is an `init`. */
+  hibernate(): void {
+    this.tree = this.packed = null;
+    this.shown = undefined;
+    this.stale = true;
+  }
+
+  /** A fresh render with fresh ids (the page will replace its whole DOM, or it is a new page). */
+  private fresh(): { tree: Node; json: string; hash: string } {
+    const alloc = createIdAllocator();
+    const tree = lower(this.render(), { alloc, bind: this.bind });
+    this.alloc = alloc;
+    const json = JSON.stringify(tree);
+    this.jsonLength = json.length;
+    return { tree, json, hash: treeHash(json) };
+  }
+
+  /** An `init` of the held tree, or (`renew`) of a fresh render under a new revision. */
+  private init(ack: number, renew: boolean): ViewMessage {
+    let json: string, tree: Node, hash: string;
+    if (renew) {
+      ({ tree, json, hash } = this.fresh());
+      this.tree = tree;
+      this.rev++;
+      this.stale = false;
+      this.shown = undefined;
+    } else {
+      tree = this.tree!;
+      json = JSON.stringify(tree);
+      this.jsonLength = json.length;
+      hash = treeHash(json);
+    }
+    this.sentAck = ack;
+    return { message: { type: "init", rev: this.rev, tree, hash, ack }, data: `{"rev":${this.rev},"tree":${json},"hash":"${hash}","ack":${ack}}` };
+  }
+}
