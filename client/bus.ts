@@ -11,7 +11,7 @@ import { EventEmitter } from "eventemitter3";
  * Names only the runtime may emit. The server refuses them from a page (400),
  * so a page emit of one is rejected here, before it is queued.
  */
-export const LIFECYCLE: ReadonlySet<string> = new Set(["ready", "connect", "disconnect", "start", "stop"]);
+export const LIFECYCLE: ReadonlySet<string> = new Set(["ready", "connect", "disconnect", "start", "stop", "resume"]);
 
 /**
  * An eventemitter3 bus whose `emit` also forwards the event to the server.

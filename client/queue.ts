@@ -4,9 +4,12 @@ import type { Reply } from "./transport.js";
  * Outgoing calls (realtime events, rpcs, emits) as plain, testable state, the
  * way Socket.IO's `sendBuffer` works: while the stream is not connected every
  * call waits in `pending`; on connect the buffer is sent in the order the
- * calls were made. Each call gets the session's next `seq` when first sent and
- * keeps it across retries, so the server can dedupe a retry and run calls in
- * seq order even when they are sent concurrently.
+ * calls were made, at most {@link MAX_IN_FLIGHT} at a time. Each call gets the
+ * session's next `seq` when first sent and keeps it across retries, so the
+ * server can dedupe a retry and run calls in seq order even when they are sent
+ * concurrently. A `429` pauses sending for the server's `Retry-After`, then the
+ * call goes again under its seq, still in order. An rpc resolves only with a
+ * result the server sent.
  */
 
 /**
@@ -33,6 +36,8 @@ interface Call {
   seq?: number;
   /** Enqueue order: what `pending` is sorted by. */
   order: number;
+  /** Awaited (an rpc): resolves with the server's `result`. */
+  rpc?: boolean;
   tries: number;
   resolve(value: unknown): void;
   reject(err: Error): void;
@@ -50,6 +55,8 @@ export interface QueueHost {
 
 /** How many times a call is tried on network errors before it is rejected. */
 const MAX_TRIES = 5;
+/** Calls sent and not answered, at most: well inside the server's seq window (256). */
+const MAX_IN_FLIGHT = 32;
 
 /** The outgoing call queue (see the top of this file). */
 export interface CallQueue {
@@ -81,9 +88,15 @@ export function createQueue(host: QueueHost, retryMs = 250): CallQueue {
   let online = false;
   let seq = 0;
   let count = 0;
+  let inFlight = 0;
+  /** Until when the server asked us to wait (429). */
+  let pausedUntil = 0;
+  let timer: ReturnType<typeof setTimeout> | undefined;
 
-  const flush = () => {
-    if (online) for (const call of pending.splice(0)) send(call);
+  const flush = (): void => {
+    const wait = pausedUntil - Date.now();
+    if (wait > 0) return void (timer ??= setTimeout(() => ((timer = undefined), flush()), wait));
+    while (online && pending.length && inFlight < MAX_IN_FLIGHT) send(pending.shift()!);
   };
 
   const requeue = (call: Call) => {
@@ -94,38 +107,51 @@ export function createQueue(host: QueueHost, retryMs = 250): CallQueue {
   async function send(call: Call): Promise<void> {
     call.seq ??= ++seq;
     call.tries++;
+    inFlight++;
     const sid = host.sid();
-    let reply: Reply;
+    let reply: Reply | undefined;
     try {
       reply = await host.post(call.path, { sid, seq: call.seq, ...call.body });
-    } catch {
-      if (call.tries >= MAX_TRIES) return call.reject(new RevueError("NETWORK_ERROR", `${call.path}: server unreachable (${MAX_TRIES} tries)`));
-      // Same seq on retry: if the first try did reach the server, it is deduped
-      // there. Unless the session changed meanwhile: then it is a new call there.
-      if (sid !== host.sid()) call.seq = undefined;
+    } catch {}
+    inFlight--;
+    const error = reply?.body?.error as { code?: string; message?: string } | undefined;
+    // A network error, or a server on its way down: the same call again, later.
+    if (!reply || error?.code === "SERVER_CLOSING") {
+      if (call.tries >= MAX_TRIES) call.reject(new RevueError("NETWORK_ERROR", `${call.path}: server unreachable (${MAX_TRIES} tries)`));
+      else {
+        // Same seq on retry: if the first try did reach the server, it is deduped
+        // there. Unless the session changed meanwhile: then it is a new call there.
+        if (sid !== host.sid()) call.seq = undefined;
+        requeue(call);
+        return void setTimeout(flush, retryMs * 2 ** (call.tries - 1));
+      }
+    } else if (reply.status === 429) {
+      // The session's queue is full: wait as told, then this call goes first again (it keeps its seq and its place).
+      call.tries--;
+      pausedUntil = Date.now() + (reply.retryAfterMs ?? 1000);
       requeue(call);
-      setTimeout(flush, retryMs * 2 ** (call.tries - 1));
-      return;
-    }
-    const error = reply.body?.error as { code?: string; message?: string } | undefined;
-    if (reply.status < 400) return call.resolve(reply.body?.result);
-    if (reply.status === 404 && error?.code === "SESSION_NOT_FOUND") {
+    } else if (reply.status < 400) {
+      if (!call.rpc) call.resolve(undefined);
+      else if (reply.body && "result" in reply.body) call.resolve(reply.body.result);
+      else call.reject(new RevueError("PROTOCOL_ERROR", `${call.path}: the server's answer has no result (HTTP ${reply.status})`));
+    } else if (reply.status === 404 && error?.code === "SESSION_NOT_FOUND") {
       // The call never ran: send it again in the next session, under a new seq.
       call.seq = undefined;
       call.tries = 0;
       requeue(call);
       // A late answer for a session already replaced only needs the re-send.
-      if (sid !== host.sid()) return flush();
-      online = false;
-      return host.gone();
-    }
-    call.reject(new RevueError(error?.code ?? "HTTP_" + reply.status, error?.message ?? `${call.path}: HTTP ${reply.status}`));
+      if (sid === host.sid()) {
+        online = false;
+        return host.gone();
+      }
+    } else call.reject(new RevueError(error?.code ?? "HTTP_" + reply.status, error?.message ?? `${call.path}: HTTP ${reply.status}`));
+    flush();
   }
 
   return {
     push: (path, body, awaited) =>
       new Promise((resolve, reject) => {
-        pending.push({ path, body, order: count++, tries: 0, resolve, reject: awaited ? reject : host.failed });
+        pending.push({ path, body, order: count++, tries: 0, rpc: awaited, resolve, reject: awaited ? reject : host.failed });
         flush();
       }),
     connect() {

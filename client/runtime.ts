@@ -28,7 +28,7 @@ export interface Boot {
   base: string;
   /** URL of the generated client module, under `{base}/rv/`. */
   module?: string;
-  /** Identifies the server-rendered snapshot (see SessionStream). */
+  /** `treeHash` of the server-rendered tree (the server compares it when the page connects). */
   hash?: string;
 }
 

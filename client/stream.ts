@@ -1,5 +1,5 @@
 import type { Node, PatchOp } from "../src/vdom/types.js";
-import type { CallMessage, ErrorMessage, EventMessage, ServerMessage } from "../src/protocol.js";
+import { treeHash, type CallMessage, type ErrorMessage, type EventMessage, type ServerMessage } from "../src/protocol.js";
 import type { StreamHandle, Transport } from "./transport.js";
 
 /**
@@ -9,9 +9,12 @@ import type { StreamHandle, Transport } from "./transport.js";
  *   revision is ignored;
  * - a gap (or ops the DOM cannot take) → resync: a fresh stream, which sends
  *   no Last-Event-ID, so the server answers with an `init`;
- * - an `init` is applied unless it is the snapshot already shown (same
- *   revision and same `hash`): the first connect after a server render costs
- *   no DOM work;
+ * - the first stream of a page (or of a session it re-bootstrapped) says
+ *   `?lastEventId=0`: the page has the server-rendered tree, so the server
+ *   sends only what happened since, not that tree a second time;
+ * - an `init` is checked against its `hash` (a damaged snapshot means a
+ *   resync, a bounded number of times) and applied unless it is the snapshot
+ *   already shown (same revision and same `hash`);
  * - the server does not know the session (404, or `bye: expired`) → a new
  *   session from `POST /api/session`, rendered in place, no page reload;
  * - a refused stream is retried with capped exponential backoff, a bounded
@@ -91,8 +94,10 @@ export function createStream(transport: Transport, host: StreamHost, options: St
   let renewing = false;
   /** Waiting for a snapshot: patches are meaningless until it comes. */
   let stale = false;
-  /** The `id:` of the last frame of this session's stream. */
-  let last: string | undefined;
+  /** The `id:` of the last frame of this session's stream; "0" is the page as the server rendered it. */
+  let last: string | undefined = "0";
+  /** Snapshots in a row whose hash did not match. */
+  let damaged = 0;
 
   function start(): void {
     stop();
@@ -141,7 +146,7 @@ export function createStream(transport: Transport, host: StreamHost, options: St
         renewing = stale = false;
         renewedAt = Date.now();
         ({ sid, rev = 0, hash } = b);
-        last = undefined;
+        last = "0";
         host.renewed(sid);
         host.init(b.tree);
         start();
@@ -167,10 +172,15 @@ export function createStream(transport: Transport, host: StreamHost, options: St
   function receive(msg: ServerMessage): void {
     switch (msg.type) {
       case "init":
-        if (!stale && msg.rev <= rev && (msg.hash === undefined || msg.hash === hash)) return;
+        if (msg.hash !== treeHash(JSON.stringify(msg.tree))) {
+          if (++damaged > maxTries) return stop(), host.gaveUp("snapshots keep arriving damaged");
+          return resync();
+        }
+        damaged = 0;
+        if (!stale && msg.rev <= rev && msg.hash === hash) return;
         stale = false;
         rev = msg.rev;
-        hash = msg.hash ?? hash;
+        hash = msg.hash;
         return host.init(msg.tree);
       case "patch":
         if (stale || msg.rev <= rev) return;

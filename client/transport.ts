@@ -4,10 +4,11 @@
  * one and the page wires {@link browserTransport} (fetch + EventSource).
  */
 
-/** The answer to a POST: its status and parsed JSON body (`undefined` if it had none). */
+/** The answer to a POST: its status, parsed JSON body (`undefined` if it had none) and `Retry-After` in ms. */
 export interface Reply {
   status: number;
   body: any;
+  retryAfterMs?: number;
 }
 
 /** What a stream tells the runtime. */
@@ -77,7 +78,7 @@ export function browserTransport(): Transport {
     // fetch's default credentials mode is "same-origin": the session cookie goes along.
     async post(url, body) {
       const res = await fetch(url, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify(body) });
-      return { status: res.status, body: await res.json().catch(() => undefined) };
+      return { status: res.status, body: await res.json().catch(() => undefined), retryAfterMs: +res.headers.get("retry-after")! * 1000 || undefined };
     },
 
     stream(url, on) {

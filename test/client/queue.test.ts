@@ -120,4 +120,60 @@ describe("the outgoing call queue", () => {
     ]);
     rv.close();
   });
+
+  it("never resolves an rpc with a made-up result: an answer without one rejects", async () => {
+    const h = host(() => ({ status: 200, body: {} }));
+    const q = createQueue(h);
+    q.connect();
+    await expect(q.push("/api/rpc/x", { args: [] }, true)).rejects.toMatchObject({ code: "PROTOCOL_ERROR" });
+    const nulls = createQueue(host(() => ({ status: 200, body: { result: null } })));
+    nulls.connect();
+    await expect(nulls.push("/api/rpc/x", { args: [] }, true)).resolves.toBeNull(); // a real null is fine
+  });
+
+  it("on 429 waits the server's Retry-After, then sends the call again under its seq, ahead of later ones", async () => {
+    vi.useFakeTimers();
+    let full = true;
+    const h = host((_, body) => (full && body.seq === 2 ? { status: 429, body: { error: { code: "TOO_MANY_CALLS", message: "wait" } }, retryAfterMs: 1000 } : { status: 202, body: { ok: true } }));
+    const q = createQueue(h);
+    q.connect();
+    void q.push("/api/event", { method: "a" });
+    const two = q.push("/api/event", { method: "b" });
+    await vi.advanceTimersByTimeAsync(0);
+    void q.push("/api/event", { method: "c" }); // made while paused: waits
+    await vi.advanceTimersByTimeAsync(500);
+    expect(h.sent.map((s) => [s.body.seq, s.body.method])).toEqual([[1, "a"], [2, "b"]]);
+    full = false;
+    await vi.advanceTimersByTimeAsync(600);
+    await two;
+    expect(h.sent.map((s) => [s.body.seq, s.body.method])).toEqual([[1, "a"], [2, "b"], [2, "b"], [3, "c"]]);
+    expect(h.failed).not.toHaveBeenCalled();
+  });
+
+  it("keeps at most 32 calls in flight, sending the rest as answers come back, in order", async () => {
+    const answers: (() => void)[] = [];
+    const h = host(() => new Promise((resolve) => answers.push(() => resolve({ status: 202, body: { ok: true } }))));
+    const q = createQueue(h);
+    for (let i = 0; i < 40; i++) void q.push("/api/event", { method: "m", args: [i] });
+    q.connect();
+    await settle();
+    expect(h.sent).toHaveLength(32);
+    answers.splice(0, 8).forEach((a) => a());
+    await settle();
+    expect(h.sent.map((s) => s.body.seq)).toEqual(Array.from({ length: 40 }, (_, i) => i + 1));
+  });
+
+  it("treats SERVER_CLOSING like a lost connection: the same call again, later", async () => {
+    vi.useFakeTimers();
+    let closing = true;
+    const h = host(() => (closing ? { status: 503, body: { error: { code: "SERVER_CLOSING", message: "bye" } } } : { status: 200, body: { result: "ok" } }));
+    const q = createQueue(h, 10);
+    q.connect();
+    const done = q.push("/api/rpc/x", { args: [] }, true);
+    await vi.advanceTimersByTimeAsync(5);
+    closing = false;
+    await vi.advanceTimersByTimeAsync(100);
+    expect(await done).toBe("ok");
+    expect(h.sent.map((s) => s.body.seq)).toEqual([1, 1]);
+  });
 });

@@ -1,5 +1,6 @@
 // @vitest-environment jsdom
 import { afterEach, describe, expect, it, vi } from "vitest";
+import { treeHash } from "../../src/protocol.js";
 import { page, settle } from "./fake-transport.js";
 
 const h1 = () => document.querySelector("h1")!.textContent;
@@ -10,6 +11,9 @@ const tree = (text: string) => ({
   attrs: {},
   children: [{ id: "w-1", tag: "h1", attrs: {}, children: [{ id: "w-2", text }] }],
 });
+
+/** An init as the server sends it: the tree with its hash. */
+const init = (rev: number, text: string) => ({ type: "init", rev, tree: tree(text), hash: treeHash(JSON.stringify(tree(text))) });
 
 afterEach(() => void vi.useRealTimers());
 
@@ -26,21 +30,42 @@ describe("the stream", () => {
     rv.close();
   });
 
-  it("skips the first init when it is the snapshot the server already rendered", () => {
-    const { rv, t, root } = page(undefined, { hash: "h1" });
+  it("says on its first stream that it has the server-rendered page (lastEventId=0)", () => {
+    const { rv, t } = page();
+    expect(t.last.url).toBe("/api/sse/s1?lastEventId=0");
+    rv.close();
+  });
+
+  it("skips an init that is the snapshot the page already shows", () => {
+    const { rv, t, root } = page(undefined, { hash: init(1, "0").hash });
     const before = root.firstElementChild;
     t.last.on.open();
-    t.send({ type: "init", rev: 1, hash: "h1", tree: tree("other") });
+    t.send(init(1, "0"));
     expect(root.firstElementChild).toBe(before);
-    expect(h1()).toBe("0");
     rv.close();
   });
 
   it("renders an init whose hash disagrees with what is shown", () => {
-    const { rv, t } = page(undefined, { hash: "h1" });
+    const { rv, t } = page(undefined, { hash: init(1, "0").hash });
     t.last.on.open();
-    t.send({ type: "init", rev: 1, hash: "h2", tree: tree("fresh") });
+    t.send(init(1, "fresh"));
     expect(h1()).toBe("fresh");
+    rv.close();
+  });
+
+  it("refuses an init whose tree does not match its hash and asks for another, a bounded number of times", () => {
+    const { rv, t } = page();
+    const errors: any[] = [];
+    rv.on("error", (e) => errors.push(e));
+    t.last.on.open();
+    t.send({ ...init(2, "damaged"), hash: "0" });
+    expect(t.streams).toHaveLength(2);
+    expect(t.last.url).toBe("/api/sse/s1"); // a resync asks for a snapshot: no lastEventId
+    for (let i = 0; i < 10 && !t.last.closed; i++) t.send({ ...init(2, "damaged"), hash: "0" });
+    expect(h1()).toBe("0");
+    expect(t.streams).toHaveLength(7); // the first, then one resync per damaged snapshot up to maxTries (6)
+    expect(t.last.closed).toBe(true);
+    expect(errors).toEqual([expect.objectContaining({ code: "DISCONNECTED", message: expect.stringContaining("damaged") })]);
     rv.close();
   });
 
@@ -55,7 +80,7 @@ describe("the stream", () => {
     t.last.on.open();
     t.send(patch(5, "before the snapshot"));
     expect(h1()).toBe("0");
-    t.send({ type: "init", rev: 5, tree: tree("5") });
+    t.send(init(5, "5"));
     t.send(patch(6, "6"));
     expect(h1()).toBe("6");
     rv.close();
@@ -77,12 +102,12 @@ describe("the stream", () => {
     t.last.on.open();
     rv.emit("before");
     await settle();
-    t.reply = (url) => (url === "/api/session" ? { status: 201, body: { sid: "s2", rev: 1, tree: tree("new session") } } : { status: 202, body: { ok: true } });
+    t.reply = (url) => (url === "/api/session" ? { status: 201, body: { sid: "s2", rev: 1, tree: tree("new session"), hash: init(1, "new session").hash } } : { status: 202, body: { ok: true } });
     t.last.on.fail(404);
     await settle();
     expect(rv.session).toBe("s2");
     expect(h1()).toBe("new session");
-    expect(t.last.url).toBe("/api/sse/s2");
+    expect(t.last.url).toBe("/api/sse/s2?lastEventId=0"); // it has the new session's tree already
     rv.emit("after");
     t.last.on.open();
     await settle();
