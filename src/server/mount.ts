@@ -119,7 +119,7 @@ export class Mount<A extends App = App> {
         css: (spec.ctor as { css?: string }).css,
         tree: page.tree,
         nonce,
-        boot: { sid: session.sid, rev: page.rev, hash: page.hash, base: p, module: await this.cfg.assets.moduleUrl(p, hub as unknown as Hub) },
+        boot: { sid: session.sid, rev: page.rev, base: p, module: await this.cfg.assets.moduleUrl(p, hub as unknown as Hub) },
         runtimeUrl: await this.cfg.assets.runtimeUrl(p),
       });
     };
@@ -127,10 +127,10 @@ export class Mount<A extends App = App> {
     if (p) r.get(`${p}/`, guard, page);
 
     r.post(`${p}/api/session`, guard, jsonBody(limits.event), async (ctx) => {
-      const { session, page } = await hub.open(this.owner(ctx, true));
+      const { session, page } = await hub.open(this.owner(ctx, true), true);
       ctx.status = 201;
       ctx.type = "json";
-      ctx.body = `{"sid":${JSON.stringify(session.sid)},"rev":${page.rev},"hash":"${page.hash}","tree":${page.json},"module":${JSON.stringify(await this.cfg.assets.moduleUrl(p, hub as unknown as Hub))}}`;
+      ctx.body = `{"sid":${JSON.stringify(session.sid)},"rev":${page.rev},"hash":"${page.hash}","tree":${page.json!},"module":${JSON.stringify(await this.cfg.assets.moduleUrl(p, hub as unknown as Hub))}}`;
     });
 
     r.get(`${p}/api/sse/:sid`, guard, async (ctx) => {

@@ -5,8 +5,6 @@ import type { Node } from "../vdom/types.js";
 export interface BootData {
   sid: string;
   rev: number;
-  /** The tree's hash (`treeHash` of its JSON): the server compares it when the page connects. */
-  hash: string;
   /** The app's mount prefix: "" or "/chat". */
   base: string;
   /** URL of the generated module of the app's `@client` methods. */

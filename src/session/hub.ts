@@ -63,12 +63,12 @@ export function pageCall(kind: PageCall["kind"], name: string, seq: number, args
   return { kind, name, seq, args, data, bytes: bytes ?? what.length, fingerprint: treeHash(what) };
 }
 
-/** The page a new session starts with. */
+/** The page a new session starts with; its JSON and hash when asked for (`POST /api/session` sends the tree as JSON). */
 export interface FirstPage {
   rev: number;
   tree: Node;
-  hash: string;
-  json: string;
+  json?: string;
+  hash?: string;
 }
 
 /**
@@ -203,13 +203,13 @@ export class Hub<A extends App = App> implements PoolMember {
    * renders its first page and records it as pending. A render that throws
    * leaves nothing behind.
    */
-  async open(owner: string): Promise<{ session: Session<A>; page: FirstPage }> {
+  async open(owner: string, json = false): Promise<{ session: Session<A>; page: FirstPage }> {
     this.assertOpen();
     await this.pool.admitPending();
     const session = this.make(newSessionId(), owner);
     let page: FirstPage;
     try {
-      page = session.view.firstPage();
+      page = session.view.firstPage(json);
       await this.store.create({ sid: session.sid, app: this.prefix, owner, createdAt: Date.now() }, this.limits.pendingTtlMs);
     } catch (err) {
       this.forget(session);
@@ -279,11 +279,15 @@ export class Hub<A extends App = App> implements PoolMember {
     return this.end(session as Session<A>, "evicted");
   }
 
-  /** @internal The pool's expiry round: sessions without a stream whose record is gone end; connected ones are kept alive. */
+  /**
+   * @internal The pool's expiry round: a connected session's record is kept
+   * alive, any other is read; a session whose record is gone (expired, or
+   * deleted by someone: a sign-out everywhere) ends, one store call each.
+   */
   async expire(): Promise<void> {
     for (const s of [...this.byId.values()]) {
-      if (s.connected) await this.store.touch(s.sid, this.limits.sessionTtlMs);
-      else if (!(await this.store.get(s.sid))) await this.end(s, "expired", false);
+      const exists = s.connected ? await this.store.touch(s.sid, this.limits.sessionTtlMs) : (await this.store.get(s.sid)) !== undefined;
+      if (!exists) await this.end(s, "expired", false);
     }
   }
 
@@ -508,7 +512,7 @@ export class Hub<A extends App = App> implements PoolMember {
 
   /**
    * The page connected or called: a pending session becomes live (within
-   * `maxSessions`, else TOO_MANY_SESSIONS), and its tree is rendered again
+   * `maxSessions`, else TOO_MANY_SESSIONS), and its packed tree is unpacked
    * before anything changes its state, so what follows is a patch.
    */
   wake(session: Session<A>): void {
@@ -524,12 +528,7 @@ export class Hub<A extends App = App> implements PoolMember {
       void this.store.touch(session.sid, this.limits.sessionTtlMs);
     }
     session.promote();
-    try {
-      session.view.warm();
-    } catch (err) {
-      // The page keeps what it shows; the next render reports the failure to it.
-      this.logger.error(`[revue] ${this.spec.name}.render() failed (session ${session.sid.slice(0, 6)}…):`, err);
-    }
+    session.view.warm();
   }
 
   private sendSnapshot(session: Session<A>): void {

@@ -29,8 +29,8 @@ export interface SessionStore {
   create(record: SessionRecord, ttlMs: number): Promise<void>;
   /** The record, or undefined if unknown or expired. */
   get(sid: string): Promise<SessionRecord | undefined>;
-  /** Extends an unexpired session's life to `ttlMs` from now; does nothing for an unknown or expired one. */
-  touch(sid: string, ttlMs: number): Promise<void>;
+  /** Extends an unexpired session's life to `ttlMs` from now; resolves false (and does nothing) for an unknown or expired one. */
+  touch(sid: string, ttlMs: number): Promise<boolean>;
   delete(sid: string): Promise<void>;
   /** Releases connections and memory; later calls may reject. */
   close(): Promise<void>;
@@ -66,9 +66,11 @@ export class MemorySessionStore implements SessionStore {
     return { ...entry.record };
   }
 
-  async touch(sid: string, ttlMs: number): Promise<void> {
+  async touch(sid: string, ttlMs: number): Promise<boolean> {
     const entry = this.records.get(sid);
-    if (entry && entry.expiresAt > this.now()) entry.expiresAt = this.now() + ttlMs;
+    if (!entry || entry.expiresAt <= this.now()) return false;
+    entry.expiresAt = this.now() + ttlMs;
+    return true;
   }
 
   async delete(sid: string): Promise<void> {

@@ -9,8 +9,10 @@ export interface ViewMessage {
   data?: string;
 }
 
-/** Heap a tree held as objects costs per character of its JSON (the todo example: 1.0 MB of heap for 0.55 MB of JSON). */
+/** Heap a tree held as objects costs per character of its JSON (the todo example: 1.0 MB of heap for 0.55 MB of JSON)… */
 const HEAP_PER_JSON_CHAR = 2;
+/** …and per byte of its packed form (1.0 MB for 83 KB). */
+const HEAP_PER_PACKED_BYTE = 12;
 
 /**
  * What one session's page shows, as the server knows it: the last tree sent,
@@ -18,12 +20,10 @@ const HEAP_PER_JSON_CHAR = 2;
  *
  * The tree is held in one of three forms:
  * - **hot**: lowered node objects, diffed directly (a session in use);
- * - **packed**: a compact copy ({@link pack}) while the session is at rest,
- *   unpacked on its next render (about a tenth of the memory);
- * - **cold**: none. Either the page was just served from a fresh render (the
- *   hash of what it shows is kept, and the tree is rendered again when the
- *   session wakes: usually the same, so no snapshot is sent), or the session
- *   was hibernated (its next message is an `init`).
+ * - **packed**: a compact copy ({@link pack}) while the session is at rest
+ *   or its page was just served and has not connected yet, unpacked when it
+ *   is next needed (about a tenth of the memory);
+ * - **cold**: none, after hibernation; the next message is an `init`.
  */
 export class View {
   /** The revision of the last tree sent. */
@@ -39,16 +39,14 @@ export class View {
   private tree: Node | null = null;
   private packed: PackedTree | null = null;
   private alloc: IdAllocator = createIdAllocator();
-  /** When cold after a fresh render: the hash of the tree the page shows. */
-  private shown: string | undefined;
   /** The page does not show what `tree` describes: the next message is an `init`. */
   private stale = false;
-  /** The size of the hot tree's JSON when it was last serialised, for {@link bytes}. */
-  private jsonLength = 0;
+  /** An estimate of the hot tree's heap, from its JSON or packed size when last known. */
+  private hotBytes = 0;
 
   constructor(private readonly render: () => VNode, private readonly bind: Binder) {}
 
-  /** Whether no tree is held (a page just served, or a hibernated session). */
+  /** Whether no tree is held (a hibernated session). */
   get cold(): boolean {
     return this.tree === null && this.packed === null;
   }
@@ -60,39 +58,32 @@ export class View {
 
   /** An estimate of the memory the view holds, in bytes. */
   get bytes(): number {
-    return this.tree ? this.jsonLength * HEAP_PER_JSON_CHAR : (this.packed?.bytes ?? 0);
+    return this.tree ? this.hotBytes : (this.packed?.bytes ?? 0);
   }
 
   /**
-   * The first render of a page (served by `GET /` or `POST /api/session`): the
-   * tree, its JSON and hash, at revision 1. The view keeps only the hash: the
-   * session is pending until its page connects, and a pending session costs little.
+   * The first render of a page (served by `GET /` or `POST /api/session`), at
+   * revision 1, with its JSON and hash when `json` is asked for. The view
+   * keeps it packed: the session is pending until its page connects, and
+   * then diffs against exactly what the page shows.
    */
-  firstPage(): { rev: number; tree: Node; hash: string; json: string } {
-    const { tree, json, hash } = this.fresh();
+  firstPage(json: boolean): { rev: number; tree: Node; json?: string; hash?: string } {
+    const alloc = createIdAllocator();
+    const tree = lower(this.render(), { alloc, bind: this.bind });
+    this.alloc = alloc;
     this.rev = 1;
-    this.shown = hash;
-    return { rev: 1, tree, hash, json };
+    this.packed = pack(tree);
+    if (!json) return { rev: 1, tree };
+    const text = JSON.stringify(tree);
+    return { rev: 1, tree, json: text, hash: treeHash(text) };
   }
 
-  /**
-   * Brings a cold view back before anything changes the state: renders the
-   * tree again, and keeps it if it is what the page shows (else the next
-   * message is an `init`). Called before a session's first handler runs or
-   * its stream opens. A hibernated view stays cold: its next message is an
-   * `init` anyway.
-   */
+  /** Unpacks a packed tree before it is diffed or sent (a hibernated view stays cold). */
   warm(): void {
-    if (this.packed) {
-      this.tree = unpack(this.packed);
-      this.packed = null;
-      return;
-    }
-    if (this.tree || this.shown === undefined) return;
-    const { tree, hash } = this.fresh();
-    this.tree = tree;
-    this.stale = hash !== this.shown;
-    this.shown = undefined;
+    if (!this.packed) return;
+    this.tree = unpack(this.packed);
+    this.hotBytes = this.packed.bytes * HEAP_PER_PACKED_BYTE;
+    this.packed = null;
   }
 
   /**
@@ -142,7 +133,6 @@ export class View {
   /** Drops the tree: the session keeps its state, and its next message is an `init`. */
   hibernate(): void {
     this.tree = this.packed = null;
-    this.shown = undefined;
     this.stale = true;
   }
 
@@ -152,7 +142,7 @@ export class View {
     const tree = lower(this.render(), { alloc, bind: this.bind });
     this.alloc = alloc;
     const json = JSON.stringify(tree);
-    this.jsonLength = json.length;
+    this.hotBytes = json.length * HEAP_PER_JSON_CHAR;
     return { tree, json, hash: treeHash(json) };
   }
 
@@ -164,11 +154,10 @@ export class View {
       this.tree = tree;
       this.rev++;
       this.stale = false;
-      this.shown = undefined;
     } else {
       tree = this.tree!;
       json = JSON.stringify(tree);
-      this.jsonLength = json.length;
+      this.hotBytes = json.length * HEAP_PER_JSON_CHAR;
       hash = treeHash(json);
     }
     this.sentAck = ack;

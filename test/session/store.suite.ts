@@ -31,7 +31,7 @@ export function sessionStoreSuite(name: string, make: () => Promise<SessionStore
       await store.create(rec("old"), 100);
       await store.create(rec("kept"), 100);
       await advance(60);
-      await store.touch("kept", 100);
+      expect(await store.touch("kept", 100)).toBe(true);
       await advance(60);
       expect(await store.get("old")).toBeUndefined();
       expect(await store.get("kept")).toBeDefined();
@@ -55,8 +55,9 @@ export function sessionStoreSuite(name: string, make: () => Promise<SessionStore
     it("does not resurrect an expired session on touch", async () => {
       await store.create(rec("a"), 50);
       await advance(80);
-      await store.touch("a", 10_000);
+      expect(await store.touch("a", 10_000)).toBe(false);
       expect(await store.get("a")).toBeUndefined();
+      expect(await store.touch("never-created", 10_000)).toBe(false);
     });
   });
 }
