@@ -14,7 +14,7 @@ import type { Session } from "../session/session.js";
 import type { SessionStore } from "../session/store.js";
 import { removeAll, type ReceivedFile } from "../session/uploads.js";
 import type { Assets } from "./assets.js";
-import { decodeCall } from "./decode-call.js";
+import { decodeCall, isId, isSeq } from "./decode-call.js";
 import { jsonBody, sameOrigin } from "./guards.js";
 import { contentSecurityPolicy, renderPage } from "./page.js";
 
@@ -93,6 +93,19 @@ export class Mount<A extends App = App> {
     return this.hub.find(sid, this.owner(ctx, false), `${ctx.method} ${ctx.path}`);
   }
 
+  /**
+   * A call refused for its shape (args not an array, no method) whose body
+   * still names its session and seq: that seq stays usable, and the session's
+   * later calls do not wait for it (docs/protocol.md §2).
+   */
+  private async refuseSeq(ctx: Context): Promise<void> {
+    const { sid, seq } = ctx.request.body as Record<string, unknown>;
+    if (!isId(sid) || !isSeq(seq)) return;
+    try {
+      (await this.find(ctx, sid)).calls.refuse(seq);
+    } catch {} // an unknown or foreign session: the 400 is the answer
+  }
+
   private routes(): Router {
     const p = this.prefix;
     const r = new Router();
@@ -153,7 +166,14 @@ export class Mount<A extends App = App> {
     });
 
     const call = async (ctx: Context, kind: PageCall["kind"], name?: string) => {
-      const { sid, call } = decodeCall(ctx, kind, name);
+      let decoded: ReturnType<typeof decodeCall>;
+      try {
+        decoded = decodeCall(ctx, kind, name);
+      } catch (err) {
+        await this.refuseSeq(ctx);
+        throw err;
+      }
+      const { sid, call } = decoded;
       const session = await this.find(ctx, sid);
       const outcome = await hub.call(session, call);
       if (kind === "rpc") {
