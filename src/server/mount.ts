@@ -14,7 +14,7 @@ import type { Session } from "../session/session.js";
 import type { SessionStore } from "../session/store.js";
 import { removeAll, type ReceivedFile } from "../session/uploads.js";
 import type { Assets } from "./assets.js";
-import { decodeCall } from "./decode-call.js";
+import { decodeCall, isId, isSeq } from "./decode-call.js";
 import { jsonBody, sameOrigin } from "./guards.js";
 import { contentSecurityPolicy, renderPage } from "./page.js";
 
@@ -93,6 +93,19 @@ export class Mount<A extends App = App> {
     return this.hub.find(sid, this.owner(ctx, false), `${ctx.method} ${ctx.path}`);
   }
 
+  /**
+   * A call refused for its shape (args not an array, no method) whose body
+   * still names its session and seq: that seq stays usable, and the session's
+   * later calls do not wait for it (docs/protocol.md §2).
+   */
+  private async refuseSeq(ctx: Context): Promise<void> {
+    const { sid, seq } = ctx.request.body as Record<string, unknown>;
+    if (!isId(sid) || !isSeq(seq)) return;
+    try {
+      (await this.find(ctx, sid)).calls.refuse(seq);
+    } catch {} // an unknown or foreign session: the 400 is the answer
+  }
+
   private routes(): Router {
     const p = this.prefix;
     const r = new Router();
@@ -153,7 +166,14 @@ export class Mount<A extends App = App> {
     });
 
     const call = async (ctx: Context, kind: PageCall["kind"], name?: string) => {
-      const { sid, call } = decodeCall(ctx, kind, name);
+      let decoded: ReturnType<typeof decodeCall>;
+      try {
+        decoded = decodeCall(ctx, kind, name);
+      } catch (err) {
+        await this.refuseSeq(ctx);
+        throw err;
+      }
+      const { sid, call } = decoded;
       const session = await this.find(ctx, sid);
       const outcome = await hub.call(session, call);
       if (kind === "rpc") {
@@ -179,12 +199,7 @@ export class Mount<A extends App = App> {
       if (declared > limits.upload + 64 * 1024) {
         throw new RevueError("PAYLOAD_TOO_LARGE", `POST /api/upload: ${declared} bytes is over the upload limit of ${limits.upload} bytes. Send a smaller file, or raise limits.upload.`);
       }
-      if (room.files === 0 || declared > room.bytes + 64 * 1024) {
-        throw new SessionError(
-          "UPLOAD_QUOTA",
-          `POST /api/upload: this session may keep ${room.bytes} more bytes in ${room.files} more files, and this upload is ${declared} bytes. Uploads are kept until the session ends; raise limits.sessionUploadBytes / limits.sessionUploadFiles to allow more.`,
-        );
-      }
+      if (room.files === 0 || declared > room.bytes + 64 * 1024) throw uploadQuota(room, `this upload is ${declared} bytes`);
       // Each request writes into its own folder, so a refused or broken upload leaves no temp file behind.
       const dir = join(this.cfg.uploadDir, randomBytes(9).toString("base64url"));
       await mkdir(dir);
@@ -205,7 +220,7 @@ export class Mount<A extends App = App> {
       } catch (err) {
         await removeAll(received);
         await rm(dir, { recursive: true, force: true });
-        throw err;
+        throw overQuota(err, room, limits) ?? err;
       }
     });
 
@@ -220,4 +235,29 @@ export function normalisePrefix(prefix: string): string {
     throw new RevueError("BAD_REQUEST", `createServer: mount path ${JSON.stringify(prefix)} must start with "/" and contain no spaces, "?" or "#". Example: { "/": Home, "/chat": Chat }.`);
   }
   return prefix.replace(/\/+$/, "");
+}
+
+/** formidable's codes for a form past `maxFiles`, and past `maxFileSize` / `maxTotalFileSize`. */
+const FORMIDABLE_TOO_MANY_FILES = 1015;
+const FORMIDABLE_TOO_LARGE = new Set([1009, 1016]);
+
+/**
+ * formidable stops a form at the tighter of the request's limits and what the
+ * session may still upload (both answer 413). When the session's quota was the
+ * tighter one, the page must hear UPLOAD_QUOTA (nothing more fits until the
+ * session ends), not PAYLOAD_TOO_LARGE (a smaller upload would pass).
+ */
+function overQuota(err: unknown, room: { bytes: number; files: number }, limits: MountConfig["limits"]): SessionError | undefined {
+  const code = (err as { code?: unknown } | null)?.code as number;
+  if (code === FORMIDABLE_TOO_MANY_FILES && room.files < limits.files) return uploadQuota(room, "this upload has more files");
+  if (FORMIDABLE_TOO_LARGE.has(code) && room.bytes < limits.upload) return uploadQuota(room, "this upload is larger");
+  return undefined;
+}
+
+/** The UPLOAD_QUOTA refusal: what the session may still keep, and why this upload does not fit. */
+function uploadQuota(room: { bytes: number; files: number }, what: string): SessionError {
+  return new SessionError(
+    "UPLOAD_QUOTA",
+    `POST /api/upload: this session may keep ${room.bytes} more bytes in ${room.files} more files, and ${what}. Uploads are kept until the session ends; raise limits.sessionUploadBytes / limits.sessionUploadFiles to allow more.`,
+  );
 }

@@ -19,10 +19,18 @@ import { SessionError } from "../errors.js";
  *   network still runs exactly once, and a refused call does not use up its seq.
  * - Past `maxCalls` or `maxBytes` of unfinished calls: `429 TOO_MANY_CALLS`
  *   with a retry delay; nothing changes, and the gap timer waits that much
- *   longer for the refused seq so the page's retry keeps its place.
+ *   longer for the refused seq so the page's retry keeps its place. Two
+ *   calls are taken past the caps, since refusing them would refuse their
+ *   retries forever: one with nothing else unfinished, however large (the
+ *   body limits bound it), and one that held calls wait for (a page sends
+ *   several calls at once and they may arrive out of order; the held ones
+ *   would never run, or run before it). At most `window` calls are over
+ *   the cap that way.
  *
  * A task that runs longer than `timeoutMs` is abandoned: its signal aborts,
- * its caller gets `HANDLER_TIMEOUT`, and the queue moves on.
+ * its caller gets `HANDLER_TIMEOUT`, and the queue moves on. Closing the
+ * queue abandons the running task the same way, so a hung handler holds
+ * neither its caller nor a timer past the session's end.
  */
 
 /** Limits of one session's inbound calls (from `createServer` options). */
@@ -96,6 +104,8 @@ export class CallQueue {
   private rememberedBytes = 0;
   private gapTimer: ReturnType<typeof setTimeout> | undefined;
   private controller: AbortController | undefined;
+  /** Rejects the running task's outcome (set while an async task runs). */
+  private abandon: ((reason: Error) => void) | undefined;
   private idleWaiters: (() => void)[] = [];
   private closed: Error | undefined;
 
@@ -135,7 +145,8 @@ export class CallQueue {
         `${this.where}: seq ${seq} is too far ahead; this session expects seq ${this.next} next and accepts up to ${this.next + this.limits.window - 1}. Number calls 1, 2, 3… in the order they are made.`,
       );
     }
-    if (this.unfinished >= this.limits.maxCalls || this.unfinishedBytes + call.bytes > this.limits.maxBytes) {
+    const full = this.unfinished >= this.limits.maxCalls || (this.unfinished > 0 && this.unfinishedBytes + call.bytes > this.limits.maxBytes);
+    if (full && !this.awaited(seq)) {
       if (seq >= this.next && this.gapTimer) this.armGap(this.limits.gapMs + RETRY_AFTER_MS);
       throw new SessionError(
         "TOO_MANY_CALLS",
@@ -214,12 +225,20 @@ export class CallQueue {
     this.closed = reason;
     clearTimeout(this.gapTimer);
     this.controller?.abort(reason);
+    this.abandon?.(reason);
     for (const t of this.held?.values() ?? []) t.reject(reason);
     for (let i = this.head; i < this.tasks.length; i++) this.tasks[i]?.reject(reason);
     this.tasks = [];
     this.head = 0;
     this.held = this.entries = this.passable = undefined;
     this.settleIdle();
+  }
+
+  /** Whether a held call waits for this seq (it fills a gap below one). */
+  private awaited(seq: number): boolean {
+    if (!this.held?.size || seq < this.next) return false;
+    for (const s of this.held.keys()) if (s > seq) return true;
+    return false;
   }
 
   private expired(seq: number): SessionError {
@@ -312,6 +331,7 @@ export class CallQueue {
       const result = task.run();
       if (result instanceof Promise || (typeof result === "object" && result !== null && typeof (result as PromiseLike<unknown>).then === "function")) {
         const timedOut = new Promise<never>((_, reject) => {
+          this.abandon = reject;
           timer = setTimeout(() => {
             const err = new SessionError(
               "HANDLER_TIMEOUT",
@@ -328,7 +348,7 @@ export class CallQueue {
       task.reject(err);
     } finally {
       clearTimeout(timer);
-      this.controller = undefined;
+      this.controller = this.abandon = undefined;
       if (task.seq !== INTERNAL) {
         this.unfinished--;
         this.unfinishedBytes -= task.bytes;

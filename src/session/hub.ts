@@ -458,6 +458,14 @@ export class Hub<A extends App = App> implements PoolMember {
     if (saved?.v !== 1 || typeof saved.sid !== "string" || typeof saved.owner !== "string") {
       throw new SessionError("BAD_REQUEST", `${this.spec.name}: restore() needs a snapshot made by hub.snapshot() (version 1), got ${JSON.stringify(saved)?.slice(0, 80)}.`);
     }
+    if (saved.app !== this.prefix) {
+      // Another app's state would land on this class's instance, and the store would file the session under this app.
+      throw new SessionError(
+        "BAD_REQUEST",
+        `${this.spec.name}: the snapshot of session ${saved.sid.slice(0, 6)}… belongs to the app mounted at ${JSON.stringify(saved.app)}, and this hub serves ${JSON.stringify(this.prefix)}. ` +
+          `Restore it with that app's hub: srv.hubs.get(${JSON.stringify(saved.app)}).`,
+      );
+    }
     if (this.byId.has(saved.sid)) throw new SessionError("BAD_REQUEST", `${this.spec.name}: session ${saved.sid.slice(0, 6)}… is already live in this process.`);
     const session = this.make(saved.sid, saved.owner);
     try {

@@ -134,8 +134,29 @@ describe("one session's calls: the sequence rules never report work that did not
     release();
     await Promise.all(done);
     expect(await q.submit(call(4), () => "accepted").outcome).toBe("accepted");
-    expect(code(() => q.submit(call(5, "big", 1_001), () => {}))).toBe("TOO_MANY_CALLS");
-    expect(await q.submit(call(5, "small", 999), () => "fits").outcome).toBe("fits");
+    let open!: () => void;
+    const busy = q.submit(call(5, "busy", 10), () => new Promise<void>((r) => (open = r))).outcome;
+    expect(code(() => q.submit(call(6, "big", 991), () => {}))).toBe("TOO_MANY_CALLS");
+    const fits = q.submit(call(6, "small", 990), () => "fits").outcome;
+    open();
+    await busy;
+    expect(await fits).toBe("fits");
+    // alone, a call over maxBytes is taken: refused, its every retry would be refused too
+    expect(await q.submit(call(7, "huge", 5_000), () => "alone").outcome).toBe("alone");
+  });
+
+  it("takes a call that held calls wait for past the cap, so calls that arrived out of order still run in seq order", async () => {
+    const q = queue({ maxCalls: 3 });
+    const log: number[] = [];
+    let release!: () => void;
+    const gate = new Promise<void>((r) => (release = r));
+    const first = q.submit(call(1), () => gate.then(() => void log.push(1))).outcome;
+    const later = [3, 4].map((seq) => q.submit(call(seq), () => void log.push(seq)).outcome);
+    const two = q.submit(call(2), () => void log.push(2)).outcome; // over the cap: 3 and 4 wait for it
+    expect(code(() => q.submit(call(5), () => {}))).toBe("TOO_MANY_CALLS"); // nothing waits for 5
+    release();
+    await Promise.all([first, two, ...later]);
+    expect(log).toEqual([1, 2, 3, 4]);
   });
 });
 
