@@ -535,8 +535,10 @@ export class Hub<A extends App = App> implements PoolMember {
       this.pool.live++;
       void this.store.touch(session.sid, this.limits.sessionTtlMs);
     }
-    session.promote();
+    const wasPending = session.promote();
     session.view.warm();
+    // Handlers that ran while it was pending (a broadcast) changed what its page should show.
+    if (wasPending && session.view.runsSinceRender > 0) this.renderer.schedule(session);
   }
 
   private sendSnapshot(session: Session<A>): void {

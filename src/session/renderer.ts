@@ -87,11 +87,12 @@ export class SessionRenderer {
   }
 
   private render(session: Session): void {
+    // A pending page is rendered when it connects (the hub schedules it then if handlers ran meanwhile).
+    if (session.state === "ended" || session.state === "pending") return;
     const view = session.view;
     view.renderedAt = Date.now();
     view.lastBatch = view.runsSinceRender;
     view.runsSinceRender = 0;
-    if (session.state === "ended" || session.state === "pending") return; // a pending page renders when it connects
     try {
       const out = view.update(session.calls.ackedSeq);
       if (out) this.send(session, out.message, out.data);
