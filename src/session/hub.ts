@@ -1,6 +1,6 @@
 import { randomBytes } from "node:crypto";
 import { App, constructApp, type SessionLink } from "../app.js";
-import { errorBody, RegistryError, RevueError, RpcError, SessionError } from "../errors.js";
+import { errorBody, RegistryError, RevueError, RpcError, SessionError, SnapshotError } from "../errors.js";
 import { treeHash, type ServerMessage } from "../protocol.js";
 import { createBinder } from "../registry/bind.js";
 import { LIFECYCLE_EVENTS } from "../registry/decorators.js";
@@ -141,6 +141,8 @@ export class Hub<A extends App = App> implements PoolMember {
   private readonly renderer: SessionRenderer;
   private unsubscribe: (() => Promise<void>) | undefined;
   private started = false;
+  /** Whether this app's sessions hibernate as snapshots (false once one failed to save). */
+  private snapshots = true;
   private closing = false;
 
   constructor(readonly appClass: AppClass<A>, options: HubOptions = {}) {
@@ -391,6 +393,7 @@ export class Hub<A extends App = App> implements PoolMember {
   /** Runs `@server.on("connect")` (or `"disconnect"`, `"resume"`) handlers of one session, then re-renders. */
   lifecycle(session: Session<A>, event: "connect" | "disconnect" | "resume"): Promise<void> {
     if (!this.spec.serverOn.has(event)) return Promise.resolve();
+    if (session.asleep) void session.instance; // revived first: its resume handlers are queued before this
     return session.calls.enqueue(() => this.runHandlers(session, event, undefined)).then(
       () => this.renderer.schedule(session),
       () => this.renderer.schedule(session),
@@ -440,7 +443,7 @@ export class Hub<A extends App = App> implements PoolMember {
       sid: session.sid,
       app: this.prefix,
       owner: session.owner,
-      state: captureState(session.instance, this.spec),
+      state: session.asleep ? (JSON.parse(session.savedState!) as StateRecord) : captureState(session.instance, this.spec),
       rooms: [...session.rooms],
       seq: { next: session.calls.nextSeq, acked: session.calls.ackedSeq },
       rev: session.view.rev,
@@ -495,8 +498,13 @@ export class Hub<A extends App = App> implements PoolMember {
   /** A new session object with its app instance (not registered yet). */
   private make(sid: string, owner: string): Session<A> {
     const l = this.limits;
-    const session = new Session<A>(sid, owner, { app: this.spec.name, calls: l.calls, stream: l.stream, uploads: l.uploads, maxQueuedEvents: l.maxQueuedEvents }, this.bind, (why) =>
-      this.logger.warn(`[revue] ${this.spec.name}: session ${sid.slice(0, 6)}… is too slow; ${why}. It resyncs on reconnect.`),
+    const session: Session<A> = new Session<A>(
+      sid,
+      owner,
+      { app: this.spec.name, calls: l.calls, stream: l.stream, uploads: l.uploads, maxQueuedEvents: l.maxQueuedEvents },
+      this.bind,
+      (why) => this.logger.warn(`[revue] ${this.spec.name}: session ${sid.slice(0, 6)}… is too slow; ${why}. It resyncs on reconnect.`),
+      (saved): A => this.revive(session, saved),
     );
     try {
       session.instance = constructApp(this.appClass, this.linkFor(session));
@@ -506,6 +514,36 @@ export class Hub<A extends App = App> implements PoolMember {
       throw err;
     }
     return session;
+  }
+
+  /**
+   * Hibernates a session (the pool's, past the memory budget): its tree goes,
+   * and its app state is kept as the JSON of its snapshot instead of the
+   * instance. An app whose state cannot be saved hibernates with its instance
+   * kept (one warning per app).
+   */
+  hibernate(session: Session): void {
+    if (session.state !== "live" || !session.calls.idle) return;
+    let saved: string | undefined;
+    if (this.snapshots) {
+      try {
+        saved = JSON.stringify(captureState(session.instance, this.spec));
+      } catch (err) {
+        if (!(err instanceof SnapshotError)) throw err;
+        this.snapshots = false;
+        this.logger.warn(`[revue] ${this.spec.name}: sessions hibernate with their instance kept in memory, because a snapshot failed: ${err.message}`);
+      }
+    }
+    session.hibernate(saved);
+  }
+
+  /** A new instance for a session hibernated as a snapshot: its state restored, its `resume` handlers queued first. */
+  private revive(session: Session<A>, saved: string): A {
+    const instance = constructApp(this.appClass, this.linkFor(session));
+    restoreState(instance, JSON.parse(saved) as StateRecord, this.spec);
+    session.instance = instance; // before the handlers, which may start at once
+    if (this.spec.serverOn.has("resume")) void session.calls.enqueue(() => this.runHandlers(session, "resume", undefined)).catch(() => {});
+    return instance;
   }
 
   /** Removes a session from every index and count (not from the store). */
@@ -535,6 +573,8 @@ export class Hub<A extends App = App> implements PoolMember {
       this.pool.live++;
       void this.store.touch(session.sid, this.limits.sessionTtlMs);
     }
+    // A session hibernated as a snapshot gets its instance back now, so its `resume` handlers run before anything else.
+    if (session.asleep) void session.instance;
     const wasPending = session.promote();
     session.view.warm();
     // Handlers that ran while it was pending (a broadcast) changed what its page should show.
@@ -570,6 +610,7 @@ export class Hub<A extends App = App> implements PoolMember {
     // A static handler may change shared (static) state that every page shows.
     const handled = this.spec.serverOn.has(env.event) || this.spec.staticOn.has(env.event);
     for (const session of targets) {
+      if (handled && session.asleep) void session.instance; // revived first: its resume handlers are queued before these
       const queued = session.queueBroadcast(
         async () => {
           this.send(session, message);
@@ -580,7 +621,9 @@ export class Hub<A extends App = App> implements PoolMember {
         },
         () => this.renderer.schedule(session),
       );
-      if (!queued) this.warnOnce(`overflow:${session.sid}`, `[revue] ${this.spec.name}: session ${session.sid.slice(0, 6)}… cannot keep up with broadcasts (over ${this.limits.maxQueuedEvents} queued); it drops them and gets one fresh snapshot once it catches up.`);
+      if (queued === "overflow") {
+        this.logger.warn(`[revue] ${this.spec.name}: session ${session.sid.slice(0, 6)}… cannot keep up with broadcasts (over ${this.limits.maxQueuedEvents} queued); it drops them and gets one fresh snapshot once it catches up.`);
+      }
     }
   }
 
@@ -609,13 +652,11 @@ export class Hub<A extends App = App> implements PoolMember {
     return method.apply(session.instance, args);
   }
 
-  private warnOnce(key: MethodEntry | string, message?: string): void {
-    const id = typeof key === "string" ? key : key.method;
-    if (this.warned.has(id)) return;
-    this.warned.add(id);
-    if (message) return void this.logger.warn(message);
+  private warnOnce(entry: MethodEntry): void {
+    if (this.warned.has(entry.method)) return;
+    this.warned.add(entry.method);
     this.logger.warn(
-      `[revue] ${this.spec.name}.${id} is @server.realtime but returned a value; realtime calls are fire-and-forget, so the value was dropped. ` +
+      `[revue] ${this.spec.name}.${entry.method} is @server.realtime but returned a value; realtime calls are fire-and-forget, so the value was dropped. ` +
         `Use @server.rpc if the page needs the result.`,
     );
   }

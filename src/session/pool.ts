@@ -49,6 +49,8 @@ export interface PoolMember {
   expire(): Promise<void>;
   /** Ends a session to make room (`evicted`). */
   evict(session: Session): Promise<void>;
+  /** Drops a session's tree and keeps its state as compactly as it can. */
+  hibernate(session: Session): void;
 }
 
 /**
@@ -136,10 +138,10 @@ export class SessionPool {
     for (const m of this.members) for (const s of m.sessions()) if (s.state !== "pending") all.push([s, m]);
     all.sort((a, b) => a[0].lastActive - b[0].lastActive);
     let hibernated = 0, evicted = 0;
-    for (const [s] of all) {
+    for (const [s, m] of all) {
       if (total <= target) break;
       const before = s.bytes;
-      s.hibernate();
+      m.hibernate(s);
       total -= before - s.bytes;
       if (before !== s.bytes) hibernated++;
     }

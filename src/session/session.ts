@@ -37,8 +37,9 @@ export interface SessionConfig {
  * {@link Session.end} releases all of it.
  */
 export class Session<A extends App = App> {
-  /** The app instance; set right after construction by the hub (the instance needs its session to exist). */
-  instance!: A;
+  private app: A | undefined;
+  /** While hibernated: the app state as the JSON of its snapshot, the instance being gone. */
+  private saved: string | undefined;
   readonly rooms = new Set<string>();
   readonly calls: CallQueue;
   readonly view: View;
@@ -58,6 +59,8 @@ export class Session<A extends App = App> {
     config: SessionConfig,
     bind: Binder,
     onSlow: (why: string) => void,
+    /** Rebuilds the instance of a session hibernated as a snapshot (the hub's: it also queues the `resume` handlers). */
+    private readonly revive: (state: string) => A,
   ) {
     const where = `${config.app} (session ${sid.slice(0, 6)}…)`;
     this.calls = new CallQueue(config.calls, where);
@@ -71,6 +74,36 @@ export class Session<A extends App = App> {
 
   get state(): SessionState {
     return this.current;
+  }
+
+  /**
+   * The app instance. A session hibernated as a snapshot gets a new one here,
+   * with its state restored (the hub wakes sessions before their handlers
+   * run, so `resume` handlers come first).
+   */
+  get instance(): A {
+    if (this.app === undefined) {
+      if (this.saved === undefined) throw new SessionError("SESSION_NOT_FOUND", `Session ${this.sid.slice(0, 6)}… has no app instance (it ended).`);
+      const saved = this.saved;
+      this.saved = undefined;
+      this.app = this.revive(saved);
+    }
+    return this.app;
+  }
+
+  set instance(app: A) {
+    this.app = app;
+    this.saved = undefined;
+  }
+
+  /** Whether the app state is held as a snapshot, the instance being gone. */
+  get asleep(): boolean {
+    return this.saved !== undefined;
+  }
+
+  /** The JSON of the snapshot state while {@link asleep}. */
+  get savedState(): string | undefined {
+    return this.saved;
   }
 
   /** When the session was last used (ms since epoch). */
@@ -107,15 +140,17 @@ export class Session<A extends App = App> {
   /**
    * Queues a broadcast's delivery and handlers behind the session's other
    * work. A session that cannot keep up stops queueing them past
-   * `maxQueuedEvents` (returns false for each one dropped); once its backlog
-   * has drained, its tree is dropped and `resync` runs, so that its page gets
-   * one fresh `init` instead of the events it missed.
+   * `maxQueuedEvents`; once its backlog has drained, its tree is dropped and
+   * `resync` runs, so that its page gets one fresh `init` instead of the events
+   * it missed. Returns "dropped" for a broadcast dropped so, "overflow" for
+   * the first one dropped since the last resync.
    */
-  queueBroadcast(task: () => unknown, resync: () => void): boolean {
-    if (this.current === "ended") return false;
+  queueBroadcast(task: () => unknown, resync: () => void): "queued" | "overflow" | "dropped" {
+    if (this.current === "ended") return "dropped";
     if (this.inbound >= this.maxQueuedEvents) {
+      if (this.overflowed) return "dropped";
       this.overflowed = true;
-      return false;
+      return "overflow";
     }
     this.inbound++;
     const drained = () => {
@@ -125,7 +160,7 @@ export class Session<A extends App = App> {
       resync();
     };
     this.calls.enqueue(task).then(drained, drained);
-    return true;
+    return "queued";
   }
 
   /** An estimate of the memory the session holds beyond its app state, in bytes. */
@@ -141,12 +176,20 @@ export class Session<A extends App = App> {
     if (forgetReplay) this.stream.forget();
   }
 
-  /** Drops the tree and the replay buffer, keeping the app state: its next message is an `init`. */
-  hibernate(): void {
+  /**
+   * Drops the tree and the replay buffer; the app state stays, as the JSON of
+   * its snapshot when `saved` is given (the instance goes), else as the
+   * instance itself. Its next message is an `init`.
+   */
+  hibernate(saved?: string): void {
     if (this.current === "ended" || !this.calls.idle) return;
     this.view.hibernate();
     this.stream.forget();
     this.calls.compact();
+    if (saved !== undefined) {
+      this.saved = saved;
+      this.app = undefined;
+    }
     if (this.current === "live") this.current = "hibernated";
   }
 
@@ -165,6 +208,7 @@ export class Session<A extends App = App> {
         : new SessionError("SESSION_NOT_FOUND", `Session ${this.sid.slice(0, 6)}… ended (${reason}) before this call ran. The page starts a new one.`),
     );
     this.rooms.clear();
+    this.saved = undefined;
     await this.uploads.release();
   }
 }

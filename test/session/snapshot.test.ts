@@ -423,3 +423,67 @@ describe("every example round-trips through snapshot and restore", () => {
     await r.stop();
   });
 });
+
+describe("hibernation keeps the state as a snapshot", () => {
+  class Ledger extends App {
+    entries: string[] = [];
+    @transient conn: Connection | null = null;
+    static resumed = 0;
+    @server.on("resume") reconnect() {
+      Ledger.resumed++;
+      this.conn = new Connection("db://ledger");
+    }
+    @server.rpc add(entry: string) {
+      if (!this.conn) throw new Error("add ran before resume rebuilt the connection");
+      this.entries.push(entry);
+      return this.entries.length;
+    }
+    override render() {
+      return h("ul", {}, this.entries.map((e, i) => h("li", { key: i }, e)));
+    }
+  }
+
+  it("drops the instance and keeps the state's JSON; the next call gets a new instance, after its resume handlers", async () => {
+    const { hub, to } = recordingHub(Ledger);
+    await hub.start();
+    const s = await hub.createSession();
+    s.instance.conn = new Connection("db://ledger");
+    await hub.call(s, pageCall("rpc", "add", 1, ["rent"]));
+    await hub.settle();
+    const before = s.instance;
+    Ledger.resumed = 0;
+    hub.hibernate(s);
+    expect(s.state).toBe("hibernated");
+    expect(s.asleep).toBe(true);
+    expect(JSON.parse(s.savedState!)).toEqual({ entries: ["rent"] }); // the @transient connection is not in it
+    expect(hub.snapshot(s).state).toEqual({ entries: ["rent"] }); // a snapshot needs no instance either
+    const answer = await hub.call(s, pageCall("rpc", "add", 2, ["food"]));
+    expect(JSON.parse(answer as string)).toEqual({ result: 2 });
+    await hub.settle();
+    expect(Ledger.resumed).toBe(1);
+    expect(s.instance).not.toBe(before);
+    expect(s.instance.entries).toEqual(["rent", "food"]);
+    const init = to(s.sid).filter((m) => m.type === "init").at(-1);
+    expect(JSON.stringify(init)).toContain("food"); // the page gets the state back as a fresh snapshot
+    await hub.stop();
+  });
+
+  it("keeps the instance of an app whose state cannot be saved, and says so once", async () => {
+    class Holder extends App {
+      conn = new Connection("db://x");
+      n = 0;
+      @server.realtime bump() { this.n++; }
+    }
+    const { hub, logger } = recordingHub(Holder);
+    const [a, b] = [await hub.createSession(), await hub.createSession()];
+    hub.hibernate(a);
+    hub.hibernate(b);
+    expect([a.state, a.asleep, b.state, b.asleep]).toEqual(["hibernated", false, "hibernated", false]);
+    expect(logger.warn.mock.calls.filter(([m]) => String(m).includes("hibernate with their instance kept"))).toHaveLength(1);
+    expect(String(logger.warn.mock.calls[0]![0])).toContain("Holder.conn");
+    await hub.call(a, pageCall("realtime", "bump", 1));
+    await hub.settle();
+    expect(a.instance.n).toBe(1);
+    await hub.stop();
+  });
+});
