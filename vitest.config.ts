@@ -35,6 +35,9 @@ function standardDecorators(): Plugin {
   };
 }
 
+/** Test files that load the machine (a child process flooding a server, a long run measuring the heap). */
+const HEAVY = ["test/server/load.test.ts", "test/server/leak.test.ts"];
+
 export default defineConfig({
   resolve: { alias },
   test: {
@@ -46,7 +49,7 @@ export default defineConfig({
           // Integration tests wait on real sockets; a loaded 2-core CI machine needs headroom.
           testTimeout: 15_000,
           include: ["test/**/*.test.ts", "test/**/*.test.tsx"],
-          exclude: ["test/standard/**", "test/e2e/**", "node_modules/**"],
+          exclude: ["test/standard/**", "test/e2e/**", "node_modules/**", ...HEAVY],
         },
       },
       {
@@ -56,7 +59,12 @@ export default defineConfig({
       },
       {
         resolve: { alias },
-        test: { name: "e2e", include: ["test/e2e/**/*.test.ts"], testTimeout: 60_000, hookTimeout: 60_000, fileParallelism: false },
+        test: { name: "e2e", include: ["test/e2e/**/*.test.ts"], testTimeout: 60_000, hookTimeout: 60_000, fileParallelism: false, sequence: { groupOrder: 1 } },
+      },
+      {
+        resolve: { alias },
+        // Load and long-run tests take both cores: alone, after everything else, so that they neither slow nor flake the others.
+        test: { name: "heavy", include: HEAVY, testTimeout: 300_000, fileParallelism: false, sequence: { groupOrder: 2 } },
       },
     ],
   },
