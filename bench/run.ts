@@ -7,6 +7,7 @@
 const BENCHES: Record<string, () => Promise<void>> = {
   diff: async () => (await import("./diff.js")).runDiffBench(process.argv[3]),
   server: async () => (await import("./server.js")).runServerBench(),
+  memory: async () => (await import("./memory.js")).runMemoryBench(),
 };
 
 const filter = process.argv[2];
