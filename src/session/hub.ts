@@ -98,6 +98,9 @@ interface Envelope {
   room?: string;
 }
 
+/** The least a connected session's record is renewed for (the sweep renews it well within that). */
+const CONNECTED_TTL_MS = 60_000;
+
 /** Generates a session id with 144 random bits, URL-safe. */
 export function newSessionId(): string {
   return randomBytes(18).toString("base64url");
@@ -288,7 +291,7 @@ export class Hub<A extends App = App> implements PoolMember {
    */
   async expire(): Promise<void> {
     for (const s of [...this.byId.values()]) {
-      const exists = s.connected ? await this.store.touch(s.sid, this.limits.sessionTtlMs) : (await this.store.get(s.sid)) !== undefined;
+      const exists = s.connected ? await this.keepAlive(s) : (await this.store.get(s.sid)) !== undefined;
       if (!exists) await this.end(s, "expired", false);
     }
   }
@@ -301,7 +304,7 @@ export class Hub<A extends App = App> implements PoolMember {
     stream.attach(sink, replay ? lastSeen : undefined);
     if (!replay || view.needsInit) this.sendSnapshot(session);
     session.markActive();
-    void this.store.touch(session.sid, this.limits.sessionTtlMs);
+    void this.keepAlive(session);
     void this.lifecycle(session, "connect");
   }
 
@@ -350,7 +353,7 @@ export class Hub<A extends App = App> implements PoolMember {
     }
     this.wake(session);
     session.markActive();
-    void this.store.touch(session.sid, this.limits.sessionTtlMs);
+    void this.keepAlive(session);
     const run = call.kind === "rpc" ? () => this.runRpc(session, entry!, args, call.seq) : entry ? () => this.invoke(session, entry, args) : () => this.runHandlers(session, call.name, call.data);
     const { outcome, retry } = session.calls.submit(call, run);
     if (retry) return call.kind === "rpc" ? outcome : Promise.resolve();
@@ -571,7 +574,7 @@ export class Hub<A extends App = App> implements PoolMember {
       }
       this.pool.pending.delete(session);
       this.pool.live++;
-      void this.store.touch(session.sid, this.limits.sessionTtlMs);
+      void this.keepAlive(session);
     }
     // A session hibernated as a snapshot gets its instance back now, so its `resume` handlers run before anything else.
     if (session.asleep) void session.instance;
@@ -579,6 +582,16 @@ export class Hub<A extends App = App> implements PoolMember {
     session.view.warm();
     // Handlers that ran while it was pending (a broadcast) changed what its page should show.
     if (wasPending && session.view.runsSinceRender > 0) this.renderer.schedule(session);
+  }
+
+  /**
+   * Renews the session's record: `sessionTtlMs` from now, or while its stream
+   * is open at least {@link CONNECTED_TTL_MS}, so that a stalled event loop
+   * cannot expire a page that is still open. Resolves whether the record exists.
+   */
+  private keepAlive(session: Session<A>): Promise<boolean> {
+    const ttl = this.limits.sessionTtlMs;
+    return this.store.touch(session.sid, session.connected ? Math.max(ttl, CONNECTED_TTL_MS) : ttl);
   }
 
   private sendSnapshot(session: Session<A>): void {

@@ -19,6 +19,9 @@ import { View } from "./view.js";
  */
 export type SessionState = "pending" | "live" | "hibernated" | "ended";
 
+/** What a session's own objects cost whatever its page (measured: 4.8 KB per counter session, bench/RESULTS.md). */
+const SESSION_BYTES = 5 * 1024;
+
 /** Everything a session needs to know about its limits. */
 export interface SessionConfig {
   /** The app's name, for messages. */
@@ -165,7 +168,7 @@ export class Session<A extends App = App> {
 
   /** An estimate of the memory the session holds beyond its app state, in bytes. */
   get bytes(): number {
-    return this.view.bytes + this.stream.bytes + this.calls.pending * 256;
+    return SESSION_BYTES + this.view.bytes + this.stream.bytes + this.calls.pending * 256;
   }
 
   /** While idle: packs the tree and forgets remembered outcomes; `forgetReplay` also drops the replay buffer. */

@@ -96,12 +96,18 @@ export class SessionStream {
     const id = ++this.lastId;
     // Count heap overhead too, so that replayBytes bounds memory and not only wire bytes.
     const bytes = tail.length + FRAME_OVERHEAD;
-    this.frames.push({ id, tail, bytes });
-    this.bufferedBytes += bytes;
-    // Drop the oldest frames past the cap; a reconnect older than what is left gets an `init`.
-    while (this.bufferedBytes > this.limits.replayBytes && this.head < this.frames.length - 1) {
-      this.bufferedBytes -= this.frames[this.head]!.bytes;
-      this.frames[this.head++] = undefined as unknown as Frame;
+    if (bytes > this.limits.replayBytes) {
+      // A frame larger than the whole buffer (a big `init`) is not kept: a reconnect from
+      // before it gets a snapshot anyway, and from after it replays what follows.
+      this.forget();
+    } else {
+      this.frames.push({ id, tail, bytes });
+      this.bufferedBytes += bytes;
+      // Drop the oldest frames past the cap; a reconnect older than what is left gets an `init`.
+      while (this.bufferedBytes > this.limits.replayBytes && this.head < this.frames.length - 1) {
+        this.bufferedBytes -= this.frames[this.head]!.bytes;
+        this.frames[this.head++] = undefined as unknown as Frame;
+      }
     }
     if (this.head > 64 && this.head * 2 > this.frames.length) {
       this.frames = this.frames.slice(this.head);

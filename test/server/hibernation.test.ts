@@ -73,7 +73,9 @@ describe("hibernation over HTTP", () => {
   });
 
   it("pages that went away come back to their own hibernated state with an init on reconnect", async () => {
-    srv = await serve(Counter, { maxSessionBytes: 1 });
+    // Room for three hibernated sessions (≈ 5 KB of their own each), not for their trees and buffers:
+    // hibernating is enough, and none is evicted.
+    srv = await serve(Counter, { maxSessionBytes: 3 * 5 * 1024 + 2048 });
     const hub = srv.handle.hubs.get("")! as unknown as Hub<Counter>;
     const pages = [];
     for (let n = 1; n <= 3; n++) {
@@ -102,5 +104,28 @@ describe("hibernation over HTTP", () => {
       await again.waitFor((m) => m.type === "patch" && shown(m) === String(n + 1), `page ${n} counting on`);
     }
     expect(sessions.map((s) => s.instance.count)).toEqual([2, 3, 4]);
+  });
+
+  it("past the budget even when every tree is gone, evicts the least recently used sessions without a stream, never an open page", async () => {
+    srv = await serve(Counter, { maxSessionBytes: 1 });
+    const hub = srv.handle.hubs.get("")! as unknown as Hub<Counter>;
+    const open = await srv.browser().start();
+    const stream = open.stream(0);
+    await open.event("increment");
+    await stream.waitFor((m) => shown(m) === "1", "count 1");
+    const gone = [];
+    for (let i = 0; i < 3; i++) {
+      const b = await srv.browser().start();
+      await b.event("increment");
+      gone.push(b);
+    }
+    await until(() => [...hub.sessions()].every((s) => s.calls.idle), "calls to finish");
+    await hub.pool.sweep();
+    expect(hub.size).toBe(1);
+    expect(hub.get(open.sid)?.state).toBe("hibernated");
+    for (const b of gone) expect((await b.event("increment")).body.error.code).toBe("SESSION_NOT_FOUND"); // their pages start new sessions
+    expect(srv.logs.some((l) => /hibernated \d+ and evicted 3 of the least recently used/.test(l))).toBe(true);
+    await open.event("increment");
+    await stream.waitFor((m) => m.type === "init" && shown(m) === "2", "the open page, back from hibernation");
   });
 });

@@ -79,4 +79,18 @@ describe("SessionStream", () => {
     expect(s.detach(a.res)).toBe(false);
     expect(s.detach(b.res)).toBe(true);
   });
+
+  it("does not keep a frame larger than the whole replay buffer, and still replays what follows it", async () => {
+    const s = new SessionStream({ ...limits, replayBytes: 1_000 });
+    s.send({ type: "event", event: "small", data: 1 });
+    s.send({ type: "event", event: "huge", data: "x".repeat(5_000) });
+    expect(s.bytes).toBe(0); // the big frame went out (if a stream was open) but is not held
+    expect(s.canReplayFrom(2)).toBe(true);
+    expect(s.canReplayFrom(1)).toBe(false); // a page that missed it gets a snapshot
+    s.send({ type: "event", event: "after", data: 3 });
+    const f = fakeResponse();
+    s.attach(f.res, 2);
+    await new Promise((r) => setImmediate(r));
+    expect(f.text().match(/^id: \d+/gm)).toEqual(["id: 3"]);
+  });
 });
