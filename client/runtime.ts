@@ -5,7 +5,7 @@ import { delegateEvents } from "./events.js";
 import { createQueue, RevueError } from "./queue.js";
 import { createStream } from "./stream.js";
 import type { ClientModule, Transport } from "./transport.js";
-import type { CallMessage, ErrorMessage, EventMessage } from "../src/protocol.js";
+import type { CallMessage, EventMessage } from "../src/protocol.js";
 
 /**
  * `window.rv`: the bus, plus the state and wiring of one page. Lifecycle

@@ -1,16 +1,12 @@
-import { mkdtempSync, writeFileSync } from "node:fs";
 import { createServer as createHttpServer, request, type IncomingMessage, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
-import { pathToFileURL } from "node:url";
-import { EventSource } from "eventsource";
 import { JSDOM } from "jsdom";
 import { afterEach, describe, expect, it } from "vitest";
 import { App, createServer, h, server, type ServerHandle, type ServerOptions } from "revue";
 import { createApplier } from "../../client/apply.js";
 import { createRuntime, type Runtime } from "../../client/runtime.js";
-import type { ClientModule, Reply, Transport } from "../../client/transport.js";
+import type { Reply } from "../../client/transport.js";
+import { nodeTransport } from "./node-transport.js";
 
 /**
  * Issue 12 items 2 and 3 with the real page runtime (client/runtime.ts in a
@@ -40,39 +36,6 @@ class Tally extends App {
   }
 }
 
-/** The runtime's transport over Node's fetch and the `eventsource` package, carrying the browser's cookie (as test/client/real-server.test.ts). */
-function nodeTransport(origin: string, cookie: () => string, seen: Reply[]): Transport {
-  const dir = mkdtempSync(join(tmpdir(), "revue-client-"));
-  return {
-    async post(url, body) {
-      const res = await fetch(origin + url, { method: "POST", headers: { "content-type": "application/json", cookie: cookie() }, body: JSON.stringify(body) });
-      const reply: Reply = { status: res.status, body: await res.json().catch(() => undefined), retryAfterMs: +res.headers.get("retry-after")! * 1000 || undefined };
-      seen.push(reply);
-      return reply;
-    },
-    stream(url, on) {
-      const es = new EventSource(origin + url, {
-        fetch: (input, init) => fetch(input, { ...init, headers: { ...(init?.headers as Record<string, string>), cookie: cookie() } } as RequestInit),
-      });
-      let live = true;
-      es.onopen = () => live && on.open();
-      for (const type of ["init", "patch", "call", "event", "error", "bye"]) {
-        es.addEventListener(type, (ev) => {
-          const data = (ev as MessageEvent).data;
-          if (live && typeof data === "string") on.message(type, data, (ev as MessageEvent).lastEventId);
-          else if (live && type === "error" && es.readyState !== es.CLOSED) on.drop();
-        });
-      }
-      return { close: () => ((live = false), es.close()) };
-    },
-    async load(url) {
-      const code = await (await fetch(origin + url)).text();
-      const file = join(dir, url.split("/").pop()!.replace(/\.js$/, ".mjs"));
-      writeFileSync(file, code);
-      return ((await import(/* @vite-ignore */ pathToFileURL(file).href)) as { default: ClientModule }).default;
-    },
-  };
-}
 
 /**
  * A node:http proxy in front of `target` that forwards everything as it comes
@@ -124,7 +87,7 @@ async function openPage(url: string, replies: Reply[] = []): Promise<Runtime> {
   const html = await res.text();
   document = new JSDOM(html.replace(/<script type="module"[^>]*><\/script>/, "")).window.document;
   const boot = JSON.parse(document.getElementById("rv-boot")!.textContent!);
-  const runtime = createRuntime({ root: document.getElementById("rv-root")!, boot, transport: nodeTransport(url, () => cookie, replies), applier: createApplier, backoffMs: 20 });
+  const runtime = createRuntime({ root: document.getElementById("rv-root")!, boot, transport: nodeTransport(() => url, () => cookie, replies), applier: createApplier, backoffMs: 20 });
   await runtime.ready;
   await until(() => runtime.connected, "the stream to connect");
   return runtime;

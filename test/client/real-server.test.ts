@@ -1,14 +1,9 @@
-import { mkdtempSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
-import { pathToFileURL } from "node:url";
-import { EventSource } from "eventsource";
 import { JSDOM } from "jsdom";
 import { afterEach, describe, expect, it } from "vitest";
 import { App, client, createServer, h, server, type ServerHandle } from "revue";
 import { createApplier } from "../../client/apply.js";
 import { createRuntime, type Runtime } from "../../client/runtime.js";
-import type { ClientModule, Transport } from "../../client/transport.js";
+import { nodeTransport } from "./node-transport.js";
 
 class Counter extends App {
   count = 0;
@@ -21,43 +16,6 @@ class Counter extends App {
   }
 }
 
-/** The runtime's transport over Node's fetch and the `eventsource` package, carrying the browser's cookie. */
-function nodeTransport(origin: () => string, cookie: () => string): Transport {
-  const dir = mkdtempSync(join(tmpdir(), "revue-client-"));
-  return {
-    async post(url, body) {
-      const res = await fetch(origin() + url, { method: "POST", headers: { "content-type": "application/json", cookie: cookie() }, body: JSON.stringify(body) });
-      return { status: res.status, body: await res.json().catch(() => undefined) };
-    },
-    stream(url, on) {
-      const es = new EventSource(origin() + url, {
-        fetch: (input, init) => fetch(input, { ...init, headers: { ...(init?.headers as Record<string, string>), cookie: cookie() } } as RequestInit),
-      });
-      let live = true;
-      es.onopen = () => live && on.open();
-      for (const type of ["init", "patch", "call", "event", "error", "bye"]) {
-        es.addEventListener(type, (ev) => {
-          const data = (ev as MessageEvent).data;
-          if (live && typeof data === "string") on.message(type, data);
-          else if (live && type === "error") {
-            if (es.readyState !== es.CLOSED) on.drop();
-            else {
-              live = false;
-              void fetch(origin() + url, { headers: { cookie: cookie() } }).then((r) => (void r.body?.cancel(), on.fail(r.status === 200 ? 0 : r.status)), () => on.fail(0));
-            }
-          }
-        });
-      }
-      return { close: () => ((live = false), es.close()) };
-    },
-    async load(url) {
-      const code = await (await fetch(origin() + url)).text();
-      const file = join(dir, url.split("/").pop()!.replace(/\.js$/, ".mjs"));
-      writeFileSync(file, code);
-      return ((await import(/* @vite-ignore */ pathToFileURL(file).href)) as { default: ClientModule }).default;
-    },
-  };
-}
 
 /** Loads the server's page into this jsdom document and starts the real runtime on it. */
 async function openPage(url: string, cookieJar: { cookie: string }): Promise<Runtime> {
