@@ -12,6 +12,7 @@ import type { Logger } from "./logger.js";
 import { defaultLimits, SessionPool, type PoolMember, type SessionLimits } from "./pool.js";
 import { MemoryPubSub, type PubSub } from "./pubsub.js";
 import { SessionRenderer } from "./renderer.js";
+import { Rooms } from "./rooms.js";
 import { Session } from "./session.js";
 import { captureState, restoreState, type StateRecord } from "./state.js";
 import { MemorySessionStore, type SessionStore } from "./store.js";
@@ -134,7 +135,7 @@ export class Hub<A extends App = App> implements PoolMember {
   readonly store: SessionStore;
   readonly prefix: string;
   private readonly byId = new Map<string, Session<A>>();
-  private readonly roomIndex = new Map<string, Set<Session<A>>>();
+  private readonly rooms: Rooms<Session<A>>;
   private readonly pubsub: PubSub;
   private readonly ownsPubsub: boolean;
   private readonly ownsStore: boolean;
@@ -164,6 +165,7 @@ export class Hub<A extends App = App> implements PoolMember {
     this.prefix = options.prefix ?? "";
     this.channel = `revue:${options.channel ?? this.spec.name}:events`;
     this.deliverTo = options.deliver;
+    this.rooms = new Rooms(this.spec.name, this.limits.maxRoomsPerSession);
     this.renderer = new SessionRenderer(this.spec.name, this.logger, (session, message, data) => this.send(session, message, data));
   }
 
@@ -513,7 +515,7 @@ export class Hub<A extends App = App> implements PoolMember {
       session.instance = constructApp(this.appClass, this.linkFor(session));
     } catch (err) {
       // A constructor that joined rooms and then threw leaves no member behind.
-      for (const room of session.rooms) this.leaveRoom(session, room);
+      this.rooms.leaveAll(session);
       throw err;
     }
     return session;
@@ -551,7 +553,7 @@ export class Hub<A extends App = App> implements PoolMember {
 
   /** Removes a session from every index and count (not from the store). */
   private forget(session: Session<A>): void {
-    for (const room of session.rooms) this.leaveRoom(session, room);
+    this.rooms.leaveAll(session);
     this.renderer.cancel(session);
     if (this.byId.get(session.sid) !== session) return; // never registered (a first render that threw)
     this.byId.delete(session.sid);
@@ -617,7 +619,7 @@ export class Hub<A extends App = App> implements PoolMember {
       this.logger.warn(`[revue] ${this.spec.name}: ignored a malformed pubsub message on ${this.channel}.`);
       return;
     }
-    const targets = env.room === undefined ? this.byId.values() : (this.roomIndex.get(env.room) ?? new Set<Session<A>>()).values();
+    const targets = env.room === undefined ? this.byId.values() : this.rooms.of(env.room);
     // One message object for every session: the stream layer serialises it once.
     const message: ServerMessage = { type: "event", event: env.event, data: env.data };
     // A static handler may change shared (static) state that every page shows.
@@ -681,36 +683,14 @@ export class Hub<A extends App = App> implements PoolMember {
     return new SessionError("METHOD_NOT_FOUND", `${this.spec.name} has no @server.${kind} method "${name}".${hint}`);
   }
 
-  private leaveRoom(session: Session<A>, room: string): void {
-    const members = this.roomIndex.get(room);
-    members?.delete(session);
-    if (members?.size === 0) this.roomIndex.delete(room);
-  }
-
   private linkFor(session: Session<A>): SessionLink {
     const hub = this;
     return {
       sid: session.sid,
       rooms: session.rooms,
       emit: (event, data, room) => hub.emit(event, data, room),
-      join(room) {
-        if (typeof room !== "string" || room === "") throw new SessionError("BAD_REQUEST", `${hub.spec.name}.join(room): the room must be a non-empty string, got ${JSON.stringify(room)}.`);
-        if (session.rooms.has(room)) return;
-        if (session.rooms.size >= hub.limits.maxRoomsPerSession) {
-          throw new SessionError(
-            "ROOM_LIMIT",
-            `${hub.spec.name}.join("${room}"): this session is already in ${hub.limits.maxRoomsPerSession} rooms, the limit. ` +
-              `Leave a room first (this.leave(room)), or raise maxRoomsPerSession in createServer options.`,
-          );
-        }
-        session.rooms.add(room);
-        let members = hub.roomIndex.get(room);
-        if (!members) hub.roomIndex.set(room, (members = new Set()));
-        members.add(session);
-      },
-      leave(room) {
-        if (session.rooms.delete(room)) hub.leaveRoom(session, room);
-      },
+      join: (room) => hub.rooms.join(session, room),
+      leave: (room) => hub.rooms.leave(session, room),
       callClient(method, args) {
         if (!hub.spec.clientRealtime.has(method)) {
           const known = [...hub.spec.clientRealtime.keys()];

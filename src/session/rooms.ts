@@ -1,0 +1,52 @@
+import { SessionError } from "../errors.js";
+import type { Session } from "./session.js";
+
+/**
+ * Which sessions of one app are in which room: the other side of each
+ * session's own `rooms` set. Both sides change together, here only, so that
+ * a broadcast to a room reaches exactly the sessions that joined it.
+ */
+export class Rooms<S extends Session = Session> {
+  private readonly members = new Map<string, Set<S>>();
+
+  constructor(private readonly app: string, private readonly maxPerSession: number) {}
+
+  /** Puts `session` in `room`; refuses a bad name and a session already in `maxPerSession` rooms. */
+  join(session: S, room: string): void {
+    if (typeof room !== "string" || room === "") throw new SessionError("BAD_REQUEST", `${this.app}.join(room): the room must be a non-empty string, got ${JSON.stringify(room)}.`);
+    if (session.rooms.has(room)) return;
+    if (session.rooms.size >= this.maxPerSession) {
+      throw new SessionError(
+        "ROOM_LIMIT",
+        `${this.app}.join("${room}"): this session is already in ${this.maxPerSession} rooms, the limit. ` +
+          `Leave a room first (this.leave(room)), or raise maxRoomsPerSession in createServer options.`,
+      );
+    }
+    session.rooms.add(room);
+    let set = this.members.get(room);
+    if (!set) this.members.set(room, (set = new Set()));
+    set.add(session);
+  }
+
+  /** Takes `session` out of `room`; leaving a room it is not in does nothing. */
+  leave(session: S, room: string): void {
+    if (!session.rooms.delete(room)) return;
+    this.drop(session, room);
+  }
+
+  /** Takes `session` out of every room (its own set is the session's to clear). */
+  leaveAll(session: S): void {
+    for (const room of session.rooms) this.drop(session, room);
+  }
+
+  /** The sessions in `room`. */
+  of(room: string): Iterable<S> {
+    return this.members.get(room) ?? [];
+  }
+
+  private drop(session: S, room: string): void {
+    const set = this.members.get(room);
+    set?.delete(session);
+    if (set?.size === 0) this.members.delete(room);
+  }
+}
