@@ -583,7 +583,7 @@ export class Hub<A extends App = App> implements PoolMember {
     const wasPending = session.promote();
     session.view.warm();
     // Handlers that ran while it was pending (a broadcast) changed what its page should show.
-    if (wasPending && session.view.runsSinceRender > 0) this.renderer.schedule(session);
+    if (wasPending && this.renderer.isDirty(session)) this.renderer.schedule(session);
   }
 
   /**

@@ -22,6 +22,8 @@ export const RENDER_INTERVAL_MS = 16;
  * is suspended in an `await`.
  */
 export class SessionRenderer {
+  /** Each session's render pace: when it last rendered, handler runs since, and how many the last render covered. */
+  private readonly pace = new WeakMap<Session, { renderedAt: number; runs: number; lastBatch: number }>();
   private readonly due = new Set<Session>();
   private readonly delayed = new Map<Session, ReturnType<typeof setTimeout>>();
   /** Renders queued and not yet done: what `flush()` waits for. */
@@ -36,11 +38,12 @@ export class SessionRenderer {
 
   /** Marks the session for a render (see the class comment for when it runs). */
   schedule(session: Session): void {
-    const view = session.view;
-    view.runsSinceRender++;
+    let pace = this.pace.get(session);
+    if (!pace) this.pace.set(session, (pace = { renderedAt: 0, runs: 0, lastBatch: 0 }));
+    pace.runs++;
     if (this.due.has(session) || this.delayed.has(session)) return;
-    const wait = view.renderedAt + RENDER_INTERVAL_MS - Date.now();
-    if (wait <= 0 || view.lastBatch <= 1) {
+    const wait = pace.renderedAt + RENDER_INTERVAL_MS - Date.now();
+    if (wait <= 0 || pace.lastBatch <= 1) {
       this.due.add(session);
       this.timer ??= setImmediate(() => this.run());
     } else {
@@ -53,6 +56,11 @@ export class SessionRenderer {
         }, wait),
       );
     }
+  }
+
+  /** Whether handlers ran on the session since its last render (a pending session is not rendered until it wakes). */
+  isDirty(session: Session): boolean {
+    return (this.pace.get(session)?.runs ?? 0) > 0;
   }
 
   /** Forgets a session that ended. */
@@ -90,9 +98,12 @@ export class SessionRenderer {
     // A pending page is rendered when it connects (the hub schedules it then if handlers ran meanwhile).
     if (session.state === "ended" || session.state === "pending") return;
     const view = session.view;
-    view.renderedAt = Date.now();
-    view.lastBatch = view.runsSinceRender;
-    view.runsSinceRender = 0;
+    const pace = this.pace.get(session);
+    if (pace) {
+      pace.renderedAt = Date.now();
+      pace.lastBatch = pace.runs;
+      pace.runs = 0;
+    }
     try {
       const out = view.update(session.calls.ackedSeq);
       if (out) this.send(session, out.message, out.data);

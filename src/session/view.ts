@@ -27,15 +27,9 @@ const HEAP_PER_PACKED_BYTE = 12;
  */
 export class View {
   /** The revision of the last tree sent. */
-  rev = 0;
+  private revision = 0;
   /** The `ack` of the last message sent. */
-  sentAck = 0;
-  /** When the last render ran (ms since epoch), for render coalescing. */
-  renderedAt = 0;
-  /** Handler runs since the last render, and how many the last render covered. */
-  runsSinceRender = 0;
-  lastBatch = 0;
-
+  private sentAck = 0;
   private tree: Node | null = null;
   private packed: PackedTree | null = null;
   private alloc: IdAllocator = createIdAllocator();
@@ -45,6 +39,11 @@ export class View {
   private hotBytes = 0;
 
   constructor(private readonly render: () => VNode, private readonly bind: Binder) {}
+
+  /** The revision of the last tree sent. */
+  get rev(): number {
+    return this.revision;
+  }
 
   /** Whether no tree is held (a hibernated session). */
   get cold(): boolean {
@@ -71,7 +70,7 @@ export class View {
     const alloc = createIdAllocator();
     const tree = lower(this.render(), { alloc, bind: this.bind });
     this.alloc = alloc;
-    this.rev = 1;
+    this.revision = 1;
     this.packed = pack(tree);
     if (!json) return { rev: 1, tree };
     const text = JSON.stringify(tree);
@@ -99,7 +98,7 @@ export class View {
     this.tree = tree;
     if (ops.length === 0 && ack === this.sentAck) return undefined;
     this.sentAck = ack;
-    return { message: { type: "patch", rev: ++this.rev, ops, ack } };
+    return { message: { type: "patch", rev: ++this.revision, ops, ack } };
   }
 
   /**
@@ -126,7 +125,7 @@ export class View {
 
   /** Continues a restored session's revisions; it holds no tree, so its next message is an `init`. */
   resume(rev: number): void {
-    this.rev = rev;
+    this.revision = rev;
     this.hibernate();
   }
 
@@ -152,7 +151,7 @@ export class View {
     if (renew) {
       ({ tree, json, hash } = this.fresh());
       this.tree = tree;
-      this.rev++;
+      this.revision++;
       this.stale = false;
     } else {
       tree = this.tree!;
@@ -161,6 +160,7 @@ export class View {
       hash = treeHash(json);
     }
     this.sentAck = ack;
-    return { message: { type: "init", rev: this.rev, tree, hash, ack }, data: `{"rev":${this.rev},"tree":${json},"hash":"${hash}","ack":${ack}}` };
+    const rev = this.revision;
+    return { message: { type: "init", rev, tree, hash, ack }, data: `{"rev":${rev},"tree":${json},"hash":"${hash}","ack":${ack}}` };
   }
 }
