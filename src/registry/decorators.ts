@@ -1,5 +1,5 @@
 import { RegistryError } from "../errors.js";
-import { ALLOWED_OPTIONS, record, recordTransient, describeSite, type DecorationSite, type MethodKind, type MethodOptions } from "./entries.js";
+import { ALLOWED_OPTIONS, classBeingDefined, record, recordTransient, describeSite, type DecorationSite, type MethodKind, type MethodOptions } from "./entries.js";
 
 // TS emits TC39 decorator metadata only when `Symbol.metadata` exists, and Node 20
 // does not define it. esbuild falls back to `Symbol.for("Symbol.metadata")`, so
@@ -62,17 +62,17 @@ function siteOf(args: unknown[], decorator: string): DecorationSite {
     const name = String(ctx.name);
     if (ctx.kind !== "method") {
       throw new RegistryError(
-        `<class being defined>.${name}: ${decorator} was applied to ${/^[aeiou]/.test(ctx.kind) ? "an" : "a"} ${ctx.kind}, but it decorates methods only. ` +
+        `${classBeingDefined()}.${name}: ${decorator} was applied to ${/^[aeiou]/.test(ctx.kind) ? "an" : "a"} ${ctx.kind}, but it decorates methods only. ` +
           `Turn "${name}" into a method: ${name}(...) { ... }.`,
       );
     }
     const mctx = ctx as ClassMethodDecoratorContext;
     if (mctx.private || typeof mctx.name !== "string") {
-      throw new RegistryError(`<class being defined>.${name}: ${decorator} cannot decorate a private or symbol-named method; give it a plain public name.`);
+      throw new RegistryError(`${classBeingDefined()}.${name}: ${decorator} cannot decorate a private or symbol-named method; give it a plain public name.`);
     }
     if (!mctx.metadata) {
       throw new RegistryError(
-        `<class being defined>.${name}: decorator metadata is unavailable (Symbol.metadata is missing). ` +
+        `${classBeingDefined()}.${name}: decorator metadata is unavailable (Symbol.metadata is missing). ` +
           `Import "revue" before defining the class so its polyfill runs.`,
       );
     }
@@ -142,20 +142,57 @@ function methodDecorator(kind: MethodKind, label: string, rules: Rule[], events:
   } as MethodDecoratorWithOptions<MethodOptions>;
 }
 
-function checkEventName(event: unknown, label: string): asserts event is string {
-  if (typeof event !== "string" || event.trim() === "") {
-    const got = typeof event === "string" ? JSON.stringify(event) : typeof event === "object" || typeof event === "function" ? "a method (did you forget the event name?)" : String(event);
-    throw new RegistryError(`${label}(name) needs a non-empty event name string, got ${got}. Example: ${label}("connect").`);
-  }
+/** Why `event` cannot be an event name, or undefined when it can. */
+function badEventName(event: unknown, label: string): string | undefined {
+  if (typeof event === "string" && event.trim() !== "") return undefined;
+  const got = typeof event === "string" ? JSON.stringify(event) : typeof event === "object" || typeof event === "function" ? "a method (did you forget the event name?)" : String(event);
+  return `${label}(name) needs a non-empty event name string, got ${got}. Example: ${label}("connect").`;
+}
+
+/** The lifecycle name `event` is one edit (or one swap) away from, if any: a likely typo. */
+function nearMiss(event: string, names: readonly string[]): string | undefined {
+  const close = (a: string, b: string): boolean => {
+    if (Math.abs(a.length - b.length) > 1) return false;
+    let i = 0;
+    while (i < a.length && a[i] === b[i]) i++;
+    const swap = a.length === b.length && a[i] === b[i + 1] && a[i + 1] === b[i] && a.slice(i + 2) === b.slice(i + 2);
+    return swap || a.slice(i + 1) === b.slice(i + 1) || a.slice(i + 1) === b.slice(i) || a.slice(i) === b.slice(i + 1);
+  };
+  return event.length > 2 ? names.find((name) => name !== event && close(event.toLowerCase(), name)) : undefined;
+}
+
+const warnedTypos = new Set<string>();
+
+/**
+ * The rules of `@server.on(event)` / `@client.on(event)` that depend on the
+ * event: checked when the decorator is applied, so that the error names the
+ * class and the method (a factory alone knows neither). A name one edit away
+ * from a lifecycle name of that side warns, once: it is a custom event then,
+ * which nothing emits.
+ */
+function eventRule(event: unknown, label: string, check: (event: string, site: DecorationSite, decorator: string) => void, lifecycle: readonly string[]): Rule {
+  return (site, decorator) => {
+    const bad = badEventName(event, label);
+    if (bad) throw new RegistryError(`${describeSite(site)}: ${bad}`);
+    check(event as string, site, decorator);
+    const typo = nearMiss(event as string, lifecycle);
+    const key = `${label}(${String(event)})`;
+    if (typo && !warnedTypos.has(key)) {
+      warnedTypos.add(key);
+      console.warn(
+        `[revue] ${describeSite(site)}: ${decorator} listens for a custom event "${String(event)}", which nothing emits by itself. ` +
+          `Did you mean the lifecycle event "${typo}"? Write ${label}(${JSON.stringify(typo)}).`,
+      );
+    }
+  };
 }
 
 function serverOn(event: string): MethodDecorator {
-  checkEventName(event, "@server.on");
-  const decorator = `@server.on(${JSON.stringify(event)})`;
-  if ((CLIENT_LIFECYCLE as readonly string[]).includes(event) && !(SERVER_LIFECYCLE as readonly string[]).includes(event)) {
-    throw new RegistryError(`${decorator}: "${event}" is a browser lifecycle event. Use @client.on(${JSON.stringify(event)}) on a method that runs in the page.`);
-  }
-  const rule: Rule = (site) => {
+  const decorator = `@server.on(${JSON.stringify(event) ?? String(event)})`;
+  const rule = eventRule(event, "@server.on", (event, site) => {
+    if ((CLIENT_LIFECYCLE as readonly string[]).includes(event) && !(SERVER_LIFECYCLE as readonly string[]).includes(event)) {
+      throw new RegistryError(`${describeSite(site)}: ${decorator}: "${event}" is a browser lifecycle event. Use @client.on(${JSON.stringify(event)}) on a method that runs in the page.`);
+    }
     if ((event === "start" || event === "stop") && !site.isStatic) {
       throw new RegistryError(
         `${describeSite(site)}: ${decorator} needs a static method: "${event}" runs once per process, not per session. ` +
@@ -163,33 +200,35 @@ function serverOn(event: string): MethodDecorator {
       );
     }
     if (PER_SESSION.has(event) && site.isStatic) {
-      throw new RegistryError(
-        `${describeSite(site)}: ${decorator} needs an instance method: "${event}" runs for each session. Remove "static".`,
-      );
+      throw new RegistryError(`${describeSite(site)}: ${decorator} needs an instance method: "${event}" runs for each session. Remove "static".`);
     }
-  };
+  }, SERVER_LIFECYCLE);
   return methodDecorator("server-on", decorator, [rule], [event]);
 }
 
 function clientOn(event: string): MethodDecorator {
-  checkEventName(event, "@client.on");
-  const decorator = `@client.on(${JSON.stringify(event)})`;
-  if (event === "start" || event === "stop") {
-    throw new RegistryError(`${decorator}: "${event}" is a server lifecycle event (once per process). Use @server.on(${JSON.stringify(event)}) on a static method.`);
-  }
-  if (event === "resume") {
-    throw new RegistryError(
-      `${decorator}: "resume" is a server lifecycle event (a session restored from its snapshot); the page is not told. ` +
-        `Use @server.on("resume") on an instance method, or @client.on("connect") for the page's side.`,
-    );
-  }
-  return methodDecorator("client-on", decorator, [instanceOnly], [event]);
+  const decorator = `@client.on(${JSON.stringify(event) ?? String(event)})`;
+  const rule = eventRule(event, "@client.on", (event, site) => {
+    if (event === "start" || event === "stop") {
+      throw new RegistryError(`${describeSite(site)}: ${decorator}: "${event}" is a server lifecycle event (once per process). Use @server.on(${JSON.stringify(event)}) on a static method.`);
+    }
+    if (event === "resume") {
+      throw new RegistryError(
+        `${describeSite(site)}: ${decorator}: "resume" is a server lifecycle event (a session restored from its snapshot); the page is not told. ` +
+          `Use @server.on("resume") on an instance method, or @client.on("connect") for the page's side.`,
+      );
+    }
+  }, CLIENT_LIFECYCLE);
+  return methodDecorator("client-on", decorator, [instanceOnly, rule], [event]);
 }
 
-/** Wraps a decorator factory so that using it bare (`@server.on`) explains itself. */
+/** Wraps a decorator factory so that using it bare (`@server.on` above a method) explains itself, naming the method. */
 function needsName<F extends (event: string) => MethodDecorator>(factory: F, label: string): F {
   return ((...args: unknown[]) => {
-    if (args.length >= 2) checkEventName(args[0], label);
+    if (args.length >= 2) {
+      const site = siteOf(args, label);
+      throw new RegistryError(`${describeSite(site)}: ${badEventName(args[0], label)}`);
+    }
     return factory(args[0] as string);
   }) as F;
 }
@@ -292,7 +331,7 @@ function fieldSite(args: unknown[]): { store: object; field: string } {
   const [first, second, third] = args;
   if (isContext(second)) {
     const ctx = second;
-    const where = `<class being defined>.${String(ctx.name)}`;
+    const where = `${classBeingDefined()}.${String(ctx.name)}`;
     if (ctx.kind !== "field") throw notAField(where, article(ctx.kind));
     const fctx = ctx as ClassFieldDecoratorContext;
     if (fctx.static) throw staticField(where);

@@ -79,9 +79,34 @@ export interface DecorationSite {
   readonly fn: Function | undefined;
 }
 
-/** `Counter.boot` (legacy) or `<class being defined>.boot` (TC39 decorators do not expose the class). */
+/**
+ * `Counter.boot` (legacy), or `<class at src/app.ts:12>.boot` (TC39 decorators
+ * run before the class exists and do not expose its name; where it is written
+ * is the next best thing). Call it from the decorator, while the stack holds
+ * the class definition.
+ */
 export function describeSite(site: Pick<DecorationSite, "className" | "method">): string {
-  return `${site.className ?? "<class being defined>"}.${site.method}`;
+  return `${site.className ?? classBeingDefined()}.${site.method}`;
+}
+
+/**
+ * `<class at FILE:LINE>` for the class whose decorators are running: the first
+ * frame of the stack outside Revue's registry and the compilers' decorator
+ * helpers (`__decorateElement`, `__esDecorate`, …). `<class being defined>`
+ * when the stack says nothing usable.
+ */
+export function classBeingDefined(): string {
+  const frames = (new Error().stack ?? "").split("\n").slice(1);
+  for (const frame of frames) {
+    const m = /^\s*at (?:(\S+) )?\(?(.+?):(\d+):\d+\)?$/.exec(frame);
+    if (!m) continue;
+    const [, fn = "", file = "", line] = m;
+    if (/[/\\]registry[/\\][\w-]+\.[jt]s$/.test(file) || /^(?:Object\.)?__/.test(fn) || file.startsWith("node:")) continue;
+    const cwd = typeof process === "object" ? process.cwd() + "/" : "";
+    const shown = file.replace(/^file:\/\//, "").replace(cwd, "");
+    return `<class at ${shown}:${line}>`;
+  }
+  return "<class being defined>";
 }
 
 /** The entries a class (or TC39 metadata object) declares itself, not inherited ones. */

@@ -1,4 +1,4 @@
-import { describe, expect, it } from "vitest";
+import { describe, expect, it, vi } from "vitest";
 import { App, client, getSpec, RegistryError, server } from "revue";
 
 describe("decorators (legacy experimentalDecorators)", () => {
@@ -157,25 +157,64 @@ describe("misuse fails at class definition with a RegistryError", () => {
     }).toThrow("R.load: @server.rpc needs an instance method, not a static one, because it runs for one session. Remove \"static\".");
   });
 
-  it("an empty or non-string event name", () => {
-    expect(() => server.on("")).toThrow('@server.on(name) needs a non-empty event name string, got "". Example: @server.on("connect").');
-    expect(() => client.on(42 as never)).toThrow("@client.on(name) needs a non-empty event name string, got 42.");
+  it("an empty or non-string event name, naming the class and the method", () => {
+    expect(() => {
+      class Empty extends App {
+        @server.on("") go() {}
+      }
+      return Empty;
+    }).toThrow('Empty.go: @server.on(name) needs a non-empty event name string, got "". Example: @server.on("connect").');
+    expect(() => {
+      class Numbered extends App {
+        @client.on(42 as never) go() {}
+      }
+      return Numbered;
+    }).toThrow("Numbered.go: @client.on(name) needs a non-empty event name string, got 42.");
     expect(() => {
       class Bare extends App {
         // @ts-expect-error used without a name
         @server.on go() {}
       }
       return Bare;
-    }).toThrow("got a method (did you forget the event name?)");
+    }).toThrow("Bare.go: @server.on(name) needs a non-empty event name string, got a method (did you forget the event name?)");
   });
 
-  it("a lifecycle name used on the wrong side", () => {
-    expect(() => client.on("start")).toThrow(
-      '@client.on("start"): "start" is a server lifecycle event (once per process). Use @server.on("start") on a static method.',
-    );
-    expect(() => server.on("ready")).toThrow(
-      '@server.on("ready"): "ready" is a browser lifecycle event. Use @client.on("ready") on a method that runs in the page.',
-    );
+  it("a lifecycle name used on the wrong side, naming the class and the method", () => {
+    expect(() => {
+      class Page extends App {
+        @client.on("start") boot() {}
+      }
+      return Page;
+    }).toThrow('Page.boot: @client.on("start"): "start" is a server lifecycle event (once per process). Use @server.on("start") on a static method.');
+    expect(() => {
+      class Srv extends App {
+        @server.on("ready") hydrated() {}
+      }
+      return Srv;
+    }).toThrow('Srv.hydrated: @server.on("ready"): "ready" is a browser lifecycle event. Use @client.on("ready") on a method that runs in the page.');
+  });
+
+  it("a name one edit away from a lifecycle name warns once, naming the likely one", () => {
+    const warn = vi.spyOn(console, "warn").mockImplementation(() => {});
+    try {
+      class Typos extends App {
+        @server.on("conect") hello() {}
+        @server.on("disconect") bye() {}
+        @client.on("readyy") ready() {}
+        @server.on("message") heard() {} // a custom event: no warning
+      }
+      class Again extends App {
+        @server.on("conect") hello() {}
+      }
+      void [Typos, Again];
+      expect(warn.mock.calls.map(([m]) => String(m))).toEqual([
+        '[revue] Typos.hello: @server.on("conect") listens for a custom event "conect", which nothing emits by itself. Did you mean the lifecycle event "connect"? Write @server.on("connect").',
+        '[revue] Typos.bye: @server.on("disconect") listens for a custom event "disconect", which nothing emits by itself. Did you mean the lifecycle event "disconnect"? Write @server.on("disconnect").',
+        '[revue] Typos.ready: @client.on("readyy") listens for a custom event "readyy", which nothing emits by itself. Did you mean the lifecycle event "ready"? Write @client.on("ready").',
+      ]);
+    } finally {
+      warn.mockRestore();
+    }
   });
 
   it("a decorator applied to a field or an accessor", () => {

@@ -157,8 +157,13 @@ describe('@server.on("resume")', () => {
   });
 
   it("is refused on the browser side", () => {
-    expect(() => client.on("resume")).toThrow(
-      '@client.on("resume"): "resume" is a server lifecycle event (a session restored from its snapshot); the page is not told. ' +
+    expect(() => {
+      class Page extends App {
+        @client.on("resume") back() {}
+      }
+      return Page;
+    }).toThrow(
+      'Page.back: @client.on("resume"): "resume" is a server lifecycle event (a session restored from its snapshot); the page is not told. ' +
         'Use @server.on("resume") on an instance method, or @client.on("connect") for the page\'s side.',
     );
   });
