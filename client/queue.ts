@@ -1,3 +1,4 @@
+import type { ClientErrorCode, ErrorCode } from "../src/protocol.js";
 import type { Reply } from "./transport.js";
 
 /**
@@ -13,15 +14,16 @@ import type { Reply } from "./transport.js";
  */
 
 /**
- * A failed remote call, carrying the server's error `code`. Shaped like the
- * server's `RevueError` (same `name`, same `code`), which the client may not import.
+ * A failed remote call, carrying the server's error `code` (and, for a server
+ * bug, the `id` its log holds it under). Shaped like the server's `RevueError`
+ * (same `name`, same `code`), which the client may not import.
  *
  * @example
  * try { await rv.rpc("save", doc); } catch (e) { if (e.code === "RPC_ERROR") alert(e.message); }
  */
 export class RevueError extends Error {
   override name = "RevueError";
-  constructor(readonly code: string, message: string) {
+  constructor(readonly code: ClientErrorCode, message: string, readonly id?: string) {
     super(message);
   }
 }
@@ -114,7 +116,7 @@ export function createQueue(host: QueueHost, retryMs = 250): CallQueue {
       reply = await host.post(call.path, { sid, seq: call.seq, ...call.body });
     } catch {}
     inFlight--;
-    const error = reply?.body?.error as { code?: string; message?: string } | undefined;
+    const error = reply?.body?.error as { code?: ErrorCode; message?: string; id?: string } | undefined;
     // A network error, or a server on its way down: the same call again, later.
     if (!reply || error?.code === "SERVER_CLOSING") {
       if (call.tries >= MAX_TRIES) call.reject(new RevueError("NETWORK_ERROR", `${call.path}: server unreachable (${MAX_TRIES} tries)`));
@@ -144,7 +146,7 @@ export function createQueue(host: QueueHost, retryMs = 250): CallQueue {
         online = false;
         return host.gone();
       }
-    } else call.reject(new RevueError(error?.code ?? "HTTP_" + reply.status, error?.message ?? `${call.path}: HTTP ${reply.status}`));
+    } else call.reject(new RevueError(error?.code ?? `HTTP_${reply.status}`, error?.message ?? `${call.path}: HTTP ${reply.status}`, error?.id));
     flush();
   }
 

@@ -1,4 +1,4 @@
-import { SessionError } from "./errors.js";
+import { UsageError } from "./errors.js";
 import { h } from "./vdom/h.js";
 import type { VNode } from "./vdom/types.js";
 
@@ -34,8 +34,7 @@ export function constructApp<T extends App>(ctor: new () => T, link: SessionLink
 
 function detached(name: string): SessionLink {
   const fail = (what: string): never => {
-    throw new SessionError(
-      "SESSION_NOT_FOUND",
+    throw new UsageError(
       `${name}.${what}: this instance is not attached to a session (it was created with "new"). ` +
         `Let Revue create instances: createServer(${name}) for real sessions, or mount(${name}) from "revue/testing" in tests.`,
     );
@@ -184,8 +183,7 @@ export class App<Self = any> {
    * @example @client.callback async onReset() { await this.server.reset(0); }
    */
   get server(): ServerCalls<Self> {
-    throw new SessionError(
-      "BAD_REQUEST",
+    throw new UsageError(
       `${this.constructor.name}.server is only available inside @client methods, which run in the browser. ` +
         `On the server, call the method directly: this.reset(0).`,
     );

@@ -1,3 +1,6 @@
+import { randomBytes } from "node:crypto";
+import type { ErrorCode } from "./protocol.js";
+
 /**
  * One error base class with a stable `code`, in the spirit of tRPC's `TRPCError`.
  * Every message says what happened, where, and how to fix it; the code is what
@@ -5,30 +8,8 @@
  * to the status a route answers with.
  */
 
-/** Stable error codes. They travel over the wire as `{error: {code, message}}`. */
-export type RevueErrorCode =
-  | "REGISTRY_ERROR"
-  | "BIND_ERROR"
-  | "RENDER_ERROR"
-  | "BAD_REQUEST"
-  | "FORBIDDEN"
-  | "SESSION_NOT_FOUND"
-  | "METHOD_NOT_FOUND"
-  | "NOT_FOUND"
-  | "PAYLOAD_TOO_LARGE"
-  | "UNSUPPORTED_MEDIA_TYPE"
-  | "ROOM_LIMIT"
-  | "TOO_MANY_SESSIONS"
-  | "TOO_MANY_CALLS"
-  | "SEQ_CONFLICT"
-  | "SEQ_EXPIRED"
-  | "SEQ_OUT_OF_RANGE"
-  | "HANDLER_TIMEOUT"
-  | "UPLOAD_QUOTA"
-  | "SERVER_CLOSING"
-  | "RPC_ERROR"
-  | "SNAPSHOT_ERROR"
-  | "INTERNAL_ERROR";
+/** Stable error codes. They travel over the wire as `{error: {code, message}}` (the union lives in protocol.ts, which the page shares). */
+export type RevueErrorCode = ErrorCode;
 
 /** The HTTP status each code is answered with when it reaches a route. */
 export const HTTP_STATUS: Readonly<Record<RevueErrorCode, number>> = Object.freeze({
@@ -53,6 +34,7 @@ export const HTTP_STATUS: Readonly<Record<RevueErrorCode, number>> = Object.free
   SERVER_CLOSING: 503,
   RPC_ERROR: 500,
   SNAPSHOT_ERROR: 500,
+  USAGE_ERROR: 500,
   INTERNAL_ERROR: 500,
 });
 
@@ -176,8 +158,86 @@ export class SnapshotError extends RevueError {
   }
 }
 
-/** The `{code, message}` a failure is reported with over the wire. */
-export function errorBody(err: unknown): { code: RevueErrorCode; message: string } {
-  if (err instanceof RevueError) return { code: err.code, message: err.message };
-  return { code: "INTERNAL_ERROR", message: err instanceof Error ? err.message : String(err) };
+/**
+ * The server's code used Revue's API the wrong way (a detached instance, a
+ * reverse call to a method the page does not have, a lifecycle name in
+ * `this.emit`…): a bug to fix, not a request to refuse. The page sees
+ * `USAGE_ERROR` (500); in production only a generic message and an error id.
+ *
+ * @example
+ * new Counter().emit("x") // UsageError: Counter.emit: this instance is not attached to a session …
+ */
+export class UsageError extends RevueError {
+  override name = "UsageError";
+  constructor(message: string, options?: { cause?: unknown }) {
+    super("USAGE_ERROR", message, options);
+  }
+}
+
+/** Codes of failures that are bugs rather than answers: their messages may hold internals, so production hides them. */
+const BUGS: ReadonlySet<ErrorCode> = new Set<ErrorCode>(["USAGE_ERROR", "INTERNAL_ERROR", "REGISTRY_ERROR", "BIND_ERROR", "RENDER_ERROR", "SNAPSHOT_ERROR"]);
+
+/** What a failure shows on the wire: status, code, message, and an id when the log holds more. */
+export interface WireError {
+  status: number;
+  code: ErrorCode;
+  message: string;
+  /** The id the server logged the failure under (bugs and unexpected exceptions only). */
+  id?: string;
+}
+
+/** How {@link exposeError} words and logs a failure. */
+export interface ExposeOptions {
+  /** Hide what bugs and unexpected exceptions say (`NODE_ENV=production`, or createServer's `production`). */
+  production: boolean;
+  /** What was running, for the message of an unexpected exception: `Counter.save` gives "Counter.save failed: …". */
+  what?: string;
+  /** The code of an unexpected exception: `RPC_ERROR` for an rpc, else `INTERNAL_ERROR`. */
+  code?: ErrorCode;
+  /** Logs a bug or an unexpected exception with the id the page is shown. */
+  log(id: string, err: unknown): void;
+}
+
+/**
+ * The one place that decides what a failure exposes to the page. An error
+ * raised on purpose (`RpcError`, any `RevueError` that is an answer: a bad
+ * request, a missing session, a limit) keeps its code and message. A bug
+ * (`USAGE_ERROR`, a render or bind error…) or an unexpected exception
+ * (`connect ECONNREFUSED postgres://admin:…`) is logged with its stack under a
+ * fresh id; in development the page sees its message, in production only a
+ * generic one with that id.
+ *
+ * @example
+ * exposeError(new Error("db down"), { production: true, code: "RPC_ERROR", log: (id, e) => console.error(id, e) })
+ * // { status: 500, code: "RPC_ERROR", message: "Something went wrong on the server (error 3f9a1c2e) …", id: "3f9a1c2e" }
+ */
+export function exposeError(err: unknown, options: ExposeOptions): WireError {
+  if (err instanceof Exposed) return err.wire;
+  if (err instanceof RevueError && !BUGS.has(err.code)) return { status: err.status, code: err.code, message: err.message };
+  const id = randomBytes(4).toString("hex");
+  options.log(id, err);
+  const code = err instanceof RevueError ? err.code : (options.code ?? "INTERNAL_ERROR");
+  const text = err instanceof Error ? err.message : String(err);
+  const message = options.production
+    ? `Something went wrong on the server (error ${id}); the server's log has the details.`
+    : err instanceof RevueError || !options.what
+      ? text
+      : `${options.what} failed: ${text}`;
+  return { status: HTTP_STATUS[code], code, message, id };
+}
+
+/**
+ * A failure {@link exposeError} has already worded (and logged): thrown on
+ * from where it was decided (an rpc's run) to the route that answers, which
+ * sends it as it is.
+ */
+export class Exposed extends RevueError {
+  override name = "RevueError";
+  constructor(readonly wire: WireError, cause: unknown) {
+    super(wire.code, wire.message, { cause });
+  }
+
+  override toJSON(): { error: { code: RevueErrorCode; message: string } } {
+    return { error: { code: this.wire.code, message: this.wire.message, ...(this.wire.id ? { id: this.wire.id } : {}) } };
+  }
 }

@@ -14,8 +14,21 @@ export interface PatchMessage { type: "patch"; rev: number; ops: PatchOp[]; ack?
 export interface CallMessage { type: "call"; method: string; args: unknown[] }
 /** A custom event for `@client.on(event)` / `rv.on(event)` listeners. */
 export interface EventMessage { type: "event"; event: string; data: unknown }
-/** A failure the page should know about (e.g. a realtime handler threw); `seq` names the call. */
-export interface ErrorMessage { type: "error"; code: string; message: string; seq?: number }
+/**
+ * Every error code the server answers with, in `{error: {code, message}}`
+ * bodies and `error` messages (docs/protocol.md §2 has the table).
+ */
+export type ErrorCode =
+  | "REGISTRY_ERROR" | "BIND_ERROR" | "RENDER_ERROR" | "USAGE_ERROR" | "SNAPSHOT_ERROR" | "INTERNAL_ERROR" | "RPC_ERROR"
+  | "BAD_REQUEST" | "FORBIDDEN" | "SESSION_NOT_FOUND" | "METHOD_NOT_FOUND" | "NOT_FOUND" | "PAYLOAD_TOO_LARGE" | "UNSUPPORTED_MEDIA_TYPE"
+  | "ROOM_LIMIT" | "TOO_MANY_SESSIONS" | "TOO_MANY_CALLS" | "SEQ_CONFLICT" | "SEQ_EXPIRED" | "SEQ_OUT_OF_RANGE"
+  | "HANDLER_TIMEOUT" | "UPLOAD_QUOTA" | "SERVER_CLOSING";
+
+/** What a page's runtime may reject with: the server's codes, and its own (no network, a malformed answer, gave up reconnecting, an HTTP status without a body). */
+export type ClientErrorCode = ErrorCode | "NETWORK_ERROR" | "PROTOCOL_ERROR" | "DISCONNECTED" | `HTTP_${number}`;
+
+/** A failure the page should know about (e.g. a realtime handler threw); `seq` names the call, `id` the server's log entry. */
+export interface ErrorMessage { type: "error"; code: ErrorCode; message: string; seq?: number; id?: string }
 /** The server is closing this stream on purpose (shutdown, replaced by a newer stream, too slow). */
 export interface ByeMessage { type: "bye"; reason: "shutdown" | "replaced" | "slow" | "expired" | "evicted" }
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { BindError, errorBody, HTTP_STATUS, RegistryError, RenderError, RevueError, RpcError, SessionError } from "revue";
+import { BindError, exposeError, HTTP_STATUS, RegistryError, RenderError, RevueError, RpcError, SessionError, UsageError } from "revue";
 
 describe("errors", () => {
   it("share one base class with a stable code and an HTTP status", () => {
@@ -23,6 +23,39 @@ describe("errors", () => {
 
   it("serialise to the wire shape {error: {code, message}}", () => {
     expect(JSON.parse(JSON.stringify(new RpcError("FORBIDDEN", "no")))).toEqual({ error: { code: "FORBIDDEN", message: "no" } });
-    expect(errorBody(new Error("plain"))).toEqual({ code: "INTERNAL_ERROR", message: "plain" });
+  });
+});
+
+describe("what an error exposes (exposeError)", () => {
+  const logged: Array<[string, unknown]> = [];
+  const opts = (production: boolean) => ({ production, what: "Shop.pay", code: "RPC_ERROR" as const, log: (id: string, e: unknown) => void logged.push([id, e]) });
+  const secret = new Error("connect ECONNREFUSED postgres://admin:hunter2@db:5432");
+
+  it("keeps the code and message of an error raised on purpose, in production too, and logs nothing", () => {
+    logged.length = 0;
+    expect(exposeError(new RpcError("BAD_REQUEST", "Insufficient funds."), opts(true))).toEqual({ status: 400, code: "BAD_REQUEST", message: "Insufficient funds." });
+    expect(exposeError(new SessionError("SESSION_NOT_FOUND", "gone"), opts(true))).toMatchObject({ status: 404, code: "SESSION_NOT_FOUND", message: "gone" });
+    expect(logged).toEqual([]);
+  });
+
+  it("hides an unexpected exception's message in production, behind an id the log has with the stack", () => {
+    logged.length = 0;
+    const wire = exposeError(secret, opts(true));
+    expect(wire).toMatchObject({ status: 500, code: "RPC_ERROR" });
+    expect(wire.message).not.toContain("hunter2");
+    expect(wire.message).toBe(`Something went wrong on the server (error ${wire.id}); the server's log has the details.`);
+    expect(logged).toEqual([[wire.id, secret]]);
+  });
+
+  it("shows it in development, with what failed", () => {
+    expect(exposeError(secret, opts(false))).toMatchObject({ code: "RPC_ERROR", message: "Shop.pay failed: connect ECONNREFUSED postgres://admin:hunter2@db:5432" });
+  });
+
+  it("treats a programmer error as a bug: USAGE_ERROR, hidden in production", () => {
+    const bug = new UsageError("Shop.client.nope(): there is no @client.realtime method");
+    expect(bug.status).toBe(500);
+    expect(exposeError(bug, opts(false))).toMatchObject({ code: "USAGE_ERROR", message: bug.message });
+    expect(exposeError(bug, opts(true)).message).toMatch(/^Something went wrong on the server \(error [0-9a-f]{8}\)/);
+    expect(exposeError(new RenderError("duplicate key"), opts(true))).toMatchObject({ code: "RENDER_ERROR" });
   });
 });

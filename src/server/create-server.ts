@@ -61,6 +61,13 @@ export interface ServerOptions {
   heartbeatMs?: number;
   /** The `retry:` reconnect delay sent to pages. Default 1 s. */
   retryMs?: number;
+  /**
+   * Production mode: an unexpected exception's (or a bug's) message never
+   * reaches the page, which gets a generic message and an error id; the log has
+   * the stack under that id. Errors thrown on purpose (`RpcError`, any answer
+   * such as a bad request) keep their message. Default: `NODE_ENV === "production"`.
+   */
+  production?: boolean;
   /** Where sessions are recorded. Default: in memory. */
   store?: SessionStore;
   /** How events cross processes. Default: in process. */
@@ -147,7 +154,9 @@ export function createServer(apps: AppClass | Record<string, AppClass>, options:
     },
     logger,
   );
+  const production = o.production ?? process.env.NODE_ENV === "production";
   const cfg: MountConfig = {
+    production,
     store: options.store ?? new MemorySessionStore(),
     pubsub: options.pubsub ?? new MemoryPubSub(),
     pool,
@@ -178,7 +187,7 @@ export function createServer(apps: AppClass | Record<string, AppClass>, options:
   koa.proxy = false;
   const router = new Router();
   for (const m of mounts) router.use(m.router.routes(), m.router.allowedMethods());
-  koa.use(jsonErrors(logger));
+  koa.use(jsonErrors(logger, production));
   koa.use(router.routes());
   koa.use(router.allowedMethods());
   // Browsers ask for a favicon on every page; answer "none" rather than log a 404 in the console.

@@ -1,6 +1,6 @@
 import type { Context, Middleware, Next } from "koa";
 import { koaBody } from "koa-body";
-import { RevueError, type RevueErrorCode } from "../errors.js";
+import { exposeError, RevueError, type RevueErrorCode } from "../errors.js";
 import type { Logger } from "../session/logger.js";
 
 /**
@@ -19,29 +19,35 @@ function codeForStatus(status: number): RevueErrorCode {
   return "INTERNAL_ERROR";
 }
 
-/** Turns any failure into `{error: {code, message}}` with the matching status. */
-export function jsonErrors(logger: Logger): Middleware {
+/** A body parser's or router's HTTP error (413, 415, a 4xx) as a RevueError; anything else as it is. */
+function asRevueError(err: unknown, ctx: Context): unknown {
+  if (err instanceof RevueError) return err;
+  const e = err as { status?: number; httpCode?: number; message?: string };
+  const status = e.status ?? e.httpCode ?? 500;
+  if (status < 400 || status >= 500) return err;
+  const code = codeForStatus(status);
+  const message =
+    code === "PAYLOAD_TOO_LARGE"
+      ? `${ctx.method} ${ctx.path}: the body is larger than this route accepts. Send less data, or raise the limit in createServer({ limits }).`
+      : `${ctx.method} ${ctx.path}: ${e.message ?? "bad request"}.`;
+  return new RevueError(code, message, { cause: err });
+}
+
+/**
+ * Turns any failure into `{error: {code, message, id?}}` with the matching
+ * status; what it may say is `exposeError`'s decision (bugs and unexpected
+ * exceptions are logged, and hidden in production).
+ */
+export function jsonErrors(logger: Logger, production = false): Middleware {
   return async (ctx: Context, next: Next) => {
     try {
       await next();
     } catch (err) {
-      if (err instanceof RevueError) {
-        ctx.status = err.status;
-        if (err.retryAfterMs !== undefined) ctx.set("Retry-After", String(Math.ceil(err.retryAfterMs / 1000)));
-        ctx.body = err.toJSON();
-        return;
-      }
-      const e = err as { status?: number; httpCode?: number; expose?: boolean; message?: string };
-      const status = e.status ?? e.httpCode ?? 500;
-      const code = codeForStatus(status);
-      let message: string;
-      if (code === "PAYLOAD_TOO_LARGE") message = `${ctx.method} ${ctx.path}: the body is larger than this route accepts. Send less data, or raise the limit in createServer({ limits }).`;
-      else if (status >= 500) {
-        logger.error(`[revue] ${ctx.method} ${ctx.path} failed:`, err);
-        message = "Internal server error; the server log has the details.";
-      } else message = `${ctx.method} ${ctx.path}: ${e.message ?? "bad request"}.`;
-      ctx.status = status >= 400 && status < 600 ? status : 500;
-      ctx.body = { error: { code, message } };
+      const where = `${ctx.method} ${ctx.path}`;
+      const wire = exposeError(asRevueError(err, ctx), { production, what: where, log: (id, e) => logger.error(`[revue] ${where} failed (error ${id}):`, e) });
+      ctx.status = wire.status;
+      if (err instanceof RevueError && err.retryAfterMs !== undefined) ctx.set("Retry-After", String(Math.ceil(err.retryAfterMs / 1000)));
+      ctx.body = { error: { code: wire.code, message: wire.message, ...(wire.id ? { id: wire.id } : {}) } };
     }
   };
 }

@@ -23,6 +23,8 @@ export const TOKEN_COOKIE = "rv_token";
 
 /** Resolved server options shared by every mounted app. */
 export interface MountConfig {
+  /** Hide what bugs and unexpected exceptions say from pages (see `exposeError`). */
+  production: boolean;
   store: SessionStore;
   pubsub: PubSub;
   pool: SessionPool;
@@ -52,6 +54,7 @@ export class Mount<A extends App = App> {
       pool: cfg.pool,
       logger: cfg.logger,
       prefix,
+      production: cfg.production,
       channel: `${appClass.name}@${prefix || "/"}`,
     });
     this.router = this.routes();

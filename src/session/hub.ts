@@ -1,7 +1,7 @@
 import { randomBytes } from "node:crypto";
 import { App, constructApp, type SessionLink } from "../app.js";
-import { errorBody, RegistryError, RevueError, RpcError, SessionError, SnapshotError } from "../errors.js";
-import { treeHash, type ServerMessage } from "../protocol.js";
+import { Exposed, exposeError, RegistryError, SessionError, SnapshotError, UsageError } from "../errors.js";
+import { treeHash, type ErrorCode, type ServerMessage } from "../protocol.js";
 import { createBinder } from "../registry/bind.js";
 import { LIFECYCLE_EVENTS } from "../registry/decorators.js";
 import type { MethodEntry } from "../registry/entries.js";
@@ -39,6 +39,8 @@ export interface HubOptions {
   channel?: string;
   /** The app's mount prefix, recorded with its sessions. Default "". */
   prefix?: string;
+  /** Hide what bugs and unexpected exceptions say from pages (see `exposeError`). Default: `NODE_ENV === "production"`. */
+  production?: boolean;
 }
 
 /** A call from the page, decoded and checked for shape at the edge. */
@@ -148,6 +150,7 @@ export class Hub<A extends App = App> implements PoolMember {
   /** Whether this app's sessions hibernate as snapshots (false once one failed to save). */
   private snapshots = true;
   private closing = false;
+  private readonly production: boolean;
 
   constructor(readonly appClass: AppClass<A>, options: HubOptions = {}) {
     if (typeof appClass !== "function" || !(appClass.prototype instanceof App)) {
@@ -165,8 +168,12 @@ export class Hub<A extends App = App> implements PoolMember {
     this.prefix = options.prefix ?? "";
     this.channel = `revue:${options.channel ?? this.spec.name}:events`;
     this.deliverTo = options.deliver;
+    this.production = options.production ?? process.env.NODE_ENV === "production";
     this.rooms = new Rooms(this.spec.name, this.limits.maxRoomsPerSession);
-    this.renderer = new SessionRenderer(this.spec.name, this.logger, (session, message, data) => this.send(session, message, data));
+    this.renderer = new SessionRenderer(
+      (session, message, data) => this.send(session, message, data),
+      (session, err) => this.renderFailed(session, err),
+    );
   }
 
   private get limits(): SessionLimits {
@@ -370,29 +377,37 @@ export class Hub<A extends App = App> implements PoolMember {
         rendered();
       },
       (err) => {
-        this.logger.error(`[revue] ${this.spec.name}.${entry?.method ?? `on("${call.name}")`} failed while handling a ${call.kind} call (seq ${call.seq}):`, err);
-        this.send(session, { type: "error", seq: call.seq, ...errorBody(err) });
+        const what = `${this.spec.name}.${entry?.method ?? `on("${call.name}")`}`;
+        const { code, message, id } = this.expose(err, what, `a ${call.kind} call (seq ${call.seq})`);
+        this.send(session, { type: "error", seq: call.seq, code, message, ...(id ? { id } : {}) });
         rendered();
       },
     );
     return Promise.resolve();
   }
 
-  /** An rpc's run: its result as the JSON body to answer with; an unexpected failure becomes RPC_ERROR. */
+  /**
+   * An rpc's run: its result as the JSON body to answer with. A failure is
+   * worded here, once, by `exposeError` (an unexpected exception becomes
+   * RPC_ERROR, hidden in production), and the route sends it as it is.
+   */
   private async runRpc(session: Session<A>, entry: MethodEntry, args: unknown[], seq: number): Promise<string> {
-    let value: unknown;
+    const what = `${this.spec.name}.${entry.method}`;
     try {
-      value = await this.invoke(session, entry, args);
+      const value = await this.invoke(session, entry, args);
+      try {
+        return JSON.stringify({ result: value === undefined ? null : value });
+      } catch (err) {
+        throw new UsageError(`${what} returned a value that is not JSON (${(err as Error).message}). Return plain data: objects, arrays, strings, numbers, booleans, null.`);
+      }
     } catch (err) {
-      if (err instanceof RevueError) throw err;
-      this.logger.error(`[revue] ${this.spec.name}.${entry.method} threw while handling an rpc (seq ${seq}):`, err);
-      throw new RpcError("RPC_ERROR", `${this.spec.name}.${entry.method} failed: ${err instanceof Error ? err.message : String(err)}`, { cause: err });
+      throw new Exposed(this.expose(err, what, `an rpc (seq ${seq})`, "RPC_ERROR"), err);
     }
-    try {
-      return JSON.stringify({ result: value === undefined ? null : value });
-    } catch (err) {
-      throw new RpcError("RPC_ERROR", `${this.spec.name}.${entry.method} returned a value that is not JSON (${(err as Error).message}). Return plain data: objects, arrays, strings, numbers, booleans, null.`);
-    }
+  }
+
+  /** What a failure of `what` shows the page (see `exposeError`); a bug or an unexpected exception is logged with its id. */
+  private expose(err: unknown, what: string, during: string, code?: ErrorCode) {
+    return exposeError(err, { production: this.production, what, code, log: (id, e) => this.logger.error(`[revue] ${what} failed while handling ${during} (error ${id}):`, e) });
   }
 
   /** Runs `@server.on("connect")` (or `"disconnect"`, `"resume"`) handlers of one session, then re-renders. */
@@ -415,7 +430,7 @@ export class Hub<A extends App = App> implements PoolMember {
     try {
       payload = JSON.stringify({ event, data, room } satisfies Envelope);
     } catch (err) {
-      throw new SessionError("BAD_REQUEST", `emit("${event}"): data must be JSON-serialisable (it may cross processes): ${(err as Error).message}`);
+      throw new UsageError(`emit("${event}"): data must be JSON-serialisable (it may cross processes): ${(err as Error).message}`);
     }
     for (const entry of this.spec.staticOn.get(event) ?? []) void this.callStatic(entry, event, [data]);
     this.pubsub.publish(this.channel, payload).catch((err) => this.logger.error(`[revue] ${this.spec.name}: publishing "${event}" failed:`, err));
@@ -601,9 +616,14 @@ export class Hub<A extends App = App> implements PoolMember {
       const { message, data } = session.view.snapshot(session.calls.ackedSeq);
       this.send(session, message, data);
     } catch (err) {
-      this.logger.error(`[revue] ${this.spec.name}.render() failed (session ${session.sid.slice(0, 6)}…); the page keeps its last state:`, err);
-      this.send(session, { type: "error", ...errorBody(err) });
+      this.renderFailed(session, err);
     }
+  }
+
+  /** A render threw: the page keeps its last state and is told (in production without the details). */
+  private renderFailed(session: Session, err: unknown): void {
+    const { code, message, id } = this.expose(err, `${this.spec.name}.render()`, `session ${session.sid.slice(0, 6)}… (the page keeps its last state)`);
+    this.send(session, { type: "error", code, message, ...(id ? { id } : {}) });
   }
 
   private send(session: Session, message: ServerMessage, data?: string): void {
@@ -715,8 +735,7 @@ export class Hub<A extends App = App> implements PoolMember {
       callClient(method, args) {
         if (!hub.spec.clientRealtime.has(method)) {
           const known = [...hub.spec.clientRealtime.keys()];
-          throw new SessionError(
-            "METHOD_NOT_FOUND",
+          throw new UsageError(
             `${hub.spec.name}.client.${method}(): there is no @client.realtime method "${method}". ` +
               (known.length ? `Known: ${known.join(", ")}.` : `Declare one: @client.realtime ${method}(...) { ... }.`),
           );
@@ -739,8 +758,13 @@ function within(work: Promise<unknown>, deadline: number): Promise<void> {
   return Promise.race([work.then(() => {}, () => {}), late]).finally(() => clearTimeout(timer));
 }
 
-/** Refuses event names a caller may not emit: empty, non-strings and lifecycle names. */
-function assertCustomEvent(event: unknown, caller: string): asserts event is string {
-  if (typeof event !== "string" || event === "") throw new SessionError("BAD_REQUEST", `${caller}(event): the event name must be a non-empty string, got ${JSON.stringify(event)}.`);
-  if (LIFECYCLE_EVENTS.has(event)) throw new SessionError("BAD_REQUEST", `${caller}("${event}"): "${event}" is a lifecycle event and only Revue may emit it. Pick another event name.`);
+/**
+ * Refuses event names a caller may not emit: empty, non-strings and lifecycle
+ * names. From a page (`rv.emit`) that is a bad request; from the server's own
+ * code (`emit`), a bug.
+ */
+function assertCustomEvent(event: unknown, caller: "emit" | "rv.emit"): asserts event is string {
+  const refuse = (message: string) => (caller === "emit" ? new UsageError(message) : new SessionError("BAD_REQUEST", message));
+  if (typeof event !== "string" || event === "") throw refuse(`${caller}(event): the event name must be a non-empty string, got ${JSON.stringify(event)}.`);
+  if (LIFECYCLE_EVENTS.has(event)) throw refuse(`${caller}("${event}"): "${event}" is a lifecycle event and only Revue may emit it. Pick another event name.`);
 }

@@ -1,6 +1,4 @@
-import { errorBody } from "../errors.js";
 import type { ServerMessage } from "../protocol.js";
-import type { Logger } from "./logger.js";
 import type { Session } from "./session.js";
 
 /**
@@ -31,9 +29,9 @@ export class SessionRenderer {
   private timer: ReturnType<typeof setImmediate> | undefined;
 
   constructor(
-    private readonly appName: string,
-    private readonly logger: Logger,
     private readonly send: (session: Session, message: ServerMessage, data?: string) => void,
+    /** A render threw: the page keeps its last state and is told. */
+    private readonly failed: (session: Session, err: unknown) => void,
   ) {}
 
   /** Marks the session for a render (see the class comment for when it runs). */
@@ -108,8 +106,7 @@ export class SessionRenderer {
       const out = view.update(session.calls.ackedSeq);
       if (out) this.send(session, out.message, out.data);
     } catch (err) {
-      this.logger.error(`[revue] ${this.appName}.render() failed (session ${session.sid.slice(0, 6)}…); the page keeps its last state:`, err);
-      this.send(session, { type: "error", ...errorBody(err) });
+      this.failed(session, err);
     }
   }
 }

@@ -1,4 +1,4 @@
-import { SessionError } from "../errors.js";
+import { SessionError, UsageError } from "../errors.js";
 import type { Session } from "./session.js";
 
 /**
@@ -13,7 +13,7 @@ export class Rooms<S extends Session = Session> {
 
   /** Puts `session` in `room`; refuses a bad name and a session already in `maxPerSession` rooms. */
   join(session: S, room: string): void {
-    if (typeof room !== "string" || room === "") throw new SessionError("BAD_REQUEST", `${this.app}.join(room): the room must be a non-empty string, got ${JSON.stringify(room)}.`);
+    if (typeof room !== "string" || room === "") throw new UsageError(`${this.app}.join(room): the room must be a non-empty string, got ${JSON.stringify(room)}.`);
     if (session.rooms.has(room)) return;
     if (session.rooms.size >= this.maxPerSession) {
       throw new SessionError(

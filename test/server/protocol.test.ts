@@ -52,7 +52,8 @@ describe("server protocol over real HTTP and EventSource", () => {
     expect(await b.rpc("reset", [5])).toMatchObject({ status: 200, body: { result: 5 } });
     const failed = await b.rpc("fail");
     expect(failed.status).toBe(500);
-    expect(failed.body.error).toEqual({ code: "RPC_ERROR", message: "Counter.fail failed: database on fire" });
+    expect(failed.body.error).toEqual({ code: "RPC_ERROR", message: "Counter.fail failed: database on fire", id: expect.stringMatching(/^[0-9a-f]{8}$/) });
+    expect(srv.logs.some((l) => l.includes(`Counter.fail failed while handling an rpc (seq 2) (error ${failed.body.error.id})`))).toBe(true);
     expect(await b.rpc("refuse")).toMatchObject({ status: 400, body: { error: { code: "BAD_REQUEST", message: "Pick a smaller number." } } });
     expect((await b.rpc("get")).body.result).toBe(5); // the session survived
   });
@@ -64,7 +65,7 @@ describe("server protocol over real HTTP and EventSource", () => {
     await s.waitFor((m) => m.type === "init", "init");
     await b.event("boom");
     const err = await s.waitFor((m) => m.type === "error", "error");
-    expect(err.data).toMatchObject({ code: "INTERNAL_ERROR", message: "realtime kaput", seq: 1 });
+    expect(err.data).toMatchObject({ code: "INTERNAL_ERROR", message: "Counter.boom failed: realtime kaput", seq: 1 });
     await b.event("increment");
     await s.waitFor((m) => m.type === "patch" && textOf(m) === "1", "patch after the error");
   });

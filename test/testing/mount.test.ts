@@ -80,7 +80,7 @@ describe("revue/testing mount()", () => {
   it("records errors the page is told about, and says what is missing", async () => {
     t = await mount(Form);
     await t.click("#broken");
-    expect(t.errors).toEqual([{ code: "INTERNAL_ERROR", message: "nope", seq: 1 }]);
+    expect(t.errors).toEqual([{ code: "INTERNAL_ERROR", message: "Form.broken failed: nope", seq: 1 }]);
     await expect(t.click("#missing")).rejects.toThrow('No element matches "#missing"');
     await expect(t.click("#hello")).rejects.toThrow("<p> has no click binding");
   });
