@@ -13,6 +13,7 @@ import { defaultLimits, SessionPool } from "../session/pool.js";
 import { MemoryPubSub, type PubSub } from "../session/pubsub.js";
 import { MemorySessionStore, type SessionStore } from "../session/store.js";
 import { Assets } from "./assets.js";
+import { BrowserTokens } from "./browser-token.js";
 import { jsonErrors } from "./guards.js";
 import { Mount, normalisePrefix, type MountConfig } from "./mount.js";
 
@@ -73,6 +74,31 @@ export interface ServerOptions {
   /** How events cross processes. Default: in process. */
   pubsub?: PubSub;
   logger?: Logger;
+  /**
+   * Revue runs behind a reverse proxy you control (nginx, Caddy, a load
+   * balancer) that sets `X-Forwarded-Proto` and `X-Forwarded-Host`: trust them
+   * (Koa's `app.proxy`), so the same-origin checks compare the page's `Origin`
+   * with the URL the browser used, and the `rv_token` cookie is `Secure` (and
+   * named `__Host-rv_token`) over https. Leave it off when clients reach the
+   * server directly: they could then claim any protocol or host. Default false.
+   *
+   * @example
+   * createServer(App, { trustProxy: true }); // behind: proxy_set_header X-Forwarded-Proto $scheme; proxy_set_header X-Forwarded-Host $host;
+   */
+  trustProxy?: boolean;
+  /**
+   * Secrets that sign the `rv_token` cookie, so a cookie the server never
+   * issued (planted by a sibling subdomain, guessed) is replaced by a fresh
+   * one. The first key signs, every key verifies (rotate by prepending). Give
+   * every process of one app the same keys, and keep them across restarts when
+   * sessions outlive a process (a shared store). Default: a random key per
+   * process, so after a restart every page gets a new cookie when it starts
+   * its new session.
+   *
+   * @example
+   * createServer(App, { keys: [process.env.REVUE_KEY!] }); // openssl rand -base64 32
+   */
+  keys?: string[];
 }
 
 /** What {@link createServer} returns. */
@@ -169,6 +195,7 @@ export function createServer(apps: AppClass | Record<string, AppClass>, options:
     },
     uploadDir,
     assets: new Assets(),
+    tokens: new BrowserTokens(o.keys),
   };
   const heartbeatMs = positive(o.heartbeatMs, 15_000, "heartbeatMs");
   const shutdownTimeoutMs = positive(o.shutdownTimeoutMs, 10_000, "shutdownTimeoutMs");
@@ -184,10 +211,13 @@ export function createServer(apps: AppClass | Record<string, AppClass>, options:
   }
 
   const koa = new Koa();
-  koa.proxy = false;
+  if (o.trustProxy !== undefined && typeof o.trustProxy !== "boolean") {
+    throw new RevueError("BAD_REQUEST", `createServer options: trustProxy must be true or false, got ${JSON.stringify(o.trustProxy)}.`);
+  }
+  koa.proxy = o.trustProxy === true;
   const router = new Router();
   for (const m of mounts) router.use(m.router.routes(), m.router.allowedMethods());
-  koa.use(jsonErrors(logger, production));
+  koa.use(jsonErrors(logger, mounts.map((m) => m.prefix || "/").reverse(), production));
   koa.use(router.routes());
   koa.use(router.allowedMethods());
   // Browsers ask for a favicon on every page; answer "none" rather than log a 404 in the console.

@@ -15,6 +15,7 @@ function codeForStatus(status: number): RevueErrorCode {
   if (status === 415) return "UNSUPPORTED_MEDIA_TYPE";
   if (status === 403) return "FORBIDDEN";
   if (status === 404) return "NOT_FOUND";
+  if (status === 405) return "METHOD_NOT_ALLOWED";
   if (status >= 400 && status < 500) return "BAD_REQUEST";
   return "INTERNAL_ERROR";
 }
@@ -35,11 +36,17 @@ function asRevueError(err: unknown, ctx: Context): unknown {
 
 /**
  * Turns any failure into `{error: {code, message, id?}}` with the matching
- * status; what it may say is `exposeError`'s decision (bugs and unexpected
- * exceptions are logged, and hidden in production).
+ * status, including what no route answered: an unknown path (404 NOT_FOUND)
+ * and a method the path does not serve (405 METHOD_NOT_ALLOWED, with `Allow`).
+ * What a failure may say is `exposeError`'s decision (bugs and unexpected
+ * exceptions are logged, and hidden in `production`). Every response carries
+ * `X-Content-Type-Options: nosniff`, so no browser reads a JSON answer (an
+ * error message echoing input, an rpc result) as HTML. `paths` are the mount
+ * paths, named in the 404 message.
  */
-export function jsonErrors(logger: Logger, production = false): Middleware {
+export function jsonErrors(logger: Logger, paths: readonly string[] = ["/"], production = false): Middleware {
   return async (ctx: Context, next: Next) => {
+    ctx.set("X-Content-Type-Options", "nosniff");
     try {
       await next();
     } catch (err) {
@@ -48,6 +55,22 @@ export function jsonErrors(logger: Logger, production = false): Middleware {
       ctx.status = wire.status;
       if (err instanceof RevueError && err.retryAfterMs !== undefined) ctx.set("Retry-After", String(Math.ceil(err.retryAfterMs / 1000)));
       ctx.body = { error: { code: wire.code, message: wire.message, ...(wire.id ? { id: wire.id } : {}) } };
+      return;
+    }
+    // Nothing answered: no route matched (Koa's default 404), or @koa/router's
+    // allowedMethods() matched the path under other methods (405, or 501 for a
+    // method it does not know at all) and left the body empty.
+    if (ctx.respond === false || ctx.body != null) return;
+    if (ctx.status === 404) {
+      const where = paths.map((p) => `"${p}"`).join(", ");
+      ctx.status = 404;
+      ctx.body = { error: { code: "NOT_FOUND", message: `${ctx.method} ${ctx.path}: no such page or route. This server serves pages at ${where} and their API under <path>/api/ (docs/protocol.md); check the URL.` } };
+    } else if (ctx.status === 405 || ctx.status === 501) {
+      const allow = ctx.response.get("Allow") || "no method";
+      ctx.status = 405;
+      ctx.set("Allow", allow);
+      const api = allow === "POST" ? " The page's runtime calls it with a JSON body (docs/protocol.md §2)." : "";
+      ctx.body = { error: { code: "METHOD_NOT_ALLOWED", message: `${ctx.method} ${ctx.path}: this route answers ${allow} only.${api}` } };
     }
   };
 }
@@ -56,18 +79,56 @@ export function jsonErrors(logger: Logger, production = false): Middleware {
  * Refuses cross-site requests: `Sec-Fetch-Site: cross-site`, or an `Origin`
  * that is not this server's own. Same-site navigations and tools that send
  * neither header (curl, server-to-server) pass.
+ *
+ * With `navigation`, for the page routes, a top-level GET navigation from
+ * another site (a link, a typed or bookmarked URL) is a normal visit and
+ * passes: it can only render the page into a fresh pending session, which the
+ * attacker cannot read, and no handler runs until the page itself, same-origin,
+ * opens its stream. Frames, fetch() and forms posting cross-site stay refused
+ * (and the CSP's frame-ancestors keeps other sites from framing the page).
  */
-export function sameOrigin(): Middleware {
+export function sameOrigin(options: { navigation?: boolean } = {}): Middleware {
   return async (ctx, next) => {
+    if (options.navigation && isTopLevelNavigation(ctx)) return next();
     const site = ctx.get("sec-fetch-site");
     const origin = ctx.get("origin");
-    if (site === "cross-site") throw forbidden(ctx, `Sec-Fetch-Site is "cross-site"`);
-    // Koa 3's ctx.origin echoes the Origin header, so compute our own.
-    const own = `${ctx.protocol}://${ctx.host}`;
-    if (origin && origin !== "null" && origin !== own) throw forbidden(ctx, `Origin ${origin} is not this server (${own})`);
+    if (site === "cross-site") {
+      const page = options.navigation ? ` (a page is served to another site only as a top-level navigation, "Sec-Fetch-Mode: navigate" and "Sec-Fetch-Dest: document", not to fetch() or a frame)` : "";
+      throw forbidden(ctx, `Sec-Fetch-Site is "cross-site"${page}`);
+    }
+    // Koa 3's ctx.origin echoes the Origin header, so compute our own. With
+    // trustProxy, ctx.protocol and ctx.host are the ones the browser used.
+    const own = originOf(`${ctx.protocol}://${ctx.host}`);
+    if (origin && origin !== "null" && originOf(origin) !== own) throw forbidden(ctx, `Origin ${origin} is not this server (${own})${proxyHint(ctx, origin)}`);
     if (origin === "null" && ctx.method !== "GET") throw forbidden(ctx, `Origin is "null" (a sandboxed or file: page)`);
     await next();
   };
+}
+
+/** A browser's top-level navigation: the user followed a link or typed the URL. */
+function isTopLevelNavigation(ctx: Context): boolean {
+  return (ctx.method === "GET" || ctx.method === "HEAD") && ctx.get("sec-fetch-mode") === "navigate" && ctx.get("sec-fetch-dest") === "document";
+}
+
+/** `scheme://host[:port]` with the default port dropped and the host lowercased, as browsers send `Origin`. */
+function originOf(url: string): string {
+  try {
+    return new URL(url).origin;
+  } catch {
+    return url;
+  }
+}
+
+/** Why an Origin may look foreign behind a reverse proxy, and the fix. */
+function proxyHint(ctx: Context, origin: string): string {
+  if (ctx.app.proxy) return "";
+  if (ctx.get("x-forwarded-proto") || ctx.get("x-forwarded-host")) {
+    return ". The request came through a proxy (X-Forwarded-* headers), which Revue ignores unless told to trust it: behind a reverse proxy you control, pass createServer(app, { trustProxy: true })";
+  }
+  if (origin.startsWith("https:") && ctx.protocol === "http") {
+    return ". If a proxy terminates TLS in front of Revue, have it send X-Forwarded-Proto and X-Forwarded-Host and pass createServer(app, { trustProxy: true })";
+  }
+  return "";
 }
 
 function forbidden(ctx: Context, why: string): RevueError {
@@ -86,9 +147,13 @@ export function assertNoProtoKeys(value: unknown, path = "body", depth = 0): voi
   }
 }
 
+/** Charsets a JSON body may declare: JSON is UTF-8 (RFC 8259), and the parser reads it as such. */
+const JSON_CHARSETS = new Set(["", "utf-8", "utf8"]);
+
 /**
  * Parses a JSON object body of at most `limit` bytes, refusing other content
- * types (415), scalars and arrays (400), and prototype keys (400).
+ * types and charsets (415), a body that does not decompress (400), scalars and
+ * arrays (400), and prototype keys (400).
  */
 export function jsonBody(limit: number): Middleware {
   const parse = koaBody({ json: true, urlencoded: false, text: false, multipart: false, jsonLimit: limit, jsonStrict: true, patchKoa: true });
@@ -99,7 +164,22 @@ export function jsonBody(limit: number): Middleware {
         `${ctx.method} ${ctx.path}: expected a JSON body with "content-type: application/json", got "${ctx.get("content-type") || "none"}".`,
       );
     }
-    await parse(ctx, async () => {});
+    const charset = ctx.request.charset.toLowerCase();
+    if (!JSON_CHARSETS.has(charset)) {
+      // The parser would read it as UTF-8 anyway: refuse rather than misread it.
+      throw new RevueError("UNSUPPORTED_MEDIA_TYPE", `${ctx.method} ${ctx.path}: a JSON body must be UTF-8, got charset "${charset}". Send UTF-8 and say "charset=utf-8", or leave the charset out.`);
+    }
+    try {
+      await parse(ctx, async () => {});
+    } catch (err) {
+      // zlib's errors carry no HTTP status: a gzip/deflate/br body that does not
+      // decompress is the client's mistake (400), not the server's (500).
+      const encoding = ctx.get("content-encoding");
+      if ((err as { status?: unknown }).status === undefined && encoding && encoding !== "identity") {
+        throw new RevueError("BAD_REQUEST", `${ctx.method} ${ctx.path}: the body does not decompress as "content-encoding: ${encoding}" (${(err as Error).message}). Send a valid ${encoding} body, or an uncompressed one without content-encoding.`, { cause: err });
+      }
+      throw err;
+    }
     const body = ctx.request.body as unknown;
     if (typeof body !== "object" || body === null || Array.isArray(body)) {
       throw new RevueError("BAD_REQUEST", `${ctx.method} ${ctx.path}: the body must be a JSON object, got ${Array.isArray(body) ? "an array" : typeof body}.`);

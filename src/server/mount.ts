@@ -1,4 +1,4 @@
-import { createHash, randomBytes } from "node:crypto";
+import { randomBytes } from "node:crypto";
 import { mkdir, rm } from "node:fs/promises";
 import type { ServerResponse } from "node:http";
 import { join } from "node:path";
@@ -14,12 +14,10 @@ import type { Session } from "../session/session.js";
 import type { SessionStore } from "../session/store.js";
 import { removeAll, type ReceivedFile } from "../session/uploads.js";
 import type { Assets } from "./assets.js";
+import type { BrowserTokens } from "./browser-token.js";
 import { decodeCall, isId, isSeq } from "./decode-call.js";
 import { jsonBody, sameOrigin } from "./guards.js";
 import { contentSecurityPolicy, renderPage } from "./page.js";
-
-/** The cookie that binds sessions to one browser. */
-export const TOKEN_COOKIE = "rv_token";
 
 /** Resolved server options shared by every mounted app. */
 export interface MountConfig {
@@ -34,9 +32,9 @@ export interface MountConfig {
   uploadDir: string;
   /** Serves the runtime and client module of an app (see assets.ts). */
   assets: Assets;
+  /** Issues and recognises the `rv_token` cookie (see browser-token.ts). */
+  tokens: BrowserTokens;
 }
-
-const sha = (s: string) => createHash("sha256").update(s).digest("base64url");
 
 /**
  * One app mounted under a path prefix: the HTTP face of its hub. Every route
@@ -77,15 +75,9 @@ export class Mount<A extends App = App> {
     return this.hub.stop(handle, timeoutMs);
   }
 
-  /** The hash of the browser token from the cookie (minting a token if `mint` and none is valid), or "". */
+  /** The owner hash of the browser's token (minting a fresh one if `mint` and none is valid), or "". */
   private owner(ctx: Context, mint: boolean): string {
-    let token = ctx.cookies.get(TOKEN_COOKIE);
-    if (!token || !/^[\w-]{22,64}$/.test(token)) {
-      if (!mint) return "";
-      token = randomBytes(16).toString("base64url");
-      ctx.cookies.set(TOKEN_COOKIE, token, { httpOnly: true, sameSite: "lax", path: "/", secure: ctx.secure, overwrite: true });
-    }
-    return sha(token);
+    return this.cfg.tokens.owner(ctx, mint);
   }
 
   /** The live session named in a request, of this browser (404 / 403 otherwise). */
@@ -139,8 +131,10 @@ export class Mount<A extends App = App> {
         runtimeUrl: await this.cfg.assets.runtimeUrl(p),
       });
     };
-    r.get(p || "/", guard, page);
-    if (p) r.get(`${p}/`, guard, page);
+    // A link to the app from another site is a normal visit (guards.ts, sameOrigin).
+    const visit = sameOrigin({ navigation: true });
+    r.get(p || "/", visit, page);
+    if (p) r.get(`${p}/`, visit, page);
 
     r.post(`${p}/api/session`, guard, jsonBody(limits.event), async (ctx) => {
       const { session, page } = await hub.open(this.owner(ctx, true), true);

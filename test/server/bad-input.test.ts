@@ -28,7 +28,7 @@ const raw = (path: string, body: string, headers: Record<string, string> = {}) =
   b.request(path, { method: "POST", body, headers: { "content-type": "application/json", ...headers } });
 
 describe("bad input gets a JSON error with a stable code and changes nothing", () => {
-  const rows: Array<[string, () => Promise<{ status: number; body: any }>, number, string]> = [
+  const rows: Array<[string, () => Promise<{ status: number; body: any; headers: Headers }>, number, string]> = [
     ["unknown session", () => b.request("/api/event", { method: "POST", json: { sid: "nope-nope-nope", seq: 1, method: "increment", args: [] } }), 404, "SESSION_NOT_FOUND"],
     ["unknown realtime method", () => b.event("nothing"), 404, "METHOD_NOT_FOUND"],
     ["unknown rpc method", () => b.rpc("nothing"), 404, "METHOD_NOT_FOUND"],
@@ -39,6 +39,9 @@ describe("bad input gets a JSON error with a stable code and changes nothing", (
     ["an array body", () => raw("/api/event", "[1]"), 400, "BAD_REQUEST"],
     ["args that are not an array", () => b.request("/api/event", { method: "POST", json: { sid: b.sid, seq: 99, method: "increment", args: "x" } }), 400, "BAD_REQUEST"],
     ["a seq that is not a positive integer", () => b.request("/api/event", { method: "POST", json: { sid: b.sid, seq: -1, method: "increment" } }), 400, "BAD_REQUEST"],
+    ["a malformed gzip body", () => raw("/api/event", "not gzip at all", { "content-encoding": "gzip" }), 400, "BAD_REQUEST"],
+    ["an unknown content encoding", () => raw("/api/event", "{}", { "content-encoding": "zip-zap" }), 415, "UNSUPPORTED_MEDIA_TYPE"],
+    ["an unknown charset", () => raw("/api/event", JSON.stringify({ sid: b.sid, seq: 92, method: "increment" }), { "content-type": "application/json; charset=bogus" }), 415, "UNSUPPORTED_MEDIA_TYPE"],
     ["a non-JSON content type", () => b.request("/api/event", { method: "POST", body: "sid=x", headers: { "content-type": "application/x-www-form-urlencoded" } }), 415, "UNSUPPORTED_MEDIA_TYPE"],
     ["an oversized body", () => raw("/api/event", JSON.stringify({ sid: b.sid, seq: 98, method: "increment", args: ["x".repeat(2000)] })), 413, "PAYLOAD_TOO_LARGE"],
     ["a __proto__ key", () => raw("/api/event", `{"sid":"${b.sid}","seq":97,"method":"increment","args":[{"__proto__":{"polluted":1}}]}`), 400, "BAD_REQUEST"],
@@ -56,6 +59,7 @@ describe("bad input gets a JSON error with a stable code and changes nothing", (
       const r = await send();
       expect(r.status).toBe(status);
       expect(r.body.error.code).toBe(code);
+      expect(r.headers.get("x-content-type-options")).toBe("nosniff");
       expect(typeof r.body.error.message).toBe("string");
       expect(r.body.error.message.length).toBeGreaterThan(20);
       expect((await b.rpc("get")).body.result).toBe(before);

@@ -1,0 +1,98 @@
+import { createHash, createHmac, randomBytes, timingSafeEqual } from "node:crypto";
+import type { Context } from "koa";
+import { RevueError } from "../errors.js";
+
+/** The cookie that binds sessions to one browser over http. */
+export const TOKEN_COOKIE = "rv_token";
+/**
+ * Its name over https. Browsers accept a `__Host-` cookie only from the host
+ * itself (Secure, Path=/, no Domain), so a sibling subdomain cannot plant one,
+ * not even a token the server really issued to the attacker.
+ */
+export const SECURE_TOKEN_COOKIE = `__Host-${TOKEN_COOKIE}`;
+
+const TOKEN = /^([\w-]{22})\.([\w-]{22})$/;
+const sha = (s: string) => createHash("sha256").update(s).digest("base64url");
+
+/**
+ * Issues and recognises the browser token: `<id>.<mac>`, 128 random bits and
+ * an HMAC-SHA256 of them under the server's first key (truncated to 128 bits).
+ * A cookie the server never issued (a guess, a value planted by a sibling
+ * site, a token of a server with other keys) is not adopted: a page load gets
+ * a fresh token instead. Sessions are owned by the hash of the id, so a token
+ * re-signed after a key rotation keeps its sessions.
+ *
+ * Without `keys`, each process draws a random key: after a restart every old
+ * cookie is replaced on the page's next bootstrap, which a restart already
+ * forces (the in-memory sessions are gone). Several processes, or a store
+ * that outlives the process, need the same configured keys.
+ *
+ * @example
+ * const tokens = new BrowserTokens([process.env.REVUE_KEY!]);
+ * const owner = tokens.owner(ctx, true); // sets a fresh cookie when none is valid
+ */
+export class BrowserTokens {
+  private readonly keys: readonly Buffer[];
+
+  constructor(keys?: readonly string[]) {
+    if (keys === undefined) {
+      this.keys = [randomBytes(32)];
+      return;
+    }
+    if (!Array.isArray(keys) || keys.length === 0) {
+      throw new RevueError("BAD_REQUEST", `createServer options: keys must be a non-empty array of secret strings (the first signs, all verify), got ${JSON.stringify(keys)}. Example: { keys: [process.env.REVUE_KEY] }.`);
+    }
+    keys.forEach((k, i) => {
+      if (typeof k !== "string" || k.length < 16) {
+        throw new RevueError("BAD_REQUEST", `createServer options: keys[${i}] must be a secret string of at least 16 characters, got ${typeof k === "string" ? `${k.length} characters` : JSON.stringify(k)}. Generate one with: openssl rand -base64 32`);
+      }
+    });
+    this.keys = keys.map((k) => Buffer.from(k, "utf8"));
+  }
+
+  /**
+   * The owner hash of the browser making this request, or "" when it carries
+   * no token this server issued. With `mint`, such a browser gets a fresh
+   * token (and a token signed with an older key is re-signed with the first).
+   */
+  owner(ctx: Context, mint: boolean): string {
+    const name = ctx.secure ? SECURE_TOKEN_COOKIE : TOKEN_COOKIE;
+    const found = this.find(ctx.get("cookie"), name);
+    if (found) {
+      if (mint && found.key > 0) this.set(ctx, name, found.id);
+      return sha(found.id);
+    }
+    if (!mint) return "";
+    const id = randomBytes(16).toString("base64url");
+    this.set(ctx, name, id);
+    return sha(id);
+  }
+
+  /**
+   * The first cookie `name` whose signature verifies. Every value is tried,
+   * not only the first: a cookie planted for the parent domain is sent next to
+   * ours under the same name, and must not hide it.
+   */
+  private find(header: string, name: string): { id: string; key: number } | undefined {
+    for (const part of header.split(";")) {
+      const eq = part.indexOf("=");
+      if (eq < 0 || part.slice(0, eq).trim() !== name) continue;
+      const m = TOKEN.exec(part.slice(eq + 1).trim());
+      if (!m) continue;
+      const mac = Buffer.from(m[2]!, "base64url");
+      const key = this.keys.findIndex((k) => timingSafeEqual(this.mac(k, m[1]!), mac));
+      if (key >= 0) return { id: m[1]!, key };
+    }
+    return undefined;
+  }
+
+  private mac(key: Buffer, id: string): Buffer {
+    return createHmac("sha256", key).update(`${TOKEN_COOKIE}:${id}`).digest().subarray(0, 16);
+  }
+
+  private set(ctx: Context, name: string, id: string): void {
+    const value = `${id}.${this.mac(this.keys[0]!, id).toString("base64url")}`;
+    // ctx.secure is true over TLS, or with trustProxy behind an https proxy.
+    ctx.cookies.set(name, value, { httpOnly: true, sameSite: "lax", path: "/", secure: ctx.secure, overwrite: true });
+  }
+}
