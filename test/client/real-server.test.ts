@@ -65,7 +65,11 @@ describe("the runtime against a real server", () => {
   });
 
   it("re-bootstraps a new session without reloading after the server restarts", async () => {
-    srv = createServer(Counter, { logger: { warn() {}, error() {} } });
+    // nodeTransport's cookie jar ignores Set-Cookie, so both processes share their keys to keep
+    // the first cookie valid; with a key per process a browser stores the fresh cookie the
+    // re-bootstrap sets (test/e2e/counter.test.ts, in Chromium).
+    const options = { logger: { warn() {}, error() {} }, keys: ["the same key in both processes"] };
+    srv = createServer(Counter, options);
     const url = await srv.listen(0, "127.0.0.1");
     const port = Number(new URL(url).port);
     rt = await openPage(url, { cookie: "" });
@@ -74,7 +78,7 @@ describe("the runtime against a real server", () => {
     (document.getElementById("inc") as HTMLButtonElement).click();
     await until(() => document.getElementById("count")!.textContent === "1", "the click to show");
     await srv.close();
-    srv = createServer(Counter, { logger: { warn() {}, error() {} } });
+    srv = createServer(Counter, options);
     await srv.listen(port, "127.0.0.1");
     await until(() => rt!.session !== firstSid && rt!.connected, "a new session");
     expect(document.getElementById("count")!.textContent).toBe("0");
