@@ -14,6 +14,7 @@ import { MemoryPubSub, type PubSub } from "../session/pubsub.js";
 import { MemorySessionStore, type SessionStore } from "../session/store.js";
 import { Assets } from "./assets.js";
 import { BrowserTokens } from "./browser-token.js";
+import { claimDevPort, devHost, DevMode } from "./dev-mode.js";
 import { jsonErrors } from "./guards.js";
 import { Mount, normalisePrefix, type MountConfig } from "./mount.js";
 
@@ -92,6 +93,16 @@ export interface ServerOptions {
    * createServer(App, { keys: [process.env.REVUE_KEY!] }); // openssl rand -base64 32
    */
   keys?: string[];
+  /**
+   * Development mode: a page whose render throws shows the error (and its
+   * stack) instead of JSON, errors are printed, and pages load an error
+   * overlay that clears after the next good save. Never in production: it
+   * shows stacks. Default: on under `revue dev`, off otherwise.
+   *
+   * @example
+   * createServer(App, { dev: process.env.NODE_ENV === "development" });
+   */
+  dev?: boolean;
 }
 
 /** What {@link createServer} returns. */
@@ -209,6 +220,7 @@ export function createServer(apps: AppClass | Record<string, AppClass>, options:
   const router = new Router();
   for (const m of mounts) router.use(m.router.routes(), m.router.allowedMethods());
   koa.use(jsonErrors(logger, mounts.map((m) => m.prefix || "/").reverse()));
+  if (o.dev ?? devHost() !== undefined) koa.use(new DevMode(logger).middleware());
   koa.use(router.routes());
   koa.use(router.allowedMethods());
   // Browsers ask for a favicon on every page; answer "none" rather than log a 404 in the console.
@@ -232,20 +244,9 @@ export function createServer(apps: AppClass | Record<string, AppClass>, options:
     get url() {
       return url;
     },
-    async listen(port = 0, host) {
-      await start();
-      server = createHttpServer(koa.callback());
-      server.keepAliveTimeout = 5_000;
-      await new Promise<void>((resolve, reject) => {
-        server!.once("error", (err: NodeJS.ErrnoException) =>
-          reject(err.code === "EADDRINUSE" ? new RevueError("INTERNAL_ERROR", `listen(${port}): port ${port} is already in use. Stop the other process or pick another port (0 picks a free one).`) : err),
-        );
-        server!.listen(port, host, resolve);
-      });
-      const addr = server.address() as AddressInfo;
-      const shown = !host || host === "0.0.0.0" || host === "::" ? "localhost" : host.includes(":") ? `[${host}]` : host;
-      url = `http://${shown}:${addr.port}`;
-      return url;
+    listen(port = 0, host) {
+      // Under `revue dev` the first server to listen takes revue dev's port (dev-mode.ts).
+      return claimDevPort(port, (p) => listenOn(p, host), () => handle.close());
     },
     async close() {
       for (const t of timers.splice(0)) clearInterval(t);
@@ -281,6 +282,22 @@ export function createServer(apps: AppClass | Record<string, AppClass>, options:
       };
     },
   };
+
+  async function listenOn(port: number, host?: string): Promise<string> {
+    await start();
+    server = createHttpServer(koa.callback());
+    server.keepAliveTimeout = 5_000;
+    await new Promise<void>((resolve, reject) => {
+      server!.once("error", (err: NodeJS.ErrnoException) =>
+        reject(err.code === "EADDRINUSE" ? new RevueError("INTERNAL_ERROR", `listen(${port}): port ${port} is already in use. Stop the other process or pick another port (0 picks a free one).`) : err),
+      );
+      server!.listen(port, host, resolve);
+    });
+    const addr = server.address() as AddressInfo;
+    const shown = !host || host === "0.0.0.0" || host === "::" ? "localhost" : host.includes(":") ? `[${host}]` : host;
+    url = `http://${shown}:${addr.port}`;
+    return url;
+  }
 
   function start(): Promise<void> {
     return (started ??= (async () => {
