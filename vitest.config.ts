@@ -35,8 +35,8 @@ function standardDecorators(): Plugin {
   };
 }
 
-/** Test files that load the machine (a child process flooding a server, a long run measuring the heap). */
-const HEAVY = ["test/server/load.test.ts", "test/server/leak.test.ts"];
+/** Test files that load the machine (a child process flooding a server, a long run measuring the heap, a build and an npm install). */
+const HEAVY = ["test/server/load.test.ts", "test/server/leak.test.ts", "test/cli/pack.test.ts"];
 
 export default defineConfig({
   resolve: { alias },

@@ -26,6 +26,8 @@ interface Fault {
 }
 
 const ID = "rv-dev-overlay";
+/** The server's error classes by code: an error frame carries only the code. */
+const NAMES: Record<string, string> = { RENDER_ERROR: "RenderError", BIND_ERROR: "BindError", REGISTRY_ERROR: "RegistryError", SNAPSHOT_ERROR: "SnapshotError", RPC_ERROR: "RpcError" };
 /** The start of the server that served this page. */
 let boot = new URL(import.meta.url).searchParams.get("boot");
 const rv = typeof window.rv === "object" ? window.rv : undefined;
@@ -68,8 +70,12 @@ if (rv) {
   rv.on("error", (err: { name?: string; code?: string; message?: string }) => {
     // The overlay is now the error's listener, so the runtime no longer logs it: log it here.
     console.error("[revue]", err);
-    if (err.code === "DISCONNECTED") stuck = true;
-    show({ name: err.name, code: err.code, message: String(err.message ?? err) });
+    if (err.code === "DISCONNECTED") {
+      stuck = true;
+      // Giving up is the consequence of the error shown (the server cannot render a new session), not news.
+      if (document.getElementById(ID)) return;
+    }
+    show({ name: (err.code && NAMES[err.code]) || err.name, code: err.code, message: String(err.message ?? err) });
   });
 }
 

@@ -43,10 +43,11 @@ try {
   }
 } catch (err) {
   // A usage problem (no App class) is one sentence; anything else gets its stack.
+  const shown = relative(process.cwd(), entry) || entry;
   console.error(err instanceof RevueError && err.code === "BAD_REQUEST" ? err.message : err);
-  console.error(`[revue] waiting for a change to ${relative(process.cwd(), entry) || entry} (or a file it imports)…`);
   process.exitCode = 1;
-  stop = await showStartupError(toFault(err, `revue dev: starting ${relative(process.cwd(), entry) || entry}`));
+  stop = await showStartupError(toFault(err, `revue dev: starting ${shown}`));
+  console.error(`[revue] waiting for a change to ${shown} (or a file it imports); open pages show this error meanwhile.`);
 }
 
 for (const sig of ["SIGTERM", "SIGINT"] as const) {
