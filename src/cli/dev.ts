@@ -43,8 +43,10 @@ export function planDev(target: string, cwd = process.cwd()): DevPlan {
     const jsx = /\.[jt]sx$/.test(extname(entry)) && project && project.compilerOptions.jsxImportSource === undefined;
     return { entry, note: jsx ? `[revue] note: ${relative(cwd, project.path)} sets no "jsxImportSource": JSX in ${shown} needs "jsx": "react-jsx", "jsxImportSource": "revue".` : undefined };
   }
-  const why = projectPath ? `${relative(cwd, projectPath) || projectPath} does not include it` : "no tsconfig.json above this folder";
-  return { entry, tsconfig, note: `[revue] ${shown}: ${why}; running it with Revue's defaults (decorators, JSX from revue).` };
+  const note = projectPath
+    ? `${relative(cwd, projectPath) || projectPath} does not include it; running it with that tsconfig's settings, and Revue's defaults (decorators, JSX from revue) for what it leaves unset.`
+    : "no tsconfig.json above this folder; running it with Revue's defaults (decorators, JSX from revue).";
+  return { entry, tsconfig, note: `[revue] ${shown}: ${note}` };
 }
 
 /** tsx's CLI: the project's own, else the one installed next to revue. */

@@ -1,9 +1,10 @@
 import { spawnSync } from "node:child_process";
-import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { afterAll, describe, expect, it } from "vitest";
+import { planDev } from "../../src/cli/dev.js";
 import { DEV_USAGE, NEW_USAGE, runCli, USAGE } from "../../src/cli/main.js";
 
 const repo = fileURLToPath(new URL("../..", import.meta.url));
@@ -65,5 +66,19 @@ describe("the revue command", () => {
     const missing = node("dev", "nothere.ts");
     expect(missing.status).toBe(1);
     expect(missing.stderr).toContain("nothere.ts does not exist");
+  });
+
+  it("plans to run a file its project's tsconfig includes as is, and any other with a generated tsconfig", () => {
+    const dir = join(tmp, "planned");
+    mkdirSync(join(dir, "src"), { recursive: true });
+    mkdirSync(join(dir, "scratch"), { recursive: true });
+    writeFileSync(join(dir, "package.json"), JSON.stringify({ type: "module" }));
+    writeFileSync(join(dir, "tsconfig.json"), JSON.stringify({ compilerOptions: { strict: true }, include: ["src"] }));
+    writeFileSync(join(dir, "src/app.ts"), "");
+    writeFileSync(join(dir, "scratch/app.tsx"), "");
+    expect(planDev("src", dir)).toEqual({ entry: join(dir, "src/app.ts"), note: undefined });
+    const outside = planDev("scratch/app.tsx", dir);
+    expect(outside.tsconfig).toMatchObject({ extends: join(dir, "tsconfig.json"), compilerOptions: { experimentalDecorators: true, jsxImportSource: "revue" } });
+    expect(outside.note).toBe("[revue] scratch/app.tsx: tsconfig.json does not include it; running it with that tsconfig's settings, and Revue's defaults (decorators, JSX from revue) for what it leaves unset.");
   });
 });
