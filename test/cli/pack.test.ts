@@ -45,7 +45,7 @@ function killGroup(pid: number | undefined): void {
 }
 
 /** Starts a long-running npm script, waits until `url` answers 200, returns the page and stops the script's whole process group. */
-async function serveOnce(script: string[], cwd: string, port: number, path = "/"): Promise<{ html: string; asset: number; output: string }> {
+async function serveOnce(script: string[], cwd: string, port: number, path = "/"): Promise<{ html: string; asset: number; overlay: string; output: string }> {
   const child = spawn("npm", script, { cwd, env: cleanEnv({ PORT: String(port) }), detached: true, stdio: ["ignore", "pipe", "pipe"] });
   let output = "";
   child.stdout.setEncoding("utf8").on("data", (d: string) => (output += d));
@@ -61,7 +61,8 @@ async function serveOnce(script: string[], cwd: string, port: number, path = "/"
         // The runtime script the page loads: served from the package's prebuilt dist/runtime.js (no esbuild needed).
         const src = /<script type="module" nonce="[^"]+" src="([^"]+)"/.exec(html)?.[1];
         const asset = src ? (await fetch(`http://127.0.0.1:${port}${src}`)).status : 0;
-        return { html, asset, output };
+        const overlay = html.includes("/__revue/dev-overlay.js") ? await (await fetch(`http://127.0.0.1:${port}/__revue/dev-overlay.js`)).text() : "";
+        return { html, asset, overlay, output };
       }
       await new Promise((r) => setTimeout(r, 200));
     }
@@ -162,9 +163,11 @@ describe("a new project from the packed tarball", () => {
   it("its npm run dev serves the same server once, in development mode", async () => {
     expect(existsSync(join(project, "node_modules")), "the install step failed").toBe(true);
     const port = await freePort();
-    const { html, asset, output } = await serveOnce(["run", "dev"], project, port);
+    const { html, asset, overlay, output } = await serveOnce(["run", "dev"], project, port);
     expect(html, output).toContain('id="count"');
     expect(html).toContain("/__revue/dev-overlay.js?boot=");
+    // The overlay module comes from the package's dist/ (the package ships no client/ sources to compile).
+    expect(overlay).toContain('new EventSource("/__revue/dev")');
     expect(asset).toBe(200);
     expect(output).toContain(`[revue] serving src/server.ts (its own listen(${port}))`);
   });
