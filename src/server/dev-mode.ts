@@ -67,7 +67,10 @@ export function installDevHost(port: number): DevHost {
  * Called by `listen(port)`: under `revue dev`, the first server to listen gets
  * revue dev's port (so an entry ending in `listen(3000)` is served once, where
  * revue dev said), and revue dev learns it need not start one itself.
- * Returns the port to listen on.
+ * `listening(port)` listens; the result is its promise of the URL.
+ *
+ * @example
+ * listen(port, host) { return claimDevPort(port, (p) => listenOn(p, host), () => handle.close()); }
  */
 export function claimDevPort(askedPort: number, listening: (port: number) => Promise<string>, close: () => Promise<void>): Promise<string> {
   const host = devHost();
@@ -85,7 +88,7 @@ export interface DevFault {
   name: string;
   code?: string;
   message: string;
-  /** The stack without its first line (the message) nor Node's internals. */
+  /** The stack frames in the app's own code (not Node's, a dependency's or Revue's). */
   stack?: string;
   /** Where it happened, e.g. "GET /" or "revue dev: starting src/app.ts". */
   where?: string;
