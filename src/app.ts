@@ -143,6 +143,33 @@ export interface RoomEmitter {
 export class App<Self = any, Api extends AppApi = {}> {
   declare private [LINK]: SessionLink;
 
+  /**
+   * The page's `<title>`. Default: the class name.
+   * @example static title = "Todos";
+   */
+  declare static title?: string;
+
+  /**
+   * CSS for the page, written in a `<style>` in its `<head>` that carries the
+   * page's CSP nonce. (A `style` prop and `h("style", {}, css)` in `render()`
+   * work too, in the first page and in patches.)
+   * @example static css = "body { font: 16px system-ui } .done { opacity: .5 }";
+   */
+  declare static css?: string;
+
+  /**
+   * More of the page's `<head>`: `<meta>` and `<link>` elements built with
+   * `h()`, checked like any rendered tree (no scripts, no `http-equiv`, no
+   * `on*` handlers) when the app is mounted. The page already has a charset
+   * and a viewport `<meta>`.
+   * @example
+   * static head = [
+   *   h("meta", { name: "description", content: "Things to do" }),
+   *   h("link", { rel: "icon", href: "data:image/png;base64,iVBORw0KGgo…" }),
+   * ];
+   */
+  declare static head?: readonly VNode[];
+
   constructor() {
     Object.defineProperty(this, LINK, { value: pendingLink ?? detached(new.target.name), enumerable: false });
   }

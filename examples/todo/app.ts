@@ -21,8 +21,8 @@ const SEED = 1000;
  * Buttons carry the item id as their `value`: the event summary sends it back.
  */
 export class Todo extends App {
-  static title = "Revue · todo";
-  static css =
+  static override title = "Revue · todo";
+  static override css =
     "body{font:15px system-ui,sans-serif;max-width:40em;margin:2em auto}" +
     "#list{list-style:none;padding:0}#list li{display:flex;gap:.5em;align-items:center;padding:2px 0}" +
     "#list li.is-done .title{text-decoration:line-through;color:#888}.title{flex:1}.edit-form{flex:1;display:flex}.edit-input{flex:1}";

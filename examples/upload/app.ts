@@ -12,8 +12,8 @@ import { App, client, h, RpcError, server, type UploadedFile } from "revue";
  * `base` of the page's `#rv-boot` block.
  */
 export class Upload extends App {
-  static title = "Revue · upload";
-  static css =
+  static override title = "Revue · upload";
+  static override css =
     "body{font:15px system-ui,sans-serif;max-width:40em;margin:2em auto}" +
     "#bar{width:100%;height:1.2em;margin:1em 0}#digest{font:12px monospace;word-break:break-all;color:#555}";
 

@@ -17,6 +17,7 @@ import { BrowserTokens } from "./browser-token.js";
 import { claimDevPort, devHost, DevMode } from "./dev-mode.js";
 import { jsonErrors } from "./guards.js";
 import { Mount, normalisePrefix, type MountConfig } from "./mount.js";
+import { cspHeader, type CspOption } from "./page.js";
 
 /** Options of {@link createServer}; every one has a safe default. */
 export interface ServerOptions {
@@ -103,6 +104,20 @@ export interface ServerOptions {
    * createServer(App, { dev: process.env.NODE_ENV === "development" });
    */
   dev?: boolean;
+  /**
+   * The pages' Content-Security-Policy: directives merged over the defaults
+   * (a value replaces the default's, `false` removes the directive), or a
+   * function of each page's nonce returning them (needed to change
+   * `script-src`, which must keep the nonce). The default allows scripts by
+   * nonce only (`'strict-dynamic'`), stylesheets from the app's origin,
+   * `<style>` elements carrying the nonce, and `style` attributes; see the
+   * README (Security defaults). Checked when the server is created.
+   *
+   * @example
+   * createServer(App, { csp: { "img-src": "'self' data: https://images.example", "frame-ancestors": "'none'" } });
+   * createServer(App, { csp: (nonce) => ({ "script-src": `'nonce-${nonce}' 'strict-dynamic' https://cdn.example` }) });
+   */
+  csp?: CspOption;
 }
 
 /** What {@link createServer} returns. */
@@ -152,6 +167,7 @@ export function createServer(apps: AppClass | Record<string, AppClass>, options:
   const logger = options.logger ?? console;
   const ownsStore = !options.store;
   const ownsPubsub = !options.pubsub;
+  const csp = cspHeader(options.csp);
   const uploadDir = mkdtempSync(join(tmpdir(), "revue-uploads-"));
   const defaults = defaultLimits();
   const o = options;
@@ -198,6 +214,7 @@ export function createServer(apps: AppClass | Record<string, AppClass>, options:
     uploadDir,
     assets: new Assets(),
     tokens: new BrowserTokens(o.keys),
+    csp,
   };
   const heartbeatMs = positive(o.heartbeatMs, 15_000, "heartbeatMs");
   const shutdownTimeoutMs = positive(o.shutdownTimeoutMs, 10_000, "shutdownTimeoutMs");
