@@ -105,11 +105,10 @@ export function createApplier(root: Element): Applier {
       frag.append(doc.createComment(node.id), text);
       return frag;
     }
-    // SVG children are created in the SVG namespace, except inside <foreignObject>.
-    const svg = node.tag === "svg" || (parent?.namespaceURI === SVG_NS && parent.localName !== "foreignObject");
     // An unsafe tag becomes "", which createElement refuses (the stream then asks for a snapshot).
     const tag = SAFE_TAG.test(node.tag) ? node.tag : "";
-    const el = svg ? doc.createElementNS(SVG_NS, tag) : doc.createElement(tag);
+    // SVG children are created in the SVG namespace, except inside <foreignObject>.
+    const el = tag === "svg" || (parent?.namespaceURI === SVG_NS && parent.localName !== "foreignObject") ? doc.createElementNS(SVG_NS, tag) : doc.createElement(tag);
     el.setAttribute(ID_ATTR, node.id);
     nodes.set(node.id, el);
     for (const name in node.attrs) setAttr(el, name, node.attrs[name]!);
