@@ -1,42 +1,20 @@
-import { defineConfig, type Plugin } from "vitest/config";
+import { defineConfig } from "vitest/config";
 import { fileURLToPath } from "node:url";
-import { transform } from "esbuild";
+import { tc39Decorators } from "./src/testing/vite.js";
 
 const src = (p: string) => fileURLToPath(new URL(p, import.meta.url));
 
 const alias = {
+  "revue/testing/vite": src("./src/testing/vite.ts"),
   "revue/testing": src("./src/testing/index.ts"),
+  "revue/runtime": src("./client/index.ts"),
   "revue/jsx-runtime": src("./src/jsx-runtime.ts"),
   "revue/jsx-dev-runtime": src("./src/jsx-runtime.ts"),
   revue: src("./src/index.ts"),
 };
 
-/**
- * Vite 8's Oxc transformer does not compile TC39 standard decorators, so the
- * standard-mode project compiles its own test files with esbuild first
- * (experimentalDecorators off). Framework sources stay on the default path:
- * they contain no decorators.
- */
-function standardDecorators(): Plugin {
-  return {
-    name: "revue:tc39-decorators",
-    enforce: "pre",
-    async transform(code, id) {
-      if (!/\/test\/standard\/.*\.tsx?$/.test(id)) return null;
-      const out = await transform(code, {
-        loader: id.endsWith("x") ? "tsx" : "ts",
-        target: "es2022",
-        sourcemap: true,
-        sourcefile: id,
-        tsconfigRaw: { compilerOptions: { experimentalDecorators: false, useDefineForClassFields: true } },
-      });
-      return { code: out.code, map: out.map };
-    },
-  };
-}
-
-/** Test files that load the machine (a child process flooding a server, a long run measuring the heap). */
-const HEAVY = ["test/server/load.test.ts", "test/server/leak.test.ts"];
+/** Test files that load the machine (a child process flooding a server, a long run measuring the heap, a build and an npm install). */
+const HEAVY = ["test/server/load.test.ts", "test/server/leak.test.ts", "test/cli/pack.test.ts"];
 
 export default defineConfig({
   resolve: { alias },
@@ -54,8 +32,9 @@ export default defineConfig({
       },
       {
         resolve: { alias },
-        plugins: [standardDecorators()],
-        test: { name: "standard", include: ["test/standard/**/*.test.ts"] },
+        // What a TC39-decorator project adds (revue/testing/vite), here for test/standard only.
+        plugins: [tc39Decorators({ include: /\/test\/standard\/.*\.tsx?$/ })],
+        test: { name: "standard", include: ["test/standard/**/*.test.ts", "test/standard/**/*.test.tsx"] },
       },
       {
         resolve: { alias },

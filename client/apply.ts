@@ -4,12 +4,17 @@
  * order. Builds nodes with createElement/createTextNode/createComment and sets
  * attributes with setAttribute; never parses HTML.
  *
+ * It never creates an element `isUnsafeTag` refuses (`script`, `base`,
+ * `object`, `embed`, in any case), whatever the op or snapshot says, and gives
+ * the `<style>` elements it creates the page's CSP nonce, so that their CSS
+ * applies under `style-src 'nonce-…'`.
+ *
  * DOM representation (written by src/vdom/html.ts): an element carries its id
  * in `data-rv`; a text node among other children follows a comment holding its
  * id (`<!--w-5-->hi`); an element whose content is one text (`ElementNode.text`)
  * holds it with no marker, and `text` ops on the element's id set it.
  */
-import { ID_ATTR, isTextNode, isUnsafeAttr, type Node as VNode, type PatchOp } from "../src/vdom/types.js";
+import { ID_ATTR, isTextNode, isUnsafeAttr, SAFE_TAG, type Node as VNode, type PatchOp } from "../src/vdom/types.js";
 
 /** What the map holds for an id: the element, or the Text node (its marker is its previous sibling). */
 type Target = Element | Text;
@@ -100,12 +105,15 @@ export function createApplier(root: Element): Applier {
       frag.append(doc.createComment(node.id), text);
       return frag;
     }
+    // An unsafe tag becomes "", which createElement refuses (the stream then asks for a snapshot).
+    const tag = SAFE_TAG.test(node.tag) ? node.tag : "";
     // SVG children are created in the SVG namespace, except inside <foreignObject>.
-    const svg = node.tag === "svg" || (parent?.namespaceURI === SVG_NS && parent.localName !== "foreignObject");
-    const el = svg ? doc.createElementNS(SVG_NS, node.tag) : doc.createElement(node.tag);
+    const el = tag === "svg" || (parent?.namespaceURI === SVG_NS && parent.localName !== "foreignObject") ? doc.createElementNS(SVG_NS, tag) : doc.createElement(tag);
     el.setAttribute(ID_ATTR, node.id);
     nodes.set(node.id, el);
     for (const name in node.attrs) setAttr(el, name, node.attrs[name]!);
+    // Set after the attributes: a `nonce` among them must not replace the page's.
+    if (el.localName === "style") (el as HTMLElement).nonce = (root as HTMLElement).nonce;
     if (node.text !== undefined) el.textContent = node.text;
     else for (const child of node.children) el.append(build(child, el));
     return el;
@@ -114,7 +122,7 @@ export function createApplier(root: Element): Applier {
   function find(id: string): Target {
     const node = nodes.get(id);
     // Caught by the stream, which asks for a snapshot.
-    if (!node) throw new Error(`rv: unknown node ${id}`);
+    if (!node) throw Error("rv: unknown node " + id);
     return node;
   }
 

@@ -32,7 +32,7 @@ const NO_VALUE = {
   then(resolve?: (v: undefined) => void) {
     if (!warned) {
       warned = true;
-      console.warn("[revue] realtime calls return no value; use @server.rpc for a result");
+      console.warn("[revue] realtime calls return nothing: use @server.rpc");
     }
     resolve?.(undefined);
   },

@@ -1,33 +1,28 @@
 import { ID_ATTR, ON_ATTR_PREFIX } from "../src/vdom/types.js";
+import type { EventSummary } from "../src/protocol.js";
 import { NOT_TEXT } from "./apply.js";
+
+export type { EventSummary };
 
 /**
  * DOM events, delegated: one capturing listener on the root per event type in
  * use, found from the `data-rv-on-<type>` attributes the server renders. An
  * attribute holds `r:<name>` (a `@server.realtime` method) or `c:<method>` (a
- * `@client.callback`), optionally followed by `/<ms>` to debounce it.
+ * `@client.callback`), optionally followed by `/<ms>` to debounce it, then
+ * optionally by a space and the JSON array of the binding's `args`
+ * (`handler(this.toggle, { args: [item.id] })` → `r:toggle [7]`).
+ *
+ * The method is called with the binding's args first, then the event: a
+ * realtime method gets `(...args, summary)`, a callback `(...args, event)`.
  *
  * Capturing, because events that do not bubble (focus, blur, mouseenter, …)
  * still pass through the root on their way down.
  */
 
-/** The serialisable summary of a DOM event that a `@server.realtime` binding receives. */
-export interface EventSummary {
-  type: string;
-  /** The bound element's value (or the target's, when the bound element has none). */
-  value?: string;
-  /** For checkboxes and radios. */
-  checked?: boolean;
-  /** For keyboard events. */
-  key?: string;
-  /** For `submit`: the form's fields (a name given twice maps to an array). Files are left out: upload them. */
-  form?: Record<string, string | string[]>;
-}
-
-/** Where bound events go. */
+/** Where bound events go: the binding's args, then the event summary (realtime) or the Event (callback). */
 export interface EventSink {
-  realtime(name: string, summary: EventSummary): void;
-  callback(method: string, ev: Event): void;
+  realtime(name: string, args: unknown[]): void;
+  callback(method: string, args: unknown[]): void;
 }
 
 /** The delegation for one root. */
@@ -43,7 +38,7 @@ export interface Delegation {
   flush(): void;
 }
 
-const BINDING = /^([rc]):([^/]+)(?:\/(\d+))?$/;
+const BINDING = /^([rc]):([^/ ]+)(?:\/(\d+))? ?(.*)$/;
 /**
  * An `input` event the user is typing (text fields, textareas, contenteditable):
  * one per keystroke. (Buttons and hidden fields, also in `NOT_TEXT`, fire no `input`.)
@@ -81,7 +76,7 @@ export function summarize(ev: Event, el: Element): EventSummary {
  * the real Event and may want to act on it at once.
  *
  * @example
- * const d = delegateEvents(root, { realtime: (n, s) => send(n, s), callback: (m, ev) => run(m, ev) });
+ * const d = delegateEvents(root, { realtime: (name, args) => send(name, args), callback: (method, args) => run(method, args) });
  * d.scan(root.outerHTML);
  */
 export function delegateEvents(root: Element, sink: EventSink, typingMs = 150): Delegation {
@@ -101,15 +96,14 @@ export function delegateEvents(root: Element, sink: EventSink, typingMs = 150): 
   function dispatch(el: Element, binding: string, ev: Event): void {
     const m = BINDING.exec(binding);
     if (!m) return;
-    const [, kind, name, ms] = m as unknown as [string, string, string, string | undefined];
-    let run: () => void;
-    if (kind === "r") {
-      // The server handles a submit; the browser must not navigate away.
-      if (ev.type === "submit") ev.preventDefault();
-      const summary = summarize(ev, el);
-      run = () => sink.realtime(name, summary);
-    } else run = () => sink.callback(name, ev);
-    const wait = ms ? +ms : kind === "r" && isTyping(ev) ? typingMs : 0;
+    const [, kind, name, ms, json] = m as unknown as [string, string, string, string | undefined, string | undefined];
+    const realtime = kind === "r";
+    // The server handles a submit; the browser must not navigate away.
+    if (realtime && ev.type === "submit") ev.preventDefault();
+    // The binding's args, then what happened: the summary is taken now, while the event is current.
+    const args: unknown[] = [...JSON.parse(json || "[]"), realtime ? summarize(ev, el) : ev];
+    const run = () => (realtime ? sink.realtime(name, args) : sink.callback(name, args));
+    const wait = ms ? +ms : realtime && isTyping(ev) ? typingMs : 0;
     if (!wait) return flush(), run();
     const key = `${el.getAttribute(ID_ATTR)} ${ev.type}`;
     clearTimeout(waiting.get(key)?.[0]);

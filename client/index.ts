@@ -6,22 +6,32 @@ import { browserTransport } from "./transport.js";
  * The browser entry (bundled by src/server/runtime-bundle.ts): reads the boot
  * block the server rendered, hydrates `#rv-root` and exposes `window.rv`.
  *
+ * Imported for its types (`revue/runtime`), it declares the global `rv` and
+ * `window.rv` for `@client` code in a user's project:
+ *
  * @example
- * // in the page, after the runtime script:
+ * // once in the project (or "types": ["revue/runtime"] in tsconfig.json):
+ * import type {} from "revue/runtime";
+ * // then, in any @client method:
  * await rv.ready;
  * rv.on("message", (m) => console.log(m));
  * rv.emit("typing", { who: "ann" });
+ * const [handle] = await rv.upload(input.files!, { onProgress: (p) => console.log(p.loaded, p.total) });
  */
 
 declare global {
   interface Window {
+    /** The page runtime: event bus, connection state, `rpc`, `upload`. */
     rv: Runtime;
   }
+  /** The page runtime (`window.rv`): event bus, connection state, `rpc`, `upload`. */
+  var rv: Runtime;
 }
 
 // Types only: the bundle is a page script, nothing imports its values.
 export type { Runtime, Boot, RuntimeOptions } from "./runtime.js";
-export type { Transport, ClientModule } from "./transport.js";
+export type { Transport, ClientModule, UploadHandle, UploadOptions, Uploadable } from "./transport.js";
+export type { EventSummary } from "../src/protocol.js";
 
 const doc = typeof document === "object" ? document : undefined;
 const bootEl = doc?.getElementById("rv-boot");

@@ -4,7 +4,7 @@ import { createContext, type ClientContext } from "./context.js";
 import { delegateEvents } from "./events.js";
 import { createQueue, RevueError } from "./queue.js";
 import { createStream } from "./stream.js";
-import type { ClientModule, Transport } from "./transport.js";
+import type { ClientModule, Transport, Uploadable, UploadHandle, UploadOptions } from "./transport.js";
 import type { CallMessage, EventMessage } from "../src/protocol.js";
 
 /**
@@ -61,6 +61,20 @@ export interface Runtime extends Bus {
    * rejects with a `RevueError` carrying the server's `code`.
    */
   rpc(name: string, ...args: unknown[]): Promise<unknown>;
+  /**
+   * Uploads files to this session (`POST {base}/api/upload`) and resolves with
+   * a handle per file, to pass as an argument to an `@server.rpc` or
+   * `@server.realtime` method, which receives it as an `UploadedFile`. Rejects
+   * with an error carrying the server's `code` (`PAYLOAD_TOO_LARGE`,
+   * `UPLOAD_QUOTA`, …), `NETWORK_ERROR` or `ABORTED`. The code that sends the
+   * request is fetched on the first upload, so pages that never upload never load it.
+   *
+   * @example
+   * const input = document.getElementById("file") as HTMLInputElement;
+   * const [handle] = await rv.upload(input.files!, { onProgress: (p) => (bar.value = (100 * p.loaded) / p.total) });
+   * await this.server.received(handle);
+   */
+  upload(files: Uploadable, options?: UploadOptions): Promise<UploadHandle[]>;
   /** Stops the stream and its retries (for tests and teardown). */
   close(): void;
 }
@@ -137,7 +151,7 @@ export function createRuntime(opts: RuntimeOptions): Runtime {
   });
 
   const applier = opts.applier(root);
-  const events = delegateEvents(root, { realtime: (name, summary) => call(name, [summary]), callback: (method, ev) => run(method, [ev]) }, opts.typingMs);
+  const events = delegateEvents(root, { realtime: call, callback: run }, opts.typingMs);
   events.scan(root.outerHTML);
 
   const stream = createStream(transport, {
@@ -190,6 +204,7 @@ export function createRuntime(opts: RuntimeOptions): Runtime {
     revision: { get: () => stream.rev },
     connected: { get: () => open },
     rpc: { value: (name: string, ...args: unknown[]) => rpc(name, args) },
+    upload: { value: (files: Uploadable, o?: UploadOptions) => transport.upload(boot.base + "/api/upload?sid=" + stream.sid, files, o) },
     close: { value: stream.stop },
   }) as Runtime;
 

@@ -48,6 +48,29 @@ export interface ClientModule {
 }
 
 /**
+ * What `POST /api/upload` answers for each file, and what an `@server.rpc` /
+ * `@server.realtime` method gets back as an `UploadedFile` when the page passes
+ * it as an argument. (The server's `UploadHandle` has the same shape.)
+ */
+export interface UploadHandle {
+  $upload: string;
+  name: string;
+  type: string;
+  size: number;
+}
+
+/** Options of `rv.upload`. */
+export interface UploadOptions {
+  /** Called as the bytes leave: `loaded` of `total` bytes of the whole request (form encoding included). */
+  onProgress?: (progress: { loaded: number; total: number }) => void;
+  /** Aborts the upload; the promise rejects with code `ABORTED`. */
+  signal?: AbortSignal;
+}
+
+/** Files as the page holds them: an `<input type=file>`'s `files`, an array of `File`s or `Blob`s, or one. */
+export type Uploadable = Blob | ArrayLike<Blob> | Iterable<Blob>;
+
+/**
  * Network access for the runtime.
  *
  * @example
@@ -60,6 +83,11 @@ export interface Transport {
   stream(url: string, on: StreamHandlers): StreamHandle;
   /** Loads the generated client module. */
   load(url: string): Promise<ClientModule>;
+  /**
+   * Uploads files to `url` (`POST {base}/api/upload?sid=…`) as one multipart form;
+   * resolves with a handle per file, rejects with an error carrying the server's `code`.
+   */
+  upload(url: string, files: Uploadable, options?: UploadOptions): Promise<UploadHandle[]>;
 }
 
 /** Server message names: EventSource only dispatches named events to listeners for that name. */
@@ -115,5 +143,9 @@ export function browserTransport(): Transport {
     },
 
     load: (url) => import(/* @vite-ignore */ url).then((m: { default: ClientModule }) => m.default),
+
+    // XMLHttpRequest (fetch reports no upload progress) in a module of its own, fetched on
+    // first use: pages that never upload never load it (see src/server/runtime-bundle.ts).
+    upload: (url, files, options) => import("./upload.js").then((m) => m.upload(url, files, options)),
   };
 }

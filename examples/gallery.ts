@@ -10,7 +10,7 @@ export const examples = { "/counter": Counter, "/chat": Chat, "/todo": Todo, "/u
 
 /** The index page: a link to each example. */
 class Gallery extends App {
-  static title = "Revue examples";
+  static override title = "Revue examples";
   override render() {
     return h("main", {},
       h("h1", {}, "Revue examples"),

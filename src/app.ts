@@ -1,6 +1,7 @@
 import { UsageError } from "./errors.js";
 import { h } from "./vdom/h.js";
 import type { VNode } from "./vdom/types.js";
+import type { UploadedFile, UploadHandle } from "./session/uploads.js";
 
 /**
  * What an {@link App} instance talks to: its session. The framework attaches
@@ -58,20 +59,59 @@ export type MethodKeys<T> = {
 type AnyFn = (...args: any[]) => any;
 
 /**
- * `this.client`: reverse calls to the app's `@client.realtime` methods, typed
- * from the class given to `App<Self>`.
+ * Which methods of an app the typed stubs offer, by kind: the names of its
+ * `@server.rpc`, `@server.realtime` and `@client.realtime` methods. Decorators
+ * cannot change a class's type, so the kinds are named once more here, in the
+ * type: `class Todo extends App<Todo, { rpc: "save"; realtime: "add" | "toggle"; client: "toast" }>`.
+ * Then `this.server` offers exactly the rpc and realtime methods and
+ * `this.client` exactly the `@client.realtime` ones; anything else is a
+ * compile error. (A name listed under the wrong kind is not caught: the
+ * registry knows the kinds only at run time.)
  */
-export type ClientCalls<T> = {
-  readonly [K in keyof T]: T[K] extends AnyFn ? (...args: Parameters<T[K]>) => void : never;
-};
+export interface AppApi {
+  rpc?: string;
+  realtime?: string;
+  client?: string;
+}
+
+/** The names listed under `kind` in an {@link AppApi}. */
+type Listed<Api, Kind extends keyof AppApi> = Api extends { [P in Kind]: infer N } ? N & string : never;
+/** Whether an {@link AppApi} was given at all (an empty one is "not given": loose stubs). */
+type HasApi<Api> = [keyof Api] extends [never] ? false : true;
+/** `App` without `Self` (`any`): stubs that accept anything. */
+type IsAny<T> = 0 extends 1 & T ? true : false;
+
+/** An argument as the page holds it: an uploaded file is the handle `rv.upload` returned. */
+export type PageArg<V> = V extends UploadedFile ? UploadHandle : V extends readonly UploadedFile[] ? UploadHandle[] : V;
+type PageArgs<P extends unknown[]> = { [I in keyof P]: PageArg<P[I]> };
+
+/** An rpc stub: the method's arguments (as the page holds them), its result as a promise. */
+type RpcStub<F> = F extends AnyFn ? (...args: PageArgs<Parameters<F>>) => Promise<Awaited<ReturnType<F>>> : never;
+/** A realtime stub: fire-and-forget, nothing to await. */
+type RealtimeStub<F> = F extends AnyFn ? (...args: PageArgs<Parameters<F>>) => void : never;
 
 /**
- * `this.server` inside `@client` methods: promise-returning stubs of the app's
- * server methods, typed from the class given to `App<Self>`.
+ * `this.client`: reverse calls to the app's `@client.realtime` methods, typed
+ * from the class given to `App<Self, Api>`: only the methods `Api.client`
+ * names. Without an `Api`, every method of `Self` (loosely typed).
  */
-export type ServerCalls<T> = {
-  readonly [K in keyof T]: T[K] extends AnyFn ? (...args: Parameters<T[K]>) => Promise<Awaited<ReturnType<T[K]>>> : never;
-};
+export type ClientCalls<T, Api extends AppApi = {}> = IsAny<T> extends true
+  ? any
+  : HasApi<Api> extends true
+  ? { readonly [K in Listed<Api, "client"> & keyof T]: T[K] extends AnyFn ? (...args: Parameters<T[K]>) => void : never }
+  : { readonly [K in keyof T]: T[K] extends AnyFn ? (...args: Parameters<T[K]>) => void : never };
+
+/**
+ * `this.server` inside `@client` methods: stubs of the app's server methods,
+ * typed from the class given to `App<Self, Api>`: rpc stubs resolve to the
+ * method's result, realtime stubs return nothing. Without an `Api`, every
+ * method of `Self` as a promise-returning stub (loosely typed).
+ */
+export type ServerCalls<T, Api extends AppApi = {}> = IsAny<T> extends true
+  ? any
+  : HasApi<Api> extends true
+  ? { readonly [K in Listed<Api, "rpc"> & keyof T]: RpcStub<T[K]> } & { readonly [K in Listed<Api, "realtime"> & keyof T]: RealtimeStub<T[K]> }
+  : { readonly [K in keyof T]: T[K] extends AnyFn ? (...args: Parameters<T[K]>) => Promise<Awaited<ReturnType<T[K]>>> : never };
 
 /** Something `this.to(room)` returns: the same `emit`, narrowed to one room. */
 export interface RoomEmitter {
@@ -82,21 +122,52 @@ export interface RoomEmitter {
  * Base class of every Revue app. Fields are one browser session's state;
  * decorated methods are the ways in and out; `render()` returns the page.
  *
- * Pass the class itself as `Self` (`class Counter extends App<Counter>`) to get
- * `this.server` and `this.client` typed from it, so that a wrong argument is a
- * compile error. (TypeScript cannot check calls typed from the polymorphic
- * `this` inside a class body, hence the explicit parameter.) Without it the
- * stubs accept anything.
+ * Pass the class itself as `Self`, and name its methods by kind as `Api`
+ * (`class Counter extends App<Counter, { rpc: "reset"; realtime: "increment"; client: "toast" }>`),
+ * to get `this.server` and `this.client` typed from it: a wrong argument, or a
+ * method of another kind, is a compile error. (TypeScript cannot check calls
+ * typed from the polymorphic `this` inside a class body, hence `Self`; and
+ * decorators cannot change types, hence `Api`.) With `Self` alone every
+ * method is offered; with neither, the stubs accept anything.
  *
  * @example
- * class Counter extends App<Counter> {
+ * class Counter extends App<Counter, { rpc: "reset"; realtime: "increment" }> {
  *   count = 0;
  *   @server.realtime increment() { this.count++; }
+ *   @server.rpc async reset(to: number) { this.count = to; return to; }
+ *   @client.callback async onReset() { const n: number = await this.server.reset(0); }
  *   render() { return h("button", { onClick: this.increment }, String(this.count)); }
  * }
  */
-export class App<Self = any> {
+export class App<Self = any, Api extends AppApi = {}> {
   declare private [LINK]: SessionLink;
+
+  /**
+   * The page's `<title>`. Default: the class name.
+   * @example static title = "Todos";
+   */
+  declare static title?: string;
+
+  /**
+   * CSS for the page, written in a `<style>` in its `<head>` that carries the
+   * page's CSP nonce. (A `style` prop and `h("style", {}, css)` in `render()`
+   * work too, in the first page and in patches.)
+   * @example static css = "body { font: 16px system-ui } .done { opacity: .5 }";
+   */
+  declare static css?: string;
+
+  /**
+   * More of the page's `<head>`: `<meta>` and `<link>` elements built with
+   * `h()`, checked like any rendered tree (no scripts, no `http-equiv`, no
+   * `on*` handlers) when the app is mounted. The page already has a charset
+   * and a viewport `<meta>`.
+   * @example
+   * static head = [
+   *   h("meta", { name: "description", content: "Things to do" }),
+   *   h("link", { rel: "icon", href: "data:image/png;base64,iVBORw0KGgo…" }),
+   * ];
+   */
+  declare static head?: readonly VNode[];
 
   constructor() {
     Object.defineProperty(this, LINK, { value: pendingLink ?? detached(new.target.name), enumerable: false });
@@ -163,10 +234,10 @@ export class App<Self = any> {
    * Reverse RPC: calls this session's `@client.realtime` methods in the page.
    * @example this.client.toast("Saved!");
    */
-  get client(): ClientCalls<Self> {
+  get client(): ClientCalls<Self, Api> {
     const link = this[LINK];
     const name = this.constructor.name;
-    return new Proxy({} as ClientCalls<Self>, {
+    return new Proxy({} as ClientCalls<Self, Api>, {
       get(_, method) {
         if (typeof method !== "string") return undefined;
         return (...args: unknown[]) => link.callClient(method, args);
@@ -182,7 +253,7 @@ export class App<Self = any> {
    * On the server, call the method directly instead.
    * @example @client.callback async onReset() { await this.server.reset(0); }
    */
-  get server(): ServerCalls<Self> {
+  get server(): ServerCalls<Self, Api> {
     throw new UsageError(
       `${this.constructor.name}.server is only available inside @client methods, which run in the browser. ` +
         `On the server, call the method directly: this.reset(0).`,

@@ -34,6 +34,26 @@ export interface ByeMessage { type: "bye"; reason: "shutdown" | "replaced" | "sl
 
 export type ServerMessage = InitMessage | PatchMessage | CallMessage | EventMessage | ErrorMessage | ByeMessage;
 
+/**
+ * What a `@server.realtime` method bound to a DOM event receives as its last
+ * argument (after the binding's `args`): the serialisable part of the event.
+ *
+ * @example
+ * @server.realtime toggle(id: number, ev: EventSummary) { this.find(id).done = ev.checked === true; }
+ */
+export interface EventSummary {
+  /** The event type: "click", "input", "submit", … */
+  type: string;
+  /** The bound element's value (or the target's, when the bound element has none). */
+  value?: string;
+  /** For checkboxes and radios. */
+  checked?: boolean;
+  /** For keyboard events. */
+  key?: string;
+  /** For `submit`: the form's fields (a name given twice maps to an array). Files are left out: upload them with `rv.upload`. */
+  form?: Record<string, string | string[]>;
+}
+
 /** Body of `POST /api/event`. */
 export interface EventRequest { sid: string; seq: number; method: string; args: unknown[] }
 /** Body of `POST /api/rpc/<method>`. */

@@ -31,8 +31,8 @@ const field = (ev: Form, name: string, max: number) => String(ev.form?.[name] ??
  * shared store (and use a Redis `PubSub`) when there are several.
  */
 export class Chat extends App {
-  static title = "Revue · chat";
-  static css =
+  static override title = "Revue · chat";
+  static override css =
     "body{font:15px system-ui,sans-serif;max-width:40em;margin:2em auto}" +
     "#messages{list-style:none;padding:0;min-height:8em;border:1px solid #ddd;padding:.5em}" +
     "#presence li{display:inline;margin-right:.6em}" +

@@ -5,7 +5,7 @@ import { App, client, h, server } from "revue";
  * browser-side callback, and a browser-side ready hook.
  */
 export class Counter extends App<Counter> {
-  static title = "Revue · counter";
+  static override title = "Revue · counter";
   count = 0;
 
   @server.realtime increment() {

@@ -37,8 +37,8 @@ interface Broadcaster {
  * patch per line plus the text of `#latest`.
  */
 export class Dashboard extends App {
-  static title = "Revue · dashboard";
-  static css =
+  static override title = "Revue · dashboard";
+  static override css =
     "body{font:15px system-ui,sans-serif;max-width:40em;margin:2em auto}" +
     "#chart{width:100%;height:auto;border:1px solid #ddd;background:#fcfcfc}#chart polyline{fill:none;stroke-width:1.5}" +
     ".load{stroke:#d33;color:#d33}.rss{stroke:#36c;color:#36c}.rps{stroke:#2a2;color:#2a2}.legend span{margin-right:1em}";

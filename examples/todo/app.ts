@@ -1,4 +1,4 @@
-import { App, client, h, handler, server } from "revue";
+import { App, client, h, handler, server, type EventSummary } from "revue";
 
 interface Item {
   id: number;
@@ -6,8 +6,6 @@ interface Item {
   done: boolean;
 }
 
-/** The event summary a binding receives: `value` of the bound element, `form` of a submit. */
-type Ev = { value?: string; form?: Record<string, string | string[]> };
 
 const SEED = 1000;
 
@@ -18,11 +16,12 @@ const SEED = 1000;
  * and `data-rv` id; nothing below a row is re-rendered when only the order
  * changes.
  *
- * Buttons carry the item id as their `value`: the event summary sends it back.
+ * Each row's controls pass the item id to their method as a binding arg
+ * (`handler(this.toggle, { args: [it.id] })`): the method gets `(id, summary)`.
  */
 export class Todo extends App {
-  static title = "Revue · todo";
-  static css =
+  static override title = "Revue · todo";
+  static override css =
     "body{font:15px system-ui,sans-serif;max-width:40em;margin:2em auto}" +
     "#list{list-style:none;padding:0}#list li{display:flex;gap:.5em;align-items:center;padding:2px 0}" +
     "#list li.is-done .title{text-decoration:line-through;color:#888}.title{flex:1}.edit-form{flex:1;display:flex}.edit-input{flex:1}";
@@ -33,7 +32,7 @@ export class Todo extends App {
   editing: number | undefined;
 
   /** `input#filter`, debounced 100 ms in the page. */
-  @server.realtime filter(ev: Ev) {
+  @server.realtime filter(ev: EventSummary) {
     this.query = String(ev.value ?? "").slice(0, 200);
   }
 
@@ -42,31 +41,31 @@ export class Todo extends App {
   }
 
   /** `form#add`: a new item at the top. */
-  @server.realtime add(ev: Ev) {
+  @server.realtime add(ev: EventSummary) {
     const title = String(ev.form?.title ?? "").trim().slice(0, 200);
     if (title) this.items.unshift({ id: this.nextId++, title, done: false });
   }
 
-  @server.realtime toggle(ev: Ev) {
-    const item = this.find(ev);
+  @server.realtime toggle(id: number) {
+    const item = this.find(id);
     if (item) item.done = !item.done;
   }
 
   /** `button.up`: swaps the item with the one above it (in the whole list, not just the shown part). */
-  @server.realtime up(ev: Ev) {
-    const item = this.find(ev);
+  @server.realtime up(id: number) {
+    const item = this.find(id);
     const i = item ? this.items.indexOf(item) : -1;
     if (i > 0) [this.items[i - 1], this.items[i]] = [this.items[i]!, this.items[i - 1]!];
   }
 
   /** `button.edit`: the row's title becomes a form; a second click cancels. */
-  @server.realtime edit(ev: Ev) {
-    const item = this.find(ev);
+  @server.realtime edit(id: number) {
+    const item = this.find(id);
     this.editing = item && item.id !== this.editing ? item.id : undefined;
   }
 
   /** `form.edit-form`: Enter saves the new title (an empty one keeps the old). */
-  @server.realtime save(ev: Ev) {
+  @server.realtime save(ev: EventSummary) {
     const item = this.items.find((it) => it.id === this.editing);
     const title = String(ev.form?.title ?? "").trim().slice(0, 200);
     if (item && title) item.title = title;
@@ -89,8 +88,7 @@ export class Todo extends App {
     }).observe(document.body, { childList: true, subtree: true });
   }
 
-  private find(ev: Ev): Item | undefined {
-    const id = Number(ev.value);
+  private find(id: unknown): Item | undefined {
     return this.items.find((it) => it.id === id);
   }
 
@@ -112,13 +110,13 @@ export class Todo extends App {
   }
 
   private row(it: Item) {
-    const id = String(it.id);
+    const args = [it.id] as const;
     return h("li", { key: it.id, class: it.done ? "is-done" : undefined },
-      h("input", { type: "checkbox", class: "done", value: id, checked: it.done, onChange: this.toggle }),
+      h("input", { type: "checkbox", class: "done", checked: it.done, onChange: handler(this.toggle, { args }) }),
       this.editing === it.id
         ? h("form", { class: "edit-form", onSubmit: this.save }, h("input", { class: "edit-input", name: "title", value: it.title }))
         : h("span", { class: "title" }, it.title),
-      h("button", { class: "edit", value: id, onClick: this.edit }, this.editing === it.id ? "cancel" : "edit"),
-      h("button", { class: "up", value: id, onClick: this.up, title: "move up" }, "↑"));
+      h("button", { class: "edit", onClick: handler(this.edit, { args }) }, this.editing === it.id ? "cancel" : "edit"),
+      h("button", { class: "up", onClick: handler(this.up, { args }), title: "move up" }, "↑"));
   }
 }

@@ -3,17 +3,14 @@ import { App, client, h, RpcError, server, type UploadedFile } from "revue";
 
 /**
  * A file upload with a progress bar. The browser side (`@client.callback
- * send`) posts the chosen file to `POST {base}/api/upload?sid=…` with an
- * `XMLHttpRequest` — `fetch` reports no upload progress — moving
- * `progress#bar` as bytes leave, then passes the handle the server answered
- * to `@server.rpc received`, which gets it as an {@link UploadedFile}.
- *
- * The mount prefix (`""` under `revue dev`, `"/upload"` in the gallery) is the
- * `base` of the page's `#rv-boot` block.
+ * send`) uploads the chosen file with `rv.upload(files, { onProgress })`
+ * (`POST {base}/api/upload`, with XMLHttpRequest, fetched on first use),
+ * moving `progress#bar` as bytes leave, then passes the handle the server
+ * answered to `@server.rpc received`, which gets it as an {@link UploadedFile}.
  */
 export class Upload extends App {
-  static title = "Revue · upload";
-  static css =
+  static override title = "Revue · upload";
+  static override css =
     "body{font:15px system-ui,sans-serif;max-width:40em;margin:2em auto}" +
     "#bar{width:100%;height:1.2em;margin:1em 0}#digest{font:12px monospace;word-break:break-all;color:#555}";
 
@@ -41,37 +38,25 @@ export class Upload extends App {
     this.progress = 0;
   }
 
-  /** Runs in the browser: uploads the chosen file, showing progress, then hands it to `received`. */
+  /** Runs in the browser: uploads the chosen file with `rv.upload`, moving the bar as bytes leave, then hands the handle to `received`. */
   @client.callback async send() {
     const input = document.getElementById("file") as HTMLInputElement;
     const bar = document.getElementById("bar") as HTMLProgressElement;
-    const file = input.files && input.files[0];
-    if (!file) return void (await this.server.failed("choose a file first"));
-    const rv = window.rv as unknown as { session: string; base?: string };
-    const boot = document.getElementById("rv-boot");
-    const base = typeof rv.base === "string" ? rv.base : boot ? (JSON.parse(boot.textContent || "{}").base ?? "") : location.pathname.replace(/\/$/, "");
-    const body = new FormData();
-    body.append("file", file);
-    const xhr = new XMLHttpRequest();
-    xhr.open("POST", `${base}/api/upload?sid=${encodeURIComponent(rv.session)}`);
-    xhr.responseType = "json";
+    if (!input.files || input.files.length === 0) return void (await this.server.failed("choose a file first"));
     bar.value = 0;
-    xhr.upload.onprogress = (e) => {
-      if (e.lengthComputable) bar.value = Math.round((100 * e.loaded) / e.total);
-    };
-    const status = await new Promise<number>((resolve) => {
-      xhr.onload = () => resolve(xhr.status);
-      xhr.onerror = () => resolve(0);
-      xhr.send(body);
-    });
-    const res = xhr.response;
-    if (status !== 200 || !res || !res.files || !res.files[0]) {
+    try {
+      const [handle] = await rv.upload(input.files, {
+        onProgress: (p) => {
+          if (p.total) bar.value = Math.round((100 * p.loaded) / p.total);
+        },
+      });
+      bar.value = 100;
+      await this.server.received(handle);
+    } catch (err) {
       bar.value = 0;
-      const why = res && res.error ? `${res.error.message}` : xhr.statusText || "network error";
-      return void (await this.server.failed(status ? `${status} ${why}` : why));
+      const e = err as { code?: string; message?: string };
+      await this.server.failed(`${e.code ?? "ERROR"}: ${e.message ?? String(err)}`);
     }
-    bar.value = 100;
-    await this.server.received(res.files[0]);
   }
 
   override render() {

@@ -10,7 +10,10 @@ import type { Binder } from "../vdom/types.js";
  * during that render, so it never reaches the browser.
  *
  * The value stored in `data-rv-on-<event>` is `r:<name>` (server realtime) or
- * `c:<method>` (client callback), followed by `/<ms>` when debounced.
+ * `c:<method>` (client callback), followed by `/<ms>` when debounced, then by
+ * a space and the JSON array of the binding's args when it has some
+ * (`r:toggle [7]`). The method is called with those args first, then the
+ * event: `(...args, summary)` on the server, `(...args, event)` in the page.
  */
 
 const HANDLER = Symbol.for("revue:handler");
@@ -20,20 +23,103 @@ export interface HandlerBinding {
   readonly [HANDLER]: true;
   readonly fn: Function;
   readonly debounce: number | undefined;
+  /** Values from `render()` passed before the event, or undefined. */
+  readonly args: readonly unknown[] | undefined;
+}
+
+/** The most JSON a binding's args may take: they are written into the page for every bound element. */
+export const MAX_ARGS_JSON = 512;
+
+/**
+ * The leading parameters of a method, any number of them: what a binding's
+ * `args` may fill in (the event comes after them).
+ */
+export type LeadingArgs<P extends readonly unknown[]> = number extends P["length"]
+  ? readonly unknown[]
+  : P extends readonly [infer Head, ...infer Rest]
+    ? readonly [] | readonly [Head, ...LeadingArgs<Rest>]
+    : readonly [];
+
+/** Options of {@link handler}. */
+export interface HandlerOptions<F> {
+  /** Debounce in ms: calls wait until the element is quiet that long (for typing). */
+  debounce?: number;
+  /**
+   * Values from `render()` the method receives before the event, as LiveView's
+   * `phx-value-*`: `handler(this.toggle, { args: [item.id] })` calls
+   * `toggle(item.id, summary)`. They travel in the page's HTML as JSON: plain
+   * data only (strings, finite numbers, booleans, null, arrays, plain
+   * objects), at most {@link MAX_ARGS_JSON} characters.
+   */
+  args?: F extends (...a: infer P) => unknown ? LeadingArgs<P> : readonly unknown[];
 }
 
 /**
- * Binds a method with per-binding options, e.g. a debounce for a text input.
+ * Binds a method with per-binding options: a debounce for a text input,
+ * values from `render()` for the handler (`args`).
  *
  * @example
  * h("input", { onInput: handler(this.search, { debounce: 300 }) })
+ * h("input", { type: "checkbox", checked: item.done, onChange: handler(this.toggle, { args: [item.id] }) })
+ * // @server.realtime toggle(id: number, ev: EventSummary) { … }
  */
-export function handler(fn: Function, options: { debounce?: number } = {}): HandlerBinding {
+export function handler<F extends Function>(fn: F, options: HandlerOptions<F> = {}): HandlerBinding {
   const d = options.debounce;
   if (d !== undefined && (typeof d !== "number" || !Number.isFinite(d) || d < 0)) {
     throw new BindError(`handler(${fn?.name || "fn"}, { debounce }): debounce must be a number of milliseconds ≥ 0, got ${JSON.stringify(d)}.`);
   }
-  return Object.freeze({ [HANDLER]: true as const, fn, debounce: d });
+  const args = options.args as readonly unknown[] | undefined;
+  if (args !== undefined && !Array.isArray(args)) {
+    throw new BindError(`handler(${fn?.name || "fn"}, { args }): args must be an array of values, e.g. { args: [item.id] }, got ${describe(args)}.`);
+  }
+  return Object.freeze({ [HANDLER]: true as const, fn, debounce: d, args: args && args.length ? args : undefined });
+}
+
+/** A short description of a value for messages. */
+function describe(v: unknown): string {
+  if (v === null || typeof v !== "object") return typeof v === "string" ? JSON.stringify(v.slice(0, 40)) : typeof v === "number" || typeof v === "boolean" ? String(v) : typeof v;
+  const name = Object.getPrototypeOf(v)?.constructor?.name;
+  return Array.isArray(v) ? "an array" : name && name !== "Object" ? `a ${name}` : "an object";
+}
+
+/** Where `v` stops being plain data, e.g. "args[1].at (a Date)"; undefined if it is plain data all through. */
+function notData(v: unknown, path: string, depth: number): string | undefined {
+  if (v === null || typeof v === "string" || typeof v === "boolean") return undefined;
+  if (typeof v === "number") return Number.isFinite(v) ? undefined : `${path} (${v})`;
+  if (typeof v !== "object" || depth > 8) return `${path} (${depth > 8 ? "nested too deep" : typeof v})`;
+  if (Array.isArray(v)) {
+    for (let i = 0; i < v.length; i++) {
+      const bad = notData(v[i], `${path}[${i}]`, depth + 1);
+      if (bad) return bad;
+    }
+    return undefined;
+  }
+  const proto = Object.getPrototypeOf(v);
+  if (proto !== Object.prototype && proto !== null) return `${path} (${describe(v)})`;
+  for (const [k, x] of Object.entries(v)) {
+    const bad = notData(x, `${path}.${k}`, depth + 1);
+    if (bad) return bad;
+  }
+  return undefined;
+}
+
+/** The JSON a binding's args travel as, or a BindError naming what cannot travel. */
+function argsJson(args: readonly unknown[], where: string, method: string): string {
+  const bad = notData(args, "args", 0);
+  if (bad) {
+    throw new BindError(
+      `${where}: handler(this.${method}, { args }): ${bad} is not plain data. Binding args are written into the page as JSON, ` +
+        `so pass strings, finite numbers, booleans, null, arrays and plain objects (an id, not the record: look the rest up on the server).`,
+    );
+  }
+  const json = JSON.stringify(args);
+  if (json.length > MAX_ARGS_JSON) {
+    throw new BindError(
+      `${where}: handler(this.${method}, { args }): the args are ${json.length} characters of JSON, over ${MAX_ARGS_JSON}. ` +
+        `They are written into the page for every bound element: pass an id and look the rest up on the server.`,
+    );
+  }
+  return json;
 }
 
 function isBinding(x: unknown): x is HandlerBinding {
@@ -72,7 +158,8 @@ export function createBinder(spec: AppSpec): Binder {
     if (entry && (entry.kind === "realtime" || entry.kind === "callback")) {
       const debounce = binding?.debounce ?? entry.options.debounce;
       const code = entry.kind === "realtime" ? `r:${publicName(entry)}` : `c:${entry.method}`;
-      return debounce === undefined ? code : `${code}/${debounce}`;
+      const timed = debounce === undefined ? code : `${code}/${debounce}`;
+      return binding?.args ? `${timed} ${argsJson(binding.args, where, entry.method)}` : timed;
     }
     if (entry) {
       const hint =

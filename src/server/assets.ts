@@ -2,24 +2,24 @@ import type Router from "@koa/router";
 import type { Context } from "koa";
 import type { Hub } from "../session/hub.js";
 import { generateClientModule } from "./client-module.js";
-import { buildRuntime } from "./runtime-bundle.js";
+import { buildRuntime, type RuntimeAsset } from "./runtime-bundle.js";
 
 interface Asset {
   code: string;
-  hash: string;
   file: string;
 }
 
 /**
- * Serves `GET /rv/*`: the browser runtime and each app's generated module of
- * `@client` methods. Names carry a content hash, so responses are cached for a
- * year; a changed app gets a new name.
+ * Serves `GET /rv/*`: the browser runtime, the chunks it imports on first use
+ * (the uploader), and each app's generated module of `@client` methods. Names
+ * carry a content hash, so responses are cached for a year; a changed app gets
+ * a new name.
  */
 export class Assets {
-  private runtime: Promise<Asset> | undefined;
+  private runtime: Promise<RuntimeAsset> | undefined;
   private readonly modules = new WeakMap<Hub, Asset>();
 
-  private runtimeAsset(): Promise<Asset> {
+  private runtimeAsset(): Promise<RuntimeAsset> {
     return (this.runtime ??= buildRuntime());
   }
 
@@ -41,7 +41,8 @@ export class Assets {
   register(router: Router, hub: Hub, prefix: string): void {
     router.get(`${prefix}/rv/:file`, async (ctx: Context) => {
       const file = ctx.params.file;
-      const candidates = [await this.runtimeAsset(), this.moduleAsset(hub)];
+      const runtime = await this.runtimeAsset();
+      const candidates = [runtime, ...runtime.chunks, this.moduleAsset(hub)];
       const asset = candidates.find((a) => a.file === file);
       if (!asset) {
         ctx.status = 404;

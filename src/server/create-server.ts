@@ -14,8 +14,10 @@ import { MemoryPubSub, type PubSub } from "../session/pubsub.js";
 import { MemorySessionStore, type SessionStore } from "../session/store.js";
 import { Assets } from "./assets.js";
 import { BrowserTokens } from "./browser-token.js";
+import { claimDevPort, devHost, DevMode } from "./dev-mode.js";
 import { jsonErrors } from "./guards.js";
 import { Mount, normalisePrefix, type MountConfig } from "./mount.js";
+import { cspHeader, type CspOption } from "./page.js";
 
 /** Options of {@link createServer}; every one has a safe default. */
 export interface ServerOptions {
@@ -99,6 +101,30 @@ export interface ServerOptions {
    * createServer(App, { keys: [process.env.REVUE_KEY!] }); // openssl rand -base64 32
    */
   keys?: string[];
+  /**
+   * Development mode: a page whose render throws shows the error (and its
+   * stack) instead of JSON, errors are printed, and pages load an error
+   * overlay that clears after the next good save. Never in production: it
+   * shows stacks. Default: on under `revue dev`, off otherwise.
+   *
+   * @example
+   * createServer(App, { dev: process.env.NODE_ENV === "development" });
+   */
+  dev?: boolean;
+  /**
+   * The pages' Content-Security-Policy: directives merged over the defaults
+   * (a value replaces the default's, `false` removes the directive), or a
+   * function of each page's nonce returning them (needed to change
+   * `script-src`, which must keep the nonce). The default allows scripts by
+   * nonce only (`'strict-dynamic'`), stylesheets from the app's origin,
+   * `<style>` elements carrying the nonce, and `style` attributes; see the
+   * README (Security defaults). Checked when the server is created.
+   *
+   * @example
+   * createServer(App, { csp: { "img-src": "'self' data: https://images.example", "frame-ancestors": "'none'" } });
+   * createServer(App, { csp: (nonce) => ({ "script-src": `'nonce-${nonce}' 'strict-dynamic' https://cdn.example` }) });
+   */
+  csp?: CspOption;
 }
 
 /** What {@link createServer} returns. */
@@ -148,6 +174,7 @@ export function createServer(apps: AppClass | Record<string, AppClass>, options:
   const logger = options.logger ?? console;
   const ownsStore = !options.store;
   const ownsPubsub = !options.pubsub;
+  const csp = cspHeader(options.csp);
   const uploadDir = mkdtempSync(join(tmpdir(), "revue-uploads-"));
   const defaults = defaultLimits();
   const o = options;
@@ -196,6 +223,7 @@ export function createServer(apps: AppClass | Record<string, AppClass>, options:
     uploadDir,
     assets: new Assets(),
     tokens: new BrowserTokens(o.keys),
+    csp,
   };
   const heartbeatMs = positive(o.heartbeatMs, 15_000, "heartbeatMs");
   const shutdownTimeoutMs = positive(o.shutdownTimeoutMs, 10_000, "shutdownTimeoutMs");
@@ -218,6 +246,7 @@ export function createServer(apps: AppClass | Record<string, AppClass>, options:
   const router = new Router();
   for (const m of mounts) router.use(m.router.routes(), m.router.allowedMethods());
   koa.use(jsonErrors(logger, mounts.map((m) => m.prefix || "/").reverse(), production));
+  if (o.dev ?? devHost() !== undefined) koa.use(new DevMode(logger).middleware());
   koa.use(router.routes());
   koa.use(router.allowedMethods());
   // Browsers ask for a favicon on every page; answer "none" rather than log a 404 in the console.
@@ -241,20 +270,9 @@ export function createServer(apps: AppClass | Record<string, AppClass>, options:
     get url() {
       return url;
     },
-    async listen(port = 0, host) {
-      await start();
-      server = createHttpServer(koa.callback());
-      server.keepAliveTimeout = 5_000;
-      await new Promise<void>((resolve, reject) => {
-        server!.once("error", (err: NodeJS.ErrnoException) =>
-          reject(err.code === "EADDRINUSE" ? new RevueError("INTERNAL_ERROR", `listen(${port}): port ${port} is already in use. Stop the other process or pick another port (0 picks a free one).`) : err),
-        );
-        server!.listen(port, host, resolve);
-      });
-      const addr = server.address() as AddressInfo;
-      const shown = !host || host === "0.0.0.0" || host === "::" ? "localhost" : host.includes(":") ? `[${host}]` : host;
-      url = `http://${shown}:${addr.port}`;
-      return url;
+    listen(port = 0, host) {
+      // Under `revue dev` the first server to listen takes revue dev's port (dev-mode.ts).
+      return claimDevPort(port, (p) => listenOn(p, host), () => handle.close());
     },
     async close() {
       for (const t of timers.splice(0)) clearInterval(t);
@@ -290,6 +308,22 @@ export function createServer(apps: AppClass | Record<string, AppClass>, options:
       };
     },
   };
+
+  async function listenOn(port: number, host?: string): Promise<string> {
+    await start();
+    server = createHttpServer(koa.callback());
+    server.keepAliveTimeout = 5_000;
+    await new Promise<void>((resolve, reject) => {
+      server!.once("error", (err: NodeJS.ErrnoException) =>
+        reject(err.code === "EADDRINUSE" ? new RevueError("INTERNAL_ERROR", `listen(${port}): port ${port} is already in use. Stop the other process or pick another port (0 picks a free one).`) : err),
+      );
+      server!.listen(port, host, resolve);
+    });
+    const addr = server.address() as AddressInfo;
+    const shown = !host || host === "0.0.0.0" || host === "::" ? "localhost" : host.includes(":") ? `[${host}]` : host;
+    url = `http://${shown}:${addr.port}`;
+    return url;
+  }
 
   function start(): Promise<void> {
     return (started ??= (async () => {

@@ -12,15 +12,25 @@ import { pageCall, type PageCall } from "../session/hub.js";
  * const { sid, call } = decodeCall(ctx, "rpc", "reset"); // call: { kind: "rpc", name: "reset", seq, args, bytes, fingerprint }
  */
 export function decodeCall(ctx: Context, kind: PageCall["kind"], name?: string): { sid: string; call: PageCall } {
-  const body = ctx.request.body as Record<string, unknown>;
+  const declared = Number(ctx.get("content-length"));
+  return decodeCallBody(ctx.request.body as Record<string, unknown>, kind, name, Number.isFinite(declared) && declared > 0 ? declared : undefined);
+}
+
+/**
+ * {@link decodeCall} without HTTP: the same checks on a parsed body, for
+ * callers that have no Koa context (`revue/testing`'s in-process transport).
+ *
+ * @example
+ * const { sid, call } = decodeCallBody(JSON.parse(text), "realtime", undefined, text.length);
+ */
+export function decodeCallBody(body: Record<string, unknown>, kind: PageCall["kind"], name?: string, bytes?: number): { sid: string; call: PageCall } {
   const route = kind === "rpc" ? `POST /api/rpc/${name}` : kind === "realtime" ? "POST /api/event" : "POST /api/emit";
   const sid = field(body, "sid", isId, "a session id string", route);
   const seq = field(body, "seq", isSeq, "a positive integer", route);
   if (kind === "realtime") name = field(body, "method", isId, "a method name", route);
   if (kind === "emit") name = field(body, "event", isId, "an event name", route);
   const args = body.args === undefined ? [] : field(body, "args", Array.isArray, "an array", route);
-  const declared = Number(ctx.get("content-length"));
-  return { sid, call: pageCall(kind, name!, seq, args, body.data, Number.isFinite(declared) && declared > 0 ? declared : undefined) };
+  return { sid, call: pageCall(kind, name!, seq, args, body.data, bytes) };
 }
 
 /** Reads `body[name]`, checking its type, or throws a 400 that names the field and the expected shape. */

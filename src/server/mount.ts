@@ -17,7 +17,7 @@ import type { Assets } from "./assets.js";
 import type { BrowserTokens } from "./browser-token.js";
 import { decodeCall, isId, isSeq } from "./decode-call.js";
 import { jsonBody, sameOrigin } from "./guards.js";
-import { contentSecurityPolicy, renderPage } from "./page.js";
+import { pageHead, renderPage } from "./page.js";
 
 /** Resolved server options shared by every mounted app. */
 export interface MountConfig {
@@ -34,6 +34,8 @@ export interface MountConfig {
   assets: Assets;
   /** Issues and recognises the `rv_token` cookie (see browser-token.ts). */
   tokens: BrowserTokens;
+  /** The Content-Security-Policy header of a page with this nonce (the `csp` option, see page.ts). */
+  csp: (nonce: string) => string;
 }
 
 /**
@@ -109,9 +111,11 @@ export class Mount<A extends App = App> {
     const { limits } = this.cfg;
     const guard = sameOrigin();
 
+    // static title, css and head, checked once: a mistake fails createServer, naming the class.
+    const head = pageHead(spec.ctor);
     const page = async (ctx: Context) => {
       const nonce = randomBytes(16).toString("base64");
-      ctx.set("Content-Security-Policy", contentSecurityPolicy(nonce));
+      ctx.set("Content-Security-Policy", this.cfg.csp(nonce));
       ctx.set("X-Content-Type-Options", "nosniff");
       ctx.set("Referrer-Policy", "same-origin");
       ctx.set("Cache-Control", "no-store");
@@ -123,8 +127,7 @@ export class Mount<A extends App = App> {
       }
       const { session, page } = await hub.open(this.owner(ctx, true));
       ctx.body = renderPage({
-        title: (spec.ctor as { title?: string }).title ?? spec.name,
-        css: (spec.ctor as { css?: string }).css,
+        head,
         tree: page.tree,
         nonce,
         boot: { sid: session.sid, rev: page.rev, base: p, module: await this.cfg.assets.moduleUrl(p, hub as unknown as Hub) },

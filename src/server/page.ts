@@ -1,5 +1,8 @@
-import { renderToString } from "../vdom/html.js";
-import type { Node } from "../vdom/types.js";
+import { BindError, RenderError, RevueError } from "../errors.js";
+import { VOID_TAGS } from "../vdom/h.js";
+import { escapeAttr, escapeText, renderToString } from "../vdom/html.js";
+import { lowerProps } from "../vdom/props.js";
+import { isUnsafeAttr, isUnsafeTag, type Node, type VNode } from "../vdom/types.js";
 
 /** What the runtime reads from the page's `#rv-boot` data block. */
 export interface BootData {
@@ -11,52 +14,184 @@ export interface BootData {
   module: string;
 }
 
+/** The parts of an app's `<head>` that do not change from one page to the next (see {@link pageHead}). */
+export interface PageHead {
+  /** The `<title>`'s text. */
+  readonly title: string;
+  /** The app's own CSS (`static css`), written in a `<style>` under the page's nonce. */
+  readonly css: string;
+  /** The `static head` elements, as HTML, checked and escaped. */
+  readonly html: string;
+}
+
 export interface PageParts {
-  title: string;
+  head: PageHead;
   tree: Node;
   boot: BootData;
   runtimeUrl: string;
   nonce: string;
-  /** The app's own CSS (`static css` on the class), inlined under the nonce. */
-  css?: string;
 }
 
-const escapeHtml = (s: string) => s.replace(/[&<>"]/g, (c) => (c === "&" ? "&amp;" : c === "<" ? "&lt;" : c === ">" ? "&gt;" : "&quot;"));
+/** Tags `static head` may hold: metadata that runs nothing (a `<base>` or a script never gets there). */
+const HEAD_TAGS = new Set(["meta", "link"]);
+
+/**
+ * Reads an app class's `static title`, `static css` and `static head` once,
+ * when it is mounted, and checks them like any rendered tree: `head` holds
+ * `<meta>` and `<link>` elements built with `h()`, whose attributes go through
+ * the same rules as the page's (no `on*`, no `http-equiv`, no `javascript:`
+ * URLs). A mistake fails `createServer` with an error naming the class.
+ *
+ * @example
+ * class Shop extends App {
+ *   static title = "Shop";
+ *   static css = "body { font: 16px system-ui }";
+ *   static head = [h("meta", { name: "description", content: "Our shop" }), h("link", { rel: "icon", href: "/favicon.png" })];
+ * }
+ * pageHead(Shop).html // '<meta name="description" content="Our shop"><link rel="icon" href="/favicon.png">'
+ */
+export function pageHead(ctor: Function): PageHead {
+  const name = ctor.name || "App";
+  const { title, css, head } = ctor as { title?: unknown; css?: unknown; head?: unknown };
+  if (title !== undefined && typeof title !== "string") {
+    throw new RenderError(`${name}.title must be a string (the page's <title>), got ${typeof title}. Write static title = "My app".`);
+  }
+  if (css !== undefined && typeof css !== "string") {
+    throw new RenderError(`${name}.css must be a string of CSS, got ${typeof css}. Write static css = "body { margin: 0 }".`);
+  }
+  if (head !== undefined && !Array.isArray(head)) {
+    throw new RenderError(`${name}.head must be an array of h("meta", …) and h("link", …) elements, got ${typeof head}.`);
+  }
+  let html = "";
+  ((head ?? []) as unknown[]).forEach((node, i) => (html += headElement(node, `${name}.head[${i}]`)));
+  return { title: title ?? name, css: css ?? "", html };
+}
+
+/** One `static head` element as HTML, or an error naming it and the fix. */
+function headElement(node: unknown, where: string): string {
+  const v = node as VNode | null;
+  if (typeof v !== "object" || v === null || v.type !== "element") {
+    throw new RenderError(`${where}: expected an element built with h("meta", …) or h("link", …), got ${v === null ? "null" : typeof v === "object" ? `a ${(v as VNode).type ?? "plain"} object` : typeof v}.`);
+  }
+  const tag = typeof v.tag === "string" ? v.tag.toLowerCase() : "";
+  if (isUnsafeTag(v.tag) || !HEAD_TAGS.has(tag)) {
+    throw new RenderError(
+      `${where}: <${String(v.tag).slice(0, 40)}> cannot go in the page's <head>; static head holds <meta> and <link> elements. ` +
+        `Use static title for the title and static css for styles; browser code goes in @client methods.`,
+    );
+  }
+  if ((v.children ?? []).length > 0) throw new RenderError(`${where}: <${tag}> cannot have children.`);
+  let out = "<" + tag;
+  const attrs = lowerProps(tag, v.props ?? {}, (t, prop) => {
+    throw new BindError(`${where}: <${t} ${prop}> is an event handler; the elements of static head are not bound to the app. Remove it.`);
+  });
+  for (const attr in attrs) if (!isUnsafeAttr(attr, attrs[attr]!)) out += " " + attr + '="' + escapeAttr(attrs[attr]!) + '"';
+  return out + (VOID_TAGS.has(tag) ? ">" : "></" + tag + ">");
+}
 
 /**
  * The server-rendered page: the app's HTML (ids included, so the runtime can
  * hydrate it), the boot data as an inert JSON block, and the runtime as the
- * only executable script, allowed by a per-response nonce.
+ * only executable script, allowed by a per-response nonce. The same nonce is
+ * on the app's `<style>` elements (and `static css`), so their CSS applies,
+ * and on `#rv-root`, where the runtime reads it to give the `<style>`
+ * elements it creates later (the browser hides the attribute's value once the
+ * page is parsed; the element's `nonce` property keeps it).
  */
 export function renderPage(p: PageParts): string {
   // `<` is escaped inside the JSON so no string in it can close the <script> block.
   const boot = JSON.stringify(p.boot).replace(/</g, "\\u003c");
-  const css = p.css ? `<style nonce="${p.nonce}">${p.css.replace(/<\/style/gi, "<\\/style")}</style>` : "";
+  const { head, nonce } = p;
+  const css = head.css ? `<style nonce="${nonce}">${head.css.replace(/<\/style/gi, "<\\/style")}</style>` : "";
   return (
     `<!doctype html><html lang="en"><head><meta charset="utf-8">` +
     `<meta name="viewport" content="width=device-width, initial-scale=1">` +
-    `<title>${escapeHtml(p.title)}</title>${css}</head><body>` +
-    `<div id="rv-root">${renderToString(p.tree)}</div>` +
+    `<title>${escapeText(head.title)}</title>${head.html}${css}</head><body>` +
+    `<div id="rv-root" nonce="${nonce}">${renderToString(p.tree, { nonce })}</div>` +
     `<script type="application/json" id="rv-boot">${boot}</script>` +
-    `<script type="module" nonce="${p.nonce}" src="${escapeHtml(p.runtimeUrl)}"></script>` +
+    `<script type="module" nonce="${nonce}" src="${escapeAttr(p.runtimeUrl)}"></script>` +
     `</body></html>`
   );
 }
 
 /**
- * The Content-Security-Policy of a page: only scripts carrying this response's
- * nonce run, and what they load (`strict-dynamic`) — the generated client
- * module. No inline handlers, no eval.
+ * CSP directives by name; a value replaces the default's, `false` or `null`
+ * removes the directive. See {@link ServerOptions.csp}.
  */
-export function contentSecurityPolicy(nonce: string): string {
-  return [
-    "default-src 'self'",
-    `script-src 'nonce-${nonce}' 'strict-dynamic'`,
-    `style-src 'self' 'nonce-${nonce}'`,
-    "img-src 'self' data: blob:",
-    "object-src 'none'",
-    "base-uri 'none'",
-    "frame-ancestors 'self'",
-    "form-action 'self'",
-  ].join("; ");
+export type CspDirectives = Readonly<Record<string, string | false | null | undefined>>;
+
+/** The `csp` option: directives merged over the defaults, or a function of the page's nonce that returns them. */
+export type CspOption = CspDirectives | ((nonce: string) => CspDirectives);
+
+/**
+ * The default policy. Only scripts carrying this response's nonce run, and
+ * what they load (`strict-dynamic`): the runtime and the generated client
+ * module. No inline handlers, no eval. Styles: the app's stylesheets from its
+ * own origin and `<style>` elements carrying the nonce (the server and the
+ * runtime put it on every one they write), and `style` attributes
+ * (`style-src-attr 'unsafe-inline'`: an attribute holds declarations only,
+ * it cannot load a script, and what it could load is bounded by `img-src`
+ * and `font-src`).
+ */
+function defaults(nonce: string): Record<string, string> {
+  return {
+    "default-src": "'self'",
+    "script-src": `'nonce-${nonce}' 'strict-dynamic'`,
+    "style-src": `'self' 'nonce-${nonce}'`,
+    "style-src-attr": "'unsafe-inline'",
+    "img-src": "'self' data: blob:",
+    "object-src": "'none'",
+    "base-uri": "'none'",
+    "frame-ancestors": "'self'",
+    "form-action": "'self'",
+  };
+}
+
+const DIRECTIVE = /^[a-z][a-z-]*$/;
+/** A directive's value: printable ASCII without `;` (which would start another directive) or `,` (another policy). */
+const VALUE = /^[\x20-\x2b\x2d-\x3a\x3c-\x7e]*$/;
+
+/**
+ * The Content-Security-Policy of a page with this nonce: the defaults (see
+ * above), with `csp`'s directives merged over them.
+ *
+ * @example
+ * contentSecurityPolicy(nonce)
+ * // "default-src 'self'; script-src 'nonce-…' 'strict-dynamic'; style-src 'self' 'nonce-…'; style-src-attr 'unsafe-inline'; …"
+ * contentSecurityPolicy(nonce, { "img-src": "'self' https://images.example", "frame-ancestors": "'none'" })
+ */
+export function contentSecurityPolicy(nonce: string, csp?: CspOption): string {
+  const merged = defaults(nonce);
+  const extra = typeof csp === "function" ? csp(nonce) : csp;
+  if (extra !== undefined && (typeof extra !== "object" || extra === null || Array.isArray(extra))) {
+    throw new RevueError("BAD_REQUEST", `csp: expected an object of directives such as { "img-src": "'self' https://cdn.example" }, or a function of the nonce returning one; got ${Array.isArray(extra) ? "an array" : typeof extra}.`);
+  }
+  for (const name in extra) {
+    const value = extra[name];
+    if (!DIRECTIVE.test(name)) throw new RevueError("BAD_REQUEST", `csp: ${JSON.stringify(name)} is not a directive name (lowercase letters and "-", e.g. "img-src").`);
+    if (value === false || value === null || value === undefined) delete merged[name];
+    else if (typeof value !== "string" || !VALUE.test(value)) {
+      throw new RevueError("BAD_REQUEST", `csp: the value of ${name} must be a string of sources without ";" or "," (e.g. "'self' https://cdn.example"), or false to remove it; got ${JSON.stringify(value)}.`);
+    } else merged[name] = value.trim();
+  }
+  // The runtime is the page's only script: without the nonce the page would be dead.
+  if (!(merged["script-src"] ?? "").includes(`'nonce-${nonce}'`)) {
+    throw new RevueError(
+      "BAD_REQUEST",
+      `csp: script-src must keep the page's nonce ('nonce-${nonce}'), or the runtime cannot run. ` +
+        `Use the function form to extend it: csp: (nonce) => ({ "script-src": \`'nonce-\${nonce}' 'strict-dynamic' https://cdn.example\` }).`,
+    );
+  }
+  let out = "";
+  for (const name in merged) out += (out ? "; " : "") + (merged[name] ? `${name} ${merged[name]}` : name);
+  return out;
+}
+
+/**
+ * Checks a `csp` option once, when the server is created (with a sample
+ * nonce), and returns the function that writes each page's header.
+ */
+export function cspHeader(csp: CspOption | undefined): (nonce: string) => string {
+  contentSecurityPolicy("c2FtcGxlLW5vbmNlLTEyMw==", csp);
+  return (nonce) => contentSecurityPolicy(nonce, csp);
 }

@@ -6,19 +6,36 @@ import { fileURLToPath } from "node:url";
 /**
  * The browser runtime (`window.rv`) as one minified ES module: client/index.ts
  * with eventemitter3 and the patch applier, served as
- * `{base}/rv/runtime.<hash>.js`.
+ * `{base}/rv/runtime.<hash>.js`. Code only some pages need (client/upload.ts)
+ * is split into chunks the runtime imports on first use, by a relative URL
+ * with a content hash (`./upload-<hash>.js`), served beside it.
  *
  * In a source checkout it is bundled on first use with esbuild (a dev
  * dependency, loaded lazily); a published package ships it prebuilt as
- * `dist/runtime.js` (written by `npm run build`) and never needs esbuild.
+ * `dist/runtime.js` plus its chunks (written by `npm run build`) and never
+ * needs esbuild.
  */
 
-/** A built runtime: its code, content hash and hashed file name. */
+/** A file the runtime imports lazily, served under `{base}/rv/` beside it. */
+export interface RuntimeChunk {
+  /** `upload-<hash>.js`: the name the runtime imports it by. */
+  file: string;
+  code: string;
+}
+
+/** A built runtime: its code, content hash and hashed file name, and its lazy chunks. */
 export interface RuntimeAsset {
   code: string;
   hash: string;
   /** `runtime.<hash>.js`. */
   file: string;
+  chunks: readonly RuntimeChunk[];
+}
+
+/** What esbuild produces: the runtime's code and its chunks. */
+export interface RuntimeBundle {
+  code: string;
+  chunks: RuntimeChunk[];
 }
 
 /** The package root (this file is `src/server/…` in a checkout, `dist/src/server/…` when built). */
@@ -32,10 +49,13 @@ function packageRoot(): string {
 
 let cached: Promise<RuntimeAsset> | undefined;
 
-function asset(code: string): RuntimeAsset {
+function asset({ code, chunks }: RuntimeBundle): RuntimeAsset {
   const hash = createHash("sha256").update(code).digest("hex").slice(0, 12);
-  return { code, hash, file: `runtime.${hash}.js` };
+  return { code, hash, file: `runtime.${hash}.js`, chunks };
 }
+
+/** The chunk files a runtime's code imports (`import("./upload-AB12CD34.js")`). */
+const CHUNK_IMPORT = /\bimport\(\s*["']\.\/([\w.-]+\.js)["']\s*\)/g;
 
 /** eventemitter3's CommonJS export, the one line that keeps its source from being an ES module. */
 const EE3_EXPORT = /\bif \('undefined' !== typeof module\) \{\s*module\.exports = EventEmitter;\s*\}/;
@@ -52,7 +72,7 @@ const EE3_EMIT = /\nEventEmitter\.prototype\.emit = function emit\([\s\S]*?\n\};
  * `removeAllListeners`, …) is eventemitter3's, unchanged. An eventemitter3 laid
  * out differently is bundled as published (bigger, same behaviour).
  */
-const eventemitter3AsModule: import("esbuild").Plugin = {
+export const eventemitter3AsModule: import("esbuild").Plugin = {
   name: "revue-eventemitter3-as-module",
   setup(build) {
     build.onLoad({ filter: /[\\/]eventemitter3[\\/]index\.js$/ }, async (args) => {
@@ -64,10 +84,11 @@ const eventemitter3AsModule: import("esbuild").Plugin = {
 };
 
 /**
- * Bundles client/index.ts with esbuild. Returns undefined when esbuild is not
- * installed (a production install), so the caller can fall back to dist/.
+ * Bundles client/index.ts (and its lazy chunks) with esbuild. Returns
+ * undefined when esbuild is not installed (a production install), so the
+ * caller can fall back to dist/.
  */
-export async function bundleFromSource(root: string = packageRoot()): Promise<string | undefined> {
+export async function bundleFromSource(root: string = packageRoot()): Promise<RuntimeBundle | undefined> {
   const entry = `${root}/client/index.ts`;
   if (!existsSync(entry)) return undefined;
   let esbuild: typeof import("esbuild");
@@ -81,6 +102,12 @@ export async function bundleFromSource(root: string = packageRoot()): Promise<st
     bundle: true,
     minify: true,
     format: "esm",
+    // A dynamic import() becomes its own file, fetched when first called.
+    splitting: true,
+    // Nothing is written (write: false); esbuild only needs a folder to name the files after.
+    outdir: `${root}/.rv-out`,
+    entryNames: "runtime",
+    chunkNames: "[name]-[hash]",
     target: "es2020",
     platform: "browser",
     write: false,
@@ -91,15 +118,22 @@ export async function bundleFromSource(root: string = packageRoot()): Promise<st
     // behaviour for these classes, noticeably fewer bytes.
     tsconfigRaw: { compilerOptions: { useDefineForClassFields: false } },
   });
-  return out.outputFiles![0]!.text;
+  const files = out.outputFiles!.map((f) => ({ file: f.path.replace(/^.*[\\/]/, ""), code: f.text }));
+  const main = files.find((f) => f.file === "runtime.js")!;
+  return { code: main.code, chunks: files.filter((f) => f !== main) };
 }
 
-async function bundle(root: string): Promise<string> {
+async function bundle(root: string): Promise<RuntimeBundle> {
   // Sources first: in a checkout a stale dist/runtime.js must never win over client/.
   const fresh = await bundleFromSource(root);
   if (fresh !== undefined) return fresh;
   const prebuilt = `${root}/dist/runtime.js`;
-  if (existsSync(prebuilt)) return readFileSync(prebuilt, "utf8");
+  if (existsSync(prebuilt)) {
+    const code = readFileSync(prebuilt, "utf8");
+    // The chunks sit beside it under the names its code imports them by.
+    const chunks = [...code.matchAll(CHUNK_IMPORT)].map(([, file]) => ({ file: file!, code: readFileSync(`${root}/dist/${file}`, "utf8") }));
+    return { code, chunks };
+  }
   throw new Error(
     `Revue: the browser runtime cannot be served: ${prebuilt} is missing and bundling client/index.ts needs the sources and esbuild. ` +
       `Run "npm run build" in the revue package, or reinstall it.`,
@@ -118,4 +152,68 @@ export function buildRuntime(): Promise<RuntimeAsset> {
   // A failed build is not cached: the next request may find esbuild installed.
   cached.catch(() => (cached = undefined));
   return cached;
+}
+
+/** Where the script of {@link buildTestingRuntime} puts `{ createRuntime, createApplier }` in the window it runs in. */
+export const TESTING_RUNTIME_GLOBAL = "__revueRuntime";
+
+/**
+ * The runtime for `revue/testing`: client/runtime.ts and client/apply.ts as one
+ * classic script that sets `window.__revueRuntime = { createRuntime, createApplier }`.
+ * It is run inside each test page's jsdom window, so that the runtime's globals
+ * (FormData, timers, console, JSON) are the page's own. Not minified: stack
+ * traces in a failing test stay readable. Undefined without esbuild or sources.
+ */
+export async function testingRuntimeFromSource(root: string = packageRoot()): Promise<string | undefined> {
+  if (!existsSync(`${root}/client/runtime.ts`)) return undefined;
+  let esbuild: typeof import("esbuild");
+  try {
+    esbuild = await import("esbuild");
+  } catch {
+    return undefined;
+  }
+  const out = await esbuild.build({
+    stdin: {
+      contents: 'export { createRuntime } from "./client/runtime.ts"; export { createApplier } from "./client/apply.ts";',
+      resolveDir: root,
+      loader: "ts",
+    },
+    bundle: true,
+    format: "iife",
+    globalName: TESTING_RUNTIME_GLOBAL,
+    target: "es2022",
+    platform: "browser",
+    write: false,
+    legalComments: "none",
+    absWorkingDir: root,
+    plugins: [eventemitter3AsModule],
+    tsconfigRaw: { compilerOptions: { useDefineForClassFields: false } },
+  });
+  return out.outputFiles![0]!.text;
+}
+
+let cachedTesting: Promise<string> | undefined;
+
+/**
+ * The script of {@link testingRuntimeFromSource}, built once per process:
+ * from the sources in a checkout, else prebuilt `dist/testing-runtime.js`.
+ *
+ * @example
+ * window.eval(await buildTestingRuntime());
+ * const { createRuntime, createApplier } = window.__revueRuntime;
+ */
+export function buildTestingRuntime(): Promise<string> {
+  cachedTesting ??= (async () => {
+    const root = packageRoot();
+    const fresh = await testingRuntimeFromSource(root);
+    if (fresh !== undefined) return fresh;
+    const prebuilt = `${root}/dist/testing-runtime.js`;
+    if (existsSync(prebuilt)) return readFileSync(prebuilt, "utf8");
+    throw new Error(
+      `revue/testing: the page runtime cannot be loaded: ${prebuilt} is missing and bundling client/runtime.ts needs the sources and esbuild. ` +
+        `Run "npm run build" in the revue package, or reinstall it.`,
+    );
+  })();
+  cachedTesting.catch(() => (cachedTesting = undefined));
+  return cachedTesting;
 }

@@ -1,6 +1,7 @@
 import { lis } from "./lis.js";
-import { duplicateKey, isTextOnly as isTextOnlyOf, lowerNode as lowerNodeOf, setText as setTextOf, slotsOf as slotsOfNode, textOnlyError, type Ctx, type LowerOptions } from "./lower.js";
+import { duplicateKey, lowerNode as lowerNodeOf, setText as setTextOf, slotsOf as slotsOfNode, textOnlyError, type Ctx, type LowerOptions } from "./lower.js";
 import { lowerProps as lowerPropsOf, noBinder, sameAttrs as sameAttrsOf } from "./props.js";
+import { isTextOnly as isTextOnlyOf } from "./tags.js";
 import type { ElementNode, Node, PatchOp, TextNode, VElement, VNode } from "./types.js";
 import { fresh as freshOf, isFresh as isFreshOf, writableChildren as writableOf, type ElementVNode } from "./vnode.js";
 

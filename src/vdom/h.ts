@@ -1,4 +1,5 @@
 import { RenderError } from "../errors.js";
+import { isTextOnly as isTextOnlyOf, refuseTag } from "./tags.js";
 import { TEXT_ONLY_TAGS, type Props, type VElement, type VNode, type VText } from "./types.js";
 import { ElementVNode, TextVNode } from "./vnode.js";
 
@@ -37,6 +38,9 @@ export const VOID_TAGS: ReadonlySet<string> = new Set([
  * that renders, so it is the same from one render to the next.
  */
 const ARRAY_SLOT = 2 ** 21;
+
+/** Bound locally: under tsx every call of an imported name runs a getter first (see diff.ts). */
+const isTextOnly = isTextOnlyOf;
 
 const EMPTY_PROPS: Readonly<Record<string, unknown>> = Object.freeze({});
 const NO_CHILDREN: VNode[] = Object.freeze([]) as unknown as VNode[];
@@ -128,7 +132,7 @@ function textOnly(tag: string, children: VNode[]): VNode[] {
     if (c.type !== "text") throw new RenderError(`<${tag}> can only contain text, but got a <${c.tag}> child. Render the markup next to it instead.`);
     text += c.text;
   }
-  if (tag === "style" && /<\/style/i.test(text)) throw new RenderError(`<style> text contains "</style", which would end the element early. Remove it from the CSS.`);
+  if (tag.toLowerCase() === "style" && /<\/style/i.test(text)) throw new RenderError(`<style> text contains "</style", which would end the element early. Remove it from the CSS.`);
   return text === "" ? [] : [new TextVNode(text)];
 }
 
@@ -139,6 +143,11 @@ function textOnly(tag: string, children: VNode[]): VNode[] {
  * children after it). A `key` prop identifies a child among its siblings.
  * A function as `tag` is a component: it is called with `{...props, children}`
  * and its result (keyed with `props.key`, if given) is returned.
+ *
+ * Tags that would load or run something (`script`, `base`, `object`,
+ * `embed`, in any case: `isUnsafeTag`) and an `http-equiv` prop make the
+ * render throw a `RenderError` when the tree is lowered. The text of a
+ * `<style>` may not contain `</style`.
  *
  * The tree keeps what it is given: a props object of plain strings becomes the
  * element's attribute record as is, and an array of children may become its
@@ -169,10 +178,11 @@ export function h(tag: string | Component<any>, props?: Props | null, ...args: C
   if (VOID_TAGS.has(tag) && children.length > 0) {
     throw new RenderError(`<${tag}> is a void element and cannot have children (got ${children.length}). Put the content next to it.`);
   }
-  if (tag === "script") {
-    throw new RenderError(`render() cannot create <script> elements: the applier would run them. Put scripts in @client methods instead.`);
-  }
-  if (TEXT_ONLY_TAGS.has(tag)) {
+  // The common mistake, caught where it is made. Every refused tag, in any case, is refused
+  // when the tree is lowered (see isTag in lower.ts), where it costs nothing per element.
+  if (tag === "script") refuseTag(tag, "h()");
+  // <STYLE> is a <style>: a tag in another case is looked up only when there are several children to join.
+  if (TEXT_ONLY_TAGS.has(tag) || (children.length > 1 && isTextOnly(tag))) {
     return new ElementVNode(tag, props ?? EMPTY_PROPS, key, textOnly(tag, children), undefined);
   }
   return new ElementVNode(tag, props ?? EMPTY_PROPS, key, children, slots);

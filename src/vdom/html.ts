@@ -1,6 +1,6 @@
 import { RenderError } from "../errors.js";
 import { VOID_TAGS } from "./h.js";
-import { ID_ATTR, TEXT_ONLY_TAGS, isTextNode, isUnsafeAttr, type Node } from "./types.js";
+import { ID_ATTR, TEXT_ONLY_TAGS, isTextNode, isUnsafeAttr, isUnsafeTag, type Node } from "./types.js";
 
 /*
  * How ids reach the DOM (what the applier's hydration reads back):
@@ -16,6 +16,14 @@ import { ID_ATTR, TEXT_ONLY_TAGS, isTextNode, isUnsafeAttr, type Node } from "./
  *
  * Ids are built from `w-`, digits and escaped keys (letters, digits, `_`, `-`),
  * so they can sit in an attribute or a comment as they are: no `--`, no `>`.
+ *
+ * Text never becomes markup. Every text is escaped, except the CSS of a
+ * `<style>` in HTML, which the parser reads raw (RAWTEXT: `&lt;` would stay
+ * `&lt;`) up to the first `</style`: a text holding that is refused. Inside
+ * `<svg>` or `<math>` the same `<style>` is a foreign element whose content is
+ * parsed as markup, so its text is escaped like any other (the parser decodes
+ * it back). Tags are compared in lower case, as the parser does (`<STYLE>` is
+ * a `<style>`).
  */
 
 const TEXT_ESCAPES: Record<string, string> = { "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;" };
@@ -54,9 +62,25 @@ function isSafeId(id: string): boolean {
   return !dash;
 }
 
-const SAFE_TAG = /^[a-zA-Z][a-zA-Z0-9-]*$/;
-/** Tags seen valid: a page has a handful, so each is checked by the regular expression once. */
-const safeTags = new Set<string>();
+/**
+ * Tags seen valid, each with its lower case: a page has a handful, so each is
+ * checked (and lower-cased) once. Tags come from lowering, but a tree may also
+ * be built by hand or read back from a store: anything `isUnsafeTag` refuses
+ * (an invalid name, `script`, `base`, `object`, `embed`, in any case) is not
+ * written, nor `plaintext`, which would turn the rest of the page (the
+ * runtime's own script included) into text.
+ */
+const safeTags = new Map<string, string>();
+
+function lowerTag(tag: string): string {
+  let lower = safeTags.get(tag);
+  if (lower === undefined) {
+    if (typeof tag !== "string" || isUnsafeTag(tag) || tag.toLowerCase() === "plaintext") unsafe("tag", String(tag));
+    lower = tag.toLowerCase();
+    if (safeTags.size < 1024) safeTags.set(tag, lower);
+  }
+  return lower;
+}
 
 /**
  * Ids and tags come from lowering and are safe, but a tree may also be read
@@ -64,7 +88,7 @@ const safeTags = new Set<string>();
  * than written into markup.
  */
 function unsafe(what: string, value: string): never {
-  throw new RenderError(`renderToString: unsafe ${what} ${JSON.stringify(value.slice(0, 40))}; was the tree built by lower()/diff()?`);
+  throw new RenderError(`renderToString: unsafe ${what} ${JSON.stringify(value.slice(0, 40))}; was the tree built by lower()/diff()? Tags must be letters, digits and "-", and <script>, <base>, <object>, <embed>, <plaintext> are never written.`);
 }
 
 /**
@@ -81,41 +105,70 @@ function writable(name: string, value: string): boolean {
   return rule === "ok" || (rule === "url" && !isUnsafeAttr(name, value));
 }
 
-/** The content of an element whose content is one text: escaped, except in <style> (raw text: h() refused "</style"). */
-function writeText(tag: string, text: string): string {
-  if (tag === "style") return text;
+/** Where the parser is: in HTML, or inside `<svg>` / `<math>` (foreign content, where `<style>` is not raw text). */
+const HTML = 0, SVG = 1, MATH = 2;
+
+/** The mode of an element's children, given its own (lower-cased) tag and the mode it is in. */
+function childMode(tag: string, mode: number): number {
+  if (mode === HTML) return tag === "svg" ? SVG : tag === "math" ? MATH : HTML;
+  // An SVG <foreignObject> or <desc> holds HTML again (the parser's "HTML
+  // integration points"). MathML's are left out: everything in <math> stays
+  // foreign here. Escaping a <style>'s text where the parser reads it raw is
+  // safe (only `&`, `<`, `>` in its CSS would show as entities); the reverse is not.
+  return mode === SVG && (tag === "foreignobject" || tag === "desc") ? HTML : mode;
+}
+
+/** The content of an element whose content is one text: escaped, except a `<style>`'s CSS in HTML (raw text, see the top). */
+function writeText(tag: string, text: string, id: string, mode: number): string {
+  if (tag === "style" && mode === HTML) {
+    if (/<\/style/i.test(text)) throw new RenderError(`renderToString: the text of <style> (id ${id}) contains "</style", which would end the element and turn the rest into markup. Remove it from the CSS.`);
+    return text;
+  }
   // The parser drops one newline right after <textarea>; keep a leading one by doubling it.
   return (tag === "textarea" && text.startsWith("\n") ? "\n" : "") + escapeText(text);
 }
 
 /** Appends `node`'s HTML to `out` (string concatenation: V8 builds it as a rope, about 3× faster than pushing parts and joining). */
-function write(node: Node, out: string): string {
+function write(node: Node, out: string, mode: number, nonce: string): string {
   if (isTextNode(node)) {
     if (!isSafeId(node.id)) unsafe("node id", node.id);
     return out + "<!--" + node.id + "-->" + escapeText(node.text);
   }
   const tag = node.tag;
-  if (!safeTags.has(tag)) {
-    if (!SAFE_TAG.test(tag)) unsafe("tag", tag);
-    if (safeTags.size < 1024) safeTags.add(tag);
-  }
+  const lower = lowerTag(tag);
   if (!isSafeId(node.id)) unsafe("node id", node.id);
   out += "<" + tag + " " + ID_ATTR + '="' + node.id + '"';
+  // The page's nonce lets the CSS of a <style> apply under the CSP's `style-src 'nonce-…'`.
+  if (lower === "style" && nonce !== "") out += ' nonce="' + nonce + '"';
   const attrs = node.attrs;
   for (const name in attrs) {
     const value = attrs[name]!;
     if (writable(name, value)) out += " " + name + '="' + escapeAttr(value) + '"';
   }
   out += ">";
-  if (VOID_TAGS.has(tag)) return out;
-  if (node.text !== undefined) out += writeText(tag, node.text);
+  if (VOID_TAGS.has(lower)) {
+    if (node.text !== undefined || node.children.length > 0) throw new RenderError(`renderToString: <${tag}> (id ${node.id}) is a void element and cannot have content; put it next to the element.`);
+    return out;
+  }
+  if (node.text !== undefined) out += writeText(lower, node.text, node.id, mode);
   else {
     const children = node.children;
     // A textarea/title/style holds text only: a child node there would be written as text.
-    if (children.length > 0 && TEXT_ONLY_TAGS.has(tag)) throw new RenderError(`renderToString: <${tag}> (id ${node.id}) has child nodes; its content must be one text (ElementNode.text).`);
-    for (let i = 0; i < children.length; i++) out = write(children[i]!, out);
+    if (children.length > 0 && TEXT_ONLY_TAGS.has(lower)) throw new RenderError(`renderToString: <${tag}> (id ${node.id}) has child nodes; its content must be one text (ElementNode.text).`);
+    const inner = childMode(lower, mode);
+    for (let i = 0; i < children.length; i++) out = write(children[i]!, out, inner, nonce);
   }
   return out + "</" + tag + ">";
+}
+
+/** Options of {@link renderToString}. */
+export interface RenderOptions {
+  /**
+   * The page's CSP nonce, written on every `<style>` so that its CSS applies
+   * under `style-src 'nonce-…'` (the page does this; a fragment rendered for
+   * anything else needs none). Base64 characters only.
+   */
+  nonce?: string;
 }
 
 /**
@@ -126,7 +179,11 @@ function write(node: Node, out: string): string {
  * @example
  * renderToString(lower(h("p", { title: 'a"b' }, "1 < 2"), { alloc: createIdAllocator() }))
  * // '<p data-rv="w-1" title="a&quot;b">1 &lt; 2</p>'
+ * renderToString(lower(h("style", {}, "p{color:red}"), { alloc }), { nonce })
+ * // '<style data-rv="w-2" nonce="…">p{color:red}</style>'
  */
-export function renderToString(node: Node): string {
-  return write(node, "");
+export function renderToString(node: Node, options?: RenderOptions): string {
+  const nonce = options?.nonce ?? "";
+  if (!/^[\w+/=-]*$/.test(nonce)) throw new RenderError(`renderToString: the nonce ${JSON.stringify(nonce.slice(0, 40))} is not base64; pass the nonce the page's CSP names.`);
+  return write(node, "", HTML, nonce);
 }

@@ -1,7 +1,8 @@
 import { RenderError } from "../errors.js";
 import { Fragment } from "./h.js";
 import { lowerProps as lowerPropsOf, noBinder } from "./props.js";
-import { TEXT_ONLY_TAGS, type Binder, type ElementNode, type Node, type TextNode, type VNode } from "./types.js";
+import { isRefusedTag as isRefusedTagOf, isTextOnly as isTextOnlyOf, refuseTag } from "./tags.js";
+import type { Binder, ElementNode, Node, TextNode, VNode } from "./types.js";
 import { fresh as freshOf, isFresh as isFreshOf, writableChildren as writableOf, type ElementVNode } from "./vnode.js";
 
 /**
@@ -85,7 +86,7 @@ export function slotsOf(node: ElementNode): readonly number[] | undefined {
 export const EMPTY_CHILDREN: Node[] = Object.freeze([]) as unknown as Node[];
 
 /** Bound locally: under tsx every call of an imported name runs a getter first (see diff.ts). */
-const lowerProps = lowerPropsOf, isFresh = isFreshOf, fresh = freshOf, writableChildren = writableOf;
+const lowerProps = lowerPropsOf, isFresh = isFreshOf, fresh = freshOf, writableChildren = writableOf, isRefusedTag = isRefusedTagOf, isTextOnly = isTextOnlyOf;
 
 /** True when every character of `key` is an ASCII letter or digit (a loop: this runs for every keyed node). */
 function isSafeKey(key: string): boolean {
@@ -167,6 +168,8 @@ export function setText(v: ElementVNode, text: string): void {
 function lowerElement(ctx: Ctx, v: ElementVNode, parentId: string): ElementNode {
   const tag = v.tag;
   if (!isTag(tag)) {
+    // A tree built without h() (a literal node, one read back from JSON) meets the tag rule here.
+    if (typeof tag === "string" && isRefusedTag(tag)) refuseTag(tag, "render()");
     if (tag === Fragment) throw new RenderError(`A fragment cannot be the root of render(): wrap its children in one element (e.g. h("div", {}, ...)).`);
     throw new RenderError(`<${String(tag).slice(0, 40)}> is not a valid tag name: use letters, digits and "-".`);
   }
@@ -203,25 +206,26 @@ function lowerElement(ctx: Ctx, v: ElementVNode, parentId: string): ElementNode 
 
 /**
  * True when `tag` is a valid tag name (an ASCII letter, then letters, digits
- * and `-`). A loop over the characters: it runs for every element lowered, and
- * tags are short. In profiles of a 1,000-row create, the per-tag cache used
- * before (a keyed load from a null-prototype record) took 8 % of the time and
- * this loop takes 2–3 %.
+ * and `-`) that the server does not refuse (`isRefusedTag`: `script`, `base`,
+ * `object`, `embed`, `plaintext`, in any case). A loop over the characters: it
+ * runs for every element lowered, and tags are short. In profiles of a
+ * 1,000-row create, the per-tag cache used before (a keyed load from a
+ * null-prototype record) took 8 % of the time and this loop takes 2–3 %. The
+ * refused names are looked up only for tags that start and end as one of them
+ * does (`s…t`, `o…t`, `p…t`, `b…e`, `e…d`).
  */
 function isTag(tag: string): boolean {
   if (typeof tag !== "string" || tag.length === 0) return false;
-  let c = tag.charCodeAt(0) | 32; // ASCII letters to lower case
-  if (c < 97 || c > 122) return false;
+  const first = tag.charCodeAt(0) | 32; // ASCII letters to lower case
+  if (first < 97 || first > 122) return false;
+  let c = first;
   for (let i = 1; i < tag.length; i++) {
     c = tag.charCodeAt(i);
     if (!((c >= 97 && c <= 122) || (c >= 48 && c <= 57) || c === 45 || (c >= 65 && c <= 90))) return false;
   }
+  c |= 32;
+  if (c === 116 ? first === 115 || first === 111 || first === 112 : (c === 101 && first === 98) || (c === 100 && first === 101)) return !isRefusedTag(tag);
   return true;
-}
-
-/** True for textarea, title and style (checked by length first: this runs for every element with children). */
-export function isTextOnly(tag: string): boolean {
-  return (tag.length === 5 || tag.length === 8) && TEXT_ONLY_TAGS.has(tag);
 }
 
 /** Fills in the defaults of {@link LowerOptions}. */

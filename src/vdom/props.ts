@@ -11,8 +11,12 @@ export const lowered = { name: "", value: "" };
 /** The attribute record of every element without attributes: one frozen object, shared. */
 export const EMPTY_ATTRS: Record<string, string> = Object.freeze({}) as Record<string, string>;
 
-/** Props that never become attributes: markup injection and React-isms we do not support. */
-const DROPPED = new Set(["srcdoc", "dangerouslysetinnerhtml", "innerhtml", "outerhtml", "children", "key"]);
+/**
+ * Props that never become attributes: markup injection, React-isms we do not
+ * support, and `nonce` (the page's CSP nonce goes on `<style>` elements by
+ * itself; a nonce written in `render()` could only be wrong).
+ */
+const DROPPED = new Set(["srcdoc", "dangerouslysetinnerhtml", "innerhtml", "outerhtml", "children", "key", "nonce"]);
 
 /**
  * The binder used when no app is rendering (tests, plain SSR): any handler is
@@ -31,9 +35,11 @@ export const noBinder: Binder = (tag, prop) => {
  * - `true` → `""`; `false`, `null`, `undefined` → no attribute; numbers are stringified.
  * - `on*` props go through the app's binder (which throws a `BindError` for
  *   anything that is not a bindable method) into `data-rv-on-<event>`.
- * - Unsafe attributes (see `isUnsafeAttr`), invalid names, `srcdoc`,
+ * - Unsafe attributes (see `isUnsafeAttr`), invalid names, `srcdoc`, `nonce`,
  *   `dangerouslySetInnerHTML` and the framework's own `data-rv*` names are dropped:
  *   a user prop must not be able to forge an id or an event binding.
+ * - `http-equiv` (or `httpEquiv`) throws a `RenderError`: on a `<meta>` it can
+ *   send the page to another site (`refresh`), so it is refused, not dropped.
  */
 export function lowerProp(tag: string, prop: string, value: unknown, bind: Binder): boolean {
   if (value === null || value === undefined || value === false) return false;
@@ -54,6 +60,7 @@ export function lowerProp(tag: string, prop: string, value: unknown, bind: Binde
     if (text === "") return false;
     lowered.name = "style";
   } else {
+    if (kind === REFUSE) refuse(tag, prop, value);
     text = typeof value === "string" ? value : attrText(tag, prop, value);
     if (kind === URL && isUnsafeAttr(prop, text)) return false;
     lowered.name = kind === FOR ? "for" : prop;
@@ -68,7 +75,7 @@ export function lowerProp(tag: string, prop: string, value: unknown, bind: Binde
  * three regular expressions) cost more than the rest of the diff of an
  * unchanged element. Only the value of a URL attribute still needs a look.
  */
-const DROP = 0, PLAIN = 1, URL = 2, EVENT = 3, CLASS = 4, STYLE = 5, FOR = 6;
+const DROP = 0, PLAIN = 1, URL = 2, EVENT = 3, CLASS = 4, STYLE = 5, FOR = 6, REFUSE = 7;
 /**
  * Memoizes `decide(name)` per distinct name, in a null-prototype record (a
  * keyed load, cheaper than a Map lookup) holding at most `cap` names: names
@@ -101,10 +108,18 @@ function decideKind(prop: string): number {
   else if (prop === "class" || prop === "className") kind = CLASS;
   else if (prop === "style") kind = STYLE;
   else if (prop === "htmlFor") kind = FOR;
+  else if (lower === "http-equiv" || lower === "httpequiv") kind = REFUSE;
   else if (DROPPED.has(lower) || lower.startsWith(ID_ATTR)) kind = DROP;
   // A URL attribute is unsafe for some values only; anything else is decided by its name.
   else kind = isUnsafeAttr(prop, "") ? DROP : isUnsafeAttr(prop, "javascript:") ? URL : PLAIN;
   return kind;
+}
+
+function refuse(tag: string, prop: string, value: unknown): never {
+  throw new RenderError(
+    `<${tag} ${prop}=${JSON.stringify(String(value)).slice(0, 40)}>: http-equiv cannot be rendered: <meta http-equiv="refresh"> sends the page elsewhere. ` +
+      `Set response headers on the server instead (srv.koa), and use "static head" on the App class for <meta name=…> tags.`,
+  );
 }
 
 function attrText(tag: string, prop: string, value: unknown): string {

@@ -110,34 +110,70 @@ export function isTextNode(node: Node): node is TextNode {
 }
 
 /** Attributes whose value is a URL that a browser may navigate to or load. */
-const URL_ATTRS = /^(?:href|src|action|formaction|xlink:href)$/;
-/** Attribute names that `setAttribute` accepts and that cannot smuggle markup. */
-const ATTR_NAME = /^[a-zA-Z_:][-a-zA-Z0-9_:.]*$/;
-const UNSAFE_SCHEME = /^(?:javascript|vbscript|data):/i;
+const URL_ATTRS = /^(href|src|action|formaction|xlink:href)$/;
+/**
+ * Attribute names (lower-cased) that `setAttribute` accepts and that cannot
+ * smuggle markup, minus the names refused whatever their value: `on*`
+ * handlers, `srcdoc` (a document in an attribute), the framework's own id
+ * (`ID_ATTR`), and `http-equiv` (a `<meta>` carrying it can navigate the page
+ * away, `refresh`, as soon as it is inserted or changed).
+ */
+const SAFE_NAME = /^(?!on|(srcdoc|data-rv|http-equiv)$)[a-z_:][-\w:.]*$/;
+/**
+ * URLs a browser would run (`javascript:`, `vbscript:`) or read as a document
+ * (`data:`), except the one kind of `data:` URL allowed: a base64 PNG, JPEG,
+ * GIF or WebP image (an `<img src>`, a favicon), which a browser decodes as an
+ * image and never runs (SVG, which may hold script, is not among them).
+ */
+const UNSAFE_URL = /^((java|vb)script:|data:(?!image\/(png|jpeg|gif|webp);base64,))/i;
 
 /**
  * The rule both ends enforce on every attribute: the server drops these while
  * lowering and the browser applier drops them again, so a patch built by hand
  * (or by a compromised server) still cannot reach the DOM with them. Rejects
- * invalid names, `on*` handlers, `srcdoc`, the framework's own id attribute,
- * and `javascript:`/`vbscript:`/`data:` URLs in `href`, `src`, `action`,
- * `formaction`. Browsers strip leading C0 controls and spaces from a URL and
- * remove tabs and newlines anywhere in it, so `"\x01 java\tscript:"` runs as
- * `javascript:`: the check does the same before looking at the scheme.
+ * invalid names, `on*` handlers, `srcdoc`, `http-equiv`, the framework's own id
+ * attribute, and `javascript:`/`vbscript:`/`data:` URLs in `href`, `src`,
+ * `action`, `formaction`, `xlink:href`, except a base64 PNG, JPEG, GIF or WebP
+ * image (`data:image/png;base64,…`). Browsers strip leading C0 controls and
+ * spaces from a URL and remove tabs and newlines anywhere in it, so
+ * `"\x01 java\tscript:"` runs as `javascript:`: the check does the same before
+ * looking at the scheme.
  *
  * @example
- * isUnsafeAttr("href", " JAVA\nSCRIPT:alert(1)") // true
- * isUnsafeAttr("href", "/docs")                  // false
+ * isUnsafeAttr("href", " JAVA\nSCRIPT:alert(1)")         // true
+ * isUnsafeAttr("href", "/docs")                          // false
+ * isUnsafeAttr("src", "data:image/png;base64,iVBORw0KG") // false
+ * isUnsafeAttr("http-equiv", "refresh")                  // true
  */
 export function isUnsafeAttr(name: string, value: string): boolean {
   const n = name.toLowerCase();
-  if (!ATTR_NAME.test(n) || n.startsWith("on") || n === "srcdoc" || n === ID_ATTR) return true;
-  return URL_ATTRS.test(n) && UNSAFE_SCHEME.test(value.replace(/[\t\n\r]/g, "").replace(/^[\0-\x20]+/, ""));
+  return !SAFE_NAME.test(n) || (URL_ATTRS.test(n) && UNSAFE_URL.test(value.replace(/[\t\n\r]/g, "").replace(/^[\0-\x20]+/, "")));
 }
+
+/**
+ * Tag names neither end ever writes or creates. A tag must be an ASCII letter
+ * followed by letters, digits and `-` (so it cannot smuggle markup), and is
+ * refused, in any case (`SCRIPT`, `Script`), when it would load or run
+ * something: `script` (a script the page's runtime creates is trusted by the
+ * CSP's `strict-dynamic`), `base` (rewrites every relative URL), `object` and
+ * `embed` (plugins, documents). The server refuses them while building and
+ * lowering a tree and writing the page; the browser applier refuses them again
+ * in any op or snapshot, however it was built.
+ *
+ * @example
+ * isUnsafeTag("SCRIPT")         // true
+ * isUnsafeTag("img onerror=x")  // true
+ * isUnsafeTag("linearGradient") // false
+ */
+export function isUnsafeTag(tag: string): boolean {
+  return !SAFE_TAG.test(tag);
+}
+export const SAFE_TAG = /^(?!(script|base|object|embed)$)[a-z][a-z\d-]*$/i;
 
 /**
  * Elements whose content the HTML parser reads as plain text (RCDATA/RAWTEXT):
  * they hold at most one text, always as their {@link ElementNode.text} (a
- * comment marker inside them would become visible text).
+ * comment marker inside them would become visible text). Compare a tag's
+ * lower case (`isTextOnly`): `<STYLE>` is a `<style>` to the parser.
  */
 export const TEXT_ONLY_TAGS: ReadonlySet<string> = new Set(["textarea", "title", "style"]);

@@ -1,7 +1,7 @@
 // @vitest-environment jsdom
 import { beforeEach, describe, expect, it } from "vitest";
 import { createApplier } from "../../client/apply.js";
-import { createIdAllocator, diff, h, lower, renderToString, type PatchOp, type VNode } from "../../src/vdom/index.js";
+import { createIdAllocator, diff, h, lower, renderToString, type Node as VNodeWire, type PatchOp, type VNode } from "../../src/vdom/index.js";
 import { canonical, mount } from "../vdom/dom-helpers.js";
 
 /** Server side: renders `a` to HTML, diffs to `b`. Browser side: hydrates and applies. */
@@ -148,6 +148,75 @@ describe("applier: sanitization", () => {
     const op: PatchOp = { op: "append", parent: "w-1", node: { id: "w-2", tag: "a", attrs: { href: "javascript:x", onclick: "y", class: "c" }, children: [] } };
     applier.apply([op]);
     expect(root.querySelector("a")!.outerHTML).toBe('<a data-rv="w-2" class="c"></a>');
+  });
+});
+
+describe("applier: tags and raw text", () => {
+  const hostile = (tag: string, id = "w-9"): VNodeWire => ({ id, tag, attrs: { src: "https://evil.test/x.js", data: "https://evil.test/x", href: "https://evil.test/" }, children: [] });
+
+  it.each(["script", "SCRIPT", "Script", "base", "BASE", "object", "Object", "embed", "EMBED", "img onerror=x", ""])(
+    "never creates <%s>: append, insert, replace and init all throw and leave the DOM as it was",
+    (tag) => {
+      const page = mount('<div data-rv="w-1"><p data-rv="w-2"></p></div>');
+      const before = page.root.innerHTML;
+      for (const op of [
+        { op: "append", parent: "w-1", node: hostile(tag) },
+        { op: "insert", parent: "w-1", before: "w-2", node: hostile(tag) },
+        { op: "replace", id: "w-2", node: hostile(tag, "w-2") },
+        // A refused tag deep inside an innocent subtree.
+        { op: "append", parent: "w-1", node: { id: "w-8", tag: "div", attrs: {}, children: [hostile(tag)] } },
+      ] as PatchOp[]) {
+        expect(() => page.applier.apply([op])).toThrow();
+        expect(page.root.querySelectorAll("script, base, object, embed")).toHaveLength(0);
+      }
+      expect(page.root.innerHTML).toBe(before.replace('<p data-rv="w-2"></p>', "")); // only the replace's removal happened
+      expect(() => page.applier.init({ id: "w-1", tag: "div", attrs: {}, children: [hostile(tag)] })).toThrow();
+      expect(page.root.querySelectorAll("script, base, object, embed")).toHaveLength(0);
+    },
+  );
+
+  it("never creates a <script> in the SVG namespace either", () => {
+    const page = mount('<svg data-rv="w-1"></svg>');
+    for (const tag of ["script", "Script"]) expect(() => page.applier.apply([{ op: "append", parent: "w-1", node: hostile(tag) }])).toThrow();
+    expect(page.root.querySelector("svg")!.childNodes).toHaveLength(0);
+  });
+
+  it("drops http-equiv from a <meta>, when it is created and when an attrs op adds it", () => {
+    const page = mount('<div data-rv="w-1"></div>');
+    page.applier.apply([{ op: "append", parent: "w-1", node: { id: "w-2", tag: "meta", attrs: { "http-equiv": "refresh", content: "0;url=https://evil.test" }, children: [] } }]);
+    page.applier.apply([{ op: "attrs", id: "w-2", set: { "HTTP-EQUIV": "refresh", "Http-Equiv": "refresh" }, remove: [] }]);
+    expect(page.root.querySelector("meta")!.outerHTML).toBe('<meta data-rv="w-2" content="0;url=https://evil.test">');
+  });
+
+  it("sets the text of a <style> with textContent, so it is never parsed as markup", () => {
+    const page = mount('<div data-rv="w-1"></div>');
+    const text = "</style><img src=x onerror=alert(1)>";
+    page.applier.apply([{ op: "append", parent: "w-1", node: { id: "w-2", tag: "svg", attrs: {}, children: [{ id: "w-3", tag: "style", attrs: {}, children: [], text }] } }]);
+    expect(page.root.querySelector("img")).toBeNull();
+    expect(page.root.querySelector("style")!.textContent).toBe(text);
+  });
+
+  it("gives the <style> elements it creates the nonce of the page's root (and no other element), after their attributes", () => {
+    const page = mount('<div data-rv="w-1"></div>');
+    page.root.nonce = "n0nce";
+    const style = (id: string, tag = "style"): VNodeWire => ({ id, tag, attrs: { nonce: "forged" }, children: [], text: "p{color:red}" });
+    page.applier.apply([
+      { op: "append", parent: "w-1", node: style("w-2") },
+      { op: "append", parent: "w-1", node: style("w-3", "STYLE") },
+      { op: "append", parent: "w-1", node: { id: "w-4", tag: "svg", attrs: {}, children: [style("w-5")] } },
+      { op: "append", parent: "w-1", node: { id: "w-6", tag: "link", attrs: { rel: "stylesheet", href: "/x.css" }, children: [] } },
+    ]);
+    const styles = Array.from(page.root.querySelectorAll("style"));
+    expect(styles.map((s) => s.nonce)).toEqual(["n0nce", "n0nce", "n0nce"]);
+    expect(page.root.querySelector("link")!.nonce).toBe("");
+  });
+
+  it("keeps a base64 data: image in src and drops other data: URLs", () => {
+    const { el, set } = bare();
+    set({ src: "data:image/png;base64,iVBORw0KGgo=" });
+    expect(el.getAttribute("src")).toBe("data:image/png;base64,iVBORw0KGgo=");
+    set({ src: "data:image/svg+xml;base64,PHN2Zz4=" });
+    expect(el.getAttribute("src")).toBe("data:image/png;base64,iVBORw0KGgo="); // refused, so the old value stays
   });
 });
 

@@ -10,6 +10,8 @@ const FORM =
   '<form data-rv="w-4" data-rv-on-submit="r:save"><input data-rv="w-5" name="tag" value="a"><input data-rv="w-6" name="tag" value="b"><input data-rv="w-7" name="title" value="T"></form>' +
   '<div data-rv="w-8" data-rv-on-click="c:onClick"><button data-rv="w-9" data-rv-on-click="r:increment">+1</button></div>' +
   '<p data-rv="w-10" data-rv-on-keydown="r:key" tabindex="0"></p>' +
+  '<ul data-rv="w-12"><li data-rv="w-13"><input data-rv="w-14" type="checkbox" data-rv-on-change="r:toggle [7]"><button data-rv="w-15" data-rv-on-click=\'c:onPick [7,{"tag":"a b"}]\'>pick</button></li>' +
+  '<li data-rv="w-16"><input data-rv="w-17" data-rv-on-input="r:rename/40 [8]"></li></ul>' +
   "</main>";
 
 const type = (sel: string, value: string) => {
@@ -133,5 +135,37 @@ describe("DOM events", () => {
     await settle();
     expect(t.to("/api/event").map((b) => b.method)).toEqual(["zoom"]);
     rv.close();
+  });
+
+  describe("binding args", () => {
+    it("passes a realtime binding's args before the event summary", async () => {
+      const { rv, t } = await connected();
+      document.querySelector<HTMLInputElement>('[data-rv="w-14"]')!.click();
+      await settle();
+      expect(t.to("/api/event").map((b) => [b.method, b.args])).toEqual([["toggle", [7, { type: "change", value: "on", checked: true }]]]);
+      rv.close();
+    });
+
+    it("passes a callback's args before the real Event", async () => {
+      const { rv, t } = await connected();
+      const got: unknown[][] = [];
+      t.loadModule({ methods: { onPick: (...a: unknown[]) => void got.push(a) }, kinds: { onPick: "callback" } });
+      await rv.ready;
+      document.querySelector<HTMLButtonElement>('[data-rv="w-15"]')!.click();
+      expect(got).toHaveLength(1);
+      expect(got[0]!.slice(0, 2)).toEqual([7, { tag: "a b" }]);
+      expect(got[0]![2]).toBeInstanceOf(MouseEvent);
+      rv.close();
+    });
+
+    it("keeps a debounced binding's args, with the last value typed", async () => {
+      vi.useFakeTimers();
+      const { rv, t } = await connected();
+      type('[data-rv="w-17"]', "a");
+      type('[data-rv="w-17"]', "ab");
+      await vi.advanceTimersByTimeAsync(40);
+      expect(t.to("/api/event").map((b) => b.args)).toEqual([[8, { type: "input", value: "ab" }]]);
+      rv.close();
+    });
   });
 });

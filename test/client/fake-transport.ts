@@ -1,6 +1,6 @@
 import { createApplier } from "../../client/apply.js";
 import { createRuntime, type Boot, type Runtime } from "../../client/runtime.js";
-import type { ClientModule, Reply, StreamHandlers, Transport } from "../../client/transport.js";
+import type { ClientModule, Reply, StreamHandlers, Transport, Uploadable, UploadHandle, UploadOptions } from "../../client/transport.js";
 
 /**
  * A scriptable Transport for the runtime's tests: records every POST, answers
@@ -29,6 +29,13 @@ export class FakeTransport implements Transport {
   /** Makes the module fail to load. */
   failModule!: (err: Error) => void;
   private readonly module = new Promise<ClientModule>((resolve, reject) => ((this.resolveModule = resolve), (this.failModule = reject)));
+
+  readonly uploads: Array<{ url: string; files: Uploadable; options?: UploadOptions }> = [];
+
+  async upload(url: string, files: Uploadable, options?: UploadOptions): Promise<UploadHandle[]> {
+    this.uploads.push({ url, files, options });
+    return [];
+  }
 
   async post(url: string, body: unknown): Promise<Reply> {
     this.posts.push({ url, body });

@@ -3,7 +3,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { pathToFileURL } from "node:url";
 import { EventSource } from "eventsource";
-import type { ClientModule, Reply, Transport } from "../../client/transport.js";
+import type { ClientModule, Reply, Transport, UploadHandle } from "../../client/transport.js";
 
 /**
  * The page runtime's transport over Node's fetch and the `eventsource`
@@ -42,6 +42,16 @@ export function nodeTransport(origin: () => string, cookie: () => string, seen?:
         });
       }
       return { close: () => ((live = false), es.close()) };
+    },
+    /** One multipart POST with fetch (no progress events in Node: onProgress hears the end only). */
+    async upload(url, files, options) {
+      const form = new FormData();
+      for (const f of files instanceof Blob ? [files] : Array.from(files as ArrayLike<Blob>)) form.append("file", f);
+      const res = await fetch(origin() + url, { method: "POST", headers: { cookie: cookie() }, body: form, signal: options?.signal });
+      const body = (await res.json().catch(() => undefined)) as { files?: UploadHandle[]; error?: { code: string; message: string } } | undefined;
+      if (res.status !== 200 || !body?.files) throw Object.assign(new Error(body?.error?.message ?? `HTTP ${res.status}`), { name: "RevueError", code: body?.error?.code ?? `HTTP_${res.status}` });
+      options?.onProgress?.({ loaded: 1, total: 1 });
+      return body.files;
     },
     async load(url) {
       const code = await (await fetch(origin() + url)).text();

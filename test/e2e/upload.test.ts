@@ -10,6 +10,9 @@ describeE2E("upload in Chromium", (e2e) => {
     const { url } = await e2e.serve(Upload);
     const context = await e2e.context();
     const page = await context.newPage();
+    // Scripts the page loads: the uploader is fetched on the first upload only, from /rv/.
+    const scripts: string[] = [];
+    page.on("request", (r) => void (r.resourceType() === "script" && scripts.push(new URL(r.url()).pathname)));
     await page.goto(url);
     await connected(page);
     // About 2 s of upload: enough for progress events between 0 and 100.
@@ -29,6 +32,9 @@ describeE2E("upload in Chromium", (e2e) => {
     });
     expect(await page.getAttribute("progress#bar", "max")).toBe("100");
 
+    expect(scripts.filter((p) => /\/rv\/upload-\w+\.js$/.test(p))).toEqual([]);
+    expect(scripts.some((p) => /\/rv\/runtime\.\w+\.js$/.test(p))).toBe(true);
+
     const buffer = Buffer.alloc(SIZE, 7);
     await page.setInputFiles("#file", { name: "big.bin", mimeType: "application/octet-stream", buffer });
     await page.click("#send");
@@ -42,5 +48,7 @@ describeE2E("upload in Chromium", (e2e) => {
     // It went up, never down, and was seen between the ends.
     expect(seen).toEqual([...seen].sort((a, b) => a - b));
     expect(seen.some((v) => v > 0 && v < 100)).toBe(true);
+    // rv.upload's XMLHttpRequest code came as its own module, once, under the page's CSP.
+    expect(scripts.filter((p) => /\/rv\/upload-\w+\.js$/.test(p))).toHaveLength(1);
   });
 });

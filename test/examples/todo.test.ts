@@ -21,8 +21,11 @@ describe("examples/todo", () => {
     expect(titles(t).slice(0, 2)).toEqual(["Item 1", "Item 2"]);
     const first = t.find("#list > li")!;
     expect(first.querySelector("input.done[type=checkbox]")).not.toBeNull();
-    expect(first.querySelector("button.edit")?.getAttribute("value")).toBe("1");
-    expect(first.querySelector("button.up")?.getAttribute("value")).toBe("1");
+    // Each control carries its item's id as a binding arg, not as a smuggled `value`.
+    expect(first.querySelector("button.edit")?.getAttribute("data-rv-on-click")).toBe("r:edit [1]");
+    expect(first.querySelector("button.up")?.getAttribute("data-rv-on-click")).toBe("r:up [1]");
+    expect(first.querySelector("input.done")?.getAttribute("data-rv-on-change")).toBe("r:toggle [1]");
+    expect(first.querySelector("button.up")?.hasAttribute("value")).toBe(false);
     expect(new Set(ids(t)).size).toBe(1000);
   });
 
@@ -75,17 +78,20 @@ describe("examples/todo", () => {
     await t.submit("#add", { title: "   " });
     expect(titles(t).slice(0, 2)).toEqual(["Buy milk", "Item 1"]);
     expect(t.text("#count")).toBe("1001 items");
-    expect(t.find("#list > li button.up")!.getAttribute("value")).toBe("1001");
+    expect(t.find("#list > li button.up")!.getAttribute("data-rv-on-click")).toBe("r:up [1001]");
   });
 
   it("toggles an item done", async () => {
     t = await mount(Todo);
-    await t.input("#list > li:nth-child(2) input.done", "2");
+    // A click ticks the box and fires its change binding, which passes the row's id.
+    await t.click("#list > li:nth-child(2) input.done");
     expect(t.app.items[1]!.done).toBe(true);
+    expect(t.app.items.filter((it) => it.done).map((it) => it.id)).toEqual([2]);
     expect((t.find("#list > li:nth-child(2) input.done") as HTMLInputElement).checked).toBe(true);
     expect(t.find("#list > li:nth-child(2)")!.getAttribute("class")).toBe("is-done");
-    await t.input("#list > li:nth-child(2) input.done", "2");
+    await t.click("#list > li:nth-child(2) input.done");
     expect(t.app.items[1]!.done).toBe(false);
+    expect((t.find("#list > li:nth-child(2) input.done") as HTMLInputElement).checked).toBe(false);
   });
 
   it("edits a title inline and saves it on submit", async () => {

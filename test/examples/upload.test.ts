@@ -1,8 +1,11 @@
 import { createHash } from "node:crypto";
 import { afterEach, describe, expect, it } from "vitest";
-import { createServer, getSpec, type ServerHandle } from "revue";
-import { generateClientModule } from "../../src/server/client-module.js";
+import { JSDOM } from "jsdom";
+import { createServer, type ServerHandle } from "revue";
 import { mount, type TestSession } from "revue/testing";
+import { createApplier } from "../../client/apply.js";
+import { createRuntime, type Runtime } from "../../client/runtime.js";
+import { nodeTransport } from "../client/node-transport.js";
 import { Upload } from "../../examples/upload/app.js";
 import { Browser } from "../server/harness.js";
 
@@ -13,11 +16,6 @@ afterEach(async () => {
   await srv?.close();
   t = srv = undefined;
 });
-
-/** Something with the shape of an `UploadedFile`, as the rpc receives a real one. */
-function fakeFile(name: string, bytes: Buffer) {
-  return { id: "x", name, type: "text/plain", size: bytes.length, read: async () => bytes, stream: () => { throw new Error("unused"); } };
-}
 
 const sha = (b: Buffer) => createHash("sha256").update(b).digest("hex");
 
@@ -31,13 +29,24 @@ describe("examples/upload", () => {
     expect(t.text("#result")).toMatch(/Choose a file/);
   });
 
-  it("received(file) reads the file and shows its name, size and digest", async () => {
+  it("send() uploads the picked file with rv.upload and received(file) shows its name, size and digest", async () => {
     t = await mount(Upload);
     const bytes = Buffer.from("hello upload");
-    expect(await t.rpc("received", fakeFile("a.txt", bytes))).toEqual({ name: "a.txt", size: 12, sha256: sha(bytes) });
+    await t.upload("#file", [{ name: "a.txt", type: "text/plain", content: bytes }]);
+    await t.click("#send");
     expect(t.text("#result")).toBe("Received a.txt (12 bytes)");
     expect(t.text("#digest")).toBe(`sha256 ${sha(bytes)}`);
     expect(t.find("progress#bar")!.getAttribute("value")).toBe("100");
+    expect((t.find("progress#bar") as HTMLProgressElement).value).toBe(100);
+  });
+
+  it("reports an upload the server refuses, and a send with no file", async () => {
+    t = await mount(Upload, { limits: { upload: 1000 } });
+    await t.click("#send");
+    expect(t.text("#result")).toBe("Upload failed: choose a file first");
+    await t.upload("#file", [{ name: "big.bin", content: new Uint8Array(5000) }]);
+    await t.click("#send");
+    expect(t.text("#result")).toMatch(/^Upload failed: PAYLOAD_TOO_LARGE: POST \/api\/upload: 5000 bytes is over the upload limit of 1000 bytes/);
   });
 
   it("shows a failure the page reports, and refuses something that is not an upload", async () => {
@@ -73,33 +82,35 @@ describe("examples/upload", () => {
     expect(refused.body.error.code).toBe("PAYLOAD_TOO_LARGE");
   });
 
-  it("the page's send() callback uploads the chosen file with XHR and hands it to received() (jsdom against a real server)", async () => {
-    srv = createServer({ "/upload": Upload });
-    const url = await srv.listen(0);
-    const b = new Browser(`${url}/upload`);
-    const page = await b.request("/");
-    b.sid = JSON.parse(/id="rv-boot">(.*?)<\/script>/.exec(page.body)![1]!).sid;
-
-    const { JSDOM } = await import("jsdom");
-    const dom = new JSDOM(page.body, { url: `${url}/upload`, runScripts: "outside-only" });
-    dom.cookieJar.setCookieSync(`${b.cookie}; Path=/`, url);
-    const win = dom.window as any;
-    win.rv = { session: b.sid };
-    // The shipped module, as the page imports it (ESM → a global, for jsdom's script runner).
-    win.eval(generateClientModule(getSpec(Upload)).code.replace("export default", "window.__mod ="));
-    const input = win.document.getElementById("file");
-    Object.defineProperty(input, "files", { value: [new win.File(["x".repeat(3000)], "x.txt", { type: "text/plain" })] });
-    const seen: unknown[] = [];
-    const ctx = {
-      server: {
-        received: async (handle: unknown) => (seen.push(handle), (await b.rpc("received", [handle])).body.result),
-        failed: async (m: string) => void seen.push(`failed: ${m}`),
-      },
-    };
-    await win.__mod.methods.send.call(ctx);
-    expect(seen).toEqual([expect.objectContaining({ $upload: expect.any(String), name: "x.txt", size: 3000 })]);
-    expect(win.document.getElementById("bar").value).toBe(100);
-    dom.window.close();
+  it("over HTTP, the page's send() callback uploads through rv.upload and hands the handle to received() (the real runtime in jsdom)", async () => {
+    srv = createServer({ "/upload": Upload }, { logger: { warn() {}, error: (...a: unknown[]) => console.error(...a) } });
+    const url = await srv.listen(0, "127.0.0.1");
+    const res = await fetch(`${url}/upload/`);
+    const cookie = res.headers.get("set-cookie")!.split(";")[0]!;
+    const html = (await res.text()).replace(/<script type="module"[^>]*><\/script>/, "");
+    const dom = new JSDOM(html, { url: `${url}/upload/` });
+    const document = dom.window.document;
+    const boot = JSON.parse(document.getElementById("rv-boot")!.textContent!);
+    expect(boot.base).toBe("/upload");
+    const rv = createRuntime({ root: document.getElementById("rv-root")!, boot, transport: nodeTransport(() => url, () => cookie), applier: createApplier, backoffMs: 20 });
+    (dom.window as unknown as { rv: Runtime }).rv = rv;
+    // The callback's `rv` and `document` are globals: this module runs in Node, so lend it the page's.
+    const globals = globalThis as unknown as Record<string, unknown>;
+    Object.assign(globals, { rv, document });
+    try {
+      await rv.ready;
+      const input = document.getElementById("file")!;
+      Object.defineProperty(input, "files", { value: [new File(["x".repeat(3000)], "x.txt", { type: "text/plain" })] });
+      document.getElementById("send")!.click();
+      for (let i = 0; i < 300 && document.getElementById("result")!.textContent !== "Received x.txt (3000 bytes)"; i++) await new Promise((r) => setTimeout(r, 10));
+      expect(document.getElementById("result")!.textContent).toBe("Received x.txt (3000 bytes)");
+      expect(document.getElementById("digest")!.textContent).toBe(`sha256 ${sha(Buffer.from("x".repeat(3000)))}`);
+    } finally {
+      delete globals.rv;
+      delete globals.document;
+      rv.close();
+      dom.window.close();
+    }
   });
 });
 

@@ -66,4 +66,46 @@ describe("bind-time validation", () => {
   it("refuses inline handler strings", () => {
     expect(() => bind("button", "onclick", "alert(1)")).toThrow('<button onclick> in Clicks.render(): got an inline handler string "alert(1)".');
   });
+
+  describe("handler args", () => {
+    class Rows extends App {
+      @server.realtime({ name: "flip" }) toggle(..._args: unknown[]) {}
+      @server.realtime({ debounce: 200 }) rename(..._args: unknown[]) {}
+      @client.callback onPick(..._args: unknown[]) {}
+    }
+    const rows = createBinder(getSpec(Rows));
+
+    it("writes the args after the name and the debounce, as a JSON array", () => {
+      expect(rows("button", "onClick", handler(Rows.prototype.toggle, { args: [7] }))).toBe("r:flip [7]");
+      expect(rows("input", "onInput", handler(Rows.prototype.rename, { args: ["a b", null, true, { id: 1, tags: ["x"] }] }))).toBe('r:rename/200 ["a b",null,true,{"id":1,"tags":["x"]}]');
+      expect(rows("li", "onClick", handler(Rows.prototype.onPick, { args: [1, 2], debounce: 50 }))).toBe("c:onPick/50 [1,2]");
+      expect(rows("button", "onClick", handler(Rows.prototype.toggle, { args: [] }))).toBe("r:flip");
+    });
+
+    it("refuses what is not plain data, naming the element, the method and the value's place", () => {
+      const at = (args: unknown[]) => () => rows("button", "onClick", handler(Rows.prototype.toggle, { args: args as [] }));
+      expect(at([new Date(0)])).toThrow(
+        new BindError(
+          "<button onClick> in Rows.render(): handler(this.toggle, { args }): args[0] (a Date) is not plain data. Binding args are written into the page as JSON, " +
+            "so pass strings, finite numbers, booleans, null, arrays and plain objects (an id, not the record: look the rest up on the server).",
+        ),
+      );
+      expect(at([1, { when: () => 1 }])).toThrow("args[1].when (function) is not plain data");
+      expect(at([Number.NaN])).toThrow("args[0] (NaN) is not plain data");
+      expect(at([undefined])).toThrow("args[0] (undefined) is not plain data");
+      expect(at([new Map()])).toThrow("args[0] (a Map) is not plain data");
+      expect(at([1n])).toThrow("args[0] (bigint) is not plain data");
+    });
+
+    it("refuses args over 512 characters of JSON: they are written for every bound element", () => {
+      expect(rows("button", "onClick", handler(Rows.prototype.toggle, { args: ["x".repeat(500)] }))).toMatch(/^r:flip \["x{500}"\]$/);
+      expect(() => rows("button", "onClick", handler(Rows.prototype.toggle, { args: ["x".repeat(600)] }))).toThrow(
+        "<button onClick> in Rows.render(): handler(this.toggle, { args }): the args are 604 characters of JSON, over 512. They are written into the page for every bound element: pass an id and look the rest up on the server.",
+      );
+    });
+
+    it("refuses args that are not an array when the binding is made", () => {
+      expect(() => handler(Rows.prototype.toggle, { args: 7 as unknown as [] })).toThrow(new BindError("handler(toggle, { args }): args must be an array of values, e.g. { args: [item.id] }, got 7."));
+    });
+  });
 });

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { App, client, server } from "revue";
+import { App, client, handler, h, server, type EventSummary, type UploadedFile, type UploadHandle } from "revue";
 
 // Compile-time checks: `npm test` type-checks this file, so every expected
 // error below fails the build if the wrong call stops being an error.
@@ -25,8 +25,62 @@ class Typed extends App<Typed> {
   }
 }
 
+// With the kinds named (App<Self, Api>), the stubs offer exactly those methods.
+class Strict extends App<Strict, { rpc: "add" | "upload"; realtime: "ping"; client: "toast" }> {
+  @server.rpc async add(a: number, b: number) { return a + b; }
+  @server.rpc async upload(file: UploadedFile) { return file.size; }
+  @server.realtime ping(_label: string) {}
+  @server.realtime toggle(_id: number, _ev: EventSummary) {}
+  @client.realtime toast(_msg: string) {}
+  helper() { return 1; }
+
+  @client.callback async onClick() {
+    const sum: number = await this.server.add(1, 2);
+    // A realtime stub returns nothing to wait for.
+    const nothing: void = this.server.ping("x");
+    // The page passes the handle rv.upload gave it; the method receives an UploadedFile.
+    const handle: UploadHandle = { $upload: "id", name: "a.txt", type: "text/plain", size: 1 };
+    const size: number = await this.server.upload(handle);
+    // @ts-expect-error a @client.realtime method is not a server method
+    this.server.toast("hi");
+    // @ts-expect-error a @client.callback is not a server method
+    void this.server.onClick();
+    // @ts-expect-error an undecorated helper is not a server method
+    void this.server.helper();
+    // @ts-expect-error render() is not a server method
+    void this.server.render();
+    // @ts-expect-error a realtime method the Api does not name is not offered
+    this.server.toggle(1, { type: "click" });
+    // @ts-expect-error wrong argument type for an rpc
+    await this.server.add("1", 2);
+    void sum;
+    void nothing;
+    void size;
+  }
+
+  @server.realtime greet() {
+    this.client.toast("hi");
+    // @ts-expect-error reverse calls check their arguments too
+    this.client.toast(42);
+    // @ts-expect-error only @client.realtime methods can be called in the page
+    this.client.onClick();
+    // @ts-expect-error a server method is not a reverse call
+    this.client.add(1, 2);
+  }
+
+  override render() {
+    return h("ul", {},
+      h("li", { onClick: handler(this.toggle, { args: [1] }) }),
+      // @ts-expect-error binding args are typed from the method's leading parameters
+      h("li", { onClick: handler(this.toggle, { args: ["one"] }) }),
+      // @ts-expect-error ping takes one argument before the event, not two
+      h("li", { onClick: handler(this.ping, { args: ["a", "b"] }) }));
+  }
+}
+
 describe("typed stubs", () => {
   it("exist on the class (types are checked by tsc, not at run time)", () => {
     expect(typeof Typed.prototype.onClick).toBe("function");
+    expect(typeof Strict.prototype.onClick).toBe("function");
   });
 });

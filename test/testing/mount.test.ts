@@ -121,4 +121,123 @@ describe("revue/testing mount()", () => {
     await a.unmount();
     expect(Room.stopped).toBe(1);
   });
+
+  describe("on the real runtime", () => {
+    class Echo extends App {
+      static hub: unknown;
+      n = 0;
+      seen: string[] = [];
+      @server.rpc async kind(...args: unknown[]) { return args.map((a) => (a === null ? "null" : Array.isArray(a) ? "array" : typeof a)); }
+      @server.rpc async when() { return { at: new Date(0), gone: undefined, list: [1, undefined] }; }
+      @server.realtime bump() { this.n++; }
+      @server.on("ping") ping(data: unknown) { this.seen.push(JSON.stringify(data)); }
+      override render() {
+        return h("main", {},
+          h("p", { id: "n" }, String(this.n)),
+          h("p", { id: "seen" }, String(this.seen.length)),
+          h("button", { id: "bump", onClick: this.bump }, "+"),
+          h("input", { id: "free", name: "free" }));
+      }
+    }
+
+    it("sends arguments and results through JSON, as the wire does", async () => {
+      const s = await mount(Echo);
+      try {
+        expect(await s.rpc("kind", new Date(0), { f() {} }, undefined, [1], null)).toEqual(["string", "object", "null", "array", "null"]);
+        expect(await s.rpc("when")).toEqual({ at: "1970-01-01T00:00:00.000Z", list: [1, null] });
+        await s.emit("ping", { at: new Date(0), skip: undefined });
+        expect(s.app.seen).toEqual(['{"at":"1970-01-01T00:00:00.000Z"}']);
+      } finally {
+        await s.unmount();
+      }
+    });
+
+    it("types into a field without bindings, and refuses what is not a field", async () => {
+      const s = await mount(Echo);
+      try {
+        await s.input("#free", "typed");
+        expect((s.find("#free") as HTMLInputElement).value).toBe("typed");
+        expect(s.document.activeElement).toBe(s.find("#free"));
+        await expect(s.input("#n", "x")).rejects.toThrow('<p#n> matching "#n" is not a field');
+        await expect(s.upload("#free", [{ name: "a", content: "a" }])).rejects.toThrow('<input#free> matching "#free" is not an <input type="file">');
+      } finally {
+        await s.unmount();
+      }
+    });
+
+    it("reconnects after the server cuts the stream, with the last event id: what was missed is replayed, not re-rendered", async () => {
+      const s = await mount(Echo);
+      try {
+        await s.click("#bump");
+        const sid = s.sid;
+        const ops = s.ops.length;
+        const revisions = s.revisions.length;
+        // The connection drops; while it is down, a broadcast changes the page.
+        expect(findSession(s).stream.drop()).toBe(true);
+        s.hub.emit("ping", "while away");
+        await s.settle();
+        expect(s.rv.connected).toBe(true);
+        expect(s.sid).toBe(sid);
+        expect(s.text("#seen")).toBe("1");
+        // It came as the patch the page missed (replayed), not as a new snapshot.
+        expect(s.ops.length).toBe(ops + 1);
+        expect(s.revisions.length).toBe(revisions + 1);
+        await s.click("#bump");
+        expect(s.text("#n")).toBe("2");
+      } finally {
+        await s.unmount();
+      }
+    });
+
+    it("starts a new session by itself when the server forgets the page's session, as a browser does after a restart", async () => {
+      const s = await mount(Echo);
+      try {
+        await s.click("#bump");
+        const old = s.sid;
+        await findHub(s).end(findSession(s), "expired");
+        await s.settle();
+        expect(s.sid).not.toBe(old);
+        expect(s.text("#n")).toBe("0");
+        await s.click("#bump");
+        expect(s.text("#n")).toBe("1");
+        expect(s.app.n).toBe(1);
+      } finally {
+        await s.unmount();
+      }
+    });
+
+    it("fails mount() when a @client.on('ready') handler throws in the page, and stops the hub", async () => {
+      class Broken extends App {
+        static stopped = 0;
+        @server.on("stop") static down() { Broken.stopped++; }
+        @client.on("ready") ready() { (document.getElementById("missing") as HTMLElement).focus(); }
+      }
+      await expect(mount(Broken)).rejects.toThrow(/^Broken\.ready \(@client, in the page\) threw while the page loaded: .*null/);
+      expect(Broken.stopped).toBe(1);
+    });
+
+    it("says why a page does not settle: @client code that keeps setting short timers", async () => {
+      class Poller extends App {
+        @client.on("ready") ready() {
+          const tick = () => void setTimeout(tick, 20);
+          tick();
+        }
+      }
+      await expect(mount(Poller)).rejects.toThrow("Poller's page did not settle within 5 s: its code keeps setting timers under a second (a polling loop in @client code?).");
+    });
+
+    it("unmount() ends the page's session and the last one stops the hub", async () => {
+      const s = await mount(Echo);
+      const hub = findHub(s);
+      const other = await s.another();
+      expect(hub.size).toBe(2);
+      await other.unmount();
+      expect(hub.size).toBe(1);
+      await s.unmount();
+      expect(hub.size).toBe(0);
+    });
+  });
 });
+
+const findHub = (t: TestSession<any>) => t.hub;
+const findSession = (t: TestSession<any>) => t.hub.get(t.sid)!;

@@ -1,0 +1,69 @@
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterAll, describe, expect, it } from "vitest";
+import { runCli } from "../../src/cli/main.js";
+import { createProject, packageName } from "../../src/cli/new-project.js";
+
+const root = mkdtempSync(join(tmpdir(), "revue-new-"));
+afterAll(() => rmSync(root, { recursive: true, force: true }));
+const repoPkg = JSON.parse(readFileSync(new URL("../../package.json", import.meta.url), "utf8")) as { version: string; devDependencies: Record<string, string> };
+const json = (path: string) => JSON.parse(readFileSync(path, "utf8"));
+
+function capture() {
+  const io = { outText: "", errText: "", out: (l: string) => void (io.outText += l + "\n"), err: (l: string) => void (io.errText += l + "\n") };
+  return io;
+}
+
+describe("revue new", () => {
+  it("writes an ES-module project whose scripts start, develop and test the app", () => {
+    const dir = join(root, "My Counter");
+    const files = createProject(dir);
+    expect(files).toEqual([".gitignore", "README.md", "package.json", "src/app.ts", "src/server.ts", "test/app.test.ts", "tsconfig.json"]);
+    const pkg = json(join(dir, "package.json"));
+    expect(pkg).toMatchObject({ name: "my-counter", type: "module", private: true, dependencies: { revue: `^${repoPkg.version}` } });
+    expect(pkg.scripts).toEqual({ start: "tsx src/server.ts", dev: "revue dev src/server.ts", test: "tsc --noEmit && vitest run" });
+    for (const tool of ["tsx", "typescript", "vitest", "jsdom", "@types/node"]) expect(pkg.devDependencies[tool]).toBe(repoPkg.devDependencies[tool]);
+    const ts = json(join(dir, "tsconfig.json"));
+    expect(ts.compilerOptions).toMatchObject({ experimentalDecorators: true, jsx: "react-jsx", jsxImportSource: "revue", module: "NodeNext" });
+    expect(ts.include).toEqual(["src", "test"]);
+    const readme = readFileSync(join(dir, "README.md"), "utf8");
+    expect(readme).toContain("npm install && npm start");
+    expect(readme).toContain("npm test");
+    expect(readme).toContain("# my-counter");
+    expect(readFileSync(join(dir, "src/server.ts"), "utf8")).toContain("process.env.PORT ?? 3000");
+    expect(readFileSync(join(dir, "src/app.ts"), "utf8")).not.toContain("{{");
+    expect(readFileSync(join(dir, "test/app.test.ts"), "utf8")).toContain('from "revue/testing"');
+    expect(existsSync(join(dir, "gitignore"))).toBe(false);
+  });
+
+  it("writes the revue dependency it is given (a packed tarball in CI)", () => {
+    const dir = join(root, "from-tarball");
+    createProject(dir, { revue: "file:/tmp/revue-0.1.0.tgz" });
+    expect(json(join(dir, "package.json")).dependencies).toEqual({ revue: "file:/tmp/revue-0.1.0.tgz" });
+  });
+
+  it("refuses a folder that holds anything, and writes nothing into it", async () => {
+    const dir = join(root, "taken");
+    mkdirSync(dir);
+    writeFileSync(join(dir, "notes.txt"), "mine");
+    const io = capture();
+    expect(await runCli(["new", dir], io)).toBe(1);
+    expect(io.errText).toContain(`revue new: ${dir} is not empty (it holds notes.txt)`);
+    expect(io.errText).toContain("Pick another name");
+    expect(existsSync(join(dir, "package.json"))).toBe(false);
+  });
+
+  it("creates the folder when it does not exist and prints the next commands", async () => {
+    const io = capture();
+    expect(await runCli(["new", join(root, "fresh", "app")], io)).toBe(0);
+    expect(io.outText).toContain("npm install && npm start");
+    expect(existsSync(join(root, "fresh/app/src/app.ts"))).toBe(true);
+  });
+
+  it("makes an npm name of any folder name", () => {
+    expect(packageName("/x/My App!")).toBe("my-app");
+    expect(packageName("/x/.hidden")).toBe("hidden");
+    expect(packageName("/x/@@@")).toBe("revue-app");
+  });
+});
