@@ -391,9 +391,10 @@ describe("every example round-trips through snapshot and restore", () => {
       Todo,
       [
         ["realtime", "add", [{ form: { title: "Buy milk" } }]],
-        ["realtime", "toggle", [{ value: "3" }]],
-        ["realtime", "up", [{ value: "5" }]],
-        ["realtime", "edit", [{ value: "17" }]],
+        // Row controls pass the item id as a binding arg, before the event summary.
+        ["realtime", "toggle", [3, { type: "change", checked: true }]],
+        ["realtime", "up", [5, { type: "click" }]],
+        ["realtime", "edit", [17, { type: "click" }]],
         ["realtime", "filter", [{ value: "item 1" }]],
       ],
       ["realtime", "save", [{ form: { title: "Seventeen" } }]],
