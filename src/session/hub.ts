@@ -5,7 +5,7 @@ import { treeHash, type ErrorCode, type ServerMessage } from "../protocol.js";
 import { createBinder } from "../registry/bind.js";
 import { LIFECYCLE_EVENTS } from "../registry/decorators.js";
 import type { MethodEntry } from "../registry/entries.js";
-import { getSpec, type AppSpec } from "../registry/spec.js";
+import { getSpec, publicName, type AppSpec } from "../registry/spec.js";
 import type { Binder, Node } from "../vdom/types.js";
 import type { Call } from "./calls.js";
 import type { Logger } from "./logger.js";
@@ -733,14 +733,16 @@ export class Hub<A extends App = App> implements PoolMember {
       join: (room) => hub.rooms.join(session, room),
       leave: (room) => hub.rooms.leave(session, room),
       callClient(method, args) {
-        if (!hub.spec.clientRealtime.has(method)) {
+        // By the public name or by the method's own name (what `this.client`'s types offer); the page takes either.
+        const entry = hub.spec.clientRealtime.get(method) ?? [...hub.spec.clientRealtime.values()].find((e) => e.method === method);
+        if (!entry) {
           const known = [...hub.spec.clientRealtime.keys()];
           throw new UsageError(
             `${hub.spec.name}.client.${method}(): there is no @client.realtime method "${method}". ` +
               (known.length ? `Known: ${known.join(", ")}.` : `Declare one: @client.realtime ${method}(...) { ... }.`),
           );
         }
-        hub.send(session, { type: "call", method, args });
+        hub.send(session, { type: "call", method: publicName(entry), args });
       },
       signal: () => session.calls.signal(),
     };

@@ -3,7 +3,7 @@ import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { App } from "../app.js";
-import { RevueError } from "../errors.js";
+import { RevueError, UsageError } from "../errors.js";
 import { treeHash, type CallMessage } from "../protocol.js";
 import { Hub, type AppClass, type Logger } from "../session/hub.js";
 import type { Session } from "../session/session.js";
@@ -161,7 +161,7 @@ export async function mount<A extends App>(cls: AppClass<A>, options: MountOptio
   try {
     jsdom = await import("jsdom");
   } catch {
-    throw new RevueError("INTERNAL_ERROR", 'revue/testing runs the page in jsdom: install it with "npm install --save-dev jsdom".');
+    throw new UsageError('revue/testing runs the page in jsdom: install it with "npm install --save-dev jsdom".');
   }
   const script = await buildTestingRuntime();
   const logs: string[] = [];
@@ -295,7 +295,7 @@ export async function mount<A extends App>(cls: AppClass<A>, options: MountOptio
 
     const mustFind = (selector: string): HTMLElement => {
       const el = root.querySelector(selector);
-      if (!el) throw new RevueError("BAD_REQUEST", `No element matches ${JSON.stringify(selector)} in ${hub.spec.name}'s page. It has:\n${root.innerHTML.slice(0, 500)}`);
+      if (!el) throw new UsageError(`No element matches ${JSON.stringify(selector)} in ${hub.spec.name}'s page. It has:\n${root.innerHTML.slice(0, 500)}`);
       return el as HTMLElement;
     };
     const boundTo = (el: Element, type: string) => {
@@ -344,18 +344,18 @@ export async function mount<A extends App>(cls: AppClass<A>, options: MountOptio
       async click(selector) {
         const el = mustFind(selector);
         if (!boundTo(el, "click") && !actsOnClick(el)) {
-          throw new RevueError("BAD_REQUEST", `<${el.localName}> has no click binding (no onClick prop on it or its ancestors), and a click on it does nothing else.`);
+          throw new UsageError(`<${el.localName}> has no click binding (no onClick prop on it or its ancestors), and a click on it does nothing else.`);
         }
-        if ((el as HTMLButtonElement).disabled) throw new RevueError("BAD_REQUEST", `${describe(el)} matching ${JSON.stringify(selector)} is disabled: a user cannot click it.`);
+        if ((el as HTMLButtonElement).disabled) throw new UsageError(`${describe(el)} matching ${JSON.stringify(selector)} is disabled: a user cannot click it.`);
         await act(`click ${selector}`, () => (typeof el.click === "function" ? el.click() : el.dispatchEvent(new win.MouseEvent("click", { bubbles: true, cancelable: true }))));
       },
 
       async input(selector, value) {
         const el = mustFind(selector) as HTMLInputElement;
         const editable = el.isContentEditable;
-        if (!editable && !["input", "textarea", "select"].includes(el.localName)) throw new RevueError("BAD_REQUEST", `${describe(el)} matching ${JSON.stringify(selector)} is not a field: type into an input, textarea, select or contenteditable element.`);
-        if (el.type === "checkbox" || el.type === "radio") throw new RevueError("BAD_REQUEST", `${describe(el)} is a ${el.type}: tick it with t.click(${JSON.stringify(selector)}).`);
-        if (el.type === "file") throw new RevueError("BAD_REQUEST", `${describe(el)} is a file input: pick files with t.upload(${JSON.stringify(selector)}, [{ name, type, content }]).`);
+        if (!editable && !["input", "textarea", "select"].includes(el.localName)) throw new UsageError(`${describe(el)} matching ${JSON.stringify(selector)} is not a field: type into an input, textarea, select or contenteditable element.`);
+        if (el.type === "checkbox" || el.type === "radio") throw new UsageError(`${describe(el)} is a ${el.type}: tick it with t.click(${JSON.stringify(selector)}).`);
+        if (el.type === "file") throw new UsageError(`${describe(el)} is a file input: pick files with t.upload(${JSON.stringify(selector)}, [{ name, type, content }]).`);
         await act(`input ${selector}`, () => {
           el.focus();
           if (editable) el.textContent = value;
@@ -368,10 +368,10 @@ export async function mount<A extends App>(cls: AppClass<A>, options: MountOptio
       async submit(selector, fields = {}) {
         const found = mustFind(selector);
         const form = (found.localName === "form" ? found : found.closest("form")) as HTMLFormElement | null;
-        if (!form) throw new RevueError("BAD_REQUEST", `${describe(found)} matching ${JSON.stringify(selector)} is not a form nor inside one.`);
+        if (!form) throw new UsageError(`${describe(found)} matching ${JSON.stringify(selector)} is not a form nor inside one.`);
         for (const [name, value] of Object.entries(fields)) {
           const inputs = [...form.querySelectorAll(`[name="${name.replace(/["\\]/g, "\\$&")}"]`)] as HTMLInputElement[];
-          if (inputs.length === 0) throw new RevueError("BAD_REQUEST", `The form ${JSON.stringify(selector)} has no field named "${name}".`);
+          if (inputs.length === 0) throw new UsageError(`The form ${JSON.stringify(selector)} has no field named "${name}".`);
           for (const input of inputs) {
             if (input.type === "checkbox" || input.type === "radio") input.checked = input.value === value || (input.type === "checkbox" && value === "on");
             else input.value = value;
@@ -382,8 +382,7 @@ export async function mount<A extends App>(cls: AppClass<A>, options: MountOptio
           sent = form.dispatchEvent(new win.Event("submit", { bubbles: true, cancelable: true }));
         });
         if (sent) {
-          throw new RevueError(
-            "BAD_REQUEST",
+          throw new UsageError(
             `submit ${selector}: nothing prevented the browser's own submission, so a browser would leave the page. ` +
               `Bind onSubmit to a @server.realtime method (Revue prevents it), or call ev.preventDefault() in your @client.callback.`,
           );
@@ -392,8 +391,8 @@ export async function mount<A extends App>(cls: AppClass<A>, options: MountOptio
 
       async upload(selector, files) {
         const input = mustFind(selector) as HTMLInputElement;
-        if (input.localName !== "input" || input.type !== "file") throw new RevueError("BAD_REQUEST", `${describe(input)} matching ${JSON.stringify(selector)} is not an <input type="file">.`);
-        if (files.length > 1 && !input.multiple) throw new RevueError("BAD_REQUEST", `${describe(input)} takes one file (it has no "multiple" attribute), got ${files.length}.`);
+        if (input.localName !== "input" || input.type !== "file") throw new UsageError(`${describe(input)} matching ${JSON.stringify(selector)} is not an <input type="file">.`);
+        if (files.length > 1 && !input.multiple) throw new UsageError(`${describe(input)} takes one file (it has no "multiple" attribute), got ${files.length}.`);
         const picked = files.map((f) => new win.File([toPageBytes(win, f.content)], f.name, { type: f.type ?? "application/octet-stream" }));
         Object.defineProperty(input, "files", { configurable: true, get: () => fileList(picked) });
         await act(`upload ${selector}`, () => {

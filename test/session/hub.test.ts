@@ -155,6 +155,20 @@ describe("App events on the hub", () => {
     );
   });
 
+  it("reaches a renamed @client.realtime method by its own name too, sending its public name", async () => {
+    class Renamed extends App {
+      @client.realtime({ name: "notify" }) toast(_msg: string) {}
+    }
+    const { hub, messages } = recordingHub(Renamed);
+    const s = await hub.createSession();
+    s.instance.client.toast("by method name");
+    (s.instance.client as unknown as Record<string, (m: string) => void>).notify!("by public name");
+    expect(messages.filter(([, m]) => m.type === "call").map(([, m]) => m)).toEqual([
+      { type: "call", method: "notify", args: ["by method name"] },
+      { type: "call", method: "notify", args: ["by public name"] },
+    ]);
+  });
+
   it("refuses lifecycle names and non-serialisable data in emit", async () => {
     class E extends App {}
     const { hub } = recordingHub(E);
