@@ -5,6 +5,8 @@ import { tc39Decorators } from "./src/testing/vite.js";
 const src = (p: string) => fileURLToPath(new URL(p, import.meta.url));
 
 const alias = {
+  "revue/internals": src("./src/internals.ts"),
+  "revue/compat": src("./src/compat.ts"),
   "revue/testing/vite": src("./src/testing/vite.ts"),
   "revue/testing": src("./src/testing/index.ts"),
   "revue/runtime": src("./client/index.ts"),

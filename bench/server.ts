@@ -12,7 +12,8 @@ import type { AddressInfo } from "node:net";
 import { fileURLToPath } from "node:url";
 import Koa from "koa";
 import { koaBody } from "koa-body";
-import { App, createServer, h, Hub, server } from "../src/index.js";
+import { App, createServer, h, server } from "../src/index.js";
+import { Hub } from "../src/internals.js";
 import type { Sink } from "../src/session/stream.js";
 
 class Counter extends App {

@@ -1,23 +1,27 @@
 /**
  * Revue: one class per app — fields are a session's state, decorated methods
- * are the ways in and out, `render()` returns the page.
+ * are the ways in and out, `render()` returns the page. This module is what an
+ * app author uses; the engine's parts are in `revue/internals`, the deprecated
+ * decorators in `revue/compat`, the test harness in `revue/testing`.
  *
  * @example
- * import { App, server, h } from "revue";
+ * import { App, createServer, h, server } from "revue";
  * class Counter extends App {
  *   count = 0;
  *   @server.realtime increment() { this.count++; }
  *   render() { return h("button", { onClick: this.increment }, String(this.count)); }
  * }
+ * await createServer(Counter).listen(3000);
  */
-export { App, type ClientCalls, type ServerCalls, type RoomEmitter, type MethodKeys } from "./app.js";
-export * from "./errors.js";
-export * from "./registry/index.js";
-export * from "./vdom/index.js";
-export { Hub, newSessionId, pageCall, type HubOptions, type Logger, type AppClass, type PageCall, type SessionSnapshot } from "./session/hub.js";
-export { Session, type SessionState } from "./session/session.js";
-export { MemoryPubSub, type PubSub } from "./session/pubsub.js";
-export { MemorySessionStore, type SessionStore, type SessionRecord } from "./session/store.js";
+export { App, type AppApi, type ClientCalls, type ServerCalls, type RoomEmitter } from "./app.js";
+export { server, client, transient } from "./registry/decorators.js";
+export { handler, type HandlerOptions } from "./registry/bind.js";
+export { h, Fragment, type Child, type Component } from "./vdom/h.js";
+export type { VNode, Props } from "./vdom/types.js";
 export { createServer, type ServerOptions, type ServerHandle } from "./server/create-server.js";
+export { RevueError, RpcError } from "./errors.js";
+export { MemorySessionStore, type SessionStore, type SessionRecord } from "./session/store.js";
+export { MemoryPubSub, type PubSub } from "./session/pubsub.js";
+export type { AppClass, Logger, SessionSnapshot } from "./session/hub.js";
 export type { UploadedFile, UploadHandle } from "./session/uploads.js";
-export type * from "./protocol.js";
+export type { EventSummary, ErrorCode } from "./protocol.js";

@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { BindError, exposeError, HTTP_STATUS, RegistryError, RenderError, RevueError, RpcError, SessionError, UsageError } from "revue";
+import { RevueError, RpcError } from "revue";
+import { BindError, exposeError, HTTP_STATUS, RegistryError, RenderError, SessionError, UsageError } from "revue/internals";
 
 describe("errors", () => {
   it("share one base class with a stable code and an HTTP status", () => {

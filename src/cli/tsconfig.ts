@@ -142,6 +142,8 @@ export function tsconfigSelects(config: ProjectTsconfig, file: string): boolean 
 export function checkoutPaths(root: string): Record<string, string[]> {
   return {
     revue: [join(root, "src/index.ts")],
+    "revue/internals": [join(root, "src/internals.ts")],
+    "revue/compat": [join(root, "src/compat.ts")],
     "revue/testing": [join(root, "src/testing/index.ts")],
     "revue/jsx-runtime": [join(root, "src/jsx-runtime.ts")],
     "revue/jsx-dev-runtime": [join(root, "src/jsx-runtime.ts")],

@@ -2,7 +2,8 @@ import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { App, client, getSpec, h, server } from "revue";
+import { App, client, h, server } from "revue";
+import { getSpec } from "revue/internals";
 import { generateClientModule } from "../../src/server/client-module.js";
 
 class Shop extends App {

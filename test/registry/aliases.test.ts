@@ -4,7 +4,9 @@ describe("deprecated migration aliases", () => {
   it("map startup to client.on('ready') and connect to server.on('connect'), warning once each", async () => {
     vi.resetModules(); // a fresh module so the warn-once flags start unset
     const warn = vi.spyOn(console, "warn").mockImplementation(() => {});
-    const { App, app, connect, getSpec, startup } = await import("revue");
+    const { App } = await import("revue");
+    const { getSpec } = await import("revue/internals");
+    const { app, connect, startup } = await import("revue/compat");
     class Old extends App {
       @startup init() {}
       @app.startup init2() {}

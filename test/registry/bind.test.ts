@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { App, BindError, client, createBinder, getSpec, handler, server } from "revue";
+import { App, client, handler, server } from "revue";
+import { BindError, createBinder, getSpec } from "revue/internals";
 
 class Clicks extends App {
   @server.realtime({ name: "plus" }) increment() {}

@@ -1,5 +1,6 @@
 import { describe, expect, it, vi } from "vitest";
-import { App, client, getSpec, RegistryError, server } from "revue";
+import { App, client, server } from "revue";
+import { getSpec, RegistryError } from "revue/internals";
 
 describe("decorators (legacy experimentalDecorators)", () => {
   it("records every kind with its options and builds a spec", () => {

@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { App, getSpec, LIFECYCLE_EVENTS, RegistryError, SERVER_LIFECYCLE, client, server, transient } from "revue";
+import { App, client, server, transient } from "revue";
+import { getSpec, LIFECYCLE_EVENTS, RegistryError, SERVER_LIFECYCLE } from "revue/internals";
 
 class Pool {
   close() {}

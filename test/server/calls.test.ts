@@ -1,7 +1,8 @@
 import { spawn } from "node:child_process";
 import { fileURLToPath } from "node:url";
 import { afterEach, describe, expect, it } from "vitest";
-import { App, h, server, type ServerOptions, type Session } from "revue";
+import { App, h, server, type ServerOptions } from "revue";
+import { type Session } from "revue/internals";
 import { type Browser, serve, until } from "./harness.js";
 
 /**

@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it } from "vitest";
-import type { Hub, Node } from "revue";
+import type { Hub, Node } from "revue/internals";
 import { treeHash } from "../../src/protocol.js";
 import { Counter } from "../../examples/counter/app.js";
 import { serve, until, type Received } from "./harness.js";

@@ -1,5 +1,6 @@
 import { afterEach, describe, expect, it } from "vitest";
-import { App, BindError, createServer, h, RenderError, type AppClass, type VNode } from "revue";
+import { App, createServer, h, type AppClass, type VNode } from "revue";
+import { BindError, RenderError } from "revue/internals";
 import { serve } from "./harness.js";
 
 /** The first page, as a browser gets it: status, CSP header, body, and the nonce the header names. */

@@ -1,5 +1,6 @@
 import { describe, expect, it, vi } from "vitest";
-import { App, Hub, h, pageCall, server, client, SessionError, type Logger, type ServerMessage } from "revue";
+import { App, h, server, client, type Logger } from "revue";
+import { Hub, pageCall, SessionError, type ServerMessage } from "revue/internals";
 
 function quietLogger() {
   return { warn: vi.fn<Logger["warn"]>(), error: vi.fn<Logger["error"]>() };

@@ -1,21 +1,6 @@
 import { describe, expect, it, vi } from "vitest";
-import {
-  App,
-  createIdAllocator,
-  h,
-  Hub,
-  lower,
-  pageCall,
-  renderToString,
-  server,
-  SnapshotError,
-  transient,
-  type AppClass,
-  type Logger,
-  type ServerMessage,
-  type Session,
-  type SessionSnapshot,
-} from "revue";
+import { App, h, server, transient, type AppClass, type Logger, type SessionSnapshot } from "revue";
+import { createIdAllocator, Hub, lower, pageCall, renderToString, SnapshotError, type ServerMessage, type Session } from "revue/internals";
 import { mkdtemp, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";

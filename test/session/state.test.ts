@@ -1,6 +1,7 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { App, getSpec, RevueError, SnapshotError, transient } from "revue";
+import { App, RevueError, transient } from "revue";
+import { getSpec, SnapshotError } from "revue/internals";
 import { captureState, MAX_STATE_DEPTH, restoreState, type StateRecord } from "../../src/session/state.js";
 import { Todo } from "../../examples/todo/app.js";
 

@@ -1,5 +1,7 @@
 import { describe, expect, it, vi } from "vitest";
-import { App, BindError, client, createBinder, getSpec, h, RegistryError, server, startup, transient } from "revue";
+import { App, client, h, server, transient } from "revue";
+import { BindError, createBinder, getSpec, RegistryError } from "revue/internals";
+import { startup } from "revue/compat";
 
 // This file is compiled with TC39 standard decorators (experimentalDecorators
 // off): see the "standard" project in vitest.config.ts and tsconfig.standard.json.
