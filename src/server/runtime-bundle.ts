@@ -90,13 +90,8 @@ export const eventemitter3AsModule: import("esbuild").Plugin = {
  */
 export async function bundleFromSource(root: string = packageRoot()): Promise<RuntimeBundle | undefined> {
   const entry = `${root}/client/index.ts`;
-  if (!existsSync(entry)) return undefined;
-  let esbuild: typeof import("esbuild");
-  try {
-    esbuild = await import("esbuild");
-  } catch {
-    return undefined;
-  }
+  const esbuild = existsSync(entry) ? await optionalEsbuild() : undefined;
+  if (!esbuild) return undefined;
   const out = await esbuild.build({
     entryPoints: [entry],
     bundle: true,
@@ -165,13 +160,8 @@ export const TESTING_RUNTIME_GLOBAL = "__revueRuntime";
  * traces in a failing test stay readable. Undefined without esbuild or sources.
  */
 export async function testingRuntimeFromSource(root: string = packageRoot()): Promise<string | undefined> {
-  if (!existsSync(`${root}/client/runtime.ts`)) return undefined;
-  let esbuild: typeof import("esbuild");
-  try {
-    esbuild = await import("esbuild");
-  } catch {
-    return undefined;
-  }
+  const esbuild = existsSync(`${root}/client/runtime.ts`) ? await optionalEsbuild() : undefined;
+  if (!esbuild) return undefined;
   const out = await esbuild.build({
     stdin: {
       contents: 'export { createRuntime } from "./client/runtime.ts"; export { createApplier } from "./client/apply.ts";',
@@ -216,4 +206,13 @@ export function buildTestingRuntime(): Promise<string> {
   })();
   cachedTesting.catch(() => (cachedTesting = undefined));
   return cachedTesting;
+}
+
+/** esbuild, or undefined where it is not installed (a production install serves the prebuilt bundles from dist/). */
+async function optionalEsbuild(): Promise<typeof import("esbuild") | undefined> {
+  try {
+    return await import("esbuild");
+  } catch {
+    return undefined;
+  }
 }
