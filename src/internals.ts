@@ -28,5 +28,7 @@ export { Hub, newSessionId, pageCall, type HubOptions, type PageCall, type First
 export { Session, type SessionState } from "./session/session.js";
 export { SessionPool, defaultLimits, type SessionLimits } from "./session/pool.js";
 export type { Sink } from "./session/stream.js";
+export { compareOffsets } from "./session/pubsub.js";
+export type { Lease, SavedSession } from "./session/store.js";
 export { captureState, restoreState, type StateRecord } from "./session/state.js";
 export * from "./protocol.js";

@@ -1,4 +1,11 @@
 import { MemoryPubSub } from "revue";
 import { pubsubSuite } from "./pubsub.suite.js";
 
-pubsubSuite("MemoryPubSub", () => new MemoryPubSub());
+pubsubSuite(
+  "MemoryPubSub",
+  () => {
+    const a = new MemoryPubSub({ maxLen: 50 });
+    return [a, a.client()];
+  },
+  50,
+);
