@@ -30,7 +30,7 @@ export type ClientErrorCode = ErrorCode | "NETWORK_ERROR" | "PROTOCOL_ERROR" | "
 /** A failure the page should know about (e.g. a realtime handler threw); `seq` names the call, `id` the server's log entry. */
 export interface ErrorMessage { type: "error"; code: ErrorCode; message: string; seq?: number; id?: string }
 /** The server is closing this stream on purpose (shutdown, replaced by a newer stream, too slow). */
-export interface ByeMessage { type: "bye"; reason: "shutdown" | "replaced" | "slow" | "expired" | "evicted" }
+export interface ByeMessage { type: "bye"; reason: "shutdown" | "replaced" | "slow" | "expired" | "evicted" | "moved" }
 
 export type ServerMessage = InitMessage | PatchMessage | CallMessage | EventMessage | ErrorMessage | ByeMessage;
 

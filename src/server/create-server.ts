@@ -9,6 +9,7 @@ import type { RoomEmitter } from "../app.js";
 import { RevueError } from "../errors.js";
 import type { AppClass, Hub } from "../session/hub.js";
 import type { Logger } from "../session/logger.js";
+import { Cluster, type ClusterOptions } from "../session/cluster.js";
 import { defaultLimits, SessionPool } from "../session/pool.js";
 import { MemoryPubSub, type PubSub } from "../session/pubsub.js";
 import { MemorySessionStore, type SessionStore } from "../session/store.js";
@@ -71,6 +72,19 @@ export interface ServerOptions {
    * such as a bad request) keep their message. Default: `NODE_ENV === "production"`.
    */
   production?: boolean;
+  /**
+   * Several processes serving the app through a shared store and pubsub
+   * (Redis, `revue/redis`): sessions are leased to one node, saved after their
+   * handlers run, reached from any node (calls are forwarded to the holder; a
+   * stream brings the session over) and taken over from their last snapshot
+   * when their node dies. On when the store says it is shared
+   * (`RedisSessionStore`); `{ node: "web-1" }` names this process (default:
+   * random); `false` turns it off.
+   *
+   * @example
+   * createServer(Chat, { store: new RedisSessionStore({ url }), pubsub: new RedisPubSub({ url }), cluster: { node: "web-1" } });
+   */
+  cluster?: boolean | ClusterOptions;
   /** Where sessions are recorded. Default: in memory. */
   store?: SessionStore;
   /** How events cross processes. Default: in process. */
@@ -208,10 +222,15 @@ export function createServer(apps: AppClass | Record<string, AppClass>, options:
     logger,
   );
   const production = o.production ?? process.env.NODE_ENV === "production";
+  const store = options.store ?? new MemorySessionStore();
+  const pubsub = options.pubsub ?? new MemoryPubSub();
+  const clustered = o.cluster !== undefined ? o.cluster !== false : store.shared === true;
+  const cluster = clustered ? new Cluster(store, pubsub, logger, typeof o.cluster === "object" ? o.cluster : {}) : undefined;
   const cfg: MountConfig = {
     production,
-    store: options.store ?? new MemorySessionStore(),
-    pubsub: options.pubsub ?? new MemoryPubSub(),
+    cluster,
+    store,
+    pubsub,
     pool,
     logger,
     limits: {
@@ -278,6 +297,7 @@ export function createServer(apps: AppClass | Record<string, AppClass>, options:
       for (const t of timers.splice(0)) clearInterval(t);
       const closing = server ? new Promise<void>((r) => server!.close(() => r())) : Promise.resolve();
       await Promise.all(mounts.map((m) => m.close(handle, shutdownTimeoutMs)));
+      await cluster?.stop();
       server?.closeAllConnections();
       await closing;
       if (ownsStore) await cfg.store.close();
@@ -327,6 +347,7 @@ export function createServer(apps: AppClass | Record<string, AppClass>, options:
 
   function start(): Promise<void> {
     return (started ??= (async () => {
+      await cluster?.start();
       for (const m of mounts) await m.hub.start(handle);
       timers.push(setInterval(() => mounts.forEach((m) => m.heartbeat()), heartbeatMs));
       for (const t of timers) t.unref();

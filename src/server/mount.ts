@@ -8,6 +8,7 @@ import { koaBody } from "koa-body";
 import type { App } from "../app.js";
 import { RevueError, SessionError } from "../errors.js";
 import { Hub, type AppClass, type Logger, type PageCall } from "../session/hub.js";
+import type { Cluster } from "../session/cluster.js";
 import type { SessionPool } from "../session/pool.js";
 import type { PubSub } from "../session/pubsub.js";
 import type { Session } from "../session/session.js";
@@ -23,6 +24,8 @@ import { pageHead, renderPage } from "./page.js";
 export interface MountConfig {
   /** Hide what bugs and unexpected exceptions say from pages (see `exposeError`). */
   production: boolean;
+  /** This process as one node of several (see `ServerOptions.cluster`). */
+  cluster: Cluster | undefined;
   store: SessionStore;
   pubsub: PubSub;
   pool: SessionPool;
@@ -55,6 +58,7 @@ export class Mount<A extends App = App> {
       logger: cfg.logger,
       prefix,
       production: cfg.production,
+      cluster: cfg.cluster,
       channel: `${appClass.name}@${prefix || "/"}`,
     });
     this.router = this.routes();
@@ -82,12 +86,16 @@ export class Mount<A extends App = App> {
     return this.cfg.tokens.owner(ctx, mint);
   }
 
-  /** The live session named in a request, of this browser (404 / 403 otherwise). */
+  /** The session named in a request, of this browser, brought to this process (404 / 403 otherwise). */
   private find(ctx: Context, sid: unknown): Promise<Session<A>> {
+    return this.hub.acquire(this.checkedSid(ctx, sid), this.owner(ctx, false), `${ctx.method} ${ctx.path}`);
+  }
+
+  private checkedSid(ctx: Context, sid: unknown): string {
     if (typeof sid !== "string" || sid === "" || sid.length > 256) {
       throw new RevueError("BAD_REQUEST", `${ctx.method} ${ctx.path}: "sid" must be a session id string, got ${JSON.stringify(sid) ?? "nothing"}.`);
     }
-    return this.hub.find(sid, this.owner(ctx, false), `${ctx.method} ${ctx.path}`);
+    return sid;
   }
 
   /**
@@ -99,7 +107,8 @@ export class Mount<A extends App = App> {
     const { sid, seq } = ctx.request.body as Record<string, unknown>;
     if (!isId(sid) || !isSeq(seq)) return;
     try {
-      (await this.find(ctx, sid)).calls.refuse(seq);
+      const found = await this.hub.route(sid, this.owner(ctx, false), `${ctx.method} ${ctx.path}`);
+      if ("session" in found) found.session.calls.refuse(seq); // on another node, the gap timer covers it
     } catch {} // an unknown or foreign session: the 400 is the answer
   }
 
@@ -174,8 +183,16 @@ export class Mount<A extends App = App> {
         throw err;
       }
       const { sid, call } = decoded;
-      const session = await this.find(ctx, sid);
-      const outcome = await hub.call(session, call);
+      const where = await hub.route(this.checkedSid(ctx, sid), this.owner(ctx, false), `${ctx.method} ${ctx.path}`);
+      if ("node" in where) {
+        // Several processes: the session lives on another node, which runs the call and words the answer.
+        const answer = await hub.forward(where.node, sid, this.owner(ctx, false), call);
+        ctx.status = answer.status;
+        ctx.type = "json";
+        ctx.body = answer.body;
+        return;
+      }
+      const outcome = await hub.call(where.session, call);
       if (kind === "rpc") {
         ctx.type = "json";
         ctx.body = outcome as string;

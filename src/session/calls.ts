@@ -72,7 +72,24 @@ interface Entry {
   bytes: number;
   /** Forgotten to save memory: a retry gets SEQ_EXPIRED. */
   forgotten: boolean;
+  /** Settled successfully: with its answer when that is a string (what a snapshot keeps of it). */
+  done?: { answer?: string };
 }
+
+/**
+ * What a snapshot keeps of the sequence: the next seq, the last acknowledged,
+ * and the latest calls that finished well, with their answers, so that a call
+ * retried after the session moved to another process gets its first answer
+ * instead of running again.
+ */
+export interface SeqWindow {
+  next: number;
+  acked: number;
+  done?: Array<[seq: number, fingerprint: string, answer?: string]>;
+}
+
+/** How many finished calls, and how many bytes of their answers, a snapshot keeps. */
+const SAVED_CALLS = 32, SAVED_ANSWER_BYTES = 64 * 1024;
 
 interface Task {
   run: () => unknown;
@@ -213,10 +230,33 @@ export class CallQueue {
     return this.next;
   }
 
-  /** Continues a restored session's numbering: seqs below `next` are expired. */
-  resume(next: number, acked: number): void {
-    this.next = this.floor = next;
-    this.ackedSeq = acked;
+  /** The sequence as a snapshot keeps it (see {@link SeqWindow}). */
+  window(): SeqWindow {
+    const done: NonNullable<SeqWindow["done"]> = [];
+    let bytes = 0;
+    for (const [seq, e] of [...(this.entries ?? [])].reverse()) {
+      if (done.length >= SAVED_CALLS) break;
+      if (!e.done || e.forgotten) continue;
+      const answer = e.done.answer !== undefined && bytes + e.done.answer.length <= SAVED_ANSWER_BYTES ? e.done.answer : undefined;
+      if (e.done.answer !== undefined && answer === undefined) continue; // too big to keep: a retry gets SEQ_EXPIRED
+      bytes += answer?.length ?? 0;
+      done.push(answer === undefined ? [seq, e.fingerprint] : [seq, e.fingerprint, answer]);
+    }
+    return { next: this.next, acked: this.ackedSeq, ...(done.length ? { done: done.reverse() } : {}) };
+  }
+
+  /**
+   * Continues a restored session's sequence: seqs below `next` are expired,
+   * except the finished calls the window names, whose retries get their first
+   * answer again.
+   */
+  resume(window: SeqWindow): void {
+    this.next = this.floor = window.next;
+    this.ackedSeq = window.acked;
+    for (const [seq, fingerprint, answer] of window.done ?? []) {
+      const outcome = Promise.resolve(answer);
+      (this.entries ??= new Map()).set(seq, { fingerprint, outcome, bytes: 0, forgotten: false, done: { answer } });
+    }
   }
 
   /** Ends the queue: every call not finished is rejected with `reason`, the running one's signal aborts. */
@@ -262,6 +302,7 @@ export class CallQueue {
       }
     }
     void entry.outcome.then((value) => {
+      entry.done = typeof value === "string" ? { answer: value } : {};
       if (typeof value !== "string" || this.entries?.get(seq) !== entry) return;
       entry.bytes = value.length;
       this.rememberedBytes += value.length;

@@ -7,15 +7,16 @@ import { LIFECYCLE_EVENTS } from "../registry/decorators.js";
 import type { MethodEntry } from "../registry/entries.js";
 import { getSpec, publicName, type AppSpec } from "../registry/spec.js";
 import type { Binder, Node } from "../vdom/types.js";
-import type { Call } from "./calls.js";
+import type { Call, SeqWindow } from "./calls.js";
+import type { Cluster, NodeReply, NodeRequest } from "./cluster.js";
 import type { Logger } from "./logger.js";
 import { defaultLimits, SessionPool, type PoolMember, type SessionLimits } from "./pool.js";
-import { MemoryPubSub, type PubSub } from "./pubsub.js";
+import { compareOffsets, MemoryPubSub, type PubSub } from "./pubsub.js";
 import { SessionRenderer } from "./renderer.js";
 import { Rooms } from "./rooms.js";
 import { Session } from "./session.js";
 import { captureState, restoreState, type StateRecord } from "./state.js";
-import { MemorySessionStore, type SessionStore } from "./store.js";
+import { MemorySessionStore, type Lease, type SavedSession, type SessionStore } from "./store.js";
 import type { Sink } from "./stream.js";
 
 export type { Logger } from "./logger.js";
@@ -41,6 +42,12 @@ export interface HubOptions {
   prefix?: string;
   /** Hide what bugs and unexpected exceptions say from pages (see `exposeError`). Default: `NODE_ENV === "production"`. */
   production?: boolean;
+  /**
+   * This process as one node of several sharing `store` and `pubsub` (Redis):
+   * sessions are leased, saved after their handlers run, forwarded to the node
+   * that holds them, and taken over when that node dies. Default: one process.
+   */
+  cluster?: Cluster;
 }
 
 /** A call from the page, decoded and checked for shape at the edge. */
@@ -88,10 +95,12 @@ export interface SessionSnapshot {
   /** The app instance's fields, minus `@transient` ones. */
   state: StateRecord;
   rooms: string[];
-  /** The seq window: the next seq expected (older ones are answered SEQ_EXPIRED after a restore) and the last acknowledged. */
-  seq: { next: number; acked: number };
+  /** The seq window: the next seq expected (older ones are answered SEQ_EXPIRED after a restore, but for the latest finished calls, whose retries get their first answer) and the last acknowledged. */
+  seq: SeqWindow;
   /** The revision of the page's tree. */
   rev: number;
+  /** The offset of the app's broadcasts up to which the session handled them: a restored copy catches up from there. */
+  events?: string;
 }
 
 /** A pubsub envelope: one emitted event, for all sessions or one room. */
@@ -99,7 +108,22 @@ interface Envelope {
   event: string;
   data: unknown;
   room?: string;
+  /** The page's message for it, built once per broadcast (not sent). */
+  message?: ServerMessage;
 }
+
+/** The envelope in a pubsub message, or undefined when it is not one. */
+function parseEnvelope(raw: string): Envelope | undefined {
+  try {
+    const env = JSON.parse(raw) as Envelope;
+    return typeof env === "object" && env !== null && typeof env.event === "string" ? env : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** How long a node's lease on a session lasts: as long as the session may (another node takes over from a dead one, which it learns from heartbeats). */
+const LEASE_MS = 24 * 60 * 60_000;
 
 /** The least a connected session's record is renewed for (the sweep renews it well within that). */
 const CONNECTED_TTL_MS = 60_000;
@@ -151,6 +175,11 @@ export class Hub<A extends App = App> implements PoolMember {
   private snapshots = true;
   private closing = false;
   private readonly production: boolean;
+  private readonly cluster: Cluster | undefined;
+  /** The offset of the last broadcast this hub received. */
+  private lastOffset = "0-0";
+  /** Sessions being restored, with the broadcasts that arrived meanwhile (delivered after their catch-up). */
+  private readonly catchingUp = new Map<Session<A>, Array<[Envelope, string]>>();
 
   constructor(readonly appClass: AppClass<A>, options: HubOptions = {}) {
     if (typeof appClass !== "function" || !(appClass.prototype instanceof App)) {
@@ -169,9 +198,14 @@ export class Hub<A extends App = App> implements PoolMember {
     this.channel = `revue:${options.channel ?? this.spec.name}:events`;
     this.deliverTo = options.deliver;
     this.production = options.production ?? process.env.NODE_ENV === "production";
+    this.cluster = options.cluster;
     this.rooms = new Rooms(this.spec.name, this.limits.maxRoomsPerSession);
     this.renderer = new SessionRenderer(
-      (session, message, data) => this.send(session, message, data),
+      (session, message, data) => {
+        // Several processes: the state this message shows is saved first (it is held back until then).
+        if (this.cluster) this.persist(session as Session<A>).catch(() => {});
+        this.send(session, message, data);
+      },
       (session, err) => this.renderFailed(session, err),
     );
   }
@@ -185,7 +219,9 @@ export class Hub<A extends App = App> implements PoolMember {
     if (this.started) return;
     this.started = true;
     this.pool.join(this);
-    this.unsubscribe = await this.pubsub.subscribe(this.channel, (raw) => this.receive(raw));
+    this.lastOffset = await this.pubsub.head(this.channel);
+    this.unsubscribe = await this.pubsub.subscribe(this.channel, (raw, offset) => this.receive(raw, offset));
+    this.cluster?.handle(this.prefix, (req) => this.answer(req));
     for (const entry of this.spec.staticOn.get("start") ?? []) await this.callStatic(entry, "start", [server]);
   }
 
@@ -203,6 +239,8 @@ export class Hub<A extends App = App> implements PoolMember {
     for (const s of this.byId.values()) s.stream.end({ type: "bye", reason: "shutdown" });
     await within(this.settle(), deadline);
     for (const entry of this.spec.staticOn.get("stop") ?? []) await within(this.callStatic(entry, "stop", [server]), deadline);
+    // Several processes: each session is saved and let go, so another node takes it over at once.
+    if (this.cluster) await within(Promise.all([...this.byId.values()].map((s) => this.letGo(s).catch(() => {}))), deadline);
     await Promise.all([...this.byId.values()].map((s) => this.end(s, "shutdown", false)));
     this.pool.leave(this);
     await within(this.unsubscribe?.() ?? Promise.resolve(), deadline);
@@ -225,6 +263,7 @@ export class Hub<A extends App = App> implements PoolMember {
     try {
       page = session.view.firstPage(json);
       await this.store.create({ sid: session.sid, app: this.prefix, owner, createdAt: Date.now() }, this.limits.pendingTtlMs);
+      if (this.cluster) session.lease = await this.store.claim(session.sid, this.cluster.node, LEASE_MS);
     } catch (err) {
       this.forget(session);
       void session.end("expired");
@@ -281,7 +320,7 @@ export class Hub<A extends App = App> implements PoolMember {
    * final `bye` with `reason`, its calls and handlers stop, its rooms, uploads
    * and store record go).
    */
-  async end(session: Session<A>, reason: "expired" | "evicted" | "shutdown" | "replaced", deleteRecord = true): Promise<void> {
+  async end(session: Session<A>, reason: "expired" | "evicted" | "shutdown" | "moved", deleteRecord = true): Promise<void> {
     if (session.state === "ended") return;
     this.forget(session);
     await session.end(reason);
@@ -369,6 +408,8 @@ export class Hub<A extends App = App> implements PoolMember {
     const rendered = () => this.renderer.schedule(session);
     if (call.kind === "rpc") {
       outcome.then(rendered, rendered);
+      // Several processes: the answer waits for a snapshot that holds the call's effect, so no crash can undo an answered call.
+      if (this.cluster) return outcome.then((body) => session.calls.enqueue(() => this.persist(session)).then(() => body));
       return outcome;
     }
     outcome.then(
@@ -465,8 +506,10 @@ export class Hub<A extends App = App> implements PoolMember {
       owner: session.owner,
       state: session.asleep ? (JSON.parse(session.savedState!) as StateRecord) : captureState(session.instance, this.spec),
       rooms: [...session.rooms],
-      seq: { next: session.calls.nextSeq, acked: session.calls.ackedSeq },
+      seq: session.calls.window(),
       rev: session.view.rev,
+      // Every broadcast received was handled unless some wait in its queue: then, the last it handled.
+      events: session.behind ? session.eventOffset : this.lastOffset,
     };
   }
 
@@ -476,7 +519,7 @@ export class Hub<A extends App = App> implements PoolMember {
    * handlers run to rebuild `@transient` fields; its page gets an `init`.
    * The store must still know the session (or gets it again, with `record: true`).
    */
-  async restore(saved: SessionSnapshot, options: { record?: boolean } = {}): Promise<Session<A>> {
+  async restore(saved: SessionSnapshot, options: { record?: boolean; lease?: Lease } = {}): Promise<Session<A>> {
     this.assertOpen();
     if (saved?.v !== 1 || typeof saved.sid !== "string" || typeof saved.owner !== "string") {
       throw new SessionError("BAD_REQUEST", `${this.spec.name}: restore() needs a snapshot made by hub.snapshot() (version 1), got ${JSON.stringify(saved)?.slice(0, 80)}.`);
@@ -494,7 +537,7 @@ export class Hub<A extends App = App> implements PoolMember {
     try {
       restoreState(session.instance, saved.state, this.spec);
       for (const room of saved.rooms) session.instance.join(room);
-      session.calls.resume(saved.seq.next, saved.seq.acked);
+      session.calls.resume(saved.seq);
       session.view.resume(saved.rev);
       if (options.record) await this.store.create({ sid: saved.sid, app: this.prefix, owner: saved.owner, createdAt: Date.now() }, this.limits.sessionTtlMs);
     } catch (err) {
@@ -502,11 +545,163 @@ export class Hub<A extends App = App> implements PoolMember {
       void session.end("expired");
       throw err;
     }
+    session.lease = options.lease;
+    // Broadcasts that arrive while it catches up wait, so that they follow the ones it missed.
+    if (saved.events) this.catchingUp.set(session, []);
     this.byId.set(session.sid, session);
     this.pool.live++;
     session.promote();
     await this.lifecycle(session, "resume");
+    if (saved.events) await this.catchUp(session, saved.events);
     return session;
+  }
+
+  /**
+   * Delivers to a restored session the broadcasts it missed since `from` (those
+   * for all sessions or one of its rooms), then those that arrived meanwhile.
+   * When the log no longer reaches back that far, the page gets a fresh snapshot
+   * instead, and the loss is logged.
+   */
+  private async catchUp(session: Session<A>, from: string): Promise<void> {
+    const upTo = this.lastOffset;
+    let missed: Array<{ offset: string; message: string }> | undefined;
+    try {
+      missed = await this.pubsub.since(this.channel, from);
+    } catch (err) {
+      this.logger.error(`[revue] ${this.spec.name}: catching session ${session.sid.slice(0, 6)}… up failed:`, err);
+    }
+    if (!missed) {
+      this.logger.warn(`[revue] ${this.spec.name}: session ${session.sid.slice(0, 6)}… missed broadcasts older than the pubsub's log keeps; its page gets a fresh snapshot.`);
+      session.view.hibernate();
+      this.renderer.schedule(session);
+    }
+    for (const { offset, message } of missed ?? []) {
+      if (compareOffsets(offset, upTo) > 0) break; // the live subscription has it
+      const env = parseEnvelope(message);
+      if (env && (env.room === undefined || session.rooms.has(env.room))) this.deliver(session, env, offset);
+    }
+    const arrived = this.catchingUp.get(session) ?? [];
+    this.catchingUp.delete(session);
+    for (const [env, offset] of arrived) this.deliver(session, env, offset);
+  }
+
+  // ------------------------------------------------------------ several processes
+
+  /**
+   * Where the session `sid` of this browser lives: here (returned), or on
+   * another live node (its name, to forward the request to). A session held by
+   * no live node is taken over here from its last snapshot.
+   */
+  async route(sid: string, owner: string, where: string): Promise<{ session: Session<A> } | { node: string }> {
+    if (!this.cluster) return { session: await this.find(sid, owner, where) };
+    const local = this.byId.get(sid);
+    const saved = await this.store.load(sid);
+    if (!saved || saved.record.app !== this.prefix) {
+      if (local) await this.end(local, "expired");
+      throw sessionNotFound(sid);
+    }
+    if (saved.record.owner !== owner) {
+      throw new SessionError("FORBIDDEN", `${where}: session ${sid.slice(0, 6)}… belongs to another browser (its cookie is missing or different). Reload the page to get your own session.`);
+    }
+    const holder = saved.holder;
+    if (local && holder?.node === this.cluster.node && holder.token === local.lease?.token) return { session: local };
+    if (local) await this.end(local, "moved", false); // another node took it: this copy is stale
+    if (holder && holder.node !== this.cluster.node && (await this.cluster.alive(holder.node))) return { node: holder.node };
+    return { session: await this.takeOver(saved, holder !== undefined) };
+  }
+
+  /**
+   * The session `sid` of this browser, here: a session another live node
+   * holds is handed over first (the page's stream, or an upload, brings it).
+   */
+  async acquire(sid: string, owner: string, where: string): Promise<Session<A>> {
+    const found = await this.route(sid, owner, where);
+    if ("session" in found) return found.session;
+    await this.cluster!.request(found.node, { app: this.prefix, op: "handoff", sid });
+    const again = await this.route(sid, owner, where);
+    if ("session" in again) return again.session;
+    throw new SessionError("SERVER_CLOSING", `${where}: session ${sid.slice(0, 6)}… is being moved between servers; try again in a moment.`);
+  }
+
+  /** Runs a call on the node that holds its session; resolves with the HTTP answer that node gave. */
+  async forward(node: string, sid: string, owner: string, call: PageCall): Promise<{ status: number; body: string }> {
+    const reply = await this.cluster!.request(node, { app: this.prefix, op: "call", sid, owner, call });
+    return { status: reply.status as number, body: reply.body as string };
+  }
+
+  /** Answers another node's request: a forwarded call, or a session to hand over. */
+  private async answer(req: NodeRequest): Promise<NodeReply> {
+    const sid = String(req.sid);
+    if (req.op === "handoff") {
+      const session = this.byId.get(sid);
+      if (session) await this.letGo(session);
+      return { ok: true };
+    }
+    if (req.op === "call") {
+      try {
+        const found = await this.route(sid, String(req.owner), "forwarded call");
+        if (!("session" in found)) throw new SessionError("SERVER_CLOSING", `session ${sid.slice(0, 6)}… moved again; try the call again.`);
+        const call = req.call as PageCall;
+        const outcome = await this.call(found.session, call);
+        return call.kind === "rpc" ? { status: 200, body: outcome as string } : { status: 202, body: '{"ok":true}' };
+      } catch (err) {
+        const wire = this.expose(err, `${this.spec.name}.${String((req.call as PageCall | undefined)?.name)}`, "a forwarded call");
+        return { status: wire.status, body: JSON.stringify({ error: { code: wire.code, message: wire.message, ...(wire.id ? { id: wire.id } : {}) } }) };
+      }
+    }
+    throw new SessionError("BAD_REQUEST", `node request "${req.op}" is not one this server knows.`);
+  }
+
+  /** Restores a session held by no live node from its last snapshot, under a lease of this node. */
+  private async takeOver(saved: SavedSession, steal: boolean): Promise<Session<A>> {
+    const sid = saved.record.sid;
+    if (!saved.snapshot) throw sessionNotFound(sid); // never saved (a page served and lost with its node): the page starts over
+    const lease = await this.store.claim(sid, this.cluster!.node, LEASE_MS, steal);
+    if (!lease) throw new SessionError("SERVER_CLOSING", `session ${sid.slice(0, 6)}… is being taken over by another server; try again in a moment.`);
+    const existing = this.byId.get(sid);
+    if (existing) return existing; // restored meanwhile by a concurrent request
+    return this.restore(JSON.parse(saved.snapshot) as SessionSnapshot, { lease });
+  }
+
+  /** Saves a session and gives it up here (shutdown, or another node asked for it); its page reconnects to the next holder. */
+  private async letGo(session: Session<A>): Promise<void> {
+    if (session.state === "ended") return;
+    await within(session.calls.whenIdle(), Date.now() + this.limits.calls.timeoutMs);
+    const lease = session.lease;
+    if (lease && (session.state as string) !== "ended") {
+      await this.persist(session);
+      await this.store.release(session.sid, lease);
+    }
+    await this.end(session, "moved", false);
+  }
+
+  /**
+   * Saves the session's snapshot under its lease, and holds its messages back
+   * until the store has it, so that no page sees a state a crash could undo.
+   * Call it where the state is consistent: between handlers (a render task).
+   * A lost lease means another node took the session: this copy ends.
+   */
+  private persist(session: Session<A>): Promise<void> {
+    const lease = session.lease;
+    if (!this.cluster || !lease || session.state === "ended") return Promise.resolve();
+    let json: string;
+    try {
+      json = JSON.stringify(this.snapshot(session));
+    } catch (err) {
+      this.logger.error(`[revue] ${this.spec.name}: session ${session.sid.slice(0, 6)}… cannot be saved, so it cannot move to another server if this one dies:`, err);
+      return Promise.resolve();
+    }
+    const saving = this.store.save(session.sid, lease, json).then(
+      (kept) => {
+        if (kept) return;
+        // Another node took the session (this one was thought dead): what this copy did since is not kept, so it is not reported either.
+        if (session.lease === lease) void this.end(session, "moved", false);
+        throw new SessionError("SERVER_CLOSING", `session ${session.sid.slice(0, 6)}… moved to another server before this could be saved; send it again.`);
+      },
+      (err) => this.logger.error(`[revue] ${this.spec.name}: saving session ${session.sid.slice(0, 6)}… failed:`, err),
+    );
+    session.holdUntil(saving);
+    return saving;
   }
 
   // ------------------------------------------------------------ internals
@@ -631,40 +826,45 @@ export class Hub<A extends App = App> implements PoolMember {
     this.deliverTo?.(session, message);
   }
 
-  private receive(raw: string): void {
-    let env: Envelope;
-    try {
-      env = JSON.parse(raw) as Envelope;
-    } catch {
-      this.logger.warn(`[revue] ${this.spec.name}: ignored a malformed pubsub message on ${this.channel}.`);
-      return;
-    }
+  private receive(raw: string, offset: string): void {
+    this.lastOffset = offset;
+    const env = parseEnvelope(raw);
+    if (!env) return void this.logger.warn(`[revue] ${this.spec.name}: ignored a malformed pubsub message on ${this.channel}.`);
     const targets = env.room === undefined ? this.byId.values() : this.rooms.of(env.room);
-    // One message object for every session: the stream layer serialises it once.
-    const message: ServerMessage = { type: "event", event: env.event, data: env.data };
+    for (const session of targets) {
+      const waiting = this.catchingUp.get(session);
+      if (waiting) waiting.push([env, offset]);
+      else this.deliver(session, env, offset);
+    }
+  }
+
+  /** Delivers one broadcast to one session: the page's `event` message, then the session's handlers and a render. */
+  private deliver(session: Session<A>, env: Envelope, offset: string): void {
+    // One message object per broadcast would let the stream layer serialise it once; the envelope keeps it.
+    const message = (env.message ??= { type: "event", event: env.event, data: env.data });
     // A static handler may change shared (static) state that every page shows.
     const handled = this.spec.serverOn.has(env.event) || this.spec.staticOn.has(env.event);
-    for (const session of targets) {
-      // Nothing queued and nothing to run: delivered now, in order (the common fan-out: 2,000 sessions, no handler).
-      if (!handled && session.calls.idle) {
+    // Nothing queued and nothing to run: delivered now, in order (the common fan-out: 2,000 sessions, no handler).
+    if (!handled && session.calls.idle) {
+      this.send(session, message);
+      session.eventOffset = offset;
+      return;
+    }
+    if (handled && session.asleep) void session.instance; // revived first: its resume handlers are queued before these
+    const queued = session.queueBroadcast(
+      () => {
+        session.eventOffset = offset;
         this.send(session, message);
-        continue;
-      }
-      if (handled && session.asleep) void session.instance; // revived first: its resume handlers are queued before these
-      const queued = session.queueBroadcast(
-        () => {
-          this.send(session, message);
-          // Only a handler can change state (§3): without one, skip the render.
-          if (!handled) return;
-          const running = this.runHandlers(session, env.event, env.data);
-          if (!running) return this.renderer.schedule(session);
-          return running.then(() => this.renderer.schedule(session));
-        },
-        () => this.renderer.schedule(session),
-      );
-      if (queued === "overflow") {
-        this.logger.warn(`[revue] ${this.spec.name}: session ${session.sid.slice(0, 6)}… cannot keep up with broadcasts (over ${this.limits.maxQueuedEvents} queued); it drops them and gets one fresh snapshot once it catches up.`);
-      }
+        // Only a handler can change state (§3): without one, skip the render.
+        if (!handled) return;
+        const running = this.runHandlers(session, env.event, env.data);
+        if (!running) return this.renderer.schedule(session);
+        return running.then(() => this.renderer.schedule(session));
+      },
+      () => this.renderer.schedule(session),
+    );
+    if (queued === "overflow") {
+      this.logger.warn(`[revue] ${this.spec.name}: session ${session.sid.slice(0, 6)}… cannot keep up with broadcasts (over ${this.limits.maxQueuedEvents} queued); it drops them and gets one fresh snapshot once it catches up.`);
     }
   }
 

@@ -2,6 +2,7 @@ import type { App } from "../app.js";
 import { SessionError } from "../errors.js";
 import type { ByeMessage, ServerMessage } from "../protocol.js";
 import type { Binder } from "../vdom/types.js";
+import type { Lease } from "./store.js";
 import { CallQueue, type CallLimits } from "./calls.js";
 import { SessionStream, type StreamLimits } from "./stream.js";
 import { UploadBox, type UploadQuota } from "./uploads.js";
@@ -50,6 +51,12 @@ export class Session<A extends App = App> {
   readonly uploads: UploadBox;
   private current: SessionState = "pending";
   private active = Date.now();
+  /** This process's hold on the session when several share a store (see SessionStore). */
+  lease: Lease | undefined;
+  /** The offset of the last broadcast this session handled (what a restored copy catches up from). */
+  eventOffset = "0-0";
+  /** Messages held back until the snapshot that covers them is saved (several processes: no page sees what a crash could undo). */
+  private heldBack: Array<[ServerMessage, string | undefined]> | undefined;
   /** Broadcasts queued and not yet handled. */
   private inbound = 0;
   /** Broadcasts were dropped: once the queue drains, the page gets a fresh `init`. */
@@ -135,9 +142,32 @@ export class Session<A extends App = App> {
     return was === "pending";
   }
 
-  /** Sends a message to the page (buffered for replay while no stream is open). */
+  /** Sends a message to the page (buffered for replay while no stream is open; held back while a save is under way). */
   send(message: ServerMessage, data?: string): void {
-    if (this.current !== "ended") this.stream.send(message, data);
+    if (this.current === "ended") return;
+    if (this.heldBack) this.heldBack.push([message, data]);
+    else this.stream.send(message, data);
+  }
+
+  /**
+   * Holds messages back until `saved` settles, then sends them in order (a
+   * snapshot being written must come first); drops them if it rejects (the
+   * state they show was not kept).
+   */
+  holdUntil(saved: Promise<unknown>): void {
+    if (this.heldBack) return;
+    const held: Array<[ServerMessage, string | undefined]> = (this.heldBack = []);
+    const release = (send: boolean) => {
+      if (this.heldBack !== held) return;
+      this.heldBack = undefined;
+      if (send) for (const [message, data] of held) this.send(message, data);
+    };
+    saved.then(() => release(true), () => release(false));
+  }
+
+  /** Whether broadcasts are queued for this session and not yet handled. */
+  get behind(): boolean {
+    return this.inbound > 0;
   }
 
   /**
@@ -208,7 +238,9 @@ export class Session<A extends App = App> {
     this.calls.close(
       reason === "shutdown"
         ? new SessionError("SERVER_CLOSING", `The server is shutting down; session ${this.sid.slice(0, 6)}… ended before this call ran. The page reconnects to a new server.`)
-        : new SessionError("SESSION_NOT_FOUND", `Session ${this.sid.slice(0, 6)}… ended (${reason}) before this call ran. The page starts a new one.`),
+        : reason === "moved"
+          ? new SessionError("SERVER_CLOSING", `Session ${this.sid.slice(0, 6)}… moved to another server before this call was done; send it again (the page does).`)
+          : new SessionError("SESSION_NOT_FOUND", `Session ${this.sid.slice(0, 6)}… ended (${reason}) before this call ran. The page starts a new one.`),
     );
     this.rooms.clear();
     this.saved = undefined;

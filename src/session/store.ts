@@ -47,6 +47,8 @@ export interface SavedSession {
  * await store.save(sid, lease!, JSON.stringify(snapshot));
  */
 export interface SessionStore {
+  /** True for a store several processes share (Redis): createServer then runs as one node of several (`cluster`). */
+  readonly shared?: boolean;
   /** Records a new session that expires after `ttlMs` unless touched; rejects if the id exists. */
   create(record: SessionRecord, ttlMs: number): Promise<void>;
   /** The record, or undefined if unknown or expired. */
@@ -91,7 +93,11 @@ export class MemorySessionStore implements SessionStore {
   private tokens = 0;
   private sweptAt = 0;
 
-  constructor(private readonly now: () => number = Date.now, private readonly sweepMs = 10_000) {}
+  /**
+   * @param now    the clock (tests move it)
+   * @param shared treat it as shared by several servers (tests of several nodes in one process)
+   */
+  constructor(private readonly now: () => number = Date.now, private readonly sweepMs = 10_000, readonly shared = false) {}
 
   async create(record: SessionRecord, ttlMs: number): Promise<void> {
     this.purge();

@@ -1,0 +1,121 @@
+import { afterEach, describe, expect, it } from "vitest";
+import { App, h, MemoryPubSub, MemorySessionStore, server } from "revue";
+import type { Hub } from "revue/internals";
+import { Browser, serve, textOf } from "./harness.js";
+
+/**
+ * Several nodes in one process: two servers sharing one store (marked shared)
+ * and one pubsub broker (two clients), as two processes sharing Redis would.
+ */
+class Counter extends App {
+  count = 0;
+  heard: string[] = [];
+  @server.realtime increment() { this.count++; }
+  @server.rpc add(n: number) { this.count += n; return this.count; }
+  @server.rpc enter(room: string) { this.join(room); }
+  @server.rpc shout(room: string, text: string) { this.to(room).emit("shout", text); }
+  @server.on("shout") got(text: string) { this.heard.push(text); }
+  override render() {
+    return h("main", {}, h("h1", { id: "count" }, String(this.count)), h("p", { id: "heard" }, this.heard.join(",")));
+  }
+}
+
+const nodes: Array<Awaited<ReturnType<typeof serve>>> = [];
+afterEach(async () => {
+  for (const n of nodes.splice(0)) await n.close().catch(() => {});
+});
+
+async function cluster(count = 2) {
+  const store = new MemorySessionStore(Date.now, 10_000, true);
+  const broker = new MemoryPubSub();
+  for (let i = 0; i < count; i++) nodes.push(await serve(Counter, { store, pubsub: i === 0 ? broker : broker.client(), keys: ["cluster-test-key"], cluster: { node: `n${i}`, heartbeatMs: 50, nodeTtlMs: 200 } }));
+  return nodes;
+}
+
+/** A node's hub, typed. */
+const hubOf = (node: Awaited<ReturnType<typeof serve>>) => node.handle.hubs.get("")! as unknown as Hub<Counter>;
+
+/** The same browser (cookie, sid) talking to another node. */
+function on(node: { url: string }, b: Browser): Browser {
+  const other = new Browser(node.url);
+  other.cookie = b.cookie;
+  other.sid = b.sid;
+  other.seq = b.seq;
+  return other;
+}
+
+describe("several nodes sharing a store and a pubsub", () => {
+  it("forwards a call to the node that holds the session, and its answer comes back", async () => {
+    const [a, b] = await cluster();
+    const pageOnA = await a!.browser().start();
+    expect((await pageOnA.rpc("add", [5])).body.result).toBe(5);
+    const viaB = on(b!, pageOnA);
+    const r = await viaB.rpc("add", [2], ++pageOnA.seq);
+    expect(r).toMatchObject({ status: 200, body: { result: 7 } });
+    expect(hubOf(a!).get(pageOnA.sid)?.instance).toMatchObject({ count: 7 }); // it ran on a
+    expect(hubOf(b!).get(pageOnA.sid)).toBeUndefined();
+    // a retry through either node is the same call: its first answer, not a second run
+    expect((await viaB.rpc("add", [2], pageOnA.seq)).body.result).toBe(7);
+    expect((await pageOnA.rpc("add", [2], pageOnA.seq)).body.result).toBe(7);
+  });
+
+  it("moves the session to the node its stream reaches, with its state, and the page gets it whole", async () => {
+    const [a, b] = await cluster();
+    const pageOnA = await a!.browser().start();
+    await pageOnA.rpc("add", [3]);
+    const viaB = on(b!, pageOnA);
+    const s = viaB.stream(0);
+    const init = await s.waitFor((m) => m.type === "init", "the moved session's snapshot");
+    expect(JSON.stringify(init.data.tree)).toContain('"3"');
+    expect(hubOf(a!).get(pageOnA.sid)).toBeUndefined(); // handed over
+    expect(hubOf(b!).get(pageOnA.sid)?.instance.count).toBe(3);
+    // calls through a are now forwarded to b, and the page sees their patches
+    await pageOnA.event("increment", [], ++pageOnA.seq);
+    const patch = await s.waitFor((m) => m.type === "patch", "a patch after a forwarded event");
+    expect(textOf(patch)).toBe("4");
+  });
+
+  it("delivers a room's broadcast to its members on every node, once each", async () => {
+    const [a, b] = await cluster();
+    const one = await a!.browser().start();
+    const two = await b!.browser().start();
+    await one.rpc("enter", ["lobby"]);
+    await two.rpc("enter", ["lobby"]);
+    const outside = await b!.browser().start();
+    await outside.rpc("add", [1]);
+    await one.rpc("shout", ["lobby", "hi"]);
+    const hubA = hubOf(a!), hubB = hubOf(b!);
+    for (let i = 0; i < 100 && !(hubA.get(one.sid)?.instance.heard.length && hubB.get(two.sid)?.instance.heard.length); i++) await new Promise((r) => setTimeout(r, 10));
+    await new Promise((r) => setTimeout(r, 50));
+    expect(hubA.get(one.sid)!.instance.heard).toEqual(["hi"]);
+    expect(hubB.get(two.sid)!.instance.heard).toEqual(["hi"]);
+    expect(hubB.get(outside.sid)!.instance.heard).toEqual([]);
+  });
+
+  it("takes over a session whose node went silent, from its last snapshot, catches up on what it missed, and fences the old copy", async () => {
+    const [a, b] = await cluster();
+    const pageOnA = await a!.browser().start();
+    await pageOnA.rpc("enter", ["lobby"]);
+    await pageOnA.rpc("add", [10]);
+    const listener = await b!.browser().start();
+    await listener.rpc("enter", ["lobby"]);
+    // a freezes as a crashed or cut-off node would: no heartbeat, no answers to other nodes, no goodbye
+    const hubA = hubOf(a!);
+    const stale = hubA.get(pageOnA.sid)!;
+    await (hubA as unknown as { cluster: { stop(): Promise<void> } }).cluster.stop();
+    // meanwhile the room goes on, from b
+    await listener.rpc("shout", ["lobby", "while you were away"]);
+    await new Promise((r) => setTimeout(r, 300)); // past a's heartbeat ttl (200 ms)
+    const viaB = on(b!, pageOnA);
+    const r = await viaB.rpc("add", [1], ++pageOnA.seq);
+    expect(r).toMatchObject({ status: 200, body: { result: 11 } }); // the 10 was saved before a's answer
+    const taken = hubOf(b!).get(pageOnA.sid)!;
+    expect(taken.instance.heard).toEqual(["while you were away"]); // caught up from the log
+    // the old copy on a cannot write any more: its next save is refused and it ends itself
+    const { pageCall } = await import("revue/internals");
+    await expect(hubA.call(stale, pageCall("rpc", "add", 99, [100]))).rejects.toMatchObject({ code: "SERVER_CLOSING" }); // not a success: it was not kept
+    for (let i = 0; i < 50 && stale.state !== "ended"; i++) await new Promise((r) => setTimeout(r, 10));
+    expect(stale.state).toBe("ended");
+    expect(taken.instance.count).toBe(11);
+  });
+});
