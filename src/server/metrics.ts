@@ -87,7 +87,7 @@ export class Metrics {
       for (const [app, a] of Object.entries(s.apps)) for (const [type, n] of Object.entries(a.messagesOut)) sample({ app, type }, n);
     });
     counter("revue_bytes_sent_total", "Bytes written to SSE streams, by app.", ["app"], perApp((a) => a.bytesSent));
-    gauge("revue_uptime_seconds", "Seconds since the server was created.", [], (sample, s) => sample({}, s.uptime));
+    gauge("revue_uptime_seconds", "Seconds since the server was created, labelled with its node id.", ["node"], (sample, s) => sample({ node: s.node }, s.uptime));
     gauge("revue_draining", "1 while the server shuts down (close() has started), else 0.", [], (sample, s) => sample({}, s.draining ? 1 : 0));
   }
 

@@ -288,7 +288,7 @@ describe("GET /metrics", () => {
   });
 
   it("serves the stats in the Prometheus text format, labelled by app", async () => {
-    srv = await serve({ "/": Lobby, "/chat": Chat }, { metrics: true });
+    srv = await serve({ "/": Lobby, "/chat": Chat }, { metrics: true, node: "web-3" });
     const b = srv.browser();
     await loadPage(b);
     rawStream(b);
@@ -313,6 +313,7 @@ describe("GET /metrics", () => {
     expect(lines).toContain(`revue_bytes_sent_total{app="/"} ${stats.apps["/"]!.bytesSent}`);
     expect(lines).toContain(`revue_messages_out_total{app="/",type="patch"} ${stats.apps["/"]!.messagesOut.patch}`);
     expect(lines).toContain("revue_draining 0");
+    expect(lines.some((l) => /^revue_uptime_seconds\{node="web-3"\} \d/.test(l))).toBe(true);
   });
 
   it("adds Revue's metrics to an app's own registry, refuses a second server on it, and removes them on close()", async () => {
