@@ -17,8 +17,11 @@ import { Assets } from "./assets.js";
 import { BrowserTokens } from "./browser-token.js";
 import { claimDevPort, devHost, DevMode } from "./dev-mode.js";
 import { jsonErrors } from "./guards.js";
+import { Health } from "./health.js";
+import { checkMetricsOption, Metrics, type MetricsOption } from "./metrics.js";
 import { Mount, normalisePrefix, type MountConfig } from "./mount.js";
 import { cspHeader, type CspOption } from "./page.js";
+import { defaultNodeId, serverStats, type ServerStats, type StatsOptions } from "./stats.js";
 
 /** Options of {@link createServer}; every one has a safe default. */
 export interface ServerOptions {
@@ -139,6 +142,29 @@ export interface ServerOptions {
    * createServer(App, { csp: (nonce) => ({ "script-src": `'nonce-${nonce}' 'strict-dynamic' https://cdn.example` }) });
    */
   csp?: CspOption;
+  /**
+   * This process's name among the nodes of a cluster: reported by `stats()`,
+   * `GET /api/status` and the metrics. Default: the host name, the pid and a
+   * few random characters.
+   */
+  node?: string;
+  /**
+   * Prometheus metrics at `GET /metrics` (the server's root), through
+   * `prom-client` (an optional peer dependency: `npm install prom-client`):
+   * gauges and counters mirroring `stats()`, labelled by app. `true` serves
+   * a registry of Revue's own; pass your `Registry` to serve Revue's metrics
+   * with yours. The route has no access check: expose it to your scraper
+   * only (at the proxy). Default: off.
+   *
+   * @example
+   * createServer(App, { metrics: true });
+   *
+   * import { Registry, collectDefaultMetrics } from "prom-client";
+   * const register = new Registry();
+   * collectDefaultMetrics({ register }); // process CPU, memory, event loop lag
+   * createServer(App, { metrics: register });
+   */
+  metrics?: MetricsOption;
 }
 
 /** What {@link createServer} returns. */
@@ -167,6 +193,17 @@ export interface ServerHandle {
   dropStreams(): number;
   /** A Node request handler, for mounting into an existing server; `start` handlers run before the first request. */
   callback(): (req: IncomingMessage, res: ServerResponse) => void;
+  /**
+   * What this process and each mounted app hold and did: sessions by state,
+   * open streams, rooms and their members, calls accepted and queued,
+   * messages and bytes sent. Counters are kept where the events happen; the
+   * gauges take one walk over the sessions (under 1 ms per 10,000).
+   *
+   * @example
+   * const { total, apps } = srv.stats();
+   * console.log(`${total.sessions.live} live sessions, ${total.streams} open streams, ${apps["/chat"]!.rooms.count} chat rooms`);
+   */
+  stats(options?: StatsOptions): ServerStats;
 }
 
 /**
@@ -189,6 +226,8 @@ export function createServer(apps: AppClass | Record<string, AppClass>, options:
   const ownsStore = !options.store;
   const ownsPubsub = !options.pubsub;
   const csp = cspHeader(options.csp);
+  // Before anything that needs cleaning up: a missing prom-client or a taken registry fails here.
+  const metrics = checkMetricsOption(options.metrics) ? new Metrics(options.metrics, () => handle.stats()) : undefined;
   const uploadDir = mkdtempSync(join(tmpdir(), "revue-uploads-"));
   const defaults = defaultLimits();
   const o = options;
@@ -245,6 +284,12 @@ export function createServer(apps: AppClass | Record<string, AppClass>, options:
     csp,
   };
   const heartbeatMs = positive(o.heartbeatMs, 15_000, "heartbeatMs");
+  if (o.node !== undefined && (typeof o.node !== "string" || !/^[\w.:@-]{1,128}$/.test(o.node))) {
+    throw new RevueError("BAD_REQUEST", `createServer options: node must be 1 to 128 letters, digits or . _ : @ -, such as "web-1", got ${JSON.stringify(o.node)}.`);
+  }
+  const node = o.node ?? defaultNodeId();
+  const createdAt = Date.now();
+  const health = new Health(cfg, logger);
   const shutdownTimeoutMs = positive(o.shutdownTimeoutMs, 10_000, "shutdownTimeoutMs");
 
   const mounts = Object.entries(table)
@@ -263,7 +308,13 @@ export function createServer(apps: AppClass | Record<string, AppClass>, options:
   }
   koa.proxy = o.trustProxy === true;
   const router = new Router();
-  for (const m of mounts) router.use(m.router.routes(), m.router.allowedMethods());
+  // At the server's root, whatever the apps' paths: one node, one health check (docs/protocol.md §7). No cookie, no origin check.
+  router.get("/api/status", health.route(() => ({ node, uptime: Math.round(Date.now() - createdAt) / 1000, sessions: pool.live + pool.pending.size })));
+  if (metrics) router.get("/metrics", metrics.route());
+  for (const m of mounts) {
+    if (m.prefix === "/api/status" || (metrics && m.prefix === "/metrics")) throw new RevueError("BAD_REQUEST", `createServer: "${m.prefix}" is Revue's own route (${m.prefix === "/metrics" ? "metrics" : "the health check"}); mount the app at another path.`);
+    router.use(m.router.routes(), m.router.allowedMethods());
+  }
   koa.use(jsonErrors(logger, mounts.map((m) => m.prefix || "/").reverse(), production));
   if (o.dev ?? devHost() !== undefined) koa.use(new DevMode(logger).middleware());
   koa.use(router.routes());
@@ -294,6 +345,7 @@ export function createServer(apps: AppClass | Record<string, AppClass>, options:
       return claimDevPort(port, (p) => listenOn(p, host), () => handle.close());
     },
     async close() {
+      health.drain();
       for (const t of timers.splice(0)) clearInterval(t);
       const closing = server ? new Promise<void>((r) => server!.close(() => r())) : Promise.resolve();
       await Promise.all(mounts.map((m) => m.close(handle, shutdownTimeoutMs)));
@@ -303,7 +355,11 @@ export function createServer(apps: AppClass | Record<string, AppClass>, options:
       if (ownsStore) await cfg.store.close();
       if (ownsPubsub) await cfg.pubsub.close();
       rmSync(uploadDir, { recursive: true, force: true });
+      metrics?.close();
       server = undefined;
+    },
+    stats(options = {}) {
+      return serverStats(node, createdAt, health.isDraining, mounts.map((m) => [m.prefix || "/", m.hub.stats(options.rooms === true)]));
     },
     dropStreams() {
       return mounts.reduce((n, m) => n + m.dropStreams(), 0);

@@ -10,6 +10,7 @@ import type { Binder, Node } from "../vdom/types.js";
 import type { Call, SeqWindow } from "./calls.js";
 import type { Cluster, NodeReply, NodeRequest } from "./cluster.js";
 import type { Logger } from "./logger.js";
+import { Meter, type AppStats } from "./meter.js";
 import { defaultLimits, SessionPool, type PoolMember, type SessionLimits } from "./pool.js";
 import { compareOffsets, MemoryPubSub, type PubSub } from "./pubsub.js";
 import { SessionRenderer } from "./renderer.js";
@@ -162,6 +163,8 @@ export class Hub<A extends App = App> implements PoolMember {
   readonly prefix: string;
   private readonly byId = new Map<string, Session<A>>();
   private readonly rooms: Rooms<Session<A>>;
+  /** This app's counters for `srv.stats()`: calls accepted (here), messages and bytes sent (by the sessions' streams). */
+  private readonly meter = new Meter();
   private readonly pubsub: PubSub;
   private readonly ownsPubsub: boolean;
   private readonly ownsStore: boolean;
@@ -315,6 +318,11 @@ export class Hub<A extends App = App> implements PoolMember {
     return this.byId.size;
   }
 
+  /** What this app's sessions hold now and did so far (`srv.stats()`; one walk over its sessions). */
+  stats(roomNames = false): AppStats {
+    return this.meter.read(this.byId.values(), this.rooms, roomNames);
+  }
+
   /**
    * Ends a session: the one call that releases everything (its stream gets a
    * final `bye` with `reason`, its calls and handlers stop, its rooms, uploads
@@ -405,6 +413,7 @@ export class Hub<A extends App = App> implements PoolMember {
     const run = call.kind === "rpc" ? () => this.runRpc(session, entry!, args, call.seq) : entry ? () => this.invoke(session, entry, args) : () => this.runHandlers(session, call.name, call.data);
     const { outcome, retry } = session.calls.submit(call, run);
     if (retry) return call.kind === "rpc" ? outcome : Promise.resolve();
+    this.meter.messagesIn[call.kind]++;
     const rendered = () => this.renderer.schedule(session);
     if (call.kind === "rpc") {
       outcome.then(rendered, rendered);
@@ -716,7 +725,7 @@ export class Hub<A extends App = App> implements PoolMember {
     const session: Session<A> = new Session<A>(
       sid,
       owner,
-      { app: this.spec.name, calls: l.calls, stream: l.stream, uploads: l.uploads, maxQueuedEvents: l.maxQueuedEvents },
+      { app: this.spec.name, calls: l.calls, stream: l.stream, uploads: l.uploads, maxQueuedEvents: l.maxQueuedEvents, meter: this.meter },
       this.bind,
       (why) => this.logger.warn(`[revue] ${this.spec.name}: session ${sid.slice(0, 6)}… is too slow; ${why}. It resyncs on reconnect.`),
       (saved): A => this.revive(session, saved),

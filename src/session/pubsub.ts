@@ -37,6 +37,12 @@ export interface PubSub {
   notify(channel: string, message: string): Promise<void>;
   /** Calls `handler` for each message notified on `channel` from now on; resolves to a stop function. */
   listen(channel: string, handler: (message: string) => void): Promise<() => Promise<void>>;
+  /**
+   * Resolves when the broker answers (a round trip to its server), rejects
+   * when it cannot be reached. Optional: `GET /api/status` answers 503 while
+   * it rejects, and takes a pubsub without it as always reachable.
+   */
+  ping?(): Promise<void>;
   /** Releases connections; later calls reject. */
   close(): Promise<void>;
 }
@@ -113,6 +119,11 @@ export class MemoryPubSub implements PubSub {
   async listen(channel: string, handler: (message: string) => void): Promise<() => Promise<void>> {
     this.open("listen", channel);
     return this.on(`ephemeral:${channel}`, handler);
+  }
+
+  /** In process: reachable until this client is closed. */
+  async ping(): Promise<void> {
+    if (this.closed) throw new Error("MemoryPubSub.ping(): this client is closed; create a new one.");
   }
 
   async close(): Promise<void> {

@@ -8,6 +8,8 @@ import type { Session } from "./session.js";
  */
 export class Rooms<S extends Session = Session> {
   private readonly members = new Map<string, Set<S>>();
+  /** Sessions in rooms, a session counted once per room (kept as they change, for `srv.stats()`). */
+  private joined = 0;
 
   constructor(private readonly app: string, private readonly maxPerSession: number) {}
 
@@ -26,6 +28,7 @@ export class Rooms<S extends Session = Session> {
     let set = this.members.get(room);
     if (!set) this.members.set(room, (set = new Set()));
     set.add(session);
+    this.joined++;
   }
 
   /** Takes `session` out of `room`; leaving a room it is not in does nothing. */
@@ -39,6 +42,24 @@ export class Rooms<S extends Session = Session> {
     for (const room of session.rooms) this.drop(session, room);
   }
 
+  /** Rooms with at least one member. */
+  get count(): number {
+    return this.members.size;
+  }
+
+  /** Memberships: the sum of every room's members. */
+  get memberships(): number {
+    return this.joined;
+  }
+
+  /** Members by room name (a walk over the rooms: for `srv.stats({ rooms: true })`). */
+  sizes(): Record<string, number> {
+    // No prototype: a room may be named "__proto__".
+    const sizes: Record<string, number> = Object.create(null);
+    for (const [room, set] of this.members) sizes[room] = set.size;
+    return sizes;
+  }
+
   /** The sessions in `room`. */
   of(room: string): Iterable<S> {
     return this.members.get(room) ?? [];
@@ -46,7 +67,7 @@ export class Rooms<S extends Session = Session> {
 
   private drop(session: S, room: string): void {
     const set = this.members.get(room);
-    set?.delete(session);
+    if (set?.delete(session)) this.joined--;
     if (set?.size === 0) this.members.delete(room);
   }
 }

@@ -4,6 +4,7 @@ import type { ByeMessage, ServerMessage } from "../protocol.js";
 import type { Binder } from "../vdom/types.js";
 import type { Lease } from "./store.js";
 import { CallQueue, type CallLimits } from "./calls.js";
+import type { Meter } from "./meter.js";
 import { SessionStream, type StreamLimits } from "./stream.js";
 import { UploadBox, type UploadQuota } from "./uploads.js";
 import { View } from "./view.js";
@@ -32,6 +33,8 @@ export interface SessionConfig {
   uploads: UploadQuota;
   /** Broadcasts waiting in the session's queue beyond which it stops queueing them and resyncs instead. */
   maxQueuedEvents: number;
+  /** The app's counters, which the session's stream adds what it sends to (`srv.stats()`). */
+  meter?: Meter;
 }
 
 /**
@@ -75,7 +78,7 @@ export class Session<A extends App = App> {
     const where = `${config.app} (session ${sid.slice(0, 6)}…)`;
     this.calls = new CallQueue(config.calls, where);
     this.view = new View(() => this.instance.render(), bind);
-    this.stream = new SessionStream(config.stream, onSlow);
+    this.stream = new SessionStream(config.stream, onSlow, config.meter);
     this.uploads = new UploadBox(config.uploads, where);
     this.maxQueuedEvents = config.maxQueuedEvents;
   }

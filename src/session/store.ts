@@ -76,6 +76,12 @@ export interface SessionStore {
   beat(node: string, ttlMs: number): Promise<void>;
   /** Whether `node` beat within its last `ttlMs`. */
   alive(node: string): Promise<boolean>;
+  /**
+   * Resolves when the store answers (a round trip to its server), rejects
+   * when it cannot be reached. Optional: `GET /api/status` answers 503 while
+   * it rejects, and takes a store without it as always reachable.
+   */
+  ping?(): Promise<void>;
   /** Releases connections and memory; later calls may reject. */
   close(): Promise<void>;
 }
@@ -164,6 +170,9 @@ export class MemorySessionStore implements SessionStore {
   async alive(node: string): Promise<boolean> {
     return (this.nodes.get(node) ?? 0) > this.now();
   }
+
+  /** In memory: always reachable. */
+  async ping(): Promise<void> {}
 
   async close(): Promise<void> {
     this.records.clear();

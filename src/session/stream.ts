@@ -1,4 +1,5 @@
 import type { ByeMessage, ServerMessage } from "../protocol.js";
+import { Meter } from "./meter.js";
 
 /** Stream tuning, from `createServer` options. */
 export interface StreamLimits {
@@ -25,10 +26,14 @@ export interface Sink {
 }
 
 /**
- * Serialised bodies by message object: a broadcast hands the same message to
- * every session, which then costs one JSON.stringify instead of thousands.
+ * Serialised bodies by message object, with their UTF-8 size: a broadcast
+ * hands the same message to every session, which then costs one
+ * JSON.stringify (and one byte count) instead of thousands.
  */
-const bodies = new WeakMap<object, string>();
+const bodies = new WeakMap<object, { tail: string; utf8: number }>();
+
+/** Where the counts of a stream built without a meter go (tests of the stream alone). */
+const UNMETERED = new Meter();
 
 /**
  * Heap a buffered frame costs beyond its text (the frame object, its array slot
@@ -62,7 +67,12 @@ export class SessionStream {
   /** Bytes of a large frame the attached sink is still draining, allowed beyond the cap. */
   private allowance = 0;
 
-  constructor(private readonly limits: StreamLimits, private readonly onSlow: (reason: string) => void = () => {}) {}
+  constructor(
+    private readonly limits: StreamLimits,
+    private readonly onSlow: (reason: string) => void = () => {},
+    /** The app's counters: messages out by type, bytes written. */
+    private readonly meter: Meter = UNMETERED,
+  ) {}
 
   /** Whether a sink is attached. */
   get open(): boolean {
@@ -84,15 +94,18 @@ export class SessionStream {
    * `data` is the message's JSON without `type`, when the caller has it already.
    */
   send(message: ServerMessage, data?: string): void {
-    let tail = bodies.get(message);
-    if (tail === undefined) {
+    let body = bodies.get(message);
+    if (body === undefined) {
       if (data === undefined) {
-        const { type: _, ...body } = message;
-        data = JSON.stringify(body);
+        const { type: _, ...fields } = message;
+        data = JSON.stringify(fields);
       }
-      tail = `event: ${message.type}\ndata: ${data}\n\n`;
-      bodies.set(message, tail);
+      const tail = `event: ${message.type}\ndata: ${data}\n\n`;
+      body = { tail, utf8: Buffer.byteLength(tail) };
+      bodies.set(message, body);
     }
+    const { tail } = body;
+    this.meter.messagesOut[message.type]++;
     const id = ++this.lastId;
     // Count heap overhead too, so that replayBytes bounds memory and not only wire bytes.
     const bytes = tail.length + FRAME_OVERHEAD;
@@ -113,7 +126,8 @@ export class SessionStream {
       this.frames = this.frames.slice(this.head);
       this.head = 0;
     }
-    this.write(`id: ${id}\n${tail}`);
+    const idLine = `id: ${id}\n`;
+    this.write(idLine + tail, idLine.length + body.utf8);
   }
 
   /**
@@ -136,7 +150,9 @@ export class SessionStream {
     if (this.sink && this.sink !== sink) this.end({ type: "bye", reason: "replaced" });
     this.sink = sink;
     this.allowance = 0;
-    sink.write(`retry: ${this.limits.retryMs}\n\n`);
+    const retry = `retry: ${this.limits.retryMs}\n\n`;
+    sink.write(retry);
+    this.meter.bytesSent += retry.length;
     if (replayFrom !== undefined) {
       for (let i = this.head; i < this.frames.length; i++) {
         const f = this.frames[i]!;
@@ -163,7 +179,7 @@ export class SessionStream {
 
   /** Writes a heartbeat comment so proxies keep the connection open. */
   heartbeat(): void {
-    this.write(":\n\n");
+    this.write(":\n\n", 3);
   }
 
   /**
@@ -181,10 +197,15 @@ export class SessionStream {
     const sink = this.sink;
     if (!sink) return;
     this.sink = undefined;
-    if (!sink.writableEnded && !sink.destroyed) sink.end(`event: bye\ndata: ${JSON.stringify({ reason: bye.reason })}\n\n`);
+    if (sink.writableEnded || sink.destroyed) return;
+    const text = `event: bye\ndata: ${JSON.stringify({ reason: bye.reason })}\n\n`;
+    sink.end(text);
+    this.meter.messagesOut.bye++;
+    this.meter.bytesSent += text.length; // ASCII: the reason is one of a few words
   }
 
-  private write(text: string): void {
+  /** Writes `text` to the open stream, if any; `utf8` is its size in bytes when the caller knows it. */
+  private write(text: string, utf8?: number): void {
     const sink = this.sink;
     if (!sink) return;
     if (sink.destroyed || sink.writableEnded) {
@@ -203,6 +224,7 @@ export class SessionStream {
       return;
     }
     sink.write(text);
+    this.meter.bytesSent += utf8 ?? Buffer.byteLength(text);
     // (length × 3 bounds the UTF-8 size: the exact count is only taken for frames that may pass the cap.)
     if (text.length * 3 > this.limits.maxPendingBytes) {
       this.allowance = Math.max(this.allowance, Buffer.byteLength(text));
