@@ -81,13 +81,14 @@ export interface ServerOptions {
    * handlers run, reached from any node (calls are forwarded to the holder; a
    * stream brings the session over) and taken over from their last snapshot
    * when their node dies. On when the store says it is shared
-   * (`RedisSessionStore`); `{ node: "web-1" }` names this process (default:
-   * random); `false` turns it off.
+   * (`RedisSessionStore`); `false` turns it off; an object sets its timing
+   * (heartbeat, how long a silent node counts as alive, request timeout). The
+   * node's name is the `node` option.
    *
    * @example
-   * createServer(Chat, { store: new RedisSessionStore({ url }), pubsub: new RedisPubSub({ url }), cluster: { node: "web-1" } });
+   * createServer(Chat, { store: new RedisSessionStore({ url }), pubsub: new RedisPubSub({ url }), node: "web-1" });
    */
-  cluster?: boolean | ClusterOptions;
+  cluster?: boolean | Omit<ClusterOptions, "node">;
   /** Where sessions are recorded. Default: in memory. */
   store?: SessionStore;
   /** How events cross processes. Default: in process. */
@@ -263,8 +264,12 @@ export function createServer(apps: AppClass | Record<string, AppClass>, options:
   const production = o.production ?? process.env.NODE_ENV === "production";
   const store = options.store ?? new MemorySessionStore();
   const pubsub = options.pubsub ?? new MemoryPubSub();
+  if (o.node !== undefined && (typeof o.node !== "string" || !/^[\w.:@-]{1,128}$/.test(o.node))) {
+    throw new RevueError("BAD_REQUEST", `createServer options: node must be 1 to 128 letters, digits or . _ : @ -, such as "web-1", got ${JSON.stringify(o.node)}.`);
+  }
+  const node = o.node ?? defaultNodeId();
   const clustered = o.cluster !== undefined ? o.cluster !== false : store.shared === true;
-  const cluster = clustered ? new Cluster(store, pubsub, logger, typeof o.cluster === "object" ? o.cluster : {}) : undefined;
+  const cluster = clustered ? new Cluster(store, pubsub, logger, { ...(typeof o.cluster === "object" ? o.cluster : {}), node }) : undefined;
   const cfg: MountConfig = {
     production,
     cluster,
@@ -284,10 +289,6 @@ export function createServer(apps: AppClass | Record<string, AppClass>, options:
     csp,
   };
   const heartbeatMs = positive(o.heartbeatMs, 15_000, "heartbeatMs");
-  if (o.node !== undefined && (typeof o.node !== "string" || !/^[\w.:@-]{1,128}$/.test(o.node))) {
-    throw new RevueError("BAD_REQUEST", `createServer options: node must be 1 to 128 letters, digits or . _ : @ -, such as "web-1", got ${JSON.stringify(o.node)}.`);
-  }
-  const node = o.node ?? defaultNodeId();
   const createdAt = Date.now();
   const health = new Health(cfg, logger);
   const shutdownTimeoutMs = positive(o.shutdownTimeoutMs, 10_000, "shutdownTimeoutMs");

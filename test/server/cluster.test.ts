@@ -28,7 +28,7 @@ afterEach(async () => {
 async function cluster(count = 2) {
   const store = new MemorySessionStore(Date.now, 10_000, true);
   const broker = new MemoryPubSub();
-  for (let i = 0; i < count; i++) nodes.push(await serve(Counter, { store, pubsub: i === 0 ? broker : broker.client(), keys: ["cluster-test-key"], cluster: { node: `n${i}`, heartbeatMs: 50, nodeTtlMs: 200 } }));
+  for (let i = 0; i < count; i++) nodes.push(await serve(Counter, { store, pubsub: i === 0 ? broker : broker.client(), keys: ["cluster-test-key"], node: `n${i}`, cluster: { heartbeatMs: 50, nodeTtlMs: 200 } }));
   return nodes;
 }
 
