@@ -1,11 +1,10 @@
 import { createHash } from "node:crypto";
 import { existsSync, readFileSync } from "node:fs";
-import { readFile } from "node:fs/promises";
 import { fileURLToPath } from "node:url";
 
 /**
  * The browser runtime (`window.rv`) as one minified ES module: client/index.ts
- * with eventemitter3 and the patch applier, served as
+ * with the patch applier, served as
  * `{base}/rv/runtime.<hash>.js`. Code only some pages need (client/upload.ts)
  * is split into chunks the runtime imports on first use, by a relative URL
  * with a content hash (`./upload-<hash>.js`), served beside it.
@@ -57,32 +56,6 @@ function asset({ code, chunks }: RuntimeBundle): RuntimeAsset {
 /** The chunk files a runtime's code imports (`import("./upload-AB12CD34.js")`). */
 const CHUNK_IMPORT = /\bimport\(\s*["']\.\/([\w.-]+\.js)["']\s*\)/g;
 
-/** eventemitter3's CommonJS export, the one line that keeps its source from being an ES module. */
-const EE3_EXPORT = /\bif \('undefined' !== typeof module\) \{\s*module\.exports = EventEmitter;\s*\}/;
-/** eventemitter3's own `emit`, which the runtime's bus overrides without ever calling it (see client/bus.ts). */
-const EE3_EMIT = /\nEventEmitter\.prototype\.emit = function emit\([\s\S]*?\n\};\n/;
-
-/**
- * eventemitter3 ships CommonJS: its "import" entry and its dist ESM build both
- * wrap that in interop code. This loads its `index.js` as the ES module it
- * almost is (the `module.exports` line becomes an export), so esbuild bundles
- * it like the runtime's own code. Its `emit` is left out: `Bus` overrides it
- * and never calls it, so it is unreachable on `window.rv`; every other method
- * (`on`, `once`, `off`, `listeners`, `listenerCount`, `eventNames`,
- * `removeAllListeners`, …) is eventemitter3's, unchanged. An eventemitter3 laid
- * out differently is bundled as published (bigger, same behaviour).
- */
-export const eventemitter3AsModule: import("esbuild").Plugin = {
-  name: "revue-eventemitter3-as-module",
-  setup(build) {
-    build.onLoad({ filter: /[\\/]eventemitter3[\\/]index\.js$/ }, async (args) => {
-      const src = await readFile(args.path, "utf8");
-      const esm = src.replace(EE3_EXPORT, "export { EventEmitter as default, EventEmitter };");
-      return esm === src ? undefined : { contents: esm.replace(EE3_EMIT, "\n"), loader: "js" };
-    });
-  },
-};
-
 /**
  * Bundles client/index.ts (and its lazy chunks) with esbuild. Returns
  * undefined when esbuild is not installed (a production install), so the
@@ -108,7 +81,6 @@ export async function bundleFromSource(root: string = packageRoot()): Promise<Ru
     write: false,
     legalComments: "none",
     absWorkingDir: root,
-    plugins: [eventemitter3AsModule],
     // Plain assignments instead of ES2020-lowered defineProperty helpers: same
     // behaviour for these classes, noticeably fewer bytes.
     tsconfigRaw: { compilerOptions: { useDefineForClassFields: false } },
@@ -176,7 +148,6 @@ export async function testingRuntimeFromSource(root: string = packageRoot()): Pr
     write: false,
     legalComments: "none",
     absWorkingDir: root,
-    plugins: [eventemitter3AsModule],
     tsconfigRaw: { compilerOptions: { useDefineForClassFields: false } },
   });
   return out.outputFiles![0]!.text;
