@@ -229,7 +229,9 @@ export function createServer(apps: AppClass | Record<string, AppClass>, options:
   const csp = cspHeader(options.csp);
   // Before anything that needs cleaning up: a missing prom-client or a taken registry fails here.
   const metrics = checkMetricsOption(options.metrics) ? new Metrics(options.metrics, () => handle.stats()) : undefined;
-  const uploadDir = mkdtempSync(join(tmpdir(), "revue-uploads-"));
+  // Made on the first upload: a server that fails its options, or never receives a file, leaves no folder behind.
+  let uploadDir: string | undefined;
+  const uploads = () => (uploadDir ??= mkdtempSync(join(tmpdir(), "revue-uploads-")));
   const defaults = defaultLimits();
   const o = options;
   const pool = new SessionPool(
@@ -283,7 +285,7 @@ export function createServer(apps: AppClass | Record<string, AppClass>, options:
       upload: positive(o.limits?.upload, 10 * 1024 * 1024, "limits.upload"),
       files: positive(o.limits?.files, 5, "limits.files"),
     },
-    uploadDir,
+    uploadDir: uploads,
     assets: new Assets(),
     tokens: new BrowserTokens(o.keys),
     csp,
@@ -355,7 +357,7 @@ export function createServer(apps: AppClass | Record<string, AppClass>, options:
       await closing;
       if (ownsStore) await cfg.store.close();
       if (ownsPubsub) await cfg.pubsub.close();
-      rmSync(uploadDir, { recursive: true, force: true });
+      if (uploadDir) rmSync(uploadDir, { recursive: true, force: true });
       metrics?.close();
       server = undefined;
     },

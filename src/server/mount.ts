@@ -32,7 +32,8 @@ export interface MountConfig {
   logger: Logger;
   /** Body limits in bytes: events and emits, rpcs, one upload request; files per upload request. */
   limits: { event: number; rpc: number; upload: number; files: number };
-  uploadDir: string;
+  /** The folder uploads are received into (made on first use). */
+  uploadDir: () => string;
   /** Serves the runtime and client module of an app (see assets.ts). */
   assets: Assets;
   /** Issues and recognises the `rv_token` cookie (see browser-token.ts). */
@@ -218,7 +219,7 @@ export class Mount<A extends App = App> {
       }
       if (room.files === 0 || declared > room.bytes + 64 * 1024) throw uploadQuota(room, `this upload is ${declared} bytes`);
       // Each request writes into its own folder, so a refused or broken upload leaves no temp file behind.
-      const dir = join(this.cfg.uploadDir, randomBytes(9).toString("base64url"));
+      const dir = join(this.cfg.uploadDir(), randomBytes(9).toString("base64url"));
       await mkdir(dir);
       let received: ReceivedFile[] = [];
       try {

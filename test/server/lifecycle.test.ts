@@ -86,6 +86,26 @@ describe("session lifecycle over HTTP", () => {
     expect(stream.status).toBe(503);
   });
 
+  it("leaves no temp folder behind when its options are refused, nor before the first upload", async () => {
+    const { mkdtempSync, readdirSync, rmSync } = await import("node:fs");
+    const { tmpdir } = await import("node:os");
+    // A temp dir of this test's own (os.tmpdir() reads TMPDIR), so no other test's folders count.
+    const own = mkdtempSync(`${tmpdir()}/revue-lifecycle-`);
+    const saved = process.env.TMPDIR;
+    process.env.TMPDIR = own;
+    try {
+      expect(() => createServer(Life, { sessionTtlMs: -1 })).toThrow("sessionTtlMs must be a positive number");
+      const idle = createServer(Life, { logger: { warn() {}, error() {} } });
+      await idle.listen(0, "127.0.0.1");
+      expect(readdirSync(own)).toEqual([]);
+      await idle.close();
+    } finally {
+      if (saved === undefined) delete process.env.TMPDIR;
+      else process.env.TMPDIR = saved;
+      rmSync(own, { recursive: true, force: true });
+    }
+  });
+
   it("mounts into an existing Node server through callback()", async () => {
     const handle = createServer(Life, { logger: { warn() {}, error() {} } });
     const node = createHttpServer(handle.callback());
