@@ -40,6 +40,8 @@ interface Call {
   order: number;
   /** Awaited (an rpc): resolves with the server's `result`. */
   rpc?: boolean;
+  /** Sent again after an init that did not acknowledge it. */
+  resent?: 1;
   tries: number;
   resolve(value: unknown): void;
   reject(err: Error): void;
@@ -74,6 +76,13 @@ export interface CallQueue {
   disconnect(): void;
   /** A new session replaces the old one: seqs restart at 1, and calls not yet answered are numbered again. */
   reset(): void;
+  /**
+   * The server's `ack` (on a patch or an init): accepted fire-and-forget calls
+   * up to it are done. After an init (`resend`), those still above it are sent
+   * again under their seq: the session may have moved to another server that
+   * never ran them (one that did answers a retry without running it again).
+   */
+  acked(ack: number, resend?: boolean): void;
 }
 
 /**
@@ -94,6 +103,8 @@ export function createQueue(host: QueueHost, retryMs = 250): CallQueue {
   /** Until when the server asked us to wait (429). */
   let pausedUntil = 0;
   let timer: ReturnType<typeof setTimeout> | undefined;
+  /** Fire-and-forget calls the server accepted (202) and no `ack` has covered yet. */
+  let accepted: Call[] = [];
 
   const flush = (): void => {
     const wait = pausedUntil - Date.now();
@@ -133,7 +144,7 @@ export function createQueue(host: QueueHost, retryMs = 250): CallQueue {
       pausedUntil = Date.now() + (reply.retryAfterMs ?? 1000);
       requeue(call);
     } else if (reply.status < 400) {
-      if (!call.rpc) call.resolve(undefined);
+      if (!call.rpc) accepted.push(call), call.resolve(undefined);
       else if (reply.body && "result" in reply.body) call.resolve(reply.body.result);
       else call.reject(new RevueError("PROTOCOL_ERROR", `${call.path}: the server's answer has no result (HTTP ${reply.status})`));
     } else if (reply.status === 404 && error?.code === "SESSION_NOT_FOUND") {
@@ -146,7 +157,9 @@ export function createQueue(host: QueueHost, retryMs = 250): CallQueue {
         online = false;
         return host.gone();
       }
-    } else call.reject(new RevueError(error?.code ?? `HTTP_${reply.status}`, error?.message ?? `${call.path}: HTTP ${reply.status}`, error?.id));
+    } else if (error?.code !== "SEQ_EXPIRED" || !call.resent) {
+      call.reject(new RevueError(error?.code ?? `HTTP_${reply.status}`, error?.message ?? `${call.path}: HTTP ${reply.status}`, error?.id));
+    } // (a call sent again after an init and older than the server remembers ran before: nothing to report)
     flush();
   }
 
@@ -165,7 +178,15 @@ export function createQueue(host: QueueHost, retryMs = 250): CallQueue {
     },
     reset() {
       seq = 0;
+      accepted = [];
       for (const call of pending) call.seq = undefined;
+    },
+    acked(ack, resend) {
+      accepted = accepted.filter((call) => call.seq! > ack);
+      if (!resend) return;
+      for (const call of accepted) (call.resent = 1), (call.tries = 0), requeue(call);
+      accepted = [];
+      flush();
     },
   };
 }

@@ -163,6 +163,7 @@ export function createRuntime(opts: RuntimeOptions): Runtime {
       applier.apply(ops);
       events.scan(JSON.stringify(ops));
     },
+    acked: (ack, resend) => queue.acked(ack, !!resend),
     message(msg) {
       if (msg.type === "error") report(new RevueError(msg.code, msg.message));
       else if (isReady) deliver(msg);

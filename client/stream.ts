@@ -33,6 +33,8 @@ export interface StreamHost {
   init(tree: Node): void;
   /** Apply ops; throwing means the DOM does not match and a snapshot is needed. */
   apply(ops: readonly PatchOp[]): void;
+  /** The server's `ack` on a patch or an init (`resend` for an init: unacknowledged calls go again). */
+  acked(ack: number, resend?: 1): void;
   /** Reverse calls, custom events and errors. */
   message(msg: CallMessage | EventMessage | ErrorMessage): void;
   opened(): void;
@@ -177,6 +179,7 @@ export function createStream(transport: Transport, host: StreamHost, options: St
           return resync();
         }
         damaged = 0;
+        host.acked(msg.ack ?? 0, 1);
         if (!stale && msg.rev <= rev && msg.hash === hash) return;
         stale = false;
         rev = msg.rev;
@@ -191,7 +194,7 @@ export function createStream(transport: Transport, host: StreamHost, options: St
           return resync();
         }
         rev = msg.rev;
-        return;
+        return host.acked(msg.ack ?? 0);
       case "bye":
         // "shutdown" and "slow": EventSource reconnects by itself (with
         // Last-Event-ID). "replaced": another stream of this session (say, a

@@ -176,4 +176,34 @@ describe("the outgoing call queue", () => {
     expect(await done).toBe("ok");
     expect(h.sent.map((s) => s.body.seq)).toEqual([1, 1]);
   });
+
+  it("keeps accepted fire-and-forget calls until an ack covers them, and sends the rest again after an init, under their seq", async () => {
+    const h = host();
+    const q = createQueue(h);
+    q.connect();
+    for (const m of ["a", "b", "c"]) void q.push("/api/event", { method: m, args: [] });
+    await settle();
+    q.acked(1); // a patch acknowledged seq 1
+    q.acked(1, true); // an init (say, from the server the session moved to) that has only seq 1
+    await settle();
+    expect(h.sent.map((s) => [s.body.seq, s.body.method])).toEqual([[1, "a"], [2, "b"], [3, "c"], [2, "b"], [3, "c"]]);
+    q.acked(3, true); // everything is covered now: nothing more goes
+    await settle();
+    expect(h.sent).toHaveLength(5);
+    expect(h.failed).not.toHaveBeenCalled();
+  });
+
+  it("says nothing when a call sent again is older than the server remembers (it ran before)", async () => {
+    let expire = false;
+    const h = host(() => (expire ? { status: 409, body: { error: { code: "SEQ_EXPIRED", message: "old" } } } : { status: 202, body: { ok: true } }));
+    const q = createQueue(h);
+    q.connect();
+    void q.push("/api/event", { method: "a", args: [] });
+    await settle();
+    expire = true;
+    q.acked(0, true);
+    await settle();
+    expect(h.sent).toHaveLength(2);
+    expect(h.failed).not.toHaveBeenCalled();
+  });
 });
