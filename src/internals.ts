@@ -29,6 +29,7 @@ export { Session, type SessionState } from "./session/session.js";
 export { SessionPool, defaultLimits, type SessionLimits } from "./session/pool.js";
 export type { Sink } from "./session/stream.js";
 export { compareOffsets } from "./session/pubsub.js";
+export { Presence, MAX_PRESENCES_PER_SESSION, MAX_META_BYTES, type PresenceConfig } from "./session/presence.js";
 export type { Lease, SavedSession } from "./session/store.js";
 export { captureState, restoreState, type StateRecord } from "./session/state.js";
 export * from "./protocol.js";

@@ -9,6 +9,7 @@ import type { App } from "../app.js";
 import { RevueError, SessionError } from "../errors.js";
 import { Hub, type AppClass, type Logger, type PageCall } from "../session/hub.js";
 import type { SessionPool } from "../session/pool.js";
+import type { PresenceOptions } from "../session/presence.js";
 import type { PubSub } from "../session/pubsub.js";
 import type { Session } from "../session/session.js";
 import type { SessionStore } from "../session/store.js";
@@ -25,6 +26,8 @@ export interface MountConfig {
   production: boolean;
   store: SessionStore;
   pubsub: PubSub;
+  /** Presence tuning (createServer's `presence` option) and this node's name. */
+  presence?: PresenceOptions & { node?: string };
   pool: SessionPool;
   logger: Logger;
   /** Body limits in bytes: events and emits, rpcs, one upload request; files per upload request. */
@@ -55,6 +58,7 @@ export class Mount<A extends App = App> {
       logger: cfg.logger,
       prefix,
       production: cfg.production,
+      presence: cfg.presence,
       channel: `${appClass.name}@${prefix || "/"}`,
     });
     this.router = this.routes();

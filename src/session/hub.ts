@@ -11,6 +11,7 @@ import type { Call } from "./calls.js";
 import type { Logger } from "./logger.js";
 import { Meter, type AppStats } from "./meter.js";
 import { defaultLimits, SessionPool, type PoolMember, type SessionLimits } from "./pool.js";
+import { Presence, type PresenceDiff, type PresenceOptions } from "./presence.js";
 import { MemoryPubSub, type PubSub } from "./pubsub.js";
 import { SessionRenderer } from "./renderer.js";
 import { Rooms } from "./rooms.js";
@@ -42,6 +43,8 @@ export interface HubOptions {
   prefix?: string;
   /** Hide what bugs and unexpected exceptions say from pages (see `exposeError`). Default: `NODE_ENV === "production"`. */
   production?: boolean;
+  /** Presence across nodes: heartbeat, down period (see `PresenceOptions`), and this node's name. */
+  presence?: PresenceOptions & { node?: string };
 }
 
 /** A call from the page, decoded and checked for shape at the edge. */
@@ -89,6 +92,8 @@ export interface SessionSnapshot {
   /** The app instance's fields, minus `@transient` ones. */
   state: StateRecord;
   rooms: string[];
+  /** Its presences (`this.presence.track`), tracked again where it is restored. */
+  presence?: Array<{ topic: string; key: string; meta: Record<string, unknown> }>;
   /** The seq window: the next seq expected (older ones are answered SEQ_EXPIRED after a restore) and the last acknowledged. */
   seq: { next: number; acked: number };
   /** The revision of the page's tree. */
@@ -137,6 +142,8 @@ export class Hub<A extends App = App> implements PoolMember {
   readonly pool: SessionPool;
   readonly store: SessionStore;
   readonly prefix: string;
+  /** Who is here, across nodes: `this.presence` of every session. */
+  readonly presence: Presence;
   private readonly byId = new Map<string, Session<A>>();
   private readonly rooms: Rooms<Session<A>>;
   /** This app's counters for `srv.stats()`: calls accepted (here), messages and bytes sent (by the sessions' streams). */
@@ -170,6 +177,13 @@ export class Hub<A extends App = App> implements PoolMember {
     this.ownsStore = !options.store;
     this.prefix = options.prefix ?? "";
     this.channel = `revue:${options.channel ?? this.spec.name}:events`;
+    this.presence = new Presence(this.pubsub, {
+      ...options.presence,
+      channel: `revue:${options.channel ?? this.spec.name}:presence`,
+      app: this.spec.name,
+      logger: this.logger,
+      onDiff: (diff) => this.presenceChanged(diff),
+    });
     this.deliverTo = options.deliver;
     this.production = options.production ?? process.env.NODE_ENV === "production";
     this.rooms = new Rooms(this.spec.name, this.limits.maxRoomsPerSession);
@@ -189,6 +203,7 @@ export class Hub<A extends App = App> implements PoolMember {
     this.started = true;
     this.pool.join(this);
     this.unsubscribe = await this.pubsub.subscribe(this.channel, (raw) => this.receive(raw));
+    await this.presence.start();
     for (const entry of this.spec.staticOn.get("start") ?? []) await this.callStatic(entry, "start", [server]);
   }
 
@@ -207,6 +222,7 @@ export class Hub<A extends App = App> implements PoolMember {
     await within(this.settle(), deadline);
     for (const entry of this.spec.staticOn.get("stop") ?? []) await within(this.callStatic(entry, "stop", [server]), deadline);
     await Promise.all([...this.byId.values()].map((s) => this.end(s, "shutdown", false)));
+    await within(this.presence.stop(), deadline); // after the sessions' presences left
     this.pool.leave(this);
     await within(this.unsubscribe?.() ?? Promise.resolve(), deadline);
     if (this.ownsPubsub) await this.pubsub.close();
@@ -448,6 +464,7 @@ export class Hub<A extends App = App> implements PoolMember {
   /** Resolves once every session's queue is idle and pending renders are flushed (tests, shutdown). */
   async settle(): Promise<void> {
     for (let round = 0; round < 10; round++) {
+      this.presence.flush(); // its diffs now, not a batch later
       await new Promise((r) => setImmediate(r));
       await Promise.all([...this.byId.values()].map((s) => s.calls.whenIdle()));
       await this.renderer.flush();
@@ -474,6 +491,7 @@ export class Hub<A extends App = App> implements PoolMember {
       owner: session.owner,
       state: session.asleep ? (JSON.parse(session.savedState!) as StateRecord) : captureState(session.instance, this.spec),
       rooms: [...session.rooms],
+      ...this.presenceOf(session),
       seq: { next: session.calls.nextSeq, acked: session.calls.ackedSeq },
       rev: session.view.rev,
     };
@@ -503,6 +521,7 @@ export class Hub<A extends App = App> implements PoolMember {
     try {
       restoreState(session.instance, saved.state, this.spec);
       for (const room of saved.rooms) session.instance.join(room);
+      this.presence.restore(saved.sid, saved.presence ?? []);
       session.calls.resume(saved.seq.next, saved.seq.acked);
       session.view.resume(saved.rev);
       if (options.record) await this.store.create({ sid: saved.sid, app: this.prefix, owner: saved.owner, createdAt: Date.now() }, this.limits.sessionTtlMs);
@@ -516,6 +535,12 @@ export class Hub<A extends App = App> implements PoolMember {
     session.promote();
     await this.lifecycle(session, "resume");
     return session;
+  }
+
+  /** A snapshot's `presence`, left out when the session tracks none. */
+  private presenceOf(session: Session<A>): Pick<SessionSnapshot, "presence"> {
+    const presence = this.presence.entriesOf(session.sid);
+    return presence.length > 0 ? { presence } : {};
   }
 
   // ------------------------------------------------------------ internals
@@ -538,8 +563,9 @@ export class Hub<A extends App = App> implements PoolMember {
     try {
       session.instance = constructApp(this.appClass, this.linkFor(session));
     } catch (err) {
-      // A constructor that joined rooms and then threw leaves no member behind.
+      // A constructor that joined rooms (or tracked presence) and then threw leaves no member behind.
       this.rooms.leaveAll(session);
+      this.presence.untrackAll(sid);
       throw err;
     }
     return session;
@@ -578,6 +604,7 @@ export class Hub<A extends App = App> implements PoolMember {
   /** Removes a session from every index and count (not from the store). */
   private forget(session: Session<A>): void {
     this.rooms.leaveAll(session);
+    this.presence.untrackAll(session.sid);
     this.renderer.cancel(session);
     if (this.byId.get(session.sid) !== session) return; // never registered (a first render that threw)
     this.byId.delete(session.sid);
@@ -648,6 +675,17 @@ export class Hub<A extends App = App> implements PoolMember {
       this.logger.warn(`[revue] ${this.spec.name}: ignored a malformed pubsub message on ${this.channel}.`);
       return;
     }
+    this.deliver(env);
+  }
+
+  /** A presence diff of this node's merged view: static handlers once here, then every session of this node (per-session handlers, a re-render). */
+  private presenceChanged(diff: PresenceDiff): void {
+    for (const entry of this.spec.staticOn.get("presence") ?? []) void this.callStatic(entry, "presence", [diff]);
+    this.deliver({ event: "presence", data: diff });
+  }
+
+  /** Delivers an event to this process's sessions (all, or one room's): to each page, and to its handlers in its queue. */
+  private deliver(env: Envelope): void {
     const targets = env.room === undefined ? this.byId.values() : this.rooms.of(env.room);
     // One message object for every session: the stream layer serialises it once.
     const message: ServerMessage = { type: "event", event: env.event, data: env.data };
@@ -754,6 +792,7 @@ export class Hub<A extends App = App> implements PoolMember {
         hub.send(session, { type: "call", method: publicName(entry), args });
       },
       signal: () => session.calls.signal(),
+      presence: hub.presence.forSession(session.sid),
     };
   }
 }
@@ -778,4 +817,5 @@ function assertCustomEvent(event: unknown, caller: "emit" | "rv.emit"): asserts 
   const refuse = (message: string) => (caller === "emit" ? new UsageError(message) : new SessionError("BAD_REQUEST", message));
   if (typeof event !== "string" || event === "") throw refuse(`${caller}(event): the event name must be a non-empty string, got ${JSON.stringify(event)}.`);
   if (LIFECYCLE_EVENTS.has(event)) throw refuse(`${caller}("${event}"): "${event}" is a lifecycle event and only Revue may emit it. Pick another event name.`);
+  if (event === "presence") throw refuse(`${caller}("presence"): "presence" carries Revue's presence diffs and only Revue may emit it. Use this.presence.track(topic, key, meta) on the server, or pick another event name.`);
 }
