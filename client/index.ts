@@ -31,7 +31,7 @@ declare global {
 // Types only: the bundle is a page script, nothing imports its values.
 export type { Runtime, Boot, RuntimeOptions } from "./runtime.js";
 export type { Transport, ClientModule, UploadHandle, UploadOptions, Uploadable } from "./transport.js";
-export type { EventSummary } from "../src/protocol.js";
+export type { EventSummary, PresenceDiff, PresenceList, PresenceMeta } from "../src/protocol.js";
 
 const doc = typeof document === "object" ? document : undefined;
 const bootEl = doc?.getElementById("rv-boot");

@@ -2,6 +2,7 @@ import { UsageError } from "./errors.js";
 import { h } from "./vdom/h.js";
 import type { VNode } from "./vdom/types.js";
 import type { UploadedFile, UploadHandle } from "./session/uploads.js";
+import type { SessionPresence } from "./session/presence.js";
 
 /**
  * What an {@link App} instance talks to: its session. The framework attaches
@@ -17,6 +18,8 @@ export interface SessionLink {
   callClient(method: string, args: unknown[]): void;
   /** The signal of the handler running now. */
   signal(): AbortSignal;
+  /** This session's presences, and everyone's. */
+  readonly presence: SessionPresence;
 }
 
 const LINK = Symbol("revue:link");
@@ -48,6 +51,7 @@ function detached(name: string): SessionLink {
     leave: () => fail("leave"),
     callClient: (m) => fail(`client.${m}`),
     signal: () => fail("signal"),
+    presence: { track: () => fail("presence.track"), update: () => fail("presence.update"), untrack: () => fail("presence.untrack"), list: () => fail("presence.list") },
   };
 }
 
@@ -228,6 +232,23 @@ export class App<Self = any, Api extends AppApi = {}> {
   /** Leaves a room; leaving a room you are not in does nothing. @example this.leave("lobby"); */
   leave(room: string): void {
     this[LINK].leave(room);
+  }
+
+  /**
+   * Who is here, on every node: `track(topic, key, meta)`, `update`,
+   * `untrack` this session's presences, `list(topic)` everyone's as
+   * `{ [key]: { metas: [...] } }` (one key, several metas: tabs, devices).
+   * Joins and leaves reach `@server.on("presence")` handlers and pages'
+   * `rv.on("presence")` as `{ topic, joins, leaves }`, batched. A session's
+   * presences leave when it ends; a dead node's after `presence.downPeriodMs`.
+   *
+   * @example
+   * @server.on("connect") online() { this.presence.track("lobby", this.name, { since: Date.now() }); }
+   * @server.on("disconnect") offline() { this.presence.untrack("lobby", this.name); }
+   * @server.on("presence") changed() { this.online = Object.keys(this.presence.list("lobby")); }
+   */
+  get presence(): SessionPresence {
+    return this[LINK].presence;
   }
 
   /**

@@ -26,3 +26,4 @@ export { MemoryPubSub, type PubSub } from "./session/pubsub.js";
 export type { AppClass, Logger, SessionSnapshot } from "./session/hub.js";
 export type { UploadedFile, UploadHandle } from "./session/uploads.js";
 export type { EventSummary, ErrorCode } from "./protocol.js";
+export type { PresenceDiff, PresenceList, PresenceMeta, PresenceOptions, SessionPresence } from "./session/presence.js";

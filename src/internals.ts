@@ -30,6 +30,7 @@ export { SessionPool, defaultLimits, type SessionLimits } from "./session/pool.j
 export type { Sink } from "./session/stream.js";
 export { compareOffsets } from "./session/pubsub.js";
 export { Cluster, type ClusterOptions, type NodeRequest, type NodeReply } from "./session/cluster.js";
+export { Presence, MAX_PRESENCES_PER_SESSION, MAX_META_BYTES, type PresenceConfig } from "./session/presence.js";
 export type { Lease, SavedSession } from "./session/store.js";
 export { captureState, restoreState, type StateRecord } from "./session/state.js";
 export * from "./protocol.js";

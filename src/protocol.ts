@@ -15,6 +15,19 @@ export interface CallMessage { type: "call"; method: string; args: unknown[] }
 /** A custom event for `@client.on(event)` / `rv.on(event)` listeners. */
 export interface EventMessage { type: "event"; event: string; data: unknown }
 /**
+ * One presence of a key (a tab, a device): the meta its session tracked, plus
+ * `ref`, Revue's id of this presence (a new one on every update).
+ */
+export type PresenceMeta = Record<string, unknown> & { ref: string };
+/** A topic's presences by key: `{ ann: { metas: [{ ref, tab: 1 }, { ref, tab: 2 }] } }`. */
+export type PresenceList = Record<string, { metas: PresenceMeta[] }>;
+/**
+ * The data of a `presence` event (`@server.on("presence")`, `rv.on("presence")`):
+ * what joined and left one topic since the last diff. An update is a leave of
+ * the old meta and a join of the new one, under the same key.
+ */
+export interface PresenceDiff { topic: string; joins: PresenceList; leaves: PresenceList }
+/**
  * Every error code the server answers with, in `{error: {code, message}}`
  * bodies and `error` messages (docs/protocol.md §2 has the table).
  */

@@ -1,34 +1,36 @@
-import { App, client, h, server } from "revue";
+import { randomUUID } from "node:crypto";
+import { App, client, h, server, type PresenceDiff } from "revue";
 
 /** One chat line, as broadcast to a room and kept in its history. */
 interface Message {
-  id: number;
+  /** Unique across processes: this process's prefix and its count. */
+  id: string;
   room: string;
   from: string;
   text: string;
 }
 
-/** Who is in a room, as broadcast on every join, leave and disconnect. */
-interface Presence {
-  room: string;
-  people: Array<{ sid: string; name: string }>;
-  /** Set when someone entered the room: the others get a toast. */
-  joined?: { sid: string; name: string };
+/** Someone in the room: a name, and how many pages (tabs, devices) they have open in it. */
+interface Person {
+  name: string;
+  pages: number;
 }
 
 type Form = { form?: Record<string, string | string[]> };
 
 const HISTORY = 50;
+/** Tells this process's message ids from other processes'. */
+const PROCESS = randomUUID().slice(0, 8);
 const field = (ev: Form, name: string, max: number) => String(ev.form?.[name] ?? "").trim().slice(0, max);
 
 /**
- * The chat: rooms (`this.join` / `this.to(room).emit`), presence kept in a
- * static map and maintained from `connect` / `disconnect`, the last 50
- * messages of each room for whoever joins later, and a `@client.realtime`
- * toast when someone else enters your room.
+ * The chat: rooms (`this.join` / `this.to(room).emit`), who is online through
+ * `this.presence` (a page is present in its room while its stream is open; one
+ * name may have several pages), the last 50 messages of each room for whoever
+ * joins later, and a `@client.realtime` toast when someone new enters your room.
  *
- * Statics are per process: run one process, or keep history and presence in a
- * shared store (and use a Redis `PubSub`) when there are several.
+ * Presence and messages reach every process that shares the `PubSub`; the
+ * history is a static, so each process keeps its own.
  */
 export class Chat extends App {
   static override title = "Revue · chat";
@@ -40,36 +42,33 @@ export class Chat extends App {
 
   /** room → its last {@link HISTORY} messages. */
   static history = new Map<string, Message[]>();
-  /** room → sid → name of the sessions whose page is connected. */
-  static presence = new Map<string, Map<string, string>>();
   static nextId = 1;
 
   name = "";
   room = "";
   messages: Message[] = [];
-  people: Array<{ sid: string; name: string }> = [];
+  people: Person[] = [];
 
-  /** `form#join`: takes a name, leaves the old room, enters the new one. */
+  /** `form#join`: takes a name, leaves the old room, enters the new one (present there under that name). */
   @server.realtime enter(ev: Form) {
     const name = field(ev, "name", 40) || "anonymous";
     const room = field(ev, "room", 40) || "lobby";
     const moved = room !== this.room;
-    if (this.room && moved) {
-      this.absent();
-      this.leave(this.room);
-    }
+    if (this.room && (moved || name !== this.name)) this.presence.untrack(this.room, this.name);
+    if (this.room && moved) this.leave(this.room);
     this.name = name;
     this.room = room;
     this.join(room);
     if (moved) this.messages = [...(Chat.history.get(room) ?? [])];
-    this.present(moved);
+    this.presence.track(room, name);
+    this.people = this.peopleHere();
   }
 
   /** `form#send`: posts a message to everyone in the room, this session included. */
   @server.realtime send(ev: Form) {
     const text = field(ev, "text", 500);
     if (!this.room || !text) return;
-    const msg: Message = { id: Chat.nextId++, room: this.room, from: this.name, text };
+    const msg: Message = { id: `${PROCESS}-${Chat.nextId++}`, room: this.room, from: this.name, text };
     const history = Chat.history.get(this.room) ?? [];
     history.push(msg);
     if (history.length > HISTORY) history.splice(0, history.length - HISTORY);
@@ -83,20 +82,26 @@ export class Chat extends App {
     if (this.messages.length > 200) this.messages.splice(0, this.messages.length - 200);
   }
 
-  @server.on("presence") presenceChanged(p: Presence) {
-    if (p.room !== this.room) return;
-    this.people = p.people;
-    if (p.joined && p.joined.sid !== this.sid) this.client.toast(`${p.joined.name} joined`);
+  /**
+   * Someone's pages joined or left a room, on any process. A name that was not
+   * here before gets a toast (not your own, and not a page that reconnected
+   * within the same batch: its leave and join come in one diff).
+   */
+  @server.on("presence") presenceChanged(diff: PresenceDiff) {
+    if (diff.topic !== this.room) return;
+    const before = new Set(this.people.map((p) => p.name));
+    this.people = this.peopleHere();
+    for (const name of Object.keys(diff.joins)) if (name !== this.name && !before.has(name)) this.client.toast(`${name} joined`);
   }
 
-  /** A page that reconnects (its stream dropped and came back) is present again; no toast. */
+  /** A page that reconnects (its stream dropped and came back) is present again. */
   @server.on("connect") reconnected() {
-    if (this.room) this.present(false);
+    if (this.room) this.presence.track(this.room, this.name);
   }
 
   /** The page went away: no longer present. The session stays in the room, so it misses nothing if it comes back. */
   @server.on("disconnect") gone() {
-    if (this.room) this.absent();
+    if (this.room) this.presence.untrack(this.room, this.name);
   }
 
   /** Runs in the browser: a toast that removes itself after 3 s. */
@@ -117,21 +122,9 @@ export class Chat extends App {
     });
   }
 
-  private present(announce: boolean) {
-    let members = Chat.presence.get(this.room);
-    if (!members) Chat.presence.set(this.room, (members = new Map()));
-    members.set(this.sid, this.name);
-    this.people = peopleIn(this.room);
-    const p: Presence = { room: this.room, people: this.people };
-    if (announce) p.joined = { sid: this.sid, name: this.name };
-    this.to(this.room).emit("presence", p);
-  }
-
-  private absent() {
-    const members = Chat.presence.get(this.room);
-    if (!members?.delete(this.sid)) return;
-    if (members.size === 0) Chat.presence.delete(this.room);
-    this.to(this.room).emit("presence", { room: this.room, people: peopleIn(this.room) } satisfies Presence);
+  /** Who is in this room, on every process: one entry per name, with its number of pages. */
+  private peopleHere(): Person[] {
+    return Object.entries(this.presence.list(this.room)).map(([name, { metas }]) => ({ name, pages: metas.length }));
   }
 
   override render() {
@@ -142,14 +135,10 @@ export class Chat extends App {
         h("input", { name: "room", placeholder: "room", value: this.room || "lobby" }),
         h("button", { type: "submit" }, this.room ? "Switch" : "Join")),
       h("p", {}, this.room ? `In #${this.room} as ${this.name}:` : "Pick a name and a room."),
-      h("ul", { id: "presence" }, this.people.map((p) => h("li", { key: p.sid }, p.name))),
+      h("ul", { id: "presence" }, this.people.map((p) => h("li", { key: p.name }, p.pages > 1 ? `${p.name} (${p.pages})` : p.name))),
       h("ul", { id: "messages" }, this.messages.map((m) => h("li", { key: m.id }, `${m.from}: ${m.text}`))),
       h("form", { id: "send", onSubmit: this.send, "data-reset": "" },
         h("input", { name: "text", placeholder: this.room ? "say something" : "join a room first", autocomplete: "off" }),
         h("button", { type: "submit" }, "Send")));
   }
-}
-
-function peopleIn(room: string): Array<{ sid: string; name: string }> {
-  return [...(Chat.presence.get(room) ?? [])].map(([sid, name]) => ({ sid, name }));
 }

@@ -11,6 +11,7 @@ import type { AppClass, Hub } from "../session/hub.js";
 import type { Logger } from "../session/logger.js";
 import { Cluster, type ClusterOptions } from "../session/cluster.js";
 import { defaultLimits, SessionPool } from "../session/pool.js";
+import type { PresenceOptions } from "../session/presence.js";
 import { MemoryPubSub, type PubSub } from "../session/pubsub.js";
 import { MemorySessionStore, type SessionStore } from "../session/store.js";
 import { Assets } from "./assets.js";
@@ -93,6 +94,17 @@ export interface ServerOptions {
   store?: SessionStore;
   /** How events cross processes. Default: in process. */
   pubsub?: PubSub;
+  /**
+   * Presence across processes (`this.presence`): each process tells the
+   * others it is alive every `heartbeatMs` (5 s); one not heard from for
+   * `downPeriodMs` (30 s, at least twice `heartbeatMs`) is down and its
+   * presences leave. With a stable `node` name, a restarted process replaces
+   * its old presences at once instead.
+   *
+   * @example
+   * createServer(Chat, { pubsub, node: process.env.HOSTNAME, presence: { heartbeatMs: 2_000, downPeriodMs: 10_000 } });
+   */
+  presence?: PresenceOptions;
   logger?: Logger;
   /**
    * Revue runs behind a reverse proxy you control (nginx, Caddy, a load
@@ -291,6 +303,7 @@ export function createServer(apps: AppClass | Record<string, AppClass>, options:
     csp,
   };
   const heartbeatMs = positive(o.heartbeatMs, 15_000, "heartbeatMs");
+  cfg.presence = { ...o.presence, node }; // presence tells nodes apart by this name
   const createdAt = Date.now();
   const health = new Health(cfg, logger);
   const shutdownTimeoutMs = positive(o.shutdownTimeoutMs, 10_000, "shutdownTimeoutMs");

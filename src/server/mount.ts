@@ -10,6 +10,7 @@ import { RevueError, SessionError } from "../errors.js";
 import { Hub, type AppClass, type Logger, type PageCall } from "../session/hub.js";
 import type { Cluster } from "../session/cluster.js";
 import type { SessionPool } from "../session/pool.js";
+import type { PresenceOptions } from "../session/presence.js";
 import type { PubSub } from "../session/pubsub.js";
 import type { Session } from "../session/session.js";
 import type { SessionStore } from "../session/store.js";
@@ -28,6 +29,8 @@ export interface MountConfig {
   cluster: Cluster | undefined;
   store: SessionStore;
   pubsub: PubSub;
+  /** Presence tuning (createServer's `presence` option) and this node's name. */
+  presence?: PresenceOptions & { node?: string };
   pool: SessionPool;
   logger: Logger;
   /** Body limits in bytes: events and emits, rpcs, one upload request; files per upload request. */
@@ -60,6 +63,7 @@ export class Mount<A extends App = App> {
       prefix,
       production: cfg.production,
       cluster: cfg.cluster,
+      presence: cfg.presence,
       channel: `${appClass.name}@${prefix || "/"}`,
     });
     this.router = this.routes();

@@ -12,6 +12,7 @@ import type { Cluster, NodeReply, NodeRequest } from "./cluster.js";
 import type { Logger } from "./logger.js";
 import { Meter, type AppStats } from "./meter.js";
 import { defaultLimits, SessionPool, type PoolMember, type SessionLimits } from "./pool.js";
+import { Presence, type PresenceDiff, type PresenceOptions } from "./presence.js";
 import { compareOffsets, MemoryPubSub, type PubSub } from "./pubsub.js";
 import { SessionRenderer } from "./renderer.js";
 import { Rooms } from "./rooms.js";
@@ -49,6 +50,8 @@ export interface HubOptions {
    * that holds them, and taken over when that node dies. Default: one process.
    */
   cluster?: Cluster;
+  /** Presence across nodes: heartbeat, down period (see `PresenceOptions`), and this node's name. */
+  presence?: PresenceOptions & { node?: string };
 }
 
 /** A call from the page, decoded and checked for shape at the edge. */
@@ -96,6 +99,8 @@ export interface SessionSnapshot {
   /** The app instance's fields, minus `@transient` ones. */
   state: StateRecord;
   rooms: string[];
+  /** Its presences (`this.presence.track`), tracked again where it is restored. */
+  presence?: Array<{ topic: string; key: string; meta: Record<string, unknown> }>;
   /** The seq window: the next seq expected (older ones are answered SEQ_EXPIRED after a restore, but for the latest finished calls, whose retries get their first answer) and the last acknowledged. */
   seq: SeqWindow;
   /** The revision of the page's tree. */
@@ -161,6 +166,8 @@ export class Hub<A extends App = App> implements PoolMember {
   readonly pool: SessionPool;
   readonly store: SessionStore;
   readonly prefix: string;
+  /** Who is here, across nodes: `this.presence` of every session. */
+  readonly presence: Presence;
   private readonly byId = new Map<string, Session<A>>();
   private readonly rooms: Rooms<Session<A>>;
   /** This app's counters for `srv.stats()`: calls accepted (here), messages and bytes sent (by the sessions' streams). */
@@ -182,7 +189,7 @@ export class Hub<A extends App = App> implements PoolMember {
   /** The offset of the last broadcast this hub received. */
   private lastOffset = "0-0";
   /** Sessions being restored, with the broadcasts that arrived meanwhile (delivered after their catch-up). */
-  private readonly catchingUp = new Map<Session<A>, Array<[Envelope, string]>>();
+  private readonly catchingUp = new Map<Session<A>, Array<[Envelope, string | undefined]>>();
 
   constructor(readonly appClass: AppClass<A>, options: HubOptions = {}) {
     if (typeof appClass !== "function" || !(appClass.prototype instanceof App)) {
@@ -199,6 +206,13 @@ export class Hub<A extends App = App> implements PoolMember {
     this.ownsStore = !options.store;
     this.prefix = options.prefix ?? "";
     this.channel = `revue:${options.channel ?? this.spec.name}:events`;
+    this.presence = new Presence(this.pubsub, {
+      ...options.presence,
+      channel: `revue:${options.channel ?? this.spec.name}:presence`,
+      app: this.spec.name,
+      logger: this.logger,
+      onDiff: (diff) => this.presenceChanged(diff),
+    });
     this.deliverTo = options.deliver;
     this.production = options.production ?? process.env.NODE_ENV === "production";
     this.cluster = options.cluster;
@@ -225,6 +239,7 @@ export class Hub<A extends App = App> implements PoolMember {
     this.lastOffset = await this.pubsub.head(this.channel);
     this.unsubscribe = await this.pubsub.subscribe(this.channel, (raw, offset) => this.receive(raw, offset));
     this.cluster?.handle(this.prefix, (req) => this.answer(req));
+    await this.presence.start();
     for (const entry of this.spec.staticOn.get("start") ?? []) await this.callStatic(entry, "start", [server]);
   }
 
@@ -245,6 +260,7 @@ export class Hub<A extends App = App> implements PoolMember {
     // Several processes: each session is saved and let go, so another node takes it over at once.
     if (this.cluster) await within(Promise.all([...this.byId.values()].map((s) => this.letGo(s).catch(() => {}))), deadline);
     await Promise.all([...this.byId.values()].map((s) => this.end(s, "shutdown", false)));
+    await within(this.presence.stop(), deadline); // after the sessions' presences left
     this.pool.leave(this);
     await within(this.unsubscribe?.() ?? Promise.resolve(), deadline);
     if (this.ownsPubsub) await this.pubsub.close();
@@ -489,6 +505,7 @@ export class Hub<A extends App = App> implements PoolMember {
   /** Resolves once every session's queue is idle and pending renders are flushed (tests, shutdown). */
   async settle(): Promise<void> {
     for (let round = 0; round < 10; round++) {
+      this.presence.flush(); // its diffs now, not a batch later
       await new Promise((r) => setImmediate(r));
       await Promise.all([...this.byId.values()].map((s) => s.calls.whenIdle()));
       await this.renderer.flush();
@@ -515,6 +532,7 @@ export class Hub<A extends App = App> implements PoolMember {
       owner: session.owner,
       state: session.asleep ? (JSON.parse(session.savedState!) as StateRecord) : captureState(session.instance, this.spec),
       rooms: [...session.rooms],
+      ...this.presenceOf(session),
       seq: session.calls.window(),
       rev: session.view.rev,
       // Every broadcast received was handled unless some wait in its queue: then, the last it handled.
@@ -546,6 +564,7 @@ export class Hub<A extends App = App> implements PoolMember {
     try {
       restoreState(session.instance, saved.state, this.spec);
       for (const room of saved.rooms) session.instance.join(room);
+      this.presence.restore(saved.sid, saved.presence ?? []);
       session.calls.resume(saved.seq);
       session.view.resume(saved.rev);
       if (options.record) await this.store.create({ sid: saved.sid, app: this.prefix, owner: saved.owner, createdAt: Date.now() }, this.limits.sessionTtlMs);
@@ -713,6 +732,12 @@ export class Hub<A extends App = App> implements PoolMember {
     return saving;
   }
 
+  /** A snapshot's `presence`, left out when the session tracks none. */
+  private presenceOf(session: Session<A>): Pick<SessionSnapshot, "presence"> {
+    const presence = this.presence.entriesOf(session.sid);
+    return presence.length > 0 ? { presence } : {};
+  }
+
   // ------------------------------------------------------------ internals
 
   private assertOpen(): void {
@@ -733,8 +758,9 @@ export class Hub<A extends App = App> implements PoolMember {
     try {
       session.instance = constructApp(this.appClass, this.linkFor(session));
     } catch (err) {
-      // A constructor that joined rooms and then threw leaves no member behind.
+      // A constructor that joined rooms (or tracked presence) and then threw leaves no member behind.
       this.rooms.leaveAll(session);
+      this.presence.untrackAll(sid);
       throw err;
     }
     return session;
@@ -773,6 +799,7 @@ export class Hub<A extends App = App> implements PoolMember {
   /** Removes a session from every index and count (not from the store). */
   private forget(session: Session<A>): void {
     this.rooms.leaveAll(session);
+    this.presence.untrackAll(session.sid);
     this.renderer.cancel(session);
     if (this.byId.get(session.sid) !== session) return; // never registered (a first render that threw)
     this.byId.delete(session.sid);
@@ -839,6 +866,21 @@ export class Hub<A extends App = App> implements PoolMember {
     this.lastOffset = offset;
     const env = parseEnvelope(raw);
     if (!env) return void this.logger.warn(`[revue] ${this.spec.name}: ignored a malformed pubsub message on ${this.channel}.`);
+    this.fanOut(env, offset);
+  }
+
+  /** A presence diff of this node's merged view: static handlers once here, then every session of this node (per-session handlers, a re-render). */
+  private presenceChanged(diff: PresenceDiff): void {
+    for (const entry of this.spec.staticOn.get("presence") ?? []) void this.callStatic(entry, "presence", [diff]);
+    this.fanOut({ event: "presence", data: diff });
+  }
+
+  /**
+   * Delivers an event to this process's sessions (all, or one room's); a
+   * broadcast from the pubsub's log carries its `offset`. A session still
+   * catching up gets it after what it missed.
+   */
+  private fanOut(env: Envelope, offset?: string): void {
     const targets = env.room === undefined ? this.byId.values() : this.rooms.of(env.room);
     for (const session of targets) {
       const waiting = this.catchingUp.get(session);
@@ -847,8 +889,8 @@ export class Hub<A extends App = App> implements PoolMember {
     }
   }
 
-  /** Delivers one broadcast to one session: the page's `event` message, then the session's handlers and a render. */
-  private deliver(session: Session<A>, env: Envelope, offset: string): void {
+  /** Delivers one event to one session: the page's `event` message, then the session's handlers and a render. */
+  private deliver(session: Session<A>, env: Envelope, offset?: string): void {
     // One message object per broadcast would let the stream layer serialise it once; the envelope keeps it.
     const message = (env.message ??= { type: "event", event: env.event, data: env.data });
     // A static handler may change shared (static) state that every page shows.
@@ -856,13 +898,13 @@ export class Hub<A extends App = App> implements PoolMember {
     // Nothing queued and nothing to run: delivered now, in order (the common fan-out: 2,000 sessions, no handler).
     if (!handled && session.calls.idle) {
       this.send(session, message);
-      session.eventOffset = offset;
+      if (offset) session.eventOffset = offset;
       return;
     }
     if (handled && session.asleep) void session.instance; // revived first: its resume handlers are queued before these
     const queued = session.queueBroadcast(
       () => {
-        session.eventOffset = offset;
+        if (offset) session.eventOffset = offset;
         this.send(session, message);
         // Only a handler can change state (§3): without one, skip the render.
         if (!handled) return;
@@ -954,6 +996,7 @@ export class Hub<A extends App = App> implements PoolMember {
         hub.send(session, { type: "call", method: publicName(entry), args });
       },
       signal: () => session.calls.signal(),
+      presence: hub.presence.forSession(session.sid),
     };
   }
 }
@@ -978,4 +1021,5 @@ function assertCustomEvent(event: unknown, caller: "emit" | "rv.emit"): asserts 
   const refuse = (message: string) => (caller === "emit" ? new UsageError(message) : new SessionError("BAD_REQUEST", message));
   if (typeof event !== "string" || event === "") throw refuse(`${caller}(event): the event name must be a non-empty string, got ${JSON.stringify(event)}.`);
   if (LIFECYCLE_EVENTS.has(event)) throw refuse(`${caller}("${event}"): "${event}" is a lifecycle event and only Revue may emit it. Pick another event name.`);
+  if (event === "presence") throw refuse(`${caller}("presence"): "presence" carries Revue's presence diffs and only Revue may emit it. Use this.presence.track(topic, key, meta) on the server, or pick another event name.`);
 }

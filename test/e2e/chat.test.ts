@@ -1,5 +1,6 @@
 import { expect, it } from "vitest";
 import type { Page } from "playwright-core";
+import { createServer, MemoryPubSub, type PresenceDiff } from "revue";
 import { Chat } from "../../examples/chat/app.js";
 import { connected, describeE2E, sleep } from "./browser.js";
 
@@ -75,5 +76,33 @@ describeE2E("chat in Chromium", (e2e) => {
     await sleep(500);
     expect(await texts(ann, "#messages > li")).toEqual(["bob: during the outage"]);
     expect(await ann.evaluate(() => (window as any).__e2eMark)).toBe("kept");
+  });
+
+  it("shows who is online across two nodes, and rv.on(\"presence\") hears the diffs", async () => {
+    // Two servers sharing one broker: two nodes, as two processes sharing Redis would be.
+    const bus = new MemoryPubSub();
+    const quiet = { warn() {}, error() {} };
+    const nodes = [1, 2].map(() => createServer(Chat, { pubsub: bus.client(), logger: quiet, presence: { heartbeatMs: 200, downPeriodMs: 1_000 } }));
+    for (const srv of nodes) e2e.defer(() => srv.close());
+    const [one, two] = await Promise.all(nodes.map((srv) => srv.listen(0, "127.0.0.1")));
+    const [ann, bob] = await Promise.all([e2e.page(), e2e.page()]);
+
+    await join(ann, one!, "ann", "x");
+    // The page's own listener: what rv.on("presence") receives.
+    await ann.evaluate(() => {
+      (window as any).__diffs = [];
+      window.rv.on("presence", (d: unknown) => (window as any).__diffs.push(d));
+    });
+    await join(bob, two!, "bob", "x");
+    for (const page of [ann, bob]) await expect.poll(() => texts(page, "#presence > li").then((t) => t.sort())).toEqual(["ann", "bob"]);
+    await expect.poll(() => texts(ann, "div.toast")).toContain("bob joined");
+    const diffs = () => ann.evaluate(() => (window as any).__diffs as PresenceDiff[]);
+    await expect.poll(async () => (await diffs()).some((d) => d.topic === "x" && "bob" in d.joins)).toBe(true);
+    expect((await diffs()).find((d) => "bob" in d.joins)).toEqual({ topic: "x", joins: { bob: { metas: [{ ref: expect.any(String) }] } }, leaves: {} });
+
+    // Bob closes his tab: his page's stream ends, he leaves ann's list, and her listener hears it.
+    await bob.close();
+    await expect.poll(() => texts(ann, "#presence > li"), { timeout: 10_000 }).toEqual(["ann"]);
+    await expect.poll(async () => (await diffs()).some((d) => d.topic === "x" && "bob" in d.leaves)).toBe(true);
   });
 });

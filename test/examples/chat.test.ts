@@ -5,7 +5,6 @@ import { Chat } from "../../examples/chat/app.js";
 let open: TestSession<Chat>[] = [];
 beforeEach(() => {
   Chat.history.clear();
-  Chat.presence.clear();
 });
 afterEach(async () => {
   for (const t of open.reverse()) await t.unmount();
@@ -55,7 +54,32 @@ describe("examples/chat", () => {
     await bob.unmount();
     await ann.settle();
     expect(names(ann)).toEqual(["ann"]);
-    expect(Chat.presence.get("a")?.size).toBe(1);
+    expect(Object.keys(ann.hub.presence.list("a"))).toEqual(["ann"]);
+  });
+
+  it("shows one name once however many pages it has open, with their count", async () => {
+    const { ann, bob } = await threeBrowsers();
+    const annAgain = await ann.another();
+    open.push(annAgain);
+    await annAgain.submit("#join", { name: "ann", room: "a" });
+    await bob.settle();
+    expect(names(bob)).toEqual(["ann (2)", "bob"]);
+    expect(ann.hub.presence.list("a").ann!.metas).toHaveLength(2);
+    // Ann's second page is no news: nobody is told "ann joined" again.
+    expect(bob.calls).toEqual([]);
+    await annAgain.unmount();
+    await bob.settle();
+    expect(names(bob)).toEqual(["ann", "bob"]);
+  });
+
+  it("sends every page the presence diffs of every room, as rv.on(\"presence\") sees them", async () => {
+    const { ann, bob, cy } = await threeBrowsers();
+    const diffs = (t: TestSession<Chat>) => t.events.filter((e) => e.event === "presence").map((e) => e.data as { topic: string; joins: Record<string, unknown>; leaves: Record<string, unknown> });
+    // cy (room b) saw bob join room a: the diff names its topic.
+    expect(diffs(cy)).toContainEqual({ topic: "a", joins: { bob: { metas: [{ ref: expect.any(String) }] } }, leaves: {} });
+    await bob.unmount();
+    await ann.settle();
+    expect(diffs(ann).at(-1)).toEqual({ topic: "a", joins: {}, leaves: { bob: { metas: [{ ref: expect.any(String) }] } } });
   });
 
   it("toasts the others when someone joins, not the joiner nor other rooms", async () => {
