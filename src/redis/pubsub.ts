@@ -78,10 +78,8 @@ if not reaches then return {0} end
 if mode == 'check' then return {1} end
 return {1, redis.call('XRANGE', key, '(' .. offset, '+')}
 `,
-  parseCommand(parser: any, key: string, offset: string, mode: "check" | "entries") {
-    parser.pushKey(key);
-    parser.push(offset, mode);
-  },
+  // Run through evalSha/eval (runScript below), so that a client passed in needs no `scripts` option.
+  parseCommand() {},
   transformReply: undefined as any,
 });
 
@@ -99,6 +97,8 @@ interface Channel {
   key: string;
   /** The last offset read from this stream; undefined until the first subscriber learned the head. */
   cursor: string | undefined;
+  /** The cursor a gap was last reported at: the resume check and the first full batch after it see the same gap, which is told once. */
+  gapAt?: string;
   subs: Set<Subscriber>;
 }
 
@@ -437,6 +437,8 @@ export class RedisPubSub implements PubSub {
   }
 
   private gap(c: Channel, reason: PubSubGap["reason"]): void {
+    if (c.gapAt === c.cursor) return;
+    c.gapAt = c.cursor;
     const gap: PubSubGap = { channel: c.name, after: c.cursor!, reason };
     for (const sub of c.subs) {
       if (sub.start === undefined) continue;

@@ -22,8 +22,9 @@ local function isCurrent(key, node, token)
 end
 `;
 
+/** A script (its text and SHA1), run through evalSha/eval (`RedisSessionStore.eval`), so that a client passed in needs no `scripts` option. */
 const script = (body: string) =>
-  redis.defineScript({ SCRIPT: PRELUDE + body, NUMBER_OF_KEYS: 0, parseCommand() {}, transformReply: undefined as any });
+  redis.defineScript({ SCRIPT: PRELUDE + body, parseCommand() {}, transformReply: undefined as any });
 
 /** KEYS: session. ARGV: record JSON, ttl ms. 1 if created, 0 if the id is taken. */
 const CREATE = script(`

@@ -127,6 +127,24 @@ describe("RedisPubSub", () => {
     expect(log.lines.filter((l) => l.includes("a subscriber threw"))).toHaveLength(2);
   });
 
+  it("tells onGap when the log was trimmed past what a subscriber had read while its connection was down, then reads on", async () => {
+    const pub = pubsub({ prefix: "trimmed:", maxLen: 10 });
+    const sub = pubsub({ prefix: "trimmed:", maxLen: 10, logger: logger() });
+    const got: string[] = [];
+    const gaps: unknown[] = [];
+    await sub.subscribe("c", (m) => got.push(m), { onGap: (g) => gaps.push(g) });
+    const seen = await pub.publish("c", "seen");
+    await waitFor(() => got.length === 1);
+    // Cut the reader's connection (it reconnects after at least 50 ms), and meanwhile publish far past maxLen.
+    const reader = (await admin.clientList()).find((c) => c.cmd === "xread")!;
+    await admin.clientKill({ filter: "ID", id: Number(reader.id) });
+    await Promise.all(Array.from({ length: 300 }, (_, i) => pub.publish("c", `m${i}`)));
+    await waitFor(() => got.at(-1) === "m299");
+    expect(gaps).toEqual([{ channel: "c", after: seen, reason: "trimmed" }]); // once, though both the resume check and the first (full) batch saw it
+    expect(got.length).toBeLessThan(300); // the trimmed ones are gone; the rest arrive in order
+    expect(got.slice(1)).toEqual(got.slice(1).map((_, i) => `m${300 - got.length + 1 + i}`));
+  });
+
   it("owns the connections it creates from a url and closes all of them", async () => {
     const before = await connections();
     const bus = new RedisPubSub({ url: server.url });
