@@ -6,18 +6,19 @@ import type { PubSub } from "./pubsub.js";
 
 export type { PresenceDiff, PresenceList, PresenceMeta } from "../protocol.js";
 
-/**
+/*
  * Who is here, across nodes (ARCHITECTURE.md §6), after Phoenix.Presence:
  *
- * - **Per-node ownership.** Each node (each {@link Presence}: one per app per
+ * - **Per-node ownership.** Each node (each `Presence`: one per app per
  *   process) owns the presences its own sessions track, and it alone ever
  *   publishes or removes them. The merged view is the union of every node's
  *   part; a part changes only by a message from its owner, applied in its
  *   owner's order (`seq`), so merging never conflicts.
  * - **Only owners publish.** A node never relays another node's presences (no
  *   delta catch-up through third parties), so the entries of a node that died
- *   cannot be carried back by someone else: the "zombie" presences
- *   Phoenix.Tracker had (phoenix_pubsub issues #55/#60) cannot happen here.
+ *   cannot be carried back by someone else, as "zombie" presences of a
+ *   restarted node once resurfaced in Phoenix.Tracker (phoenix_pubsub #55,
+ *   fixed in #60 by pruning the deltas it relayed).
  * - **Soft state over an ephemeral channel** (`notify`/`listen`): a node
  *   publishes deltas (batched every `batchMs`) and, every `heartbeatMs`, a
  *   heartbeat carrying its `seq`. A node that misses a delta (a gap in `seq`)
@@ -29,17 +30,18 @@ export type { PresenceDiff, PresenceList, PresenceMeta } from "../protocol.js";
  *   `node` name (a new incarnation, `vsn`) replaces its old self at once
  *   instead of after the down period.
  *
- * Sessions use it through `this.presence` ({@link SessionPresence}); their
+ * Sessions use it through `this.presence` (SessionPresence); their
  * presences leave when they untrack, or when the session ends.
- *
- * @example
- * const presence = new Presence(pubsub, { channel: "revue:Chat:presence", app: "Chat", onDiff: (d) => console.log(d) });
- * await presence.start();
- * presence.track(sid, "lobby", "ann", { tab: 1 });
- * presence.list("lobby"); // { ann: { metas: [{ tab: 1, ref: "…" }] } }
  */
 
-/** Tuning of presence across nodes: `createServer(apps, { presence: { … } })`. */
+/**
+ * Tuning of presence across nodes. A dead node's presences leave between
+ * `downPeriodMs` and `downPeriodMs + heartbeatMs` after its last message (the
+ * others check at each of their heartbeats).
+ *
+ * @example
+ * createServer(Chat, { pubsub, node: process.env.HOSTNAME, presence: { heartbeatMs: 2_000, downPeriodMs: 10_000 } });
+ */
 export interface PresenceOptions {
   /** How often a node tells the others it is alive (with its `seq`). Default 5 s. */
   heartbeatMs?: number;
@@ -128,7 +130,13 @@ type Wire =
 
 /**
  * The presences of one app on one node, merged with every other node's (see
- * the notes at the top of this file).
+ * the notes at the top of this file). The hub makes one per app.
+ *
+ * @example
+ * const presence = new Presence(pubsub, { channel: "revue:Chat:presence", app: "Chat", onDiff: (d) => console.log(d) });
+ * await presence.start();
+ * presence.track(sid, "lobby", "ann", { tab: 1 });
+ * presence.list("lobby"); // { ann: { metas: [{ tab: 1, ref: "…" }] } }
  */
 export class Presence {
   /** This node's name and incarnation. */

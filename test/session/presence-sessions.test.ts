@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it, vi } from "vitest";
 import { App, h, MemoryPubSub, server, type Logger, type PresenceDiff, type PubSub } from "revue";
-import { Hub, pageCall, RegistryError, UsageError, type ServerMessage, type Session } from "revue/internals";
+import { Hub, pageCall, RegistryError, UsageError, type ServerMessage, type Session, type Sink } from "revue/internals";
 
 /**
  * `this.presence` in sessions: several hubs of one app sharing one broker are
@@ -86,7 +86,43 @@ const call = (hub: Hub<Lobby>, s: Session<Lobby>, name: string, ...args: unknown
 };
 const events = (n: TestNode, s: Session) => n.messages.filter(([sid, m]) => sid === s.sid && m.type === "event").map(([, m]) => (m as { data: PresenceDiff }).data);
 
+/** The README's example (section "Presence"), as written there. */
+class Room extends App {
+  name = "";
+  online: string[] = [];
+  @server.realtime enter(name: string) { this.name = name; this.presence.track("lobby", name, { since: Date.now() }); }
+  @server.on("connect") back() { if (this.name) this.presence.track("lobby", this.name, { since: Date.now() }); }
+  @server.on("disconnect") gone() { if (this.name) this.presence.untrack("lobby", this.name); }
+  @server.on("presence") changed(diff: PresenceDiff) {
+    if (diff.topic === "lobby") this.online = Object.keys(this.presence.list("lobby"));
+  }
+  override render() { return h("ul", {}, this.online.map((name) => h("li", { key: name }, name))); }
+}
+
 describe("this.presence across hubs (nodes) sharing a broker", () => {
+  it("the README's example: two nodes, each page online while connected", async () => {
+    const bus = new MemoryPubSub();
+    const logger = { warn: vi.fn<Logger["warn"]>(), error: vi.fn<Logger["error"]>() };
+    const [one, two] = [new Hub(Room, { pubsub: bus.client(), logger, presence: FAST }), new Hub(Room, { pubsub: bus.client(), logger, presence: FAST })];
+    await one.start();
+    await two.start();
+    try {
+      const ann = await one.createSession();
+      const bob = await two.createSession();
+      await one.call(ann, pageCall("realtime", "enter", 1, ["ann"]));
+      await two.call(bob, pageCall("realtime", "enter", 1, ["bob"]));
+      await until(() => ann.instance.online.sort().join() === "ann,bob" && bob.instance.online.sort().join() === "ann,bob", "ann and bob to see each other");
+      const sink: Sink = { write: () => true, end() {}, destroy() {}, writableLength: 0, writableEnded: false, destroyed: false, once() {} };
+      two.connect(bob, sink);
+      two.disconnect(bob, sink); // bob's page went away
+      await until(() => ann.instance.online.join() === "ann", "bob to leave when his page went away");
+      expect(logger.error).not.toHaveBeenCalled();
+    } finally {
+      await one.stop();
+      await two.stop();
+    }
+  });
+
   it("every session on every node hears each diff in @server.on(\"presence\") and re-renders; pages get it as an event", async () => {
     const bus = new MemoryPubSub();
     const [a, b] = [await startNode(bus), await startNode(bus)];
