@@ -1,0 +1,123 @@
+import { afterAll, afterEach, beforeAll, expect, it } from "vitest";
+import { App, h, server } from "revue";
+import { RedisPubSub, RedisSessionStore } from "revue/redis";
+import { serve, until, type Browser, type Received } from "../server/harness.js";
+import { startRedis, type TestRedis } from "./server.js";
+
+/**
+ * Events across nodes: two servers ("node A" and "node B", each with its own
+ * Redis connections) on one real redis-server, pages talking to them over
+ * real HTTP and SSE. An emit, or a room's, on either node reaches every target
+ * page on both nodes once, in the order its sender published; a node does not
+ * deliver its own messages twice; room membership spans the nodes.
+ */
+
+class Room extends App {
+  heard: string[] = [];
+  @server.realtime enter(room: string) {
+    this.join(room);
+  }
+  @server.realtime say(text: string, room?: string) {
+    if (room) this.to(room).emit("said", text);
+    else this.emit("said", text);
+  }
+  @server.on("said") hear(text: string) {
+    this.heard.push(text);
+  }
+  @server.rpc heardSoFar() {
+    return this.heard;
+  }
+  override render() {
+    return h("p", {}, String(this.heard.length));
+  }
+}
+
+let redis: TestRedis;
+let nodes: Array<Awaited<ReturnType<typeof serve>>> = [];
+/** What the servers were given: yours to close (a server closes only the pubsub and store it made). */
+let backends: Array<RedisPubSub | RedisSessionStore> = [];
+beforeAll(async () => {
+  redis = await startRedis();
+});
+afterEach(async () => {
+  for (const n of nodes.splice(0)) await n.close();
+  for (const b of backends.splice(0)) await b.close();
+});
+afterAll(async () => {
+  await redis?.stop();
+});
+
+const keys = ["events-test-key-0123456789abcdef"];
+async function node(name: string) {
+  const pubsub = new RedisPubSub({ url: redis.url, prefix: "ev:" });
+  const store = new RedisSessionStore({ url: redis.url, prefix: "ev:" });
+  backends.push(pubsub, store);
+  const n = await serve(Room, { pubsub, store, keys, node: name });
+  nodes.push(n);
+  return n;
+}
+
+/** A page on `n`: its session and its stream, once the first snapshot arrived. */
+async function page(n: Awaited<ReturnType<typeof serve>>): Promise<{ b: Browser; got: Received[] }> {
+  const b = await n.browser().start();
+  const stream = b.stream();
+  await stream.waitFor((m) => m.type === "init", "the first snapshot");
+  return { b, got: stream.got };
+}
+
+const said = (got: Received[]) => got.filter((m) => m.type === "event" && m.data.event === "said").map((m) => m.data.data as string);
+
+it("delivers every emit to every page on both nodes once, each sender's in the order it sent them", async () => {
+  const [a, b] = [await node("a"), await node("b")];
+  const pages = [await page(a), await page(a), await page(b), await page(b)];
+  const [a1, , , b2] = pages;
+  // Two senders on two nodes at once, each sending one after another.
+  await Promise.all([
+    (async () => {
+      for (let i = 0; i < 25; i++) expect((await a1!.b.event("say", [`a${i}`])).status).toBeLessThan(300);
+    })(),
+    (async () => {
+      for (let i = 0; i < 25; i++) expect((await b2!.b.event("say", [`b${i}`])).status).toBeLessThan(300);
+    })(),
+  ]);
+  for (const p of pages) await until(() => said(p.got).length >= 50, "50 events on every page");
+  await new Promise((r) => setTimeout(r, 100)); // and no more
+  for (const p of pages) {
+    const got = said(p.got);
+    expect(got).toHaveLength(50);
+    expect(new Set(got).size).toBe(50);
+    expect(got.filter((t) => t.startsWith("a"))).toEqual(Array.from({ length: 25 }, (_, i) => `a${i}`));
+    expect(got.filter((t) => t.startsWith("b"))).toEqual(Array.from({ length: 25 }, (_, i) => `b${i}`));
+    // The server handlers ran once per event too, on whichever node holds the session.
+    expect((await p.b.rpc("heardSoFar")).body.result).toHaveLength(50);
+  }
+});
+
+it("reaches a room's members on both nodes, and nobody else, whichever node emits", async () => {
+  const [a, b] = [await node("a"), await node("b")];
+  const [inA, outA, inB, outB] = [await page(a), await page(a), await page(b), await page(b)];
+  await inA.b.event("enter", ["r"]);
+  await inB.b.event("enter", ["r"]);
+  await outA.b.event("say", ["from a, outside the room", "r"]);
+  await outB.b.event("say", ["from b, outside the room", "r"]);
+  await inB.b.event("say", ["from b, inside", "r"]);
+  for (const p of [inA, inB]) await until(() => said(p.got).length >= 3, "three room events");
+  await inA.b.event("say", ["to everyone"]); // the last: once it arrived everywhere, nothing else is on its way
+  for (const p of [inA, outA, inB, outB]) await until(() => said(p.got).includes("to everyone"), "the broadcast");
+  // Three senders' calls, each accepted before the next was sent: their order is the stream's, the same on every page.
+  expect([...said(inA.got)].sort()).toEqual(["from a, outside the room", "from b, inside", "from b, outside the room", "to everyone"]);
+  expect(said(inA.got).at(-1)).toBe("to everyone");
+  expect(said(inB.got)).toEqual(said(inA.got));
+  expect(said(outA.got)).toEqual(["to everyone"]);
+  expect(said(outB.got)).toEqual(["to everyone"]);
+});
+
+it("delivers the server handle's emit (code outside any session) on every node once", async () => {
+  const [a, b] = [await node("a"), await node("b")];
+  const pages = [await page(a), await page(b)];
+  a.handle.emit("said", "from the server of node a");
+  b.handle.to("nobody-here").emit("said", "to an empty room");
+  for (const p of pages) await until(() => said(p.got).length > 0, "the server's emit");
+  await new Promise((r) => setTimeout(r, 100));
+  for (const p of pages) expect(said(p.got)).toEqual(["from the server of node a"]);
+});
