@@ -8,8 +8,9 @@ import type { Reply } from "./transport.js";
  * calls were made, at most {@link MAX_IN_FLIGHT} at a time. Each call gets the
  * session's next `seq` when first sent and keeps it across retries, so the
  * server can dedupe a retry and run calls in seq order even when they are sent
- * concurrently. A `429` pauses sending for the server's `Retry-After`, then the
- * call goes again under its seq, still in order. An rpc resolves only with a
+ * concurrently. A `429`, or a `503 UNAVAILABLE` (the server's store is down),
+ * pauses sending for the server's `Retry-After`, then the call goes again under
+ * its seq, still in order. An rpc resolves only with a
  * result the server sent.
  */
 
@@ -100,7 +101,7 @@ export function createQueue(host: QueueHost, retryMs = 250): CallQueue {
   let seq = 0;
   let count = 0;
   let inFlight = 0;
-  /** Until when the server asked us to wait (429). */
+  /** Until when the server asked us to wait (429, 503 UNAVAILABLE). */
   let pausedUntil = 0;
   let timer: ReturnType<typeof setTimeout> | undefined;
   /** Fire-and-forget calls the server accepted (202) and no `ack` has covered yet. */
@@ -138,8 +139,8 @@ export function createQueue(host: QueueHost, retryMs = 250): CallQueue {
         requeue(call);
         return void setTimeout(flush, retryMs * 2 ** (call.tries - 1));
       }
-    } else if (reply.status === 429) {
-      // The session's queue is full: wait as told, then this call goes first again (it keeps its seq and its place).
+    } else if (reply.status === 429 || error?.code === "UNAVAILABLE") {
+      // The session's queue is full, or the server's store is down (nothing ran): wait as told, then this call goes first again (it keeps its seq and its place).
       call.tries--;
       pausedUntil = Date.now() + (reply.retryAfterMs ?? 1000);
       requeue(call);

@@ -33,6 +33,7 @@ export const HTTP_STATUS: Readonly<Record<RevueErrorCode, number>> = Object.free
   HANDLER_TIMEOUT: 504,
   UPLOAD_QUOTA: 413,
   SERVER_CLOSING: 503,
+  UNAVAILABLE: 503,
   RPC_ERROR: 500,
   SNAPSHOT_ERROR: 500,
   USAGE_ERROR: 500,
@@ -48,7 +49,7 @@ export const HTTP_STATUS: Readonly<Record<RevueErrorCode, number>> = Object.free
  */
 export class RevueError extends Error {
   override name = "RevueError";
-  /** How long the caller should wait before trying again (`Retry-After`), for `TOO_MANY_CALLS`. */
+  /** How long the caller should wait before trying again (`Retry-After`), for `TOO_MANY_CALLS` and `UNAVAILABLE`. */
   readonly retryAfterMs: number | undefined;
   constructor(
     /** Stable, machine-readable code. */
@@ -175,8 +176,28 @@ export class UsageError extends RevueError {
   }
 }
 
-/** Codes of failures that are bugs rather than answers: their messages may hold internals, so production hides them. */
-const BUGS: ReadonlySet<ErrorCode> = new Set<ErrorCode>(["USAGE_ERROR", "INTERNAL_ERROR", "REGISTRY_ERROR", "BIND_ERROR", "RENDER_ERROR", "SNAPSHOT_ERROR"]);
+/**
+ * Something the server depends on (its session store, its pubsub) cannot be
+ * reached right now; nothing was done, and the same request can be sent
+ * again. Answered with 503 and `Retry-After`; the page's runtime waits and
+ * resends the call under the same sequence number, so nothing runs twice. A
+ * custom {@link SessionStore} throws it (or a subclass) when its backend is down.
+ *
+ * @example
+ * async load(sid) {
+ *   try { return await this.db.get(sid); }
+ *   catch (e) { throw new UnavailableError(`PgSessionStore.load: Postgres is unreachable (${e.message}); try again later.`, { cause: e }); }
+ * }
+ */
+export class UnavailableError extends RevueError {
+  override name = "UnavailableError";
+  constructor(message: string, options?: { cause?: unknown; retryAfterMs?: number }) {
+    super("UNAVAILABLE", message, { cause: options?.cause, retryAfterMs: options?.retryAfterMs ?? 1000 });
+  }
+}
+
+/** Codes of failures that are bugs rather than answers, or outages: their messages may hold internals (a Redis address), so they are logged and production hides them. */
+const BUGS: ReadonlySet<ErrorCode> = new Set<ErrorCode>(["UNAVAILABLE", "USAGE_ERROR", "INTERNAL_ERROR", "REGISTRY_ERROR", "BIND_ERROR", "RENDER_ERROR", "SNAPSHOT_ERROR"]);
 
 /** What a failure shows on the wire: status, code, message, and an id when the log holds more. */
 export interface WireError {
@@ -216,11 +237,14 @@ export function exposeError(err: unknown, options: ExposeOptions): WireError {
   if (err instanceof Exposed) return err.wire;
   if (err instanceof RevueError && !BUGS.has(err.code)) return { status: err.status, code: err.code, message: err.message };
   const id = randomBytes(4).toString("hex");
-  options.log(id, err);
   const code = err instanceof RevueError ? err.code : (options.code ?? "INTERNAL_ERROR");
+  // An outage fails every request until it ends, and its cause is logged once by the store: one line each, not a stack each.
+  options.log(id, code === "UNAVAILABLE" ? (err as Error).message : err);
   const text = err instanceof Error ? err.message : String(err);
   const message = options.production
-    ? `Something went wrong on the server (error ${id}); the server's log has the details.`
+    ? code === "UNAVAILABLE"
+      ? `The server cannot reach a service it depends on right now (error ${id}); try again in a moment.`
+      : `Something went wrong on the server (error ${id}); the server's log has the details.`
     : err instanceof RevueError || !options.what
       ? text
       : `${options.what} failed: ${text}`;

@@ -20,7 +20,7 @@ export { h, Fragment, type Child, type Component } from "./vdom/h.js";
 export type { VNode, Props } from "./vdom/types.js";
 export { createServer, type ServerOptions, type ServerHandle } from "./server/create-server.js";
 export type { ServerStats, AppStats, StatsOptions } from "./server/stats.js";
-export { RevueError, RpcError } from "./errors.js";
+export { RevueError, RpcError, UnavailableError } from "./errors.js";
 export { MemorySessionStore, type SessionStore, type SessionRecord } from "./session/store.js";
 export { MemoryPubSub, type PubSub } from "./session/pubsub.js";
 export type { AppClass, Logger, SessionSnapshot } from "./session/hub.js";

@@ -1,4 +1,5 @@
 import type { RedisClientOptions, RedisClientType } from "@redis/client";
+import { UnavailableError } from "../errors.js";
 import type { Logger } from "../session/logger.js";
 import { redis } from "./load.js";
 
@@ -30,13 +31,15 @@ export interface RedisConnectionOptions {
  * Redis could not be reached, so a command failed. `maybeApplied` says whether
  * it may still have taken effect: false when it was never sent (the connection
  * was already down), true when the connection dropped while waiting for the
- * reply (a publish may have been logged and delivered all the same).
+ * reply (a publish may have been logged and delivered all the same). It is an
+ * {@link UnavailableError}: a route answers 503 with `Retry-After`, and the
+ * page resends.
  *
  * @example
  * try { await bus.publish("chat", msg); }
  * catch (err) { if (err instanceof RedisUnavailableError && !err.maybeApplied) retryLater(msg); }
  */
-export class RedisUnavailableError extends Error {
+export class RedisUnavailableError extends UnavailableError {
   override name = "RedisUnavailableError";
   constructor(
     message: string,

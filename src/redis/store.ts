@@ -109,6 +109,8 @@ return 1
  * if (lease) await store.save(sid, lease, JSON.stringify(snapshot));
  */
 export class RedisSessionStore implements SessionStore {
+  /** Several servers share it: `createServer` turns its `cluster` mode on (leases, saves after handlers, forwarding, failover). */
+  readonly shared = true;
   private readonly link: RedisLink;
 
   constructor(options: RedisSessionStoreOptions = {}) {

@@ -283,6 +283,11 @@ export function createServer(apps: AppClass | Record<string, AppClass>, options:
   }
   const node = o.node ?? defaultNodeId();
   const clustered = o.cluster !== undefined ? o.cluster !== false : store.shared === true;
+  if (clustered && !options.pubsub) {
+    logger.warn(
+      `[revue] createServer: sessions are shared through the store (cluster mode), but no pubsub was given (the default is an in-process MemoryPubSub), so broadcasts, presence and calls forwarded to another node stay inside this process. Running more than one node? Pass pubsub: new RedisPubSub({ url }) from "revue/redis" too.`,
+    );
+  }
   const cluster = clustered ? new Cluster(store, pubsub, logger, { ...(typeof o.cluster === "object" ? o.cluster : {}), node }) : undefined;
   const cfg: MountConfig = {
     production,

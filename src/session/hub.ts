@@ -376,7 +376,7 @@ export class Hub<A extends App = App> implements PoolMember {
     stream.attach(sink, replay ? lastSeen : undefined);
     if (!replay || view.needsInit) this.sendSnapshot(session);
     session.markActive();
-    void this.keepAlive(session);
+    this.renew(session);
     void this.lifecycle(session, "connect");
   }
 
@@ -385,7 +385,7 @@ export class Hub<A extends App = App> implements PoolMember {
     if (!session.stream.detach(sink)) return false;
     session.markActive();
     if (session.state !== "ended") {
-      void this.store.touch(session.sid, this.limits.sessionTtlMs);
+      this.store.touch(session.sid, this.limits.sessionTtlMs).catch((err) => this.renewFailed(session, err));
       void this.lifecycle(session, "disconnect");
     }
     return true;
@@ -425,7 +425,7 @@ export class Hub<A extends App = App> implements PoolMember {
     }
     this.wake(session);
     session.markActive();
-    void this.keepAlive(session);
+    this.renew(session);
     const run = call.kind === "rpc" ? () => this.runRpc(session, entry!, args, call.seq) : entry ? () => this.invoke(session, entry, args) : () => this.runHandlers(session, call.name, call.data);
     const { outcome, retry } = session.calls.submit(call, run);
     if (retry) return call.kind === "rpc" ? outcome : Promise.resolve();
@@ -822,7 +822,7 @@ export class Hub<A extends App = App> implements PoolMember {
       }
       this.pool.pending.delete(session);
       this.pool.live++;
-      void this.keepAlive(session);
+      this.renew(session);
     }
     // A session hibernated as a snapshot gets its instance back now, so its `resume` handlers run before anything else.
     if (session.asleep) void session.instance;
@@ -840,6 +840,15 @@ export class Hub<A extends App = App> implements PoolMember {
   private keepAlive(session: Session<A>): Promise<boolean> {
     const ttl = this.limits.sessionTtlMs;
     return this.store.touch(session.sid, session.connected ? Math.max(ttl, CONNECTED_TTL_MS) : ttl);
+  }
+
+  /** {@link keepAlive} in the background: a store that is down costs the record a renewal, never the call or stream that asked for it. */
+  private renew(session: Session<A>): void {
+    this.keepAlive(session).catch((err) => this.renewFailed(session, err));
+  }
+
+  private renewFailed(session: Session, err: unknown): void {
+    this.logger.warn(`[revue] ${this.spec.name}: renewing session ${session.sid.slice(0, 6)}…'s record in the store failed (it is renewed again on its next call or reconnect):`, err);
   }
 
   private sendSnapshot(session: Session<A>): void {

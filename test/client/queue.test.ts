@@ -150,6 +150,21 @@ describe("the outgoing call queue", () => {
     expect(h.failed).not.toHaveBeenCalled();
   });
 
+  it("on 503 UNAVAILABLE (the server's store is down) keeps an rpc under its seq through any number of answers until the store is back", async () => {
+    vi.useFakeTimers();
+    let down = 12; // more answers than the network-error retry budget
+    const h = host(() => (down-- > 0 ? { status: 503, body: { error: { code: "UNAVAILABLE", message: "redis down" } }, retryAfterMs: 1000 } : { status: 200, body: { result: "saved" } }));
+    const q = createQueue(h);
+    q.connect();
+    const rpc = q.push("/api/rpc/save", { args: [] }, true);
+    await vi.advanceTimersByTimeAsync(500);
+    expect(h.sent).toHaveLength(1); // waits the Retry-After, not the 250 ms network backoff
+    await vi.advanceTimersByTimeAsync(13_000);
+    await expect(rpc).resolves.toBe("saved");
+    expect(new Set(h.sent.map((s) => s.body.seq))).toEqual(new Set([1]));
+    expect(h.failed).not.toHaveBeenCalled();
+  });
+
   it("keeps at most 32 calls in flight, sending the rest as answers come back, in order", async () => {
     const answers: (() => void)[] = [];
     const h = host(() => new Promise((resolve) => answers.push(() => resolve({ status: 202, body: { ok: true } }))));

@@ -1,0 +1,103 @@
+import { spawn, type ChildProcess } from "node:child_process";
+import { createServer as createNetServer } from "node:net";
+import { fileURLToPath } from "node:url";
+import { expect, it } from "vitest";
+import type { Page } from "playwright-core";
+import { startRedis } from "../redis/server.js";
+import { connected, describeE2E } from "./browser.js";
+import { startBalancer } from "./fixtures/balancer.js";
+
+/**
+ * Issue 14's failover, for real: two Node processes serving the chat through
+ * one redis-server, a round-robin balancer with no stickiness in front, two
+ * Chromium pages chatting in a room and calling an rpc. One node is SIGKILLed
+ * mid-conversation, later redis-server is killed and restarted: both pages go
+ * on with their state, nothing lost or doubled, no reload.
+ */
+
+const nodeScript = fileURLToPath(new URL("./fixtures/cluster-node.ts", import.meta.url));
+
+const freePort = () =>
+  new Promise<number>((resolve, reject) => {
+    const s = createNetServer();
+    s.on("error", reject);
+    s.listen(0, "127.0.0.1", () => {
+      const port = (s.address() as { port: number }).port;
+      s.close(() => resolve(port));
+    });
+  });
+
+/** Starts one node and waits for its "ready" line (bounded). */
+async function startNode(port: number, redisUrl: string, name: string): Promise<ChildProcess> {
+  const child = spawn(process.execPath, ["--import", "tsx", nodeScript, String(port), redisUrl, name], { stdio: ["ignore", "pipe", "inherit"] });
+  await new Promise<void>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`node ${name} did not start within 20 s`)), 20_000);
+    child.stdout!.on("data", (c: Buffer) => {
+      if (c.toString().includes(`ready ${port}`)) clearTimeout(timer), resolve();
+    });
+    child.once("exit", (code) => (clearTimeout(timer), reject(new Error(`node ${name} exited with ${code}`))));
+  });
+  return child;
+}
+
+const texts = (page: Page, selector: string) => page.locator(selector).allTextContents();
+
+async function say(page: Page, text: string): Promise<void> {
+  await page.fill("#send input[name=text]", text);
+  await page.click("#send button[type=submit]");
+}
+
+describeE2E("failover across processes", (e2e) => {
+  it("keeps two pages chatting with their state, nothing lost or doubled and no reload, when a node is killed and when redis-server restarts", async () => {
+    // Persisted (append-only, fsync always), as a production Redis holding sessions is: a restart keeps them.
+    const redis = await startRedis({ args: ["--appendonly", "yes", "--appendfsync", "always"] });
+    e2e.defer(() => redis.stop());
+    const ports = [await freePort(), await freePort()];
+    const nodes = [await startNode(ports[0]!, redis.url, "node-a"), await startNode(ports[1]!, redis.url, "node-b")];
+    e2e.defer(() => nodes.forEach((n) => n.exitCode === null && n.kill("SIGKILL")));
+    const balancer = await startBalancer(ports);
+    e2e.defer(() => balancer.close());
+
+    const [ann, bob] = await Promise.all([e2e.page(), e2e.page()]);
+    for (const [page, name] of [[ann, "ann"], [bob, "bob"]] as const) {
+      await page.goto(balancer.url);
+      await connected(page);
+      await page.fill("#join input[name=name]", name);
+      await page.click("#join button[type=submit]");
+      await expect.poll(() => texts(page, "#presence > li"), { timeout: 10_000 }).toContain(name);
+      // Survives only if the page is never reloaded.
+      await page.evaluate(() => ((window as unknown as { neverReloaded: boolean }).neverReloaded = true));
+    }
+
+    const lines: string[] = [];
+    const send = async (page: Page, from: string, text: string) => {
+      await say(page, text);
+      lines.push(`${from}: ${text}`);
+      for (const p of [ann, bob]) await expect.poll(() => texts(p, "#messages > li"), { timeout: 20_000 }).toEqual(lines);
+    };
+    const intact = async () => {
+      for (const p of [ann, bob]) {
+        expect(await p.evaluate(() => (window as unknown as { neverReloaded?: boolean }).neverReloaded)).toBe(true);
+        // The session's own state, through an rpc: every line once, in order.
+        expect(await p.evaluate(() => (window as unknown as { rv: { rpc(n: string): Promise<unknown> } }).rv.rpc("lines"))).toEqual(lines);
+      }
+    };
+
+    await send(ann, "ann", "hello");
+    await send(bob, "bob", "hi ann");
+    await intact();
+
+    // One node dies mid-conversation: every page whose session, stream or calls it held moves to the other.
+    nodes[0]!.kill("SIGKILL");
+    await new Promise((r) => nodes[0]!.once("exit", r));
+    await send(ann, "ann", "still there?");
+    await send(bob, "bob", "yes, on the other node");
+    await intact();
+
+    // redis-server dies and comes back (its append-only file keeps the sessions): the pages go on again.
+    await redis.restart(500);
+    await send(bob, "bob", "redis is back");
+    await send(ann, "ann", "so are we");
+    await intact();
+  }, 120_000);
+});
