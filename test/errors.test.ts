@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { RevueError, RpcError } from "revue";
+import { RevueError, RpcError, UnavailableError } from "revue";
 import { BindError, exposeError, HTTP_STATUS, RegistryError, RenderError, SessionError, UsageError } from "revue/internals";
 
 describe("errors", () => {
@@ -58,5 +58,16 @@ describe("what an error exposes (exposeError)", () => {
     expect(exposeError(bug, opts(false))).toMatchObject({ code: "USAGE_ERROR", message: bug.message });
     expect(exposeError(bug, opts(true)).message).toMatch(/^Something went wrong on the server \(error [0-9a-f]{8}\)/);
     expect(exposeError(new RenderError("duplicate key"), opts(true))).toMatchObject({ code: "RENDER_ERROR" });
+  });
+
+  it("answers an outage with 503 UNAVAILABLE and Retry-After, hides where the store lives in production, and logs one line", () => {
+    logged.length = 0;
+    const down = new UnavailableError("PgSessionStore.load: Postgres at postgres://admin:hunter2@db:5432 is unreachable; try again later.");
+    expect(down).toMatchObject({ code: "UNAVAILABLE", status: 503, retryAfterMs: 1000 });
+    const wire = exposeError(down, opts(true));
+    expect(wire).toMatchObject({ status: 503, code: "UNAVAILABLE" });
+    expect(wire.message).toBe(`The server cannot reach a service it depends on right now (error ${wire.id}); try again in a moment.`);
+    expect(logged).toEqual([[wire.id, down.message]]);
+    expect(exposeError(down, opts(false)).message).toBe(down.message);
   });
 });
