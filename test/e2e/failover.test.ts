@@ -5,7 +5,7 @@ import { expect, it } from "vitest";
 import type { Page } from "playwright-core";
 import { startRedis } from "../redis/server.js";
 import { connected, describeE2E } from "./browser.js";
-import { startBalancer } from "./fixtures/balancer.js";
+import { startBalancer } from "../../examples/cluster/balancer.js";
 
 /**
  * Issue 14's failover, for real: two Node processes serving the chat through
