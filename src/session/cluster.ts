@@ -1,5 +1,5 @@
 import { randomBytes } from "node:crypto";
-import { SessionError } from "../errors.js";
+import { SessionError, UnavailableError } from "../errors.js";
 import type { Logger } from "./logger.js";
 import type { PubSub } from "./pubsub.js";
 import type { SessionStore } from "./store.js";
@@ -37,6 +37,27 @@ export interface ClusterOptions {
   requestTimeoutMs?: number;
 }
 
+/** A request waiting for its reply. */
+interface Waiting {
+  resolve(reply: NodeReply): void;
+  reject(err: Error): void;
+  timer: ReturnType<typeof setTimeout>;
+  watch: ReturnType<typeof setInterval>;
+}
+
+/**
+ * The node a request was sent to stopped beating before it answered: it is
+ * dead (or cut off, and fenced once its sessions are claimed), so whatever it
+ * held can be taken over now. The request may or may not have run there; what
+ * it did is lost with that node's memory unless it was saved.
+ */
+export class NodeDownError extends UnavailableError {
+  override name = "NodeDownError";
+  constructor(readonly node: string, op: string) {
+    super(`node ${node} stopped beating while ${op} waited for its answer; it is down. Try again.`, { retryAfterMs: 250 });
+  }
+}
+
 interface Envelope {
   kind: "req" | "res";
   id: string;
@@ -60,7 +81,7 @@ export class Cluster {
   readonly nodeTtlMs: number;
   private readonly timeoutMs: number;
   private readonly handlers = new Map<string, (req: NodeRequest) => Promise<NodeReply>>();
-  private readonly waiting = new Map<string, { resolve(reply: NodeReply): void; reject(err: Error): void; timer: ReturnType<typeof setTimeout> }>();
+  private readonly waiting = new Map<string, Waiting>();
   private stopListening: (() => Promise<void>) | undefined;
   private timer: ReturnType<typeof setInterval> | undefined;
   private started: Promise<void> | undefined;
@@ -92,11 +113,7 @@ export class Cluster {
     clearInterval(this.timer);
     this.timer = undefined;
     await this.stopListening?.().catch(() => {});
-    for (const [id, w] of this.waiting) {
-      clearTimeout(w.timer);
-      w.reject(new SessionError("SERVER_CLOSING", `node ${this.node} stopped while waiting for a reply (${id}).`));
-    }
-    this.waiting.clear();
+    for (const id of [...this.waiting.keys()]) this.forget(id)!.reject(new SessionError("SERVER_CLOSING", `node ${this.node} stopped while waiting for a reply (${id}).`));
   }
 
   /** Whether `node` beat within the last `nodeTtlMs`. */
@@ -105,24 +122,38 @@ export class Cluster {
   }
 
   /**
-   * Asks `node` and resolves with its reply; rejects when it does not answer
-   * within the timeout (it may be dead) or answers with an error.
+   * Asks `node` and resolves with its reply; rejects when it answers with an
+   * error, when it stops beating while we wait (a {@link NodeDownError}: its
+   * sessions can be taken over now), or when it does not answer within the
+   * timeout (an `UnavailableError`: try again).
    */
   request(node: string, body: NodeRequest): Promise<NodeReply> {
     const id = randomBytes(9).toString("base64url");
     return new Promise<NodeReply>((resolve, reject) => {
-      const timer = setTimeout(() => {
-        this.waiting.delete(id);
-        reject(new SessionError("SERVER_CLOSING", `node ${node} did not answer ${body.op} within ${this.timeoutMs} ms; it may be down. Try again.`));
-      }, this.timeoutMs);
+      const fail = (err: Error) => this.forget(id)?.reject(err);
+      const timer = setTimeout(() => fail(new UnavailableError(`node ${node} did not answer ${body.op} within ${this.timeoutMs} ms; it may be down. Try again.`, { retryAfterMs: 250 })), this.timeoutMs);
+      // A node that died is known dead once its heartbeat expires, sooner than the timeout: the caller can take its sessions over then.
+      const watch = setInterval(() => {
+        this.alive(node).then(
+          (alive) => alive || fail(new NodeDownError(node, body.op)),
+          () => {},
+        );
+      }, this.heartbeatMs);
       timer.unref?.();
-      this.waiting.set(id, { resolve, reject, timer });
-      this.pubsub.notify(this.inbox(node), JSON.stringify({ kind: "req", id, from: this.node, body } satisfies Envelope)).catch((err) => {
-        clearTimeout(timer);
-        this.waiting.delete(id);
-        reject(err);
-      });
+      watch.unref?.();
+      this.waiting.set(id, { resolve, reject, timer, watch });
+      this.pubsub.notify(this.inbox(node), JSON.stringify({ kind: "req", id, from: this.node, body } satisfies Envelope)).catch(fail);
     });
+  }
+
+  /** Stops waiting for request `id`; returns its callbacks (undefined when it was settled already). */
+  private forget(id: string): Waiting | undefined {
+    const w = this.waiting.get(id);
+    if (!w) return undefined;
+    this.waiting.delete(id);
+    clearTimeout(w.timer);
+    clearInterval(w.watch);
+    return w;
   }
 
   private inbox(node: string): string {
@@ -141,10 +172,8 @@ export class Cluster {
       return this.logger.warn(`[revue] node ${this.node}: ignored a malformed message in its inbox.`);
     }
     if (env.kind === "res") {
-      const w = this.waiting.get(env.id);
+      const w = this.forget(env.id);
       if (!w) return; // answered after the timeout
-      this.waiting.delete(env.id);
-      clearTimeout(w.timer);
       if (env.error) w.reject(new SessionError(env.error.code as "SERVER_CLOSING", env.error.message));
       else w.resolve(env.body as NodeReply);
       return;

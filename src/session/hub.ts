@@ -1,6 +1,6 @@
 import { randomBytes } from "node:crypto";
 import { App, constructApp, type SessionLink } from "../app.js";
-import { Exposed, exposeError, RegistryError, SessionError, SnapshotError, UsageError } from "../errors.js";
+import { Exposed, exposeError, RegistryError, SessionError, SnapshotError, UnavailableError, UsageError } from "../errors.js";
 import { treeHash, type ErrorCode, type ServerMessage } from "../protocol.js";
 import { createBinder } from "../registry/bind.js";
 import { LIFECYCLE_EVENTS } from "../registry/decorators.js";
@@ -8,7 +8,7 @@ import type { MethodEntry } from "../registry/entries.js";
 import { getSpec, publicName, type AppSpec } from "../registry/spec.js";
 import type { Binder, Node } from "../vdom/types.js";
 import type { Call, SeqWindow } from "./calls.js";
-import type { Cluster, NodeReply, NodeRequest } from "./cluster.js";
+import { NodeDownError, type Cluster, type NodeReply, type NodeRequest } from "./cluster.js";
 import type { Logger } from "./logger.js";
 import { Meter, type AppStats } from "./meter.js";
 import { defaultLimits, SessionPool, type PoolMember, type SessionLimits } from "./pool.js";
@@ -645,16 +645,30 @@ export class Hub<A extends App = App> implements PoolMember {
   async acquire(sid: string, owner: string, where: string): Promise<Session<A>> {
     const found = await this.route(sid, owner, where);
     if ("session" in found) return found.session;
-    await this.cluster!.request(found.node, { app: this.prefix, op: "handoff", sid });
+    await this.cluster!.request(found.node, { app: this.prefix, op: "handoff", sid }).catch(ifNodeDown);
     const again = await this.route(sid, owner, where);
     if ("session" in again) return again.session;
     throw new SessionError("SERVER_CLOSING", `${where}: session ${sid.slice(0, 6)}… is being moved between servers; try again in a moment.`);
   }
 
-  /** Runs a call on the node that holds its session; resolves with the HTTP answer that node gave. */
+  /**
+   * Runs a call on the node that holds its session; resolves with the HTTP
+   * answer that node gave. When that node dies while the call waits, the
+   * session is taken over here and the call runs here (under its seq: a call
+   * the snapshot shows done answers from it, and is not run again).
+   */
   async forward(node: string, sid: string, owner: string, call: PageCall): Promise<{ status: number; body: string }> {
-    const reply = await this.cluster!.request(node, { app: this.prefix, op: "call", sid, owner, call });
-    return { status: reply.status as number, body: reply.body as string };
+    const reply = await this.cluster!.request(node, { app: this.prefix, op: "call", sid, owner, call }).catch(ifNodeDown);
+    if (reply) return { status: reply.status as number, body: reply.body as string };
+    const found = await this.route(sid, owner, "forwarded call");
+    if ("node" in found) throw new UnavailableError(`session ${sid.slice(0, 6)}… moved to node ${found.node} while its call waited; try the call again.`, { retryAfterMs: 250 });
+    return this.runHere(found.session, call);
+  }
+
+  /** Runs a call of a session held here, answered as the route would. */
+  private async runHere(session: Session<A>, call: PageCall): Promise<{ status: number; body: string }> {
+    const outcome = await this.call(session, call);
+    return call.kind === "rpc" ? { status: 200, body: outcome as string } : { status: 202, body: '{"ok":true}' };
   }
 
   /** Answers another node's request: a forwarded call, or a session to hand over. */
@@ -669,9 +683,7 @@ export class Hub<A extends App = App> implements PoolMember {
       try {
         const found = await this.route(sid, String(req.owner), "forwarded call");
         if (!("session" in found)) throw new SessionError("SERVER_CLOSING", `session ${sid.slice(0, 6)}… moved again; try the call again.`);
-        const call = req.call as PageCall;
-        const outcome = await this.call(found.session, call);
-        return call.kind === "rpc" ? { status: 200, body: outcome as string } : { status: 202, body: '{"ok":true}' };
+        return await this.runHere(found.session, req.call as PageCall);
       } catch (err) {
         const wire = this.expose(err, `${this.spec.name}.${String((req.call as PageCall | undefined)?.name)}`, "a forwarded call");
         return { status: wire.status, body: JSON.stringify({ error: { code: wire.code, message: wire.message, ...(wire.id ? { id: wire.id } : {}) } }) };
@@ -1008,6 +1020,12 @@ export class Hub<A extends App = App> implements PoolMember {
       presence: hub.presence.forSession(session.sid),
     };
   }
+}
+
+/** For a request to another node: its death is no failure (the caller routes again, and takes the session over); anything else is. */
+function ifNodeDown(err: unknown): undefined {
+  if (err instanceof NodeDownError) return undefined;
+  throw err;
 }
 
 function isThenable(x: unknown): x is PromiseLike<unknown> {

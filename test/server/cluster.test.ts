@@ -25,10 +25,10 @@ afterEach(async () => {
   for (const n of nodes.splice(0)) await n.close().catch(() => {});
 });
 
-async function cluster(count = 2) {
+async function cluster(count = 2, requestTimeoutMs?: number) {
   const store = new MemorySessionStore(Date.now, 10_000, true);
   const broker = new MemoryPubSub();
-  for (let i = 0; i < count; i++) nodes.push(await serve(Counter, { store, pubsub: i === 0 ? broker : broker.client(), keys: ["cluster-test-key"], node: `n${i}`, cluster: { heartbeatMs: 50, nodeTtlMs: 200 } }));
+  for (let i = 0; i < count; i++) nodes.push(await serve(Counter, { store, pubsub: i === 0 ? broker : broker.client(), keys: ["cluster-test-key"], node: `n${i}`, cluster: { heartbeatMs: 50, nodeTtlMs: 200, requestTimeoutMs } }));
   return nodes;
 }
 
@@ -117,5 +117,18 @@ describe("several nodes sharing a store and a pubsub", () => {
     for (let i = 0; i < 50 && stale.state !== "ended"; i++) await new Promise((r) => setTimeout(r, 10));
     expect(stale.state).toBe("ended");
     expect(taken.instance.count).toBe(11);
+  });
+
+  it("runs a forwarded call itself when the holder dies while the call waits, as soon as its heartbeat expires, not at the request timeout", async () => {
+    const [a, b] = await cluster(2, 5_000);
+    const pageOnA = await a!.browser().start();
+    await pageOnA.rpc("add", [10]);
+    // a dies right now: still counted alive (its last beat is fresh), so b forwards the call to it, and no answer ever comes
+    await (hubOf(a!) as unknown as { cluster: { stop(): Promise<void> } }).cluster.stop();
+    const started = Date.now();
+    const r = await on(b!, pageOnA).rpc("add", [1], ++pageOnA.seq);
+    expect(r).toMatchObject({ status: 200, body: { result: 11 } });
+    expect(Date.now() - started).toBeLessThan(2_500); // the heartbeat ttl (200 ms) decided, not the 5 s timeout
+    expect(hubOf(b!).get(pageOnA.sid)?.instance.count).toBe(11);
   });
 });

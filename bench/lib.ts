@@ -1,0 +1,156 @@
+/**
+ * What the benchmarks share: a minimal SSE and JSON client over real sockets
+ * (as a page would use them), and the statistics and tables they print.
+ */
+import http, { type IncomingMessage } from "node:http";
+
+// ---------------------------------------------------------------- client side
+
+/** A minimal SSE reader: splits on blank lines and hands over event type, data and id; comments and data-less frames are skipped. */
+export function readSse(res: IncomingMessage, onFrame: (event: string, data: string, id: string) => void): void {
+  let buf = "";
+  res.setEncoding("utf8");
+  res.on("data", (chunk: string) => {
+    buf += chunk;
+    let start = 0;
+    for (let end = buf.indexOf("\n\n"); end !== -1; end = buf.indexOf("\n\n", start)) {
+      let event = "message";
+      let data: string | undefined;
+      let id = "";
+      for (const line of buf.slice(start, end).split("\n")) {
+        const colon = line.indexOf(":");
+        if (colon === 0) continue;
+        const name = colon === -1 ? line : line.slice(0, colon);
+        const value = colon === -1 ? "" : line.charCodeAt(colon + 1) === 32 ? line.slice(colon + 2) : line.slice(colon + 1);
+        if (name === "data") data = data === undefined ? value : `${data}\n${value}`;
+        else if (name === "event") event = value;
+        else if (name === "id") id = value;
+      }
+      start = end + 2;
+      if (data !== undefined) onFrame(event, data, id);
+    }
+    if (start > 0) buf = buf.slice(start);
+  });
+}
+
+/** An open SSE stream on its own socket; `ready` resolves at its first data frame. */
+export interface Stream {
+  ready: Promise<void>;
+  close(): void;
+}
+
+/** Every stream gets its own socket (maxSockets: Infinity), as a browser tab would. */
+export const sseAgent = new http.Agent({ keepAlive: true, maxSockets: Infinity });
+
+export function openStream(base: URL, path: string, cookie: string | undefined, onFrame: (event: string, data: string, id: string) => void): Stream {
+  let req: http.ClientRequest;
+  const ready = new Promise<void>((resolve, reject) => {
+    let first = true;
+    req = http.get({ host: base.hostname, port: base.port, path, agent: sseAgent, headers: { accept: "text/event-stream", ...(cookie ? { cookie } : {}) } }, (res) => {
+      if (res.statusCode !== 200) {
+        reject(new Error(`GET ${path} answered ${res.statusCode}`));
+        res.resume();
+        return;
+      }
+      readSse(res, (event, data, id) => {
+        if (first) {
+          first = false;
+          resolve();
+        }
+        onFrame(event, data, id);
+      });
+    });
+    req.on("error", (err) => (first ? reject(err) : undefined));
+  });
+  return { ready, close: () => req.destroy() };
+}
+
+/** POSTs JSON on a keep-alive agent; resolves to the status, the body text and the first cookie set. */
+export function postJson(agent: http.Agent, base: URL, path: string, body: unknown, cookie?: string): Promise<{ status: number; text: string; cookie?: string }> {
+  const json = JSON.stringify(body);
+  return new Promise((resolve, reject) => {
+    const req = http.request(
+      {
+        host: base.hostname,
+        port: base.port,
+        path,
+        method: "POST",
+        agent,
+        headers: { "content-type": "application/json", "content-length": Buffer.byteLength(json), ...(cookie ? { cookie } : {}) },
+      },
+      (res) => {
+        let text = "";
+        res.setEncoding("utf8");
+        res.on("data", (c: string) => (text += c));
+        res.on("end", () => resolve({ status: res.statusCode ?? 0, text, cookie: res.headers["set-cookie"]?.[0]?.split(";")[0] }));
+        res.on("error", reject);
+      },
+    );
+    req.on("error", reject);
+    req.end(json);
+  });
+}
+
+/** Runs `task(i)` for i in [0, n) with at most `width` at a time (opening 5,000 sockets at once overflows the listen backlog). */
+export async function pool(n: number, width: number, task: (i: number) => Promise<void>): Promise<void> {
+  let next = 0;
+  await Promise.all(
+    Array.from({ length: Math.min(n, width) }, async () => {
+      while (next < n) await task(next++);
+    }),
+  );
+}
+
+/** A Revue session as a page sees it: its id, its cookie and its open stream. */
+export interface Client {
+  sid: string;
+  cookie: string;
+  stream: Stream;
+}
+
+/** Creates a session (fresh browser: no cookie) and opens its stream; `onFrame` sees every frame, the `init` included. */
+export async function revueClient(agent: http.Agent, base: URL, onFrame: (event: string, data: string) => void): Promise<Client> {
+  const r = await postJson(agent, base, "/api/session", {});
+  if (r.status !== 201 || !r.cookie) throw new Error(`POST /api/session answered ${r.status}: ${r.text.slice(0, 200)}`);
+  const { sid } = JSON.parse(r.text) as { sid: string };
+  const stream = openStream(base, `/api/sse/${sid}`, r.cookie, onFrame);
+  await stream.ready;
+  return { sid, cookie: r.cookie, stream };
+}
+
+
+// ---------------------------------------------------------------- stats and printing
+
+/** The p-th percentile of an ascending array. */
+export function percentile(sorted: number[], p: number): number {
+  if (sorted.length === 0) return NaN;
+  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))]!;
+}
+
+export const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[xs.length >> 1]!;
+
+export const f1 = (n: number) => (Number.isFinite(n) ? n.toFixed(n >= 100 ? 0 : n >= 10 ? 1 : 2) : "—");
+export const fx = (n: number) => `${n.toFixed(2)}×`;
+export const kb = (bytes: number) => `${(bytes / 1024).toFixed(1)} KB`;
+
+export function table(head: string[], rows: (string | number)[][]): void {
+  const cells = [head, ...rows.map((r) => r.map(String))];
+  const w = head.map((_, i) => Math.max(...cells.map((r) => r[i]!.length)));
+  const line = (r: string[]) => `| ${r.map((c, i) => (i === 0 ? c.padEnd(w[i]!) : c.padStart(w[i]!))).join(" | ")} |`;
+  console.log(line(head));
+  console.log(`|${w.map((n, i) => (i === 0 ? "-".repeat(n + 2) : `${"-".repeat(n + 1)}:`)).join("|")}|`);
+  for (const r of cells.slice(1)) console.log(line(r));
+}
+
+export const settle = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/** `p`, or a rejection after `ms`; the timer is cleared either way so it cannot hold the process open. */
+export async function within<T>(p: Promise<T>, ms: number, what: () => string): Promise<T> {
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  try {
+    return await Promise.race([p, new Promise<never>((_, reject) => (timer = setTimeout(() => reject(new Error(what())), ms)))]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
