@@ -721,6 +721,10 @@ export class Hub<A extends App = App> implements PoolMember {
    * Call it where the state is consistent: between handlers (a render task).
    * A lost lease means another node took the session: this copy ends.
    */
+  /** Sessions whose last snapshot the store did not take, and those with a retry scheduled (see {@link saveFailed}). */
+  private readonly unsaved = new WeakSet<Session<A>>();
+  private readonly resaving = new WeakSet<Session<A>>();
+
   private persist(session: Session<A>): Promise<void> {
     const lease = session.lease;
     if (!this.cluster || !lease || session.state === "ended") return Promise.resolve();
@@ -738,10 +742,29 @@ export class Hub<A extends App = App> implements PoolMember {
         if (session.lease === lease) void this.end(session, "moved", false);
         throw new SessionError("SERVER_CLOSING", `session ${session.sid.slice(0, 6)}… moved to another server before this could be saved; send it again.`);
       },
-      (err) => this.logger.error(`[revue] ${this.spec.name}: saving session ${session.sid.slice(0, 6)}… failed:`, err),
+      (err) => this.saveFailed(session, err),
     );
     session.holdUntil(saving);
     return saving;
+  }
+
+  /**
+   * The store did not take a session's snapshot (it is unreachable): the page
+   * was answered all the same (an outage must not hang it), so the snapshot is
+   * tried again every second until it is saved or the session is gone; the
+   * failure is logged once per session until then.
+   */
+  private saveFailed(session: Session<A>, err: unknown): void {
+    if (this.resaving.has(session)) return;
+    if (!this.unsaved.has(session)) this.logger.error(`[revue] ${this.spec.name}: saving session ${session.sid.slice(0, 6)}… failed; trying again every second until the store takes it:`, err);
+    this.unsaved.add(session);
+    const timer = setTimeout(() => {
+      this.resaving.delete(session);
+      if (session.state === "ended") return void this.unsaved.delete(session);
+      void this.persist(session).then(() => this.resaving.has(session) || this.unsaved.delete(session));
+    }, 1_000);
+    timer.unref();
+    this.resaving.add(session);
   }
 
   /** A snapshot's `presence`, left out when the session tracks none. */

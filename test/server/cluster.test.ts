@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it } from "vitest";
-import { App, h, MemoryPubSub, MemorySessionStore, server } from "revue";
+import { App, h, MemoryPubSub, MemorySessionStore, server, UnavailableError } from "revue";
 import type { Hub } from "revue/internals";
 import { Browser, serve, textOf } from "./harness.js";
 
@@ -130,5 +130,21 @@ describe("several nodes sharing a store and a pubsub", () => {
     expect(r).toMatchObject({ status: 200, body: { result: 11 } });
     expect(Date.now() - started).toBeLessThan(2_500); // the heartbeat ttl (200 ms) decided, not the 5 s timeout
     expect(hubOf(b!).get(pageOnA.sid)?.instance.count).toBe(11);
+  });
+
+  it("saves a snapshot the store refused during an outage once the store is back, so a node dying later loses nothing it answered", async () => {
+    const [a, b] = await cluster();
+    const store = hubOf(a!).store;
+    const page = await a!.browser().start();
+    await page.rpc("add", [10]);
+    const save = store.save.bind(store);
+    store.save = () => Promise.reject(new UnavailableError("the store is down (test)"));
+    expect((await page.rpc("add", [5])).body.result).toBe(15); // answered: an outage must not hang the page
+    store.save = save; // the store is back
+    const savedCount = async () => (JSON.parse((await store.load(page.sid))!.snapshot!) as { state: { count: number } }).state.count;
+    await expect.poll(savedCount, { timeout: 3_000 }).toBe(15);
+    await (hubOf(a!) as unknown as { cluster: { stop(): Promise<void> } }).cluster.stop(); // a dies after that
+    await new Promise((r) => setTimeout(r, 300));
+    expect((await on(b!, page).rpc("add", [1], ++page.seq)).body.result).toBe(16);
   });
 });
