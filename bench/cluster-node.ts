@@ -1,8 +1,9 @@
 /**
  * One node of `npm run bench cluster`, in its own process (started by
  * bench/cluster.ts with an IPC channel): a counter app on Redis, in cluster
- * mode. It tells its parent `{ port }` once listening, and on `{ emit: n }`
- * broadcasts `tick` to every session of the app on every node.
+ * mode. It tells its parent `{ port }` once listening, on `{ emit: n }`
+ * broadcasts `tick` to every session of the app on every node, and on
+ * `{ cpu: true }` answers `{ cpuUs }`, the CPU time it has used.
  *
  * argv: <redis url> <node name> <prefix>
  */
@@ -31,7 +32,11 @@ const srv = createServer(BenchCounter, {
 });
 const base = await srv.listen(0, "127.0.0.1");
 process.send!({ port: Number(new URL(base).port) });
-process.on("message", (msg: { emit?: number; stop?: true }) => {
+process.on("message", (msg: { emit?: number; cpu?: true; stop?: true }) => {
   if (msg.emit !== undefined) srv.emit("tick", { n: msg.emit });
+  if (msg.cpu) {
+    const { user, system } = process.cpuUsage();
+    process.send!({ cpuUs: user + system });
+  }
   if (msg.stop) void srv.close().then(() => process.exit(0));
 });

@@ -65,8 +65,8 @@ export function openStream(base: URL, path: string, cookie: string | undefined, 
   return { ready, close: () => req.destroy() };
 }
 
-/** POSTs JSON on a keep-alive agent; resolves to the status, the body text and the first cookie set. */
-export function postJson(agent: http.Agent, base: URL, path: string, body: unknown, cookie?: string): Promise<{ status: number; text: string; cookie?: string }> {
+/** POSTs JSON on a keep-alive agent; resolves to the status, the body text, the first cookie set and `Retry-After` (in ms). */
+export function postJson(agent: http.Agent, base: URL, path: string, body: unknown, cookie?: string): Promise<{ status: number; text: string; cookie?: string; retryAfterMs?: number }> {
   const json = JSON.stringify(body);
   return new Promise((resolve, reject) => {
     const req = http.request(
@@ -82,7 +82,8 @@ export function postJson(agent: http.Agent, base: URL, path: string, body: unkno
         let text = "";
         res.setEncoding("utf8");
         res.on("data", (c: string) => (text += c));
-        res.on("end", () => resolve({ status: res.statusCode ?? 0, text, cookie: res.headers["set-cookie"]?.[0]?.split(";")[0] }));
+        const retryAfter = res.headers["retry-after"];
+        res.on("end", () => resolve({ status: res.statusCode ?? 0, text, cookie: res.headers["set-cookie"]?.[0]?.split(";")[0], retryAfterMs: retryAfter ? Number(retryAfter) * 1000 : undefined }));
         res.on("error", reject);
       },
     );
@@ -154,3 +155,75 @@ export async function within<T>(p: Promise<T>, ms: number, what: () => string): 
   }
 }
 
+// ---------------------------------------------------------------- broadcasting to many streams
+
+/** An SSE server to broadcast on: opens a stream that reports each `event` frame, and broadcasts tick `n` to every stream. */
+export interface Broadcaster {
+  open(onEvent: () => void): Promise<Stream>;
+  emit(n: number): void;
+  close(): Promise<void>;
+}
+
+/**
+ * Streams open on one server, and broadcasts to them paced by delivery. A
+ * stream's k-th `event` frame is tick k (delivery is ordered), so tick k has
+ * reached everyone when its count hits the number of streams; the client
+ * parses no JSON.
+ */
+export class Audience {
+  private readonly streams: Stream[] = [];
+  private readonly reached: number[] = [];
+  private readonly sentAt: number[] = [];
+  private readonly doneAt: number[] = [];
+  private sent = 0;
+  /** The last tick of the current `broadcast()`. */
+  private last = 0;
+  private finish = () => {};
+
+  constructor(private readonly server: Broadcaster) {}
+
+  get size(): number {
+    return this.streams.length;
+  }
+
+  /** Opens `n` more streams, `width` at a time (5,000 at once overflow the listen backlog). */
+  async open(n: number, width: number): Promise<void> {
+    await pool(n, width, async () => {
+      let count = 0;
+      this.streams.push(await this.server.open(() => this.reach(++count)));
+    });
+  }
+
+  /**
+   * Broadcasts `n` ticks with at most `window` in flight: tick k + window
+   * leaves once tick k reached every stream, so socket buffers cannot absorb
+   * the whole run. Resolves to each tick's latency (emit → last delivery), in ms.
+   */
+  async broadcast(n: number, window: number): Promise<number[]> {
+    const first = this.sent + 1;
+    this.last = this.sent + n;
+    const finished = new Promise<void>((r) => (this.finish = r));
+    while (this.sent < Math.min(this.last, first + window - 1)) this.send();
+    await within(finished, 20_000 + 20 * n, () => `only ${this.reached[this.last] ?? 0} of ${this.size} streams got tick ${this.last}`);
+    return Array.from({ length: n }, (_, i) => this.doneAt[first + i]! - this.sentAt[first + i]!);
+  }
+
+  async close(): Promise<void> {
+    for (const s of this.streams) s.close();
+    await this.server.close();
+  }
+
+  private send(): void {
+    const k = ++this.sent;
+    this.sentAt[k] = performance.now();
+    this.server.emit(k);
+  }
+
+  private reach(k: number): void {
+    if ((this.reached[k] = (this.reached[k] ?? 0) + 1) !== this.size) return;
+    this.doneAt[k] = performance.now();
+    // Ticks complete in order, so this keeps `window` in flight.
+    if (this.sent < this.last) this.send();
+    if (k === this.last) this.finish();
+  }
+}

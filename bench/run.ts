@@ -8,6 +8,7 @@ const BENCHES: Record<string, () => Promise<void>> = {
   diff: async () => (await import("./diff.js")).runDiffBench(process.argv[3]),
   server: async () => (await import("./server.js")).runServerBench(),
   memory: async () => (await import("./memory.js")).runMemoryBench(),
+  cluster: async () => (await import("./cluster.js")).runClusterBench(),
 };
 
 const filter = process.argv[2];

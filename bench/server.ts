@@ -15,7 +15,7 @@ import { koaBody } from "koa-body";
 import { App, createServer, h, server } from "../src/index.js";
 import { Hub } from "../src/internals.js";
 import type { Sink } from "../src/session/stream.js";
-import { f1, fx, kb, median, openStream, percentile, pool, postJson, revueClient, settle, table, within, type Client, type Stream } from "./lib.js";
+import { Audience, f1, fx, kb, median, openStream, percentile, postJson, revueClient, settle, table, within, type Broadcaster, type Client } from "./lib.js";
 
 class Counter extends App {
   count = 0;
@@ -231,13 +231,6 @@ async function burstPatches(n = 200): Promise<number> {
 
 // ---------------------------------------------------------------- broadcasting to many streams
 
-/** An SSE server to broadcast on: opens a stream that reports each `event` frame, and broadcasts tick `n` to every stream. */
-interface Broadcaster {
-  open(onEvent: () => void): Promise<Stream>;
-  emit(n: number): void;
-  close(): Promise<void>;
-}
-
 async function rawBroadcaster(): Promise<Broadcaster> {
   const raw = await rawSseServer();
   let i = 0;
@@ -265,70 +258,6 @@ async function revueBroadcaster(): Promise<Broadcaster> {
       await srv.close();
     },
   };
-}
-
-/**
- * Streams open on one server, and broadcasts to them paced by delivery. A
- * stream's k-th `event` frame is tick k (delivery is ordered), so tick k has
- * reached everyone when its count hits the number of streams; the client
- * parses no JSON.
- */
-class Audience {
-  private readonly streams: Stream[] = [];
-  private readonly reached: number[] = [];
-  private readonly sentAt: number[] = [];
-  private readonly doneAt: number[] = [];
-  private sent = 0;
-  /** The last tick of the current `broadcast()`. */
-  private last = 0;
-  private finish = () => {};
-
-  constructor(private readonly server: Broadcaster) {}
-
-  get size(): number {
-    return this.streams.length;
-  }
-
-  /** Opens `n` more streams, `width` at a time (5,000 at once overflow the listen backlog). */
-  async open(n: number, width: number): Promise<void> {
-    await pool(n, width, async () => {
-      let count = 0;
-      this.streams.push(await this.server.open(() => this.reach(++count)));
-    });
-  }
-
-  /**
-   * Broadcasts `n` ticks with at most `window` in flight: tick k + window
-   * leaves once tick k reached every stream, so socket buffers cannot absorb
-   * the whole run. Resolves to each tick's latency (emit → last delivery), in ms.
-   */
-  async broadcast(n: number, window: number): Promise<number[]> {
-    const first = this.sent + 1;
-    this.last = this.sent + n;
-    const finished = new Promise<void>((r) => (this.finish = r));
-    while (this.sent < Math.min(this.last, first + window - 1)) this.send();
-    await within(finished, 20_000 + 20 * n, () => `only ${this.reached[this.last] ?? 0} of ${this.size} streams got tick ${this.last}`);
-    return Array.from({ length: n }, (_, i) => this.doneAt[first + i]! - this.sentAt[first + i]!);
-  }
-
-  async close(): Promise<void> {
-    for (const s of this.streams) s.close();
-    await this.server.close();
-  }
-
-  private send(): void {
-    const k = ++this.sent;
-    this.sentAt[k] = performance.now();
-    this.server.emit(k);
-  }
-
-  private reach(k: number): void {
-    if ((this.reached[k] = (this.reached[k] ?? 0) + 1) !== this.size) return;
-    this.doneAt[k] = performance.now();
-    // Ticks complete in order, so this keeps `window` in flight.
-    if (this.sent < this.last) this.send();
-    if (k === this.last) this.finish();
-  }
 }
 
 // ---------------------------------------------------------------- 2. fan-out

@@ -33,7 +33,7 @@ export interface ClusterOptions {
   heartbeatMs?: number;
   /** How long after its last heartbeat a node counts as dead. Default 2,000 ms. */
   nodeTtlMs?: number;
-  /** How long a request to another node waits for its reply. Default 2,000 ms. */
+  /** How long a request to another node waits for its reply while that node beats (a forwarded call: this plus the handler timeout). Default 2,000 ms. */
   requestTimeoutMs?: number;
 }
 
@@ -79,7 +79,7 @@ export class Cluster {
   readonly node: string;
   readonly heartbeatMs: number;
   readonly nodeTtlMs: number;
-  private readonly timeoutMs: number;
+  readonly requestTimeoutMs: number;
   private readonly handlers = new Map<string, (req: NodeRequest) => Promise<NodeReply>>();
   private readonly waiting = new Map<string, Waiting>();
   private stopListening: (() => Promise<void>) | undefined;
@@ -90,7 +90,7 @@ export class Cluster {
     this.node = options.node ?? `node-${randomBytes(6).toString("base64url")}`;
     this.heartbeatMs = options.heartbeatMs ?? 500;
     this.nodeTtlMs = options.nodeTtlMs ?? 2_000;
-    this.timeoutMs = options.requestTimeoutMs ?? 2_000;
+    this.requestTimeoutMs = options.requestTimeoutMs ?? 2_000;
   }
 
   /** Routes requests for the app mounted at `app` to `handler`. */
@@ -124,14 +124,15 @@ export class Cluster {
   /**
    * Asks `node` and resolves with its reply; rejects when it answers with an
    * error, when it stops beating while we wait (a {@link NodeDownError}: its
-   * sessions can be taken over now), or when it does not answer within the
-   * timeout (an `UnavailableError`: try again).
+   * sessions can be taken over now), or when it does not answer within
+   * `timeoutMs` (default `requestTimeoutMs`) although it beats (an
+   * `UnavailableError`: try again).
    */
-  request(node: string, body: NodeRequest): Promise<NodeReply> {
+  request(node: string, body: NodeRequest, timeoutMs = this.requestTimeoutMs): Promise<NodeReply> {
     const id = randomBytes(9).toString("base64url");
     return new Promise<NodeReply>((resolve, reject) => {
       const fail = (err: Error) => this.forget(id)?.reject(err);
-      const timer = setTimeout(() => fail(new UnavailableError(`node ${node} did not answer ${body.op} within ${this.timeoutMs} ms; it may be down. Try again.`, { retryAfterMs: 250 })), this.timeoutMs);
+      const timer = setTimeout(() => fail(new UnavailableError(`node ${node} did not answer ${body.op} within ${timeoutMs} ms; it may be down. Try again.`, { retryAfterMs: 250 })), timeoutMs);
       // A node that died is known dead once its heartbeat expires, sooner than the timeout: the caller can take its sessions over then.
       const watch = setInterval(() => {
         this.alive(node).then(

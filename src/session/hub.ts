@@ -658,7 +658,9 @@ export class Hub<A extends App = App> implements PoolMember {
    * the snapshot shows done answers from it, and is not run again).
    */
   async forward(node: string, sid: string, owner: string, call: PageCall): Promise<{ status: number; body: string }> {
-    const reply = await this.cluster!.request(node, { app: this.prefix, op: "call", sid, owner, call }).catch(ifNodeDown);
+    // As long as the holder beats, the call may take as long as a handler may; its death is noticed sooner (NodeDownError).
+    const timeoutMs = this.limits.calls.timeoutMs + this.cluster!.requestTimeoutMs;
+    const reply = await this.cluster!.request(node, { app: this.prefix, op: "call", sid, owner, call }, timeoutMs).catch(ifNodeDown);
     if (reply) return { status: reply.status as number, body: reply.body as string };
     const found = await this.route(sid, owner, "forwarded call");
     if ("node" in found) throw new UnavailableError(`session ${sid.slice(0, 6)}… moved to node ${found.node} while its call waited; try the call again.`, { retryAfterMs: 250 });
