@@ -78,6 +78,8 @@ describeE2E("failover across processes", (e2e) => {
     const intact = async () => {
       for (const p of [ann, bob]) {
         expect(await p.evaluate(() => (window as unknown as { neverReloaded?: boolean }).neverReloaded)).toBe(true);
+        // Who is online: each page once, with one tab (a dead node's copies leave after its down period).
+        await expect.poll(async () => (await texts(p, "#presence > li")).sort(), { timeout: 10_000 }).toEqual(["ann", "bob"]);
         // The session's own state, through an rpc: every line once, in order.
         expect(await p.evaluate(() => (window as unknown as { rv: { rpc(n: string): Promise<unknown> } }).rv.rpc("lines"))).toEqual(lines);
       }
