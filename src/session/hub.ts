@@ -1,6 +1,6 @@
 import { randomBytes } from "node:crypto";
 import { App, constructApp, type SessionLink } from "../app.js";
-import { Exposed, exposeError, RegistryError, SessionError, SnapshotError, UnavailableError, UsageError } from "../errors.js";
+import { Exposed, exposeError, RegistryError, RevueError, SessionError, SnapshotError, UnavailableError, UsageError } from "../errors.js";
 import { treeHash, type ErrorCode, type ServerMessage } from "../protocol.js";
 import { createBinder } from "../registry/bind.js";
 import { LIFECYCLE_EVENTS } from "../registry/decorators.js";
@@ -657,11 +657,11 @@ export class Hub<A extends App = App> implements PoolMember {
    * session is taken over here and the call runs here (under its seq: a call
    * the snapshot shows done answers from it, and is not run again).
    */
-  async forward(node: string, sid: string, owner: string, call: PageCall): Promise<{ status: number; body: string }> {
+  async forward(node: string, sid: string, owner: string, call: PageCall): Promise<{ status: number; body: string; retryAfterMs?: number }> {
     // As long as the holder beats, the call may take as long as a handler may; its death is noticed sooner (NodeDownError).
     const timeoutMs = this.limits.calls.timeoutMs + this.cluster!.requestTimeoutMs;
     const reply = await this.cluster!.request(node, { app: this.prefix, op: "call", sid, owner, call }, timeoutMs).catch(ifNodeDown);
-    if (reply) return { status: reply.status as number, body: reply.body as string };
+    if (reply) return { status: reply.status as number, body: reply.body as string, ...(typeof reply.retryAfterMs === "number" ? { retryAfterMs: reply.retryAfterMs } : {}) };
     const found = await this.route(sid, owner, "forwarded call");
     if ("node" in found) throw new UnavailableError(`session ${sid.slice(0, 6)}… moved to node ${found.node} while its call waited; try the call again.`, { retryAfterMs: 250 });
     return this.runHere(found.session, call);
@@ -688,7 +688,8 @@ export class Hub<A extends App = App> implements PoolMember {
         return await this.runHere(found.session, req.call as PageCall);
       } catch (err) {
         const wire = this.expose(err, `${this.spec.name}.${String((req.call as PageCall | undefined)?.name)}`, "a forwarded call");
-        return { status: wire.status, body: JSON.stringify({ error: { code: wire.code, message: wire.message, ...(wire.id ? { id: wire.id } : {}) } }) };
+        const retryAfterMs = err instanceof RevueError ? err.retryAfterMs : undefined;
+        return { status: wire.status, body: JSON.stringify({ error: { code: wire.code, message: wire.message, ...(wire.id ? { id: wire.id } : {}) } }), ...(retryAfterMs ? { retryAfterMs } : {}) };
       }
     }
     throw new SessionError("BAD_REQUEST", `node request "${req.op}" is not one this server knows.`);
