@@ -13,6 +13,7 @@ import type { Logger } from "./logger.js";
 import { Meter, type AppStats } from "./meter.js";
 import { defaultLimits, SessionPool, type PoolMember, type SessionLimits } from "./pool.js";
 import { Presence, type PresenceDiff, type PresenceOptions } from "./presence.js";
+import { Outbox } from "./outbox.js";
 import { compareOffsets, MemoryPubSub, type PubSub } from "./pubsub.js";
 import { SessionRenderer } from "./renderer.js";
 import { Rooms } from "./rooms.js";
@@ -173,6 +174,8 @@ export class Hub<A extends App = App> implements PoolMember {
   /** This app's counters for `srv.stats()`: calls accepted (here), messages and bytes sent (by the sessions' streams). */
   private readonly meter = new Meter();
   private readonly pubsub: PubSub;
+  /** Publishes this app's broadcasts, holding them through a pubsub outage. */
+  private readonly outbox: Outbox;
   private readonly ownsPubsub: boolean;
   private readonly ownsStore: boolean;
   private readonly channel: string;
@@ -202,6 +205,7 @@ export class Hub<A extends App = App> implements PoolMember {
     this.pool = options.pool ?? new SessionPool({ ...defaultLimits(), ...options.limits }, this.logger);
     this.pubsub = options.pubsub ?? new MemoryPubSub();
     this.ownsPubsub = !options.pubsub;
+    this.outbox = new Outbox(this.pubsub, this.logger, this.spec.name);
     this.store = options.store ?? new MemorySessionStore();
     this.ownsStore = !options.store;
     this.prefix = options.prefix ?? "";
@@ -262,6 +266,8 @@ export class Hub<A extends App = App> implements PoolMember {
     await Promise.all([...this.byId.values()].map((s) => this.end(s, "shutdown", false)));
     await within(this.presence.stop(), deadline); // after the sessions' presences left
     this.pool.leave(this);
+    await within(this.outbox.drain(), deadline);
+    this.outbox.close();
     await within(this.unsubscribe?.() ?? Promise.resolve(), deadline);
     if (this.ownsPubsub) await this.pubsub.close();
     if (this.ownsStore) await this.store.close();
@@ -499,7 +505,7 @@ export class Hub<A extends App = App> implements PoolMember {
       throw new UsageError(`emit("${event}"): data must be JSON-serialisable (it may cross processes): ${(err as Error).message}`);
     }
     for (const entry of this.spec.staticOn.get(event) ?? []) void this.callStatic(entry, event, [data]);
-    this.pubsub.publish(this.channel, payload).catch((err) => this.logger.error(`[revue] ${this.spec.name}: publishing "${event}" failed:`, err));
+    this.outbox.publish(this.channel, payload, event);
   }
 
   /** Resolves once every session's queue is idle and pending renders are flushed (tests, shutdown). */
