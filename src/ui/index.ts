@@ -1,0 +1,9 @@
+/**
+ * Revue's kit for building pages: components that render on the server as
+ * ordinary elements, so they diff, stream and snapshot like the rest of a page.
+ *
+ * @example
+ * import { markdown } from "revue/ui";
+ * render() { return h("main", {}, markdown("# Hello\n\nWelcome, **friend**.")); }
+ */
+export { markdown, type MarkdownOptions } from "./markdown.js";
