@@ -7,3 +7,4 @@
  * render() { return h("main", {}, markdown("# Hello\n\nWelcome, **friend**.")); }
  */
 export { markdown, type MarkdownOptions } from "./markdown.js";
+export { lineChart, areaChart, scatterChart, barChart, histogram, sparkline, PALETTE, type Point, type Series, type BarSeries, type AxisOptions, type ChartOptions } from "./chart.js";
