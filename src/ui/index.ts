@@ -8,3 +8,4 @@
  */
 export { markdown, type MarkdownOptions } from "./markdown.js";
 export { lineChart, areaChart, scatterChart, barChart, histogram, sparkline, PALETTE, type Point, type Series, type BarSeries, type AxisOptions, type ChartOptions } from "./chart.js";
+export { theme } from "./theme.js";
