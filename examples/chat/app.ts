@@ -1,6 +1,7 @@
 import { randomUUID } from "node:crypto";
 import { App, client, h, server, type PresenceDiff } from "revue";
 import { theme } from "revue/ui";
+import { backLink } from "../nav.js";
 
 /** One chat line, as broadcast to a room and kept in its history. */
 interface Message {
@@ -149,6 +150,7 @@ export class Chat extends App {
 
   override render() {
     return h("main", {},
+      backLink(this),
       h("h1", {}, this.room ? `#${this.room}` : "Chat"),
       h("form", { id: "join", onSubmit: this.enter },
         h("input", { name: "name", placeholder: "your name", value: this.name, required: true }),

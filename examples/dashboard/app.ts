@@ -1,6 +1,7 @@
 import { loadavg } from "node:os";
 import { App, h, server } from "revue";
 import { lineChart, theme } from "revue/ui";
+import { backLink } from "../nav.js";
 
 /** One sample of the process's metrics, broadcast every second. */
 export interface Sample {
@@ -97,6 +98,7 @@ export class Dashboard extends App {
     // A fixed minute ending at the newest sample: a tick slides it by one second (one transform per chart moves).
     const domain = last ? ([last.at - (WINDOW - 1) * 1000, last.at] as const) : undefined;
     return h("main", {},
+      backLink(this),
       h("h1", {}, "Dashboard"),
       h("div", { class: "kpis", id: "latest" },
         SERIES.map((k) => h("div", { key: k, class: "kpi" }, h("b", { id: `latest-${k}` }, last ? METRICS[k].latest(last[k]) : "–"), h("span", {}, METRICS[k].title)))),

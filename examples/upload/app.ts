@@ -1,6 +1,7 @@
 import { createHash } from "node:crypto";
 import { App, client, h, RpcError, server, type UploadedFile } from "revue";
 import { theme } from "revue/ui";
+import { backLink } from "../nav.js";
 
 /** A file the server received, as the page lists it. */
 interface Received {
@@ -133,6 +134,7 @@ export class Upload extends App {
 
   override render() {
     return h("main", {},
+      backLink(this),
       h("h1", {}, "Upload"),
       h("div", { class: "picker" },
         h("input", { id: "file", type: "file", name: "file", multiple: true, "aria-label": "files to upload" }),

@@ -1,14 +1,12 @@
 import { expect, it } from "vitest";
 import type { Page } from "playwright-core";
-import { Chat } from "../../examples/chat/app.js";
-import { Counter } from "../../examples/counter/app.js";
-import { Dashboard } from "../../examples/dashboard/app.js";
-import { Todo } from "../../examples/todo/app.js";
-import { Upload } from "../../examples/upload/app.js";
-import { connected, describeE2E } from "./browser.js";
+import { mkdirSync } from "node:fs";
+import { join } from "node:path";
+import { examples, Gallery } from "../../examples/gallery-app.js";
+import { connected, describeE2E, screenshotDir } from "./browser.js";
 
-/** The apps as `npm start` mounts them (examples/gallery.ts listens on import, so it is not imported). */
-const mounts = { "/counter": Counter, "/chat": Chat, "/todo": Todo, "/upload": Upload, "/dashboard": Dashboard };
+/** The apps as `npm start` mounts them (examples/gallery.ts, which listens as it loads). */
+const mounts = { "/": Gallery, ...examples };
 
 /** What the charts show: per chart, its namespace and how many points of its line are drawn on screen. */
 const chart = (page: Page) =>
@@ -25,6 +23,34 @@ const drawn = async (page: Page, n: number) => {
 };
 
 describeE2E("examples under mount prefixes in Chromium", (e2e) => {
+  it("shows every example from the index, at desktop and phone width, inside the viewport, with a way back", async () => {
+    const { url } = await e2e.serve(mounts);
+    const dir = join(screenshotDir, "examples");
+    mkdirSync(dir, { recursive: true });
+    for (const [device, width] of [["desktop", 1280], ["phone", 375]] as const) {
+      const page = await e2e.page({ viewport: { width, height: 800 } });
+      await page.goto(url);
+      await connected(page);
+      const links = await page.locator(".card h2 a").evaluateAll((as) => as.map((a) => a.getAttribute("href")));
+      expect(links).toEqual(Object.keys(examples));
+      for (const path of ["/", ...links] as string[]) {
+        if (path !== "/") {
+          await page.click(`.card h2 a[href="${path}"]`);
+          await connected(page);
+          await page.waitForTimeout(200); // the dashboard's first tick, the chat's zone: what a user sees after a moment
+        }
+        const name = path === "/" ? "index" : path.slice(1);
+        await page.screenshot({ path: join(dir, `${name}-${device}.png`), fullPage: true });
+        expect(await page.evaluate(() => document.documentElement.scrollWidth), `${name} at ${width} px`).toBeLessThanOrEqual(width);
+        if (path !== "/") {
+          await page.click("nav.back a");
+          await connected(page);
+          expect(new URL(page.url()).pathname).toBe("/");
+        }
+      }
+    }
+  });
+
   it("runs counter and upload under their prefixes", async () => {
     const { url } = await e2e.serve(mounts);
     const page = await e2e.page();
