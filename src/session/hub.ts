@@ -868,6 +868,7 @@ export class Hub<A extends App = App> implements PoolMember {
     // A session hibernated as a snapshot gets its instance back now, so its `resume` handlers run before anything else.
     if (session.asleep) void session.instance;
     const wasPending = session.promote();
+    // Before any handler runs here (`connect` first): a served page is checked against the state it was rendered from.
     session.view.warm();
     // Handlers that ran while it was pending (a broadcast) changed what its page should show.
     if (wasPending && this.renderer.isDirty(session)) this.renderer.schedule(session);

@@ -327,6 +327,24 @@ describe("the first stream of a served page", () => {
     expect(s.got.filter((m) => m.type === "init")).toHaveLength(1);
   });
 
+  it("sends a patch, not an init, when a connect handler changes what the page shows", async () => {
+    class Greeter extends App {
+      online = false;
+      @server.on("connect") hello() { this.online = true; }
+      override render() {
+        return h("main", {}, h("p", { id: "state" }, this.online ? "online" : "offline"));
+      }
+    }
+    srv = await serve(Greeter);
+    const b = await loadPage(srv);
+    const s = open(b, "?lastEventId=0");
+    const patch = await s.waitFor((m) => m.type === "patch", "the patch");
+    expect(textOf(patch)).toBe("online");
+    expect(patch.data.rev).toBe(2);
+    expect(s.got.map((m) => m.type)).toEqual(["patch"]);
+    expect(srv.handle.stats().apps["/"]!.messagesOut.init).toBe(0);
+  });
+
   it("sends an init when render() gives another page than the one served (it reads something other than the state)", async () => {
     let renders = 0;
     class Clock extends App {
