@@ -4,7 +4,9 @@
  *
  * - `GET /` over real HTTP on 127.0.0.1, p50 of sequential requests and
  *   requests/s at concurrency 8, against a Koa route (@koa/router) sending the
- *   same HTML bytes (one page Revue served, captured at start). Both servers
+ *   same HTML bytes (one page Revue served, captured at start), and for the
+ *   table also against a Koa route building its rows per request with a
+ *   template literal, as a template server would. All servers
  *   live in one child process, so the load generator (this process) does not
  *   share their thread; the child also reports its CPU time per request.
  *   Rounds alternate which server goes first; the ratios are medians of the
@@ -118,8 +120,12 @@ const HOST = "127.0.0.1";
 
 // ---------------------------------------------------------------- child: the servers
 
-/** What the child tells its parent once listening: per app, the Revue and Koa base URLs. */
-type Ports = Record<string, { revue: string; koa: string; bytes: number }>;
+/**
+ * What the child tells its parent once listening: per app, the Revue and Koa
+ * base URLs, and for the table a Koa route that builds the page per request
+ * with {@link tableTemplate} (what a template server does).
+ */
+type Ports = Record<string, { revue: string; koa: string; template?: string; bytes: number }>;
 
 async function serveAll(): Promise<void> {
   const ports: Ports = {};
@@ -141,6 +147,23 @@ async function serveAll(): Promise<void> {
     await new Promise<void>((r) => k.listen(0, HOST, r));
     ports[name] = { revue, koa: `http://${HOST}:${(k.address() as AddressInfo).port}`, bytes: Buffer.byteLength(html) };
     closers.push(() => srv.close(), () => new Promise<void>((r) => (k.closeAllConnections(), k.close(() => r()))));
+    if (app === Table) {
+      // The same page, its rows built per request from a table's state: the page around them as Revue served it.
+      const [before, after] = html.split(tableTemplate(new Table()));
+      if (after === undefined) throw new Error("the table template does not build the page Revue served");
+      const t = new Koa();
+      const tr = new Router();
+      tr.get("/", (ctx) => {
+        ctx.type = "html";
+        ctx.body = before + tableTemplate(new Table()) + after;
+      });
+      t.use(tr.routes());
+      const ts = http.createServer(t.callback());
+      ts.keepAliveTimeout = 5_000;
+      await new Promise<void>((r) => ts.listen(0, HOST, r));
+      ports[name]!.template = `http://${HOST}:${(ts.address() as AddressInfo).port}`;
+      closers.push(() => new Promise<void>((r) => (ts.closeAllConnections(), ts.close(() => r()))));
+    }
   }
   process.send!({ ports });
   process.on("message", async (msg: { cpu?: true; stop?: true }) => {
@@ -247,22 +270,28 @@ async function firstPages(rounds: number, ms: number): Promise<void> {
   const servers = new Servers();
   const { ports } = await servers.next<{ ports: Ports }>();
   const rows: string[][] = [];
-  for (const [name, { revue, koa, bytes }] of Object.entries(ports)) {
+  for (const [name, { revue, koa, template, bytes }] of Object.entries(ports)) {
     for (let i = 0; i < 100; i++) await get(koa), await get(revue); // warm-up: both JITs, and Revue's pending sessions at their steady count
-    const k: Load[] = [], r: Load[] = [];
+    if (template) for (let i = 0; i < 100; i++) await get(template);
+    const k: Load[] = [], r: Load[] = [], t: Load[] = [];
     for (let round = 0; round < rounds; round++) {
       // Alternate who goes first, so that neither always meets the machine in the same state.
-      if (round % 2 === 0) k.push(await load(servers, koa, ms)), r.push(await load(servers, revue, ms));
-      else r.push(await load(servers, revue, ms)), k.push(await load(servers, koa, ms));
+      const order = round % 2 === 0 ? ["koa", "template", "revue"] : ["revue", "template", "koa"];
+      for (const who of order) {
+        if (who === "koa") k.push(await load(servers, koa, ms));
+        else if (who === "revue") r.push(await load(servers, revue, ms));
+        else if (template) t.push(await load(servers, template, ms));
+      }
     }
-    const p50 = r.map((x, i) => x.p50 / k[i]!.p50);
-    const tput = r.map((x, i) => x.perSec / k[i]!.perSec);
-    const cpu = r.map((x, i) => x.cpuMs / k[i]!.cpuMs);
-    rows.push(
-      [`${name} (${kb(bytes)}), Koa`, f1(median(k.map((x) => x.p50))), f1(median(k.map((x) => x.perSec))), f1(median(k.map((x) => x.cpuMs))), "", "", ""],
-      [`${name}, Revue`, f1(median(r.map((x) => x.p50))), f1(median(r.map((x) => x.perSec))), f1(median(r.map((x) => x.cpuMs))),
-        `${fx(median(p50))} (${spread(p50)})`, `${fx(median(tput))} (${spread(tput)})`, `${fx(median(cpu))} (${spread(cpu)})`],
-    );
+    const versus = (base: Load[]) => {
+      const p50 = r.map((x, i) => x.p50 / base[i]!.p50), tput = r.map((x, i) => x.perSec / base[i]!.perSec), cpu = r.map((x, i) => x.cpuMs / base[i]!.cpuMs);
+      return [`${fx(median(p50))} (${spread(p50)})`, `${fx(median(tput))} (${spread(tput)})`, `${fx(median(cpu))} (${spread(cpu)})`];
+    };
+    const figures = (xs: Load[]) => [f1(median(xs.map((x) => x.p50))), f1(median(xs.map((x) => x.perSec))), f1(median(xs.map((x) => x.cpuMs)))];
+    rows.push([`${name} (${kb(bytes)}), Koa sending it`, ...figures(k), "", "", ""]);
+    if (template) rows.push([`${name}, Koa + template literal`, ...figures(t), "", "", ""]);
+    rows.push([`${name}, Revue ÷ Koa sending it`, ...figures(r), ...versus(k)]);
+    if (template) rows.push([`${name}, Revue ÷ Koa + template`, "", "", "", ...versus(t)]);
   }
   await servers.stop();
   console.log(`\nGET / as a first visit, ${rounds} alternated rounds of ${ms} ms sequential + ${ms} ms at concurrency 8 (ratios: median of rounds, min–max)`);
