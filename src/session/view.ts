@@ -1,7 +1,7 @@
 import { createHash } from "node:crypto";
 import { treeHash, type InitMessage, type PatchMessage } from "../protocol.js";
 import { createIdAllocator, diff, lower, type IdAllocator } from "../vdom/diff.js";
-import { renderToString } from "../vdom/html.js";
+import { renderToBytes } from "../vdom/html.js";
 import { pack, unpack, type PackedTree } from "../vdom/pack.js";
 import type { Binder, Node, VNode } from "../vdom/types.js";
 
@@ -28,12 +28,9 @@ export interface ServedPage {
   nonce: string;
 }
 
-/**
- * A tree's HTML as the page is served it, in UTF-8: made flat and encoded
- * once, then hashed and sent as these bytes.
- */
+/** A tree's HTML as the page is served it, in UTF-8: hashed and sent as these bytes. */
 function pageHtml(tree: Node, nonce: string): Buffer {
-  return Buffer.from(renderToString(tree, { nonce }));
+  return renderToBytes(tree, { nonce });
 }
 
 /**
