@@ -3,6 +3,7 @@ import { App, constructApp, type SessionLink } from "../app.js";
 import { Exposed, exposeError, RegistryError, RevueError, SessionError, SnapshotError, UnavailableError, UsageError } from "../errors.js";
 import { treeHash, type ErrorCode, type ServerMessage } from "../protocol.js";
 import { createBinder } from "../registry/bind.js";
+import { clearCaches } from "../registry/cached.js";
 import { LIFECYCLE_EVENTS } from "../registry/decorators.js";
 import type { MethodEntry } from "../registry/entries.js";
 import { getSpec, publicName, type AppSpec } from "../registry/spec.js";
@@ -266,6 +267,7 @@ export class Hub<A extends App = App> implements PoolMember {
     await within(this.unsubscribe?.() ?? Promise.resolve(), deadline);
     if (this.ownsPubsub) await this.pubsub.close();
     if (this.ownsStore) await this.store.close();
+    clearCaches(this.appClass); // disposes its @cached.resource handles (a pool holds the process open)
   }
 
   // ------------------------------------------------------------ sessions
