@@ -9,3 +9,4 @@
 export { markdown, type MarkdownOptions } from "./markdown.js";
 export { lineChart, areaChart, scatterChart, barChart, histogram, sparkline, PALETTE, type Point, type Series, type BarSeries, type AxisOptions, type ChartOptions } from "./chart.js";
 export { theme } from "./theme.js";
+export { Interface, type InterfaceOptions, type InputSpec, type OutputSpec } from "./interface.js";
