@@ -161,21 +161,23 @@ function textOnly(tag: string, children: VNode[]): VNode[] {
  *   todos.length === 0 && h("p", {}, "Nothing to do"))
  */
 export function h(tag: string | Component<any>, props?: Props | null, ...args: Child[]): VNode {
+  const k = props === null || props === undefined ? undefined : props.key;
+  const key = k === undefined || k === null ? undefined : typeof k === "string" ? k : String(k);
+  if (typeof tag === "function") return component(tag, props, key, args);
+  if (args.length === 1) {
+    // One string or number: it becomes the element's text (VElement.text), with no text node and no
+    // list. Most elements of a page hold one text; this halves what h() allocates for each of them.
+    const c = args[0];
+    const text = typeof c === "string" ? c : typeof c === "number" ? String(c) : undefined;
+    if (text !== undefined && text !== "" && !needsCheck(tag)) return new ElementVNode(tag, props ?? EMPTY_PROPS, key, NO_CHILDREN, undefined, text);
+  }
   const single = args.length === 1 && Array.isArray(args[0]);
   let children = single ? plainChildren(args[0] as readonly unknown[], false) : plainChildren(args, true);
   let slots: number[] | undefined;
   if (children === undefined) ({ children, slots } = normalize(args));
   else if (children.length === 0) children = NO_CHILDREN; // every leaf shares one (frozen) empty list
-  const key = props?.key === undefined || props.key === null ? undefined : String(props.key);
-  if (typeof tag === "function") {
-    const { key: _key, ...rest } = props ?? {};
-    // A component gets an array of its own, never the caller's (it may change what it is given).
-    const own = (single && children === args[0]) || children === NO_CHILDREN ? children.slice() : children;
-    const out = tag({ ...rest, children: own }) ?? new ElementVNode(Fragment, EMPTY_PROPS, undefined, [], undefined);
-    // The caller's key goes on a copy: the component may return a node it keeps (or one already placed).
-    return key !== undefined && out.type === "element" && out.key === undefined ? new ElementVNode(out.tag, out.props, key, out.children as VNode[], out.slots) : out;
-  }
-  if (VOID_TAGS.has(tag) && children.length > 0) {
+  if (children.length === 0 ? tag !== "script" : !needsCheck(tag)) return new ElementVNode(tag, props ?? EMPTY_PROPS, key, children, slots);
+  if (VOID_TAGS.has(tag)) {
     throw new RenderError(`<${tag}> is a void element and cannot have children (got ${children.length}). Put the content next to it.`);
   }
   // The common mistake, caught where it is made. Every refused tag, in any case, is refused
@@ -186,6 +188,46 @@ export function h(tag: string | Component<any>, props?: Props | null, ...args: C
     return new ElementVNode(tag, props ?? EMPTY_PROPS, key, textOnly(tag, children), undefined);
   }
   return new ElementVNode(tag, props ?? EMPTY_PROPS, key, children, slots);
+}
+
+/**
+ * False for every tag that needs none of the checks on an element with
+ * content (void elements, `script`, the text-only textarea, title and style in
+ * any case, and fragments): a switch on the length, then a comparison or two,
+ * instead of three set lookups for each element built.
+ */
+function needsCheck(tag: string): boolean {
+  switch (tag.length) {
+    case 2:
+      return tag === "br" || tag === "hr";
+    case 3:
+      return tag === "col" || tag === "img" || tag === "wbr";
+    case 4:
+      return tag === "area" || tag === "base" || tag === "link" || tag === "meta";
+    case 5:
+      return tag === "embed" || tag === "input" || tag === "track" || isTextOnly(tag);
+    case 6:
+      return tag === "source" || tag === "script";
+    case 8:
+      return isTextOnly(tag);
+    case 9:
+      return tag === Fragment; // its children are spliced into its parent's: a text must stay a child
+    default:
+      return false;
+  }
+}
+
+/** `h(Component, props, ...children)`: calls the component with `{...props, children}`, the caller's key going on what it returns. */
+function component(tag: Component<any>, props: Props | null | undefined, key: string | undefined, args: Child[]): VNode {
+  const single = args.length === 1 && Array.isArray(args[0]);
+  let children = single ? plainChildren(args[0] as readonly unknown[], false) : plainChildren(args, true);
+  if (children === undefined) children = normalize(args).children;
+  const { key: _key, ...rest } = props ?? {};
+  // A component gets an array of its own, never the caller's (it may change what it is given).
+  const own = (single && children === args[0]) || children.length === 0 ? children.slice() : children;
+  const out = tag({ ...rest, children: own }) ?? new ElementVNode(Fragment, EMPTY_PROPS, undefined, [], undefined);
+  // The caller's key goes on a copy: the component may return a node it keeps (or one already placed).
+  return key !== undefined && out.type === "element" && out.key === undefined ? new ElementVNode(out.tag, out.props, key, out.children as VNode[], out.slots, out.text) : out;
 }
 
 /**
