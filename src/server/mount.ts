@@ -193,6 +193,7 @@ export class Mount<A extends App = App> {
         // Several processes: the session lives on another node, which runs the call and words the answer.
         const answer = await hub.forward(where.node, sid, this.owner(ctx, false), call);
         ctx.status = answer.status;
+        if (answer.retryAfterMs !== undefined) ctx.set("Retry-After", String(Math.ceil(answer.retryAfterMs / 1000)));
         ctx.type = "json";
         ctx.body = answer.body;
         return;

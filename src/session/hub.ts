@@ -1,8 +1,9 @@
 import { randomBytes } from "node:crypto";
 import { App, constructApp, type SessionLink } from "../app.js";
-import { Exposed, exposeError, RegistryError, SessionError, SnapshotError, UnavailableError, UsageError } from "../errors.js";
+import { Exposed, exposeError, RegistryError, RevueError, SessionError, SnapshotError, UnavailableError, UsageError } from "../errors.js";
 import { treeHash, type ErrorCode, type ServerMessage } from "../protocol.js";
 import { createBinder } from "../registry/bind.js";
+import { clearCaches } from "../registry/cached.js";
 import { LIFECYCLE_EVENTS } from "../registry/decorators.js";
 import type { MethodEntry } from "../registry/entries.js";
 import { getSpec, publicName, type AppSpec } from "../registry/spec.js";
@@ -13,6 +14,7 @@ import type { Logger } from "./logger.js";
 import { Meter, type AppStats } from "./meter.js";
 import { defaultLimits, SessionPool, type PoolMember, type SessionLimits } from "./pool.js";
 import { Presence, type PresenceDiff, type PresenceOptions } from "./presence.js";
+import { Outbox } from "./outbox.js";
 import { compareOffsets, MemoryPubSub, type PubSub } from "./pubsub.js";
 import { SessionRenderer } from "./renderer.js";
 import { Rooms } from "./rooms.js";
@@ -173,6 +175,8 @@ export class Hub<A extends App = App> implements PoolMember {
   /** This app's counters for `srv.stats()`: calls accepted (here), messages and bytes sent (by the sessions' streams). */
   private readonly meter = new Meter();
   private readonly pubsub: PubSub;
+  /** Publishes this app's broadcasts, holding them through a pubsub outage. */
+  private readonly outbox: Outbox;
   private readonly ownsPubsub: boolean;
   private readonly ownsStore: boolean;
   private readonly channel: string;
@@ -202,6 +206,7 @@ export class Hub<A extends App = App> implements PoolMember {
     this.pool = options.pool ?? new SessionPool({ ...defaultLimits(), ...options.limits }, this.logger);
     this.pubsub = options.pubsub ?? new MemoryPubSub();
     this.ownsPubsub = !options.pubsub;
+    this.outbox = new Outbox(this.pubsub, this.logger, this.spec.name);
     this.store = options.store ?? new MemorySessionStore();
     this.ownsStore = !options.store;
     this.prefix = options.prefix ?? "";
@@ -262,9 +267,12 @@ export class Hub<A extends App = App> implements PoolMember {
     await Promise.all([...this.byId.values()].map((s) => this.end(s, "shutdown", false)));
     await within(this.presence.stop(), deadline); // after the sessions' presences left
     this.pool.leave(this);
+    await within(this.outbox.drain(), deadline);
+    this.outbox.close();
     await within(this.unsubscribe?.() ?? Promise.resolve(), deadline);
     if (this.ownsPubsub) await this.pubsub.close();
     if (this.ownsStore) await this.store.close();
+    clearCaches(this.appClass); // disposes its @cached.resource handles (a pool holds the process open)
   }
 
   // ------------------------------------------------------------ sessions
@@ -499,7 +507,7 @@ export class Hub<A extends App = App> implements PoolMember {
       throw new UsageError(`emit("${event}"): data must be JSON-serialisable (it may cross processes): ${(err as Error).message}`);
     }
     for (const entry of this.spec.staticOn.get(event) ?? []) void this.callStatic(entry, event, [data]);
-    this.pubsub.publish(this.channel, payload).catch((err) => this.logger.error(`[revue] ${this.spec.name}: publishing "${event}" failed:`, err));
+    this.outbox.publish(this.channel, payload, event);
   }
 
   /** Resolves once every session's queue is idle and pending renders are flushed (tests, shutdown). */
@@ -657,11 +665,11 @@ export class Hub<A extends App = App> implements PoolMember {
    * session is taken over here and the call runs here (under its seq: a call
    * the snapshot shows done answers from it, and is not run again).
    */
-  async forward(node: string, sid: string, owner: string, call: PageCall): Promise<{ status: number; body: string }> {
+  async forward(node: string, sid: string, owner: string, call: PageCall): Promise<{ status: number; body: string; retryAfterMs?: number }> {
     // As long as the holder beats, the call may take as long as a handler may; its death is noticed sooner (NodeDownError).
     const timeoutMs = this.limits.calls.timeoutMs + this.cluster!.requestTimeoutMs;
     const reply = await this.cluster!.request(node, { app: this.prefix, op: "call", sid, owner, call }, timeoutMs).catch(ifNodeDown);
-    if (reply) return { status: reply.status as number, body: reply.body as string };
+    if (reply) return { status: reply.status as number, body: reply.body as string, ...(typeof reply.retryAfterMs === "number" ? { retryAfterMs: reply.retryAfterMs } : {}) };
     const found = await this.route(sid, owner, "forwarded call");
     if ("node" in found) throw new UnavailableError(`session ${sid.slice(0, 6)}… moved to node ${found.node} while its call waited; try the call again.`, { retryAfterMs: 250 });
     return this.runHere(found.session, call);
@@ -688,7 +696,8 @@ export class Hub<A extends App = App> implements PoolMember {
         return await this.runHere(found.session, req.call as PageCall);
       } catch (err) {
         const wire = this.expose(err, `${this.spec.name}.${String((req.call as PageCall | undefined)?.name)}`, "a forwarded call");
-        return { status: wire.status, body: JSON.stringify({ error: { code: wire.code, message: wire.message, ...(wire.id ? { id: wire.id } : {}) } }) };
+        const retryAfterMs = err instanceof RevueError ? err.retryAfterMs : undefined;
+        return { status: wire.status, body: JSON.stringify({ error: { code: wire.code, message: wire.message, ...(wire.id ? { id: wire.id } : {}) } }), ...(retryAfterMs ? { retryAfterMs } : {}) };
       }
     }
     throw new SessionError("BAD_REQUEST", `node request "${req.op}" is not one this server knows.`);

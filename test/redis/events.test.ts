@@ -140,20 +140,24 @@ it("goes on delivering across nodes after Redis restarts under load: nothing twi
   })();
   await until(() => said(pb.got).length > 20, "events before the kill");
   await redis.kill();
-  await new Promise((r) => setTimeout(r, 300));
+  await new Promise((r) => setTimeout(r, 50)); // both nodes saw the connection drop
+  const refusedFrom = sent; // emitted while Redis is down: refused, so held by the node and published once it is back
+  await new Promise((r) => setTimeout(r, 250));
   await redis.start();
   const restartedAt = sent;
   await until(() => said(pa.got).some((t) => Number(t) > restartedAt) && said(pb.got).some((t) => Number(t) > restartedAt), "events after the restart on both nodes", 10_000);
-  const resumedAt = sent; // both nodes publish and read again: from here on, everything arrives
+  const resumedAt = sent;
   await until(() => sent > resumedAt + 20, "more events");
   sending = false;
   await sender;
   for (const p of [pa, pb]) await until(() => said(p.got).includes(String(sent - 1)), "the last event");
+  expect(restartedAt - refusedFrom).toBeGreaterThan(5);
   for (const p of [pa, pb]) {
     const got = said(p.got).map(Number);
     expect(new Set(got).size).toBe(got.length); // nothing twice
     expect(got).toEqual([...got].sort((x, y) => x - y)); // in the order sent
-    for (let n = resumedAt; n < sent; n++) expect(got).toContain(n);
+    // Only what Redis held in memory when it died may be gone; nothing emitted during the outage or after it is.
+    for (let n = refusedFrom; n < sent; n++) expect(got).toContain(n);
   }
   for (const lines of [linesA, linesB]) {
     expect(lines.filter((l) => l.startsWith("error [revue] RedisPubSub: Redis at"))).toHaveLength(1);
@@ -161,6 +165,5 @@ it("goes on delivering across nodes after Redis restarts under load: nothing twi
   }
   const failed = linesA.filter((l) => l.includes('publishing "said" failed')).length;
   const missing = sent - said(pb.got).length;
-  console.log(`[restart, two nodes] ${sent} events sent from node a; node b's page got ${said(pb.got).length}; ${failed} publishes failed (logged by node a), ${missing - failed} more lost with Redis or in flight (the gap was logged)`);
-  expect(failed).toBeGreaterThan(0); // sent while Redis was down: the node said so
+  console.log(`[restart, two nodes] ${sent} events sent from node a (${restartedAt - refusedFrom} while Redis was down); node b's page got ${said(pb.got).length}; ${failed} in flight when it died (logged), ${missing - failed} more lost with Redis's memory (the gap was logged)`);
 });

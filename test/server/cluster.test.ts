@@ -7,8 +7,17 @@ import { Browser, serve, textOf } from "./harness.js";
  * Several nodes in one process: two servers sharing one store (marked shared)
  * and one pubsub broker (two clients), as two processes sharing Redis would.
  */
+/** Opened by a test: `hold()` waits for it. */
+let gate: { promise: Promise<void>; open(): void };
+const newGate = () => {
+  let open!: () => void;
+  gate = { promise: new Promise<void>((r) => (open = r)), open: () => open() };
+};
+newGate();
+
 class Counter extends App {
   count = 0;
+  @server.rpc async hold() { await gate.promise; }
   heard: string[] = [];
   @server.realtime increment() { this.count++; }
   @server.rpc add(n: number) { this.count += n; return this.count; }
@@ -25,10 +34,10 @@ afterEach(async () => {
   for (const n of nodes.splice(0)) await n.close().catch(() => {});
 });
 
-async function cluster(count = 2, requestTimeoutMs?: number) {
+async function cluster(count = 2, requestTimeoutMs?: number, maxQueuedCalls?: number) {
   const store = new MemorySessionStore(Date.now, 10_000, true);
   const broker = new MemoryPubSub();
-  for (let i = 0; i < count; i++) nodes.push(await serve(Counter, { store, pubsub: i === 0 ? broker : broker.client(), keys: ["cluster-test-key"], node: `n${i}`, cluster: { heartbeatMs: 50, nodeTtlMs: 200, requestTimeoutMs } }));
+  for (let i = 0; i < count; i++) nodes.push(await serve(Counter, { store, pubsub: i === 0 ? broker : broker.client(), keys: ["cluster-test-key"], node: `n${i}`, cluster: { heartbeatMs: 50, nodeTtlMs: 200, requestTimeoutMs }, maxQueuedCalls }));
   return nodes;
 }
 
@@ -146,5 +155,19 @@ describe("several nodes sharing a store and a pubsub", () => {
     await (hubOf(a!) as unknown as { cluster: { stop(): Promise<void> } }).cluster.stop(); // a dies after that
     await new Promise((r) => setTimeout(r, 300));
     expect((await on(b!, page).rpc("add", [1], ++page.seq)).body.result).toBe(16);
+  });
+
+  it("passes the holder's 429 and its Retry-After back through the node that forwarded the call", async () => {
+    newGate();
+    const [a, b] = await cluster(2, undefined, 1);
+    const page = await a!.browser().start();
+    const held = page.rpc("hold", [], ++page.seq);
+    await new Promise((r) => setTimeout(r, 50));
+    const full = await on(b!, page).event("increment", [], ++page.seq);
+    expect(full.status).toBe(429);
+    expect(full.body.error.code).toBe("TOO_MANY_CALLS");
+    expect(Number(full.headers.get("retry-after"))).toBeGreaterThanOrEqual(1);
+    gate.open();
+    expect((await held).status).toBe(200);
   });
 });
