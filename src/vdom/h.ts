@@ -1,6 +1,7 @@
 import { RenderError } from "../errors.js";
 import { isTextOnly as isTextOnlyOf, refuseTag } from "./tags.js";
 import { TEXT_ONLY_TAGS, type Props, type VElement, type VNode, type VText } from "./types.js";
+import { memoOf } from "./memo.js";
 import { ElementVNode, TextVNode } from "./vnode.js";
 
 /** Anything `h()` accepts as a child. Booleans, `null`, `undefined` and `""` render nothing. */
@@ -219,6 +220,12 @@ function needsCheck(tag: string): boolean {
 
 /** `h(Component, props, ...children)`: calls the component with `{...props, children}`, the caller's key going on what it returns. */
 function component(tag: Component<any>, props: Props | null | undefined, key: string | undefined, args: Child[]): VNode {
+  const memo = memoOf(tag);
+  if (memo !== undefined) return memo.cache.call(tag, memo.spec, props ?? EMPTY_PROPS, key, args, () => callComponent(tag, props, key, args));
+  return callComponent(tag, props, key, args);
+}
+
+function callComponent(tag: Component<any>, props: Props | null | undefined, key: string | undefined, args: Child[]): VNode {
   const single = args.length === 1 && Array.isArray(args[0]);
   let children = single ? plainChildren(args[0] as readonly unknown[], false) : plainChildren(args, true);
   if (children === undefined) children = normalize(args).children;

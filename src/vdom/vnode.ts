@@ -1,3 +1,4 @@
+import { copiedMemo } from "./memo.js";
 import { EMPTY_ATTRS } from "./props.js";
 import type { ElementNode, Node, TextNode, VElement, VNode, VText } from "./types.js";
 
@@ -84,9 +85,13 @@ export function fresh(v: VNode): ElementVNode | TextVNode {
   if (v.type === "text") return new TextVNode(v.text);
   // An element whose content is its text has no children (see `VElement.text`): the copy keeps the text.
   const text = v.text;
-  if (text !== undefined) return new ElementVNode(v.tag, v.props, v.key, v.children as VNode[], v.slots, text);
-  const copy = new ElementVNode(v.tag, v.props, v.key, v.children.slice(), v.slots);
-  OWN.add(copy.children);
+  let copy: ElementVNode;
+  if (text !== undefined) copy = new ElementVNode(v.tag, v.props, v.key, v.children as VNode[], v.slots, text);
+  else {
+    copy = new ElementVNode(v.tag, v.props, v.key, v.children.slice(), v.slots);
+    OWN.add(copy.children);
+  }
+  copiedMemo(v, copy);
   return copy;
 }
 
