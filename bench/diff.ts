@@ -6,7 +6,8 @@
  * snabbdom patches a counting no-op DOM; our diff is also compared with
  * walk-only floors. Prints one table of ratios, medians over the runs of each
  * pair of processes, then over the pairs.
- * Run: `npm run bench diff` (or `npm run bench diff <part of a name>`).
+ * Run: `npm run bench diff` (or `npm run bench diff <part of a name>`); it
+ * ends with bench/memo.ts (alone: `npm run bench diff memo`).
  */
 import { spawn, type ChildProcess } from "node:child_process";
 import { createInterface } from "node:readline";
@@ -644,6 +645,7 @@ async function measurePair(k: number, cases: Case[]): Promise<PairResult[]> {
  */
 export async function runDiffBench(only?: string): Promise<void> {
   if (CHILD !== undefined) return serve(CHILD);
+  if (only === "memo") return (await import("./memo.js")).runMemoBench();
   const cases = CASES.filter((c) => only === undefined || c.name.includes(only));
   if (cases.length === 0) throw new Error(`bench/diff: no operation's name contains "${only}". Known: ${CASES.map((c) => c.name).join(", ")}.`);
   const pairs: PairResult[][] = [];
@@ -668,4 +670,5 @@ export async function runDiffBench(only?: string): Promise<void> {
   const heap = "old trees promoted, each new tree built right before its timed section";
   const procs = PAIRS === 1 ? "one pair of processes" : `the median of ${PAIRS} pairs of processes`;
   console.log(`\nDiff and h(): the krausest operations on 1,000 keyed rows, then the other workloads; each side in a process of its own, the two taking turns run by run; in each pair, medians of ${REPS} runs (ratios taken per run) after ${WARM} warm-up runs; ${heap}; each cell ${procs}\n\n${lines.join("\n")}\n`);
+  if (only === undefined) (await import("./memo.js")).runMemoBench();
 }

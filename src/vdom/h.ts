@@ -1,7 +1,7 @@
 import { RenderError } from "../errors.js";
 import { isTextOnly as isTextOnlyOf, refuseTag } from "./tags.js";
 import { TEXT_ONLY_TAGS, type Props, type VElement, type VNode, type VText } from "./types.js";
-import { memoOf } from "./memo.js";
+import { keepMemo as keepMemoOf, memoEntry as memoEntryOf } from "./memo.js";
 import { ElementVNode, TextVNode } from "./vnode.js";
 
 /** Anything `h()` accepts as a child. Booleans, `null`, `undefined` and `""` render nothing. */
@@ -41,7 +41,7 @@ export const VOID_TAGS: ReadonlySet<string> = new Set([
 const ARRAY_SLOT = 2 ** 21;
 
 /** Bound locally: under tsx every call of an imported name runs a getter first (see diff.ts). */
-const isTextOnly = isTextOnlyOf;
+const isTextOnly = isTextOnlyOf, memoEntry = memoEntryOf, keepMemo = keepMemoOf;
 
 const EMPTY_PROPS: Readonly<Record<string, unknown>> = Object.freeze({});
 const NO_CHILDREN: VNode[] = Object.freeze([]) as unknown as VNode[];
@@ -162,9 +162,9 @@ function textOnly(tag: string, children: VNode[]): VNode[] {
  *   todos.length === 0 && h("p", {}, "Nothing to do"))
  */
 export function h(tag: string | Component<any>, props?: Props | null, ...args: Child[]): VNode {
+  if (typeof tag === "function") return component(tag, props, args);
   const k = props === null || props === undefined ? undefined : props.key;
   const key = k === undefined || k === null ? undefined : typeof k === "string" ? k : String(k);
-  if (typeof tag === "function") return component(tag, props, key, args);
   if (args.length === 1) {
     // One string or number: it becomes the element's text (VElement.text), with no text node and no
     // list. Most elements of a page hold one text; this halves what h() allocates for each of them.
@@ -219,13 +219,19 @@ function needsCheck(tag: string): boolean {
 }
 
 /** `h(Component, props, ...children)`: calls the component with `{...props, children}`, the caller's key going on what it returns. */
-function component(tag: Component<any>, props: Props | null | undefined, key: string | undefined, args: Child[]): VNode {
-  const memo = memoOf(tag);
-  if (memo !== undefined) return memo.cache.call(tag, memo.spec, props ?? EMPTY_PROPS, key, args, () => callComponent(tag, props, key, args));
-  return callComponent(tag, props, key, args);
+function component(tag: Component<any>, props: Props | null | undefined, args: Child[]): VNode {
+  const memo = memoEntry(tag, props ?? EMPTY_PROPS, args);
+  if (memo === null) return callComponent(tag, props, args);
+  // A memo component whose props did not change: last render's node, which the diff will not walk.
+  if (memo.node !== undefined) return memo.node;
+  const node = callComponent(tag, props, args);
+  keepMemo(memo, node);
+  return node;
 }
 
-function callComponent(tag: Component<any>, props: Props | null | undefined, key: string | undefined, args: Child[]): VNode {
+function callComponent(tag: Component<any>, props: Props | null | undefined, args: Child[]): VNode {
+  const k = props?.key;
+  const key = k === undefined || k === null ? undefined : String(k);
   const single = args.length === 1 && Array.isArray(args[0]);
   let children = single ? plainChildren(args[0] as readonly unknown[], false) : plainChildren(args, true);
   if (children === undefined) children = normalize(args).children;

@@ -7,17 +7,23 @@ import type { Props, VNode } from "./types.js";
  * so a component that returns last render's node for the same props costs
  * one props comparison, however big its subtree. What a `memo()` component
  * built is remembered per session: in the {@link MemoCache} its view renders
- * with, by component and key, for one render to the next. Outside such a
+ * with, by component and key, from one render to the next. Outside such a
  * render (a test calling `render()`, a page rendered once) it is an ordinary
  * component.
  */
 
-/** What one memo component built for one key in the last render. */
+/** What one call of a memo component built, as of the last render that made that call. */
 export interface MemoEntry {
   props: Readonly<Props>;
   args: readonly unknown[];
-  /** The node `h()` returned, or the copy the diff placed instead (see {@link copiedMemo}). */
-  node: VNode;
+  /** The node `h()` returned (or the copy the diff placed instead, see {@link copiedMemo}); undefined until built, or when not reusable. */
+  node: VNode | undefined;
+  /** The render that last used the entry: a second call with the same identity in that render does not get it. */
+  gen: number;
+  /** The render that last built `node`. */
+  built: number;
+  /** The memo call whose build made this call, if any: while that one's node is in the page, so is this one's. */
+  parent: MemoEntry | null;
 }
 
 interface MemoSpec {
@@ -25,7 +31,7 @@ interface MemoSpec {
   equal: (prev: Readonly<Props>, next: Readonly<Props>) => boolean;
 }
 
-/** The memo components, with the component each one wraps. */
+/** The memo components, with how each compares its props. */
 const SPECS = new WeakMap<Function, MemoSpec>();
 
 /** The entry of each node a memo component returned, so that a copy of it can take its place there. */
@@ -47,77 +53,143 @@ export function copiedMemo(node: VNode, copy: VNode): void {
 /** The cache of the render in progress, if it runs through {@link MemoCache.render}. */
 let active: MemoCache | undefined;
 
-type Entries = Map<Function, Map<string | number, MemoEntry>>;
-
 /**
- * What the memo components of one session built in its last render. One per
- * view (the session's page); it holds the nodes of the tree the page shows
- * and nothing else: entries a render did not use are dropped after it.
+ * What the memo components of one session built. One per view (the
+ * session's page). Entries live from one render to the next; whenever their
+ * number has doubled, those whose node is no longer in the page are dropped
+ * (an entry is in the page if the last render used it, or if it was made
+ * while building a memo node that is: a row inside a panel that was reused
+ * whole), so the cache stays within twice what the page shows.
  */
 export class MemoCache {
-  private last: Entries = new Map();
-  private next: Entries | undefined;
-  /** How many unkeyed calls of each memo component this render made so far: their identity is their order. */
-  private order = new Map<Function, number>();
+  /** Keyed calls, by component and key (as written: `1` and `"1"` are told apart, which costs only a rebuild). */
+  private keyed = new Map<Function, Map<unknown, MemoEntry>>();
+  /** Unkeyed calls, by component and order among its calls in one render. */
+  private ordered = new Map<Function, MemoEntry[]>();
+  /** Unkeyed calls of each component made so far in this render. */
+  private count = new Map<Function, number>();
+  private gen = 0;
+  private size = 0;
+  /** The size after the last sweep. */
+  private kept = 0;
+  /** The memo call being built, whose build the next calls are part of. */
+  private building: MemoEntry | null = null;
 
   /**
    * Runs `render` with this cache: a memo component called with the same
    * props (and the same key) as in the last render returns the node it
-   * returned then. If `render` throws, the cache is left as it was.
+   * returned then.
    */
   render<T>(render: () => T): T {
     const outer = active;
     active = this;
-    this.next = new Map();
-    this.order.clear();
+    this.gen++;
+    this.building = null;
+    this.count.clear();
     try {
       const out = render();
-      this.last = this.next;
+      if (this.size > 2 * this.kept + 64) this.sweep();
       return out;
     } finally {
-      this.next = undefined;
       active = outer;
     }
   }
 
   /** Forgets everything (the tree it matches was packed or dropped). */
   clear(): void {
-    this.last = new Map();
+    this.keyed.clear();
+    this.ordered.clear();
+    this.size = this.kept = 0;
   }
 
-  /** The node for this call of memo component `tag`: last render's when nothing it depends on changed, else `build()`'s. */
-  call(tag: Function, spec: MemoSpec, props: Readonly<Props>, key: string | undefined, args: readonly unknown[], build: () => VNode): VNode {
-    let id: string | number;
-    if (key !== undefined) id = key;
-    else {
-      id = this.order.get(tag) ?? 0;
-      this.order.set(tag, id + 1);
+  /**
+   * The entry of one call: its `node` set when last render's can be reused,
+   * else cleared, for {@link keepMemo} to fill once built. Null when this
+   * render used the entry already (one node cannot stand in two places: it
+   * is built).
+   */
+  enter(tag: Function, spec: MemoSpec, props: Readonly<Props>, key: unknown, args: readonly unknown[]): MemoEntry | null {
+    let e: MemoEntry | undefined;
+    if (key !== undefined && key !== null) {
+      let byKey = this.keyed.get(tag);
+      if (byKey === undefined) this.keyed.set(tag, (byKey = new Map()));
+      e = byKey.get(key);
+      if (e === undefined) byKey.set(key, (e = this.add(props, args)));
+    } else {
+      const i = this.count.get(tag) ?? 0;
+      this.count.set(tag, i + 1);
+      let list = this.ordered.get(tag);
+      if (list === undefined) this.ordered.set(tag, (list = []));
+      e = list[i];
+      if (e === undefined) list[i] = e = this.add(props, args);
     }
-    let now = this.next!.get(tag);
-    if (now === undefined) this.next!.set(tag, (now = new Map()));
-    // The same component and key twice in one render: one node cannot stand in two places, so the second is built.
-    if (now.has(id)) return build();
-    const entry = this.last.get(tag)?.get(id);
-    if (entry !== undefined && sameArgs(entry.args, args) && spec.equal(entry.props, props)) {
-      now.set(id, entry);
-      return entry.node;
+    if (e.gen === this.gen) return null;
+    e.gen = this.gen;
+    e.parent = this.building;
+    if (e.node !== undefined && sameArgs(e.args, args) && spec.equal(e.props, props)) return e;
+    if (e.node !== undefined) ENTRY.delete(e.node);
+    e.props = props;
+    e.args = args;
+    e.node = undefined;
+    e.built = this.gen;
+    this.building = e;
+    return e;
+  }
+
+  /** The build of `entry` is over (see {@link keepMemo}). */
+  done(entry: MemoEntry): void {
+    this.building = entry.parent;
+  }
+
+  private add(props: Readonly<Props>, args: readonly unknown[]): MemoEntry {
+    this.size++;
+    return { props, args, node: undefined, gen: 0, built: 0, parent: null };
+  }
+
+  /** Whether `e`'s node is in the page this render built. */
+  private live(e: MemoEntry): boolean {
+    if (e.gen === this.gen) return true;
+    const p = e.parent;
+    return p !== null && e.gen >= p.built && this.live(p);
+  }
+
+  /** Drops the entries whose node is no longer in the page. */
+  private sweep(): void {
+    let size = 0;
+    for (const [tag, byKey] of this.keyed) {
+      for (const [key, e] of byKey) if (!this.live(e)) byKey.delete(key);
+      if (byKey.size === 0) this.keyed.delete(tag);
+      size += byKey.size;
     }
-    const node = build();
-    // Only an element is remembered: a fragment's children are spliced into its parent, a text is cheap.
-    if (node.type === "element" && node.tag !== "#fragment") {
-      const e: MemoEntry = { props, args, node };
-      ENTRY.set(node, e);
-      now.set(id, e);
+    for (const [tag, list] of this.ordered) {
+      // Unkeyed entries are known by their order: kept up to the first one no longer in the page.
+      let n = 0;
+      while (n < list.length && this.live(list[n]!)) n++;
+      if (n === 0) this.ordered.delete(tag);
+      else list.length = n;
+      size += n;
     }
-    return node;
+    this.size = this.kept = size;
   }
 }
 
-/** The memo cache to use for a call of `tag`, or undefined when `tag` is not a memo component or no cache is rendering. */
-export function memoOf(tag: Function): { cache: MemoCache; spec: MemoSpec } | undefined {
-  if (active === undefined) return undefined;
+/**
+ * The memo entry for a call of component `tag` (see {@link MemoCache.enter}),
+ * or null when `tag` is not a memo component, no cache is rendering, or the
+ * entry is taken: then the component is simply called.
+ */
+export function memoEntry(tag: Function, props: Readonly<Props>, args: readonly unknown[]): MemoEntry | null {
+  if (active === undefined) return null;
   const spec = SPECS.get(tag);
-  return spec === undefined ? undefined : { cache: active, spec };
+  return spec === undefined ? null : active.enter(tag, spec, props, props.key, args);
+}
+
+/** Remembers what a memo call built. Only an element is: a fragment's children are spliced into its parent. */
+export function keepMemo(entry: MemoEntry, node: VNode): void {
+  active?.done(entry);
+  if (node.type !== "element" || node.tag === "#fragment") return;
+  entry.node = node;
+  ENTRY.set(node, entry);
 }
 
 function sameArgs(a: readonly unknown[], b: readonly unknown[]): boolean {
