@@ -145,7 +145,7 @@ function diffOnlyChild(ctx: DiffCtx, old: ElementNode, next: ElementVNode): void
 function diffAttrs(ctx: DiffCtx, old: ElementNode, next: VElement): Record<string, string> {
   const prev = old.attrs;
   const attrs = updateAttrs(prev, next.props, next.tag, ctx.bind);
-  if (attrs !== prev) ctx.ops.push(new AttrsOp(old.id, attrChanges.set ?? {}, attrChanges.remove ?? []));
+  if (attrs !== prev) ctx.ops.push(new AttrsOp(old.id, attrChanges.set ?? NO_SET, attrChanges.remove ?? NO_REMOVE));
   return attrs;
 }
 
@@ -423,6 +423,9 @@ class TextOp {
     this.text = text;
   }
 }
+/** The `set` and `remove` of an attrs op that has none: shared (nothing writes to an op once it is made). */
+const NO_SET: Record<string, string> = Object.freeze({}) as Record<string, string>;
+const NO_REMOVE: string[] = Object.freeze([]) as unknown as string[];
 class AttrsOp {
   readonly op = "attrs";
   readonly id: string;
