@@ -1,7 +1,7 @@
 import { RenderError } from "../errors.js";
 import { isTextOnly as isTextOnlyOf, refuseTag } from "./tags.js";
 import { TEXT_ONLY_TAGS, type Props, type VElement, type VNode, type VText } from "./types.js";
-import { keepMemo as keepMemoOf, memoEntry as memoEntryOf } from "./memo.js";
+import { keepMemo as keepMemoOf, memoEntry as memoEntryOf, type memo } from "./memo.js";
 import { ElementVNode, TextVNode } from "./vnode.js";
 
 /** Anything `h()` accepts as a child. Booleans, `null`, `undefined` and `""` render nothing. */
@@ -143,7 +143,8 @@ function textOnly(tag: string, children: VNode[]): VNode[] {
  * but they keep their place, so toggling one never changes the ids of the
  * children after it). A `key` prop identifies a child among its siblings.
  * A function as `tag` is a component: it is called with `{...props, children}`
- * and its result (keyed with `props.key`, if given) is returned.
+ * and its result (keyed with `props.key`, if given) is returned; a {@link memo}
+ * component is not called when a session's last render made the same call.
  *
  * Tags that would load or run something (`script`, `base`, `object`,
  * `embed`, in any case: `isUnsafeTag`) and an `http-equiv` prop make the

@@ -230,7 +230,7 @@ export function shallowEqual(prev: Readonly<Props>, next: Readonly<Props>): bool
  *
  * @example
  * const Row = memo((p: { id: number; title: string; done: boolean; app: Todo }) =>
- *   h("li", { key: p.id, class: { done: p.done } },
+ *   h("li", { class: { done: p.done } },
  *     h("input", { type: "checkbox", checked: p.done, onChange: handler(p.app.toggle, { args: [p.id] }) }),
  *     p.title));
  *
