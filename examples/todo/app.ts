@@ -1,4 +1,5 @@
 import { App, client, h, handler, memo, server, type EventSummary } from "revue";
+import { backLink } from "../nav.js";
 
 interface Item {
   id: number;
@@ -100,6 +101,7 @@ export class Todo extends App {
     const q = this.query.trim().toLowerCase();
     const shown = q ? this.items.filter((it) => it.title.toLowerCase().includes(q)) : this.items;
     return h("main", {},
+      backLink(this),
       h("h1", {}, "Todo"),
       h("form", { id: "add", onSubmit: this.add },
         h("input", { name: "title", placeholder: "new item", autocomplete: "off" }),

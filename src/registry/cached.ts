@@ -27,6 +27,9 @@ export interface ResourceOptions<T = any> {
   dispose?: (value: T) => void | Promise<void>;
 }
 
+/** The longest cache key (arguments as JSON) kept; calls with longer ones run uncached. */
+const MAX_KEY = 4096;
+
 /** One decorated method's caches: the shared one, and one per session when scoped so. */
 class MethodCache {
   private shared: LRUCache<string, { value: unknown }> | undefined;
@@ -41,6 +44,8 @@ class MethodCache {
 
   call(self: object, fn: Function, args: unknown[]): unknown {
     const key = keyOf(this.where, args);
+    // Arguments a page sent can be large: their result runs uncached rather than keep a megabyte key.
+    if (key.length > MAX_KEY) return fn.apply(self, args);
     const session = this.options.scope === "session";
     const cache = session ? this.sessionCache(self) : (this.shared ??= this.lru());
     const hit = cache.get(key);
@@ -240,7 +245,8 @@ function cachesOf(cls: Function): Map<string, MethodCache> {
  * - Each result is copied (`structuredClone`) into the cache and again for
  *   every caller, so no caller can change what the next one gets.
  * - `ttl` (ms) and `max` (entries, least recently used go first, default
- *   1,000) bound it, through `lru-cache`. A process starts empty, so
+ *   1,000) bound it, through `lru-cache`; arguments over 4,096 characters
+ *   of JSON run uncached. A process starts empty, so
  *   `revue dev`'s restart on a file change clears every cache.
  * - {@link cached.clear} empties one method's cache, a class's, or all.
  *

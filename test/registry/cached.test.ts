@@ -69,6 +69,22 @@ describe("@cached", () => {
     expect(r.rows(2)[1]!.tags).toEqual(new Set(["x"]));
   });
 
+  it("runs a call whose arguments are over 4,096 characters of JSON uncached, rather than keep the key", () => {
+    let runs = 0;
+    class Big {
+      @cached() size(text: string) {
+        runs++;
+        return text.length;
+      }
+    }
+    const b = new Big();
+    const long = "x".repeat(5000);
+    expect([b.size(long), b.size(long)]).toEqual([5000, 5000]);
+    expect(runs).toBe(2);
+    expect([b.size("x"), b.size("x")]).toEqual([1, 1]);
+    expect(runs).toBe(3);
+  });
+
   it("expires results after ttl and keeps at most max, least recently used first", async () => {
     let runs = 0;
     class Clock {
