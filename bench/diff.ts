@@ -639,13 +639,20 @@ async function measurePair(k: number, cases: Case[]): Promise<PairResult[]> {
   }
 }
 
+/** bench/memo.ts: one change in a 10,000-node page ÷ a 1,000-node one, in a view, then through a session. */
+async function runMemo(): Promise<void> {
+  const memo = await import("./memo.js");
+  memo.runMemoBench();
+  await memo.runMemoSessionBench();
+}
+
 /**
  * Runs every chosen case and prints the table as Markdown (paste it into
  * bench/RESULTS.md): each cell is the median over the pairs of processes.
  */
 export async function runDiffBench(only?: string): Promise<void> {
   if (CHILD !== undefined) return serve(CHILD);
-  if (only === "memo") return (await import("./memo.js")).runMemoBench();
+  if (only === "memo") return runMemo();
   const cases = CASES.filter((c) => only === undefined || c.name.includes(only));
   if (cases.length === 0) throw new Error(`bench/diff: no operation's name contains "${only}". Known: ${CASES.map((c) => c.name).join(", ")}.`);
   const pairs: PairResult[][] = [];
@@ -670,5 +677,5 @@ export async function runDiffBench(only?: string): Promise<void> {
   const heap = "old trees promoted, each new tree built right before its timed section";
   const procs = PAIRS === 1 ? "one pair of processes" : `the median of ${PAIRS} pairs of processes`;
   console.log(`\nDiff and h(): the krausest operations on 1,000 keyed rows, then the other workloads; each side in a process of its own, the two taking turns run by run; in each pair, medians of ${REPS} runs (ratios taken per run) after ${WARM} warm-up runs; ${heap}; each cell ${procs}\n\n${lines.join("\n")}\n`);
-  if (only === undefined) (await import("./memo.js")).runMemoBench();
+  if (only === undefined) await runMemo();
 }

@@ -5,8 +5,14 @@
  * page, with and without `memo()`. Both sizes run in one process, taking turns
  * run by run; each figure is a median over the runs. Two page shapes: a flat
  * list of rows (the todo example's shape) and panels of rows (a dashboard:
- * memo on both levels). Run: `npm run bench diff memo`.
+ * memo on both levels). Then the same pages through a whole session
+ * (a hub, a realtime call, its handler, the render and the patch delivered):
+ * an event's cost as the server pays it. Run: `npm run bench diff memo`.
  */
+import { App } from "../src/app.js";
+import { server } from "../src/registry/decorators.js";
+import { Hub, pageCall, type AppClass } from "../src/session/hub.js";
+import type { Session } from "../src/session/session.js";
 import { View } from "../src/session/view.js";
 import { h, memo, type VNode } from "../src/vdom/index.js";
 import { noBinder } from "../src/vdom/props.js";
@@ -126,4 +132,76 @@ export function runMemoBench(): void {
     lines.push(`| ${shape.name} | ${small.nodes} | ${median(ts).toFixed(1)} | ${big.nodes} | ${median(tb).toFixed(1)} | ${median(ratio).toFixed(2)} |`);
   }
   console.log(`\nOne change, 10,000-node page ÷ 1,000-node page: render() + diff + the patch's JSON, as a session's view does after an event; one process, the two sizes taking turns; medians of ${REPS} runs after ${WARM} warm-up runs\n\n${lines.join("\n")}\n`);
+}
+
+/** An app of `rows` rows drawn as `shape` draws them, with a realtime `toggle(id)`. */
+function listApp(rows: number, shape: Shape): AppClass<App> {
+  class List extends App {
+    groups = shape.state(rows);
+    /** A new item in a copy of its group (ids are 1…rows, in order): memo components compare by identity. */
+    @server.realtime toggle(id: number) {
+      const g = Math.floor((id - 1) / this.groups[0]!.length), i = (id - 1) % this.groups[0]!.length;
+      const group = this.groups[g]!.slice();
+      group[i] = { ...group[i]!, done: !group[i]!.done, votes: group[i]!.votes + 1 };
+      this.groups = this.groups.slice();
+      this.groups[g] = group;
+    }
+    override render() {
+      return shape.render(this.groups);
+    }
+  }
+  return List;
+}
+
+/** One session of a list app in a hub of its own, whose page messages are counted. */
+async function sessionOf(rows: number, shape: Shape, r: () => number) {
+  let delivered = 0;
+  const hub = new Hub(listApp(rows, shape), { logger: { warn() {}, error() {} }, deliver: () => void delivered++ });
+  await hub.start();
+  const session: Session<App> = await hub.createSession("bench");
+  await hub.lifecycle(session, "connect");
+  await hub.settle();
+  let seq = 0;
+  return {
+    /** One toggle of a random row, from the call to the patch delivered (µs). */
+    async change(): Promise<number> {
+      const before = delivered;
+      const t0 = now();
+      await hub.call(session, pageCall("realtime", "toggle", ++seq, [1 + Math.floor(r() * rows)]));
+      await hub.settle();
+      const t = now() - t0;
+      if (delivered === before) throw new Error("bench/memo: the call delivered no patch");
+      return t;
+    },
+    stop: () => hub.stop(),
+  };
+}
+
+const SESSION_WARM = 100, SESSION_REPS = 401;
+
+/** Prints one event's cost through a session, 10,000-node ÷ 1,000-node page, for each shape. */
+export async function runMemoSessionBench(): Promise<void> {
+  const lines = ["| page | one event, 1,000 nodes (µs) | one event, 10,000 nodes (µs) | 10,000 ÷ 1,000 |", "|---|--:|--:|--:|"];
+  for (const shape of SHAPES) {
+    const small = await sessionOf(100, shape, rng(3)), big = await sessionOf(1000, shape, rng(4));
+    const ts: number[] = [], tb: number[] = [], ratio: number[] = [];
+    for (let k = 0; k < SESSION_WARM + SESSION_REPS; k++) {
+      let a: number, b: number;
+      if (k % 2 === 0) {
+        a = await small.change();
+        b = await big.change();
+      } else {
+        b = await big.change();
+        a = await small.change();
+      }
+      if (k < SESSION_WARM) continue;
+      ts.push(a);
+      tb.push(b);
+      ratio.push(b / a);
+    }
+    await small.stop();
+    await big.stop();
+    lines.push(`| ${shape.name} | ${median(ts).toFixed(1)} | ${median(tb).toFixed(1)} | ${median(ratio).toFixed(2)} |`);
+  }
+  console.log(`\nOne event through a session (hub.call of a realtime handler, its render, the patch delivered; no sockets), 10,000-node ÷ 1,000-node page; the two sizes taking turns; medians of ${SESSION_REPS} runs after ${SESSION_WARM} warm-up runs\n\n${lines.join("\n")}\n`);
 }
