@@ -1,4 +1,4 @@
-import { App, client, h, handler, server, type EventSummary } from "revue";
+import { App, client, h, handler, memo, server, type EventSummary } from "revue";
 import { backLink } from "../nav.js";
 
 interface Item {
@@ -19,6 +19,10 @@ const SEED = 1000;
  *
  * Each row's controls pass the item id to their method as a binding arg
  * (`handler(this.toggle, { args: [it.id] })`): the method gets `(id, summary)`.
+ *
+ * Rows are a `memo()` component given the item's fields (not the item, which
+ * the handlers change in place): a toggle or an edit re-renders one row, and
+ * the diff skips the other 999 without walking them.
  */
 export class Todo extends App {
   static override title = "Revue · todo";
@@ -108,17 +112,18 @@ export class Todo extends App {
         h("button", { id: "reverse", onClick: this.reverse }, "Reverse"),
         " ",
         h("span", { id: "count" }, `${shown.length} items`)),
-      h("ul", { id: "list" }, shown.map((it) => this.row(it))));
-  }
-
-  private row(it: Item) {
-    const args = [it.id] as const;
-    return h("li", { key: it.id, class: it.done ? "is-done" : undefined },
-      h("input", { type: "checkbox", class: "done", checked: it.done, onChange: handler(this.toggle, { args }) }),
-      this.editing === it.id
-        ? h("form", { class: "edit-form", onSubmit: this.save }, h("input", { class: "edit-input", name: "title", value: it.title }))
-        : h("span", { class: "title" }, it.title),
-      h("button", { class: "edit", onClick: handler(this.edit, { args }) }, this.editing === it.id ? "cancel" : "edit"),
-      h("button", { class: "up", onClick: handler(this.up, { args }), title: "move up" }, "↑"));
+      h("ul", { id: "list" }, shown.map((it) => h(Row, { key: it.id, app: this, id: it.id, title: it.title, done: it.done, editing: this.editing === it.id }))));
   }
 }
+
+/** One row of the list: rebuilt only when one of its props changed since the session's last render. */
+const Row = memo((p: { app: Todo; id: number; title: string; done: boolean; editing: boolean }) => {
+  const args = [p.id] as const;
+  return h("li", { class: p.done ? "is-done" : undefined },
+    h("input", { type: "checkbox", class: "done", checked: p.done, onChange: handler(p.app.toggle, { args }) }),
+    p.editing
+      ? h("form", { class: "edit-form", onSubmit: p.app.save }, h("input", { class: "edit-input", name: "title", value: p.title }))
+      : h("span", { class: "title" }, p.title),
+    h("button", { class: "edit", onClick: handler(p.app.edit, { args }) }, p.editing ? "cancel" : "edit"),
+    h("button", { class: "up", onClick: handler(p.app.up, { args }), title: "move up" }, "↑"));
+});

@@ -2,6 +2,7 @@ import { createHash } from "node:crypto";
 import { treeHash, type InitMessage, type PatchMessage } from "../protocol.js";
 import { createIdAllocator, diff, lower, type IdAllocator } from "../vdom/diff.js";
 import { renderToBytes } from "../vdom/html.js";
+import { MemoCache } from "../vdom/memo.js";
 import { pack, unpack, type PackedTree } from "../vdom/pack.js";
 import type { Binder, Node, VNode } from "../vdom/types.js";
 
@@ -73,6 +74,8 @@ export class View {
   private stale = false;
   /** An estimate of the hot tree's heap, from its JSON or packed size when last known. */
   private hotBytes = 0;
+  /** What `memo()` components built for the hot tree: renders that diff against it reuse it. */
+  private readonly memos = new MemoCache();
 
   constructor(private readonly render: () => VNode, private readonly bind: Binder) {}
 
@@ -115,7 +118,7 @@ export class View {
    */
   firstTree(): { rev: number; tree: Node; json: string; hash: string } {
     const alloc = createIdAllocator();
-    const tree = lower(this.render(), { alloc, bind: this.bind });
+    const tree = lower(this.memos.render(this.render), { alloc, bind: this.bind });
     this.alloc = alloc;
     this.revision = 1;
     this.packed = pack(tree);
@@ -147,7 +150,7 @@ export class View {
     const alloc = createIdAllocator();
     let tree: Node, html: Buffer;
     try {
-      tree = lower(this.render(), { alloc, bind: this.bind });
+      tree = lower(this.memos.render(this.render), { alloc, bind: this.bind });
       html = pageHtml(tree, page.nonce);
     } catch {
       // The next message renders again for its `init`, and that failure reaches the page as an `error`.
@@ -171,7 +174,7 @@ export class View {
   update(ack: number): ViewMessage | undefined {
     this.warm();
     if (!this.tree || this.stale) return this.init(ack, true);
-    const { tree, ops } = diff(this.tree, this.render(), { alloc: this.alloc, bind: this.bind });
+    const { tree, ops } = diff(this.tree, this.memos.render(this.render), { alloc: this.alloc, bind: this.bind });
     // The new tree even when nothing changed: nodes a render keeps from one call to the next then stay in place.
     this.tree = tree;
     if (ops.length === 0 && ack === this.sentAck) return undefined;
@@ -199,6 +202,7 @@ export class View {
     if (!this.tree) return;
     this.packed = pack(this.tree);
     this.tree = null;
+    this.memos.clear();
   }
 
   /**
@@ -220,13 +224,14 @@ export class View {
   /** Drops the tree: the session keeps its state, and its next message is an `init`. */
   hibernate(): void {
     this.tree = this.packed = this.served = null;
+    this.memos.clear();
     this.stale = true;
   }
 
   /** A fresh render with fresh ids (the page will replace its whole DOM, or it is a new page). */
   private fresh(): { tree: Node; json: string; hash: string } {
     const alloc = createIdAllocator();
-    const tree = lower(this.render(), { alloc, bind: this.bind });
+    const tree = lower(this.memos.render(this.render), { alloc, bind: this.bind });
     this.alloc = alloc;
     const json = JSON.stringify(tree);
     this.hotBytes = json.length * HEAP_PER_JSON_CHAR;
