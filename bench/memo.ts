@@ -73,7 +73,7 @@ class Page {
   constructor(shape: Shape, rows: number, private readonly r: () => number) {
     this.groups = shape.state(rows);
     this.view = new View(() => shape.render(this.groups), noBinder);
-    this.view.firstPage(false);
+    this.view.firstTree();
     this.view.update(++this.ack);
     this.nodes = count(this.view.current()!);
   }

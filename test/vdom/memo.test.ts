@@ -169,7 +169,7 @@ describe("memo()", () => {
   it("a session's view renders through its cache: an event that changes one row rebuilds that row, also after the tree was packed", () => {
     let state = items(50);
     const view = new View(() => page(state), noBinder);
-    view.firstPage(false);
+    view.firstTree();
     view.update(1);
     const change = (id: number) => {
       state = state.map((it) => (it.id === id ? { ...it, title: it.title + "!" } : it));
