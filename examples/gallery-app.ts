@@ -3,12 +3,13 @@ import { theme } from "revue/ui";
 import { Chat } from "./chat/app.js";
 import { Counter } from "./counter/app.js";
 import { Dashboard } from "./dashboard/app.js";
+import { Explore } from "./explore/app.js";
 import { inGallery } from "./nav.js";
 import { Todo } from "./todo/app.js";
 import { Upload } from "./upload/app.js";
 
 /** Every example, mounted under its own path (`npm start` serves them with the index: examples/gallery.ts). */
-export const examples = { "/counter": Counter, "/chat": Chat, "/todo": Todo, "/upload": Upload, "/dashboard": Dashboard } as const;
+export const examples = { "/counter": Counter, "/chat": Chat, "/todo": Todo, "/upload": Upload, "/dashboard": Dashboard, "/explore": Explore } as const;
 
 /** What the index says of each example: what it is, and the parts of Revue it shows. */
 const ABOUT: Record<keyof typeof examples, { title: string; text: string; shows: string[] }> = {
@@ -17,6 +18,7 @@ const ABOUT: Record<keyof typeof examples, { title: string; text: string; shows:
   "/todo": { title: "Todo", text: "A thousand keyed rows you can filter, edit inline, toggle and reorder without losing a row's identity.", shows: ["keyed diff", "handler args", "memo"] },
   "/upload": { title: "Upload", text: "Send files with a progress bar; images and text files are previewed, failures explained.", shows: ["rv.upload", "UploadedFile", "progress"] },
   "/dashboard": { title: "Dashboard", text: "Live metrics of this server, pushed every second and drawn as SVG charts on the server.", shows: ["@server.on(\"start\")", "lineChart", "patches"] },
+  "/explore": { title: "Explore a CSV", text: "Two years of daily bike rentals, or your own CSV: a summary, charts of the columns you pick, and a sortable table read a page at a time.", shows: ["@cached", "charts", "markdown", "rv.upload"] },
 };
 
 for (const cls of Object.values(examples)) inGallery.add(cls);
