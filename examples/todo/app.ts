@@ -1,4 +1,5 @@
 import { App, client, h, handler, memo, server, type EventSummary } from "revue";
+import { theme } from "revue/ui";
 import { backLink } from "../nav.js";
 
 interface Item {
@@ -27,9 +28,13 @@ const SEED = 1000;
 export class Todo extends App {
   static override title = "Revue · todo";
   static override css =
-    "body{font:15px system-ui,sans-serif;max-width:40em;margin:2em auto}" +
-    "#list{list-style:none;padding:0}#list li{display:flex;gap:.5em;align-items:center;padding:2px 0}" +
-    "#list li.is-done .title{text-decoration:line-through;color:#888}.title{flex:1}.edit-form{flex:1;display:flex}.edit-input{flex:1}";
+    theme +
+    ":root{--rv-width:44rem}#add,.tools{display:flex;gap:.5rem;margin:0 0 var(--rv-space);align-items:center;flex-wrap:wrap}" +
+    "#add input,#filter{flex:1 1 12rem;width:auto!important}#count{color:var(--rv-muted);white-space:nowrap}" +
+    "#list{list-style:none;padding:0;border:1px solid var(--rv-border);border-radius:var(--rv-radius)}" +
+    "#list li{display:flex;gap:.6rem;align-items:center;padding:.35rem .7rem;border-bottom:1px solid var(--rv-border)}#list li:last-child{border-bottom:0}" +
+    "#list li.is-done .title{text-decoration:line-through;color:var(--rv-muted)}.title{flex:1;min-width:0}.edit-form{flex:1;display:flex}.edit-input{flex:1}" +
+    "#list button{min-height:2rem;padding:.15rem .6rem;font-size:.85rem}";
 
   items: Item[] = Array.from({ length: SEED }, (_, i) => ({ id: i + 1, title: `Item ${i + 1}`, done: false }));
   nextId = SEED + 1;
@@ -104,10 +109,10 @@ export class Todo extends App {
       backLink(this),
       h("h1", {}, "Todo"),
       h("form", { id: "add", onSubmit: this.add },
-        h("input", { name: "title", placeholder: "new item", autocomplete: "off" }),
+        h("input", { name: "title", placeholder: "new item", "aria-label": "new item", autocomplete: "off" }),
         h("button", { type: "submit" }, "Add")),
-      h("p", {},
-        h("input", { id: "filter", type: "search", placeholder: "filter", value: this.query, onInput: handler(this.filter, { debounce: 100 }) }),
+      h("p", { class: "tools" },
+        h("input", { id: "filter", type: "search", placeholder: "filter", "aria-label": "filter", value: this.query, onInput: handler(this.filter, { debounce: 100 }) }),
         " ",
         h("button", { id: "reverse", onClick: this.reverse }, "Reverse"),
         " ",
