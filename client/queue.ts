@@ -24,7 +24,13 @@ import type { Reply } from "./transport.js";
  */
 export class RevueError extends Error {
   override name = "RevueError";
-  constructor(readonly code: ClientErrorCode, message: string, readonly id?: string) {
+  constructor(
+    readonly code: ClientErrorCode,
+    message: string,
+    readonly id?: string,
+    /** For `INVALID_ARGS`: each issue, its path starting at the argument's index. */
+    readonly issues?: Array<{ path: Array<string | number>; message: string }>,
+  ) {
     super(message);
   }
 }
@@ -128,7 +134,7 @@ export function createQueue(host: QueueHost, retryMs = 250): CallQueue {
       reply = await host.post(call.path, { sid, seq: call.seq, ...call.body });
     } catch {}
     inFlight--;
-    const error = reply?.body?.error as { code?: ErrorCode; message?: string; id?: string } | undefined;
+    const error = reply?.body?.error as { code?: ErrorCode; message?: string; id?: string; issues?: RevueError["issues"] } | undefined;
     // A network error, or a server on its way down: the same call again, later.
     if (!reply || error?.code === "SERVER_CLOSING") {
       if (call.tries >= MAX_TRIES) call.reject(new RevueError("NETWORK_ERROR", `${call.path}: server unreachable (${MAX_TRIES} tries)`));
@@ -159,7 +165,7 @@ export function createQueue(host: QueueHost, retryMs = 250): CallQueue {
         return host.gone();
       }
     } else if (error?.code !== "SEQ_EXPIRED" || !call.resent) {
-      call.reject(new RevueError(error?.code ?? `HTTP_${reply.status}`, error?.message ?? `${call.path}: HTTP ${reply.status}`, error?.id));
+      call.reject(new RevueError(error?.code ?? `HTTP_${reply.status}`, error?.message ?? `${call.path}: HTTP ${reply.status}`, error?.id, error?.issues));
     } // (a call sent again after an init and older than the server remembers ran before: nothing to report)
     flush();
   }

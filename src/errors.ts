@@ -17,6 +17,7 @@ export const HTTP_STATUS: Readonly<Record<RevueErrorCode, number>> = Object.free
   BIND_ERROR: 500,
   RENDER_ERROR: 500,
   BAD_REQUEST: 400,
+  INVALID_ARGS: 400,
   FORBIDDEN: 403,
   SESSION_NOT_FOUND: 404,
   METHOD_NOT_FOUND: 404,
@@ -51,14 +52,17 @@ export class RevueError extends Error {
   override name = "RevueError";
   /** How long the caller should wait before trying again (`Retry-After`), for `TOO_MANY_CALLS` and `UNAVAILABLE`. */
   readonly retryAfterMs: number | undefined;
+  /** For `INVALID_ARGS`: every issue with the call's arguments, its path starting at the argument's index. */
+  readonly issues: ReadonlyArray<{ path: Array<string | number>; message: string }> | undefined;
   constructor(
     /** Stable, machine-readable code. */
     public readonly code: RevueErrorCode,
     message: string,
-    options?: { cause?: unknown; retryAfterMs?: number },
+    options?: { cause?: unknown; retryAfterMs?: number; issues?: ReadonlyArray<{ path: Array<string | number>; message: string }> },
   ) {
     super(message, options);
     this.retryAfterMs = options?.retryAfterMs;
+    this.issues = options?.issues;
   }
 
   /** The HTTP status this error is answered with. */
@@ -66,9 +70,9 @@ export class RevueError extends Error {
     return HTTP_STATUS[this.code];
   }
 
-  /** The JSON body a route answers with: `{error: {code, message}}`. */
-  toJSON(): { error: { code: RevueErrorCode; message: string } } {
-    return { error: { code: this.code, message: this.message } };
+  /** The JSON body a route answers with: `{error: {code, message, issues?}}`. */
+  toJSON(): { error: { code: RevueErrorCode; message: string; issues?: RevueError["issues"] } } {
+    return { error: { code: this.code, message: this.message, ...(this.issues ? { issues: this.issues } : {}) } };
   }
 }
 
@@ -206,6 +210,8 @@ export interface WireError {
   message: string;
   /** The id the server logged the failure under (bugs and unexpected exceptions only). */
   id?: string;
+  /** For `INVALID_ARGS`: what is wrong with each argument. */
+  issues?: RevueError["issues"];
 }
 
 /** How {@link exposeError} words and logs a failure. */
@@ -235,7 +241,7 @@ export interface ExposeOptions {
  */
 export function exposeError(err: unknown, options: ExposeOptions): WireError {
   if (err instanceof Exposed) return err.wire;
-  if (err instanceof RevueError && !BUGS.has(err.code)) return { status: err.status, code: err.code, message: err.message };
+  if (err instanceof RevueError && !BUGS.has(err.code)) return { status: err.status, code: err.code, message: err.message, ...(err.issues ? { issues: err.issues } : {}) };
   const id = randomBytes(4).toString("hex");
   const code = err instanceof RevueError ? err.code : (options.code ?? "INTERNAL_ERROR");
   // An outage fails every request until it ends, and its cause is logged once by the store: one line each, not a stack each.

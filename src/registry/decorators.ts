@@ -1,4 +1,5 @@
 import { RegistryError } from "../errors.js";
+import { isSchema, type Schema, type SchemaOutputs } from "./schema.js";
 import { ALLOWED_OPTIONS, classBeingDefined, record, recordTransient, describeSite, type DecorationSite, type MethodKind, type MethodOptions } from "./entries.js";
 
 // TS emits TC39 decorator metadata only when `Symbol.metadata` exists, and Node 20
@@ -20,6 +21,23 @@ export interface MethodDecorator {
 /** A decorator that can also be called with options first: `@server.rpc` or `@server.rpc({ name })`. */
 export interface MethodDecoratorWithOptions<O> extends MethodDecorator {
   (options: O): MethodDecorator;
+}
+
+/** A method decorator that checks the method's parameters against schemas' outputs. */
+export interface ValidatedDecorator<Params extends readonly unknown[]> {
+  (value: (this: any, ...args: Params) => any, context: ClassMethodDecoratorContext): void;
+  (target: object, propertyKey: string | symbol, descriptor: TypedPropertyDescriptor<(...args: Params) => any>): void;
+}
+
+/**
+ * `@server.rpc` / `@server.realtime`: bare, with options, and with one
+ * Standard Schema per positional parameter (`@server.rpc(z.string())`), whose
+ * outputs type the parameters. A realtime method may take more parameters
+ * than it has schemas (a bound element's event summary comes last).
+ */
+export interface ServerMethodDecorator<O, Rest extends readonly unknown[] = []> extends MethodDecoratorWithOptions<O> {
+  <S extends readonly [Schema, ...Schema[]]>(...schemas: S): ValidatedDecorator<[...SchemaOutputs<S>, ...Rest]>;
+  <S extends readonly [Schema, ...Schema[]]>(options: O, ...schemas: S): ValidatedDecorator<[...SchemaOutputs<S>, ...Rest]>;
 }
 
 /**
@@ -135,9 +153,25 @@ function methodDecorator(kind: MethodKind, label: string, rules: Rule[], events:
     record(site, kind, events, options, decorator);
   };
   return function decorate(...args: unknown[]): any {
-    if (args.length >= 2) return apply(args, {}, label);
-    const options = checkOptions(kind, args[0], label);
-    const decorator = `${label}(${args[0] === undefined ? "" : JSON.stringify(args[0])})`;
+    // Applied bare (`@server.rpc` above a method): (target, key, descriptor) or (method, context).
+    if (args.length >= 2 && !isSchema(args[0]) && !isSchema(args[1]) && (isContext(args[1]) || typeof args[1] === "string" || typeof args[1] === "symbol")) return apply(args, {}, label);
+    // Called first: `(options?, ...schemas)`.
+    const [first, ...more] = args;
+    const withOptions = args.length > 0 && !isSchema(first);
+    const schemas = withOptions ? more : args;
+    const bad = schemas.findIndex((x) => !isSchema(x));
+    if (bad >= 0) {
+      const at = bad + (withOptions ? 2 : 1);
+      throw new RegistryError(
+        `${label}(...): argument ${at} is not a Standard Schema validator (zod, valibot, arktype…: an object with "~standard"). ` +
+          `Write ${label}(schema, ...) with one schema per parameter, or ${label}({ name }) for options.`,
+      );
+    }
+    if (schemas.length && kind !== "rpc" && kind !== "realtime") throw new RegistryError(`${label} takes no argument schemas; only @server.rpc and @server.realtime validate their arguments.`);
+    const options = checkOptions(kind, withOptions ? first : undefined, label);
+    if (schemas.length) options.schemas = Object.freeze([...schemas]) as Schema[];
+    const shown = [withOptions && first !== undefined ? JSON.stringify(first) : "", schemas.length ? `<${schemas.length} schema${schemas.length > 1 ? "s" : ""}>` : ""].filter(Boolean).join(", ");
+    const decorator = `${label}(${shown})`;
     return (...inner: unknown[]) => apply(inner, options, decorator);
   } as MethodDecoratorWithOptions<MethodOptions>;
 }
@@ -241,16 +275,22 @@ function needsName<F extends (event: string) => MethodDecorator>(factory: F, lab
  *   count = 0;
  *   @server.realtime increment() { this.count++; }                 // POST /api/event, answered 202
  *   @server.rpc async reset(to: number) { this.count = to; return to; } // POST /api/rpc/reset
+ *   @server.rpc(z.string().email()) invite(email: string) { … }      // validated: 400 INVALID_ARGS
  *   @server.on("connect") hello() { this.emit("joined", {}); }      // per session
  *   @server.on("start") static boot() { console.log("up"); }        // once per process
  *   @server.on("resume") reopen() { this.db = openPool(); }        // restored from a snapshot
  * }
  */
 export const server: {
-  /** Request/response call from the page: `POST /api/rpc/<name>`; the browser awaits the JSON result. */
-  rpc: MethodDecoratorWithOptions<{ name?: string }>;
-  /** Fire-and-forget call, bindable to DOM events; its return value is dropped (with a warning). */
-  realtime: MethodDecoratorWithOptions<{ name?: string; debounce?: number }>;
+  /**
+   * Request/response call from the page: `POST /api/rpc/<name>`; the browser
+   * awaits the JSON result. Given Standard Schemas (zod, valibot, arktype…),
+   * one per parameter, the arguments are validated before the call runs: a
+   * failure answers `400 INVALID_ARGS` with each issue and its path.
+   */
+  rpc: ServerMethodDecorator<{ name?: string }>;
+  /** Fire-and-forget call, bindable to DOM events; its return value is dropped (with a warning). Validates its leading arguments as `rpc` does. */
+  realtime: ServerMethodDecorator<{ name?: string; debounce?: number }, any[]>;
   /** Handles a lifecycle event (`start`, `stop`, `connect`, `disconnect`, `resume`) or a custom emitted event. */
   on: (event: string) => MethodDecorator;
 } = Object.freeze({

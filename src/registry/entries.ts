@@ -1,5 +1,6 @@
 import "reflect-metadata";
 import { RegistryError } from "../errors.js";
+import type { Schema } from "./schema.js";
 
 /**
  * What decorators record: one plain entry per decorated method, stored with
@@ -35,6 +36,8 @@ export interface MethodOptions {
   name?: string;
   /** Default debounce (ms) for text-input events bound to this method. */
   debounce?: number;
+  /** Standard Schema validators of the positional arguments (`@server.rpc(z.string(), z.number())`). */
+  schemas?: readonly Schema[];
 }
 
 export const ALLOWED_OPTIONS: Readonly<Record<MethodKind, readonly (keyof MethodOptions)[]>> = {

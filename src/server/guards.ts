@@ -54,7 +54,7 @@ export function jsonErrors(logger: Logger, paths: readonly string[] = ["/"], pro
       const wire = exposeError(asRevueError(err, ctx), { production, what: where, log: (id, e) => logger.error(`[revue] ${where} failed (error ${id}):`, e) });
       ctx.status = wire.status;
       if (err instanceof RevueError && err.retryAfterMs !== undefined) ctx.set("Retry-After", String(Math.ceil(err.retryAfterMs / 1000)));
-      ctx.body = { error: { code: wire.code, message: wire.message, ...(wire.id ? { id: wire.id } : {}) } };
+      ctx.body = { error: { code: wire.code, message: wire.message, ...(wire.id ? { id: wire.id } : {}), ...(wire.issues ? { issues: wire.issues } : {}) } };
       return;
     }
     // Nothing answered: no route matched (Koa's default 404), or @koa/router's

@@ -4,6 +4,7 @@ import { Exposed, exposeError, RegistryError, RevueError, SessionError, Snapshot
 import { treeHash, type ErrorCode, type ServerMessage } from "../protocol.js";
 import { createBinder } from "../registry/bind.js";
 import { clearCaches } from "../registry/cached.js";
+import { validateArgs } from "../registry/schema.js";
 import { LIFECYCLE_EVENTS } from "../registry/decorators.js";
 import type { MethodEntry } from "../registry/entries.js";
 import { getSpec, publicName, type AppSpec } from "../registry/spec.js";
@@ -423,6 +424,9 @@ export class Hub<A extends App = App> implements PoolMember {
         if (!entry) throw this.unknownMethod(call.name, call.kind);
       }
       args = session.uploads.resolve(call.args, `${this.spec.name}.${call.name}`);
+      // Checked here, at the edge: a refused call leaves its seq usable, and the method only ever sees valid arguments.
+      const schemas = entry?.options.schemas;
+      if (schemas) args = validateArgs(`${this.spec.name}.${entry!.method}`, schemas, args, call.kind === "realtime");
     } catch (err) {
       session.calls.refuse(call.seq);
       throw err;
