@@ -133,6 +133,11 @@ export class CallQueue {
     return this.unfinished;
   }
 
+  /** Whether tasks wait behind the one running (queued, not held). */
+  get queued(): boolean {
+    return this.head < this.tasks.length;
+  }
+
   /** Whether nothing is queued, held or running. */
   get idle(): boolean {
     return !this.running && this.head >= this.tasks.length && !this.held?.size;

