@@ -102,12 +102,16 @@ export class SessionRenderer {
   private run(): void {
     if (this.timer) clearImmediate(this.timer);
     this.timer = undefined;
-    for (const session of this.due) {
-      const done = session.calls.enqueue(() => this.render(session)).catch(() => {});
+    const due = [...this.due];
+    this.due.clear();
+    for (const session of due) {
+      // A session with nothing queued renders at once (no promise); a busy one after the work ahead of it.
+      const running = session.calls.runOrEnqueue(() => this.render(session));
+      if (!running) continue;
+      const done = running.then(() => {}, () => {});
       this.inflight.add(done);
       void done.then(() => this.inflight.delete(done));
     }
-    this.due.clear();
   }
 
   private render(session: Session): void {
