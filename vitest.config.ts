@@ -10,6 +10,7 @@ const alias = {
   "revue/testing/vite": src("./src/testing/vite.ts"),
   "revue/testing": src("./src/testing/index.ts"),
   "revue/redis": src("./src/redis/index.ts"),
+  "revue/ui": src("./src/ui/index.ts"),
   "revue/runtime": src("./client/index.ts"),
   "revue/jsx-runtime": src("./src/jsx-runtime.ts"),
   "revue/jsx-dev-runtime": src("./src/jsx-runtime.ts"),

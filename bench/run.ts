@@ -9,6 +9,7 @@ const BENCHES: Record<string, () => Promise<void>> = {
   server: async () => (await import("./server.js")).runServerBench(),
   memory: async () => (await import("./memory.js")).runMemoryBench(),
   cluster: async () => (await import("./cluster.js")).runClusterBench(),
+  page: async () => (await import("./page.js")).runPageBench(process.argv[3]),
 };
 
 const filter = process.argv[2];

@@ -21,10 +21,10 @@ export { lower, createIdAllocator, keyedId, type IdAllocator, type LowerOptions 
 export { diff } from "./vdom/diff.js";
 export { lis } from "./vdom/lis.js";
 export { pack, unpack, type PackedTree } from "./vdom/pack.js";
-export { renderToString, escapeText, escapeAttr } from "./vdom/html.js";
+export { renderToString, renderToBytes, escapeText, escapeAttr } from "./vdom/html.js";
 export { lowerProps } from "./vdom/props.js";
 export * from "./vdom/types.js";
-export { Hub, newSessionId, pageCall, type HubOptions, type PageCall, type FirstPage } from "./session/hub.js";
+export { Hub, newSessionId, pageCall, type HubOptions, type PageCall } from "./session/hub.js";
 export { Session, type SessionState } from "./session/session.js";
 export { SessionPool, defaultLimits, type SessionLimits } from "./session/pool.js";
 export type { Sink } from "./session/stream.js";

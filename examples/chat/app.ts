@@ -1,5 +1,7 @@
 import { randomUUID } from "node:crypto";
 import { App, client, h, server, type PresenceDiff } from "revue";
+import { theme } from "revue/ui";
+import { backLink } from "../nav.js";
 
 /** One chat line, as broadcast to a room and kept in its history. */
 interface Message {
@@ -8,6 +10,8 @@ interface Message {
   room: string;
   from: string;
   text: string;
+  /** When it was sent, ms since the epoch. */
+  at: number;
 }
 
 /** Someone in the room: a name, and how many pages (tabs, devices) they have open in it. */
@@ -35,10 +39,15 @@ const field = (ev: Form, name: string, max: number) => String(ev.form?.[name] ??
 export class Chat extends App {
   static override title = "Revue · chat";
   static override css =
-    "body{font:15px system-ui,sans-serif;max-width:40em;margin:2em auto}" +
-    "#messages{list-style:none;padding:0;min-height:8em;border:1px solid #ddd;padding:.5em}" +
-    "#presence li{display:inline;margin-right:.6em}" +
-    ".toast{position:fixed;top:1em;right:1em;background:#333;color:#fff;padding:.4em .8em;border-radius:4px}";
+    theme +
+    ":root{--rv-width:44rem}form{display:flex;gap:.5rem;flex-wrap:wrap;margin:0 0 var(--rv-space)}form input{flex:1 1 10rem;width:auto!important}" +
+    "#presence{list-style:none;padding:0;display:flex;gap:.4rem;flex-wrap:wrap}" +
+    "#presence li{background:var(--rv-surface);border:1px solid var(--rv-border);border-radius:999px;padding:.1rem .7rem}" +
+    "#presence li::before{content:'';display:inline-block;width:.5rem;height:.5rem;border-radius:50%;background:var(--rv-ok);margin-right:.4rem}" +
+    "#messages{list-style:none;padding:.5rem;min-height:12rem;border:1px solid var(--rv-border);border-radius:var(--rv-radius);display:flex;flex-direction:column;gap:.35rem}" +
+    ".msg{display:flex;gap:.6rem;align-items:baseline;max-width:85%;background:var(--rv-surface);border-radius:var(--rv-radius);padding:.3rem .6rem}" +
+    ".msg.mine{align-self:flex-end;background:var(--rv-accent);color:var(--rv-accent-fg)}.msg time{font-size:.8em;opacity:.75;white-space:nowrap}" +
+    ".toast{position:fixed;top:1em;right:1em;background:var(--rv-fg);color:var(--rv-bg);padding:.4em .8em;border-radius:var(--rv-radius)}";
 
   /** room → its last {@link HISTORY} messages. */
   static history = new Map<string, Message[]>();
@@ -48,6 +57,8 @@ export class Chat extends App {
   room = "";
   messages: Message[] = [];
   people: Person[] = [];
+  /** The page's time zone (an IANA name), for the messages' times; the page tells it when it starts. */
+  zone = "UTC";
 
   /** `form#join`: takes a name, leaves the old room, enters the new one (present there under that name). */
   @server.realtime enter(ev: Form) {
@@ -68,7 +79,7 @@ export class Chat extends App {
   @server.realtime send(ev: Form) {
     const text = field(ev, "text", 500);
     if (!this.room || !text) return;
-    const msg: Message = { id: `${PROCESS}-${Chat.nextId++}`, room: this.room, from: this.name, text };
+    const msg: Message = { id: `${PROCESS}-${Chat.nextId++}`, room: this.room, from: this.name, text, at: Date.now() };
     const history = Chat.history.get(this.room) ?? [];
     history.push(msg);
     if (history.length > HISTORY) history.splice(0, history.length - HISTORY);
@@ -114,8 +125,18 @@ export class Chat extends App {
     setTimeout(() => el.remove(), 3000);
   }
 
-  /** Runs in the browser: empties a form marked `data-reset` once its submit was sent. */
+  /** The page's time zone, so times show as the reader's clock says. An unknown zone is ignored. */
+  @server.realtime setZone(zone: string) {
+    if (typeof zone !== "string" || zone.length > 64) return;
+    try {
+      new Intl.DateTimeFormat("en", { timeZone: zone });
+      this.zone = zone;
+    } catch {}
+  }
+
+  /** Runs in the browser: tells the server its time zone, and empties a form marked `data-reset` once its submit was sent. */
   @client.on("ready") ready() {
+    this.server.setZone(Intl.DateTimeFormat().resolvedOptions().timeZone);
     document.addEventListener("submit", (ev) => {
       const form = ev.target as HTMLFormElement;
       if (form.hasAttribute("data-reset")) setTimeout(() => form.reset(), 0);
@@ -129,6 +150,7 @@ export class Chat extends App {
 
   override render() {
     return h("main", {},
+      backLink(this),
       h("h1", {}, this.room ? `#${this.room}` : "Chat"),
       h("form", { id: "join", onSubmit: this.enter },
         h("input", { name: "name", placeholder: "your name", value: this.name, required: true }),
@@ -136,9 +158,22 @@ export class Chat extends App {
         h("button", { type: "submit" }, this.room ? "Switch" : "Join")),
       h("p", {}, this.room ? `In #${this.room} as ${this.name}:` : "Pick a name and a room."),
       h("ul", { id: "presence" }, this.people.map((p) => h("li", { key: p.name }, p.pages > 1 ? `${p.name} (${p.pages})` : p.name))),
-      h("ul", { id: "messages" }, this.messages.map((m) => h("li", { key: m.id }, `${m.from}: ${m.text}`))),
+      h("ul", { id: "messages", "aria-live": "polite" },
+        this.messages.map((m) =>
+          h("li", { key: m.id, class: m.from === this.name ? "msg mine" : "msg" },
+            h("span", { class: "line" }, h("b", {}, m.from), `: ${m.text}`),
+            Number.isFinite(m.at) && h("time", { datetime: new Date(m.at).toISOString(), title: clock(m.at, this.zone, true) }, clock(m.at, this.zone, false))))),
       h("form", { id: "send", onSubmit: this.send, "data-reset": "" },
         h("input", { name: "text", placeholder: this.room ? "say something" : "join a room first", autocomplete: "off" }),
         h("button", { type: "submit" }, "Send")));
   }
+}
+
+const clocks = new Map<string, Intl.DateTimeFormat>();
+/** "14:05" (or the full date and time) in `zone`. */
+function clock(at: number, zone: string, full: boolean): string {
+  const key = `${zone} ${full}`;
+  let f = clocks.get(key);
+  if (!f) clocks.set(key, (f = new Intl.DateTimeFormat("en-GB", full ? { dateStyle: "medium", timeStyle: "medium", timeZone: zone } : { hour: "2-digit", minute: "2-digit", timeZone: zone })));
+  return f.format(at);
 }

@@ -1,4 +1,6 @@
 import { App, client, h, server } from "revue";
+import { theme } from "revue/ui";
+import { backLink } from "../nav.js";
 
 /**
  * The counter: a realtime increment bound to a button, an rpc awaited by a
@@ -6,6 +8,7 @@ import { App, client, h, server } from "revue";
  */
 export class Counter extends App<Counter> {
   static override title = "Revue · counter";
+  static override css = theme + "#count{font-size:4rem;margin:.2em 0;font-variant-numeric:tabular-nums}main button{margin-right:.5rem}";
   count = 0;
 
   @server.realtime increment() {
@@ -27,8 +30,9 @@ export class Counter extends App<Counter> {
 
   override render() {
     return h("main", {},
+      backLink(this),
       h("h1", { id: "count" }, String(this.count)),
-      h("button", { id: "inc", onClick: this.increment }, "+1"),
+      h("button", { id: "inc", class: "rv-primary", onClick: this.increment }, "+1"),
       h("button", { id: "reset", onClick: this.onReset }, "reset"));
   }
 }

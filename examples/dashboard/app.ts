@@ -1,5 +1,7 @@
 import { loadavg } from "node:os";
 import { App, h, server } from "revue";
+import { lineChart, theme } from "revue/ui";
+import { backLink } from "../nav.js";
 
 /** One sample of the process's metrics, broadcast every second. */
 export interface Sample {
@@ -13,14 +15,15 @@ export interface Sample {
 }
 
 export const SERIES = ["load", "rss", "rps"] as const;
-const UNITS: Record<(typeof SERIES)[number], (v: number) => string> = {
-  load: (v) => `load ${v.toFixed(2)}`,
-  rss: (v) => `rss ${v.toFixed(1)} MB`,
-  rps: (v) => `${Math.round(v)} req/s`,
+type Metric = (typeof SERIES)[number];
+/** Each metric's chart: title, unit, and how its latest value reads. */
+const METRICS: Record<Metric, { title: string; unit: string; latest: (v: number) => string; zero: boolean }> = {
+  load: { title: "Load average (1 min)", unit: "", latest: (v) => v.toFixed(2), zero: true },
+  rss: { title: "Memory (resident set)", unit: "MB", latest: (v) => `${v.toFixed(1)} MB`, zero: false },
+  rps: { title: "Requests (simulated)", unit: "req/s", latest: (v) => `${Math.round(v)} req/s`, zero: true },
 };
-/** How many samples the chart shows: the last minute. */
+/** How many samples a chart shows: the last minute. */
 export const WINDOW = 60;
-const W = 300, H = 100, PAD = 5;
 /** Sessions showing the dashboard: the ticker emits to this room only, not to every app's sessions. */
 const ROOM = "dashboard";
 
@@ -30,34 +33,48 @@ interface Broadcaster {
 }
 
 /**
- * Live server-pushed metrics drawn as an inline SVG chart. One timer per
- * process (started by the static `@server.on("start")`, cleared by `"stop"`)
- * samples the metrics every second and emits them; each session keeps the
- * last {@link WINDOW} samples and re-renders, so each tick is one `attrs`
- * patch per line plus the text of `#latest`.
+ * Live server-pushed metrics, one chart each (`lineChart` from `revue/ui`:
+ * server-side SVG with a time axis, units and a hover title per point). One
+ * timer per process (started by the static `@server.on("start")`, cleared by
+ * `"stop"`) samples the metrics every second, keeps the last minute in
+ * {@link Dashboard.history} and emits each sample; a new session starts from
+ * that history, so its first page already shows data. A tick patches the new
+ * piece of each line and a few attributes, not the charts.
  */
 export class Dashboard extends App {
   static override title = "Revue · dashboard";
   static override css =
-    "body{font:15px system-ui,sans-serif;max-width:40em;margin:2em auto}" +
-    "#chart{width:100%;height:auto;border:1px solid #ddd;background:#fcfcfc}#chart polyline{fill:none;stroke-width:1.5}" +
-    ".load{stroke:#d33;color:#d33}.rss{stroke:#36c;color:#36c}.rps{stroke:#2a2;color:#2a2}.legend span{margin-right:1em}";
+    theme +
+    ".kpis{display:grid;grid-template-columns:repeat(auto-fit,minmax(10rem,1fr));gap:var(--rv-space);margin:0 0 var(--rv-space)}" +
+    ".kpi{background:var(--rv-surface);border:1px solid var(--rv-border);border-radius:var(--rv-radius);padding:.6rem .9rem}" +
+    ".kpi b{display:block;font-size:1.5rem;font-variant-numeric:tabular-nums}.kpi span{color:var(--rv-muted);font-size:.9rem}" +
+    ".charts{display:grid;gap:var(--rv-space)}.charts h2{font-size:1rem;margin:0 0 .3rem}";
 
   static timer: ReturnType<typeof setInterval> | undefined;
+  /** The last minute of samples this process took: what a new session starts from. */
+  static history: Sample[] = [];
   private static walk = 100;
 
-  samples: Sample[] = [];
+  samples: Sample[] = [...Dashboard.history];
 
   @server.on("start") static begin(srv: Broadcaster | undefined) {
     if (!srv) return;
     clearInterval(Dashboard.timer);
-    Dashboard.timer = setInterval(() => srv.to(ROOM).emit("metrics", Dashboard.sample()), 1000);
+    Dashboard.record(Dashboard.sample());
+    Dashboard.timer = setInterval(() => srv.to(ROOM).emit("metrics", Dashboard.record(Dashboard.sample())), 1000);
     Dashboard.timer.unref?.();
+  }
+
+  /** Keeps `s` in the history (the last {@link WINDOW}); returns it. */
+  static record(s: Sample): Sample {
+    Dashboard.history = [...Dashboard.history.slice(-(WINDOW - 1)), s];
+    return s;
   }
 
   @server.on("stop") static end() {
     clearInterval(Dashboard.timer);
     Dashboard.timer = undefined;
+    Dashboard.history = [];
   }
 
   /** Takes one sample of this process. */
@@ -76,24 +93,23 @@ export class Dashboard extends App {
     if (this.samples.length > WINDOW) this.samples.splice(0, this.samples.length - WINDOW);
   }
 
-  /** The polyline of one series: newest at the right edge, scaled to the series' own maximum in the window. */
-  points(series: (typeof SERIES)[number]): string {
-    const n = this.samples.length;
-    const max = Math.max(...this.samples.map((s) => s[series]), 1e-9);
-    return this.samples
-      .map((s, i) => `${round(W - ((n - 1 - i) * W) / (WINDOW - 1))},${round(H - PAD - (s[series] / max) * (H - 2 * PAD))}`)
-      .join(" ");
-  }
-
   override render() {
     const last = this.samples.at(-1);
+    // A fixed minute ending at the newest sample: a tick slides it by one second (one transform per chart moves).
+    const domain = last ? ([last.at - (WINDOW - 1) * 1000, last.at] as const) : undefined;
     return h("main", {},
+      backLink(this),
       h("h1", {}, "Dashboard"),
-      h("svg", { id: "chart", viewBox: `0 0 ${W} ${H}`, role: "img", "aria-label": "metrics over the last minute" },
-        SERIES.map((k) => h("polyline", { key: k, class: k, points: this.points(k) }))),
-      h("p", { class: "legend" }, SERIES.map((k) => h("span", { key: k, class: k }, `— ${k}`))),
-      h("p", { id: "latest" }, last ? SERIES.map((k) => UNITS[k](last[k])).join(" · ") : "waiting for data…"));
+      h("div", { class: "kpis", id: "latest" },
+        SERIES.map((k) => h("div", { key: k, class: "kpi" }, h("b", { id: `latest-${k}` }, last ? METRICS[k].latest(last[k]) : "–"), h("span", {}, METRICS[k].title)))),
+      h("div", { class: "charts" },
+        SERIES.map((k) =>
+          h("section", { key: k, id: `chart-${k}` },
+            h("h2", {}, METRICS[k].title),
+            lineChart(
+              { name: METRICS[k].title, points: this.samples.map((s) => [s.at, s[k]] as const) },
+              { title: `${METRICS[k].title}, last minute`, height: 200, x: { time: true, domain }, y: { unit: METRICS[k].unit || undefined, zero: METRICS[k].zero }, hover: WINDOW },
+            )))),
+      h("p", { class: "rv-muted" }, last ? `Updated every second · times in UTC` : "Waiting for the first sample…"));
   }
 }
-
-const round = (v: number) => Math.round(v * 10) / 10;

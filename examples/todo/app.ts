@@ -1,4 +1,6 @@
-import { App, client, h, handler, server, type EventSummary } from "revue";
+import { App, client, h, handler, memo, server, type EventSummary } from "revue";
+import { theme } from "revue/ui";
+import { backLink } from "../nav.js";
 
 interface Item {
   id: number;
@@ -18,13 +20,21 @@ const SEED = 1000;
  *
  * Each row's controls pass the item id to their method as a binding arg
  * (`handler(this.toggle, { args: [it.id] })`): the method gets `(id, summary)`.
+ *
+ * Rows are a `memo()` component given the item's fields (not the item, which
+ * the handlers change in place): a toggle or an edit re-renders one row, and
+ * the diff skips the other 999 without walking them.
  */
 export class Todo extends App {
   static override title = "Revue · todo";
   static override css =
-    "body{font:15px system-ui,sans-serif;max-width:40em;margin:2em auto}" +
-    "#list{list-style:none;padding:0}#list li{display:flex;gap:.5em;align-items:center;padding:2px 0}" +
-    "#list li.is-done .title{text-decoration:line-through;color:#888}.title{flex:1}.edit-form{flex:1;display:flex}.edit-input{flex:1}";
+    theme +
+    ":root{--rv-width:44rem}#add,.tools{display:flex;gap:.5rem;margin:0 0 var(--rv-space);align-items:center;flex-wrap:wrap}" +
+    "#add input,#filter{flex:1 1 12rem;width:auto!important}#count{color:var(--rv-muted);white-space:nowrap}" +
+    "#list{list-style:none;padding:0;border:1px solid var(--rv-border);border-radius:var(--rv-radius)}" +
+    "#list li{display:flex;gap:.6rem;align-items:center;padding:.35rem .7rem;border-bottom:1px solid var(--rv-border)}#list li:last-child{border-bottom:0}" +
+    "#list li.is-done .title{text-decoration:line-through;color:var(--rv-muted)}.title{flex:1;min-width:0}.edit-form{flex:1;display:flex}.edit-input{flex:1}" +
+    "#list button{min-height:2rem;padding:.15rem .6rem;font-size:.85rem}";
 
   items: Item[] = Array.from({ length: SEED }, (_, i) => ({ id: i + 1, title: `Item ${i + 1}`, done: false }));
   nextId = SEED + 1;
@@ -96,27 +106,29 @@ export class Todo extends App {
     const q = this.query.trim().toLowerCase();
     const shown = q ? this.items.filter((it) => it.title.toLowerCase().includes(q)) : this.items;
     return h("main", {},
+      backLink(this),
       h("h1", {}, "Todo"),
       h("form", { id: "add", onSubmit: this.add },
-        h("input", { name: "title", placeholder: "new item", autocomplete: "off" }),
+        h("input", { name: "title", placeholder: "new item", "aria-label": "new item", autocomplete: "off" }),
         h("button", { type: "submit" }, "Add")),
-      h("p", {},
-        h("input", { id: "filter", type: "search", placeholder: "filter", value: this.query, onInput: handler(this.filter, { debounce: 100 }) }),
+      h("p", { class: "tools" },
+        h("input", { id: "filter", type: "search", placeholder: "filter", "aria-label": "filter", value: this.query, onInput: handler(this.filter, { debounce: 100 }) }),
         " ",
         h("button", { id: "reverse", onClick: this.reverse }, "Reverse"),
         " ",
         h("span", { id: "count" }, `${shown.length} items`)),
-      h("ul", { id: "list" }, shown.map((it) => this.row(it))));
-  }
-
-  private row(it: Item) {
-    const args = [it.id] as const;
-    return h("li", { key: it.id, class: it.done ? "is-done" : undefined },
-      h("input", { type: "checkbox", class: "done", checked: it.done, onChange: handler(this.toggle, { args }) }),
-      this.editing === it.id
-        ? h("form", { class: "edit-form", onSubmit: this.save }, h("input", { class: "edit-input", name: "title", value: it.title }))
-        : h("span", { class: "title" }, it.title),
-      h("button", { class: "edit", onClick: handler(this.edit, { args }) }, this.editing === it.id ? "cancel" : "edit"),
-      h("button", { class: "up", onClick: handler(this.up, { args }), title: "move up" }, "↑"));
+      h("ul", { id: "list" }, shown.map((it) => h(Row, { key: it.id, app: this, id: it.id, title: it.title, done: it.done, editing: this.editing === it.id }))));
   }
 }
+
+/** One row of the list: rebuilt only when one of its props changed since the session's last render. */
+const Row = memo((p: { app: Todo; id: number; title: string; done: boolean; editing: boolean }) => {
+  const args = [p.id] as const;
+  return h("li", { class: p.done ? "is-done" : undefined },
+    h("input", { type: "checkbox", class: "done", checked: p.done, onChange: handler(p.app.toggle, { args }) }),
+    p.editing
+      ? h("form", { class: "edit-form", onSubmit: p.app.save }, h("input", { class: "edit-input", name: "title", value: p.title }))
+      : h("span", { class: "title" }, p.title),
+    h("button", { class: "edit", onClick: handler(p.app.edit, { args }) }, p.editing ? "cancel" : "edit"),
+    h("button", { class: "up", onClick: handler(p.app.up, { args }), title: "move up" }, "↑"));
+});

@@ -145,6 +145,8 @@ export function checkoutPaths(root: string): Record<string, string[]> {
     "revue/internals": [join(root, "src/internals.ts")],
     "revue/compat": [join(root, "src/compat.ts")],
     "revue/testing": [join(root, "src/testing/index.ts")],
+    "revue/redis": [join(root, "src/redis/index.ts")],
+    "revue/ui": [join(root, "src/ui/index.ts")],
     "revue/jsx-runtime": [join(root, "src/jsx-runtime.ts")],
     "revue/jsx-dev-runtime": [join(root, "src/jsx-runtime.ts")],
   };

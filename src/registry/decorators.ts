@@ -55,7 +55,7 @@ function isContext(x: unknown): x is DecoratorContext {
 }
 
 /** Normalises either convention into a {@link DecorationSite}, or throws for non-methods. */
-function siteOf(args: unknown[], decorator: string): DecorationSite {
+export function siteOf(args: unknown[], decorator: string): DecorationSite {
   const [first, second, third] = args;
   if (isContext(second)) {
     const ctx = second;

@@ -222,7 +222,9 @@ export class DevMode {
         this.broadcast(fault);
         throw err;
       }
-      if (ctx.method === "GET" && typeof ctx.body === "string" && ctx.response.is("html")) ctx.body = this.withOverlay(ctx, ctx.body);
+      // A page is served as bytes (src/server/page.ts); in development, decoding it again costs nothing that matters.
+      const body: unknown = ctx.body;
+      if (ctx.method === "GET" && (typeof body === "string" || Buffer.isBuffer(body)) && ctx.response.is("html")) ctx.body = this.withOverlay(ctx, body.toString());
     };
   }
 

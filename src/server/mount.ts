@@ -139,10 +139,10 @@ export class Mount<A extends App = App> {
         ctx.status = 200;
         return;
       }
-      const { session, page } = await hub.open(this.owner(ctx, true));
+      const { session, page } = await hub.open(this.owner(ctx, true), (view) => view.firstPage(nonce));
       ctx.body = renderPage({
         head,
-        tree: page.tree,
+        html: page.html,
         nonce,
         boot: { sid: session.sid, rev: page.rev, base: p, module: await this.cfg.assets.moduleUrl(p, hub as unknown as Hub) },
         runtimeUrl: await this.cfg.assets.runtimeUrl(p),
@@ -154,10 +154,10 @@ export class Mount<A extends App = App> {
     if (p) r.get(`${p}/`, visit, page);
 
     r.post(`${p}/api/session`, guard, jsonBody(limits.event), async (ctx) => {
-      const { session, page } = await hub.open(this.owner(ctx, true), true);
+      const { session, page } = await hub.open(this.owner(ctx, true), (view) => view.firstTree());
       ctx.status = 201;
       ctx.type = "json";
-      ctx.body = `{"sid":${JSON.stringify(session.sid)},"rev":${page.rev},"hash":"${page.hash}","tree":${page.json!},"module":${JSON.stringify(await this.cfg.assets.moduleUrl(p, hub as unknown as Hub))}}`;
+      ctx.body = `{"sid":${JSON.stringify(session.sid)},"rev":${page.rev},"hash":"${page.hash}","tree":${page.json},"module":${JSON.stringify(await this.cfg.assets.moduleUrl(p, hub as unknown as Hub))}}`;
     });
 
     r.get(`${p}/api/sse/:sid`, guard, async (ctx) => {

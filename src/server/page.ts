@@ -1,8 +1,8 @@
 import { BindError, RenderError, RevueError } from "../errors.js";
 import { VOID_TAGS } from "../vdom/h.js";
-import { escapeAttr, escapeText, renderToString } from "../vdom/html.js";
+import { escapeAttr, escapeText } from "../vdom/html.js";
 import { lowerProps } from "../vdom/props.js";
-import { isUnsafeAttr, isUnsafeTag, type Node, type VNode } from "../vdom/types.js";
+import { isUnsafeAttr, isUnsafeTag, type VNode } from "../vdom/types.js";
 
 /** What the runtime reads from the page's `#rv-boot` data block. */
 export interface BootData {
@@ -26,7 +26,8 @@ export interface PageHead {
 
 export interface PageParts {
   head: PageHead;
-  tree: Node;
+  /** The app's HTML in UTF-8 (`renderToString` of its tree, with `nonce`): the content of `#rv-root`. */
+  html: Buffer;
   boot: BootData;
   runtimeUrl: string;
   nonce: string;
@@ -98,20 +99,23 @@ function headElement(node: unknown, where: string): string {
  * elements it creates later (the browser hides the attribute's value once the
  * page is parsed; the element's `nonce` property keeps it).
  */
-export function renderPage(p: PageParts): string {
+export function renderPage(p: PageParts): Buffer {
   // `<` is escaped inside the JSON so no string in it can close the <script> block.
   const boot = JSON.stringify(p.boot).replace(/</g, "\\u003c");
   const { head, nonce } = p;
   const css = head.css ? `<style nonce="${nonce}">${head.css.replace(/<\/style/gi, "<\\/style")}</style>` : "";
-  return (
+  const before =
     `<!doctype html><html lang="en"><head><meta charset="utf-8">` +
     `<meta name="viewport" content="width=device-width, initial-scale=1">` +
     `<title>${escapeText(head.title)}</title>${head.html}${css}</head><body>` +
-    `<div id="rv-root" nonce="${nonce}">${renderToString(p.tree, { nonce })}</div>` +
+    `<div id="rv-root" nonce="${nonce}">`;
+  const after =
+    `</div>` +
     `<script type="application/json" id="rv-boot">${boot}</script>` +
     `<script type="module" nonce="${nonce}" src="${escapeAttr(p.runtimeUrl)}"></script>` +
-    `</body></html>`
-  );
+    `</body></html>`;
+  // Bytes, not a string: the app's HTML was encoded once already, and a string body would be measured and encoded again on its way out.
+  return Buffer.concat([Buffer.from(before), p.html, Buffer.from(after)]);
 }
 
 /**

@@ -3,6 +3,7 @@ import { App, constructApp, type SessionLink } from "../app.js";
 import { Exposed, exposeError, RegistryError, RevueError, SessionError, SnapshotError, UnavailableError, UsageError } from "../errors.js";
 import { treeHash, type ErrorCode, type ServerMessage } from "../protocol.js";
 import { createBinder } from "../registry/bind.js";
+import { clearCaches } from "../registry/cached.js";
 import { LIFECYCLE_EVENTS } from "../registry/decorators.js";
 import type { MethodEntry } from "../registry/entries.js";
 import { getSpec, publicName, type AppSpec } from "../registry/spec.js";
@@ -21,6 +22,7 @@ import { Session } from "./session.js";
 import { captureState, restoreState, type StateRecord } from "./state.js";
 import { MemorySessionStore, type Lease, type SavedSession, type SessionStore } from "./store.js";
 import type { Sink } from "./stream.js";
+import type { ServedPage, View } from "./view.js";
 
 export type { Logger } from "./logger.js";
 
@@ -78,14 +80,6 @@ export function pageCall(kind: PageCall["kind"], name: string, seq: number, args
   return { kind, name, seq, args, data, bytes: bytes ?? what.length, fingerprint: treeHash(what) };
 }
 
-/** The page a new session starts with; its JSON and hash when asked for (`POST /api/session` sends the tree as JSON). */
-export interface FirstPage {
-  rev: number;
-  tree: Node;
-  json?: string;
-  hash?: string;
-}
-
 /**
  * A session saved as JSON-safe data (ARCHITECTURE.md §6): enough to bring it
  * back, in this process or another, with {@link Hub.restore}.
@@ -106,6 +100,8 @@ export interface SessionSnapshot {
   seq: SeqWindow;
   /** The revision of the page's tree. */
   rev: number;
+  /** A page served and not connected yet: the node the session moves to checks its own render against it (no `init` when equal). */
+  page?: ServedPage;
   /** The offset of the app's broadcasts up to which the session handled them: a restored copy catches up from there. */
   events?: string;
 }
@@ -271,22 +267,24 @@ export class Hub<A extends App = App> implements PoolMember {
     await within(this.unsubscribe?.() ?? Promise.resolve(), deadline);
     if (this.ownsPubsub) await this.pubsub.close();
     if (this.ownsStore) await this.store.close();
+    clearCaches(this.appClass); // disposes its @cached.resource handles (a pool holds the process open)
   }
 
   // ------------------------------------------------------------ sessions
 
   /**
    * Starts a session for a page being served (`GET /`, `POST /api/session`):
-   * renders its first page and records it as pending. A render that throws
-   * leaves nothing behind.
+   * renders its first page with `first` (`view.firstPage(nonce)` for HTML,
+   * `view.firstTree()` for a tree) and records it as pending. A render that
+   * throws leaves nothing behind.
    */
-  async open(owner: string, json = false): Promise<{ session: Session<A>; page: FirstPage }> {
+  async open<P>(owner: string, first: (view: View) => P): Promise<{ session: Session<A>; page: P }> {
     this.assertOpen();
     await this.pool.admitPending();
     const session = this.make(newSessionId(), owner);
-    let page: FirstPage;
+    let page: P;
     try {
-      page = session.view.firstPage(json);
+      page = first(session.view);
       await this.store.create({ sid: session.sid, app: this.prefix, owner, createdAt: Date.now() }, this.limits.pendingTtlMs);
       if (this.cluster) session.lease = await this.store.claim(session.sid, this.cluster.node, LEASE_MS);
     } catch (err) {
@@ -301,7 +299,7 @@ export class Hub<A extends App = App> implements PoolMember {
 
   /** A live session, for code that drives the hub without HTTP (`revue/testing`, tests). */
   async createSession(owner = ""): Promise<Session<A>> {
-    const { session } = await this.open(owner);
+    const { session } = await this.open(owner, (view) => view.firstTree());
     this.wake(session);
     return session;
   }
@@ -541,6 +539,7 @@ export class Hub<A extends App = App> implements PoolMember {
       ...this.presenceOf(session),
       seq: session.calls.window(),
       rev: session.view.rev,
+      ...(session.view.servedPage ? { page: session.view.servedPage } : {}),
       // Every broadcast received was handled unless some wait in its queue: then, the last it handled.
       events: session.behind ? session.eventOffset : this.lastOffset,
     };
@@ -572,7 +571,7 @@ export class Hub<A extends App = App> implements PoolMember {
       for (const room of saved.rooms) session.instance.join(room);
       this.presence.restore(saved.sid, saved.presence ?? []);
       session.calls.resume(saved.seq);
-      session.view.resume(saved.rev);
+      session.view.resume(saved.rev, saved.page);
       if (options.record) await this.store.create({ sid: saved.sid, app: this.prefix, owner: saved.owner, createdAt: Date.now() }, this.limits.sessionTtlMs);
     } catch (err) {
       this.forget(session);
@@ -871,6 +870,7 @@ export class Hub<A extends App = App> implements PoolMember {
     // A session hibernated as a snapshot gets its instance back now, so its `resume` handlers run before anything else.
     if (session.asleep) void session.instance;
     const wasPending = session.promote();
+    // Before any handler runs here (`connect` first): a served page is checked against the state it was rendered from.
     session.view.warm();
     // Handlers that ran while it was pending (a broadcast) changed what its page should show.
     if (wasPending && this.renderer.isDirty(session)) this.renderer.schedule(session);

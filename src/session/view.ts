@@ -1,5 +1,8 @@
+import { createHash } from "node:crypto";
 import { treeHash, type InitMessage, type PatchMessage } from "../protocol.js";
 import { createIdAllocator, diff, lower, type IdAllocator } from "../vdom/diff.js";
+import { renderToBytes } from "../vdom/html.js";
+import { MemoCache } from "../vdom/memo.js";
 import { pack, unpack, type PackedTree } from "../vdom/pack.js";
 import type { Binder, Node, VNode } from "../vdom/types.js";
 
@@ -11,18 +14,51 @@ export interface ViewMessage {
 
 /** Heap a tree held as objects costs per character of its JSON (the todo example: 1.0 MB of heap for 0.55 MB of JSON)… */
 const HEAP_PER_JSON_CHAR = 2;
-/** …and per byte of its packed form (1.0 MB for 83 KB). */
+/** …per byte of its packed form (1.0 MB for 83 KB)… */
 const HEAP_PER_PACKED_BYTE = 12;
+/** …and per byte of its HTML (1.0 MB for 0.34 MB). */
+const HEAP_PER_HTML_BYTE = 3;
+
+/**
+ * A page as it was served: the hash of its app HTML (the content of
+ * `#rv-root`) and the CSP nonce written in it. JSON-safe, so a snapshot can
+ * carry it to another node.
+ */
+export interface ServedPage {
+  hash: string;
+  nonce: string;
+}
+
+/** A tree's HTML as the page is served it, in UTF-8: hashed and sent as these bytes. */
+function pageHtml(tree: Node, nonce: string): Buffer {
+  return renderToBytes(tree, { nonce });
+}
+
+/**
+ * The hash a served page is known by: SHA-1 of its HTML, which is only ever
+ * compared with the HTML the same server code renders again (an equality
+ * check, not a defence against forgery); native, about 0.2 ms for 350 KB.
+ */
+function htmlHash(html: Buffer): string {
+  return createHash("sha1").update(html).digest("base64");
+}
 
 /**
  * What one session's page shows, as the server knows it: the last tree sent,
  * its revision, and what to send after the next render.
  *
- * The tree is held in one of three forms:
+ * The tree is held in one of four forms:
  * - **hot**: lowered node objects, diffed directly (a session in use);
- * - **packed**: a compact copy ({@link pack}) while the session is at rest
- *   or its page was just served and has not connected yet, unpacked when it
- *   is next needed (about a tenth of the memory);
+ * - **packed**: a compact copy ({@link pack}) while the session is at rest,
+ *   unpacked when it is next needed (about a tenth of the memory);
+ * - **served**: only the hash of the HTML a page was just served, while the
+ *   session is pending. Keeping the tree would cost the page's every visitor
+ *   (packing a 1,000-row page costs as much as writing its HTML), and most of
+ *   it again in memory while nobody may ever connect. When the page connects
+ *   or calls, the tree is rendered again and its HTML compared with the hash:
+ *   the same page (the state did not change meanwhile and `render()` gave
+ *   the same tree) is diffed against from then on, with no `init`; another
+ *   one makes the next message an `init`;
  * - **cold**: none, after hibernation; the next message is an `init`.
  */
 export class View {
@@ -32,11 +68,14 @@ export class View {
   private sentAck = 0;
   private tree: Node | null = null;
   private packed: PackedTree | null = null;
+  private served: ServedPage | null = null;
   private alloc: IdAllocator = createIdAllocator();
   /** The page does not show what `tree` describes: the next message is an `init`. */
   private stale = false;
   /** An estimate of the hot tree's heap, from its JSON or packed size when last known. */
   private hotBytes = 0;
+  /** What `memo()` components built for the hot tree: renders that diff against it reuse it. */
+  private readonly memos = new MemoCache();
 
   constructor(private readonly render: () => VNode, private readonly bind: Binder) {}
 
@@ -47,7 +86,7 @@ export class View {
 
   /** Whether no tree is held (a hibernated session). */
   get cold(): boolean {
-    return this.tree === null && this.packed === null;
+    return this.tree === null && this.packed === null && this.served === null;
   }
 
   /** Whether the page lacks the held tree (or none is held): its next message must be an `init`. */
@@ -57,32 +96,74 @@ export class View {
 
   /** An estimate of the memory the view holds, in bytes. */
   get bytes(): number {
-    return this.tree ? this.hotBytes : (this.packed?.bytes ?? 0);
+    return this.tree ? this.hotBytes : this.packed ? this.packed.bytes : this.served ? 64 : 0;
   }
 
   /**
-   * The first render of a page (served by `GET /` or `POST /api/session`), at
-   * revision 1, with its JSON and hash when `json` is asked for. The view
-   * keeps it packed: the session is pending until its page connects, and
-   * then diffs against exactly what the page shows.
+   * The first render of a page served by `GET /`, at revision 1: its HTML in
+   * UTF-8 (with `nonce` on its `<style>` elements), which the view keeps only
+   * as a hash (see the class comment).
    */
-  firstPage(json: boolean): { rev: number; tree: Node; json?: string; hash?: string } {
+  firstPage(nonce: string): { rev: number; html: Buffer } {
+    const html = pageHtml(lower(this.render(), { alloc: createIdAllocator(), bind: this.bind }), nonce);
+    this.revision = 1;
+    this.served = { hash: htmlHash(html), nonce };
+    return { rev: 1, html };
+  }
+
+  /**
+   * The first render of a session started by `POST /api/session`, at revision
+   * 1: its tree, its JSON and hash. The page builds its DOM from that tree, so
+   * the view keeps it (packed) to diff against.
+   */
+  firstTree(): { rev: number; tree: Node; json: string; hash: string } {
     const alloc = createIdAllocator();
-    const tree = lower(this.render(), { alloc, bind: this.bind });
+    const tree = lower(this.memos.render(this.render), { alloc, bind: this.bind });
     this.alloc = alloc;
     this.revision = 1;
     this.packed = pack(tree);
-    if (!json) return { rev: 1, tree };
-    const text = JSON.stringify(tree);
-    return { rev: 1, tree, json: text, hash: treeHash(text) };
+    const json = JSON.stringify(tree);
+    return { rev: 1, tree, json, hash: treeHash(json) };
   }
 
-  /** Unpacks a packed tree before it is diffed or sent (a hibernated view stays cold). */
+  /** The page served and not yet connected, if the view holds only that (for a snapshot that moves the session). */
+  get servedPage(): ServedPage | undefined {
+    return this.served ?? undefined;
+  }
+
+  /**
+   * Makes the tree hot before it is diffed or sent: unpacks a packed one, or
+   * renders a served page again and keeps it if its HTML is the page's (a
+   * hibernated view stays cold).
+   */
   warm(): void {
-    if (!this.packed) return;
-    this.tree = unpack(this.packed);
-    this.hotBytes = this.packed.bytes * HEAP_PER_PACKED_BYTE;
-    this.packed = null;
+    if (this.packed) {
+      this.tree = unpack(this.packed);
+      this.hotBytes = this.packed.bytes * HEAP_PER_PACKED_BYTE;
+      this.packed = null;
+    } else if (this.served) this.rebuild(this.served);
+  }
+
+  /** Renders a served page again: kept when its HTML hashes as the page's did, else the page gets an `init`. */
+  private rebuild(page: ServedPage): void {
+    this.served = null;
+    const alloc = createIdAllocator();
+    let tree: Node, html: Buffer;
+    try {
+      tree = lower(this.memos.render(this.render), { alloc, bind: this.bind });
+      html = pageHtml(tree, page.nonce);
+    } catch {
+      // The next message renders again for its `init`, and that failure reaches the page as an `error`.
+      this.stale = true;
+      return;
+    }
+    if (htmlHash(html) !== page.hash) {
+      this.stale = true;
+      return;
+    }
+    this.tree = tree;
+    this.alloc = alloc;
+    this.hotBytes = html.length * HEAP_PER_HTML_BYTE;
   }
 
   /**
@@ -93,7 +174,7 @@ export class View {
   update(ack: number): ViewMessage | undefined {
     this.warm();
     if (!this.tree || this.stale) return this.init(ack, true);
-    const { tree, ops } = diff(this.tree, this.render(), { alloc: this.alloc, bind: this.bind });
+    const { tree, ops } = diff(this.tree, this.memos.render(this.render), { alloc: this.alloc, bind: this.bind });
     // The new tree even when nothing changed: nodes a render keeps from one call to the next then stay in place.
     this.tree = tree;
     if (ops.length === 0 && ack === this.sentAck) return undefined;
@@ -121,24 +202,36 @@ export class View {
     if (!this.tree) return;
     this.packed = pack(this.tree);
     this.tree = null;
+    this.memos.clear();
   }
 
-  /** Continues a restored session's revisions; it holds no tree, so its next message is an `init`. */
-  resume(rev: number): void {
+  /**
+   * Continues a restored session's revisions. It holds no tree, so its next
+   * message is an `init`, unless its page was served and never connected
+   * (`page`): then that page is rendered again and checked as on the node
+   * that served it.
+   */
+  resume(rev: number, page?: ServedPage): void {
     this.revision = rev;
     this.hibernate();
+    // From a snapshot read back from the store: anything but two strings is no page to check against.
+    if (typeof page?.hash === "string" && typeof page.nonce === "string") {
+      this.served = page;
+      this.stale = false;
+    }
   }
 
   /** Drops the tree: the session keeps its state, and its next message is an `init`. */
   hibernate(): void {
-    this.tree = this.packed = null;
+    this.tree = this.packed = this.served = null;
+    this.memos.clear();
     this.stale = true;
   }
 
   /** A fresh render with fresh ids (the page will replace its whole DOM, or it is a new page). */
   private fresh(): { tree: Node; json: string; hash: string } {
     const alloc = createIdAllocator();
-    const tree = lower(this.render(), { alloc, bind: this.bind });
+    const tree = lower(this.memos.render(this.render), { alloc, bind: this.bind });
     this.alloc = alloc;
     const json = JSON.stringify(tree);
     this.hotBytes = json.length * HEAP_PER_JSON_CHAR;

@@ -136,8 +136,8 @@ export function hubTransport(host: PageHost): Transport {
     const path = new URL(url, "http://page").pathname;
     try {
       if (path === "/api/session") {
-        const { session, page } = await hub.open(owner, true);
-        return reply(201, `{"sid":${JSON.stringify(session.sid)},"rev":${page.rev},"hash":"${page.hash}","tree":${page.json!},"module":${JSON.stringify(`/rv/${host.module.file}`)}}`);
+        const { session, page } = await hub.open(owner, (view) => view.firstTree());
+        return reply(201, `{"sid":${JSON.stringify(session.sid)},"rev":${page.rev},"hash":"${page.hash}","tree":${page.json},"module":${JSON.stringify(`/rv/${host.module.file}`)}}`);
       }
       const r = route(path);
       if (!r) throw new RevueError("NOT_FOUND", `POST ${path}: no such route. Calls go to /api/event, /api/emit and /api/rpc/<name>.`);

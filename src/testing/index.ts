@@ -203,14 +203,14 @@ export async function mount<A extends App>(cls: AppClass<A>, options: MountOptio
     const owner = randomBytes(16).toString("hex");
 
     // The page as GET / serves it (its scripts do not run: the runtime is started below).
-    const { session: first, page } = await hub.open(owner);
+    const { session: first, page } = await hub.open(owner, (view) => view.firstPage("test"));
     const html = renderPage({
       head,
-      tree: page.tree,
+      html: page.html,
       nonce: "test",
       boot: { sid: first.sid, rev: page.rev, base: "", module: `/rv/${module.file}` },
       runtimeUrl: "/rv/runtime.js",
-    });
+    }).toString();
     revisions.push(page.rev);
 
     const virtualConsole = new jsdom.VirtualConsole();

@@ -1,6 +1,6 @@
 import { lis } from "./lis.js";
 import { duplicateKey, lowerNode as lowerNodeOf, setText as setTextOf, slotsOf as slotsOfNode, textOnlyError, type Ctx, type LowerOptions } from "./lower.js";
-import { lowerProps as lowerPropsOf, noBinder, sameAttrs as sameAttrsOf } from "./props.js";
+import { attrChanges, noBinder, updateAttrs as updateAttrsOf } from "./props.js";
 import { isTextOnly as isTextOnlyOf } from "./tags.js";
 import type { ElementNode, Node, PatchOp, TextNode, VElement, VNode } from "./types.js";
 import { fresh as freshOf, isFresh as isFreshOf, writableChildren as writableOf, type ElementVNode } from "./vnode.js";
@@ -11,7 +11,7 @@ import { fresh as freshOf, isFresh as isFreshOf, writableChildren as writableOf,
  * CommonJS and every call of an imported name first runs a getter: about a
  * quarter of the diff's time on a 10,000-node tree. A local binding is a plain call.
  */
-const lowerNode = lowerNodeOf, slotsOf = slotsOfNode, sameAttrs = sameAttrsOf, lowerProps = lowerPropsOf, isTextOnly = isTextOnlyOf, setText = setTextOf;
+const lowerNode = lowerNodeOf, slotsOf = slotsOfNode, updateAttrs = updateAttrsOf, isTextOnly = isTextOnlyOf, setText = setTextOf;
 const isFresh = isFreshOf, fresh = freshOf, writableChildren = writableOf;
 
 /** True for a lowered text node (`isTextNode` of types.ts, inlined for the same reason). */
@@ -78,12 +78,11 @@ function patchElement(ctx: DiffCtx, old: ElementNode, next: ElementVNode): Eleme
   next.id = old.id;
   next.attrs = diffAttrs(ctx, old, next);
   const nc = next.children, nn = nc.length, on = old.children.length;
-  const first = nc[0];
-  if (nn === 1 && first!.type === "text") {
-    // One text: it becomes the element's text (see ElementNode.text), set over whatever was there.
-    const text = first!.text;
-    setText(next, text);
-    if (text !== old.text && !(text === "" && old.text === undefined && on === 0)) ctx.ops.push({ op: "text", id: old.id, text });
+  let text = next.text;
+  if (text === undefined && nn === 1 && nc[0]!.type === "text") setText(next, (text = nc[0]!.text));
+  if (text !== undefined) {
+    // One text: the element's text (see ElementNode.text), set over whatever was there.
+    if (text !== old.text && !(text === "" && old.text === undefined && on === 0)) ctx.ops.push(new TextOp(old.id, text));
     return next as unknown as ElementNode;
   }
   if (nn > 0 && isTextOnly(next.tag)) textOnlyError(next.tag, old.id);
@@ -145,24 +144,10 @@ function diffOnlyChild(ctx: DiffCtx, old: ElementNode, next: ElementVNode): void
  */
 function diffAttrs(ctx: DiffCtx, old: ElementNode, next: VElement): Record<string, string> {
   const prev = old.attrs;
-  if (sameAttrs(prev, next.props, next.tag, ctx.bind)) return prev;
-  // Something changed: build the new record and compare it name by name.
-  const attrs = lowerProps(next.tag, next.props, ctx.bind);
-  const set: Record<string, string> = {};
-  const remove: string[] = [];
-  let changed = false;
-  for (const k in attrs) {
-    if (!Object.hasOwn(prev, k) || prev[k] !== attrs[k]) {
-      set[k] = attrs[k]!;
-      changed = true;
-    }
-  }
-  for (const k in prev) if (!Object.hasOwn(attrs, k)) remove.push(k);
-  if (!changed && remove.length === 0) return prev;
-  ctx.ops.push({ op: "attrs", id: old.id, set, remove });
+  const attrs = updateAttrs(prev, next.props, next.tag, ctx.bind);
+  if (attrs !== prev) ctx.ops.push(new AttrsOp(old.id, attrChanges.set ?? NO_SET, attrChanges.remove ?? NO_REMOVE));
   return attrs;
 }
-
 
 /**
  * A child's identity among its siblings: its key (a string) if it has one,
@@ -427,6 +412,29 @@ class InsertOp {
     this.parent = parent;
     this.before = before;
     this.node = node;
+  }
+}
+class TextOp {
+  readonly op = "text";
+  readonly id: string;
+  readonly text: string;
+  constructor(id: string, text: string) {
+    this.id = id;
+    this.text = text;
+  }
+}
+/** The `set` and `remove` of an attrs op that has none: shared (nothing writes to an op once it is made). */
+const NO_SET: Record<string, string> = Object.freeze({}) as Record<string, string>;
+const NO_REMOVE: string[] = Object.freeze([]) as unknown as string[];
+class AttrsOp {
+  readonly op = "attrs";
+  readonly id: string;
+  readonly set: Record<string, string>;
+  readonly remove: string[];
+  constructor(id: string, set: Record<string, string>, remove: string[]) {
+    this.id = id;
+    this.set = set;
+    this.remove = remove;
   }
 }
 class MoveOp {

@@ -1,6 +1,7 @@
 import { RenderError } from "../errors.js";
 import { isTextOnly as isTextOnlyOf, refuseTag } from "./tags.js";
 import { TEXT_ONLY_TAGS, type Props, type VElement, type VNode, type VText } from "./types.js";
+import { keepMemo as keepMemoOf, memoEntry as memoEntryOf, type memo } from "./memo.js";
 import { ElementVNode, TextVNode } from "./vnode.js";
 
 /** Anything `h()` accepts as a child. Booleans, `null`, `undefined` and `""` render nothing. */
@@ -40,7 +41,7 @@ export const VOID_TAGS: ReadonlySet<string> = new Set([
 const ARRAY_SLOT = 2 ** 21;
 
 /** Bound locally: under tsx every call of an imported name runs a getter first (see diff.ts). */
-const isTextOnly = isTextOnlyOf;
+const isTextOnly = isTextOnlyOf, memoEntry = memoEntryOf, keepMemo = keepMemoOf;
 
 const EMPTY_PROPS: Readonly<Record<string, unknown>> = Object.freeze({});
 const NO_CHILDREN: VNode[] = Object.freeze([]) as unknown as VNode[];
@@ -142,7 +143,8 @@ function textOnly(tag: string, children: VNode[]): VNode[] {
  * but they keep their place, so toggling one never changes the ids of the
  * children after it). A `key` prop identifies a child among its siblings.
  * A function as `tag` is a component: it is called with `{...props, children}`
- * and its result (keyed with `props.key`, if given) is returned.
+ * and its result (keyed with `props.key`, if given) is returned; a {@link memo}
+ * component is not called when a session's last render made the same call.
  *
  * Tags that would load or run something (`script`, `base`, `object`,
  * `embed`, in any case: `isUnsafeTag`) and an `http-equiv` prop make the
@@ -161,21 +163,23 @@ function textOnly(tag: string, children: VNode[]): VNode[] {
  *   todos.length === 0 && h("p", {}, "Nothing to do"))
  */
 export function h(tag: string | Component<any>, props?: Props | null, ...args: Child[]): VNode {
+  if (typeof tag === "function") return component(tag, props, args);
+  const k = props === null || props === undefined ? undefined : props.key;
+  const key = k === undefined || k === null ? undefined : typeof k === "string" ? k : String(k);
+  if (args.length === 1) {
+    // One string or number: it becomes the element's text (VElement.text), with no text node and no
+    // list. Most elements of a page hold one text; this halves what h() allocates for each of them.
+    const c = args[0];
+    const text = typeof c === "string" ? c : typeof c === "number" ? String(c) : undefined;
+    if (text !== undefined && text !== "" && !needsCheck(tag)) return new ElementVNode(tag, props ?? EMPTY_PROPS, key, NO_CHILDREN, undefined, text);
+  }
   const single = args.length === 1 && Array.isArray(args[0]);
   let children = single ? plainChildren(args[0] as readonly unknown[], false) : plainChildren(args, true);
   let slots: number[] | undefined;
   if (children === undefined) ({ children, slots } = normalize(args));
   else if (children.length === 0) children = NO_CHILDREN; // every leaf shares one (frozen) empty list
-  const key = props?.key === undefined || props.key === null ? undefined : String(props.key);
-  if (typeof tag === "function") {
-    const { key: _key, ...rest } = props ?? {};
-    // A component gets an array of its own, never the caller's (it may change what it is given).
-    const own = (single && children === args[0]) || children === NO_CHILDREN ? children.slice() : children;
-    const out = tag({ ...rest, children: own }) ?? new ElementVNode(Fragment, EMPTY_PROPS, undefined, [], undefined);
-    // The caller's key goes on a copy: the component may return a node it keeps (or one already placed).
-    return key !== undefined && out.type === "element" && out.key === undefined ? new ElementVNode(out.tag, out.props, key, out.children as VNode[], out.slots) : out;
-  }
-  if (VOID_TAGS.has(tag) && children.length > 0) {
+  if (children.length === 0 ? tag !== "script" : !needsCheck(tag)) return new ElementVNode(tag, props ?? EMPTY_PROPS, key, children, slots);
+  if (VOID_TAGS.has(tag)) {
     throw new RenderError(`<${tag}> is a void element and cannot have children (got ${children.length}). Put the content next to it.`);
   }
   // The common mistake, caught where it is made. Every refused tag, in any case, is refused
@@ -186,6 +190,58 @@ export function h(tag: string | Component<any>, props?: Props | null, ...args: C
     return new ElementVNode(tag, props ?? EMPTY_PROPS, key, textOnly(tag, children), undefined);
   }
   return new ElementVNode(tag, props ?? EMPTY_PROPS, key, children, slots);
+}
+
+/**
+ * False for every tag that needs none of the checks on an element with
+ * content (void elements, `script`, the text-only textarea, title and style in
+ * any case, and fragments): a switch on the length, then a comparison or two,
+ * instead of three set lookups for each element built.
+ */
+function needsCheck(tag: string): boolean {
+  switch (tag.length) {
+    case 2:
+      return tag === "br" || tag === "hr";
+    case 3:
+      return tag === "col" || tag === "img" || tag === "wbr";
+    case 4:
+      return tag === "area" || tag === "base" || tag === "link" || tag === "meta";
+    case 5:
+      return tag === "embed" || tag === "input" || tag === "track" || isTextOnly(tag);
+    case 6:
+      return tag === "source" || tag === "script";
+    case 8:
+      return isTextOnly(tag);
+    case 9:
+      return tag === Fragment; // its children are spliced into its parent's: a text must stay a child
+    default:
+      return false;
+  }
+}
+
+/** `h(Component, props, ...children)`: calls the component with `{...props, children}`, the caller's key going on what it returns. */
+function component(tag: Component<any>, props: Props | null | undefined, args: Child[]): VNode {
+  const memo = memoEntry(tag, props ?? EMPTY_PROPS, args);
+  if (memo === null) return callComponent(tag, props, args);
+  // A memo component whose props did not change: last render's node, which the diff will not walk.
+  if (memo.node !== undefined) return memo.node;
+  const node = callComponent(tag, props, args);
+  keepMemo(memo, node);
+  return node;
+}
+
+function callComponent(tag: Component<any>, props: Props | null | undefined, args: Child[]): VNode {
+  const k = props?.key;
+  const key = k === undefined || k === null ? undefined : String(k);
+  const single = args.length === 1 && Array.isArray(args[0]);
+  let children = single ? plainChildren(args[0] as readonly unknown[], false) : plainChildren(args, true);
+  if (children === undefined) children = normalize(args).children;
+  const { key: _key, ...rest } = props ?? {};
+  // A component gets an array of its own, never the caller's (it may change what it is given).
+  const own = (single && children === args[0]) || children.length === 0 ? children.slice() : children;
+  const out = tag({ ...rest, children: own }) ?? new ElementVNode(Fragment, EMPTY_PROPS, undefined, [], undefined);
+  // The caller's key goes on a copy: the component may return a node it keeps (or one already placed).
+  return key !== undefined && out.type === "element" && out.key === undefined ? new ElementVNode(out.tag, out.props, key, out.children as VNode[], out.slots, out.text) : out;
 }
 
 /**

@@ -26,8 +26,6 @@ import { ID_ATTR, TEXT_ONLY_TAGS, isTextNode, isUnsafeAttr, isUnsafeTag, type No
  * a `<style>`).
  */
 
-const TEXT_ESCAPES: Record<string, string> = { "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;" };
-
 /**
  * Escapes text content: `&`, `<`, `>`.
  *
@@ -35,7 +33,7 @@ const TEXT_ESCAPES: Record<string, string> = { "&": "&amp;", "<": "&lt;", ">": "
  * escapeText("a < b & c") // "a &lt; b &amp; c"
  */
 export function escapeText(s: string): string {
-  return /[&<>]/.test(s) ? s.replace(/[&<>]/g, (c) => TEXT_ESCAPES[c]!) : s;
+  return escape(s, false);
 }
 
 /**
@@ -45,7 +43,24 @@ export function escapeText(s: string): string {
  * escapeAttr('say "hi"') // "say &quot;hi&quot;"
  */
 export function escapeAttr(s: string): string {
-  return /[&"<>]/.test(s) ? s.replace(/[&"<>]/g, (c) => TEXT_ESCAPES[c]!) : s;
+  return escape(s, true);
+}
+
+/**
+ * `s` with `&`, `<`, `>` (and `"` when `quote`) as entities. A loop that
+ * copies the runs between them: most strings hold none and come back as they
+ * are, and one that does costs a quarter of a `replace` with a callback.
+ */
+function escape(s: string, quote: boolean): string {
+  let out = "", from = 0;
+  for (let i = 0; i < s.length; i++) {
+    const c = s.charCodeAt(i);
+    const entity = c === 38 ? "&amp;" : c === 60 ? "&lt;" : c === 62 ? "&gt;" : c === 34 && quote ? "&quot;" : undefined;
+    if (entity === undefined) continue;
+    out += s.slice(from, i) + entity;
+    from = i + 1;
+  }
+  return from === 0 ? s : out + s.slice(from);
 }
 
 /** Ids: letters, digits and `_` in runs joined by single `-` (what lowering makes: `w-5`, `k-w-4-a_20_b`). */
@@ -62,24 +77,38 @@ function isSafeId(id: string): boolean {
   return !dash;
 }
 
+/** What writing an element needs to know of its tag, worked out once per distinct tag. */
+interface TagInfo {
+  /** `<tag data-rv="`: the element's opening up to its id. */
+  readonly open: string;
+  /** `</tag>`. */
+  readonly close: string;
+  /** The tag in lower case, as the parser compares it. */
+  readonly lower: string;
+  readonly isVoid: boolean;
+  /** textarea, title, style: one text, no child nodes. */
+  readonly textOnly: boolean;
+}
+
 /**
- * Tags seen valid, each with its lower case: a page has a handful, so each is
- * checked (and lower-cased) once. Tags come from lowering, but a tree may also
- * be built by hand or read back from a store: anything `isUnsafeTag` refuses
- * (an invalid name, `script`, `base`, `object`, `embed`, in any case) is not
+ * Tags seen valid, each with what writing it needs: a page has a handful, so
+ * each is checked once. Tags come from lowering, but a tree may also be built
+ * by hand or read back from a store: anything `isUnsafeTag` refuses (an
+ * invalid name, `script`, `base`, `object`, `embed`, in any case) is not
  * written, nor `plaintext`, which would turn the rest of the page (the
  * runtime's own script included) into text.
  */
-const safeTags = new Map<string, string>();
+const tagInfos = new Map<string, TagInfo>();
 
-function lowerTag(tag: string): string {
-  let lower = safeTags.get(tag);
-  if (lower === undefined) {
+function tagInfo(tag: string): TagInfo {
+  let info = tagInfos.get(tag);
+  if (info === undefined) {
     if (typeof tag !== "string" || isUnsafeTag(tag) || tag.toLowerCase() === "plaintext") unsafe("tag", String(tag));
-    lower = tag.toLowerCase();
-    if (safeTags.size < 1024) safeTags.set(tag, lower);
+    const lower = tag.toLowerCase();
+    info = { open: "<" + tag + " " + ID_ATTR + '="', close: "</" + tag + ">", lower, isVoid: VOID_TAGS.has(lower), textOnly: TEXT_ONLY_TAGS.has(lower) };
+    if (tagInfos.size < 1024) tagInfos.set(tag, info);
   }
-  return lower;
+  return info;
 }
 
 /**
@@ -91,18 +120,22 @@ function unsafe(what: string, value: string): never {
   throw new RenderError(`renderToString: unsafe ${what} ${JSON.stringify(value.slice(0, 40))}; was the tree built by lower()/diff()? Tags must be letters, digits and "-", and <script>, <base>, <object>, <embed>, <plaintext> are never written.`);
 }
 
-/**
- * Whether an attribute may be written as it is: decided once per name, except
- * for URL attributes, whose value is checked each time (see `isUnsafeAttr`).
- */
-const attrRule = new Map<string, "ok" | "drop" | "url">();
-function writable(name: string, value: string): boolean {
-  let rule = attrRule.get(name);
-  if (rule === undefined) {
-    rule = isUnsafeAttr(name, "") ? "drop" : isUnsafeAttr(name, "javascript:") ? "url" : "ok";
-    if (attrRule.size < 4096) attrRule.set(name, rule);
+/** An attribute that may be written: its `" name="` (closing the quote before it) and whether its value is a URL checked each time (see `isUnsafeAttr`). */
+interface AttrInfo {
+  readonly prefix: string;
+  readonly url: boolean;
+}
+
+/** Attributes by name, decided once per name: `null` for one never written. */
+const attrInfos = new Map<string, AttrInfo | null>();
+
+function attrInfo(name: string): AttrInfo | null {
+  let info = attrInfos.get(name);
+  if (info === undefined) {
+    info = isUnsafeAttr(name, "") ? null : { prefix: '" ' + name + '="', url: isUnsafeAttr(name, "javascript:") };
+    if (attrInfos.size < 4096) attrInfos.set(name, info);
   }
-  return rule === "ok" || (rule === "url" && !isUnsafeAttr(name, value));
+  return info;
 }
 
 /** Where the parser is: in HTML, or inside `<svg>` / `<math>` (foreign content, where `<style>` is not raw text). */
@@ -125,41 +158,92 @@ function writeText(tag: string, text: string, id: string, mode: number): string 
     return text;
   }
   // The parser drops one newline right after <textarea>; keep a leading one by doubling it.
-  return (tag === "textarea" && text.startsWith("\n") ? "\n" : "") + escapeText(text);
+  return (tag === "textarea" && text.charCodeAt(0) === 10 ? "\n" : "") + escape(text, false);
 }
 
-/** Appends `node`'s HTML to `out` (string concatenation: V8 builds it as a rope, about 3× faster than pushing parts and joining). */
+/**
+ * Appends `node`'s HTML to `out`. String concatenation: V8 builds it as a
+ * rope, about 3× faster than pushing parts and joining. Each element's start
+ * tag is built apart and appended once, each piece closing the quote the one
+ * before it opened: a rope of fewer, larger pieces is cheaper to build and to
+ * make flat when it is sent (−12 % for the 1,000-row table, flattened).
+ */
 function write(node: Node, out: string, mode: number, nonce: string): string {
-  if (isTextNode(node)) {
-    if (!isSafeId(node.id)) unsafe("node id", node.id);
-    return out + "<!--" + node.id + "-->" + escapeText(node.text);
-  }
-  const tag = node.tag;
-  const lower = lowerTag(tag);
-  if (!isSafeId(node.id)) unsafe("node id", node.id);
-  out += "<" + tag + " " + ID_ATTR + '="' + node.id + '"';
+  const id = node.id;
+  if (!isSafeId(id)) unsafe("node id", id);
+  if (isTextNode(node)) return out + ("<!--" + id + "-->") + escape(node.text, false);
+  const tag = tagInfo(node.tag);
+  let start = tag.open + id;
   // The page's nonce lets the CSS of a <style> apply under the CSP's `style-src 'nonce-…'`.
-  if (lower === "style" && nonce !== "") out += ' nonce="' + nonce + '"';
+  if (tag.lower === "style" && nonce !== "") start += '" nonce="' + nonce;
   const attrs = node.attrs;
   for (const name in attrs) {
+    const info = attrInfo(name);
+    if (info === null) continue;
     const value = attrs[name]!;
-    if (writable(name, value)) out += " " + name + '="' + escapeAttr(value) + '"';
+    if (info.url && isUnsafeAttr(name, value)) continue;
+    start += info.prefix + escape(value, true);
   }
-  out += ">";
-  if (VOID_TAGS.has(lower)) {
-    if (node.text !== undefined || node.children.length > 0) throw new RenderError(`renderToString: <${tag}> (id ${node.id}) is a void element and cannot have content; put it next to the element.`);
+  start += '">';
+  if (tag.isVoid) {
+    if (node.text !== undefined || node.children.length > 0) throw new RenderError(`renderToString: <${node.tag}> (id ${id}) is a void element and cannot have content; put it next to the element.`);
+    return out + start;
+  }
+  if (node.text !== undefined) return out + (start + writeText(tag.lower, node.text, id, mode) + tag.close);
+  const children = node.children;
+  // A textarea/title/style holds text only: a child node there would be written as text.
+  if (children.length > 0 && tag.textOnly) throw new RenderError(`renderToString: <${node.tag}> (id ${id}) has child nodes; its content must be one text (ElementNode.text).`);
+  out += start;
+  const inner = childMode(tag.lower, mode);
+  for (let i = 0; i < children.length; i++) {
+    out = write(children[i]!, out, inner, nonce);
+    if (bytes !== null && out.length >= CHUNK) out = bytes.flush(out);
+  }
+  return out + tag.close;
+}
+
+/**
+ * UTF-8 output for {@link renderToBytes}: the rope is encoded into one buffer
+ * every {@link CHUNK} characters, while its pieces are still in the CPU's
+ * cache, instead of made flat and encoded once whole (−20 % for the 1,000-row
+ * table's 350 KB). One buffer serves every call, grown as needed: writing
+ * calls no user code, so two calls never overlap.
+ */
+class ByteSink {
+  private buf = Buffer.allocUnsafeSlow(64 * 1024);
+  private pos = 0;
+
+  /** Encodes `out` after what was written; returns the empty rope to go on with. */
+  flush(out: string): string {
+    const room = out.length * 3; // the most UTF-8 bytes a UTF-16 unit becomes
+    if (this.pos + room > this.buf.length) {
+      const bigger = Buffer.allocUnsafeSlow(Math.max(this.buf.length * 2, this.pos + room));
+      this.buf.copy(bigger, 0, 0, this.pos);
+      this.buf = bigger;
+    }
+    this.pos += this.buf.write(out, this.pos);
+    return "";
+  }
+
+  /** A copy of what was written; the sink is then emptied. */
+  take(): Buffer {
+    const out = Buffer.allocUnsafeSlow(this.pos);
+    this.buf.copy(out, 0, 0, this.pos);
+    this.clear();
     return out;
   }
-  if (node.text !== undefined) out += writeText(lower, node.text, node.id, mode);
-  else {
-    const children = node.children;
-    // A textarea/title/style holds text only: a child node there would be written as text.
-    if (children.length > 0 && TEXT_ONLY_TAGS.has(lower)) throw new RenderError(`renderToString: <${tag}> (id ${node.id}) has child nodes; its content must be one text (ElementNode.text).`);
-    const inner = childMode(lower, mode);
-    for (let i = 0; i < children.length; i++) out = write(children[i]!, out, inner, nonce);
+
+  /** Empties the sink (and makes it small again after a page far larger than most). */
+  clear(): void {
+    this.pos = 0;
+    if (this.buf.length > 4 << 20) this.buf = Buffer.allocUnsafeSlow(64 * 1024);
   }
-  return out + "</" + tag + ">";
 }
+
+const CHUNK = 16 * 1024;
+const sink = new ByteSink();
+/** The sink while {@link renderToBytes} runs, else null (renderToString keeps one rope). */
+let bytes: ByteSink | null = null;
 
 /** Options of {@link renderToString}. */
 export interface RenderOptions {
@@ -183,7 +267,30 @@ export interface RenderOptions {
  * // '<style data-rv="w-2" nonce="…">p{color:red}</style>'
  */
 export function renderToString(node: Node, options?: RenderOptions): string {
+  return write(node, "", HTML, checkedNonce(options));
+}
+
+/**
+ * {@link renderToString} as UTF-8 bytes, ready to send (what a page is
+ * served), made faster than encoding the string.
+ *
+ * @example
+ * ctx.body = renderToBytes(tree, { nonce });
+ */
+export function renderToBytes(node: Node, options?: RenderOptions): Buffer {
+  const nonce = checkedNonce(options);
+  sink.clear(); // of what a render that threw left behind
+  bytes = sink;
+  try {
+    sink.flush(write(node, "", HTML, nonce));
+    return sink.take();
+  } finally {
+    bytes = null;
+  }
+}
+
+function checkedNonce(options: RenderOptions | undefined): string {
   const nonce = options?.nonce ?? "";
   if (!/^[\w+/=-]*$/.test(nonce)) throw new RenderError(`renderToString: the nonce ${JSON.stringify(nonce.slice(0, 40))} is not base64; pass the nonce the page's CSP names.`);
-  return write(node, "", HTML, nonce);
+  return nonce;
 }

@@ -6,7 +6,8 @@
 export { h, text, Fragment, VOID_TAGS, type Child, type Component } from "./h.js";
 export { lower, createIdAllocator, keyedId, type IdAllocator, type LowerOptions } from "./lower.js";
 export { diff } from "./diff.js";
+export { memo, MemoCache } from "./memo.js";
 export { lis } from "./lis.js";
-export { renderToString, escapeText, escapeAttr } from "./html.js";
+export { renderToString, renderToBytes, escapeText, escapeAttr } from "./html.js";
 export { lowerProps } from "./props.js";
 export * from "./types.js";

@@ -27,6 +27,14 @@ export interface VElement {
    * children after it. Absent when every child's slot is its index.
    */
   readonly slots?: readonly number[];
+  /**
+   * The element's content when it is exactly one text, as in the lowered
+   * {@link ElementNode.text}: `h("td", {}, "1")` keeps `"1"` here and its
+   * `children` are empty (no text node, no list: the cell of a table, the
+   * label of a button, the row of a list are most of a page's elements).
+   * Undefined when the content is in `children`.
+   */
+  readonly text?: string;
 }
 
 /** A text node built by `h()` from a string or number child. */

@@ -1,3 +1,4 @@
+import { copiedMemo } from "./memo.js";
 import { EMPTY_ATTRS } from "./props.js";
 import type { ElementNode, Node, TextNode, VElement, VNode, VText } from "./types.js";
 
@@ -36,20 +37,21 @@ export class ElementVNode implements VElement {
   attrs: Record<string, string> = EMPTY_ATTRS;
   /** The children; once placed, the lowered children (a child that had to be copied is swapped in, see `writableChildren`). */
   children: VNode[];
-  /** Set when the node is placed and its only child is a text: the text, and `children` becomes empty (see `ElementNode.text`). */
-  text: string | undefined = undefined;
+  /** The element's content when it is one text (see `VElement.text`, `ElementNode.text`): `h()` sets it for a lone string or number, lowering for any other lone text child; `children` is then empty. */
+  text: string | undefined;
   readonly props: Readonly<Record<string, unknown>>;
   readonly slots: readonly number[] | undefined;
-  constructor(tag: string, props: Readonly<Record<string, unknown>>, key: string | undefined, children: VNode[], slots: readonly number[] | undefined) {
+  constructor(tag: string, props: Readonly<Record<string, unknown>>, key: string | undefined, children: VNode[], slots: readonly number[] | undefined, text?: string) {
     this.tag = tag;
     this.key = key;
     this.children = children;
     this.props = props;
     this.slots = slots;
+    this.text = text;
   }
   /** The wire form (§5): `{id, tag, key?, attrs, children, text?}` once placed; unplaced, what `h()` was given. */
-  toJSON(): ElementNode | { type: "element"; tag: string; key?: string; props: Readonly<Record<string, unknown>>; children: VNode[] } {
-    if (this.id === null) return { type: "element", tag: this.tag, key: this.key, props: this.props, children: this.children };
+  toJSON(): ElementNode | { type: "element"; tag: string; key?: string; props: Readonly<Record<string, unknown>>; children: VNode[]; text?: string } {
+    if (this.id === null) return { type: "element", tag: this.tag, key: this.key, props: this.props, children: this.children, text: this.text };
     return { id: this.id, tag: this.tag, key: this.key, attrs: this.attrs, children: this.children as unknown as Node[], text: this.text };
   }
 }
@@ -75,16 +77,21 @@ export function isFresh(v: VNode): v is ElementVNode | TextVNode {
 
 /**
  * A fresh copy of a node that was placed already (or built without `h()`):
- * same tag, props, key, slots and children, no id. The children are copied as
+ * same tag, props, key, slots, children and text, no id. The children are copied as
  * a list (so the copy may swap some of them) but not as nodes: each is
  * checked, and copied if need be, when the diff reaches it.
  */
 export function fresh(v: VNode): ElementVNode | TextVNode {
   if (v.type === "text") return new TextVNode(v.text);
-  // A placed element whose content is its text gave up its text child for it (see `setText` in lower.ts).
-  const text = (v as { text?: string }).text;
-  const copy = new ElementVNode(v.tag, v.props, v.key, text !== undefined ? [new TextVNode(text)] : v.children.slice(), v.slots);
-  OWN.add(copy.children);
+  // An element whose content is its text has no children (see `VElement.text`): the copy keeps the text.
+  const text = v.text;
+  let copy: ElementVNode;
+  if (text !== undefined) copy = new ElementVNode(v.tag, v.props, v.key, v.children as VNode[], v.slots, text);
+  else {
+    copy = new ElementVNode(v.tag, v.props, v.key, v.children.slice(), v.slots);
+    OWN.add(copy.children);
+  }
+  copiedMemo(v, copy);
   return copy;
 }
 

@@ -32,19 +32,19 @@ describeE2E("chat in Chromium", (e2e) => {
 
     await ann.fill("#send input[name=text]", "hello room a");
     await ann.click("#send button[type=submit]");
-    for (const page of [ann, bob]) await expect.poll(() => texts(page, "#messages > li")).toEqual(["ann: hello room a"]);
+    for (const page of [ann, bob]) await expect.poll(() => texts(page, "#messages .line")).toEqual(["ann: hello room a"]);
 
     await bob.fill("#send input[name=text]", "hi ann");
     await bob.press("#send input[name=text]", "Enter");
-    for (const page of [ann, bob]) await expect.poll(() => texts(page, "#messages > li")).toEqual(["ann: hello room a", "bob: hi ann"]);
+    for (const page of [ann, bob]) await expect.poll(() => texts(page, "#messages .line")).toEqual(["ann: hello room a", "bob: hi ann"]);
 
     // Outside the room: nothing, not even late.
     await sleep(750);
-    expect(await cy.locator("#messages > li").count()).toBe(0);
+    expect(await cy.locator("#messages .line").count()).toBe(0);
     expect(await cy.locator("div.toast").count()).toBe(0);
     expect(await texts(cy, "#presence > li")).toEqual(["cy"]);
     // And the members got each message exactly once.
-    for (const page of [ann, bob]) expect(await texts(page, "#messages > li")).toEqual(["ann: hello room a", "bob: hi ann"]);
+    for (const page of [ann, bob]) expect(await texts(page, "#messages .line")).toEqual(["ann: hello room a", "bob: hi ann"]);
   });
 
   it("loses no message, presence change or toast while the streams are cut", async () => {
@@ -61,20 +61,20 @@ describeE2E("chat in Chromium", (e2e) => {
     await ann.waitForFunction(() => !window.rv.connected);
     await bob.fill("#send input[name=text]", "during the outage");
     await bob.click("#send button[type=submit]");
-    await expect.poll(() => texts(bob, "#messages > li")).toEqual(["bob: during the outage"]);
+    await expect.poll(() => texts(bob, "#messages .line")).toEqual(["bob: during the outage"]);
     // cy's arrival is a reverse call (a toast) to ann.
     await join(cy, url, "cy", "k");
     await expect.poll(() => texts(bob, "div.toast")).toContain("cy joined");
     expect(await ann.evaluate(() => window.rv.connected)).toBe(false);
     await ann.unroute("**/api/sse/**");
 
-    await expect.poll(() => texts(ann, "#messages > li"), { timeout: 15_000 }).toEqual(["bob: during the outage"]);
+    await expect.poll(() => texts(ann, "#messages .line"), { timeout: 15_000 }).toEqual(["bob: during the outage"]);
     await expect.poll(() => texts(ann, "div.toast")).toContain("cy joined");
     for (const page of [ann, bob, cy]) await expect.poll(() => texts(page, "#presence > li").then((t) => t.sort()), { timeout: 15_000 }).toEqual(["ann", "bob", "cy"]);
-    expect(await texts(cy, "#messages > li")).toEqual(["bob: during the outage"]);
+    expect(await texts(cy, "#messages .line")).toEqual(["bob: during the outage"]);
     // Exactly once, and without a reload.
     await sleep(500);
-    expect(await texts(ann, "#messages > li")).toEqual(["bob: during the outage"]);
+    expect(await texts(ann, "#messages .line")).toEqual(["bob: during the outage"]);
     expect(await ann.evaluate(() => (window as any).__e2eMark)).toBe("kept");
   });
 

@@ -73,7 +73,7 @@ describeE2E("failover across processes", (e2e) => {
     const send = async (page: Page, from: string, text: string) => {
       await say(page, text);
       lines.push(`${from}: ${text}`);
-      for (const p of [ann, bob]) await expect.poll(() => texts(p, "#messages > li"), { timeout: 20_000 }).toEqual(lines);
+      for (const p of [ann, bob]) await expect.poll(() => texts(p, "#messages .line"), { timeout: 20_000 }).toEqual(lines);
     };
     const intact = async () => {
       for (const p of [ann, bob]) {

@@ -23,7 +23,7 @@ async function threeBrowsers() {
   return { ann, bob, cy };
 }
 
-const lines = (t: TestSession<Chat>) => t.findAll("#messages > li").map((li) => li.textContent);
+const lines = (t: TestSession<Chat>) => t.findAll("#messages .line").map((li) => li.textContent);
 const names = (t: TestSession<Chat>) => t.findAll("#presence > li").map((li) => li.textContent);
 
 describe("examples/chat", () => {
@@ -35,6 +35,25 @@ describe("examples/chat", () => {
     expect(lines(bob)).toEqual(["ann: hello"]);
     expect(lines(cy)).toEqual([]);
     expect(cy.events.filter((e) => e.event === "message")).toEqual([]);
+  });
+
+  it("marks your own messages, and shows when each was sent in the reader's time zone", async () => {
+    const { ann, bob } = await threeBrowsers();
+    const before = Date.now();
+    await ann.submit("#send", { text: "hello" });
+    await bob.settle();
+    expect(ann.find("#messages li")!.getAttribute("class")).toBe("msg mine");
+    expect(bob.find("#messages li")!.getAttribute("class")).toBe("msg");
+    const at = Date.parse(bob.find("#messages time")!.getAttribute("datetime")!);
+    expect(at).toBeGreaterThanOrEqual(before);
+    // The page told the server its zone when it started, and the time reads as that zone's clock.
+    const zone = Intl.DateTimeFormat().resolvedOptions().timeZone;
+    expect(bob.app.zone).toBe(zone);
+    expect(bob.text("#messages time")).toBe(new Intl.DateTimeFormat("en-GB", { hour: "2-digit", minute: "2-digit", timeZone: zone }).format(at));
+    bob.app.setZone("Asia/Tokyo");
+    expect(bob.app.zone).toBe("Asia/Tokyo");
+    bob.app.setZone("Mars/Olympus"); // not a zone: ignored
+    expect(bob.app.zone).toBe("Asia/Tokyo");
   });
 
   it("ignores empty messages and messages sent before joining", async () => {

@@ -26,7 +26,7 @@ describe("examples/upload", () => {
     expect(t.find("button#send")!.getAttribute("data-rv-on-click")).toBe("c:send");
     expect(t.find("progress#bar")!.getAttribute("max")).toBe("100");
     expect(t.find("progress#bar")!.getAttribute("value")).toBe("0");
-    expect(t.text("#result")).toMatch(/Choose a file/);
+    expect(t.text("#result")).toMatch(/Choose files/);
   });
 
   it("send() uploads the picked file with rv.upload and received(file) shows its name, size and digest", async () => {
@@ -43,16 +43,33 @@ describe("examples/upload", () => {
   it("reports an upload the server refuses, and a send with no file", async () => {
     t = await mount(Upload, { limits: { upload: 1000 } });
     await t.click("#send");
-    expect(t.text("#result")).toBe("Upload failed: choose a file first");
+    expect(t.text("#result")).toBe("Choose a file first.");
     await t.upload("#file", [{ name: "big.bin", content: new Uint8Array(5000) }]);
     await t.click("#send");
-    expect(t.text("#result")).toMatch(/^Upload failed: PAYLOAD_TOO_LARGE: POST \/api\/upload: 5000 bytes is over the upload limit of 1000 bytes/);
+    expect(t.text("#result")).toBe("big.bin is 4.9 KB, more than this server takes in one upload (1000 bytes). Choose a smaller file.");
+    expect(t.find("#result")!.getAttribute("class")).toBe("failed");
+  });
+
+  it("lists what it received, newest first, with an image's preview and a text file's first lines", async () => {
+    t = await mount(Upload);
+    const png = Buffer.from("89504e470d0a1a0a0000000d4948445200000001000000010806000000", "hex");
+    await t.upload("#file", [{ name: "dot.png", type: "image/png", content: png }, { name: "notes.txt", type: "text/plain", content: "line 1\nline 2" }]);
+    await t.click("#send");
+    expect(t.text("#result")).toBe("Received 2 files (42 bytes)");
+    expect(t.findAll("#files li b").map((b) => b.textContent)).toEqual(["notes.txt", "dot.png"]);
+    expect(t.find("#files img")!.getAttribute("src")).toBe(`data:image/png;base64,${png.toString("base64")}`);
+    expect(t.text("#files pre")).toBe("line 1\nline 2");
+    await t.upload("#file", [{ name: "notes.txt", type: "text/plain", content: "line 1\nline 2" }]);
+    await t.click("#send"); // the same file again: listed again
+    expect(t.findAll("#files li b").map((b) => b.textContent)).toEqual(["notes.txt", "notes.txt", "dot.png"]);
   });
 
   it("shows a failure the page reports, and refuses something that is not an upload", async () => {
     t = await mount(Upload);
-    await t.rpc("failed", "413 POST /api/upload: too large");
-    expect(t.text("#result")).toBe("Upload failed: 413 POST /api/upload: too large");
+    await t.rpc("failed", "NETWORK_ERROR", "socket hang up", "a.txt", 12);
+    expect(t.text("#result")).toBe("The connection dropped while sending a.txt. Check your network and send it again.");
+    await t.rpc("failed", "WHATEVER", "", "a.txt");
+    expect(t.text("#result")).toBe("a.txt could not be uploaded (WHATEVER). Try again in a moment.");
     await expect(t.rpc("received", { name: "x" })).rejects.toMatchObject({ code: "BAD_REQUEST" });
   });
 
@@ -73,7 +90,7 @@ describe("examples/upload", () => {
     const handle = up.body.files[0];
     expect(handle).toMatchObject({ name: "sevens.bin", size: 5000 });
     const r = await b.rpc("received", [handle]);
-    expect(r.body.result).toEqual({ name: "sevens.bin", size: 5000, sha256: sha(bytes) });
+    expect(r.body.result).toEqual([{ name: "sevens.bin", size: 5000, sha256: sha(bytes) }]);
 
     const big = new FormData();
     big.append("file", new Blob([Buffer.alloc(200 * 1024)]), "big.bin");
@@ -102,8 +119,8 @@ describe("examples/upload", () => {
       const input = document.getElementById("file")!;
       Object.defineProperty(input, "files", { value: [new File(["x".repeat(3000)], "x.txt", { type: "text/plain" })] });
       document.getElementById("send")!.click();
-      for (let i = 0; i < 300 && document.getElementById("result")!.textContent !== "Received x.txt (3000 bytes)"; i++) await new Promise((r) => setTimeout(r, 10));
-      expect(document.getElementById("result")!.textContent).toBe("Received x.txt (3000 bytes)");
+      for (let i = 0; i < 300 && document.getElementById("result")!.textContent !== "Received x.txt (2.9 KB)"; i++) await new Promise((r) => setTimeout(r, 10));
+      expect(document.getElementById("result")!.textContent).toBe("Received x.txt (2.9 KB)");
       expect(document.getElementById("digest")!.textContent).toBe(`sha256 ${sha(Buffer.from("x".repeat(3000)))}`);
     } finally {
       delete globals.rv;

@@ -84,6 +84,21 @@ describe("several nodes sharing a store and a pubsub", () => {
     expect(textOf(patch)).toBe("4");
   });
 
+  it("sends no second copy of a page served by one node whose stream reaches another: that node checks its render against the page served", async () => {
+    const [a, b] = await cluster();
+    const pageOnA = a!.browser();
+    const served = await pageOnA.request("/");
+    pageOnA.sid = JSON.parse(/id="rv-boot">(.*?)<\/script>/.exec(served.body as string)![1]!).sid;
+    const viaB = on(b!, pageOnA);
+    const s = viaB.stream(0);
+    await viaB.event("increment", [], 1);
+    const patch = await s.waitFor((m) => m.type === "patch", "the patch of the first call");
+    expect(textOf(patch)).toBe("1");
+    expect(patch.data.rev).toBe(2); // the page served is revision 1
+    expect(s.got.map((m) => m.type)).toEqual(["patch"]);
+    expect(hubOf(b!).get(pageOnA.sid)?.instance.count).toBe(1); // moved to b
+  });
+
   it("delivers a room's broadcast to its members on every node, once each", async () => {
     const [a, b] = await cluster();
     const one = await a!.browser().start();

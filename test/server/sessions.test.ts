@@ -292,21 +292,74 @@ describe("the first stream of a served page", () => {
     expect(textOf(patch)).toBe("1");
     expect(s.got.map((m) => m.type)).toEqual(["patch"]);
     expect(patch.id).toBe(1);
+    expect(patch.data.rev).toBe(2); // the page is revision 1
+    expect(srv.handle.stats().apps["/"]!.messagesOut.init).toBe(0);
   });
 
-  it("sends a patch with the new state when a handler changed it before the page connected", async () => {
+  it("sends no init when handlers ran before the page connected but left the page as it was served", async () => {
+    srv = await serve(Desk);
+    const hub = hubOf(srv);
+    const b = await loadPage(srv);
+    srv.handle.emit("shout", { text: "hi" }); // Desk.shout runs on the pending session and changes nothing it shows
+    await hub.settle();
+    const s = open(b, "?lastEventId=0");
+    await s.waitFor((m) => m.type === "event", "the shout");
+    await b.event("increment");
+    expect(textOf(await s.waitFor((m) => m.type === "patch", "a patch"))).toBe("1");
+    expect(s.got.map((m) => `${m.id} ${m.type}`)).toEqual(["1 event", "2 patch"]);
+  });
+
+  it("sends an init with the new state when a handler changed the page before it connected, then patches from there", async () => {
     srv = await serve(Desk);
     const hub = hubOf(srv);
     const b = await loadPage(srv);
     srv.handle.emit("bump"); // runs Desk.bump on the pending session: count 0 → 10
     await hub.settle();
     const s = open(b, "?lastEventId=0");
-    // The server kept the page it served (packed): what changed since comes as a patch, not a second copy.
-    const patch = await s.waitFor((m) => m.type === "patch", "a patch");
-    expect(textOf(patch)).toBe("10");
-    expect(s.got.map((m) => `${m.id} ${m.type}`)).toEqual(["1 event", "2 patch"]);
+    // The server kept only the served page's hash: the page shows 0, which no tree it can build from the state now says.
+    const init = await s.waitFor((m) => m.type === "init", "the snapshot");
+    expect(JSON.stringify(init.data.tree)).toContain('"text":"10"');
+    expect(init.data.rev).toBe(2);
     await b.event("increment");
-    expect(textOf(await s.waitFor((m) => m.type === "patch" && m.data.ack === 1, "a patch"))).toBe("11");
+    const patch = await s.waitFor((m) => m.type === "patch" && m.data.ack === 1, "a patch");
+    expect(textOf(patch)).toBe("11");
+    expect(patch.data.rev).toBe(3);
+    expect(s.got.filter((m) => m.type === "init")).toHaveLength(1);
+  });
+
+  it("sends a patch, not an init, when a connect handler changes what the page shows", async () => {
+    class Greeter extends App {
+      online = false;
+      @server.on("connect") hello() { this.online = true; }
+      override render() {
+        return h("main", {}, h("p", { id: "state" }, this.online ? "online" : "offline"));
+      }
+    }
+    srv = await serve(Greeter);
+    const b = await loadPage(srv);
+    const s = open(b, "?lastEventId=0");
+    const patch = await s.waitFor((m) => m.type === "patch", "the patch");
+    expect(textOf(patch)).toBe("online");
+    expect(patch.data.rev).toBe(2);
+    expect(s.got.map((m) => m.type)).toEqual(["patch"]);
+    expect(srv.handle.stats().apps["/"]!.messagesOut.init).toBe(0);
+  });
+
+  it("sends an init when render() gives another page than the one served (it reads something other than the state)", async () => {
+    let renders = 0;
+    class Clock extends App {
+      @server.realtime tick() {}
+      override render() {
+        return h("main", {}, h("p", { id: "n" }, `render ${++renders}`));
+      }
+    }
+    srv = await serve(Clock);
+    const b = await loadPage(srv);
+    const s = open(b, "?lastEventId=0");
+    const init = await s.waitFor((m) => m.type === "init", "the snapshot");
+    expect(JSON.stringify(init.data.tree)).toContain("render 3"); // 1: served, 2: rendered again on connect, 3: the snapshot
+    await b.event("tick");
+    expect(textOf(await s.waitFor((m) => m.type === "patch", "a patch"))).toBe("render 4");
   });
 });
 

@@ -343,6 +343,8 @@ describe("every example round-trips through snapshot and restore", () => {
 
   it("chat: name, room, messages and presence; the room is joined again", async () => {
     Chat.history.clear();
+    // Messages carry the time they were sent: one clock for both sides.
+    const clock = vi.spyOn(Date, "now").mockReturnValue(Date.UTC(2026, 10, 29, 12, 0, 0));
     const form = (f: Record<string, string>) => [{ form: f }];
     const r = await roundTrip(
       Chat,
@@ -358,6 +360,7 @@ describe("every example round-trips through snapshot and restore", () => {
     expect(r.snap.presence).toEqual([{ topic: "a", key: "ann", meta: {} }]);
     expect(Object.keys(r.two.hub.presence.list("a"))).toEqual(["ann"]);
     await r.stop();
+    clock.mockRestore();
     Chat.history.clear();
   });
 
@@ -409,12 +412,19 @@ describe("every example round-trips through snapshot and restore", () => {
       async (_hub, s) => {
         // As POST /api/upload does: the file joins the session, the call gets its handle.
         const [handle] = await s.uploads.add([{ path, name: "a.txt", type: "text/plain", size: 12 }], dir);
-        return [["rpc", "failed", ["too large"]], ["rpc", "received", [handle]]];
+        return [["rpc", "failed", ["PAYLOAD_TOO_LARGE", "", "a.txt", 12]], ["rpc", "received", [handle]]];
       },
-      ["rpc", "failed", ["network down"]],
+      ["rpc", "failed", ["NETWORK_ERROR", "", "a.txt", 12]],
     );
-    expect(r.snap.state).toEqual({ result: "Received a.txt (12 bytes)", digest: expect.stringMatching(/^sha256 [0-9a-f]{64}$/), progress: 100 });
-    expect(r.back.instance.result).toBe("Upload failed: network down");
+    expect(r.snap.state).toEqual({
+      result: "Received a.txt (12 bytes)",
+      failedNow: false,
+      digest: expect.stringMatching(/^sha256 [0-9a-f]{64}$/),
+      progress: 100,
+      files: [{ n: 1, name: "a.txt", size: 12, type: "text/plain", sha256: expect.stringMatching(/^[0-9a-f]{64}$/), text: "hello upload" }],
+      sent: 1,
+    });
+    expect(r.back.instance.result).toBe("The connection dropped while sending a.txt. Check your network and send it again.");
     await r.stop();
   });
 });

@@ -1,6 +1,6 @@
 // @vitest-environment jsdom
 import { describe, expect, it } from "vitest";
-import { createIdAllocator, h, lower, renderToString, type VNode } from "../../src/vdom/index.js";
+import { createIdAllocator, h, lower, renderToBytes, renderToString, type VNode } from "../../src/vdom/index.js";
 
 const html = (v: VNode) => renderToString(lower(v, { alloc: createIdAllocator() }));
 
@@ -41,5 +41,16 @@ describe("renderToString", () => {
     expect(() => renderToString({ id: "w-1", tag: "textarea", attrs: {}, children: [{ id: "w-2", text: "x" }] })).toThrow(
       "renderToString: <textarea> (id w-1) has child nodes; its content must be one text (ElementNode.text).",
     );
+  });
+
+  it("renderToBytes writes the same HTML as UTF-8, for a page larger than its buffer with non-ASCII text everywhere, and after a render that threw", () => {
+    const items = Array.from({ length: 5000 }, (_, i) => h("li", { key: i, title: `é${i}"` }, `ünïcødé ${i} 😀 <&> ${"x".repeat(i % 50)}`));
+    const tree = lower(h("ul", {}, items), { alloc: createIdAllocator() });
+    const expected = Buffer.from(renderToString(tree, { nonce: "n0" }));
+    expect(expected.length).toBeGreaterThan(256 * 1024);
+    expect(renderToBytes(tree, { nonce: "n0" }).equals(expected)).toBe(true);
+    expect(() => renderToBytes({ id: "w-1", tag: "div", attrs: {}, children: [tree, { id: "w-2--><script>", text: "x" }] })).toThrow(/unsafe node id/);
+    expect(renderToBytes(tree, { nonce: "n0" }).equals(expected)).toBe(true);
+    expect(renderToString(tree, { nonce: "n0" })).toBe(expected.toString());
   });
 });

@@ -1,0 +1,396 @@
+/**
+ * First-page benchmark (issue 15, items 1 and 2): what a page view costs the
+ * server and the wire, against what a template costs.
+ *
+ * - `GET /` over real HTTP on 127.0.0.1, p50 of sequential requests and
+ *   requests/s at concurrency 8, against a Koa route (@koa/router) sending the
+ *   same HTML bytes (one page Revue served, captured at start), and for the
+ *   table also against a Koa route building its rows per request with a
+ *   template literal, as a template server would. All servers
+ *   live in one child process, so the load generator (this process) does not
+ *   share their thread; the child also reports its CPU time per request.
+ *   Rounds alternate which server goes first; the ratios are medians of the
+ *   rounds' ratios, with their spread.
+ * - `renderToString` of the page's lowered tree against a template literal
+ *   building the same string (checked equal) from the same state; and
+ *   `renderToBytes` against `Buffer.from` of the template's string (what
+ *   sending needs: UTF-8 bytes).
+ * - Bytes per page view: the HTML, plus what the page's stream sends in its
+ *   first 300 ms when opened as the runtime opens it, on one node and on a
+ *   second node of a cluster (the balancer sent the stream elsewhere).
+ *
+ * Apps: a 1,000-row table (the krausest benchmark's rows), examples/todo
+ * (1,000 items with bindings) and examples/chat (a small page).
+ * Run: `npm run bench page` (`npm run bench page strings`: that part only).
+ */
+import { spawn, type ChildProcess } from "node:child_process";
+import http from "node:http";
+import type { AddressInfo } from "node:net";
+import { fileURLToPath } from "node:url";
+import Router from "@koa/router";
+import Koa from "koa";
+import { App, createServer, h, MemoryPubSub, MemorySessionStore, server, type AppClass, type ServerHandle } from "../src/index.js";
+import { createIdAllocator, lower } from "../src/vdom/diff.js";
+import { escapeAttr, escapeText, renderToBytes, renderToString } from "../src/vdom/html.js";
+import { Chat } from "../examples/chat/app.js";
+import { Todo } from "../examples/todo/app.js";
+import { f1, fx, kb, median, openStream, percentile, table } from "./lib.js";
+
+// ---------------------------------------------------------------- the apps
+
+const ADJECTIVES = ["pretty", "large", "big", "small", "tall", "short", "long", "handsome", "plain", "quaint", "clean", "elegant"];
+const NOUNS = ["table", "chair", "house", "bbq", "desk", "car", "pony", "cookie", "sandwich", "burger", "pizza", "mouse"];
+
+/** A row of the krausest benchmark's table. */
+interface Row {
+  id: number;
+  label: string;
+}
+
+/** The krausest benchmark's table with 1,000 rows, as an app (its labels are deterministic, so every page is the same). */
+export class Table extends App {
+  static override title = "Revue · table";
+  rows: Row[] = Array.from({ length: 1_000 }, (_, i) => ({ id: i + 1, label: `${ADJECTIVES[i % 12]} ${NOUNS[(i * 7) % 12]} <${i + 1}>` }));
+  selected = 0;
+  @server.realtime select(id: number) {
+    this.selected = id;
+  }
+  @server.realtime remove(id: number) {
+    this.rows = this.rows.filter((r) => r.id !== id);
+  }
+  override render() {
+    return h("main", { class: "container" },
+      h("h1", {}, "Rows"),
+      h("table", { class: "table table-hover table-striped test-data" },
+        h("tbody", {}, this.rows.map((r) =>
+          h("tr", { key: r.id, class: r.id === this.selected ? "danger" : "" },
+            h("td", { class: "col-md-1" }, String(r.id)),
+            h("td", { class: "col-md-4" }, h("a", {}, r.label)),
+            h("td", { class: "col-md-1" }, h("a", {}, h("span", { class: "glyphicon glyphicon-remove", "aria-hidden": "true" }))),
+            h("td", { class: "col-md-6" }))))));
+  }
+}
+
+/**
+ * The same HTML as `renderToString` of the table's tree, built by a template
+ * literal from the same state, as a hand-written server template would (the
+ * label escaped, the ids written as lowering numbers them).
+ */
+function tableTemplate(t: Table): string {
+  let out = `<main data-rv="w-1" class="container"><h1 data-rv="w-2">Rows</h1><table data-rv="w-3" class="table table-hover table-striped test-data"><tbody data-rv="w-4">`;
+  let n = 4;
+  for (const r of t.rows) {
+    out += `<tr data-rv="k-w-4-${r.id}"${r.id === t.selected ? ` class="danger"` : ""}><td data-rv="w-${n + 1}" class="col-md-1">${r.id}</td><td data-rv="w-${n + 2}" class="col-md-4"><a data-rv="w-${n + 3}">${escapeText(r.label)}</a></td><td data-rv="w-${n + 4}" class="col-md-1"><a data-rv="w-${n + 5}"><span data-rv="w-${n + 6}" class="glyphicon glyphicon-remove" aria-hidden="true"></span></a></td><td data-rv="w-${n + 7}" class="col-md-6"></td></tr>`;
+    n += 7;
+  }
+  return out + `</tbody></table></main>`;
+}
+
+/** A chat page with a room, people and history: the small realistic page for the string measure. */
+function chatState(c: Chat): Chat {
+  Object.assign(c, {
+    name: "ada",
+    room: "lobby",
+    people: [{ name: "ada", pages: 1 }, { name: "grace", pages: 2 }, { name: "linus", pages: 1 }],
+    messages: Array.from({ length: 30 }, (_, i) => ({ id: `p-${i + 1}`, room: "lobby", from: ["ada", "grace", "linus"][i % 3], text: `message ${i + 1} says <hello> & more` })),
+  });
+  return c;
+}
+
+/** The chat page's HTML by a template literal (see {@link tableTemplate}). */
+function chatTemplate(c: Chat): string {
+  const room = c.room, name = c.name;
+  let out =
+    `<main data-rv="w-1"><h1 data-rv="w-2">${escapeText(room ? `#${room}` : "Chat")}</h1>` +
+    `<form data-rv="w-3" id="join" data-rv-on-submit="r:enter"><input data-rv="w-4" name="name" placeholder="your name" value="${escapeAttr(name)}" required="">` +
+    `<input data-rv="w-5" name="room" placeholder="room" value="${escapeAttr(room || "lobby")}"><button data-rv="w-6" type="submit">${room ? "Switch" : "Join"}</button></form>` +
+    `<p data-rv="w-7">${escapeText(room ? `In #${room} as ${name}:` : "Pick a name and a room.")}</p><ul data-rv="w-8" id="presence">`;
+  for (const p of c.people) out += `<li data-rv="k-w-8-${p.name}">${escapeText(p.pages > 1 ? `${p.name} (${p.pages})` : p.name)}</li>`;
+  out += `</ul><ul data-rv="w-9" id="messages">`;
+  for (const m of c.messages) out += `<li data-rv="k-w-9-${m.id.replace("-", "_2d_")}">${escapeText(`${m.from}: ${m.text}`)}</li>`;
+  return (
+    out +
+    `</ul><form data-rv="w-10" id="send" data-rv-on-submit="r:send" data-reset=""><input data-rv="w-11" name="text" placeholder="${room ? "say something" : "join a room first"}" autocomplete="off">` +
+    `<button data-rv="w-12" type="submit">Send</button></form></main>`
+  );
+}
+
+const APPS: Record<string, AppClass> = { table: Table, todo: Todo, chat: Chat };
+const quiet = { warn() {}, error() {} };
+const HOST = "127.0.0.1";
+
+// ---------------------------------------------------------------- child: the servers
+
+/**
+ * What the child tells its parent once listening: per app, the Revue and Koa
+ * base URLs, and for the table a Koa route that builds the page per request
+ * with {@link tableTemplate} (what a template server does).
+ */
+type Ports = Record<string, { revue: string; koa: string; template?: string; bytes: number }>;
+
+async function serveAll(): Promise<void> {
+  const ports: Ports = {};
+  const closers: Array<() => Promise<void>> = [];
+  for (const [name, app] of Object.entries(APPS)) {
+    const srv = createServer(app, { logger: quiet, keys: ["bench-page-key-0123456789"] });
+    const revue = await srv.listen(0, HOST);
+    // One page Revue served, sent as it is by a plain Koa route: the same bytes, without the work.
+    const html = await (await fetch(revue)).text();
+    const koa = new Koa();
+    const router = new Router();
+    router.get("/", (ctx) => {
+      ctx.type = "html";
+      ctx.body = html;
+    });
+    koa.use(router.routes());
+    const k = http.createServer(koa.callback());
+    k.keepAliveTimeout = 5_000; // as Revue's listen()
+    await new Promise<void>((r) => k.listen(0, HOST, r));
+    ports[name] = { revue, koa: `http://${HOST}:${(k.address() as AddressInfo).port}`, bytes: Buffer.byteLength(html) };
+    closers.push(() => srv.close(), () => new Promise<void>((r) => (k.closeAllConnections(), k.close(() => r()))));
+    if (app === Table) {
+      // The same page, its rows built per request from a table's state: the page around them as Revue served it.
+      const [before, after] = html.split(tableTemplate(new Table()));
+      if (after === undefined) throw new Error("the table template does not build the page Revue served");
+      const t = new Koa();
+      const tr = new Router();
+      tr.get("/", (ctx) => {
+        ctx.type = "html";
+        ctx.body = before + tableTemplate(new Table()) + after;
+      });
+      t.use(tr.routes());
+      const ts = http.createServer(t.callback());
+      ts.keepAliveTimeout = 5_000;
+      await new Promise<void>((r) => ts.listen(0, HOST, r));
+      ports[name]!.template = `http://${HOST}:${(ts.address() as AddressInfo).port}`;
+      closers.push(() => new Promise<void>((r) => (ts.closeAllConnections(), ts.close(() => r()))));
+    }
+  }
+  process.send!({ ports });
+  process.on("message", async (msg: { cpu?: true; stop?: true }) => {
+    if (msg.cpu) {
+      const { user, system } = process.cpuUsage();
+      process.send!({ cpuUs: user + system });
+    }
+    if (msg.stop) {
+      for (const close of closers) await close();
+      process.exit(0);
+    }
+  });
+}
+
+if (process.argv[2] === "--page-server") void serveAll();
+
+/** The servers' process, spoken to over IPC one request at a time. */
+class Servers {
+  private readonly proc: ChildProcess;
+  private waiting: ((msg: any) => void) | undefined;
+
+  constructor() {
+    this.proc = spawn(process.execPath, ["--import", "tsx", fileURLToPath(import.meta.url), "--page-server"], {
+      cwd: fileURLToPath(new URL("..", import.meta.url)), // tsx reads tsconfig.json here: the examples import "revue" through its paths
+      stdio: ["ignore", "inherit", "inherit", "ipc"],
+    });
+    this.proc.on("message", (msg) => {
+      const w = this.waiting;
+      this.waiting = undefined;
+      w?.(msg);
+    });
+  }
+
+  /** The child's next message, after sending `msg` if given. */
+  next<T>(msg?: object): Promise<T> {
+    const reply = new Promise<T>((resolve) => (this.waiting = resolve));
+    if (msg) this.proc.send(msg);
+    return reply;
+  }
+
+  /** CPU time the servers' process has used, in µs. */
+  async cpuUs(): Promise<number> {
+    return (await this.next<{ cpuUs: number }>({ cpu: true })).cpuUs;
+  }
+
+  async stop(): Promise<void> {
+    const exited = new Promise((r) => this.proc.once("exit", r));
+    this.proc.send({ stop: true });
+    await exited;
+  }
+}
+
+// ---------------------------------------------------------------- parent: the load
+
+/** Eight keep-alive sockets, as a browser's per-host pool (and the concurrency measured). */
+const agent = new http.Agent({ keepAlive: true, maxSockets: 8 });
+
+/** One `GET /` as a first visit (no cookie), read to the end; resolves to its time in ms. */
+function get(base: string): Promise<number> {
+  const t0 = performance.now();
+  return new Promise((resolve, reject) => {
+    http
+      .get(base + "/", { agent }, (res) => {
+        if (res.statusCode !== 200) reject(new Error(`GET ${base}/ answered ${res.statusCode}`));
+        res.on("data", () => {});
+        res.on("end", () => resolve(performance.now() - t0));
+        res.on("error", reject);
+      })
+      .on("error", reject);
+  });
+}
+
+interface Load {
+  p50: number;
+  perSec: number;
+  /** The servers' process CPU per request, in ms (over both phases). */
+  cpuMs: number;
+}
+
+/** Sequential requests for `ms` (their p50), then 8 at a time for `ms` (requests/s), with the server's CPU per request. */
+async function load(servers: Servers, base: string, ms: number): Promise<Load> {
+  const cpu0 = await servers.cpuUs();
+  const times: number[] = [];
+  for (let end = performance.now() + ms; performance.now() < end || times.length < 20; ) times.push(await get(base));
+  times.sort((a, b) => a - b);
+  let done = 0;
+  const t0 = performance.now();
+  const end = t0 + ms;
+  await Promise.all(Array.from({ length: 8 }, async () => {
+    while (performance.now() < end) {
+      await get(base);
+      done++;
+    }
+  }));
+  const perSec = done / ((performance.now() - t0) / 1000);
+  const cpuMs = (await servers.cpuUs()) - cpu0;
+  return { p50: percentile(times, 50), perSec, cpuMs: cpuMs / 1000 / (times.length + done) };
+}
+
+/** The spread of a list of ratios, for the noise column: "min–max". */
+const spread = (xs: number[]) => `${Math.min(...xs).toFixed(2)}–${Math.max(...xs).toFixed(2)}`;
+
+async function firstPages(rounds: number, ms: number): Promise<void> {
+  const servers = new Servers();
+  const { ports } = await servers.next<{ ports: Ports }>();
+  const rows: string[][] = [];
+  for (const [name, { revue, koa, template, bytes }] of Object.entries(ports)) {
+    for (let i = 0; i < 100; i++) await get(koa), await get(revue); // warm-up: both JITs, and Revue's pending sessions at their steady count
+    if (template) for (let i = 0; i < 100; i++) await get(template);
+    const k: Load[] = [], r: Load[] = [], t: Load[] = [];
+    for (let round = 0; round < rounds; round++) {
+      // Alternate who goes first, so that neither always meets the machine in the same state.
+      const order = round % 2 === 0 ? ["koa", "template", "revue"] : ["revue", "template", "koa"];
+      for (const who of order) {
+        if (who === "koa") k.push(await load(servers, koa, ms));
+        else if (who === "revue") r.push(await load(servers, revue, ms));
+        else if (template) t.push(await load(servers, template, ms));
+      }
+    }
+    const versus = (base: Load[]) => {
+      const p50 = r.map((x, i) => x.p50 / base[i]!.p50), tput = r.map((x, i) => x.perSec / base[i]!.perSec), cpu = r.map((x, i) => x.cpuMs / base[i]!.cpuMs);
+      return [`${fx(median(p50))} (${spread(p50)})`, `${fx(median(tput))} (${spread(tput)})`, `${fx(median(cpu))} (${spread(cpu)})`];
+    };
+    const figures = (xs: Load[]) => [f1(median(xs.map((x) => x.p50))), f1(median(xs.map((x) => x.perSec))), f1(median(xs.map((x) => x.cpuMs)))];
+    rows.push([`${name} (${kb(bytes)}), Koa sending it`, ...figures(k), "", "", ""]);
+    if (template) rows.push([`${name}, Koa + template literal`, ...figures(t), "", "", ""]);
+    rows.push([`${name}, Revue ÷ Koa sending it`, ...figures(r), ...versus(k)]);
+    if (template) rows.push([`${name}, Revue ÷ Koa + template`, "", "", "", ...versus(t)]);
+  }
+  await servers.stop();
+  console.log(`\nGET / as a first visit, ${rounds} alternated rounds of ${ms} ms sequential + ${ms} ms at concurrency 8 (ratios: median of rounds, min–max)`);
+  table(["", "p50 ms", "req/s (c=8)", "server CPU ms / req", "p50 ÷ Koa", "req/s ÷ Koa", "CPU ÷ Koa"], rows);
+}
+
+// ---------------------------------------------------------------- renderToString vs a template literal
+
+/** How many calls of `fn` take about `ms`. */
+function callsIn(fn: () => unknown, ms: number): number {
+  let n = 0;
+  for (const end = performance.now() + ms / 4; performance.now() < end; n++) fn();
+  return Math.max(10, n * 4);
+}
+
+/** ms per call of `fn` over `n` calls. */
+function timeIt(fn: () => unknown, n: number): number {
+  const t0 = performance.now();
+  for (let i = 0; i < n; i++) fn();
+  return (performance.now() - t0) / n;
+}
+
+function strings(rounds: number): void {
+  const cases: Array<[string, App, (a: any) => string]> = [
+    ["table (1,000 rows)", Object.assign(Object.create(Table.prototype) as Table, new Table()), tableTemplate],
+    ["chat (3 people, 30 messages)", chatState(Object.create(Chat.prototype) as Chat), chatTemplate],
+  ];
+  const rows: string[][] = [];
+  for (const [name, app, template] of cases) {
+    const tree = lower(app.render(), { alloc: createIdAllocator(), bind: (_t, _p, v) => `r:${(v as { name: string }).name}` });
+    const html = renderToString(tree);
+    if (template(app) !== html) throw new Error(`the ${name} template does not build the page's HTML:\n${template(app).slice(0, 400)}\n${html.slice(0, 400)}`);
+    const n = callsIn(() => renderToString(tree), 50);
+    const ours = { build: [] as number[], bytes: [] as number[] }, theirs = { build: [] as number[], bytes: [] as number[] };
+    for (let round = 0; round < rounds + 1; round++) {
+      const a = timeIt(() => renderToString(tree), n), b = timeIt(() => template(app), n);
+      const c = timeIt(() => renderToBytes(tree), n), d = timeIt(() => Buffer.from(template(app)), n);
+      if (round === 0) continue; // warm-up
+      ours.build.push(a), theirs.build.push(b), ours.bytes.push(c), theirs.bytes.push(d);
+    }
+    const r1 = ours.build.map((x, i) => x / theirs.build[i]!), r2 = ours.bytes.map((x, i) => x / theirs.bytes[i]!);
+    rows.push([`${name}, ${kb(html.length)}`, f1(median(theirs.build) * 1000), f1(median(ours.build) * 1000), `${fx(median(r1))} (${spread(r1)})`,
+      f1(median(theirs.bytes) * 1000), f1(median(ours.bytes) * 1000), `${fx(median(r2))} (${spread(r2)})`]);
+  }
+  console.log(`\nrenderToString(tree) vs a template literal building the same string, ${rounds} alternated rounds (µs per page)`);
+  table(["", "template", "renderToString", "ratio", "Buffer.from(template)", "renderToBytes", "ratio"], rows);
+}
+
+// ---------------------------------------------------------------- bytes per page view
+
+/** A page view as a browser makes it: the HTML, then the stream opened as the runtime opens it (`?lastEventId=0`) on `streamBase`. */
+async function pageView(pageBase: string, streamBase: string, query = "?lastEventId=0"): Promise<{ html: number; frames: string[]; sse: number }> {
+  const res = await fetch(pageBase + "/");
+  const html = await res.text();
+  const cookie = res.headers.get("set-cookie")!.split(";")[0]!;
+  const { sid } = JSON.parse(/id="rv-boot">(.*?)<\/script>/.exec(html)![1]!) as { sid: string };
+  const frames: string[] = [];
+  let sse = 0;
+  const stream = openStream(new URL(streamBase), `/api/sse/${sid}${query}`, cookie, (event, data, id) => {
+    frames.push(event);
+    sse += `id: ${id}\nevent: ${event}\ndata: ${data}\n\n`.length;
+  });
+  await new Promise((r) => setTimeout(r, 300));
+  stream.close();
+  return { html: Buffer.byteLength(html), frames, sse };
+}
+
+async function bytesPerView(): Promise<void> {
+  const rows: string[][] = [];
+  for (const [name, app] of Object.entries(APPS)) {
+    const one = createServer(app, { logger: quiet });
+    const url = await one.listen(0, HOST);
+    const single = await pageView(url, url);
+    const lacking = await pageView(url, url, "");
+    await one.close();
+    // Two nodes sharing a store and a pubsub; the balancer sent the stream to the other node.
+    const store = new MemorySessionStore(Date.now, 10_000, true);
+    const broker = new MemoryPubSub();
+    const nodes: ServerHandle[] = [0, 1].map((i) => createServer(app, { logger: quiet, store, pubsub: i === 0 ? broker : broker.client(), keys: ["bench-page-key-0123456789"], node: `n${i}` }));
+    const [a, b] = [await nodes[0]!.listen(0, HOST), await nodes[1]!.listen(0, HOST)];
+    const moved = await pageView(a, b);
+    for (const n of nodes) await n.close();
+    const cell = (v: { html: number; frames: string[]; sse: number }) => `${kb(v.html + v.sse)} (${v.frames.join(", ") || "no frame"})`;
+    rows.push([name, kb(single.html), cell(single), cell(moved), cell(lacking)]);
+  }
+  console.log("\nBytes per page view: HTML + the stream's first 300 ms (its frames)");
+  table(["", "HTML", "one node", "stream on another node", "stream opened without lastEventId"], rows);
+}
+
+// ---------------------------------------------------------------- main
+
+/**
+ * Runs the three measures (`part`: only the one whose name contains it:
+ * `http`, `strings` or `bytes`); `ROUNDS` sets the rounds (5).
+ */
+export async function runPageBench(part = ""): Promise<void> {
+  const rounds = Number(process.env.ROUNDS ?? 5);
+  if ("http".includes(part)) await firstPages(rounds, 1_000);
+  if ("strings".includes(part)) strings(rounds);
+  if ("bytes".includes(part)) await bytesPerView();
+}

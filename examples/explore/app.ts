@@ -1,0 +1,273 @@
+import { createHash } from "node:crypto";
+import { readFileSync } from "node:fs";
+import { App, cached, client, h, handler, RpcError, server, type EventSummary, type UploadedFile } from "revue";
+import { barChart, histogram, markdown, scatterChart, lineChart, theme } from "revue/ui";
+import { backLink } from "../nav.js";
+
+/** A column of a table read from CSV: its values, and what they are. */
+interface Column {
+  name: string;
+  kind: "number" | "date" | "text";
+  values: Array<number | string | null>;
+}
+
+interface Table {
+  title: string;
+  columns: Column[];
+  rows: number;
+}
+
+const PAGE = 20;
+/** The largest CSV a visitor may upload. */
+const MAX_BYTES = 2 * 1024 * 1024;
+const SAMPLE = "sample";
+const SAMPLE_TITLE = "Bike rentals per day, 2024–2025 (synthetic)";
+const DATE = /^\d{4}-\d{2}-\d{2}/;
+
+/** Uploaded CSVs by the sha256 of their text: sessions keep the hash (their state stays small), this process the text. */
+const uploaded = new Map<string, { title: string; text: string }>();
+
+/** Splits CSV text into rows of fields (quotes, doubled quotes and newlines inside quotes as RFC 4180 says). */
+export function parseCsv(text: string): string[][] {
+  const rows: string[][] = [];
+  let row: string[] = [];
+  let field = "";
+  let quoted = false;
+  for (let i = 0; i < text.length; i++) {
+    const c = text[i]!;
+    if (quoted) {
+      if (c === '"' && text[i + 1] === '"') (field += '"'), i++;
+      else if (c === '"') quoted = false;
+      else field += c;
+    } else if (c === '"' && field === "") quoted = true;
+    else if (c === ",") row.push(field), (field = "");
+    else if (c === "\n" || c === "\r") {
+      if (c === "\r" && text[i + 1] === "\n") i++;
+      row.push(field), rows.push(row), (row = []), (field = "");
+    } else field += c;
+  }
+  if (field !== "" || row.length) row.push(field), rows.push(row);
+  return rows.filter((r) => r.length > 1 || r[0] !== "");
+}
+
+/**
+ * An interactive look at a CSV: a summary in markdown, a table sorted by any
+ * column and read a page at a time (only that page is in the page), and charts
+ * of the columns you pick. The bundled sample is daily bike rentals; a
+ * visitor may upload a CSV of their own (up to 2 MB).
+ *
+ * Parsing and per-column statistics are `@cached` by the data's hash, so every
+ * session looking at the same data shares one parse, and a sort is cached by
+ * column and direction.
+ */
+export class Explore extends App {
+  static override title = "Revue · explore a CSV";
+  static override css =
+    theme +
+    ".bar{display:flex;gap:.6rem;flex-wrap:wrap;align-items:end;margin:0 0 var(--rv-space)}.bar label{margin:0}.bar select{width:auto}" +
+    "th button{all:unset;cursor:pointer;font-weight:600}th button:focus-visible{outline:3px solid var(--rv-accent)}" +
+    "td.num{text-align:right;font-variant-numeric:tabular-nums}.pager{display:flex;gap:.6rem;align-items:center}" +
+    ".charts{display:grid;gap:var(--rv-space);grid-template-columns:repeat(auto-fit,minmax(min(100%,28rem),1fr))}";
+
+  /** Which data: the sample, or the sha256 of an upload. */
+  data = SAMPLE;
+  sortBy = "";
+  descending = false;
+  page = 0;
+  x = "date";
+  y = "total";
+  notice = "";
+
+  /**
+   * The table of `key`, parsed once per process and shared by every session.
+   * A resource rather than a copied result: tables are large and nothing
+   * changes them, so callers share the one parse instead of copying it.
+   */
+  @cached.resource({ max: 20 }) static table(key: string): Table {
+    const source = key === SAMPLE ? { title: SAMPLE_TITLE, text: readFileSync(new URL("./rentals.csv", import.meta.url), "utf8") } : uploaded.get(key);
+    if (!source) throw new RpcError("NOT_FOUND", "That upload is no longer on this server (it restarted): upload the file again.");
+    const [head = [], ...body] = parseCsv(source.text);
+    const columns: Column[] = head.map((name, c) => {
+      const raw = body.map((r) => (r[c] ?? "").trim());
+      const filled = raw.filter((v) => v !== "");
+      const kind = filled.length && filled.every((v) => DATE.test(v) && !Number.isNaN(Date.parse(v))) ? "date" : filled.length && filled.every((v) => Number.isFinite(Number(v))) ? "number" : "text";
+      const values = raw.map((v) => (v === "" ? null : kind === "number" ? Number(v) : v));
+      return { name: name.trim() || `column ${c + 1}`, kind, values };
+    });
+    return { title: source.title, columns, rows: body.length };
+  }
+
+  /** Row order for a sort: indices into the table. */
+  @cached({ max: 200 }) static order(key: string, by: string, descending: boolean): number[] {
+    const t = Explore.table(key);
+    const col = t.columns.find((c) => c.name === by);
+    const idx = Array.from({ length: t.rows }, (_, i) => i);
+    if (!col) return idx;
+    const sign = descending ? -1 : 1;
+    return idx.sort((a, b) => {
+      const va = col.values[a] ?? null;
+      const vb = col.values[b] ?? null;
+      if (va === null || vb === null) return va === vb ? a - b : va === null ? 1 : -1;
+      return (va < vb ? -1 : va > vb ? 1 : a - b) * sign;
+    });
+  }
+
+  /** A summary of every column, in markdown. */
+  @cached({ max: 20 }) static summary(key: string): string {
+    const t = Explore.table(key);
+    const lines = [`**${t.rows.toLocaleString("en-US")} rows**, ${t.columns.length} columns.`, "", "| column | kind | summary |", "|---|---|---|"];
+    for (const c of t.columns) {
+      const present = c.values.filter((v) => v !== null);
+      let text: string;
+      if (c.kind === "number") {
+        const xs = present as number[];
+        const mean = xs.reduce((a, b) => a + b, 0) / (xs.length || 1);
+        text = `min ${fmt(Math.min(...xs))}, mean ${fmt(mean)}, max ${fmt(Math.max(...xs))}`;
+      } else if (c.kind === "date") text = `${(present as string[]).reduce((a, b) => (a < b ? a : b))} to ${(present as string[]).reduce((a, b) => (a > b ? a : b))}`;
+      else {
+        const counts = new Map<string, number>();
+        for (const v of present as string[]) counts.set(v, (counts.get(v) ?? 0) + 1);
+        const top = [...counts].sort((a, b) => b[1] - a[1]).slice(0, 3);
+        text = `${counts.size} distinct; most: ${top.map(([v, n]) => `${v.slice(0, 20)} (${n})`).join(", ")}`;
+      }
+      const missing = t.rows - present.length;
+      lines.push(`| ${c.name.replace(/\|/g, "\\|")} | ${c.kind} | ${text.replace(/\|/g, "\\|")}${missing ? `; ${missing} missing` : ""} |`);
+    }
+    return lines.join("\n");
+  }
+
+  private get current(): Table | undefined {
+    try {
+      return Explore.table(this.data);
+    } catch {
+      return undefined;
+    }
+  }
+
+  /** A column header was clicked: sort by it, or flip the direction. */
+  @server.realtime sort(by: string) {
+    if (typeof by !== "string") return;
+    this.descending = this.sortBy === by ? !this.descending : false;
+    this.sortBy = by;
+    this.page = 0;
+  }
+
+  @server.realtime turn(delta: number) {
+    const t = this.current;
+    if (!t || (delta !== 1 && delta !== -1)) return;
+    this.page = Math.min(Math.max(0, this.page + delta), Math.max(0, Math.ceil(t.rows / PAGE) - 1));
+  }
+
+  /** The chart's axes: `select#x` and `select#y`. */
+  @server.realtime axis(which: "x" | "y", ev: EventSummary) {
+    const column = this.current?.columns.find((c) => c.name === ev.value);
+    if (!column || (which === "y" && column.kind !== "number")) return;
+    if (which === "x") this.x = column.name;
+    else if (which === "y") this.y = column.name;
+  }
+
+  @server.realtime useSample() {
+    Object.assign(this, { data: SAMPLE, sortBy: "", descending: false, page: 0, x: "date", y: "total", notice: "" });
+  }
+
+  /** An uploaded CSV: kept by its hash; the chart starts with its first number against a date, another number or a category. */
+  @server.rpc async load(file: UploadedFile) {
+    if (typeof file?.read !== "function") throw new RpcError("BAD_REQUEST", "load(file): pass the handle rv.upload answered.");
+    if (file.size > MAX_BYTES) return void (this.notice = `${file.name} is over 2 MB: choose a smaller file.`);
+    const text = Buffer.from(await file.read()).toString("utf8");
+    const key = createHash("sha256").update(text).digest("hex");
+    uploaded.set(key, { title: file.name, text });
+    const table = Explore.table(key);
+    if (table.rows === 0 || table.columns.length < 2) {
+      uploaded.delete(key);
+      cached.clear(Explore, "table");
+      return void (this.notice = `${file.name} has no rows with two columns or more: is it a CSV?`);
+    }
+    const numbers = table.columns.filter((c) => c.kind === "number");
+    // x: a date column, else a number when there are two, else a category.
+    const xCol = table.columns.find((c) => c.kind === "date") ?? (numbers.length > 1 ? numbers[0] : table.columns.find((c) => c.kind === "text")) ?? table.columns[0]!;
+    Object.assign(this, { data: key, sortBy: "", descending: false, page: 0, x: xCol.name, y: (numbers.find((c) => c !== xCol) ?? numbers[0] ?? table.columns[1]!).name, notice: "" });
+  }
+
+  /** Runs in the browser: uploads the chosen CSV and hands it to `load`. */
+  @client.callback async pick() {
+    const input = document.getElementById("csv") as HTMLInputElement;
+    if (!input.files?.length) return;
+    try {
+      const [handle] = await rv.upload(input.files);
+      await this.server.load(handle);
+    } catch (err) {
+      alert(`The upload did not work: ${(err as Error).message}`);
+    }
+  }
+
+  override render() {
+    const t = this.current;
+    return h("main", {},
+      backLink(this),
+      h("h1", {}, "Explore a CSV"),
+      h("div", { class: "bar" },
+        h("span", {}, "Data: ", h("b", {}, t?.title ?? "(gone)")),
+        this.data !== SAMPLE ? h("button", { type: "button", onClick: this.useSample }, "Back to the sample") : null,
+        h("label", { for: "csv" }, "Or your own CSV (up to 2 MB):"),
+        h("input", { id: "csv", type: "file", accept: ".csv,text/csv", onChange: this.pick })),
+      this.notice ? h("p", { class: "rv-error", role: "alert" }, this.notice) : null,
+      t ? this.body(t) : h("p", { class: "rv-error", role: "alert" }, "That upload is no longer on this server (it restarted): upload the file again, or go back to the sample."));
+  }
+
+  private body(t: Table) {
+    const order = Explore.order(this.data, this.sortBy, this.descending);
+    const pages = Math.max(1, Math.ceil(t.rows / PAGE));
+    const shown = order.slice(this.page * PAGE, this.page * PAGE + PAGE);
+    const plot = (name: string) => t.columns.find((c) => c.name === name);
+    const x = plot(this.x);
+    const y = plot(this.y);
+    return [
+      h("section", { id: "summary" }, markdown(Explore.summary(this.data))),
+      h("h2", {}, "Charts"),
+      h("div", { class: "bar", id: "axes" },
+        h("label", {}, "x ", h("select", { id: "x", onChange: handler(this.axis, { args: ["x"] }) }, t.columns.map((c) => h("option", { key: c.name, value: c.name, selected: c.name === this.x }, c.name)))),
+        h("label", {}, "y ", h("select", { id: "y", onChange: handler(this.axis, { args: ["y"] }) }, t.columns.filter((c) => c.kind === "number").map((c) => h("option", { key: c.name, value: c.name, selected: c.name === this.y }, c.name))))),
+      h("div", { class: "charts" }, this.charts(t, x, y)),
+      h("h2", {}, "Rows"),
+      h("table", { id: "rows" },
+        h("thead", {}, h("tr", {}, t.columns.map((c) =>
+          h("th", { key: c.name, "aria-sort": c.name === this.sortBy ? (this.descending ? "descending" : "ascending") : "none" },
+            h("button", { type: "button", onClick: handler(this.sort, { args: [c.name] }) }, c.name, c.name === this.sortBy ? (this.descending ? " ▼" : " ▲") : ""))))),
+        h("tbody", {}, shown.map((r) => h("tr", { key: String(r) }, t.columns.map((c) => h("td", { key: c.name, class: c.kind === "number" ? "num" : undefined }, cell(c.values[r] ?? null))))))),
+      h("div", { class: "pager" },
+        h("button", { type: "button", id: "prev", disabled: this.page === 0, onClick: handler(this.turn, { args: [-1] }) }, "← Previous"),
+        h("span", { id: "page" }, `Page ${this.page + 1} of ${pages} · rows ${this.page * PAGE + 1}–${Math.min(t.rows, this.page * PAGE + PAGE)} of ${t.rows.toLocaleString("en-US")}`),
+        h("button", { type: "button", id: "next", disabled: this.page >= pages - 1, onClick: handler(this.turn, { args: [1] }) }, "Next →")),
+    ];
+  }
+
+  /** y against x (a line over dates, dots over numbers, bars per category), and y's distribution. */
+  private charts(t: Table, x: Column | undefined, y: Column | undefined) {
+    if (!y || y.kind !== "number") return [h("p", { key: "none", class: "rv-muted" }, "This data has no number column to chart.")];
+    const ys = y.values as Array<number | null>;
+    const out = [];
+    if (x?.kind === "date") {
+      const points = x.values.map((v, i) => [new Date(String(v)), ys[i] ?? NaN] as const).filter((p) => !Number.isNaN(p[0].getTime())).sort((a, b) => a[0].getTime() - b[0].getTime());
+      out.push(h("div", { key: "xy" }, lineChart({ name: y.name, points }, { title: `${y.name} by ${x.name}`, x: { label: x.name }, y: { label: y.name }, height: 240, hover: 400 })));
+    } else if (x?.kind === "number") {
+      const points = x.values.map((v, i) => [Number(v), ys[i] ?? NaN] as const);
+      out.push(h("div", { key: "xy" }, scatterChart({ name: `${y.name} / ${x.name}`, points }, { title: `${y.name} against ${x.name}`, x: { label: x.name }, y: { label: y.name }, height: 240, hover: 400 })));
+    } else if (x) {
+      const sums = new Map<string, { n: number; sum: number }>();
+      x.values.forEach((v, i) => {
+        const k = String(v ?? "(missing)");
+        const s = sums.get(k) ?? { n: 0, sum: 0 };
+        if (ys[i] !== null && ys[i] !== undefined) (s.n += 1), (s.sum += ys[i]!);
+        sums.set(k, s);
+      });
+      const values = [...sums].slice(0, 30).map(([k, s]) => [k, s.n ? s.sum / s.n : 0] as const);
+      out.push(h("div", { key: "xy" }, barChart({ name: `mean ${y.name}`, values }, { title: `Mean ${y.name} per ${x.name}`, y: { label: `mean ${y.name}` }, height: 240 })));
+    }
+    out.push(h("div", { key: "hist" }, histogram(ys.filter((v): v is number => v !== null), { title: `Distribution of ${y.name}`, x: { label: y.name }, y: { label: "rows" }, height: 240 })));
+    return out;
+  }
+}
+
+const fmt = (v: number) => (Number.isInteger(v) ? v.toLocaleString("en-US") : v.toLocaleString("en-US", { maximumFractionDigits: 2 }));
+const cell = (v: number | string | null) => (v === null ? "" : typeof v === "number" ? fmt(v) : v);

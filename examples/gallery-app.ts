@@ -1,0 +1,47 @@
+import { App, h } from "revue";
+import { theme } from "revue/ui";
+import { Chat } from "./chat/app.js";
+import { Counter } from "./counter/app.js";
+import { Dashboard } from "./dashboard/app.js";
+import { Explore } from "./explore/app.js";
+import { inGallery } from "./nav.js";
+import { Todo } from "./todo/app.js";
+import { Upload } from "./upload/app.js";
+
+/** Every example, mounted under its own path (`npm start` serves them with the index: examples/gallery.ts). */
+export const examples = { "/counter": Counter, "/chat": Chat, "/todo": Todo, "/upload": Upload, "/dashboard": Dashboard, "/explore": Explore } as const;
+
+/** What the index says of each example: what it is, and the parts of Revue it shows. */
+const ABOUT: Record<keyof typeof examples, { title: string; text: string; shows: string[] }> = {
+  "/counter": { title: "Counter", text: "The smallest app: a button that counts, and a reset that awaits the server.", shows: ["@server.realtime", "@server.rpc", "@client.callback"] },
+  "/chat": { title: "Chat", text: "Rooms, who is online, and a toast when someone joins; times in your own time zone.", shows: ["rooms", "presence", "reverse RPC"] },
+  "/todo": { title: "Todo", text: "A thousand keyed rows you can filter, edit inline, toggle and reorder without losing a row's identity.", shows: ["keyed diff", "handler args", "memo"] },
+  "/upload": { title: "Upload", text: "Send files with a progress bar; images and text files are previewed, failures explained.", shows: ["rv.upload", "UploadedFile", "progress"] },
+  "/dashboard": { title: "Dashboard", text: "Live metrics of this server, pushed every second and drawn as SVG charts on the server.", shows: ["@server.on(\"start\")", "lineChart", "patches"] },
+  "/explore": { title: "Explore a CSV", text: "Two years of daily bike rentals, or your own CSV: a summary, charts of the columns you pick, and a sortable table read a page at a time.", shows: ["@cached", "charts", "markdown", "rv.upload"] },
+};
+
+for (const cls of Object.values(examples)) inGallery.add(cls);
+
+/** The index page: a card per example. */
+export class Gallery extends App {
+  static override title = "Revue examples";
+  static override css =
+    theme +
+    ".cards{list-style:none;padding:0;display:grid;grid-template-columns:repeat(auto-fill,minmax(16rem,1fr));gap:var(--rv-space)}" +
+    ".card{border:1px solid var(--rv-border);border-radius:var(--rv-radius);padding:1rem;background:var(--rv-surface);display:flex;flex-direction:column;gap:.5rem}" +
+    ".card h2{margin:0;font-size:1.15rem}.card p{margin:0}.tags{display:flex;gap:.3rem;flex-wrap:wrap;margin-top:auto}" +
+    ".tags code{font-size:.8rem}";
+  override render() {
+    return h("main", {},
+      h("h1", {}, "Revue examples"),
+      h("p", { class: "rv-muted" }, "Each is one class: its fields are a page's state, its decorated methods the ways in and out. Open one in two windows to see them share a server."),
+      h("ul", { class: "cards" },
+        Object.entries(ABOUT).map(([path, about]) =>
+          h("li", { key: path, class: "card" },
+            h("h2", {}, h("a", { href: path }, about.title)),
+            h("p", {}, about.text),
+            h("div", { class: "tags" }, about.shows.map((s) => h("code", { key: s }, s)))))));
+  }
+}
+

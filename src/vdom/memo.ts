@@ -1,0 +1,244 @@
+import type { Component } from "./h.js";
+import type { Props, VNode } from "./types.js";
+
+/*
+ * Memoised components. The diff does not walk a subtree that is the very
+ * object it placed at that spot in the last render (diff.ts, `patchNode`),
+ * so a component that returns last render's node for the same props costs
+ * one props comparison, however big its subtree. What a `memo()` component
+ * built is remembered per session: in the {@link MemoCache} its view renders
+ * with, by component and key, from one render to the next. Outside such a
+ * render (a test calling `render()`, a page rendered once) it is an ordinary
+ * component.
+ */
+
+/** What one call of a memo component built, as of the last render that made that call. */
+export interface MemoEntry {
+  props: Readonly<Props>;
+  args: readonly unknown[];
+  /** The node `h()` returned (or the copy the diff placed instead, see {@link copiedMemo}); undefined until built, or when not reusable. */
+  node: VNode | undefined;
+  /** The render that last used the entry: a second call with the same identity in that render does not get it. */
+  gen: number;
+  /** The render that last built `node`. */
+  built: number;
+  /** The memo call whose build made this call, if any: while that one's node is in the page, so is this one's. */
+  parent: MemoEntry | null;
+}
+
+interface MemoSpec {
+  /** True when the component would build the same subtree for `next` as for `prev`. */
+  equal: (prev: Readonly<Props>, next: Readonly<Props>) => boolean;
+}
+
+/** The memo components, with how each compares its props. */
+const SPECS = new WeakMap<Function, MemoSpec>();
+
+/** The entry of each node a memo component returned, so that a copy of it can take its place there. */
+const ENTRY = new WeakMap<VNode, MemoEntry>();
+
+/**
+ * Called by `fresh()` when the diff copies a placed node: if a memo component
+ * returned it, the copy (which is what the tree will hold) is what it returns
+ * next time. Without this, a memo node that moved to another parent, or
+ * outlived a packed tree, would be copied again at every render.
+ */
+export function copiedMemo(node: VNode, copy: VNode): void {
+  const entry = ENTRY.get(node);
+  if (entry === undefined) return;
+  entry.node = copy;
+  ENTRY.set(copy, entry);
+}
+
+/** The cache of the render in progress, if it runs through {@link MemoCache.render}. */
+let active: MemoCache | undefined;
+
+/**
+ * What the memo components of one session built. One per view (the
+ * session's page). Entries live from one render to the next; whenever their
+ * number has doubled, those whose node is no longer in the page are dropped
+ * (an entry is in the page if the last render used it, or if it was made
+ * while building a memo node that is: a row inside a panel that was reused
+ * whole), so the cache stays within twice what the page shows.
+ */
+export class MemoCache {
+  /** Keyed calls, by component and key (as written: `1` and `"1"` are told apart, which costs only a rebuild). */
+  private keyed = new Map<Function, Map<unknown, MemoEntry>>();
+  /** Unkeyed calls, by component and order among its calls in one render. */
+  private ordered = new Map<Function, MemoEntry[]>();
+  /** Unkeyed calls of each component made so far in this render. */
+  private count = new Map<Function, number>();
+  private gen = 0;
+  private size = 0;
+  /** The size after the last sweep. */
+  private kept = 0;
+  /** The memo call being built, whose build the next calls are part of. */
+  private building: MemoEntry | null = null;
+
+  /**
+   * Runs `render` with this cache: a memo component called with the same
+   * props (and the same key) as in the last render returns the node it
+   * returned then.
+   */
+  render<T>(render: () => T): T {
+    const outer = active;
+    active = this;
+    this.gen++;
+    this.building = null;
+    this.count.clear();
+    try {
+      const out = render();
+      if (this.size > 2 * this.kept + 64) this.sweep();
+      return out;
+    } finally {
+      active = outer;
+    }
+  }
+
+  /** Forgets everything (the tree it matches was packed or dropped). */
+  clear(): void {
+    this.keyed.clear();
+    this.ordered.clear();
+    this.size = this.kept = 0;
+  }
+
+  /**
+   * The entry of one call: its `node` set when last render's can be reused,
+   * else cleared, for {@link keepMemo} to fill once built. Null when this
+   * render used the entry already (one node cannot stand in two places: it
+   * is built).
+   */
+  enter(tag: Function, spec: MemoSpec, props: Readonly<Props>, key: unknown, args: readonly unknown[]): MemoEntry | null {
+    let e: MemoEntry | undefined;
+    if (key !== undefined && key !== null) {
+      let byKey = this.keyed.get(tag);
+      if (byKey === undefined) this.keyed.set(tag, (byKey = new Map()));
+      e = byKey.get(key);
+      if (e === undefined) byKey.set(key, (e = this.add(props, args)));
+    } else {
+      const i = this.count.get(tag) ?? 0;
+      this.count.set(tag, i + 1);
+      let list = this.ordered.get(tag);
+      if (list === undefined) this.ordered.set(tag, (list = []));
+      e = list[i];
+      if (e === undefined) list[i] = e = this.add(props, args);
+    }
+    if (e.gen === this.gen) return null;
+    e.gen = this.gen;
+    e.parent = this.building;
+    if (e.node !== undefined && sameArgs(e.args, args) && spec.equal(e.props, props)) return e;
+    if (e.node !== undefined) ENTRY.delete(e.node);
+    e.props = props;
+    e.args = args;
+    e.node = undefined;
+    e.built = this.gen;
+    this.building = e;
+    return e;
+  }
+
+  /** The build of `entry` is over (see {@link keepMemo}). */
+  done(entry: MemoEntry): void {
+    this.building = entry.parent;
+  }
+
+  private add(props: Readonly<Props>, args: readonly unknown[]): MemoEntry {
+    this.size++;
+    return { props, args, node: undefined, gen: 0, built: 0, parent: null };
+  }
+
+  /** Whether `e`'s node is in the page this render built. */
+  private live(e: MemoEntry): boolean {
+    if (e.gen === this.gen) return true;
+    const p = e.parent;
+    return p !== null && e.gen >= p.built && this.live(p);
+  }
+
+  /** Drops the entries whose node is no longer in the page. */
+  private sweep(): void {
+    let size = 0;
+    for (const [tag, byKey] of this.keyed) {
+      for (const [key, e] of byKey) if (!this.live(e)) byKey.delete(key);
+      if (byKey.size === 0) this.keyed.delete(tag);
+      size += byKey.size;
+    }
+    for (const [tag, list] of this.ordered) {
+      // Unkeyed entries are known by their order: kept up to the first one no longer in the page.
+      let n = 0;
+      while (n < list.length && this.live(list[n]!)) n++;
+      if (n === 0) this.ordered.delete(tag);
+      else list.length = n;
+      size += n;
+    }
+    this.size = this.kept = size;
+  }
+}
+
+/**
+ * The memo entry for a call of component `tag` (see {@link MemoCache.enter}),
+ * or null when `tag` is not a memo component, no cache is rendering, or the
+ * entry is taken: then the component is simply called.
+ */
+export function memoEntry(tag: Function, props: Readonly<Props>, args: readonly unknown[]): MemoEntry | null {
+  if (active === undefined) return null;
+  const spec = SPECS.get(tag);
+  return spec === undefined ? null : active.enter(tag, spec, props, props.key, args);
+}
+
+/** Remembers what a memo call built. Only an element is: a fragment's children are spliced into its parent. */
+export function keepMemo(entry: MemoEntry, node: VNode): void {
+  active?.done(entry);
+  if (node.type !== "element" || node.tag === "#fragment") return;
+  entry.node = node;
+  ENTRY.set(node, entry);
+}
+
+function sameArgs(a: readonly unknown[], b: readonly unknown[]): boolean {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (!Object.is(a[i], b[i])) return false;
+  return true;
+}
+
+/** The default comparison: the same own props, each `Object.is` equal to its old value. */
+export function shallowEqual(prev: Readonly<Props>, next: Readonly<Props>): boolean {
+  let n = 0;
+  for (const k in next) {
+    if (!Object.is(prev[k], next[k])) return false;
+    n++;
+  }
+  for (const _ in prev) n--;
+  return n === 0;
+}
+
+/**
+ * Memoises a function component, as `React.memo` and Preact's `memo` do:
+ * when a session re-renders, `h(Row, props)` returns the subtree this call
+ * returned in the session's last render if its props (and children) are
+ * equal, and the diff skips that subtree without walking it. An event that
+ * changes one row of a long list then costs the comparison of each row's
+ * props, not the diff of every row.
+ *
+ * Calls are told apart by `key` (give one in lists), else by their order
+ * among the calls of the same component in one render. Props are compared
+ * with `Object.is`, one by one (pass `equal` to compare otherwise), and
+ * children by identity: pass the data a component depends on as props, and
+ * a new object when it changes. An object changed in place (`item.done = true`)
+ * compares equal, so the row would not change: pass its fields (`done`,
+ * `title`) rather than the object, or replace the object.
+ *
+ * @param render - the component.
+ * @param equal - true when `render` would build the same subtree for `next` as for `prev`.
+ *
+ * @example
+ * const Row = memo((p: { id: number; title: string; done: boolean; app: Todo }) =>
+ *   h("li", { class: { done: p.done } },
+ *     h("input", { type: "checkbox", checked: p.done, onChange: handler(p.app.toggle, { args: [p.id] }) }),
+ *     p.title));
+ *
+ * // in render(): one change to one item re-renders that row only
+ * h("ul", {}, this.items.map((it) => h(Row, { key: it.id, id: it.id, title: it.title, done: it.done, app: this })));
+ */
+export function memo<P extends object>(render: Component<P>, equal: (prev: Readonly<P>, next: Readonly<P>) => boolean = shallowEqual as never): Component<P> {
+  const wrapped: Component<P> = (props) => render(props);
+  SPECS.set(wrapped, { equal: equal as MemoSpec["equal"] });
+  return wrapped;
+}

@@ -1,0 +1,83 @@
+import { afterEach, expect, it } from "vitest";
+import { App, h, server } from "revue";
+import { markdown } from "revue/ui";
+import { mount, type TestSession } from "revue/testing";
+
+class Doc extends App {
+  source = "";
+  options: Parameters<typeof markdown>[1] = {};
+  @server.rpc show(source: string, options: Parameters<typeof markdown>[1] = {}) {
+    this.source = source;
+    this.options = options;
+  }
+  override render() {
+    return h("main", {}, markdown(this.source, this.options));
+  }
+}
+
+let t: TestSession<Doc> | undefined;
+afterEach(async () => {
+  await t?.unmount();
+  t = undefined;
+});
+
+async function shown(source: string, options: Parameters<typeof markdown>[1] = {}): Promise<Element> {
+  t ??= await mount(Doc);
+  await t.rpc("show", source, options);
+  await t.settle();
+  return t.find(".rv-markdown")!;
+}
+
+/** The element's HTML without Revue's ids. */
+const clean = (el: Element) => el.innerHTML.replace(/ data-rv="[^"]*"/g, "").replace(/<!--[^>]*-->/g, "");
+
+it("renders CommonMark, tables and strikethrough as elements", async () => {
+  const el = await shown(
+    "# Title\n\nSome *em*, **strong**, ~~gone~~ and `code`.\n\n- one\n- two\n\n3. three\n4. four\n\n> quoted\n\n```ts\nconst x = 1 < 2;\n```\n\n| a | b |\n|:--|--:|\n| 1 | 2 |\n\n---\n\n[link](https://example.com \"tip\") and ![pic *one*](/img.png)",
+  );
+  expect(clean(el)).toBe(
+    "<h1>Title</h1>" +
+      "<p>Some <em>em</em>, <strong>strong</strong>, <s>gone</s> and <code>code</code>.</p>" +
+      "<ul><li>one</li><li>two</li></ul>" +
+      '<ol start="3"><li>three</li><li>four</li></ol>' +
+      "<blockquote><p>quoted</p></blockquote>" +
+      '<pre><code class="language-ts">const x = 1 &lt; 2;\n</code></pre>' +
+      '<table><thead><tr><th style="text-align:left">a</th><th style="text-align:right">b</th></tr></thead><tbody><tr><td style="text-align:left">1</td><td style="text-align:right">2</td></tr></tbody></table>' +
+      "<hr>" +
+      '<p><a href="https://example.com" title="tip" rel="noopener noreferrer nofollow">link</a> and <img src="/img.png" alt="pic one"></p>',
+  );
+});
+
+it("keeps raw HTML as text and drops links and images whose URL is not safe, keeping their text", async () => {
+  const el = await shown(
+    '<script>alert(1)</script>\n\n<img src=x onerror="alert(2)"> inline\n\n[a](javascript:alert(3)) [b](JAVASCRIPT:alert(4)) [c](vbscript:x) [d](data:text/html;base64,PHNjcmlwdD4=) <javascript:alert(5)> ![e](javascript:alert(6)) [f](&#106;avascript:alert(7))',
+  );
+  expect(el.querySelectorAll("script, [onerror]")).toHaveLength(0);
+  expect([...el.querySelectorAll("a, img")].map((e) => e.outerHTML)).toEqual([]);
+  expect(el.textContent).toContain("<script>alert(1)</script>");
+  expect(el.textContent).toContain('<img src=x onerror="alert(2)"> inline');
+  expect(el.textContent).toContain("[a](javascript:alert(3)) [b](JAVASCRIPT:alert(4))"); // markdown-it leaves a refused link as the text it was written as
+});
+
+it("follows its options: line breaks, bare links, smart quotes and a class", async () => {
+  const el = await shown('one\ntwo "quoted" -- see https://example.com/x', { breaks: true, linkify: true, typographer: true, class: "note" });
+  expect(el.getAttribute("class")).toBe("rv-markdown note");
+  expect(clean(el)).toBe('<p>one<br>two “quoted” – see <a href="https://example.com/x" rel="noopener noreferrer nofollow">https://example.com/x</a></p>');
+});
+
+it("gives the very same tree for the same source, so an unchanged block sends nothing", async () => {
+  expect(markdown("# same")).toBe(markdown("# same"));
+  expect(markdown("# same")).not.toBe(markdown("# same", { breaks: true }));
+  await shown("# a\n\nb");
+  const before = t!.ops.length;
+  await t!.rpc("show", "# a\n\nb");
+  await t!.settle();
+  expect(t!.ops.slice(before).flat()).toEqual([]);
+  await t!.rpc("show", "# a\n\nc");
+  await t!.settle();
+  expect(t!.ops.slice(before).flat().map((op) => op.op)).toEqual(["text"]);
+});
+
+it("says what to pass when the source is not a string", () => {
+  expect(() => markdown(undefined as unknown as string)).toThrow('markdown(source): source must be a string, got undefined. Pass the text, e.g. markdown(this.body ?? "").');
+});

@@ -1,0 +1,188 @@
+import { describe, expect, it } from "vitest";
+import { View } from "../../src/session/view.js";
+import { noBinder } from "../../src/vdom/props.js";
+import { createIdAllocator, diff, h, lower, memo, MemoCache, renderToString, type ElementNode, type Node, type VElement, type VNode } from "../../src/vdom/index.js";
+
+interface Item {
+  id: number;
+  title: string;
+  done: boolean;
+}
+
+/** Counts how many times the row component really ran. */
+let built = 0;
+const Row = memo((p: { id: number; title: string; done: boolean }) => {
+  built++;
+  return h("li", { class: { done: p.done } }, h("span", {}, p.title), h("b", {}, p.done ? "done" : "open"));
+});
+const page = (items: Item[], heading = "Todo") =>
+  h("main", {}, h("h1", {}, heading), h("ul", {}, items.map((it) => h(Row, { key: it.id, id: it.id, title: it.title, done: it.done }))));
+const items = (n: number): Item[] => Array.from({ length: n }, (_, i) => ({ id: i + 1, title: `item ${i + 1}`, done: false }));
+const rows = (tree: Node) => ((tree as ElementNode).children[1] as ElementNode).children;
+
+/** A session's view in miniature: renders through one cache and diffs against the last tree, as src/session/view.ts does. */
+function session(render: () => VNode) {
+  const cache = new MemoCache();
+  const alloc = createIdAllocator();
+  let tree = lower(cache.render(render), { alloc });
+  return {
+    get tree() {
+      return tree;
+    },
+    update() {
+      const out = diff(tree, cache.render(render), { alloc });
+      tree = out.tree;
+      return out.ops;
+    },
+    cache,
+  };
+}
+
+describe("memo()", () => {
+  it("re-renders only the row whose props changed, and the page gets the ops of that row alone", () => {
+    let state = items(100);
+    const s = session(() => page(state));
+    const before = rows(s.tree).slice();
+    built = 0;
+    state = state.map((it) => (it.id === 40 ? { ...it, done: true } : it));
+    const ops = s.update();
+    expect(built).toBe(1);
+    const id40 = before[39]!.id;
+    expect(ops).toEqual([
+      { op: "attrs", id: id40, set: { class: "done" }, remove: [] },
+      { op: "text", id: (before[39] as ElementNode).children[1]!.id, text: "done" },
+    ]);
+    // Every other row is the very node of the last render: the diff did not walk it.
+    rows(s.tree).forEach((row, i) => (i === 39 ? expect(row).not.toBe(before[i]) : expect(row).toBe(before[i])));
+  });
+
+  it("gives the same page as rendering without memo, through adds, removes, moves and edits", () => {
+    let state = items(20);
+    const s = session(() => page(state));
+    const plain = (list: Item[]) => h("main", {}, h("h1", {}, "Todo"), h("ul", {}, list.map((it) => h("li", { key: it.id, class: { done: it.done } }, h("span", {}, it.title), h("b", {}, it.done ? "done" : "open")))));
+    const steps: ((l: Item[]) => Item[])[] = [
+      (l) => l.slice().reverse(),
+      (l) => l.filter((it) => it.id % 3 !== 0),
+      (l) => [{ id: 99, title: "new", done: true }, ...l],
+      (l) => l.map((it, i) => (i === 5 ? { ...it, title: "edited" } : it)),
+      (l) => l.slice(2).concat(l.slice(0, 2)),
+    ];
+    for (const step of steps) {
+      state = step(state);
+      s.update();
+      const expected = lower(plain(state), { alloc: createIdAllocator() });
+      // Same markup (ids aside: the memo page keeps its own through the changes).
+      const strip = (html: string) => html.replace(/ data-rv="[^"]*"/g, "").replace(/<!--[^>]*-->/g, "");
+      expect(strip(renderToString(s.tree))).toBe(strip(renderToString(expected)));
+    }
+  });
+
+  it("is an ordinary component when no session renders it (a test calling render(), a page rendered once)", () => {
+    built = 0;
+    const a = page(items(3));
+    const b = page(items(3));
+    expect(built).toBe(6);
+    expect((a as VElement).children[1]).not.toBe((b as VElement).children[1]);
+  });
+
+  it("tells unkeyed calls apart by their order, and builds the second of two calls with the same key", () => {
+    const Label = memo((p: { text: string }) => h("i", {}, p.text));
+    let texts = ["a", "b"];
+    const s = session(() => h("div", {}, texts.map((t) => h(Label, { text: t })), h("p", {}, h(Label, { key: "x", text: "x" })), h("p", {}, h(Label, { key: "x", text: "x" }))));
+    texts = ["a", "c"];
+    const ops = s.update();
+    expect(ops).toEqual([{ op: "text", id: ((s.tree as ElementNode).children[1] as ElementNode).id, text: "c" }]);
+    // Under two parents, one key: two nodes, each kept in its place.
+    const [p1, p2] = (s.tree as ElementNode).children.slice(2) as ElementNode[];
+    expect(p1!.children[0]).not.toBe(p2!.children[0]);
+    expect(s.update()).toEqual([]);
+  });
+
+  it("compares with the equal function it is given", () => {
+    let calls = 0;
+    const Price = memo(
+      (p: { cents: number }) => {
+        calls++;
+        return h("span", {}, (p.cents / 100).toFixed(2));
+      },
+      (prev, next) => Math.round(prev.cents) === Math.round(next.cents),
+    );
+    let cents = 100;
+    const s = session(() => h("div", {}, h(Price, { cents })));
+    cents = 100.2;
+    expect(s.update()).toEqual([]);
+    cents = 250;
+    expect(s.update()).toEqual([{ op: "text", id: ((s.tree as ElementNode).children[0] as ElementNode).id, text: "2.50" }]);
+    expect(calls).toBe(2);
+  });
+
+  it("a row moved to another list is reused from the render after its move on", () => {
+    let left = items(3), right: Item[] = [];
+    const s = session(() => h("div", {}, h("ul", {}, left.map((it) => h(Row, { key: it.id, ...it }))), h("ol", {}, right.map((it) => h(Row, { key: it.id, ...it })))));
+    [right, left] = [left.slice(0, 1), left.slice(1)];
+    s.update();
+    const moved = ((s.tree as ElementNode).children[1] as ElementNode).children[0];
+    built = 0;
+    expect(s.update()).toEqual([]);
+    expect(built).toBe(0);
+    expect(((s.tree as ElementNode).children[1] as ElementNode).children[0]).toBe(moved);
+  });
+
+  it("after a render that throws, the next one gives the right page", () => {
+    let state = items(3);
+    let fail = false;
+    const s = session(() => {
+      const out = page(state);
+      if (fail) throw new Error("boom");
+      return out;
+    });
+    fail = true;
+    state = state.map((it) => ({ ...it, title: it.title + "!" }));
+    expect(() => s.update()).toThrow("boom");
+    fail = false;
+    state = state.map((it, i) => (i === 0 ? { ...it, done: true } : it));
+    s.update();
+    const expected = lower(page(state), { alloc: createIdAllocator() });
+    const strip = (html: string) => html.replace(/ data-rv="[^"]*"/g, "");
+    expect(strip(renderToString(s.tree))).toBe(strip(renderToString(expected)));
+  });
+
+  it("keeps the rows of a panel reused whole: a later change in that panel rebuilds one row", () => {
+    const Panel = memo((p: { n: number; rows: Item[] }) => h("section", {}, h("ul", {}, p.rows.map((it) => h(Row, { key: it.id, id: it.id, title: it.title, done: it.done })))));
+    let panels = Array.from({ length: 20 }, (_, n) => items(10).map((it) => ({ ...it, id: n * 100 + it.id })));
+    const s = session(() => h("div", {}, panels.map((rows, n) => h(Panel, { key: n, n, rows }))));
+    const toggle = (n: number, i: number) => {
+      panels = panels.slice();
+      panels[n] = panels[n]!.map((it, k) => (k === i ? { ...it, done: !it.done } : it));
+    };
+    // Many renders that give panel 0 new rows only: the cache forgets the rows that left the page now and then, never those still in it.
+    for (let k = 1; k <= 50; k++) {
+      panels = panels.slice();
+      panels[0] = items(10).map((it) => ({ ...it, id: 10_000 + k * 10 + it.id }));
+      s.update();
+    }
+    built = 0;
+    toggle(7, 3);
+    expect(s.update().length).toBe(2);
+    expect(built).toBe(1);
+  });
+  it("a session's view renders through its cache: an event that changes one row rebuilds that row, also after the tree was packed", () => {
+    let state = items(50);
+    const view = new View(() => page(state), noBinder);
+    view.firstTree();
+    view.update(1);
+    const change = (id: number) => {
+      state = state.map((it) => (it.id === id ? { ...it, title: it.title + "!" } : it));
+      built = 0;
+      return view.update(0)!.message;
+    };
+    expect(change(5)).toMatchObject({ type: "patch", ops: [{ op: "text", text: "item 5!" }] });
+    expect(built).toBe(1);
+    // Packed at rest, the tree is unpacked into new objects: one render rebuilds every row, the next reuses them.
+    view.rest();
+    expect(change(6)).toMatchObject({ type: "patch", ops: [{ op: "text", text: "item 6!" }] });
+    expect(built).toBe(50);
+    expect(change(7)).toMatchObject({ type: "patch", ops: [{ op: "text", text: "item 7!" }] });
+    expect(built).toBe(1);
+  });
+});
