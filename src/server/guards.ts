@@ -98,8 +98,10 @@ export function sameOrigin(options: { navigation?: boolean } = {}): Middleware {
     }
     // Koa 3's ctx.origin echoes the Origin header, so compute our own. With
     // trustProxy, ctx.protocol and ctx.host are the ones the browser used.
-    const own = originOf(`${ctx.protocol}://${ctx.host}`);
-    if (origin && origin !== "null" && originOf(origin) !== own) throw forbidden(ctx, `Origin ${origin} is not this server (${own})${proxyHint(ctx, origin)}`);
+    if (origin && origin !== "null") {
+      const own = originOf(`${ctx.protocol}://${ctx.host}`);
+      if (originOf(origin) !== own) throw forbidden(ctx, `Origin ${origin} is not this server (${own})${proxyHint(ctx, origin)}`);
+    }
     if (origin === "null" && ctx.method !== "GET") throw forbidden(ctx, `Origin is "null" (a sandboxed or file: page)`);
     await next();
   };

@@ -966,7 +966,7 @@ export class Hub<A extends App = App> implements PoolMember {
         // Only a handler can change state (§3): without one, skip the render.
         if (!handled) return;
         const running = this.runHandlers(session, env.event, env.data);
-        if (!running) return this.renderer.schedule(session);
+        if (!running) return this.renderer.renderInTask(session);
         return running.then(() => this.renderer.schedule(session));
       },
       () => this.renderer.schedule(session),

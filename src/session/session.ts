@@ -195,7 +195,9 @@ export class Session<A extends App = App> {
       this.view.hibernate();
       resync();
     };
-    this.calls.enqueue(task).then(drained, drained);
+    const running = this.calls.runOrEnqueue(task);
+    if (running) running.then(drained, drained);
+    else drained();
     return "queued";
   }
 

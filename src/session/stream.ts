@@ -94,7 +94,9 @@ export class SessionStream {
    * `data` is the message's JSON without `type`, when the caller has it already.
    */
   send(message: ServerMessage, data?: string): void {
-    let body = bodies.get(message);
+    // Only a broadcast's `event` is shared by sessions; caching the others (patches, inits) would cost a WeakMap entry each.
+    const shared = message.type === "event";
+    let body = shared ? bodies.get(message) : undefined;
     if (body === undefined) {
       if (data === undefined) {
         const { type: _, ...fields } = message;
@@ -102,7 +104,7 @@ export class SessionStream {
       }
       const tail = `event: ${message.type}\ndata: ${data}\n\n`;
       body = { tail, utf8: Buffer.byteLength(tail) };
-      bodies.set(message, body);
+      if (shared) bodies.set(message, body);
     }
     const { tail } = body;
     this.meter.messagesOut[message.type]++;

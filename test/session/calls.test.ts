@@ -48,6 +48,29 @@ describe("one session's calls: order", () => {
     await q.whenIdle();
     expect(log).toEqual(["call 1", "broadcast", "call 2"]);
   });
+
+  it("runs an internal task at once on an idle queue, and behind the work ahead on a busy one", async () => {
+    const q = queue();
+    const log: string[] = [];
+    expect(q.runOrEnqueue(() => void log.push("now"))).toBeUndefined();
+    expect(log).toEqual(["now"]);
+    q.submit(call(1), async () => { await tick(5); log.push("call 1"); });
+    const later = q.runOrEnqueue(() => void log.push("after call 1"));
+    expect(later).toBeInstanceOf(Promise);
+    await later;
+    expect(log).toEqual(["now", "call 1", "after call 1"]);
+  });
+
+  it("keeps an internal task that returns a promise as the running one: later calls wait for it", async () => {
+    const q = queue();
+    const log: string[] = [];
+    const slow = q.runOrEnqueue(async () => { await tick(5); log.push("slow task"); });
+    const next = q.submit(call(1), () => void log.push("call 1")).outcome;
+    expect(q.idle).toBe(false);
+    await Promise.all([slow, next]);
+    expect(log).toEqual(["slow task", "call 1"]);
+    expect(q.idle).toBe(true);
+  });
 });
 
 describe("one session's calls: the sequence rules never report work that did not run", () => {

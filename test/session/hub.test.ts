@@ -210,4 +210,32 @@ describe("App events on the hub", () => {
     expect(patch).toMatchObject({ type: "patch", ops: [{ op: "text", text: "1" }] });
     await hub.stop();
   });
+
+  it("sends a handled broadcast's patch before the socket uncorks, so event and patch leave in one write", async () => {
+    class Ticker extends App {
+      tick = 0;
+      @server.on("tick") onTick(n: number) { this.tick = n; }
+      override render() { return h("p", {}, String(this.tick)); }
+    }
+    const seen: string[][] = [];
+    let order: string[] = [];
+    const hub = new Hub(Ticker, {
+      logger: quietLogger(),
+      deliver: (_s, m) => {
+        order.push(m.type);
+        // A response's socket is corked until the next tick: what is written by then goes out together.
+        if (m.type === "event") process.nextTick(() => { seen.push(order); order = []; });
+      },
+    });
+    await hub.start();
+    await hub.createSession();
+    await hub.settle();
+    order = [];
+    hub.emit("tick", 1);
+    await hub.settle();
+    hub.emit("tick", 2);
+    await hub.settle();
+    expect(seen).toEqual([["event", "patch"], ["event", "patch"]]);
+    await hub.stop();
+  });
 });
