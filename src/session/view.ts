@@ -118,7 +118,7 @@ export class View {
    */
   firstTree(): { rev: number; tree: Node; json: string; hash: string } {
     const alloc = createIdAllocator();
-    const tree = lower(this.memos.render(this.render), { alloc, bind: this.bind });
+    const tree = this.memos.render(() => lower(this.render(), { alloc, bind: this.bind }));
     this.alloc = alloc;
     this.revision = 1;
     this.packed = pack(tree);
@@ -150,7 +150,7 @@ export class View {
     const alloc = createIdAllocator();
     let tree: Node, html: Buffer;
     try {
-      tree = lower(this.memos.render(this.render), { alloc, bind: this.bind });
+      tree = this.memos.render(() => lower(this.render(), { alloc, bind: this.bind }));
       html = pageHtml(tree, page.nonce);
     } catch {
       // The next message renders again for its `init`, and that failure reaches the page as an `error`.
@@ -174,7 +174,7 @@ export class View {
   update(ack: number): ViewMessage | undefined {
     this.warm();
     if (!this.tree || this.stale) return this.init(ack, true);
-    const { tree, ops } = diff(this.tree, this.memos.render(this.render), { alloc: this.alloc, bind: this.bind });
+    const { tree, ops } = this.memos.render(() => diff(this.tree!, this.render(), { alloc: this.alloc, bind: this.bind }));
     // The new tree even when nothing changed: nodes a render keeps from one call to the next then stay in place.
     this.tree = tree;
     if (ops.length === 0 && ack === this.sentAck) return undefined;
@@ -231,7 +231,7 @@ export class View {
   /** A fresh render with fresh ids (the page will replace its whole DOM, or it is a new page). */
   private fresh(): { tree: Node; json: string; hash: string } {
     const alloc = createIdAllocator();
-    const tree = lower(this.memos.render(this.render), { alloc, bind: this.bind });
+    const tree = this.memos.render(() => lower(this.render(), { alloc, bind: this.bind }));
     this.alloc = alloc;
     const json = JSON.stringify(tree);
     this.hotBytes = json.length * HEAP_PER_JSON_CHAR;

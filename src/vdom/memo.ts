@@ -34,9 +34,6 @@ interface MemoSpec {
 /** The memo components, with how each compares its props. */
 const SPECS = new WeakMap<Function, MemoSpec>();
 
-/** The entry of each node a memo component returned, so that a copy of it can take its place there. */
-const ENTRY = new WeakMap<VNode, MemoEntry>();
-
 /**
  * Called by `fresh()` when the diff copies a placed node: if a memo component
  * returned it, the copy (which is what the tree will hold) is what it returns
@@ -44,10 +41,11 @@ const ENTRY = new WeakMap<VNode, MemoEntry>();
  * outlived a packed tree, would be copied again at every render.
  */
 export function copiedMemo(node: VNode, copy: VNode): void {
-  const entry = ENTRY.get(node);
+  const entries = active?.entries;
+  const entry = entries?.get(node);
   if (entry === undefined) return;
   entry.node = copy;
-  ENTRY.set(copy, entry);
+  entries!.set(copy, entry);
 }
 
 /** The cache of the render in progress, if it runs through {@link MemoCache.render}. */
@@ -74,20 +72,29 @@ export class MemoCache {
   private kept = 0;
   /** The memo call being built, whose build the next calls are part of. */
   private building: MemoEntry | null = null;
+  /**
+   * The entry of each node a memo component returned, so that a copy of it
+   * can take its place. One table per cache, dropped with it: a weak table
+   * keeps the capacity of its busiest moment, so one shared by every session
+   * held 1 MB after all of them had ended.
+   */
+  readonly entries = new WeakMap<VNode, MemoEntry>();
 
   /**
-   * Runs `render` with this cache: a memo component called with the same
+   * Runs `work` with this cache: a memo component called with the same
    * props (and the same key) as in the last render returns the node it
-   * returned then.
+   * returned then. `work` is a render and the lowering or diff of what it
+   * returned (`cache.render(() => diff(tree, app.render(), opts))`), so that a
+   * node the diff copies takes its original's place in this cache.
    */
-  render<T>(render: () => T): T {
+  render<T>(work: () => T): T {
     const outer = active;
     active = this;
     this.gen++;
     this.building = null;
     this.count.clear();
     try {
-      const out = render();
+      const out = work();
       if (this.size > 2 * this.kept + 64) this.sweep();
       return out;
     } finally {
@@ -127,7 +134,7 @@ export class MemoCache {
     e.gen = this.gen;
     e.parent = this.building;
     if (e.node !== undefined && sameArgs(e.args, args) && spec.equal(e.props, props)) return e;
-    if (e.node !== undefined) ENTRY.delete(e.node);
+    if (e.node !== undefined) this.entries.delete(e.node);
     e.props = props;
     e.args = args;
     e.node = undefined;
@@ -189,7 +196,7 @@ export function keepMemo(entry: MemoEntry, node: VNode): void {
   active?.done(entry);
   if (node.type !== "element" || node.tag === "#fragment") return;
   entry.node = node;
-  ENTRY.set(node, entry);
+  active?.entries.set(node, entry);
 }
 
 function sameArgs(a: readonly unknown[], b: readonly unknown[]): boolean {

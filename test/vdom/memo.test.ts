@@ -24,13 +24,13 @@ const rows = (tree: Node) => ((tree as ElementNode).children[1] as ElementNode).
 function session(render: () => VNode) {
   const cache = new MemoCache();
   const alloc = createIdAllocator();
-  let tree = lower(cache.render(render), { alloc });
+  let tree = cache.render(() => lower(render(), { alloc }));
   return {
     get tree() {
       return tree;
     },
     update() {
-      const out = diff(tree, cache.render(render), { alloc });
+      const out = cache.render(() => diff(tree, render(), { alloc }));
       tree = out.tree;
       return out.ops;
     },
