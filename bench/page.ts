@@ -106,12 +106,16 @@ function chatTemplate(c: Chat): string {
     `<input data-rv="w-5" name="room" placeholder="room" value="${escapeAttr(room || "lobby")}"><button data-rv="w-6" type="submit">${room ? "Switch" : "Join"}</button></form>` +
     `<p data-rv="w-7">${escapeText(room ? `In #${room} as ${name}:` : "Pick a name and a room.")}</p><ul data-rv="w-8" id="presence">`;
   for (const p of c.people) out += `<li data-rv="k-w-8-${p.name}">${escapeText(p.pages > 1 ? `${p.name} (${p.pages})` : p.name)}</li>`;
-  out += `</ul><ul data-rv="w-9" id="messages">`;
-  for (const m of c.messages) out += `<li data-rv="k-w-9-${m.id.replace("-", "_2d_")}">${escapeText(`${m.from}: ${m.text}`)}</li>`;
+  out += `</ul><ul data-rv="w-9" id="messages" aria-live="polite">`;
+  let id = 10;
+  for (const m of c.messages) {
+    out += `<li data-rv="k-w-9-${m.id.replace("-", "_2d_")}" class="${m.from === name ? "msg mine" : "msg"}"><span data-rv="w-${id}" class="line"><b data-rv="w-${id + 1}">${escapeText(m.from)}</b><!--w-${id + 2}-->${escapeText(`: ${m.text}`)}</span></li>`;
+    id += 3;
+  }
   return (
     out +
-    `</ul><form data-rv="w-10" id="send" data-rv-on-submit="r:send" data-reset=""><input data-rv="w-11" name="text" placeholder="${room ? "say something" : "join a room first"}" autocomplete="off">` +
-    `<button data-rv="w-12" type="submit">Send</button></form></main>`
+    `</ul><form data-rv="w-${id}" id="send" data-rv-on-submit="r:send" data-reset=""><input data-rv="w-${id + 1}" name="text" placeholder="${room ? "say something" : "join a room first"}" autocomplete="off">` +
+    `<button data-rv="w-${id + 2}" type="submit">Send</button></form></main>`
   );
 }
 
