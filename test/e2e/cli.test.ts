@@ -6,7 +6,8 @@ import { connected, describeE2E } from "./browser.js";
 
 /** Inside the repo, so that `import "revue"` resolves through tsconfig paths; not a dot folder, which tsx watch ignores. */
 const appDir = join(repo, "test/e2e", `tmp-app-${process.pid}`);
-const appFile = join(appDir, "app.ts");
+/** The counter example, copied as examples/ holds it: its folder, and the link back to the gallery beside it. */
+const appFile = join(appDir, "counter", "app.ts");
 
 const navigations = (page: import("playwright-core").Page) => page.evaluate(() => performance.getEntriesByType("navigation").length);
 
@@ -28,11 +29,12 @@ export class Counter extends App<Counter> {
 
 describeE2E("revue dev in Chromium", (e2e) => {
   it("reloads the app on a file change and the open page re-bootstraps in place", async () => {
-    mkdirSync(appDir, { recursive: true });
+    mkdirSync(join(appDir, "counter"), { recursive: true });
     e2e.defer(() => rmSync(appDir, { recursive: true, force: true }));
     cpSync(join(repo, "examples/counter/app.ts"), appFile);
+    cpSync(join(repo, "examples/nav.ts"), join(appDir, "nav.ts"));
     const port = await freePort();
-    const dev = startDev(appDir, port, repo);
+    const dev = startDev(join(appDir, "counter"), port, repo);
     e2e.defer(() => dev.stop());
     await dev.waitFor("[revue] serving");
 
