@@ -56,11 +56,14 @@ export function validateArgs(where: string, schemas: readonly Schema[], args: re
   return out;
 }
 
+/** The most issues an answer lists: an array of 100,000 bad items would otherwise answer with as many. */
+const MAX_ISSUES = 100;
+
 const keyOf = (k: PropertyKey): string | number => (typeof k === "number" ? k : String(k));
 
 function invalid(where: string, issues: ArgIssue[]): RevueError {
   const first = issues[0]!;
   const at = `argument ${Number(first.path[0]) + 1}${first.path.length > 1 ? ` (${first.path.slice(1).join(".")})` : ""}`;
-  const more = issues.length > 1 ? ` (and ${issues.length - 1} more issue${issues.length > 2 ? "s" : ""})` : "";
-  return new RevueError("INVALID_ARGS", `${where}: ${at}: ${first.message}${more}`, { issues });
+  const more = issues.length > 1 ? ` (and ${issues.length - 1} more issue${issues.length > 2 ? "s" : ""}${issues.length > MAX_ISSUES ? `; the first ${MAX_ISSUES} are listed` : ""})` : "";
+  return new RevueError("INVALID_ARGS", `${where}: ${at}: ${first.message}${more}`, { issues: issues.slice(0, MAX_ISSUES) });
 }

@@ -82,6 +82,23 @@ describe("@server.rpc(schemas) in a page", () => {
     expect(err).toMatchObject({ code: "INVALID_ARGS", issues: [{ path: [0] }, { path: [1] }] });
   });
 
+  it("lists at most 100 issues however many an argument has", async () => {
+    class Bulk extends App {
+      @server.rpc(z.array(z.number())) sum(xs: number[]) {
+        return xs.reduce((a, b) => a + b, 0);
+      }
+      override render() {
+        return h("p", {}, "");
+      }
+    }
+    srv = await serve(Bulk);
+    const b = await srv.browser().start();
+    const r = await b.rpc("sum", [Array(5000).fill("x")]);
+    expect(r.status).toBe(400);
+    expect(r.body.error.issues).toHaveLength(100);
+    expect(r.body.error.message).toMatch(/\(and 4999 more issues; the first 100 are listed\)$/);
+  });
+
   it("hands the method what the schema outputs (defaults, coercion)", async () => {
     class Coerce extends App {
       got: unknown[] = [];
