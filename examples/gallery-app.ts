@@ -15,7 +15,7 @@ export const examples = { "/counter": Counter, "/chat": Chat, "/todo": Todo, "/u
 const ABOUT: Record<keyof typeof examples, { title: string; text: string; shows: string[] }> = {
   "/counter": { title: "Counter", text: "The smallest app: a button that counts, and a reset that awaits the server.", shows: ["@server.realtime", "@server.rpc", "@client.callback"] },
   "/chat": { title: "Chat", text: "Rooms, who is online, and a toast when someone joins; times in your own time zone.", shows: ["rooms", "presence", "reverse RPC"] },
-  "/todo": { title: "Todo", text: "A thousand keyed rows you can filter, edit inline, toggle and reorder without losing a row's identity.", shows: ["keyed diff", "handler args", "memo"] },
+  "/todo": { title: "Todo", text: "A team's backlog of a thousand items: search it, show all, active or done, edit inline, tick and reorder, and no row loses its identity.", shows: ["keyed diff", "handler args", "memo"] },
   "/upload": { title: "Upload", text: "Send files with a progress bar; images and text files are previewed, failures explained.", shows: ["rv.upload", "UploadedFile", "progress"] },
   "/dashboard": { title: "Dashboard", text: "Live metrics of this server, pushed every second and drawn as SVG charts on the server.", shows: ["@server.on(\"start\")", "lineChart", "patches"] },
   "/explore": { title: "Explore a CSV", text: "Two years of daily bike rentals, or your own CSV: a summary, charts of the columns you pick, and a sortable table read a page at a time.", shows: ["@cached", "charts", "markdown", "rv.upload"] },

@@ -11,9 +11,41 @@ interface Item {
 
 const SEED = 1000;
 
+/** What a team's backlog says, in turn; each item also carries its number, so titles are unique. */
+const TASKS = [
+  "Fix the checkout button on Safari",
+  "Review the pricing page copy",
+  "Write the release notes for 2.4",
+  "Update the onboarding emails",
+  "Answer the accessibility audit",
+  "Rotate the staging database password",
+  "Book a venue for the team offsite",
+  "Renew the TLS certificate",
+  "Move the cron jobs to the queue",
+  "Add dark mode to the settings page",
+  "Profile the search endpoint",
+  "Translate the help center into German",
+  "Archive last year's invoices",
+  "Call the accountant about Q3",
+  "Order laptops for the new interns",
+  "Remove unused feature flags",
+  "Document the deploy checklist",
+  "Test the iOS app on the beta",
+  "Plan the customer webinar",
+  "Prepare the board meeting slides",
+];
+
+/** The title of seed item `n` (from 1): "Renew the TLS certificate (#1008)". */
+export function seedTitle(n: number): string {
+  return `${TASKS[(n - 1) % TASKS.length]} (#${1000 + n})`;
+}
+
+/** Which items the list shows, by state. */
+type Show = "all" | "active" | "done";
+
 /**
- * A keyed list of 1,000 items: reorder (one up, reverse all), filter, add,
- * toggle and inline edit. Each row is keyed by its item id, so a reorder is a
+ * A team's backlog of 1,000 items: reorder (one up, reverse all), search,
+ * show all / active / done, add, toggle and inline edit. Each row is keyed by its item id, so a reorder is a
  * handful of `move` ops (the fewest, by LIS) and every row keeps its DOM node
  * and `data-rv` id; nothing below a row is re-rendered when only the order
  * changes.
@@ -34,16 +66,23 @@ export class Todo extends App {
     "#list{list-style:none;padding:0;border:1px solid var(--rv-border);border-radius:var(--rv-radius)}" +
     "#list li{display:flex;gap:.6rem;align-items:center;padding:.35rem .7rem;border-bottom:1px solid var(--rv-border)}#list li:last-child{border-bottom:0}" +
     "#list li.is-done .title{text-decoration:line-through;color:var(--rv-muted)}.title{flex:1;min-width:0}.edit-form{flex:1;display:flex}.edit-input{flex:1}" +
-    "#list button{min-height:2rem;padding:.15rem .6rem;font-size:.85rem}";
+    "#list button{min-height:2rem;padding:.15rem .6rem;font-size:.85rem}#left{color:var(--rv-muted)}";
 
-  items: Item[] = Array.from({ length: SEED }, (_, i) => ({ id: i + 1, title: `Item ${i + 1}`, done: false }));
+  // Every fifth item of the seed is done already, as in a backlog people work through.
+  items: Item[] = Array.from({ length: SEED }, (_, i) => ({ id: i + 1, title: seedTitle(i + 1), done: (i + 1) % 5 === 0 }));
   nextId = SEED + 1;
   query = "";
+  show: Show = "all";
   editing: number | undefined;
 
   /** `input#filter`, debounced 100 ms in the page. */
   @server.realtime filter(ev: EventSummary) {
     this.query = String(ev.value ?? "").slice(0, 200);
+  }
+
+  /** The All / Active / Done tabs. */
+  @server.realtime showOnly(which: Show) {
+    if (which === "all" || which === "active" || which === "done") this.show = which;
   }
 
   @server.realtime reverse() {
@@ -104,7 +143,9 @@ export class Todo extends App {
 
   override render() {
     const q = this.query.trim().toLowerCase();
-    const shown = q ? this.items.filter((it) => it.title.toLowerCase().includes(q)) : this.items;
+    const show = this.show;
+    const shown = q || show !== "all" ? this.items.filter((it) => (show === "all" || it.done === (show === "done")) && (!q || it.title.toLowerCase().includes(q))) : this.items;
+    const left = this.items.reduce((n, it) => (it.done ? n : n + 1), 0);
     return h("main", {},
       backLink(this),
       h("h1", {}, "Todo"),
@@ -117,6 +158,10 @@ export class Todo extends App {
         h("button", { id: "reverse", onClick: this.reverse }, "Reverse"),
         " ",
         h("span", { id: "count" }, `${shown.length} items`)),
+      h("p", { class: "tools", role: "group", "aria-label": "show" },
+        (["all", "active", "done"] as const).map((which) =>
+          h("button", { key: which, id: `show-${which}`, "aria-pressed": String(show === which), class: show === which ? "rv-primary" : undefined, onClick: handler(this.showOnly, { args: [which] }) }, which === "all" ? "All" : which === "active" ? "Active" : "Done")),
+        h("span", { id: "left" }, `${left} left`)),
       h("ul", { id: "list" }, shown.map((it) => h(Row, { key: it.id, app: this, id: it.id, title: it.title, done: it.done, editing: this.editing === it.id }))));
   }
 }

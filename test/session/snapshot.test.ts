@@ -392,7 +392,7 @@ describe("every example round-trips through snapshot and restore", () => {
         ["realtime", "toggle", [3, { type: "change", checked: true }]],
         ["realtime", "up", [5, { type: "click" }]],
         ["realtime", "edit", [17, { type: "click" }]],
-        ["realtime", "filter", [{ value: "item 1" }]],
+        ["realtime", "filter", [{ value: "(#10" }]],
       ],
       ["realtime", "save", [{ form: { title: "Seventeen" } }]],
     );
