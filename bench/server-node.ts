@@ -76,7 +76,7 @@ async function listen(srv: Server): Promise<number> {
 }
 
 /** A `node:http` server that holds its SSE responses and broadcasts with {@link rawBroadcast}. */
-function rawSseServer(): { srv: Server; streams: Set<RawStream> } {
+export function rawSseServer(): { srv: Server; streams: Set<RawStream> } {
   const streams = new Set<RawStream>();
   const srv = http.createServer((req, res) => {
     req.socket.setNoDelay(true);

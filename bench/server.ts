@@ -18,7 +18,7 @@ import { App, createServer, h, server } from "../src/index.js";
 import { Hub } from "../src/internals.js";
 import type { Sink } from "../src/session/stream.js";
 import { Audience, f1, fx, kb, median, openStream, percentile, postJson, revueClient, settle, table, within, type Broadcaster, type Client } from "./lib.js";
-import { rawBroadcast, type RawStream } from "./server-node.js";
+import { rawBroadcast, rawSseServer as rawSseServerNode, type RawStream } from "./server-node.js";
 
 class Counter extends App {
   count = 0;
@@ -45,19 +45,9 @@ async function closeHttp(srv: Server): Promise<void> {
   await closed;
 }
 
-/** A `node:http` server that holds its SSE responses and broadcasts with {@link rawBroadcast}. */
+/** The raw SSE server of bench/server-node.ts, here in the bench's process (the memory measure reads its heap). */
 async function rawSseServer(): Promise<{ url: URL; broadcast(event: string, data: unknown): void; close(): Promise<void> }> {
-  const streams = new Set<RawStream>();
-  const srv = http.createServer((req, res) => {
-    req.socket.setNoDelay(true);
-    req.socket.setTimeout(0);
-    res.writeHead(200, { "Content-Type": "text/event-stream; charset=utf-8", "Cache-Control": "no-cache, no-transform", Connection: "keep-alive", "X-Accel-Buffering": "no" });
-    const s = { res, id: 1, rev: 1 };
-    // The same first bytes as Revue: retry, then a (tiny) init the client waits for.
-    res.write(`retry: 1000\n\nid: 1\nevent: init\ndata: {"rev":1}\n\n`);
-    streams.add(s);
-    res.on("close", () => streams.delete(s));
-  });
+  const { srv, streams } = rawSseServerNode();
   const url = await listen(srv);
   return {
     url,

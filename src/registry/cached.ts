@@ -55,12 +55,12 @@ class MethodCache {
     if (running) return running.then((value) => this.out(value));
     const result = fn.apply(self, args);
     if (!isThenable(result)) {
-      cache.set(key, { value: this.stored(result) });
+      cache.set(key, { value: this.out(result) });
       return this.out(result);
     }
     // Concurrent callers with the same arguments share this one computation; a rejection is not kept.
     const pending = Promise.resolve(result).then((value) => {
-      const kept = this.stored(value);
+      const kept = this.out(value);
       cache.set(key, { value: kept });
       return kept;
     });
@@ -107,12 +107,11 @@ class MethodCache {
     return map;
   }
 
-  /** What the cache keeps: a copy, so the caller that computed it cannot change it afterwards. */
-  private stored(value: unknown): unknown {
-    return this.options.copy ? this.copy(value) : value;
-  }
-
-  /** What a caller gets: its own copy (a handle from `cached.resource` is shared as is). */
+  /**
+   * A copy, taken both of what the cache keeps (so the caller that computed it
+   * cannot change it afterwards) and of what each caller gets; a handle from
+   * `cached.resource` is shared as is.
+   */
   private out(value: unknown): unknown {
     return this.options.copy ? this.copy(value) : value;
   }

@@ -68,6 +68,15 @@ describe("examples/explore", () => {
     expect(t.text(".bar b")).toBe("Bike rentals per day, 2024–2025 (synthetic)");
   });
 
+  it("summarises an upload of 200,000 rows", async () => {
+    t = await mount(Explore, { limits: { upload: 4 * 1024 * 1024 } });
+    const csv = "n,v\n" + Array.from({ length: 200_000 }, (_, i) => `${i},${i % 7}`).join("\n");
+    await t.upload("#csv", [{ name: "big.csv", type: "text/csv", content: csv }]);
+    await t.settle();
+    expect(t.text("#summary strong")).toBe("200,000 rows");
+    expect(t.findAll("#summary td").map((td) => td.textContent)).toContain("min 0, mean 99,999.5, max 199,999");
+  }, 30_000);
+
   it("reads CSV as RFC 4180 says: quotes, doubled quotes, newlines in quotes, CRLF", () => {
     expect(parseCsv('a,b\r\n"x, y","say ""hi"""\n"two\nlines",3\n')).toEqual([["a", "b"], ["x, y", 'say "hi"'], ["two\nlines", "3"]]);
   });
