@@ -434,13 +434,14 @@ export class Hub<A extends App = App> implements PoolMember {
     this.wake(session);
     session.markActive();
     this.renew(session);
-    const run = call.kind === "rpc" ? () => this.runRpc(session, entry!, args, call.seq) : entry ? () => this.invoke(session, entry, args) : () => this.runHandlers(session, call.name, call.data);
-    const { outcome, retry } = session.calls.submit(call, run);
+    const { outcome, retry } = session.calls.submit(
+      call,
+      call.kind === "rpc" ? () => this.runRpc(session, entry!, args, call.seq) : entry ? () => this.invoke(session, entry, args) : () => this.runHandlers(session, call.name, call.data),
+    );
     if (retry) return call.kind === "rpc" ? outcome : Promise.resolve();
     this.meter.messagesIn[call.kind]++;
-    const rendered = () => this.renderer.schedule(session);
     if (call.kind === "rpc") {
-      outcome.then(rendered, rendered);
+      outcome.then(() => this.renderer.schedule(session), () => this.renderer.schedule(session));
       // Several processes: the answer waits for a snapshot that holds the call's effect, so no crash can undo an answered call.
       if (this.cluster) return outcome.then((body) => session.calls.enqueue(() => this.persist(session)).then(() => body));
       return outcome;
@@ -448,13 +449,13 @@ export class Hub<A extends App = App> implements PoolMember {
     outcome.then(
       (value) => {
         if (call.kind === "realtime" && value !== undefined) this.warnOnce(entry!);
-        rendered();
+        this.renderer.schedule(session);
       },
       (err) => {
         const what = `${this.spec.name}.${entry?.method ?? `on("${call.name}")`}`;
         const { code, message, id } = this.expose(err, what, `a ${call.kind} call (seq ${call.seq})`);
         this.send(session, { type: "error", seq: call.seq, code, message, ...(id ? { id } : {}) });
-        rendered();
+        this.renderer.schedule(session);
       },
     );
     return Promise.resolve();
