@@ -977,7 +977,6 @@ export class Hub<A extends App = App> implements PoolMember {
     }
   }
 
-  /** Runs every per-session handler of `event`; a throwing handler is logged and the others still run. */
   /**
    * Runs every per-session handler of `event` in turn; a throwing handler is
    * logged and the others still run. Synchronous while the handlers are (a
@@ -988,19 +987,26 @@ export class Hub<A extends App = App> implements PoolMember {
     const entries = this.spec.serverOn.get(event);
     if (!entries) return;
     const args = event === "connect" || event === "disconnect" || event === "resume" ? [] : [data];
-    const failed = (entry: MethodEntry, err: unknown) =>
-      this.logger.error(`[revue] ${this.spec.name}.${entry.method} threw while handling "${event}" (session ${session.sid.slice(0, 6)}…):`, err);
     for (let i = from; i < entries.length; i++) {
       const entry = entries[i]!;
       let result: unknown;
       try {
         result = this.invoke(session, entry, args);
       } catch (err) {
-        failed(entry, err);
+        this.handlerFailed(session, event, entry, err);
         continue;
       }
-      if (isThenable(result)) return Promise.resolve(result).then(() => this.runHandlers(session, event, data, i + 1), (err) => (failed(entry, err), this.runHandlers(session, event, data, i + 1)));
+      if (isThenable(result)) {
+        return Promise.resolve(result).then(
+          () => this.runHandlers(session, event, data, i + 1),
+          (err) => (this.handlerFailed(session, event, entry, err), this.runHandlers(session, event, data, i + 1)),
+        );
+      }
     }
+  }
+
+  private handlerFailed(session: Session<A>, event: string, entry: MethodEntry, err: unknown): void {
+    this.logger.error(`[revue] ${this.spec.name}.${entry.method} threw while handling "${event}" (session ${session.sid.slice(0, 6)}…):`, err);
   }
 
   private async callStatic(entry: MethodEntry, event: string, args: unknown[]): Promise<void> {
