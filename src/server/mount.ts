@@ -130,7 +130,7 @@ export class Mount<A extends App = App> {
       return;
     }
     const outcome = await hub.call(where.session, call);
-    ctx.type = "json";
+    ctx.set("Content-Type", JSON_TYPE); // (ctx.type = "json" would look the type up)
     if (kind === "rpc") ctx.body = outcome as string;
     else {
       ctx.status = 202;
@@ -290,6 +290,7 @@ export class Mount<A extends App = App> {
 
 /** The answer to an accepted realtime call or emit (docs/protocol.md §2), as the text Koa sends without serialising an object. */
 const ACCEPTED = '{"ok":true}';
+const JSON_TYPE = "application/json; charset=utf-8";
 
 /** A path segment percent-decoded, or as it is when it does not decode (as @koa/router does for its params). */
 function decodeSegment(segment: string): string {
