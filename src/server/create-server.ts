@@ -184,7 +184,7 @@ export interface ServerOptions {
 export interface ServerHandle {
   /** The underlying Koa application (add your own middleware before `listen`). */
   readonly koa: Koa;
-  /** The router holding every Revue route. */
+  /** The router holding Revue's routes, but for the page's calls (`/api/event`, `/api/emit`, `/api/rpc/<name>`), which are dispatched ahead of it. */
   readonly router: Router;
   /** The engine of each mounted app, by prefix ("" for the root). */
   readonly hubs: ReadonlyMap<string, Hub>;
