@@ -18,6 +18,14 @@ import type { Binder } from "../vdom/types.js";
 
 const HANDLER = Symbol.for("revue:handler");
 
+/** The realtime method name the page calls for a field binding (registry/fields.ts): a dot, so it cannot clash with a method name. */
+export const SET_FIELD_NAME = "rv.set";
+
+/** The marker function a field binding binds: the binder writes it as the built-in {@link SET_FIELD_NAME}. */
+export function setField(): void {
+  throw new BindError("setField is a marker for field bindings; bind fields with bindField() or revue/ui's controls.");
+}
+
 /** A method plus per-binding options, made by {@link handler}. */
 export interface HandlerBinding {
   readonly [HANDLER]: true;
@@ -153,6 +161,10 @@ export function createBinder(spec: AppSpec): Binder {
     if (typeof fn !== "function") {
       const what = typeof fn === "string" ? `an inline handler string ${JSON.stringify(fn.slice(0, 40))}` : `a ${fn === null ? "null" : typeof fn}`;
       throw new BindError(`${where}: got ${what}. Inline handler strings and non-functions are not allowed. ${FIX}`);
+    }
+    if (fn === setField) {
+      const timed = binding?.debounce === undefined ? `r:${SET_FIELD_NAME}` : `r:${SET_FIELD_NAME}/${binding.debounce}`;
+      return binding?.args ? `${timed} ${argsJson(binding.args, where, "field binding")}` : timed;
     }
     const entry = spec.entryOf(fn);
     if (entry && (entry.kind === "realtime" || entry.kind === "callback")) {

@@ -3,6 +3,7 @@ import { App, constructApp, type SessionLink } from "../app.js";
 import { Exposed, exposeError, RegistryError, RevueError, SessionError, SnapshotError, UnavailableError, UsageError } from "../errors.js";
 import { treeHash, type ErrorCode, type ServerMessage } from "../protocol.js";
 import { createBinder } from "../registry/bind.js";
+import { applyField, isBound, SET_FIELD_NAME } from "../registry/fields.js";
 import { clearCaches } from "../registry/cached.js";
 import { validateArgs } from "../registry/schema.js";
 import { LIFECYCLE_EVENTS } from "../registry/decorators.js";
@@ -415,10 +416,12 @@ export class Hub<A extends App = App> implements PoolMember {
    */
   call(session: Session<A>, call: PageCall): Promise<unknown> {
     let entry: MethodEntry | undefined;
+    let field = false;
     let args: unknown[];
     try {
       this.assertOpen();
       if (call.kind === "emit") assertCustomEvent(call.name, "rv.emit");
+      else if (call.kind === "realtime" && call.name === SET_FIELD_NAME) field = true;
       else {
         entry = (call.kind === "rpc" ? this.spec.rpc : this.spec.realtime).get(call.name);
         if (!entry) throw this.unknownMethod(call.name, call.kind);
@@ -434,7 +437,11 @@ export class Hub<A extends App = App> implements PoolMember {
     this.wake(session);
     session.markActive();
     this.renew(session);
-    const run = call.kind === "rpc" ? () => this.runRpc(session, entry!, args, call.seq) : entry ? () => this.invoke(session, entry, args) : () => this.runHandlers(session, call.name, call.data);
+    const run =
+      call.kind === "rpc" ? () => this.runRpc(session, entry!, args, call.seq)
+      : field ? () => this.setField(session, args)
+      : entry ? () => this.invoke(session, entry, args)
+      : () => this.runHandlers(session, call.name, call.data);
     const { outcome, retry } = session.calls.submit(call, run);
     if (retry) return call.kind === "rpc" ? outcome : Promise.resolve();
     this.meter.messagesIn[call.kind]++;
@@ -451,7 +458,7 @@ export class Hub<A extends App = App> implements PoolMember {
         rendered();
       },
       (err) => {
-        const what = `${this.spec.name}.${entry?.method ?? `on("${call.name}")`}`;
+        const what = `${this.spec.name}.${entry?.method ?? (field ? SET_FIELD_NAME : `on("${call.name}")`)}`;
         const { code, message, id } = this.expose(err, what, `a ${call.kind} call (seq ${call.seq})`);
         this.send(session, { type: "error", seq: call.seq, code, message, ...(id ? { id } : {}) });
         rendered();
@@ -1008,6 +1015,23 @@ export class Hub<A extends App = App> implements PoolMember {
     } catch (err) {
       this.logger.error(`[revue] static ${this.spec.name}.${entry.method} threw while handling "${event}":`, err);
     }
+  }
+
+  /**
+   * A field binding's event (registry/fields.ts). A restored session's fresh
+   * instance has not rendered yet, so it does not know its bindings: one
+   * render (its result unused) teaches it before the key is judged.
+   */
+  private setField(session: Session<A>, args: unknown[]): void {
+    const app = session.instance;
+    if (!isBound(app, args[0])) {
+      try {
+        app.render();
+      } catch {
+        // The render's failure is reported by the view's next render; here the key is just unknown.
+      }
+    }
+    applyField(app, this.spec.name, args);
   }
 
   private invoke(session: Session<A>, entry: MethodEntry, args: unknown[]): unknown {

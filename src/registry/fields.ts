@@ -1,0 +1,100 @@
+import { RevueError, UsageError } from "../errors.js";
+import type { EventSummary } from "../protocol.js";
+import { handler, setField, SET_FIELD_NAME, type HandlerBinding } from "./bind.js";
+
+export { SET_FIELD_NAME };
+
+/**
+ * Field bindings: how `revue/ui`'s controls write what the visitor typed,
+ * picked or clicked into a field of the app with no handler of the app's own.
+ *
+ * A control calls {@link bindField} while `render()` runs; that records, for
+ * this app instance, how the field may change (`update`), and returns an
+ * `on*` binding whose events reach the built-in realtime method
+ * {@link SET_FIELD_NAME} with the field's key. The server then runs the
+ * recorded `update` on the event: a page can only change fields that the
+ * app's own `render()` bound, only the way the binding allows (a number
+ * field takes numbers within its range, a select only its options), and
+ * never another field (`isAdmin`) by sending a made-up key.
+ *
+ * Updates are kept per instance for the life of the instance: a field once
+ * bound stays settable (a control inside a memo() subtree is not re-run on
+ * every render, so "bound by the last render" cannot be told apart from
+ * "bound earlier"). A session restored from a snapshot has a fresh instance:
+ * its first `rv.set` renders once to learn its bindings again.
+ */
+
+/** What an update returns to leave the field as it is (a half-typed number, say). */
+export const UNCHANGED: unique symbol = Symbol("revue:unchanged");
+
+/**
+ * How a bound field changes on an event: gets the event summary, the field's
+ * current value and the binding's `extra` values (as the page sent them:
+ * check them), returns the new value or {@link UNCHANGED}. Throw a
+ * `RevueError("INVALID_ARGS", …)` for input no real page sends.
+ */
+export type FieldUpdate<V> = (ev: EventSummary, current: V, ...extra: unknown[]) => V | typeof UNCHANGED;
+
+const updates = new WeakMap<object, Map<string, FieldUpdate<any>>>();
+
+/**
+ * Binds `app[key]` to the events of the element this goes on: returns the
+ * value of an `on*` prop. `extra` values travel in the page with the binding
+ * (plain data, as `handler`'s args) and come back to `update` after the event.
+ *
+ * @example
+ * // a text input whose value is this.name
+ * h("input", { value: this.name, onInput: bindField(this, "name", (ev) => String(ev.value ?? "")) })
+ * // a sort button: extra says which column
+ * h("button", { onClick: bindField(this, "sort", (_ev, _cur, col) => (cols.includes(col as string) ? (col as string) : UNCHANGED), [col]) }, col)
+ */
+export function bindField<A extends object, K extends keyof A & string>(
+  app: A,
+  key: K,
+  update: FieldUpdate<A[K]>,
+  extra: readonly unknown[] = [],
+  options: { debounce?: number } = {},
+): HandlerBinding {
+  if (typeof app !== "object" || app === null) throw new UsageError(`bindField(app, ${JSON.stringify(key)}): app must be the app instance (this), got ${app === null ? "null" : typeof app}.`);
+  if (typeof key !== "string" || !Object.prototype.hasOwnProperty.call(app, key)) {
+    const name = (app as object).constructor?.name ?? "the app";
+    throw new UsageError(
+      `${name}: cannot bind field ${JSON.stringify(key)}: ${name} has no such field. Declare it with a starting value (e.g. ${String(key)} = "";) and pass its name.`,
+    );
+  }
+  if (typeof (app as Record<string, unknown>)[key] === "function") {
+    throw new UsageError(`${(app as object).constructor?.name}.${key} is a method; bind a field that holds state, and call methods with handler().`);
+  }
+  let map = updates.get(app);
+  if (!map) updates.set(app, (map = new Map()));
+  map.set(key, update);
+  return handler(setField as (...a: unknown[]) => void, { args: [key, ...extra], debounce: options.debounce });
+}
+
+/** Whether `app` has bound `key` since it was created. */
+export function isBound(app: object, key: unknown): boolean {
+  return typeof key === "string" && updates.get(app)?.has(key) === true;
+}
+
+/**
+ * Runs a field binding's update for a call of the page: `args` is
+ * `[key, ...extra, summary]`. Refuses (INVALID_ARGS) a key the app never bound,
+ * and an event that is not a summary.
+ */
+export function applyField(app: object, appName: string, args: readonly unknown[]): void {
+  const [key, ...rest] = args;
+  const ev = rest.pop();
+  const update = typeof key === "string" ? updates.get(app)?.get(key) : undefined;
+  if (!update) {
+    throw new RevueError(
+      "INVALID_ARGS",
+      `${appName}: ${SET_FIELD_NAME} ${JSON.stringify(key)?.slice(0, 60)} refused: no control on this page binds that field. Bind it with a revue/ui control or bindField() in render().`,
+    );
+  }
+  if (typeof ev !== "object" || ev === null || typeof (ev as EventSummary).type !== "string") {
+    throw new RevueError("INVALID_ARGS", `${appName}: ${SET_FIELD_NAME} "${key}" refused: the last argument must be the event summary ({ type, value?, checked? }).`);
+  }
+  const record = app as Record<string, unknown>;
+  const next = update(ev as EventSummary, record[key as string], ...rest);
+  if (next !== UNCHANGED) record[key as string] = next;
+}
