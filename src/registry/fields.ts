@@ -27,13 +27,34 @@ export { SET_FIELD_NAME };
 /** What an update returns to leave the field as it is (a half-typed number, say). */
 export const UNCHANGED: unique symbol = Symbol("revue:unchanged");
 
+const FOLLOW = Symbol("revue:follow-up");
+
+/** A new value plus work to run once the page shows it, made by {@link followUp}. */
+export interface FollowUp<V> {
+  readonly [FOLLOW]: true;
+  readonly value: V;
+  readonly run: () => unknown;
+}
+
+/**
+ * Returned by an update: sets the field to `value`, sends the page what
+ * changed (a form's "Saving…"), then runs `run` in the same call; the page
+ * gets what `run` changed when it finishes.
+ *
+ * @example
+ * bindField(this, "order", (ev, cur) => followUp({ ...cur, pending: true }, () => this.place(cur)))
+ */
+export function followUp<V>(value: V, run: () => unknown): FollowUp<V> {
+  return { [FOLLOW]: true, value, run };
+}
+
 /**
  * How a bound field changes on an event: gets the event summary, the field's
  * current value and the binding's `extra` values (as the page sent them:
  * check them), returns the new value or {@link UNCHANGED}. Throw a
  * `RevueError("INVALID_ARGS", …)` for input no real page sends.
  */
-export type FieldUpdate<V> = (ev: EventSummary, current: V, ...extra: unknown[]) => V | typeof UNCHANGED;
+export type FieldUpdate<V> = (ev: EventSummary, current: V, ...extra: unknown[]) => V | FollowUp<V> | typeof UNCHANGED;
 
 const updates = new WeakMap<object, Map<string, FieldUpdate<any>>>();
 
@@ -79,9 +100,9 @@ export function isBound(app: object, key: unknown): boolean {
 /**
  * Runs a field binding's update for a call of the page: `args` is
  * `[key, ...extra, summary]`. Refuses (INVALID_ARGS) a key the app never bound,
- * and an event that is not a summary.
+ * and an event that is not a summary. Returns the update's follow-up work, if any.
  */
-export function applyField(app: object, appName: string, args: readonly unknown[]): void {
+export function applyField(app: object, appName: string, args: readonly unknown[]): (() => unknown) | undefined {
   const [key, ...rest] = args;
   const ev = rest.pop();
   const update = typeof key === "string" ? updates.get(app)?.get(key) : undefined;
@@ -96,5 +117,11 @@ export function applyField(app: object, appName: string, args: readonly unknown[
   }
   const record = app as Record<string, unknown>;
   const next = update(ev as EventSummary, record[key as string], ...rest);
-  if (next !== UNCHANGED) record[key as string] = next;
+  if (next === UNCHANGED) return undefined;
+  if (typeof next === "object" && next !== null && (next as FollowUp<unknown>)[FOLLOW] === true) {
+    record[key as string] = (next as FollowUp<unknown>).value;
+    return (next as FollowUp<unknown>).run;
+  }
+  record[key as string] = next;
+  return undefined;
 }

@@ -428,6 +428,7 @@ export class Hub<A extends App = App> implements PoolMember {
       }
       args = session.uploads.resolve(call.args, `${this.spec.name}.${call.name}`);
       // Checked here, at the edge: a refused call leaves its seq usable, and the method only ever sees valid arguments.
+      if (field) this.knowField(session, args[0]);
       const schemas = entry?.options.schemas;
       if (schemas) args = validateArgs(`${this.spec.name}.${entry!.method}`, schemas, args, call.kind === "realtime");
     } catch (err) {
@@ -1018,20 +1019,31 @@ export class Hub<A extends App = App> implements PoolMember {
   }
 
   /**
-   * A field binding's event (registry/fields.ts). A restored session's fresh
+   * Refuses, at the edge (400, its seq left usable), a field binding's event
+   * for a key no control of this page binds. A restored session's fresh
    * instance has not rendered yet, so it does not know its bindings: one
    * render (its result unused) teaches it before the key is judged.
    */
-  private setField(session: Session<A>, args: unknown[]): void {
+  private knowField(session: Session<A>, key: unknown): void {
     const app = session.instance;
-    if (!isBound(app, args[0])) {
-      try {
-        app.render();
-      } catch {
-        // The render's failure is reported by the view's next render; here the key is just unknown.
-      }
+    if (isBound(app, key)) return;
+    try {
+      app.render();
+    } catch {
+      // The render's failure is reported by the view's next render; here the key is just unknown.
     }
-    applyField(app, this.spec.name, args);
+    if (!isBound(app, key)) {
+      throw new SessionError("INVALID_ARGS", `${this.spec.name}: ${SET_FIELD_NAME} ${JSON.stringify(key)?.slice(0, 60) ?? "without a key"} refused: no control on this page binds that field. Bind it with a revue/ui control or bindField() in render().`);
+    }
+  }
+
+  /** A field binding's event (registry/fields.ts); an update's follow-up (`followUp`) runs after a render that shows the new value. */
+  private setField(session: Session<A>, args: unknown[]): unknown {
+    const run = applyField(session.instance, this.spec.name, args);
+    if (!run) return undefined;
+    this.renderer.renderInTask(session);
+    const out = run();
+    return isThenable(out) ? Promise.resolve(out).then(() => undefined) : undefined;
   }
 
   private invoke(session: Session<A>, entry: MethodEntry, args: unknown[]): unknown {
