@@ -151,7 +151,19 @@ export function createRuntime(opts: RuntimeOptions): Runtime {
   });
 
   const applier = opts.applier(root);
-  const events = delegateEvents(root, { realtime: call, callback: run }, opts.typingMs);
+  const events = delegateEvents(root, {
+    realtime: call,
+    callback: run,
+    // revue/ui's fileUpload: the files go up with the bar `#<input id>-progress` moving, then the outcome to the server.
+    upload(name, args, input) {
+      const bar = document.getElementById(input.id + "-progress") as HTMLProgressElement | null;
+      const files = [...(input.files || [])];
+      if (files.length) transport.upload(boot.base + "/api/upload?sid=" + stream.sid, files, { onProgress: (p) => bar && p.total && (bar.value = p.loaded / p.total) }).then(
+        (handles) => ({ files: handles }),
+        (e: RevueError) => ({ error: e.code, message: e.message, size: Math.max(...files.map((f) => f.size)) }),
+      ).then((outcome) => call(name, [...args, { type: "upload", ...outcome }]));
+    },
+  }, opts.typingMs);
   events.scan(root.outerHTML);
 
   const stream = createStream(transport, {

@@ -1,6 +1,6 @@
 import { RevueError, UsageError } from "../errors.js";
 import type { EventSummary } from "../protocol.js";
-import { handler, setField, SET_FIELD_NAME, type HandlerBinding } from "./bind.js";
+import { handler, setField, SET_FIELD_NAME, uploadField, type HandlerBinding } from "./bind.js";
 
 export { SET_FIELD_NAME };
 
@@ -62,6 +62,9 @@ const updates = new WeakMap<object, Map<string, FieldUpdate<any>>>();
  * Binds `app[key]` to the events of the element this goes on: returns the
  * value of an `on*` prop. `extra` values travel in the page with the binding
  * (plain data, as `handler`'s args) and come back to `update` after the event.
+ * With `upload: true` (on a file input) the page first uploads the chosen
+ * files; the update then gets `{ type: "upload", files }` (as `UploadedFile`s)
+ * or `{ type: "upload", error, message, size }`.
  *
  * @example
  * // a text input whose value is this.name
@@ -74,7 +77,7 @@ export function bindField<A extends object, K extends keyof A & string>(
   key: K,
   update: FieldUpdate<A[K]>,
   extra: readonly unknown[] = [],
-  options: { debounce?: number } = {},
+  options: { debounce?: number; upload?: boolean } = {},
 ): HandlerBinding {
   if (typeof app !== "object" || app === null) throw new UsageError(`bindField(app, ${JSON.stringify(key)}): app must be the app instance (this), got ${app === null ? "null" : typeof app}.`);
   if (typeof key !== "string" || !Object.prototype.hasOwnProperty.call(app, key)) {
@@ -89,7 +92,7 @@ export function bindField<A extends object, K extends keyof A & string>(
   let map = updates.get(app);
   if (!map) updates.set(app, (map = new Map()));
   map.set(key, update);
-  return handler(setField as (...a: unknown[]) => void, { args: [key, ...extra], debounce: options.debounce });
+  return handler((options.upload ? uploadField : setField) as (...a: unknown[]) => void, { args: [key, ...extra], debounce: options.debounce });
 }
 
 /** Whether `app` has bound `key` since it was created. */

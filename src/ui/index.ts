@@ -14,3 +14,4 @@ export { textInput, textarea, numberInput, slider, checkbox, toggle, select, rad
 export { form, formState, type FormState, type FormFields, type FormOptions } from "./form.js";
 export { columns, tabs, expander, sidebar, dialog, type ColumnsOptions, type Tab } from "./layout.js";
 export { bindField, followUp, UNCHANGED, type FieldUpdate } from "../registry/fields.js";
+export { fileUpload, uploadState, humanBytes, type UploadState, type FileUploadOptions } from "./upload.js";

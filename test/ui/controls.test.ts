@@ -1,8 +1,8 @@
 import { afterEach, expect, it } from "vitest";
-import { App, h, RevueError, server, type EventSummary } from "revue";
+import { App, h, RevueError, server, type EventSummary, type UploadedFile } from "revue";
 import { mount, type TestSession } from "revue/testing";
 import {
-  button, checkbox, colorInput, columns, dateInput, dialog, expander, form, formState, multiselect, numberInput,
+  button, checkbox, colorInput, columns, dateInput, dialog, expander, fileUpload, form, formState, multiselect, numberInput, uploadState,
   radio, select, sidebar, slider, tabs, textarea, textInput, toggle,
 } from "revue/ui";
 import { z } from "zod";
@@ -225,4 +225,29 @@ it("says what is wrong when a control is misused", () => {
     }
   }
   expect(() => new Mistyped().render()).toThrow(/Mistyped.n holds number; a text control needs a string field/);
+});
+
+class Photos extends App {
+  upload = uploadState();
+  names: string[] = [];
+  @server.realtime async add(...files: UploadedFile[]) {
+    for (const f of files) this.names.push(`${f.name}:${(await f.read()).length}`);
+  }
+  override render() {
+    return h("main", {}, fileUpload(this, "upload", this.add, { label: "Photos", multiple: true, maxBytes: 64 }), h("ul", {}, this.names.map((n) => h("li", { key: n }, n))));
+  }
+}
+
+it("a file upload sends what the visitor picks to the app's method and says what happened, the limit in words", async () => {
+  t = await mount(Photos, { limits: { upload: 64 } });
+  expect(t.text("#rv-upload-hint")).toBe("Up to 64 bytes per upload.");
+  await t.upload("#rv-upload", [{ name: "a.txt", type: "text/plain", content: "hello" }, { name: "b.txt", content: "hi" }]);
+  await t.settle();
+  expect(t.app.names).toEqual(["a.txt:5", "b.txt:2"]);
+  expect(t.text("#rv-upload-status")).toBe("Received 2 files (7 bytes).");
+  await t.upload("#rv-upload", [{ name: "big.bin", content: "x".repeat(500) }]);
+  await t.settle();
+  expect(t.text("#rv-upload-status")).toMatch(/^That file is 500 bytes, more than can be uploaded at once \(\d+ bytes\)\. Choose a smaller file\.$/);
+  expect(t.find("#rv-upload-status")!.getAttribute("role")).toBe("alert");
+  expect(t.app.names).toHaveLength(2);
 });
