@@ -7,6 +7,7 @@ import {
 } from "revue/ui";
 import { z } from "zod";
 import { pageCall } from "../../src/session/hub.js";
+import { isBound } from "../../src/registry/fields.js";
 
 let t: TestSession<any> | undefined;
 afterEach(async () => {
@@ -250,4 +251,19 @@ it("a file upload sends what the visitor picks to the app's method and says what
   expect(t.text("#rv-upload-status")).toMatch(/^That file is 500 bytes, more than can be uploaded at once \(\d+ bytes\)\. Choose a smaller file\.$/);
   expect(t.find("#rv-upload-status")!.getAttribute("role")).toBe("alert");
   expect(t.app.names).toHaveLength(2);
+});
+
+it("a session restored from a snapshot learns its page's bindings before it judges a field", async () => {
+  t = await mount(Settings);
+  await t.input("#rv-name", "Ada");
+  await t.settle();
+  const hub = t.hub;
+  const saved = hub.snapshot(hub.get(t.sid)!);
+  await hub.end(hub.get(t.sid)!, "moved", false);
+  const restored = await hub.restore(saved);
+  expect(isBound(restored.instance, "name")).toBe(false); // a fresh instance: it has not rendered
+  await hub.call(restored, pageCall("realtime", "rv.set", 2, ["name", { type: "input", value: "Bob" }]));
+  await hub.settle();
+  expect((restored.instance as Settings).name).toBe("Bob");
+  expect(() => hub.call(restored, pageCall("realtime", "rv.set", 3, ["isAdmin", { type: "change", checked: true }]))).toThrow(/no control on this page binds that field/);
 });
