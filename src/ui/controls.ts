@@ -97,7 +97,6 @@ export function readControl(spec: ControlSpec, raw: string | string[] | boolean 
     case "select":
     case "radio": {
       const values = (spec.choices ?? []).map(valueOf);
-      if (text === "" && !spec.required && !values.includes("")) return { error: "Choose one." };
       return values.includes(text) ? { value: text } : { error: `Choose one of: ${(spec.choices ?? []).map(labelOf).join(", ")}.` };
     }
     case "multiselect": {
