@@ -194,7 +194,17 @@ export function createRuntime(opts: RuntimeOptions): Runtime {
       queue.disconnect();
       if (announced) (announced = false), bus.local("disconnect");
     },
-    renewed: queue.reset,
+    renewed() {
+      // Form recovery: what the old page's named fields hold goes first to the new session (App.recoverForms).
+      const forms: Record<string, Record<string, string | string[]>> = {};
+      for (const el of root.querySelectorAll<HTMLInputElement>("input[name],select[name],textarea[name]")) {
+        if (/^(file|password|hidden|submit|button|reset|image)$/.test(el.type) || (/^(checkbox|radio)$/.test(el.type) && !el.checked)) continue;
+        const f = (forms[el.form?.id || ""] ??= {});
+        f[el.name] = el.name in f ? [f[el.name]!].flat().concat(el.value) : el.value;
+      }
+      queue.reset();
+      if (Object.keys(forms).length) void queue.push("/api/event", { method: "rv.recover", args: [forms] }, false, true);
+    },
     gaveUp: (why) => report(new RevueError("DISCONNECTED", `stopped reconnecting: ${why}; reload the page`)),
   }, { ...boot, backoffMs: opts.backoffMs });
 

@@ -57,6 +57,8 @@ export function followUp<V>(value: V, run: () => unknown): FollowUp<V> {
 export type FieldUpdate<V> = (ev: EventSummary, current: V, ...extra: unknown[]) => V | FollowUp<V> | typeof UNCHANGED;
 
 const updates = new WeakMap<object, Map<string, FieldUpdate<any>>>();
+/** Per app: the form element id a binding answers for (a kit form's), so a recovered form finds its field. */
+const formKeys = new WeakMap<object, Map<string, string>>();
 
 /**
  * Binds `app[key]` to the events of the element this goes on: returns the
@@ -64,7 +66,9 @@ const updates = new WeakMap<object, Map<string, FieldUpdate<any>>>();
  * (plain data, as `handler`'s args) and come back to `update` after the event.
  * With `upload: true` (on a file input) the page first uploads the chosen
  * files; the update then gets `{ type: "upload", files }` (as `UploadedFile`s)
- * or `{ type: "upload", error, message, size }`.
+ * or `{ type: "upload", error, message, size }`. With `form: id` (on a form
+ * element with that id) a re-bootstrapped page's values for that form come
+ * to `update` as `{ type: "recover", form }` (see {@link recoverBoundFields}).
  *
  * @example
  * // a text input whose value is this.name
@@ -77,7 +81,7 @@ export function bindField<A extends object, K extends keyof A & string>(
   key: K,
   update: FieldUpdate<A[K]>,
   extra: readonly unknown[] = [],
-  options: { debounce?: number; upload?: boolean } = {},
+  options: { debounce?: number; upload?: boolean; form?: string } = {},
 ): HandlerBinding {
   if (typeof app !== "object" || app === null) throw new UsageError(`bindField(app, ${JSON.stringify(key)}): app must be the app instance (this), got ${app === null ? "null" : typeof app}.`);
   if (typeof key !== "string" || !Object.prototype.hasOwnProperty.call(app, key)) {
@@ -92,6 +96,11 @@ export function bindField<A extends object, K extends keyof A & string>(
   let map = updates.get(app);
   if (!map) updates.set(app, (map = new Map()));
   map.set(key, update);
+  if (options.form) {
+    let forms = formKeys.get(app);
+    if (!forms) formKeys.set(app, (forms = new Map()));
+    forms.set(options.form, key);
+  }
   return handler((options.upload ? uploadField : setField) as (...a: unknown[]) => void, { args: [key, ...extra], debounce: options.debounce });
 }
 
@@ -127,4 +136,56 @@ export function applyField(app: object, appName: string, args: readonly unknown[
   }
   record[key as string] = next;
   return undefined;
+}
+
+/** What a re-bootstrapped page sends to recover its forms: by form id ("" for fields outside a form), each named field's value. */
+export type RecoveredForms = Record<string, Record<string, string | string[]>>;
+
+/** The most fields, and characters per value, a recovery may carry. */
+const MAX_RECOVERED_FIELDS = 500;
+const MAX_RECOVERED_CHARS = 100_000;
+
+/** Checks what a page sent for recovery, at the edge: an INVALID_ARGS error says what is wrong. */
+export function checkRecovered(appName: string, x: unknown): RecoveredForms {
+  const bad = (why: string) => new RevueError("INVALID_ARGS", `${appName}: rv.recover refused: ${why}. The runtime sends { [formId]: { [field]: value } } after a re-bootstrap.`);
+  if (typeof x !== "object" || x === null || Array.isArray(x)) throw bad("its argument is not an object of forms");
+  const out: RecoveredForms = Object.create(null);
+  let n = 0;
+  for (const [id, fields] of Object.entries(x)) {
+    if (typeof fields !== "object" || fields === null || Array.isArray(fields)) throw bad(`form ${JSON.stringify(id.slice(0, 40))} is not an object of fields`);
+    const form: Record<string, string | string[]> = (out[id] = Object.create(null));
+    for (const [name, v] of Object.entries(fields)) {
+      if (++n > MAX_RECOVERED_FIELDS) throw bad(`more than ${MAX_RECOVERED_FIELDS} fields`);
+      const ok = typeof v === "string" ? v.length <= MAX_RECOVERED_CHARS : Array.isArray(v) && v.length <= MAX_RECOVERED_FIELDS && v.every((s) => typeof s === "string" && s.length <= MAX_RECOVERED_CHARS);
+      if (!ok) throw bad(`field ${JSON.stringify(name.slice(0, 40))} is not a string (or a list of strings) of at most ${MAX_RECOVERED_CHARS} characters`);
+      form[name] = v as string | string[];
+    }
+  }
+  return out;
+}
+
+/**
+ * The default form recovery (`App.recoverForms`): a kit form gets its
+ * fields' values back (as typed, not submitted), and a field bound by a
+ * control gets its value back through the control's own rules; anything the
+ * bindings do not know is left alone.
+ */
+export function recoverBoundFields(app: object, forms: RecoveredForms): void {
+  const name = app.constructor?.name ?? "App";
+  for (const [id, fields] of Object.entries(forms)) {
+    const formKey = id ? formKeys.get(app)?.get(id) : undefined;
+    if (formKey) {
+      applyField(app, name, [formKey, { type: "recover", form: fields }]);
+      continue;
+    }
+    for (const [field, v] of Object.entries(fields)) {
+      if (!isBound(app, field)) continue;
+      const value = Array.isArray(v) ? v[0] ?? "" : v;
+      try {
+        applyField(app, name, [field, { type: "recover", value, checked: true }]);
+      } catch {
+        // A control whose events carry more than a value (a multiselect's choice): not recovered.
+      }
+    }
+  }
 }

@@ -144,7 +144,16 @@ export function form<A extends object, V extends Record<string, unknown>>(
   const initial = state.values;
 
   const submit = (ev: EventSummary, cur: FormState<Record<string, unknown>>) => {
-    if (cur.status === "pending" || ev.type !== "submit" || typeof ev.form !== "object" || ev.form === null) return UNCHANGED;
+    if (cur.status === "pending" || (ev.type !== "submit" && ev.type !== "recover") || typeof ev.form !== "object" || ev.form === null) return UNCHANGED;
+    if (ev.type === "recover") {
+      // A re-bootstrapped page's values, as typed: each valid one comes back, nothing is submitted.
+      const values: Record<string, unknown> = { ...cur.values };
+      for (const [name, spec] of specs) {
+        const read = readControl(spec, spec.kind === "multiselect" ? ev.form[name] ?? [] : ev.form[name]);
+        if ("value" in read && read.value !== null) values[name] = read.value;
+      }
+      return { ...cur, values };
+    }
     const values: Record<string, unknown> = { ...cur.values };
     const errors: Record<string, string> = {};
     for (const [name, spec] of specs) {
@@ -185,7 +194,7 @@ export function form<A extends object, V extends Record<string, unknown>>(
   const pending = state.status === "pending";
   const formError = state.status === "failed" && state.message ? h("p", { class: "rv-error", role: "alert" }, state.message) : null;
   const done = state.status === "done" && state.message ? h("p", { class: "rv-done", role: "status" }, state.message) : null;
-  return h("form", { id, class: "rv-form", novalidate: true, "aria-busy": pending ? "true" : "false", onSubmit: bindField(app as Record<string, unknown>, key, submit as never) },
+  return h("form", { id, class: "rv-form", novalidate: true, "aria-busy": pending ? "true" : "false", onSubmit: bindField(app as Record<string, unknown>, key, submit as never, [], { form: id }) },
     ...body,
     h("div", { class: "rv-form-actions" },
       h("button", { type: "submit", disabled: pending || undefined }, pending ? h("span", { class: "rv-spin", "aria-hidden": "true" }) : null, pending ? options.pending ?? "Working…" : options.submit ?? "Submit"),

@@ -267,3 +267,14 @@ it("a session restored from a snapshot learns its page's bindings before it judg
   expect((restored.instance as Settings).name).toBe("Bob");
   expect(() => hub.call(restored, pageCall("realtime", "rv.set", 3, ["isAdmin", { type: "change", checked: true }]))).toThrow(/no control on this page binds that field/);
 });
+
+it("recovers a re-bootstrapped page's values into the kit's controls and forms, and refuses a malformed recovery at the edge", async () => {
+  t = await mount(Settings);
+  const session = t.hub.get(t.sid)!;
+  await t.hub.call(session, pageCall("realtime", "rv.recover", 2, [{ "": { name: "Ada", qty: "7", size: "s", isAdmin: "on", volume: "999" } }]));
+  await t.settle();
+  expect([t.app.name, t.app.qty, t.app.size, t.app.isAdmin, t.app.volume]).toEqual(["Ada", 7, "s", false, 40]);
+  for (const bad of [[], "x", { f: [] }, { f: { a: 1 } }, { f: { a: "x".repeat(100_001) } }]) {
+    expect(() => t!.hub.call(session, pageCall("realtime", "rv.recover", 3, [bad]))).toThrow(/rv.recover refused/);
+  }
+});
