@@ -7,6 +7,7 @@ import type { Context } from "koa";
 import { koaBody } from "koa-body";
 import type { App } from "../app.js";
 import { RevueError, SessionError } from "../errors.js";
+import { randomString } from "../random.js";
 import { Hub, type AppClass, type Logger, type PageCall } from "../session/hub.js";
 import type { Cluster } from "../session/cluster.js";
 import type { SessionPool } from "../session/pool.js";
@@ -197,7 +198,7 @@ export class Mount<A extends App = App> {
     // static title, css and head, checked once: a mistake fails createServer, naming the class.
     const head = pageHead(spec.ctor);
     const page = async (ctx: Context) => {
-      const nonce = randomBytes(16).toString("base64");
+      const nonce = randomString(16, "base64");
       ctx.set("Content-Security-Policy", this.cfg.csp(nonce));
       ctx.set("X-Content-Type-Options", "nosniff");
       ctx.set("Referrer-Policy", "same-origin");
