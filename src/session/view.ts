@@ -1,7 +1,7 @@
 import { createHash } from "node:crypto";
 import { treeHash, type InitMessage, type PatchMessage } from "../protocol.js";
 import { createIdAllocator, diff, lower, type IdAllocator } from "../vdom/diff.js";
-import { renderToBytes } from "../vdom/html.js";
+import { renderToBytes, renderVNodeToBytes } from "../vdom/html.js";
 import { MemoCache } from "../vdom/memo.js";
 import { pack, unpack, type PackedTree } from "../vdom/pack.js";
 import type { Binder, Node, VNode } from "../vdom/types.js";
@@ -105,7 +105,8 @@ export class View {
    * as a hash (see the class comment).
    */
   firstPage(nonce: string): { rev: number; html: Buffer } {
-    const html = pageHtml(lower(this.render(), { alloc: createIdAllocator(), bind: this.bind }), nonce);
+    // Written straight from render()'s tree: the HTML lowering it would give, without keeping the lowered tree.
+    const html = renderVNodeToBytes(this.render(), { alloc: createIdAllocator(), bind: this.bind, nonce });
     this.revision = 1;
     this.served = { hash: htmlHash(html), nonce };
     return { rev: 1, html };
