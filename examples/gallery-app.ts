@@ -1,6 +1,7 @@
 import { readFileSync } from "node:fs";
 import { App, h } from "revue";
 import { theme } from "revue/ui";
+import { Account } from "./account/app.js";
 import { Chat } from "./chat/app.js";
 import { Counter } from "./counter/app.js";
 import { Dashboard } from "./dashboard/app.js";
@@ -10,7 +11,7 @@ import { Todo } from "./todo/app.js";
 import { Upload } from "./upload/app.js";
 
 /** Every example, mounted under its own path (`npm start` serves them with the index: examples/gallery.ts). */
-export const examples = { "/counter": Counter, "/chat": Chat, "/todo": Todo, "/upload": Upload, "/dashboard": Dashboard, "/explore": Explore } as const;
+export const examples = { "/counter": Counter, "/chat": Chat, "/todo": Todo, "/upload": Upload, "/dashboard": Dashboard, "/explore": Explore, "/account": Account } as const;
 
 /** What the index says of each example: what it is, and the parts of Revue it shows. */
 const ABOUT: Record<keyof typeof examples, { title: string; text: string; shows: string[] }> = {
@@ -19,6 +20,7 @@ const ABOUT: Record<keyof typeof examples, { title: string; text: string; shows:
   "/todo": { title: "Todo", text: "A team's backlog of a thousand items: search it, show all, active or done, edit inline, tick and reorder, and no row loses its identity.", shows: ["keyed diff", "handler args", "memo"] },
   "/upload": { title: "Upload", text: "Send files with a progress bar; images and text files are previewed, failures explained.", shows: ["rv.upload", "UploadedFile", "progress"] },
   "/dashboard": { title: "Dashboard", text: "Live metrics of this server, pushed every second and drawn as SVG charts on the server.", shows: ["@server.on(\"start\")", "lineChart", "patches"] },
+  "/account": { title: "Account", text: "Sign in and out with a signed cookie; members add notes, and only the admin may clear them.", shows: ["authenticate", "this.user", "auth: \"admin\""] },
   "/explore": { title: "Explore a CSV", text: "Two years of daily bike rentals, or your own CSV: a summary, charts of the columns you pick, and a sortable table read a page at a time.", shows: ["@cached", "charts", "markdown", "rv.upload"] },
 };
 
