@@ -1,0 +1,356 @@
+import { RevueError, UsageError } from "../errors.js";
+import type { EventSummary } from "../protocol.js";
+import { bindField } from "../registry/fields.js";
+import { h } from "../vdom/h.js";
+import type { VNode } from "../vdom/types.js";
+
+/** Which column a {@link dataframe} is sorted by, which way, and which page it shows: the app field it reads and its clicks write. */
+export interface TableView {
+  /** The sorted column's key, or null for the rows' own order. */
+  sort: string | null;
+  dir: "asc" | "desc";
+  /** The page shown, from 1. */
+  page: number;
+}
+
+/**
+ * The starting value of a {@link dataframe}'s view field: unsorted, first page.
+ *
+ * @example
+ * class Sales extends App {
+ *   view = tableView();                           // or tableView({ sort: "total", dir: "desc" })
+ *   render() { return dataframe(this, "view", this.rows); }
+ * }
+ */
+export function tableView(start: Partial<TableView> = {}): TableView {
+  return { sort: start.sort ?? null, dir: start.dir === "desc" ? "desc" : "asc", page: start.page ?? 1 };
+}
+
+/** One row: a plain object whose values the columns show. */
+export type Row = Readonly<Record<string, unknown>>;
+
+/** A column of a {@link dataframe}. */
+export interface Column<R extends Row = Row> {
+  /** The row property shown. */
+  key: keyof R & string;
+  /** The header's text. Default: the key. */
+  label?: string;
+  /** The cell's text. Default: numbers grouped with up to 2 decimals, dates as UTC `YYYY-MM-DD[ HH:MM]`, missing values as "—". */
+  format?: (value: R[keyof R & string], row: R) => string;
+  /** Default: right for a column of numbers, left otherwise. */
+  align?: "left" | "right" | "center";
+  /** Whether a click on the header sorts by the column. Default true. */
+  sortable?: boolean;
+}
+
+/** Options of {@link dataframe}. */
+export interface DataframeOptions<R extends Row = Row> {
+  /** The columns, in order: keys or {@link Column}s. Default: every key found in the rows, in the order first met. */
+  columns?: ReadonlyArray<(keyof R & string) | Column<R>>;
+  /** Rows per page. Default 20. */
+  pageSize?: number;
+  /** The table's caption, also the name screen readers give its scrolling region. */
+  caption?: string;
+  /** A row's identity, so the page keeps a row's element while it moves (default: its index in `rows`). */
+  rowKey?: (row: R, index: number) => string | number;
+  /** Extra class on the wrapper, after `rv-dataframe`. */
+  class?: string;
+}
+
+const MAX_PAGE_SIZE = 1000;
+/** Sort orders kept per rows array: a visitor flipping between a few columns re-sorts none of them. */
+const KEPT_ORDERS = 6;
+
+/** What a column holds, decided once per rows array: how its cells are formatted, aligned and compared. */
+type Kind = "number" | "date" | "text";
+
+/** What is known of one rows array: its columns, its columns' kinds and its sort orders. */
+interface Facts {
+  /** The array's length when these were taken: a different length means the app changed it in place, and they are taken again. */
+  length: number;
+  keys: string[] | undefined;
+  kinds: Map<string, { kind: Kind; dayOnly: boolean }>;
+  orders: Map<string, number[]>;
+}
+
+/*
+ * Rows are read, not copied: an app's 10,000-row array is analysed once (its
+ * keys, each column's kind) and sorted once per column and direction, and
+ * every render after that only slices out and formats the visible page. The
+ * facts are kept per array (a WeakMap): an app changes its rows by assigning
+ * a new array, as it does for every other field that render() reads; an array
+ * that only changed length in place is noticed, an edited cell is not.
+ */
+const facts = new WeakMap<readonly Row[], Facts>();
+
+function factsOf(rows: readonly Row[]): Facts {
+  let f = facts.get(rows);
+  if (!f || f.length !== rows.length) facts.set(rows, (f = { length: rows.length, keys: undefined, kinds: new Map(), orders: new Map() }));
+  return f;
+}
+
+const isMissing = (v: unknown) => v === undefined || v === null || v === "" || (typeof v === "number" && Number.isNaN(v)) || (v instanceof Date && Number.isNaN(v.getTime()));
+
+function kindOf(rows: readonly Row[], f: Facts, key: string): { kind: Kind; dayOnly: boolean } {
+  let k = f.kinds.get(key);
+  if (k) return k;
+  let numbers = 0;
+  let dates = 0;
+  let other = 0;
+  let dayOnly = true;
+  for (const row of rows) {
+    const v = row[key];
+    if (isMissing(v)) continue;
+    if (typeof v === "number" || typeof v === "bigint") numbers++;
+    else if (v instanceof Date) {
+      dates++;
+      if (v.getTime() % 86_400_000 !== 0) dayOnly = false;
+    } else other++;
+  }
+  k = { kind: other === 0 && dates === 0 && numbers > 0 ? "number" : other === 0 && numbers === 0 && dates > 0 ? "date" : "text", dayOnly };
+  f.kinds.set(key, k);
+  return k;
+}
+
+function keysOf(rows: readonly Row[], f: Facts): string[] {
+  if (f.keys) return f.keys;
+  const seen = new Set<string>();
+  for (const row of rows) for (const k in row) seen.add(k);
+  return (f.keys = [...seen]);
+}
+
+/*
+ * Sorting. Each value gets a group and a number, once per sort: numbers and
+ * bigints by value, dates by time, booleans false before true, text by its
+ * rank among the column's distinct texts in a natural, case-insensitive order
+ * ("item 2" before "item 10"); groups in that order when a column mixes them.
+ * Missing values (undefined, null, "", NaN, an invalid date) come last in
+ * both directions. Ties keep the rows' order in both directions (stable).
+ */
+const MISSING = 9;
+const collator = new Intl.Collator("en", { numeric: true, sensitivity: "base" });
+
+function orderOf(rows: readonly Row[], f: Facts, key: string, dir: "asc" | "desc"): number[] {
+  const id = `${dir}\0${key}`;
+  const kept = f.orders.get(id);
+  if (kept) return kept;
+  const n = rows.length;
+  const group = new Uint8Array(n);
+  const value = new Float64Array(n);
+  const texts = new Map<string, number>();
+  for (let i = 0; i < n; i++) {
+    const v = rows[i]![key];
+    if (isMissing(v)) group[i] = MISSING;
+    else if (typeof v === "number") value[i] = v;
+    else if (typeof v === "bigint") value[i] = Number(v);
+    else if (v instanceof Date) (group[i] = 1), (value[i] = v.getTime());
+    else if (typeof v === "boolean") (group[i] = 2), (value[i] = +v);
+    else {
+      group[i] = 3;
+      texts.set(typeof v === "string" ? v : JSON.stringify(v) ?? String(v), 0);
+    }
+  }
+  if (texts.size) {
+    const sorted = [...texts.keys()].sort(collator.compare);
+    for (let r = 0; r < sorted.length; r++) texts.set(sorted[r]!, r);
+    for (let i = 0; i < n; i++) {
+      if (group[i] !== 3) continue;
+      const v = rows[i]![key];
+      value[i] = texts.get(typeof v === "string" ? v : JSON.stringify(v) ?? String(v))!;
+    }
+  }
+  const sign = dir === "asc" ? 1 : -1;
+  const order = Array.from({ length: n }, (_, i) => i);
+  order.sort((a, b) => {
+    const ga = group[a]!;
+    const gb = group[b]!;
+    if (ga === MISSING || gb === MISSING) return ga === gb ? a - b : ga === MISSING ? 1 : -1;
+    return sign * (ga - gb || value[a]! - value[b]!) || a - b;
+  });
+  if (f.orders.size >= KEPT_ORDERS) f.orders.delete(f.orders.keys().next().value!);
+  f.orders.set(id, order);
+  return order;
+}
+
+const numberFormat = new Intl.NumberFormat("en-US", { maximumFractionDigits: 2 });
+const pad = (n: number) => String(n).padStart(2, "0");
+
+/** A cell's text by its column's kind. */
+function cellText(v: unknown, kind: Kind, dayOnly: boolean): string {
+  if (isMissing(v)) return "—";
+  if (typeof v === "number") return numberFormat.format(v);
+  if (typeof v === "bigint") return v.toLocaleString("en-US");
+  if (v instanceof Date) {
+    const day = `${v.getUTCFullYear()}-${pad(v.getUTCMonth() + 1)}-${pad(v.getUTCDate())}`;
+    return kind === "date" && dayOnly ? day : `${day} ${pad(v.getUTCHours())}:${pad(v.getUTCMinutes())}`;
+  }
+  if (typeof v === "string") return v;
+  if (typeof v === "boolean") return String(v);
+  const json = JSON.stringify(v) ?? String(v);
+  return json.length > 200 ? `${json.slice(0, 199)}…` : json;
+}
+
+interface ColumnPlan {
+  key: string;
+  label: string;
+  kind: Kind;
+  dayOnly: boolean;
+  align: "left" | "right" | "center";
+  sortable: boolean;
+  format: ((value: never, row: never) => string) | undefined;
+}
+
+function plan(rows: readonly Row[], f: Facts, options: DataframeOptions<any>, where: string): ColumnPlan[] {
+  const given = options.columns;
+  if (given !== undefined && !Array.isArray(given)) throw new UsageError(`${where}: columns must be an array of keys or { key, label?, format? }, e.g. ["name", { key: "total", label: "Total (€)" }].`);
+  const list: ReadonlyArray<string | Column<Row>> = given ?? keysOf(rows, f);
+  return list.map((c, i) => {
+    const col = typeof c === "string" ? { key: c } : c;
+    if (!col || typeof col.key !== "string") throw new UsageError(`${where}: columns[${i}] must be a key or { key: string, … }, got ${JSON.stringify(c)?.slice(0, 60)}.`);
+    if (col.format !== undefined && typeof col.format !== "function") throw new UsageError(`${where}: columns[${i}].format must be a function (value, row) => string.`);
+    const { kind, dayOnly } = kindOf(rows, f, col.key);
+    return {
+      key: col.key,
+      label: col.label ?? col.key,
+      kind,
+      dayOnly,
+      align: col.align ?? (kind === "number" ? "right" : "left"),
+      sortable: col.sortable !== false,
+      format: col.format as ColumnPlan["format"],
+    };
+  });
+}
+
+const ARROW = { asc: "▲", desc: "▼" } as const;
+
+/**
+ * A table of many rows, sorted by a click on a column's header and read a page
+ * at a time: only the visible page is rendered and sent, so 10,000 rows cost
+ * the page what 20 do. Which column, which way and which page live in an app
+ * field made by {@link tableView}; the headers and the pager write it with no
+ * handler of the app's own.
+ *
+ * Columns are inferred from the rows unless given. Numbers are right-aligned
+ * and grouped ("12,345.68"), dates shown in UTC, missing values as "—". Sorting
+ * is stable and handles numbers, dates, booleans, text (natural order:
+ * "item 2" before "item 10") and missing values (last, both ways). Every value
+ * is shown as text: a cell holding `<script>` shows those characters.
+ *
+ * Rows are analysed and sorted once per array: change them by assigning a new
+ * array (`this.rows = [...this.rows, row]`), not by editing a row in place.
+ *
+ * @example
+ * import { dataframe, tableView } from "revue/ui";
+ * class Orders extends App {
+ *   rows = loadOrders();             // [{ id: 1, customer: "Ada", total: 12.5, placed: new Date(…) }, …]
+ *   view = tableView({ sort: "placed", dir: "desc" });
+ *   render() {
+ *     return h("main", {}, dataframe(this, "view", this.rows, { caption: "Orders", columns: ["id", "customer", { key: "total", label: "Total (€)" }, "placed"] }));
+ *   }
+ * }
+ */
+export function dataframe<K extends string, R extends Row>(app: Record<NoInfer<K>, TableView>, key: K, rows: readonly R[], options: DataframeOptions<R> = {}): VNode {
+  const name = (app as object)?.constructor?.name ?? "app";
+  const where = `dataframe(this, ${JSON.stringify(key)}) in ${name}`;
+  if (!Array.isArray(rows)) throw new UsageError(`${where}: rows must be an array of objects, got ${rows === null ? "null" : typeof rows}.`);
+  const view = (app as Record<string, unknown>)[key] as TableView | undefined;
+  if (typeof view !== "object" || view === null || typeof view.page !== "number") {
+    throw new UsageError(`${where}: ${name}.${key} must hold the table's view ({ sort, dir, page }); declare it as \`${key} = tableView();\` (from revue/ui).`);
+  }
+  const pageSize = options.pageSize ?? 20;
+  if (!Number.isInteger(pageSize) || pageSize < 1 || pageSize > MAX_PAGE_SIZE) throw new UsageError(`${where}: pageSize must be a whole number from 1 to ${MAX_PAGE_SIZE}, got ${JSON.stringify(pageSize)}.`);
+  const f = factsOf(rows);
+  const columns = plan(rows, f, options, where);
+  const sortable = new Set(columns.filter((c) => c.sortable).map((c) => c.key));
+  const pages = Math.max(1, Math.ceil(rows.length / pageSize));
+  const page = Math.min(Math.max(1, Math.floor(view.page) || 1), pages);
+  const sort = view.sort !== null && sortable.has(view.sort) ? view.sort : null;
+  const dir = view.dir === "desc" ? "desc" : "asc";
+
+  const update = (_ev: EventSummary, current: TableView, action: unknown, arg: unknown): TableView => {
+    if (action === "sort" && typeof arg === "string" && sortable.has(arg)) {
+      return { sort: arg, dir: current.sort === arg && current.dir === "asc" ? "desc" : "asc", page: 1 };
+    }
+    // The rows may have shrunk since the page was drawn: a page past the end is the last one.
+    if (action === "page" && Number.isInteger(arg) && (arg as number) >= 1) return { ...current, page: Math.min(arg as number, pages) };
+    throw new RevueError("INVALID_ARGS", `${where}: refused ${JSON.stringify([action, arg])?.slice(0, 80)}: a table's view changes by ["sort", <column>] or ["page", <n ≥ 1>].`);
+  };
+  const bind = (action: "sort" | "page", arg: string | number) => bindField(app, key, update as never, [action, arg]);
+
+  const start = (page - 1) * pageSize;
+  const end = Math.min(rows.length, start + pageSize);
+  const order = sort ? orderOf(rows, f, sort, dir) : undefined;
+  const body: VNode[] = [];
+  for (let p = start; p < end; p++) {
+    const i = order ? order[p]! : p;
+    const row = rows[i]!;
+    if (typeof row !== "object" || row === null) throw new UsageError(`${where}: rows[${i}] is ${row === null ? "null" : typeof row}; each row must be an object, e.g. rows.map((v) => ({ value: v })).`);
+    body.push(h("tr", { key: options.rowKey ? options.rowKey(row, i) : i },
+      columns.map((c) => {
+        const v = row[c.key];
+        const text = c.format ? String((c.format as (v: unknown, r: unknown) => string)(v, row)) : cellText(v, c.kind, c.dayOnly);
+        return h("td", { class: alignClass(c.align, isMissing(v) && !c.format) }, text);
+      })));
+  }
+  if (body.length === 0) body.push(h("tr", { key: "empty" }, h("td", { colspan: Math.max(1, columns.length), class: "rv-df-empty" }, "No rows")));
+
+  const head = columns.map((c) => {
+    const sorted = c.key === sort;
+    const label = [c.label, h("span", { class: "rv-df-arrow", "aria-hidden": "true" }, sorted ? ARROW[dir] : "↕")];
+    return h("th", { key: c.key, scope: "col", class: alignClass(c.align, false), "aria-sort": sorted ? (dir === "asc" ? "ascending" : "descending") : undefined },
+      c.sortable ? h("button", { type: "button", class: "rv-df-sort", onClick: bind("sort", c.key) }, label) : c.label);
+  });
+
+  const status = rows.length === 0 ? "No rows" : `Rows ${numberFormat.format(start + 1)}–${numberFormat.format(end)} of ${numberFormat.format(rows.length)}`;
+  const pager = h("div", { class: "rv-df-pager" },
+    h("span", { class: "rv-df-status", role: "status" }, status),
+    pages > 1 &&
+      h("nav", { class: "rv-df-pages", "aria-label": "Pages" },
+        pageButton("«", "First page", 1, page === 1, bind),
+        pageButton("‹", "Previous page", page - 1, page === 1, bind),
+        h("span", { class: "rv-df-page" }, `Page ${numberFormat.format(page)} of ${numberFormat.format(pages)}`),
+        pageButton("›", "Next page", page + 1, page === pages, bind),
+        pageButton("»", "Last page", pages, page === pages, bind)));
+
+  return h("div", { class: options.class ? `rv-dataframe ${options.class}` : "rv-dataframe" },
+    h("div", { class: "rv-df-scroll", role: "region", tabindex: 0, "aria-label": options.caption ?? "Table" },
+      h("table", {},
+        options.caption ? h("caption", {}, options.caption) : null,
+        h("thead", {}, h("tr", {}, head)),
+        h("tbody", {}, body))),
+    pager);
+}
+
+function alignClass(align: "left" | "right" | "center", missing: boolean): string | undefined {
+  const a = align === "right" ? "rv-num" : align === "center" ? "rv-center" : "";
+  return missing ? (a ? `${a} rv-missing` : "rv-missing") : a || undefined;
+}
+
+function pageButton(text: string, label: string, to: number, disabled: boolean, bind: (action: "page", n: number) => unknown): VNode {
+  return h("button", { type: "button", class: "rv-df-nav", "aria-label": label, title: label, disabled, onClick: disabled ? undefined : bind("page", to) }, text);
+}
+
+/** The dataframe's stylesheet: wire it after the theme (`theme + dataframeCss`). */
+export const dataframeCss: string = `
+.rv-dataframe{margin:0 0 var(--rv-space);max-width:100%}
+.rv-df-scroll{overflow-x:auto;border:1px solid var(--rv-border);border-radius:var(--rv-radius)}
+.rv-df-scroll table{display:table;width:100%;margin:0}
+.rv-dataframe caption{text-align:left;font-weight:600;padding:.5em .7em}
+.rv-dataframe th{position:sticky;top:0;background:var(--rv-bg);padding:0}
+.rv-dataframe th:not(:has(button)){padding:.45em .7em}
+.rv-df-sort{all:unset;box-sizing:border-box;display:flex;gap:.35em;align-items:center;width:100%;padding:.45em .7em;cursor:pointer;font-weight:600}
+.rv-df-sort:focus-visible{outline:3px solid var(--rv-accent);outline-offset:-3px}
+.rv-dataframe th.rv-num .rv-df-sort{justify-content:flex-end}
+.rv-df-arrow{color:var(--rv-muted);font-size:.8em}
+.rv-dataframe [aria-sort] .rv-df-arrow{color:var(--rv-accent)}
+.rv-dataframe td{white-space:nowrap;max-width:32rem;overflow:hidden;text-overflow:ellipsis}
+.rv-dataframe .rv-num{text-align:right;font-variant-numeric:tabular-nums}
+.rv-dataframe .rv-center{text-align:center}
+.rv-dataframe .rv-missing{color:var(--rv-muted)}
+.rv-df-empty{text-align:center;color:var(--rv-muted)}
+.rv-df-pager{display:flex;flex-wrap:wrap;gap:.5em 1em;align-items:center;justify-content:space-between;margin-top:.5em;font-size:.9em}
+.rv-df-status{color:var(--rv-muted)}
+.rv-df-pages{display:flex;gap:.3em;align-items:center}
+.rv-df-nav{min-height:2.25rem;min-width:2.25rem;padding:.2em .6em}
+.rv-df-page{padding:0 .4em;white-space:nowrap}
+`.trim();
