@@ -135,7 +135,8 @@ export interface ChatInputOptions {
  * app's `@server.realtime` method, with the event; {@link chatText} reads the
  * message from it. Then the field is emptied: each send counts in the app
  * field `key` (made by {@link chatComposer}), and the page gets a new, empty
- * field for the next message.
+ * field for the next message (which does not have the focus: after Enter, a
+ * click or Tab brings the visitor back to it).
  *
  * @example
  * import { chatComposer, chatInput, chatText } from "revue/ui";
@@ -158,7 +159,7 @@ export function chatInput<K extends string>(app: Record<NoInfer<K>, ChatComposer
   const count = bindField(app, key, ((ev: EventSummary, current: ChatComposer) => (ev.type === "submit" ? { sent: current.sent + 1 } : UNCHANGED)) as never);
   return h("div", { class: "rv-chat-input", onSubmit: count },
     h("form", { onSubmit: handler(send) },
-      // A new key per send: a new element, so the field is empty even while it has the focus (the page leaves a focused field's value alone).
+      // A new key per send: a new, empty element, since the page leaves a focused field's value alone. Its cost: after Enter the focus is lost.
       h("input", { key: `m${composer.sent}`, name: "message", type: "text", autocomplete: "off", required: true, maxlength: maxLength, disabled: options.disabled, placeholder: options.placeholder ?? "Write a message", "aria-label": options.label ?? "Message" }),
       h("button", { type: "submit", disabled: options.disabled }, options.button ?? "Send")));
 }

@@ -103,6 +103,12 @@ it("sorts stably, numbers and dates by value, missing values last both ways", as
   expect(cells(s, 3)).toEqual(["2025-12-31", "2026-02-01", "2026-02-01", "2026-06-01", "—", "—"]);
 });
 
+it("sorts text in a natural order that ignores case and accents", async () => {
+  const s = await table(["Zoe", "item 10", "émile", "item 2", "Adam", "Emile", "item 02b"].map((name) => ({ name })));
+  await s.click("thead th button");
+  expect(cells(s, 1)).toEqual(["Adam", "émile", "Emile", "item 2", "item 02b", "item 10", "Zoe"]);
+});
+
 it("uses given columns: labels, formats, an unsortable column, and a starting sort", async () => {
   const s = await table(people(30), {
     columns: [{ key: "name", label: "Name", sortable: false }, { key: "score", label: "Score (pts)", format: (v) => `${v} pts` }],
