@@ -184,7 +184,7 @@ export const chatCss: string = `
 .rv-chat-bubble{min-width:0;background:var(--rv-surface);border:1px solid var(--rv-border);border-radius:var(--rv-radius);padding:.4rem .7rem}
 .rv-own .rv-chat-bubble{background:var(--rv-accent);border-color:var(--rv-accent);color:var(--rv-accent-fg)}
 .rv-chat-bubble header{font-size:.85em;display:flex;gap:.5em;align-items:baseline;flex-wrap:wrap}
-.rv-chat-bubble time{opacity:.8;font-size:.9em;white-space:nowrap}
+.rv-chat-bubble time{color:var(--rv-muted);font-size:.9em;white-space:nowrap}.rv-own .rv-chat-bubble time{color:inherit}
 .rv-chat-text{overflow-wrap:anywhere}.rv-chat-text>:last-child{margin-bottom:0}
 .rv-own .rv-chat-text a{color:inherit}
 .rv-chat-input form{display:flex;gap:.5rem;margin:0 0 var(--rv-space)}

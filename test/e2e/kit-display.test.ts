@@ -26,7 +26,7 @@ class Kit extends App {
     city: ["Lyon", "Paris", "Nantes"][i % 3],
     total: Math.round(((i * 7919) % 100_000) * 1.37) / 100,
     placed: new Date(Date.UTC(2026, 0, 1 + (i % 300))),
-    note: "a long note that goes on and on to make the table wider than a phone",
+    note: i === 1 ? null : "a long note that goes on and on to make the table wider than a phone",
   }));
   view = tableView();
   notices: Toast[] = [toast("Saved your changes", { kind: "success" }), toast("Could not reach the server; retrying", { kind: "error" })];
@@ -66,6 +66,27 @@ class Kit extends App {
   }
 }
 
+/** Text the components show, each checked for contrast (4.5:1) on its background. */
+const CONTRAST = [
+  ".rv-metric-label", ".rv-metric-value", ".rv-metric-delta.rv-good", ".rv-metric-delta.rv-bad", ".rv-metric-since",
+  ".rv-alert-body", ".rv-progress-value", ".rv-spinner-label", ".rv-json-key", ".rv-json-string", ".rv-json-number", ".rv-json-punct",
+  ".rv-image figcaption", ".rv-df-status", "tbody td", ".rv-dataframe .rv-missing", ".rv-chat-author", ".rv-chat-msg:not(.rv-own) time",
+  ".rv-own .rv-chat-author", ".rv-own time", ".rv-own .rv-chat-text", ".rv-avatar", ".rv-toast-text",
+];
+
+/** WCAG contrast ratio of two computed `rgb(…)` colors. */
+function contrast(a: string, b: string): number {
+  const lum = (c: string) => {
+    const [r, g, bl] = c.match(/\d+(\.\d+)?/g)!.slice(0, 3).map((v) => {
+      const x = Number(v) / 255;
+      return x <= 0.03928 ? x / 12.92 : ((x + 0.055) / 1.055) ** 2.4;
+    });
+    return 0.2126 * r! + 0.7152 * g! + 0.0722 * bl!;
+  };
+  const [x, y] = [lum(a), lum(b)].sort((p, q) => q - p);
+  return (x! + 0.05) / (y! + 0.05);
+}
+
 describeE2E("revue/ui's display components in Chromium", (e2e) => {
   for (const [scheme, width] of [["light", 1280], ["dark", 375]] as const) {
     it(`fit the viewport and show hostile text as text: ${scheme}, ${width} px wide`, async () => {
@@ -91,6 +112,19 @@ describeE2E("revue/ui's display components in Chromium", (e2e) => {
       expect(await page.locator("tbody tr").count()).toBe(20);
       expect(await page.locator("tbody tr:first-child td:nth-child(2)").textContent()).toBe(HOSTILE);
       expect(refused).toEqual([]);
+      // Text of every kind at AA contrast against what is behind it.
+      const pairs = await page.evaluate((sels) => sels.map((sel) => {
+        const el = document.querySelector(sel)!;
+        let bg = "rgba(0, 0, 0, 0)";
+        for (let p: Element | null = el; p && /rgba\(.*, 0\)|transparent/.test(bg); p = p.parentElement) bg = getComputedStyle(p).backgroundColor;
+        if (/rgba\(.*, 0\)/.test(bg)) bg = getComputedStyle(document.body).backgroundColor;
+        const s = getComputedStyle(el);
+        return { sel, fg: s.color, bg, opacity: Number(s.opacity) };
+      }), CONTRAST);
+      for (const { sel, fg, bg, opacity } of pairs) {
+        expect(opacity, sel).toBe(1);
+        expect(contrast(fg, bg), `${sel}: ${fg} on ${bg}`).toBeGreaterThanOrEqual(4.5);
+      }
       // The spinner turns (unless the visitor asked for less motion).
       expect(await page.evaluate(() => getComputedStyle(document.querySelector(".rv-spinner-ring")!).animationName)).toBe("rv-spin");
     });
@@ -101,8 +135,12 @@ describeE2E("revue/ui's display components in Chromium", (e2e) => {
     const page = await e2e.page({ viewport: { width: 1280, height: 900 } });
     await page.goto(url);
     await connected(page);
+    // A folded JSON level opens on a click, and stays open through the server's next patch.
+    await page.click(".rv-json details:not([open]) > summary");
+    expect(await page.locator(".rv-json details:not([open])").count()).toBe(0);
     await page.click("[aria-label='Next page']");
     await page.waitForFunction(() => document.querySelector(".rv-df-status")?.textContent === "Rows 21–40 of 10,000");
+    expect(await page.locator(".rv-json details:not([open])").count()).toBe(0);
     await page.click("thead th:nth-child(4) button");
     await page.waitForFunction(() => document.querySelector("thead th:nth-child(4)")?.getAttribute("aria-sort") === "ascending");
     expect(await page.locator(".rv-df-status").textContent()).toBe("Rows 1–20 of 10,000");
