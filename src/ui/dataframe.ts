@@ -83,9 +83,15 @@ interface Facts {
  */
 const facts = new WeakMap<readonly Row[], Facts>();
 
-function factsOf(rows: readonly Row[]): Facts {
+function factsOf(rows: readonly Row[], where: string): Facts {
   let f = facts.get(rows);
-  if (!f || f.length !== rows.length) facts.set(rows, (f = { length: rows.length, keys: undefined, kinds: new Map(), orders: new Map() }));
+  if (!f || f.length !== rows.length) {
+    for (let i = 0; i < rows.length; i++) {
+      const row = rows[i];
+      if (typeof row !== "object" || row === null) throw new UsageError(`${where}: rows[${i}] is ${row === null ? "null" : typeof row}; each row must be an object, e.g. rows.map((v) => ({ value: v })).`);
+    }
+    facts.set(rows, (f = { length: rows.length, keys: undefined, kinds: new Map(), orders: new Map() }));
+  }
   return f;
 }
 
@@ -110,7 +116,15 @@ function kindOf(rows: readonly Row[], f: Facts, key: string): { kind: Kind; dayO
       if (v.getTime() % 86_400_000 !== 0) dayOnly = false;
     } else other++;
   }
-  k = { kind: other === 0 && dates === 0 && numbers > 0 ? "number" : other === 0 && numbers === 0 && dates > 0 ? "date" : "text", dayOnly };
+  const kind = other === 0 && dates === 0 && numbers > 0 ? "number" : other === 0 && numbers === 0 && dates > 0 ? "date" : "text";
+  // Whether a date column shows times is decided on every row: one time of day in it shows them all.
+  if (kind === "date" && dayOnly) {
+    for (let i = 0; i < rows.length && dayOnly; i++) {
+      const v = rows[i]![key];
+      if (v instanceof Date && !isMissing(v) && v.getTime() % 86_400_000 !== 0) dayOnly = false;
+    }
+  }
+  k = { kind, dayOnly };
   f.kinds.set(key, k);
   return k;
 }
@@ -118,7 +132,7 @@ function kindOf(rows: readonly Row[], f: Facts, key: string): { kind: Kind; dayO
 function keysOf(rows: readonly Row[], f: Facts): string[] {
   if (f.keys) return f.keys;
   const seen = new Set<string>();
-  for (const row of rows) if (typeof row === "object" && row !== null) for (const k of Object.keys(row)) seen.add(k);
+  for (const row of rows) for (const k of Object.keys(row)) seen.add(k);
   return (f.keys = [...seen]);
 }
 
@@ -296,9 +310,10 @@ const ARROW = { asc: "▲", desc: "▼" } as const;
  * field made by {@link tableView}; the headers and the pager write it with no
  * handler of the app's own.
  *
- * Columns are inferred from the rows unless given. Numbers are right-aligned
- * and grouped ("12,345.68"), dates shown in UTC, missing values as "—". Sorting
- * is stable and handles numbers, dates, booleans, text (natural order:
+ * Columns are inferred from the rows unless given. A column of numbers (as
+ * its first 200 values say) is right-aligned and grouped ("12,345.68"), dates
+ * are shown in UTC, missing values as "—". Sorting is stable and handles
+ * numbers, dates, booleans, text (natural order, ignoring case and accents:
  * "item 2" before "item 10") and missing values (last, both ways). Every value
  * is shown as text: a cell holding `<script>` shows those characters.
  *
@@ -325,7 +340,7 @@ export function dataframe<K extends string, R extends Row>(app: Record<NoInfer<K
   }
   const pageSize = options.pageSize ?? 20;
   if (!Number.isInteger(pageSize) || pageSize < 1 || pageSize > MAX_PAGE_SIZE) throw new UsageError(`${where}: pageSize must be a whole number from 1 to ${MAX_PAGE_SIZE}, got ${JSON.stringify(pageSize)}.`);
-  const f = factsOf(rows);
+  const f = factsOf(rows, where);
   const columns = plan(rows, f, options, where);
   const sortable = new Set(columns.filter((c) => c.sortable).map((c) => c.key));
   const pages = Math.max(1, Math.ceil(rows.length / pageSize));
@@ -350,7 +365,6 @@ export function dataframe<K extends string, R extends Row>(app: Record<NoInfer<K
   for (let p = start; p < end; p++) {
     const i = order ? order[p]! : p;
     const row = rows[i]!;
-    if (typeof row !== "object" || row === null) throw new UsageError(`${where}: rows[${i}] is ${row === null ? "null" : typeof row}; each row must be an object, e.g. rows.map((v) => ({ value: v })).`);
     body.push(h("tr", { key: options.rowKey ? options.rowKey(row, i) : i },
       columns.map((c) => {
         const v = row[c.key];

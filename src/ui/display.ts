@@ -71,7 +71,9 @@ function node(value: unknown, key: string | undefined, depth: number, o: JsonLim
   const name = key === undefined ? null : h("span", { class: "rv-json-key" }, key);
   if (value instanceof Map) value = Object.fromEntries(value);
   else if (value instanceof Set) value = [...value];
-  if (typeof value !== "object" || value === null || value instanceof Date || typeof (value as { toJSON?: unknown }).toJSON === "function") {
+  // An object with toJSON (a Buffer, a Decimal): shown as it would be sent.
+  else if (typeof value === "object" && value !== null && !(value instanceof Date) && typeof (value as { toJSON?: unknown }).toJSON === "function") value = sent(value);
+  if (typeof value !== "object" || value === null || value instanceof Date) {
     return h("div", { class: "rv-json-row" }, name, scalar(value, o));
   }
   const array = Array.isArray(value);
@@ -106,12 +108,16 @@ function scalar(value: unknown, o: JsonLimits): VNode {
   if (value === undefined) return h("span", { class: "rv-json-null" }, "undefined");
   if (value instanceof Date) return h("span", { class: "rv-json-string" }, Number.isNaN(value.getTime()) ? "Invalid Date" : JSON.stringify(value.toISOString()));
   if (typeof value === "function") return h("span", { class: "rv-json-more" }, `ƒ ${value.name || "anonymous"}()`);
-  if (typeof value === "symbol") return h("span", { class: "rv-json-more" }, value.toString());
-  // An object with toJSON (a Decimal, a Buffer): shown as it would be sent.
+  return h("span", { class: "rv-json-more" }, String(value));
+}
+
+/** What JSON.stringify makes of a value with toJSON, read back; a marker if it throws. */
+function sent(value: object): unknown {
   try {
-    return scalar(JSON.parse(JSON.stringify(value) ?? "null"), o);
-  } catch {
-    return h("span", { class: "rv-json-more" }, "[unserialisable]");
+    const text = JSON.stringify(value);
+    return text === undefined ? undefined : JSON.parse(text);
+  } catch (err) {
+    return Symbol(`[toJSON threw: ${err instanceof Error ? err.message : String(err)}]`.slice(0, 120));
   }
 }
 

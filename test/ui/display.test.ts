@@ -54,6 +54,12 @@ it("shows JSON as a foldable tree: the first level open, counts, cut strings and
   expect(() => json(1, { open: -1 })).toThrow(/open must be a whole number ≥ 0, got -1/);
 });
 
+it("shows Maps, Sets, dates, bigints and values with toJSON as JSON would carry them", async () => {
+  const s = await page(() => json({ m: new Map([["a", 1]]), set: new Set(["x"]), when: new Date(0), big: 10n, buf: Buffer.from("hi"), bad: { toJSON() { throw new Error("no"); } } }, { open: 3 }));
+  const rows = s.findAll(".rv-json-row").map((r) => r.textContent);
+  expect(rows).toEqual(['a1', '0"x"', 'when"1970-01-01T00:00:00.000Z"', "big10n", 'type"Buffer"', "0104", "1105", "badSymbol([toJSON threw: no])"]);
+});
+
 it("shows an image with its alt text, caption and size, and refuses one without alt or with a script URL", async () => {
   const s = await page(() => image("/img/sales.png", { alt: "Sales rising", caption: "Sales, 2026", width: 640, height: 320 }));
   const img = s.find("figure.rv-image img")!;
