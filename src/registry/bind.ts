@@ -26,6 +26,11 @@ export function setField(): void {
   throw new BindError("setField is a marker for field bindings; bind fields with bindField() or revue/ui's controls.");
 }
 
+/** The marker of a field binding on a file input: the page uploads the files first (`u:` instead of `r:`). */
+export function uploadField(): void {
+  throw new BindError("uploadField is a marker for upload bindings; use revue/ui's fileUpload().");
+}
+
 /** A method plus per-binding options, made by {@link handler}. */
 export interface HandlerBinding {
   readonly [HANDLER]: true;
@@ -162,8 +167,9 @@ export function createBinder(spec: AppSpec): Binder {
       const what = typeof fn === "string" ? `an inline handler string ${JSON.stringify(fn.slice(0, 40))}` : `a ${fn === null ? "null" : typeof fn}`;
       throw new BindError(`${where}: got ${what}. Inline handler strings and non-functions are not allowed. ${FIX}`);
     }
-    if (fn === setField) {
-      const timed = binding?.debounce === undefined ? `r:${SET_FIELD_NAME}` : `r:${SET_FIELD_NAME}/${binding.debounce}`;
+    if (fn === setField || fn === uploadField) {
+      const code = `${fn === setField ? "r" : "u"}:${SET_FIELD_NAME}`;
+      const timed = binding?.debounce === undefined ? code : `${code}/${binding.debounce}`;
       return binding?.args ? `${timed} ${argsJson(binding.args, where, "field binding")}` : timed;
     }
     const entry = spec.entryOf(fn);

@@ -3,7 +3,7 @@ import { App, constructApp, type SessionLink } from "../app.js";
 import { Exposed, exposeError, RegistryError, RevueError, SessionError, SnapshotError, UnavailableError, UsageError } from "../errors.js";
 import { treeHash, type ErrorCode, type ServerMessage } from "../protocol.js";
 import { createBinder } from "../registry/bind.js";
-import { applyField, isBound, SET_FIELD_NAME } from "../registry/fields.js";
+import { applyField, checkRecovered, isBound, SET_FIELD_NAME, type RecoveredForms } from "../registry/fields.js";
 import { clearCaches } from "../registry/cached.js";
 import { validateArgs } from "../registry/schema.js";
 import { LIFECYCLE_EVENTS } from "../registry/decorators.js";
@@ -68,6 +68,9 @@ export interface PageCall extends Call {
   /** `rv.emit`'s data. */
   data?: unknown;
 }
+
+/** The built-in realtime call a re-bootstrapped page makes first, with its forms' values (`App.recoverForms`). */
+export const RECOVER_NAME = "rv.recover";
 
 /**
  * Builds a {@link PageCall}: what the page sent, with its fingerprint (the
@@ -417,17 +420,21 @@ export class Hub<A extends App = App> implements PoolMember {
   call(session: Session<A>, call: PageCall): Promise<unknown> {
     let entry: MethodEntry | undefined;
     let field = false;
+    let recover = false;
     let args: unknown[];
     try {
       this.assertOpen();
       if (call.kind === "emit") assertCustomEvent(call.name, "rv.emit");
       else if (call.kind === "realtime" && call.name === SET_FIELD_NAME) field = true;
+      else if (call.kind === "realtime" && call.name === RECOVER_NAME) recover = true;
       else {
         entry = (call.kind === "rpc" ? this.spec.rpc : this.spec.realtime).get(call.name);
         if (!entry) throw this.unknownMethod(call.name, call.kind);
       }
       args = session.uploads.resolve(call.args, `${this.spec.name}.${call.name}`);
       // Checked here, at the edge: a refused call leaves its seq usable, and the method only ever sees valid arguments.
+      if (field) this.knowField(session, args[0]);
+      if (recover) args = [checkRecovered(this.spec.name, args[0])];
       const schemas = entry?.options.schemas;
       if (schemas) args = validateArgs(`${this.spec.name}.${entry!.method}`, schemas, args, call.kind === "realtime");
     } catch (err) {
@@ -440,6 +447,7 @@ export class Hub<A extends App = App> implements PoolMember {
     const run =
       call.kind === "rpc" ? () => this.runRpc(session, entry!, args, call.seq)
       : field ? () => this.setField(session, args)
+      : recover ? () => session.instance.recoverForms(args[0] as RecoveredForms)
       : entry ? () => this.invoke(session, entry, args)
       : () => this.runHandlers(session, call.name, call.data);
     const { outcome, retry } = session.calls.submit(call, run);
@@ -458,7 +466,7 @@ export class Hub<A extends App = App> implements PoolMember {
         rendered();
       },
       (err) => {
-        const what = `${this.spec.name}.${entry?.method ?? (field ? SET_FIELD_NAME : `on("${call.name}")`)}`;
+        const what = `${this.spec.name}.${entry?.method ?? (field ? SET_FIELD_NAME : recover ? "recoverForms" : `on("${call.name}")`)}`;
         const { code, message, id } = this.expose(err, what, `a ${call.kind} call (seq ${call.seq})`);
         this.send(session, { type: "error", seq: call.seq, code, message, ...(id ? { id } : {}) });
         rendered();
@@ -1018,20 +1026,31 @@ export class Hub<A extends App = App> implements PoolMember {
   }
 
   /**
-   * A field binding's event (registry/fields.ts). A restored session's fresh
+   * Refuses, at the edge (400, its seq left usable), a field binding's event
+   * for a key no control of this page binds. A restored session's fresh
    * instance has not rendered yet, so it does not know its bindings: one
    * render (its result unused) teaches it before the key is judged.
    */
-  private setField(session: Session<A>, args: unknown[]): void {
+  private knowField(session: Session<A>, key: unknown): void {
     const app = session.instance;
-    if (!isBound(app, args[0])) {
-      try {
-        app.render();
-      } catch {
-        // The render's failure is reported by the view's next render; here the key is just unknown.
-      }
+    if (isBound(app, key)) return;
+    try {
+      app.render();
+    } catch {
+      // The render's failure is reported by the view's next render; here the key is just unknown.
     }
-    applyField(app, this.spec.name, args);
+    if (!isBound(app, key)) {
+      throw new SessionError("INVALID_ARGS", `${this.spec.name}: ${SET_FIELD_NAME} ${JSON.stringify(key)?.slice(0, 60) ?? "without a key"} refused: no control on this page binds that field. Bind it with a revue/ui control or bindField() in render().`);
+    }
+  }
+
+  /** A field binding's event (registry/fields.ts); an update's follow-up (`followUp`) runs after a render that shows the new value. */
+  private setField(session: Session<A>, args: unknown[]): unknown {
+    const run = applyField(session.instance, this.spec.name, args);
+    if (!run) return undefined;
+    this.renderer.renderInTask(session);
+    const out = run();
+    return isThenable(out) ? Promise.resolve(out).then(() => undefined) : undefined;
   }
 
   private invoke(session: Session<A>, entry: MethodEntry, args: unknown[]): unknown {

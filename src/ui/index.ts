@@ -14,3 +14,8 @@ export { code, json, image, metric, download, displayCss, MAX_DOWNLOAD_BYTES, ty
 export { progress, spinner, alert, toast, toasts, feedbackCss, type AlertKind, type AlertOptions, type ProgressOptions, type SpinnerOptions, type Toast } from "./feedback.js";
 export { chatMessage, chatLog, chatInput, chatComposer, chatText, initials, chatCss, type ChatMessage, type ChatMessageOptions, type ChatComposer, type ChatInputOptions } from "./chat.js";
 export { dataframe, tableView, dataframeCss, type TableView, type Row, type Column, type DataframeOptions } from "./dataframe.js";
+export { textInput, textarea, numberInput, slider, checkbox, toggle, select, radio, multiselect, dateInput, colorInput, button, type ControlOptions, type TextOptions, type NumberOptions, type ButtonOptions, type Choice } from "./controls.js";
+export { form, formState, type FormState, type FormFields, type FormOptions } from "./form.js";
+export { columns, tabs, expander, sidebar, dialog, type ColumnsOptions, type Tab } from "./layout.js";
+export { bindField, followUp, UNCHANGED, type FieldUpdate } from "../registry/fields.js";
+export { fileUpload, uploadState, humanBytes, type UploadState, type FileUploadOptions } from "./upload.js";
