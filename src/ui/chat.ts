@@ -1,7 +1,8 @@
-import { UsageError } from "../errors.js";
+import { RevueError, UsageError } from "../errors.js";
 import type { EventSummary } from "../protocol.js";
-import { handler } from "../registry/bind.js";
-import { bindField, UNCHANGED } from "../registry/fields.js";
+import { bindField, followUp, UNCHANGED } from "../registry/fields.js";
+import { validateArgs, type ArgIssue } from "../registry/schema.js";
+import { getSpec } from "../registry/spec.js";
 import { h, type Child } from "../vdom/h.js";
 import type { VNode } from "../vdom/types.js";
 
@@ -101,9 +102,11 @@ export function chatLog(messages: Child, options: { label?: string } = {}): VNod
   return h("div", { class: "rv-chat-log", role: "log", "aria-label": options.label ?? "Messages", tabindex: 0 }, messages);
 }
 
-/** The state of a {@link chatInput}: how many messages it sent (each send gives the page an empty field). */
+/** The state of a {@link chatInput}: how many messages it sent (each send gives the page an empty field), and why the last one was refused. */
 export interface ChatComposer {
   sent: number;
+  /** Shown under the field: what the send method's schema or error said, or "". */
+  error: string;
 }
 
 /**
@@ -113,7 +116,7 @@ export interface ChatComposer {
  * composer = chatComposer();
  */
 export function chatComposer(): ChatComposer {
-  return { sent: 0 };
+  return { sent: 0, error: "" };
 }
 
 /** Options of {@link chatInput}. */
@@ -122,7 +125,7 @@ export interface ChatInputOptions {
   placeholder?: string;
   /** What screen readers call the field. Default "Message". */
   label?: string;
-  /** The most characters the field takes. Default 2,000. */
+  /** The most characters the field takes (longer text is cut on the server too). Default 2,000. */
   maxLength?: number;
   /** The button's text. Default "Send". */
   button?: string;
@@ -131,46 +134,68 @@ export interface ChatInputOptions {
 }
 
 /**
- * A message field and a Send button. Enter or the button calls `send`, an
- * app's `@server.realtime` method, with the event; {@link chatText} reads the
- * message from it. Then the field is emptied: each send counts in the app
- * field `key` (made by {@link chatComposer}), and the page gets a new, empty
- * field for the next message (which does not have the focus: after Enter, a
- * click or Tab brings the visitor back to it).
+ * A message field and a Send button. Enter or the button calls `send`, one
+ * of the app's `@server.realtime` or `@server.rpc` methods, with the text
+ * (trimmed; an empty field sends nothing). The text is checked against the
+ * method's argument schema first, if it has one, and what is wrong shows
+ * under the field, the text left in it. Otherwise the field empties at once
+ * (each send counts in the app field `key`, made by {@link chatComposer}, and
+ * the page gets a new, empty field, which does not have the focus: after
+ * Enter, a click or Tab brings the visitor back to it), then `send` runs; a
+ * `RevueError` it throws shows under the field.
  *
  * @example
- * import { chatComposer, chatInput, chatText } from "revue/ui";
+ * import { chatComposer, chatInput } from "revue/ui";
  * class Room extends App {
  *   composer = chatComposer();
- *   @server.realtime send(ev: EventSummary) {
- *     const text = chatText(ev);
- *     if (text) this.to("room").emit("message", { from: this.name, text, at: Date.now() });
- *   }
+ *   @server.realtime(z.string().max(280, "280 characters at most"))
+ *   send(text: string) { this.to("room").emit("message", { from: this.name, text, at: Date.now() }); }
  *   render() { return h("main", {}, …, chatInput(this, "composer", this.send)); }
  * }
  */
-export function chatInput<K extends string>(app: Record<NoInfer<K>, ChatComposer>, key: K, send: (ev: EventSummary) => unknown, options: ChatInputOptions = {}): VNode {
+export function chatInput<K extends string>(app: Record<NoInfer<K>, ChatComposer>, key: K, send: (text: string) => unknown, options: ChatInputOptions = {}): VNode {
   const name = (app as object)?.constructor?.name ?? "app";
+  const where = `chatInput(this, ${JSON.stringify(key)}) in ${name}`;
   const composer = (app as Record<string, unknown>)[key] as ChatComposer | undefined;
-  if (typeof composer?.sent !== "number") throw new UsageError(`chatInput(this, ${JSON.stringify(key)}) in ${name}: ${name}.${key} must hold the input's state; declare it as \`${key} = chatComposer();\` (from revue/ui).`);
-  if (typeof send !== "function") throw new UsageError(`chatInput(this, ${JSON.stringify(key)}, send) in ${name}: send must be a @server.realtime method of ${name}, e.g. this.send; got ${typeof send}.`);
+  if (typeof composer?.sent !== "number") throw new UsageError(`${where}: ${name}.${key} must hold the input's state; declare it as \`${key} = chatComposer();\` (from revue/ui).`);
+  const entry = typeof send === "function" ? getSpec((app as object).constructor).entryOf(send) : undefined;
+  if (!entry || (entry.kind !== "rpc" && entry.kind !== "realtime")) {
+    throw new UsageError(`${where}: send must be one of ${name}'s @server.realtime or @server.rpc methods (this.send), taking the text; got ${typeof send === "function" ? send.name || "an inline function" : typeof send}.`);
+  }
   const maxLength = options.maxLength ?? 2000;
-  // Bound on the wrapper: a submit reaches the form's binding (send) first, then this one, in that order on the wire.
-  const count = bindField(app, key, ((ev: EventSummary, current: ChatComposer) => (ev.type === "submit" ? { sent: current.sent + 1 } : UNCHANGED)) as never);
-  return h("div", { class: "rv-chat-input", onSubmit: count },
-    h("form", { onSubmit: handler(send) },
-      // A new key per send: a new, empty element, since the page leaves a focused field's value alone. Its cost: after Enter the focus is lost.
-      h("input", { key: `m${composer.sent}`, name: "message", type: "text", autocomplete: "off", required: true, maxlength: maxLength, disabled: options.disabled, placeholder: options.placeholder ?? "Write a message", "aria-label": options.label ?? "Message" }),
-      h("button", { type: "submit", disabled: options.disabled }, options.button ?? "Send")));
+  const record = app as Record<string, unknown>;
+  const update = (ev: EventSummary, cur: ChatComposer) => {
+    const text = ev.type === "submit" ? chatText(ev, maxLength) : "";
+    if (!text) return UNCHANGED;
+    let args: unknown[];
+    try {
+      args = entry.options.schemas ? validateArgs(`${name}.${entry.method}`, entry.options.schemas, [text], false) : [text];
+    } catch (err) {
+      const issues = (err as RevueError).issues as ArgIssue[] | undefined;
+      if (!issues) throw err;
+      // The page keeps the focused field's text: the visitor fixes it and sends again.
+      return { ...cur, error: issues.slice(0, 3).map((i) => i.message).join(" ") };
+    }
+    return followUp<ChatComposer>({ sent: cur.sent + 1, error: "" }, async () => {
+      try {
+        await (send as (...a: unknown[]) => unknown).apply(app, args);
+      } catch (err) {
+        record[key] = { ...(record[key] as ChatComposer), error: err instanceof RevueError ? err.message : "Could not send; please try again." };
+        if (!(err instanceof RevueError)) throw err;
+      }
+    });
+  };
+  const error = composer.error ? h("p", { class: "rv-error", role: "alert" }, composer.error) : null;
+  return h("form", { class: "rv-chat-input", onSubmit: bindField(app, key, update as never) },
+    h("div", { class: "rv-chat-row" },
+      // A new key per send: a new, empty element, since the page leaves a focused field's value alone.
+      h("input", { key: `m${composer.sent}`, name: "message", type: "text", autocomplete: "off", required: true, maxlength: maxLength, disabled: options.disabled, placeholder: options.placeholder ?? "Write a message", "aria-label": options.label ?? "Message", "aria-invalid": composer.error ? "true" : undefined }),
+      h("button", { type: "submit", disabled: options.disabled }, options.button ?? "Send")),
+    error);
 }
 
-/**
- * The message a {@link chatInput} sent, trimmed and cut to `max` characters ("" if none).
- *
- * @example
- * @server.realtime send(ev: EventSummary) { const text = chatText(ev); if (text) … }
- */
-export function chatText(ev: EventSummary, max = 2000): string {
+/** The text of a chat input's submit: trimmed, cut to `max` characters, "" if none. */
+function chatText(ev: EventSummary, max: number): string {
   const v = ev?.form?.message;
   return String((Array.isArray(v) ? v[0] : v) ?? "").trim().slice(0, max);
 }
@@ -187,7 +212,7 @@ export const chatCss: string = `
 .rv-chat-bubble time{color:var(--rv-muted);font-size:.9em;white-space:nowrap}.rv-own .rv-chat-bubble time{color:inherit}
 .rv-chat-text{overflow-wrap:anywhere}.rv-chat-text>:last-child{margin-bottom:0}
 .rv-own .rv-chat-text a{color:inherit}
-.rv-chat-input form{display:flex;gap:.5rem;margin:0 0 var(--rv-space)}
+.rv-chat-input{margin:0 0 var(--rv-space)}.rv-chat-row{display:flex;gap:.5rem}
 .rv-chat-input input{flex:1 1 auto;min-width:0}
 .rv-chat-input button{flex:none}
 `.trim();

@@ -12,7 +12,7 @@ export { theme } from "./theme.js";
 export { Interface, type InterfaceOptions, type InputSpec, type OutputSpec } from "./interface.js";
 export { code, json, image, metric, download, displayCss, MAX_DOWNLOAD_BYTES, type CodeOptions, type JsonOptions, type ImageOptions, type MetricOptions, type DownloadOptions } from "./display.js";
 export { progress, spinner, alert, toast, toasts, feedbackCss, type AlertKind, type AlertOptions, type ProgressOptions, type SpinnerOptions, type Toast } from "./feedback.js";
-export { chatMessage, chatLog, chatInput, chatComposer, chatText, initials, chatCss, type ChatMessage, type ChatMessageOptions, type ChatComposer, type ChatInputOptions } from "./chat.js";
+export { chatMessage, chatLog, chatInput, chatComposer, initials, chatCss, type ChatMessage, type ChatMessageOptions, type ChatComposer, type ChatInputOptions } from "./chat.js";
 export { dataframe, tableView, dataframeCss, type TableView, type Row, type Column, type DataframeOptions } from "./dataframe.js";
 export { textInput, textarea, numberInput, slider, checkbox, toggle, select, radio, multiselect, dateInput, colorInput, button, type ControlOptions, type TextOptions, type NumberOptions, type ButtonOptions, type Choice } from "./controls.js";
 export { form, formState, type FormState, type FormFields, type FormOptions } from "./form.js";

@@ -1,7 +1,7 @@
 import { expect, it } from "vitest";
-import { App, h, server, type EventSummary, type VNode } from "revue";
+import { App, h, server, type VNode } from "revue";
 import {
-  alert, chatComposer, chatCss, chatInput, chatLog, chatMessage, chatText, code, dataframe, dataframeCss, displayCss, download, feedbackCss,
+  alert, chatComposer, chatCss, chatInput, chatLog, chatMessage, code, dataframe, dataframeCss, displayCss, download, feedbackCss,
   image, json, metric, progress, spinner, tableView, theme, toast, toasts, type Toast,
 } from "revue/ui";
 import { join } from "node:path";
@@ -35,9 +35,8 @@ class Kit extends App {
     { from: "ann", text: "A message long enough to wrap over several lines on a phone, with a https://example.com/a/very/long/url/that/does/not/break/easily", at: Date.now() },
   ];
   composer = chatComposer();
-  @server.realtime send(ev: EventSummary) {
-    const text = chatText(ev);
-    if (text) this.lines = [...this.lines, { from: "ann", text, at: Date.now() }];
+  @server.realtime send(text: string) {
+    this.lines = [...this.lines, { from: "ann", text, at: Date.now() }];
   }
   @server.realtime notify() {
     this.notices = [...this.notices, toast("Exported", { kind: "info", seconds: 1 })];

@@ -1,6 +1,7 @@
 import { afterEach, expect, it } from "vitest";
-import { App, h, server, type EventSummary } from "revue";
-import { chatComposer, chatInput, chatLog, chatMessage, chatText, initials } from "revue/ui";
+import { z } from "zod";
+import { App, h, RevueError, server } from "revue";
+import { chatComposer, chatInput, chatLog, chatMessage, initials } from "revue/ui";
 import { mount, type TestSession } from "revue/testing";
 
 let t: TestSession<App> | undefined;
@@ -21,9 +22,10 @@ class Room extends App {
   name = "ann";
   lines: Line[] = [{ from: "Bob Stone", text: "<script>alert(1)</script>", at: AT }];
   composer = chatComposer();
-  @server.realtime send(ev: EventSummary) {
-    const text = chatText(ev);
-    if (text) this.lines = [...this.lines, { from: this.name, text, at: AT + 60_000 }];
+  @server.realtime(z.string().max(40, "40 characters at most"))
+  send(text: string) {
+    if (text === "boom") throw new RevueError("UNAVAILABLE", "The room is closed.");
+    this.lines = [...this.lines, { from: this.name, text, at: AT + 60_000 }];
   }
   override render() {
     return h("main", {},
@@ -47,7 +49,7 @@ it("shows a message with initials, author, local time and text; the reader's own
 
 it("sends the typed message to the app's realtime method and empties the field", async () => {
   t = (await mount(Room)) as TestSession<App>;
-  await t.submit(".rv-chat-input form", { message: "  hello there  " });
+  await t.submit("form.rv-chat-input", { message: "  hello there  " });
   const mine = t.findAll(".rv-chat-msg").at(-1)!;
   expect(mine.classList.contains("rv-own")).toBe(true);
   expect(mine.querySelector(".rv-chat-text")!.textContent).toBe("hello there");
@@ -57,10 +59,32 @@ it("sends the typed message to the app's realtime method and empties the field",
   const input = t.find(".rv-chat-input input") as HTMLInputElement;
   input.focus();
   await t.input(".rv-chat-input input", "second");
-  await t.submit(".rv-chat-input form");
+  await t.submit("form.rv-chat-input");
   expect(t.findAll(".rv-chat-text").map((e) => e.textContent)).toEqual(["<script>alert(1)</script>", "hello there", "second"]);
   expect((t.find(".rv-chat-input input") as HTMLInputElement).value).toBe("");
   expect((t.app as Room).composer.sent).toBe(2);
+});
+
+it("keeps a message its schema refuses in the field, with the reason under it; shows an error the method throws", async () => {
+  t = (await mount(Room)) as TestSession<App>;
+  const input = t.find(".rv-chat-input input") as HTMLInputElement;
+  input.focus();
+  await t.input(".rv-chat-input input", "x".repeat(41));
+  await t.submit("form.rv-chat-input");
+  expect(t.text(".rv-chat-input .rv-error")).toBe("40 characters at most");
+  expect((t.find(".rv-chat-input input") as HTMLInputElement).value).toBe("x".repeat(41));
+  expect(t.find(".rv-chat-input input")!.getAttribute("aria-invalid")).toBe("true");
+  expect(t.findAll(".rv-chat-text")).toHaveLength(1);
+  await t.input(".rv-chat-input input", "boom");
+  await t.submit("form.rv-chat-input");
+  expect(t.text(".rv-chat-input .rv-error")).toBe("The room is closed.");
+  expect((t.find(".rv-chat-input input") as HTMLInputElement).value).toBe("");
+  await t.submit("form.rv-chat-input", { message: "fine" });
+  expect(t.find(".rv-chat-input .rv-error")).toBeNull();
+  expect(t.findAll(".rv-chat-text").at(-1)!.textContent).toBe("fine");
+  // An empty message sends nothing.
+  await t.submit("form.rv-chat-input", { message: "   " });
+  expect(t.findAll(".rv-chat-text")).toHaveLength(2);
 });
 
 it("makes initials of any name and says how to fix a missing composer field", () => {
@@ -72,6 +96,14 @@ it("makes initials of any name and says how to fix a missing composer field", ()
     }
   }
   expect(() => new NoField().render()).toThrow(/NoField\.composer must hold the input's state; declare it as `composer = chatComposer\(\);`/);
+  class Plain extends App {
+    composer = chatComposer();
+    send(_text: string) {}
+    override render() {
+      return chatInput(this, "composer", this.send);
+    }
+  }
+  expect(() => new Plain().render()).toThrow(/send must be one of Plain's @server.realtime or @server.rpc methods \(this.send\), taking the text; got send/);
   expect(() => chatMessage({ author: "a", text: "b", at: AT }, { timeZone: "Mars/Olympus" })).toThrow(/"Mars\/Olympus" is not a time zone/);
 });
 
