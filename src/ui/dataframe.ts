@@ -26,11 +26,11 @@ export function tableView(start: Partial<TableView> = {}): TableView {
   return { sort: start.sort ?? null, dir: start.dir === "desc" ? "desc" : "asc", page: start.page ?? 1 };
 }
 
-/** One row: a plain object whose values the columns show. */
+/** One row: a plain object whose values the columns show (an interface type works too). */
 export type Row = Readonly<Record<string, unknown>>;
 
 /** A column of a {@link dataframe}. */
-export interface Column<R extends Row = Row> {
+export interface Column<R extends object = Row> {
   /** The row property shown. */
   key: keyof R & string;
   /** The header's text. Default: the key. */
@@ -44,7 +44,7 @@ export interface Column<R extends Row = Row> {
 }
 
 /** Options of {@link dataframe}. */
-export interface DataframeOptions<R extends Row = Row> {
+export interface DataframeOptions<R extends object = Row> {
   /** The columns, in order: keys or {@link Column}s. Default: every key found in the rows, in the order first met. */
   columns?: ReadonlyArray<(keyof R & string) | Column<R>>;
   /** Rows per page. Default 20. */
@@ -330,7 +330,8 @@ const ARROW = { asc: "▲", desc: "▼" } as const;
  *   }
  * }
  */
-export function dataframe<K extends string, R extends Row>(app: Record<NoInfer<K>, TableView>, key: K, rows: readonly R[], options: DataframeOptions<R> = {}): VNode {
+export function dataframe<K extends string, R extends object>(app: Record<NoInfer<K>, TableView>, key: K, data: readonly R[], options: DataframeOptions<R> = {}): VNode {
+  const rows = data as readonly Row[];
   const name = (app as object)?.constructor?.name ?? "app";
   const where = `dataframe(this, ${JSON.stringify(key)}) in ${name}`;
   if (!Array.isArray(rows)) throw new UsageError(`${where}: rows must be an array of objects, got ${rows === null ? "null" : typeof rows}.`);
