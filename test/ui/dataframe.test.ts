@@ -176,3 +176,21 @@ it("shows an empty table as 'No rows', without a pager", async () => {
   expect(s.text("tbody td")).toBe("No rows");
   expect(s.find(".rv-df-pages")).toBeNull();
 });
+
+interface Order {
+  id: number;
+  customer: string;
+}
+
+it("takes rows of an interface type, with columns checked against its keys", async () => {
+  class Orders extends App {
+    rows: Order[] = [{ id: 7, customer: "Ada" }];
+    view = tableView();
+    override render() {
+      return h("main", {}, dataframe(this, "view", this.rows, { columns: ["customer", { key: "id", label: "Order", format: (v) => `#${v}` }] }));
+    }
+  }
+  t = (await mount(Orders)) as TestSession<App>;
+  expect(headers(t)).toEqual(["customer", "Order"]);
+  expect(cells(t, 2)).toEqual(["#7"]);
+});
