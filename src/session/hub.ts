@@ -444,18 +444,18 @@ export class Hub<A extends App = App> implements PoolMember {
     this.wake(session);
     session.markActive();
     this.renew(session);
-    const run =
+    const { outcome, retry } = session.calls.submit(
+      call,
       call.kind === "rpc" ? () => this.runRpc(session, entry!, args, call.seq)
       : field ? () => this.setField(session, args)
       : recover ? () => session.instance.recoverForms(args[0] as RecoveredForms)
       : entry ? () => this.invoke(session, entry, args)
-      : () => this.runHandlers(session, call.name, call.data);
-    const { outcome, retry } = session.calls.submit(call, run);
+      : () => this.runHandlers(session, call.name, call.data),
+    );
     if (retry) return call.kind === "rpc" ? outcome : Promise.resolve();
     this.meter.messagesIn[call.kind]++;
-    const rendered = () => this.renderer.schedule(session);
     if (call.kind === "rpc") {
-      outcome.then(rendered, rendered);
+      outcome.then(() => this.renderer.schedule(session), () => this.renderer.schedule(session));
       // Several processes: the answer waits for a snapshot that holds the call's effect, so no crash can undo an answered call.
       if (this.cluster) return outcome.then((body) => session.calls.enqueue(() => this.persist(session)).then(() => body));
       return outcome;
@@ -463,13 +463,13 @@ export class Hub<A extends App = App> implements PoolMember {
     outcome.then(
       (value) => {
         if (call.kind === "realtime" && value !== undefined) this.warnOnce(entry!);
-        rendered();
+        this.renderer.schedule(session);
       },
       (err) => {
         const what = `${this.spec.name}.${entry?.method ?? (field ? SET_FIELD_NAME : recover ? "recoverForms" : `on("${call.name}")`)}`;
         const { code, message, id } = this.expose(err, what, `a ${call.kind} call (seq ${call.seq})`);
         this.send(session, { type: "error", seq: call.seq, code, message, ...(id ? { id } : {}) });
-        rendered();
+        this.renderer.schedule(session);
       },
     );
     return Promise.resolve();
@@ -991,7 +991,6 @@ export class Hub<A extends App = App> implements PoolMember {
     }
   }
 
-  /** Runs every per-session handler of `event`; a throwing handler is logged and the others still run. */
   /**
    * Runs every per-session handler of `event` in turn; a throwing handler is
    * logged and the others still run. Synchronous while the handlers are (a
@@ -1002,19 +1001,26 @@ export class Hub<A extends App = App> implements PoolMember {
     const entries = this.spec.serverOn.get(event);
     if (!entries) return;
     const args = event === "connect" || event === "disconnect" || event === "resume" ? [] : [data];
-    const failed = (entry: MethodEntry, err: unknown) =>
-      this.logger.error(`[revue] ${this.spec.name}.${entry.method} threw while handling "${event}" (session ${session.sid.slice(0, 6)}…):`, err);
     for (let i = from; i < entries.length; i++) {
       const entry = entries[i]!;
       let result: unknown;
       try {
         result = this.invoke(session, entry, args);
       } catch (err) {
-        failed(entry, err);
+        this.handlerFailed(session, event, entry, err);
         continue;
       }
-      if (isThenable(result)) return Promise.resolve(result).then(() => this.runHandlers(session, event, data, i + 1), (err) => (failed(entry, err), this.runHandlers(session, event, data, i + 1)));
+      if (isThenable(result)) {
+        return Promise.resolve(result).then(
+          () => this.runHandlers(session, event, data, i + 1),
+          (err) => (this.handlerFailed(session, event, entry, err), this.runHandlers(session, event, data, i + 1)),
+        );
+      }
     }
+  }
+
+  private handlerFailed(session: Session<A>, event: string, entry: MethodEntry, err: unknown): void {
+    this.logger.error(`[revue] ${this.spec.name}.${entry.method} threw while handling "${event}" (session ${session.sid.slice(0, 6)}…):`, err);
   }
 
   private async callStatic(entry: MethodEntry, event: string, args: unknown[]): Promise<void> {
