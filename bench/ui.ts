@@ -160,7 +160,8 @@ class Timed {
     const t0 = now();
     this.b.event(kind, k);
     const out = this.b.view.update(++this.ack);
-    const bytes = JSON.stringify(out?.message ?? null).length;
+    // The view writes the patch's JSON body itself (ViewMessage.data); a view without it is serialised here.
+    const bytes = (out?.data ?? JSON.stringify(out?.message ?? null)).length;
     return { us: now() - t0, bytes };
   }
 }
