@@ -216,8 +216,6 @@ export interface DownloadOptions {
   filename: string;
   /** The file's content: text (saved as UTF-8) or bytes. */
   data: string | Uint8Array;
-  /** Its MIME type. Default "application/octet-stream". */
-  type?: string;
   /** The most bytes the link may carry. Default {@link MAX_DOWNLOAD_BYTES}. */
   maxBytes?: number;
 }
@@ -230,7 +228,6 @@ export interface DownloadOptions {
 export const MAX_DOWNLOAD_BYTES = 1_000_000;
 
 const FILENAME = /^[^\\/:*?"<>|\0-\x1f]{1,200}$/;
-const MIME = /^[\w.+-]+\/[\w.+-]+$/;
 const size = (n: number) => (n < 1_000 ? `${n} bytes` : n < 1_000_000 ? `${(n / 1_000).toFixed(1)} kB` : `${(n / 1_000_000).toFixed(1)} MB`);
 
 /**
@@ -241,13 +238,12 @@ const size = (n: number) => (n < 1_000 ? `${n} bytes` : n < 1_000_000 ? `${(n / 
  *
  * @example
  * import { download } from "revue/ui";
- * download("Export CSV", { filename: "orders.csv", type: "text/csv", data: toCsv(this.orders) })
+ * download("Export CSV", { filename: "orders.csv", data: toCsv(this.orders) })
  */
 export function download(label: Child, options: DownloadOptions): VNode {
   const where = `download(${typeof label === "string" ? JSON.stringify(label) : "label"})`;
-  const { filename, data, type = "application/octet-stream", maxBytes = MAX_DOWNLOAD_BYTES } = options ?? ({} as DownloadOptions);
+  const { filename, data, maxBytes = MAX_DOWNLOAD_BYTES } = options ?? ({} as DownloadOptions);
   if (typeof filename !== "string" || !FILENAME.test(filename)) throw new UsageError(`${where}: filename must be a file name without a folder or the characters \\ / : * ? " < > |, e.g. "orders.csv"; got ${JSON.stringify(filename)?.slice(0, 60)}.`);
-  if (typeof type !== "string" || !MIME.test(type)) throw new UsageError(`${where}: type must be a MIME type such as "text/csv" or "application/pdf", got ${JSON.stringify(type)?.slice(0, 60)}.`);
   let bytes: Uint8Array;
   if (typeof data === "string") bytes = new TextEncoder().encode(data);
   else if (data instanceof Uint8Array) bytes = data;
@@ -258,8 +254,8 @@ export function download(label: Child, options: DownloadOptions): VNode {
         `Serve it from a route of your own (createServer's app is Koa: router.get("/exports/${filename}", …)) and link to it, or raise { maxBytes } if the page may weigh that much.`,
     );
   }
-  const charset = typeof data === "string" && /^text\/|\/(json|xml|csv)$/.test(type) ? ";charset=utf-8" : "";
-  const href = `data:${type}${charset};base64,${Buffer.from(bytes.buffer, bytes.byteOffset, bytes.length).toString("base64")}`;
+  // application/octet-stream: a browser only ever saves it (under `filename`), never shows it as a page; the page's URL rule lets this type through.
+  const href = `data:application/octet-stream;base64,${Buffer.from(bytes.buffer, bytes.byteOffset, bytes.length).toString("base64")}`;
   return h("a", { class: "rv-button rv-download", href, download: filename, title: `${filename}, ${size(bytes.length)}` },
     h("span", { "aria-hidden": "true" }, "⤓"), label);
 }

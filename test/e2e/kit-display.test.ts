@@ -56,7 +56,7 @@ class Kit extends App {
       code("const aVeryLongLineOfCodeThatWouldOverflowAPhoneScreen = computeSomethingWith(many, arguments, here, and, more, of, them);\n" + HOSTILE, { language: "ts" }),
       json({ [HOSTILE]: HOSTILE, list: Array.from({ length: 300 }, (_, i) => i), nested: { deep: { deeper: "x".repeat(400) } } }, { open: 2 }),
       image(PIXEL, { alt: "A pixel", caption: "A very small image", width: 1600, height: 400 }),
-      download("Export CSV", { filename: "orders.csv", type: "text/csv", data: "id,total\n1,2\n" }),
+      download("Export CSV", { filename: "orders.csv", data: "id,total\n1,2\n" }),
       h("button", { id: "notify", onClick: this.notify }, "Notify"),
       dataframe(this, "view", this.rows, { caption: "Orders" }),
       chatLog(this.lines.map((m) => chatMessage({ author: m.from, text: m.text, at: m.at, own: m.from === "ann" }))),

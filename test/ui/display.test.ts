@@ -91,10 +91,10 @@ it("shows a metric with its delta: arrow, good or bad colour, and words for scre
 });
 
 it("makes a download link from text or bytes, and says what to do when the file is too big for it", () => {
-  const a = download("Export CSV", { filename: "orders.csv", type: "text/csv", data: "id,name\n1,Zoë\n" }) as { tag: string; props: Record<string, string> };
+  const a = download("Export CSV", { filename: "orders.csv", data: "id,name\n1,Zoë\n" }) as { tag: string; props: Record<string, string> };
   expect(a.tag).toBe("a");
   expect(a.props.download).toBe("orders.csv");
-  expect(a.props.href).toBe(`data:text/csv;charset=utf-8;base64,${Buffer.from("id,name\n1,Zoë\n").toString("base64")}`);
+  expect(a.props.href).toBe(`data:application/octet-stream;base64,${Buffer.from("id,name\n1,Zoë\n").toString("base64")}`);
   expect(a.props.title).toBe("orders.csv, 15 bytes");
   const bin = download("Get", { filename: "x.bin", data: new Uint8Array([0, 255, 7]) }) as { props: Record<string, string> };
   expect(bin.props.href).toBe("data:application/octet-stream;base64,AP8H");
@@ -102,25 +102,21 @@ it("makes a download link from text or bytes, and says what to do when the file 
     /download\("Export"\): "big.csv" is 1.0 MB, over the 1.0 MB a download link can carry: the file travels inside the page.*Serve it from a route of your own.*or raise \{ maxBytes \}/,
   );
   expect(() => download("x", { filename: "../etc/passwd", data: "" })).toThrow(/filename must be a file name without a folder/);
-  expect(() => download("x", { filename: "a.txt", data: "", type: "text/html; x" })).toThrow(/type must be a MIME type/);
   expect(() => download("x", { filename: "a.txt", data: 5 as never })).toThrow(/data must be a string or a Uint8Array/);
 });
 
-// Fails today: the shared URL rule (isUnsafeAttr in src/vdom/types.ts, applied while lowering and in the
-// page) drops every data: URL but a base64 raster image, so the link reaches the page without its href.
-// It passes once the rule admits data: URLs of types a browser only saves (see the kit's report).
-it.fails("keeps a download link's data: URL in the page", async () => {
+it("keeps a download link's data: URL in the page (octet-stream: a browser only saves it)", async () => {
   class Export extends App {
     n = 1;
     @server.realtime more() {
       this.n++;
     }
     override render() {
-      return h("main", {}, download(`Export ${this.n}`, { filename: "n.txt", type: "text/plain", data: `n=${this.n}` }));
+      return h("main", {}, download(`Export ${this.n}`, { filename: "n.txt", data: `n=${this.n}` }));
     }
   }
   t = (await mount(Export)) as TestSession<App>;
   const href = t.find("a.rv-download")?.getAttribute("href");
-  expect(href).toBe(`data:text/plain;charset=utf-8;base64,${Buffer.from("n=1").toString("base64")}`);
+  expect(href).toBe(`data:application/octet-stream;base64,${Buffer.from("n=1").toString("base64")}`);
   expect(t.find("a.rv-download")!.getAttribute("download")).toBe("n.txt");
 });
