@@ -20,8 +20,8 @@ const ABOUT: Record<keyof typeof examples, { title: string; text: string; shows:
   "/todo": { title: "Todo", text: "A team's backlog of a thousand items: search it, show all, active or done, edit inline, tick and reorder, and no row loses its identity.", shows: ["keyed diff", "handler args", "memo"] },
   "/upload": { title: "Upload", text: "Send files with a progress bar; images and text files are previewed, failures explained.", shows: ["rv.upload", "UploadedFile", "progress"] },
   "/dashboard": { title: "Dashboard", text: "Live metrics of this server, pushed every second and drawn as SVG charts on the server.", shows: ["@server.on(\"start\")", "lineChart", "patches"] },
-  "/account": { title: "Account", text: "Sign in and out with a signed cookie; members add notes, and only the admin may clear them.", shows: ["authenticate", "this.user", "auth: \"admin\""] },
   "/explore": { title: "Explore a CSV", text: "Two years of daily bike rentals, or your own CSV: a summary, charts of the columns you pick, and a sortable table read a page at a time.", shows: ["@cached", "charts", "markdown", "rv.upload"] },
+  "/account": { title: "Account", text: "Sign in and out with a signed cookie; members add notes, and only the admin may clear them.", shows: ["authenticate", "this.user", "auth: \"admin\""] },
 };
 
 for (const cls of Object.values(examples)) inGallery.add(cls);
