@@ -77,7 +77,7 @@ describeE2E("examples under mount prefixes in Chromium", (e2e) => {
     // The server's first sample is there from the first page; one more a second after.
     expect((await chart(page)).every((c) => c.points >= 1)).toBe(true);
     await expect.poll(() => drawn(page, 3), { timeout: 5000 }).toBe(true);
-    expect(await page.textContent("#latest-rss")).toMatch(/^\d+\.\d MB$/);
+    expect(await page.textContent("#latest-rss .rv-metric-value")).toMatch(/^\d+\.\d MB$/);
 
     const oldSid = await page.evaluate(() => window.rv.session);
     await e2e.stop(first.srv);
