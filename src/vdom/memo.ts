@@ -298,9 +298,10 @@ const NOTHING_LISTED: unknown[] = [];
  *
  * Calls are told apart by `key` (give one in lists), else by their order
  * among the calls of the same component in one render. Props are compared
- * with `Object.is`, one by one (pass `equal` to compare otherwise), and
- * children by identity: pass the data a component depends on as props, and
- * a new object when it changes. An object changed in place (`item.done = true`)
+ * with `Object.is`, one by one and in the order they are written (the same
+ * props in another order rebuild the subtree once; pass `equal` to compare
+ * otherwise), and children by identity: pass the data a component depends
+ * on as props, and a new object when it changes. An object changed in place (`item.done = true`)
  * compares equal, so the row would not change: pass its fields (`done`,
  * `title`) rather than the object, or replace the object.
  *
