@@ -1,4 +1,5 @@
 import { UsageError } from "./errors.js";
+import { recoverBoundFields, type RecoveredForms } from "./registry/fields.js";
 import { h } from "./vdom/h.js";
 import type { VNode } from "./vdom/types.js";
 import type { UploadedFile, UploadHandle } from "./session/uploads.js";
@@ -284,5 +285,26 @@ export class App<Self = any, Api extends AppApi = {}> {
   /** The page. Override it; the default renders an empty `<main>`. @example render() { return h("p", {}, "hi"); } */
   render(): VNode {
     return h("main", {});
+  }
+
+  /**
+   * Form recovery: after the page had to start a new session (the server
+   * restarted, the session expired or could not move), the runtime sends what
+   * the old page's named fields held (`{ [formId]: { [name]: value } }`, `""`
+   * for fields outside a form; passwords, hidden and file fields are left
+   * out), before any call the visitor made meanwhile. The default gives
+   * `revue/ui` forms and controls their values back through their own rules.
+   * Override it to recover fields of your own; the values come from the page,
+   * so check them as you would any input.
+   *
+   * @example
+   * override recoverForms(forms: Record<string, Record<string, string | string[]>>) {
+   *   super.recoverForms(forms); // the kit's controls
+   *   const name = forms["join"]?.["name"];
+   *   if (typeof name === "string") this.name = name.slice(0, 40);
+   * }
+   */
+  recoverForms(forms: RecoveredForms): void {
+    recoverBoundFields(this, forms);
   }
 }

@@ -65,6 +65,12 @@ export interface EventSummary {
   key?: string;
   /** For `submit`: the form's fields (a name given twice maps to an array). Files are left out: upload them with `rv.upload`. */
   form?: Record<string, string | string[]>;
+  /** For `upload` (revue/ui's fileUpload): the files received, as handles (the server gets `UploadedFile`s). */
+  files?: unknown[];
+  /** For `upload`: why it failed (`PAYLOAD_TOO_LARGE`, `NETWORK_ERROR`, …), the error's message and the largest file's size in bytes. */
+  error?: string;
+  message?: string;
+  size?: number;
 }
 
 /** Body of `POST /api/event`. */

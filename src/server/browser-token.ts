@@ -1,4 +1,5 @@
 import { createHash, createHmac, randomBytes, timingSafeEqual } from "node:crypto";
+import { randomString } from "../random.js";
 import type { Context } from "koa";
 import { RevueError } from "../errors.js";
 
@@ -80,7 +81,7 @@ export class BrowserTokens {
       return found.owner;
     }
     if (!mint) return "";
-    const id = randomBytes(16).toString("base64url");
+    const id = randomString(16, "base64url");
     this.set(ctx, name, id);
     return sha(id);
   }

@@ -338,6 +338,14 @@ export function createServer(apps: AppClass | Record<string, AppClass>, options:
   }
   koa.use(jsonErrors(logger, mounts.map((m) => m.prefix || "/").reverse(), production));
   if (o.dev ?? devHost() !== undefined) koa.use(new DevMode(logger).middleware());
+  // The page's calls, the requests every event makes, go straight to their app (Mount.serveCall); the router serves the rest.
+  koa.use((ctx, next) => {
+    for (const m of mounts) {
+      const served = m.serveCall(ctx);
+      if (served) return served;
+    }
+    return next();
+  });
   koa.use(router.routes());
   koa.use(router.allowedMethods());
   // Browsers ask for a favicon on every page; answer "none" rather than log a 404 in the console.

@@ -7,6 +7,7 @@ import type { Context } from "koa";
 import { koaBody } from "koa-body";
 import type { App } from "../app.js";
 import { RevueError, SessionError } from "../errors.js";
+import { randomString } from "../random.js";
 import { Hub, type AppClass, type Logger, type PageCall } from "../session/hub.js";
 import type { Cluster } from "../session/cluster.js";
 import type { SessionPool } from "../session/pool.js";
@@ -18,7 +19,7 @@ import { removeAll, type ReceivedFile } from "../session/uploads.js";
 import type { Assets } from "./assets.js";
 import type { BrowserTokens } from "./browser-token.js";
 import { decodeCall, isId, isSeq } from "./decode-call.js";
-import { jsonBody, sameOrigin } from "./guards.js";
+import { assertSameOrigin, jsonBody, jsonBodyReader, sameOrigin } from "./guards.js";
 import { pageHead, renderPage } from "./page.js";
 
 /** Resolved server options shared by every mounted app. */
@@ -67,6 +68,75 @@ export class Mount<A extends App = App> {
       channel: `${appClass.name}@${prefix || "/"}`,
     });
     this.router = this.routes();
+    this.readEvent = jsonBodyReader(cfg.limits.event);
+    this.readRpc = jsonBodyReader(cfg.limits.rpc);
+    this.callPaths = new Map([
+      [`${prefix}/api/event`, "realtime"],
+      [`${prefix}/api/emit`, "emit"],
+    ]);
+    this.rpcPath = `${prefix}/api/rpc/`;
+  }
+
+  private readonly readEvent: (ctx: Context) => Promise<void>;
+  private readonly readRpc: (ctx: Context) => Promise<void>;
+  /** The exact paths of realtime calls and emits; rpcs are under {@link rpcPath}. */
+  private readonly callPaths: Map<string, "realtime" | "emit">;
+  private readonly rpcPath: string;
+
+  /**
+   * Serves the page's calls (`POST /api/event`, `/api/emit`, `/api/rpc/<name>`),
+   * or returns undefined when the request is not one. They are dispatched here,
+   * ahead of the router: a map lookup and three plain function calls instead of
+   * @koa/router's matching and its chain of middleware, on the path every event
+   * takes. Other methods on these paths get 405 (`Allow: POST`).
+   */
+  serveCall(ctx: Context): Promise<void> | undefined {
+    const path = ctx.path;
+    let kind = this.callPaths.get(path);
+    let name: string | undefined;
+    if (kind === undefined) {
+      if (!path.startsWith(this.rpcPath) || path.length === this.rpcPath.length || path.indexOf("/", this.rpcPath.length) !== -1) return undefined;
+      name = decodeSegment(path.slice(this.rpcPath.length));
+    }
+    if (ctx.method !== "POST") {
+      ctx.set("Allow", "POST");
+      ctx.status = ctx.method === "OPTIONS" ? 200 : 405;
+      if (ctx.method === "OPTIONS") ctx.body = "";
+      return Promise.resolve();
+    }
+    return this.call(ctx, kind ?? "rpc", name);
+  }
+
+  /** A call of the page: checked (origin, body), decoded once, run by the hub here or on the node that holds its session. */
+  private async call(ctx: Context, kind: PageCall["kind"], name: string | undefined): Promise<void> {
+    assertSameOrigin(ctx);
+    await (kind === "rpc" ? this.readRpc : this.readEvent)(ctx);
+    let decoded: ReturnType<typeof decodeCall>;
+    try {
+      decoded = decodeCall(ctx, kind, name);
+    } catch (err) {
+      await this.refuseSeq(ctx);
+      throw err;
+    }
+    const { sid, call } = decoded;
+    const hub = this.hub;
+    const where = await hub.route(this.checkedSid(ctx, sid), this.owner(ctx, false), `${ctx.method} ${ctx.path}`);
+    if ("node" in where) {
+      // Several processes: the session lives on another node, which runs the call and words the answer.
+      const answer = await hub.forward(where.node, sid, this.owner(ctx, false), call);
+      ctx.status = answer.status;
+      if (answer.retryAfterMs !== undefined) ctx.set("Retry-After", String(Math.ceil(answer.retryAfterMs / 1000)));
+      ctx.type = "json";
+      ctx.body = answer.body;
+      return;
+    }
+    const outcome = await hub.call(where.session, call);
+    ctx.type = "json";
+    if (kind === "rpc") ctx.body = outcome as string;
+    else {
+      ctx.status = 202;
+      ctx.body = ACCEPTED;
+    }
   }
 
   /** Every open stream gets a `:` comment so proxies keep it open. */
@@ -128,7 +198,7 @@ export class Mount<A extends App = App> {
     // static title, css and head, checked once: a mistake fails createServer, naming the class.
     const head = pageHead(spec.ctor);
     const page = async (ctx: Context) => {
-      const nonce = randomBytes(16).toString("base64");
+      const nonce = randomString(16, "base64");
       ctx.set("Content-Security-Policy", this.cfg.csp(nonce));
       ctx.set("X-Content-Type-Options", "nosniff");
       ctx.set("Referrer-Policy", "same-origin");
@@ -179,39 +249,6 @@ export class Mount<A extends App = App> {
       res.on("close", () => hub.disconnect(session, res));
     });
 
-    const call = async (ctx: Context, kind: PageCall["kind"], name?: string) => {
-      let decoded: ReturnType<typeof decodeCall>;
-      try {
-        decoded = decodeCall(ctx, kind, name);
-      } catch (err) {
-        await this.refuseSeq(ctx);
-        throw err;
-      }
-      const { sid, call } = decoded;
-      const where = await hub.route(this.checkedSid(ctx, sid), this.owner(ctx, false), `${ctx.method} ${ctx.path}`);
-      if ("node" in where) {
-        // Several processes: the session lives on another node, which runs the call and words the answer.
-        const answer = await hub.forward(where.node, sid, this.owner(ctx, false), call);
-        ctx.status = answer.status;
-        if (answer.retryAfterMs !== undefined) ctx.set("Retry-After", String(Math.ceil(answer.retryAfterMs / 1000)));
-        ctx.type = "json";
-        ctx.body = answer.body;
-        return;
-      }
-      const outcome = await hub.call(where.session, call);
-      if (kind === "rpc") {
-        ctx.type = "json";
-        ctx.body = outcome as string;
-      } else {
-        ctx.status = 202;
-        ctx.body = { ok: true };
-      }
-    };
-    r.post(`${p}/api/event`, guard, jsonBody(limits.event), (ctx) => call(ctx, "realtime"));
-    r.post(`${p}/api/emit`, guard, jsonBody(limits.event), (ctx) => call(ctx, "emit"));
-    for (const [name] of spec.rpc) r.post(`${p}/api/rpc/${name}`, guard, jsonBody(limits.rpc), (ctx) => call(ctx, "rpc", name));
-    r.post(`${p}/api/rpc/:name`, guard, jsonBody(limits.rpc), (ctx) => call(ctx, "rpc", ctx.params.name ?? ""));
-
     r.post(`${p}/api/upload`, guard, async (ctx) => {
       if (!ctx.is("multipart/form-data")) {
         throw new RevueError("UNSUPPORTED_MEDIA_TYPE", `POST /api/upload: expected multipart/form-data, got "${ctx.get("content-type") || "none"}". Send a FormData body.`);
@@ -249,6 +286,18 @@ export class Mount<A extends App = App> {
 
     this.cfg.assets.register(r, hub as unknown as Hub, p);
     return r;
+  }
+}
+
+/** The answer to an accepted realtime call or emit (docs/protocol.md §2), as the text Koa sends without serialising an object. */
+const ACCEPTED = '{"ok":true}';
+
+/** A path segment percent-decoded, or as it is when it does not decode (as @koa/router does for its params). */
+function decodeSegment(segment: string): string {
+  try {
+    return decodeURIComponent(segment);
+  } catch {
+    return segment;
   }
 }
 

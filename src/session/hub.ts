@@ -3,6 +3,7 @@ import { App, constructApp, type SessionLink } from "../app.js";
 import { Exposed, exposeError, RegistryError, RevueError, SessionError, SnapshotError, UnavailableError, UsageError } from "../errors.js";
 import { treeHash, type ErrorCode, type ServerMessage } from "../protocol.js";
 import { createBinder } from "../registry/bind.js";
+import { applyField, checkRecovered, isBound, SET_FIELD_NAME, type RecoveredForms } from "../registry/fields.js";
 import { clearCaches } from "../registry/cached.js";
 import { validateArgs } from "../registry/schema.js";
 import { LIFECYCLE_EVENTS } from "../registry/decorators.js";
@@ -67,6 +68,9 @@ export interface PageCall extends Call {
   /** `rv.emit`'s data. */
   data?: unknown;
 }
+
+/** The built-in realtime call a re-bootstrapped page makes first, with its forms' values (`App.recoverForms`). */
+export const RECOVER_NAME = "rv.recover";
 
 /**
  * Builds a {@link PageCall}: what the page sent, with its fingerprint (the
@@ -415,16 +419,22 @@ export class Hub<A extends App = App> implements PoolMember {
    */
   call(session: Session<A>, call: PageCall): Promise<unknown> {
     let entry: MethodEntry | undefined;
+    let field = false;
+    let recover = false;
     let args: unknown[];
     try {
       this.assertOpen();
       if (call.kind === "emit") assertCustomEvent(call.name, "rv.emit");
+      else if (call.kind === "realtime" && call.name === SET_FIELD_NAME) field = true;
+      else if (call.kind === "realtime" && call.name === RECOVER_NAME) recover = true;
       else {
         entry = (call.kind === "rpc" ? this.spec.rpc : this.spec.realtime).get(call.name);
         if (!entry) throw this.unknownMethod(call.name, call.kind);
       }
       args = session.uploads.resolve(call.args, `${this.spec.name}.${call.name}`);
       // Checked here, at the edge: a refused call leaves its seq usable, and the method only ever sees valid arguments.
+      if (field) this.knowField(session, args[0]);
+      if (recover) args = [checkRecovered(this.spec.name, args[0])];
       const schemas = entry?.options.schemas;
       if (schemas) args = validateArgs(`${this.spec.name}.${entry!.method}`, schemas, args, call.kind === "realtime");
     } catch (err) {
@@ -434,13 +444,18 @@ export class Hub<A extends App = App> implements PoolMember {
     this.wake(session);
     session.markActive();
     this.renew(session);
-    const run = call.kind === "rpc" ? () => this.runRpc(session, entry!, args, call.seq) : entry ? () => this.invoke(session, entry, args) : () => this.runHandlers(session, call.name, call.data);
-    const { outcome, retry } = session.calls.submit(call, run);
+    const { outcome, retry } = session.calls.submit(
+      call,
+      call.kind === "rpc" ? () => this.runRpc(session, entry!, args, call.seq)
+      : field ? () => this.setField(session, args)
+      : recover ? () => session.instance.recoverForms(args[0] as RecoveredForms)
+      : entry ? () => this.invoke(session, entry, args)
+      : () => this.runHandlers(session, call.name, call.data),
+    );
     if (retry) return call.kind === "rpc" ? outcome : Promise.resolve();
     this.meter.messagesIn[call.kind]++;
-    const rendered = () => this.renderer.schedule(session);
     if (call.kind === "rpc") {
-      outcome.then(rendered, rendered);
+      outcome.then(() => this.renderer.schedule(session), () => this.renderer.schedule(session));
       // Several processes: the answer waits for a snapshot that holds the call's effect, so no crash can undo an answered call.
       if (this.cluster) return outcome.then((body) => session.calls.enqueue(() => this.persist(session)).then(() => body));
       return outcome;
@@ -448,13 +463,13 @@ export class Hub<A extends App = App> implements PoolMember {
     outcome.then(
       (value) => {
         if (call.kind === "realtime" && value !== undefined) this.warnOnce(entry!);
-        rendered();
+        this.renderer.schedule(session);
       },
       (err) => {
-        const what = `${this.spec.name}.${entry?.method ?? `on("${call.name}")`}`;
+        const what = `${this.spec.name}.${entry?.method ?? (field ? SET_FIELD_NAME : recover ? "recoverForms" : `on("${call.name}")`)}`;
         const { code, message, id } = this.expose(err, what, `a ${call.kind} call (seq ${call.seq})`);
         this.send(session, { type: "error", seq: call.seq, code, message, ...(id ? { id } : {}) });
-        rendered();
+        this.renderer.schedule(session);
       },
     );
     return Promise.resolve();
@@ -976,7 +991,6 @@ export class Hub<A extends App = App> implements PoolMember {
     }
   }
 
-  /** Runs every per-session handler of `event`; a throwing handler is logged and the others still run. */
   /**
    * Runs every per-session handler of `event` in turn; a throwing handler is
    * logged and the others still run. Synchronous while the handlers are (a
@@ -987,19 +1001,26 @@ export class Hub<A extends App = App> implements PoolMember {
     const entries = this.spec.serverOn.get(event);
     if (!entries) return;
     const args = event === "connect" || event === "disconnect" || event === "resume" ? [] : [data];
-    const failed = (entry: MethodEntry, err: unknown) =>
-      this.logger.error(`[revue] ${this.spec.name}.${entry.method} threw while handling "${event}" (session ${session.sid.slice(0, 6)}…):`, err);
     for (let i = from; i < entries.length; i++) {
       const entry = entries[i]!;
       let result: unknown;
       try {
         result = this.invoke(session, entry, args);
       } catch (err) {
-        failed(entry, err);
+        this.handlerFailed(session, event, entry, err);
         continue;
       }
-      if (isThenable(result)) return Promise.resolve(result).then(() => this.runHandlers(session, event, data, i + 1), (err) => (failed(entry, err), this.runHandlers(session, event, data, i + 1)));
+      if (isThenable(result)) {
+        return Promise.resolve(result).then(
+          () => this.runHandlers(session, event, data, i + 1),
+          (err) => (this.handlerFailed(session, event, entry, err), this.runHandlers(session, event, data, i + 1)),
+        );
+      }
     }
+  }
+
+  private handlerFailed(session: Session<A>, event: string, entry: MethodEntry, err: unknown): void {
+    this.logger.error(`[revue] ${this.spec.name}.${entry.method} threw while handling "${event}" (session ${session.sid.slice(0, 6)}…):`, err);
   }
 
   private async callStatic(entry: MethodEntry, event: string, args: unknown[]): Promise<void> {
@@ -1008,6 +1029,34 @@ export class Hub<A extends App = App> implements PoolMember {
     } catch (err) {
       this.logger.error(`[revue] static ${this.spec.name}.${entry.method} threw while handling "${event}":`, err);
     }
+  }
+
+  /**
+   * Refuses, at the edge (400, its seq left usable), a field binding's event
+   * for a key no control of this page binds. A restored session's fresh
+   * instance has not rendered yet, so it does not know its bindings: one
+   * render (its result unused) teaches it before the key is judged.
+   */
+  private knowField(session: Session<A>, key: unknown): void {
+    const app = session.instance;
+    if (isBound(app, key)) return;
+    try {
+      app.render();
+    } catch {
+      // The render's failure is reported by the view's next render; here the key is just unknown.
+    }
+    if (!isBound(app, key)) {
+      throw new SessionError("INVALID_ARGS", `${this.spec.name}: ${SET_FIELD_NAME} ${JSON.stringify(key)?.slice(0, 60) ?? "without a key"} refused: no control on this page binds that field. Bind it with a revue/ui control or bindField() in render().`);
+    }
+  }
+
+  /** A field binding's event (registry/fields.ts); an update's follow-up (`followUp`) runs after a render that shows the new value. */
+  private setField(session: Session<A>, args: unknown[]): unknown {
+    const run = applyField(session.instance, this.spec.name, args);
+    if (!run) return undefined;
+    this.renderer.renderInTask(session);
+    const out = run();
+    return isThenable(out) ? Promise.resolve(out).then(() => undefined) : undefined;
   }
 
   private invoke(session: Session<A>, entry: MethodEntry, args: unknown[]): unknown {

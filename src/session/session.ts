@@ -189,16 +189,19 @@ export class Session<A extends App = App> {
       return "overflow";
     }
     this.inbound++;
-    const drained = () => {
-      if (--this.inbound > 0 || !this.overflowed || this.current === "ended") return;
-      this.overflowed = false;
-      this.view.hibernate();
-      resync();
-    };
     const running = this.calls.runOrEnqueue(task);
-    if (running) running.then(drained, drained);
-    else drained();
+    // (Closures only for a queued broadcast: one that ran at once, the common case, allocates none.)
+    if (running) running.then(() => this.drained(resync), () => this.drained(resync));
+    else this.drained(resync);
     return "queued";
+  }
+
+  /** A queued broadcast was handled: once none wait and some were dropped, the page resyncs. */
+  private drained(resync: () => void): void {
+    if (--this.inbound > 0 || !this.overflowed || this.current === "ended") return;
+    this.overflowed = false;
+    this.view.hibernate();
+    resync();
   }
 
   /** An estimate of the memory the session holds beyond its app state, in bytes. */

@@ -1,12 +1,12 @@
 import { createHash } from "node:crypto";
 import { treeHash, type InitMessage, type PatchMessage } from "../protocol.js";
 import { createIdAllocator, diff, lower, type IdAllocator } from "../vdom/diff.js";
-import { renderToBytes } from "../vdom/html.js";
+import { renderToBytes, renderVNodeToBytes } from "../vdom/html.js";
 import { MemoCache } from "../vdom/memo.js";
 import { pack, unpack, type PackedTree } from "../vdom/pack.js";
 import type { Binder, Node, VNode } from "../vdom/types.js";
 
-/** A message for the page and, for an `init`, its JSON body (serialised once, for the hash and the frame). */
+/** A message for the page and its JSON body without `type` (an `init`'s is serialised once, for the hash and the frame). */
 export interface ViewMessage {
   message: InitMessage | PatchMessage;
   data?: string;
@@ -105,7 +105,8 @@ export class View {
    * as a hash (see the class comment).
    */
   firstPage(nonce: string): { rev: number; html: Buffer } {
-    const html = pageHtml(lower(this.render(), { alloc: createIdAllocator(), bind: this.bind }), nonce);
+    // Written straight from render()'s tree: the HTML lowering it would give, without keeping the lowered tree.
+    const html = renderVNodeToBytes(this.render(), { alloc: createIdAllocator(), bind: this.bind, nonce });
     this.revision = 1;
     this.served = { hash: htmlHash(html), nonce };
     return { rev: 1, html };
@@ -179,7 +180,9 @@ export class View {
     this.tree = tree;
     if (ops.length === 0 && ack === this.sentAck) return undefined;
     this.sentAck = ack;
-    return { message: { type: "patch", rev: ++this.revision, ops, ack } };
+    const rev = ++this.revision;
+    // Its body as the stream sends it, written here rather than by copying the message without its `type`.
+    return { message: { type: "patch", rev, ops, ack }, data: `{"rev":${rev},"ops":${JSON.stringify(ops)},"ack":${ack}}` };
   }
 
   /**

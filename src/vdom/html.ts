@@ -1,6 +1,9 @@
 import { RenderError } from "../errors.js";
 import { VOID_TAGS } from "./h.js";
-import { ID_ATTR, TEXT_ONLY_TAGS, isTextNode, isUnsafeAttr, isUnsafeTag, type Node } from "./types.js";
+import { EMPTY_CHILDREN, createIdAllocator, duplicateKey, keyedId as keyedIdOf, lower, textOnlyError, type LowerOptions, type Ctx } from "./lower.js";
+import { EMPTY_ATTRS, lowerProps as lowerPropsOf, noBinder } from "./props.js";
+import { ID_ATTR, TEXT_ONLY_TAGS, isTextNode, isUnsafeAttr, isUnsafeTag, type Node, type VNode } from "./types.js";
+import { ElementVNode } from "./vnode.js";
 
 /*
  * How ids reach the DOM (what the applier's hydration reads back):
@@ -163,30 +166,20 @@ function writeText(tag: string, text: string, id: string, mode: number): string 
 
 /**
  * Appends `node`'s HTML to `out`. String concatenation: V8 builds it as a
- * rope, about 3× faster than pushing parts and joining. Each element's start
- * tag is built apart and appended once, each piece closing the quote the one
- * before it opened: a rope of fewer, larger pieces is cheaper to build and to
- * make flat when it is sent (−12 % for the 1,000-row table, flattened).
+ * rope, about 3× faster than pushing parts and joining (and than copying each
+ * piece into a byte buffer from JS). Each element's start tag is built apart
+ * and appended once, each piece closing the quote the one before it opened: a
+ * rope of fewer, larger pieces is cheaper to build and to make flat when it is
+ * sent (−12 % for the 1,000-row table, flattened).
  */
 function write(node: Node, out: string, mode: number, nonce: string): string {
   const id = node.id;
   if (!isSafeId(id)) unsafe("node id", id);
   if (isTextNode(node)) return out + ("<!--" + id + "-->") + escape(node.text, false);
   const tag = tagInfo(node.tag);
-  let start = tag.open + id;
-  // The page's nonce lets the CSS of a <style> apply under the CSP's `style-src 'nonce-…'`.
-  if (tag.lower === "style" && nonce !== "") start += '" nonce="' + nonce;
-  const attrs = node.attrs;
-  for (const name in attrs) {
-    const info = attrInfo(name);
-    if (info === null) continue;
-    const value = attrs[name]!;
-    if (info.url && isUnsafeAttr(name, value)) continue;
-    start += info.prefix + escape(value, true);
-  }
-  start += '">';
+  const start = startTag(tag, id, node.attrs, nonce);
   if (tag.isVoid) {
-    if (node.text !== undefined || node.children.length > 0) throw new RenderError(`renderToString: <${node.tag}> (id ${id}) is a void element and cannot have content; put it next to the element.`);
+    if (node.text !== undefined || node.children.length > 0) voidContent(node.tag, id);
     return out + start;
   }
   if (node.text !== undefined) return out + (start + writeText(tag.lower, node.text, id, mode) + tag.close);
@@ -197,6 +190,72 @@ function write(node: Node, out: string, mode: number, nonce: string): string {
   const inner = childMode(tag.lower, mode);
   for (let i = 0; i < children.length; i++) {
     out = write(children[i]!, out, inner, nonce);
+    if (bytes !== null && out.length >= CHUNK) out = bytes.flush(out);
+  }
+  return out + tag.close;
+}
+
+/** An element's start tag, `<tag data-rv="id" name="value"…>`, with the page's nonce on a `<style>`. */
+function startTag(tag: TagInfo, id: string, attrs: Record<string, string>, nonce: string): string {
+  let start = tag.open + id;
+  // The page's nonce lets the CSS of a <style> apply under the CSP's `style-src 'nonce-…'`.
+  if (tag.lower === "style" && nonce !== "") start += '" nonce="' + nonce;
+  for (const name in attrs) {
+    const info = attrInfo(name);
+    if (info === null) continue;
+    const value = attrs[name]!;
+    if (info.url && isUnsafeAttr(name, value)) continue;
+    start += info.prefix + escape(value, true);
+  }
+  return start + '">';
+}
+
+function voidContent(tag: string, id: string): never {
+  throw new RenderError(`renderToString: <${tag}> (id ${id}) is a void element and cannot have content; put it next to the element.`);
+}
+
+/** Bound locally: under tsx every call of an imported name runs a getter first (see diff.ts). */
+const lowerProps = lowerPropsOf, keyedId = keyedIdOf;
+
+/**
+ * Appends the HTML of `v`, a tree as `render()` returned it, to `out`: what
+ * {@link write} gives for `lower(v)`, ids and attributes included, without
+ * building the lowered tree (a page served by `GET /` is kept only as the
+ * hash of its HTML, so nothing needs it). Lowering's rules apply as it would
+ * apply them: ids in the same order, the same attributes, and the same errors
+ * for a refused tag, a duplicate key, an unbindable handler.
+ */
+function writeVNode(ctx: Ctx, v: VNode, parentId: string, out: string, mode: number, nonce: string): string {
+  if (v.type === "text") return out + ("<!--" + ctx.alloc.next() + "-->") + escape(v.text, false);
+  let tag = tagInfos.get(v.tag);
+  if (tag === undefined) {
+    // A tag met for the first time: lowering checks it, so a refused one fails as a diff would fail.
+    lower(new ElementVNode(v.tag, EMPTY_ATTRS, undefined, [], undefined), { alloc: createIdAllocator() });
+    tag = tagInfo(v.tag);
+  }
+  const id = v.key === undefined ? ctx.alloc.next() : keyedId(parentId, v.key);
+  const start = startTag(tag, id, lowerProps(v.tag, v.props ?? EMPTY_ATTRS, ctx.bind), nonce);
+  const children = v.children ?? EMPTY_CHILDREN, n = children.length;
+  // The element's content is one text: h() kept it as `text`, or it is a lone text child (lowering makes it the `text`).
+  const text = n === 0 ? v.text : n === 1 && children[0]!.type === "text" ? (children[0] as { text: string }).text : undefined;
+  if (tag.isVoid) {
+    if (text !== undefined || n > 0) voidContent(v.tag, id);
+    return out + start;
+  }
+  if (text !== undefined) return out + (start + writeText(tag.lower, text, id, mode) + tag.close);
+  if (n === 0) return out + start + tag.close;
+  if (tag.textOnly) textOnlyError(v.tag, id);
+  out += start;
+  const inner = childMode(tag.lower, mode);
+  let keys: Set<string> | undefined;
+  for (let i = 0; i < n; i++) {
+    const c = children[i]!;
+    if (c.type === "element" && c.key !== undefined) {
+      keys ??= new Set();
+      if (keys.has(c.key)) duplicateKey(c.key, { tag: v.tag, id });
+      keys.add(c.key);
+    }
+    out = writeVNode(ctx, c, id, out, inner, nonce);
     if (bytes !== null && out.length >= CHUNK) out = bytes.flush(out);
   }
   return out + tag.close;
@@ -283,6 +342,31 @@ export function renderToBytes(node: Node, options?: RenderOptions): Buffer {
   bytes = sink;
   try {
     sink.flush(write(node, "", HTML, nonce));
+    return sink.take();
+  } finally {
+    bytes = null;
+  }
+}
+
+/**
+ * {@link renderToBytes} of what lowering `vnode` would give, without
+ * lowering it: the HTML of a first page, whose tree is not kept. The ids are
+ * those `lower(vnode, options)` assigns (`options.alloc` hands them out), so a
+ * page written this way and a later diff of the lowered tree agree; the
+ * lowering's errors are thrown as it throws them. Nothing is written into
+ * `vnode`.
+ *
+ * @example
+ * renderVNodeToBytes(app.render(), { alloc: createIdAllocator(), bind, nonce })
+ * // the bytes of renderToBytes(lower(app.render(), { alloc, bind }), { nonce })
+ */
+export function renderVNodeToBytes(vnode: VNode, options: LowerOptions & RenderOptions): Buffer {
+  const nonce = checkedNonce(options);
+  const ctx: Ctx = { alloc: options.alloc, bind: options.bind ?? noBinder };
+  sink.clear();
+  bytes = sink;
+  try {
+    sink.flush(writeVNode(ctx, vnode, "r", "", HTML, nonce));
     return sink.take();
   } finally {
     bytes = null;

@@ -1,6 +1,7 @@
 // @vitest-environment jsdom
 import { describe, expect, it } from "vitest";
-import { createIdAllocator, h, lower, renderToBytes, renderToString, type VNode } from "../../src/vdom/index.js";
+import { createIdAllocator, Fragment, h, lower, renderToBytes, renderToString, text, type VNode } from "../../src/vdom/index.js";
+import { renderVNodeToBytes } from "../../src/vdom/html.js";
 
 const html = (v: VNode) => renderToString(lower(v, { alloc: createIdAllocator() }));
 
@@ -52,5 +53,63 @@ describe("renderToString", () => {
     expect(() => renderToBytes({ id: "w-1", tag: "div", attrs: {}, children: [tree, { id: "w-2--><script>", text: "x" }] })).toThrow(/unsafe node id/);
     expect(renderToBytes(tree, { nonce: "n0" }).equals(expected)).toBe(true);
     expect(renderToString(tree, { nonce: "n0" })).toBe(expected.toString());
+  });
+});
+
+describe("renderVNodeToBytes", () => {
+  const bind = (_tag: string, prop: string, value: unknown) => {
+    if (value !== click) throw new Error(`${prop} is not bindable`);
+    return "r:click";
+  };
+  function click() {}
+  const Card = (p: { title: string; children: VNode[] }) => h("section", { class: "card" }, h("h2", {}, p.title), ...p.children);
+  const shared = h("footer", {}, "kept ", h("b", {}, "between"), " renders");
+  lower(shared, { alloc: createIdAllocator() }); // placed in another tree already: lowering copies it, writing reads it as it is
+  const trees: Record<string, () => VNode> = {
+    "a table of keyed rows": () => h("table", {}, h("tbody", {}, Array.from({ length: 50 }, (_, i) => h("tr", { key: i, class: i % 7 ? "" : "danger" }, h("td", {}, i), h("td", {}, h("a", { href: `/r/${i}` }, `row <${i}> & "q"`)))))),
+    "mixed text, holes and arrays": () => h("p", { title: 'a"b' }, "one ", false, h("b", {}, "two"), null, ["three", h("i", {}, "four")], 5, h("span", {})),
+    "keys that need escaping, and handlers": () => h("ul", { onClick: click }, ["a b", "é", "", "x-y", 3].map((k) => h("li", { key: k, "data-k": String(k) }, String(k)))),
+    "svg, style, textarea, void elements and the nonce": () =>
+      h("div", { class: ["x", { y: true, z: false }], style: { fontSize: "12px" } },
+        h("style", {}, "p { color: red } a > b"),
+        h("svg", { viewBox: "0 0 1 1" }, h("style", {}, "a < b & c"), h("foreignObject", {}, h("style", {}, "q{}"))),
+        h("textarea", {}, "\nfirst line", " & more"),
+        h("input", { value: "v", disabled: true, checked: false }),
+        h("img", { src: "javascript:alert(1)", alt: "x" }),
+        h("br", {}),
+        h("title", {}, "A ", "& B")),
+    "components and a subtree placed elsewhere": () => h("main", {}, h(Card, { title: "t", key: "c1" }, h("p", {}, "body"), "tail"), shared, h(Card, { title: "u" })),
+    "non-ASCII everywhere": () => h("div", { title: "é😀" }, "ünï ", h("b", {}, "😀 <&>"), "ç"),
+    "a text at the root": () => text("just text"),
+  };
+  for (const [name, tree] of Object.entries(trees)) {
+    it(`writes what lowering then renderToBytes write: ${name}`, () => {
+      const expected = renderToBytes(lower(tree(), { alloc: createIdAllocator(), bind }), { nonce: "n0" });
+      expect(renderVNodeToBytes(tree(), { alloc: createIdAllocator(), bind, nonce: "n0" }).toString()).toBe(expected.toString());
+    });
+  }
+
+  it("continues the allocator's ids, and leaves the tree as render() built it, to be lowered afterwards", () => {
+    const alloc = createIdAllocator(10);
+    const tree = h("p", {}, "a", h("b", {}, "b"));
+    expect(renderVNodeToBytes(tree, { alloc }).toString()).toBe('<p data-rv="w-11"><!--w-12-->a<b data-rv="w-13">b</b></p>');
+    expect(alloc.count).toBe(13);
+    expect(renderToString(lower(tree, { alloc: createIdAllocator(10) }))).toBe('<p data-rv="w-11"><!--w-12-->a<b data-rv="w-13">b</b></p>');
+  });
+
+  it("fails as lowering fails: a refused tag, a fragment at the root, a duplicate key, an unbindable handler", () => {
+    const fails = (v: VNode) => {
+      let lowering: unknown, writing: unknown;
+      try { lower(v, { alloc: createIdAllocator(), bind }); } catch (err) { lowering = err; }
+      try { renderVNodeToBytes(v, { alloc: createIdAllocator(), bind }); } catch (err) { writing = err; }
+      expect(lowering).toBeInstanceOf(Error);
+      expect(writing).toEqual(lowering);
+      expect((writing as Error).constructor).toBe((lowering as Error).constructor);
+    };
+    fails(h("div", {}, { type: "element", tag: "SCRIPT", props: {}, key: undefined, children: [] } as VNode));
+    fails(h("div", {}, h("plaintext", {}, "x")));
+    fails(h(Fragment, {}, h("p", {})));
+    fails(h("ul", {}, h("li", { key: 1 }), h("li", { key: "1" })));
+    fails(h("button", { onClick: () => {} }, "x"));
   });
 });
