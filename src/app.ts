@@ -1,5 +1,6 @@
 import { UsageError } from "./errors.js";
 import { recoverBoundFields, type RecoveredForms } from "./registry/fields.js";
+import type { Access } from "./registry/entries.js";
 import { h } from "./vdom/h.js";
 import type { VNode } from "./vdom/types.js";
 import type { UploadedFile, UploadHandle } from "./session/uploads.js";
@@ -12,6 +13,8 @@ import type { SessionPresence } from "./session/presence.js";
  */
 export interface SessionLink {
   readonly sid: string;
+  /** Who the page's latest request came from (createServer's `authenticate`). */
+  readonly user: unknown;
   readonly rooms: ReadonlySet<string>;
   emit(event: string, data: unknown, room?: string): void;
   join(room: string): void;
@@ -46,6 +49,7 @@ function detached(name: string): SessionLink {
   };
   return {
     sid: "",
+    user: undefined,
     rooms: new Set(),
     emit: () => fail("emit"),
     join: () => fail("join"),
@@ -55,6 +59,20 @@ function detached(name: string): SessionLink {
     presence: { track: () => fail("presence.track"), update: () => fail("presence.update"), untrack: () => fail("presence.untrack"), list: () => fail("presence.list") },
   };
 }
+
+/**
+ * Where an application declares its types for Revue, once, by module
+ * augmentation: `user` types `this.user`.
+ *
+ * @example
+ * declare module "revue" {
+ *   interface Register { user: { name: string; roles: string[] } }
+ * }
+ */
+export interface Register {}
+
+/** The type of `this.user`: what {@link Register} declares, else `unknown`. */
+export type User = Register extends { user: infer U } ? U : unknown;
 
 /** Method names of `T` other than the App API itself. */
 export type MethodKeys<T> = {
@@ -174,8 +192,31 @@ export class App<Self = any, Api extends AppApi = {}> {
    */
   declare static head?: readonly VNode[];
 
+  /**
+   * Who may use this app: `true` (any signed-in user), a role, or a list of
+   * roles (a user with any of them); the user comes from createServer's
+   * `authenticate`. A page load without one is answered 401 (or sent to
+   * createServer's `signIn` page), without the role 403; so is every call.
+   * A single method can require more: `@server.rpc({ auth: "admin" })`.
+   * @example static auth = true;            // signed-in users only
+   * @example static auth = ["admin", "editor"];
+   */
+  declare static auth?: Access;
+
   constructor() {
     Object.defineProperty(this, LINK, { value: pendingLink ?? detached(new.target.name), enumerable: false });
+  }
+
+  /**
+   * Who is using this page: what `createServer(apps, { authenticate })`
+   * returned for its latest request (a page load, its stream, a call), or
+   * `undefined` when nobody is signed in. Type it once with {@link Register}.
+   *
+   * @example
+   * render() { return h("p", {}, this.user ? `Signed in as ${this.user.name}` : "Not signed in"); }
+   */
+  get user(): User | undefined {
+    return this[LINK].user as User | undefined;
   }
 
   /** This session's id. */

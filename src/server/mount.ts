@@ -8,7 +8,7 @@ import { koaBody } from "koa-body";
 import type { App } from "../app.js";
 import { RevueError, SessionError } from "../errors.js";
 import { randomString } from "../random.js";
-import { Hub, type AppClass, type Logger, type PageCall } from "../session/hub.js";
+import { ANONYMOUS, Hub, type AppClass, type Logger, type PageCall, type Who } from "../session/hub.js";
 import type { Cluster } from "../session/cluster.js";
 import type { SessionPool } from "../session/pool.js";
 import type { PresenceOptions } from "../session/presence.js";
@@ -20,6 +20,7 @@ import type { Assets } from "./assets.js";
 import type { BrowserTokens } from "./browser-token.js";
 import { decodeCall, isId, isSeq } from "./decode-call.js";
 import { assertSameOrigin, jsonBody, jsonBodyReader, sameOrigin } from "./guards.js";
+import { errorPage } from "./error-page.js";
 import { pageHead, renderPage } from "./page.js";
 
 /** Resolved server options shared by every mounted app. */
@@ -44,6 +45,11 @@ export interface MountConfig {
   tokens: BrowserTokens;
   /** The Content-Security-Policy header of a page with this nonce (the `csp` option, see page.ts). */
   csp: (nonce: string) => string;
+  /** Who makes a request (createServer's `authenticate`), and their roles. */
+  authenticate: (ctx: Context) => unknown;
+  roles: (user: unknown) => readonly string[];
+  /** Where a page load that needs a user is sent (createServer's `signIn`), or undefined: a 401 page. */
+  signIn: string | undefined;
 }
 
 /**
@@ -119,6 +125,7 @@ export class Mount<A extends App = App> {
       throw err;
     }
     const { sid, call } = decoded;
+    call.who = await this.who(ctx);
     const hub = this.hub;
     const where = await hub.route(this.checkedSid(ctx, sid), this.owner(ctx, false), `${ctx.method} ${ctx.path}`);
     if ("node" in where) {
@@ -154,6 +161,18 @@ export class Mount<A extends App = App> {
   /** Ends every stream with a final `bye`, runs `stop` handlers and ends every session, within `timeoutMs`. */
   close(handle: unknown, timeoutMs: number): Promise<void> {
     return this.hub.stop(handle, timeoutMs);
+  }
+
+  /** Who makes this request (createServer's `authenticate`): the user, or nobody, and their roles. */
+  private async who(ctx: Context): Promise<Who> {
+    let user: unknown;
+    try {
+      user = this.cfg.authenticate(ctx);
+      if (typeof (user as PromiseLike<unknown> | null)?.then === "function") user = await user;
+    } catch (err) {
+      throw new RevueError("INTERNAL_ERROR", `${ctx.method} ${ctx.path}: createServer's authenticate(ctx) threw (${(err as Error)?.message ?? err}). Make it return the user, or undefined for nobody.`, { cause: err });
+    }
+    return user === undefined || user === null ? ANONYMOUS : { user, roles: this.cfg.roles(user) };
   }
 
   /** The owner hash of the browser's token (minting a fresh one if `mint` and none is valid), or "". */
@@ -204,12 +223,24 @@ export class Mount<A extends App = App> {
       ctx.set("Referrer-Policy", "same-origin");
       ctx.set("Cache-Control", "no-store");
       ctx.type = "html";
+      const who = await this.who(ctx);
+      try {
+        hub.admit(who, `${ctx.method} ${ctx.path}`);
+      } catch (err) {
+        const { code, message } = err as SessionError;
+        if (code === "UNAUTHORIZED" && this.cfg.signIn) return ctx.redirect(`${this.cfg.signIn}?next=${encodeURIComponent(ctx.originalUrl)}`);
+        ctx.status = code === "UNAUTHORIZED" ? 401 : 403;
+        ctx.body = code === "UNAUTHORIZED"
+          ? errorPage(401, "Please sign in", `This page is for signed-in users. ${this.cfg.production ? "" : message}`.trim(), nonce)
+          : errorPage(403, "Not allowed", `Your account cannot open this page. ${this.cfg.production ? "" : message}`.trim(), nonce, { href: "/", text: "Go to the home page" });
+        return;
+      }
       // A HEAD request (a link checker, a balancer's probe) gets the headers and creates nothing.
       if (ctx.method === "HEAD") {
         ctx.status = 200;
         return;
       }
-      const { session, page } = await hub.open(this.owner(ctx, true), (view) => view.firstPage(nonce));
+      const { session, page } = await hub.open(this.owner(ctx, true), (view) => view.firstPage(nonce), who);
       ctx.body = renderPage({
         head,
         html: page.html,
@@ -224,7 +255,7 @@ export class Mount<A extends App = App> {
     if (p) r.get(`${p}/`, visit, page);
 
     r.post(`${p}/api/session`, guard, jsonBody(limits.event), async (ctx) => {
-      const { session, page } = await hub.open(this.owner(ctx, true), (view) => view.firstTree());
+      const { session, page } = await hub.open(this.owner(ctx, true), (view) => view.firstTree(), await this.who(ctx));
       ctx.status = 201;
       ctx.type = "json";
       ctx.body = `{"sid":${JSON.stringify(session.sid)},"rev":${page.rev},"hash":"${page.hash}","tree":${page.json},"module":${JSON.stringify(await this.cfg.assets.moduleUrl(p, hub as unknown as Hub))}}`;
@@ -232,6 +263,9 @@ export class Mount<A extends App = App> {
 
     r.get(`${p}/api/sse/:sid`, guard, async (ctx) => {
       const session = await this.find(ctx, ctx.params.sid);
+      const who = await this.who(ctx);
+      hub.admit(who, `${ctx.method} ${ctx.path}`); // a page whose user signed out meanwhile gets no more of it
+      hub.identify(session, who);
       const header = ctx.get("last-event-id") || (typeof ctx.query.lastEventId === "string" ? ctx.query.lastEventId : "");
       const lastSeen = /^\d{1,15}$/.test(header) ? Number(header) : undefined;
       hub.wake(session); // a refusal (too many sessions) is still an ordinary JSON answer
@@ -254,6 +288,7 @@ export class Mount<A extends App = App> {
         throw new RevueError("UNSUPPORTED_MEDIA_TYPE", `POST /api/upload: expected multipart/form-data, got "${ctx.get("content-type") || "none"}". Send a FormData body.`);
       }
       const session = await this.find(ctx, ctx.query.sid);
+      hub.admit(await this.who(ctx), `${ctx.method} ${ctx.path}`);
       const room = session.uploads.room();
       const declared = Number(ctx.get("content-length"));
       if (declared > limits.upload + 64 * 1024) {
@@ -333,3 +368,4 @@ function uploadQuota(room: { bytes: number; files: number }, what: string): Sess
     `POST /api/upload: this session may keep ${room.bytes} more bytes in ${room.files} more files, and ${what}. Uploads are kept until the session ends; raise limits.sessionUploadBytes / limits.sessionUploadFiles to allow more.`,
   );
 }
+

@@ -7,7 +7,7 @@ import { applyField, checkRecovered, isBound, SET_FIELD_NAME, type RecoveredForm
 import { clearCaches } from "../registry/cached.js";
 import { validateArgs } from "../registry/schema.js";
 import { LIFECYCLE_EVENTS } from "../registry/decorators.js";
-import type { MethodEntry } from "../registry/entries.js";
+import { accessProblem, judge, type Access, type MethodEntry } from "../registry/entries.js";
 import { getSpec, publicName, type AppSpec } from "../registry/spec.js";
 import type { Binder, Node } from "../vdom/types.js";
 import type { Call, SeqWindow } from "./calls.js";
@@ -20,7 +20,7 @@ import { Outbox } from "./outbox.js";
 import { compareOffsets, MemoryPubSub, type PubSub } from "./pubsub.js";
 import { SessionRenderer } from "./renderer.js";
 import { Rooms } from "./rooms.js";
-import { Session } from "./session.js";
+import { ANONYMOUS, Session, type Who } from "./session.js";
 import { captureState, restoreState, type StateRecord } from "./state.js";
 import { MemorySessionStore, type Lease, type SavedSession, type SessionStore } from "./store.js";
 import type { Sink } from "./stream.js";
@@ -67,7 +67,11 @@ export interface PageCall extends Call {
   args: unknown[];
   /** `rv.emit`'s data. */
   data?: unknown;
+  /** Who made it (createServer's `authenticate`, resolved at the edge); it travels with a forwarded call. Absent: the session's last known user. */
+  who?: Who;
 }
+
+export { ANONYMOUS, type Who };
 
 /** The built-in realtime call a re-bootstrapped page makes first, with its forms' values (`App.recoverForms`). */
 export const RECOVER_NAME = "rv.recover";
@@ -163,6 +167,8 @@ export function sessionNotFound(sid: string): SessionError {
  */
 export class Hub<A extends App = App> implements PoolMember {
   readonly spec: AppSpec;
+  /** Who may use the app at all (its `static auth`), or undefined: anyone. */
+  private readonly access: Access | undefined;
   readonly bind: Binder;
   readonly logger: Logger;
   readonly pool: SessionPool;
@@ -201,6 +207,10 @@ export class Hub<A extends App = App> implements PoolMember {
       throw new RegistryError(`Revue needs a class that extends App, got ${got}. Write: class ${typeof appClass === "function" ? appClass.name : "MyApp"} extends App { ... }.`);
     }
     this.spec = getSpec(appClass);
+    const access = (appClass as { auth?: unknown }).auth;
+    const wrong = accessProblem(access);
+    if (wrong) throw new RegistryError(`${this.spec.name}.auth ${wrong}.`);
+    this.access = access as Access | undefined;
     this.bind = createBinder(this.spec);
     this.logger = options.logger ?? console;
     this.pool = options.pool ?? new SessionPool({ ...defaultLimits(), ...options.limits }, this.logger);
@@ -283,10 +293,12 @@ export class Hub<A extends App = App> implements PoolMember {
    * `view.firstTree()` for a tree) and records it as pending. A render that
    * throws leaves nothing behind.
    */
-  async open<P>(owner: string, first: (view: View) => P): Promise<{ session: Session<A>; page: P }> {
+  async open<P>(owner: string, first: (view: View) => P, who: Who = ANONYMOUS): Promise<{ session: Session<A>; page: P }> {
     this.assertOpen();
+    this.admit(who, "a new page");
     await this.pool.admitPending();
     const session = this.make(newSessionId(), owner);
+    session.who = who; // before the first render: render() may show the user
     let page: P;
     try {
       page = first(session.view);
@@ -300,6 +312,27 @@ export class Hub<A extends App = App> implements PoolMember {
     this.byId.set(session.sid, session);
     this.pool.pending.set(session, this);
     return { session, page };
+  }
+
+  /**
+   * Refuses a request the app's `static auth` (or a method's `auth`) does not
+   * let `who` make: 401 UNAUTHORIZED when nobody is signed in, 403 FORBIDDEN
+   * for a user without the role.
+   */
+  admit(who: Who, what: string, entry?: MethodEntry): void {
+    for (const [access, whose] of [[this.access, this.spec.name], [entry?.options.auth, `${this.spec.name}.${entry?.method}`]] as const) {
+      const verdict = judge(access, who.user, who.roles);
+      if (verdict === "signin") throw new SessionError("UNAUTHORIZED", `${what} refused: ${whose} requires a signed-in user, and this request has none. Sign in first (createServer's authenticate resolves the user).`);
+      if (verdict === "forbidden") {
+        const roles = typeof access === "string" ? [access] : (access as readonly string[]);
+        throw new SessionError("FORBIDDEN", `${what} refused: ${whose} requires the role ${roles.map((r) => JSON.stringify(r)).join(" or ")}, which this user does not have.`);
+      }
+    }
+  }
+
+  /** Records who the session's latest request came from (a page load, its stream, a call): what `this.user` reads. */
+  identify(session: Session<A>, who: Who): void {
+    session.who = who;
   }
 
   /** A live session, for code that drives the hub without HTTP (`revue/testing`, tests). */
@@ -433,6 +466,7 @@ export class Hub<A extends App = App> implements PoolMember {
       }
       args = session.uploads.resolve(call.args, `${this.spec.name}.${call.name}`);
       // Checked here, at the edge: a refused call leaves its seq usable, and the method only ever sees valid arguments.
+      if (call.who || this.access || entry?.options.auth) this.admit(call.who ?? session.who, `${this.spec.name}: ${call.kind === "rpc" ? "rpc" : call.kind} "${call.name}"`, entry);
       if (field) this.knowField(session, args[0]);
       if (recover) args = [checkRecovered(this.spec.name, args[0])];
       const schemas = entry?.options.schemas;
@@ -441,6 +475,7 @@ export class Hub<A extends App = App> implements PoolMember {
       session.calls.refuse(call.seq);
       throw err;
     }
+    if (call.who) session.who = call.who;
     this.wake(session);
     session.markActive();
     this.renew(session);
@@ -1086,6 +1121,9 @@ export class Hub<A extends App = App> implements PoolMember {
     return {
       sid: session.sid,
       rooms: session.rooms,
+      get user() {
+        return session.who.user;
+      },
       emit: (event, data, room) => hub.emit(event, data, room),
       join: (room) => hub.rooms.join(session, room),
       leave: (room) => hub.rooms.leave(session, room),

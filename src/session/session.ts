@@ -19,6 +19,15 @@ import { View } from "./view.js";
  *   the memory budget; its next message is an `init`;
  * - `ended`: gone, everything released.
  */
+/** Who makes a request: the user `authenticate` returned (undefined: nobody signed in) and their roles. */
+export interface Who {
+  readonly user: unknown;
+  readonly roles: readonly string[];
+}
+
+/** Nobody signed in. */
+export const ANONYMOUS: Who = Object.freeze({ user: undefined, roles: Object.freeze([]) as readonly string[] });
+
 export type SessionState = "pending" | "live" | "hibernated" | "ended";
 
 /** What a session's own objects cost whatever its page (measured: 4.8 KB per counter session, bench/RESULTS.md). */
@@ -56,6 +65,8 @@ export class Session<A extends App = App> {
   private active = Date.now();
   /** This process's hold on the session when several share a store (see SessionStore). */
   lease: Lease | undefined;
+  /** Who the page's latest request came from (createServer's `authenticate`): `this.user`. Not saved in snapshots: every request says it again. */
+  who: Who = ANONYMOUS;
   /** The offset of the last broadcast this session handled (what a restored copy catches up from). */
   eventOffset = "0-0";
   /** Messages held back until the snapshot that covers them is saved (several processes: no page sees what a crash could undo). */
