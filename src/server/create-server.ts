@@ -362,8 +362,8 @@ export function createServer(apps: AppClass | Record<string, AppClass>, options:
 
   const mounts = Object.entries(table)
     .map(([prefix, cls]) => new Mount(normalisePrefix(prefix), cls, cfg))
-    // Longer prefixes first, so "/chat/api/..." is never taken by the root app.
-    .sort((a, b) => b.prefix.length - a.prefix.length);
+    // Longer prefixes first, so "/chat/api/..." is never taken by the root app; of two as long, the one with fewer params ("/items/new" before "/items/:id").
+    .sort((a, b) => b.prefix.length - a.prefix.length || a.prefix.split(":").length - b.prefix.split(":").length);
   const seen = new Set<string>();
   for (const m of mounts) {
     if (seen.has(m.prefix)) throw new RevueError("BAD_REQUEST", `createServer: two apps are mounted at "${m.prefix || "/"}"; give each its own path.`);
