@@ -1,9 +1,9 @@
 import { createServer } from "revue";
 import { accountRoutes, authenticate } from "./account/app.js";
-import { examples, Gallery } from "./gallery-app.js";
+import { routes } from "./gallery-app.js";
 
 const port = Number(process.env.PORT ?? 3000);
-const srv = createServer({ "/": Gallery, ...examples }, { authenticate, keys: process.env.REVUE_KEY ? [process.env.REVUE_KEY] : undefined });
+const srv = createServer(routes, { authenticate, keys: process.env.REVUE_KEY ? [process.env.REVUE_KEY] : undefined });
 srv.koa.use(accountRoutes("/account")); // the account example's sign-in and sign-out forms
 const url = await srv.listen(port);
 console.log(`Revue examples on ${url}`);

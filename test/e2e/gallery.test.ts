@@ -2,11 +2,11 @@ import { expect, it } from "vitest";
 import type { Page } from "playwright-core";
 import { mkdirSync } from "node:fs";
 import { join } from "node:path";
-import { examples, Gallery } from "../../examples/gallery-app.js";
+import { examples, routes } from "../../examples/gallery-app.js";
 import { connected, describeE2E, screenshotDir } from "./browser.js";
 
 /** The apps as `npm start` mounts them (examples/gallery.ts, which listens as it loads). */
-const mounts = { "/": Gallery, ...examples };
+const mounts = routes;
 
 /** What the charts show: per chart, its namespace and how many points of its line are drawn on screen. */
 const chart = (page: Page) =>
