@@ -1,16 +1,19 @@
 import { readFileSync } from "node:fs";
+import type Koa from "koa";
 import { App, h } from "revue";
 import { theme } from "revue/ui";
+import { Account } from "./account/app.js";
 import { Chat } from "./chat/app.js";
 import { Counter } from "./counter/app.js";
 import { Dashboard } from "./dashboard/app.js";
 import { Explore } from "./explore/app.js";
+import { ShopItem, ShopList } from "./shop/app.js";
 import { inGallery } from "./nav.js";
 import { Todo } from "./todo/app.js";
 import { Upload } from "./upload/app.js";
 
 /** Every example, mounted under its own path (`npm start` serves them with the index: examples/gallery.ts). */
-export const examples = { "/counter": Counter, "/chat": Chat, "/todo": Todo, "/upload": Upload, "/dashboard": Dashboard, "/explore": Explore } as const;
+export const examples = { "/counter": Counter, "/chat": Chat, "/todo": Todo, "/upload": Upload, "/dashboard": Dashboard, "/explore": Explore, "/shop": ShopList, "/account": Account } as const;
 
 /** What the index says of each example: what it is, and the parts of Revue it shows. */
 const ABOUT: Record<keyof typeof examples, { title: string; text: string; shows: string[] }> = {
@@ -20,20 +23,34 @@ const ABOUT: Record<keyof typeof examples, { title: string; text: string; shows:
   "/upload": { title: "Upload", text: "Send files with a progress bar; images and text files are previewed, failures explained.", shows: ["rv.upload", "UploadedFile", "progress"] },
   "/dashboard": { title: "Dashboard", text: "Live metrics of this server, pushed every second and drawn as SVG charts on the server.", shows: ["@server.on(\"start\")", "lineChart", "patches"] },
   "/explore": { title: "Explore a CSV", text: "Two years of daily bike rentals, or your own CSV: a summary, charts of the columns you pick, and a sortable table read a page at a time.", shows: ["@cached", "charts", "markdown", "rv.upload"] },
+  "/shop": { title: "Shop", text: "A catalogue over two routes: a list filtered and sorted by its address, and a page per product with a way back to the same list.", shows: ["/shop/:id", "this.params", "this.query"] },
+  "/account": { title: "Account", text: "Sign in and out with a signed cookie; members add notes, and only the admin may clear them.", shows: ["authenticate", "this.user", "auth: \"admin\""] },
 };
 
-for (const cls of Object.values(examples)) inGallery.add(cls);
+for (const cls of [...Object.values(examples), ShopItem]) inGallery.add(cls);
 
-/** Each example's thumbnail (examples/screenshots, made by `npm run shots`) as a data: URL, or undefined when it is missing. */
-const shots: Record<string, string | undefined> = Object.fromEntries(
-  Object.keys(examples).map((path) => {
-    try {
-      return [path, `data:image/jpeg;base64,${readFileSync(new URL(`./screenshots${path}.jpg`, import.meta.url)).toString("base64")}`];
-    } catch {
-      return [path, undefined];
-    }
-  }),
-);
+/** Each example's thumbnail (examples/screenshots, made by `npm run shots`), by example path; read once, served by {@link screenshots}. */
+const shots = new Map<string, Buffer>();
+for (const path of Object.keys(examples)) {
+  try {
+    shots.set(path.slice(1), readFileSync(new URL(`./screenshots${path}.jpg`, import.meta.url)));
+  } catch {
+    // Not made yet: the card has no picture.
+  }
+}
+
+/**
+ * Serves the thumbnails at `/screenshots/<example>.jpg` (only those): add it
+ * to the gallery's server after Revue's middleware, `srv.koa.use(screenshots)`.
+ */
+export const screenshots: Koa.Middleware = async (ctx, next) => {
+  const name = /^\/screenshots\/([\w-]+)\.jpg$/.exec(ctx.path)?.[1];
+  const jpg = name !== undefined && ctx.method === "GET" ? shots.get(name) : undefined;
+  if (!jpg) return next();
+  ctx.type = "image/jpeg";
+  ctx.set("Cache-Control", "public, max-age=3600");
+  ctx.body = jpg;
+};
 
 /** The index page: a card per example. */
 export class Gallery extends App {
@@ -52,10 +69,12 @@ export class Gallery extends App {
       h("ul", { class: "cards" },
         Object.entries(ABOUT).map(([path, about]) =>
           h("li", { key: path, class: "card" },
-            shots[path] ? h("img", { src: shots[path], alt: `${about.title}: a screenshot`, width: 480, height: 300 }) : null,
+            shots.has(path.slice(1)) ? h("img", { src: `/screenshots${path}.jpg`, alt: `${about.title}: a screenshot`, width: 480, height: 300, loading: "lazy" }) : null,
             h("h2", {}, h("a", { href: path }, about.title)),
             h("p", {}, about.text),
             h("div", { class: "tags" }, about.shows.map((s) => h("code", { key: s }, s)))))));
   }
 }
 
+/** Every route the gallery serves: the index, the examples, and their pages with params. */
+export const routes = { "/": Gallery, ...examples, "/shop/:id": ShopItem };

@@ -15,6 +15,8 @@ export interface SessionLink {
   readonly sid: string;
   /** Who the page's latest request came from (createServer's `authenticate`). */
   readonly user: unknown;
+  /** Where the page is: its route's params and its query. */
+  readonly url: { readonly params: Readonly<Record<string, string>>; readonly query: Readonly<Record<string, string>> };
   readonly rooms: ReadonlySet<string>;
   emit(event: string, data: unknown, room?: string): void;
   join(room: string): void;
@@ -50,6 +52,7 @@ function detached(name: string): SessionLink {
   return {
     sid: "",
     user: undefined,
+    url: { params: {}, query: {} },
     rooms: new Set(),
     emit: () => fail("emit"),
     join: () => fail("join"),
@@ -73,6 +76,15 @@ export interface Register {}
 
 /** The type of `this.user`: what {@link Register} declares, else `unknown`. */
 export type User = Register extends { user: infer U } ? U : unknown;
+
+/**
+ * The params of a route pattern: `Params<"/items/:id">` is `{ id: string }`;
+ * any other string gives a record of strings.
+ */
+export type Params<Route extends string> = string extends Route
+  ? Readonly<Record<string, string>>
+  : { readonly [K in ParamNames<Route>]: string };
+type ParamNames<R extends string> = R extends `${string}:${infer P}/${infer Rest}` ? P | ParamNames<`/${Rest}`> : R extends `${string}:${infer P}` ? P : never;
 
 /** Method names of `T` other than the App API itself. */
 export type MethodKeys<T> = {
@@ -162,7 +174,7 @@ export interface RoomEmitter {
  *   render() { return h("button", { onClick: this.increment }, String(this.count)); }
  * }
  */
-export class App<Self = any, Api extends AppApi = {}> {
+export class App<Self = any, Api extends AppApi = {}, Route extends string = string> {
   declare private [LINK]: SessionLink;
 
   /**
@@ -217,6 +229,30 @@ export class App<Self = any, Api extends AppApi = {}> {
    */
   get user(): User | undefined {
     return this[LINK].user as User | undefined;
+  }
+
+  /**
+   * The params of the page's route: `createServer({ "/items/:id": Item })`
+   * serves `/items/42` with `this.params.id === "42"` (decoded). Typed when
+   * the class names its route: `class Item extends App<Item, {}, "/items/:id">`.
+   *
+   * @example
+   * render() { return h("h1", {}, `Item ${this.params.id}`); }
+   */
+  get params(): Params<Route> {
+    return this[LINK].url.params as Params<Route>;
+  }
+
+  /**
+   * The page's query string, the first value of each name: `/items?sort=name`
+   * gives `{ sort: "name" }`. It comes from the page's address: check it as
+   * any input.
+   *
+   * @example
+   * const page = Math.max(1, Number(this.query.page) || 1);
+   */
+  get query(): Readonly<Record<string, string>> {
+    return this[LINK].url.query;
   }
 
   /** This session's id. */

@@ -1,3 +1,5 @@
+import { errorPage } from "./error-page.js";
+import { randomString } from "../random.js";
 import type { Context, Middleware, Next } from "koa";
 import { koaBody } from "koa-body";
 import { exposeError, RevueError, type RevueErrorCode } from "../errors.js";
@@ -64,6 +66,14 @@ export function jsonErrors(logger: Logger, paths: readonly string[] = ["/"], pro
     if (ctx.status === 404) {
       const where = paths.map((p) => `"${p}"`).join(", ");
       ctx.status = 404;
+      if ((ctx.method === "GET" || ctx.method === "HEAD") && !ctx.path.includes("/api/") && ctx.accepts("json", "html") === "html") {
+        // A person following a link: a page that says so, not JSON.
+        const nonce = randomString(16, "base64");
+        ctx.set("Content-Security-Policy", `default-src 'none'; style-src 'nonce-${nonce}'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'`);
+        ctx.type = "html";
+        ctx.body = errorPage(404, "Page not found", `There is no page at ${ctx.path.slice(0, 200)}. Check the address, or start again from the home page.`, nonce, { href: "/", text: "Go to the home page" });
+        return;
+      }
       ctx.body = { error: { code: "NOT_FOUND", message: `${ctx.method} ${ctx.path}: no such page or route. This server serves pages at ${where} and their API under <path>/api/ (docs/protocol.md); check the URL.` } };
     } else if (ctx.status === 405 || ctx.status === 501) {
       const allow = ctx.response.get("Allow") || "no method";

@@ -61,7 +61,11 @@ export class Mount<A extends App = App> {
   readonly hub: Hub<A>;
   readonly router: Router;
 
+  /** The route's path split at "/", params as ":name": what {@link paramsOf} matches against. */
+  private readonly segments: string[];
+
   constructor(readonly prefix: string, appClass: AppClass<A>, private readonly cfg: MountConfig) {
+    this.segments = prefix.split("/");
     this.hub = new Hub(appClass, {
       pubsub: cfg.pubsub,
       store: cfg.store,
@@ -164,6 +168,47 @@ export class Mount<A extends App = App> {
     return this.hub.stop(handle, timeoutMs);
   }
 
+  /**
+   * The params of a path under this mount's route (`/items/:id` and
+   * `/items/42` → `{ id: "42" }`), or undefined when it is not one.
+   */
+  private paramsOf(path: string): Record<string, string> | undefined {
+    const got = path.replace(/\/+$/, "").split("/");
+    const want = this.segments;
+    if (got.length !== want.length) return undefined;
+    const params: Record<string, string> = {};
+    for (let i = 0; i < want.length; i++) {
+      const w = want[i]!;
+      if (w.startsWith(":")) {
+        let v: string;
+        try {
+          v = decodeURIComponent(got[i]!);
+        } catch {
+          return undefined;
+        }
+        if (v === "") return undefined;
+        params[w.slice(1)] = v;
+      } else if (w !== got[i]) return undefined;
+    }
+    return params;
+  }
+
+  /**
+   * Where a page that re-bootstraps (`POST /api/session`) is: its address is
+   * the request's Referer (same-origin, checked by the guard), so a page at
+   * `/items/42?tab=2` gets a new session with the same params and query.
+   */
+  private pageUrlOf(ctx: Context): { params: Record<string, string>; query: Record<string, string> } {
+    let page: URL;
+    try {
+      page = new URL(ctx.get("referer"));
+    } catch {
+      return { params: {}, query: {} };
+    }
+    const params = this.paramsOf(page.pathname);
+    return params ? { params, query: Object.fromEntries([...new Set(page.searchParams.keys())].map((k) => [k, page.searchParams.get(k)!])) } : { params: {}, query: {} };
+  }
+
   /** Who makes this request (createServer's `authenticate`): the user, or nobody, and their roles. */
   private async who(ctx: Context): Promise<Who> {
     let user: unknown;
@@ -241,7 +286,8 @@ export class Mount<A extends App = App> {
         ctx.status = 200;
         return;
       }
-      const { session, page } = await hub.open(this.owner(ctx, true), (view) => view.firstPage(nonce), who);
+      const url = { params: this.paramsOf(ctx.path) ?? {}, query: firstValues(ctx.query) };
+      const { session, page } = await hub.open(this.owner(ctx, true), (view) => view.firstPage(nonce), { who, url });
       ctx.body = renderPage({
         head,
         html: page.html,
@@ -256,7 +302,7 @@ export class Mount<A extends App = App> {
     if (p) r.get(`${p}/`, visit, page);
 
     r.post(`${p}/api/session`, guard, jsonBody(limits.event), async (ctx) => {
-      const { session, page } = await hub.open(this.owner(ctx, true), (view) => view.firstTree(), await this.who(ctx));
+      const { session, page } = await hub.open(this.owner(ctx, true), (view) => view.firstTree(), { who: await this.who(ctx), url: this.pageUrlOf(ctx) });
       ctx.status = 201;
       ctx.type = "json";
       ctx.body = `{"sid":${JSON.stringify(session.sid)},"rev":${page.rev},"hash":"${page.hash}","tree":${page.json},"module":${JSON.stringify(await this.cfg.assets.moduleUrl(p, hub as unknown as Hub))}}`;
@@ -343,6 +389,11 @@ export function normalisePrefix(prefix: string): string {
   if (typeof prefix !== "string" || !prefix.startsWith("/") || /[?#\s]/.test(prefix)) {
     throw new RevueError("BAD_REQUEST", `createServer: mount path ${JSON.stringify(prefix)} must start with "/" and contain no spaces, "?" or "#". Example: { "/": Home, "/chat": Chat }.`);
   }
+  for (const segment of prefix.split("/")) {
+    if (/[*()+{}]/.test(segment) || (segment.includes(":") && !/^:[A-Za-z_]\w*$/.test(segment))) {
+      throw new RevueError("BAD_REQUEST", `createServer: route ${JSON.stringify(prefix)}: "${segment}" is not a path segment or a param. A param is a whole segment named ":name" (letters, digits, _), as in "/items/:id"; wildcards and optional params are not supported.`);
+    }
+  }
   return prefix.replace(/\/+$/, "");
 }
 
@@ -371,3 +422,10 @@ function uploadQuota(room: { bytes: number; files: number }, what: string): Sess
   );
 }
 
+
+/** A parsed query string with the first value of each name (a page's `this.query`). */
+function firstValues(query: Record<string, string | string[] | undefined>): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const [k, v] of Object.entries(query)) if (v !== undefined) out[k] = Array.isArray(v) ? v[0] ?? "" : v;
+  return out;
+}

@@ -20,7 +20,7 @@ import { Outbox } from "./outbox.js";
 import { compareOffsets, MemoryPubSub, type PubSub } from "./pubsub.js";
 import { SessionRenderer } from "./renderer.js";
 import { Rooms } from "./rooms.js";
-import { ANONYMOUS, Session, type Who } from "./session.js";
+import { ANONYMOUS, NO_URL, Session, type PageUrl, type Who } from "./session.js";
 import { captureState, restoreState, type StateRecord } from "./state.js";
 import { MemorySessionStore, type Lease, type SavedSession, type SessionStore } from "./store.js";
 import type { Sink } from "./stream.js";
@@ -71,7 +71,7 @@ export interface PageCall extends Call {
   who?: Who;
 }
 
-export { ANONYMOUS, type Who };
+export { ANONYMOUS, NO_URL, type PageUrl, type Who };
 
 /** The built-in realtime call a re-bootstrapped page makes first, with its forms' values (`App.recoverForms`). */
 export const RECOVER_NAME = "rv.recover";
@@ -113,6 +113,8 @@ export interface SessionSnapshot {
   page?: ServedPage;
   /** The offset of the app's broadcasts up to which the session handled them: a restored copy catches up from there. */
   events?: string;
+  /** Where its page is (`this.params`, `this.query`), unless at its route's root with no query. */
+  url?: PageUrl;
 }
 
 /** A pubsub envelope: one emitted event, for all sessions or one room. */
@@ -293,12 +295,15 @@ export class Hub<A extends App = App> implements PoolMember {
    * `view.firstTree()` for a tree) and records it as pending. A render that
    * throws leaves nothing behind.
    */
-  async open<P>(owner: string, first: (view: View) => P, who: Who = ANONYMOUS): Promise<{ session: Session<A>; page: P }> {
+  async open<P>(owner: string, first: (view: View) => P, visit: { who?: Who; url?: PageUrl } = {}): Promise<{ session: Session<A>; page: P }> {
     this.assertOpen();
+    const who = visit.who ?? ANONYMOUS;
     this.admit(who, "a new page");
     await this.pool.admitPending();
     const session = this.make(newSessionId(), owner);
-    session.who = who; // before the first render: render() may show the user
+    // Before the first render: render() may show the user and read the params.
+    session.who = who;
+    session.url = visit.url ?? NO_URL;
     let page: P;
     try {
       page = first(session.view);
@@ -594,6 +599,7 @@ export class Hub<A extends App = App> implements PoolMember {
       seq: session.calls.window(),
       rev: session.view.rev,
       ...(session.view.servedPage ? { page: session.view.servedPage } : {}),
+      ...(session.url !== NO_URL ? { url: session.url } : {}),
       // Every broadcast received was handled unless some wait in its queue: then, the last it handled.
       events: session.behind ? session.eventOffset : this.lastOffset,
     };
@@ -620,6 +626,7 @@ export class Hub<A extends App = App> implements PoolMember {
     }
     if (this.byId.has(saved.sid)) throw new SessionError("BAD_REQUEST", `${this.spec.name}: session ${saved.sid.slice(0, 6)}… is already live in this process.`);
     const session = this.make(saved.sid, saved.owner);
+    if (saved.url) session.url = saved.url;
     try {
       restoreState(session.instance, saved.state, this.spec);
       for (const room of saved.rooms) session.instance.join(room);
@@ -1124,6 +1131,9 @@ export class Hub<A extends App = App> implements PoolMember {
       get user() {
         return session.who.user;
       },
+      get url() {
+        return session.url;
+      },
       emit: (event, data, room) => hub.emit(event, data, room),
       join: (room) => hub.rooms.join(session, room),
       leave: (room) => hub.rooms.leave(session, room),
@@ -1140,7 +1150,7 @@ export class Hub<A extends App = App> implements PoolMember {
         hub.send(session, { type: "call", method: publicName(entry), args });
       },
       signal: () => session.calls.signal(),
-      presence: hub.presence.forSession(session.sid),
+      presence: hub.presence.forSession(session.sid, () => session.who.user),
     };
   }
 }

@@ -28,6 +28,15 @@ export interface Who {
 /** Nobody signed in. */
 export const ANONYMOUS: Who = Object.freeze({ user: undefined, roles: Object.freeze([]) as readonly string[] });
 
+/** Where the page is: its route's params (`/items/:id` → `{ id: "42" }`) and its query string (the first value of each name). */
+export interface PageUrl {
+  readonly params: Readonly<Record<string, string>>;
+  readonly query: Readonly<Record<string, string>>;
+}
+
+/** A page at its route's root, with no query. */
+export const NO_URL: PageUrl = Object.freeze({ params: Object.freeze({}), query: Object.freeze({}) });
+
 export type SessionState = "pending" | "live" | "hibernated" | "ended";
 
 /** What a session's own objects cost whatever its page (measured: 4.8 KB per counter session, bench/RESULTS.md). */
@@ -67,6 +76,8 @@ export class Session<A extends App = App> {
   lease: Lease | undefined;
   /** Who the page's latest request came from (createServer's `authenticate`): `this.user`. Not saved in snapshots: every request says it again. */
   who: Who = ANONYMOUS;
+  /** Where the page is (`this.params`, `this.query`); saved in snapshots. */
+  url: PageUrl = NO_URL;
   /** The offset of the last broadcast this session handled (what a restored copy catches up from). */
   eventOffset = "0-0";
   /** Messages held back until the snapshot that covers them is saved (several processes: no page sees what a crash could undo). */

@@ -138,7 +138,7 @@ export function hubTransport(host: PageHost): Transport {
     const path = new URL(url, "http://page").pathname;
     try {
       if (path === "/api/session") {
-        const { session, page } = await hub.open(owner, (view) => view.firstTree(), who);
+        const { session, page } = await hub.open(owner, (view) => view.firstTree(), { who });
         return reply(201, `{"sid":${JSON.stringify(session.sid)},"rev":${page.rev},"hash":"${page.hash}","tree":${page.json},"module":${JSON.stringify(`/rv/${host.module.file}`)}}`);
       }
       const r = route(path);

@@ -212,7 +212,7 @@ export async function mount<A extends App>(cls: AppClass<A>, options: MountOptio
 
     // The page as GET / serves it (its scripts do not run: the runtime is started below).
     const who: Who = options.user === undefined || options.user === null ? ANONYMOUS : { user: options.user, roles: rolesOf(options.user) };
-    const { session: first, page } = await hub.open(owner, (view) => view.firstPage("test"), who);
+    const { session: first, page } = await hub.open(owner, (view) => view.firstPage("test"), { who });
     const html = renderPage({
       head,
       html: page.html,
