@@ -130,7 +130,8 @@ export class Mount<A extends App = App> {
       throw err;
     }
     const { sid, call } = decoded;
-    call.who = await this.who(ctx);
+    const who = this.who(ctx);
+    call.who = who instanceof Promise ? await who : who;
     const hub = this.hub;
     const where = await hub.route(this.checkedSid(ctx, sid), this.owner(ctx, false), `${ctx.method} ${ctx.path}`);
     if ("node" in where) {
@@ -209,15 +210,27 @@ export class Mount<A extends App = App> {
     return params ? { params, query: Object.fromEntries([...new Set(page.searchParams.keys())].map((k) => [k, page.searchParams.get(k)!])) } : { params: {}, query: {} };
   }
 
-  /** Who makes this request (createServer's `authenticate`): the user, or nobody, and their roles. */
-  private async who(ctx: Context): Promise<Who> {
+  /**
+   * Who makes this request (createServer's `authenticate`): the user, or
+   * nobody, and their roles. Synchronous when `authenticate` is (the default
+   * reads `ctx.state.user`): a call's path takes no extra turn for it.
+   */
+  private who(ctx: Context): Who | Promise<Who> {
+    const failed = (err: unknown) =>
+      new RevueError("INTERNAL_ERROR", `${ctx.method} ${ctx.path}: createServer's authenticate(ctx) threw (${(err as Error)?.message ?? err}). Make it return the user, or undefined for nobody.`, { cause: err });
     let user: unknown;
     try {
       user = this.cfg.authenticate(ctx);
-      if (typeof (user as PromiseLike<unknown> | null)?.then === "function") user = await user;
     } catch (err) {
-      throw new RevueError("INTERNAL_ERROR", `${ctx.method} ${ctx.path}: createServer's authenticate(ctx) threw (${(err as Error)?.message ?? err}). Make it return the user, or undefined for nobody.`, { cause: err });
+      throw failed(err);
     }
+    if (typeof (user as PromiseLike<unknown> | null)?.then === "function") {
+      return Promise.resolve(user).then((u) => this.whoOf(u), (err) => Promise.reject(failed(err)));
+    }
+    return this.whoOf(user);
+  }
+
+  private whoOf(user: unknown): Who {
     return user === undefined || user === null ? ANONYMOUS : { user, roles: this.cfg.roles(user) };
   }
 
