@@ -7,8 +7,9 @@ export type { EventSummary };
 /**
  * DOM events, delegated: one capturing listener on the root per event type in
  * use, found from the `data-rv-on-<type>` attributes the server renders. An
- * attribute holds `r:<name>` (a `@server.realtime` method) or `c:<method>` (a
- * `@client.callback`), optionally followed by `/<ms>` to debounce it, then
+ * attribute holds `r:<name>` (a `@server.realtime` method), `c:<method>` (a
+ * `@client.callback`) or `u:<name>` (a file input whose files are uploaded,
+ * then reported to the realtime method `name`), optionally followed by `/<ms>` to debounce it, then
  * optionally by a space and the JSON array of the binding's `args`
  * (`handler(this.toggle, { args: [item.id] })` → `r:toggle [7]`).
  *
@@ -23,6 +24,8 @@ export type { EventSummary };
 export interface EventSink {
   realtime(name: string, args: unknown[]): void;
   callback(method: string, args: unknown[]): void;
+  /** A `u:` binding on a file input: upload its files, then call the realtime method with the outcome after `args`. */
+  upload(name: string, args: unknown[], input: HTMLInputElement): void;
 }
 
 /** The delegation for one root. */
@@ -38,7 +41,7 @@ export interface Delegation {
   flush(): void;
 }
 
-const BINDING = /^([rc]):([^/ ]+)(?:\/(\d+))? ?(.*)$/;
+const BINDING = /^([rcu]):([^/ ]+)(?:\/(\d+))? ?(.*)$/;
 /**
  * An `input` event the user is typing (text fields, textareas, contenteditable):
  * one per keystroke. (Buttons and hidden fields, also in `NOT_TEXT`, fire no `input`.)
@@ -97,6 +100,7 @@ export function delegateEvents(root: Element, sink: EventSink, typingMs = 150): 
     const m = BINDING.exec(binding);
     if (!m) return;
     const [, kind, name, ms, json] = m as unknown as [string, string, string, string | undefined, string | undefined];
+    if (kind === "u") return sink.upload(name, JSON.parse(json || "[]"), el as HTMLInputElement);
     const realtime = kind === "r";
     // The server handles a submit; the browser must not navigate away.
     if (realtime && ev.type === "submit") ev.preventDefault();

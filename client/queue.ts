@@ -76,7 +76,7 @@ export interface CallQueue {
    * `result` (or `undefined` for events and emits). Only an `awaited` call
    * rejects; the failure of any other is reported to the host.
    */
-  push(path: string, body: Record<string, unknown>, awaited?: boolean): Promise<unknown>;
+  push(path: string, body: Record<string, unknown>, awaited?: boolean, first?: boolean): Promise<unknown>;
   /** The stream opened: send everything buffered, in order. */
   connect(): void;
   /** The stream dropped: buffer from now on. Calls in flight finish (or come back on failure). */
@@ -171,9 +171,11 @@ export function createQueue(host: QueueHost, retryMs = 250): CallQueue {
   }
 
   return {
-    push: (path, body, awaited) =>
+    push: (path, body, awaited, first) =>
       new Promise((resolve, reject) => {
-        pending.push({ path, body, order: count++, tries: 0, rpc: awaited, resolve, reject: awaited ? reject : host.failed });
+        // `first`: ahead of every call waiting (a re-bootstrapped page's form recovery).
+        const call = { path, body, order: first ? -1 : count++, tries: 0, rpc: awaited, resolve, reject: awaited ? reject : host.failed };
+        first ? pending.unshift(call) : pending.push(call);
         flush();
       }),
     connect() {

@@ -151,7 +151,19 @@ export function createRuntime(opts: RuntimeOptions): Runtime {
   });
 
   const applier = opts.applier(root);
-  const events = delegateEvents(root, { realtime: call, callback: run }, opts.typingMs);
+  const events = delegateEvents(root, {
+    realtime: call,
+    callback: run,
+    // revue/ui's fileUpload: the files go up with the bar `#<input id>-progress` moving, then the outcome to the server.
+    upload(name, args, input) {
+      const bar = document.getElementById(input.id + "-progress") as HTMLProgressElement | null;
+      const files = [...(input.files || [])];
+      if (files.length) transport.upload(boot.base + "/api/upload?sid=" + stream.sid, files, { onProgress: (p) => bar && p.total && (bar.value = p.loaded / p.total) }).then(
+        (handles) => ({ files: handles }),
+        (e: RevueError) => ({ error: e.code, message: e.message, size: Math.max(...files.map((f) => f.size)) }),
+      ).then((outcome) => call(name, [...args, { type: "upload", ...outcome }]));
+    },
+  }, opts.typingMs);
   events.scan(root.outerHTML);
 
   const stream = createStream(transport, {
@@ -182,7 +194,17 @@ export function createRuntime(opts: RuntimeOptions): Runtime {
       queue.disconnect();
       if (announced) (announced = false), bus.local("disconnect");
     },
-    renewed: queue.reset,
+    renewed() {
+      // Form recovery: what the old page's named fields hold goes first to the new session (App.recoverForms).
+      const forms: Record<string, Record<string, string | string[]>> = {};
+      for (const el of root.querySelectorAll<HTMLInputElement>("input[name],select[name],textarea[name]")) {
+        if (/^(file|password|hidden|submit|button|reset|image)$/.test(el.type) || (/^(checkbox|radio)$/.test(el.type) && !el.checked)) continue;
+        const f = (forms[el.form?.id || ""] ??= {});
+        f[el.name] = el.name in f ? [f[el.name]!].flat().concat(el.value) : el.value;
+      }
+      queue.reset();
+      if (Object.keys(forms).length) void queue.push("/api/event", { method: "rv.recover", args: [forms] }, false, true);
+    },
     gaveUp: (why) => report(new RevueError("DISCONNECTED", `stopped reconnecting: ${why}; reload the page`)),
   }, { ...boot, backoffMs: opts.backoffMs });
 

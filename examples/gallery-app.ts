@@ -1,3 +1,4 @@
+import { readFileSync } from "node:fs";
 import { App, h } from "revue";
 import { theme } from "revue/ui";
 import { Chat } from "./chat/app.js";
@@ -23,6 +24,17 @@ const ABOUT: Record<keyof typeof examples, { title: string; text: string; shows:
 
 for (const cls of Object.values(examples)) inGallery.add(cls);
 
+/** Each example's thumbnail (examples/screenshots, made by `npm run shots`) as a data: URL, or undefined when it is missing. */
+const shots: Record<string, string | undefined> = Object.fromEntries(
+  Object.keys(examples).map((path) => {
+    try {
+      return [path, `data:image/jpeg;base64,${readFileSync(new URL(`./screenshots${path}.jpg`, import.meta.url)).toString("base64")}`];
+    } catch {
+      return [path, undefined];
+    }
+  }),
+);
+
 /** The index page: a card per example. */
 export class Gallery extends App {
   static override title = "Revue examples";
@@ -30,6 +42,7 @@ export class Gallery extends App {
     theme +
     ".cards{list-style:none;padding:0;display:grid;grid-template-columns:repeat(auto-fill,minmax(16rem,1fr));gap:var(--rv-space)}" +
     ".card{border:1px solid var(--rv-border);border-radius:var(--rv-radius);padding:1rem;background:var(--rv-surface);display:flex;flex-direction:column;gap:.5rem}" +
+    ".card img{display:block;width:100%;height:auto;aspect-ratio:8/5;border:1px solid var(--rv-border);border-radius:4px;background:var(--rv-bg)}" +
     ".card h2{margin:0;font-size:1.15rem}.card p{margin:0}.tags{display:flex;gap:.3rem;flex-wrap:wrap;margin-top:auto}" +
     ".tags code{font-size:.8rem}";
   override render() {
@@ -39,6 +52,7 @@ export class Gallery extends App {
       h("ul", { class: "cards" },
         Object.entries(ABOUT).map(([path, about]) =>
           h("li", { key: path, class: "card" },
+            shots[path] ? h("img", { src: shots[path], alt: `${about.title}: a screenshot`, width: 480, height: 300 }) : null,
             h("h2", {}, h("a", { href: path }, about.title)),
             h("p", {}, about.text),
             h("div", { class: "tags" }, about.shows.map((s) => h("code", { key: s }, s)))))));

@@ -1,4 +1,6 @@
 import { UsageError } from "./errors.js";
+import { recoverBoundFields, type RecoveredForms } from "./registry/fields.js";
+import type { Access } from "./registry/entries.js";
 import { h } from "./vdom/h.js";
 import type { VNode } from "./vdom/types.js";
 import type { UploadedFile, UploadHandle } from "./session/uploads.js";
@@ -11,6 +13,10 @@ import type { SessionPresence } from "./session/presence.js";
  */
 export interface SessionLink {
   readonly sid: string;
+  /** Who the page's latest request came from (createServer's `authenticate`). */
+  readonly user: unknown;
+  /** Where the page is: its route's params and its query. */
+  readonly url: { readonly params: Readonly<Record<string, string>>; readonly query: Readonly<Record<string, string>> };
   readonly rooms: ReadonlySet<string>;
   emit(event: string, data: unknown, room?: string): void;
   join(room: string): void;
@@ -45,6 +51,8 @@ function detached(name: string): SessionLink {
   };
   return {
     sid: "",
+    user: undefined,
+    url: { params: {}, query: {} },
     rooms: new Set(),
     emit: () => fail("emit"),
     join: () => fail("join"),
@@ -54,6 +62,29 @@ function detached(name: string): SessionLink {
     presence: { track: () => fail("presence.track"), update: () => fail("presence.update"), untrack: () => fail("presence.untrack"), list: () => fail("presence.list") },
   };
 }
+
+/**
+ * Where an application declares its types for Revue, once, by module
+ * augmentation: `user` types `this.user`.
+ *
+ * @example
+ * declare module "revue" {
+ *   interface Register { user: { name: string; roles: string[] } }
+ * }
+ */
+export interface Register {}
+
+/** The type of `this.user`: what {@link Register} declares, else `unknown`. */
+export type User = Register extends { user: infer U } ? U : unknown;
+
+/**
+ * The params of a route pattern: `Params<"/items/:id">` is `{ id: string }`;
+ * any other string gives a record of strings.
+ */
+export type Params<Route extends string> = string extends Route
+  ? Readonly<Record<string, string>>
+  : { readonly [K in ParamNames<Route>]: string };
+type ParamNames<R extends string> = R extends `${string}:${infer P}/${infer Rest}` ? P | ParamNames<`/${Rest}`> : R extends `${string}:${infer P}` ? P : never;
 
 /** Method names of `T` other than the App API itself. */
 export type MethodKeys<T> = {
@@ -143,7 +174,7 @@ export interface RoomEmitter {
  *   render() { return h("button", { onClick: this.increment }, String(this.count)); }
  * }
  */
-export class App<Self = any, Api extends AppApi = {}> {
+export class App<Self = any, Api extends AppApi = {}, Route extends string = string> {
   declare private [LINK]: SessionLink;
 
   /**
@@ -173,8 +204,55 @@ export class App<Self = any, Api extends AppApi = {}> {
    */
   declare static head?: readonly VNode[];
 
+  /**
+   * Who may use this app: `true` (any signed-in user), a role, or a list of
+   * roles (a user with any of them); the user comes from createServer's
+   * `authenticate`. A page load without one is answered 401 (or sent to
+   * createServer's `signIn` page), without the role 403; so is every call.
+   * A single method can require more: `@server.rpc({ auth: "admin" })`.
+   * @example static auth = true;            // signed-in users only
+   * @example static auth = ["admin", "editor"];
+   */
+  declare static auth?: Access;
+
   constructor() {
     Object.defineProperty(this, LINK, { value: pendingLink ?? detached(new.target.name), enumerable: false });
+  }
+
+  /**
+   * Who is using this page: what `createServer(apps, { authenticate })`
+   * returned for its latest request (a page load, its stream, a call), or
+   * `undefined` when nobody is signed in. Type it once with {@link Register}.
+   *
+   * @example
+   * render() { return h("p", {}, this.user ? `Signed in as ${this.user.name}` : "Not signed in"); }
+   */
+  get user(): User | undefined {
+    return this[LINK].user as User | undefined;
+  }
+
+  /**
+   * The params of the page's route: `createServer({ "/items/:id": Item })`
+   * serves `/items/42` with `this.params.id === "42"` (decoded). Typed when
+   * the class names its route: `class Item extends App<Item, {}, "/items/:id">`.
+   *
+   * @example
+   * render() { return h("h1", {}, `Item ${this.params.id}`); }
+   */
+  get params(): Params<Route> {
+    return this[LINK].url.params as Params<Route>;
+  }
+
+  /**
+   * The page's query string, the first value of each name: `/items?sort=name`
+   * gives `{ sort: "name" }`. It comes from the page's address: check it as
+   * any input.
+   *
+   * @example
+   * const page = Math.max(1, Number(this.query.page) || 1);
+   */
+  get query(): Readonly<Record<string, string>> {
+    return this[LINK].url.query;
   }
 
   /** This session's id. */
@@ -284,5 +362,26 @@ export class App<Self = any, Api extends AppApi = {}> {
   /** The page. Override it; the default renders an empty `<main>`. @example render() { return h("p", {}, "hi"); } */
   render(): VNode {
     return h("main", {});
+  }
+
+  /**
+   * Form recovery: after the page had to start a new session (the server
+   * restarted, the session expired or could not move), the runtime sends what
+   * the old page's named fields held (`{ [formId]: { [name]: value } }`, `""`
+   * for fields outside a form; passwords, hidden and file fields are left
+   * out), before any call the visitor made meanwhile. The default gives
+   * `revue/ui` forms and controls their values back through their own rules.
+   * Override it to recover fields of your own; the values come from the page,
+   * so check them as you would any input.
+   *
+   * @example
+   * override recoverForms(forms: Record<string, Record<string, string | string[]>>) {
+   *   super.recoverForms(forms); // the kit's controls
+   *   const name = forms["join"]?.["name"];
+   *   if (typeof name === "string") this.name = name.slice(0, 40);
+   * }
+   */
+  recoverForms(forms: RecoveredForms): void {
+    recoverBoundFields(this, forms);
   }
 }

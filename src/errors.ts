@@ -18,6 +18,7 @@ export const HTTP_STATUS: Readonly<Record<RevueErrorCode, number>> = Object.free
   RENDER_ERROR: 500,
   BAD_REQUEST: 400,
   INVALID_ARGS: 400,
+  UNAUTHORIZED: 401,
   FORBIDDEN: 403,
   SESSION_NOT_FOUND: 404,
   METHOD_NOT_FOUND: 404,

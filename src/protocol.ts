@@ -33,7 +33,7 @@ export interface PresenceDiff { topic: string; joins: PresenceList; leaves: Pres
  */
 export type ErrorCode =
   | "REGISTRY_ERROR" | "BIND_ERROR" | "RENDER_ERROR" | "USAGE_ERROR" | "SNAPSHOT_ERROR" | "INTERNAL_ERROR" | "RPC_ERROR"
-  | "BAD_REQUEST" | "INVALID_ARGS" | "FORBIDDEN" | "SESSION_NOT_FOUND" | "METHOD_NOT_FOUND" | "NOT_FOUND" | "METHOD_NOT_ALLOWED" | "PAYLOAD_TOO_LARGE" | "UNSUPPORTED_MEDIA_TYPE"
+  | "BAD_REQUEST" | "INVALID_ARGS" | "UNAUTHORIZED" | "FORBIDDEN" | "SESSION_NOT_FOUND" | "METHOD_NOT_FOUND" | "NOT_FOUND" | "METHOD_NOT_ALLOWED" | "PAYLOAD_TOO_LARGE" | "UNSUPPORTED_MEDIA_TYPE"
   | "ROOM_LIMIT" | "TOO_MANY_SESSIONS" | "TOO_MANY_CALLS" | "SEQ_CONFLICT" | "SEQ_EXPIRED" | "SEQ_OUT_OF_RANGE"
   | "HANDLER_TIMEOUT" | "UPLOAD_QUOTA" | "SERVER_CLOSING" | "UNAVAILABLE";
 
@@ -65,6 +65,12 @@ export interface EventSummary {
   key?: string;
   /** For `submit`: the form's fields (a name given twice maps to an array). Files are left out: upload them with `rv.upload`. */
   form?: Record<string, string | string[]>;
+  /** For `upload` (revue/ui's fileUpload): the files received, as handles (the server gets `UploadedFile`s). */
+  files?: unknown[];
+  /** For `upload`: why it failed (`PAYLOAD_TOO_LARGE`, `NETWORK_ERROR`, …), the error's message and the largest file's size in bytes. */
+  error?: string;
+  message?: string;
+  size?: number;
 }
 
 /** Body of `POST /api/event`. */

@@ -71,13 +71,13 @@ export class Todo extends App {
   // Every fifth item of the seed is done already, as in a backlog people work through.
   items: Item[] = Array.from({ length: SEED }, (_, i) => ({ id: i + 1, title: seedTitle(i + 1), done: (i + 1) % 5 === 0 }));
   nextId = SEED + 1;
-  query = "";
+  search = "";
   show: Show = "all";
   editing: number | undefined;
 
   /** `input#filter`, debounced 100 ms in the page. */
   @server.realtime filter(ev: EventSummary) {
-    this.query = String(ev.value ?? "").slice(0, 200);
+    this.search = String(ev.value ?? "").slice(0, 200);
   }
 
   /** The All / Active / Done tabs. */
@@ -142,7 +142,7 @@ export class Todo extends App {
   }
 
   override render() {
-    const q = this.query.trim().toLowerCase();
+    const q = this.search.trim().toLowerCase();
     const show = this.show;
     const shown = q || show !== "all" ? this.items.filter((it) => (show === "all" || it.done === (show === "done")) && (!q || it.title.toLowerCase().includes(q))) : this.items;
     const left = this.items.reduce((n, it) => (it.done ? n : n + 1), 0);
@@ -153,7 +153,7 @@ export class Todo extends App {
         h("input", { name: "title", placeholder: "new item", "aria-label": "new item", autocomplete: "off" }),
         h("button", { type: "submit" }, "Add")),
       h("p", { class: "tools" },
-        h("input", { id: "filter", type: "search", placeholder: "filter", "aria-label": "filter", value: this.query, onInput: handler(this.filter, { debounce: 100 }) }),
+        h("input", { id: "filter", type: "search", placeholder: "filter", "aria-label": "filter", value: this.search, onInput: handler(this.filter, { debounce: 100 }) }),
         " ",
         h("button", { id: "reverse", onClick: this.reverse }, "Reverse"),
         " ",

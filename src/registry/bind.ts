@@ -18,6 +18,19 @@ import type { Binder } from "../vdom/types.js";
 
 const HANDLER = Symbol.for("revue:handler");
 
+/** The realtime method name the page calls for a field binding (registry/fields.ts): a dot, so it cannot clash with a method name. */
+export const SET_FIELD_NAME = "rv.set";
+
+/** The marker function a field binding binds: the binder writes it as the built-in {@link SET_FIELD_NAME}. */
+export function setField(): void {
+  throw new BindError("setField is a marker for field bindings; bind fields with bindField() or revue/ui's controls.");
+}
+
+/** The marker of a field binding on a file input: the page uploads the files first (`u:` instead of `r:`). */
+export function uploadField(): void {
+  throw new BindError("uploadField is a marker for upload bindings; use revue/ui's fileUpload().");
+}
+
 /** A method plus per-binding options, made by {@link handler}. */
 export interface HandlerBinding {
   readonly [HANDLER]: true;
@@ -153,6 +166,11 @@ export function createBinder(spec: AppSpec): Binder {
     if (typeof fn !== "function") {
       const what = typeof fn === "string" ? `an inline handler string ${JSON.stringify(fn.slice(0, 40))}` : `a ${fn === null ? "null" : typeof fn}`;
       throw new BindError(`${where}: got ${what}. Inline handler strings and non-functions are not allowed. ${FIX}`);
+    }
+    if (fn === setField || fn === uploadField) {
+      const code = `${fn === setField ? "r" : "u"}:${SET_FIELD_NAME}`;
+      const timed = binding?.debounce === undefined ? code : `${code}/${binding.debounce}`;
+      return binding?.args ? `${timed} ${argsJson(binding.args, where, "field binding")}` : timed;
     }
     const entry = spec.entryOf(fn);
     if (entry && (entry.kind === "realtime" || entry.kind === "callback")) {

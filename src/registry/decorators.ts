@@ -1,6 +1,6 @@
 import { RegistryError } from "../errors.js";
 import { isSchema, type Schema, type SchemaOutputs } from "./schema.js";
-import { ALLOWED_OPTIONS, classBeingDefined, record, recordTransient, describeSite, type DecorationSite, type MethodKind, type MethodOptions } from "./entries.js";
+import { accessProblem, ALLOWED_OPTIONS, classBeingDefined, type Access, record, recordTransient, describeSite, type DecorationSite, type MethodKind, type MethodOptions } from "./entries.js";
 
 // TS emits TC39 decorator metadata only when `Symbol.metadata` exists, and Node 20
 // does not define it. esbuild falls back to `Symbol.for("Symbol.metadata")`, so
@@ -139,6 +139,8 @@ function checkOptions(kind: MethodKind, options: unknown, decorator: string): Me
   if (o.debounce !== undefined && (typeof o.debounce !== "number" || !Number.isFinite(o.debounce) || o.debounce < 0)) {
     throw new RegistryError(`${decorator}: option debounce must be a number of milliseconds ≥ 0, got ${JSON.stringify(o.debounce)}.`);
   }
+  const wrongAccess = accessProblem(o.auth);
+  if (wrongAccess) throw new RegistryError(`${decorator}: option auth ${wrongAccess}.`);
   return { ...o };
 }
 
@@ -288,9 +290,9 @@ export const server: {
    * one per parameter, the arguments are validated before the call runs: a
    * failure answers `400 INVALID_ARGS` with each issue and its path.
    */
-  rpc: ServerMethodDecorator<{ name?: string }>;
+  rpc: ServerMethodDecorator<{ name?: string; auth?: Access }>;
   /** Fire-and-forget call, bindable to DOM events; its return value is dropped (with a warning). Validates its leading arguments as `rpc` does. */
-  realtime: ServerMethodDecorator<{ name?: string; debounce?: number }, any[]>;
+  realtime: ServerMethodDecorator<{ name?: string; debounce?: number; auth?: Access }, any[]>;
   /** Handles a lifecycle event (`start`, `stop`, `connect`, `disconnect`, `resume`) or a custom emitted event. */
   on: (event: string) => MethodDecorator;
 } = Object.freeze({

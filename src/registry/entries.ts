@@ -38,11 +38,48 @@ export interface MethodOptions {
   debounce?: number;
   /** Standard Schema validators of the positional arguments (`@server.rpc(z.string(), z.number())`). */
   schemas?: readonly Schema[];
+  /** Who may call it: `true` any signed-in user, a role or roles (any of them). See {@link Access}. */
+  auth?: Access;
+}
+
+/**
+ * Who may use an app or call a method: `true` (any signed-in user), a role,
+ * or a list of roles (a user with any of them). The user comes from
+ * `createServer(apps, { authenticate })`, their roles from its `roles` option.
+ */
+export type Access = true | string | readonly string[];
+
+/**
+ * Whether `roles` satisfy `access`: "ok", "signin" (no user: 401) or
+ * "forbidden" (a user without the role: 403).
+ */
+export function judge(access: Access | undefined, user: unknown, roles: readonly string[]): "ok" | "signin" | "forbidden" {
+  if (access === undefined) return "ok";
+  if (user === undefined || user === null) return "signin";
+  if (access === true) return "ok";
+  const wanted = typeof access === "string" ? [access] : access;
+  return wanted.some((r) => roles.includes(r)) ? "ok" : "forbidden";
+}
+
+/** A user's roles when `createServer`'s `roles` option is not given: `user.roles` (the strings in it), else `[user.role]`, else none. */
+export function rolesOf(user: unknown): readonly string[] {
+  const u = user as { roles?: unknown; role?: unknown } | null;
+  if (typeof u !== "object" || u === null) return [];
+  if (Array.isArray(u.roles)) return u.roles.filter((r): r is string => typeof r === "string");
+  return typeof u.role === "string" ? [u.role] : [];
+}
+
+/** Checks an {@link Access} value where the developer wrote it; a message for a wrong one. */
+export function accessProblem(access: unknown): string | undefined {
+  if (access === undefined || access === true) return undefined;
+  if (typeof access === "string" && access !== "") return undefined;
+  if (Array.isArray(access) && access.length > 0 && access.every((r) => typeof r === "string" && r !== "")) return undefined;
+  return `must be true (any signed-in user), a role name ("admin") or a list of role names (["admin", "editor"]), got ${JSON.stringify(access)}`;
 }
 
 export const ALLOWED_OPTIONS: Readonly<Record<MethodKind, readonly (keyof MethodOptions)[]>> = {
-  rpc: ["name"],
-  realtime: ["name", "debounce"],
+  rpc: ["name", "auth"],
+  realtime: ["name", "debounce", "auth"],
   "server-on": [],
   client: [],
   callback: ["debounce"],

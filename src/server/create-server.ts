@@ -5,6 +5,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import Router from "@koa/router";
 import Koa from "koa";
+import { rolesOf } from "../registry/entries.js";
 import type { RoomEmitter } from "../app.js";
 import { RevueError } from "../errors.js";
 import type { AppClass, Hub } from "../session/hub.js";
@@ -178,14 +179,57 @@ export interface ServerOptions {
    * createServer(App, { metrics: register });
    */
   metrics?: MetricsOption;
+  /**
+   * Who is making a request: called with the Koa context of every page load,
+   * stream and call; what it returns is `this.user` in handlers and
+   * `render()` (`undefined` or `null`: nobody signed in). Read your cookie,
+   * header or session here; it must return plain data (it travels with a call
+   * forwarded to another node). Default: `ctx.state.user`, what the host Koa
+   * app's own auth middleware set. An app (`static auth`) or a method
+   * (`@server.rpc({ auth })`) may then require a user or a role.
+   *
+   * @example
+   * createServer(apps, {
+   *   keys: [process.env.REVUE_KEY!],
+   *   authenticate: (ctx) => {
+   *     const name = ctx.cookies.get("user", { signed: true });
+   *     return name ? { name, roles: name === "ada" ? ["admin"] : [] } : undefined;
+   *   },
+   * });
+   */
+  authenticate?: (ctx: Koa.Context) => unknown | Promise<unknown>;
+  /** A user's roles, for `auth` checks. Default: `user.roles` when it is an array of strings, else `[user.role]` when it is a string, else none. */
+  roles?: (user: any) => readonly string[];
+  /**
+   * Where a visitor who must sign in is sent: a page load refused for want of
+   * a user is redirected to `signIn?next=<the page's path>` (a path on this
+   * site) instead of getting the 401 page.
+   * @example createServer(apps, { authenticate, signIn: "/login" });
+   */
+  signIn?: string;
 }
 
 /** What {@link createServer} returns. */
 export interface ServerHandle {
   /** The underlying Koa application (add your own middleware before `listen`). */
   readonly koa: Koa;
-  /** The router holding every Revue route. */
+  /** The router holding Revue's page, stream, upload and asset routes (the page's calls are served ahead of it: use {@link middleware} to mount Revue into another Koa app). */
   readonly router: Router;
+  /**
+   * Everything this server serves (pages, streams, calls, uploads, assets,
+   * JSON errors) as one Koa middleware, to mount Revue into an existing Koa
+   * app after its own middleware: its auth middleware's `ctx.state.user` is
+   * then `this.user` (the default `authenticate`). Start handlers run before
+   * the first request it serves; call `srv.close()` when the host stops.
+   *
+   * @example
+   * const host = new Koa();
+   * host.use(session(host));                  // the host's own auth
+   * host.use(async (ctx, next) => { ctx.state.user = await userOf(ctx); await next(); });
+   * host.use(createServer({ "/app": Dashboard }).middleware());
+   * host.listen(3000);
+   */
+  middleware(): Koa.Middleware;
   /** The engine of each mounted app, by prefix ("" for the root). */
   readonly hubs: ReadonlyMap<string, Hub>;
   /** The URL once listening. */
@@ -306,6 +350,9 @@ export function createServer(apps: AppClass | Record<string, AppClass>, options:
     assets: new Assets(),
     tokens: new BrowserTokens(o.keys),
     csp,
+    authenticate: checkedFunction(o.authenticate, "authenticate") ?? ((ctx) => ctx.state?.user),
+    roles: checkedFunction(o.roles, "roles") ?? rolesOf,
+    signIn: checkedSignIn(o.signIn),
   };
   const heartbeatMs = positive(o.heartbeatMs, 15_000, "heartbeatMs");
   cfg.presence = { ...o.presence, node }; // presence tells nodes apart by this name
@@ -315,8 +362,8 @@ export function createServer(apps: AppClass | Record<string, AppClass>, options:
 
   const mounts = Object.entries(table)
     .map(([prefix, cls]) => new Mount(normalisePrefix(prefix), cls, cfg))
-    // Longer prefixes first, so "/chat/api/..." is never taken by the root app.
-    .sort((a, b) => b.prefix.length - a.prefix.length);
+    // Longer prefixes first, so "/chat/api/..." is never taken by the root app; of two as long, the one with fewer params ("/items/new" before "/items/:id").
+    .sort((a, b) => b.prefix.length - a.prefix.length || a.prefix.split(":").length - b.prefix.split(":").length);
   const seen = new Set<string>();
   for (const m of mounts) {
     if (seen.has(m.prefix)) throw new RevueError("BAD_REQUEST", `createServer: two apps are mounted at "${m.prefix || "/"}"; give each its own path.`);
@@ -336,15 +383,28 @@ export function createServer(apps: AppClass | Record<string, AppClass>, options:
     if (m.prefix === "/api/status" || (metrics && m.prefix === "/metrics")) throw new RevueError("BAD_REQUEST", `createServer: "${m.prefix}" is Revue's own route (${m.prefix === "/metrics" ? "metrics" : "the health check"}); mount the app at another path.`);
     router.use(m.router.routes(), m.router.allowedMethods());
   }
-  koa.use(jsonErrors(logger, mounts.map((m) => m.prefix || "/").reverse(), production));
-  if (o.dev ?? devHost() !== undefined) koa.use(new DevMode(logger).middleware());
-  koa.use(router.routes());
-  koa.use(router.allowedMethods());
+  const stack: Koa.Middleware[] = [jsonErrors(logger, mounts.map((m) => m.prefix || "/").reverse(), production)];
+  if (o.dev ?? devHost() !== undefined) stack.push(new DevMode(logger).middleware());
+  // The page's calls, the requests every event makes, go straight to their app (Mount.serveCall); the router serves the rest.
+  stack.push((ctx, next) => {
+    for (const m of mounts) {
+      const served = m.serveCall(ctx);
+      if (served) return served;
+    }
+    return next();
+  });
+  stack.push(router.routes() as unknown as Koa.Middleware, router.allowedMethods() as unknown as Koa.Middleware);
   // Browsers ask for a favicon on every page; answer "none" rather than log a 404 in the console.
-  koa.use(async (ctx, next) => {
+  stack.push(async (ctx, next) => {
     if (ctx.path === "/favicon.ico" && ctx.method === "GET" && ctx.status === 404 && !ctx.body) ctx.status = 204;
     else await next();
   });
+  // Everything Revue serves, as one middleware: this server's, or a host Koa app's (`srv.middleware()`).
+  const middleware: Koa.Middleware = (ctx, next) => {
+    const run = (i: number): Promise<void> => (i === stack.length ? next() : Promise.resolve(stack[i]!(ctx, () => run(i + 1))));
+    return run(0);
+  };
+  koa.use(middleware);
   koa.on("error", (err: Error & { status?: number }) => {
     if ((err.status ?? 500) >= 500) logger.error("[revue] unhandled error:", err);
   });
@@ -390,6 +450,9 @@ export function createServer(apps: AppClass | Record<string, AppClass>, options:
     },
     to(room) {
       return { emit: (event, data) => mounts.forEach((m) => m.hub.emit(event, data, room)) };
+    },
+    middleware() {
+      return (ctx, next) => start().then(() => middleware(ctx, next));
     },
     callback() {
       const handler = koa.callback();
@@ -440,3 +503,16 @@ function positive(value: number | undefined, fallback: number, name: string): nu
   return value;
 }
 
+
+function checkedFunction<F>(f: F | undefined, name: string): F | undefined {
+  if (f !== undefined && typeof f !== "function") throw new RevueError("BAD_REQUEST", `createServer options: ${name} must be a function, got ${typeof f}.`);
+  return f;
+}
+
+function checkedSignIn(path: unknown): string | undefined {
+  if (path === undefined) return undefined;
+  if (typeof path !== "string" || !path.startsWith("/") || path.startsWith("//") || /[\s#]/.test(path)) {
+    throw new RevueError("BAD_REQUEST", `createServer options: signIn must be a path on this site such as "/login", got ${JSON.stringify(path)}.`);
+  }
+  return path;
+}

@@ -1,3 +1,5 @@
+import { errorPage } from "./error-page.js";
+import { randomString } from "../random.js";
 import type { Context, Middleware, Next } from "koa";
 import { koaBody } from "koa-body";
 import { exposeError, RevueError, type RevueErrorCode } from "../errors.js";
@@ -64,6 +66,14 @@ export function jsonErrors(logger: Logger, paths: readonly string[] = ["/"], pro
     if (ctx.status === 404) {
       const where = paths.map((p) => `"${p}"`).join(", ");
       ctx.status = 404;
+      if ((ctx.method === "GET" || ctx.method === "HEAD") && !ctx.path.includes("/api/") && ctx.accepts("json", "html") === "html") {
+        // A person following a link: a page that says so, not JSON.
+        const nonce = randomString(16, "base64");
+        ctx.set("Content-Security-Policy", `default-src 'none'; style-src 'nonce-${nonce}'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'`);
+        ctx.type = "html";
+        ctx.body = errorPage(404, "Page not found", `There is no page at ${ctx.path.slice(0, 200)}. Check the address, or start again from the home page.`, nonce, { href: "/", text: "Go to the home page" });
+        return;
+      }
       ctx.body = { error: { code: "NOT_FOUND", message: `${ctx.method} ${ctx.path}: no such page or route. This server serves pages at ${where} and their API under <path>/api/ (docs/protocol.md); check the URL.` } };
     } else if (ctx.status === 405 || ctx.status === 501) {
       const allow = ctx.response.get("Allow") || "no method";
@@ -89,22 +99,27 @@ export function jsonErrors(logger: Logger, paths: readonly string[] = ["/"], pro
  */
 export function sameOrigin(options: { navigation?: boolean } = {}): Middleware {
   return async (ctx, next) => {
-    if (options.navigation && isTopLevelNavigation(ctx)) return next();
-    const site = ctx.get("sec-fetch-site");
-    const origin = ctx.get("origin");
-    if (site === "cross-site") {
-      const page = options.navigation ? ` (a page is served to another site only as a top-level navigation, "Sec-Fetch-Mode: navigate" and "Sec-Fetch-Dest: document", not to fetch() or a frame)` : "";
-      throw forbidden(ctx, `Sec-Fetch-Site is "cross-site"${page}`);
-    }
-    // Koa 3's ctx.origin echoes the Origin header, so compute our own. With
-    // trustProxy, ctx.protocol and ctx.host are the ones the browser used.
-    if (origin && origin !== "null") {
-      const own = originOf(`${ctx.protocol}://${ctx.host}`);
-      if (originOf(origin) !== own) throw forbidden(ctx, `Origin ${origin} is not this server (${own})${proxyHint(ctx, origin)}`);
-    }
-    if (origin === "null" && ctx.method !== "GET") throw forbidden(ctx, `Origin is "null" (a sandboxed or file: page)`);
+    assertSameOrigin(ctx, options.navigation === true);
     await next();
   };
+}
+
+/** {@link sameOrigin}'s check, without the middleware: throws the 403, or returns. */
+export function assertSameOrigin(ctx: Context, navigation = false): void {
+  if (navigation && isTopLevelNavigation(ctx)) return;
+  const site = ctx.get("sec-fetch-site");
+  const origin = ctx.get("origin");
+  if (site === "cross-site") {
+    const page = navigation ? ` (a page is served to another site only as a top-level navigation, "Sec-Fetch-Mode: navigate" and "Sec-Fetch-Dest: document", not to fetch() or a frame)` : "";
+    throw forbidden(ctx, `Sec-Fetch-Site is "cross-site"${page}`);
+  }
+  // Koa 3's ctx.origin echoes the Origin header, so compute our own. With
+  // trustProxy, ctx.protocol and ctx.host are the ones the browser used.
+  if (origin && origin !== "null") {
+    const own = originOf(`${ctx.protocol}://${ctx.host}`);
+    if (originOf(origin) !== own) throw forbidden(ctx, `Origin ${origin} is not this server (${own})${proxyHint(ctx, origin)}`);
+  }
+  if (origin === "null" && ctx.method !== "GET") throw forbidden(ctx, `Origin is "null" (a sandboxed or file: page)`);
 }
 
 /** A browser's top-level navigation: the user followed a link or typed the URL. */
@@ -158,8 +173,17 @@ const JSON_CHARSETS = new Set(["", "utf-8", "utf8"]);
  * arrays (400), and prototype keys (400).
  */
 export function jsonBody(limit: number): Middleware {
-  const parse = koaBody({ json: true, urlencoded: false, text: false, multipart: false, jsonLimit: limit, jsonStrict: true, patchKoa: true });
+  const read = jsonBodyReader(limit);
   return async (ctx, next) => {
+    await read(ctx);
+    await next();
+  };
+}
+
+/** {@link jsonBody}'s parse and checks, without the middleware: resolves once `ctx.request.body` holds the checked object. */
+export function jsonBodyReader(limit: number): (ctx: Context) => Promise<void> {
+  const parse = koaBody({ json: true, urlencoded: false, text: false, multipart: false, jsonLimit: limit, jsonStrict: true, patchKoa: true });
+  return async (ctx) => {
     if (!ctx.is("application/json")) {
       throw new RevueError(
         "UNSUPPORTED_MEDIA_TYPE",
@@ -187,6 +211,5 @@ export function jsonBody(limit: number): Middleware {
       throw new RevueError("BAD_REQUEST", `${ctx.method} ${ctx.path}: the body must be a JSON object, got ${Array.isArray(body) ? "an array" : typeof body}.`);
     }
     assertNoProtoKeys(body);
-    await next();
   };
 }

@@ -8,7 +8,7 @@ import { koaBody } from "koa-body";
 import type { App } from "../app.js";
 import { RevueError, SessionError } from "../errors.js";
 import { randomString } from "../random.js";
-import { Hub, type AppClass, type Logger, type PageCall } from "../session/hub.js";
+import { ANONYMOUS, Hub, type AppClass, type Logger, type PageCall, type Who } from "../session/hub.js";
 import type { Cluster } from "../session/cluster.js";
 import type { SessionPool } from "../session/pool.js";
 import type { PresenceOptions } from "../session/presence.js";
@@ -19,7 +19,8 @@ import { removeAll, type ReceivedFile } from "../session/uploads.js";
 import type { Assets } from "./assets.js";
 import type { BrowserTokens } from "./browser-token.js";
 import { decodeCall, isId, isSeq } from "./decode-call.js";
-import { jsonBody, sameOrigin } from "./guards.js";
+import { assertSameOrigin, jsonBody, jsonBodyReader, sameOrigin } from "./guards.js";
+import { errorPage } from "./error-page.js";
 import { pageHead, renderPage } from "./page.js";
 
 /** Resolved server options shared by every mounted app. */
@@ -44,6 +45,11 @@ export interface MountConfig {
   tokens: BrowserTokens;
   /** The Content-Security-Policy header of a page with this nonce (the `csp` option, see page.ts). */
   csp: (nonce: string) => string;
+  /** Who makes a request (createServer's `authenticate`), and their roles. */
+  authenticate: (ctx: Context) => unknown;
+  roles: (user: unknown) => readonly string[];
+  /** Where a page load that needs a user is sent (createServer's `signIn`), or undefined: a 401 page. */
+  signIn: string | undefined;
 }
 
 /**
@@ -55,7 +61,11 @@ export class Mount<A extends App = App> {
   readonly hub: Hub<A>;
   readonly router: Router;
 
+  /** The route's path split at "/", params as ":name": what {@link paramsOf} matches against. */
+  private readonly segments: string[];
+
   constructor(readonly prefix: string, appClass: AppClass<A>, private readonly cfg: MountConfig) {
+    this.segments = prefix.split("/");
     this.hub = new Hub(appClass, {
       pubsub: cfg.pubsub,
       store: cfg.store,
@@ -68,6 +78,76 @@ export class Mount<A extends App = App> {
       channel: `${appClass.name}@${prefix || "/"}`,
     });
     this.router = this.routes();
+    this.readEvent = jsonBodyReader(cfg.limits.event);
+    this.readRpc = jsonBodyReader(cfg.limits.rpc);
+    this.callPaths = new Map([
+      [`${prefix}/api/event`, "realtime"],
+      [`${prefix}/api/emit`, "emit"],
+    ]);
+    this.rpcPath = `${prefix}/api/rpc/`;
+  }
+
+  private readonly readEvent: (ctx: Context) => Promise<void>;
+  private readonly readRpc: (ctx: Context) => Promise<void>;
+  /** The exact paths of realtime calls and emits; rpcs are under {@link rpcPath}. */
+  private readonly callPaths: Map<string, "realtime" | "emit">;
+  private readonly rpcPath: string;
+
+  /**
+   * Serves the page's calls (`POST /api/event`, `/api/emit`, `/api/rpc/<name>`),
+   * or returns undefined when the request is not one. They are dispatched here,
+   * ahead of the router: a map lookup and three plain function calls instead of
+   * @koa/router's matching and its chain of middleware, on the path every event
+   * takes. Other methods on these paths get 405 (`Allow: POST`).
+   */
+  serveCall(ctx: Context): Promise<void> | undefined {
+    const path = ctx.path;
+    let kind = this.callPaths.get(path);
+    let name: string | undefined;
+    if (kind === undefined) {
+      if (!path.startsWith(this.rpcPath) || path.length === this.rpcPath.length || path.indexOf("/", this.rpcPath.length) !== -1) return undefined;
+      name = decodeSegment(path.slice(this.rpcPath.length));
+    }
+    if (ctx.method !== "POST") {
+      ctx.set("Allow", "POST");
+      ctx.status = ctx.method === "OPTIONS" ? 200 : 405;
+      if (ctx.method === "OPTIONS") ctx.body = "";
+      return Promise.resolve();
+    }
+    return this.call(ctx, kind ?? "rpc", name);
+  }
+
+  /** A call of the page: checked (origin, body), decoded once, run by the hub here or on the node that holds its session. */
+  private async call(ctx: Context, kind: PageCall["kind"], name: string | undefined): Promise<void> {
+    assertSameOrigin(ctx);
+    await (kind === "rpc" ? this.readRpc : this.readEvent)(ctx);
+    let decoded: ReturnType<typeof decodeCall>;
+    try {
+      decoded = decodeCall(ctx, kind, name);
+    } catch (err) {
+      await this.refuseSeq(ctx);
+      throw err;
+    }
+    const { sid, call } = decoded;
+    call.who = await this.who(ctx);
+    const hub = this.hub;
+    const where = await hub.route(this.checkedSid(ctx, sid), this.owner(ctx, false), `${ctx.method} ${ctx.path}`);
+    if ("node" in where) {
+      // Several processes: the session lives on another node, which runs the call and words the answer.
+      const answer = await hub.forward(where.node, sid, this.owner(ctx, false), call);
+      ctx.status = answer.status;
+      if (answer.retryAfterMs !== undefined) ctx.set("Retry-After", String(Math.ceil(answer.retryAfterMs / 1000)));
+      ctx.type = "json";
+      ctx.body = answer.body;
+      return;
+    }
+    const outcome = await hub.call(where.session, call);
+    ctx.type = "json";
+    if (kind === "rpc") ctx.body = outcome as string;
+    else {
+      ctx.status = 202;
+      ctx.body = ACCEPTED;
+    }
   }
 
   /** Every open stream gets a `:` comment so proxies keep it open. */
@@ -85,6 +165,59 @@ export class Mount<A extends App = App> {
   /** Ends every stream with a final `bye`, runs `stop` handlers and ends every session, within `timeoutMs`. */
   close(handle: unknown, timeoutMs: number): Promise<void> {
     return this.hub.stop(handle, timeoutMs);
+  }
+
+  /**
+   * The params of a path under this mount's route (`/items/:id` and
+   * `/items/42` → `{ id: "42" }`), or undefined when it is not one.
+   */
+  private paramsOf(path: string): Record<string, string> | undefined {
+    const got = path.replace(/\/+$/, "").split("/");
+    const want = this.segments;
+    if (got.length !== want.length) return undefined;
+    const params: Record<string, string> = {};
+    for (let i = 0; i < want.length; i++) {
+      const w = want[i]!;
+      if (w.startsWith(":")) {
+        let v: string;
+        try {
+          v = decodeURIComponent(got[i]!);
+        } catch {
+          return undefined;
+        }
+        if (v === "") return undefined;
+        params[w.slice(1)] = v;
+      } else if (w !== got[i]) return undefined;
+    }
+    return params;
+  }
+
+  /**
+   * Where a page that re-bootstraps (`POST /api/session`) is: its address is
+   * the request's Referer (same-origin, checked by the guard), so a page at
+   * `/items/42?tab=2` gets a new session with the same params and query.
+   */
+  private pageUrlOf(ctx: Context): { params: Record<string, string>; query: Record<string, string> } {
+    let page: URL;
+    try {
+      page = new URL(ctx.get("referer"));
+    } catch {
+      return { params: {}, query: {} };
+    }
+    const params = this.paramsOf(page.pathname);
+    return params ? { params, query: Object.fromEntries([...new Set(page.searchParams.keys())].map((k) => [k, page.searchParams.get(k)!])) } : { params: {}, query: {} };
+  }
+
+  /** Who makes this request (createServer's `authenticate`): the user, or nobody, and their roles. */
+  private async who(ctx: Context): Promise<Who> {
+    let user: unknown;
+    try {
+      user = this.cfg.authenticate(ctx);
+      if (typeof (user as PromiseLike<unknown> | null)?.then === "function") user = await user;
+    } catch (err) {
+      throw new RevueError("INTERNAL_ERROR", `${ctx.method} ${ctx.path}: createServer's authenticate(ctx) threw (${(err as Error)?.message ?? err}). Make it return the user, or undefined for nobody.`, { cause: err });
+    }
+    return user === undefined || user === null ? ANONYMOUS : { user, roles: this.cfg.roles(user) };
   }
 
   /** The owner hash of the browser's token (minting a fresh one if `mint` and none is valid), or "". */
@@ -135,12 +268,25 @@ export class Mount<A extends App = App> {
       ctx.set("Referrer-Policy", "same-origin");
       ctx.set("Cache-Control", "no-store");
       ctx.type = "html";
+      const who = await this.who(ctx);
+      try {
+        hub.admit(who, `${ctx.method} ${ctx.path}`);
+      } catch (err) {
+        const { code, message } = err as SessionError;
+        if (code === "UNAUTHORIZED" && this.cfg.signIn) return ctx.redirect(`${this.cfg.signIn}?next=${encodeURIComponent(ctx.originalUrl)}`);
+        ctx.status = code === "UNAUTHORIZED" ? 401 : 403;
+        ctx.body = code === "UNAUTHORIZED"
+          ? errorPage(401, "Please sign in", `This page is for signed-in users. ${this.cfg.production ? "" : message}`.trim(), nonce)
+          : errorPage(403, "Not allowed", `Your account cannot open this page. ${this.cfg.production ? "" : message}`.trim(), nonce, { href: "/", text: "Go to the home page" });
+        return;
+      }
       // A HEAD request (a link checker, a balancer's probe) gets the headers and creates nothing.
       if (ctx.method === "HEAD") {
         ctx.status = 200;
         return;
       }
-      const { session, page } = await hub.open(this.owner(ctx, true), (view) => view.firstPage(nonce));
+      const url = { params: this.paramsOf(ctx.path) ?? {}, query: firstValues(ctx.query) };
+      const { session, page } = await hub.open(this.owner(ctx, true), (view) => view.firstPage(nonce), { who, url });
       ctx.body = renderPage({
         head,
         html: page.html,
@@ -155,7 +301,7 @@ export class Mount<A extends App = App> {
     if (p) r.get(`${p}/`, visit, page);
 
     r.post(`${p}/api/session`, guard, jsonBody(limits.event), async (ctx) => {
-      const { session, page } = await hub.open(this.owner(ctx, true), (view) => view.firstTree());
+      const { session, page } = await hub.open(this.owner(ctx, true), (view) => view.firstTree(), { who: await this.who(ctx), url: this.pageUrlOf(ctx) });
       ctx.status = 201;
       ctx.type = "json";
       ctx.body = `{"sid":${JSON.stringify(session.sid)},"rev":${page.rev},"hash":"${page.hash}","tree":${page.json},"module":${JSON.stringify(await this.cfg.assets.moduleUrl(p, hub as unknown as Hub))}}`;
@@ -163,6 +309,9 @@ export class Mount<A extends App = App> {
 
     r.get(`${p}/api/sse/:sid`, guard, async (ctx) => {
       const session = await this.find(ctx, ctx.params.sid);
+      const who = await this.who(ctx);
+      hub.admit(who, `${ctx.method} ${ctx.path}`); // a page whose user signed out meanwhile gets no more of it
+      hub.identify(session, who);
       const header = ctx.get("last-event-id") || (typeof ctx.query.lastEventId === "string" ? ctx.query.lastEventId : "");
       const lastSeen = /^\d{1,15}$/.test(header) ? Number(header) : undefined;
       hub.wake(session); // a refusal (too many sessions) is still an ordinary JSON answer
@@ -180,44 +329,12 @@ export class Mount<A extends App = App> {
       res.on("close", () => hub.disconnect(session, res));
     });
 
-    const call = async (ctx: Context, kind: PageCall["kind"], name?: string) => {
-      let decoded: ReturnType<typeof decodeCall>;
-      try {
-        decoded = decodeCall(ctx, kind, name);
-      } catch (err) {
-        await this.refuseSeq(ctx);
-        throw err;
-      }
-      const { sid, call } = decoded;
-      const where = await hub.route(this.checkedSid(ctx, sid), this.owner(ctx, false), `${ctx.method} ${ctx.path}`);
-      if ("node" in where) {
-        // Several processes: the session lives on another node, which runs the call and words the answer.
-        const answer = await hub.forward(where.node, sid, this.owner(ctx, false), call);
-        ctx.status = answer.status;
-        if (answer.retryAfterMs !== undefined) ctx.set("Retry-After", String(Math.ceil(answer.retryAfterMs / 1000)));
-        ctx.type = "json";
-        ctx.body = answer.body;
-        return;
-      }
-      const outcome = await hub.call(where.session, call);
-      if (kind === "rpc") {
-        ctx.type = "json";
-        ctx.body = outcome as string;
-      } else {
-        ctx.status = 202;
-        ctx.body = { ok: true };
-      }
-    };
-    r.post(`${p}/api/event`, guard, jsonBody(limits.event), (ctx) => call(ctx, "realtime"));
-    r.post(`${p}/api/emit`, guard, jsonBody(limits.event), (ctx) => call(ctx, "emit"));
-    for (const [name] of spec.rpc) r.post(`${p}/api/rpc/${name}`, guard, jsonBody(limits.rpc), (ctx) => call(ctx, "rpc", name));
-    r.post(`${p}/api/rpc/:name`, guard, jsonBody(limits.rpc), (ctx) => call(ctx, "rpc", ctx.params.name ?? ""));
-
     r.post(`${p}/api/upload`, guard, async (ctx) => {
       if (!ctx.is("multipart/form-data")) {
         throw new RevueError("UNSUPPORTED_MEDIA_TYPE", `POST /api/upload: expected multipart/form-data, got "${ctx.get("content-type") || "none"}". Send a FormData body.`);
       }
       const session = await this.find(ctx, ctx.query.sid);
+      hub.admit(await this.who(ctx), `${ctx.method} ${ctx.path}`);
       const room = session.uploads.room();
       const declared = Number(ctx.get("content-length"));
       if (declared > limits.upload + 64 * 1024) {
@@ -253,10 +370,27 @@ export class Mount<A extends App = App> {
   }
 }
 
+/** The answer to an accepted realtime call or emit (docs/protocol.md §2), as the text Koa sends without serialising an object. */
+const ACCEPTED = '{"ok":true}';
+
+/** A path segment percent-decoded, or as it is when it does not decode (as @koa/router does for its params). */
+function decodeSegment(segment: string): string {
+  try {
+    return decodeURIComponent(segment);
+  } catch {
+    return segment;
+  }
+}
+
 /** Normalises a mount prefix: "/" → "", "/chat/" → "/chat". */
 export function normalisePrefix(prefix: string): string {
   if (typeof prefix !== "string" || !prefix.startsWith("/") || /[?#\s]/.test(prefix)) {
     throw new RevueError("BAD_REQUEST", `createServer: mount path ${JSON.stringify(prefix)} must start with "/" and contain no spaces, "?" or "#". Example: { "/": Home, "/chat": Chat }.`);
+  }
+  for (const segment of prefix.split("/")) {
+    if (/[*()+{}]/.test(segment) || (segment.includes(":") && !/^:[A-Za-z_]\w*$/.test(segment))) {
+      throw new RevueError("BAD_REQUEST", `createServer: route ${JSON.stringify(prefix)}: "${segment}" is not a path segment or a param. A param is a whole segment named ":name" (letters, digits, _), as in "/items/:id"; wildcards and optional params are not supported.`);
+    }
   }
   return prefix.replace(/\/+$/, "");
 }
@@ -284,4 +418,12 @@ function uploadQuota(room: { bytes: number; files: number }, what: string): Sess
     "UPLOAD_QUOTA",
     `POST /api/upload: this session may keep ${room.bytes} more bytes in ${room.files} more files, and ${what}. Uploads are kept until the session ends; raise limits.sessionUploadBytes / limits.sessionUploadFiles to allow more.`,
   );
+}
+
+
+/** A parsed query string with the first value of each name (a page's `this.query`). */
+function firstValues(query: Record<string, string | string[] | undefined>): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const [k, v] of Object.entries(query)) if (v !== undefined) out[k] = Array.isArray(v) ? v[0] ?? "" : v;
+  return out;
 }

@@ -3,10 +3,11 @@ import { App, constructApp, type SessionLink } from "../app.js";
 import { Exposed, exposeError, RegistryError, RevueError, SessionError, SnapshotError, UnavailableError, UsageError } from "../errors.js";
 import { treeHash, type ErrorCode, type ServerMessage } from "../protocol.js";
 import { createBinder } from "../registry/bind.js";
+import { applyField, checkRecovered, isBound, SET_FIELD_NAME, type RecoveredForms } from "../registry/fields.js";
 import { clearCaches } from "../registry/cached.js";
 import { validateArgs } from "../registry/schema.js";
 import { LIFECYCLE_EVENTS } from "../registry/decorators.js";
-import type { MethodEntry } from "../registry/entries.js";
+import { accessProblem, judge, type Access, type MethodEntry } from "../registry/entries.js";
 import { getSpec, publicName, type AppSpec } from "../registry/spec.js";
 import type { Binder, Node } from "../vdom/types.js";
 import type { Call, SeqWindow } from "./calls.js";
@@ -19,7 +20,7 @@ import { Outbox } from "./outbox.js";
 import { compareOffsets, MemoryPubSub, type PubSub } from "./pubsub.js";
 import { SessionRenderer } from "./renderer.js";
 import { Rooms } from "./rooms.js";
-import { Session } from "./session.js";
+import { ANONYMOUS, NO_URL, Session, type PageUrl, type Who } from "./session.js";
 import { captureState, restoreState, type StateRecord } from "./state.js";
 import { MemorySessionStore, type Lease, type SavedSession, type SessionStore } from "./store.js";
 import type { Sink } from "./stream.js";
@@ -66,7 +67,14 @@ export interface PageCall extends Call {
   args: unknown[];
   /** `rv.emit`'s data. */
   data?: unknown;
+  /** Who made it (createServer's `authenticate`, resolved at the edge); it travels with a forwarded call. Absent: the session's last known user. */
+  who?: Who;
 }
+
+export { ANONYMOUS, NO_URL, type PageUrl, type Who };
+
+/** The built-in realtime call a re-bootstrapped page makes first, with its forms' values (`App.recoverForms`). */
+export const RECOVER_NAME = "rv.recover";
 
 /**
  * Builds a {@link PageCall}: what the page sent, with its fingerprint (the
@@ -105,6 +113,8 @@ export interface SessionSnapshot {
   page?: ServedPage;
   /** The offset of the app's broadcasts up to which the session handled them: a restored copy catches up from there. */
   events?: string;
+  /** Where its page is (`this.params`, `this.query`), unless at its route's root with no query. */
+  url?: PageUrl;
 }
 
 /** A pubsub envelope: one emitted event, for all sessions or one room. */
@@ -159,6 +169,8 @@ export function sessionNotFound(sid: string): SessionError {
  */
 export class Hub<A extends App = App> implements PoolMember {
   readonly spec: AppSpec;
+  /** Who may use the app at all (its `static auth`), or undefined: anyone. */
+  private readonly access: Access | undefined;
   readonly bind: Binder;
   readonly logger: Logger;
   readonly pool: SessionPool;
@@ -197,6 +209,10 @@ export class Hub<A extends App = App> implements PoolMember {
       throw new RegistryError(`Revue needs a class that extends App, got ${got}. Write: class ${typeof appClass === "function" ? appClass.name : "MyApp"} extends App { ... }.`);
     }
     this.spec = getSpec(appClass);
+    const access = (appClass as { auth?: unknown }).auth;
+    const wrong = accessProblem(access);
+    if (wrong) throw new RegistryError(`${this.spec.name}.auth ${wrong}.`);
+    this.access = access as Access | undefined;
     this.bind = createBinder(this.spec);
     this.logger = options.logger ?? console;
     this.pool = options.pool ?? new SessionPool({ ...defaultLimits(), ...options.limits }, this.logger);
@@ -279,10 +295,15 @@ export class Hub<A extends App = App> implements PoolMember {
    * `view.firstTree()` for a tree) and records it as pending. A render that
    * throws leaves nothing behind.
    */
-  async open<P>(owner: string, first: (view: View) => P): Promise<{ session: Session<A>; page: P }> {
+  async open<P>(owner: string, first: (view: View) => P, visit: { who?: Who; url?: PageUrl } = {}): Promise<{ session: Session<A>; page: P }> {
     this.assertOpen();
+    const who = visit.who ?? ANONYMOUS;
+    this.admit(who, "a new page");
     await this.pool.admitPending();
     const session = this.make(newSessionId(), owner);
+    // Before the first render: render() may show the user and read the params.
+    session.who = who;
+    session.url = visit.url ?? NO_URL;
     let page: P;
     try {
       page = first(session.view);
@@ -296,6 +317,27 @@ export class Hub<A extends App = App> implements PoolMember {
     this.byId.set(session.sid, session);
     this.pool.pending.set(session, this);
     return { session, page };
+  }
+
+  /**
+   * Refuses a request the app's `static auth` (or a method's `auth`) does not
+   * let `who` make: 401 UNAUTHORIZED when nobody is signed in, 403 FORBIDDEN
+   * for a user without the role.
+   */
+  admit(who: Who, what: string, entry?: MethodEntry): void {
+    for (const [access, whose] of [[this.access, this.spec.name], [entry?.options.auth, `${this.spec.name}.${entry?.method}`]] as const) {
+      const verdict = judge(access, who.user, who.roles);
+      if (verdict === "signin") throw new SessionError("UNAUTHORIZED", `${what} refused: ${whose} requires a signed-in user, and this request has none. Sign in first (createServer's authenticate resolves the user).`);
+      if (verdict === "forbidden") {
+        const roles = typeof access === "string" ? [access] : (access as readonly string[]);
+        throw new SessionError("FORBIDDEN", `${what} refused: ${whose} requires the role ${roles.map((r) => JSON.stringify(r)).join(" or ")}, which this user does not have.`);
+      }
+    }
+  }
+
+  /** Records who the session's latest request came from (a page load, its stream, a call): what `this.user` reads. */
+  identify(session: Session<A>, who: Who): void {
+    session.who = who;
   }
 
   /** A live session, for code that drives the hub without HTTP (`revue/testing`, tests). */
@@ -415,32 +457,45 @@ export class Hub<A extends App = App> implements PoolMember {
    */
   call(session: Session<A>, call: PageCall): Promise<unknown> {
     let entry: MethodEntry | undefined;
+    let field = false;
+    let recover = false;
     let args: unknown[];
     try {
       this.assertOpen();
       if (call.kind === "emit") assertCustomEvent(call.name, "rv.emit");
+      else if (call.kind === "realtime" && call.name === SET_FIELD_NAME) field = true;
+      else if (call.kind === "realtime" && call.name === RECOVER_NAME) recover = true;
       else {
         entry = (call.kind === "rpc" ? this.spec.rpc : this.spec.realtime).get(call.name);
         if (!entry) throw this.unknownMethod(call.name, call.kind);
       }
       args = session.uploads.resolve(call.args, `${this.spec.name}.${call.name}`);
       // Checked here, at the edge: a refused call leaves its seq usable, and the method only ever sees valid arguments.
+      if (call.who || this.access || entry?.options.auth) this.admit(call.who ?? session.who, `${this.spec.name}: ${call.kind === "rpc" ? "rpc" : call.kind} "${call.name}"`, entry);
+      if (field) this.knowField(session, args[0]);
+      if (recover) args = [checkRecovered(this.spec.name, args[0])];
       const schemas = entry?.options.schemas;
       if (schemas) args = validateArgs(`${this.spec.name}.${entry!.method}`, schemas, args, call.kind === "realtime");
     } catch (err) {
       session.calls.refuse(call.seq);
       throw err;
     }
+    if (call.who) session.who = call.who;
     this.wake(session);
     session.markActive();
     this.renew(session);
-    const run = call.kind === "rpc" ? () => this.runRpc(session, entry!, args, call.seq) : entry ? () => this.invoke(session, entry, args) : () => this.runHandlers(session, call.name, call.data);
-    const { outcome, retry } = session.calls.submit(call, run);
+    const { outcome, retry } = session.calls.submit(
+      call,
+      call.kind === "rpc" ? () => this.runRpc(session, entry!, args, call.seq)
+      : field ? () => this.setField(session, args)
+      : recover ? () => session.instance.recoverForms(args[0] as RecoveredForms)
+      : entry ? () => this.invoke(session, entry, args)
+      : () => this.runHandlers(session, call.name, call.data),
+    );
     if (retry) return call.kind === "rpc" ? outcome : Promise.resolve();
     this.meter.messagesIn[call.kind]++;
-    const rendered = () => this.renderer.schedule(session);
     if (call.kind === "rpc") {
-      outcome.then(rendered, rendered);
+      outcome.then(() => this.renderer.schedule(session), () => this.renderer.schedule(session));
       // Several processes: the answer waits for a snapshot that holds the call's effect, so no crash can undo an answered call.
       if (this.cluster) return outcome.then((body) => session.calls.enqueue(() => this.persist(session)).then(() => body));
       return outcome;
@@ -448,13 +503,13 @@ export class Hub<A extends App = App> implements PoolMember {
     outcome.then(
       (value) => {
         if (call.kind === "realtime" && value !== undefined) this.warnOnce(entry!);
-        rendered();
+        this.renderer.schedule(session);
       },
       (err) => {
-        const what = `${this.spec.name}.${entry?.method ?? `on("${call.name}")`}`;
+        const what = `${this.spec.name}.${entry?.method ?? (field ? SET_FIELD_NAME : recover ? "recoverForms" : `on("${call.name}")`)}`;
         const { code, message, id } = this.expose(err, what, `a ${call.kind} call (seq ${call.seq})`);
         this.send(session, { type: "error", seq: call.seq, code, message, ...(id ? { id } : {}) });
-        rendered();
+        this.renderer.schedule(session);
       },
     );
     return Promise.resolve();
@@ -544,6 +599,7 @@ export class Hub<A extends App = App> implements PoolMember {
       seq: session.calls.window(),
       rev: session.view.rev,
       ...(session.view.servedPage ? { page: session.view.servedPage } : {}),
+      ...(session.url !== NO_URL ? { url: session.url } : {}),
       // Every broadcast received was handled unless some wait in its queue: then, the last it handled.
       events: session.behind ? session.eventOffset : this.lastOffset,
     };
@@ -570,6 +626,7 @@ export class Hub<A extends App = App> implements PoolMember {
     }
     if (this.byId.has(saved.sid)) throw new SessionError("BAD_REQUEST", `${this.spec.name}: session ${saved.sid.slice(0, 6)}… is already live in this process.`);
     const session = this.make(saved.sid, saved.owner);
+    if (saved.url) session.url = saved.url;
     try {
       restoreState(session.instance, saved.state, this.spec);
       for (const room of saved.rooms) session.instance.join(room);
@@ -976,7 +1033,6 @@ export class Hub<A extends App = App> implements PoolMember {
     }
   }
 
-  /** Runs every per-session handler of `event`; a throwing handler is logged and the others still run. */
   /**
    * Runs every per-session handler of `event` in turn; a throwing handler is
    * logged and the others still run. Synchronous while the handlers are (a
@@ -987,19 +1043,26 @@ export class Hub<A extends App = App> implements PoolMember {
     const entries = this.spec.serverOn.get(event);
     if (!entries) return;
     const args = event === "connect" || event === "disconnect" || event === "resume" ? [] : [data];
-    const failed = (entry: MethodEntry, err: unknown) =>
-      this.logger.error(`[revue] ${this.spec.name}.${entry.method} threw while handling "${event}" (session ${session.sid.slice(0, 6)}…):`, err);
     for (let i = from; i < entries.length; i++) {
       const entry = entries[i]!;
       let result: unknown;
       try {
         result = this.invoke(session, entry, args);
       } catch (err) {
-        failed(entry, err);
+        this.handlerFailed(session, event, entry, err);
         continue;
       }
-      if (isThenable(result)) return Promise.resolve(result).then(() => this.runHandlers(session, event, data, i + 1), (err) => (failed(entry, err), this.runHandlers(session, event, data, i + 1)));
+      if (isThenable(result)) {
+        return Promise.resolve(result).then(
+          () => this.runHandlers(session, event, data, i + 1),
+          (err) => (this.handlerFailed(session, event, entry, err), this.runHandlers(session, event, data, i + 1)),
+        );
+      }
     }
+  }
+
+  private handlerFailed(session: Session<A>, event: string, entry: MethodEntry, err: unknown): void {
+    this.logger.error(`[revue] ${this.spec.name}.${entry.method} threw while handling "${event}" (session ${session.sid.slice(0, 6)}…):`, err);
   }
 
   private async callStatic(entry: MethodEntry, event: string, args: unknown[]): Promise<void> {
@@ -1008,6 +1071,34 @@ export class Hub<A extends App = App> implements PoolMember {
     } catch (err) {
       this.logger.error(`[revue] static ${this.spec.name}.${entry.method} threw while handling "${event}":`, err);
     }
+  }
+
+  /**
+   * Refuses, at the edge (400, its seq left usable), a field binding's event
+   * for a key no control of this page binds. A restored session's fresh
+   * instance has not rendered yet, so it does not know its bindings: one
+   * render (its result unused) teaches it before the key is judged.
+   */
+  private knowField(session: Session<A>, key: unknown): void {
+    const app = session.instance;
+    if (isBound(app, key)) return;
+    try {
+      app.render();
+    } catch {
+      // The render's failure is reported by the view's next render; here the key is just unknown.
+    }
+    if (!isBound(app, key)) {
+      throw new SessionError("INVALID_ARGS", `${this.spec.name}: ${SET_FIELD_NAME} ${JSON.stringify(key)?.slice(0, 60) ?? "without a key"} refused: no control on this page binds that field. Bind it with a revue/ui control or bindField() in render().`);
+    }
+  }
+
+  /** A field binding's event (registry/fields.ts); an update's follow-up (`followUp`) runs after a render that shows the new value. */
+  private setField(session: Session<A>, args: unknown[]): unknown {
+    const run = applyField(session.instance, this.spec.name, args);
+    if (!run) return undefined;
+    this.renderer.renderInTask(session);
+    const out = run();
+    return isThenable(out) ? Promise.resolve(out).then(() => undefined) : undefined;
   }
 
   private invoke(session: Session<A>, entry: MethodEntry, args: unknown[]): unknown {
@@ -1037,6 +1128,12 @@ export class Hub<A extends App = App> implements PoolMember {
     return {
       sid: session.sid,
       rooms: session.rooms,
+      get user() {
+        return session.who.user;
+      },
+      get url() {
+        return session.url;
+      },
       emit: (event, data, room) => hub.emit(event, data, room),
       join: (room) => hub.rooms.join(session, room),
       leave: (room) => hub.rooms.leave(session, room),

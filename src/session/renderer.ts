@@ -119,11 +119,15 @@ export class SessionRenderer {
     if (session.state === "ended" || session.state === "pending") return;
     const view = session.view;
     const pace = this.pace.get(session);
+    const now = Date.now();
     if (pace) {
-      pace.renderedAt = Date.now();
+      pace.renderedAt = now;
       pace.lastBatch = pace.runs;
       pace.runs = 0;
     }
+    // A page being updated is in use: the pool neither packs its tree (to unpack it at the next
+    // broadcast) nor counts it among the least recently used.
+    session.markActive(now);
     try {
       const out = view.update(session.calls.ackedSeq);
       if (out) this.send(session, out.message, out.data);

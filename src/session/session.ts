@@ -19,6 +19,24 @@ import { View } from "./view.js";
  *   the memory budget; its next message is an `init`;
  * - `ended`: gone, everything released.
  */
+/** Who makes a request: the user `authenticate` returned (undefined: nobody signed in) and their roles. */
+export interface Who {
+  readonly user: unknown;
+  readonly roles: readonly string[];
+}
+
+/** Nobody signed in. */
+export const ANONYMOUS: Who = Object.freeze({ user: undefined, roles: Object.freeze([]) as readonly string[] });
+
+/** Where the page is: its route's params (`/items/:id` → `{ id: "42" }`) and its query string (the first value of each name). */
+export interface PageUrl {
+  readonly params: Readonly<Record<string, string>>;
+  readonly query: Readonly<Record<string, string>>;
+}
+
+/** A page at its route's root, with no query. */
+export const NO_URL: PageUrl = Object.freeze({ params: Object.freeze({}), query: Object.freeze({}) });
+
 export type SessionState = "pending" | "live" | "hibernated" | "ended";
 
 /** What a session's own objects cost whatever its page (measured: 4.8 KB per counter session, bench/RESULTS.md). */
@@ -56,6 +74,10 @@ export class Session<A extends App = App> {
   private active = Date.now();
   /** This process's hold on the session when several share a store (see SessionStore). */
   lease: Lease | undefined;
+  /** Who the page's latest request came from (createServer's `authenticate`): `this.user`. Not saved in snapshots: every request says it again. */
+  who: Who = ANONYMOUS;
+  /** Where the page is (`this.params`, `this.query`); saved in snapshots. */
+  url: PageUrl = NO_URL;
   /** The offset of the last broadcast this session handled (what a restored copy catches up from). */
   eventOffset = "0-0";
   /** Messages held back until the snapshot that covers them is saved (several processes: no page sees what a crash could undo). */
@@ -189,16 +211,19 @@ export class Session<A extends App = App> {
       return "overflow";
     }
     this.inbound++;
-    const drained = () => {
-      if (--this.inbound > 0 || !this.overflowed || this.current === "ended") return;
-      this.overflowed = false;
-      this.view.hibernate();
-      resync();
-    };
     const running = this.calls.runOrEnqueue(task);
-    if (running) running.then(drained, drained);
-    else drained();
+    // (Closures only for a queued broadcast: one that ran at once, the common case, allocates none.)
+    if (running) running.then(() => this.drained(resync), () => this.drained(resync));
+    else this.drained(resync);
     return "queued";
+  }
+
+  /** A queued broadcast was handled: once none wait and some were dropped, the page resyncs. */
+  private drained(resync: () => void): void {
+    if (--this.inbound > 0 || !this.overflowed || this.current === "ended") return;
+    this.overflowed = false;
+    this.view.hibernate();
+    resync();
   }
 
   /** An estimate of the memory the session holds beyond its app state, in bytes. */

@@ -36,17 +36,11 @@ const bodies = new WeakMap<object, { tail: string; utf8: number }>();
 const UNMETERED = new Meter();
 
 /**
- * Heap a buffered frame costs beyond its text (the frame object, its array slot
- * and id string), counted against the cap: measured at ≈ 47 B (bench/RESULTS.md).
+ * Heap a buffered frame is counted for beyond its text, so that the cap bounds
+ * memory: its array slot and string header take less (a frame object, which
+ * buffered frames no longer have, was measured at ≈ 47 B with them).
  */
 const FRAME_OVERHEAD = 48;
-
-/** A buffered message: its id and the shared `event:`/`data:` text (the `id:` line is written on the fly). */
-interface Frame {
-  id: number;
-  tail: string;
-  bytes: number;
-}
 
 /**
  * One session's side of the SSE protocol: every message gets the next `id:`
@@ -60,8 +54,16 @@ interface Frame {
  */
 export class SessionStream {
   private lastId = 0;
-  private frames: Frame[] = [];
+  /**
+   * The buffered frames' `event:`/`data:` text (the `id:` line is written on
+   * the fly), oldest first from `head`: the frame at index i has id
+   * `firstId + i`, ids being consecutive. Plain strings, no object per frame:
+   * a broadcast's `event` text is shared by every session, so a slot is all
+   * it keeps per session, and less survives to the old generation for the GC.
+   */
+  private frames: (string | undefined)[] = [];
   private head = 0;
+  private firstId = 1;
   private bufferedBytes = 0;
   private sink: Sink | undefined;
   /** Bytes of a large frame the attached sink is still draining, allowed beyond the cap. */
@@ -116,16 +118,18 @@ export class SessionStream {
       // before it gets a snapshot anyway, and from after it replays what follows.
       this.forget();
     } else {
-      this.frames.push({ id, tail, bytes });
+      if (this.frames.length === 0) this.firstId = id;
+      this.frames.push(tail);
       this.bufferedBytes += bytes;
       // Drop the oldest frames past the cap; a reconnect older than what is left gets an `init`.
       while (this.bufferedBytes > this.limits.replayBytes && this.head < this.frames.length - 1) {
-        this.bufferedBytes -= this.frames[this.head]!.bytes;
-        this.frames[this.head++] = undefined as unknown as Frame;
+        this.bufferedBytes -= this.frames[this.head]!.length + FRAME_OVERHEAD;
+        this.frames[this.head++] = undefined;
       }
     }
     if (this.head > 64 && this.head * 2 > this.frames.length) {
       this.frames = this.frames.slice(this.head);
+      this.firstId += this.head;
       this.head = 0;
     }
     const idLine = `id: ${id}\n`;
@@ -139,7 +143,7 @@ export class SessionStream {
   canReplayFrom(lastSeen: number): boolean {
     if (!Number.isInteger(lastSeen) || lastSeen < 0 || lastSeen > this.lastId) return false;
     if (lastSeen === this.lastId) return true;
-    const oldest = this.frames[this.head]?.id ?? this.lastId + 1;
+    const oldest = this.head < this.frames.length ? this.firstId + this.head : this.lastId + 1;
     return lastSeen >= oldest - 1;
   }
 
@@ -156,10 +160,7 @@ export class SessionStream {
     sink.write(retry);
     this.meter.bytesSent += retry.length;
     if (replayFrom !== undefined) {
-      for (let i = this.head; i < this.frames.length; i++) {
-        const f = this.frames[i]!;
-        if (f.id > replayFrom) this.write(`id: ${f.id}\n${f.tail}`);
-      }
+      for (let i = Math.max(this.head, replayFrom + 1 - this.firstId); i < this.frames.length; i++) this.write(`id: ${this.firstId + i}\n${this.frames[i]}`);
     }
   }
 

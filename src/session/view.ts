@@ -6,7 +6,7 @@ import { MemoCache } from "../vdom/memo.js";
 import { pack, unpack, type PackedTree } from "../vdom/pack.js";
 import type { Binder, Node, VNode } from "../vdom/types.js";
 
-/** A message for the page and, for an `init`, its JSON body (serialised once, for the hash and the frame). */
+/** A message for the page and its JSON body without `type` (an `init`'s is serialised once, for the hash and the frame). */
 export interface ViewMessage {
   message: InitMessage | PatchMessage;
   data?: string;
@@ -180,7 +180,9 @@ export class View {
     this.tree = tree;
     if (ops.length === 0 && ack === this.sentAck) return undefined;
     this.sentAck = ack;
-    return { message: { type: "patch", rev: ++this.revision, ops, ack } };
+    const rev = ++this.revision;
+    // Its body as the stream sends it, written here rather than by copying the message without its `type`.
+    return { message: { type: "patch", rev, ops, ack }, data: `{"rev":${rev},"ops":${JSON.stringify(ops)},"ack":${ack}}` };
   }
 
   /**

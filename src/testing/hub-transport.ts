@@ -4,7 +4,7 @@ import { join } from "node:path";
 import type { DOMWindow } from "jsdom";
 import { RevueError } from "../errors.js";
 import type { App } from "../app.js";
-import type { Hub } from "../session/hub.js";
+import type { Hub, Who } from "../session/hub.js";
 import type { Session } from "../session/session.js";
 import type { Sink } from "../session/stream.js";
 import { removeAll, type ReceivedFile } from "../session/uploads.js";
@@ -32,6 +32,8 @@ import type { ClientModule, Reply, StreamHandlers, StreamHandle, Transport, Uplo
 /** What the transport needs from the test page it serves. */
 export interface PageHost {
   hub: Hub;
+  /** Who the page's requests are from (`mount(App, { user })`). */
+  who: Who;
   /** The browser token's hash this page's sessions belong to. */
   owner: string;
   /** The page's window: replies are parsed with its JSON, module code runs in it. */
@@ -116,7 +118,7 @@ const RECONNECT_MS = 5;
  * window.rv = createRuntime({ root, boot, transport, applier: createApplier });
  */
 export function hubTransport(host: PageHost): Transport {
-  const { hub, owner, window: win, activity } = host;
+  const { hub, owner, window: win, activity, who } = host;
   /** A reply as the page's fetch would parse it: with the page's own JSON. */
   const reply = (status: number, json: string, retryAfterMs?: number): Reply => ({ status, body: win.JSON.parse(json), retryAfterMs });
   /** An error as the page sees a failed request: shaped like the runtime's RevueError. */
@@ -136,7 +138,7 @@ export function hubTransport(host: PageHost): Transport {
     const path = new URL(url, "http://page").pathname;
     try {
       if (path === "/api/session") {
-        const { session, page } = await hub.open(owner, (view) => view.firstTree());
+        const { session, page } = await hub.open(owner, (view) => view.firstTree(), { who });
         return reply(201, `{"sid":${JSON.stringify(session.sid)},"rev":${page.rev},"hash":"${page.hash}","tree":${page.json},"module":${JSON.stringify(`/rv/${host.module.file}`)}}`);
       }
       const r = route(path);
@@ -149,6 +151,7 @@ export function hubTransport(host: PageHost): Transport {
         throw err;
       }
       const session = await hub.find(decoded.sid, owner, `POST ${path}`);
+      decoded.call.who = who;
       const outcome = await hub.call(session, decoded.call);
       return r.kind === "rpc" ? reply(200, outcome as string) : reply(202, '{"ok":true}');
     } catch (err) {

@@ -5,7 +5,8 @@ import { join } from "node:path";
 import type { App } from "../app.js";
 import { RevueError, UsageError } from "../errors.js";
 import { treeHash, type CallMessage } from "../protocol.js";
-import { Hub, type AppClass, type Logger } from "../session/hub.js";
+import { ANONYMOUS, Hub, type AppClass, type Logger, type Who } from "../session/hub.js";
+import { rolesOf } from "../registry/entries.js";
 import type { Session } from "../session/session.js";
 import { generateClientModule } from "../server/client-module.js";
 import { pageHead, renderPage } from "../server/page.js";
@@ -37,6 +38,13 @@ export interface MountOptions {
   logger?: Logger;
   /** Debounce of typing into a field bound to a `@server.realtime` method, in ms (the page's default: 150). */
   typingMs?: number;
+  /**
+   * The signed-in user the page's requests come from (`this.user`), as
+   * `createServer`'s `authenticate` would return it; its roles are
+   * `user.roles` (or `[user.role]`). Default: nobody.
+   * @example const t = await mount(Admin, { user: { name: "ada", roles: ["admin"] } });
+   */
+  user?: unknown;
   /** Upload limits, as in `createServer({ limits })`: one request's bytes and files, and what one session may keep. */
   limits?: { upload?: number; files?: number; sessionUploadBytes?: number; sessionUploadFiles?: number };
 }
@@ -203,7 +211,8 @@ export async function mount<A extends App>(cls: AppClass<A>, options: MountOptio
     const owner = randomBytes(16).toString("hex");
 
     // The page as GET / serves it (its scripts do not run: the runtime is started below).
-    const { session: first, page } = await hub.open(owner, (view) => view.firstPage("test"));
+    const who: Who = options.user === undefined || options.user === null ? ANONYMOUS : { user: options.user, roles: rolesOf(options.user) };
+    const { session: first, page } = await hub.open(owner, (view) => view.firstPage("test"), { who });
     const html = renderPage({
       head,
       html: page.html,
@@ -226,6 +235,7 @@ export async function mount<A extends App>(cls: AppClass<A>, options: MountOptio
     let lastFrame = 0;
     const transport = hubTransport({
       hub: hub as unknown as Hub,
+      who,
       owner,
       window: dom.window,
       module,

@@ -9,6 +9,7 @@ import type { VNode } from "../vdom/types.js";
 import { barChart, lineChart, type Point } from "./chart.js";
 import { markdown } from "./markdown.js";
 import { theme } from "./theme.js";
+import { drawControl, readControl, type ControlSpec } from "./controls.js";
 
 /** One field of an {@link Interface}'s form: what the function's parameter at its position receives. */
 export type InputSpec =
@@ -43,8 +44,6 @@ type Output = { type: string; label: string };
 type Values = Record<string, string | number | boolean>;
 
 const NAME = /^[A-Za-z_][\w-]{0,40}$/;
-const DATE = /^\d{4}-\d{2}-\d{2}$/;
-const COLOR = /^#[0-9a-fA-F]{6}$/;
 const OUTPUTS = new Set(["text", "markdown", "json", "number", "table", "line", "bar", "image"]);
 
 function fieldsOf(inputs: InterfaceOptions["inputs"]): Field[] {
@@ -84,63 +83,21 @@ function initial(f: Field): string | number | boolean {
   return "";
 }
 
-/** Reads one field of a submitted form: its value, or what is wrong with it, in words for the visitor. */
-function read(f: Field, raw: string | string[] | undefined): { value: string | number | boolean } | { error: string } {
-  const text = Array.isArray(raw) ? raw[0] ?? "" : raw ?? "";
+/** The kit's control for a field: reading and drawing are the kit's (`revue/ui` controls), so an Interface's form behaves as any form of the kit. */
+function specOf(f: Field): ControlSpec {
+  const base = { label: f.label, required: "required" in f ? f.required : undefined };
   switch (f.type) {
-    case "checkbox":
-      return { value: raw !== undefined };
-    case "number":
-    case "slider": {
-      if (text.trim() === "") return f.required === false ? { value: Number.NaN } : { error: "Enter a number." };
-      const n = Number(text);
-      if (!Number.isFinite(n)) return { error: `"${text.slice(0, 20)}" is not a number.` };
-      if (f.min !== undefined && n < f.min) return { error: `At least ${f.min}.` };
-      if (f.max !== undefined && n > f.max) return { error: `At most ${f.max}.` };
-      return { value: n };
-    }
-    case "select":
-    case "radio":
-      return f.options.includes(text) ? { value: text } : { error: `Choose one of: ${f.options.join(", ")}.` };
-    case "date":
-      if (text === "" && !f.required) return { value: "" };
-      return DATE.test(text) && !Number.isNaN(Date.parse(text)) ? { value: text } : { error: "Enter a date (YYYY-MM-DD)." };
-    case "color":
-      return COLOR.test(text) ? { value: text.toLowerCase() } : { error: "Pick a color (#rrggbb)." };
-    default: {
-      if (f.required && text.trim() === "") return { error: "Required." };
-      const max = f.maxLength ?? 10_000;
-      return text.length > max ? { error: `At most ${max} characters.` } : { value: text };
-    }
-  }
-}
-
-/** The form field for `f`, showing `value` and `error`. */
-function control(f: Field, value: string | number | boolean, error: string | undefined): VNode {
-  const id = `in-${f.name}`;
-  const invalid = error ? { "aria-invalid": "true", "aria-describedby": `${id}-error` } : {};
-  const label = h("label", { for: id }, f.label);
-  const err = error ? h("p", { class: "rv-error", id: `${id}-error` }, error) : null;
-  const common = { id, name: f.name, ...invalid };
-  switch (f.type) {
-    case "textarea":
-      return h("div", { key: f.name, class: "field" }, label, h("textarea", { ...common, placeholder: f.placeholder, rows: 4 }, String(value)), err);
-    case "checkbox":
-      return h("div", { key: f.name, class: "field field-check" }, h("label", { for: id }, h("input", { ...common, type: "checkbox", checked: value === true }), ` ${f.label}`), err);
-    case "select":
-      return h("div", { key: f.name, class: "field" }, label, h("select", common, f.options.map((o) => h("option", { key: o, value: o, selected: o === value }, o))), err);
-    case "radio":
-      return h("fieldset", { key: f.name, class: "field", ...invalid }, h("legend", {}, f.label),
-        f.options.map((o, i) => h("label", { key: o, for: `${id}-${i}` }, h("input", { id: `${id}-${i}`, type: "radio", name: f.name, value: o, checked: o === value }), ` ${o}`)), err);
     case "number":
     case "slider":
-      return h("div", { key: f.name, class: "field" }, label,
-        h("input", { ...common, type: f.type === "slider" ? "range" : "number", min: f.min, max: f.max, step: f.step ?? "any", value: Number.isNaN(value) ? "" : String(value) }), err);
-    case "date":
-    case "color":
-      return h("div", { key: f.name, class: "field" }, label, h("input", { ...common, type: f.type, value: String(value) }), err);
+      return { ...base, kind: f.type, min: f.min, max: f.max, step: f.step };
+    case "select":
+    case "radio":
+      return { ...base, kind: f.type, choices: f.options };
+    case "text":
+    case "textarea":
+      return { ...base, kind: f.type, placeholder: f.placeholder, maxLength: f.maxLength };
     default:
-      return h("div", { key: f.name, class: "field" }, label, h("input", { ...common, placeholder: f.placeholder, value: String(value) }), err);
+      return { ...base, kind: f.type };
   }
 }
 
@@ -218,8 +175,7 @@ export const Interface = {
         theme +
         ".rv-interface{display:grid;gap:calc(var(--rv-space)*1.5);grid-template-columns:repeat(auto-fit,minmax(min(100%,20rem),1fr));align-items:start}" +
         ".rv-interface form,.rv-interface .outputs{border:1px solid var(--rv-border);border-radius:var(--rv-radius);padding:1rem}" +
-        ".field{margin:0 0 var(--rv-space);border:0;padding:0}.field-check label{font-weight:400}.field legend{font-weight:500;padding:0}" +
-        ".field input[type=radio]{margin-right:.3rem}.outputs h2{font-size:1rem;margin:0 0 .5rem}.number{font-size:2rem;margin:0}" +
+        ".outputs h2{font-size:1rem;margin:0 0 .5rem}.number{font-size:2rem;margin:0}" +
         ".examples{display:flex;gap:.4rem;flex-wrap:wrap}.examples button{font-size:.85rem;min-height:2rem;padding:.2rem .7rem}" +
         "[aria-busy=true]{opacity:.6}";
 
@@ -239,9 +195,9 @@ export const Interface = {
         const values: Values = {};
         const errors: Record<string, string> = {};
         for (const f of fields) {
-          const r = read(f, ev?.form?.[f.name]);
-          if ("error" in r) (errors[f.name] = r.error), (values[f.name] = typeof ev?.form?.[f.name] === "string" ? (ev.form[f.name] as string).slice(0, 10_000) : this.values[f.name]!);
-          else values[f.name] = r.value;
+          const r = readControl(specOf(f), ev?.form?.[f.name]);
+          if ("error" in r) (errors[f.name] = r.error), (values[f.name] = typeof ev?.form?.[f.name] === "string" && f.type !== "checkbox" ? (ev.form[f.name] as string).slice(0, 10_000) : this.values[f.name]!);
+          else values[f.name] = r.value === null ? Number.NaN : (r.value as string | number | boolean);
         }
         this.values = values;
         this.errors = errors;
@@ -288,7 +244,7 @@ export const Interface = {
           options.description ? markdown(options.description) : null,
           h("div", { class: "rv-interface" },
             h("form", { id: "interface", onSubmit: this.submit, "aria-busy": running ? "true" : "false" },
-              fields.map((f) => control(f, this.values[f.name]!, this.errors[f.name])),
+              fields.map((f) => drawControl(specOf(f), { name: f.name, id: `in-${f.name}`, value: Number.isNaN(this.values[f.name]) ? "" : this.values[f.name], error: this.errors[f.name], on: {} })),
               h("button", { type: "submit", disabled: running }, running ? "Running…" : options.submit ?? "Run"),
               examples.length
                 ? h("div", { class: "examples" }, h("span", { class: "rv-muted" }, "Examples:"),

@@ -1,3 +1,8 @@
+import { controlsCss } from "./controls.js";
+import { formCss } from "./form.js";
+import { layoutCss } from "./layout.js";
+import { uploadCss } from "./upload.js";
+
 /**
  * Revue's stylesheet: readable defaults for plain HTML (text, links, forms,
  * buttons, tables, code) and for `revue/ui`'s markdown and charts; light and
@@ -21,7 +26,7 @@
  *   static override css = theme + ":root { --rv-accent: #b5179e; --rv-radius: 2px }";
  * }
  */
-export const theme: string = `
+export const theme: string = (`
 :root{color-scheme:light dark;
 --rv-font:system-ui,-apple-system,"Segoe UI",Roboto,"Helvetica Neue",Arial,sans-serif;
 --rv-mono:ui-monospace,SFMono-Regular,Menlo,Consolas,monospace;
@@ -79,4 +84,4 @@ input:focus-visible,select:focus-visible,textarea:focus-visible{outline-offset:0
 .rv-sparkline{vertical-align:middle}
 @media (max-width:40rem){body{font-size:15px}#rv-root>main{padding:var(--rv-space) .75rem}}
 @media (prefers-reduced-motion:reduce){*{animation-duration:.01ms!important;transition-duration:.01ms!important}}
-`.trim();
+`.trim() + "\n" + controlsCss + "\n" + formCss + "\n" + layoutCss + "\n" + uploadCss);

@@ -33,6 +33,9 @@ describeE2E("examples under mount prefixes in Chromium", (e2e) => {
       await connected(page);
       const links = await page.locator(".card h2 a").evaluateAll((as) => as.map((a) => a.getAttribute("href")));
       expect(links).toEqual(Object.keys(examples));
+      // A screenshot per example, decoded by the browser (the page's CSP allows data: images).
+      const shots = await page.locator(".card img").evaluateAll((imgs) => imgs.map((i) => (i as HTMLImageElement).complete && (i as HTMLImageElement).naturalWidth));
+      expect(shots).toEqual(Object.keys(examples).map(() => 480));
       for (const path of ["/", ...links] as string[]) {
         if (path !== "/") {
           await page.click(`.card h2 a[href="${path}"]`);

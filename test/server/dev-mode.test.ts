@@ -23,9 +23,9 @@ class Broken extends App<Broken> {
 
 /** Its render reads a field that is not there: a TypeError, not a Revue error. */
 class Crashing extends App<Crashing> {
-  user: { name: string } | undefined;
+  profile: { name: string } | undefined;
   override render() {
-    return h("p", {}, this.user!.name);
+    return h("p", {}, this.profile!.name);
   }
 }
 

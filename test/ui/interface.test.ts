@@ -34,7 +34,7 @@ it("builds a form from the inputs, runs the function on submit and shows its res
   t = await mount(Greeter);
   expect(t.text("h1")).toBe("Greeter");
   expect(t.find(".rv-markdown strong")!.textContent).toBe("hello");
-  expect(t.findAll("label").map((l) => l.textContent)).toEqual(["Name", "Times", " Shout", "Language"]);
+  expect(t.findAll("label").map((l) => l.textContent)).toEqual(["Name", "Times", "Shout", "Language"]);
   expect(t.text("#outputs .rv-muted")).toBe("Nothing yet: fill in the form and run it.");
   await t.submit("#interface", { name: "Ada", times: "2", lang: "en" });
   await t.settle();

@@ -1,0 +1,100 @@
+import { afterEach, describe, expect, it } from "vitest";
+import { App, createServer, h, server } from "revue";
+import { serve } from "./harness.js";
+
+const items: Record<string, string> = { "42": "The answer", "a b": "Spaced" };
+
+class Item extends App<Item, {}, "/items/:id"> {
+  views = 0;
+  @server.rpc where() {
+    return { id: this.params.id, tab: this.query.tab ?? null };
+  }
+  override render() {
+    const id: string = this.params.id; // typed from the route
+    return h("main", {}, h("h1", { id: "title" }, items[id] ?? `No item ${id}`), h("p", { id: "tab" }, this.query.tab ?? "details"));
+  }
+}
+
+class NewItem extends App {
+  override render() {
+    return h("main", {}, h("h1", { id: "title" }, "New item"));
+  }
+}
+
+class Home extends App {
+  override render() {
+    return h("main", {}, "home");
+  }
+}
+
+let close: (() => Promise<void>) | undefined;
+afterEach(async () => {
+  await close?.();
+  close = undefined;
+});
+
+describe("routes with params", () => {
+  it("serves /items/:id with this.params and this.query in render() and handlers; a static route wins over a param", async () => {
+    const srv = await serve({ "/": Home, "/items/:id": Item, "/items/new": NewItem });
+    close = srv.close;
+    const b = srv.browser();
+    const page = await b.request("/items/42?tab=reviews");
+    expect(page.status).toBe(200);
+    expect(page.body).toContain(">The answer</h1>");
+    expect(page.body).toContain(">reviews</p>");
+    expect((await b.request("/items/a%20b")).body).toContain(">Spaced</h1>");
+    expect((await b.request("/items/new")).body).toContain(">New item</h1>");
+
+    // The page's calls go to its route's API; the session knows where its page is.
+    const boot = JSON.parse(/<script type="application\/json" id="rv-boot">(.*?)<\/script>/.exec(page.body)![1]!);
+    expect(boot.base).toBe("/items/:id");
+    const item = srv.browser("/items/:id");
+    item.cookie = b.cookie;
+    item.sid = boot.sid;
+    expect((await item.rpc("where")).body.result).toEqual({ id: "42", tab: "reviews" });
+  });
+
+  it("gives a re-bootstrapped page (POST /api/session) the params and query of the page it is on", async () => {
+    const srv = await serve({ "/items/:id": Item });
+    close = srv.close;
+    const b = srv.browser("/items/:id");
+    const r = await b.request("/api/session", { method: "POST", json: {}, headers: { referer: `${srv.url}/items/42?tab=q` } });
+    expect(r.status).toBe(201);
+    expect(JSON.stringify(r.body.tree)).toContain("The answer");
+    b.sid = r.body.sid;
+    expect((await b.rpc("where")).body.result).toEqual({ id: "42", tab: "q" });
+  });
+
+  it("keeps the params across a snapshot and restore", async () => {
+    const srv = await serve({ "/items/:id": Item });
+    close = srv.close;
+    const b = srv.browser();
+    const page = await b.request("/items/42");
+    const sid = /"sid":"([^"]+)"/.exec(page.body)![1]!;
+    const hub = srv.handle.hubs.get("/items/:id")!;
+    const saved = hub.snapshot(hub.get(sid)!);
+    expect(saved.url).toEqual({ params: { id: "42" }, query: {} });
+    await hub.end(hub.get(sid)!, "moved", false);
+    const restored = await hub.restore(JSON.parse(JSON.stringify(saved)));
+    expect((restored.instance as Item).params.id).toBe("42");
+  });
+
+  it("answers an unknown path with a 404 page for a browser and JSON for a program", async () => {
+    const srv = await serve({ "/": Home, "/items/:id": Item });
+    close = srv.close;
+    const b = srv.browser();
+    const html = await b.request("/nope/deeper", { headers: { accept: "text/html,application/xhtml+xml,*/*;q=0.8" } });
+    expect(html.status).toBe(404);
+    expect(html.headers.get("content-type")).toMatch(/text\/html/);
+    expect(html.body).toContain("Page not found");
+    expect(html.body).toContain("There is no page at /nope/deeper.");
+    const json = await b.request("/nope/deeper");
+    expect([json.status, json.body.error.code]).toEqual([404, "NOT_FOUND"]);
+    expect((await b.request("/items/")).status).toBe(404); // a param is never empty
+  });
+
+  it("says what is wrong with a route pattern", () => {
+    expect(() => createServer({ "/files/*": Home })).toThrow(/wildcards and optional params are not supported/);
+    expect(() => createServer({ "/items/v:id": Home })).toThrow(/A param is a whole segment named ":name"/);
+  });
+});

@@ -1,0 +1,160 @@
+import { afterEach, describe, expect, it } from "vitest";
+import Koa from "koa";
+import type { AddressInfo } from "node:net";
+import { App, createServer, h, server } from "revue";
+import { mount } from "revue/testing";
+import { Browser, serve } from "./harness.js";
+
+/** Who a request is from, in these tests: the `x-user` header ("ada:admin" → { name: "ada", roles: ["admin"] }). */
+const fromHeader = (ctx: Koa.Context) => {
+  const v = ctx.get("x-user");
+  if (!v) return undefined;
+  const [name, ...roles] = v.split(":");
+  return { name, roles };
+};
+
+class Notes extends App {
+  saved: string[] = [];
+  @server.rpc whoami() {
+    return (this.user as { name?: string } | undefined)?.name ?? null;
+  }
+  @server.rpc({ auth: true }) save(text: string) {
+    this.saved.push(`${(this.user as { name: string }).name}: ${text}`);
+    return this.saved.length;
+  }
+  @server.rpc({ auth: "admin" }) wipe() {
+    this.saved = [];
+    return true;
+  }
+  @server.realtime({ auth: ["admin", "editor"] }) pin() {}
+  override render() {
+    const user = this.user as { name: string } | undefined;
+    return h("main", {}, h("p", { id: "who" }, user ? `Signed in as ${user.name}` : "Not signed in"));
+  }
+}
+
+class Admin extends App {
+  static override auth = "admin";
+  override render() {
+    return h("main", {}, "the admin area");
+  }
+}
+
+let close: (() => Promise<void>) | undefined;
+afterEach(async () => {
+  await close?.();
+  close = undefined;
+});
+
+const as = (b: Browser, user: string) => (path: string, init: RequestInit & { json?: unknown } = {}) =>
+  b.request(path, { ...init, headers: { ...(init.headers as Record<string, string>), ...(user ? { "x-user": user } : {}) } });
+
+describe("users: createServer({ authenticate }) → this.user; auth on apps and methods", () => {
+  it("shows the user in render() and in handlers, and refuses a method's call with 401 or 403 and a code", async () => {
+    const srv = await serve({ "/": Notes, "/admin": Admin }, { authenticate: fromHeader });
+    close = srv.close;
+    const b = srv.browser();
+    const page = await as(b, "ada")("/");
+    expect(page.status).toBe(200);
+    expect(page.body).toContain("Signed in as ada");
+    b.sid = /"sid":"([^"]+)"/.exec(page.body)![1]!;
+
+    const rpc = (user: string, name: string, args: unknown[] = []) => as(b, user)(`/api/rpc/${name}`, { method: "POST", json: { sid: b.sid, seq: ++b.seq, args } });
+    expect((await rpc("ada", "whoami")).body.result).toBe("ada");
+    expect((await rpc("", "whoami")).body.result).toBe(null); // signed out since: the next call says so
+    const anon = await rpc("", "save", ["hi"]);
+    expect([anon.status, anon.body.error.code]).toEqual([401, "UNAUTHORIZED"]);
+    expect(anon.body.error.message).toMatch(/Notes.save requires a signed-in user/);
+    expect((await rpc("ada", "save", ["hi"])).body.result).toBe(1);
+    const notAdmin = await rpc("ada", "wipe");
+    expect([notAdmin.status, notAdmin.body.error.code]).toEqual([403, "FORBIDDEN"]);
+    expect(notAdmin.body.error.message).toMatch(/requires the role "admin"/);
+    expect((await rpc("root:admin", "wipe")).body.result).toBe(true);
+    const pin = await as(b, "bob:viewer")("/api/event", { method: "POST", json: { sid: b.sid, seq: ++b.seq, method: "pin", args: [] } });
+    expect([pin.status, pin.body.error.code]).toEqual([403, "FORBIDDEN"]);
+    expect((await as(b, "eve:editor")("/api/event", { method: "POST", json: { sid: b.sid, seq: ++b.seq, method: "pin", args: [] } })).status).toBe(202);
+    // A refused call leaves its seq usable: the session goes on.
+    expect((await rpc("ada", "whoami")).body.result).toBe("ada");
+  });
+
+  it("answers an app that needs a role with a 401 page (or the sign-in page) and a 403 page, and serves it to the role", async () => {
+    const srv = await serve({ "/": Notes, "/admin": Admin }, { authenticate: fromHeader });
+    close = srv.close;
+    const b = srv.browser();
+    const anon = await b.request("/admin", { headers: { accept: "text/html" } });
+    expect(anon.status).toBe(401);
+    expect(anon.headers.get("content-type")).toMatch(/html/);
+    expect(anon.body).toContain("Please sign in");
+    const viewer = await as(b, "bob:viewer")("/admin");
+    expect(viewer.status).toBe(403);
+    expect(viewer.body).toContain("Not allowed");
+    const admin = await as(b, "root:admin")("/admin");
+    expect(admin.status).toBe(200);
+    expect(admin.body).toContain("the admin area");
+    // Its API too: a new session without the role is refused.
+    expect((await as(b, "bob:viewer")("/admin/api/session", { method: "POST", json: {} })).status).toBe(403);
+
+    const withSignIn = await serve({ "/admin": Admin }, { authenticate: fromHeader, signIn: "/login" });
+    const res = await fetch(`${withSignIn.url}/admin?tab=2`, { redirect: "manual" });
+    expect(res.status).toBe(302);
+    expect(res.headers.get("location")).toBe("/login?next=%2Fadmin%3Ftab%3D2");
+    await withSignIn.close();
+  });
+
+  it("mounts into a host Koa app whose own middleware sets ctx.state.user", async () => {
+    const revue = createServer({ "/app": Notes }, { logger: { warn() {}, error() {} } });
+    const host = new Koa();
+    host.use(async (ctx, next) => {
+      const name = ctx.get("x-user");
+      if (name) ctx.state.user = { name };
+      await next();
+    });
+    host.use(revue.middleware());
+    host.use((ctx) => {
+      ctx.body = "the host's own page";
+    });
+    const listening = host.listen(0, "127.0.0.1");
+    await new Promise((r) => listening.once("listening", r));
+    close = async () => {
+      await revue.close();
+      await new Promise((r) => listening.close(r));
+    };
+    const url = `http://127.0.0.1:${(listening.address() as AddressInfo).port}`;
+    const page = await fetch(`${url}/app`, { headers: { "x-user": "grace" } });
+    expect(await page.text()).toContain("Signed in as grace");
+    expect(await (await fetch(`${url}/elsewhere`)).text()).toBe("the host's own page");
+  });
+
+  it("says what is wrong with an auth option", () => {
+    expect(() => {
+      class Bad extends App {
+        @server.rpc({ auth: "" as never }) go() {}
+      }
+      void Bad;
+    }).toThrow(/option auth must be true \(any signed-in user\), a role name/);
+    class Wrong extends App {
+      static override auth = 42 as never;
+    }
+    expect(() => createServer(Wrong)).toThrow(/Wrong.auth must be true/);
+  });
+});
+
+describe("users in revue/testing", () => {
+  it("mount(App, { user }) signs the page in", async () => {
+    const t = await mount(Notes, { user: { name: "ada", roles: ["editor"] } });
+    try {
+      expect(t.text("#who")).toBe("Signed in as ada");
+      expect(await t.rpc("save", "x")).toBe(1);
+      await expect(t.rpc("wipe")).rejects.toMatchObject({ code: "FORBIDDEN" });
+    } finally {
+      await t.unmount();
+    }
+    const anon = await mount(Notes);
+    try {
+      expect(anon.text("#who")).toBe("Not signed in");
+      await expect(anon.rpc("save", "x")).rejects.toMatchObject({ code: "UNAUTHORIZED" });
+    } finally {
+      await anon.unmount();
+    }
+  });
+});

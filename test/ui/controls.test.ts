@@ -1,0 +1,280 @@
+import { afterEach, expect, it } from "vitest";
+import { App, h, RevueError, server, type EventSummary, type UploadedFile } from "revue";
+import { mount, type TestSession } from "revue/testing";
+import {
+  button, checkbox, colorInput, columns, dateInput, dialog, expander, fileUpload, form, formState, multiselect, numberInput, uploadState,
+  radio, select, sidebar, slider, tabs, textarea, textInput, toggle,
+} from "revue/ui";
+import { z } from "zod";
+import { pageCall } from "../../src/session/hub.js";
+import { isBound } from "../../src/registry/fields.js";
+
+let t: TestSession<any> | undefined;
+afterEach(async () => {
+  await t?.unmount();
+  t = undefined;
+});
+
+class Settings extends App {
+  name = "";
+  bio = "";
+  qty = 1;
+  volume = 40;
+  agree = false;
+  dark = false;
+  size = "m";
+  plan = "free";
+  toppings: string[] = [];
+  due = "";
+  color = "#0b5cd5";
+  isAdmin = false;
+  tab = "a";
+  confirming = false;
+  removed = 0;
+
+  @server.realtime ask() { this.confirming = true; }
+  @server.realtime remove(n: number, _ev: EventSummary) { this.removed += n; this.confirming = false; }
+
+  override render() {
+    return h("main", {},
+      textInput(this, "name", { label: "Name", hint: "As on your card" }),
+      textarea(this, "bio", { label: "Bio", maxLength: 20 }),
+      numberInput(this, "qty", { label: "Quantity", min: 1, max: 9 }),
+      slider(this, "volume", { label: "Volume", unit: "%" }),
+      checkbox(this, "agree", { label: "I agree" }),
+      toggle(this, "dark", { label: "Dark" }),
+      select(this, "size", [{ value: "s", label: "Small" }, { value: "m", label: "Medium" }], { label: "Size" }),
+      radio(this, "plan", ["free", "pro"], { label: "Plan" }),
+      multiselect(this, "toppings", ["cheese", "olives", "basil"], { label: "Toppings" }),
+      dateInput(this, "due", { label: "Due" }),
+      colorInput(this, "color", { label: "Colour" }),
+      tabs(this, "tab", [{ id: "a", label: "First", content: () => h("p", { id: "pa" }, "one") }, { id: "b", label: "Second", content: () => h("p", { id: "pb" }, "two") }]),
+      expander("More", h("p", {}, "hidden")),
+      sidebar(h("p", {}, "side"), h("p", {}, "main")),
+      columns([h("p", {}, "x"), h("p", {}, "y")], { widths: [2, 1] }),
+      button("Delete…", this.ask, { variant: "danger", id: "ask" }),
+      dialog(this, "confirming", { title: "Delete it?" }, button("Delete", this.remove, { args: [1], id: "really" })),
+      h("output", { id: "state" }, JSON.stringify([this.name, this.bio, this.qty, this.volume, this.agree, this.dark, this.size, this.plan, this.toppings, this.due, this.color])));
+  }
+}
+
+const state = () => JSON.parse(t!.text("#state"));
+
+it("each control shows its field and writes what the visitor does back into it", async () => {
+  t = await mount(Settings);
+  expect(t.find("label[for=rv-name]")!.textContent).toBe("Name");
+  expect(t.find("#rv-name")!.getAttribute("aria-describedby")).toBe("rv-name-hint");
+  await t.input("#rv-name", "Ada");
+  await t.input("#rv-bio", "hello");
+  await t.input("#rv-qty", "3");
+  await t.input("#rv-volume", "75");
+  await t.click("#rv-agree");
+  await t.click("#rv-dark");
+  await t.input("#rv-size", "s");
+  await t.click("#rv-plan-1");
+  await t.click("#rv-toppings-2");
+  await t.click("#rv-toppings-0");
+  await t.input("#rv-due", "2026-12-01");
+  await t.input("#rv-color", "#FF0000");
+  await t.settle();
+  expect(state()).toEqual(["Ada", "hello", 3, 75, true, true, "s", "pro", ["cheese", "basil"], "2026-12-01", "#ff0000"]);
+  expect(t.text(".rv-slider output")).toBe("75%");
+  expect(t.find("#rv-dark")!.getAttribute("role")).toBe("switch");
+  await t.click("#rv-toppings-0");
+  await t.settle();
+  expect(t.app.toppings).toEqual(["basil"]);
+});
+
+it("keeps the last good value when the page sends one the control cannot produce", async () => {
+  t = await mount(Settings);
+  await t.input("#rv-qty", "42"); // over max
+  await t.input("#rv-qty", "abc");
+  await t.input("#rv-bio", "x".repeat(21)); // over maxLength
+  await t.input("#rv-size", "xl"); // not a choice
+  await t.settle();
+  expect([t.app.qty, t.app.bio, t.app.size]).toEqual([1, "", "m"]);
+});
+
+it("refuses, with INVALID_ARGS at the edge, a field no control binds", async () => {
+  t = await mount(Settings);
+  const session = t.hub.get(t.sid)!;
+  let refused: unknown;
+  try {
+    void t.hub.call(session, pageCall("realtime", "rv.set", 100, ["isAdmin", { type: "change", checked: true }], undefined));
+  } catch (e) {
+    refused = e;
+  }
+  expect((refused as RevueError).code).toBe("INVALID_ARGS");
+  expect((refused as RevueError).message).toMatch(/Settings: rv.set "isAdmin" refused: no control on this page binds that field/);
+  await t.settle();
+  expect(t.app.isAdmin).toBe(false);
+});
+
+it("tabs render only the open tab; a dialog opens, acts and closes", async () => {
+  t = await mount(Settings);
+  expect(t.find("#pa")).not.toBeNull();
+  expect(t.find("#pb")).toBeNull();
+  await t.click("#rv-tab-tab-1");
+  await t.settle();
+  expect(t.find("#pb")!.textContent).toBe("two");
+  expect(t.find("#rv-tab-tab-1")!.getAttribute("aria-selected")).toBe("true");
+  expect(t.find("[role=dialog]")).toBeNull();
+  await t.click("#ask");
+  await t.settle();
+  expect(t.find("[role=dialog]")!.getAttribute("aria-labelledby")).toBe("rv-confirming-title");
+  await t.click("#really");
+  await t.settle();
+  expect(t.find("[role=dialog]")).toBeNull();
+  expect(t.app.removed).toBe(1);
+  await t.click("#ask");
+  await t.click(".rv-close");
+  await t.settle();
+  expect(t.find("[role=dialog]")).toBeNull();
+  expect(t.app.removed).toBe(1);
+});
+
+const Order = z.object({ email: z.string().email("Enter an email address."), seats: z.number().int().min(2, "Two seats at least."), plan: z.string(), extras: z.array(z.string()), gift: z.boolean() });
+
+let release: (() => void) | undefined;
+
+class Checkout extends App {
+  order = formState({ email: "", seats: 1, plan: "free", extras: [] as string[], gift: false });
+  placed: unknown[] = [];
+
+  @server.rpc(Order) async place(v: z.infer<typeof Order>) {
+    if (v.email === "taken@example.com") throw new RevueError("INVALID_ARGS", "taken", { issues: [{ path: [0, "email"], message: "That email has an account." }] });
+    if (v.email === "bug@example.com") throw new Error("database on fire");
+    await new Promise<void>((r) => (release = r));
+    this.placed.push(v);
+  }
+
+  override render() {
+    return h("main", {},
+      form(this, "order", this.place, (f) => [
+        f.text("email", { label: "Email", type: "email", required: true }),
+        f.number("seats", { label: "Seats", min: 1, max: 50 }),
+        f.select("plan", ["free", "pro"], { label: "Plan" }),
+        f.multiselect("extras", ["support", "sso"], { label: "Extras" }),
+        f.checkbox("gift", { label: "A gift" }),
+      ], { submit: "Place order", done: "Order placed." }));
+  }
+}
+
+it("a form checks its fields with the method's schema and shows each issue next to its field", async () => {
+  t = await mount(Checkout);
+  await t.submit("#rv-order", { email: "nope", seats: "1" });
+  await t.settle();
+  expect(t.text("#rv-order-email-error")).toBe("Enter an email address.");
+  expect(t.text("#rv-order-seats-error")).toBe("Two seats at least.");
+  expect(t.find("#rv-order-email")!.getAttribute("aria-invalid")).toBe("true");
+  expect(t.find("#rv-order-email")!.getAttribute("value")).toBe("nope");
+  await t.submit("#rv-order", { email: "a@b.co", seats: "x" });
+  await t.settle();
+  expect(t.text("#rv-order-seats-error")).toBe("Enter a number.");
+  expect(t.find("#rv-order-email-error")).toBeNull();
+  expect(t.app.placed).toEqual([]);
+});
+
+it("a form shows its pending state while the method runs, then the result", async () => {
+  t = await mount(Checkout);
+  const ann = t;
+  (ann.find("#rv-order-extras-1") as HTMLInputElement).checked = true;
+  (ann.find("#rv-order-gift") as HTMLInputElement).checked = true;
+  release = undefined;
+  const submitted = ann.submit("#rv-order", { email: "a@b.co", seats: "3", plan: "pro" });
+  for (let i = 0; i < 200 && !(release && ann.find("#rv-order")!.getAttribute("aria-busy") === "true"); i++) await new Promise((r) => setTimeout(r, 10));
+  expect(ann.find("#rv-order")!.getAttribute("aria-busy")).toBe("true");
+  expect(ann.text("#rv-order button[type=submit]")).toBe("Working…");
+  expect(ann.find("#rv-order-email")!.hasAttribute("disabled")).toBe(true);
+  release!();
+  await submitted;
+  await ann.settle();
+  expect(ann.app.placed).toEqual([{ email: "a@b.co", seats: 3, plan: "pro", extras: ["sso"], gift: true }]);
+  expect(ann.find("#rv-order")!.getAttribute("aria-busy")).toBe("false");
+  expect(ann.text(".rv-done")).toBe("Order placed.");
+});
+
+it("an INVALID_ARGS the method throws goes next to its field; a bug says so without details", async () => {
+  t = await mount(Checkout);
+  await t.submit("#rv-order", { email: "taken@example.com", seats: "3" });
+  await t.settle();
+  expect(t.text("#rv-order-email-error")).toBe("That email has an account.");
+  await t.submit("#rv-order", { email: "bug@example.com", seats: "3" });
+  await t.settle();
+  expect(t.text(".rv-form-actions .rv-error")).toBe("Something went wrong; please try again.");
+  expect(t.errors.length).toBe(1); // and the page is told, as for any failed call
+});
+
+it("says what is wrong when a control is misused", () => {
+  class Bad extends App {
+    n = 1;
+    override render() {
+      return select(this as any, "n", []);
+    }
+  }
+  expect(() => new Bad().render()).toThrow(/a select needs choices/);
+  class Missing extends App {
+    override render() {
+      return textInput(this as any, "nope");
+    }
+  }
+  expect(() => new Missing().render()).toThrow(/has no such field. Declare it with a starting value/);
+  class Mistyped extends App {
+    n = 1;
+    override render() {
+      return textInput(this, "n");
+    }
+  }
+  expect(() => new Mistyped().render()).toThrow(/Mistyped.n holds number; a text control needs a string field/);
+});
+
+class Photos extends App {
+  upload = uploadState();
+  names: string[] = [];
+  @server.realtime async add(...files: UploadedFile[]) {
+    for (const f of files) this.names.push(`${f.name}:${(await f.read()).length}`);
+  }
+  override render() {
+    return h("main", {}, fileUpload(this, "upload", this.add, { label: "Photos", multiple: true, maxBytes: 64 }), h("ul", {}, this.names.map((n) => h("li", { key: n }, n))));
+  }
+}
+
+it("a file upload sends what the visitor picks to the app's method and says what happened, the limit in words", async () => {
+  t = await mount(Photos, { limits: { upload: 64 } });
+  expect(t.text("#rv-upload-hint")).toBe("Up to 64 bytes per upload.");
+  await t.upload("#rv-upload", [{ name: "a.txt", type: "text/plain", content: "hello" }, { name: "b.txt", content: "hi" }]);
+  await t.settle();
+  expect(t.app.names).toEqual(["a.txt:5", "b.txt:2"]);
+  expect(t.text("#rv-upload-status")).toBe("Received 2 files (7 bytes).");
+  await t.upload("#rv-upload", [{ name: "big.bin", content: "x".repeat(500) }]);
+  await t.settle();
+  expect(t.text("#rv-upload-status")).toMatch(/^That file is 500 bytes, more than can be uploaded at once \(\d+ bytes\)\. Choose a smaller file\.$/);
+  expect(t.find("#rv-upload-status")!.getAttribute("role")).toBe("alert");
+  expect(t.app.names).toHaveLength(2);
+});
+
+it("a session restored from a snapshot learns its page's bindings before it judges a field", async () => {
+  t = await mount(Settings);
+  await t.input("#rv-name", "Ada");
+  await t.settle();
+  const hub = t.hub;
+  const saved = hub.snapshot(hub.get(t.sid)!);
+  await hub.end(hub.get(t.sid)!, "moved", false);
+  const restored = await hub.restore(saved);
+  expect(isBound(restored.instance, "name")).toBe(false); // a fresh instance: it has not rendered
+  await hub.call(restored, pageCall("realtime", "rv.set", 2, ["name", { type: "input", value: "Bob" }]));
+  await hub.settle();
+  expect((restored.instance as Settings).name).toBe("Bob");
+  expect(() => hub.call(restored, pageCall("realtime", "rv.set", 3, ["isAdmin", { type: "change", checked: true }]))).toThrow(/no control on this page binds that field/);
+});
+
+it("recovers a re-bootstrapped page's values into the kit's controls and forms, and refuses a malformed recovery at the edge", async () => {
+  t = await mount(Settings);
+  const session = t.hub.get(t.sid)!;
+  await t.hub.call(session, pageCall("realtime", "rv.recover", 2, [{ "": { name: "Ada", qty: "7", size: "s", isAdmin: "on", volume: "999" } }]));
+  await t.settle();
+  expect([t.app.name, t.app.qty, t.app.size, t.app.isAdmin, t.app.volume]).toEqual(["Ada", 7, "s", false, 40]);
+  for (const bad of [[], "x", { f: [] }, { f: { a: 1 } }, { f: { a: "x".repeat(100_001) } }]) {
+    expect(() => t!.hub.call(session, pageCall("realtime", "rv.recover", 3, [bad]))).toThrow(/rv.recover refused/);
+  }
+});
