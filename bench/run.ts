@@ -2,7 +2,8 @@
  * Runs the benchmarks: `npm run bench` runs all of them, `npm run bench diff`
  * (or `tsx bench/run.ts diff`) only those whose name contains the argument, and
  * `npm run bench diff replace` only the diff operations whose name contains "replace";
- * `npm run bench weight` prints what each example's first load weighs.
+ * `npm run bench weight` prints what each example's first load weighs, `npm run bench ui`
+ * times revue/ui's dataframe against the same table written with h().
  * Each prints its own table of ratios; copy them into bench/RESULTS.md.
  */
 const BENCHES: Record<string, () => Promise<void>> = {
@@ -12,6 +13,7 @@ const BENCHES: Record<string, () => Promise<void>> = {
   cluster: async () => (await import("./cluster.js")).runClusterBench(),
   weight: async () => (await import("./weight.js")).runWeightBench(),
   page: async () => (await import("./page.js")).runPageBench(process.argv[3]),
+  ui: async () => (await import("./ui.js")).runUiBench(),
 };
 
 const filter = process.argv[2];

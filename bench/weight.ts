@@ -5,10 +5,10 @@
  */
 import { gzipSync } from "node:zlib";
 import { createServer } from "../src/index.js";
-import { examples, Gallery } from "../examples/gallery-app.js";
+import { examples, routes } from "../examples/gallery-app.js";
 
 export async function runWeightBench(): Promise<void> {
-  const srv = createServer({ "/": Gallery, ...examples }, { logger: { warn() {}, error() {} } });
+  const srv = createServer(routes, { logger: { warn() {}, error() {} } });
   const url = await srv.listen(0, "127.0.0.1");
   const rows: string[] = [];
   let runtime = "";

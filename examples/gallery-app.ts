@@ -1,16 +1,18 @@
 import { readFileSync } from "node:fs";
 import { App, h } from "revue";
 import { theme } from "revue/ui";
+import { Account } from "./account/app.js";
 import { Chat } from "./chat/app.js";
 import { Counter } from "./counter/app.js";
 import { Dashboard } from "./dashboard/app.js";
 import { Explore } from "./explore/app.js";
+import { ShopItem, ShopList } from "./shop/app.js";
 import { inGallery } from "./nav.js";
 import { Todo } from "./todo/app.js";
 import { Upload } from "./upload/app.js";
 
 /** Every example, mounted under its own path (`npm start` serves them with the index: examples/gallery.ts). */
-export const examples = { "/counter": Counter, "/chat": Chat, "/todo": Todo, "/upload": Upload, "/dashboard": Dashboard, "/explore": Explore } as const;
+export const examples = { "/counter": Counter, "/chat": Chat, "/todo": Todo, "/upload": Upload, "/dashboard": Dashboard, "/explore": Explore, "/shop": ShopList, "/account": Account } as const;
 
 /** What the index says of each example: what it is, and the parts of Revue it shows. */
 const ABOUT: Record<keyof typeof examples, { title: string; text: string; shows: string[] }> = {
@@ -20,9 +22,11 @@ const ABOUT: Record<keyof typeof examples, { title: string; text: string; shows:
   "/upload": { title: "Upload", text: "Send files with a progress bar; images and text files are previewed, failures explained.", shows: ["rv.upload", "UploadedFile", "progress"] },
   "/dashboard": { title: "Dashboard", text: "Live metrics of this server, pushed every second and drawn as SVG charts on the server.", shows: ["@server.on(\"start\")", "lineChart", "patches"] },
   "/explore": { title: "Explore a CSV", text: "Two years of daily bike rentals, or your own CSV: a summary, charts of the columns you pick, and a sortable table read a page at a time.", shows: ["@cached", "charts", "markdown", "rv.upload"] },
+  "/shop": { title: "Shop", text: "A catalogue over two routes: a list filtered and sorted by its address, and a page per product with a way back to the same list.", shows: ["/shop/:id", "this.params", "this.query"] },
+  "/account": { title: "Account", text: "Sign in and out with a signed cookie; members add notes, and only the admin may clear them.", shows: ["authenticate", "this.user", "auth: \"admin\""] },
 };
 
-for (const cls of Object.values(examples)) inGallery.add(cls);
+for (const cls of [...Object.values(examples), ShopItem]) inGallery.add(cls);
 
 /** Each example's thumbnail (examples/screenshots, made by `npm run shots`) as a data: URL, or undefined when it is missing. */
 const shots: Record<string, string | undefined> = Object.fromEntries(
@@ -59,3 +63,5 @@ export class Gallery extends App {
   }
 }
 
+/** Every route the gallery serves: the index, the examples, and their pages with params. */
+export const routes = { "/": Gallery, ...examples, "/shop/:id": ShopItem };

@@ -2,14 +2,14 @@ import { mkdirSync } from "node:fs";
 import { join } from "node:path";
 import { chromium } from "playwright-core";
 import { createServer } from "revue";
-import { examples, Gallery } from "../examples/gallery-app.js";
+import { examples, routes } from "../examples/gallery-app.js";
 
 // `npm run shots`: the gallery's thumbnails (examples/screenshots/<name>.jpg), each example as a
 // visitor on a small laptop window sees it (800×500) a moment after it loads, drawn at 480×300 as JPEG. Needs
 // Chromium (/usr/bin/chromium, or CHROMIUM=path).
 const out = join(import.meta.dirname, "..", "examples", "screenshots");
 mkdirSync(out, { recursive: true });
-const srv = createServer({ "/": Gallery, ...examples }, { logger: { warn() {}, error() {} } });
+const srv = createServer(routes, { logger: { warn() {}, error() {} } });
 const url = await srv.listen(0);
 const browser = await chromium.launch({
   executablePath: process.env.CHROMIUM ?? "/usr/bin/chromium",

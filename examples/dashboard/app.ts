@@ -1,6 +1,6 @@
 import { loadavg } from "node:os";
 import { App, h, server } from "revue";
-import { lineChart, theme } from "revue/ui";
+import { lineChart, metric, theme } from "revue/ui";
 import { backLink } from "../nav.js";
 
 /** One sample of the process's metrics, broadcast every second. */
@@ -45,9 +45,6 @@ export class Dashboard extends App {
   static override title = "Revue · dashboard";
   static override css =
     theme +
-    ".kpis{display:grid;grid-template-columns:repeat(auto-fit,minmax(10rem,1fr));gap:var(--rv-space);margin:0 0 var(--rv-space)}" +
-    ".kpi{background:var(--rv-surface);border:1px solid var(--rv-border);border-radius:var(--rv-radius);padding:.6rem .9rem}" +
-    ".kpi b{display:block;font-size:1.5rem;font-variant-numeric:tabular-nums}.kpi span{color:var(--rv-muted);font-size:.9rem}" +
     ".charts{display:grid;gap:var(--rv-space)}.charts h2{font-size:1rem;margin:0 0 .3rem}";
 
   static timer: ReturnType<typeof setInterval> | undefined;
@@ -100,8 +97,17 @@ export class Dashboard extends App {
     return h("main", {},
       backLink(this),
       h("h1", {}, "Dashboard"),
-      h("div", { class: "kpis", id: "latest" },
-        SERIES.map((k) => h("div", { key: k, class: "kpi" }, h("b", { id: `latest-${k}` }, last ? METRICS[k].latest(last[k]) : "–"), h("span", {}, METRICS[k].title)))),
+      h("div", { class: "rv-metrics", id: "latest" },
+        SERIES.map((k) => {
+          const prev = this.samples.at(-2);
+          const change = last && prev ? last[k] - prev[k] : undefined;
+          return h("div", { key: k, id: `latest-${k}` },
+            metric(METRICS[k].title, last ? METRICS[k].latest(last[k]) : "–", {
+              delta: change === undefined ? undefined : `${change < 0 ? "−" : "+"}${METRICS[k].latest(Math.abs(change))}`,
+              deltaLabel: "in the last second",
+              higherIsBetter: k === "rps",
+            }));
+        })),
       h("div", { class: "charts" },
         SERIES.map((k) =>
           h("section", { key: k, id: `chart-${k}` },

@@ -4,6 +4,7 @@ import type { AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import Router from "@koa/router";
+import { randomBytes } from "node:crypto";
 import Koa from "koa";
 import { rolesOf } from "../registry/entries.js";
 import type { RoomEmitter } from "../app.js";
@@ -375,6 +376,8 @@ export function createServer(apps: AppClass | Record<string, AppClass>, options:
     throw new RevueError("BAD_REQUEST", `createServer options: trustProxy must be true or false, got ${JSON.stringify(o.trustProxy)}.`);
   }
   koa.proxy = o.trustProxy === true;
+  // Signed cookies (`ctx.cookies.get(name, { signed: true })`, e.g. in `authenticate`) use the same keys as the browser token.
+  koa.keys = o.keys?.length ? [...o.keys] : [randomBytes(32).toString("base64")];
   const router = new Router();
   // At the server's root, whatever the apps' paths: one node, one health check (docs/protocol.md §7). No cookie, no origin check.
   router.get("/api/status", health.route(() => ({ node, uptime: Math.round(Date.now() - createdAt) / 1000, sessions: pool.live + pool.pending.size })));

@@ -219,5 +219,5 @@ export const formCss = `
 .rv-form-actions{display:flex;flex-wrap:wrap;align-items:center;gap:.8em}
 .rv-form-actions .rv-error,.rv-done{margin:0}.rv-done{color:var(--rv-ok)}
 .rv-spin{width:1em;height:1em;border:2px solid currentColor;border-right-color:transparent;border-radius:50%;animation:rv-spin .8s linear infinite}
-@keyframes rv-spin{to{transform:rotate(360deg)}}
+@media (prefers-reduced-motion:reduce){.rv-spin{animation:none}}
 `.trim();

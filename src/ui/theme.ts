@@ -2,6 +2,10 @@ import { controlsCss } from "./controls.js";
 import { formCss } from "./form.js";
 import { layoutCss } from "./layout.js";
 import { uploadCss } from "./upload.js";
+import { chatCss } from "./chat.js";
+import { dataframeCss } from "./dataframe.js";
+import { displayCss } from "./display.js";
+import { feedbackCss } from "./feedback.js";
 
 /**
  * Revue's stylesheet: readable defaults for plain HTML (text, links, forms,
@@ -84,4 +88,4 @@ input:focus-visible,select:focus-visible,textarea:focus-visible{outline-offset:0
 .rv-sparkline{vertical-align:middle}
 @media (max-width:40rem){body{font-size:15px}#rv-root>main{padding:var(--rv-space) .75rem}}
 @media (prefers-reduced-motion:reduce){*{animation-duration:.01ms!important;transition-duration:.01ms!important}}
-`.trim() + "\n" + controlsCss + "\n" + formCss + "\n" + layoutCss + "\n" + uploadCss);
+`.trim() + "\n" + controlsCss + "\n" + formCss + "\n" + layoutCss + "\n" + uploadCss + "\n" + displayCss + "\n" + feedbackCss + "\n" + chatCss + "\n" + dataframeCss);

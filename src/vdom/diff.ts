@@ -208,6 +208,8 @@ export function diffChildren(ctx: DiffCtx, parent: ElementNode, next: ElementVNo
   let oe = oldLen - 1, ne = newLen - 1;
   for (; s < oldLen && s < newLen; s++) {
     const o = oldCh[s]!, v = newCh[s]!;
+    // A subtree kept from the last render (a memo() hit) in its place: nothing to do, not even a call.
+    if ((v as unknown) === o) continue;
     // oldIdentity(o) !== newIdentity(v), inlined: this loop runs for nearly every node of every render.
     const key = (o as ElementNode).key;
     if (key !== (v as VElement).key) break;
@@ -216,6 +218,7 @@ export function diffChildren(ctx: DiffCtx, parent: ElementNode, next: ElementVNo
   }
   for (; oe >= s && ne >= s; oe--, ne--) {
     const o = oldCh[oe]!, v = newCh[ne]!;
+    if ((v as unknown) === o) continue;
     if (oldIdentity(o, oe, oldSlots) !== newIdentity(v, ne, newSlots)) break;
     place(next, ne, v, patchNode(ctx, o, v, pid));
   }
@@ -244,6 +247,8 @@ function diffLongChildren(ctx: DiffCtx, parent: ElementNode, next: ElementVNode,
   let oe = oldLen - 1, ne = newLen - 1;
   for (; s < oldLen && s < newLen; s++) {
     const o = oldCh[s]!, v = newCh[s]!;
+    // A subtree kept from the last render (a memo() hit) in its place: nothing to do, not even a call.
+    if ((v as unknown) === o) continue;
     // oldIdentity(o) !== newIdentity(v), inlined: this loop runs for nearly every node of every render.
     const key = (o as ElementNode).key;
     if (key !== (v as VElement).key) break;
@@ -252,6 +257,7 @@ function diffLongChildren(ctx: DiffCtx, parent: ElementNode, next: ElementVNode,
   }
   for (; oe >= s && ne >= s; oe--, ne--) {
     const o = oldCh[oe]!, v = newCh[ne]!;
+    if ((v as unknown) === o) continue;
     if (oldIdentity(o, oe, oldSlots) !== newIdentity(v, ne, newSlots)) break;
     place(next, ne, v, patchNode(ctx, o, v, pid));
   }

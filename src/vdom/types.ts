@@ -133,7 +133,7 @@ const SAFE_NAME = /^(?!on|(srcdoc|data-rv|http-equiv)$)[a-z_:][-\w:.]*$/;
  * GIF or WebP image (an `<img src>`, a favicon), which a browser decodes as an
  * image and never runs (SVG, which may hold script, is not among them).
  */
-const UNSAFE_URL = /^((java|vb)script:|data:(?!image\/(png|jpeg|gif|webp);base64,))/i;
+const UNSAFE_URL = /^((java|vb)script:|data:(?!(image\/(png|jpeg|gif|webp)|application\/octet-stream);base64,))/i;
 
 /**
  * The rule both ends enforce on every attribute: the server drops these while

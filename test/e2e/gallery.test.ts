@@ -2,11 +2,11 @@ import { expect, it } from "vitest";
 import type { Page } from "playwright-core";
 import { mkdirSync } from "node:fs";
 import { join } from "node:path";
-import { examples, Gallery } from "../../examples/gallery-app.js";
+import { examples, routes } from "../../examples/gallery-app.js";
 import { connected, describeE2E, screenshotDir } from "./browser.js";
 
 /** The apps as `npm start` mounts them (examples/gallery.ts, which listens as it loads). */
-const mounts = { "/": Gallery, ...examples };
+const mounts = routes;
 
 /** What the charts show: per chart, its namespace and how many points of its line are drawn on screen. */
 const chart = (page: Page) =>
@@ -77,7 +77,7 @@ describeE2E("examples under mount prefixes in Chromium", (e2e) => {
     // The server's first sample is there from the first page; one more a second after.
     expect((await chart(page)).every((c) => c.points >= 1)).toBe(true);
     await expect.poll(() => drawn(page, 3), { timeout: 5000 }).toBe(true);
-    expect(await page.textContent("#latest-rss")).toMatch(/^\d+\.\d MB$/);
+    expect(await page.textContent("#latest-rss .rv-metric-value")).toMatch(/^\d+\.\d MB$/);
 
     const oldSid = await page.evaluate(() => window.rv.session);
     await e2e.stop(first.srv);

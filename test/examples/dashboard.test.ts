@@ -23,7 +23,7 @@ describe("examples/dashboard", () => {
     t = await mount(Dashboard);
     expect(Dashboard.history).toHaveLength(1);
     expect(t.app.samples).toEqual(Dashboard.history);
-    expect(t.text("#latest-rss")).toMatch(/^\d+\.\d MB$/);
+    expect(t.text("#latest-rss .rv-metric-value")).toMatch(/^\d+\.\d MB$/);
     for (const m of ["load", "rss", "rps"]) expect(titles(t, m)).toHaveLength(1);
     expect(t.findAll("svg.rv-chart").map((s) => s.getAttribute("aria-label"))).toEqual(["Load average (1 min), last minute", "Memory (resident set), last minute", "Requests (simulated), last minute"]);
   });
@@ -37,8 +37,8 @@ describe("examples/dashboard", () => {
     expect(titles(t, "rps")).toEqual(["Requests (simulated): 2026-11-29 12:00:00, 100 req/s", "Requests (simulated): 2026-11-29 12:00:01, 50 req/s"]);
     expect(t.findAll("#chart-rps .rv-axis-y text").at(-1)!.textContent).toBe("100 req/s");
     expect(t.findAll("#chart-rps .rv-axis-y text")[0]!.textContent).toBe("0 req/s"); // requests start at zero
-    expect(t.text("#latest-load")).toBe("2.00");
-    expect(t.text("#latest-rps")).toBe("50 req/s");
+    expect(t.text("#latest-load .rv-metric-value")).toBe("2.00");
+    expect(t.text("#latest-rps .rv-metric-value")).toBe("50 req/s");
   });
 
   it("patches a tick as the new piece of each line and a few attributes: never a replace, a small part of the page", async () => {
@@ -80,7 +80,7 @@ describe("examples/dashboard", () => {
     await t.settle();
     for (const s of [t, other]) {
       expect(s.app.samples.length).toBeGreaterThanOrEqual(start + 2);
-      expect(s.text("#latest-rss")).toMatch(/^\d+\.\d MB$/);
+      expect(s.text("#latest-rss .rv-metric-value")).toMatch(/^\d+\.\d MB$/);
     }
     expect(Dashboard.history.length).toBe(start + 2);
     const rps = t.app.samples.map((s) => s.rps);

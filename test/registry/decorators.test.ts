@@ -95,7 +95,7 @@ describe("decorators (legacy experimentalDecorators)", () => {
   });
 
   it("accepts no options where none make sense, and says which are allowed", () => {
-    expect(() => server.rpc({ nmae: "x" } as never)).toThrow('@server.rpc: unknown option "nmae". Allowed: name.');
+    expect(() => server.rpc({ nmae: "x" } as never)).toThrow('@server.rpc: unknown option "nmae". Allowed: name, auth.');
     expect(() => server.realtime({ debounce: -1 })).toThrow("option debounce must be a number of milliseconds ≥ 0, got -1");
     expect(() => server.rpc({ name: "has space" })).toThrow('option name must be an identifier-like string (letters, digits, _, $, -), got "has space"');
   });

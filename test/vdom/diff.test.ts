@@ -83,6 +83,17 @@ describe("ops", () => {
     expect(x).not.toBe(y);
   });
 
+  it("leaves a subtree kept from the last render alone when it stands at the same place, though written in another argument", () => {
+    const alloc = createIdAllocator();
+    const nav = h("nav", {}, h("a", { href: "/" }, "Home"));
+    // First the nav is the second argument (after a hole), then the first: the same child of <main> either way.
+    const old = lower(h("main", {}, null, nav, h("p", {}, "body")), { alloc });
+    const { tree, ops } = diff(old, h("main", {}, nav, null, h("p", {}, "body")), { alloc });
+    expect(ops).toEqual([]);
+    expect(kids(tree)[0]).toBe(nav);
+    expect(wire(tree)).toEqual(wire(old));
+  });
+
   it("sends nodes built without h() in the wire shape", () => {
     const literal = { type: "element", tag: "p", props: { class: "x" }, key: undefined, children: [{ type: "text", text: "hi" }, { type: "element", tag: "b", props: {}, key: undefined, children: [{ type: "text", text: "!" }] }] } as unknown as VNode;
     const tree = lower(h("div", {}, literal), { alloc: createIdAllocator() });

@@ -85,6 +85,37 @@ describe("memo()", () => {
     expect((a as VElement).children[1]).not.toBe((b as VElement).children[1]);
   });
 
+  it("reuses every row of a reordered list, also once rows that left the page were forgotten", () => {
+    let state = items(30);
+    const s = session(() => page(state));
+    const shuffle = (l: Item[]) => l.map((it, i) => [(i * 7919) % 31, it] as const).sort((a, b) => a[0] - b[0]).map((p) => p[1]);
+    const check = () => {
+      const expected = lower(page(state), { alloc: createIdAllocator() });
+      const strip = (html: string) => html.replace(/ data-rv="[^"]*"/g, "").replace(/<!--[^>]*-->/g, "");
+      expect(strip(renderToString(s.tree))).toBe(strip(renderToString(expected)));
+    };
+    built = 0;
+    state = shuffle(state);
+    s.update();
+    state = state.slice().reverse();
+    s.update();
+    expect(built).toBe(0);
+    check();
+    // Rows come and go render after render, so that the cache drops those no longer in the page.
+    let id = 1000;
+    for (let k = 0; k < 100; k++) {
+      state = state.slice(2).concat([{ id: id++, title: "new", done: false }, { id: id++, title: "new", done: false }]);
+      s.update();
+    }
+    built = 0;
+    state = shuffle(state);
+    s.update();
+    state = state.slice(15).concat(state.slice(0, 15));
+    s.update();
+    expect(built).toBe(0);
+    check();
+  });
+
   it("tells unkeyed calls apart by their order, and builds the second of two calls with the same key", () => {
     const Label = memo((p: { text: string }) => h("i", {}, p.text));
     let texts = ["a", "b"];

@@ -1,0 +1,199 @@
+/**
+ * revue/ui's dataframe at 10,000 rows ÷ the same visible table written with
+ * `h()` by hand (issue 16 item 9). Both are apps rendered by a session's view
+ * (src/session/view.ts) with their app's binder: one event's `render()`, the
+ * diff and the patch's JSON, the two apps taking turns run by run in one
+ * process; the time includes the event's own change (where the hand-written
+ * app sorts). The hand-written table is the best an app can do: the same
+ * markup, its sort orders computed once up front, its buttons bound to its own
+ * realtime methods. Workloads: the next page, a sort flipped between two
+ * columns (the kit's orders cached), a change elsewhere on the page, and a
+ * first sort of a new rows array (the kit analyses and sorts the array; the
+ * hand-written app sorts a copy with a comparator). Two tables: 6 columns by
+ * 20 rows a page, 12 columns by 50. Run: `npm run bench ui`.
+ */
+import { App } from "../src/app.js";
+import type { EventSummary } from "../src/protocol.js";
+import { createBinder, handler } from "../src/registry/bind.js";
+import { server } from "../src/registry/decorators.js";
+import { getSpec } from "../src/registry/spec.js";
+import { View } from "../src/session/view.js";
+import { dataframe, tableView, type Row, type TableView } from "../src/ui/dataframe.js";
+import { h, type VNode } from "../src/vdom/index.js";
+
+const N = 10_000;
+const CITIES = ["Lyon", "Paris", "Nantes", "Lille", "Nice", "Brest", "Metz", "Dijon", "Rouen", "Tours"];
+
+/** 10,000 rows of `cols` columns: an id, text, numbers, a date, a flag, then more numbers. */
+function dataset(cols: number): Row[] {
+  let s = 7;
+  const r = () => ((s = (Math.imul(s, 1664525) + 1013904223) >>> 0) / 2 ** 32);
+  return Array.from({ length: N }, (_, i) => {
+    const row: Record<string, unknown> = {
+      id: i + 1,
+      name: `customer ${Math.floor(r() * 5000)}`,
+      city: CITIES[Math.floor(r() * CITIES.length)],
+      total: Math.round(r() * 1e6) / 100,
+      placed: new Date(Date.UTC(2026, 0, 1) + Math.floor(r() * 300) * 86_400_000),
+      paid: r() < 0.8,
+    };
+    for (let c = 6; c < cols; c++) row[`m${c}`] = Math.round(r() * 1e4) / 10;
+    return row;
+  });
+}
+
+const fmt = new Intl.NumberFormat("en-US", { maximumFractionDigits: 2 });
+const pad = (n: number) => String(n).padStart(2, "0");
+const day = (d: Date) => `${d.getUTCFullYear()}-${pad(d.getUTCMonth() + 1)}-${pad(d.getUTCDate())}`;
+const text = (v: unknown) => (typeof v === "number" ? fmt.format(v) : v instanceof Date ? day(v) : String(v));
+
+interface Bench {
+  /** Makes the event's change; the view's update follows. */
+  event(kind: Workload, k: number): void;
+  view: View;
+}
+
+type Workload = "next page" | "sort, two columns" | "change elsewhere" | "first sort of new rows";
+const WORKLOADS: Workload[] = ["next page", "sort, two columns", "change elsewhere", "first sort of new rows"];
+
+function kitApp(rows: Row[], pageSize: number): Bench {
+  class Kit extends App {
+    rows = rows;
+    view: TableView = tableView();
+    clicks = 0;
+    override render(): VNode {
+      return h("main", {}, h("h1", {}, "Orders"), h("p", {}, `${this.clicks} clicks`), dataframe(this, "view", this.rows, { pageSize, caption: "Orders" }));
+    }
+  }
+  const app = new Kit();
+  const view = new View(() => app.render(), createBinder(getSpec(Kit)));
+  return {
+    view,
+    event(kind, k) {
+      if (kind === "next page") app.view = { ...app.view, page: (app.view.page % (N / pageSize)) + 1 };
+      else if (kind === "sort, two columns") app.view = { sort: k % 2 ? "total" : "name", dir: k % 4 < 2 ? "asc" : "desc", page: 1 };
+      else if (kind === "change elsewhere") app.clicks++;
+      else {
+        app.rows = app.rows.slice();
+        app.view = { sort: "total", dir: k % 2 ? "asc" : "desc", page: 1 };
+      }
+    },
+  };
+}
+
+/** The same markup, by hand: sort orders computed up front, its own realtime methods on the buttons. */
+function handApp(rows: Row[], pageSize: number): Bench {
+  const columns = Object.keys(rows[0]!);
+  const numeric = new Set(columns.filter((c) => typeof rows[0]![c] === "number"));
+  /** A sorted copy, as an app writes it: numbers by subtraction, text by localeCompare. */
+  const sorted = (col: string, dir: string) => {
+    const sign = dir === "asc" ? 1 : -1;
+    return numeric.has(col)
+      ? rows.slice().sort((a, b) => sign * ((a[col] as number) - (b[col] as number)))
+      : rows.slice().sort((a, b) => sign * String(a[col]).localeCompare(String(b[col])));
+  };
+  const orders = new Map<string, Row[]>();
+  for (const col of ["name", "total"]) for (const dir of ["asc", "desc"]) orders.set(`${col} ${dir}`, sorted(col, dir));
+  class Hand extends App {
+    shown: Row[] = rows;
+    page = 1;
+    sort: string | null = null;
+    dir = "asc";
+    clicks = 0;
+    @server.realtime go(page: number, _ev: EventSummary) {
+      this.page = page;
+    }
+    @server.realtime sortBy(col: string, _ev: EventSummary) {
+      this.sort = col;
+    }
+    override render(): VNode {
+      const pages = Math.ceil(this.shown.length / pageSize);
+      const start = (this.page - 1) * pageSize;
+      const slice = this.shown.slice(start, start + pageSize);
+      const nav = (label: string, to: number, off: boolean) => h("button", { type: "button", "aria-label": label, disabled: off, onClick: off ? undefined : handler(this.go, { args: [to] }) }, label[0]!);
+      return h("main", {}, h("h1", {}, "Orders"), h("p", {}, `${this.clicks} clicks`),
+        h("div", { class: "rv-dataframe" },
+          h("div", { class: "rv-df-scroll", role: "region", tabindex: 0, "aria-label": "Orders" },
+            h("table", {},
+              h("caption", {}, "Orders"),
+              h("thead", {}, h("tr", {}, columns.map((c) => h("th", { key: c, scope: "col", class: numeric.has(c) ? "rv-num" : undefined, "aria-sort": c === this.sort ? (this.dir === "asc" ? "ascending" : "descending") : undefined },
+                h("button", { type: "button", onClick: handler(this.sortBy, { args: [c] }) }, c, h("span", { "aria-hidden": "true" }, c === this.sort ? "▲" : "↕")))))),
+              h("tbody", {}, slice.map((row) => h("tr", { key: row.id as number }, columns.map((c) => h("td", { class: numeric.has(c) ? "rv-num" : undefined }, text(row[c])))))))),
+          h("div", { class: "rv-df-pager" },
+            h("span", { role: "status" }, `Rows ${fmt.format(start + 1)}–${fmt.format(start + slice.length)} of ${fmt.format(this.shown.length)}`),
+            h("nav", { "aria-label": "Pages" }, nav("First page", 1, this.page === 1), nav("Previous page", this.page - 1, this.page === 1), h("span", {}, `Page ${this.page} of ${pages}`), nav("Next page", this.page + 1, this.page === pages), nav("Last page", pages, this.page === pages)))));
+    }
+  }
+  const app = new Hand();
+  const view = new View(() => app.render(), createBinder(getSpec(Hand)));
+  return {
+    view,
+    event(kind, k) {
+      if (kind === "next page") app.page = (app.page % (N / pageSize)) + 1;
+      else if (kind === "sort, two columns") {
+        app.sort = k % 2 ? "total" : "name";
+        app.dir = k % 4 < 2 ? "asc" : "desc";
+        app.shown = orders.get(`${app.sort} ${app.dir}`)!;
+        app.page = 1;
+      } else if (kind === "change elsewhere") app.clicks++;
+      else {
+        app.sort = "total";
+        app.dir = k % 2 ? "asc" : "desc";
+        app.shown = sorted("total", app.dir);
+        app.page = 1;
+      }
+    },
+  };
+}
+
+const now = () => Number(process.hrtime.bigint()) / 1e3;
+const median = (xs: number[]) => xs.slice().sort((a, b) => a - b)[xs.length >> 1]!;
+
+class Timed {
+  private ack = 0;
+  constructor(readonly b: Bench) {
+    b.view.firstTree();
+    b.view.update(++this.ack);
+  }
+  /** One event: the handler's change (the hand-written app sorts there), render() + diff + the patch's JSON (µs), with the patch's size. */
+  run(kind: Workload, k: number): { us: number; bytes: number } {
+    const t0 = now();
+    this.b.event(kind, k);
+    const out = this.b.view.update(++this.ack);
+    // The view writes the patch's JSON body itself (ViewMessage.data); a view without it is serialised here.
+    const bytes = (out?.data ?? JSON.stringify(out?.message ?? null)).length;
+    return { us: now() - t0, bytes };
+  }
+}
+
+const ROUNDS = 5, WARM = 30, REPS = 201;
+
+/** Prints, per table and workload, the kit's time ÷ the hand-written table's: medians over runs, then over rounds (with their range). */
+export function runUiBench(): void {
+  const lines = ["| table | event | dataframe (µs) | by hand (µs) | ratio (range over rounds) | patch bytes kit / hand |", "|---|---|--:|--:|--:|--:|"];
+  for (const [cols, pageSize] of [[6, 20], [12, 50]] as const) {
+    const rows = dataset(cols);
+    for (const kind of WORKLOADS) {
+      const ratios: number[] = [], tk: number[] = [], th: number[] = [];
+      let bytes = "";
+      for (let round = 0; round < ROUNDS; round++) {
+        const kit = new Timed(kitApp(rows, pageSize)), hand = new Timed(handApp(rows, pageSize));
+        const rk: number[] = [], rh: number[] = [], rr: number[] = [];
+        const reps = kind === "first sort of new rows" ? 41 : REPS;
+        for (let k = 0; k < WARM + reps; k++) {
+          // Turns alternate which app goes first, so that neither always runs in the other's garbage.
+          let a: ReturnType<Timed["run"]>, b: ReturnType<Timed["run"]>;
+          if (k % 2) (a = kit.run(kind, k)), (b = hand.run(kind, k));
+          else (b = hand.run(kind, k)), (a = kit.run(kind, k));
+          if (k < WARM) continue;
+          rk.push(a.us), rh.push(b.us), rr.push(a.us / b.us);
+          if (!bytes) bytes = `${a.bytes} / ${b.bytes}`;
+        }
+        tk.push(median(rk)), th.push(median(rh)), ratios.push(median(rr));
+      }
+      const sorted = ratios.slice().sort((a, b) => a - b);
+      lines.push(`| ${cols} cols × ${pageSize} rows/page | ${kind} | ${median(tk).toFixed(0)} | ${median(th).toFixed(0)} | ${median(ratios).toFixed(2)} (${sorted[0]!.toFixed(2)}–${sorted.at(-1)!.toFixed(2)}) | ${bytes} |`);
+    }
+  }
+  console.log(`\nrevue/ui dataframe, 10,000 rows ÷ the same visible table by hand with h(): one event's render() + diff + patch JSON through a session's view; one process, the two apps taking turns; ${ROUNDS} rounds of ${REPS} runs (41 for a first sort) after ${WARM} warm-up runs\n\n${lines.join("\n")}\n`);
+}

@@ -1,0 +1,218 @@
+import { RevueError, UsageError } from "../errors.js";
+import type { EventSummary } from "../protocol.js";
+import { bindField, followUp, UNCHANGED } from "../registry/fields.js";
+import { validateArgs, type ArgIssue } from "../registry/schema.js";
+import { getSpec } from "../registry/spec.js";
+import { h, type Child } from "../vdom/h.js";
+import type { VNode } from "../vdom/types.js";
+
+/** One message, as {@link chatMessage} shows it. */
+export interface ChatMessage {
+  author: string;
+  /** The message: text (shown as text), or elements such as `markdown(text, { breaks: true })`. */
+  text: Child;
+  /** When it was sent: a Date or ms since the epoch. */
+  at?: Date | number;
+  /** The reader's own message: shown on the other side, in the accent colour. */
+  own?: boolean;
+}
+
+/** Options of {@link chatMessage}. */
+export interface ChatMessageOptions {
+  /** The reader's time zone (an IANA name such as "Europe/Paris"), for the time shown. Default "UTC". */
+  timeZone?: string;
+  /** "Now" for deciding whether to show the date too (a message from another day). Default: the current time. */
+  now?: number;
+}
+
+/** Avatar backgrounds, each with white text at a contrast of 4.8:1 or more. */
+const AVATAR = ["#0b5cd5", "#1a7f37", "#8250df", "#b35900", "#bf3989", "#0e7490", "#6e5494", "#a40e26"];
+
+/** Up to two initials of a name, whatever its script: "Ada Lovelace" → "AL", "émile" → "É", "李小龙" → "李". */
+export function initials(name: string): string {
+  const words = name.trim().split(/[\s._-]+/).filter(Boolean);
+  const first = (w: string | undefined) => (w ? Array.from(w)[0]!.toLocaleUpperCase() : "");
+  return (first(words[0]) + (words.length > 1 ? first(words.at(-1)) : "")) || "?";
+}
+
+/** The same name always gets the same colour. */
+function colourOf(name: string): string {
+  let hash = 0;
+  for (let i = 0; i < name.length; i++) hash = (Math.imul(hash, 31) + name.charCodeAt(i)) | 0;
+  return AVATAR[Math.abs(hash) % AVATAR.length]!;
+}
+
+const formats = new Map<string, Intl.DateTimeFormat>();
+function format(zone: string, kind: "time" | "day" | "full"): Intl.DateTimeFormat {
+  const id = `${zone} ${kind}`;
+  let f = formats.get(id);
+  if (!f) {
+    const opts: Intl.DateTimeFormatOptions =
+      kind === "time" ? { hour: "2-digit", minute: "2-digit" } : kind === "day" ? { year: "numeric", month: "2-digit", day: "2-digit" } : { dateStyle: "medium", timeStyle: "short" };
+    try {
+      f = new Intl.DateTimeFormat("en-GB", { ...opts, timeZone: zone });
+    } catch {
+      throw new UsageError(`chatMessage(…, { timeZone }): ${JSON.stringify(zone).slice(0, 60)} is not a time zone; use an IANA name such as "Europe/Paris" (the page's: Intl.DateTimeFormat().resolvedOptions().timeZone).`);
+    }
+    formats.set(id, f);
+  }
+  return f;
+}
+
+/**
+ * One chat message: the author's initials in a coloured circle, the name,
+ * the time (in the reader's zone, with the date when it is not today; the full
+ * date on hover) and the text. The reader's own messages sit on the other
+ * side in the accent colour, and say "(you)" to screen readers. Names and
+ * text are shown as text, never as markup.
+ *
+ * @example
+ * import { chatLog, chatMessage } from "revue/ui";
+ * chatLog(this.messages.map((m) => chatMessage({ author: m.from, text: m.text, at: m.at, own: m.from === this.name }, { timeZone: this.zone })))
+ */
+export function chatMessage(message: ChatMessage, options: ChatMessageOptions = {}): VNode {
+  if (typeof message !== "object" || message === null || typeof message.author !== "string") {
+    throw new UsageError(`chatMessage(message): message must be { author: string, text, at?, own? }, got ${JSON.stringify(message)?.slice(0, 80)}.`);
+  }
+  const { author, text, own = false } = message;
+  const zone = options.timeZone ?? "UTC";
+  const at = message.at === undefined ? undefined : message.at instanceof Date ? message.at.getTime() : message.at;
+  let time: VNode | null = null;
+  if (at !== undefined && Number.isFinite(at)) {
+    const today = format(zone, "day").format(options.now ?? Date.now()) === format(zone, "day").format(at);
+    const shown = today ? format(zone, "time").format(at) : format(zone, "full").format(at);
+    time = h("time", { datetime: new Date(at).toISOString(), title: format(zone, "full").format(at) }, shown);
+  }
+  const name = author.trim() || "anonymous";
+  return h("article", { class: own ? "rv-chat-msg rv-own" : "rv-chat-msg" },
+    h("span", { class: "rv-avatar", "aria-hidden": "true", style: `background:${colourOf(name)}` }, initials(name)),
+    h("div", { class: "rv-chat-bubble" },
+      h("header", {}, h("b", { class: "rv-chat-author" }, name), own ? h("span", { class: "rv-sr" }, " (you)") : null, time ? " " : null, time),
+      h("div", { class: "rv-chat-text" }, text)));
+}
+
+/**
+ * The list chat messages go in: a `log` region, so screen readers read new
+ * messages as they arrive, scrolling inside itself past `--rv-chat-height`.
+ *
+ * @example
+ * chatLog(this.messages.map((m) => chatMessage(m)))
+ */
+export function chatLog(messages: Child, options: { label?: string } = {}): VNode {
+  return h("div", { class: "rv-chat-log", role: "log", "aria-label": options.label ?? "Messages", tabindex: 0 }, messages);
+}
+
+/** The state of a {@link chatInput}: how many messages it sent (each send gives the page an empty field), and why the last one was refused. */
+export interface ChatComposer {
+  sent: number;
+  /** Shown under the field: what the send method's schema or error said, or "". */
+  error: string;
+}
+
+/**
+ * The starting value of a {@link chatInput}'s field.
+ *
+ * @example
+ * composer = chatComposer();
+ */
+export function chatComposer(): ChatComposer {
+  return { sent: 0, error: "" };
+}
+
+/** Options of {@link chatInput}. */
+export interface ChatInputOptions {
+  /** Default "Write a message". */
+  placeholder?: string;
+  /** What screen readers call the field. Default "Message". */
+  label?: string;
+  /** The most characters the field takes (longer text is cut on the server too). Default 2,000. */
+  maxLength?: number;
+  /** The button's text. Default "Send". */
+  button?: string;
+  /** Disables the field and the button (not in a room yet, say). */
+  disabled?: boolean;
+}
+
+/**
+ * A message field and a Send button. Enter or the button calls `send`, one
+ * of the app's `@server.realtime` or `@server.rpc` methods, with the text
+ * (trimmed; an empty field sends nothing). The text is checked against the
+ * method's argument schema first, if it has one, and what is wrong shows
+ * under the field, the text left in it. Otherwise the field empties at once
+ * (each send counts in the app field `key`, made by {@link chatComposer}, and
+ * the page gets a new, empty field, which does not have the focus: after
+ * Enter, a click or Tab brings the visitor back to it), then `send` runs; a
+ * `RevueError` it throws shows under the field.
+ *
+ * @example
+ * import { chatComposer, chatInput } from "revue/ui";
+ * class Room extends App {
+ *   composer = chatComposer();
+ *   @server.realtime(z.string().max(280, "280 characters at most"))
+ *   send(text: string) { this.to("room").emit("message", { from: this.name, text, at: Date.now() }); }
+ *   render() { return h("main", {}, …, chatInput(this, "composer", this.send)); }
+ * }
+ */
+export function chatInput<K extends string>(app: Record<NoInfer<K>, ChatComposer>, key: K, send: (text: string) => unknown, options: ChatInputOptions = {}): VNode {
+  const name = (app as object)?.constructor?.name ?? "app";
+  const where = `chatInput(this, ${JSON.stringify(key)}) in ${name}`;
+  const composer = (app as Record<string, unknown>)[key] as ChatComposer | undefined;
+  if (typeof composer?.sent !== "number") throw new UsageError(`${where}: ${name}.${key} must hold the input's state; declare it as \`${key} = chatComposer();\` (from revue/ui).`);
+  const entry = typeof send === "function" ? getSpec((app as object).constructor).entryOf(send) : undefined;
+  if (!entry || (entry.kind !== "rpc" && entry.kind !== "realtime")) {
+    throw new UsageError(`${where}: send must be one of ${name}'s @server.realtime or @server.rpc methods (this.send), taking the text; got ${typeof send === "function" ? send.name || "an inline function" : typeof send}.`);
+  }
+  const maxLength = options.maxLength ?? 2000;
+  const record = app as Record<string, unknown>;
+  const update = (ev: EventSummary, cur: ChatComposer) => {
+    const text = ev.type === "submit" ? chatText(ev, maxLength) : "";
+    if (!text) return UNCHANGED;
+    let args: unknown[];
+    try {
+      args = entry.options.schemas ? validateArgs(`${name}.${entry.method}`, entry.options.schemas, [text], false) : [text];
+    } catch (err) {
+      const issues = (err as RevueError).issues as ArgIssue[] | undefined;
+      if (!issues) throw err;
+      // The page keeps the focused field's text: the visitor fixes it and sends again.
+      return { ...cur, error: issues.slice(0, 3).map((i) => i.message).join(" ") };
+    }
+    return followUp<ChatComposer>({ sent: cur.sent + 1, error: "" }, async () => {
+      try {
+        await (send as (...a: unknown[]) => unknown).apply(app, args);
+      } catch (err) {
+        record[key] = { ...(record[key] as ChatComposer), error: err instanceof RevueError ? err.message : "Could not send; please try again." };
+        if (!(err instanceof RevueError)) throw err;
+      }
+    });
+  };
+  const error = composer.error ? h("p", { class: "rv-error", role: "alert" }, composer.error) : null;
+  return h("form", { class: "rv-chat-input", onSubmit: bindField(app, key, update as never) },
+    h("div", { class: "rv-chat-row" },
+      // A new key per send: a new, empty element, since the page leaves a focused field's value alone.
+      h("input", { key: `m${composer.sent}`, name: "message", type: "text", autocomplete: "off", required: true, maxlength: maxLength, disabled: options.disabled, placeholder: options.placeholder ?? "Write a message", "aria-label": options.label ?? "Message", "aria-invalid": composer.error ? "true" : undefined }),
+      h("button", { type: "submit", disabled: options.disabled }, options.button ?? "Send")),
+    error);
+}
+
+/** The text of a chat input's submit: trimmed, cut to `max` characters, "" if none. */
+function chatText(ev: EventSummary, max: number): string {
+  const v = ev?.form?.message;
+  return String((Array.isArray(v) ? v[0] : v) ?? "").trim().slice(0, max);
+}
+
+/** The stylesheet of chat messages, the log and the input: wire it after the theme. */
+export const chatCss: string = `
+.rv-chat-log{display:flex;flex-direction:column;gap:.6rem;max-height:var(--rv-chat-height,28rem);overflow-y:auto;padding:.6rem;margin:0 0 var(--rv-space);border:1px solid var(--rv-border);border-radius:var(--rv-radius)}
+.rv-chat-msg{display:flex;gap:.6rem;align-items:flex-end;max-width:min(85%,40rem)}
+.rv-chat-msg.rv-own{align-self:flex-end;flex-direction:row-reverse}
+.rv-avatar{flex:none;display:inline-grid;place-items:center;width:2.2rem;height:2.2rem;border-radius:50%;color:#fff;font-size:.85rem;font-weight:600;line-height:1}
+.rv-chat-bubble{min-width:0;background:var(--rv-surface);border:1px solid var(--rv-border);border-radius:var(--rv-radius);padding:.4rem .7rem}
+.rv-own .rv-chat-bubble{background:var(--rv-accent);border-color:var(--rv-accent);color:var(--rv-accent-fg)}
+.rv-chat-bubble header{font-size:.85em;display:flex;gap:.5em;align-items:baseline;flex-wrap:wrap}
+.rv-chat-bubble time{color:var(--rv-muted);font-size:.9em;white-space:nowrap}.rv-own .rv-chat-bubble time{color:inherit}
+.rv-chat-text{overflow-wrap:anywhere}.rv-chat-text>:last-child{margin-bottom:0}
+.rv-own .rv-chat-text a{color:inherit}
+.rv-chat-input{margin:0 0 var(--rv-space)}.rv-chat-row{display:flex;gap:.5rem}
+.rv-chat-input input{flex:1 1 auto;min-width:0}
+.rv-chat-input button{flex:none}
+`.trim();

@@ -1,0 +1,52 @@
+import { expect, it } from "vitest";
+import { createServer } from "revue";
+import { Account, accountRoutes, authenticate } from "../../examples/account/app.js";
+import { connected, describeE2E } from "./browser.js";
+
+describeE2E("examples/account in Chromium", (e2e) => {
+  it("signs in with the form (a signed cookie), shows the user, refuses a wrong password, adds a note, and signs out", async () => {
+    const srv = createServer({ "/account": Account }, { authenticate, keys: ["test-key-not-secret"], logger: { warn() {}, error() {} } });
+    srv.koa.use(accountRoutes("/account"));
+    const url = await srv.listen(0, "127.0.0.1");
+    e2e.defer(() => srv.close());
+    const page = await e2e.page({ viewport: { width: 375, height: 800 } });
+    await page.goto(`${url}/account`);
+    await connected(page);
+    expect(await page.textContent("#who")).toMatch(/^Not signed in/);
+
+    await page.fill("#name", "bob");
+    await page.fill("#password", "wrong");
+    await page.click("#signin-button");
+    await connected(page);
+    expect(await page.textContent("[role=alert]")).toBe("That name or password is not right.");
+
+    await page.fill("#name", "bob");
+    await page.fill("#password", "revue");
+    await page.click("#signin-button");
+    await connected(page);
+    expect(await page.textContent("#who")).toBe("Signed in as bob");
+    expect(await page.locator("#clear").count()).toBe(0); // not the admin
+    const cookies = await page.context().cookies();
+    expect(cookies.find((c) => c.name === "member")?.httpOnly).toBe(true);
+
+    await page.fill("#draft", "hello members");
+    await expect.poll(() => page.evaluate(() => window.rv.connected)).toBe(true);
+    await page.waitForTimeout(300); // the typing debounce
+    await page.click("#add");
+    await expect.poll(() => page.locator("#notes li").last().textContent()).toBe("bob: hello members");
+    // The admin-only method refuses a member even when called by hand.
+    const refused = await page.evaluate(() => fetch(`${location.pathname}/api/event`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ sid: window.rv.session, seq: 999, method: "clear", args: [] }) }).then((r) => r.status));
+    expect(refused).toBe(403);
+
+    await page.click("#signout");
+    await connected(page);
+    expect(await page.textContent("#who")).toMatch(/^Not signed in/);
+    expect(await page.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(375);
+
+    // A forged cookie is nobody: its signature does not match.
+    await page.context().addCookies([{ name: "member", value: "ada", url }, { name: "member.sig", value: "forged", url }]);
+    await page.reload();
+    await connected(page);
+    expect(await page.textContent("#who")).toMatch(/^Not signed in/);
+  });
+});

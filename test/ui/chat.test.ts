@@ -1,0 +1,114 @@
+import { afterEach, expect, it } from "vitest";
+import { z } from "zod";
+import { App, h, RevueError, server } from "revue";
+import { chatComposer, chatInput, chatLog, chatMessage, initials } from "revue/ui";
+import { mount, type TestSession } from "revue/testing";
+
+let t: TestSession<App> | undefined;
+afterEach(async () => {
+  await t?.unmount();
+  t = undefined;
+});
+
+const AT = Date.UTC(2026, 10, 29, 13, 5);
+
+interface Line {
+  from: string;
+  text: string;
+  at: number;
+}
+
+class Room extends App {
+  name = "ann";
+  lines: Line[] = [{ from: "Bob Stone", text: "<script>alert(1)</script>", at: AT }];
+  composer = chatComposer();
+  @server.realtime(z.string().max(40, "40 characters at most"))
+  send(text: string) {
+    if (text === "boom") throw new RevueError("UNAVAILABLE", "The room is closed.");
+    this.lines = [...this.lines, { from: this.name, text, at: AT + 60_000 }];
+  }
+  override render() {
+    return h("main", {},
+      chatLog(this.lines.map((m) => chatMessage({ author: m.from, text: m.text, at: m.at, own: m.from === this.name }, { timeZone: "Europe/Paris", now: AT }))),
+      chatInput(this, "composer", this.send));
+  }
+}
+
+it("shows a message with initials, author, local time and text; the reader's own on the other side", async () => {
+  t = (await mount(Room)) as TestSession<App>;
+  const msg = t.find(".rv-chat-msg")!;
+  expect(msg.classList.contains("rv-own")).toBe(false);
+  expect(msg.querySelector(".rv-avatar")!.textContent).toBe("BS");
+  expect(msg.querySelector(".rv-chat-author")!.textContent).toBe("Bob Stone");
+  expect(msg.querySelector("time")!.textContent).toBe("14:05"); // 13:05 UTC in Paris
+  expect(msg.querySelector("time")!.getAttribute("datetime")).toBe("2026-11-29T13:05:00.000Z");
+  expect(msg.querySelector(".rv-chat-text")!.textContent).toBe("<script>alert(1)</script>");
+  expect(t.find(".rv-chat-log script")).toBeNull();
+  expect(t.find(".rv-chat-log")!.getAttribute("role")).toBe("log");
+});
+
+it("sends the typed message to the app's realtime method and empties the field", async () => {
+  t = (await mount(Room)) as TestSession<App>;
+  await t.submit("form.rv-chat-input", { message: "  hello there  " });
+  const mine = t.findAll(".rv-chat-msg").at(-1)!;
+  expect(mine.classList.contains("rv-own")).toBe(true);
+  expect(mine.querySelector(".rv-chat-text")!.textContent).toBe("hello there");
+  expect(mine.querySelector(".rv-sr")!.textContent).toBe(" (you)");
+  expect((t.find(".rv-chat-input input") as HTMLInputElement).value).toBe("");
+  // Typing and sending from the focused field (Enter) empties it as well.
+  const input = t.find(".rv-chat-input input") as HTMLInputElement;
+  input.focus();
+  await t.input(".rv-chat-input input", "second");
+  await t.submit("form.rv-chat-input");
+  expect(t.findAll(".rv-chat-text").map((e) => e.textContent)).toEqual(["<script>alert(1)</script>", "hello there", "second"]);
+  expect((t.find(".rv-chat-input input") as HTMLInputElement).value).toBe("");
+  expect((t.app as Room).composer.sent).toBe(2);
+});
+
+it("keeps a message its schema refuses in the field, with the reason under it; shows an error the method throws", async () => {
+  t = (await mount(Room)) as TestSession<App>;
+  const input = t.find(".rv-chat-input input") as HTMLInputElement;
+  input.focus();
+  await t.input(".rv-chat-input input", "x".repeat(41));
+  await t.submit("form.rv-chat-input");
+  expect(t.text(".rv-chat-input .rv-error")).toBe("40 characters at most");
+  expect((t.find(".rv-chat-input input") as HTMLInputElement).value).toBe("x".repeat(41));
+  expect(t.find(".rv-chat-input input")!.getAttribute("aria-invalid")).toBe("true");
+  expect(t.findAll(".rv-chat-text")).toHaveLength(1);
+  await t.input(".rv-chat-input input", "boom");
+  await t.submit("form.rv-chat-input");
+  expect(t.text(".rv-chat-input .rv-error")).toBe("The room is closed.");
+  expect((t.find(".rv-chat-input input") as HTMLInputElement).value).toBe("");
+  await t.submit("form.rv-chat-input", { message: "fine" });
+  expect(t.find(".rv-chat-input .rv-error")).toBeNull();
+  expect(t.findAll(".rv-chat-text").at(-1)!.textContent).toBe("fine");
+  // An empty message sends nothing.
+  await t.submit("form.rv-chat-input", { message: "   " });
+  expect(t.findAll(".rv-chat-text")).toHaveLength(2);
+});
+
+it("makes initials of any name and says how to fix a missing composer field", () => {
+  expect(["Ada Lovelace", "émile", "李小龙", "  ", "grace.b.hopper", "🙂 smile"].map(initials)).toEqual(["AL", "É", "李", "?", "GH", "🙂S"]);
+  class NoField extends App {
+    @server.realtime send() {}
+    override render() {
+      return chatInput(this as never, "composer" as never, this.send);
+    }
+  }
+  expect(() => new NoField().render()).toThrow(/NoField\.composer must hold the input's state; declare it as `composer = chatComposer\(\);`/);
+  class Plain extends App {
+    composer = chatComposer();
+    send(_text: string) {}
+    override render() {
+      return chatInput(this, "composer", this.send);
+    }
+  }
+  expect(() => new Plain().render()).toThrow(/send must be one of Plain's @server.realtime or @server.rpc methods \(this.send\), taking the text; got send/);
+  expect(() => chatMessage({ author: "a", text: "b", at: AT }, { timeZone: "Mars/Olympus" })).toThrow(/"Mars\/Olympus" is not a time zone/);
+});
+
+it("shows the date too for a message from another day", () => {
+  const node = chatMessage({ author: "a", text: "b", at: AT - 2 * 86_400_000 }, { now: AT }) as unknown as { children: { children: { children: { text?: string }[] }[] }[] };
+  const html = JSON.stringify(node);
+  expect(html).toContain("27 Nov 2026, 13:05");
+});

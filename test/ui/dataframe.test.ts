@@ -1,0 +1,196 @@
+import { afterEach, expect, it } from "vitest";
+import { App, h } from "revue";
+import { dataframe, tableView, type DataframeOptions, type Row } from "revue/ui";
+import { mount, type TestSession } from "revue/testing";
+import { pageCall } from "../../src/session/hub.js";
+
+let t: TestSession<App> | undefined;
+afterEach(async () => {
+  await t?.unmount();
+  t = undefined;
+});
+
+/** Mounts a page with one dataframe of `rows`. */
+async function table(rows: readonly Row[], options: DataframeOptions = {}, view = tableView()) {
+  class Table extends App {
+    rows = rows;
+    view = view;
+    override render() {
+      return h("main", {}, dataframe(this, "view", this.rows, options));
+    }
+  }
+  t = (await mount(Table)) as TestSession<App>;
+  return t as unknown as TestSession<Table>;
+}
+
+const cells = (s: TestSession<App>, col: number) => s.findAll(`tbody tr td:nth-child(${col})`).map((td) => td.textContent);
+const headers = (s: TestSession<App>) => s.findAll("thead th").map((th) => th.textContent!.replace(/[▲▼↕]/g, ""));
+
+const people = (n: number) => Array.from({ length: n }, (_, i) => ({ id: i + 1, name: `person ${n - i}`, score: (i * 37) % 101, joined: new Date(Date.UTC(2026, 0, 1 + (i % 28))) }));
+
+it("infers columns, right-aligns and groups numbers, and shows dates in UTC", async () => {
+  const s = await table([
+    { city: "Lyon", population: 522_250, area: 47.87, founded: new Date(Date.UTC(-43, 0, 1)) },
+    { city: "Paris", population: 2_102_650, area: 105.4, extra: "yes" },
+  ]);
+  expect(headers(s)).toEqual(["city", "population", "area", "founded", "extra"]);
+  expect(cells(s, 2)).toEqual(["522,250", "2,102,650"]);
+  expect(cells(s, 3)).toEqual(["47.87", "105.4"]);
+  expect(s.find("tbody td:nth-child(2)")!.classList.contains("rv-num")).toBe(true);
+  expect(s.find("thead th:nth-child(2)")!.classList.contains("rv-num")).toBe(true);
+  expect(s.find("tbody td:nth-child(1)")!.classList.contains("rv-num")).toBe(false);
+  expect(cells(s, 5)).toEqual(["—", "yes"]); // a missing value
+  expect(cells(s, 4)[1]).toBe("—");
+});
+
+it("pages through 10,000 rows with only the visible page in the page", async () => {
+  const s = await table(people(10_000));
+  expect(s.findAll("tbody tr")).toHaveLength(20);
+  expect(s.text(".rv-df-status")).toBe("Rows 1–20 of 10,000");
+  expect(s.text(".rv-df-page")).toBe("Page 1 of 500");
+  expect(s.find("[aria-label='Previous page']")!.hasAttribute("disabled")).toBe(true);
+  await s.click("[aria-label='Next page']");
+  expect(s.text(".rv-df-status")).toBe("Rows 21–40 of 10,000");
+  expect(cells(s, 1).slice(0, 2)).toEqual(["21", "22"]);
+  await s.click("[aria-label='Last page']");
+  expect(s.text(".rv-df-status")).toBe("Rows 9,981–10,000 of 10,000");
+  expect(s.find("[aria-label='Next page']")!.hasAttribute("disabled")).toBe(true);
+  await s.click("[aria-label='Previous page']");
+  expect(s.text(".rv-df-page")).toBe("Page 499 of 500");
+  await s.click("[aria-label='First page']");
+  expect(cells(s, 1)[0]).toBe("1");
+  expect(s.app.view).toEqual({ sort: null, dir: "asc", page: 1 });
+  // What reached the page: one page of rows, not 10,000.
+  expect(s.html().length).toBeLessThan(20_000);
+  expect(s.html()).not.toContain("person 9000");
+});
+
+it("sorts by a header click, ascending then descending, with aria-sort, back on page 1", async () => {
+  const s = await table(people(45), { pageSize: 10 });
+  await s.click("[aria-label='Next page']");
+  await s.click("thead th:nth-child(3) button"); // score
+  expect(s.find("thead th:nth-child(3)")!.getAttribute("aria-sort")).toBe("ascending");
+  expect(s.findAll("thead th[aria-sort]")).toHaveLength(1);
+  expect(s.text(".rv-df-status")).toBe("Rows 1–10 of 45");
+  const asc = cells(s, 3).map((x) => Number(x));
+  expect(asc).toEqual([...asc].sort((a, b) => a - b));
+  expect(asc[0]).toBe(0);
+  await s.click("thead th:nth-child(3) button");
+  expect(s.find("thead th:nth-child(3)")!.getAttribute("aria-sort")).toBe("descending");
+  expect(cells(s, 3)[0]).toBe("100");
+  // Text sorts in natural order: "person 2" before "person 10".
+  await s.click("thead th:nth-child(2) button");
+  expect(cells(s, 2).slice(0, 3)).toEqual(["person 1", "person 2", "person 3"]);
+  expect(s.find("thead th:nth-child(3)")!.hasAttribute("aria-sort")).toBe(false);
+});
+
+it("sorts stably, numbers and dates by value, missing values last both ways", async () => {
+  const rows = [
+    { k: "a", n: 2, d: new Date(Date.UTC(2026, 1, 1)) },
+    { k: "b", n: null, d: undefined },
+    { k: "c", n: 10, d: new Date(Date.UTC(2025, 11, 31)) },
+    { k: "d", n: 2, d: new Date(Date.UTC(2026, 1, 1)) },
+    { k: "e", n: Number.NaN, d: new Date("nope") },
+    { k: "f", n: -1, d: new Date(Date.UTC(2026, 5, 1)) },
+  ];
+  const s = await table(rows);
+  await s.click("thead th:nth-child(2) button");
+  expect(cells(s, 1)).toEqual(["f", "a", "d", "c", "b", "e"]);
+  await s.click("thead th:nth-child(2) button");
+  expect(cells(s, 1)).toEqual(["c", "a", "d", "f", "b", "e"]); // ties (a, d) keep their order descending too
+  await s.click("thead th:nth-child(3) button");
+  expect(cells(s, 1)).toEqual(["c", "a", "d", "f", "b", "e"]);
+  expect(cells(s, 3)).toEqual(["2025-12-31", "2026-02-01", "2026-02-01", "2026-06-01", "—", "—"]);
+});
+
+it("sorts text in a natural order that ignores case and accents", async () => {
+  const s = await table(["Zoe", "item 10", "émile", "item 2", "Adam", "Emile", "item 02b"].map((name) => ({ name })));
+  await s.click("thead th button");
+  expect(cells(s, 1)).toEqual(["Adam", "émile", "Emile", "item 2", "item 02b", "item 10", "Zoe"]);
+});
+
+it("uses given columns: labels, formats, an unsortable column, and a starting sort", async () => {
+  const s = await table(people(30), {
+    columns: [{ key: "name", label: "Name", sortable: false }, { key: "score", label: "Score (pts)", format: (v) => `${v} pts` }],
+    pageSize: 5,
+  }, tableView({ sort: "score", dir: "desc" }));
+  expect(headers(s)).toEqual(["Name", "Score (pts)"]);
+  expect(s.find("thead th:nth-child(1) button")).toBeNull();
+  expect(s.find("thead th:nth-child(2)")!.getAttribute("aria-sort")).toBe("descending");
+  expect(cells(s, 2)[0]).toBe(`${Math.max(...people(30).map((p) => p.score))} pts`);
+});
+
+it("shows a hostile value as text, in a cell and in a header", async () => {
+  const s = await table([{ "<img src=x onerror=alert(1)>": "<script>alert(1)</script>" }]);
+  expect(s.text("tbody td")).toBe("<script>alert(1)</script>");
+  expect(s.find("tbody script")).toBeNull();
+  expect(s.find("thead img")).toBeNull();
+  expect(headers(s)).toEqual(["<img src=x onerror=alert(1)>"]);
+});
+
+it("refuses a made-up sort column or page from the page, and clamps a page past the end", async () => {
+  const s = await table(people(30));
+  const before = { ...s.app.view };
+  // Events as a forged page would send them: straight to the field binding's method.
+  const hub = s.hub;
+  const session = hub.get(s.sid)!;
+  await hub.call(session, pageCall("realtime", "rv.set", 1, ["view", "sort", "password", { type: "click" }]));
+  await hub.call(session, pageCall("realtime", "rv.set", 2, ["view", "page", -3, { type: "click" }]));
+  await s.settle();
+  expect(s.errors.map((e) => `${e.code} ${e.message}`)).toEqual([
+    expect.stringMatching(/^INVALID_ARGS .*refused \["sort","password"\]: a table's view changes by \["sort", <column>\] or \["page", <n ≥ 1>\]/),
+    expect.stringMatching(/^INVALID_ARGS .*refused \["page",-3\]/),
+  ]);
+  expect(s.app.view).toEqual(before);
+  await hub.call(session, pageCall("realtime", "rv.set", 3, ["view", "page", 99, { type: "click" }]));
+  await s.settle();
+  expect(s.app.view.page).toBe(2);
+});
+
+it("says what is wrong and how to fix it when the view field or the options are wrong", async () => {
+  class NoView extends App {
+    view = { page: "one" };
+    override render() {
+      return dataframe(this as never, "view" as never, []);
+    }
+  }
+  expect(() => new NoView().render()).toThrow(/NoView\.view must hold the table's view .*view = tableView\(\);/);
+  class Bad extends App {
+    view = tableView();
+    override render() {
+      return dataframe(this, "view", [{ a: 1 }], { pageSize: 0 });
+    }
+  }
+  expect(() => new Bad().render()).toThrow(/pageSize must be a whole number from 1 to 1000, got 0/);
+  class NotRows extends App {
+    view = tableView();
+    override render() {
+      return dataframe(this, "view", [1, 2] as never);
+    }
+  }
+  expect(() => new NotRows().render()).toThrow(/rows\[0\] is number; each row must be an object/);
+});
+
+it("shows an empty table as 'No rows', without a pager", async () => {
+  const s = await table([], { columns: ["a", "b"] });
+  expect(s.text("tbody td")).toBe("No rows");
+  expect(s.find(".rv-df-pages")).toBeNull();
+});
+
+interface Order {
+  id: number;
+  customer: string;
+}
+
+it("takes rows of an interface type, with columns checked against its keys", async () => {
+  class Orders extends App {
+    rows: Order[] = [{ id: 7, customer: "Ada" }];
+    view = tableView();
+    override render() {
+      return h("main", {}, dataframe(this, "view", this.rows, { columns: ["customer", { key: "id", label: "Order", format: (v) => `#${v}` }] }));
+    }
+  }
+  t = (await mount(Orders)) as TestSession<App>;
+  expect(headers(t)).toEqual(["customer", "Order"]);
+  expect(cells(t, 2)).toEqual(["#7"]);
+});
