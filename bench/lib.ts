@@ -198,13 +198,14 @@ export class Audience {
    * Broadcasts `n` ticks with at most `window` in flight: tick k + window
    * leaves once tick k reached every stream, so socket buffers cannot absorb
    * the whole run. Resolves to each tick's latency (emit → last delivery), in ms.
+   * Rejects after `timeoutMs` (by default 20 s, plus 20 ms a tick).
    */
-  async broadcast(n: number, window: number): Promise<number[]> {
+  async broadcast(n: number, window: number, timeoutMs = 20_000 + 20 * n): Promise<number[]> {
     const first = this.sent + 1;
     this.last = this.sent + n;
     const finished = new Promise<void>((r) => (this.finish = r));
     while (this.sent < Math.min(this.last, first + window - 1)) this.send();
-    await within(finished, 20_000 + 20 * n, () => `only ${this.reached[this.last] ?? 0} of ${this.size} streams got tick ${this.last}`);
+    await within(finished, timeoutMs, () => `only ${this.reached[this.last] ?? 0} of ${this.size} streams got tick ${this.last}`);
     return Array.from({ length: n }, (_, i) => this.doneAt[first + i]! - this.sentAt[first + i]!);
   }
 

@@ -1,4 +1,5 @@
 import { readFileSync } from "node:fs";
+import type Koa from "koa";
 import { App, h } from "revue";
 import { theme } from "revue/ui";
 import { Account } from "./account/app.js";
@@ -28,16 +29,28 @@ const ABOUT: Record<keyof typeof examples, { title: string; text: string; shows:
 
 for (const cls of [...Object.values(examples), ShopItem]) inGallery.add(cls);
 
-/** Each example's thumbnail (examples/screenshots, made by `npm run shots`) as a data: URL, or undefined when it is missing. */
-const shots: Record<string, string | undefined> = Object.fromEntries(
-  Object.keys(examples).map((path) => {
-    try {
-      return [path, `data:image/jpeg;base64,${readFileSync(new URL(`./screenshots${path}.jpg`, import.meta.url)).toString("base64")}`];
-    } catch {
-      return [path, undefined];
-    }
-  }),
-);
+/** Each example's thumbnail (examples/screenshots, made by `npm run shots`), by example path; read once, served by {@link screenshots}. */
+const shots = new Map<string, Buffer>();
+for (const path of Object.keys(examples)) {
+  try {
+    shots.set(path.slice(1), readFileSync(new URL(`./screenshots${path}.jpg`, import.meta.url)));
+  } catch {
+    // Not made yet: the card has no picture.
+  }
+}
+
+/**
+ * Serves the thumbnails at `/screenshots/<example>.jpg` (only those): add it
+ * to the gallery's server after Revue's middleware, `srv.koa.use(screenshots)`.
+ */
+export const screenshots: Koa.Middleware = async (ctx, next) => {
+  const name = /^\/screenshots\/([\w-]+)\.jpg$/.exec(ctx.path)?.[1];
+  const jpg = name !== undefined && ctx.method === "GET" ? shots.get(name) : undefined;
+  if (!jpg) return next();
+  ctx.type = "image/jpeg";
+  ctx.set("Cache-Control", "public, max-age=3600");
+  ctx.body = jpg;
+};
 
 /** The index page: a card per example. */
 export class Gallery extends App {
@@ -56,7 +69,7 @@ export class Gallery extends App {
       h("ul", { class: "cards" },
         Object.entries(ABOUT).map(([path, about]) =>
           h("li", { key: path, class: "card" },
-            shots[path] ? h("img", { src: shots[path], alt: `${about.title}: a screenshot`, width: 480, height: 300 }) : null,
+            shots.has(path.slice(1)) ? h("img", { src: `/screenshots${path}.jpg`, alt: `${about.title}: a screenshot`, width: 480, height: 300, loading: "lazy" }) : null,
             h("h2", {}, h("a", { href: path }, about.title)),
             h("p", {}, about.text),
             h("div", { class: "tags" }, about.shows.map((s) => h("code", { key: s }, s)))))));

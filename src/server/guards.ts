@@ -180,7 +180,13 @@ export function jsonBody(limit: number): Middleware {
   };
 }
 
-/** {@link jsonBody}'s parse and checks, without the middleware: resolves once `ctx.request.body` holds the checked object. */
+/**
+ * {@link jsonBody}'s parse and checks, without the middleware: resolves once
+ * `ctx.request.body` holds the checked object. An uncompressed body is read
+ * and parsed by {@link readUtf8} and {@link parseStrictJson}, which do what
+ * koa-body does for it (its raw-body, iconv-lite, co-body and bourne) in two
+ * plain functions: ≈ 6 % of a round trip's server CPU less (bench/server.ts).
+ */
 export function jsonBodyReader(limit: number): (ctx: Context) => Promise<void> {
   const parse = koaBody({ json: true, urlencoded: false, text: false, multipart: false, jsonLimit: limit, jsonStrict: true, patchKoa: true });
   return async (ctx) => {
@@ -196,7 +202,10 @@ export function jsonBodyReader(limit: number): (ctx: Context) => Promise<void> {
       throw new RevueError("UNSUPPORTED_MEDIA_TYPE", `${ctx.method} ${ctx.path}: a JSON body must be UTF-8, got charset "${charset}". Send UTF-8 and say "charset=utf-8", or leave the charset out.`);
     }
     try {
-      await parse(ctx, async () => {});
+      // A compressed body goes through koa-body (inflation knows the encodings); a plain one, what every page call sends, is read here.
+      const encoding = ctx.get("content-encoding");
+      if (encoding && encoding.toLowerCase() !== "identity") await parse(ctx, async () => {});
+      else ctx.request.body = parseStrictJson(ctx, await readUtf8(ctx, limit)) as typeof ctx.request.body;
     } catch (err) {
       // zlib's errors carry no HTTP status: a gzip/deflate/br body that does not
       // decompress is the client's mistake (400), not the server's (500).
@@ -212,4 +221,58 @@ export function jsonBodyReader(limit: number): (ctx: Context) => Promise<void> {
     }
     assertNoProtoKeys(body);
   };
+}
+
+/**
+ * The body of `ctx`'s request as UTF-8 text (a BOM dropped), as raw-body reads
+ * it: 413 when it declares or sends more than `limit` bytes, 400 when it ends
+ * before its declared length, sends more, or is aborted.
+ */
+function readUtf8(ctx: Context, limit: number): Promise<string> {
+  const req = ctx.req;
+  const declared = req.headers["content-length"];
+  const expected = declared === undefined ? undefined : Number(declared);
+  const refuse = (status: number, message: string) => Object.assign(new Error(message), { status, expose: true });
+  if (expected !== undefined && expected > limit) {
+    req.pause();
+    return Promise.reject(refuse(413, "request entity too large"));
+  }
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    let received = 0;
+    const finish = (err: Error | undefined) => {
+      req.off("data", onData);
+      req.off("end", onEnd);
+      req.off("error", finish);
+      req.off("aborted", onAborted);
+      if (err) {
+        req.pause();
+        return reject(err);
+      }
+      const text = (chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks, received)).toString("utf8");
+      resolve(text.charCodeAt(0) === 0xfeff ? text.slice(1) : text);
+    };
+    const onData = (chunk: Buffer) => {
+      received += chunk.length;
+      if (received > limit) finish(refuse(413, "request entity too large"));
+      else chunks.push(chunk);
+    };
+    const onEnd = () => finish(expected !== undefined && received !== expected ? refuse(400, "request size did not match content length") : undefined);
+    const onAborted = () => finish(refuse(400, "request aborted"));
+    req.on("data", onData);
+    req.on("end", onEnd);
+    req.on("error", finish);
+    req.on("aborted", onAborted);
+  });
+}
+
+/** JSON text that must be an object or an array (an empty body is `{}`), as co-body's strict mode parses it: 400 otherwise. */
+function parseStrictJson(ctx: Context, text: string): unknown {
+  if (text === "") return {};
+  if (!/^[\x20\x09\x0a\x0d]*[[{]/.test(text)) throw new RevueError("BAD_REQUEST", `${ctx.method} ${ctx.path}: the body is not a JSON object.`);
+  try {
+    return JSON.parse(text);
+  } catch (err) {
+    throw new RevueError("BAD_REQUEST", `${ctx.method} ${ctx.path}: the body is not valid JSON (${(err as Error).message}).`);
+  }
 }

@@ -1150,7 +1150,7 @@ export class Hub<A extends App = App> implements PoolMember {
         hub.send(session, { type: "call", method: publicName(entry), args });
       },
       signal: () => session.calls.signal(),
-      presence: hub.presence.forSession(session.sid),
+      presence: hub.presence.forSession(session.sid, () => session.who.user),
     };
   }
 }

@@ -66,13 +66,17 @@ export interface SessionPresence {
   /**
    * Tracks this session under `key` in `topic` with `meta` (a small JSON
    * object); returns its `ref`. Tracking the same topic and key again replaces
-   * the meta (nothing happens if it is the same).
+   * the meta (nothing happens if it is the same). Without a key (`undefined`),
+   * the signed-in user's: `this.user.id`, else `.name`, else `.email` (a
+   * string user is its own key), so one person's tabs and devices are one
+   * presence with several metas.
+   * @example this.presence.track("lobby", undefined, { since: Date.now() }); // keyed by this.user
    */
-  track(topic: string, key: string, meta?: Record<string, unknown>): string;
+  track(topic: string, key?: string, meta?: Record<string, unknown>): string;
   /** Replaces the meta of this session's presence (or maps it: `(meta) => ({ ...meta, away: true })`); returns the new `ref`. */
   update(topic: string, key: string, meta: Record<string, unknown> | ((meta: Record<string, unknown>) => Record<string, unknown>)): string;
-  /** Removes this session's presence; one that is not tracked is ignored. */
-  untrack(topic: string, key: string): void;
+  /** Removes this session's presence (without a key: the user's, as `track`); one that is not tracked is ignored. */
+  untrack(topic: string, key?: string): void;
   /** Everyone's presences in `topic`, on every node: `{ [key]: { metas: [...] } }`. */
   list(topic: string): PresenceList;
 }
@@ -220,11 +224,12 @@ export class Presence {
   // ------------------------------------------------------------ a session's presences
 
   /** `this.presence` of session `sid`. */
-  forSession(sid: string): SessionPresence {
+  forSession(sid: string, user: () => unknown = () => undefined): SessionPresence {
+    const keyOf = (key: string | undefined, topic: string, what: string) => key ?? userKey(user(), `${this.config.app}.presence.${what}(${JSON.stringify(topic)})`);
     return {
-      track: (topic, key, meta) => this.track(sid, topic, key, meta),
+      track: (topic, key, meta) => this.track(sid, topic, keyOf(key, topic, "track"), meta),
       update: (topic, key, meta) => this.update(sid, topic, key, meta),
-      untrack: (topic, key) => this.untrack(sid, topic, key),
+      untrack: (topic, key) => this.untrack(sid, topic, keyOf(key, topic, "untrack")),
       list: (topic) => this.list(topic),
     };
   }
@@ -603,4 +608,18 @@ function positive(value: number | undefined, fallback: number, name: string): nu
   if (value === undefined) return fallback;
   if (typeof value !== "number" || !(value > 0) || !Number.isFinite(value)) throw new RevueError("BAD_REQUEST", `${name} must be a positive number of milliseconds, got ${JSON.stringify(value)}.`);
   return value;
+}
+
+/** The presence key of a signed-in user: a string user, else its `id`, `name` or `email`; a UsageError when there is none. */
+function userKey(user: unknown, where: string): string {
+  if (typeof user === "string" && user) return user;
+  if (typeof user === "object" && user !== null) {
+    for (const field of ["id", "name", "email"] as const) {
+      const v = (user as Record<string, unknown>)[field];
+      if ((typeof v === "string" && v) || (typeof v === "number" && Number.isFinite(v))) return String(v);
+    }
+  }
+  throw new UsageError(
+    `${where}: no key was given and ${user === undefined || user === null ? "nobody is signed in" : "this.user has no id, name or email"}. Pass the key: this.presence.track(topic, key, meta).`,
+  );
 }

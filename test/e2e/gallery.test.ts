@@ -2,7 +2,8 @@ import { expect, it } from "vitest";
 import type { Page } from "playwright-core";
 import { mkdirSync } from "node:fs";
 import { join } from "node:path";
-import { examples, routes } from "../../examples/gallery-app.js";
+import { examples, routes, screenshots } from "../../examples/gallery-app.js";
+import { createServer } from "revue";
 import { connected, describeE2E, screenshotDir } from "./browser.js";
 
 /** The apps as `npm start` mounts them (examples/gallery.ts, which listens as it loads). */
@@ -24,7 +25,11 @@ const drawn = async (page: Page, n: number) => {
 
 describeE2E("examples under mount prefixes in Chromium", (e2e) => {
   it("shows every example from the index, at desktop and phone width, inside the viewport, with a way back", async () => {
-    const { url } = await e2e.serve(mounts);
+    // As examples/gallery.ts serves it: the thumbnails' route is added before listening (Koa composes its middleware then).
+    const srv = createServer(mounts, { logger: { warn() {}, error() {} } });
+    srv.koa.use(screenshots);
+    const url = await srv.listen(0, "127.0.0.1");
+    e2e.defer(() => srv.close());
     const dir = join(screenshotDir, "examples");
     mkdirSync(dir, { recursive: true });
     for (const [device, width] of [["desktop", 1280], ["phone", 375]] as const) {
@@ -33,7 +38,9 @@ describeE2E("examples under mount prefixes in Chromium", (e2e) => {
       await connected(page);
       const links = await page.locator(".card h2 a").evaluateAll((as) => as.map((a) => a.getAttribute("href")));
       expect(links).toEqual(Object.keys(examples));
-      // A screenshot per example, decoded by the browser (the page's CSP allows data: images).
+      // A screenshot per example, loaded and decoded by the browser.
+      await page.locator(".card img").evaluateAll((imgs) => imgs.forEach((i) => ((i as HTMLImageElement).loading = "eager")));
+      await page.waitForFunction(() => Array.from(document.querySelectorAll<HTMLImageElement>(".card img")).every((i) => i.complete), undefined, { timeout: 10_000 });
       const shots = await page.locator(".card img").evaluateAll((imgs) => imgs.map((i) => (i as HTMLImageElement).complete && (i as HTMLImageElement).naturalWidth));
       expect(shots).toEqual(Object.keys(examples).map(() => 480));
       for (const path of ["/", ...links] as string[]) {

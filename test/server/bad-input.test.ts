@@ -1,3 +1,4 @@
+import http from "node:http";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { App, h, server, type UploadedFile } from "revue";
 import { Browser, serve } from "./harness.js";
@@ -66,6 +67,25 @@ describe("bad input gets a JSON error with a stable code and changes nothing", (
       expect(({} as Record<string, unknown>).polluted).toBeUndefined();
     });
   }
+
+  it("an oversized body streamed without a declared length is cut off at the limit: 413 PAYLOAD_TOO_LARGE", async () => {
+    const before = (await b.rpc("get")).body.result;
+    const { status, body } = await new Promise<{ status: number; body: string }>((resolve, reject) => {
+      const req = http.request(`${srv.url}/api/event`, { method: "POST", headers: { "content-type": "application/json" } }, (res) => {
+        let text = "";
+        res.setEncoding("utf8");
+        res.on("data", (c: string) => (text += c));
+        res.on("end", () => resolve({ status: res.statusCode!, body: text }));
+      });
+      req.on("error", reject);
+      // Chunked: no Content-Length to refuse it by, only the bytes that come.
+      req.write(`{"sid":"${b.sid}","seq":90,"method":"increment","args":["${"x".repeat(800)}`);
+      req.end(`${"y".repeat(800)}"]}`);
+    });
+    expect(status).toBe(413);
+    expect(JSON.parse(body).error.code).toBe("PAYLOAD_TOO_LARGE");
+    expect((await b.rpc("get")).body.result).toBe(before);
+  });
 
   it("a same-origin request with a matching Origin passes", async () => {
     const r = await b.request("/api/event", { method: "POST", json: { sid: b.sid, seq: ++b.seq, method: "increment" }, headers: { origin: srv.url } });

@@ -158,3 +158,46 @@ describe("users in revue/testing", () => {
     }
   });
 });
+
+describe("presence keyed by user", () => {
+  class Room extends App {
+    online: string[] = [];
+    @server.on("connect") enter() {
+      this.presence.track("room", undefined, { at: 1 });
+    }
+    @server.on("presence") changed() {
+      this.online = Object.entries(this.presence.list("room")).map(([k, v]) => `${k}×${v.metas.length}`);
+    }
+    @server.rpc who() {
+      return this.online;
+    }
+    @server.rpc anonymous() {
+      try {
+        this.presence.track("room");
+        return "tracked";
+      } catch (e) {
+        return (e as Error).message;
+      }
+    }
+  }
+
+  it("tracks a signed-in user's pages under one key (their id or name); without a user it says to pass a key", async () => {
+    const a = await mount(Room, { user: { id: "u1", name: "Ann" } });
+    const b = await a.another();
+    try {
+      await a.settle();
+      await b.settle();
+      // another() opens a second page as the same user: one presence, two metas.
+      expect(await a.rpc("who")).toEqual(["u1×2"]);
+      const c = await mount(Room);
+      try {
+        expect(await c.rpc("anonymous")).toMatch(/presence.track\("room"\): no key was given and nobody is signed in. Pass the key/);
+      } finally {
+        await c.unmount();
+      }
+    } finally {
+      await b.unmount();
+      await a.unmount();
+    }
+  });
+});
