@@ -117,7 +117,8 @@ export class BrowserTokens {
 
   private set(ctx: Context, name: string, id: string): void {
     const value = `${id}.${this.mac(this.keys[0]!, id).toString("base64url")}`;
-    // ctx.secure is true over TLS, or with trustProxy behind an https proxy.
+    // ctx.secure is true over TLS, or with trustProxy behind an https proxy. The value carries its own
+    // MAC: not signed again with koa.keys (a second `.sig` cookie the page would send with every call).
     ctx.cookies.set(name, value, { httpOnly: true, sameSite: "lax", path: "/", secure: ctx.secure, overwrite: true, signed: false });
   }
 }

@@ -41,6 +41,7 @@ describe("a link to the app from another site", () => {
     expect(page.headers["content-type"]).toContain("text/html");
     const cookie = cookieOf(page.headers["set-cookie"])!;
     expect(cookie.attrs).toContain("samesite=lax");
+    expect([page.headers["set-cookie"]].flat()).toHaveLength(1); // the token only: it carries its own MAC
     const sid = sidOf(page.body);
     // What the page's runtime then sends: same-origin, with the cookie of that visit.
     const same = { "sec-fetch-site": "same-origin", "sec-fetch-mode": "cors", origin: srv.url, cookie: cookie.pair };

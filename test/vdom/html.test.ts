@@ -16,6 +16,13 @@ describe("renderToString", () => {
     );
   });
 
+  it("escapes a value each time it is written, for many elements and many attributes", () => {
+    const cells = Array.from({ length: 3 }, (_, i) => h("td", { class: `"c"`, title: `t${i % 2} & more` }));
+    expect(html(h("tr", {}, cells))).toBe(
+      '<tr data-rv="w-1"><td data-rv="w-2" class="&quot;c&quot;" title="t0 &amp; more"></td><td data-rv="w-3" class="&quot;c&quot;" title="t1 &amp; more"></td><td data-rv="w-4" class="&quot;c&quot;" title="t0 &amp; more"></td></tr>',
+    );
+  });
+
   it("parses back to the same text and attributes", () => {
     const box = document.createElement("div");
     box.innerHTML = html(h("p", { title: 'a"b<c>&d' }, "x < y && z > w", "-->"));
