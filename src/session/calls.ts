@@ -124,7 +124,8 @@ export class CallQueue {
   /** Rejects the running task's outcome (set while an async task runs). */
   private abandon: ((reason: Error) => void) | undefined;
   private idleWaiters: (() => void)[] = [];
-  private closed: Error | undefined;
+  /** Why the queue closed: the error, or (until something needs it) the function that makes it. */
+  private closed: Error | (() => Error) | undefined;
 
   constructor(private readonly limits: CallLimits, private readonly where: string) {}
 
@@ -150,7 +151,7 @@ export class CallQueue {
    * outcome and `run` is not used.
    */
   submit(call: Call, run: () => unknown): { outcome: Promise<unknown>; retry: boolean } {
-    if (this.closed) throw this.closed;
+    if (this.closed) throw this.closedError();
     const { seq } = call;
     const known = this.entries?.get(seq);
     if (known) {
@@ -205,7 +206,7 @@ export class CallQueue {
 
   /** Queues an internal task (a broadcast's handlers, a lifecycle handler, a render) behind the calls already released. */
   enqueue<T>(run: () => T | Promise<T>): Promise<T> {
-    if (this.closed) return Promise.reject(this.closed);
+    if (this.closed) return Promise.reject(this.closedError());
     return new Promise<T>((resolve, reject) => this.push({ run, resolve: resolve as (v: unknown) => void, reject, seq: INTERNAL, bytes: 0 }));
   }
 
@@ -293,18 +294,25 @@ export class CallQueue {
   }
 
   /** Ends the queue: every call not finished is rejected with `reason`, the running one's signal aborts. */
-  close(reason: Error): void {
+  close(reason: Error | (() => Error)): void {
     if (this.closed) return;
+    // The error is made only when a call waits for it: an Error's stack is costly, and most
+    // sessions end with nothing queued (≈ 2.6 % of a first visit's CPU when each evicts a pending session).
     this.closed = reason;
     clearTimeout(this.gapTimer);
-    this.controller?.abort(reason);
-    this.abandon?.(reason);
-    for (const t of this.held?.values() ?? []) t.reject(reason);
-    for (let i = this.head; i < this.tasks.length; i++) this.tasks[i]?.reject(reason);
+    if (this.controller) this.controller.abort(this.closedError());
+    this.abandon?.(this.closedError());
+    for (const t of this.held?.values() ?? []) t.reject(this.closedError());
+    for (let i = this.head; i < this.tasks.length; i++) this.tasks[i]?.reject(this.closedError());
     this.tasks = [];
     this.head = 0;
     this.held = this.entries = this.passable = undefined;
     this.settleIdle();
+  }
+
+  private closedError(): Error {
+    if (typeof this.closed === "function") this.closed = this.closed();
+    return this.closed!;
   }
 
   /** Whether a held call waits for this seq (it fills a gap below one). */

@@ -1,4 +1,4 @@
-import { randomBytes } from "node:crypto";
+import { randomString } from "../random.js";
 import { App, constructApp, type SessionLink } from "../app.js";
 import { Exposed, exposeError, RegistryError, RevueError, SessionError, SnapshotError, UnavailableError, UsageError } from "../errors.js";
 import { treeHash, type ErrorCode, type ServerMessage } from "../protocol.js";
@@ -144,7 +144,7 @@ const CONNECTED_TTL_MS = 60_000;
 
 /** Generates a session id with 144 random bits, URL-safe. */
 export function newSessionId(): string {
-  return randomBytes(18).toString("base64url");
+  return randomString(18, "base64url");
 }
 
 /** The error for an unknown or expired session; the page re-bootstraps when it sees it. */

@@ -265,7 +265,7 @@ export class Session<A extends App = App> {
     if (this.current === "ended") return;
     this.current = "ended";
     this.stream.end({ type: "bye", reason });
-    this.calls.close(
+    this.calls.close(() =>
       reason === "shutdown"
         ? new SessionError("SERVER_CLOSING", `The server is shutting down; session ${this.sid.slice(0, 6)}… ended before this call ran. The page reconnects to a new server.`)
         : reason === "moved"
