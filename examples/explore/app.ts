@@ -1,7 +1,7 @@
 import { createHash } from "node:crypto";
 import { readFileSync } from "node:fs";
 import { App, cached, client, h, handler, RpcError, server, type EventSummary, type UploadedFile } from "revue";
-import { barChart, histogram, markdown, scatterChart, lineChart, theme } from "revue/ui";
+import { barChart, histogram, markdown, scatterChart, lineChart, select, theme } from "revue/ui";
 import { backLink } from "../nav.js";
 
 /** A column of a table read from CSV: its values, and what they are. */
@@ -64,7 +64,7 @@ export class Explore extends App {
   static override title = "Revue · explore a CSV";
   static override css =
     theme +
-    ".bar{display:flex;gap:.6rem;flex-wrap:wrap;align-items:end;margin:0 0 var(--rv-space)}.bar label{margin:0}.bar select{width:auto}" +
+    ".bar{display:flex;gap:.6rem;flex-wrap:wrap;align-items:end;margin:0 0 var(--rv-space)}.bar label{margin:0}.bar .rv-field{margin:0}.bar select{width:auto}" +
     "th button{all:unset;cursor:pointer;font-weight:600}th button:focus-visible{outline:3px solid var(--rv-accent)}" +
     "td.num{text-align:right;font-variant-numeric:tabular-nums}.pager{display:flex;gap:.6rem;align-items:center}" +
     ".charts{display:grid;gap:var(--rv-space);grid-template-columns:repeat(auto-fit,minmax(min(100%,28rem),1fr))}";
@@ -160,14 +160,6 @@ export class Explore extends App {
     this.page = Math.min(Math.max(0, this.page + delta), Math.max(0, Math.ceil(t.rows / PAGE) - 1));
   }
 
-  /** The chart's axes: `select#x` and `select#y`. */
-  @server.realtime axis(which: "x" | "y", ev: EventSummary) {
-    const column = this.current?.columns.find((c) => c.name === ev.value);
-    if (!column || (which === "y" && column.kind !== "number")) return;
-    if (which === "x") this.x = column.name;
-    else if (which === "y") this.y = column.name;
-  }
-
   @server.realtime useSample() {
     Object.assign(this, { data: SAMPLE, sortBy: "", descending: false, page: 0, x: "date", y: "total", notice: "" });
   }
@@ -228,8 +220,9 @@ export class Explore extends App {
       h("section", { id: "summary" }, markdown(Explore.summary(this.data))),
       h("h2", {}, "Charts"),
       h("div", { class: "bar", id: "axes" },
-        h("label", {}, "x ", h("select", { id: "x", onChange: handler(this.axis, { args: ["x"] }) }, t.columns.map((c) => h("option", { key: c.name, value: c.name, selected: c.name === this.x }, c.name)))),
-        h("label", {}, "y ", h("select", { id: "y", onChange: handler(this.axis, { args: ["y"] }) }, t.columns.filter((c) => c.kind === "number").map((c) => h("option", { key: c.name, value: c.name, selected: c.name === this.y }, c.name))))),
+        // revue/ui selects bound to the axes: the server only stores one of the choices (any column for x, a number column for y).
+        select(this, "x", t.columns.map((c) => c.name), { label: "x", id: "x" }),
+        select(this, "y", t.columns.filter((c) => c.kind === "number").map((c) => c.name), { label: "y", id: "y" })),
       h("div", { class: "charts" }, this.charts(t, x, y)),
       h("h2", {}, "Rows"),
       h("table", { id: "rows" },

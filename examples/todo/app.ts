@@ -1,5 +1,5 @@
 import { App, client, h, handler, memo, server, type EventSummary } from "revue";
-import { theme } from "revue/ui";
+import { button, textInput, theme } from "revue/ui";
 import { backLink } from "../nav.js";
 
 interface Item {
@@ -61,7 +61,7 @@ export class Todo extends App {
   static override title = "Revue · todo";
   static override css =
     theme +
-    ":root{--rv-width:44rem}#add,.tools{display:flex;gap:.5rem;margin:0 0 var(--rv-space);align-items:center;flex-wrap:wrap}" +
+    ":root{--rv-width:44rem}#add,.tools{display:flex;gap:.5rem;margin:0 0 var(--rv-space);align-items:center;flex-wrap:wrap}.tools .rv-field{margin:0;flex:1 1 12rem}.tools .rv-field label{position:absolute;width:1px;height:1px;overflow:hidden;clip:rect(0,0,0,0)}" +
     "#add input,#filter{flex:1 1 12rem;width:auto!important}#count{color:var(--rv-muted);white-space:nowrap}" +
     "#list{list-style:none;padding:0;border:1px solid var(--rv-border);border-radius:var(--rv-radius)}" +
     "#list li{display:flex;gap:.6rem;align-items:center;padding:.35rem .7rem;border-bottom:1px solid var(--rv-border)}#list li:last-child{border-bottom:0}" +
@@ -74,11 +74,6 @@ export class Todo extends App {
   search = "";
   show: Show = "all";
   editing: number | undefined;
-
-  /** `input#filter`, debounced 100 ms in the page. */
-  @server.realtime filter(ev: EventSummary) {
-    this.search = String(ev.value ?? "").slice(0, 200);
-  }
 
   /** The All / Active / Done tabs. */
   @server.realtime showOnly(which: Show) {
@@ -152,11 +147,10 @@ export class Todo extends App {
       h("form", { id: "add", onSubmit: this.add },
         h("input", { name: "title", placeholder: "new item", "aria-label": "new item", autocomplete: "off" }),
         h("button", { type: "submit" }, "Add")),
-      h("p", { class: "tools" },
-        h("input", { id: "filter", type: "search", placeholder: "filter", "aria-label": "filter", value: this.search, onInput: handler(this.filter, { debounce: 100 }) }),
-        " ",
-        h("button", { id: "reverse", onClick: this.reverse }, "Reverse"),
-        " ",
+      h("div", { class: "tools" },
+        // revue/ui's text input, bound to `search` (debounced 100 ms in the page; at most 200 characters).
+        textInput(this, "search", { label: "Filter", id: "filter", type: "search", placeholder: "filter", maxLength: 200, debounce: 100 }),
+        button("Reverse", this.reverse, { id: "reverse" }),
         h("span", { id: "count" }, `${shown.length} items`)),
       h("p", { class: "tools", role: "group", "aria-label": "show" },
         (["all", "active", "done"] as const).map((which) =>

@@ -54,6 +54,8 @@ export interface ControlSpec extends ControlOptions {
   step?: number;
   /** Shown after a slider's value (e.g. "%"). */
   unit?: string;
+  /** text: ms of quiet typing before the value is sent. */
+  debounce?: number;
   rows?: number;
   choices?: readonly Choice[];
   required?: boolean;
@@ -254,7 +256,7 @@ function bound(app: object, key: string, spec: ControlSpec): VNode {
     });
     return drawControl(spec, { name: key, id, value: current, error: spec.error, on: {}, onChoice: choice });
   }
-  const debounce = spec.kind === "slider" ? 60 : undefined;
+  const debounce = spec.kind === "slider" ? 60 : spec.debounce;
   return drawControl(spec, { name: key, id, value: current, error: spec.error, on: { [eventOf(spec.kind)]: bindField(app as Record<string, unknown>, key, update as never, [], { debounce }) } });
 }
 
@@ -265,6 +267,8 @@ export interface TextOptions extends ControlOptions {
   placeholder?: string;
   /** The most characters stored. Default 10,000. */
   maxLength?: number;
+  /** Ms of quiet typing before the value is sent. Default: the page's (150). */
+  debounce?: number;
 }
 
 /**

@@ -71,7 +71,7 @@ describe("examples/todo", () => {
 
   it("debounces the filter binding in the page", async () => {
     t = await mount(Todo);
-    expect(t.find("#filter")!.getAttribute("data-rv-on-input")).toBe("r:filter/100");
+    expect(t.find("#filter")!.getAttribute("data-rv-on-input")).toBe('r:rv.set/100 ["search"]');
   });
 
   it("adds an item at the top, ignoring blank titles", async () => {
