@@ -392,11 +392,12 @@ describe("every example round-trips through snapshot and restore", () => {
         ["realtime", "toggle", [3, { type: "change", checked: true }]],
         ["realtime", "up", [5, { type: "click" }]],
         ["realtime", "edit", [17, { type: "click" }]],
-        ["realtime", "filter", [{ value: "(#10" }]],
+        ["realtime", "rv.set", ["search", { type: "input", value: "(#10" }]],
       ],
       ["realtime", "save", [{ form: { title: "Seventeen" } }]],
     );
     expect(r.snap.state.editing).toBe(17);
+    expect(r.snap.state.search).toBe("(#10");
     expect(r.back.instance.items).toHaveLength(1001);
     expect(r.back.instance.items.find((it) => it.id === 17)!.title).toBe("Seventeen");
     expect(r.back.instance.editing).toBeUndefined();
