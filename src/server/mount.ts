@@ -325,7 +325,7 @@ export class Mount<A extends App = App> {
       const session = await this.find(ctx, ctx.params.sid);
       const who = await this.who(ctx);
       hub.admit(who, `${ctx.method} ${ctx.path}`); // a page whose user signed out meanwhile gets no more of it
-      hub.identify(session, who);
+      session.who = who; // what this.user reads
       const header = ctx.get("last-event-id") || (typeof ctx.query.lastEventId === "string" ? ctx.query.lastEventId : "");
       const lastSeen = /^\d{1,15}$/.test(header) ? Number(header) : undefined;
       hub.wake(session); // a refusal (too many sessions) is still an ordinary JSON answer

@@ -324,20 +324,19 @@ export class Hub<A extends App = App> implements PoolMember {
    * let `who` make: 401 UNAUTHORIZED when nobody is signed in, 403 FORBIDDEN
    * for a user without the role.
    */
-  admit(who: Who, what: string, entry?: MethodEntry): void {
-    for (const [access, whose] of [[this.access, this.spec.name], [entry?.options.auth, `${this.spec.name}.${entry?.method}`]] as const) {
-      const verdict = judge(access, who.user, who.roles);
-      if (verdict === "signin") throw new SessionError("UNAUTHORIZED", `${what} refused: ${whose} requires a signed-in user, and this request has none. Sign in first (createServer's authenticate resolves the user).`);
-      if (verdict === "forbidden") {
-        const roles = typeof access === "string" ? [access] : (access as readonly string[]);
-        throw new SessionError("FORBIDDEN", `${what} refused: ${whose} requires the role ${roles.map((r) => JSON.stringify(r)).join(" or ")}, which this user does not have.`);
-      }
-    }
+  admit(who: Who, what: string | (() => string), entry?: MethodEntry): void {
+    // Checked on every call: nothing is built unless a rule refuses.
+    this.refuseUnless(this.access, who, what, this.spec.name);
+    if (entry?.options.auth !== undefined) this.refuseUnless(entry.options.auth, who, what, `${this.spec.name}.${entry.method}`);
   }
 
-  /** Records who the session's latest request came from (a page load, its stream, a call): what `this.user` reads. */
-  identify(session: Session<A>, who: Who): void {
-    session.who = who;
+  private refuseUnless(access: Access | undefined, who: Who, what: string | (() => string), whose: string): void {
+    const verdict = judge(access, who.user, who.roles);
+    if (verdict === "ok") return;
+    const where = typeof what === "function" ? what() : what;
+    if (verdict === "signin") throw new SessionError("UNAUTHORIZED", `${where} refused: ${whose} requires a signed-in user, and this request has none. Sign in first (createServer's authenticate resolves the user).`);
+    const roles = typeof access === "string" ? [access] : (access as readonly string[]);
+    throw new SessionError("FORBIDDEN", `${where} refused: ${whose} requires the role ${roles.map((r) => JSON.stringify(r)).join(" or ")}, which this user does not have.`);
   }
 
   /** A live session, for code that drives the hub without HTTP (`revue/testing`, tests). */
@@ -471,7 +470,7 @@ export class Hub<A extends App = App> implements PoolMember {
       }
       args = session.uploads.resolve(call.args, `${this.spec.name}.${call.name}`);
       // Checked here, at the edge: a refused call leaves its seq usable, and the method only ever sees valid arguments.
-      if (call.who || this.access || entry?.options.auth) this.admit(call.who ?? session.who, `${this.spec.name}: ${call.kind === "rpc" ? "rpc" : call.kind} "${call.name}"`, entry);
+      if (this.access !== undefined || entry?.options.auth !== undefined) this.admit(call.who ?? session.who, () => `${this.spec.name}: ${call.kind} "${call.name}"`, entry);
       if (field) this.knowField(session, args[0]);
       if (recover) args = [checkRecovered(this.spec.name, args[0])];
       const schemas = entry?.options.schemas;

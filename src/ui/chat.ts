@@ -1,8 +1,7 @@
 import { RevueError, UsageError } from "../errors.js";
 import type { EventSummary } from "../protocol.js";
 import { bindField, followUp, UNCHANGED } from "../registry/fields.js";
-import { validateArgs, type ArgIssue } from "../registry/schema.js";
-import { getSpec } from "../registry/spec.js";
+import { checkedArgs, serverMethod } from "./submit.js";
 import { h, type Child } from "../vdom/h.js";
 import type { VNode } from "../vdom/types.js";
 
@@ -158,24 +157,16 @@ export function chatInput<K extends string>(app: Record<NoInfer<K>, ChatComposer
   const where = `chatInput(this, ${JSON.stringify(key)}) in ${name}`;
   const composer = (app as Record<string, unknown>)[key] as ChatComposer | undefined;
   if (typeof composer?.sent !== "number") throw new UsageError(`${where}: ${name}.${key} must hold the input's state; declare it as \`${key} = chatComposer();\` (from revue/ui).`);
-  const entry = typeof send === "function" ? getSpec((app as object).constructor).entryOf(send) : undefined;
-  if (!entry || (entry.kind !== "rpc" && entry.kind !== "realtime")) {
-    throw new UsageError(`${where}: send must be one of ${name}'s @server.realtime or @server.rpc methods (this.send), taking the text; got ${typeof send === "function" ? send.name || "an inline function" : typeof send}.`);
-  }
+  const entry = serverMethod(app as object, send, where, "send", "this.send", "the text");
   const maxLength = options.maxLength ?? 2000;
   const record = app as Record<string, unknown>;
   const update = (ev: EventSummary, cur: ChatComposer) => {
     const text = ev.type === "submit" ? chatText(ev, maxLength) : "";
     if (!text) return UNCHANGED;
-    let args: unknown[];
-    try {
-      args = entry.options.schemas ? validateArgs(`${name}.${entry.method}`, entry.options.schemas, [text], false) : [text];
-    } catch (err) {
-      const issues = (err as RevueError).issues as ArgIssue[] | undefined;
-      if (!issues) throw err;
-      // The page keeps the focused field's text: the visitor fixes it and sends again.
-      return { ...cur, error: issues.slice(0, 3).map((i) => i.message).join(" ") };
-    }
+    const checked = checkedArgs(name, entry, [text]);
+    // The page keeps the focused field's text: the visitor fixes it and sends again.
+    if ("issues" in checked) return { ...cur, error: checked.issues.slice(0, 3).map((i) => i.message).join(" ") };
+    const { args } = checked;
     return followUp<ChatComposer>({ sent: cur.sent + 1, error: "" }, async () => {
       try {
         await (send as (...a: unknown[]) => unknown).apply(app, args);

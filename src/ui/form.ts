@@ -1,10 +1,10 @@
 import { RevueError, UsageError } from "../errors.js";
 import type { EventSummary } from "../protocol.js";
 import { bindField, followUp, UNCHANGED } from "../registry/fields.js";
-import { validateArgs, type ArgIssue } from "../registry/schema.js";
-import { getSpec } from "../registry/spec.js";
+import type { ArgIssue } from "../registry/schema.js";
 import { h, type Child } from "../vdom/h.js";
 import type { VNode } from "../vdom/types.js";
+import { checkedArgs, serverMethod } from "./submit.js";
 import { checkSpec, drawControl, readControl, type Choice, type ControlOptions, type ControlSpec, type NumberOptions, type TextOptions } from "./controls.js";
 
 /**
@@ -113,10 +113,7 @@ export function form<A extends object, V extends Record<string, unknown>>(
   if (!state || typeof state !== "object" || typeof state.values !== "object" || !state.errors) {
     throw new UsageError(`${where}: ${appName}.${key} is not a form's state. Declare it with formState(): ${key} = formState({ email: "" });`);
   }
-  const entry = typeof onSubmit === "function" ? getSpec(app.constructor).entryOf(onSubmit) : undefined;
-  if (!entry || (entry.kind !== "rpc" && entry.kind !== "realtime")) {
-    throw new UsageError(`${where}: onSubmit must be one of ${appName}'s @server.rpc or @server.realtime methods (this.save), taking the values object; got ${typeof onSubmit === "function" ? (onSubmit.name || "an inline function") : typeof onSubmit}.`);
-  }
+  const entry = serverMethod(app, onSubmit, where, "onSubmit", "this.save", "the values object");
   const id = options.id ?? `rv-${key}`;
   const specs = new Map<string, ControlSpec>();
   const add = (kind: ControlSpec["kind"], name: string, extra: Partial<ControlSpec>): VNode => {
@@ -166,14 +163,9 @@ export function form<A extends object, V extends Record<string, unknown>>(
       } else values[name] = read.value;
     }
     if (Object.keys(errors).length) return { ...cur, values, errors, status: "failed" as const, message: "" };
-    let args: unknown[];
-    try {
-      args = entry.options.schemas ? validateArgs(`${appName}.${entry.method}`, entry.options.schemas, [values], false) : [values];
-    } catch (err) {
-      const issues = (err as RevueError).issues as ArgIssue[] | undefined;
-      if (!issues) throw err;
-      return { ...cur, values, ...placed(issues, specs) };
-    }
+    const checked = checkedArgs(appName, entry, [values]);
+    if ("issues" in checked) return { ...cur, values, ...placed(checked.issues, specs) };
+    const { args } = checked;
     return followUp<FormState<Record<string, unknown>>>({ ...cur, values, errors: {}, status: "pending", message: "" }, async () => {
       const record = app as Record<string, unknown>;
       const settle = (next: Partial<FormState<Record<string, unknown>>>) => (record[key] = { ...(record[key] as object), ...next });

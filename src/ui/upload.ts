@@ -1,7 +1,7 @@
 import { UsageError } from "../errors.js";
 import type { EventSummary } from "../protocol.js";
 import { bindField, followUp, UNCHANGED } from "../registry/fields.js";
-import { getSpec } from "../registry/spec.js";
+import { serverMethod } from "./submit.js";
 import type { UploadedFile } from "../session/uploads.js";
 import { h } from "../vdom/h.js";
 import type { VNode } from "../vdom/types.js";
@@ -90,10 +90,7 @@ export function fileUpload<A extends object>(app: A, key: keyof A & string, onFi
   if (!state || typeof state !== "object" || !Array.isArray(state.files) || typeof state.status !== "string") {
     throw new UsageError(`${where}: ${appName}.${key} is not an upload's state. Declare it with uploadState(): ${key} = uploadState();`);
   }
-  const entry = typeof onFiles === "function" ? getSpec(app.constructor).entryOf(onFiles) : undefined;
-  if (!entry || (entry.kind !== "rpc" && entry.kind !== "realtime")) {
-    throw new UsageError(`${where}: the third argument must be one of ${appName}'s @server.realtime or @server.rpc methods taking the files (this.add), got ${typeof onFiles === "function" ? onFiles.name || "an inline function" : typeof onFiles}.`);
-  }
+  serverMethod(app, onFiles, where, "the third argument", "this.add", "the files");
   const { maxBytes } = options;
   if (maxBytes !== undefined && !(Number.isFinite(maxBytes) && maxBytes > 0)) throw new UsageError(`${where}: maxBytes must be a positive number of bytes, got ${maxBytes}.`);
   const id = `rv-${key}`;

@@ -1,0 +1,40 @@
+import { RevueError, UsageError } from "../errors.js";
+import type { MethodEntry } from "../registry/entries.js";
+import { validateArgs, type ArgIssue } from "../registry/schema.js";
+import { getSpec } from "../registry/spec.js";
+
+/**
+ * What the kit's submitting components (form, chatInput, fileUpload) share:
+ * the app method they hand their values to, and its schema check.
+ */
+
+/**
+ * The entry of `fn` if it is one of the app's `@server.rpc` or
+ * `@server.realtime` methods; otherwise a UsageError, thrown where the
+ * component is drawn: "`param` must be one of App's … methods (`example`),
+ * taking `takes`; got …".
+ *
+ * @example
+ * const entry = serverMethod(this, this.save, "Shop: form(this, \"order\")", "onSubmit", "this.save", "the values object");
+ */
+export function serverMethod(app: object, fn: unknown, where: string, param: string, example: string, takes: string): MethodEntry {
+  const appName = app.constructor?.name ?? "App";
+  const entry = typeof fn === "function" ? getSpec(app.constructor).entryOf(fn) : undefined;
+  if (!entry || (entry.kind !== "rpc" && entry.kind !== "realtime")) {
+    const got = typeof fn === "function" ? fn.name || "an inline function" : typeof fn;
+    throw new UsageError(`${where}: ${param} must be one of ${appName}'s @server.realtime or @server.rpc methods (${example}), taking ${takes}; got ${got}.`);
+  }
+  return entry;
+}
+
+/** The method's arguments as its Standard Schemas output them, or the issues that refuse them (any other error is thrown). */
+export function checkedArgs(appName: string, entry: MethodEntry, args: unknown[]): { args: unknown[] } | { issues: ArgIssue[] } {
+  if (!entry.options.schemas) return { args };
+  try {
+    return { args: validateArgs(`${appName}.${entry.method}`, entry.options.schemas, args, false) };
+  } catch (err) {
+    const issues = (err as RevueError).issues as ArgIssue[] | undefined;
+    if (!issues) throw err;
+    return { issues };
+  }
+}
