@@ -22,6 +22,8 @@ export interface ChatMessageOptions {
   timeZone?: string;
   /** "Now" for deciding whether to show the date too (a message from another day). Default: the current time. */
   now?: number;
+  /** The message's identity in its log (its id), so a log that drops its oldest messages moves none of the others' elements. */
+  key?: string | number;
 }
 
 /** Avatar backgrounds, each with white text at a contrast of 4.8:1 or more. */
@@ -67,7 +69,7 @@ function format(zone: string, kind: "time" | "day" | "full"): Intl.DateTimeForma
  *
  * @example
  * import { chatLog, chatMessage } from "revue/ui";
- * chatLog(this.messages.map((m) => chatMessage({ author: m.from, text: m.text, at: m.at, own: m.from === this.name }, { timeZone: this.zone })))
+ * chatLog(this.messages.map((m) => chatMessage({ author: m.from, text: m.text, at: m.at, own: m.from === this.name }, { timeZone: this.zone, key: m.id })))
  */
 export function chatMessage(message: ChatMessage, options: ChatMessageOptions = {}): VNode {
   if (typeof message !== "object" || message === null || typeof message.author !== "string") {
@@ -83,7 +85,7 @@ export function chatMessage(message: ChatMessage, options: ChatMessageOptions = 
     time = h("time", { datetime: new Date(at).toISOString(), title: format(zone, "full").format(at) }, shown);
   }
   const name = author.trim() || "anonymous";
-  return h("article", { class: own ? "rv-chat-msg rv-own" : "rv-chat-msg" },
+  return h("article", { key: options.key, class: own ? "rv-chat-msg rv-own" : "rv-chat-msg" },
     h("span", { class: "rv-avatar", "aria-hidden": "true", style: `background:${colourOf(name)}` }, initials(name)),
     h("div", { class: "rv-chat-bubble" },
       h("header", {}, h("b", { class: "rv-chat-author" }, name), own ? h("span", { class: "rv-sr" }, " (you)") : null, time ? " " : null, time),

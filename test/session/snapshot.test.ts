@@ -348,8 +348,8 @@ describe("every example round-trips through snapshot and restore", () => {
     const form = (f: Record<string, string>) => [{ form: f }];
     const r = await roundTrip(
       Chat,
-      [["realtime", "enter", form({ name: "ann", room: "a" })], ["realtime", "send", form({ text: "hello" })], ["realtime", "send", form({ text: "still here?" })]],
-      ["realtime", "send", form({ text: "moved" })],
+      [["realtime", "enter", form({ name: "ann", room: "a" })], ["realtime", "send", ["hello"]], ["realtime", "send", ["still here?"]]],
+      ["realtime", "send", ["moved"]],
       // Message ids come from a per-process counter: give both sends the same one.
       { beforeNext: () => (Chat.nextId = 100) },
     );
