@@ -37,7 +37,7 @@ export class Upload extends App {
   static override css =
     theme +
     ":root{--rv-width:44rem}#files{list-style:none;padding:0;display:grid;gap:.8rem}" +
-    "#files li{border:1px solid var(--rv-border);border-radius:var(--rv-radius);padding:.6rem .8rem;background:var(--rv-surface)}" +
+    ".rv-upload{margin:0 0 var(--rv-space)}.rv-upload .rv-hint{margin:0 0 .5rem}#files li{border:1px solid var(--rv-border);border-radius:var(--rv-radius);padding:.6rem .8rem;background:var(--rv-surface)}" +
     "#files .rv-image{margin:.5rem 0 0}#files img{max-height:12rem;width:auto;border-radius:4px}#files pre{margin:.5rem 0 0;max-height:8rem}" +
     ".digest{font:12px var(--rv-mono);word-break:break-all;color:var(--rv-muted);margin:.4rem 0 0}";
 
@@ -69,6 +69,7 @@ export class Upload extends App {
       backLink(this),
       h("h1", {}, "Upload"),
       fileUpload(this, "upload", this.received, { label: "Files to send", multiple: true, maxBytes: MAX_BYTES, hint: "They are sent as soon as you pick them; images and text files are previewed." }),
+      this.files.length === 0 ? h("p", { class: "rv-muted" }, "Nothing received yet: pick a photo or a text file to see it here.") : null,
       h("ul", { id: "files", "aria-label": "Received files" },
         this.files.map((f) =>
           h("li", { key: String(f.n) },

@@ -95,12 +95,15 @@ export function chatMessage(message: ChatMessage, options: ChatMessageOptions = 
 /**
  * The list chat messages go in: a `log` region, so screen readers read new
  * messages as they arrive, scrolling inside itself past `--rv-chat-height`.
+ * It opens scrolled to the newest message and stays there as messages arrive
+ * (a reversed flex box around the list: no script), unless the reader has
+ * scrolled up to older ones.
  *
  * @example
  * chatLog(this.messages.map((m) => chatMessage(m)))
  */
 export function chatLog(messages: Child, options: { label?: string } = {}): VNode {
-  return h("div", { class: "rv-chat-log", role: "log", "aria-label": options.label ?? "Messages", tabindex: 0 }, messages);
+  return h("div", { class: "rv-chat-log", role: "log", "aria-label": options.label ?? "Messages", tabindex: 0 }, h("div", { class: "rv-chat-list" }, messages));
 }
 
 /** The state of a {@link chatInput}: how many messages it sent (each send gives the page an empty field), and why the last one was refused. */
@@ -195,7 +198,8 @@ function chatText(ev: EventSummary, max: number): string {
 
 /** The stylesheet of chat messages, the log and the input: wire it after the theme. */
 export const chatCss: string = `
-.rv-chat-log{display:flex;flex-direction:column;gap:.6rem;max-height:var(--rv-chat-height,28rem);overflow-y:auto;padding:.6rem;margin:0 0 var(--rv-space);border:1px solid var(--rv-border);border-radius:var(--rv-radius)}
+.rv-chat-log{display:flex;flex-direction:column-reverse;max-height:var(--rv-chat-height,28rem);overflow-y:auto;padding:.6rem;margin:0 0 var(--rv-space);border:1px solid var(--rv-border);border-radius:var(--rv-radius)}
+.rv-chat-list{display:flex;flex-direction:column;gap:.6rem}
 .rv-chat-msg{display:flex;gap:.6rem;align-items:flex-end;max-width:min(85%,40rem)}
 .rv-chat-msg.rv-own{align-self:flex-end;flex-direction:row-reverse}
 .rv-avatar{flex:none;display:inline-grid;place-items:center;width:2.2rem;height:2.2rem;border-radius:50%;color:#fff;font-size:.85rem;font-weight:600;line-height:1}

@@ -72,6 +72,21 @@ describeE2E("chat in Chromium", (e2e) => {
     expect(await texts(cy, "#presence > li")).toEqual(["cy"]);
     // And the members got each message exactly once.
     for (const page of [ann, bob]) expect(await lines(page)).toEqual(["ann: hello room a", "bob: hi ann"]);
+
+    // A conversation longer than the log: it scrolls inside itself, and the newest message is in view without scrolling.
+    for (let i = 1; i <= 12; i++) {
+      await messageBox(ann).fill(`line ${i}`);
+      await messageBox(ann).press("Enter");
+      await expect.poll(async () => (await lines(bob)).at(-1)).toBe(`ann: line ${i}`);
+    }
+    for (const page of [ann, bob]) {
+      const view = await page.getByRole("log").evaluate((log) => {
+        const box = log.getBoundingClientRect();
+        const newest = [...log.querySelectorAll("article")].at(-1)!.getBoundingClientRect();
+        return { scrolls: log.scrollHeight > log.clientHeight + 50, newestInView: newest.top >= box.top && newest.bottom <= box.bottom + 1 };
+      });
+      expect(view).toEqual({ scrolls: true, newestInView: true });
+    }
   });
 
   it("loses no message, presence change or toast while the streams are cut", async () => {

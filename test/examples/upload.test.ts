@@ -40,6 +40,7 @@ describe("examples/upload", () => {
     const bar = t.find("progress[aria-label='Files to send upload progress']") as HTMLProgressElement;
     expect(bar.value).toBe(0);
     expect(said(t).textContent).toBe("");
+    expect(t.text("main")).toContain("Nothing received yet");
   });
 
   it("sends the picked file at once; received(file) lists its name, size, digest and first lines, and the bar is full", async () => {
@@ -53,6 +54,7 @@ describe("examples/upload", () => {
     expect(t.text("[aria-label='Received files'] li pre")).toBe("hello upload");
     expect(t.text("[aria-label='Received files'] li .digest")).toBe(`sha256 ${sha(bytes)}`);
     expect((t.find("progress") as HTMLProgressElement).value).toBe(1);
+    expect(t.text("main")).not.toContain("Nothing received yet");
   });
 
   it("says in words when a file is over the server's limit, and lists nothing", async () => {
