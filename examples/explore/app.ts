@@ -1,7 +1,7 @@
 import { createHash } from "node:crypto";
 import { readFileSync } from "node:fs";
-import { App, cached, client, h, RpcError, server, type UploadedFile } from "revue";
-import { barChart, dataframe, histogram, markdown, scatterChart, lineChart, select, tableView, theme } from "revue/ui";
+import { App, cached, h, RpcError, server, type UploadedFile } from "revue";
+import { barChart, dataframe, fileUpload, histogram, markdown, scatterChart, lineChart, select, tableView, theme, uploadState } from "revue/ui";
 import { backLink } from "../nav.js";
 
 /** A column of a table read from CSV: its values, and what they are. */
@@ -75,7 +75,8 @@ export class Explore extends App {
   view = tableView();
   x = "date";
   y = "total";
-  notice = "";
+  /** The CSV picker's state: what it says about the last upload. */
+  csv = uploadState();
 
   /**
    * The table of `key`, parsed once per process and shared by every session.
@@ -137,13 +138,16 @@ export class Explore extends App {
   }
 
   @server.realtime useSample() {
-    Object.assign(this, { data: SAMPLE, view: tableView(), x: "date", y: "total", notice: "" });
+    Object.assign(this, { data: SAMPLE, view: tableView(), x: "date", y: "total", csv: uploadState() });
   }
 
-  /** An uploaded CSV: kept by its hash; the chart starts with its first number against a date, another number or a category. */
+  /**
+   * An uploaded CSV (from the picker): kept by its hash; the chart starts with its first number against a date,
+   * another number or a category. What it refuses, it throws: the picker shows the message under itself.
+   */
   @server.rpc async load(file: UploadedFile) {
-    if (typeof file?.read !== "function") throw new RpcError("BAD_REQUEST", "load(file): pass the handle rv.upload answered.");
-    if (file.size > MAX_BYTES) return void (this.notice = `${file.name} is over 2 MB: choose a smaller file.`);
+    if (typeof file?.read !== "function") throw new RpcError("BAD_REQUEST", "load(file): pass the handle POST /api/upload answered.");
+    if (file.size > MAX_BYTES) throw new RpcError("BAD_REQUEST", `${file.name} is over 2 MB: choose a smaller file.`);
     const text = Buffer.from(await file.read()).toString("utf8");
     const key = createHash("sha256").update(text).digest("hex");
     uploaded.set(key, { title: file.name, text });
@@ -151,24 +155,12 @@ export class Explore extends App {
     if (table.rows === 0 || table.columns.length < 2) {
       uploaded.delete(key);
       cached.clear(Explore, "table");
-      return void (this.notice = `${file.name} has no rows with two columns or more: is it a CSV?`);
+      throw new RpcError("BAD_REQUEST", `${file.name} has no rows with two columns or more: is it a CSV?`);
     }
     const numbers = table.columns.filter((c) => c.kind === "number");
     // x: a date column, else a number when there are two, else a category.
     const xCol = table.columns.find((c) => c.kind === "date") ?? (numbers.length > 1 ? numbers[0] : table.columns.find((c) => c.kind === "text")) ?? table.columns[0]!;
-    Object.assign(this, { data: key, view: tableView(), x: xCol.name, y: (numbers.find((c) => c !== xCol) ?? numbers[0] ?? table.columns[1]!).name, notice: "" });
-  }
-
-  /** Runs in the browser: uploads the chosen CSV and hands it to `load`. */
-  @client.callback async pick() {
-    const input = document.getElementById("csv") as HTMLInputElement;
-    if (!input.files?.length) return;
-    try {
-      const [handle] = await rv.upload(input.files);
-      await this.server.load(handle);
-    } catch (err) {
-      alert(`The upload did not work: ${(err as Error).message}`);
-    }
+    Object.assign(this, { data: key, view: tableView(), x: xCol.name, y: (numbers.find((c) => c !== xCol) ?? numbers[0] ?? table.columns[1]!).name });
   }
 
   override render() {
@@ -178,10 +170,8 @@ export class Explore extends App {
       h("h1", {}, "Explore a CSV"),
       h("div", { class: "bar" },
         h("span", {}, "Data: ", h("b", {}, t?.title ?? "(gone)")),
-        this.data !== SAMPLE ? h("button", { type: "button", onClick: this.useSample }, "Back to the sample") : null,
-        h("label", { for: "csv" }, "Or your own CSV (up to 2 MB):"),
-        h("input", { id: "csv", type: "file", accept: ".csv,text/csv", onChange: this.pick })),
-      this.notice ? h("p", { class: "rv-error", role: "alert" }, this.notice) : null,
+        this.data !== SAMPLE ? h("button", { type: "button", onClick: this.useSample }, "Back to the sample") : null),
+      fileUpload(this, "csv", this.load, { label: "Or explore a CSV of your own", accept: ".csv,text/csv", maxBytes: MAX_BYTES }),
       t ? this.body(t) : h("p", { class: "rv-error", role: "alert" }, "That upload is no longer on this server (it restarted): upload the file again, or go back to the sample."));
   }
 

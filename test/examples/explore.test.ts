@@ -21,6 +21,10 @@ const column = (s: TestSession<Explore>, name: string) => {
 };
 /** The header button that sorts by `name`. */
 const sortButton = (s: TestSession<Explore>, name: string) => `${TABLE} th:nth-child(${headers(s).indexOf(name) + 1}) button`;
+/** The CSV picker, found by its label. */
+const picker = (s: TestSession<Explore>) => `#${[...s.document.querySelectorAll("label")].find((l) => l.textContent === "Or explore a CSV of your own")!.htmlFor}`;
+/** What the picker says under itself. */
+const pickerSays = (s: TestSession<Explore>) => s.text(`${picker(s)} ~ [role=status], ${picker(s)} ~ [role=alert]`);
 /** The pager's line: "Rows 1–20 of 731 Page 1 of 37". */
 const pager = (s: TestSession<Explore>) => `${s.text(".rv-df-pager [role=status]")} ${s.text("nav[aria-label=Pages] .rv-df-page")}`;
 
@@ -73,23 +77,31 @@ describe("examples/explore", () => {
 
   it("explores a CSV the visitor uploads, and says when a file is not one", async () => {
     t = await mount(Explore);
-    await t.upload("#csv", [{ name: "pets.csv", type: "text/csv", content: 'name,kind,age\n"Rex, the dog",dog,3\nTom,cat,5\n' }]);
+    await t.upload(picker(t), [{ name: "pets.csv", type: "text/csv", content: 'name,kind,age\n"Rex, the dog",dog,3\nTom,cat,5\n' }]);
     await t.settle();
     expect(t.text(".bar b")).toBe("pets.csv");
+    expect(pickerSays(t)).toBe("Received pets.csv (45 bytes).");
     expect(column(t, "name")).toEqual(["Rex, the dog", "Tom"]);
     expect(t.text(".rv-df-pager [role=status]")).toBe("Rows 1–2 of 2"); // one page: no page buttons
     expect(t.find("nav[aria-label=Pages]")).toBeNull();
     expect(t.find(".rv-chart-bar")!.getAttribute("aria-label")).toBe("Mean age per name");
-    await t.upload("#csv", [{ name: "notes.txt", type: "text/plain", content: "just a line" }]);
+    await t.upload(picker(t), [{ name: "notes.txt", type: "text/plain", content: "just a line" }]);
     await t.settle();
-    expect(t.text("[role=alert]")).toBe("notes.txt has no rows with two columns or more: is it a CSV?");
+    expect(pickerSays(t)).toBe("notes.txt has no rows with two columns or more: is it a CSV?");
+    expect(t.find(`${picker(t)} ~ [role=alert]`)).not.toBeNull();
+    expect(t.text(".bar b")).toBe("pets.csv"); // the last good data stays
+    // The limit is said next to the picker, and a larger file is refused in the same words.
+    expect(t.find(picker(t))!.getAttribute("aria-describedby")!.split(" ").map((id) => t!.text(`#${id}`)).join(" ")).toMatch(/^Up to 2\.0 MB\. /);
+    await t.upload(picker(t), [{ name: "huge.csv", type: "text/csv", content: "a,b\n" + "1,2\n".repeat(600_000) }]);
+    await t.settle();
+    expect(pickerSays(t)).toBe("huge.csv is over 2 MB: choose a smaller file.");
     await t.click(".bar button");
     expect(t.text(".bar b")).toBe("Bike rentals per day, 2024–2025 (synthetic)");
   });
 
   it("tells blank and repeated column names apart, in the table and the axes", async () => {
     t = await mount(Explore);
-    await t.upload("#csv", [{ name: "dup.csv", type: "text/csv", content: "v,v,,w\n1,2,x,3\n4,5,y,6\n" }]);
+    await t.upload(picker(t), [{ name: "dup.csv", type: "text/csv", content: "v,v,,w\n1,2,x,3\n4,5,y,6\n" }]);
     await t.settle();
     expect(headers(t)).toEqual(["v", "v (2)", "column 3", "w"]);
     expect(column(t, "v (2)")).toEqual(["2", "5"]);
@@ -99,7 +111,7 @@ describe("examples/explore", () => {
   it("summarises an upload of 200,000 rows", async () => {
     t = await mount(Explore, { limits: { upload: 4 * 1024 * 1024 } });
     const csv = "n,v\n" + Array.from({ length: 200_000 }, (_, i) => `${i},${i % 7}`).join("\n");
-    await t.upload("#csv", [{ name: "big.csv", type: "text/csv", content: csv }]);
+    await t.upload(picker(t), [{ name: "big.csv", type: "text/csv", content: csv }]);
     await t.settle();
     expect(t.text("#summary strong")).toBe("200,000 rows");
     expect(t.findAll("#summary td").map((td) => td.textContent)).toContain("min 0, mean 99,999.5, max 199,999");
