@@ -60,6 +60,42 @@ function format(zone: string, kind: "time" | "day" | "full"): Intl.DateTimeForma
   return f;
 }
 
+/*
+ * A log re-draws every message on each render, and the texts below cost more
+ * than the elements (regex, code points, three Intl formats): they are kept,
+ * per name and per zone and time. A cache is dropped whole when it is full.
+ */
+const KEPT = 2000;
+const avatars = new Map<string, { initials: string; style: string }>();
+function avatarOf(name: string): { initials: string; style: string } {
+  let a = avatars.get(name);
+  if (!a) {
+    if (avatars.size >= KEPT) avatars.clear();
+    avatars.set(name, (a = { initials: initials(name), style: `background:${colourOf(name)}` }));
+  }
+  return a;
+}
+
+interface Stamp { day: string; time: string; full: string; iso: string }
+const stamps = new Map<string, Stamp>();
+function stampOf(zone: string, at: number): Stamp {
+  const id = `${zone} ${at}`;
+  let s = stamps.get(id);
+  if (!s) {
+    if (stamps.size >= KEPT) stamps.clear();
+    stamps.set(id, (s = { day: format(zone, "day").format(at), time: format(zone, "time").format(at), full: format(zone, "full").format(at), iso: new Date(at).toISOString() }));
+  }
+  return s;
+}
+
+/** Today's date in `zone` at `now`, re-computed when the minute or the zone changes. */
+let today = { zone: "", minute: NaN, day: "" };
+function dayOf(zone: string, now: number): string {
+  const minute = Math.floor(now / 60_000);
+  if (today.zone !== zone || today.minute !== minute) today = { zone, minute, day: format(zone, "day").format(now) };
+  return today.day;
+}
+
 /**
  * One chat message: the author's initials in a coloured circle, the name,
  * the time (in the reader's zone, with the date when it is not today; the full
@@ -80,13 +116,13 @@ export function chatMessage(message: ChatMessage, options: ChatMessageOptions = 
   const at = message.at === undefined ? undefined : message.at instanceof Date ? message.at.getTime() : message.at;
   let time: VNode | null = null;
   if (at !== undefined && Number.isFinite(at)) {
-    const today = format(zone, "day").format(options.now ?? Date.now()) === format(zone, "day").format(at);
-    const shown = today ? format(zone, "time").format(at) : format(zone, "full").format(at);
-    time = h("time", { datetime: new Date(at).toISOString(), title: format(zone, "full").format(at) }, shown);
+    const stamp = stampOf(zone, at);
+    time = h("time", { datetime: stamp.iso, title: stamp.full }, stamp.day === dayOf(zone, options.now ?? Date.now()) ? stamp.time : stamp.full);
   }
   const name = author.trim() || "anonymous";
+  const avatar = avatarOf(name);
   return h("article", { key: options.key, class: own ? "rv-chat-msg rv-own" : "rv-chat-msg" },
-    h("span", { class: "rv-avatar", "aria-hidden": "true", style: `background:${colourOf(name)}` }, initials(name)),
+    h("span", { class: "rv-avatar", "aria-hidden": "true", style: avatar.style }, avatar.initials),
     h("div", { class: "rv-chat-bubble" },
       h("header", {}, h("b", { class: "rv-chat-author" }, name), own ? h("span", { class: "rv-sr" }, " (you)") : null, time ? " " : null, time),
       h("div", { class: "rv-chat-text" }, text)));
