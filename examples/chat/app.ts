@@ -34,6 +34,8 @@ const field = (ev: Form, name: string, max: number) => String(ev.form?.[name] ??
  * `this.presence` (a page is present in its room while its stream is open; one
  * name may have several pages), the last 50 messages of each room for whoever
  * joins later, and a `@client.realtime` toast when someone new enters your room.
+ * The messages and their input are revue/ui's `chatLog`, `chatMessage` (times in
+ * the reader's zone, your own on the right) and `chatInput`.
  *
  * Presence and messages reach every process that shares the `PubSub`; the
  * history is a static, so each process keeps its own.
