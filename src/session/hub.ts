@@ -492,15 +492,18 @@ export class Hub<A extends App = App> implements PoolMember {
         if (!entry) throw this.unknownMethod(call.name, call.kind);
       }
       args = session.uploads.resolve(call.args, `${this.spec.name}.${call.name}`);
-      // Checked here, at the edge: a refused call leaves its seq usable, and the method only ever sees valid arguments.
-      if (this.access !== undefined || entry?.options.auth !== undefined) this.admit(call.who ?? session.who, () => `${this.spec.name}: ${call.kind} "${call.name}"`, entry);
-      if (field) this.knowField(session, args[0]);
-      if (recover) args = [checkRecovered(this.spec.name, args[0])];
+      let leaving = false;
       if (nav) {
         const target = checkedPath(args[0]);
         if (!target) throw new SessionError("INVALID_ARGS", `${this.spec.name}: ${NAV_NAME} needs a path of this server (such as "/items/42?tab=2"), got ${JSON.stringify(args[0])?.slice(0, 80)}.`);
         args = [target];
+        // Leaving for another app, or a page load, tells nothing and changes nothing here: a page whose user signed out may always leave.
+        leaving = this.routes(target.pathname)?.prefix !== this.prefix;
       }
+      // Checked here, at the edge: a refused call leaves its seq usable, and the method only ever sees valid arguments.
+      if ((this.access !== undefined || entry?.options.auth !== undefined) && !leaving) this.admit(call.who ?? session.who, () => `${this.spec.name}: ${call.kind} "${call.name}"`, entry);
+      if (field) this.knowField(session, args[0]);
+      if (recover) args = [checkRecovered(this.spec.name, args[0])];
       const schemas = entry?.options.schemas;
       if (schemas) args = validateArgs(`${this.spec.name}.${entry!.method}`, schemas, args, call.kind === "realtime");
     } catch (err) {

@@ -159,6 +159,33 @@ describe("rv.nav: a page moving to another address", () => {
   });
 });
 
+describe("rv.nav and apps that need a user", () => {
+  it("a page whose user signed out may still leave for another app, but not move within its own", async () => {
+    class Members extends App<Members, {}, "/members/:id"> {
+      static override auth = true as const;
+      override render() {
+        return h("h1", {}, `member ${this.params.id}`);
+      }
+    }
+    let user: { name: string } | undefined = { name: "ann" };
+    const srv = await serve({ "/": Shop, "/members/:id": Members }, { authenticate: () => user });
+    close = srv.close;
+    const r = srv.browser();
+    const opened = await r.request("/members/1");
+    expect(opened.status).toBe(200);
+    const m = srv.browser("/members/:id");
+    m.cookie = r.cookie;
+    m.sid = JSON.parse(/<script type="application\/json" id="rv-boot">(.*?)<\/script>/.exec(opened.body)![1]!).sid;
+    expect((await m.rpc("rv.nav", ["/members/2"])).body.result).toEqual({});
+    user = undefined; // signed out (in another tab)
+    expect((await m.rpc("rv.nav", ["/"])).body.result).toEqual({ api: "" });
+    expect((await m.rpc("rv.nav", ["/elsewhere"])).body.result).toEqual({ load: true });
+    const refused = await m.rpc("rv.nav", ["/members/3"]);
+    expect(refused.status).toBe(401);
+    expect(refused.body.error.code).toBe("UNAUTHORIZED");
+  });
+});
+
 describe("navigate, redirect and cookies from handlers", () => {
   it("navigate and redirect ride on the next patch; what is not an address of this server or an http(s) one is refused in words", async () => {
     const srv = await serve({ "/": Shop });
