@@ -129,6 +129,8 @@ interface AttrInfo {
   readonly url: boolean;
   /** `prefix` + the escaped value, by value, for the values seen first (see {@link attrPiece}). */
   readonly pieces: Map<string, string>;
+  /** The same followed by `">`, for the element's last attribute. */
+  readonly lastPieces: Map<string, string>;
 }
 
 /** Attributes by name, decided once per name: `null` for one never written. */
@@ -137,7 +139,7 @@ const attrInfos = new Map<string, AttrInfo | null>();
 function attrInfo(name: string): AttrInfo | null {
   let info = attrInfos.get(name);
   if (info === undefined) {
-    info = isUnsafeAttr(name, "") ? null : { prefix: '" ' + name + '="', url: isUnsafeAttr(name, "javascript:"), pieces: new Map() };
+    info = isUnsafeAttr(name, "") ? null : { prefix: '" ' + name + '="', url: isUnsafeAttr(name, "javascript:"), pieces: new Map(), lastPieces: new Map() };
     if (attrInfos.size < 4096) attrInfos.set(name, info);
   }
   return info;
@@ -202,14 +204,18 @@ function startTag(tag: TagInfo, id: string, attrs: Record<string, string>, nonce
   let start = tag.open + id;
   // The page's nonce lets the CSS of a <style> apply under the CSP's `style-src 'nonce-…'`.
   if (tag.lower === "style" && nonce !== "") start += '" nonce="' + nonce;
+  // Each attribute is appended once the next is known: the last one's piece comes with the tag's `">`, one piece fewer in the rope.
+  let last: AttrInfo | null = null, lastValue = "";
   for (const name in attrs) {
     const info = attrInfo(name);
     if (info === null) continue;
     const value = attrs[name]!;
     if (info.url && isUnsafeAttr(name, value)) continue;
-    start += attrPiece(info, value);
+    if (last !== null) start += attrPiece(last, lastValue, false);
+    last = info;
+    lastValue = value;
   }
-  return start + '">';
+  return last === null ? start + '">' : start + attrPiece(last, lastValue, true);
 }
 
 /**
@@ -221,20 +227,22 @@ const MAX_PIECES = 16_384;
 let pieces = 0;
 
 /**
- * `" name="value"`'s opening and value, escaped, remembered per value: most
- * attributes of a page take a handful of values, each written for many
- * elements (a table's cells, a list's buttons), and a lookup costs less than
- * escaping the value and joining it to the name again: −10 % of the
- * instructions of render() and writing for the 1,000-row table, −2 % for
- * examples/todo (whose bindings differ per row), counted with callgrind.
+ * `" name="value"`'s opening and value, escaped (and with the tag's closing
+ * `">` when `last`), remembered per value: most attributes of a page take a
+ * handful of values, each written for many elements (a table's cells, a
+ * list's buttons), and a lookup costs less than escaping the value and
+ * joining it to the name again: −10 % of the instructions of render() and
+ * writing for the 1,000-row table, −2 % for examples/todo (whose bindings
+ * differ per row), counted with callgrind.
  */
-function attrPiece(info: AttrInfo, value: string): string {
-  let piece = info.pieces.get(value);
+function attrPiece(info: AttrInfo, value: string, last: boolean): string {
+  const map = last ? info.lastPieces : info.pieces;
+  let piece = map.get(value);
   if (piece === undefined) {
-    piece = info.prefix + escape(value, true);
+    piece = info.prefix + escape(value, true) + (last ? '">' : "");
     if (pieces < MAX_PIECES) {
       pieces++;
-      info.pieces.set(value, piece);
+      map.set(value, piece);
     }
   }
   return piece;
