@@ -4,7 +4,7 @@ import { getSpec } from "revue/internals";
 import { serve, type Browser } from "./harness.js";
 
 class Shop extends App {
-  @url category = "all";
+  @url({ choices: ["all", "books", "toys", "games"] }) category = "all";
   @url({ param: "p", push: true }) page = 1;
   @url sale = false;
   @synced cart: string[] = [];
@@ -88,8 +88,8 @@ describe("@url fields", () => {
 
     // What the address cannot read leaves the field at its initial value, and the address is made right.
     const c = srv.browser();
-    const second = await open(c, "/?p=abc&sale=maybe");
-    expect(second.page.body).toContain(">all p1</h1>");
+    const second = await open(c, "/?p=abc&sale=maybe&category=%3Cscript%3E");
+    expect(second.page.body).toContain(">all p1</h1>"); // not a number, not a boolean, not one of the choices
     await c.rpc("add", ["pen"]);
     const fixed = await second.stream.waitFor((m) => m.type === "patch" && m.data.x?.u !== undefined, "the corrected address");
     expect(fixed.data.x.u).toBe("/");
