@@ -147,6 +147,9 @@ function parseEnvelope(raw: string): Envelope | undefined {
   }
 }
 
+/** How long a session lives after its page left for another app (its answer, and the page's last frames, go out first). */
+const LEFT_MS = 1_000;
+
 /** How long a node's lease on a session lasts: as long as the session may (another node takes over from a dead one, which it learns from heartbeats). */
 const LEASE_MS = 24 * 60 * 60_000;
 
@@ -411,7 +414,7 @@ export class Hub<A extends App = App> implements PoolMember {
    * final `bye` with `reason`, its calls and handlers stop, its rooms, uploads
    * and store record go).
    */
-  async end(session: Session<A>, reason: "expired" | "evicted" | "shutdown" | "moved", deleteRecord = true): Promise<void> {
+  async end(session: Session<A>, reason: "expired" | "evicted" | "shutdown" | "moved" | "replaced", deleteRecord = true): Promise<void> {
     if (session.state === "ended") return;
     this.forget(session);
     await session.end(reason);
@@ -579,8 +582,11 @@ export class Hub<A extends App = App> implements PoolMember {
    */
   private navigated(session: Session<A>, target: URL): string | Promise<string> {
     const found = this.routes(target.pathname);
-    if (!found) return '{"result":{"load":true}}';
-    if (found.prefix !== this.prefix) return JSON.stringify({ result: { api: found.prefix } });
+    if (!found || found.prefix !== this.prefix) {
+      // The page leaves this app for good (Back makes a new session from the address): its session goes once the answer is out.
+      setTimeout(() => void this.end(session, "replaced"), LEFT_MS).unref();
+      return found ? JSON.stringify({ result: { api: found.prefix } }) : '{"result":{"load":true}}';
+    }
     const url: PageUrl = { params: found.params, query: firstValues(target.searchParams) };
     session.url = url;
     if (this.spec.url.size) readAddress(session.instance, this.spec, session.urlDefaults!, url.query, true);

@@ -140,14 +140,17 @@ describe("rv.nav: a page moving to another address", () => {
       { params: {}, query: {} },
     ]);
 
-    expect((await b.rpc("rv.nav", ["/items/7"])).body.result).toEqual({ api: "/items/:id" });
-    expect((await b.rpc("rv.nav", ["/items/new"])).body.result).toEqual({ api: "/items/new" });
-    expect((await b.rpc("rv.nav", ["/nothing/here"])).body.result).toEqual({ load: true });
     for (const bad of ["//evil.example/x", "https://evil.example/", "javascript:alert(1)", 42, "/a b"]) {
       const r = await b.rpc("rv.nav", [bad]);
       expect(r.status, String(bad)).toBe(400);
       expect(r.body.error.code).toBe("INVALID_ARGS");
     }
+    expect((await b.rpc("rv.nav", ["/items/7"])).body.result).toEqual({ api: "/items/:id" });
+    expect((await b.rpc("rv.nav", ["/items/new"])).body.result).toEqual({ api: "/items/new" });
+    expect((await b.rpc("rv.nav", ["/nothing/here"])).body.result).toEqual({ load: true });
+    // A page that left its app does not come back to that session (Back starts a new one from the address): it ends.
+    await stream.waitFor((m) => m.type === "bye", "the left session's end");
+    expect((await b.rpc("moves")).body.error.code).toBe("SESSION_NOT_FOUND");
 
     // The other app's page starts its session for that address, with its head.
     const item = srv.browser("/items/:id");
@@ -178,11 +181,11 @@ describe("rv.nav and apps that need a user", () => {
     m.sid = JSON.parse(/<script type="application\/json" id="rv-boot">(.*?)<\/script>/.exec(opened.body)![1]!).sid;
     expect((await m.rpc("rv.nav", ["/members/2"])).body.result).toEqual({});
     user = undefined; // signed out (in another tab)
-    expect((await m.rpc("rv.nav", ["/"])).body.result).toEqual({ api: "" });
-    expect((await m.rpc("rv.nav", ["/elsewhere"])).body.result).toEqual({ load: true });
     const refused = await m.rpc("rv.nav", ["/members/3"]);
     expect(refused.status).toBe(401);
     expect(refused.body.error.code).toBe("UNAUTHORIZED");
+    expect((await m.rpc("rv.nav", ["/elsewhere"])).body.result).toEqual({ load: true });
+    expect((await m.rpc("rv.nav", ["/"])).body.result).toEqual({ api: "" });
   });
 });
 
