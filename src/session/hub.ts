@@ -2,7 +2,7 @@ import { randomString } from "../random.js";
 import { App, constructApp, type SessionLink } from "../app.js";
 import { Exposed, exposeError, RegistryError, RevueError, SessionError, SnapshotError, UnavailableError, UsageError } from "../errors.js";
 import { treeHash, type ErrorCode, type PageExtras, type ServerMessage } from "../protocol.js";
-import { addressChange, addressOf, checkedCookie, checkedPath, checkedTarget, firstValues, matchRoute, newJar, readAddress, urlDefaults, type CookieJar, type PendingCookie } from "./address.js";
+import { addressChange, addressOf, checkedCookie, checkedPath, checkedTarget, COOKIE_TICKET_MS, firstValues, matchRoute, newJar, readAddress, urlDefaults, type CookieJar, type PendingCookie } from "./address.js";
 import { createBinder } from "../registry/bind.js";
 import { applyField, checkRecovered, isBound, SET_FIELD_NAME, type RecoveredForms } from "../registry/fields.js";
 import { clearCaches } from "../registry/cached.js";
@@ -1141,8 +1141,10 @@ export class Hub<A extends App = App> implements PoolMember {
    */
   private readonly extrasOf = (session: Session, full: boolean): PageExtras | undefined => {
     const spec = this.spec;
-    if (session.directions === undefined && spec.url.size === 0 && spec.synced.size === 0) return undefined;
-    let x = session.directions;
+    // An init also repeats a cookie ticket not traded yet: the patch that carried it may be the one the page missed.
+    const ticket = full ? session.cookies?.ticket : undefined;
+    if (session.directions === undefined && spec.url.size === 0 && spec.synced.size === 0 && ticket === undefined) return undefined;
+    let x = ticket !== undefined ? { ...session.directions, c: ticket } : session.directions;
     if (spec.url.size) {
       const change = addressChange(session.instance, spec, session.urlDefaults!, session.url.query);
       if (change) {
@@ -1280,6 +1282,7 @@ export class Hub<A extends App = App> implements PoolMember {
         const jar = (session.cookies ??= newJar());
         jar.cookies = jar.cookies.filter((c) => c.name !== cookie.name || c.options.path !== cookie.options.path || c.options.domain !== cookie.options.domain);
         jar.cookies.push(cookie);
+        jar.until = Date.now() + COOKIE_TICKET_MS;
         (session.directions ??= {}).c = jar.ticket;
         hub.renderer.schedule(session);
       },

@@ -219,6 +219,13 @@ describe("navigate, redirect and cookies from handlers", () => {
     await b.rpc("cookie", ["theme", "dark", { maxAge: 60_000 }]);
     const { c: ticket } = (await stream.waitFor((m) => m.data.x?.c !== undefined, "a cookie ticket")).data.x;
 
+    // A page that missed that patch (its session hibernated: the replay is gone) gets the ticket again with its init.
+    stream.es.close();
+    const hub = srv.handle.hubs.get("")!;
+    hub.hibernate(hub.get(b.sid)!);
+    const reopened = b.stream();
+    expect((await reopened.waitFor((m) => m.type === "init", "the init")).data.x).toEqual({ c: ticket });
+
     // Another browser (another token) cannot trade it; this one can, once.
     const thief = srv.browser();
     thief.sid = b.sid;
@@ -234,7 +241,7 @@ describe("navigate, redirect and cookies from handlers", () => {
 
     // Clearing one.
     await b.rpc("forget", ["theme"]);
-    const next = (await stream.waitFor((m) => m.data.x?.c !== undefined && m.data.x.c !== ticket, "a second ticket")).data.x.c;
+    const next = (await reopened.waitFor((m) => m.data.x?.c !== undefined && m.data.x.c !== ticket, "a second ticket")).data.x.c;
     const cleared = await fetch(`${srv.url}/api/cookie`, { method: "POST", headers: { cookie: b.cookie, "content-type": "application/json" }, body: JSON.stringify({ sid: b.sid, ticket: next }) });
     expect(cleared.headers.getSetCookie().find((c) => c.startsWith("theme="))).toMatch(/expires=Thu, 01 Jan 1970/);
 
