@@ -309,7 +309,7 @@ export function updateAttrs(prev: Readonly<Record<string, string>>, props: Reado
   let set: Record<string, string> | undefined;
   for (const p in props) {
     const v = props[p];
-    if (typeof v === "string" && prev[p] === v && !(p.charCodeAt(0) === 100 /* d */ && p.startsWith(ID_ATTR))) {
+    if (typeof v === "string" && (p === "class" ? prev.class : prev[p]) === v && !(p.charCodeAt(0) === 100 /* d */ && p.startsWith(ID_ATTR))) {
       names[n] = p;
       values[n++] = v;
       kept++;
