@@ -94,30 +94,43 @@ function chatState(c: Chat): Chat {
     name: "ada",
     room: "lobby",
     people: [{ name: "ada", pages: 1 }, { name: "grace", pages: 2 }, { name: "linus", pages: 1 }],
+    composer: { sent: 0, error: "" },
     messages: Array.from({ length: 30 }, (_, i) => ({ id: `p-${i + 1}`, room: "lobby", from: ["ada", "grace", "linus"][i % 3], text: `message ${i + 1} says <hello> & more` })),
   });
   return c;
 }
 
-/** The chat page's HTML by a template literal (see {@link tableTemplate}). */
+/** The avatar colours of revue/ui's chatMessage: the same name, the same colour (a template app would pick them too). */
+const AVATAR = ["#0b5cd5", "#1a7f37", "#8250df", "#b35900", "#bf3989", "#0e7490", "#6e5494", "#a40e26"];
+function avatar(name: string): string {
+  let hash = 0;
+  for (let i = 0; i < name.length; i++) hash = (Math.imul(hash, 31) + name.charCodeAt(i)) | 0;
+  return AVATAR[Math.abs(hash) % AVATAR.length]!;
+}
+
+/** The chat page's HTML by a template literal (see {@link tableTemplate}): its messages and input as revue/ui's chat draws them. */
 function chatTemplate(c: Chat): string {
   const room = c.room, name = c.name;
   let out =
     `<main data-rv="w-1"><h1 data-rv="w-2">${escapeText(room ? `#${room}` : "Chat")}</h1>` +
-    `<form data-rv="w-3" id="join" data-rv-on-submit="r:enter"><input data-rv="w-4" name="name" placeholder="your name" value="${escapeAttr(name)}" required="">` +
-    `<input data-rv="w-5" name="room" placeholder="room" value="${escapeAttr(room || "lobby")}"><button data-rv="w-6" type="submit">${room ? "Switch" : "Join"}</button></form>` +
+    `<form data-rv="w-3" id="join" data-rv-on-submit="r:enter"><input data-rv="w-4" name="name" placeholder="your name" aria-label="Your name" value="${escapeAttr(name)}" required="">` +
+    `<input data-rv="w-5" name="room" placeholder="room" aria-label="Room" value="${escapeAttr(room || "lobby")}"><button data-rv="w-6" type="submit">${room ? "Switch" : "Join"}</button></form>` +
     `<p data-rv="w-7">${escapeText(room ? `In #${room} as ${name}:` : "Pick a name and a room.")}</p><ul data-rv="w-8" id="presence">`;
   for (const p of c.people) out += `<li data-rv="k-w-8-${p.name}">${escapeText(p.pages > 1 ? `${p.name} (${p.pages})` : p.name)}</li>`;
-  out += `</ul><ul data-rv="w-9" id="messages" aria-live="polite">`;
-  let id = 10;
+  out += `</ul><div data-rv="w-9" class="rv-chat-log" role="log" aria-label="${escapeAttr(room ? `Messages in #${room}` : "Messages")}" tabindex="0"><div data-rv="w-10" class="rv-chat-list">`;
+  let id = 11;
   for (const m of c.messages) {
-    out += `<li data-rv="k-w-9-${m.id.replace("-", "_2d_")}" class="${m.from === name ? "msg mine" : "msg"}"><span data-rv="w-${id}" class="line"><b data-rv="w-${id + 1}">${escapeText(m.from)}</b><!--w-${id + 2}-->${escapeText(`: ${m.text}`)}</span></li>`;
-    id += 3;
+    const own = m.from === name;
+    out +=
+      `<article data-rv="k-w-10-${m.id.replace("-", "_2d_")}" class="${own ? "rv-chat-msg rv-own" : "rv-chat-msg"}"><span data-rv="w-${id}" class="rv-avatar" aria-hidden="true" style="background:${avatar(m.from)}">${escapeText(m.from.slice(0, 1).toUpperCase())}</span>` +
+      `<div data-rv="w-${id + 1}" class="rv-chat-bubble"><header data-rv="w-${id + 2}"><b data-rv="w-${id + 3}" class="rv-chat-author">${escapeText(m.from)}</b>${own ? `<span data-rv="w-${id + 4}" class="rv-sr"> (you)</span>` : ""}</header>` +
+      `<div data-rv="w-${id + (own ? 5 : 4)}" class="rv-chat-text">${escapeText(m.text)}</div></div></article>`;
+    id += own ? 6 : 5;
   }
   return (
     out +
-    `</ul><form data-rv="w-${id}" id="send" data-rv-on-submit="r:send" data-reset=""><input data-rv="w-${id + 1}" name="text" placeholder="${room ? "say something" : "join a room first"}" autocomplete="off">` +
-    `<button data-rv="w-${id + 2}" type="submit">Send</button></form></main>`
+    `</div></div><form data-rv="w-${id}" class="rv-chat-input" data-rv-on-submit="r:undefined"><div data-rv="w-${id + 1}" class="rv-chat-row"><input data-rv="k-w-${id + 1}-m${c.composer.sent}" name="message" type="text" autocomplete="off" required="" maxlength="500" placeholder="${room ? "Say something" : "Join a room first"}" aria-label="Message">` +
+    `<button data-rv="w-${id + 2}" type="submit">Send</button></div></form></main>`
   );
 }
 

@@ -40,4 +40,9 @@ const root = doc?.getElementById("rv-root");
 if (bootEl && root) {
   const boot = JSON.parse(bootEl.textContent || "{}") as Boot;
   window.rv = createRuntime({ root, boot, transport: browserTransport(), applier: createApplier });
+  // Links rendered with `navigate` go live (a plain click; with a modifier key the browser opens them as usual).
+  doc!.addEventListener("click", (e) => {
+    const a = (e.target as Element).closest?.("a[navigate]") as HTMLAnchorElement | null;
+    if (a && !e.defaultPrevented && !e.button && !e.metaKey && !e.ctrlKey && !e.shiftKey && !e.altKey) e.preventDefault(), window.rv.navigate(a.href);
+  });
 }

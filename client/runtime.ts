@@ -30,6 +30,8 @@ export interface Boot {
   module?: string;
   /** `treeHash` of the server-rendered tree (the server compares it when the page connects). */
   hash?: string;
+  /** The app's `@synced` fields (`rv.state`). */
+  s?: Record<string, unknown>;
 }
 
 /** Everything a runtime needs; `transport` and `applier` are injectable for tests. */
@@ -57,6 +59,22 @@ export interface Runtime extends Bus {
   /** Whether the stream is open. */
   readonly connected: boolean;
   /**
+   * The app's `@synced` fields as the page last got them (each patch that
+   * changes one brings its new value; `rv.on("state", (changed) => …)` hears
+   * which). Only fields the app marks `@synced` are here.
+   */
+  readonly state: Readonly<Record<string, unknown>>;
+  /**
+   * Goes to `url` the way a link with `navigate` does: without a page load
+   * when it is one of this server's routes (the same app's session gets its
+   * new params and query; another app's page replaces this one, and
+   * `window.rv` becomes that page's runtime), with one otherwise. Back
+   * returns here unless `replace`.
+   *
+   * @example rv.navigate("/items/42");
+   */
+  navigate(url: string, replace?: boolean): Promise<void>;
+  /**
    * Calls a `@server.rpc` method by public name; resolves with its result,
    * rejects with a `RevueError` carrying the server's `code`.
    */
@@ -77,6 +95,15 @@ export interface Runtime extends Bus {
   upload(files: Uploadable, options?: UploadOptions): Promise<UploadHandle[]>;
   /** Stops the stream and its retries (for tests and teardown). */
   close(): void;
+}
+
+/** What the navigation chunk (client/nav.ts) reaches of a runtime. */
+export interface Internals {
+  rv: Runtime;
+  rpc(name: string, args: unknown[]): Promise<unknown>;
+  opts: RuntimeOptions;
+  /** createRuntime, for the page of another app (a chunk importing it would split the runtime in two files). */
+  make(opts: RuntimeOptions): Runtime;
 }
 
 /**
@@ -101,8 +128,12 @@ export function createRuntime(opts: RuntimeOptions): Runtime {
   const inbox: (CallMessage | EventMessage)[] = [];
 
   const bus = new Bus((event, data) => queue.push("/api/emit", { event, data }));
+  const state: Record<string, unknown> = { ...boot.s };
+  // Navigation, addresses and cookies (client/nav.ts) load on first use: pages that never navigate never fetch them.
+  const nav = (f: (m: typeof import("./nav.js"), i: Internals) => unknown) => import("./nav.js").then((m) => f(m, internals));
   const report = (err: unknown) => bus.local("error", err) || console.error("[revue]", err);
   const announce = () => open && isReady && !announced && (announced = true) && bus.local("connect");
+  const upload = (files: Uploadable, o?: UploadOptions) => transport.upload(boot.base + "/api/upload?sid=" + stream.sid, files, o);
   const rpc = (name: string, args: unknown[]) => queue.push(`/api/rpc/${encodeURIComponent(name)}`, { args }, true);
 
   /** Sends a `@server.realtime` call (a stub call or a bound DOM event); debounced events go first. */
@@ -124,7 +155,7 @@ export function createRuntime(opts: RuntimeOptions): Runtime {
     // By public name, or by method name (what the server's `this.client.<name>` types show).
     const method = mod && (mod.calls[msg.method] ?? (mod.kinds[msg.method] === "client-realtime" ? msg.method : undefined));
     if (method) run(method, msg.args);
-    else console.warn(`[revue] this.client.${msg.method}() is not a @client.realtime method`);
+    else console.warn(`[revue] no @client.realtime method ${msg.method} (this.client.${msg.method}())`);
   };
 
   /** Shows or hides the "reconnecting…" flag. Styled through `.style`: CSP allows the CSSOM, not style attributes. */
@@ -154,15 +185,8 @@ export function createRuntime(opts: RuntimeOptions): Runtime {
   const events = delegateEvents(root, {
     realtime: call,
     callback: run,
-    // revue/ui's fileUpload: the files go up with the bar `#<input id>-progress` moving, then the outcome to the server.
-    upload(name, args, input) {
-      const bar = document.getElementById(input.id + "-progress") as HTMLProgressElement | null;
-      const files = [...(input.files || [])];
-      if (files.length) transport.upload(boot.base + "/api/upload?sid=" + stream.sid, files, { onProgress: (p) => bar && p.total && (bar.value = p.loaded / p.total) }).then(
-        (handles) => ({ files: handles }),
-        (e: RevueError) => ({ error: e.code, message: e.message, size: Math.max(...files.map((f) => f.size)) }),
-      ).then((outcome) => call(name, [...args, { type: "upload", ...outcome }]));
-    },
+    // revue/ui's fileUpload: its part lives with rv.upload's, fetched on the first upload.
+    upload: (name, args, input) => import("./upload.js").then((m) => m.uploadBound(input, upload, (outcome) => call(name, [...args, outcome]))),
   }, opts.typingMs);
   events.scan(root.outerHTML);
 
@@ -176,6 +200,10 @@ export function createRuntime(opts: RuntimeOptions): Runtime {
       events.scan(JSON.stringify(ops));
     },
     acked: (ack, resend) => queue.acked(ack, !!resend),
+    extra(m) {
+      if (m.s) Object.assign(state, m.s), bus.local("state", m.s);
+      if (m.x) nav((n, i) => n.follow(m.x!, i));
+    },
     message(msg) {
       if (msg.type === "error") report(new RevueError(msg.code, msg.message));
       else if (isReady) deliver(msg);
@@ -194,17 +222,13 @@ export function createRuntime(opts: RuntimeOptions): Runtime {
       queue.disconnect();
       if (announced) (announced = false), bus.local("disconnect");
     },
-    renewed() {
-      // Form recovery: what the old page's named fields hold goes first to the new session (App.recoverForms).
-      const forms: Record<string, Record<string, string | string[]>> = {};
-      for (const el of root.querySelectorAll<HTMLInputElement>("input[name],select[name],textarea[name]")) {
-        if (/^(file|password|hidden|submit|button|reset|image)$/.test(el.type) || (/^(checkbox|radio)$/.test(el.type) && !el.checked)) continue;
-        const f = (forms[el.form?.id || ""] ??= {});
-        f[el.name] = el.name in f ? [f[el.name]!].flat().concat(el.value) : el.value;
-      }
-      queue.reset();
-      if (Object.keys(forms).length) void queue.push("/api/event", { method: "rv.recover", args: [forms] }, false, true);
-    },
+    // Form recovery: what the old page's named fields hold goes first to the new session (App.recoverForms).
+    // Read before the new tree replaces them (the stream waits); a chunk that cannot load recovers nothing.
+    renewed: () =>
+      import("./recover.js").then((m) => m.recoveredForms(root), () => undefined).then((forms) => {
+        queue.reset();
+        if (forms) void queue.push("/api/event", { method: "rv.recover", args: [forms] }, false, true);
+      }),
     gaveUp: (why) => report(new RevueError("DISCONNECTED", `stopped reconnecting: ${why}; reload the page`)),
   }, { ...boot, backoffMs: opts.backoffMs });
 
@@ -226,11 +250,14 @@ export function createRuntime(opts: RuntimeOptions): Runtime {
     session: { get: () => stream.sid },
     revision: { get: () => stream.rev },
     connected: { get: () => open },
+    state: { value: state },
+    navigate: { value: (url: string, replace?: boolean) => nav((n, i) => n.go(url, replace, i)) },
     rpc: { value: (name: string, ...args: unknown[]) => rpc(name, args) },
-    upload: { value: (files: Uploadable, o?: UploadOptions) => transport.upload(boot.base + "/api/upload?sid=" + stream.sid, files, o) },
+    upload: { value: upload },
     close: { value: stream.stop },
   }) as Runtime;
 
+  const internals: Internals = { rv, rpc, opts, make: createRuntime };
   stream.start();
   const url = boot.module;
   (url ? transport.load(url) : Promise.resolve())

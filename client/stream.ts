@@ -1,5 +1,5 @@
 import type { Node, PatchOp } from "../src/vdom/types.js";
-import { treeHash, type CallMessage, type ErrorMessage, type EventMessage, type ServerMessage } from "../src/protocol.js";
+import { treeHash, type CallMessage, type ErrorMessage, type EventMessage, type PageExtras, type ServerMessage } from "../src/protocol.js";
 import type { StreamHandle, Transport } from "./transport.js";
 
 /**
@@ -33,14 +33,16 @@ export interface StreamHost {
   init(tree: Node): void;
   /** Apply ops; throwing means the DOM does not match and a snapshot is needed. */
   apply(ops: readonly PatchOp[]): void;
+  /** What came with a tree or ops, once they are shown: `@synced` state and directions. */
+  extra(extras: PageExtras): void;
   /** The server's `ack` on a patch or an init (`resend` for an init: unacknowledged calls go again). */
   acked(ack: number, resend?: 1): void;
   /** Reverse calls, custom events and errors. */
   message(msg: CallMessage | EventMessage | ErrorMessage): void;
   opened(): void;
   dropped(): void;
-  /** A new session replaced the old one (before its snapshot is rendered). */
-  renewed(sid: string): void;
+  /** A new session replaced the old one; its snapshot is rendered once this settles (it never rejects). */
+  renewed(sid: string): Promise<void> | void;
   /** Recovery stopped after too many failures; `why` says what failed. */
   gaveUp(why: string): void;
 }
@@ -143,14 +145,15 @@ export function createStream(transport: Transport, host: StreamHost, options: St
     const attempt = async (): Promise<void> => {
       try {
         const reply = await transport.post(`${base}/api/session`, {});
-        const b = reply.body as { sid?: string; rev?: number; tree?: Node; hash?: string } | undefined;
+        const b = reply.body as (PageExtras & { sid?: string; rev?: number; tree?: Node; hash?: string }) | undefined;
         if (reply.status >= 300 || !b?.sid || !b.tree) throw new Error(`HTTP ${reply.status}`);
         renewing = stale = false;
         renewedAt = Date.now();
         ({ sid, rev = 0, hash } = b);
         last = "0";
-        host.renewed(sid);
+        await host.renewed(sid);
         host.init(b.tree);
+        host.extra(b);
         start();
       } catch (err) {
         retry(attempt, `no new session (${(err as Error).message})`, true);
@@ -180,11 +183,13 @@ export function createStream(transport: Transport, host: StreamHost, options: St
         }
         damaged = 0;
         host.acked(msg.ack ?? 0, 1);
-        if (!stale && msg.rev <= rev && msg.hash === hash) return;
-        stale = false;
-        rev = msg.rev;
-        hash = msg.hash;
-        return host.init(msg.tree);
+        if (stale || msg.rev > rev || msg.hash !== hash) {
+          stale = false;
+          rev = msg.rev;
+          hash = msg.hash;
+          host.init(msg.tree);
+        }
+        return host.extra(msg);
       case "patch":
         if (stale || msg.rev <= rev) return;
         if (msg.rev !== rev + 1) return resync();
@@ -194,6 +199,7 @@ export function createStream(transport: Transport, host: StreamHost, options: St
           return resync();
         }
         rev = msg.rev;
+        host.extra(msg);
         return host.acked(msg.ack ?? 0);
       case "bye":
         // "shutdown" and "slow": EventSource reconnects by itself (with

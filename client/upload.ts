@@ -40,3 +40,26 @@ export function upload(url: string, files: Uploadable, options: UploadOptions = 
     xhr.send(body);
   });
 }
+
+/**
+ * revue/ui's `fileUpload` in the page: uploads the files picked in `input`
+ * with `send` (the bar `#<input id>-progress` moving), then passes the outcome
+ * to `done`, for the server method the control names: `{ type: "upload",
+ * files }` with the handles, or `{ type: "upload", error, message, size }`
+ * (the error's code and words, and the largest file's size).
+ */
+export function uploadBound(
+  input: HTMLInputElement,
+  send: (files: Blob[], options: UploadOptions) => Promise<UploadHandle[]>,
+  done: (outcome: Record<string, unknown>) => void,
+): void {
+  const bar = document.getElementById(input.id + "-progress") as HTMLProgressElement | null;
+  const files = [...(input.files || [])];
+  if (!files.length) return;
+  send(files, { onProgress: (p) => bar && p.total && (bar.value = p.loaded / p.total) })
+    .then(
+      (handles) => ({ files: handles }),
+      (e: { code: string; message: string }) => ({ error: e.code, message: e.message, size: Math.max(...files.map((f) => f.size)) }),
+    )
+    .then((outcome) => done({ type: "upload", ...outcome }));
+}

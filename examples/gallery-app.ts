@@ -7,7 +7,7 @@ import { Chat } from "./chat/app.js";
 import { Counter } from "./counter/app.js";
 import { Dashboard } from "./dashboard/app.js";
 import { Explore } from "./explore/app.js";
-import { ShopItem, ShopList } from "./shop/app.js";
+import { ShopItem, ShopList, ShopOrders, ShopSignIn } from "./shop/app.js";
 import { inGallery } from "./nav.js";
 import { Todo } from "./todo/app.js";
 import { Upload } from "./upload/app.js";
@@ -20,14 +20,14 @@ const ABOUT: Record<keyof typeof examples, { title: string; text: string; shows:
   "/counter": { title: "Counter", text: "The smallest app: a button that counts, and a reset that awaits the server.", shows: ["@server.realtime", "@server.rpc", "@client.callback"] },
   "/chat": { title: "Chat", text: "Rooms, who is online, and a toast when someone joins; times in your own time zone.", shows: ["rooms", "presence", "reverse RPC"] },
   "/todo": { title: "Todo", text: "A team's backlog of a thousand items: search it, show all, active or done, edit inline, tick and reorder, and no row loses its identity.", shows: ["keyed diff", "handler args", "memo"] },
-  "/upload": { title: "Upload", text: "Send files with a progress bar; images and text files are previewed, failures explained.", shows: ["rv.upload", "UploadedFile", "progress"] },
+  "/upload": { title: "Upload", text: "Send files with a progress bar; images and text files are previewed, failures explained.", shows: ["fileUpload", "UploadedFile", "image"] },
   "/dashboard": { title: "Dashboard", text: "Live metrics of this server, pushed every second and drawn as SVG charts on the server.", shows: ["@server.on(\"start\")", "lineChart", "patches"] },
-  "/explore": { title: "Explore a CSV", text: "Two years of daily bike rentals, or your own CSV: a summary, charts of the columns you pick, and a sortable table read a page at a time.", shows: ["@cached", "charts", "markdown", "rv.upload"] },
-  "/shop": { title: "Shop", text: "A catalogue over two routes: a list filtered and sorted by its address, and a page per product with a way back to the same list.", shows: ["/shop/:id", "this.params", "this.query"] },
+  "/explore": { title: "Explore a CSV", text: "Two years of daily bike rentals, or your own CSV: a summary, charts of the columns you pick, and a sortable table read a page at a time.", shows: ["@cached", "charts", "markdown", "dataframe"] },
+  "/shop": { title: "Shop", text: "A catalogue over four routes with no page load between them: a list whose filters live in its address, a page per product, a sign-in that sets a cookie, and members' orders.", shows: ["@url", "navigate", "/shop/:id", "setCookie"] },
   "/account": { title: "Account", text: "Sign in and out with a signed cookie; members add notes, and only the admin may clear them.", shows: ["authenticate", "this.user", "auth: \"admin\""] },
 };
 
-for (const cls of [...Object.values(examples), ShopItem]) inGallery.add(cls);
+for (const cls of [...Object.values(examples), ShopItem, ShopSignIn, ShopOrders]) inGallery.add(cls);
 
 /** Each example's thumbnail (examples/screenshots, made by `npm run shots`), by example path; read once, served by {@link screenshots}. */
 const shots = new Map<string, Buffer>();
@@ -77,4 +77,4 @@ export class Gallery extends App {
 }
 
 /** Every route the gallery serves: the index, the examples, and their pages with params. */
-export const routes = { "/": Gallery, ...examples, "/shop/:id": ShopItem };
+export const routes = { "/": Gallery, ...examples, "/shop/signin": ShopSignIn, "/shop/orders": ShopOrders, "/shop/:id": ShopItem };

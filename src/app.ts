@@ -26,6 +26,29 @@ export interface SessionLink {
   signal(): AbortSignal;
   /** This session's presences, and everyone's. */
   readonly presence: SessionPresence;
+  /** Sends the page to `url` once the handler is done (live when it is one of this server's routes). */
+  navigate(url: string, replace: boolean, what: string): void;
+  /** Sets (`value` a string) or clears (`undefined`) a cookie through the page's next round trip. */
+  cookie(name: string, value: string | undefined, options: CookieOptions | undefined, what: string): void;
+}
+
+/**
+ * How {@link App.setCookie} writes a cookie. Defaults: `httpOnly`, `sameSite:
+ * "lax"`, `path: "/"`, `secure` when the page came over HTTPS, and `signed`
+ * (with createServer's `keys`; without them, with a key made at start, which a
+ * restart forgets).
+ */
+export interface CookieOptions {
+  /** Lifetime in milliseconds; without it the cookie ends with the browser session. */
+  maxAge?: number;
+  path?: string;
+  domain?: string;
+  sameSite?: "lax" | "strict" | "none";
+  secure?: boolean;
+  /** Hidden from the page's scripts. Default true. */
+  httpOnly?: boolean;
+  /** Signed with createServer's `keys` (a `<name>.sig` cookie beside it), so a forged value reads as no cookie with `ctx.cookies.get(name, { signed: true })`. Default true. */
+  signed?: boolean;
 }
 
 const LINK = Symbol("revue:link");
@@ -59,6 +82,8 @@ function detached(name: string): SessionLink {
     leave: () => fail("leave"),
     callClient: (m) => fail(`client.${m}`),
     signal: () => fail("signal"),
+    navigate: () => fail("navigate"),
+    cookie: () => fail("setCookie"),
     presence: { track: () => fail("presence.track"), update: () => fail("presence.update"), untrack: () => fail("presence.untrack"), list: () => fail("presence.list") },
   };
 }
@@ -357,6 +382,63 @@ export class App<Self = any, Api extends AppApi = {}, Route extends string = str
       `${this.constructor.name}.server is only available inside @client methods, which run in the browser. ` +
         `On the server, call the method directly: this.reset(0).`,
     );
+  }
+
+  /**
+   * Moves the page to another address of this server once the handler is
+   * done: without a page load when `path` is one of this server's routes
+   * (the same app gets new `this.params`/`this.query` and its
+   * `@server.on("params")` handlers run; another app's page replaces this
+   * one), with one otherwise. Back returns here unless `replace`.
+   *
+   * @example
+   * @server.rpc async create() { const id = await db.insert(this.draft); this.navigate(`/items/${id}`); }
+   */
+  navigate(path: string, options: { replace?: boolean } = {}): void {
+    this[LINK].navigate(path, options.replace === true, `${this.constructor.name}.navigate`);
+  }
+
+  /**
+   * Sends the page to `url` once the handler is done: a path or an address of
+   * this server goes there live (as {@link navigate}), another site's
+   * `https://` address with a page load. Only `http(s)` addresses and paths
+   * are taken: a `javascript:` or `data:` URL is refused.
+   *
+   * @example
+   * @server.rpc async signIn(name: string, password: string) {
+   *   const user = await users.check(name, password);
+   *   if (!user) throw new RevueError("FORBIDDEN", "Wrong name or password.");
+   *   this.setCookie("session", user.token, { maxAge: 7 * 86_400_000 });
+   *   this.redirect(this.query.next ?? "/");
+   * }
+   */
+  redirect(url: string): void {
+    this[LINK].navigate(url, true, `${this.constructor.name}.redirect`);
+  }
+
+  /**
+   * Sets a cookie in the browser. A handler has no HTTP response of its own
+   * to set it on (its answer may go out over the page's stream), so the page
+   * fetches it: the next patch carries a one-time ticket, which the runtime
+   * trades at once for the `Set-Cookie` (`POST {base}/api/cookie`, same-origin,
+   * this session's browser only, within 60 s). A navigation the same handler
+   * asks for waits for it, so a sign-in can set its cookie and go to the
+   * members' page. Defaults are the safe ones (see {@link CookieOptions}).
+   *
+   * @example this.setCookie("theme", "dark", { maxAge: 365 * 86_400_000, httpOnly: false });
+   */
+  setCookie(name: string, value: string, options?: CookieOptions): void {
+    this[LINK].cookie(name, value, options, `${this.constructor.name}.setCookie`);
+  }
+
+  /**
+   * Clears a cookie (the way {@link setCookie} sets one); give the `path` and
+   * `domain` it was set with, if not the defaults.
+   *
+   * @example @server.rpc signOut() { this.clearCookie("session"); this.navigate("/"); }
+   */
+  clearCookie(name: string, options?: Pick<CookieOptions, "path" | "domain">): void {
+    this[LINK].cookie(name, undefined, options, `${this.constructor.name}.clearCookie`);
   }
 
   /** The page. Override it; the default renders an empty `<main>`. @example render() { return h("p", {}, "hi"); } */

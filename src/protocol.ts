@@ -6,10 +6,20 @@ import type { Node, PatchOp } from "./vdom/types.js";
  * constants and the tree hash both ends compute.
  */
 
+/**
+ * What a page does besides applying a patch, in this order (docs/protocol.md §3):
+ * - `c`: fetch the cookies handlers set (`POST {base}/api/cookie` with this ticket), and wait for it;
+ * - `u`: the address its `@url` fields make (`history.replaceState`, or `pushState` with `p`);
+ * - `n`: it was navigated (`rv.nav`): scroll and focus as after a page load;
+ * - `g`: go to this address (`navigate`, `redirect`): live when it is one of this server's routes; `r`: replacing the history entry.
+ */
+export interface PageDirections { c?: string; u?: string; p?: 1; n?: 1; g?: string; r?: 1 }
+/** What rides on a patch or an init besides the tree: `@synced` fields that changed (all of them on an init) and directions. */
+export interface PageExtras { s?: Record<string, unknown>; x?: PageDirections }
 /** A full snapshot: sent when the page lacks the state and replay cannot cover the gap; `hash` is {@link treeHash} of `tree`. */
-export interface InitMessage { type: "init"; rev: number; tree: Node; hash: string; ack?: number }
+export interface InitMessage extends PageExtras { type: "init"; rev: number; tree: Node; hash: string; ack?: number }
 /** Ops that turn revision `rev - 1` into `rev`; `ack` is the highest client seq it reflects. */
-export interface PatchMessage { type: "patch"; rev: number; ops: PatchOp[]; ack?: number }
+export interface PatchMessage extends PageExtras { type: "patch"; rev: number; ops: PatchOp[]; ack?: number }
 /** Reverse RPC to a `@client.realtime` method. */
 export interface CallMessage { type: "call"; method: string; args: unknown[] }
 /** A custom event for `@client.on(event)` / `rv.on(event)` listeners. */

@@ -1,6 +1,6 @@
 import { randomUUID } from "node:crypto";
 import { App, client, h, server, type PresenceDiff } from "revue";
-import { theme } from "revue/ui";
+import { chatComposer, chatInput, chatLog, chatMessage, theme } from "revue/ui";
 import { backLink } from "../nav.js";
 
 /** One chat line, as broadcast to a room and kept in its history. */
@@ -23,6 +23,8 @@ interface Person {
 type Form = { form?: Record<string, string | string[]> };
 
 const HISTORY = 50;
+/** The longest message: the input cuts what is typed to this, and `send` cuts what any caller passes. */
+const MAX_TEXT = 500;
 /** Tells this process's message ids from other processes'. */
 const PROCESS = randomUUID().slice(0, 8);
 const field = (ev: Form, name: string, max: number) => String(ev.form?.[name] ?? "").trim().slice(0, max);
@@ -32,6 +34,8 @@ const field = (ev: Form, name: string, max: number) => String(ev.form?.[name] ??
  * `this.presence` (a page is present in its room while its stream is open; one
  * name may have several pages), the last 50 messages of each room for whoever
  * joins later, and a `@client.realtime` toast when someone new enters your room.
+ * The messages and their input are revue/ui's `chatLog`, `chatMessage` (times in
+ * the reader's zone, your own on the right) and `chatInput`.
  *
  * Presence and messages reach every process that shares the `PubSub`; the
  * history is a static, so each process keeps its own.
@@ -40,13 +44,11 @@ export class Chat extends App {
   static override title = "Revue · chat";
   static override css =
     theme +
-    ":root{--rv-width:44rem}form{display:flex;gap:.5rem;flex-wrap:wrap;margin:0 0 var(--rv-space)}form input{flex:1 1 10rem;width:auto!important}" +
+    ":root{--rv-width:44rem;--rv-chat-height:22rem}#join{display:flex;gap:.5rem;flex-wrap:wrap;margin:0 0 var(--rv-space)}#join input{flex:1 1 10rem;width:auto!important}" +
     "#presence{list-style:none;padding:0;display:flex;gap:.4rem;flex-wrap:wrap}" +
     "#presence li{background:var(--rv-surface);border:1px solid var(--rv-border);border-radius:999px;padding:.1rem .7rem}" +
     "#presence li::before{content:'';display:inline-block;width:.5rem;height:.5rem;border-radius:50%;background:var(--rv-ok);margin-right:.4rem}" +
-    "#messages{list-style:none;padding:.5rem;min-height:12rem;border:1px solid var(--rv-border);border-radius:var(--rv-radius);display:flex;flex-direction:column;gap:.35rem}" +
-    ".msg{display:flex;gap:.6rem;align-items:baseline;max-width:85%;background:var(--rv-surface);border-radius:var(--rv-radius);padding:.3rem .6rem}" +
-    ".msg.mine{align-self:flex-end;background:var(--rv-accent);color:var(--rv-accent-fg)}.msg time{font-size:.8em;opacity:.75;white-space:nowrap}" +
+    ".rv-chat-log{min-height:12rem}" +
     ".toast{position:fixed;top:1em;right:1em;background:var(--rv-fg);color:var(--rv-bg);padding:.4em .8em;border-radius:var(--rv-radius)}";
 
   /** room → its last {@link HISTORY} messages. */
@@ -57,6 +59,8 @@ export class Chat extends App {
   room = "";
   messages: Message[] = [];
   people: Person[] = [];
+  /** The message input's state (revue/ui's chatInput). */
+  composer = chatComposer();
   /** The page's time zone (an IANA name), for the messages' times; the page tells it when it starts. */
   zone = "UTC";
 
@@ -75,9 +79,9 @@ export class Chat extends App {
     this.people = this.peopleHere();
   }
 
-  /** `form#send`: posts a message to everyone in the room, this session included. */
-  @server.realtime send(ev: Form) {
-    const text = field(ev, "text", 500);
+  /** The message input's Send: posts `text` to everyone in the room, this session included. */
+  @server.realtime send(text: string) {
+    text = typeof text === "string" ? text.trim().slice(0, MAX_TEXT) : "";
     if (!this.room || !text) return;
     const msg: Message = { id: `${PROCESS}-${Chat.nextId++}`, room: this.room, from: this.name, text, at: Date.now() };
     const history = Chat.history.get(this.room) ?? [];
@@ -134,13 +138,9 @@ export class Chat extends App {
     } catch {}
   }
 
-  /** Runs in the browser: tells the server its time zone, and empties a form marked `data-reset` once its submit was sent. */
+  /** Runs in the browser: tells the server its time zone. */
   @client.on("ready") ready() {
     this.server.setZone(Intl.DateTimeFormat().resolvedOptions().timeZone);
-    document.addEventListener("submit", (ev) => {
-      const form = ev.target as HTMLFormElement;
-      if (form.hasAttribute("data-reset")) setTimeout(() => form.reset(), 0);
-    });
   }
 
   /** Who is in this room, on every process: one entry per name, with its number of pages. */
@@ -153,27 +153,13 @@ export class Chat extends App {
       backLink(this),
       h("h1", {}, this.room ? `#${this.room}` : "Chat"),
       h("form", { id: "join", onSubmit: this.enter },
-        h("input", { name: "name", placeholder: "your name", value: this.name, required: true }),
-        h("input", { name: "room", placeholder: "room", value: this.room || "lobby" }),
+        h("input", { name: "name", placeholder: "your name", "aria-label": "Your name", value: this.name, required: true }),
+        h("input", { name: "room", placeholder: "room", "aria-label": "Room", value: this.room || "lobby" }),
         h("button", { type: "submit" }, this.room ? "Switch" : "Join")),
       h("p", {}, this.room ? `In #${this.room} as ${this.name}:` : "Pick a name and a room."),
       h("ul", { id: "presence" }, this.people.map((p) => h("li", { key: p.name }, p.pages > 1 ? `${p.name} (${p.pages})` : p.name))),
-      h("ul", { id: "messages", "aria-live": "polite" },
-        this.messages.map((m) =>
-          h("li", { key: m.id, class: m.from === this.name ? "msg mine" : "msg" },
-            h("span", { class: "line" }, h("b", {}, m.from), `: ${m.text}`),
-            Number.isFinite(m.at) && h("time", { datetime: new Date(m.at).toISOString(), title: clock(m.at, this.zone, true) }, clock(m.at, this.zone, false))))),
-      h("form", { id: "send", onSubmit: this.send, "data-reset": "" },
-        h("input", { name: "text", placeholder: this.room ? "say something" : "join a room first", autocomplete: "off" }),
-        h("button", { type: "submit" }, "Send")));
+      chatLog(this.messages.map((m) => chatMessage({ author: m.from, text: m.text, at: m.at, own: m.from === this.name }, { timeZone: this.zone, key: m.id })),
+        { label: this.room ? `Messages in #${this.room}` : "Messages" }),
+      chatInput(this, "composer", this.send, { placeholder: this.room ? "Say something" : "Join a room first", disabled: !this.room, maxLength: MAX_TEXT }));
   }
-}
-
-const clocks = new Map<string, Intl.DateTimeFormat>();
-/** "14:05" (or the full date and time) in `zone`. */
-function clock(at: number, zone: string, full: boolean): string {
-  const key = `${zone} ${full}`;
-  let f = clocks.get(key);
-  if (!f) clocks.set(key, (f = new Intl.DateTimeFormat("en-GB", full ? { dateStyle: "medium", timeStyle: "medium", timeZone: zone } : { hour: "2-digit", minute: "2-digit", timeZone: zone })));
-  return f.format(at);
 }

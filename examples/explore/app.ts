@@ -1,7 +1,7 @@
 import { createHash } from "node:crypto";
 import { readFileSync } from "node:fs";
-import { App, cached, client, h, handler, RpcError, server, type EventSummary, type UploadedFile } from "revue";
-import { barChart, histogram, markdown, scatterChart, lineChart, select, theme } from "revue/ui";
+import { App, cached, h, RpcError, server, type UploadedFile } from "revue";
+import { barChart, dataframe, fileUpload, histogram, markdown, scatterChart, lineChart, select, tableView, theme, uploadState } from "revue/ui";
 import { backLink } from "../nav.js";
 
 /** A column of a table read from CSV: its values, and what they are. */
@@ -15,6 +15,8 @@ interface Table {
   title: string;
   columns: Column[];
   rows: number;
+  /** The same values row by row, keyed by column name: what the dataframe pages and sorts. */
+  records: Array<Record<string, number | string | null>>;
 }
 
 const PAGE = 20;
@@ -52,31 +54,29 @@ export function parseCsv(text: string): string[][] {
 
 /**
  * An interactive look at a CSV: a summary in markdown, a table sorted by any
- * column and read a page at a time (only that page is in the page), and charts
- * of the columns you pick. The bundled sample is daily bike rentals; a
- * visitor may upload a CSV of their own (up to 2 MB).
+ * column and read a page at a time (revue/ui's dataframe: only that page is in
+ * the page), and charts of the columns you pick. The bundled sample is daily
+ * bike rentals; a visitor may upload a CSV of their own (up to 2 MB).
  *
  * Parsing and per-column statistics are `@cached` by the data's hash, so every
- * session looking at the same data shares one parse, and a sort is cached by
- * column and direction.
+ * session looking at the same data shares one parse; since they share its rows
+ * array too, the dataframe sorts it once per column and direction for all of them.
  */
 export class Explore extends App {
   static override title = "Revue · explore a CSV";
   static override css =
     theme +
     ".bar{display:flex;gap:.6rem;flex-wrap:wrap;align-items:end;margin:0 0 var(--rv-space)}.bar label{margin:0}.bar .rv-field{margin:0}.bar select{width:auto}" +
-    "th button{all:unset;cursor:pointer;font-weight:600}th button:focus-visible{outline:3px solid var(--rv-accent)}" +
-    "td.num{text-align:right;font-variant-numeric:tabular-nums}.pager{display:flex;gap:.6rem;align-items:center}" +
     ".charts{display:grid;gap:var(--rv-space);grid-template-columns:repeat(auto-fit,minmax(min(100%,28rem),1fr))}";
 
   /** Which data: the sample, or the sha256 of an upload. */
   data = SAMPLE;
-  sortBy = "";
-  descending = false;
-  page = 0;
+  /** The table's sort and page (revue/ui's dataframe reads it, and its headers and pager write it). */
+  view = tableView();
   x = "date";
   y = "total";
-  notice = "";
+  /** The CSV picker's state: what it says about the last upload. */
+  csv = uploadState();
 
   /**
    * The table of `key`, parsed once per process and shared by every session.
@@ -87,29 +87,20 @@ export class Explore extends App {
     const source = key === SAMPLE ? { title: SAMPLE_TITLE, text: readFileSync(new URL("./rentals.csv", import.meta.url), "utf8") } : uploaded.get(key);
     if (!source) throw new RpcError("NOT_FOUND", "That upload is no longer on this server (it restarted): upload the file again.");
     const [head = [], ...body] = parseCsv(source.text);
+    const names = new Set<string>();
     const columns: Column[] = head.map((name, c) => {
       const raw = body.map((r) => (r[c] ?? "").trim());
       const filled = raw.filter((v) => v !== "");
       const kind = filled.length && filled.every((v) => DATE.test(v) && !Number.isNaN(Date.parse(v))) ? "date" : filled.length && filled.every((v) => Number.isFinite(Number(v))) ? "number" : "text";
       const values = raw.map((v) => (v === "" ? null : kind === "number" ? Number(v) : v));
-      return { name: name.trim() || `column ${c + 1}`, kind, values };
+      // Names key the rows and the axes: a blank or repeated one gets a name of its own.
+      let unique = name.trim() || `column ${c + 1}`;
+      for (let n = 2; names.has(unique); n++) unique = `${name.trim() || `column ${c + 1}`} (${n})`;
+      names.add(unique);
+      return { name: unique, kind, values };
     });
-    return { title: source.title, columns, rows: body.length };
-  }
-
-  /** Row order for a sort: indices into the table. */
-  @cached({ max: 200 }) static order(key: string, by: string, descending: boolean): number[] {
-    const t = Explore.table(key);
-    const col = t.columns.find((c) => c.name === by);
-    const idx = Array.from({ length: t.rows }, (_, i) => i);
-    if (!col) return idx;
-    const sign = descending ? -1 : 1;
-    return idx.sort((a, b) => {
-      const va = col.values[a] ?? null;
-      const vb = col.values[b] ?? null;
-      if (va === null || vb === null) return va === vb ? a - b : va === null ? 1 : -1;
-      return (va < vb ? -1 : va > vb ? 1 : a - b) * sign;
-    });
+    const records = body.map((_, r) => Object.fromEntries(columns.map((col) => [col.name, col.values[r] ?? null])));
+    return { title: source.title, columns, rows: body.length, records };
   }
 
   /** A summary of every column, in markdown. */
@@ -146,28 +137,17 @@ export class Explore extends App {
     }
   }
 
-  /** A column header was clicked: sort by it, or flip the direction. */
-  @server.realtime sort(by: string) {
-    if (typeof by !== "string") return;
-    this.descending = this.sortBy === by ? !this.descending : false;
-    this.sortBy = by;
-    this.page = 0;
-  }
-
-  @server.realtime turn(delta: number) {
-    const t = this.current;
-    if (!t || (delta !== 1 && delta !== -1)) return;
-    this.page = Math.min(Math.max(0, this.page + delta), Math.max(0, Math.ceil(t.rows / PAGE) - 1));
-  }
-
   @server.realtime useSample() {
-    Object.assign(this, { data: SAMPLE, sortBy: "", descending: false, page: 0, x: "date", y: "total", notice: "" });
+    Object.assign(this, { data: SAMPLE, view: tableView(), x: "date", y: "total", csv: uploadState() });
   }
 
-  /** An uploaded CSV: kept by its hash; the chart starts with its first number against a date, another number or a category. */
+  /**
+   * An uploaded CSV (from the picker): kept by its hash; the chart starts with its first number against a date,
+   * another number or a category. What it refuses, it throws: the picker shows the message under itself.
+   */
   @server.rpc async load(file: UploadedFile) {
-    if (typeof file?.read !== "function") throw new RpcError("BAD_REQUEST", "load(file): pass the handle rv.upload answered.");
-    if (file.size > MAX_BYTES) return void (this.notice = `${file.name} is over 2 MB: choose a smaller file.`);
+    if (typeof file?.read !== "function") throw new RpcError("BAD_REQUEST", "load(file): pass the handle POST /api/upload answered.");
+    if (file.size > MAX_BYTES) throw new RpcError("BAD_REQUEST", `${file.name} is over 2 MB: choose a smaller file.`);
     const text = Buffer.from(await file.read()).toString("utf8");
     const key = createHash("sha256").update(text).digest("hex");
     uploaded.set(key, { title: file.name, text });
@@ -175,24 +155,12 @@ export class Explore extends App {
     if (table.rows === 0 || table.columns.length < 2) {
       uploaded.delete(key);
       cached.clear(Explore, "table");
-      return void (this.notice = `${file.name} has no rows with two columns or more: is it a CSV?`);
+      throw new RpcError("BAD_REQUEST", `${file.name} has no rows with two columns or more: is it a CSV?`);
     }
     const numbers = table.columns.filter((c) => c.kind === "number");
     // x: a date column, else a number when there are two, else a category.
     const xCol = table.columns.find((c) => c.kind === "date") ?? (numbers.length > 1 ? numbers[0] : table.columns.find((c) => c.kind === "text")) ?? table.columns[0]!;
-    Object.assign(this, { data: key, sortBy: "", descending: false, page: 0, x: xCol.name, y: (numbers.find((c) => c !== xCol) ?? numbers[0] ?? table.columns[1]!).name, notice: "" });
-  }
-
-  /** Runs in the browser: uploads the chosen CSV and hands it to `load`. */
-  @client.callback async pick() {
-    const input = document.getElementById("csv") as HTMLInputElement;
-    if (!input.files?.length) return;
-    try {
-      const [handle] = await rv.upload(input.files);
-      await this.server.load(handle);
-    } catch (err) {
-      alert(`The upload did not work: ${(err as Error).message}`);
-    }
+    Object.assign(this, { data: key, view: tableView(), x: xCol.name, y: (numbers.find((c) => c !== xCol) ?? numbers[0] ?? table.columns[1]!).name });
   }
 
   override render() {
@@ -202,17 +170,12 @@ export class Explore extends App {
       h("h1", {}, "Explore a CSV"),
       h("div", { class: "bar" },
         h("span", {}, "Data: ", h("b", {}, t?.title ?? "(gone)")),
-        this.data !== SAMPLE ? h("button", { type: "button", onClick: this.useSample }, "Back to the sample") : null,
-        h("label", { for: "csv" }, "Or your own CSV (up to 2 MB):"),
-        h("input", { id: "csv", type: "file", accept: ".csv,text/csv", onChange: this.pick })),
-      this.notice ? h("p", { class: "rv-error", role: "alert" }, this.notice) : null,
+        this.data !== SAMPLE ? h("button", { type: "button", onClick: this.useSample }, "Back to the sample") : null),
+      fileUpload(this, "csv", this.load, { label: "Or explore a CSV of your own", accept: ".csv,text/csv", maxBytes: MAX_BYTES }),
       t ? this.body(t) : h("p", { class: "rv-error", role: "alert" }, "That upload is no longer on this server (it restarted): upload the file again, or go back to the sample."));
   }
 
   private body(t: Table) {
-    const order = Explore.order(this.data, this.sortBy, this.descending);
-    const pages = Math.max(1, Math.ceil(t.rows / PAGE));
-    const shown = order.slice(this.page * PAGE, this.page * PAGE + PAGE);
     const plot = (name: string) => t.columns.find((c) => c.name === name);
     const x = plot(this.x);
     const y = plot(this.y);
@@ -225,15 +188,7 @@ export class Explore extends App {
         select(this, "y", t.columns.filter((c) => c.kind === "number").map((c) => c.name), { label: "y", id: "y" })),
       h("div", { class: "charts" }, this.charts(t, x, y)),
       h("h2", {}, "Rows"),
-      h("table", { id: "rows" },
-        h("thead", {}, h("tr", {}, t.columns.map((c) =>
-          h("th", { key: c.name, "aria-sort": c.name === this.sortBy ? (this.descending ? "descending" : "ascending") : "none" },
-            h("button", { type: "button", onClick: handler(this.sort, { args: [c.name] }) }, c.name, c.name === this.sortBy ? (this.descending ? " ▼" : " ▲") : ""))))),
-        h("tbody", {}, shown.map((r) => h("tr", { key: String(r) }, t.columns.map((c) => h("td", { key: c.name, class: c.kind === "number" ? "num" : undefined }, cell(c.values[r] ?? null))))))),
-      h("div", { class: "pager" },
-        h("button", { type: "button", id: "prev", disabled: this.page === 0, onClick: handler(this.turn, { args: [-1] }) }, "← Previous"),
-        h("span", { id: "page" }, `Page ${this.page + 1} of ${pages} · rows ${this.page * PAGE + 1}–${Math.min(t.rows, this.page * PAGE + PAGE)} of ${t.rows.toLocaleString("en-US")}`),
-        h("button", { type: "button", id: "next", disabled: this.page >= pages - 1, onClick: handler(this.turn, { args: [1] }) }, "Next →")),
+      dataframe(this, "view", t.records, { columns: t.columns.map((c) => c.name), pageSize: PAGE, label: `Rows of ${t.title}` }),
     ];
   }
 
@@ -265,4 +220,3 @@ export class Explore extends App {
 }
 
 const fmt = (v: number) => (Number.isInteger(v) ? v.toLocaleString("en-US") : v.toLocaleString("en-US", { maximumFractionDigits: 2 }));
-const cell = (v: number | string | null) => (v === null ? "" : typeof v === "number" ? fmt(v) : v);

@@ -1,6 +1,6 @@
 import { RegistryError } from "../errors.js";
 import { isSchema, type Schema, type SchemaOutputs } from "./schema.js";
-import { accessProblem, ALLOWED_OPTIONS, classBeingDefined, type Access, record, recordTransient, describeSite, type DecorationSite, type MethodKind, type MethodOptions } from "./entries.js";
+import { accessProblem, ALLOWED_OPTIONS, classBeingDefined, type Access, record, recordFieldMark, recordTransient, describeSite, type DecorationSite, type MethodKind, type MethodOptions } from "./entries.js";
 
 // TS emits TC39 decorator metadata only when `Symbol.metadata` exists, and Node 20
 // does not define it. esbuild falls back to `Symbol.for("Symbol.metadata")`, so
@@ -46,16 +46,16 @@ export interface ServerMethodDecorator<O, Rest extends readonly unknown[] = []> 
  * snapshot (after a restart, on another node, out of hibernation), after its
  * state is restored and before it handles anything else: it rebuilds `@transient` fields.
  */
-export const SERVER_LIFECYCLE = ["start", "stop", "connect", "disconnect", "resume"] as const;
+export const SERVER_LIFECYCLE = ["start", "stop", "connect", "disconnect", "resume", "params"] as const;
 /** The server lifecycle events that run for one session, on an instance method. */
-const PER_SESSION = new Set<string>(["connect", "disconnect", "resume"]);
+const PER_SESSION = new Set<string>(["connect", "disconnect", "resume", "params"]);
 /** Browser lifecycle events. */
 export const CLIENT_LIFECYCLE = ["ready", "connect", "disconnect"] as const;
 /** Every lifecycle name: a page may not `rv.emit` any of these. */
 export const LIFECYCLE_EVENTS: ReadonlySet<string> = new Set<string>([...SERVER_LIFECYCLE, ...CLIENT_LIFECYCLE]);
 
 /** Names an app's own API uses; decorating them would shadow the framework. */
-const RESERVED = new Set(["constructor", "render", "emit", "to", "join", "leave", "client", "server", "rooms", "sid", "signal", "presence"]);
+const RESERVED = new Set(["constructor", "render", "emit", "to", "join", "leave", "client", "server", "rooms", "sid", "signal", "presence", "navigate", "redirect", "setCookie", "clearCookie"]);
 const NAME_RE = /^[A-Za-z_$][\w$-]*$/;
 
 type Rule = (site: DecorationSite, decorator: string) => void;
@@ -343,42 +343,62 @@ function article(kind: string): string {
   return `${/^[aeiou]/.test(kind) ? "an" : "a"} ${kind}`;
 }
 
-function notAField(where: string, what: string): RegistryError {
-  return new RegistryError(
-    `${where}: @transient was applied to ${what}, but it marks instance fields only. ` +
-      `Only an instance's own fields are saved in a session snapshot, so there is nothing to leave out: remove @transient, ` +
-      `or put it on the field that holds the value (@transient db = openPool();).`,
-  );
+/** What a field decorator's misuses say: its name, an example, and why its rules are what they are. */
+interface FieldRules {
+  notAField(where: string, what: string): RegistryError;
+  staticField(where: string): RegistryError;
+  unsaved(where: string, what: string): RegistryError;
+  misuse(args: unknown[]): RegistryError;
 }
 
-function staticField(where: string): RegistryError {
-  return new RegistryError(
-    `${where}: @transient was applied to a static field. Static fields are shared by every session of the process and never ` +
-      `saved in a session snapshot: remove @transient, or remove "static" if each session needs its own value.`,
-  );
-}
+const TRANSIENT_RULES: FieldRules = {
+  notAField: (where, what) =>
+    new RegistryError(
+      `${where}: @transient was applied to ${what}, but it marks instance fields only. ` +
+        `Only an instance's own fields are saved in a session snapshot, so there is nothing to leave out: remove @transient, ` +
+        `or put it on the field that holds the value (@transient db = openPool();).`,
+    ),
+  staticField: (where) =>
+    new RegistryError(
+      `${where}: @transient was applied to a static field. Static fields are shared by every session of the process and never ` +
+        `saved in a session snapshot: remove @transient, or remove "static" if each session needs its own value.`,
+    ),
+  unsaved: (where, what) =>
+    new RegistryError(
+      `${where}: @transient cannot mark ${what}: only public string-named fields are saved in a session snapshot, so this one ` +
+        `already keeps its constructor value when a session resumes. Remove @transient.`,
+    ),
+  misuse: (args) =>
+    new RegistryError(
+      `@transient was applied to something that is not a class field${args.length === 0 ? " (it takes no arguments)" : ""}. ` +
+        `Put it, without parentheses, directly before an instance field: @transient db = openPool();`,
+    ),
+};
 
-function unsaved(where: string, what: string): RegistryError {
-  return new RegistryError(
-    `${where}: @transient cannot mark ${what}: only public string-named fields are saved in a session snapshot, so this one ` +
-      `already keeps its constructor value when a session resumes. Remove @transient.`,
-  );
+/** The rules of `@url` and `@synced`: they mark one session's own public fields. */
+function markRules(decorator: string, example: string, leaves: string): FieldRules {
+  return {
+    notAField: (where, what) => new RegistryError(`${where}: ${decorator} was applied to ${what}, but it marks instance fields only: put it before the field that holds the value (${example}).`),
+    staticField: (where) => new RegistryError(`${where}: ${decorator} was applied to a static field. It marks a field of each session (${leaves}); a static field is shared by all of them. Remove "static".`),
+    unsaved: (where, what) => new RegistryError(`${where}: ${decorator} cannot mark ${what}: only public string-named fields ${leaves === "" ? "can" : "can be " + leaves}. Use a public field.`),
+    misuse: () => new RegistryError(`${decorator} was applied to something that is not a class field. Put it directly before an instance field: ${example}`),
+  };
 }
 
 /**
  * Normalises either convention into the metadata store and field name, or
  * throws for anything that is not a public, string-named instance field.
  */
-function fieldSite(args: unknown[]): { store: object; field: string } {
+function fieldSite(args: unknown[], rules: FieldRules = TRANSIENT_RULES): { store: object; field: string } {
   const [first, second, third] = args;
   if (isContext(second)) {
     const ctx = second;
     const where = `${classBeingDefined()}.${String(ctx.name)}`;
-    if (ctx.kind !== "field") throw notAField(where, article(ctx.kind));
+    if (ctx.kind !== "field") throw rules.notAField(where, article(ctx.kind));
     const fctx = ctx as ClassFieldDecoratorContext;
-    if (fctx.static) throw staticField(where);
-    if (fctx.private) throw unsaved(where, "a private (#) field");
-    if (typeof fctx.name !== "string") throw unsaved(where, "a symbol-named field");
+    if (fctx.static) throw rules.staticField(where);
+    if (fctx.private) throw rules.unsaved(where, "a private (#) field");
+    if (typeof fctx.name !== "string") throw rules.unsaved(where, "a symbol-named field");
     if (!fctx.metadata) {
       throw new RegistryError(
         `${where}: decorator metadata is unavailable (Symbol.metadata is missing). Import "revue" before defining the class so its polyfill runs.`,
@@ -393,15 +413,12 @@ function fieldSite(args: unknown[]): { store: object; field: string } {
     // TypeScript passes no descriptor (or undefined) for a field; Babel's legacy
     // plugin passes one with an `initializer`. A method or accessor has a real one.
     const desc = third as (PropertyDescriptor & { initializer?: unknown }) | undefined;
-    if (desc && !("initializer" in desc)) throw notAField(where, typeof desc.value === "function" ? "a method" : "an accessor");
-    if (isStatic) throw staticField(where);
-    if (typeof second === "symbol") throw unsaved(where, "a symbol-named field");
+    if (desc && !("initializer" in desc)) throw rules.notAField(where, typeof desc.value === "function" ? "a method" : "an accessor");
+    if (isStatic) throw rules.staticField(where);
+    if (typeof second === "symbol") throw rules.unsaved(where, "a symbol-named field");
     return { store: cls, field: second };
   }
-  throw new RegistryError(
-    `@transient was applied to something that is not a class field${args.length === 0 ? " (it takes no arguments)" : ""}. ` +
-      `Put it, without parentheses, directly before an instance field: @transient db = openPool();`,
-  );
+  throw rules.misuse(args);
 }
 
 /**
@@ -422,4 +439,91 @@ function fieldSite(args: unknown[]): { store: object; field: string } {
 export const transient: FieldDecorator = function transient(...args: unknown[]): void {
   const { store, field } = fieldSite(args);
   recordTransient(store, field);
+} as FieldDecorator;
+
+/** Options of {@link url}. */
+export interface UrlOptions {
+  /** The query parameter's name. Default: the field's name. */
+  param?: string;
+  /** A change adds a history entry, so Back returns to the previous value. Default: false (the address is replaced). */
+  push?: boolean;
+  /** The only values the address may give the field (`["all", "open", "done"]`); any other leaves it at its initial value. */
+  choices?: readonly (string | number)[];
+}
+
+/** `@url`, bare or with options. */
+export interface UrlDecorator extends FieldDecorator {
+  (options: UrlOptions): FieldDecorator;
+}
+
+const URL_RULES = markRules("@url", '@url filter = "all";', "kept in the page's address");
+const SYNCED_RULES = markRules("@synced", "@synced count = 0;", "pushed to the page");
+/** A query parameter name: what needs no escaping in an address and reads as a name. */
+const PARAM = /^[A-Za-z0-9_.~-]{1,64}$/;
+
+/**
+ * Keeps a field in the page's address: `@url filter = "all"` makes
+ * `/todos?filter=done` open with `filter === "done"`, and when a handler
+ * changes the field the page's address follows (replaced, or a new history
+ * entry with `push: true`), so a reload, a shared link and Back/Forward show
+ * the same view. A field at its initial value is left out of the address.
+ *
+ * The field holds a string, a number or a boolean (its initial value says
+ * which); a value in the address that does not read as one (`?page=abc` for a
+ * number), or is not one of `choices` when given, leaves the field at its
+ * initial value. Values come from the address: check them as any input
+ * (`this.page = Math.max(1, this.page)`), or name them with `choices`.
+ *
+ * @example
+ * class Todos extends App {
+ *   @url({ choices: ["all", "open", "done"] }) filter: "all" | "open" | "done" = "all";
+ *   @url({ param: "q" }) search = "";
+ *   @url({ push: true }) page = 1;
+ * }
+ */
+export const url: UrlDecorator = function url(...args: unknown[]): unknown {
+  const bare = args.length >= 2;
+  if (!bare) {
+    const [options] = args;
+    if (args.length > 1 || (options !== undefined && (typeof options !== "object" || options === null || Array.isArray(options)))) throw URL_RULES.misuse(args);
+    const o = (options ?? {}) as UrlOptions;
+    for (const key of Object.keys(o)) {
+      if (key !== "param" && key !== "push" && key !== "choices") throw new RegistryError(`@url({ ${key} }): unknown option "${key}". The options are param (the query parameter's name), push (true: a change adds a history entry) and choices (the values the address may give).`);
+    }
+    if (o.param !== undefined && (typeof o.param !== "string" || !PARAM.test(o.param))) {
+      throw new RegistryError(`@url({ param: ${JSON.stringify(o.param)} }): a query parameter name is 1–64 letters, digits, "_", ".", "~" or "-".`);
+    }
+    if (o.push !== undefined && typeof o.push !== "boolean") throw new RegistryError(`@url({ push: ${JSON.stringify(o.push)} }): push is true or false.`);
+    if (o.choices !== undefined && (!Array.isArray(o.choices) || o.choices.length === 0 || !o.choices.every((c) => typeof c === "string" || (typeof c === "number" && Number.isFinite(c))))) {
+      throw new RegistryError(`@url({ choices: ${JSON.stringify(o.choices)?.slice(0, 80)} }): choices is a non-empty array of strings or numbers, such as ["all", "open", "done"].`);
+    }
+    return (...inner: unknown[]) => markUrl(inner, o);
+  }
+  markUrl(args, {});
+  return undefined;
+} as UrlDecorator;
+
+function markUrl(args: unknown[], options: UrlOptions): void {
+  const { store, field } = fieldSite(args, URL_RULES);
+  const param = options.param ?? field;
+  if (!PARAM.test(param)) throw new RegistryError(`@url ${field}: "${field}" cannot be a query parameter name as it is; give one: @url({ param: "name" }).`);
+  recordFieldMark(store, { field, kind: "url", options: { param, push: options.push === true, ...(options.choices ? { choices: Object.freeze([...options.choices]) } : {}) } });
+}
+
+/**
+ * Pushes a field to the page: its value is in `rv.state` from the first page
+ * on, and every patch that follows a change carries the new value, so
+ * `@client` code reads server state without an rpc (and `rv.on("state", …)`
+ * hears each change). Only marked fields leave the server; their values must
+ * be JSON.
+ *
+ * @example
+ * class Player extends App {
+ *   @synced position = 0;           // the page reads rv.state.position
+ *   @client.on("state") follow() { video.currentTime = rv.state.position as number; }
+ * }
+ */
+export const synced: FieldDecorator = function synced(...args: unknown[]): void {
+  const { store, field } = fieldSite(args, SYNCED_RULES);
+  recordFieldMark(store, { field, kind: "synced" });
 } as FieldDecorator;

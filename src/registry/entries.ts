@@ -106,6 +106,21 @@ export const ENTRIES_KEY = Symbol.for("revue:entries");
 export const ORIGIN_KEY = Symbol.for("revue:origin");
 /** Metadata key under which a class's own `@transient` field names are kept. */
 export const TRANSIENT_KEY = Symbol.for("revue:transient");
+/** Metadata key under which a class's own `@url` and `@synced` fields are kept. */
+export const FIELD_MARKS_KEY = Symbol.for("revue:field-marks");
+
+/** How an `@url` field sits in the page's address (see `url` in decorators.ts). */
+export interface UrlFieldOptions {
+  /** The query parameter's name. Default: the field's name. */
+  readonly param: string;
+  /** A change adds a history entry (back returns to the previous value) instead of replacing the address. */
+  readonly push: boolean;
+  /** The values the address may give the field; another leaves it at its initial value. */
+  readonly choices?: readonly (string | number)[];
+}
+
+/** A field marked to leave the server: `@url` (in the address) and `@synced` (in `rv.state`). */
+export type FieldMark = { readonly field: string; readonly kind: "url"; readonly options: UrlFieldOptions } | { readonly field: string; readonly kind: "synced" };
 
 /** Where a decorator is being applied, normalised across both conventions. */
 export interface DecorationSite {
@@ -196,4 +211,15 @@ export function ownTransient(store: object): readonly string[] {
 export function recordTransient(store: object, field: string): void {
   const fields = ownTransient(store);
   if (!fields.includes(field)) Reflect.defineMetadata(TRANSIENT_KEY, Object.freeze([...fields, field]), store);
+}
+
+/** The `@url` and `@synced` marks a class (or TC39 metadata object) declares itself. */
+export function ownFieldMarks(store: object): readonly FieldMark[] {
+  return (Reflect.getOwnMetadata(FIELD_MARKS_KEY, store) as FieldMark[] | undefined) ?? [];
+}
+
+/** Records an `@url` or `@synced` mark; marking a field the same way twice keeps the last. */
+export function recordFieldMark(store: object, mark: FieldMark): void {
+  const marks = ownFieldMarks(store).filter((m) => m.field !== mark.field || m.kind !== mark.kind);
+  Reflect.defineMetadata(FIELD_MARKS_KEY, Object.freeze([...marks, Object.freeze(mark)]), store);
 }

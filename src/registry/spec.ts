@@ -1,6 +1,6 @@
 import "reflect-metadata";
 import { RegistryError } from "../errors.js";
-import { ownEntries, ownTransient, SIDE, type MethodEntry } from "./entries.js";
+import { ownEntries, ownFieldMarks, ownTransient, SIDE, type MethodEntry, type UrlFieldOptions } from "./entries.js";
 
 /**
  * A validated, frozen description of an app class: every decorated method by
@@ -29,6 +29,10 @@ export interface AppSpec {
   readonly clientOn: ReadonlyMap<string, readonly MethodEntry[]>;
   /** `@transient` instance fields (inherited ones included): left out of session snapshots. */
   readonly transient: ReadonlySet<string>;
+  /** `@url` fields by field name: kept in the page's query string. */
+  readonly url: ReadonlyMap<string, UrlFieldOptions>;
+  /** `@synced` fields: pushed to the page's `rv.state`. */
+  readonly synced: ReadonlySet<string>;
   /** The entry of the function the concrete class exposes under that entry's method name. */
   entryOf(fn: Function): MethodEntry | undefined;
 }
@@ -96,14 +100,28 @@ export function getSpec(cls: Function): AppSpec {
   // one in place, so declaration order stays the base class's.
   const merged = new Map<string, MethodEntry>();
   const transient = new Set<string>();
+  const url = new Map<string, UrlFieldOptions>();
+  const synced = new Set<string>();
   for (const c of chainOf(cls)) {
     for (const store of ownStores(c)) {
       for (const e of ownEntries(store)) merged.set(`${e.isStatic ? "static " : ""}${e.method}`, e);
       for (const field of ownTransient(store)) transient.add(field);
+      for (const mark of ownFieldMarks(store)) {
+        if (mark.kind === "synced") synced.add(mark.field);
+        else url.set(mark.field, mark.options);
+      }
     }
   }
   const entries = [...merged.values()];
   const name = cls.name || "<anonymous class>";
+  const params = new Map<string, string>();
+  for (const [field, { param }] of url) {
+    const other = params.get(param);
+    if (other !== undefined) {
+      throw new RegistryError(`${name}.${field}: @url query parameter "${param}" is already ${name}.${other}'s. Give one of them another: @url({ param: "${param}2" }).`);
+    }
+    params.set(param, field);
+  }
 
   const rpc = new Map<string, MethodEntry>();
   const realtime = new Map<string, MethodEntry>();
@@ -153,6 +171,8 @@ export function getSpec(cls: Function): AppSpec {
     clientRealtime: frozenMap(clientRealtime),
     clientOn: freezeLists(clientOn),
     transient: frozenSet(transient),
+    url: frozenMap(url),
+    synced: frozenSet(synced),
     entryOf: (fn: Function) => byFunction.get(fn),
   });
   Reflect.defineMetadata(SPEC_KEY, spec, cls);

@@ -363,8 +363,16 @@ export function createServer(apps: AppClass | Record<string, AppClass>, options:
 
   const mounts = Object.entries(table)
     .map(([prefix, cls]) => new Mount(normalisePrefix(prefix), cls, cfg))
-    // Longer prefixes first, so "/chat/api/..." is never taken by the root app; of two as long, the one with fewer params ("/items/new" before "/items/:id").
-    .sort((a, b) => b.prefix.length - a.prefix.length || a.prefix.split(":").length - b.prefix.split(":").length);
+    // Routes match whole paths, params any segment: fewer params first ("/items/new" before "/items/:id", "/a/b" before "/a/:x"), then longer ones.
+    .sort((a, b) => a.prefix.split(":").length - b.prefix.split(":").length || b.prefix.length - a.prefix.length);
+  // A path's app, in the order the router tries them.
+  cfg.routes = (path) => {
+    for (const m of mounts) {
+      const params = m.paramsOf(path);
+      if (params) return { prefix: m.prefix, params };
+    }
+    return undefined;
+  };
   const seen = new Set<string>();
   for (const m of mounts) {
     if (seen.has(m.prefix)) throw new RevueError("BAD_REQUEST", `createServer: two apps are mounted at "${m.prefix || "/"}"; give each its own path.`);

@@ -8,7 +8,8 @@ import { koaBody } from "koa-body";
 import type { App } from "../app.js";
 import { RevueError, SessionError } from "../errors.js";
 import { randomString } from "../random.js";
-import { ANONYMOUS, Hub, type AppClass, type Logger, type PageCall, type Who } from "../session/hub.js";
+import { ANONYMOUS, Hub, NO_URL, type AppClass, type Logger, type PageCall, type PageUrl, type Who } from "../session/hub.js";
+import { checkedPath, firstValues, matchRoute } from "../session/address.js";
 import type { Cluster } from "../session/cluster.js";
 import type { SessionPool } from "../session/pool.js";
 import type { PresenceOptions } from "../session/presence.js";
@@ -50,6 +51,8 @@ export interface MountConfig {
   roles: (user: unknown) => readonly string[];
   /** Where a page load that needs a user is sent (createServer's `signIn`), or undefined: a 401 page. */
   signIn: string | undefined;
+  /** The mount serving a path of this server, and the path's params (live navigation between apps). Set by createServer once every app is mounted. */
+  routes?: (path: string) => { prefix: string; params: Record<string, string> } | undefined;
 }
 
 /**
@@ -61,11 +64,7 @@ export class Mount<A extends App = App> {
   readonly hub: Hub<A>;
   readonly router: Router;
 
-  /** The route's path split at "/", params as ":name": what {@link paramsOf} matches against. */
-  private readonly segments: string[];
-
   constructor(readonly prefix: string, appClass: AppClass<A>, private readonly cfg: MountConfig) {
-    this.segments = prefix.split("/");
     this.hub = new Hub(appClass, {
       pubsub: cfg.pubsub,
       store: cfg.store,
@@ -76,6 +75,7 @@ export class Mount<A extends App = App> {
       cluster: cfg.cluster,
       presence: cfg.presence,
       channel: `${appClass.name}@${prefix || "/"}`,
+      routes: (path) => cfg.routes?.(path),
     });
     this.router = this.routes();
     this.readEvent = jsonBodyReader(cfg.limits.event);
@@ -173,41 +173,24 @@ export class Mount<A extends App = App> {
    * The params of a path under this mount's route (`/items/:id` and
    * `/items/42` → `{ id: "42" }`), or undefined when it is not one.
    */
-  private paramsOf(path: string): Record<string, string> | undefined {
-    const got = path.replace(/\/+$/, "").split("/");
-    const want = this.segments;
-    if (got.length !== want.length) return undefined;
-    const params: Record<string, string> = {};
-    for (let i = 0; i < want.length; i++) {
-      const w = want[i]!;
-      if (w.startsWith(":")) {
-        let v: string;
-        try {
-          v = decodeURIComponent(got[i]!);
-        } catch {
-          return undefined;
-        }
-        if (v === "") return undefined;
-        params[w.slice(1)] = v;
-      } else if (w !== got[i]) return undefined;
-    }
-    return params;
+  paramsOf(path: string): Record<string, string> | undefined {
+    return matchRoute(this.prefix, path);
   }
 
   /**
-   * Where a page that re-bootstraps (`POST /api/session`) is: its address is
-   * the request's Referer (same-origin, checked by the guard), so a page at
-   * `/items/42?tab=2` gets a new session with the same params and query.
+   * Where a page that starts a session (`POST /api/session`) is: the `url` its
+   * body names (live navigation), else its Referer (a re-bootstrap; same-origin,
+   * checked by the guard), so a page at `/items/42?tab=2` gets a new session
+   * with the same params and query.
    */
-  private pageUrlOf(ctx: Context): { params: Record<string, string>; query: Record<string, string> } {
-    let page: URL;
+  private pageUrlOf(ctx: Context): PageUrl {
+    const named = (ctx.request.body as { url?: unknown } | undefined)?.url;
+    let page: URL | undefined;
     try {
-      page = new URL(ctx.get("referer"));
-    } catch {
-      return { params: {}, query: {} };
-    }
-    const params = this.paramsOf(page.pathname);
-    return params ? { params, query: Object.fromEntries([...new Set(page.searchParams.keys())].map((k) => [k, page.searchParams.get(k)!])) } : { params: {}, query: {} };
+      page = typeof named === "string" ? checkedPath(named) : new URL(ctx.get("referer"));
+    } catch {}
+    const params = page && this.paramsOf(page.pathname);
+    return params ? { params, query: firstValues(page!.searchParams) } : NO_URL;
   }
 
   /**
@@ -299,13 +282,13 @@ export class Mount<A extends App = App> {
         ctx.status = 200;
         return;
       }
-      const url = { params: this.paramsOf(ctx.path) ?? {}, query: firstValues(ctx.query) };
-      const { session, page } = await hub.open(this.owner(ctx, true), (view) => view.firstPage(nonce), { who, url });
+      const url = { params: this.paramsOf(ctx.path) ?? {}, query: firstValues(new URLSearchParams(ctx.querystring)) };
+      const { session, page, state } = await hub.open(this.owner(ctx, true), (view) => view.firstPage(nonce), { who, url });
       ctx.body = renderPage({
         head,
         html: page.html,
         nonce,
-        boot: { sid: session.sid, rev: page.rev, base: p, module: await this.cfg.assets.moduleUrl(p, hub as unknown as Hub) },
+        boot: { sid: session.sid, rev: page.rev, base: p, module: await this.cfg.assets.moduleUrl(p, hub as unknown as Hub), ...(state ? { s: state } : {}) },
         runtimeUrl: await this.cfg.assets.runtimeUrl(p),
       });
     };
@@ -314,11 +297,33 @@ export class Mount<A extends App = App> {
     r.get(p || "/", visit, page);
     if (p) r.get(`${p}/`, visit, page);
 
+    // A page replacing a lost session, or arriving by live navigation: its tree, and its head (title, css, static head) for the latter.
+    const headJson = `"title":${JSON.stringify(head.title)},"css":${JSON.stringify(head.css)},"head":${JSON.stringify(head.elements)}`;
     r.post(`${p}/api/session`, guard, jsonBody(limits.event), async (ctx) => {
-      const { session, page } = await hub.open(this.owner(ctx, true), (view) => view.firstTree(), { who: await this.who(ctx), url: this.pageUrlOf(ctx) });
+      const { session, page, state } = await hub.open(this.owner(ctx, true), (view) => view.firstTree(), { who: await this.who(ctx), url: this.pageUrlOf(ctx) });
       ctx.status = 201;
       ctx.type = "json";
-      ctx.body = `{"sid":${JSON.stringify(session.sid)},"rev":${page.rev},"hash":"${page.hash}","tree":${page.json},"module":${JSON.stringify(await this.cfg.assets.moduleUrl(p, hub as unknown as Hub))}}`;
+      ctx.body =
+        `{"sid":${JSON.stringify(session.sid)},"rev":${page.rev},"hash":"${page.hash}","tree":${page.json},"module":${JSON.stringify(await this.cfg.assets.moduleUrl(p, hub as unknown as Hub))},` +
+        `${headJson}${state ? `,"s":${JSON.stringify(state)}` : ""}}`;
+    });
+
+    // The cookies this session's handlers set (App.setCookie): the page trades the ticket its patch carried for them.
+    r.post(`${p}/api/cookie`, guard, jsonBody(limits.event), async (ctx) => {
+      const { sid, ticket } = ctx.request.body as { sid?: unknown; ticket?: unknown };
+      const session = await this.find(ctx, sid);
+      for (const { name, value, options } of hub.takeCookies(session, ticket)) {
+        ctx.cookies.set(name, value ?? null, {
+          path: "/",
+          sameSite: "lax",
+          httpOnly: true,
+          secure: ctx.secure,
+          signed: true,
+          ...options,
+          overwrite: true,
+        });
+      }
+      ctx.status = 204;
     });
 
     r.get(`${p}/api/sse/:sid`, guard, async (ctx) => {
@@ -433,12 +438,4 @@ function uploadQuota(room: { bytes: number; files: number }, what: string): Sess
     "UPLOAD_QUOTA",
     `POST /api/upload: this session may keep ${room.bytes} more bytes in ${room.files} more files, and ${what}. Uploads are kept until the session ends; raise limits.sessionUploadBytes / limits.sessionUploadFiles to allow more.`,
   );
-}
-
-
-/** A parsed query string with the first value of each name (a page's `this.query`). */
-function firstValues(query: Record<string, string | string[] | undefined>): Record<string, string> {
-  const out: Record<string, string> = {};
-  for (const [k, v] of Object.entries(query)) if (v !== undefined) out[k] = Array.isArray(v) ? v[0] ?? "" : v;
-  return out;
 }

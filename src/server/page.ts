@@ -12,6 +12,8 @@ export interface BootData {
   base: string;
   /** URL of the generated module of the app's `@client` methods. */
   module: string;
+  /** The app's `@synced` fields (`rv.state`). */
+  s?: Record<string, unknown>;
 }
 
 /** The parts of an app's `<head>` that do not change from one page to the next (see {@link pageHead}). */
@@ -20,8 +22,10 @@ export interface PageHead {
   readonly title: string;
   /** The app's own CSS (`static css`), written in a `<style>` under the page's nonce. */
   readonly css: string;
-  /** The `static head` elements, as HTML, checked and escaped. */
+  /** The `static head` elements, as HTML, checked and escaped (each marked `data-rv-head`, which live navigation replaces). */
   readonly html: string;
+  /** The same elements as `[tag, attributes]`, for a page that arrives by live navigation. */
+  readonly elements: ReadonlyArray<readonly [string, Readonly<Record<string, string>>]>;
 }
 
 export interface PageParts {
@@ -64,12 +68,19 @@ export function pageHead(ctor: Function): PageHead {
     throw new RenderError(`${name}.head must be an array of h("meta", …) and h("link", …) elements, got ${typeof head}.`);
   }
   let html = "";
-  ((head ?? []) as unknown[]).forEach((node, i) => (html += headElement(node, `${name}.head[${i}]`)));
-  return { title: title ?? name, css: css ?? "", html };
+  const elements: Array<[string, Record<string, string>]> = [];
+  ((head ?? []) as unknown[]).forEach((node, i) => {
+    const [tag, attrs] = headElement(node, `${name}.head[${i}]`);
+    elements.push([tag, attrs]);
+    html += "<" + tag + " data-rv-head";
+    for (const attr in attrs) html += " " + attr + '="' + escapeAttr(attrs[attr]!) + '"';
+    html += VOID_TAGS.has(tag) ? ">" : "></" + tag + ">";
+  });
+  return { title: title ?? name, css: css ?? "", html, elements };
 }
 
-/** One `static head` element as HTML, or an error naming it and the fix. */
-function headElement(node: unknown, where: string): string {
+/** One `static head` element as its tag and safe attributes, or an error naming it and the fix. */
+function headElement(node: unknown, where: string): [string, Record<string, string>] {
   const v = node as VNode | null;
   if (typeof v !== "object" || v === null || v.type !== "element") {
     throw new RenderError(`${where}: expected an element built with h("meta", …) or h("link", …), got ${v === null ? "null" : typeof v === "object" ? `a ${(v as VNode).type ?? "plain"} object` : typeof v}.`);
@@ -82,12 +93,12 @@ function headElement(node: unknown, where: string): string {
     );
   }
   if ((v.children ?? []).length > 0) throw new RenderError(`${where}: <${tag}> cannot have children.`);
-  let out = "<" + tag;
   const attrs = lowerProps(tag, v.props ?? {}, (t, prop) => {
     throw new BindError(`${where}: <${t} ${prop}> is an event handler; the elements of static head are not bound to the app. Remove it.`);
   });
-  for (const attr in attrs) if (!isUnsafeAttr(attr, attrs[attr]!)) out += " " + attr + '="' + escapeAttr(attrs[attr]!) + '"';
-  return out + (VOID_TAGS.has(tag) ? ">" : "></" + tag + ">");
+  const safe: Record<string, string> = {};
+  for (const attr in attrs) if (!isUnsafeAttr(attr, attrs[attr]!)) safe[attr] = attrs[attr]!;
+  return [tag, safe];
 }
 
 /**
@@ -103,7 +114,8 @@ export function renderPage(p: PageParts): Buffer {
   // `<` is escaped inside the JSON so no string in it can close the <script> block.
   const boot = JSON.stringify(p.boot).replace(/</g, "\\u003c");
   const { head, nonce } = p;
-  const css = head.css ? `<style nonce="${nonce}">${head.css.replace(/<\/style/gi, "<\\/style")}</style>` : "";
+  // Live navigation swaps its text for the next app's (or makes one, with the page's nonce).
+  const css = head.css ? `<style id="rv-css" nonce="${nonce}">${head.css.replace(/<\/style/gi, "<\\/style")}</style>` : "";
   const before =
     `<!doctype html><html lang="en"><head><meta charset="utf-8">` +
     `<meta name="viewport" content="width=device-width, initial-scale=1">` +

@@ -1,7 +1,8 @@
 import { randomString } from "../random.js";
 import { App, constructApp, type SessionLink } from "../app.js";
 import { Exposed, exposeError, RegistryError, RevueError, SessionError, SnapshotError, UnavailableError, UsageError } from "../errors.js";
-import { treeHash, type ErrorCode, type ServerMessage } from "../protocol.js";
+import { treeHash, type ErrorCode, type PageExtras, type ServerMessage } from "../protocol.js";
+import { addressChange, addressOf, checkedCookie, checkedPath, checkedTarget, firstValues, matchRoute, newJar, readAddress, urlDefaults, type CookieJar, type PendingCookie } from "./address.js";
 import { createBinder } from "../registry/bind.js";
 import { applyField, checkRecovered, isBound, SET_FIELD_NAME, type RecoveredForms } from "../registry/fields.js";
 import { clearCaches } from "../registry/cached.js";
@@ -57,6 +58,12 @@ export interface HubOptions {
   cluster?: Cluster;
   /** Presence across nodes: heartbeat, down period (see `PresenceOptions`), and this node's name. */
   presence?: PresenceOptions & { node?: string };
+  /**
+   * The app serving a path of this server, and the path's params
+   * (createServer's): where a page navigates live (`rv.nav`). Default: only
+   * this app's own route.
+   */
+  routes?: (path: string) => { prefix: string; params: Record<string, string> } | undefined;
 }
 
 /** A call from the page, decoded and checked for shape at the edge. */
@@ -75,6 +82,8 @@ export { ANONYMOUS, NO_URL, type PageUrl, type Who };
 
 /** The built-in realtime call a re-bootstrapped page makes first, with its forms' values (`App.recoverForms`). */
 export const RECOVER_NAME = "rv.recover";
+/** The built-in rpc of a page moving to another address of this server (a link with `navigate`, Back, `this.navigate`). */
+export const NAV_NAME = "rv.nav";
 
 /**
  * Builds a {@link PageCall}: what the page sent, with its fingerprint (the
@@ -115,6 +124,8 @@ export interface SessionSnapshot {
   events?: string;
   /** Where its page is (`this.params`, `this.query`), unless at its route's root with no query. */
   url?: PageUrl;
+  /** Cookies handlers set that the page has not fetched yet. */
+  cookies?: CookieJar;
 }
 
 /** A pubsub envelope: one emitted event, for all sessions or one room. */
@@ -135,6 +146,9 @@ function parseEnvelope(raw: string): Envelope | undefined {
     return undefined;
   }
 }
+
+/** How long a session lives after its page left for another app (its answer, and the page's last frames, go out first). */
+const LEFT_MS = 1_000;
 
 /** How long a node's lease on a session lasts: as long as the session may (another node takes over from a dead one, which it learns from heartbeats). */
 const LEASE_MS = 24 * 60 * 60_000;
@@ -198,6 +212,8 @@ export class Hub<A extends App = App> implements PoolMember {
   private closing = false;
   private readonly production: boolean;
   private readonly cluster: Cluster | undefined;
+  /** The app serving a path of this server, and its params (see {@link HubOptions.routes}). */
+  private readonly routes: NonNullable<HubOptions["routes"]>;
   /** The offset of the last broadcast this hub received. */
   private lastOffset = "0-0";
   /** Sessions being restored, with the broadcasts that arrived meanwhile (delivered after their catch-up). */
@@ -233,6 +249,10 @@ export class Hub<A extends App = App> implements PoolMember {
     this.deliverTo = options.deliver;
     this.production = options.production ?? process.env.NODE_ENV === "production";
     this.cluster = options.cluster;
+    this.routes = options.routes ?? ((path) => {
+      const params = matchRoute(this.prefix, path);
+      return params && { prefix: this.prefix, params };
+    });
     this.rooms = new Rooms(this.spec.name, this.limits.maxRoomsPerSession);
     this.renderer = new SessionRenderer(
       (session, message, data) => {
@@ -295,7 +315,7 @@ export class Hub<A extends App = App> implements PoolMember {
    * `view.firstTree()` for a tree) and records it as pending. A render that
    * throws leaves nothing behind.
    */
-  async open<P>(owner: string, first: (view: View) => P, visit: { who?: Who; url?: PageUrl } = {}): Promise<{ session: Session<A>; page: P }> {
+  async open<P>(owner: string, first: (view: View) => P, visit: { who?: Who; url?: PageUrl } = {}): Promise<{ session: Session<A>; page: P; state?: Record<string, unknown> }> {
     this.assertOpen();
     const who = visit.who ?? ANONYMOUS;
     this.admit(who, "a new page");
@@ -305,8 +325,12 @@ export class Hub<A extends App = App> implements PoolMember {
     session.who = who;
     session.url = visit.url ?? NO_URL;
     let page: P;
+    let state: Record<string, unknown> | undefined;
     try {
+      if (this.spec.url.size) readAddress(session.instance, this.spec, session.urlDefaults!, session.url.query, false);
       page = first(session.view);
+      // The page starts with these (its boot data); its patches carry what changes.
+      if (this.spec.synced.size) state = this.syncedChanges(session, true);
       await this.store.create({ sid: session.sid, app: this.prefix, owner, createdAt: Date.now() }, this.limits.pendingTtlMs);
       if (this.cluster) session.lease = await this.store.claim(session.sid, this.cluster.node, LEASE_MS);
     } catch (err) {
@@ -316,7 +340,7 @@ export class Hub<A extends App = App> implements PoolMember {
     }
     this.byId.set(session.sid, session);
     this.pool.pending.set(session, this);
-    return { session, page };
+    return { session, page, ...(state ? { state } : {}) };
   }
 
   /**
@@ -390,7 +414,7 @@ export class Hub<A extends App = App> implements PoolMember {
    * final `bye` with `reason`, its calls and handlers stop, its rooms, uploads
    * and store record go).
    */
-  async end(session: Session<A>, reason: "expired" | "evicted" | "shutdown" | "moved", deleteRecord = true): Promise<void> {
+  async end(session: Session<A>, reason: "expired" | "evicted" | "shutdown" | "moved" | "replaced", deleteRecord = true): Promise<void> {
     if (session.state === "ended") return;
     this.forget(session);
     await session.end(reason);
@@ -458,19 +482,29 @@ export class Hub<A extends App = App> implements PoolMember {
     let entry: MethodEntry | undefined;
     let field = false;
     let recover = false;
+    let nav = false;
     let args: unknown[];
     try {
       this.assertOpen();
       if (call.kind === "emit") assertCustomEvent(call.name, "rv.emit");
       else if (call.kind === "realtime" && call.name === SET_FIELD_NAME) field = true;
       else if (call.kind === "realtime" && call.name === RECOVER_NAME) recover = true;
+      else if (call.kind === "rpc" && call.name === NAV_NAME) nav = true;
       else {
         entry = (call.kind === "rpc" ? this.spec.rpc : this.spec.realtime).get(call.name);
         if (!entry) throw this.unknownMethod(call.name, call.kind);
       }
       args = session.uploads.resolve(call.args, `${this.spec.name}.${call.name}`);
+      let leaving = false;
+      if (nav) {
+        const target = checkedPath(args[0]);
+        if (!target) throw new SessionError("INVALID_ARGS", `${this.spec.name}: ${NAV_NAME} needs a path of this server (such as "/items/42?tab=2"), got ${JSON.stringify(args[0])?.slice(0, 80)}.`);
+        args = [target];
+        // Leaving for another app, or a page load, tells nothing and changes nothing here: a page whose user signed out may always leave.
+        leaving = this.routes(target.pathname)?.prefix !== this.prefix;
+      }
       // Checked here, at the edge: a refused call leaves its seq usable, and the method only ever sees valid arguments.
-      if (this.access !== undefined || entry?.options.auth !== undefined) this.admit(call.who ?? session.who, () => `${this.spec.name}: ${call.kind} "${call.name}"`, entry);
+      if ((this.access !== undefined || entry?.options.auth !== undefined) && !leaving) this.admit(call.who ?? session.who, () => `${this.spec.name}: ${call.kind} "${call.name}"`, entry);
       if (field) this.knowField(session, args[0]);
       if (recover) args = [checkRecovered(this.spec.name, args[0])];
       const schemas = entry?.options.schemas;
@@ -485,7 +519,8 @@ export class Hub<A extends App = App> implements PoolMember {
     this.renew(session);
     const { outcome, retry } = session.calls.submit(
       call,
-      call.kind === "rpc" ? () => this.runRpc(session, entry!, args, call.seq)
+      nav ? () => this.navigated(session, args[0] as URL)
+      : call.kind === "rpc" ? () => this.runRpc(session, entry!, args, call.seq)
       : field ? () => this.setField(session, args)
       : recover ? () => session.instance.recoverForms(args[0] as RecoveredForms)
       : entry ? () => this.invoke(session, entry, args)
@@ -536,6 +571,28 @@ export class Hub<A extends App = App> implements PoolMember {
   /** What a failure of `what` shows the page (see `exposeError`); a bug or an unexpected exception is logged with its id. */
   private expose(err: unknown, what: string, during: string, code?: ErrorCode) {
     return exposeError(err, { production: this.production, what, code, log: (id, e) => this.logger.error(`[revue] ${what} failed while handling ${during} (error ${id}):`, e) });
+  }
+
+  /**
+   * The page moved to `target` (`rv.nav`): within this app, the session takes
+   * its params, query and `@url` fields, its `@server.on("params")` handlers
+   * run and its next patch tells the page to scroll as after a page load;
+   * another app of this server is named for the page to start a session
+   * with; an address no app serves is for a page load. Answers the rpc's body.
+   */
+  private navigated(session: Session<A>, target: URL): string | Promise<string> {
+    const found = this.routes(target.pathname);
+    if (!found || found.prefix !== this.prefix) {
+      // The page leaves this app for good (Back makes a new session from the address): its session goes once the answer is out.
+      setTimeout(() => void this.end(session, "replaced"), LEFT_MS).unref();
+      return found ? JSON.stringify({ result: { api: found.prefix } }) : '{"result":{"load":true}}';
+    }
+    const url: PageUrl = { params: found.params, query: firstValues(target.searchParams) };
+    session.url = url;
+    if (this.spec.url.size) readAddress(session.instance, this.spec, session.urlDefaults!, url.query, true);
+    (session.directions ??= {}).n = 1;
+    const running = this.runHandlers(session, "params", { params: url.params, query: url.query });
+    return running ? running.then(() => "{\"result\":{}}") : '{"result":{}}';
   }
 
   /** Runs `@server.on("connect")` (or `"disconnect"`, `"resume"`) handlers of one session, then re-renders. */
@@ -599,6 +656,7 @@ export class Hub<A extends App = App> implements PoolMember {
       rev: session.view.rev,
       ...(session.view.servedPage ? { page: session.view.servedPage } : {}),
       ...(session.url !== NO_URL ? { url: session.url } : {}),
+      ...(session.cookies ? { cookies: session.cookies } : {}),
       // Every broadcast received was handled unless some wait in its queue: then, the last it handled.
       events: session.behind ? session.eventOffset : this.lastOffset,
     };
@@ -626,6 +684,7 @@ export class Hub<A extends App = App> implements PoolMember {
     if (this.byId.has(saved.sid)) throw new SessionError("BAD_REQUEST", `${this.spec.name}: session ${saved.sid.slice(0, 6)}… is already live in this process.`);
     const session = this.make(saved.sid, saved.owner);
     if (saved.url) session.url = saved.url;
+    if (saved.cookies) session.cookies = saved.cookies;
     try {
       restoreState(session.instance, saved.state, this.spec);
       for (const room of saved.rooms) session.instance.join(room);
@@ -853,13 +912,14 @@ export class Hub<A extends App = App> implements PoolMember {
     const session: Session<A> = new Session<A>(
       sid,
       owner,
-      { app: this.spec.name, calls: l.calls, stream: l.stream, uploads: l.uploads, maxQueuedEvents: l.maxQueuedEvents, meter: this.meter },
+      { app: this.spec.name, calls: l.calls, stream: l.stream, uploads: l.uploads, maxQueuedEvents: l.maxQueuedEvents, meter: this.meter, extras: this.extrasOf },
       this.bind,
       (why) => this.logger.warn(`[revue] ${this.spec.name}: session ${sid.slice(0, 6)}… is too slow; ${why}. It resyncs on reconnect.`),
       (saved): A => this.revive(session, saved),
     );
     try {
       session.instance = constructApp(this.appClass, this.linkFor(session));
+      if (this.spec.url.size) session.urlDefaults = urlDefaults(session.instance, this.spec);
     } catch (err) {
       // A constructor that joined rooms (or tracked presence) and then threw leaves no member behind.
       this.rooms.leaveAll(session);
@@ -1073,6 +1133,63 @@ export class Hub<A extends App = App> implements PoolMember {
   }
 
   /**
+   * What rides on a session's next message besides its tree (View calls it
+   * after each render): `@synced` fields that changed (all of them for an
+   * `init`), and directions: the address its `@url` fields make, and what
+   * handlers asked (navigate, cookies). Nothing at all for an app that uses
+   * none of them: one check per render.
+   */
+  private readonly extrasOf = (session: Session, full: boolean): PageExtras | undefined => {
+    const spec = this.spec;
+    if (session.directions === undefined && spec.url.size === 0 && spec.synced.size === 0) return undefined;
+    let x = session.directions;
+    if (spec.url.size) {
+      const change = addressChange(session.instance, spec, session.urlDefaults!, session.url.query);
+      if (change) {
+        session.url = { params: session.url.params, query: change.query };
+        x = { ...x, u: addressOf(this.prefix, session.url) };
+        if (change.push) x.p = 1;
+      }
+    }
+    const s = spec.synced.size ? this.syncedChanges(session, full) : undefined;
+    session.directions = undefined;
+    return x || s ? { ...(s ? { s } : {}), ...(x ? { x } : {}) } : undefined;
+  };
+
+  /** The `@synced` fields whose JSON changed since the page last got them (all of them when `full`), noted as sent. */
+  private syncedChanges(session: Session, full: boolean): Record<string, unknown> | undefined {
+    const app = session.instance as unknown as Record<string, unknown>;
+    const sent = (session.syncedJson ??= new Map());
+    let out: Record<string, unknown> | undefined;
+    for (const field of this.spec.synced) {
+      const value = app[field];
+      let json: string;
+      try {
+        json = JSON.stringify(value) ?? "null";
+      } catch (err) {
+        throw new UsageError(`${this.spec.name}.${field} is @synced, and its value is not JSON (${(err as Error).message}). Keep plain data in it: objects, arrays, strings, numbers, booleans, null.`);
+      }
+      if (!full && sent.get(field) === json) continue;
+      sent.set(field, json);
+      (out ??= {})[field] = value === undefined ? null : JSON.parse(json);
+    }
+    return out;
+  }
+
+  /**
+   * The cookies handlers of this session set, for `POST /api/cookie`: once,
+   * for the ticket the page was given, within its time.
+   */
+  takeCookies(session: Session<A>, ticket: unknown): PendingCookie[] {
+    const jar = session.cookies;
+    if (!jar || typeof ticket !== "string" || ticket !== jar.ticket || Date.now() > jar.until) {
+      throw new SessionError("FORBIDDEN", `${this.spec.name}: this cookie ticket is unknown, used or expired (a ticket works once, within a minute of the patch that carried it).`);
+    }
+    session.cookies = undefined;
+    return jar.cookies;
+  }
+
+  /**
    * Refuses, at the edge (400, its seq left usable), a field binding's event
    * for a key no control of this page binds. A restored session's fresh
    * instance has not rendered yet, so it does not know its bindings: one
@@ -1150,6 +1267,22 @@ export class Hub<A extends App = App> implements PoolMember {
       },
       signal: () => session.calls.signal(),
       presence: hub.presence.forSession(session.sid, () => session.who.user),
+      navigate(url, replace, what) {
+        const target = checkedTarget(url, what, what.endsWith(".navigate"));
+        const d = (session.directions ??= {});
+        d.g = target;
+        if (replace) d.r = 1;
+        else delete d.r;
+        hub.renderer.schedule(session);
+      },
+      cookie(name, value, options, what) {
+        const cookie = checkedCookie(name, value, options, what);
+        const jar = (session.cookies ??= newJar());
+        jar.cookies = jar.cookies.filter((c) => c.name !== cookie.name || c.options.path !== cookie.options.path || c.options.domain !== cookie.options.domain);
+        jar.cookies.push(cookie);
+        (session.directions ??= {}).c = jar.ticket;
+        hub.renderer.schedule(session);
+      },
     };
   }
 }

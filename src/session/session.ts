@@ -1,6 +1,7 @@
 import type { App } from "../app.js";
 import { SessionError } from "../errors.js";
-import type { ByeMessage, ServerMessage } from "../protocol.js";
+import type { ByeMessage, PageDirections, PageExtras, ServerMessage } from "../protocol.js";
+import type { CookieJar } from "./address.js";
 import type { Binder } from "../vdom/types.js";
 import type { Lease } from "./store.js";
 import { CallQueue, type CallLimits } from "./calls.js";
@@ -53,6 +54,8 @@ export interface SessionConfig {
   maxQueuedEvents: number;
   /** The app's counters, which the session's stream adds what it sends to (`srv.stats()`). */
   meter?: Meter;
+  /** What rides on the session's next message besides its tree (the hub's: `@synced` fields, directions); `full` for an `init`. */
+  extras?: (session: Session, full: boolean) => PageExtras | undefined;
 }
 
 /**
@@ -78,6 +81,14 @@ export class Session<A extends App = App> {
   who: Who = ANONYMOUS;
   /** Where the page is (`this.params`, `this.query`); saved in snapshots. */
   url: PageUrl = NO_URL;
+  /** What its page is to do with the next message (handlers' `navigate`, `setCookie`, a navigation's scroll), until it is sent. */
+  directions: PageDirections | undefined;
+  /** Cookies handlers set that the page has not fetched; saved in snapshots. */
+  cookies: CookieJar | undefined;
+  /** The initial values of the app's `@url` fields (what leaves one out of the address); set when the instance is made. */
+  urlDefaults: Record<string, string | number | boolean> | undefined;
+  /** The JSON of each `@synced` field as the page last got it. */
+  syncedJson: Map<string, string> | undefined;
   /** The offset of the last broadcast this session handled (what a restored copy catches up from). */
   eventOffset = "0-0";
   /** Messages held back until the snapshot that covers them is saved (several processes: no page sees what a crash could undo). */
@@ -99,7 +110,8 @@ export class Session<A extends App = App> {
   ) {
     const where = `${config.app} (session ${sid.slice(0, 6)}…)`;
     this.calls = new CallQueue(config.calls, where);
-    this.view = new View(() => this.instance.render(), bind);
+    const extras = config.extras;
+    this.view = new View(() => this.instance.render(), bind, extras && ((full) => extras(this, full)));
     this.stream = new SessionStream(config.stream, onSlow, config.meter);
     this.uploads = new UploadBox(config.uploads, where);
     this.maxQueuedEvents = config.maxQueuedEvents;

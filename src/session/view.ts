@@ -1,5 +1,5 @@
 import { createHash } from "node:crypto";
-import { treeHash, type InitMessage, type PatchMessage } from "../protocol.js";
+import { treeHash, type InitMessage, type PageExtras, type PatchMessage } from "../protocol.js";
 import { createIdAllocator, diff, lower, type IdAllocator } from "../vdom/diff.js";
 import { renderToBytes, renderVNodeToBytes } from "../vdom/html.js";
 import { MemoCache } from "../vdom/memo.js";
@@ -27,6 +27,12 @@ const HEAP_PER_HTML_BYTE = 3;
 export interface ServedPage {
   hash: string;
   nonce: string;
+}
+
+/** `extras` as the tail of a message's JSON body (`,"s":{…},"x":{…}`), or "". */
+function extrasJson(extra: PageExtras | undefined): string {
+  if (!extra) return "";
+  return (extra.s ? `,"s":${JSON.stringify(extra.s)}` : "") + (extra.x ? `,"x":${JSON.stringify(extra.x)}` : "");
 }
 
 /** A tree's HTML as the page is served it, in UTF-8: hashed and sent as these bytes. */
@@ -77,7 +83,12 @@ export class View {
   /** What `memo()` components built for the hot tree: renders that diff against it reuse it. */
   private readonly memos = new MemoCache();
 
-  constructor(private readonly render: () => VNode, private readonly bind: Binder) {}
+  constructor(
+    private readonly render: () => VNode,
+    private readonly bind: Binder,
+    /** What rides on the next message besides the tree (`full`: every `@synced` field, for an `init`); called after each render. */
+    private readonly extras: (full: boolean) => PageExtras | undefined = () => undefined,
+  ) {}
 
   /** The revision of the last tree sent. */
   get rev(): number {
@@ -177,12 +188,14 @@ export class View {
     if (!this.tree || this.stale) return this.init(ack, true);
     const { tree, ops } = this.memos.render(() => diff(this.tree!, this.render(), { alloc: this.alloc, bind: this.bind }));
     // The new tree even when nothing changed: nodes a render keeps from one call to the next then stay in place.
+    // Before the view moves on: a field the page cannot be sent (an @url value the address cannot hold) fails the render, not half of it.
+    const extra = this.extras(false);
     this.tree = tree;
-    if (ops.length === 0 && ack === this.sentAck) return undefined;
+    if (ops.length === 0 && ack === this.sentAck && !extra) return undefined;
     this.sentAck = ack;
     const rev = ++this.revision;
     // Its body as the stream sends it, written here rather than by copying the message without its `type`.
-    return { message: { type: "patch", rev, ops, ack }, data: `{"rev":${rev},"ops":${JSON.stringify(ops)},"ack":${ack}}` };
+    return { message: { type: "patch", rev, ops, ack, ...extra }, data: `{"rev":${rev},"ops":${JSON.stringify(ops)},"ack":${ack}${extrasJson(extra)}}` };
   }
 
   /**
@@ -232,31 +245,34 @@ export class View {
   }
 
   /** A fresh render with fresh ids (the page will replace its whole DOM, or it is a new page). */
-  private fresh(): { tree: Node; json: string; hash: string } {
+  private fresh(): { tree: Node; json: string; hash: string; alloc: IdAllocator } {
     const alloc = createIdAllocator();
     const tree = this.memos.render(() => lower(this.render(), { alloc, bind: this.bind }));
-    this.alloc = alloc;
     const json = JSON.stringify(tree);
-    this.hotBytes = json.length * HEAP_PER_JSON_CHAR;
-    return { tree, json, hash: treeHash(json) };
+    return { tree, json, hash: treeHash(json), alloc };
   }
 
   /** An `init` of the held tree, or (`renew`) of a fresh render under a new revision. */
   private init(ack: number, renew: boolean): ViewMessage {
-    let json: string, tree: Node, hash: string;
+    let json: string, tree: Node, hash: string, alloc: IdAllocator | undefined;
     if (renew) {
-      ({ tree, json, hash } = this.fresh());
-      this.tree = tree;
-      this.revision++;
-      this.stale = false;
+      ({ tree, json, hash, alloc } = this.fresh());
     } else {
       tree = this.tree!;
       json = JSON.stringify(tree);
-      this.hotBytes = json.length * HEAP_PER_JSON_CHAR;
       hash = treeHash(json);
     }
+    const extra = this.extras(true);
+    if (renew) {
+      this.tree = tree;
+      this.alloc = alloc!;
+      this.revision++;
+      this.stale = false;
+    }
+    this.hotBytes = json.length * HEAP_PER_JSON_CHAR;
     this.sentAck = ack;
     const rev = this.revision;
-    return { message: { type: "init", rev, tree, hash, ack }, data: `{"rev":${rev},"tree":${json},"hash":"${hash}","ack":${ack}}` };
+    return { message: { type: "init", rev, tree, hash, ack, ...extra }, data: `{"rev":${rev},"tree":${json},"hash":"${hash}","ack":${ack}${extrasJson(extra)}}` };
   }
+
 }

@@ -22,6 +22,8 @@ export interface ChatMessageOptions {
   timeZone?: string;
   /** "Now" for deciding whether to show the date too (a message from another day). Default: the current time. */
   now?: number;
+  /** The message's identity in its log (its id), so a log that drops its oldest messages moves none of the others' elements. */
+  key?: string | number;
 }
 
 /** Avatar backgrounds, each with white text at a contrast of 4.8:1 or more. */
@@ -58,6 +60,42 @@ function format(zone: string, kind: "time" | "day" | "full"): Intl.DateTimeForma
   return f;
 }
 
+/*
+ * A log re-draws every message on each render, and the texts below cost more
+ * than the elements (regex, code points, three Intl formats): they are kept,
+ * per name and per zone and time. A cache is dropped whole when it is full.
+ */
+const KEPT = 2000;
+const avatars = new Map<string, { initials: string; style: string }>();
+function avatarOf(name: string): { initials: string; style: string } {
+  let a = avatars.get(name);
+  if (!a) {
+    if (avatars.size >= KEPT) avatars.clear();
+    avatars.set(name, (a = { initials: initials(name), style: `background:${colourOf(name)}` }));
+  }
+  return a;
+}
+
+interface Stamp { day: string; time: string; full: string; iso: string }
+const stamps = new Map<string, Stamp>();
+function stampOf(zone: string, at: number): Stamp {
+  const id = `${zone} ${at}`;
+  let s = stamps.get(id);
+  if (!s) {
+    if (stamps.size >= KEPT) stamps.clear();
+    stamps.set(id, (s = { day: format(zone, "day").format(at), time: format(zone, "time").format(at), full: format(zone, "full").format(at), iso: new Date(at).toISOString() }));
+  }
+  return s;
+}
+
+/** Today's date in `zone` at `now`, re-computed when the minute or the zone changes. */
+let today = { zone: "", minute: NaN, day: "" };
+function dayOf(zone: string, now: number): string {
+  const minute = Math.floor(now / 60_000);
+  if (today.zone !== zone || today.minute !== minute) today = { zone, minute, day: format(zone, "day").format(now) };
+  return today.day;
+}
+
 /**
  * One chat message: the author's initials in a coloured circle, the name,
  * the time (in the reader's zone, with the date when it is not today; the full
@@ -67,7 +105,7 @@ function format(zone: string, kind: "time" | "day" | "full"): Intl.DateTimeForma
  *
  * @example
  * import { chatLog, chatMessage } from "revue/ui";
- * chatLog(this.messages.map((m) => chatMessage({ author: m.from, text: m.text, at: m.at, own: m.from === this.name }, { timeZone: this.zone })))
+ * chatLog(this.messages.map((m) => chatMessage({ author: m.from, text: m.text, at: m.at, own: m.from === this.name }, { timeZone: this.zone, key: m.id })))
  */
 export function chatMessage(message: ChatMessage, options: ChatMessageOptions = {}): VNode {
   if (typeof message !== "object" || message === null || typeof message.author !== "string") {
@@ -78,13 +116,13 @@ export function chatMessage(message: ChatMessage, options: ChatMessageOptions = 
   const at = message.at === undefined ? undefined : message.at instanceof Date ? message.at.getTime() : message.at;
   let time: VNode | null = null;
   if (at !== undefined && Number.isFinite(at)) {
-    const today = format(zone, "day").format(options.now ?? Date.now()) === format(zone, "day").format(at);
-    const shown = today ? format(zone, "time").format(at) : format(zone, "full").format(at);
-    time = h("time", { datetime: new Date(at).toISOString(), title: format(zone, "full").format(at) }, shown);
+    const stamp = stampOf(zone, at);
+    time = h("time", { datetime: stamp.iso, title: stamp.full }, stamp.day === dayOf(zone, options.now ?? Date.now()) ? stamp.time : stamp.full);
   }
   const name = author.trim() || "anonymous";
-  return h("article", { class: own ? "rv-chat-msg rv-own" : "rv-chat-msg" },
-    h("span", { class: "rv-avatar", "aria-hidden": "true", style: `background:${colourOf(name)}` }, initials(name)),
+  const avatar = avatarOf(name);
+  return h("article", { key: options.key, class: own ? "rv-chat-msg rv-own" : "rv-chat-msg" },
+    h("span", { class: "rv-avatar", "aria-hidden": "true", style: avatar.style }, avatar.initials),
     h("div", { class: "rv-chat-bubble" },
       h("header", {}, h("b", { class: "rv-chat-author" }, name), own ? h("span", { class: "rv-sr" }, " (you)") : null, time ? " " : null, time),
       h("div", { class: "rv-chat-text" }, text)));
@@ -93,12 +131,15 @@ export function chatMessage(message: ChatMessage, options: ChatMessageOptions = 
 /**
  * The list chat messages go in: a `log` region, so screen readers read new
  * messages as they arrive, scrolling inside itself past `--rv-chat-height`.
+ * It opens scrolled to the newest message and stays there as messages arrive
+ * (a reversed flex box around the list: no script), unless the reader has
+ * scrolled up to older ones.
  *
  * @example
  * chatLog(this.messages.map((m) => chatMessage(m)))
  */
 export function chatLog(messages: Child, options: { label?: string } = {}): VNode {
-  return h("div", { class: "rv-chat-log", role: "log", "aria-label": options.label ?? "Messages", tabindex: 0 }, messages);
+  return h("div", { class: "rv-chat-log", role: "log", "aria-label": options.label ?? "Messages", tabindex: 0 }, h("div", { class: "rv-chat-list" }, messages));
 }
 
 /** The state of a {@link chatInput}: how many messages it sent (each send gives the page an empty field), and why the last one was refused. */
@@ -193,7 +234,8 @@ function chatText(ev: EventSummary, max: number): string {
 
 /** The stylesheet of chat messages, the log and the input: wire it after the theme. */
 export const chatCss: string = `
-.rv-chat-log{display:flex;flex-direction:column;gap:.6rem;max-height:var(--rv-chat-height,28rem);overflow-y:auto;padding:.6rem;margin:0 0 var(--rv-space);border:1px solid var(--rv-border);border-radius:var(--rv-radius)}
+.rv-chat-log{display:flex;flex-direction:column-reverse;max-height:var(--rv-chat-height,28rem);overflow-y:auto;padding:.6rem;margin:0 0 var(--rv-space);border:1px solid var(--rv-border);border-radius:var(--rv-radius)}
+.rv-chat-list{display:flex;flex-direction:column;gap:.6rem}
 .rv-chat-msg{display:flex;gap:.6rem;align-items:flex-end;max-width:min(85%,40rem)}
 .rv-chat-msg.rv-own{align-self:flex-end;flex-direction:row-reverse}
 .rv-avatar{flex:none;display:inline-grid;place-items:center;width:2.2rem;height:2.2rem;border-radius:50%;color:#fff;font-size:.85rem;font-weight:600;line-height:1}

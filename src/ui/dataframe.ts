@@ -51,6 +51,8 @@ export interface DataframeOptions<R extends object = Row> {
   pageSize?: number;
   /** The table's caption, also the name screen readers give its scrolling region. */
   caption?: string;
+  /** The region's name for screen readers when the table has no caption (a heading above it names it for the eye). Default "Table". */
+  label?: string;
   /** A row's identity, so the page keeps a row's element while it moves (default: its index in `rows`). */
   rowKey?: (row: R, index: number) => string | number;
   /** Extra class on the wrapper, after `rv-dataframe`. */
@@ -402,7 +404,7 @@ export function dataframe<K extends string, R extends object>(app: Record<NoInfe
         pageButton("»", "Last page", pages, page === pages, bind)));
 
   return h("div", { class: options.class ? `rv-dataframe ${options.class}` : "rv-dataframe" },
-    h("div", { class: "rv-df-scroll", role: "region", tabindex: 0, "aria-label": options.caption ?? "Table" },
+    h("div", { class: "rv-df-scroll", role: "region", tabindex: 0, "aria-label": options.caption ?? options.label ?? "Table" },
       h("table", {},
         options.caption ? h("caption", {}, options.caption) : null,
         h("thead", {}, h("tr", {}, head)),

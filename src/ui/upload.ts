@@ -54,7 +54,8 @@ function explain(ev: EventSummary, maxBytes: number | undefined): string {
   const size = typeof ev.size === "number" ? ev.size : 0;
   switch (ev.error) {
     case "PAYLOAD_TOO_LARGE": {
-      const limit = Number(/(\d+) bytes is over|limit of (\d+)/.exec(String(ev.message))?.slice(1).find(Boolean)) || maxBytes;
+      // The server says "<size> bytes is over the upload limit of <limit> bytes": the limit is the second number.
+      const limit = Number(/limit of (\d+)/.exec(String(ev.message))?.[1]) || maxBytes;
       return `That file is ${humanBytes(size)}, more than can be uploaded at once${limit ? ` (${humanBytes(limit)})` : ""}. Choose a smaller file.`;
     }
     case "UPLOAD_QUOTA":

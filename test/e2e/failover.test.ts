@@ -42,9 +42,13 @@ async function startNode(port: number, redisUrl: string, name: string): Promise<
 
 const texts = (page: Page, selector: string) => page.locator(selector).allTextContents();
 
+/** The chat's messages as a reader sees them, oldest first: "author: text". */
+const chatLines = (page: Page) =>
+  page.locator("[role=log] article").evaluateAll((ms) => ms.map((m) => `${m.querySelector(".rv-chat-author")!.textContent}: ${m.querySelector(".rv-chat-text")!.textContent}`));
+
 async function say(page: Page, text: string): Promise<void> {
-  await page.fill("#send input[name=text]", text);
-  await page.click("#send button[type=submit]");
+  await page.getByRole("textbox", { name: "Message" }).fill(text);
+  await page.getByRole("button", { name: "Send" }).click();
 }
 
 describeE2E("failover across processes", (e2e) => {
@@ -73,7 +77,7 @@ describeE2E("failover across processes", (e2e) => {
     const send = async (page: Page, from: string, text: string) => {
       await say(page, text);
       lines.push(`${from}: ${text}`);
-      for (const p of [ann, bob]) await expect.poll(() => texts(p, "#messages .line"), { timeout: 20_000 }).toEqual(lines);
+      for (const p of [ann, bob]) await expect.poll(() => chatLines(p), { timeout: 20_000 }).toEqual(lines);
     };
     const intact = async () => {
       for (const p of [ann, bob]) {

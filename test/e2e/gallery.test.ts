@@ -71,9 +71,8 @@ describeE2E("examples under mount prefixes in Chromium", (e2e) => {
 
     await page.goto(`${url}/upload`);
     await connected(page);
-    await page.setInputFiles("#file", { name: "small.txt", mimeType: "text/plain", buffer: Buffer.from("hello revue") });
-    await page.click("#send");
-    await expect.poll(() => page.textContent("#result")).toBe("Received small.txt (11 bytes)");
+    await page.getByLabel("Files to send", { exact: true }).setInputFiles({ name: "small.txt", mimeType: "text/plain", buffer: Buffer.from("hello revue") });
+    await expect.poll(() => page.locator("[role=status]").allTextContents()).toContain("Received small.txt (11 bytes).");
   });
 
   it("draws the dashboard's pushed metrics as SVG, also after a restart re-bootstraps the page", async () => {

@@ -4,9 +4,10 @@ import { Upload } from "../../examples/upload/app.js";
 import { connected, describeE2E } from "./browser.js";
 
 const SIZE = 2_000_000;
+const BAR = "progress[aria-label='Files to send upload progress']";
 
 describeE2E("upload in Chromium", (e2e) => {
-  it("uploads a 2 MB file on a throttled network with a progress bar that reaches 100", async () => {
+  it("uploads a 2 MB file on a throttled network with a progress bar that fills up, then says it was received", async () => {
     const { url } = await e2e.serve(Upload);
     const context = await e2e.context();
     const page = await context.newPage();
@@ -21,33 +22,36 @@ describeE2E("upload in Chromium", (e2e) => {
     await cdp.send("Network.emulateNetworkConditions", { offline: false, latency: 50, downloadThroughput: 1_000_000, uploadThroughput: 1_000_000 });
 
     // Every value the bar shows, sampled each frame (the bar may be re-rendered, so query it each time).
-    await page.evaluate(() => {
+    await page.evaluate((selector) => {
       const seen: number[] = ((window as any).__e2eProgress = []);
       const sample = () => {
-        const bar = document.querySelector<HTMLProgressElement>("progress#bar");
+        const bar = document.querySelector<HTMLProgressElement>(selector);
         if (bar && seen.at(-1) !== bar.value) seen.push(bar.value);
         requestAnimationFrame(sample);
       };
       sample();
-    });
-    expect(await page.getAttribute("progress#bar", "max")).toBe("100");
+    }, BAR);
+    expect(await page.getAttribute(BAR, "max")).toBe("1");
+    // What a screen reader reads with the picker: the limit in words.
+    const described = () => page.getByLabel("Files to send", { exact: true }).evaluate((el) => el.getAttribute("aria-describedby")!.split(" ").map((id) => document.getElementById(id)!.textContent).join(" "));
+    expect(await described()).toMatch(/Up to 10\.0 MB per upload\./);
 
     expect(scripts.filter((p) => /\/rv\/upload-\w+\.js$/.test(p))).toEqual([]);
     expect(scripts.some((p) => /\/rv\/runtime\.\w+\.js$/.test(p))).toBe(true);
 
     const buffer = Buffer.alloc(SIZE, 7);
-    await page.setInputFiles("#file", { name: "big.bin", mimeType: "application/octet-stream", buffer });
-    await page.click("#send");
+    // Picking the file is enough: it goes up at once.
+    await page.getByLabel("Files to send", { exact: true }).setInputFiles({ name: "big.bin", mimeType: "application/octet-stream", buffer });
 
-    await expect.poll(() => page.textContent("#result"), { timeout: 30_000 }).toBe("Received big.bin (1.9 MB)");
-    await expect.poll(() => page.evaluate(() => document.querySelector<HTMLProgressElement>("progress#bar")!.value)).toBe(100);
+    await expect.poll(described, { timeout: 30_000 }).toMatch(/Received big\.bin \(1\.9 MB\)\.$/);
+    await expect.poll(() => page.evaluate((selector) => document.querySelector<HTMLProgressElement>(selector)!.value, BAR)).toBe(1);
     // The server read every byte as sent.
-    expect(await page.textContent("#digest")).toBe(`sha256 ${createHash("sha256").update(buffer).digest("hex")}`);
+    expect(await page.textContent("[aria-label='Received files'] .digest")).toBe(`sha256 ${createHash("sha256").update(buffer).digest("hex")}`);
     const seen = await page.evaluate(() => (window as any).__e2eProgress as number[]);
-    expect(seen.at(-1)).toBe(100);
+    expect(seen.at(-1)).toBe(1);
     // It went up, never down, and was seen between the ends.
     expect(seen).toEqual([...seen].sort((a, b) => a - b));
-    expect(seen.some((v) => v > 0 && v < 100)).toBe(true);
+    expect(seen.some((v) => v > 0 && v < 1)).toBe(true);
     // rv.upload's XMLHttpRequest code came as its own module, once, under the page's CSP.
     expect(scripts.filter((p) => /\/rv\/upload-\w+\.js$/.test(p))).toHaveLength(1);
   });

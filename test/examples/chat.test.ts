@@ -23,13 +23,16 @@ async function threeBrowsers() {
   return { ann, bob, cy };
 }
 
-const lines = (t: TestSession<Chat>) => t.findAll("#messages .line").map((li) => li.textContent);
+/** The messages as a reader sees them, oldest first: "author: text". */
+const lines = (t: TestSession<Chat>) => t.findAll("[role=log] article").map((m) => `${m.querySelector(".rv-chat-author")!.textContent}: ${m.querySelector(".rv-chat-text")!.textContent}`);
 const names = (t: TestSession<Chat>) => t.findAll("#presence > li").map((li) => li.textContent);
+/** Types `text` in the message input and sends it, as Enter does. */
+const say = (t: TestSession<Chat>, text: string) => t.submit("form.rv-chat-input", { message: text });
 
 describe("examples/chat", () => {
   it("delivers a message to everyone in the room and to no one outside it", async () => {
     const { ann, bob, cy } = await threeBrowsers();
-    await ann.submit("#send", { text: "hello" });
+    await say(ann, "hello");
     await bob.settle();
     expect(lines(ann)).toEqual(["ann: hello"]);
     expect(lines(bob)).toEqual(["ann: hello"]);
@@ -40,29 +43,38 @@ describe("examples/chat", () => {
   it("marks your own messages, and shows when each was sent in the reader's time zone", async () => {
     const { ann, bob } = await threeBrowsers();
     const before = Date.now();
-    await ann.submit("#send", { text: "hello" });
+    await say(ann, "hello");
     await bob.settle();
-    expect(ann.find("#messages li")!.getAttribute("class")).toBe("msg mine");
-    expect(bob.find("#messages li")!.getAttribute("class")).toBe("msg");
-    const at = Date.parse(bob.find("#messages time")!.getAttribute("datetime")!);
+    // Ann's own message sits on the other side in the accent colour, and screen readers hear "(you)"; bob sees it as anyone's.
+    expect(ann.find("[role=log] article")!.classList.contains("rv-own")).toBe(true);
+    expect(ann.text("[role=log] article header")).toMatch(/^ann \(you\) \d\d:\d\d$/);
+    expect(bob.find("[role=log] article")!.classList.contains("rv-own")).toBe(false);
+    expect(bob.text("[role=log] article header")).toMatch(/^ann \d\d:\d\d$/);
+    const at = Date.parse(bob.find("[role=log] time")!.getAttribute("datetime")!);
     expect(at).toBeGreaterThanOrEqual(before);
     // The page told the server its zone when it started, and the time reads as that zone's clock.
     const zone = Intl.DateTimeFormat().resolvedOptions().timeZone;
     expect(bob.app.zone).toBe(zone);
-    expect(bob.text("#messages time")).toBe(new Intl.DateTimeFormat("en-GB", { hour: "2-digit", minute: "2-digit", timeZone: zone }).format(at));
+    expect(bob.text("[role=log] time")).toBe(new Intl.DateTimeFormat("en-GB", { hour: "2-digit", minute: "2-digit", timeZone: zone }).format(at));
     bob.app.setZone("Asia/Tokyo");
     expect(bob.app.zone).toBe("Asia/Tokyo");
     bob.app.setZone("Mars/Olympus"); // not a zone: ignored
     expect(bob.app.zone).toBe("Asia/Tokyo");
   });
 
-  it("ignores empty messages and messages sent before joining", async () => {
+  it("ignores empty messages and messages sent before joining, and empties the input after a send", async () => {
     const t = await mount(Chat);
     open.push(t);
-    await t.submit("#send", { text: "lost" });
+    expect((t.find("form.rv-chat-input input") as HTMLInputElement).disabled).toBe(true);
+    expect(t.find("form.rv-chat-input input")!.getAttribute("placeholder")).toBe("Join a room first");
+    t.app.send("lost"); // as a page that skips the disabled input would
     await t.submit("#join", { name: "ann", room: "a" });
-    await t.submit("#send", { text: "   " });
+    expect((t.find("form.rv-chat-input input") as HTMLInputElement).disabled).toBe(false);
+    await say(t, "   ");
     expect(lines(t)).toEqual([]);
+    await say(t, "  hi  ");
+    expect(lines(t)).toEqual(["ann: hi"]);
+    expect((t.find("form.rv-chat-input input") as HTMLInputElement).value).toBe("");
   });
 
   it("lists who is present, and drops a page that goes away", async () => {
@@ -110,8 +122,8 @@ describe("examples/chat", () => {
 
   it("switching rooms leaves the old one and loads the new room's history", async () => {
     const { ann, bob, cy } = await threeBrowsers();
-    await cy.submit("#send", { text: "in b" });
-    await ann.submit("#send", { text: "in a" });
+    await say(cy, "in b");
+    await say(ann, "in a");
     await bob.submit("#join", { name: "bob", room: "b" });
     await ann.settle();
     expect(lines(bob)).toEqual(["cy: in b"]);
@@ -119,7 +131,7 @@ describe("examples/chat", () => {
     expect(names(ann)).toEqual(["ann"]);
     expect(cy.calls).toEqual([{ method: "toast", args: ["bob joined"] }]);
     // bob left "a": what is said there no longer reaches him.
-    await ann.submit("#send", { text: "anyone?" });
+    await say(ann, "anyone?");
     await bob.settle();
     expect(lines(bob)).toEqual(["cy: in b"]);
   });
@@ -128,7 +140,7 @@ describe("examples/chat", () => {
     const ann = await mount(Chat);
     open.push(ann);
     await ann.submit("#join", { name: "ann", room: "a" });
-    for (let i = 1; i <= 55; i++) await ann.submit("#send", { text: `m${i}` });
+    for (let i = 1; i <= 55; i++) await say(ann, `m${i}`);
     const late = await ann.another();
     open.push(late);
     await late.submit("#join", { name: "late", room: "a" });
@@ -142,8 +154,8 @@ describe("examples/chat", () => {
     const t = await mount(Chat);
     open.push(t);
     await t.submit("#join", { name: "<b>x</b>", room: "a" });
-    await t.submit("#send", { text: "<img src=x onerror=alert(1)>" });
-    expect(t.findAll("#messages img")).toEqual([]);
+    await say(t, "<img src=x onerror=alert(1)>");
+    expect(t.findAll("[role=log] img")).toEqual([]);
     expect(lines(t)).toEqual(["<b>x</b>: <img src=x onerror=alert(1)>"]);
   });
 });

@@ -19,58 +19,73 @@ afterEach(async () => {
 
 const sha = (b: Buffer) => createHash("sha256").update(b).digest("hex");
 
+/** The picker, as a visitor finds it: by its label. */
+const picker = (t: TestSession<Upload>) => {
+  const id = [...t.document.querySelectorAll("label")].find((l) => l.textContent === "Files to send")!.htmlFor;
+  return `#${id}`;
+};
+/** The line under the picker that says what happened. */
+const said = (t: TestSession<Upload>) => t.find(`${picker(t)} ~ [role=status], ${picker(t)} ~ [role=alert]`)!;
+/** The received files as listed: name, then the rest of its line. */
+const listed = (t: TestSession<Upload>) => t.findAll("[aria-label='Received files'] > li > b").map((b) => b.textContent);
+
 describe("examples/upload", () => {
-  it("renders the file input, the send button, the progress bar and the result line", async () => {
+  it("offers a labelled picker for several files, the limit in words and an empty progress bar", async () => {
     t = await mount(Upload);
-    expect(t.find("input#file")!.getAttribute("type")).toBe("file");
-    expect(t.find("button#send")!.getAttribute("data-rv-on-click")).toBe("c:send");
-    expect(t.find("progress#bar")!.getAttribute("max")).toBe("100");
-    expect(t.find("progress#bar")!.getAttribute("value")).toBe("0");
-    expect(t.text("#result")).toMatch(/Choose files/);
+    const input = t.find(picker(t)) as HTMLInputElement;
+    expect(input.type).toBe("file");
+    expect(input.multiple).toBe(true);
+    const hint = input.getAttribute("aria-describedby")!.split(" ").map((id) => t!.text(`#${id}`)).join(" ");
+    expect(hint).toMatch(/Up to 10\.0 MB per upload\./);
+    const bar = t.find("progress[aria-label='Files to send upload progress']") as HTMLProgressElement;
+    expect(bar.value).toBe(0);
+    expect(said(t).textContent).toBe("");
+    expect(t.text("main")).toContain("Nothing received yet");
   });
 
-  it("send() uploads the picked file with rv.upload and received(file) shows its name, size and digest", async () => {
+  it("sends the picked file at once; received(file) lists its name, size, digest and first lines, and the bar is full", async () => {
     t = await mount(Upload);
     const bytes = Buffer.from("hello upload");
-    await t.upload("#file", [{ name: "a.txt", type: "text/plain", content: bytes }]);
-    await t.click("#send");
-    expect(t.text("#result")).toBe("Received a.txt (12 bytes)");
-    expect(t.text("#digest")).toBe(`sha256 ${sha(bytes)}`);
-    expect(t.find("progress#bar")!.getAttribute("value")).toBe("100");
-    expect((t.find("progress#bar") as HTMLProgressElement).value).toBe(100);
+    await t.upload(picker(t), [{ name: "a.txt", type: "text/plain", content: bytes }]);
+    await t.settle();
+    expect(said(t).textContent).toBe("Received a.txt (12 bytes).");
+    expect(said(t).getAttribute("role")).toBe("status");
+    expect(t.text("[aria-label='Received files'] li")).toContain("a.txt · 12 bytes · text/plain");
+    expect(t.text("[aria-label='Received files'] li pre")).toBe("hello upload");
+    expect(t.text("[aria-label='Received files'] li .digest")).toBe(`sha256 ${sha(bytes)}`);
+    expect((t.find("progress") as HTMLProgressElement).value).toBe(1);
+    expect(t.text("main")).not.toContain("Nothing received yet");
   });
 
-  it("reports an upload the server refuses, and a send with no file", async () => {
+  it("says in words when a file is over the server's limit, and lists nothing", async () => {
     t = await mount(Upload, { limits: { upload: 1000 } });
-    await t.click("#send");
-    expect(t.text("#result")).toBe("Choose a file first.");
-    await t.upload("#file", [{ name: "big.bin", content: new Uint8Array(5000) }]);
-    await t.click("#send");
-    expect(t.text("#result")).toBe("big.bin is 4.9 KB, more than this server takes in one upload (1000 bytes). Choose a smaller file.");
-    expect(t.find("#result")!.getAttribute("class")).toBe("failed");
+    await t.upload(picker(t), [{ name: "big.bin", content: new Uint8Array(5000) }]);
+    await t.settle();
+    expect(said(t).textContent).toBe("That file is 4.9 KB, more than can be uploaded at once (1000 bytes). Choose a smaller file.");
+    expect(said(t).getAttribute("role")).toBe("alert");
+    expect(listed(t)).toEqual([]);
   });
 
   it("lists what it received, newest first, with an image's preview and a text file's first lines", async () => {
     t = await mount(Upload);
     const png = Buffer.from("89504e470d0a1a0a0000000d4948445200000001000000010806000000", "hex");
-    await t.upload("#file", [{ name: "dot.png", type: "image/png", content: png }, { name: "notes.txt", type: "text/plain", content: "line 1\nline 2" }]);
-    await t.click("#send");
-    expect(t.text("#result")).toBe("Received 2 files (42 bytes)");
-    expect(t.findAll("#files li b").map((b) => b.textContent)).toEqual(["notes.txt", "dot.png"]);
-    expect(t.find("#files img")!.getAttribute("src")).toBe(`data:image/png;base64,${png.toString("base64")}`);
-    expect(t.text("#files pre")).toBe("line 1\nline 2");
-    await t.upload("#file", [{ name: "notes.txt", type: "text/plain", content: "line 1\nline 2" }]);
-    await t.click("#send"); // the same file again: listed again
-    expect(t.findAll("#files li b").map((b) => b.textContent)).toEqual(["notes.txt", "notes.txt", "dot.png"]);
+    await t.upload(picker(t), [{ name: "dot.png", type: "image/png", content: png }, { name: "notes.txt", type: "text/plain", content: "line 1\nline 2" }]);
+    await t.settle();
+    expect(said(t).textContent).toBe("Received 2 files (42 bytes).");
+    expect(listed(t)).toEqual(["notes.txt", "dot.png"]);
+    const img = t.find("[aria-label='Received files'] img")!;
+    expect(img.getAttribute("alt")).toBe("Preview of dot.png");
+    expect(img.getAttribute("src")).toBe(`data:image/png;base64,${png.toString("base64")}`);
+    expect(t.text("[aria-label='Received files'] pre")).toBe("line 1\nline 2");
+    await t.upload(picker(t), [{ name: "notes.txt", type: "text/plain", content: "line 1\nline 2" }]);
+    await t.settle(); // the same file again: listed again
+    expect(listed(t)).toEqual(["notes.txt", "notes.txt", "dot.png"]);
   });
 
-  it("shows a failure the page reports, and refuses something that is not an upload", async () => {
+  it("refuses a call to received() with something that is not an upload", async () => {
     t = await mount(Upload);
-    await t.rpc("failed", "NETWORK_ERROR", "socket hang up", "a.txt", 12);
-    expect(t.text("#result")).toBe("The connection dropped while sending a.txt. Check your network and send it again.");
-    await t.rpc("failed", "WHATEVER", "", "a.txt");
-    expect(t.text("#result")).toBe("a.txt could not be uploaded (WHATEVER). Try again in a moment.");
     await expect(t.rpc("received", { name: "x" })).rejects.toMatchObject({ code: "BAD_REQUEST" });
+    expect(listed(t)).toEqual([]);
   });
 
   it("over HTTP, under a mount prefix: the page's boot block names the base, and an upload handle reaches received()", async () => {
@@ -99,7 +114,7 @@ describe("examples/upload", () => {
     expect(refused.body.error.code).toBe("PAYLOAD_TOO_LARGE");
   });
 
-  it("over HTTP, the page's send() callback uploads through rv.upload and hands the handle to received() (the real runtime in jsdom)", async () => {
+  it("over HTTP, the page's runtime uploads what is picked and the file reaches received() (the real runtime in jsdom)", async () => {
     srv = createServer({ "/upload": Upload }, { logger: { warn() {}, error: (...a: unknown[]) => console.error(...a) } });
     const url = await srv.listen(0, "127.0.0.1");
     const res = await fetch(`${url}/upload/`);
@@ -116,12 +131,14 @@ describe("examples/upload", () => {
     Object.assign(globals, { rv, document });
     try {
       await rv.ready;
-      const input = document.getElementById("file")!;
+      const label = [...document.querySelectorAll("label")].find((l) => l.textContent === "Files to send")!;
+      const input = document.getElementById(label.htmlFor)!;
       Object.defineProperty(input, "files", { value: [new File(["x".repeat(3000)], "x.txt", { type: "text/plain" })] });
-      document.getElementById("send")!.click();
-      for (let i = 0; i < 300 && document.getElementById("result")!.textContent !== "Received x.txt (2.9 KB)"; i++) await new Promise((r) => setTimeout(r, 10));
-      expect(document.getElementById("result")!.textContent).toBe("Received x.txt (2.9 KB)");
-      expect(document.getElementById("digest")!.textContent).toBe(`sha256 ${sha(Buffer.from("x".repeat(3000)))}`);
+      input.dispatchEvent(new dom.window.Event("change", { bubbles: true }));
+      const status = () => document.querySelector(`#${label.htmlFor} ~ [role=status]`)?.textContent;
+      for (let i = 0; i < 300 && status() !== "Received x.txt (2.9 KB)."; i++) await new Promise((r) => setTimeout(r, 10));
+      expect(status()).toBe("Received x.txt (2.9 KB).");
+      expect(document.querySelector("[aria-label='Received files'] .digest")!.textContent).toBe(`sha256 ${sha(Buffer.from("x".repeat(3000)))}`);
     } finally {
       delete globals.rv;
       delete globals.document;

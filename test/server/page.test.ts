@@ -56,8 +56,8 @@ describe("the page's head and CSP", () => {
     const { html, nonce } = await firstPage(Styled);
     const head = html.slice(html.indexOf("<head>"), html.indexOf("</head>"));
     expect(head).toContain("<title>Shop &amp; &lt;Co&gt;</title>");
-    expect(head).toContain('<meta name="description" content="Our &quot;shop&quot;"><link rel="icon" href="data:image/png;base64,iVBORw0KGgo="><meta property="og:title" content="Shop">');
-    expect(head).toContain(`<style nonce="${nonce}">main { color: rgb(1, 2, 3) } /* <\\/style><script>alert(1)</script> */</style>`);
+    expect(head).toContain('<meta data-rv-head name="description" content="Our &quot;shop&quot;"><link data-rv-head rel="icon" href="data:image/png;base64,iVBORw0KGgo="><meta data-rv-head property="og:title" content="Shop">');
+    expect(head).toContain(`<style id="rv-css" nonce="${nonce}">main { color: rgb(1, 2, 3) } /* <\\/style><script>alert(1)</script> */</style>`);
     expect(head.replace(/<style[^]*<\/style>/, "")).not.toContain("<script"); // the only one is CSS text
   });
 
@@ -138,7 +138,7 @@ describe("static members are checked when the app is mounted", () => {
 
   it("drops unsafe attributes in static head as in any tree", async () => {
     const { html } = await firstPage(withHead([h("link", { rel: "icon", href: "javascript:alert(1)" }), h("link", { rel: "icon", href: "data:image/svg+xml,<svg onload=alert(1)>" })]));
-    expect(html).toContain('<link rel="icon"><link rel="icon">');
+    expect(html).toContain('<link data-rv-head rel="icon"><link data-rv-head rel="icon">');
   });
 
   it("refuses a title or css that is not a string", () => {

@@ -44,6 +44,12 @@ describe("routes with params", () => {
     expect(page.body).toContain(">reviews</p>");
     expect((await b.request("/items/a%20b")).body).toContain(">Spaced</h1>");
     expect((await b.request("/items/new")).body).toContain(">New item</h1>");
+    // Whatever the lengths: a static route is tried before a route with a param.
+    const other = await serve({ "/i/:id": Item, "/i/newest-items": NewItem });
+    const o = other.browser();
+    expect((await o.request("/i/newest-items")).body).toContain(">New item</h1>");
+    expect((await o.request("/i/42")).body).toContain(">The answer</h1>");
+    await other.close();
 
     // The page's calls go to its route's API; the session knows where its page is.
     const boot = JSON.parse(/<script type="application\/json" id="rv-boot">(.*?)<\/script>/.exec(page.body)![1]!);

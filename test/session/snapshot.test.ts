@@ -348,8 +348,8 @@ describe("every example round-trips through snapshot and restore", () => {
     const form = (f: Record<string, string>) => [{ form: f }];
     const r = await roundTrip(
       Chat,
-      [["realtime", "enter", form({ name: "ann", room: "a" })], ["realtime", "send", form({ text: "hello" })], ["realtime", "send", form({ text: "still here?" })]],
-      ["realtime", "send", form({ text: "moved" })],
+      [["realtime", "enter", form({ name: "ann", room: "a" })], ["realtime", "send", ["hello"]], ["realtime", "send", ["still here?"]]],
+      ["realtime", "send", ["moved"]],
       // Message ids come from a per-process counter: give both sends the same one.
       { beforeNext: () => (Chat.nextId = 100) },
     );
@@ -404,28 +404,25 @@ describe("every example round-trips through snapshot and restore", () => {
     await r.stop();
   });
 
-  it("upload: the result of a received file (the file itself stays a call argument)", async () => {
+  it("upload: what the picker said and the received file (the file itself stays a call argument)", async () => {
     const dir = await mkdtemp(join(tmpdir(), "revue-snapshot-"));
     const path = join(dir, "a.txt");
     await writeFile(path, "hello upload");
     const r = await roundTrip(
       Upload,
       async (_hub, s) => {
-        // As POST /api/upload does: the file joins the session, the call gets its handle.
+        // As POST /api/upload does: the file joins the session, and the picker's binding gets its handle.
         const [handle] = await s.uploads.add([{ path, name: "a.txt", type: "text/plain", size: 12 }], dir);
-        return [["rpc", "failed", ["PAYLOAD_TOO_LARGE", "", "a.txt", 12]], ["rpc", "received", [handle]]];
+        return [["realtime", "rv.set", ["upload", { type: "upload", error: "PAYLOAD_TOO_LARGE", message: "", size: 12 }]], ["realtime", "rv.set", ["upload", { type: "upload", files: [handle] }]]];
       },
-      ["rpc", "failed", ["NETWORK_ERROR", "", "a.txt", 12]],
+      ["realtime", "rv.set", ["upload", { type: "upload", error: "NETWORK_ERROR", message: "", size: 12 }]],
     );
     expect(r.snap.state).toEqual({
-      result: "Received a.txt (12 bytes)",
-      failedNow: false,
-      digest: expect.stringMatching(/^sha256 [0-9a-f]{64}$/),
-      progress: 100,
+      upload: { status: "done", message: "Received a.txt (12 bytes).", files: [{ name: "a.txt", size: 12, type: "text/plain" }] },
       files: [{ n: 1, name: "a.txt", size: 12, type: "text/plain", sha256: expect.stringMatching(/^[0-9a-f]{64}$/), text: "hello upload" }],
       sent: 1,
     });
-    expect(r.back.instance.result).toBe("The connection dropped while sending a.txt. Check your network and send it again.");
+    expect(r.back.instance.upload.message).toBe("The connection dropped while sending. Check your network and try again.");
     await r.stop();
   });
 });

@@ -112,3 +112,13 @@ it("shows the date too for a message from another day", () => {
   const html = JSON.stringify(node);
   expect(html).toContain("27 Nov 2026, 13:05");
 });
+
+it("shows the same message's time today and its date once the day has turned, in each reader's zone", () => {
+  const shown = (now: number, zone: string) => /"tag":"time".*?"text":"([^"]*)"/.exec(JSON.stringify(chatMessage({ author: "a", text: "b", at: AT }, { now, timeZone: zone })))![1];
+  expect(shown(AT + 60_000, "Europe/Paris")).toBe("14:05");
+  // 23:30 in Paris the same day, then 00:30 the next: the day has turned there.
+  expect(shown(Date.UTC(2026, 10, 29, 22, 30), "Europe/Paris")).toBe("14:05");
+  expect(shown(Date.UTC(2026, 10, 29, 23, 30), "Europe/Paris")).toBe("29 Nov 2026, 14:05");
+  // Still the 29th in New York at that moment, and the time is New York's.
+  expect(shown(Date.UTC(2026, 10, 29, 23, 30), "America/New_York")).toBe("08:05");
+});

@@ -248,7 +248,7 @@ it("a file upload sends what the visitor picks to the app's method and says what
   expect(t.text("#rv-upload-status")).toBe("Received 2 files (7 bytes).");
   await t.upload("#rv-upload", [{ name: "big.bin", content: "x".repeat(500) }]);
   await t.settle();
-  expect(t.text("#rv-upload-status")).toMatch(/^That file is 500 bytes, more than can be uploaded at once \(\d+ bytes\)\. Choose a smaller file\.$/);
+  expect(t.text("#rv-upload-status")).toBe("That file is 500 bytes, more than can be uploaded at once (64 bytes). Choose a smaller file.");
   expect(t.find("#rv-upload-status")!.getAttribute("role")).toBe("alert");
   expect(t.app.names).toHaveLength(2);
 });

@@ -194,3 +194,15 @@ it("takes rows of an interface type, with columns checked against its keys", asy
   expect(headers(t)).toEqual(["customer", "Order"]);
   expect(cells(t, 2)).toEqual(["#7"]);
 });
+
+it("names its scrolling region for screen readers: the caption, else the label, else \"Table\"", async () => {
+  const s = await table(people(3), { caption: "People", label: "ignored" });
+  expect(s.find("[role=region]")!.getAttribute("aria-label")).toBe("People");
+  await s.unmount();
+  const l = await table(people(3), { label: "People who joined" });
+  expect(l.find("[role=region]")!.getAttribute("aria-label")).toBe("People who joined");
+  expect(l.find("caption")).toBeNull();
+  await l.unmount();
+  const d = await table(people(3));
+  expect(d.find("[role=region]")!.getAttribute("aria-label")).toBe("Table");
+});

@@ -1,0 +1,195 @@
+import { expect, it } from "vitest";
+import type { Context } from "koa";
+import { App, createServer, h, handler, server, synced, url } from "revue";
+import { connected, describeE2E } from "./browser.js";
+
+const ITEMS = Array.from({ length: 40 }, (_, i) => ({ id: i + 1, name: `Item ${i + 1}`, done: i % 3 === 0 }));
+
+class List extends App {
+  static override title = "All items";
+  @url filter: "all" | "open" | "done" = "all";
+  @url({ push: true }) page = 1;
+  @server.realtime show(filter: "all" | "open" | "done") {
+    this.filter = filter;
+    this.page = 1;
+  }
+  @server.realtime next() {
+    this.page++;
+  }
+  @server.realtime away() {
+    this.navigate("/nowhere/at-all");
+  }
+  override render() {
+    const rows = ITEMS.filter((i) => this.filter === "all" || (this.filter === "done") === i.done);
+    const shown = rows.slice((this.page - 1) * 10, this.page * 10);
+    return h(
+      "main",
+      {},
+      h("h1", {}, `${this.filter} items, page ${this.page}`),
+      h("button", { id: "open", onClick: handler(this.show, { args: ["open"] }) }, "Open"),
+      h("button", { id: "next", onClick: this.next }, "Next page"),
+      h("button", { id: "away", onClick: this.away }, "Nowhere"),
+      h("ul", { style: "height: 3000px" }, ...shown.map((i) => h("li", { key: i.id }, h("a", { href: `/items/${i.id}`, navigate: true, id: `item-${i.id}` }, i.name)))),
+    );
+  }
+}
+
+class Item extends App<Item, {}, "/items/:id"> {
+  static override title = "An item";
+  static override css = "h1 { color: rgb(0, 128, 0) }";
+  visits = 0;
+  @server.on("params") moved() {
+    this.visits++;
+  }
+  override render() {
+    const id = Number(this.params.id);
+    return h(
+      "main",
+      {},
+      h("h1", {}, `Item ${id}`),
+      h("p", { id: "visits" }, `${this.visits} moves`),
+      h("a", { href: `/items/${id + 1}`, navigate: true, id: "next-item" }, "Next item"),
+      h("a", { href: "/?filter=done", navigate: true, id: "home" }, "Done items"),
+    );
+  }
+}
+
+describeE2E("live navigation, @url fields and history in Chromium", (e2e) => {
+  it("keeps @url fields in the address, moves between routes and apps without a page load, and Back/Forward restore view and scroll", async () => {
+    const { url: base } = await e2e.serve({ "/": List, "/items/:id": Item });
+    const page = await e2e.page({ viewport: { width: 800, height: 600 } });
+    await page.goto(`${base}/?filter=done`);
+    await connected(page);
+    expect(await page.textContent("h1")).toBe("done items, page 1");
+    // A marker that a page load would lose.
+    await page.evaluate(() => ((window as unknown as { marker: number }).marker = 1));
+    const entries = await page.evaluate(() => history.length);
+
+    // A field changed by a handler is written to the address: replaced (filter) or pushed (page).
+    await page.click("#open");
+    await expect.poll(() => page.evaluate(() => location.search)).toBe("?filter=open");
+    expect(await page.evaluate(() => history.length)).toBe(entries);
+    await page.click("#next");
+    await expect.poll(() => page.evaluate(() => location.search)).toBe("?filter=open&page=2");
+    expect(await page.evaluate(() => history.length)).toBe(entries + 1);
+    expect(await page.textContent("h1")).toBe("open items, page 2");
+
+    // Back: the previous address, and the view it shows (the session's fields follow the address).
+    await page.goBack();
+    await expect.poll(() => page.textContent("h1")).toBe("open items, page 1");
+    await page.goForward();
+    await expect.poll(() => page.textContent("h1")).toBe("open items, page 2");
+
+    // A link with `navigate` to another app: no page load, its title and css, scrolled to the top, focus on the new content.
+    await page.evaluate(() => scrollTo(0, 400));
+    const sid = await page.evaluate(() => window.rv.session);
+    await page.evaluate(() => document.getElementById("item-18")!.click()); // (page.click would scroll it into view first)
+    await expect.poll(() => page.textContent("h1")).toBe("Item 18");
+    expect(await page.evaluate(() => location.pathname)).toBe("/items/18");
+    expect(await page.evaluate(() => (window as unknown as { marker?: number }).marker)).toBe(1);
+    expect(await page.title()).toBe("An item");
+    expect(await page.evaluate(() => getComputedStyle(document.querySelector("h1")!).color)).toBe("rgb(0, 128, 0)");
+    expect(await page.evaluate(() => scrollY)).toBe(0);
+    expect(await page.evaluate(() => document.activeElement?.id)).toBe("rv-root");
+    const itemSid = await page.evaluate(() => window.rv.session);
+    expect(itemSid).not.toBe(sid);
+    await connected(page);
+
+    // Within one app: new params, the same session, its params handler ran.
+    await page.click("#next-item");
+    await expect.poll(() => page.textContent("h1")).toBe("Item 19");
+    expect(await page.textContent("#visits")).toBe("1 moves");
+    expect(await page.evaluate(() => window.rv.session)).toBe(itemSid);
+
+    // Back twice: item 18, then the list at page 2, scrolled where it was left.
+    await page.goBack();
+    await expect.poll(() => page.textContent("h1")).toBe("Item 18");
+    expect(await page.textContent("#visits")).toBe("2 moves");
+    await page.goBack();
+    await expect.poll(() => page.textContent("h1")).toBe("open items, page 2");
+    await expect.poll(() => page.evaluate(() => scrollY)).toBe(400);
+    expect(await page.title()).toBe("All items");
+    expect(await page.evaluate(() => (window as unknown as { marker?: number }).marker)).toBe(1);
+
+    // The address is the view: a reload and a shared link show the same.
+    await page.reload();
+    await connected(page);
+    expect(await page.textContent("h1")).toBe("open items, page 2");
+    const other = await e2e.page();
+    await other.goto(`${base}/?filter=open&page=2`);
+    expect(await other.textContent("h1")).toBe("open items, page 2");
+
+    // A handler's navigate to an address no app serves: a page load, which shows the 404 page.
+    await page.click("#away");
+    await expect.poll(() => page.evaluate(() => location.pathname)).toBe("/nowhere/at-all");
+    await expect.poll(() => page.textContent("h1")).toBe("Page not found");
+  });
+});
+
+class Door extends App {
+  @synced knocks = 0;
+  @server.rpc knock() {
+    this.knocks++;
+    return this.knocks;
+  }
+  @server.rpc signIn(name: string) {
+    if (!/^\w{1,20}$/.test(name)) throw new Error("bad name");
+    this.setCookie("member", name, { maxAge: 60_000 });
+    this.redirect("/members");
+  }
+  override render() {
+    return h("main", {}, h("h1", {}, "Door"), h("p", { id: "knocks" }, String(this.knocks)));
+  }
+}
+
+class Members extends App {
+  static override auth = true as const;
+  @server.rpc signOut() {
+    this.clearCookie("member");
+    this.navigate("/");
+  }
+  override render() {
+    return h("main", {}, h("h1", {}, `Welcome ${(this.user as { name: string }).name}`));
+  }
+}
+
+describeE2E("cookies, redirects and @synced state in Chromium", (e2e) => {
+  it("an rpc sets a signed HttpOnly cookie and redirects live to a members-only app; @synced fields reach rv.state", async () => {
+    const authenticate = (ctx: Context) => {
+      const name = ctx.cookies.get("member", { signed: true });
+      return name ? { name } : undefined;
+    };
+    const srv = createServer({ "/": Door, "/members": Members }, { authenticate, keys: ["test-key-not-secret"], logger: { warn() {}, error() {} } });
+    const base = await srv.listen(0, "127.0.0.1");
+    e2e.defer(() => srv.close());
+    const page = await e2e.page();
+    await page.goto(base);
+    await connected(page);
+
+    // @synced: in the boot data, then in each patch that changes it, with a "state" event.
+    expect(await page.evaluate(() => window.rv.state)).toEqual({ knocks: 0 });
+    await page.evaluate(() => window.rv.on("state", (s) => ((window as unknown as { heard: unknown }).heard = s)));
+    expect(await page.evaluate(() => window.rv.rpc("knock"))).toBe(1);
+    await expect.poll(() => page.evaluate(() => window.rv.state.knocks)).toBe(1);
+    expect(await page.evaluate(() => (window as unknown as { heard: unknown }).heard)).toEqual({ knocks: 1 });
+
+    await page.evaluate(() => ((window as unknown as { marker: number }).marker = 1));
+    await page.evaluate(() => window.rv.rpc("signIn", "ann"));
+    await expect.poll(() => page.textContent("h1")).toBe("Welcome ann");
+    expect(await page.evaluate(() => location.pathname)).toBe("/members");
+    expect(await page.evaluate(() => (window as unknown as { marker?: number }).marker)).toBe(1);
+    const cookies = await page.context().cookies();
+    expect(cookies.find((c) => c.name === "member")).toMatchObject({ value: "ann", httpOnly: true, sameSite: "Lax" });
+    expect(cookies.find((c) => c.name === "member.sig")).toBeDefined();
+    expect(await page.evaluate(() => document.cookie)).not.toContain("member");
+
+    // The ticket works once: trading it again is refused.
+    await connected(page);
+    await page.evaluate(() => window.rv.rpc("signOut"));
+    await expect.poll(() => page.textContent("h1")).toBe("Door");
+    expect((await page.context().cookies()).find((c) => c.name === "member")).toBeUndefined();
+    // Without the cookie the members' app refuses: a page load shows the 401 page.
+    const refused = await page.goto(`${base}/members`);
+    expect(refused!.status()).toBe(401);
+  });
+});
