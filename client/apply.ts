@@ -37,7 +37,7 @@ const SVG_NS = "http://www.w3.org/2000/svg";
  */
 export const NOT_TEXT = /^(?:checkbox|radio|button|submit|reset|file|image|hidden|range|color|select-\w+)$/;
 
-/** A text field whose value the user may be typing into: patches leave its `value` alone while it has focus. */
+/** A text field whose value the user may be typing into: patches leave its `value` alone while it has focus and holds unsent text. */
 const isTyping = (el: Element) =>
   el === el.ownerDocument.activeElement && (el.localName === "textarea" || (el.localName === "input" && !NOT_TEXT.test((el as HTMLInputElement).type)));
 
@@ -47,12 +47,14 @@ const isTyping = (el: Element) =>
  * attribute no longer drives what is shown, the property does.
  */
 function setAttr(el: Element, name: string, value: string | null): void {
+  const was = el.getAttribute(name);
   if (value === null) el.removeAttribute(name);
   else if (isUnsafeAttr(name, value)) return;
   else el.setAttribute(name, value);
   const field = el as unknown as Record<string, unknown>;
   if (name === "value") {
-    if (!isTyping(el) && name in el) field.value = value ?? "";
+    // Unless the visitor typed what the server has not seen yet: then the server's change (a form reset, a sent chat line) wins.
+    if (!(isTyping(el) && field.value !== was) && name in el) field.value = value ?? "";
   } else if ((name === "checked" || name === "selected") && name in el) field[name] = value !== null;
 }
 

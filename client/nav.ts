@@ -1,7 +1,9 @@
 import type { PageDirections } from "../src/protocol.js";
 import type { Node } from "../src/vdom/types.js";
-import type { Internals } from "./runtime.js";
-import type {} from "./index.js"; // window.rv
+import type { Internals, Runtime } from "./runtime.js";
+
+/** The page's runtime: after a navigation to another app, the one made for it. */
+const page = window as unknown as { rv?: Runtime };
 
 /**
  * Live navigation, addresses and cookies: the runtime imports this chunk on
@@ -30,7 +32,7 @@ let shown = location.pathname + location.search;
 let awaited: How | undefined;
 
 history.scrollRestoration = "manual";
-addEventListener("popstate", () => void window.rv?.navigate(location.href, POP));
+addEventListener("popstate", () => void page.rv?.navigate(location.href, POP));
 
 /** Remembers where the current entry is scrolled to, for Back. */
 function keepScroll(): void {
@@ -118,7 +120,7 @@ async function swap(api: string, path: string, how: How, i: Internals, href: str
     el.setAttribute("data-rv-head", "");
     document.head.append(el);
   }
-  window.rv = i.make({ ...opts, root, boot: { sid: b.sid, rev: b.rev, base: api, module: b.module, hash: b.hash, s: b.s } });
+  page.rv = i.make({ ...opts, root, boot: { sid: b.sid, rev: b.rev, base: api, module: b.module, hash: b.hash, s: b.s } });
   settle(how);
 }
 

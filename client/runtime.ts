@@ -133,6 +133,7 @@ export function createRuntime(opts: RuntimeOptions): Runtime {
   const nav = (f: (m: typeof import("./nav.js"), i: Internals) => unknown) => import("./nav.js").then((m) => f(m, internals));
   const report = (err: unknown) => bus.local("error", err) || console.error("[revue]", err);
   const announce = () => open && isReady && !announced && (announced = true) && bus.local("connect");
+  const upload = (files: Uploadable, o?: UploadOptions) => transport.upload(boot.base + "/api/upload?sid=" + stream.sid, files, o);
   const rpc = (name: string, args: unknown[]) => queue.push(`/api/rpc/${encodeURIComponent(name)}`, { args }, true);
 
   /** Sends a `@server.realtime` call (a stub call or a bound DOM event); debounced events go first. */
@@ -154,7 +155,7 @@ export function createRuntime(opts: RuntimeOptions): Runtime {
     // By public name, or by method name (what the server's `this.client.<name>` types show).
     const method = mod && (mod.calls[msg.method] ?? (mod.kinds[msg.method] === "client-realtime" ? msg.method : undefined));
     if (method) run(method, msg.args);
-    else console.warn(`[revue] this.client.${msg.method}() is not a @client.realtime method`);
+    else console.warn(`[revue] no @client.realtime method ${msg.method} (this.client.${msg.method}())`);
   };
 
   /** Shows or hides the "reconnecting…" flag. Styled through `.style`: CSP allows the CSSOM, not style attributes. */
@@ -185,8 +186,7 @@ export function createRuntime(opts: RuntimeOptions): Runtime {
     realtime: call,
     callback: run,
     // revue/ui's fileUpload: its part lives with rv.upload's, fetched on the first upload.
-    upload: (name, args, input) =>
-      import("./upload.js").then((m) => m.uploadBound(input, (files, o) => transport.upload(boot.base + "/api/upload?sid=" + stream.sid, files, o), (outcome) => call(name, [...args, outcome]))),
+    upload: (name, args, input) => import("./upload.js").then((m) => m.uploadBound(input, upload, (outcome) => call(name, [...args, outcome]))),
   }, opts.typingMs);
   events.scan(root.outerHTML);
 
@@ -253,7 +253,7 @@ export function createRuntime(opts: RuntimeOptions): Runtime {
     state: { value: state },
     navigate: { value: (url: string, replace?: boolean) => nav((n, i) => n.go(url, replace, i)) },
     rpc: { value: (name: string, ...args: unknown[]) => rpc(name, args) },
-    upload: { value: (files: Uploadable, o?: UploadOptions) => transport.upload(boot.base + "/api/upload?sid=" + stream.sid, files, o) },
+    upload: { value: upload },
     close: { value: stream.stop },
   }) as Runtime;
 

@@ -81,14 +81,13 @@ export class ShopList extends App<ShopList> {
   static override title = "Revue · shop";
   static override css = css;
 
-  @url kind = "";
-  @url sort: string = "name";
+  // The address is input: a kind or sort not among the choices leaves the field as it starts.
+  @url({ choices: ["", ...KINDS] }) kind = "";
+  @url({ choices: Object.keys(SORTS) }) sort: Sort = "name";
   @url q = "";
 
   override render() {
-    // The address is input: an unknown kind or sort shows everything, by name.
-    const kind = (KINDS as readonly string[]).includes(this.kind) ? this.kind : "";
-    const sort: Sort = this.sort in SORTS ? (this.sort as Sort) : "name";
+    const { kind, sort } = this;
     const words = this.q.trim().toLowerCase();
     const shown = PRODUCTS.filter((p) => (!kind || p.kind === kind) && (!words || p.name.toLowerCase().includes(words)))
       .sort((a, b) => (sort === "name" ? a.name.localeCompare(b.name) : sort === "price" ? a.price - b.price : b.stock - a.stock));

@@ -1,4 +1,4 @@
-import { App, client, h, handler, memo, server, type EventSummary } from "revue";
+import { App, client, h, handler, memo, server, url, type EventSummary } from "revue";
 import { button, textInput, theme } from "revue/ui";
 import { backLink } from "../nav.js";
 
@@ -71,8 +71,9 @@ export class Todo extends App {
   // Every fifth item of the seed is done already, as in a backlog people work through.
   items: Item[] = Array.from({ length: SEED }, (_, i) => ({ id: i + 1, title: seedTitle(i + 1), done: (i + 1) % 5 === 0 }));
   nextId = SEED + 1;
-  search = "";
-  show: Show = "all";
+  // In the address (`/todo?show=active&q=deploy`): a reload or a shared link shows the same list.
+  @url({ param: "q" }) search = "";
+  @url({ choices: ["all", "active", "done"] }) show: Show = "all";
   editing: number | undefined;
 
   /** The All / Active / Done tabs. */

@@ -447,6 +447,8 @@ export interface UrlOptions {
   param?: string;
   /** A change adds a history entry, so Back returns to the previous value. Default: false (the address is replaced). */
   push?: boolean;
+  /** The only values the address may give the field (`["all", "open", "done"]`); any other leaves it at its initial value. */
+  choices?: readonly (string | number)[];
 }
 
 /** `@url`, bare or with options. */
@@ -468,12 +470,13 @@ const PARAM = /^[A-Za-z0-9_.~-]{1,64}$/;
  *
  * The field holds a string, a number or a boolean (its initial value says
  * which); a value in the address that does not read as one (`?page=abc` for a
- * number) leaves the field at its initial value. Values come from the
- * address: check them as any input (`this.page = Math.max(1, this.page)`).
+ * number), or is not one of `choices` when given, leaves the field at its
+ * initial value. Values come from the address: check them as any input
+ * (`this.page = Math.max(1, this.page)`), or name them with `choices`.
  *
  * @example
  * class Todos extends App {
- *   @url filter: "all" | "open" | "done" = "all";
+ *   @url({ choices: ["all", "open", "done"] }) filter: "all" | "open" | "done" = "all";
  *   @url({ param: "q" }) search = "";
  *   @url({ push: true }) page = 1;
  * }
@@ -485,12 +488,15 @@ export const url: UrlDecorator = function url(...args: unknown[]): unknown {
     if (args.length > 1 || (options !== undefined && (typeof options !== "object" || options === null || Array.isArray(options)))) throw URL_RULES.misuse(args);
     const o = (options ?? {}) as UrlOptions;
     for (const key of Object.keys(o)) {
-      if (key !== "param" && key !== "push") throw new RegistryError(`@url({ ${key} }): unknown option "${key}". The options are param (the query parameter's name) and push (true: a change adds a history entry).`);
+      if (key !== "param" && key !== "push" && key !== "choices") throw new RegistryError(`@url({ ${key} }): unknown option "${key}". The options are param (the query parameter's name), push (true: a change adds a history entry) and choices (the values the address may give).`);
     }
     if (o.param !== undefined && (typeof o.param !== "string" || !PARAM.test(o.param))) {
       throw new RegistryError(`@url({ param: ${JSON.stringify(o.param)} }): a query parameter name is 1–64 letters, digits, "_", ".", "~" or "-".`);
     }
     if (o.push !== undefined && typeof o.push !== "boolean") throw new RegistryError(`@url({ push: ${JSON.stringify(o.push)} }): push is true or false.`);
+    if (o.choices !== undefined && (!Array.isArray(o.choices) || o.choices.length === 0 || !o.choices.every((c) => typeof c === "string" || (typeof c === "number" && Number.isFinite(c))))) {
+      throw new RegistryError(`@url({ choices: ${JSON.stringify(o.choices)?.slice(0, 80)} }): choices is a non-empty array of strings or numbers, such as ["all", "open", "done"].`);
+    }
     return (...inner: unknown[]) => markUrl(inner, o);
   }
   markUrl(args, {});
@@ -501,7 +507,7 @@ function markUrl(args: unknown[], options: UrlOptions): void {
   const { store, field } = fieldSite(args, URL_RULES);
   const param = options.param ?? field;
   if (!PARAM.test(param)) throw new RegistryError(`@url ${field}: "${field}" cannot be a query parameter name as it is; give one: @url({ param: "name" }).`);
-  recordFieldMark(store, { field, kind: "url", options: { param, push: options.push === true } });
+  recordFieldMark(store, { field, kind: "url", options: { param, push: options.push === true, ...(options.choices ? { choices: Object.freeze([...options.choices]) } : {}) } });
 }
 
 /**

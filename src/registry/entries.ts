@@ -115,6 +115,8 @@ export interface UrlFieldOptions {
   readonly param: string;
   /** A change adds a history entry (back returns to the previous value) instead of replacing the address. */
   readonly push: boolean;
+  /** The values the address may give the field; another leaves it at its initial value. */
+  readonly choices?: readonly (string | number)[];
 }
 
 /** A field marked to leave the server: `@url` (in the address) and `@synced` (in `rv.state`). */

@@ -77,9 +77,10 @@ function decode(text: string, initial: UrlValue): UrlValue | undefined {
  */
 export function readAddress(app: object, spec: AppSpec, initial: Record<string, UrlValue>, query: Readonly<Record<string, string>>, reset: boolean): void {
   const fields = app as Record<string, unknown>;
-  for (const [field, { param }] of spec.url) {
+  for (const [field, { param, choices }] of spec.url) {
     const text = query[param];
-    const value = text === undefined ? undefined : decode(text, initial[field]!);
+    let value = text === undefined ? undefined : decode(text, initial[field]!);
+    if (choices && !choices.includes(value as string | number)) value = undefined;
     if (value !== undefined) fields[field] = value;
     else if (reset) fields[field] = initial[field];
   }

@@ -2,7 +2,7 @@ import { randomString } from "../random.js";
 import { App, constructApp, type SessionLink } from "../app.js";
 import { Exposed, exposeError, RegistryError, RevueError, SessionError, SnapshotError, UnavailableError, UsageError } from "../errors.js";
 import { treeHash, type ErrorCode, type PageExtras, type ServerMessage } from "../protocol.js";
-import { addressChange, addressOf, checkedCookie, checkedPath, checkedTarget, firstValues, matchRoute, newJar, readAddress, urlDefaults, type CookieJar, type PendingCookie } from "./address.js";
+import { addressChange, addressOf, checkedCookie, checkedPath, checkedTarget, COOKIE_TICKET_MS, firstValues, matchRoute, newJar, readAddress, urlDefaults, type CookieJar, type PendingCookie } from "./address.js";
 import { createBinder } from "../registry/bind.js";
 import { applyField, checkRecovered, isBound, SET_FIELD_NAME, type RecoveredForms } from "../registry/fields.js";
 import { clearCaches } from "../registry/cached.js";
@@ -146,6 +146,9 @@ function parseEnvelope(raw: string): Envelope | undefined {
     return undefined;
   }
 }
+
+/** How long a session lives after its page left for another app (its answer, and the page's last frames, go out first). */
+const LEFT_MS = 1_000;
 
 /** How long a node's lease on a session lasts: as long as the session may (another node takes over from a dead one, which it learns from heartbeats). */
 const LEASE_MS = 24 * 60 * 60_000;
@@ -411,7 +414,7 @@ export class Hub<A extends App = App> implements PoolMember {
    * final `bye` with `reason`, its calls and handlers stop, its rooms, uploads
    * and store record go).
    */
-  async end(session: Session<A>, reason: "expired" | "evicted" | "shutdown" | "moved", deleteRecord = true): Promise<void> {
+  async end(session: Session<A>, reason: "expired" | "evicted" | "shutdown" | "moved" | "replaced", deleteRecord = true): Promise<void> {
     if (session.state === "ended") return;
     this.forget(session);
     await session.end(reason);
@@ -579,8 +582,11 @@ export class Hub<A extends App = App> implements PoolMember {
    */
   private navigated(session: Session<A>, target: URL): string | Promise<string> {
     const found = this.routes(target.pathname);
-    if (!found) return '{"result":{"load":true}}';
-    if (found.prefix !== this.prefix) return JSON.stringify({ result: { api: found.prefix } });
+    if (!found || found.prefix !== this.prefix) {
+      // The page leaves this app for good (Back makes a new session from the address): its session goes once the answer is out.
+      setTimeout(() => void this.end(session, "replaced"), LEFT_MS).unref();
+      return found ? JSON.stringify({ result: { api: found.prefix } }) : '{"result":{"load":true}}';
+    }
     const url: PageUrl = { params: found.params, query: firstValues(target.searchParams) };
     session.url = url;
     if (this.spec.url.size) readAddress(session.instance, this.spec, session.urlDefaults!, url.query, true);
@@ -1135,8 +1141,10 @@ export class Hub<A extends App = App> implements PoolMember {
    */
   private readonly extrasOf = (session: Session, full: boolean): PageExtras | undefined => {
     const spec = this.spec;
-    if (session.directions === undefined && spec.url.size === 0 && spec.synced.size === 0) return undefined;
-    let x = session.directions;
+    // An init also repeats a cookie ticket not traded yet: the patch that carried it may be the one the page missed.
+    const ticket = full ? session.cookies?.ticket : undefined;
+    if (session.directions === undefined && spec.url.size === 0 && spec.synced.size === 0 && ticket === undefined) return undefined;
+    let x = ticket !== undefined ? { ...session.directions, c: ticket } : session.directions;
     if (spec.url.size) {
       const change = addressChange(session.instance, spec, session.urlDefaults!, session.url.query);
       if (change) {
@@ -1274,6 +1282,7 @@ export class Hub<A extends App = App> implements PoolMember {
         const jar = (session.cookies ??= newJar());
         jar.cookies = jar.cookies.filter((c) => c.name !== cookie.name || c.options.path !== cookie.options.path || c.options.domain !== cookie.options.domain);
         jar.cookies.push(cookie);
+        jar.until = Date.now() + COOKIE_TICKET_MS;
         (session.directions ??= {}).c = jar.ticket;
         hub.renderer.schedule(session);
       },

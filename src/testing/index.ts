@@ -6,6 +6,8 @@ import type { App } from "../app.js";
 import { RevueError, UsageError } from "../errors.js";
 import { treeHash, type CallMessage } from "../protocol.js";
 import { ANONYMOUS, Hub, type AppClass, type Logger, type Who } from "../session/hub.js";
+import { firstValues, matchRoute } from "../session/address.js";
+import { normalisePrefix } from "../server/mount.js";
 import { rolesOf } from "../registry/entries.js";
 import type { Session } from "../session/session.js";
 import { generateClientModule } from "../server/client-module.js";
@@ -47,6 +49,13 @@ export interface MountOptions {
   user?: unknown;
   /** Upload limits, as in `createServer({ limits })`: one request's bytes and files, and what one session may keep. */
   limits?: { upload?: number; files?: number; sessionUploadBytes?: number; sessionUploadFiles?: number };
+  /**
+   * The app's route, as createServer's key (`"/items/:id"`). Default "/".
+   * @example const t = await mount(Item, { route: "/items/:id", url: "/items/42?tab=reviews" });
+   */
+  route?: string;
+  /** The address the page opens at (its params, query and `@url` fields): a path under `route`. Default: the route itself. */
+  url?: string;
 }
 
 /** A file for {@link TestSession.upload}: what a user picks in a file input. */
@@ -133,6 +142,18 @@ export interface TestSession<A extends App> {
    * await bob.submit("#join", { name: "bob", room: "a" });
    */
   another(): Promise<TestSession<A>>;
+  /** The page's address (path and query), as its `@url` fields and navigations left it. */
+  readonly url: string;
+  /**
+   * Moves the page to another address of its app, as a link with `navigate`
+   * or Back does (`rv.navigate`): new params, query and `@url` fields, and
+   * `@server.on("params")` handlers. (A click on a link with `navigate` does the same.)
+   *
+   * @example
+   * await t.navigate("/items/43");
+   * expect(t.text("h1")).toBe("Item 43");
+   */
+  navigate(path: string): Promise<void>;
   /**
    * Closes the page (its stream closes: `disconnect` handlers run) and ends
    * its session. The last page of a hub to unmount also stops the hub (runs
@@ -182,7 +203,11 @@ export async function mount<A extends App>(cls: AppClass<A>, options: MountOptio
   const uploadQuota = limits.sessionUploadBytes !== undefined || limits.sessionUploadFiles !== undefined
     ? { uploads: { bytes: limits.sessionUploadBytes ?? 50 * 1024 * 1024, files: limits.sessionUploadFiles ?? 50 } }
     : {};
-  const hub = new Hub(cls, { logger, limits: uploadQuota });
+  const route = normalisePrefix(options.route ?? "/");
+  const address = new URL(options.url ?? (route || "/"), "http://localhost");
+  const params = matchRoute(route, address.pathname);
+  if (!params) throw new UsageError(`mount(${cls.name}, { url: ${JSON.stringify(options.url)} }): that path is not one of the route ${JSON.stringify(route || "/")}'s. Give a url such as ${JSON.stringify(route.replace(/:\w+/g, "1") || "/")}, or the route it belongs to.`);
+  const hub = new Hub(cls, { logger, limits: uploadQuota, prefix: route });
   // What the routes serve, checked (and failing) before anything starts: the
   // client module, and static title, css and head, as createServer checks them.
   const module = generateClientModule(hub.spec);
@@ -212,12 +237,12 @@ export async function mount<A extends App>(cls: AppClass<A>, options: MountOptio
 
     // The page as GET / serves it (its scripts do not run: the runtime is started below).
     const who: Who = options.user === undefined || options.user === null ? ANONYMOUS : { user: options.user, roles: rolesOf(options.user) };
-    const { session: first, page } = await hub.open(owner, (view) => view.firstPage("test"), { who });
+    const { session: first, page, state } = await hub.open(owner, (view) => view.firstPage("test"), { who, url: { params, query: firstValues(address.searchParams) } });
     const html = renderPage({
       head,
       html: page.html,
       nonce: "test",
-      boot: { sid: first.sid, rev: page.rev, base: "", module: `/rv/${module.file}` },
+      boot: { sid: first.sid, rev: page.rev, base: "", module: `/rv/${module.file}`, ...(state ? { s: state } : {}) },
       runtimeUrl: "/rv/runtime.js",
     }).toString();
     revisions.push(page.rev);
@@ -226,7 +251,7 @@ export async function mount<A extends App>(cls: AppClass<A>, options: MountOptio
     for (const level of ["warn", "error"] as const) virtualConsole.on(level, (m: unknown, ...rest: unknown[]) => void logs.push(line(`page ${level}`, m, rest)));
     for (const level of ["log", "info", "debug"] as const) virtualConsole.on(level, (...args: unknown[]) => console[level]("[page]", ...args));
     virtualConsole.on("jsdomError", (err: Error) => void logs.push(line("page jsdom", err.message, [])));
-    const dom = new jsdom.JSDOM(html, { url: "http://localhost/", runScripts: "outside-only", pretendToBeVisual: true, virtualConsole });
+    const dom = new jsdom.JSDOM(html, { url: address.href, runScripts: "outside-only", pretendToBeVisual: true, virtualConsole });
     const win = dom.window as unknown as TestWindow;
     const document = win.document;
     const root = document.getElementById("rv-root")!;
@@ -347,6 +372,10 @@ export async function mount<A extends App>(cls: AppClass<A>, options: MountOptio
       errors,
       logs,
       html: () => root.innerHTML,
+      get url() {
+        return win.location.pathname + win.location.search;
+      },
+      navigate: (path) => act(`navigate ${path}`, () => void rv.navigate(path)),
       text: (selector) => mustFind(selector).textContent ?? "",
       find: (selector) => root.querySelector(selector),
       findAll: (selector) => [...root.querySelectorAll(selector)],
@@ -357,6 +386,9 @@ export async function mount<A extends App>(cls: AppClass<A>, options: MountOptio
           throw new UsageError(`<${el.localName}> has no click binding (no onClick prop on it or its ancestors), and a click on it does nothing else.`);
         }
         if ((el as HTMLButtonElement).disabled) throw new UsageError(`${describe(el)} matching ${JSON.stringify(selector)} is disabled: a user cannot click it.`);
+        // (The page's own link listener is the browser entry's, which jsdom does not run.)
+        const live = el.closest("a[navigate]") as HTMLAnchorElement | null;
+        if (live) return act(`click ${selector}`, () => void rv.navigate(live.href));
         await act(`click ${selector}`, () => (typeof el.click === "function" ? el.click() : el.dispatchEvent(new win.MouseEvent("click", { bubbles: true, cancelable: true }))));
       },
 

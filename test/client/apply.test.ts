@@ -249,6 +249,25 @@ describe("applier: form state", () => {
     expect(input.value).toBe("fresh");
   });
 
+  it("does set a focused field the server already had the text of (a form reset, a sent chat line): the server's change wins", () => {
+    const page = mount('<div data-rv="w-1"><input data-rv="w-2" value="a"></div>');
+    document.body.append(page.root);
+    const input = page.root.querySelector("input")!;
+    input.focus();
+    input.value = "hello";
+    // The server learnt "hello" (the field's binding), then emptied it after the submit.
+    page.applier.apply([{ op: "attrs", id: "w-2", set: { value: "hello" }, remove: [] }]);
+    expect(input.value).toBe("hello");
+    page.applier.apply([{ op: "attrs", id: "w-2", set: { value: "" }, remove: [] }]);
+    expect(input.value).toBe("");
+    expect(document.activeElement).toBe(input); // the visitor keeps typing there
+    // Text typed since then is the visitor's, not the server's to overwrite.
+    input.value = "more";
+    page.applier.apply([{ op: "attrs", id: "w-2", set: { value: "stale" }, remove: [] }]);
+    expect(input.value).toBe("more");
+    input.remove();
+  });
+
   it("updates the text of a textarea, whose text child has no marker", () => {
     const { root, expected } = patchPage(h("div", {}, h("textarea", {}, "a")), h("div", {}, h("textarea", {}, "b")));
     expect(canonical(root)).toBe(expected);

@@ -69,6 +69,22 @@ describe("examples/todo", () => {
     expect(t.findAll("#list > li")).toHaveLength(1000);
   });
 
+  it("keeps the filter and the shown tab in the address: a shared link opens the same list", async () => {
+    t = await mount(Todo, { route: "/todo", url: "/todo?show=active&q=tls" });
+    expect(t.text("#count")).toBe(`${titles(t).length} items`);
+    expect(titles(t).length).toBeGreaterThan(0);
+    expect(titles(t).every((title) => /tls/i.test(title!))).toBe(true);
+    expect(t.findAll("#list > li.is-done")).toHaveLength(0);
+    await t.input("#filter", "deploy");
+    expect(t.url).toBe("/todo?show=active&q=deploy");
+    // A tab the list does not have is ignored, and the address corrected.
+    const other = await t.another();
+    await other.navigate("/todo?show=nonsense");
+    expect(other.findAll("#list > li")).toHaveLength(1000);
+    expect(other.url).toBe("/todo");
+    await other.unmount();
+  });
+
   it("debounces the filter binding in the page", async () => {
     t = await mount(Todo);
     expect(t.find("#filter")!.getAttribute("data-rv-on-input")).toBe('r:rv.set/100 ["search"]');

@@ -24,6 +24,8 @@ class Counter extends App {
   @server.rpc enter(room: string) { this.join(room); }
   @server.rpc shout(room: string, text: string) { this.to(room).emit("shout", text); }
   @server.on("shout") got(text: string) { this.heard.push(text); }
+  @server.rpc whoami() { return this.user ?? null; }
+  @server.rpc remember(value: string) { this.setCookie("remembered", value); }
   override render() {
     return h("main", {}, h("h1", { id: "count" }, String(this.count)), h("p", { id: "heard" }, this.heard.join(",")));
   }
@@ -37,7 +39,7 @@ afterEach(async () => {
 async function cluster(count = 2, requestTimeoutMs?: number, maxQueuedCalls?: number) {
   const store = new MemorySessionStore(Date.now, 10_000, true);
   const broker = new MemoryPubSub();
-  for (let i = 0; i < count; i++) nodes.push(await serve(Counter, { store, pubsub: i === 0 ? broker : broker.client(), keys: ["cluster-test-key"], node: `n${i}`, cluster: { heartbeatMs: 50, nodeTtlMs: 200, requestTimeoutMs }, maxQueuedCalls }));
+  for (let i = 0; i < count; i++) nodes.push(await serve(Counter, { store, pubsub: i === 0 ? broker : broker.client(), keys: ["cluster-test-key"], node: `n${i}`, authenticate: (ctx) => (ctx.get("x-user") ? { name: ctx.get("x-user") } : undefined), cluster: { heartbeatMs: 50, nodeTtlMs: 200, requestTimeoutMs }, maxQueuedCalls }));
   return nodes;
 }
 
@@ -54,6 +56,23 @@ function on(node: { url: string }, b: Browser): Browser {
 }
 
 describe("several nodes sharing a store and a pubsub", () => {
+  it("a forwarded call runs as the user who made it; a cookie set on one node is traded on another", async () => {
+    const [a, b] = await cluster();
+    const pageOnA = await a!.browser().start();
+    const viaB = on(b!, pageOnA);
+    const asAnn = await viaB.request("/api/rpc/whoami", { method: "POST", json: { sid: pageOnA.sid, seq: ++pageOnA.seq, args: [] }, headers: { "x-user": "ann" } });
+    expect(asAnn.body.result).toEqual({ name: "ann" }); // resolved on b, the call ran on a
+    expect(hubOf(b!).get(pageOnA.sid)).toBeUndefined();
+    const s = pageOnA.stream(0);
+    await pageOnA.rpc("remember", ["yes"]);
+    const ticket = (await s.waitFor((m) => m.data.x?.c !== undefined, "the cookie ticket")).data.x.c;
+    s.es.close();
+    // The page's next request lands on b: the session (its untraded cookies with it) moves there.
+    const traded = await fetch(`${b!.url}/api/cookie`, { method: "POST", headers: { cookie: pageOnA.cookie, "content-type": "application/json" }, body: JSON.stringify({ sid: pageOnA.sid, ticket }) });
+    expect(traded.status).toBe(204);
+    expect(traded.headers.getSetCookie().some((c) => c.startsWith("remembered=yes"))).toBe(true);
+  });
+
   it("forwards a call to the node that holds the session, and its answer comes back", async () => {
     const [a, b] = await cluster();
     const pageOnA = await a!.browser().start();

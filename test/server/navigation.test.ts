@@ -4,7 +4,7 @@ import { getSpec } from "revue/internals";
 import { serve, type Browser } from "./harness.js";
 
 class Shop extends App {
-  @url category = "all";
+  @url({ choices: ["all", "books", "toys", "games"] }) category = "all";
   @url({ param: "p", push: true }) page = 1;
   @url sale = false;
   @synced cart: string[] = [];
@@ -88,8 +88,8 @@ describe("@url fields", () => {
 
     // What the address cannot read leaves the field at its initial value, and the address is made right.
     const c = srv.browser();
-    const second = await open(c, "/?p=abc&sale=maybe");
-    expect(second.page.body).toContain(">all p1</h1>");
+    const second = await open(c, "/?p=abc&sale=maybe&category=%3Cscript%3E");
+    expect(second.page.body).toContain(">all p1</h1>"); // not a number, not a boolean, not one of the choices
     await c.rpc("add", ["pen"]);
     const fixed = await second.stream.waitFor((m) => m.type === "patch" && m.data.x?.u !== undefined, "the corrected address");
     expect(fixed.data.x.u).toBe("/");
@@ -140,14 +140,17 @@ describe("rv.nav: a page moving to another address", () => {
       { params: {}, query: {} },
     ]);
 
-    expect((await b.rpc("rv.nav", ["/items/7"])).body.result).toEqual({ api: "/items/:id" });
-    expect((await b.rpc("rv.nav", ["/items/new"])).body.result).toEqual({ api: "/items/new" });
-    expect((await b.rpc("rv.nav", ["/nothing/here"])).body.result).toEqual({ load: true });
     for (const bad of ["//evil.example/x", "https://evil.example/", "javascript:alert(1)", 42, "/a b"]) {
       const r = await b.rpc("rv.nav", [bad]);
       expect(r.status, String(bad)).toBe(400);
       expect(r.body.error.code).toBe("INVALID_ARGS");
     }
+    expect((await b.rpc("rv.nav", ["/items/7"])).body.result).toEqual({ api: "/items/:id" });
+    expect((await b.rpc("rv.nav", ["/items/new"])).body.result).toEqual({ api: "/items/new" });
+    expect((await b.rpc("rv.nav", ["/nothing/here"])).body.result).toEqual({ load: true });
+    // A page that left its app does not come back to that session (Back starts a new one from the address): it ends.
+    await stream.waitFor((m) => m.type === "bye", "the left session's end");
+    expect((await b.rpc("moves")).body.error.code).toBe("SESSION_NOT_FOUND");
 
     // The other app's page starts its session for that address, with its head.
     const item = srv.browser("/items/:id");
@@ -178,11 +181,11 @@ describe("rv.nav and apps that need a user", () => {
     m.sid = JSON.parse(/<script type="application\/json" id="rv-boot">(.*?)<\/script>/.exec(opened.body)![1]!).sid;
     expect((await m.rpc("rv.nav", ["/members/2"])).body.result).toEqual({});
     user = undefined; // signed out (in another tab)
-    expect((await m.rpc("rv.nav", ["/"])).body.result).toEqual({ api: "" });
-    expect((await m.rpc("rv.nav", ["/elsewhere"])).body.result).toEqual({ load: true });
     const refused = await m.rpc("rv.nav", ["/members/3"]);
     expect(refused.status).toBe(401);
     expect(refused.body.error.code).toBe("UNAUTHORIZED");
+    expect((await m.rpc("rv.nav", ["/elsewhere"])).body.result).toEqual({ load: true });
+    expect((await m.rpc("rv.nav", ["/"])).body.result).toEqual({ api: "" });
   });
 });
 
@@ -216,6 +219,13 @@ describe("navigate, redirect and cookies from handlers", () => {
     await b.rpc("cookie", ["theme", "dark", { maxAge: 60_000 }]);
     const { c: ticket } = (await stream.waitFor((m) => m.data.x?.c !== undefined, "a cookie ticket")).data.x;
 
+    // A page that missed that patch (its session hibernated: the replay is gone) gets the ticket again with its init.
+    stream.es.close();
+    const hub = srv.handle.hubs.get("")!;
+    hub.hibernate(hub.get(b.sid)!);
+    const reopened = b.stream();
+    expect((await reopened.waitFor((m) => m.type === "init", "the init")).data.x).toEqual({ c: ticket });
+
     // Another browser (another token) cannot trade it; this one can, once.
     const thief = srv.browser();
     thief.sid = b.sid;
@@ -231,7 +241,7 @@ describe("navigate, redirect and cookies from handlers", () => {
 
     // Clearing one.
     await b.rpc("forget", ["theme"]);
-    const next = (await stream.waitFor((m) => m.data.x?.c !== undefined && m.data.x.c !== ticket, "a second ticket")).data.x.c;
+    const next = (await reopened.waitFor((m) => m.data.x?.c !== undefined && m.data.x.c !== ticket, "a second ticket")).data.x.c;
     const cleared = await fetch(`${srv.url}/api/cookie`, { method: "POST", headers: { cookie: b.cookie, "content-type": "application/json" }, body: JSON.stringify({ sid: b.sid, ticket: next }) });
     expect(cleared.headers.getSetCookie().find((c) => c.startsWith("theme="))).toMatch(/expires=Thu, 01 Jan 1970/);
 

@@ -19,6 +19,11 @@ describe("lowering props to attributes", () => {
     });
   });
 
+  it("keeps a style value from starting another declaration or rule, render after render", () => {
+    const style = { backgroundColor: "red; position: fixed", width: "1px} body {x:y", "--Gap": 2 };
+    for (let i = 0; i < 3; i++) expect(attrsOf(h("div", { style })).style).toBe("background-color:red position: fixed;width:1px body x:y;--Gap:2");
+  });
+
   it("binds on* props through the binder into data-rv-on-<event>", () => {
     const bind = vi.fn((_tag: string, prop: string) => `r:${prop}`);
     const handler = () => {};
