@@ -2,9 +2,6 @@ import type { PageDirections } from "../src/protocol.js";
 import type { Node } from "../src/vdom/types.js";
 import type { Internals, Runtime } from "./runtime.js";
 
-/** The page's runtime: after a navigation to another app, the one made for it. */
-const page = window as unknown as { rv?: Runtime };
-
 /**
  * Live navigation, addresses and cookies: the runtime imports this chunk on
  * first use (a link with `navigate`, `rv.navigate`, or a patch with
@@ -19,6 +16,9 @@ const page = window as unknown as { rv?: Runtime };
  *   Back restores it; the browser's own restoration is off (it would scroll
  *   before the old view is back).
  */
+
+/** The page's runtime: after a navigation to another app, the one made for it. */
+const page = window as unknown as { rv?: Runtime };
 
 /** How a navigation began: Back/Forward (0), a new entry (1), replacing the entry (2). */
 type How = 0 | 1 | 2;
