@@ -98,6 +98,8 @@ async function swap(api: string, path: string, how: How, i: Internals, href: str
   const b = reply?.body as { sid?: string; rev: number; hash: string; tree: Node; module: string; title: string; css: string; head: [string, Record<string, string>][]; s?: Record<string, unknown> } | undefined;
   // Refused (the app needs a user, the server is at its limit): the page load shows why.
   if (!reply || reply.status >= 300 || !b?.sid) return location.replace(href);
+  // Another navigation (a second click) swapped the page meanwhile: the first to arrive stays.
+  if (page.rv !== rv || !opts.root.isConnected) return;
   rv.close();
   // A fresh root drops the old page's event listeners; the clone keeps its CSP nonce.
   const root = opts.root.cloneNode() as Element;
