@@ -2,9 +2,6 @@ import type { PageDirections } from "../src/protocol.js";
 import type { Node } from "../src/vdom/types.js";
 import type { Internals, Runtime } from "./runtime.js";
 
-/** The page's runtime: after a navigation to another app, the one made for it. */
-const page = window as unknown as { rv?: Runtime };
-
 /**
  * Live navigation, addresses and cookies: the runtime imports this chunk on
  * first use (a link with `navigate`, `rv.navigate`, or a patch with
@@ -19,6 +16,9 @@ const page = window as unknown as { rv?: Runtime };
  *   Back restores it; the browser's own restoration is off (it would scroll
  *   before the old view is back).
  */
+
+/** The page's runtime: after a navigation to another app, the one made for it. */
+const page = window as unknown as { rv?: Runtime };
 
 /** How a navigation began: Back/Forward (0), a new entry (1), replacing the entry (2). */
 type How = 0 | 1 | 2;
@@ -98,6 +98,8 @@ async function swap(api: string, path: string, how: How, i: Internals, href: str
   const b = reply?.body as { sid?: string; rev: number; hash: string; tree: Node; module: string; title: string; css: string; head: [string, Record<string, string>][]; s?: Record<string, unknown> } | undefined;
   // Refused (the app needs a user, the server is at its limit): the page load shows why.
   if (!reply || reply.status >= 300 || !b?.sid) return location.replace(href);
+  // Another navigation (a second click) swapped the page meanwhile: the first to arrive stays.
+  if (page.rv !== rv || !opts.root.isConnected) return;
   rv.close();
   // A fresh root drops the old page's event listeners; the clone keeps its CSP nonce.
   const root = opts.root.cloneNode() as Element;

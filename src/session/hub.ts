@@ -1210,11 +1210,11 @@ export class Hub<A extends App = App> implements PoolMember {
     }
   }
 
-  /** A field binding's event (registry/fields.ts); an update's follow-up (`followUp`) runs after a render that shows the new value. */
+  /** A field binding's event (registry/fields.ts); an update's follow-up (`followUp`) runs after a render that shows the new value (never coalesced away). */
   private setField(session: Session<A>, args: unknown[]): unknown {
     const run = applyField(session.instance, this.spec.name, args);
     if (!run) return undefined;
-    this.renderer.renderInTask(session);
+    this.renderer.renderNow(session);
     const out = run();
     return isThenable(out) ? Promise.resolve(out).then(() => undefined) : undefined;
   }

@@ -74,6 +74,23 @@ export class SessionRenderer {
     this.render(session);
   }
 
+  /**
+   * Renders at once, from inside a task of the session's queue, whatever the
+   * pace: for a state the page must see before the task goes on (a form's
+   * "Working…" before its method runs; the text a cleared field held, so the
+   * page may clear it while it has focus). A pending session renders when it connects.
+   */
+  renderNow(session: Session): void {
+    if (session.state === "pending") return this.schedule(session);
+    let pace = this.pace.get(session);
+    if (!pace) this.pace.set(session, (pace = { renderedAt: 0, runs: 0, lastBatch: 0 }));
+    clearTimeout(this.delayed.get(session));
+    this.delayed.delete(session);
+    this.due.delete(session);
+    pace.runs++;
+    this.render(session);
+  }
+
   /** Whether handlers ran on the session since its last render (a pending session is not rendered until it wakes). */
   isDirty(session: Session): boolean {
     return (this.pace.get(session)?.runs ?? 0) > 0;

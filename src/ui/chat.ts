@@ -147,6 +147,8 @@ export interface ChatComposer {
   sent: number;
   /** Shown under the field: what the send method's schema or error said, or "". */
   error: string;
+  /** The field's text as it was sent, while it is being sent (and after a failed send, for another try). */
+  draft?: string;
 }
 
 /**
@@ -208,9 +210,12 @@ export function chatInput<K extends string>(app: Record<NoInfer<K>, ChatComposer
     // The page keeps the focused field's text: the visitor fixes it and sends again.
     if ("issues" in checked) return { ...cur, error: checked.issues.slice(0, 3).map((i) => i.message).join(" ") };
     const { args } = checked;
-    return followUp<ChatComposer>({ sent: cur.sent + 1, error: "" }, async () => {
+    // The field shows what was sent while it goes (as the page has it, untrimmed), then empties: the page
+    // sets a focused field the server had the text of, so the visitor keeps the focus and types on.
+    return followUp<ChatComposer>({ sent: cur.sent + 1, error: "", draft: String([ev.form?.message].flat()[0] ?? "") }, async () => {
       try {
         await (send as (...a: unknown[]) => unknown).apply(app, args);
+        record[key] = { ...(record[key] as ChatComposer), draft: "" };
       } catch (err) {
         record[key] = { ...(record[key] as ChatComposer), error: err instanceof RevueError ? err.message : "Could not send; please try again." };
         if (!(err instanceof RevueError)) throw err;
@@ -220,8 +225,7 @@ export function chatInput<K extends string>(app: Record<NoInfer<K>, ChatComposer
   const error = composer.error ? h("p", { class: "rv-error", role: "alert" }, composer.error) : null;
   return h("form", { class: "rv-chat-input", onSubmit: bindField(app, key, update as never) },
     h("div", { class: "rv-chat-row" },
-      // A new key per send: a new, empty element, since the page leaves a focused field's value alone.
-      h("input", { key: `m${composer.sent}`, name: "message", type: "text", autocomplete: "off", required: true, maxlength: maxLength, disabled: options.disabled, placeholder: options.placeholder ?? "Write a message", "aria-label": options.label ?? "Message", "aria-invalid": composer.error ? "true" : undefined }),
+      h("input", { name: "message", value: composer.draft ?? "", type: "text", autocomplete: "off", required: true, maxlength: maxLength, disabled: options.disabled, placeholder: options.placeholder ?? "Write a message", "aria-label": options.label ?? "Message", "aria-invalid": composer.error ? "true" : undefined }),
       h("button", { type: "submit", disabled: options.disabled }, options.button ?? "Send")),
     error);
 }

@@ -64,6 +64,9 @@ describeE2E("chat in Chromium", (e2e) => {
     await messageBox(bob).fill("hi ann");
     await messageBox(bob).press("Enter");
     for (const page of [ann, bob]) await expect.poll(() => lines(page)).toEqual(["ann: hello room a", "bob: hi ann"]);
+    // Sent with Enter: the field empties and keeps the focus, so the next line is typed at once.
+    await expect.poll(() => messageBox(bob).inputValue()).toBe("");
+    expect(await messageBox(bob).evaluate((el) => el === document.activeElement)).toBe(true);
 
     // Outside the room: nothing, not even late.
     await sleep(750);

@@ -193,3 +193,23 @@ describeE2E("cookies, redirects and @synced state in Chromium", (e2e) => {
     expect(refused!.status()).toBe(401);
   });
 });
+
+describeE2E("live navigation under hurried clicks in Chromium", (e2e) => {
+  it("two quick clicks on links to another app leave one working page", async () => {
+    const { url: base } = await e2e.serve({ "/": List, "/items/:id": Item });
+    const page = await e2e.page();
+    await page.goto(base);
+    await connected(page);
+    await page.evaluate(() => {
+      const a = document.getElementById("item-2")!;
+      a.click();
+      a.click();
+    });
+    await expect.poll(() => page.textContent("h1")).toBe("Item 2");
+    await connected(page);
+    // The page on screen is the runtime's: a live link in it still works.
+    await page.click("#next-item");
+    await expect.poll(() => page.textContent("h1")).toBe("Item 3");
+    expect(await page.locator("#rv-root").count()).toBe(1);
+  });
+});

@@ -58,10 +58,13 @@ it("sends the typed message to the app's realtime method and empties the field",
   // Typing and sending from the focused field (Enter) empties it as well.
   const input = t.find(".rv-chat-input input") as HTMLInputElement;
   input.focus();
-  await t.input(".rv-chat-input input", "second");
+  await t.input(".rv-chat-input input", "  second ");
   await t.submit("form.rv-chat-input");
   expect(t.findAll(".rv-chat-text").map((e) => e.textContent)).toEqual(["<script>alert(1)</script>", "hello there", "second"]);
   expect((t.find(".rv-chat-input input") as HTMLInputElement).value).toBe("");
+  // The same field, still focused: the visitor types the next line at once.
+  expect(t.find(".rv-chat-input input")).toBe(input);
+  expect(t.document.activeElement).toBe(input);
   expect((t.app as Room).composer.sent).toBe(2);
 });
 
@@ -78,7 +81,8 @@ it("keeps a message its schema refuses in the field, with the reason under it; s
   await t.input(".rv-chat-input input", "boom");
   await t.submit("form.rv-chat-input");
   expect(t.text(".rv-chat-input .rv-error")).toBe("The room is closed.");
-  expect((t.find(".rv-chat-input input") as HTMLInputElement).value).toBe("");
+  // Not sent: the text stays for another try.
+  expect((t.find(".rv-chat-input input") as HTMLInputElement).value).toBe("boom");
   await t.submit("form.rv-chat-input", { message: "fine" });
   expect(t.find(".rv-chat-input .rv-error")).toBeNull();
   expect(t.findAll(".rv-chat-text").at(-1)!.textContent).toBe("fine");
