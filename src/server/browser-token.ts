@@ -1,4 +1,4 @@
-import { createHash, createHmac, randomBytes, timingSafeEqual } from "node:crypto";
+import { createHmac, hash, randomBytes, timingSafeEqual } from "node:crypto";
 import { randomString } from "../random.js";
 import type { Context } from "koa";
 import { RevueError } from "../errors.js";
@@ -13,7 +13,8 @@ export const TOKEN_COOKIE = "rv_token";
 export const SECURE_TOKEN_COOKIE = `__Host-${TOKEN_COOKIE}`;
 
 const TOKEN = /^([\w-]{22})\.([\w-]{22})$/;
-const sha = (s: string) => createHash("sha256").update(s).digest("base64url");
+// One call, no Hash object: this runs on every first visit.
+const sha = (s: string) => hash("sha256", s, "base64url");
 
 /** A verified token: its id, the index of the key that signed it, and the owner hash sessions are filed under. */
 interface Verified {
