@@ -26,8 +26,8 @@ export interface SessionLink {
   signal(): AbortSignal;
   /** This session's presences, and everyone's. */
   readonly presence: SessionPresence;
-  /** Sends the page to `url` once the handler is done (live when it is one of this server's routes). */
-  navigate(url: string, replace: boolean, what: string): void;
+  /** Sends the page to `url` once the handler is done (live when it is one of this server's routes; `anySite`: an http(s) address of another site too). */
+  navigate(url: string, options: { replace: boolean; anySite: boolean }, what: string): void;
   /** Sets (`value` a string) or clears (`undefined`) a cookie through the page's next round trip. */
   cookie(name: string, value: string | undefined, options: CookieOptions | undefined, what: string): void;
 }
@@ -395,7 +395,7 @@ export class App<Self = any, Api extends AppApi = {}, Route extends string = str
    * @server.rpc async create() { const id = await db.insert(this.draft); this.navigate(`/items/${id}`); }
    */
   navigate(path: string, options: { replace?: boolean } = {}): void {
-    this[LINK].navigate(path, options.replace === true, `${this.constructor.name}.navigate`);
+    this[LINK].navigate(path, { replace: options.replace === true, anySite: false }, `${this.constructor.name}.navigate`);
   }
 
   /**
@@ -413,7 +413,7 @@ export class App<Self = any, Api extends AppApi = {}, Route extends string = str
    * }
    */
   redirect(url: string): void {
-    this[LINK].navigate(url, true, `${this.constructor.name}.redirect`);
+    this[LINK].navigate(url, { replace: true, anySite: true }, `${this.constructor.name}.redirect`);
   }
 
   /**

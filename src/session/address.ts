@@ -107,6 +107,8 @@ export function addressChange(app: object, spec: AppSpec, initial: Record<string
 
 /** The longest address a page is sent to. */
 const MAX_URL = 2048;
+/** Control characters, spaces and backslashes: browsers read them differently ("/\\evil.example" is another host). */
+const UNSAFE_IN_URL = /[\x00-\x20\x7f\\]/;
 
 /**
  * Checks where a handler sends the page: a path of this server (`/items/42`),
@@ -117,8 +119,7 @@ export function checkedTarget(url: unknown, what: string, pathOnly: boolean): st
   if (typeof url !== "string" || url === "" || url.length > MAX_URL) {
     throw new UsageError(`${what}(${JSON.stringify(url)?.slice(0, 80) ?? typeof url}): expected an address of at most ${MAX_URL} characters. ${fix}`);
   }
-  // Control characters and backslashes are read differently by browsers ("/\\evil.example" is another host).
-  if (/[\x00-\x20\x7f\\]/.test(url)) throw new UsageError(`${what}(${JSON.stringify(url.slice(0, 80))}): an address may not hold spaces, control characters or "\\". Encode them (encodeURIComponent).`);
+  if (UNSAFE_IN_URL.test(url)) throw new UsageError(`${what}(${JSON.stringify(url.slice(0, 80))}): an address may not hold spaces, control characters or "\\". Encode them (encodeURIComponent).`);
   if (url.startsWith("/") && !url.startsWith("//")) return url;
   if (!pathOnly) {
     let parsed: URL | undefined;
@@ -132,7 +133,7 @@ export function checkedTarget(url: unknown, what: string, pathOnly: boolean): st
 
 /** Checks the address a page asks to go to (`rv.nav`): a path of this server, as the page knows it. */
 export function checkedPath(url: unknown): URL | undefined {
-  if (typeof url !== "string" || !url.startsWith("/") || url.startsWith("//") || url.length > MAX_URL || /[\x00-\x20\x7f\\]/.test(url)) return undefined;
+  if (typeof url !== "string" || !url.startsWith("/") || url.startsWith("//") || url.length > MAX_URL || UNSAFE_IN_URL.test(url)) return undefined;
   try {
     return new URL(url, "http://page.invalid");
   } catch {

@@ -1173,7 +1173,7 @@ export class Hub<A extends App = App> implements PoolMember {
       }
       if (!full && sent.get(field) === json) continue;
       sent.set(field, json);
-      (out ??= {})[field] = value === undefined ? null : JSON.parse(json);
+      (out ??= {})[field] = value === undefined ? null : value;
     }
     return out;
   }
@@ -1269,8 +1269,8 @@ export class Hub<A extends App = App> implements PoolMember {
       },
       signal: () => session.calls.signal(),
       presence: hub.presence.forSession(session.sid, () => session.who.user),
-      navigate(url, replace, what) {
-        const target = checkedTarget(url, what, what.endsWith(".navigate"));
+      navigate(url, { replace, anySite }, what) {
+        const target = checkedTarget(url, what, !anySite);
         const d = (session.directions ??= {});
         d.g = target;
         if (replace) d.r = 1;

@@ -36,8 +36,7 @@ export class SessionRenderer {
 
   /** Marks the session for a render (see the class comment for when it runs). */
   schedule(session: Session): void {
-    let pace = this.pace.get(session);
-    if (!pace) this.pace.set(session, (pace = { renderedAt: 0, runs: 0, lastBatch: 0 }));
+    const pace = this.paceOf(session);
     pace.runs++;
     if (this.due.has(session) || this.delayed.has(session)) return;
     const wait = pace.renderedAt + RENDER_INTERVAL_MS - Date.now();
@@ -65,8 +64,7 @@ export class SessionRenderer {
    * half the syscalls of a handled broadcast: server CPU per message 3.4× → 1.7× the raw two-frame floor at 2,000 sessions.
    */
   renderInTask(session: Session): void {
-    let pace = this.pace.get(session);
-    if (!pace) this.pace.set(session, (pace = { renderedAt: 0, runs: 0, lastBatch: 0 }));
+    const pace = this.paceOf(session);
     const paced = pace.lastBatch > 1 && pace.renderedAt + RENDER_INTERVAL_MS > Date.now();
     if (session.state === "pending" || session.calls.queued || paced || this.delayed.has(session)) return this.schedule(session);
     this.due.delete(session);
@@ -82,13 +80,19 @@ export class SessionRenderer {
    */
   renderNow(session: Session): void {
     if (session.state === "pending") return this.schedule(session);
-    let pace = this.pace.get(session);
-    if (!pace) this.pace.set(session, (pace = { renderedAt: 0, runs: 0, lastBatch: 0 }));
+    const pace = this.paceOf(session);
     clearTimeout(this.delayed.get(session));
     this.delayed.delete(session);
     this.due.delete(session);
     pace.runs++;
     this.render(session);
+  }
+
+  /** The session's render pace, made on first use. */
+  private paceOf(session: Session): { renderedAt: number; runs: number; lastBatch: number } {
+    let pace = this.pace.get(session);
+    if (!pace) this.pace.set(session, (pace = { renderedAt: 0, runs: 0, lastBatch: 0 }));
+    return pace;
   }
 
   /** Whether handlers ran on the session since its last render (a pending session is not rendered until it wakes). */
