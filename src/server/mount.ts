@@ -283,7 +283,7 @@ export class Mount<A extends App = App> {
         return;
       }
       const url = { params: this.paramsOf(ctx.path) ?? {}, query: firstValues(new URLSearchParams(ctx.querystring)) };
-      const { session, page, state } = await hub.open(this.owner(ctx, true), (view) => view.firstPage(nonce), { who, url });
+      const { session, page, state } = await hub.open(this.owner(ctx, true), (view) => view.firstPage(nonce, ctx.url), { who, url });
       ctx.body = renderPage({
         head,
         html: page.html,

@@ -3,8 +3,10 @@ import { treeHash, type InitMessage, type PageExtras, type PatchMessage } from "
 import { createIdAllocator, diff, lower, type IdAllocator } from "../vdom/diff.js";
 import { renderToBytes, renderVNodeToBytes } from "../vdom/html.js";
 import { MemoCache } from "../vdom/memo.js";
+import { sameShape } from "../vdom/same.js";
 import { pack, unpack, type PackedTree } from "../vdom/pack.js";
 import type { Binder, Node, VNode } from "../vdom/types.js";
+import { PageCache, type ServedHtml } from "./page-cache.js";
 
 /** A message for the page and its JSON body without `type` (an `init`'s is serialised once, for the hash and the frame). */
 export interface ViewMessage {
@@ -18,6 +20,18 @@ const HEAP_PER_JSON_CHAR = 2;
 const HEAP_PER_PACKED_BYTE = 12;
 /** …and per byte of its HTML (1.0 MB for 0.34 MB). */
 const HEAP_PER_HTML_BYTE = 3;
+
+/**
+ * Pages served, per binder: a page's HTML is a function of its tree and of the
+ * binder that wrote its handlers (one per app class, see hub.ts).
+ */
+const pageCaches = new WeakMap<Binder, PageCache>();
+
+function pageCacheOf(bind: Binder): PageCache {
+  let cache = pageCaches.get(bind);
+  if (cache === undefined) pageCaches.set(bind, (cache = new PageCache()));
+  return cache;
+}
 
 /**
  * A page as it was served: the hash of its app HTML (the content of
@@ -111,16 +125,25 @@ export class View {
   }
 
   /**
-   * The first render of a page served by `GET /`, at revision 1: its HTML in
-   * UTF-8 (with `nonce` on its `<style>` elements), which the view keeps only
-   * as a hash (see the class comment).
+   * The first render of a page served by `GET /` at `address` (its path and
+   * query), at revision 1: its HTML in UTF-8 (with `nonce` on its `<style>`
+   * elements), which the view keeps only as a hash (see the class comment).
+   * When the last page served at that address had the same tree, its bytes
+   * are served again (session/page-cache.ts).
    */
-  firstPage(nonce: string): { rev: number; html: Buffer } {
-    // Written straight from render()'s tree: the HTML lowering it would give, without keeping the lowered tree.
-    const html = renderVNodeToBytes(this.render(), { alloc: createIdAllocator(), bind: this.bind, nonce });
+  firstPage(nonce: string, address = ""): { rev: number; html: Buffer } {
+    const vnode = this.render();
+    const cache = pageCacheOf(this.bind);
+    let page: ServedHtml | undefined = cache.find(address, vnode);
+    if (page === undefined) {
+      // Written straight from render()'s tree: the HTML lowering it would give, without keeping the lowered tree.
+      const html = renderVNodeToBytes(vnode, { alloc: createIdAllocator(), bind: this.bind, nonce });
+      page = { html, hash: htmlHash(html) };
+      cache.keep(address, vnode, page, nonce);
+    }
     this.revision = 1;
-    this.served = { hash: htmlHash(html), nonce };
-    return { rev: 1, html };
+    this.served = { hash: page.hash, nonce };
+    return { rev: 1, html: page.html };
   }
 
   /**
@@ -156,26 +179,36 @@ export class View {
     } else if (this.served) this.rebuild(this.served);
   }
 
-  /** Renders a served page again: kept when its HTML hashes as the page's did, else the page gets an `init`. */
+  /**
+   * Renders a served page again: kept when its HTML hashes as the page's did
+   * (or its tree is the tree that page was cached with), else the page gets
+   * an `init`.
+   */
   private rebuild(page: ServedPage): void {
     this.served = null;
     const alloc = createIdAllocator();
-    let tree: Node, html: Buffer;
+    const cached = pageCacheOf(this.bind).byHashOf(page.hash);
+    let tree: Node, html: Buffer | undefined;
     try {
-      tree = this.memos.render(() => lower(this.render(), { alloc, bind: this.bind }));
-      html = pageHtml(tree, page.nonce);
+      let same = false;
+      tree = this.memos.render(() => {
+        const vnode = this.render();
+        same = cached !== undefined && sameShape(cached.shape, vnode);
+        return lower(vnode, { alloc, bind: this.bind });
+      });
+      if (!same) html = pageHtml(tree, page.nonce);
     } catch {
       // The next message renders again for its `init`, and that failure reaches the page as an `error`.
       this.stale = true;
       return;
     }
-    if (htmlHash(html) !== page.hash) {
+    if (html !== undefined && htmlHash(html) !== page.hash) {
       this.stale = true;
       return;
     }
     this.tree = tree;
     this.alloc = alloc;
-    this.hotBytes = html.length * HEAP_PER_HTML_BYTE;
+    this.hotBytes = (html ?? cached!.html).length * HEAP_PER_HTML_BYTE;
   }
 
   /**

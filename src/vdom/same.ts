@@ -1,0 +1,176 @@
+import type { VNode } from "./types.js";
+
+/*
+ * Whether a tree, as `render()` returns it, gives the same HTML as one seen
+ * before: what a served page is reused on (session/page-cache.ts). It reads exactly what
+ * writing a tree reads (html.ts, `writeVNode`): a node's kind, tag, key, props,
+ * and its content as one text or as children. Props are compared as values,
+ * since each render builds them anew: strings, numbers and booleans by value;
+ * functions (bound methods) by identity; arrays and plain objects (class and
+ * style objects, `handler()` bindings and their args) entry by entry. Anything
+ * else (a Date, a Map, a class instance) is the same only when it is the very
+ * same object, so an answer of "same" is never a guess.
+ */
+
+/** The mark `handler()` puts on a binding (registry/bind.ts), compared like any entry: a plain object without it binds differently. */
+const HANDLER = Symbol.for("revue:handler");
+
+/** Nesting past which prop values are not compared (and so count as different). */
+const MAX_DEPTH = 8;
+
+/**
+ * A tree as {@link sameShape} compares it: what writing reads, flat, in
+ * document order. Held instead of the tree: a page cached for reuse keeps
+ * this, and comparing a new tree with a flat array reads each props object
+ * of the new tree once, by its own names (V8's fast path for `obj[name]`
+ * inside `for (name in obj)`), where comparing two trees looked every name
+ * up in the other object too (0.62× the time for the 1,000-row table).
+ */
+export type TreeShape = readonly unknown[];
+
+/** Marks a text node in a shape (where an element has its tag). */
+const TEXT = Symbol("text");
+/** Marks an element's content as one text (where it has its child count). */
+const ONE_TEXT = Symbol("one text");
+
+/**
+ * The shape of `v`: for a text node `TEXT, text`; for an element its tag, its
+ * key, its number of props and each prop's name and value, then `ONE_TEXT,
+ * text` or its number of children and their shapes.
+ *
+ * @example
+ * sameShape(shapeOf(h("p", { class: { on: true } }, "hi")), h("p", { class: { on: true } }, "hi")) // true
+ */
+export function shapeOf(v: VNode): TreeShape {
+  const out: unknown[] = [];
+  shape(v, out);
+  return out;
+}
+
+function shape(v: VNode, out: unknown[]): void {
+  if (v.type === "text") {
+    out.push(TEXT, v.text);
+    return;
+  }
+  const props = v.props ?? NO_PROPS;
+  const at = out.length;
+  out.push(v.tag, v.key, 0);
+  let n = 0;
+  for (const name in props) {
+    out.push(name, props[name]);
+    n++;
+  }
+  out[at + 2] = n;
+  const children = v.children ?? NONE;
+  // An element whose content is one text holds it as `text` once placed, or as a lone text child before (see vnode.ts).
+  const text = textOf(v.text, children);
+  if (text !== undefined) out.push(ONE_TEXT, text);
+  else {
+    out.push(children.length);
+    for (let i = 0; i < children.length; i++) shape(children[i]!, out);
+  }
+}
+
+/**
+ * True when `v` would be written as the same HTML (with the same ids) as the
+ * tree `shape` was taken of, by the same binder: the same nodes in the same
+ * order, with equal props (in the same order) and texts.
+ */
+export function sameShape(shape: TreeShape, v: VNode): boolean {
+  at = 0;
+  return matches(shape, v) && at === shape.length;
+}
+
+/** Where {@link matches} reads `shape` next. */
+let at = 0;
+
+function matches(s: TreeShape, v: VNode): boolean {
+  if (v.type === "text") {
+    if (s[at] !== TEXT || s[at + 1] !== v.text) return false;
+    at += 2;
+    return true;
+  }
+  if (s[at] !== v.tag || s[at + 1] !== v.key) return false;
+  const n = s[at + 2] as number;
+  at += 3;
+  const end = at + 2 * n;
+  const props = v.props ?? NO_PROPS;
+  for (const name in props) {
+    if (at === end || s[at] !== name) return false;
+    const x = s[at + 1], y = props[name];
+    if (x !== y && !sameValue(x, y, 0)) return false;
+    at += 2;
+  }
+  if (at !== end) return false;
+  const children = v.children ?? NONE;
+  const text = textOf(v.text, children);
+  if (text !== undefined) {
+    if (s[at] !== ONE_TEXT || s[at + 1] !== text) return false;
+    at += 2;
+    return true;
+  }
+  if (s[at] !== children.length) return false;
+  at++;
+  for (let i = 0; i < children.length; i++) if (!matches(s, children[i]!)) return false;
+  return true;
+}
+
+const NONE: readonly VNode[] = [];
+const NO_PROPS: Readonly<Record<string, unknown>> = {};
+
+/** An element's content when it is one text, as writing reads it. */
+function textOf(text: string | undefined, children: readonly VNode[]): string | undefined {
+  if (children.length === 0) return text;
+  return children.length === 1 && children[0]!.type === "text" ? children[0]!.text : undefined;
+}
+
+/** Equal prop values: the same primitive or function, or arrays and plain objects of equal values (see the top). */
+function sameValue(a: unknown, b: unknown, depth: number): boolean {
+  if (a === b) return true;
+  if (typeof a !== "object" || typeof b !== "object" || a === null || b === null || depth >= MAX_DEPTH) return false;
+  if (Array.isArray(a)) {
+    if (!Array.isArray(b) || a.length !== b.length) return false;
+    for (let i = 0; i < a.length; i++) if (!sameValue(a[i], b[i], depth + 1)) return false;
+    return true;
+  }
+  const proto = Object.getPrototypeOf(a);
+  if ((proto !== Object.prototype && proto !== null) || Object.getPrototypeOf(b) !== proto || Array.isArray(b)) return false;
+  if ((a as Record<symbol, unknown>)[HANDLER] !== (b as Record<symbol, unknown>)[HANDLER]) return false;
+  return sameEntries(a as Record<string, unknown>, b as Record<string, unknown>, depth + 1);
+}
+
+/** The names of the objects being compared, `a`'s in order, stacked (nested values push above their parent's). */
+const names: string[] = [];
+let top = 0;
+
+/**
+ * The same names in the same order with equal values, listed without a new
+ * array per object (a class object on every row of a list is compared): `a`'s
+ * names go on {@link names} as their values are compared with `b`'s, then
+ * `b`'s names are walked against them in order (which also catches a name
+ * `b` lacks).
+ */
+function sameEntries(a: Readonly<Record<string, unknown>>, b: Readonly<Record<string, unknown>>, depth: number): boolean {
+  const base = top;
+  let same = true;
+  for (const name in a) {
+    const x = a[name], y = b[name];
+    if (x !== y && !sameValue(x, y, depth)) {
+      same = false;
+      break;
+    }
+    names[top++] = name;
+  }
+  if (same) {
+    let i = base;
+    for (const name in b) {
+      if (i === top || names[i++] !== name) {
+        same = false;
+        break;
+      }
+    }
+    same &&= i === top;
+  }
+  top = base;
+  return same;
+}
