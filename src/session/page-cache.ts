@@ -1,4 +1,4 @@
-import { sameShape, shapeOf, type TreeShape } from "../vdom/same.js";
+import { sameShape, sameTree, shapeOf, type TreeShape } from "../vdom/same.js";
 import type { VNode } from "../vdom/types.js";
 
 /** A page `GET /` served: its HTML and the HTML's hash. */
@@ -7,9 +7,14 @@ export interface ServedHtml {
   readonly hash: string;
 }
 
-/** A page kept for reuse: its HTML, and the shape of the tree it was written from. */
-export interface CachedPage extends ServedHtml {
-  readonly shape: TreeShape;
+/**
+ * A page kept for reuse: its HTML, and the tree it was written from, or once
+ * it has been served again, that tree's shape (cheaper to compare with, not
+ * worth building for a page nobody else sees).
+ */
+interface CachedPage extends ServedHtml {
+  tree: VNode | undefined;
+  shape: TreeShape | undefined;
 }
 
 /** Addresses longer than this are not cached (a query is the user's to make long). */
@@ -19,10 +24,12 @@ const MAX_ADDRESS = 1024;
  * The last page served at each address, kept so that the next visitor whose
  * `render()` returns the same tree gets the same bytes without writing them
  * again: most first visits to an address see what the one before saw (a
- * list, a form, a landing page), and comparing two trees costs about a tenth
- * of writing one and hashing it (the 1,000-row table: 0.13 ms against 2.5 ms).
- * A page whose tree differs (another user's name, new data) is written as
- * usual and replaces the entry. Reuse is decided by {@link sameShape}, never by
+ * list, a form, a landing page), and comparing a tree with a page's shape
+ * costs about a tenth of writing the tree and hashing it (the 1,000-row
+ * table: 0.2 ms against 1.9–2.3 ms). A page whose tree differs (another
+ * user's name, new data) is written as usual and replaces the entry, at no
+ * cost beyond the comparison, which stops at the first difference. Reuse is
+ * decided by comparing trees ({@link sameTree}, {@link sameShape}), never by
  * the address alone, so one visitor never gets what another's state rendered.
  *
  * Only pages whose HTML does not hold the CSP nonce are kept (a `<style>` in
@@ -44,24 +51,25 @@ export class PageCache {
   ) {}
 
   /** The page served at `address` if `tree` is written as its tree was. */
-  find(address: string, tree: VNode): CachedPage | undefined {
+  find(address: string, tree: VNode): ServedHtml | undefined {
     const page = this.byAddress.get(address);
-    if (page === undefined || !sameShape(page.shape, tree)) return undefined;
+    if (page === undefined || !writesAs(page, tree)) return undefined;
     this.byAddress.delete(address);
     this.byAddress.set(address, page);
     return page;
   }
 
-  /** The page known by `hash`, if it is still kept. */
-  byHashOf(hash: string): CachedPage | undefined {
-    return this.byHash.get(hash);
+  /** The page known by `hash` if it is still kept and `tree` is written as it was. */
+  check(hash: string, tree: VNode): ServedHtml | undefined {
+    const page = this.byHash.get(hash);
+    return page !== undefined && writesAs(page, tree) ? page : undefined;
   }
 
   /** Keeps `served`, written from `tree`, as `address`'s page, unless its HTML holds `nonce` or it is too big to keep. */
   keep(address: string, tree: VNode, served: ServedHtml, nonce: string): void {
     const { html, hash } = served;
     if (address.length > MAX_ADDRESS || html.length > this.maxBytes / 4 || nonce === "" || html.includes(nonce)) return;
-    const page: CachedPage = { html, hash, shape: shapeOf(tree) };
+    const page: CachedPage = { html, hash, tree, shape: undefined };
     this.drop(address);
     this.byAddress.set(address, page);
     this.byHash.set(page.hash, page);
@@ -83,4 +91,13 @@ export class PageCache {
       for (const other of this.byAddress.values()) if (other.hash === page.hash) this.byHash.set(other.hash, other);
     }
   }
+}
+
+/** Whether `tree` is written as `page` was; the first time it is, the page keeps the tree's shape instead of the tree. */
+function writesAs(page: CachedPage, tree: VNode): boolean {
+  if (page.shape !== undefined) return sameShape(page.shape, tree);
+  if (!sameTree(page.tree!, tree)) return false;
+  page.shape = shapeOf(tree);
+  page.tree = undefined;
+  return true;
 }

@@ -3,7 +3,6 @@ import { treeHash, type InitMessage, type PageExtras, type PatchMessage } from "
 import { createIdAllocator, diff, lower, type IdAllocator } from "../vdom/diff.js";
 import { renderToBytes, renderVNodeToBytes } from "../vdom/html.js";
 import { MemoCache } from "../vdom/memo.js";
-import { sameShape } from "../vdom/same.js";
 import { pack, unpack, type PackedTree } from "../vdom/pack.js";
 import type { Binder, Node, VNode } from "../vdom/types.js";
 import { PageCache, type ServedHtml } from "./page-cache.js";
@@ -187,28 +186,28 @@ export class View {
   private rebuild(page: ServedPage): void {
     this.served = null;
     const alloc = createIdAllocator();
-    const cached = pageCacheOf(this.bind).byHashOf(page.hash);
-    let tree: Node, html: Buffer | undefined;
+    const cache = pageCacheOf(this.bind);
+    let tree: Node, html: Buffer;
+    let kept: ServedHtml | undefined;
     try {
-      let same = false;
       tree = this.memos.render(() => {
         const vnode = this.render();
-        same = cached !== undefined && sameShape(cached.shape, vnode);
+        kept = cache.check(page.hash, vnode);
         return lower(vnode, { alloc, bind: this.bind });
       });
-      if (!same) html = pageHtml(tree, page.nonce);
+      html = kept?.html ?? pageHtml(tree, page.nonce);
     } catch {
       // The next message renders again for its `init`, and that failure reaches the page as an `error`.
       this.stale = true;
       return;
     }
-    if (html !== undefined && htmlHash(html) !== page.hash) {
+    if (kept === undefined && htmlHash(html) !== page.hash) {
       this.stale = true;
       return;
     }
     this.tree = tree;
     this.alloc = alloc;
-    this.hotBytes = (html ?? cached!.html).length * HEAP_PER_HTML_BYTE;
+    this.hotBytes = html.length * HEAP_PER_HTML_BYTE;
   }
 
   /**

@@ -46,12 +46,14 @@ class Rows extends App {
 describe("a page served again to the next visitor with the same tree", () => {
   it("gives both visitors the same content, each with its own session, nonce and no init on connect", async () => {
     srv = await serve(Rows);
-    const one = await visit(), two = await visit();
+    // The second visit is compared with the first's tree, the third with its shape (page-cache.ts).
+    const one = await visit(), two = await visit(), three = await visit();
     expect(rootOf(two.html).replace(two.nonce, "N")).toBe(rootOf(one.html).replace(one.nonce, "N"));
+    expect(rootOf(three.html).replace(three.nonce, "N")).toBe(rootOf(one.html).replace(one.nonce, "N"));
     expect(two.b.sid).not.toBe(one.b.sid);
     expect(two.nonce).not.toBe(one.nonce);
     expect(two.html).toContain(`<div id="rv-root" nonce="${two.nonce}">`);
-    for (const { b } of [one, two]) {
+    for (const { b } of [one, two, three]) {
       const s = b.stream(0);
       await until(() => s.es.readyState === 1, "the stream to open");
       await b.event("toggle", [2]);
@@ -71,8 +73,22 @@ describe("a page served again to the next visitor with the same tree", () => {
       }
     }
     srv = await serve(Visitor);
-    const pages = [await visit(), await visit(), await visit()];
+    const pages = [await visit(), await visit(), await visit(), await visit()];
     pages.forEach((p, i) => expect(p.html).toContain(`visitor ${i + 1}</p>`));
+  });
+
+  it("gives a visitor its own page when the tree differs from a page served several times", async () => {
+    class Banner extends App {
+      static text = "sale";
+      override render() {
+        return h("main", {}, h("p", { id: "banner" }, Banner.text), h("ul", {}, Array.from({ length: 20 }, (_, i) => h("li", {}, `item ${i}`))));
+      }
+    }
+    srv = await serve(Banner);
+    for (let i = 0; i < 3; i++) expect((await visit()).html).toContain(">sale</p>");
+    Banner.text = "closed";
+    expect((await visit()).html).toContain(">closed</p>");
+    expect((await visit()).html).toContain(">closed</p>");
   });
 
   it("connects with an init when the state changed after a page served again (the page shows the old state)", async () => {

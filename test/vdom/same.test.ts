@@ -2,12 +2,11 @@ import { describe, expect, it } from "vitest";
 import { h, handler } from "revue";
 import { createIdAllocator, lower } from "../../src/vdom/diff.js";
 import { renderVNodeToBytes } from "../../src/vdom/html.js";
-import { sameShape, shapeOf } from "../../src/vdom/same.js";
-const sameTree = (a: VNode, b: VNode) => sameShape(shapeOf(a), b);
+import { sameShape, sameTree as sameTrees, shapeOf } from "../../src/vdom/same.js";
 import type { VElement, VNode } from "../../src/vdom/types.js";
 
-// sameShape says whether a tree gives the same HTML as the one a shape was taken of; a served page is reused on its word, so every
-// "same" below is checked against the HTML the two trees write.
+// sameTree and sameShape say whether a tree gives the same HTML as another (or as the one a shape was taken of); a served
+// page is reused on their word, so every "same" below is checked against the HTML the two trees write.
 
 function inc(..._args: unknown[]) {}
 function dec() {}
@@ -18,6 +17,13 @@ const bind = (_tag: string, _prop: string, v: unknown) => {
 };
 const html = (v: VNode) => renderVNodeToBytes(v, { alloc: createIdAllocator(), bind, nonce: "n" }).toString();
 
+/** sameTree's answer, which sameShape must give too. */
+function sameTree(a: VNode, b: VNode): boolean {
+  const same = sameTrees(a, b);
+  expect(sameShape(shapeOf(a), b)).toBe(same);
+  return same;
+}
+
 /** Asserts the answer for two trees (each way round), and that "same" means the same HTML. */
 function check(a: VNode, b: VNode, same: boolean) {
   expect(sameTree(a, b)).toBe(same);
@@ -25,7 +31,7 @@ function check(a: VNode, b: VNode, same: boolean) {
   if (same) expect(html(b)).toBe(html(a));
 }
 
-describe("sameShape", () => {
+describe("sameTree and sameShape", () => {
   it("is true for two renders of the same page: props built anew, class and style objects, bindings with args", () => {
     const page = () =>
       h("main", { class: "app" },
