@@ -21,8 +21,10 @@
  *   first 300 ms when opened as the runtime opens it, on one node and on a
  *   second node of a cluster (the balancer sent the stream elsewhere).
  *
- * Apps: a 1,000-row table (the krausest benchmark's rows), examples/todo
- * (1,000 items with bindings) and examples/chat (a small page).
+ * Apps: a 1,000-row table (the krausest benchmark's rows), the same with a
+ * heading that differs for every visit (no page served twice: what the page
+ * cache cannot help), examples/todo (1,000 items with bindings) and
+ * examples/chat (a small page).
  * Run: `npm run bench page` (`npm run bench page strings`: that part only).
  */
 import { spawn, type ChildProcess } from "node:child_process";
@@ -134,7 +136,20 @@ function chatTemplate(c: Chat): string {
   );
 }
 
-const APPS: Record<string, AppClass> = { table: Table, todo: Todo, chat: Chat };
+/**
+ * The table with a number in its heading that differs for every visit: no two
+ * pages are the same, so each is written afresh (the page cache's miss).
+ */
+class VisitedTable extends Table {
+  static visits = 0;
+  readonly visit = ++VisitedTable.visits;
+  override render() {
+    const page = super.render();
+    return h("div", {}, h("p", {}, `visit ${this.visit}`), page);
+  }
+}
+
+const APPS: Record<string, AppClass> = { table: Table, "table, each page new": VisitedTable, todo: Todo, chat: Chat };
 const quiet = { warn() {}, error() {} };
 const HOST = "127.0.0.1";
 

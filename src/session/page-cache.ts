@@ -13,9 +13,20 @@ export interface ServedHtml {
  * worth building for a page nobody else sees).
  */
 interface CachedPage extends ServedHtml {
+  /** Undefined when neither is kept (see {@link PageCache.keep}). */
   tree: VNode | undefined;
   shape: TreeShape | undefined;
+  /** How many pages in a row the address got, each unlike the one before. */
+  misses: number;
 }
+
+/**
+ * Pages in a row, each unlike the last, after which an address's pages are
+ * no longer kept but once in {@link RETRY}: keeping a tree costs its move to
+ * the old generation, a loss when the next visitor sees another page anyway
+ * (a page per user, a clock on the page).
+ */
+const MAX_MISSES = 2, RETRY = 16;
 
 /** Addresses longer than this are not cached (a query is the user's to make long). */
 const MAX_ADDRESS = 1024;
@@ -65,14 +76,20 @@ export class PageCache {
     return page !== undefined && writesAs(page, tree) ? page : undefined;
   }
 
-  /** Keeps `served`, written from `tree`, as `address`'s page, unless its HTML holds `nonce` or it is too big to keep. */
+  /**
+   * Keeps `served`, written from `tree`, as `address`'s page, unless its HTML
+   * holds `nonce`, it is too big, or the address's pages keep changing.
+   */
   keep(address: string, tree: VNode, served: ServedHtml, nonce: string): void {
-    const { html, hash } = served;
-    if (address.length > MAX_ADDRESS || html.length > this.maxBytes / 4 || nonce === "" || html.includes(nonce)) return;
-    const page: CachedPage = { html, hash, tree, shape: undefined };
+    if (address.length > MAX_ADDRESS || served.html.length > this.maxBytes / 4) return;
+    const last = this.byAddress.get(address);
+    const misses = last !== undefined && last.shape === undefined ? last.misses + 1 : 0;
+    // A page not kept still leaves its count of misses, without its bytes (the nonce is looked for last: it reads the whole page).
+    const kept = (misses < MAX_MISSES || misses % RETRY === 0) && nonce !== "" && !served.html.includes(nonce);
+    const page: CachedPage = kept ? { ...served, tree, shape: undefined, misses } : { html: NO_HTML, hash: "", tree: undefined, shape: undefined, misses };
     this.drop(address);
     this.byAddress.set(address, page);
-    this.byHash.set(page.hash, page);
+    if (kept) this.byHash.set(page.hash, page);
     this.bytes += page.html.length;
     for (const [oldest] of this.byAddress) {
       if (this.byAddress.size <= this.maxEntries && this.bytes <= this.maxBytes) break;
@@ -86,17 +103,19 @@ export class PageCache {
     this.byAddress.delete(address);
     this.bytes -= page.html.length;
     // The same page may be kept at another address too: that one stays findable by hash.
-    if (this.byHash.get(page.hash) === page) {
+    if (page.hash !== "" && this.byHash.get(page.hash) === page) {
       this.byHash.delete(page.hash);
       for (const other of this.byAddress.values()) if (other.hash === page.hash) this.byHash.set(other.hash, other);
     }
   }
 }
 
+const NO_HTML = Buffer.alloc(0);
+
 /** Whether `tree` is written as `page` was; the first time it is, the page keeps the tree's shape instead of the tree. */
 function writesAs(page: CachedPage, tree: VNode): boolean {
   if (page.shape !== undefined) return sameShape(page.shape, tree);
-  if (!sameTree(page.tree!, tree)) return false;
+  if (page.tree === undefined || !sameTree(page.tree, tree)) return false;
   page.shape = shapeOf(tree);
   page.tree = undefined;
   return true;
