@@ -32,6 +32,12 @@ export interface Sink {
  */
 const bodies = new WeakMap<object, { tail: string; utf8: number }>();
 
+/** A message's JSON without its `type`: the `data:` of its frame. */
+function eventData(message: ServerMessage): string {
+  const { type: _, ...fields } = message;
+  return JSON.stringify(fields);
+}
+
 /** Where the counts of a stream built without a meter go (tests of the stream alone). */
 const UNMETERED = new Meter();
 
@@ -100,27 +106,28 @@ export class SessionStream {
    * `data` is the message's JSON without `type`, when the caller has it already.
    */
   send(message: ServerMessage, data?: string): void {
-    // Only a broadcast's `event` is shared by sessions; caching the others (patches, inits) would cost a WeakMap entry each.
-    const shared = message.type === "event";
-    let body = shared ? bodies.get(message) : undefined;
-    if (body === undefined) {
-      if (data === undefined) {
-        const { type: _, ...fields } = message;
-        data = JSON.stringify(fields);
-      }
-      const tail = `event: ${message.type}\ndata: ${data}\n\n`;
-      body = { tail, utf8: Buffer.byteLength(tail) };
-      if (shared) bodies.set(message, body);
-    }
-    const { tail } = body;
-    this.meter.messagesOut[message.type]++;
     const id = ++this.lastId;
-    const idLine = `id: ${id}\n`;
-    const text = idLine + tail;
-    // Kept for replay: a broadcast's `event` as its shared text (a slot per session), any other
-    // frame as the text written, which the write makes one flat string. (Its `tail` stays a tree
-    // of the pieces it was built from: 390 B of heap for a patch frame, where the text keeps 133 B.)
-    const kept = shared ? tail : text;
+    this.meter.messagesOut[message.type]++;
+    // Kept for replay: a broadcast's `event` as its shared text (a slot per session), written
+    // after its `id:` line; any other frame as the text written, made flat by the byte count
+    // (one string per frame once a scavenge drops the flattened wrapper).
+    let text: string, kept: string, utf8: number;
+    if (message.type === "event") {
+      // Only a broadcast's `event` is shared by sessions; caching the others (patches, inits) would cost a WeakMap entry each.
+      let body = bodies.get(message);
+      if (body === undefined) {
+        const tail = `event: event\ndata: ${data ?? eventData(message)}\n\n`;
+        bodies.set(message, (body = { tail, utf8: Buffer.byteLength(tail) }));
+      }
+      const idLine = `id: ${id}\n`;
+      text = idLine + body.tail;
+      kept = body.tail;
+      utf8 = idLine.length + body.utf8;
+    } else {
+      text = `id: ${id}\nevent: ${message.type}\ndata: ${data ?? eventData(message)}\n\n`;
+      kept = text;
+      utf8 = Buffer.byteLength(text);
+    }
     // Count heap overhead too, so that replayBytes bounds memory and not only wire bytes.
     const bytes = kept.length + FRAME_OVERHEAD;
     if (bytes > this.limits.replayBytes) {
@@ -142,7 +149,7 @@ export class SessionStream {
       this.firstId += this.head;
       this.head = 0;
     }
-    this.write(text, idLine.length + body.utf8);
+    this.write(text, utf8);
   }
 
   /**
