@@ -445,7 +445,7 @@ export class CallQueue {
   }
 
   private settleIdle(): void {
-    if (!this.idle && !this.closed) return;
+    if (this.idleWaiters.length === 0 || (!this.idle && !this.closed)) return;
     for (const resolve of this.idleWaiters.splice(0)) resolve();
   }
 }
