@@ -1078,12 +1078,17 @@ export class Hub<A extends App = App> implements PoolMember {
     const queued = session.queueBroadcast(
       () => {
         if (offset) session.eventOffset = offset;
-        this.send(session, message);
-        // Only a handler can change state (§3): without one, skip the render.
-        if (!handled) return;
-        const running = this.runHandlers(session, env.event, env.data);
-        if (!running) return this.renderer.renderInTask(session);
-        return running.then(() => this.renderer.schedule(session));
+        if (!handled) return this.send(session, message);
+        // The `event` frame and the patch its handlers cause (when they are synchronous) in one write.
+        session.stream.cork();
+        try {
+          this.send(session, message);
+          const running = this.runHandlers(session, env.event, env.data);
+          if (!running) return this.renderer.renderInTask(session);
+          return running.then(() => this.renderer.schedule(session));
+        } finally {
+          session.stream.uncork();
+        }
       },
       () => this.renderer.schedule(session),
     );

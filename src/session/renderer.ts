@@ -69,7 +69,7 @@ export class SessionRenderer {
     if (session.state === "pending" || session.calls.queued || paced || this.delayed.has(session)) return this.schedule(session);
     this.due.delete(session);
     pace.runs++;
-    this.render(session);
+    this.render(session, pace);
   }
 
   /**
@@ -85,7 +85,7 @@ export class SessionRenderer {
     this.delayed.delete(session);
     this.due.delete(session);
     pace.runs++;
-    this.render(session);
+    this.render(session, pace);
   }
 
   /** The session's render pace, made on first use. */
@@ -135,11 +135,10 @@ export class SessionRenderer {
     }
   }
 
-  private render(session: Session): void {
+  private render(session: Session, pace = this.pace.get(session)): void {
     // A pending page is rendered when it connects (the hub schedules it then if handlers ran meanwhile).
     if (session.state === "ended" || session.state === "pending") return;
     const view = session.view;
-    const pace = this.pace.get(session);
     const now = Date.now();
     if (pace) {
       pace.renderedAt = now;

@@ -32,6 +32,12 @@ export interface Sink {
  */
 const bodies = new WeakMap<object, { tail: string; utf8: number }>();
 
+/** A message's JSON without its `type`: the `data:` of its frame. */
+function eventData(message: ServerMessage): string {
+  const { type: _, ...fields } = message;
+  return JSON.stringify(fields);
+}
+
 /** Where the counts of a stream built without a meter go (tests of the stream alone). */
 const UNMETERED = new Meter();
 
@@ -68,6 +74,10 @@ export class SessionStream {
   private sink: Sink | undefined;
   /** Bytes of a large frame the attached sink is still draining, allowed beyond the cap. */
   private allowance = 0;
+  /** Whether frames wait for {@link uncork}; their text and its UTF-8 size. */
+  private corked = false;
+  private heldText = "";
+  private heldUtf8 = 0;
 
   constructor(
     private readonly limits: StreamLimits,
@@ -96,27 +106,28 @@ export class SessionStream {
    * `data` is the message's JSON without `type`, when the caller has it already.
    */
   send(message: ServerMessage, data?: string): void {
-    // Only a broadcast's `event` is shared by sessions; caching the others (patches, inits) would cost a WeakMap entry each.
-    const shared = message.type === "event";
-    let body = shared ? bodies.get(message) : undefined;
-    if (body === undefined) {
-      if (data === undefined) {
-        const { type: _, ...fields } = message;
-        data = JSON.stringify(fields);
-      }
-      const tail = `event: ${message.type}\ndata: ${data}\n\n`;
-      body = { tail, utf8: Buffer.byteLength(tail) };
-      if (shared) bodies.set(message, body);
-    }
-    const { tail } = body;
-    this.meter.messagesOut[message.type]++;
     const id = ++this.lastId;
-    const idLine = `id: ${id}\n`;
-    const text = idLine + tail;
-    // Kept for replay: a broadcast's `event` as its shared text (a slot per session), any other
-    // frame as the text written, which the write makes one flat string. (Its `tail` stays a tree
-    // of the pieces it was built from: 390 B of heap for a patch frame, where the text keeps 133 B.)
-    const kept = shared ? tail : text;
+    this.meter.messagesOut[message.type]++;
+    // Kept for replay: a broadcast's `event` as its shared text (a slot per session), written
+    // after its `id:` line; any other frame as the text written, made flat by the byte count
+    // (one string per frame once a scavenge drops the flattened wrapper).
+    let text: string, kept: string, utf8: number;
+    if (message.type === "event") {
+      // Only a broadcast's `event` is shared by sessions; caching the others (patches, inits) would cost a WeakMap entry each.
+      let body = bodies.get(message);
+      if (body === undefined) {
+        const tail = `event: event\ndata: ${data ?? eventData(message)}\n\n`;
+        bodies.set(message, (body = { tail, utf8: Buffer.byteLength(tail) }));
+      }
+      const idLine = `id: ${id}\n`;
+      text = idLine + body.tail;
+      kept = body.tail;
+      utf8 = idLine.length + body.utf8;
+    } else {
+      text = `id: ${id}\nevent: ${message.type}\ndata: ${data ?? eventData(message)}\n\n`;
+      kept = text;
+      utf8 = Buffer.byteLength(text);
+    }
     // Count heap overhead too, so that replayBytes bounds memory and not only wire bytes.
     const bytes = kept.length + FRAME_OVERHEAD;
     if (bytes > this.limits.replayBytes) {
@@ -138,7 +149,7 @@ export class SessionStream {
       this.firstId += this.head;
       this.head = 0;
     }
-    this.write(text, idLine.length + body.utf8);
+    this.write(text, utf8);
   }
 
   /**
@@ -158,6 +169,7 @@ export class SessionStream {
    * attached sink is told `bye: replaced` and ended.
    */
   attach(sink: Sink, replayFrom?: number): void {
+    this.uncork(); // to the sink they were sent on
     if (this.sink && this.sink !== sink) this.end({ type: "bye", reason: "replaced" });
     this.sink = sink;
     this.allowance = 0;
@@ -172,9 +184,31 @@ export class SessionStream {
     }
   }
 
+  /**
+   * Holds the frames sent from now on until {@link uncork}, which writes them
+   * in one `write`: a broadcast's `event` and the patch its handler caused
+   * leave as one HTTP chunk instead of two (a handled broadcast at 500
+   * streams: 48k → 38k instructions per session, callgrind; raw SSE 32k).
+   * Buffering and ids are unchanged.
+   */
+  cork(): void {
+    this.corked = true;
+  }
+
+  /** Writes what was sent since {@link cork}, in one `write`. */
+  uncork(): void {
+    if (!this.corked) return;
+    const text = this.heldText;
+    this.corked = false;
+    this.heldText = "";
+    if (text) this.write(text, this.heldUtf8);
+  }
+
   /** Forgets `sink` if it is the attached one (it closed); returns whether it was. */
   detach(sink: Sink): boolean {
     if (this.sink !== sink) return false;
+    this.corked = false;
+    this.heldText = "";
     this.sink = undefined;
     return true;
   }
@@ -183,6 +217,8 @@ export class SessionStream {
   drop(): boolean {
     const sink = this.sink;
     if (!sink) return false;
+    this.corked = false;
+    this.heldText = "";
     this.sink = undefined;
     sink.destroy();
     return true;
@@ -205,6 +241,7 @@ export class SessionStream {
 
   /** Sends a final `bye` on the open stream only (not buffered: it is about this connection) and ends it. */
   end(bye: ByeMessage): void {
+    this.uncork();
     const sink = this.sink;
     if (!sink) return;
     this.sink = undefined;
@@ -219,6 +256,12 @@ export class SessionStream {
   private write(text: string, utf8?: number): void {
     const sink = this.sink;
     if (!sink) return;
+    if (this.corked) {
+      if (this.heldText === "") this.heldUtf8 = 0;
+      this.heldText += text;
+      this.heldUtf8 += utf8 ?? Buffer.byteLength(text);
+      return;
+    }
     if (sink.destroyed || sink.writableEnded) {
       this.sink = undefined;
       return;

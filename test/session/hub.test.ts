@@ -238,4 +238,24 @@ describe("App events on the hub", () => {
     expect(seen).toEqual([["event", "patch"], ["event", "patch"]]);
     await hub.stop();
   });
+
+  it("writes a handled broadcast's event and the patch it caused to the page's stream in one write", async () => {
+    class Ticker extends App {
+      tick = 0;
+      @server.on("tick") onTick(n: number) { this.tick = n; }
+      override render() { return h("p", {}, String(this.tick)); }
+    }
+    const writes: string[] = [];
+    const sink = { write: (t: string) => writes.push(t), end() {}, destroy() {}, writableLength: 0, writableEnded: false, destroyed: false, once() {} };
+    const hub = new Hub(Ticker, { logger: quietLogger() });
+    await hub.start();
+    hub.connect(await hub.createSession(), sink);
+    await hub.settle();
+    writes.length = 0;
+    hub.emit("tick", 1);
+    await hub.settle();
+    expect(writes).toHaveLength(1);
+    expect(writes[0]).toMatch(/^id: \d+\nevent: event\ndata: .*\n\nid: \d+\nevent: patch\ndata: .*"text":"1"/s);
+    await hub.stop();
+  });
 });

@@ -93,4 +93,24 @@ describe("SessionStream", () => {
     await new Promise((r) => setImmediate(r));
     expect(f.text().match(/^id: \d+/gm)).toEqual(["id: 3"]);
   });
+  it("writes the frames sent while corked in one write, ids and replay unchanged, and before a bye", () => {
+    const writes: string[] = [];
+    let ended = "";
+    const sink = { write: (t: string) => writes.push(t), end: (t = "") => void (ended = t), destroy() {}, writableLength: 0, writableEnded: false, destroyed: false, once() {} };
+    const s = new SessionStream(limits);
+    s.attach(sink);
+    writes.length = 0;
+    s.cork();
+    s.send({ type: "event", event: "tick", data: 1 });
+    s.send({ type: "patch", rev: 2, ops: [], ack: 0 });
+    expect(writes).toEqual([]);
+    s.uncork();
+    expect(writes).toEqual(['id: 1\nevent: event\ndata: {"event":"tick","data":1}\n\nid: 2\nevent: patch\ndata: {"rev":2,"ops":[],"ack":0}\n\n']);
+    expect(s.canReplayFrom(0)).toBe(true);
+    s.cork();
+    s.send({ type: "event", event: "tick", data: 2 });
+    s.end({ type: "bye", reason: "expired" });
+    expect(writes[1]).toMatch(/^id: 3\nevent: event/);
+    expect(ended).toContain("event: bye");
+  });
 });
