@@ -12,7 +12,7 @@ import { pageCall, type PageCall } from "../session/hub.js";
  * const { sid, call } = decodeCall(ctx, "rpc", "reset"); // call: { kind: "rpc", name: "reset", seq, args, bytes, fingerprint }
  */
 export function decodeCall(ctx: Context, kind: PageCall["kind"], name?: string): { sid: string; call: PageCall } {
-  const declared = Number(ctx.get("content-length"));
+  const declared = Number(ctx.req.headers["content-length"]);
   return decodeCallBody(ctx.request.body as Record<string, unknown>, kind, name, Number.isFinite(declared) && declared > 0 ? declared : undefined);
 }
 

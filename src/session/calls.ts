@@ -183,13 +183,18 @@ export class CallQueue {
     const outcome = new Promise<unknown>((resolve, reject) => {
       task = { run, resolve, reject, seq, bytes: call.bytes };
     });
-    outcome.catch(noop); // the caller looks; a retry may never come
+    // remember() handles the outcome's rejection too: the caller looks, and a retry may never come.
     this.remember(seq, { fingerprint: call.fingerprint, outcome, bytes: 0, forgotten: false });
     this.unfinished++;
     this.unfinishedBytes += call.bytes;
     this.passable?.delete(seq);
     if (seq < this.next) this.push(task); // late: its turn was skipped
-    else {
+    else if (seq === this.next && !this.held?.size) {
+      // Its turn, nothing held: what release() would do, without passing through the map (≈ 1k instructions a call).
+      this.next++;
+      this.push(task);
+      this.release();
+    } else {
       (this.held ??= new Map()).set(seq, task);
       this.release();
     }

@@ -1,4 +1,5 @@
 import http from "node:http";
+import net from "node:net";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { App, h, server, type UploadedFile } from "revue";
 import { Browser, serve } from "./harness.js";
@@ -85,6 +86,20 @@ describe("bad input gets a JSON error with a stable code and changes nothing", (
     expect(status).toBe(413);
     expect(JSON.parse(body).error.code).toBe("PAYLOAD_TOO_LARGE");
     expect((await b.rpc("get")).body.result).toBe(before);
+  });
+
+  it("a JSON content type on a request with no body (no length, no transfer encoding) is 415 UNSUPPORTED_MEDIA_TYPE", async () => {
+    const { port } = new URL(srv.url);
+    const answer = await new Promise<string>((resolve, reject) => {
+      const socket = net.connect(Number(port), "127.0.0.1", () => socket.write(`POST /api/event HTTP/1.1\r\nHost: localhost:${port}\r\nContent-Type: application/json\r\nConnection: close\r\n\r\n`));
+      let text = "";
+      socket.setEncoding("utf8");
+      socket.on("data", (c: string) => (text += c));
+      socket.on("end", () => resolve(text));
+      socket.on("error", reject);
+    });
+    expect(answer).toMatch(/^HTTP\/1\.1 415 /);
+    expect(answer).toContain('"code":"UNSUPPORTED_MEDIA_TYPE"');
   });
 
   it("a same-origin request with a matching Origin passes", async () => {

@@ -1,5 +1,6 @@
 import { afterEach, describe, expect, it, vi } from "vitest";
 import { CallQueue, DEFAULT_CALL_LIMITS, type CallLimits } from "../../src/session/calls.js";
+import { pageCall } from "../../src/session/hub.js";
 
 const tick = (ms = 0) => new Promise((r) => setTimeout(r, ms));
 const queue = (limits: Partial<CallLimits> = {}) => new CallQueue({ ...DEFAULT_CALL_LIMITS, ...limits }, "Test (session abc…)");
@@ -234,5 +235,19 @@ describe("one session's calls: memory", () => {
     expect(code(() => q.submit(call(1), run))).toBe("SEQ_EXPIRED");
     expect(await q.submit(call(4), run).outcome).toBe(big);
     expect(run).not.toHaveBeenCalled();
+  });
+});
+
+describe("one session's calls: fingerprints saved in snapshots", () => {
+  it("recognises a retry of a call finished before a restore, by the fingerprint the snapshot kept", async () => {
+    // Fingerprints as snapshots already hold them (base 36 of the 53-bit treeHash): the format must not drift.
+    const saved = { next: 3, acked: 2, done: [[1, "2diko4tsv68", "first"], [2, "1vfbg86bhr8", "second"]] as Array<[number, string, string]> };
+    const q = queue();
+    q.resume(saved);
+    const run = vi.fn();
+    expect(await q.submit(pageCall("realtime", "increment", 1), run).outcome).toBe("first");
+    expect(await q.submit(pageCall("rpc", "save", 2, [{ title: "été ✓", n: 42 }]), run).outcome).toBe("second");
+    expect(run).not.toHaveBeenCalled();
+    expect(code(() => q.submit(pageCall("realtime", "decrement", 1), run))).toBe("SEQ_CONFLICT");
   });
 });
