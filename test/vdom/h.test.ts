@@ -54,6 +54,18 @@ describe("h()", () => {
     expect(texts(li)).toEqual(["a", "!"]);
   });
 
+  it("gives a component its own copy of the props, all but key, symbol-keyed ones too, and nothing inherited", () => {
+    const tag = Symbol("tag");
+    let got: Record<string | symbol, unknown> = {};
+    const Spy = (p: Record<string | symbol, unknown>) => ((got = p), h("p", {}));
+    const props = Object.assign(Object.create({ inherited: 1 }), { key: "k", a: 1, [tag]: "t" });
+    h(Spy, props, "x");
+    expect(Object.keys(got)).toEqual(["a", "children"]);
+    expect(got[tag]).toBe("t");
+    expect(got).not.toBe(props);
+    expect(got.inherited).toBeUndefined();
+  });
+
   it("splices fragments and components that return null into the parent", () => {
     const Nothing = () => null;
     const ul = h("ul", {}, h(Fragment, {}, h("li", {}, "a"), h("li", {}, "b")), h(Nothing, {}), h("li", {}, "c"));
