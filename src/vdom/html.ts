@@ -1,6 +1,6 @@
 import { RenderError } from "../errors.js";
 import { VOID_TAGS } from "./h.js";
-import { EMPTY_CHILDREN, createIdAllocator, duplicateKey, keyedId as keyedIdOf, lower, textOnlyError, type LowerOptions, type Ctx } from "./lower.js";
+import { EMPTY_CHILDREN, createIdAllocator, duplicateKey, keyedId as keyedIdOf, lower, oneText as oneTextOf, textOnlyError, type LowerOptions, type Ctx } from "./lower.js";
 import { EMPTY_ATTRS, lowerProps as lowerPropsOf, noBinder } from "./props.js";
 import { ID_ATTR, TEXT_ONLY_TAGS, isTextNode, isUnsafeAttr, isUnsafeTag, type Node, type VNode } from "./types.js";
 import { ElementVNode } from "./vnode.js";
@@ -253,7 +253,7 @@ function voidContent(tag: string, id: string): never {
 }
 
 /** Bound locally: under tsx every call of an imported name runs a getter first (see diff.ts). */
-const lowerProps = lowerPropsOf, keyedId = keyedIdOf;
+const lowerProps = lowerPropsOf, keyedId = keyedIdOf, oneText = oneTextOf;
 
 /**
  * Appends the HTML of `v`, a tree as `render()` returned it, to `out`: what
@@ -274,8 +274,7 @@ function writeVNode(ctx: Ctx, v: VNode, parentId: string, out: string, mode: num
   const id = v.key === undefined ? ctx.alloc.next() : keyedId(parentId, v.key);
   const start = startTag(tag, id, lowerProps(v.tag, v.props ?? EMPTY_ATTRS, ctx.bind), nonce);
   const children = v.children ?? EMPTY_CHILDREN, n = children.length;
-  // The element's content is one text: h() kept it as `text`, or it is a lone text child (lowering makes it the `text`).
-  const text = n === 0 ? v.text : n === 1 && children[0]!.type === "text" ? (children[0] as { text: string }).text : undefined;
+  const text = oneText(v.text, children);
   if (tag.isVoid) {
     if (text !== undefined || n > 0) voidContent(v.tag, id);
     return out + start;

@@ -85,6 +85,16 @@ export function slotsOf(node: ElementNode): readonly number[] | undefined {
 /** The children of an element whose content is its text, or nothing: one frozen list, shared. */
 export const EMPTY_CHILDREN: Node[] = Object.freeze([]) as unknown as Node[];
 
+/**
+ * An element's content when it is one text, as lowering makes it: `h()` kept
+ * it as `text` (no children), or it is a lone text child (lowering moves it
+ * to `text`). What writing a tree and comparing two trees (same.ts) read.
+ */
+export function oneText(text: string | undefined, children: readonly VNode[]): string | undefined {
+  if (children.length === 0) return text;
+  return children.length === 1 && children[0]!.type === "text" ? children[0]!.text : undefined;
+}
+
 /** Bound locally: under tsx every call of an imported name runs a getter first (see diff.ts). */
 const lowerProps = lowerPropsOf, isFresh = isFreshOf, fresh = freshOf, writableChildren = writableOf, isRefusedTag = isRefusedTagOf, isTextOnly = isTextOnlyOf;
 

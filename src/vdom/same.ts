@@ -1,3 +1,4 @@
+import { oneText as oneTextOf } from "./lower.js";
 import type { VNode } from "./types.js";
 
 /*
@@ -12,7 +13,7 @@ import type { VNode } from "./types.js";
  * same object, so an answer of "same" is never a guess.
  */
 
-/** The mark `handler()` puts on a binding (registry/bind.ts), compared like any entry: a plain object without it binds differently. */
+/** The mark `handler()` puts on a binding (registry/bind.ts): a binding is compared by what the binder reads of it. */
 const HANDLER = Symbol.for("revue:handler");
 
 /** A `handler()` binding as the binder reads it. */
@@ -22,6 +23,9 @@ interface Binding {
   debounce?: unknown;
   args?: unknown;
 }
+
+/** Bound locally: under tsx every call of an imported name runs a getter first (see diff.ts). */
+const oneText = oneTextOf;
 
 /** Nesting past which prop values are not compared (and so count as different). */
 const MAX_DEPTH = 8;
@@ -76,8 +80,7 @@ function shape(v: VNode, out: unknown[]): void {
   }
   out[count] = names;
   const children = v.children ?? NONE;
-  // An element whose content is one text holds it as `text` once placed, or as a lone text child before (see vnode.ts).
-  const text = textOf(v.text, children);
+  const text = oneText(v.text, children);
   if (text !== undefined) {
     out[n++] = ONE_TEXT;
     out[n] = text;
@@ -102,7 +105,7 @@ export function sameTree(a: VNode, b: VNode): boolean {
   if (a.type === "text" || b.type === "text") return a.type === b.type && a.text === b.text;
   if (a.tag !== b.tag || a.key !== b.key || !sameEntries(a.props ?? NO_PROPS, b.props ?? NO_PROPS, 0)) return false;
   const ac = a.children ?? NONE, bc = b.children ?? NONE;
-  const at = textOf(a.text, ac), bt = textOf(b.text, bc);
+  const at = oneText(a.text, ac), bt = oneText(b.text, bc);
   if (at !== undefined || bt !== undefined) return at === bt;
   if (ac.length !== bc.length) return false;
   for (let i = 0; i < ac.length; i++) if (!sameTree(ac[i]!, bc[i]!)) return false;
@@ -141,7 +144,7 @@ function matches(s: TreeShape, v: VNode): boolean {
   }
   if (at !== end) return false;
   const children = v.children ?? NONE;
-  const text = textOf(v.text, children);
+  const text = oneText(v.text, children);
   if (text !== undefined) {
     if (s[at] !== ONE_TEXT || s[at + 1] !== text) return false;
     at += 2;
@@ -155,12 +158,6 @@ function matches(s: TreeShape, v: VNode): boolean {
 
 const NONE: readonly VNode[] = [];
 const NO_PROPS: Readonly<Record<string, unknown>> = {};
-
-/** An element's content when it is one text, as writing reads it. */
-function textOf(text: string | undefined, children: readonly VNode[]): string | undefined {
-  if (children.length === 0) return text;
-  return children.length === 1 && children[0]!.type === "text" ? children[0]!.text : undefined;
-}
 
 /** Equal prop values: the same primitive or function, or arrays and plain objects of equal values (see the top). */
 function sameValue(a: unknown, b: unknown, depth: number): boolean {
