@@ -26,11 +26,14 @@ export interface Sink {
 }
 
 /**
- * Serialised bodies by message object, with their UTF-8 size: a broadcast
- * hands the same message to every session, which then costs one
- * JSON.stringify (and one byte count) instead of thousands.
+ * A broadcast's frame text after its `id:` line, and its UTF-8 size, kept on
+ * the message object (a symbol key, which JSON ignores): a broadcast hands the
+ * same message to every session, which then costs one JSON.stringify (and one
+ * byte count) instead of thousands. (A WeakMap by message cost ≈ 75
+ * instructions per session and broadcast, callgrind; this load, a few.)
  */
-const bodies = new WeakMap<object, { tail: string; utf8: number }>();
+const SHARED = Symbol("revue.sharedFrame");
+type Shared = { [SHARED]?: { tail: string; utf8: number } };
 
 /** A message's JSON without its `type`: the `data:` of its frame. */
 function eventData(message: ServerMessage): string {
@@ -61,14 +64,17 @@ const FRAME_OVERHEAD = 48;
 export class SessionStream {
   private lastId = 0;
   /**
-   * The buffered frames, oldest first from `head`: the frame at index i has
-   * id `firstId + i`, ids being consecutive. Plain strings, no object per
-   * frame: a broadcast's `event:`/`data:` text, shared by every session (its
-   * `id:` line is written on replay), or a frame's whole text, `id:` line
-   * included. Less survives to the old generation for the GC.
+   * The buffered frames, a ring: `count` frames from index `start` (wrapping
+   * round; the length is a power of two), the oldest with id `firstId`, ids
+   * being consecutive. Plain strings, no object per frame: a broadcast's
+   * `event:`/`data:` text, shared by every session (its `id:` line is written
+   * on replay), or a frame's whole text, `id:` line included. Less survives
+   * to the old generation for the GC, and a steady stream of frames allocates
+   * no array once the ring is large enough for the byte cap.
    */
-  private frames: (string | undefined)[] = [];
-  private head = 0;
+  private ring: (string | undefined)[] = [];
+  private start = 0;
+  private count = 0;
   private firstId = 1;
   private bufferedBytes = 0;
   private sink: Sink | undefined;
@@ -114,10 +120,10 @@ export class SessionStream {
     let text: string, kept: string, utf8: number;
     if (message.type === "event") {
       // Only a broadcast's `event` is shared by sessions; caching the others (patches, inits) would cost a WeakMap entry each.
-      let body = bodies.get(message);
+      let body = (message as Shared)[SHARED];
       if (body === undefined) {
         const tail = `event: event\ndata: ${data ?? eventData(message)}\n\n`;
-        bodies.set(message, (body = { tail, utf8: Buffer.byteLength(tail) }));
+        (message as Shared)[SHARED] = body = { tail, utf8: Buffer.byteLength(tail) };
       }
       const idLine = `id: ${id}\n`;
       text = idLine + body.tail;
@@ -135,19 +141,7 @@ export class SessionStream {
       // before it gets a snapshot anyway, and from after it replays what follows.
       this.forget();
     } else {
-      if (this.frames.length === 0) this.firstId = id;
-      this.frames.push(kept);
-      this.bufferedBytes += bytes;
-      // Drop the oldest frames past the cap; a reconnect older than what is left gets an `init`.
-      while (this.bufferedBytes > this.limits.replayBytes && this.head < this.frames.length - 1) {
-        this.bufferedBytes -= this.frames[this.head]!.length + FRAME_OVERHEAD;
-        this.frames[this.head++] = undefined;
-      }
-    }
-    if (this.head > 64 && this.head * 2 > this.frames.length) {
-      this.frames = this.frames.slice(this.head);
-      this.firstId += this.head;
-      this.head = 0;
+      this.keep(kept, id, bytes);
     }
     this.write(text, utf8);
   }
@@ -159,7 +153,7 @@ export class SessionStream {
   canReplayFrom(lastSeen: number): boolean {
     if (!Number.isInteger(lastSeen) || lastSeen < 0 || lastSeen > this.lastId) return false;
     if (lastSeen === this.lastId) return true;
-    const oldest = this.head < this.frames.length ? this.firstId + this.head : this.lastId + 1;
+    const oldest = this.count ? this.firstId : this.lastId + 1;
     return lastSeen >= oldest - 1;
   }
 
@@ -177,9 +171,10 @@ export class SessionStream {
     sink.write(retry);
     this.meter.bytesSent += retry.length;
     if (replayFrom !== undefined) {
-      for (let i = Math.max(this.head, replayFrom + 1 - this.firstId); i < this.frames.length; i++) {
-        const f = this.frames[i]!;
-        this.write(f.startsWith("id: ") ? f : `id: ${this.firstId + i}\n${f}`);
+      const mask = this.ring.length - 1;
+      for (let k = Math.max(0, replayFrom + 1 - this.firstId); k < this.count; k++) {
+        const f = this.ring[(this.start + k) & mask]!;
+        this.write(f.startsWith("id: ") ? f : `id: ${this.firstId + k}\n${f}`);
       }
     }
   }
@@ -234,9 +229,35 @@ export class SessionStream {
    * frames its page has long had. A reconnect from before this point gets an `init`.
    */
   forget(): void {
-    this.frames = [];
-    this.head = 0;
+    this.ring = [];
+    this.start = 0;
+    this.count = 0;
     this.bufferedBytes = 0;
+  }
+
+  /** Keeps frame `id` for replay, then drops the oldest past the cap (a reconnect older than what is left gets an `init`). */
+  private keep(kept: string, id: number, bytes: number): void {
+    if (this.count === 0) this.firstId = id;
+    if (this.count === this.ring.length) this.grow();
+    const mask = this.ring.length - 1;
+    this.ring[(this.start + this.count++) & mask] = kept;
+    this.bufferedBytes += bytes;
+    while (this.bufferedBytes > this.limits.replayBytes && this.count > 1) {
+      this.bufferedBytes -= this.ring[this.start]!.length + FRAME_OVERHEAD;
+      this.ring[this.start] = undefined;
+      this.start = (this.start + 1) & mask;
+      this.count--;
+      this.firstId++;
+    }
+  }
+
+  /** Doubles the ring (at least 16 slots), its frames oldest first from index 0. */
+  private grow(): void {
+    const old = this.ring, mask = old.length - 1;
+    const ring = new Array<string | undefined>(Math.max(16, old.length * 2));
+    for (let k = 0; k < this.count; k++) ring[k] = old[(this.start + k) & mask];
+    this.ring = ring;
+    this.start = 0;
   }
 
   /** Sends a final `bye` on the open stream only (not buffered: it is about this connection) and ends it. */

@@ -54,6 +54,28 @@ describe("SessionStream", () => {
     expect(f.text().match(/^id: \d+/gm)).toEqual(["id: 9", "id: 10"]);
   });
 
+  it("replays every frame after Last-Event-ID in order after its buffer was filled and emptied many times over", async () => {
+    const s = new SessionStream({ ...limits, replayBytes: 3_000 });
+    // Frames of two kinds and varied sizes, so the number kept changes as the oldest are dropped.
+    for (let i = 1; i <= 500; i++) {
+      if (i % 3) s.send({ type: "event", event: "e", data: "x".repeat((i * 37) % 200) });
+      else s.send({ type: "patch", rev: i, ops: [] });
+    }
+    const oldest = Array.from({ length: 501 }, (_, i) => i).find((i) => s.canReplayFrom(i))!;
+    expect(oldest).toBeGreaterThan(450);
+    for (const from of [oldest, oldest + 7, 499, 500]) {
+      const f = fakeResponse();
+      s.attach(f.res, from);
+      await new Promise((r) => setImmediate(r));
+      const frames = f.text().split("\n\n").filter((t) => t.startsWith("id: "));
+      expect(frames.map((t) => Number(/^id: (\d+)/.exec(t)![1]))).toEqual(Array.from({ length: 500 - from }, (_, k) => from + 1 + k));
+      for (const t of frames) {
+        const id = Number(/^id: (\d+)/.exec(t)![1]);
+        expect(t).toContain(id % 3 ? `"data":"${"x".repeat((id * 37) % 200)}"` : `"rev":${id}`);
+      }
+    }
+  });
+
   it("closes a stream whose reader stopped once unsent bytes pass the cap, keeping memory bounded", () => {
     const slow: string[] = [];
     const s = new SessionStream(limits, (why) => slow.push(why));
