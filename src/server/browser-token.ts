@@ -93,10 +93,15 @@ export class BrowserTokens {
    * ours under the same name, and must not hide it.
    */
   private find(header: string, name: string): Verified | undefined {
-    for (const part of header.split(";")) {
-      const eq = part.indexOf("=");
-      if (eq < 0 || part.slice(0, eq).trim() !== name) continue;
-      const value = part.slice(eq + 1).trim();
+    // The header is read in place, a cookie at a time (split(";") built an array and a string per cookie on every call).
+    for (let start = 0, end = 0; start < header.length; start = end + 1) {
+      end = header.indexOf(";", start);
+      if (end < 0) end = header.length;
+      const eq = header.indexOf("=", start);
+      if (eq < 0 || eq > end) continue;
+      const cookie = header.slice(start, eq);
+      if (cookie !== name && cookie.trim() !== name) continue;
+      const value = header.slice(eq + 1, end).trim();
       const known = this.verified.get(value);
       if (known) return known;
       const m = TOKEN.exec(value);
