@@ -23,6 +23,7 @@ import { decodeCall, isId, isSeq } from "./decode-call.js";
 import { assertSameOrigin, jsonBody, jsonBodyReader, sameOrigin } from "./guards.js";
 import { errorPage } from "./error-page.js";
 import { pageHead, renderPage } from "./page.js";
+import { sseSink } from "./sse-sink.js";
 
 /** Resolved server options shared by every mounted app. */
 export interface MountConfig {
@@ -350,8 +351,9 @@ export class Mount<A extends App = App> {
         Connection: "keep-alive",
         "X-Accel-Buffering": "no",
       });
-      hub.connect(session, res, lastSeen);
-      res.on("close", () => hub.disconnect(session, res));
+      const sink = sseSink(res);
+      hub.connect(session, sink, lastSeen);
+      res.on("close", () => hub.disconnect(session, sink));
     });
 
     r.post(`${p}/api/upload`, guard, async (ctx) => {

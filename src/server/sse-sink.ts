@@ -1,0 +1,66 @@
+import { ServerResponse } from "node:http";
+import type { Socket } from "node:net";
+import type { Sink } from "../session/stream.js";
+
+/**
+ * An SSE response as the {@link Sink} its session's stream writes to. Over
+ * HTTP/1.1 each frame goes to the socket as one chunk of the response's
+ * chunked body, framed here (`<size in hex>\r\n<frame>\r\n`): the same bytes
+ * `res.write` would send, without its three-part write per frame (a
+ * broadcast to 2,000 streams: ≈ 19k instructions per message through
+ * `res.write`, ≈ 5k this way, callgrind of the compiled server).
+ *
+ * The response itself is used when that would not be the same bytes: a body
+ * that is not chunked (an HTTP/1.0 client), a `write` replaced by middleware,
+ * no socket, or, per frame, bytes of the response still queued ahead of it.
+ *
+ * @example
+ * res.writeHead(200, { "Content-Type": "text/event-stream" });
+ * const sink = sseSink(res);
+ * hub.connect(session, sink);
+ * res.on("close", () => hub.disconnect(session, sink));
+ */
+export function sseSink(res: ServerResponse): Sink {
+  const socket = res.socket;
+  if (!socket || !res.chunkedEncoding || res.write !== ServerResponse.prototype.write) return res;
+  res.flushHeaders(); // so that what follows them can go to the socket
+  return new ChunkedSink(res, socket);
+}
+
+class ChunkedSink implements Sink {
+  constructor(
+    private readonly res: ServerResponse,
+    private readonly socket: Socket,
+  ) {}
+
+  write(text: string): boolean {
+    // Bytes the response still holds (a frame it queued) leave first, through it.
+    if (this.res.writableLength !== this.socket.writableLength || this.res.socket !== this.socket) return this.res.write(text);
+    return this.socket.write(`${Buffer.byteLength(text).toString(16)}\r\n${text}\r\n`);
+  }
+
+  end(text?: string): unknown {
+    return this.res.end(text);
+  }
+
+  destroy(): unknown {
+    return this.res.destroy();
+  }
+
+  get writableLength(): number {
+    return this.res.writableLength;
+  }
+
+  get writableEnded(): boolean {
+    return this.res.writableEnded;
+  }
+
+  get destroyed(): boolean {
+    return this.res.destroyed;
+  }
+
+  once(event: "drain", listener: () => void): unknown {
+    // A frame written here fills the socket's buffer, not the response's: the socket says when it drained.
+    return this.socket.once(event, listener);
+  }
+}

@@ -1,0 +1,72 @@
+import http, { type ServerResponse } from "node:http";
+import net, { type AddressInfo } from "node:net";
+import { afterEach, describe, expect, it } from "vitest";
+import { sseSink } from "../../src/server/sse-sink.js";
+import type { Sink } from "../../src/session/stream.js";
+
+const FRAMES = ["retry: 1000\n\n", 'id: 1\nevent: event\ndata: {"text":"é € 😀"}\n\n', `id: 2\nevent: patch\ndata: ${"x".repeat(70_000)}\n\n`];
+
+let server: http.Server | undefined;
+afterEach(() => new Promise<void>((r) => (server ? server.close(() => r()) : r())));
+
+/** A server whose one route writes FRAMES through sseSink(res) (after `prepare`), then ends with a bye. */
+async function serve(prepare: (res: ServerResponse) => void = () => {}): Promise<{ port: number; sinks: Sink[] }> {
+  const sinks: Sink[] = [];
+  server = http.createServer((_req, res) => {
+    prepare(res);
+    res.writeHead(200, { "Content-Type": "text/event-stream" });
+    const sink = sseSink(res);
+    sinks.push(sink);
+    for (const f of FRAMES) sink.write(f);
+    sink.end("event: bye\ndata: {}\n\n");
+  });
+  await new Promise<void>((r) => server!.listen(0, "127.0.0.1", r));
+  return { port: (server.address() as AddressInfo).port, sinks };
+}
+
+function get(port: number): Promise<{ text: string; chunked: boolean }> {
+  return new Promise((resolve, reject) => {
+    http.get({ host: "127.0.0.1", port, path: "/" }, (res) => {
+      let text = "";
+      res.setEncoding("utf8");
+      res.on("data", (d: string) => (text += d));
+      res.on("end", () => resolve({ text, chunked: res.headers["transfer-encoding"] === "chunked" }));
+      res.on("error", reject);
+    }).on("error", reject);
+  });
+}
+
+describe("sseSink", () => {
+  it("delivers every frame intact over HTTP/1.1, multi-byte characters and a large frame included", async () => {
+    const { port, sinks } = await serve();
+    const { text, chunked } = await get(port);
+    expect(chunked).toBe(true);
+    expect(text).toBe(FRAMES.join("") + "event: bye\ndata: {}\n\n");
+    expect(sinks[0]).not.toBeInstanceOf(http.ServerResponse); // the frames went to the socket
+  });
+
+  it("writes through the response when middleware replaced its write", async () => {
+    const seen: string[] = [];
+    const { port, sinks } = await serve((res) => {
+      const write = res.write.bind(res) as (chunk: string) => boolean;
+      res.write = ((chunk: string) => (seen.push(chunk), write(chunk))) as typeof res.write;
+    });
+    expect((await get(port)).text).toBe(FRAMES.join("") + "event: bye\ndata: {}\n\n");
+    expect(seen).toEqual(FRAMES);
+    expect(sinks[0]).toBeInstanceOf(http.ServerResponse);
+  });
+
+  it("writes through the response to an HTTP/1.0 client (no chunked body)", async () => {
+    const { port, sinks } = await serve();
+    const raw = await new Promise<string>((resolve, reject) => {
+      let text = "";
+      const socket = net.connect(port, "127.0.0.1", () => socket.write("GET / HTTP/1.0\r\n\r\n"));
+      socket.setEncoding("utf8");
+      socket.on("data", (d: string) => (text += d));
+      socket.on("end", () => resolve(text));
+      socket.on("error", reject);
+    });
+    expect(raw.slice(raw.indexOf("\r\n\r\n") + 4)).toBe(FRAMES.join("") + "event: bye\ndata: {}\n\n");
+    expect(sinks[0]).toBeInstanceOf(http.ServerResponse);
+  });
+});
