@@ -17,6 +17,8 @@ export interface StreamLimits {
  */
 export interface Sink {
   write(text: string): unknown;
+  /** Writes a frame whose UTF-8 size the stream knows already (a sink that frames chunks itself needs it). */
+  writeFrame?(text: string, utf8: number): unknown;
   end(text?: string): unknown;
   destroy(): unknown;
   readonly writableLength: number;
@@ -298,8 +300,10 @@ export class SessionStream {
       sink.destroy();
       return;
     }
-    sink.write(text);
-    this.meter.bytesSent += utf8 ?? Buffer.byteLength(text);
+    const bytes = utf8 ?? Buffer.byteLength(text);
+    if (sink.writeFrame) sink.writeFrame(text, bytes);
+    else sink.write(text);
+    this.meter.bytesSent += bytes;
     // (length × 3 bounds the UTF-8 size: the exact count is only taken for frames that may pass the cap.)
     if (text.length * 3 > this.limits.maxPendingBytes) {
       this.allowance = Math.max(this.allowance, Buffer.byteLength(text));

@@ -2,7 +2,7 @@ import http, { type ServerResponse } from "node:http";
 import net, { type AddressInfo } from "node:net";
 import { afterEach, describe, expect, it } from "vitest";
 import { sseSink } from "../../src/server/sse-sink.js";
-import type { Sink } from "../../src/session/stream.js";
+import { SessionStream, type Sink } from "../../src/session/stream.js";
 
 const FRAMES = ["retry: 1000\n\n", 'id: 1\nevent: event\ndata: {"text":"é € 😀"}\n\n', `id: 2\nevent: patch\ndata: ${"x".repeat(70_000)}\n\n`];
 
@@ -68,5 +68,27 @@ describe("sseSink", () => {
     });
     expect(raw.slice(raw.indexOf("\r\n\r\n") + 4)).toBe(FRAMES.join("") + "event: bye\ndata: {}\n\n");
     expect(sinks[0]).toBeInstanceOf(http.ServerResponse);
+  });
+
+  it("carries a session stream's frames, with the sizes the stream counted: broadcasts, patches, corked pairs, a replay", async () => {
+    const stream = new SessionStream({ replayBytes: 100_000, maxPendingBytes: 1_000_000, retryMs: 1000 });
+    const broadcast = { type: "event" as const, event: "tick", data: { text: "é € 😀" } };
+    stream.send(broadcast); // before the page connects: replayed on attach
+    server = http.createServer((_req, res) => {
+      res.writeHead(200, { "Content-Type": "text/event-stream" });
+      stream.attach(sseSink(res), 0);
+      stream.send(broadcast);
+      stream.cork();
+      stream.send(broadcast);
+      stream.send({ type: "patch", rev: 2, ops: [{ op: "text", id: "w-2", text: "ünïcödé" }], ack: 0 });
+      stream.uncork();
+      stream.end({ type: "bye", reason: "shutdown" });
+    });
+    await new Promise<void>((r) => server!.listen(0, "127.0.0.1", r));
+    const { text } = await get((server.address() as AddressInfo).port);
+    const event = 'event: event\ndata: {"event":"tick","data":{"text":"é € 😀"}}\n\n';
+    expect(text).toBe(
+      "retry: 1000\n\n" + `id: 1\n${event}id: 2\n${event}id: 3\n${event}` + 'id: 4\nevent: patch\ndata: {"rev":2,"ops":[{"op":"text","id":"w-2","text":"ünïcödé"}],"ack":0}\n\n' + 'event: bye\ndata: {"reason":"shutdown"}\n\n',
+    );
   });
 });
