@@ -12,7 +12,7 @@ import type { Sink } from "../session/stream.js";
  * server writing the same frames with `res.write` spends ≈ 19k (callgrind).
  *
  * The response itself is used when that would not be the same bytes: a body
- * that is not chunked (an HTTP/1.0 client), a `write` replaced by middleware,
+ * that is not chunked (an HTTP/1.0 client, a HEAD request), a `write` replaced by middleware,
  * no socket, or, per frame, bytes of the response still queued ahead of it.
  *
  * @example

@@ -70,6 +70,20 @@ describe("sseSink", () => {
     expect(sinks[0]).toBeInstanceOf(http.ServerResponse);
   });
 
+  it("writes through the response to a HEAD request, which has no body", async () => {
+    const { port, sinks } = await serve();
+    const status = await new Promise<number>((resolve, reject) => {
+      const req = http.request({ host: "127.0.0.1", port, path: "/", method: "HEAD" }, (res) => {
+        res.resume();
+        res.on("end", () => resolve(res.statusCode ?? 0));
+      });
+      req.on("error", reject);
+      req.end();
+    });
+    expect(status).toBe(200);
+    expect(sinks[0]).toBeInstanceOf(http.ServerResponse);
+  });
+
   it("carries a session stream's frames, with the sizes the stream counted: broadcasts, patches, corked pairs, a replay", async () => {
     const stream = new SessionStream({ replayBytes: 100_000, maxPendingBytes: 1_000_000, retryMs: 1000 });
     const broadcast = { type: "event" as const, event: "tick", data: { text: "é € 😀" } };
