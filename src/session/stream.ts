@@ -32,7 +32,7 @@ export interface Sink {
  * the message object (a symbol key, which JSON ignores): a broadcast hands the
  * same message to every session, which then costs one JSON.stringify (and one
  * byte count) instead of thousands. (A WeakMap by message cost ≈ 75
- * instructions per session and broadcast, callgrind; this load, a few.)
+ * instructions per session and broadcast, callgrind; a property load, a few.)
  */
 const SHARED = Symbol("revue.sharedFrame");
 type Shared = { [SHARED]?: { tail: string; utf8: number } };
@@ -121,7 +121,7 @@ export class SessionStream {
     // (one string per frame once a scavenge drops the flattened wrapper).
     let text: string, kept: string, utf8: number;
     if (message.type === "event") {
-      // Only a broadcast's `event` is shared by sessions; caching the others (patches, inits) would cost a WeakMap entry each.
+      // Only a broadcast's `event` is shared by sessions; caching the others (patches, inits) would cost an object each.
       let body = (message as Shared)[SHARED];
       if (body === undefined) {
         const tail = `event: event\ndata: ${data ?? eventData(message)}\n\n`;
