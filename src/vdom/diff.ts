@@ -1,6 +1,6 @@
 import { lis } from "./lis.js";
 import { duplicateKey, lowerNode as lowerNodeOf, setText as setTextOf, slotsOf as slotsOfNode, textOnlyError, type Ctx, type LowerOptions } from "./lower.js";
-import { attrChanges, noBinder, updateAttrs as updateAttrsOf } from "./props.js";
+import { attrChanges, isList as isListOf, noBinder, updateList as updateListOf, updateRecord as updateRecordOf, type LoweredAttrs } from "./props.js";
 import { isTextOnly as isTextOnlyOf } from "./tags.js";
 import type { ElementNode, Node, PatchOp, TextNode, VElement, VNode } from "./types.js";
 import { fresh as freshOf, isFresh as isFreshOf, writableChildren as writableOf, type ElementVNode } from "./vnode.js";
@@ -11,7 +11,7 @@ import { fresh as freshOf, isFresh as isFreshOf, writableChildren as writableOf,
  * CommonJS and every call of an imported name first runs a getter: about a
  * quarter of the diff's time on a 10,000-node tree. A local binding is a plain call.
  */
-const lowerNode = lowerNodeOf, slotsOf = slotsOfNode, updateAttrs = updateAttrsOf, isTextOnly = isTextOnlyOf, setText = setTextOf;
+const lowerNode = lowerNodeOf, slotsOf = slotsOfNode, isList = isListOf, updateList = updateListOf, updateRecord = updateRecordOf, isTextOnly = isTextOnlyOf, setText = setTextOf;
 const isFresh = isFreshOf, fresh = freshOf, writableChildren = writableOf;
 
 /** True for a lowered text node (`isTextNode` of types.ts, inlined for the same reason). */
@@ -76,7 +76,7 @@ export function patchNode(ctx: DiffCtx, old: Node, next: VNode, parentId: string
 
 function patchElement(ctx: DiffCtx, old: ElementNode, next: ElementVNode): ElementNode {
   next.id = old.id;
-  next.attrs = diffAttrs(ctx, old, next);
+  next.lowAttrs = diffAttrs(ctx, old, next);
   const nc = next.children, nn = nc.length, on = old.children.length;
   let text = next.text;
   if (text === undefined && nn === 1 && nc[0]!.type === "text") setText(next, (text = nc[0]!.text));
@@ -138,14 +138,17 @@ function diffOnlyChild(ctx: DiffCtx, old: ElementNode, next: ElementVNode): void
 }
 
 /**
- * Returns `old.attrs` itself when nothing changed (the common case, checked
- * without allocating), else the new attribute record, pushing one `attrs` op
- * with only the attributes that were set or removed.
+ * Returns `old`'s lowered attributes themselves when nothing changed (the
+ * common case, checked without allocating), else the new ones (a list, see
+ * props.ts `AttrList`), pushing one `attrs` op with only the attributes that
+ * were set or removed.
  */
-function diffAttrs(ctx: DiffCtx, old: ElementNode, next: VElement): Record<string, string> {
-  const prev = old.attrs;
-  const attrs = updateAttrs(prev, next.props, next.tag, ctx.bind);
-  if (attrs !== prev) ctx.ops.push(new AttrsOp(old.id, attrChanges.set ?? NO_SET, attrChanges.remove ?? NO_REMOVE));
+function diffAttrs(ctx: DiffCtx, old: ElementNode, next: VElement): LoweredAttrs {
+  // Read as the diff left them (a list, see vnode.ts), or as a record from a node not built by h().
+  const prev = (old as unknown as ElementVNode).lowAttrs ?? old.attrs;
+  // props.ts updateAttrs, its two halves called here: one call fewer for every element of every render.
+  const attrs = isList(prev) ? updateList(prev, next.props, next.tag, ctx.bind) : updateRecord(prev, next.props, next.tag, ctx.bind);
+  if (attrs !== prev) ctx.ops.push(new AttrsOp(old.id, attrChanges.list!));
   return attrs;
 }
 
@@ -429,18 +432,13 @@ class TextOp {
     this.text = text;
   }
 }
-/** The `set` and `remove` of an attrs op that has none: shared (nothing writes to an op once it is made). */
-const NO_SET: Record<string, string> = Object.freeze({}) as Record<string, string>;
-const NO_REMOVE: string[] = Object.freeze([]) as unknown as string[];
 class AttrsOp {
   readonly op = "attrs";
   readonly id: string;
-  readonly set: Record<string, string>;
-  readonly remove: string[];
-  constructor(id: string, set: Record<string, string>, remove: string[]) {
+  readonly attrs: (string | null)[];
+  constructor(id: string, attrs: (string | null)[]) {
     this.id = id;
-    this.set = set;
-    this.remove = remove;
+    this.attrs = attrs;
   }
 }
 class MoveOp {

@@ -185,7 +185,7 @@ function lowerElement(ctx: Ctx, v: ElementVNode, parentId: string): ElementNode 
   }
   const id = v.key === undefined ? ctx.alloc.next() : keyedId(parentId, v.key);
   v.id = id;
-  v.attrs = lowerProps(tag, v.props, ctx.bind);
+  v.lowAttrs = lowerProps(tag, v.props, ctx.bind);
   const vc = v.children, n = vc.length;
   if (n === 0) return v as unknown as ElementNode;
   const first = vc[0]!;

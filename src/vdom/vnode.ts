@@ -1,5 +1,5 @@
 import { copiedMemo } from "./memo.js";
-import { EMPTY_ATTRS } from "./props.js";
+import { attrRecord, EMPTY_ATTRS, type LoweredAttrs } from "./props.js";
 import type { ElementNode, Node, TextNode, VElement, VNode, VText } from "./types.js";
 
 /*
@@ -33,8 +33,12 @@ export class ElementVNode implements VElement {
   id: string | null = null;
   readonly tag: string;
   readonly key: string | undefined;
-  /** The lowered attributes, set when the node is placed. */
-  attrs: Record<string, string> = EMPTY_ATTRS;
+  /**
+   * The lowered attributes, set when the node is placed: the record lowering
+   * builds, or the list a diff leaves when they changed (props.ts `AttrList`),
+   * which the next diff compares by position. Read by name through `attrs`.
+   */
+  lowAttrs: LoweredAttrs = EMPTY_ATTRS;
   /** The children; once placed, the lowered children (a child that had to be copied is swapped in, see `writableChildren`). */
   children: VNode[];
   /** The element's content when it is one text (see `VElement.text`, `ElementNode.text`): `h()` sets it for a lone string or number, lowering for any other lone text child; `children` is then empty. */
@@ -48,6 +52,14 @@ export class ElementVNode implements VElement {
     this.props = props;
     this.slots = slots;
     this.text = text;
+  }
+  /** The lowered attributes as a record (`ElementNode.attrs`); a list left by a diff is turned into one the first time it is read. */
+  get attrs(): Record<string, string> {
+    const a = this.lowAttrs;
+    return Array.isArray(a) ? (this.lowAttrs = attrRecord(a as readonly string[])) : (a as Record<string, string>);
+  }
+  set attrs(a: Record<string, string>) {
+    this.lowAttrs = a;
   }
   /** The wire form (§5): `{id, tag, key?, attrs, children, text?}` once placed; unplaced, what `h()` was given. */
   toJSON(): ElementNode | { type: "element"; tag: string; key?: string; props: Readonly<Record<string, unknown>>; children: VNode[]; text?: string } {

@@ -139,7 +139,7 @@ describe("ops", () => {
 
   it("sends only the changed attributes", () => {
     const { ops } = run(h("a", { href: "/a", title: "t", class: "c" }), h("a", { href: "/b", class: "c", rel: "x" }));
-    expect(ops).toEqual([{ op: "attrs", id: "w-1", set: { href: "/b", rel: "x" }, remove: ["title"] }]);
+    expect(ops).toEqual([{ op: "attrs", id: "w-1", attrs: ["href", "/b", "rel", "x", "title", null] }]);
   });
 
   it("a string prop equal to an old attribute of its name is unchanged, unless it forges a binding", () => {
@@ -149,7 +149,43 @@ describe("ops", () => {
     expect(diff(old, h("button", { onClick: () => {}, class: "b", htmlFor: "x" }), { alloc, bind }).ops).toEqual([]);
     // Same name and value as the bound attribute, but a user prop may not write it.
     const forged = diff(old, h("button", { "data-rv-on-click": "r:save", class: "b", for: "x" }), { alloc, bind });
-    expect(forged.ops).toEqual([{ op: "attrs", id: old.id, set: {}, remove: ["data-rv-on-click"] }]);
+    expect(forged.ops).toEqual([{ op: "attrs", id: old.id, attrs: ["data-rv-on-click", null] }]);
+  });
+
+  it("keeps the page's attributes equal to a fresh render's over renders that change them in every way", () => {
+    // Each step against the last: values changed, props added, removed, reordered, two props naming one
+    // attribute (either one last), numbers, booleans, class objects and arrays, style objects; the key never.
+    const steps: Record<string, unknown>[] = [
+      { title: "a", tabindex: 0, class: { x: true, y: false } },
+      { title: "b", tabindex: 0, class: { x: true, y: true }, hidden: true },
+      { tabindex: 1, title: "b", class: ["x", "y"], style: { fontSize: "2px" } },
+      { className: "k", class: "c", title: "b" },
+      { class: "c", className: "k", title: "b" },
+      { class: "c", className: "k", title: "b" },
+      { className: "k", title: undefined, hidden: false },
+      {},
+      { "aria-label": "l", title: "t", class: "" },
+      { title: "t", "aria-label": "l", htmlFor: "f", for: "g" },
+      { for: "g", htmlFor: "f" },
+    ];
+    const alloc = createIdAllocator();
+    let tree = lower(h("div", {}, h("p", { key: 1, ...steps[0] }, "x")), { alloc }) as ElementNode;
+    const page = { ...(tree.children[0] as ElementNode).attrs };
+    for (const props of steps.slice(1)) {
+      const out = diff(tree, h("div", {}, h("p", { key: 1, ...props }, "x")), { alloc });
+      for (const op of out.ops) {
+        expect(op.op).toBe("attrs");
+        const a = (op as { attrs: (string | null)[] }).attrs;
+        for (let i = 0; i < a.length; i += 2) {
+          if (a[i + 1] === null) delete page[a[i]!];
+          else page[a[i]!] = a[i + 1]!;
+        }
+      }
+      const fresh = (lower(h("p", props, "x"), { alloc: createIdAllocator() }) as ElementNode).attrs;
+      tree = out.tree as ElementNode;
+      expect(page, JSON.stringify(props)).toEqual(fresh);
+      expect(wire((tree.children[0] as ElementNode).attrs)).toEqual(wire(fresh));
+    }
   });
 
   it("updates text in place: a lone text through its element's id, a text among siblings through its own", () => {
