@@ -1,6 +1,6 @@
 import { RenderError } from "../errors.js";
 import { Fragment } from "./h.js";
-import { lowerProps as lowerPropsOf, noBinder } from "./props.js";
+import { lowerAttrs as lowerAttrsOf, noBinder } from "./props.js";
 import { isRefusedTag as isRefusedTagOf, isTextOnly as isTextOnlyOf, refuseTag } from "./tags.js";
 import type { Binder, ElementNode, Node, TextNode, VNode } from "./types.js";
 import { fresh as freshOf, isFresh as isFreshOf, writableChildren as writableOf, type ElementVNode } from "./vnode.js";
@@ -96,7 +96,7 @@ export function oneText(text: string | undefined, children: readonly VNode[]): s
 }
 
 /** Bound locally: under tsx every call of an imported name runs a getter first (see diff.ts). */
-const lowerProps = lowerPropsOf, isFresh = isFreshOf, fresh = freshOf, writableChildren = writableOf, isRefusedTag = isRefusedTagOf, isTextOnly = isTextOnlyOf;
+const lowerAttrs = lowerAttrsOf, isFresh = isFreshOf, fresh = freshOf, writableChildren = writableOf, isRefusedTag = isRefusedTagOf, isTextOnly = isTextOnlyOf;
 
 /** True when every character of `key` is an ASCII letter or digit (a loop: this runs for every keyed node). */
 function isSafeKey(key: string): boolean {
@@ -185,7 +185,7 @@ function lowerElement(ctx: Ctx, v: ElementVNode, parentId: string): ElementNode 
   }
   const id = v.key === undefined ? ctx.alloc.next() : keyedId(parentId, v.key);
   v.id = id;
-  v.lowAttrs = lowerProps(tag, v.props, ctx.bind);
+  v.lowAttrs = lowerAttrs(tag, v.props, ctx.bind);
   const vc = v.children, n = vc.length;
   if (n === 0) return v as unknown as ElementNode;
   const first = vc[0]!;

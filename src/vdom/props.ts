@@ -246,27 +246,56 @@ const cssName = nameCache((k) => (k.startsWith("--") ? k : k.replace(/[A-Z]/g, (
  * lowerProps("a", { href: "/x", className: "link", key: 1 }, noBinder) // { href: "/x", class: "link" }
  */
 export function lowerProps(tag: string, props: Readonly<Record<string, unknown>>, bind: Binder): Record<string, string> {
-  // Usually every prop is a string attribute under its own name: then the record is the props
-  // object itself (no copy: the tree keeps what h() was given, see h()), or the shared empty one.
-  let plain = true, n = 0, key = false;
+  const same = asAttrs(props);
+  if (same !== undefined) return same;
+  let attrs: Record<string, string> | undefined;
+  for (const prop in props) {
+    if (lowerProp(tag, prop, props[prop], bind)) (attrs ??= {})[lowered.name] = lowered.value;
+  }
+  return attrs ?? EMPTY_ATTRS;
+}
+
+/**
+ * Lowers all props of an element as a lowered tree keeps them (`ElementVNode.lowAttrs`):
+ * the record {@link lowerProps} would give when that is the props object itself
+ * (or the empty one), else an attribute list (see {@link AttrList}), which is
+ * cheaper to build than a record and which the next diff compares by position.
+ *
+ * @example
+ * lowerAttrs("a", { href: "/x" }, noBinder)                       // the props object itself
+ * lowerAttrs("a", { href: "/x", className: "link", key: 1 }, noBinder) // ["href", "/x", "class", "link"]
+ */
+export function lowerAttrs(tag: string, props: Readonly<Record<string, unknown>>, bind: Binder): LoweredAttrs {
+  const same = asAttrs(props);
+  if (same !== undefined) return same;
+  let n = 0, renamed = false;
+  for (const prop in props) {
+    if (!lowerProp(tag, prop, props[prop], bind)) continue;
+    if (lowered.name !== prop) renamed = true;
+    pairs[2 * n] = lowered.name;
+    pairs[2 * n++ + 1] = lowered.value;
+  }
+  if (renamed) n = dedupe(n);
+  return n === 0 ? EMPTY_ATTRS : pairs.slice(0, 2 * n);
+}
+
+/**
+ * `props` as its own attribute record when every prop is a string attribute
+ * under its own name (the usual case: no copy, the tree keeps what h() was
+ * given), the shared empty record when there are none, else undefined.
+ */
+function asAttrs(props: Readonly<Record<string, unknown>>): Record<string, string> | undefined {
+  let n = 0, key = false;
   for (const prop in props) {
     if (prop === "key") {
       key = true; // never an attribute: a keyed row's props are often nothing else
       continue;
     }
     const v = props[prop];
-    if (typeof v !== "string" || !keepsName(prop, v)) {
-      plain = false;
-      break;
-    }
+    if (typeof v !== "string" || !keepsName(prop, v)) return undefined;
     n++;
   }
-  if (plain && (n === 0 || !key)) return n === 0 ? EMPTY_ATTRS : (props as Record<string, string>);
-  let attrs: Record<string, string> | undefined;
-  for (const prop in props) {
-    if (lowerProp(tag, prop, props[prop], bind)) (attrs ??= {})[lowered.name] = lowered.value;
-  }
-  return attrs ?? EMPTY_ATTRS;
+  return n === 0 ? EMPTY_ATTRS : key ? undefined : (props as Record<string, string>);
 }
 
 /** True when lowering the string prop `prop` gives the attribute `prop` with the same value. */
@@ -307,18 +336,21 @@ export function attrRecord(list: AttrList): Record<string, string> {
 /**
  * What {@link updateAttrs} found changed, as an `attrs` op carries it (§5):
  * `[name, value, …]`, attributes set first, then those removed with a `null`
- * value. Undefined when nothing changed.
+ * value. Set when something changed.
  */
 export const attrChanges: { list: (string | null)[] | undefined } = { list: undefined };
 
 /*
- * Scratch lists reused for every element, so that comparing allocates nothing:
+ * Scratch lists reused for every element, so that comparing allocates nothing
+ * (and a change, two lists of the right length):
  * `pairs`, the element's new attributes `[name, value, …]` in prop order
  * (lowering each prop once serves both the comparison and, when something
  * changed, the new list: one copy of its start); `was`, an old record read
  * into a list (see updateRecord).
  */
 const pairs: string[] = [], was: string[] = [];
+/** The changes found, as the op carries them (see {@link attrChanges}), copied out once complete. */
+const changes: (string | null)[] = [];
 
 /** True when `name` is among the first `n` names of `pairs`. */
 function named(name: string, n: number): boolean {
@@ -371,6 +403,7 @@ export function updateList(prev: AttrList, props: Readonly<Record<string, unknow
  * V8's fast path, and the comparison is then by position as for a list.
  */
 export function updateRecord(prev: Readonly<Record<string, string>>, props: Readonly<Record<string, unknown>>, tag: string, bind: Binder): LoweredAttrs {
+  if (sameStrings(prev, props)) return prev;
   let end = 0;
   for (const k in prev) {
     was[end++] = k;
@@ -381,22 +414,42 @@ export function updateRecord(prev: Readonly<Record<string, string>>, props: Read
 }
 
 /**
+ * True when `props` are string attributes under their own names equal to
+ * `prev`'s, all of them (and a key): the usual case of a record, which
+ * lowering keeps only for such props (the props object itself, see
+ * {@link lowerAttrs}), answered by name (the records of one `h()` call share a
+ * shape, so these loads stay fast) without reading the record into a list.
+ */
+function sameStrings(prev: Readonly<Record<string, string>>, props: Readonly<Record<string, unknown>>): boolean {
+  let n = 0;
+  for (const p in props) {
+    const v = props[p];
+    // `class`, the usual one, read by its name: a named load, cheaper than one by a name held in a variable.
+    if (typeof v === "string" && (p === "class" ? prev.class : prev[p]) === v && !(p.charCodeAt(0) === 100 /* d */ && p.startsWith(ID_ATTR))) n++;
+    else if (p !== "key") return false;
+  }
+  for (const _ in prev) n--;
+  return n === 0;
+}
+
+/**
  * Compares `props`, lowered into `pairs`, with the first `end` entries of
  * `prev` (a list). Returns -1 when the attributes are the same, else how many
  * there are now, with the changes in {@link attrChanges}.
  */
 function compare(prev: AttrList, end: number, props: Readonly<Record<string, unknown>>, tag: string, bind: Binder): number {
-  // `at`: the position in `prev` of the next old attribute, while each prop finds its own there;
-  // `inOrder`: every one did (then an old attribute is missing only if `prev` has more);
+  // `at`: where in `prev` the next prop's old attribute is looked for first;
+  // `found`: how many new attributes had an old one (all of `prev`'s: none was removed);
   // `renamed`: some prop lowered to another name (className → class), so two props may share one.
-  let n = 0, at = 0, inOrder = true, renamed = false;
-  let list: (string | null)[] | undefined;
+  let n = 0, at = 0, found = 0, renamed = false;
+  let c = 0;
   for (const p in props) {
     const v = props[p];
-    if (at < end && prev[at] === p && prev[at + 1] === v && !(p.charCodeAt(0) === 100 /* d */ && p.startsWith(ID_ATTR))) {
+    if (typeof v === "string" && at < end && prev[at] === p && prev[at + 1] === v && !(p.charCodeAt(0) === 100 /* d */ && p.startsWith(ID_ATTR))) {
       pairs[2 * n] = p;
-      pairs[2 * n++ + 1] = v as string;
+      pairs[2 * n++ + 1] = v;
       at += 2;
+      found++;
       continue;
     }
     if (p === "key" || !lowerProp(tag, p, v, bind)) continue;
@@ -405,19 +458,33 @@ function compare(prev: AttrList, end: number, props: Readonly<Record<string, unk
     if (at < end && prev[at] === name) {
       old = prev[at + 1];
       at += 2;
-    } else {
-      inOrder = false;
-      old = valueIn(prev, end, name);
-    }
+    } else if (at + 2 < end && prev[at + 2] === name) {
+      // The attribute before it is gone (or comes later): the props after it are still found in place.
+      old = prev[at + 3];
+      at += 4;
+    } else old = valueIn(prev, end, name);
+    if (old !== undefined) found++;
     if (name !== p) renamed = true;
     pairs[2 * n] = name;
     pairs[2 * n++ + 1] = value;
-    if (old !== value) (list ??= []).push(name, value);
+    if (old !== value) {
+      changes[c++] = name;
+      changes[c++] = value;
+    }
   }
-  if (renamed && n !== (n = dedupe(n))) list = recompare(prev, end, n);
-  else if (!inOrder || at !== end) for (let j = 0; j < end; j += 2) if (!named(prev[j]!, n)) (list ??= []).push(prev[j]!, null);
-  attrChanges.list = list;
-  return list === undefined ? -1 : n;
+  // Names are unique in `prev` and, but for two props naming one attribute, among the new ones:
+  // each old attribute is found at most once.
+  if (renamed && n !== (n = dedupe(n))) c = recompare(prev, end, n);
+  else if (2 * found !== end) {
+    for (let j = 0; j < end; j += 2) {
+      if (named(prev[j]!, n)) continue;
+      changes[c++] = prev[j]!;
+      changes[c++] = null;
+    }
+  }
+  if (c === 0) return -1;
+  attrChanges.list = changes.slice(0, c);
+  return n;
 }
 
 /**
@@ -441,17 +508,23 @@ function dedupe(n: number): number {
 }
 
 /**
- * The changes from the first `end` entries of `prev` to the first `n`
- * attributes of `pairs`, name by name: when two props lowered to one name,
+ * Writes to `changes` the changes from the first `end` entries of `prev` to
+ * the first `n` attributes of `pairs`, name by name, and returns their length: when two props lowered to one name,
  * the changes found prop by prop may name a value a later prop replaced, or
  * a name twice.
  */
-function recompare(prev: AttrList, end: number, n: number): (string | null)[] | undefined {
-  let list: (string | null)[] | undefined;
+function recompare(prev: AttrList, end: number, n: number): number {
+  let c = 0;
   for (let k = 0; k < 2 * n; k += 2) {
     const name = pairs[k]!;
-    if (valueIn(prev, end, name) !== pairs[k + 1]) (list ??= []).push(name, pairs[k + 1]!);
+    if (valueIn(prev, end, name) === pairs[k + 1]) continue;
+    changes[c++] = name;
+    changes[c++] = pairs[k + 1]!;
   }
-  for (let j = 0; j < end; j += 2) if (!named(prev[j]!, n)) (list ??= []).push(prev[j]!, null);
-  return list;
+  for (let j = 0; j < end; j += 2) {
+    if (named(prev[j]!, n)) continue;
+    changes[c++] = prev[j]!;
+    changes[c++] = null;
+  }
+  return c;
 }

@@ -34,9 +34,10 @@ export class ElementVNode implements VElement {
   readonly tag: string;
   readonly key: string | undefined;
   /**
-   * The lowered attributes, set when the node is placed: the record lowering
-   * builds, or the list a diff leaves when they changed (props.ts `AttrList`),
-   * which the next diff compares by position. Read by name through `attrs`.
+   * The lowered attributes, set when the node is placed: the props object
+   * itself when it holds only string attributes (or the empty record), else a
+   * list (props.ts `AttrList`), which the next diff compares by position.
+   * Read by name through `attrs`.
    */
   lowAttrs: LoweredAttrs = EMPTY_ATTRS;
   /** The children; once placed, the lowered children (a child that had to be copied is swapped in, see `writableChildren`). */
@@ -53,7 +54,7 @@ export class ElementVNode implements VElement {
     this.slots = slots;
     this.text = text;
   }
-  /** The lowered attributes as a record (`ElementNode.attrs`); a list left by a diff is turned into one the first time it is read. */
+  /** The lowered attributes as a record (`ElementNode.attrs`): a list is turned into one, and kept as one, the first time it is read (writing the page, `pack()`). */
   get attrs(): Record<string, string> {
     const a = this.lowAttrs;
     return Array.isArray(a) ? (this.lowAttrs = attrRecord(a as readonly string[])) : (a as Record<string, string>);
@@ -64,7 +65,10 @@ export class ElementVNode implements VElement {
   /** The wire form (§5): `{id, tag, key?, attrs, children, text?}` once placed; unplaced, what `h()` was given. */
   toJSON(): ElementNode | { type: "element"; tag: string; key?: string; props: Readonly<Record<string, unknown>>; children: VNode[]; text?: string } {
     if (this.id === null) return { type: "element", tag: this.tag, key: this.key, props: this.props, children: this.children, text: this.text };
-    return { id: this.id, tag: this.tag, key: this.key, attrs: this.attrs, children: this.children as unknown as Node[], text: this.text };
+    // A list is written as a record without keeping it: the node stays as the next diff compares it fastest.
+    const a = this.lowAttrs;
+    const attrs = Array.isArray(a) ? attrRecord(a as readonly string[]) : (a as Record<string, string>);
+    return { id: this.id, tag: this.tag, key: this.key, attrs, children: this.children as unknown as Node[], text: this.text };
   }
 }
 

@@ -168,23 +168,26 @@ describe("ops", () => {
       { title: "t", "aria-label": "l", htmlFor: "f", for: "g" },
       { for: "g", htmlFor: "f" },
     ];
-    const alloc = createIdAllocator();
-    let tree = lower(h("div", {}, h("p", { key: 1, ...steps[0] }, "x")), { alloc }) as ElementNode;
-    const page = { ...(tree.children[0] as ElementNode).attrs };
-    for (const props of steps.slice(1)) {
-      const out = diff(tree, h("div", {}, h("p", { key: 1, ...props }, "x")), { alloc });
-      for (const op of out.ops) {
-        expect(op.op).toBe("attrs");
-        const a = (op as { attrs: (string | null)[] }).attrs;
-        for (let i = 0; i < a.length; i += 2) {
-          if (a[i + 1] === null) delete page[a[i]!];
-          else page[a[i]!] = a[i + 1]!;
+    // From an element lowered with other props than strings, and from one with only strings (kept as they are).
+    for (const first of [steps[0]!, { title: "a", class: "x" }]) {
+      const alloc = createIdAllocator();
+      let tree = lower(h("div", {}, h("p", { key: 1, ...first }, "x")), { alloc }) as ElementNode;
+      const page = { ...(tree.children[0] as ElementNode).attrs };
+      for (const props of steps.slice(1)) {
+        const out = diff(tree, h("div", {}, h("p", { key: 1, ...props }, "x")), { alloc });
+        for (const op of out.ops) {
+          expect(op.op).toBe("attrs");
+          const a = (op as { attrs: (string | null)[] }).attrs;
+          for (let i = 0; i < a.length; i += 2) {
+            if (a[i + 1] === null) delete page[a[i]!];
+            else page[a[i]!] = a[i + 1]!;
+          }
         }
+        const fresh = (lower(h("p", props, "x"), { alloc: createIdAllocator() }) as ElementNode).attrs;
+        tree = out.tree as ElementNode;
+        expect(page, JSON.stringify(props)).toEqual(fresh);
+        expect(wire((tree.children[0] as ElementNode).attrs)).toEqual(wire(fresh));
       }
-      const fresh = (lower(h("p", props, "x"), { alloc: createIdAllocator() }) as ElementNode).attrs;
-      tree = out.tree as ElementNode;
-      expect(page, JSON.stringify(props)).toEqual(fresh);
-      expect(wire((tree.children[0] as ElementNode).attrs)).toEqual(wire(fresh));
     }
   });
 
