@@ -183,7 +183,8 @@ function lowerElement(ctx: Ctx, v: ElementVNode, parentId: string): ElementNode 
     if (tag === Fragment) throw new RenderError(`A fragment cannot be the root of render(): wrap its children in one element (e.g. h("div", {}, ...)).`);
     throw new RenderError(`<${String(tag).slice(0, 40)}> is not a valid tag name: use letters, digits and "-".`);
   }
-  const id = v.key === undefined ? ctx.alloc.next() : keyedId(parentId, v.key);
+  const key = v.key;
+  const id = key === undefined ? ctx.alloc.next() : keyedId(parentId, key);
   v.id = id;
   v.lowAttrs = lowerAttrs(tag, v.props, ctx.bind);
   const vc = v.children, n = vc.length;
@@ -204,10 +205,12 @@ function lowerElement(ctx: Ctx, v: ElementVNode, parentId: string): ElementNode 
       c.id = ctx.alloc.next();
       continue;
     }
-    if (c.key !== undefined) {
+    if (c.rawKey !== undefined) {
+      // As text: `1` and `"1"` are one key.
+      const k = c.key!;
       keys ??= new Set();
-      if (keys.has(c.key)) duplicateKey(c.key, { tag, id });
-      keys.add(c.key);
+      if (keys.has(k)) duplicateKey(k, { tag, id });
+      keys.add(k);
     }
     lowerElement(ctx, c, id);
   }

@@ -385,7 +385,7 @@ function valueIn(prev: AttrList, end: number, name: string): string | undefined 
  * updateAttrs({ class: "a" }, { class: "a", title: "t" }, "p", noBinder) // ["class", "a", "title", "t"]; attrChanges.list = ["title", "t"]
  */
 export function updateAttrs(prev: LoweredAttrs, props: Readonly<Record<string, unknown>>, tag: string, bind: Binder): LoweredAttrs {
-  return isList(prev) ? updateList(prev, props, tag, bind) : updateRecord(prev, props, tag, bind);
+  return isList(prev) ? updateList(prev, props, tag, bind) : sameStrings(prev, props) ? prev : updateRecord(prev, props, tag, bind);
 }
 
 /** True for an attribute list, false for a record (see {@link AttrList}). */
@@ -398,12 +398,12 @@ export function updateList(prev: AttrList, props: Readonly<Record<string, unknow
 }
 
 /**
- * {@link updateAttrs} against a record (an element as lowering left it), read
- * into a list first: a for-in over the record reading its own values takes
- * V8's fast path, and the comparison is then by position as for a list.
+ * {@link updateAttrs} against a record (an element as lowering left it) that
+ * {@link sameStrings} found changed, read into a list first: a for-in over the
+ * record reading its own values takes V8's fast path, and the comparison is
+ * then by position as for a list.
  */
 export function updateRecord(prev: Readonly<Record<string, string>>, props: Readonly<Record<string, unknown>>, tag: string, bind: Binder): LoweredAttrs {
-  if (sameStrings(prev, props)) return prev;
   let end = 0;
   for (const k in prev) {
     was[end++] = k;
@@ -420,7 +420,7 @@ export function updateRecord(prev: Readonly<Record<string, string>>, props: Read
  * {@link lowerAttrs}), answered by name (the records of one `h()` call share a
  * shape, so these loads stay fast) without reading the record into a list.
  */
-function sameStrings(prev: Readonly<Record<string, string>>, props: Readonly<Record<string, unknown>>): boolean {
+export function sameStrings(prev: Readonly<Record<string, string>>, props: Readonly<Record<string, unknown>>): boolean {
   let n = 0;
   for (const p in props) {
     const v = props[p];

@@ -271,6 +271,22 @@ describe("keyed moves", () => {
     expect(ops).toEqual([{ op: "move", id: "k-w-1-3", parent: "w-1", before: "k-w-1-0" }]);
   });
 
+  it("takes a number and its text as one key, in either render and at any place in the list", () => {
+    const nums = [7, 1, 2, 3, 4, 1e9, -1, 1.5, 0];
+    const texts = nums.map(String);
+    for (const [from, to] of [[nums, texts], [texts, nums]] as const) {
+      // The same order, then rotated, then two swapped: kept, moved, never replaced or rebuilt.
+      for (const order of [(k: readonly (string | number)[]) => k, (k: readonly (string | number)[]) => [...k.slice(3), ...k.slice(0, 3)], (k: readonly (string | number)[]) => [k[0]!, k[5]!, ...k.slice(2, 5), k[1]!, ...k.slice(6)]]) {
+        const { old, tree, ops } = run(list([...from]), list([...order(to)]));
+        expect(ops.filter((o) => o.op !== "move")).toEqual([]);
+        expect(kids(tree).map((c) => c.id).sort()).toEqual(kids(old).map((c) => c.id).sort());
+        expect(kids(tree).map((c) => (c as ElementNode).key)).toEqual(order(texts));
+      }
+    }
+    // A lone child keeps its node too.
+    expect(run(h("p", {}, h("b", { key: 5 })), h("p", {}, h("b", { key: "5" }))).ops).toEqual([]);
+  });
+
   it("lis() finds a longest increasing subsequence, skipping new children", () => {
     expect(lis([2, 0, 1, 3])).toEqual([1, 2, 3]);
     expect(lis([3, -1, 1, 2])).toEqual([2, 3]);
@@ -285,6 +301,16 @@ describe("duplicate keys", () => {
     const old = lower(list(["a", "b"]), { alloc });
     expect(() => diff(old, list(["a", "b", "a"]), { alloc })).toThrow('Duplicate key "a" among the children of <ul> (id w-1)');
     expect(() => diff(old, list(["c", "c"]), { alloc })).toThrow('Duplicate key "c"');
+  });
+
+  it("are a number and its text among the same siblings", () => {
+    const alloc = createIdAllocator();
+    expect(() => lower(list([1, "1"]), { alloc })).toThrow('Duplicate key "1"');
+    const old = lower(list([1, 2, 3]), { alloc });
+    expect(() => diff(old, list([1, 2, 3, "2"]), { alloc })).toThrow('Duplicate key "2"');
+    expect(() => diff(old, list([3, "3", 1]), { alloc })).toThrow('Duplicate key "3"');
+    expect(() => diff(old, list(["2", 1, 2]), { alloc })).toThrow('Duplicate key "2"');
+    expect(() => diff(lower(list([]), { alloc }), list([10, "10"]), { alloc })).toThrow('Duplicate key "10"');
   });
 
   it("are reported when a list is created or appended to, against new and old siblings alike", () => {
