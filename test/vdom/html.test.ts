@@ -44,6 +44,9 @@ describe("renderToString", () => {
 
   it("refuses ids and tags that did not come from lowering", () => {
     expect(() => renderToString({ id: "w-1--><script>", text: "x" })).toThrow(/unsafe node id/);
+    expect(() => renderToString({ id: "w-1", tag: "p", attrs: {}, children: [{ id: 'w-2" onclick="x', tag: "b", attrs: {}, children: [] }] })).toThrow(/unsafe node id/);
+    // A tree from h() that no lowering placed has no ids to write.
+    expect(() => renderToString(h("p", {}, "x") as never)).toThrow(/unsafe node id "null"; was the tree built by lower\(\)\/diff\(\)\?/);
     expect(() => renderToString({ id: "w-1", tag: "img onerror=x", attrs: {}, children: [] })).toThrow(/unsafe tag/);
     // A comment marker inside <textarea> would be read as its text.
     expect(() => renderToString({ id: "w-1", tag: "textarea", attrs: {}, children: [{ id: "w-2", text: "x" }] })).toThrow(
