@@ -191,6 +191,43 @@ describe("ops", () => {
     }
   });
 
+  it("keeps the page's attributes equal to a fresh render's over a thousand random renders", () => {
+    let seed = 7;
+    const r = () => ((seed = (seed * 1103515245 + 12345) >>> 0) / 2 ** 32);
+    const pick = <T,>(xs: readonly T[]): T => xs[Math.floor(r() * xs.length)]!;
+    const values: unknown[] = ["a", "b", "", 0, 1, true, false, undefined, null, ["x", "y"], { x: true, y: false }, { y: true }];
+    const names = ["title", "class", "className", "style", "tabindex", "hidden", "for", "htmlFor", "data-x", "aria-label", "href"];
+    const propsOf = () => {
+      const out: Record<string, unknown> = {};
+      for (const name of names) {
+        if (r() >= 0.4) continue;
+        if (name === "style") out[name] = pick([{ color: "red" }, { fontSize: 2, color: "blue" }, "x:y", undefined]);
+        else if (name === "href") out[name] = pick(["/a", "javascript:x", 1]);
+        else out[name] = pick(name === "class" || name === "className" ? values : values.slice(0, 9));
+      }
+      return out;
+    };
+    const alloc = createIdAllocator();
+    let tree = lower(h("div", {}, h("p", { key: 1, ...propsOf() }, "x")), { alloc }) as ElementNode;
+    const page = { ...(tree.children[0] as ElementNode).attrs };
+    for (let step = 0; step < 1000; step++) {
+      // Mostly a few props changed from the last render, sometimes all new.
+      const last = (tree.children[0] as unknown as { props: Record<string, unknown> }).props;
+      const props = r() < 0.2 ? propsOf() : { ...last, ...Object.fromEntries(Object.entries(propsOf()).slice(0, 2)) };
+      const out = diff(tree, h("div", {}, h("p", { key: 1, ...props }, "x")), { alloc });
+      for (const op of out.ops) {
+        const a = (op as { attrs: (string | null)[] }).attrs;
+        for (let i = 0; i < a.length; i += 2) {
+          if (a[i + 1] === null) delete page[a[i]!];
+          else page[a[i]!] = a[i + 1]!;
+        }
+      }
+      const fresh = (lower(h("p", props, "x"), { alloc: createIdAllocator() }) as ElementNode).attrs;
+      tree = out.tree as ElementNode;
+      expect(page, JSON.stringify(props)).toEqual(fresh);
+    }
+  });
+
   it("updates text in place: a lone text through its element's id, a text among siblings through its own", () => {
     const lone = run(h("p", {}, "1"), h("p", {}, "2"));
     expect(lone.ops).toEqual([{ op: "text", id: "w-1", text: "2" }]);
