@@ -1,9 +1,9 @@
 import { lis } from "./lis.js";
 import { duplicateKey, lowerNode as lowerNodeOf, setText as setTextOf, slotsOf as slotsOfNode, textOnlyError, type Ctx, type LowerOptions } from "./lower.js";
-import { attrChanges, noBinder, updateAttrs as updateAttrsOf } from "./props.js";
+import { attrChanges, isList as isListOf, noBinder, sameStrings as sameStringsOf, updateList as updateListOf, updateRecord as updateRecordOf, type LoweredAttrs } from "./props.js";
 import { isTextOnly as isTextOnlyOf } from "./tags.js";
 import type { ElementNode, Node, PatchOp, TextNode, VElement, VNode } from "./types.js";
-import { fresh as freshOf, isFresh as isFreshOf, writableChildren as writableOf, type ElementVNode } from "./vnode.js";
+import { fresh as freshOf, isFresh as isFreshOf, rawKeyOf as rawKeyOfOf, writableChildren as writableOf, type ElementVNode } from "./vnode.js";
 
 /*
  * The sibling modules' functions that run for every node, bound once to local
@@ -11,8 +11,8 @@ import { fresh as freshOf, isFresh as isFreshOf, writableChildren as writableOf,
  * CommonJS and every call of an imported name first runs a getter: about a
  * quarter of the diff's time on a 10,000-node tree. A local binding is a plain call.
  */
-const lowerNode = lowerNodeOf, slotsOf = slotsOfNode, updateAttrs = updateAttrsOf, isTextOnly = isTextOnlyOf, setText = setTextOf;
-const isFresh = isFreshOf, fresh = freshOf, writableChildren = writableOf;
+const lowerNode = lowerNodeOf, slotsOf = slotsOfNode, isList = isListOf, updateList = updateListOf, updateRecord = updateRecordOf, sameStrings = sameStringsOf, isTextOnly = isTextOnlyOf, setText = setTextOf;
+const isFresh = isFreshOf, fresh = freshOf, writableChildren = writableOf, rawKeyOf = rawKeyOfOf;
 
 /** True for a lowered text node (`isTextNode` of types.ts, inlined for the same reason). */
 function isText(node: Node): node is TextNode {
@@ -66,7 +66,7 @@ export function patchNode(ctx: DiffCtx, old: Node, next: VNode, parentId: string
       if (old.text !== v.text) ctx.ops.push({ op: "text", id: old.id, text: v.text });
       return v as unknown as TextNode;
     }
-  } else if (!isText(old) && old.tag === v.tag && old.key === v.key) {
+  } else if (!isText(old) && old.tag === v.tag && sameKey(old, v)) {
     return patchElement(ctx, old, v);
   }
   const node = lowerNode(ctx, v, parentId);
@@ -76,7 +76,7 @@ export function patchNode(ctx: DiffCtx, old: Node, next: VNode, parentId: string
 
 function patchElement(ctx: DiffCtx, old: ElementNode, next: ElementVNode): ElementNode {
   next.id = old.id;
-  next.attrs = diffAttrs(ctx, old, next);
+  next.lowAttrs = diffAttrs(ctx, old, next);
   const nc = next.children, nn = nc.length, on = old.children.length;
   let text = next.text;
   if (text === undefined && nn === 1 && nc[0]!.type === "text") setText(next, (text = nc[0]!.text));
@@ -129,7 +129,7 @@ function diffOnlyChild(ctx: DiffCtx, old: ElementNode, next: ElementVNode): void
   const o = old.children[0]!, v = next.children[0]!;
   const oldSlots = slotsOf(old), newSlots = next.slots;
   // Same identity: the same key (texts have none) and the same slot (0 unless `h()` recorded another).
-  if ((o as ElementNode).key !== (v as VElement).key || (oldSlots === undefined ? 0 : oldSlots[0]) !== (newSlots === undefined ? 0 : newSlots[0])) {
+  if (!sameKey(o, v) || (oldSlots === undefined ? 0 : oldSlots[0]) !== (newSlots === undefined ? 0 : newSlots[0])) {
     diffChildren(ctx, old, next, oldSlots);
     return;
   }
@@ -138,32 +138,61 @@ function diffOnlyChild(ctx: DiffCtx, old: ElementNode, next: ElementVNode): void
 }
 
 /**
- * Returns `old.attrs` itself when nothing changed (the common case, checked
- * without allocating), else the new attribute record, pushing one `attrs` op
- * with only the attributes that were set or removed.
+ * Returns `old`'s lowered attributes themselves when nothing changed (the
+ * common case, checked without allocating), else the new ones (a list, see
+ * props.ts `AttrList`), pushing one `attrs` op with only the attributes that
+ * were set or removed.
  */
-function diffAttrs(ctx: DiffCtx, old: ElementNode, next: VElement): Record<string, string> {
-  const prev = old.attrs;
-  const attrs = updateAttrs(prev, next.props, next.tag, ctx.bind);
-  if (attrs !== prev) ctx.ops.push(new AttrsOp(old.id, attrChanges.set ?? NO_SET, attrChanges.remove ?? NO_REMOVE));
+function diffAttrs(ctx: DiffCtx, old: ElementNode, next: VElement): LoweredAttrs {
+  // Read as the diff left them (a list, see vnode.ts), or as a record from a node not built by h().
+  const prev = (old as unknown as ElementVNode).lowAttrs ?? old.attrs;
+  // props.ts updateAttrs, its two halves called here: one call fewer for every element of every render.
+  const props = next.props;
+  const attrs = isList(prev) ? updateList(prev, props, next.tag, ctx.bind) : sameStrings(prev, props) ? prev : updateRecord(prev, props, next.tag, ctx.bind);
+  if (attrs !== prev) ctx.ops.push(new AttrsOp(old.id, attrChanges.list!));
   return attrs;
 }
 
 /**
- * A child's identity among its siblings: its key (a string) if it has one,
- * else its slot (a number). Keys and slots live in one Map without colliding
- * because a string never equals a number.
+ * A child's identity among its siblings: its key if it has one, else its slot
+ * as `-1 - slot`. A key is compared as `h()` was given it (ElementVNode.rawKey),
+ * with one form for a number and its text (`1` and `"1"` are one key): an
+ * integer from 0 to 999,999,999 as a number, any other key as text. So
+ * keys and slots live in one Map without colliding, and the usual keys, ids,
+ * need no string.
  */
 type Identity = string | number;
 
-function oldIdentity(node: Node, i: number, slots: readonly number[] | undefined): Identity {
-  const key = (node as ElementNode).key;
-  return key !== undefined ? key : slots !== undefined ? slots[i]! : i;
+function identity(node: VNode | Node, i: number, slots: readonly number[] | undefined): Identity {
+  const key = rawKeyOf(node);
+  return key !== undefined ? keyIdentity(key) : -1 - (slots !== undefined ? slots[i]! : i);
 }
 
-function newIdentity(v: VNode, i: number, slots: readonly number[] | undefined): Identity {
-  if (v.type === "element" && v.key !== undefined) return v.key;
-  return slots !== undefined ? slots[i]! : i;
+/** A key's identity (see {@link Identity}); reading a string's digits allocates nothing. */
+function keyIdentity(key: string | number): Identity {
+  if (typeof key === "number") return key >= 0 && key < 1e9 && (key | 0) === key ? key : String(key);
+  const n = key.length;
+  let c = key.charCodeAt(0);
+  // At most 9 digits, no leading zero ("0" alone is 0): the text of such an integer.
+  if (n === 0 || n > 9 || c < 48 || c > 57 || (c === 48 && n > 1)) return key;
+  let value = c - 48;
+  for (let i = 1; i < n; i++) {
+    c = key.charCodeAt(i);
+    if (c < 48 || c > 57) return key;
+    value = value * 10 + (c - 48);
+  }
+  return value;
+}
+
+/** True when two nodes have the same key, or none: as given when `h()` built both, else as text. */
+function sameKey(a: VNode | Node, b: VNode | Node): boolean {
+  const k = (a as ElementVNode).rawKey;
+  return (k !== undefined && k === (b as ElementVNode).rawKey) || (a as ElementNode).key === (b as ElementNode).key;
+}
+
+/** A key for an error message. */
+function keyText(id: Identity): string {
+  return String(id);
 }
 
 /** In the map, a claimed old child (or a key a new child already took). */
@@ -210,16 +239,21 @@ export function diffChildren(ctx: DiffCtx, parent: ElementNode, next: ElementVNo
     const o = oldCh[s]!, v = newCh[s]!;
     // A subtree kept from the last render (a memo() hit) in its place: nothing to do, not even a call.
     if ((v as unknown) === o) continue;
-    // oldIdentity(o) !== newIdentity(v), inlined: this loop runs for nearly every node of every render.
-    const key = (o as ElementNode).key;
-    if (key !== (v as VElement).key) break;
-    if (key === undefined && (oldSlots === undefined ? s : oldSlots[s]) !== (newSlots === undefined ? s : newSlots[s])) break;
+    // identity(o) !== identity(v), inlined: this loop runs for nearly every node of every render.
+    // The same key as h() gave both (a list's rows), else compared as text; children without a key by slot.
+    const key = (o as ElementVNode).rawKey;
+    if (key === undefined || key !== (v as ElementVNode).rawKey) {
+      const text = (o as ElementNode).key;
+      if (text !== undefined ? identity(o, s, oldSlots) !== identity(v, s, newSlots) : (v as VElement).key !== undefined) break;
+      if (text === undefined && (oldSlots === undefined ? s : oldSlots[s]) !== (newSlots === undefined ? s : newSlots[s])) break;
+    }
     place(next, s, v, patchNode(ctx, o, v, pid));
   }
   for (; oe >= s && ne >= s; oe--, ne--) {
     const o = oldCh[oe]!, v = newCh[ne]!;
     if ((v as unknown) === o) continue;
-    if (oldIdentity(o, oe, oldSlots) !== newIdentity(v, ne, newSlots)) break;
+    const key = (o as ElementVNode).rawKey;
+    if ((key === undefined || key !== (v as ElementVNode).rawKey) && identity(o, oe, oldSlots) !== identity(v, ne, newSlots)) break;
     place(next, ne, v, patchNode(ctx, o, v, pid));
   }
   if (s <= oe || s <= ne) diffMiddle(ctx, parent, next, newCh, oldSlots, s, oe, ne);
@@ -249,16 +283,21 @@ function diffLongChildren(ctx: DiffCtx, parent: ElementNode, next: ElementVNode,
     const o = oldCh[s]!, v = newCh[s]!;
     // A subtree kept from the last render (a memo() hit) in its place: nothing to do, not even a call.
     if ((v as unknown) === o) continue;
-    // oldIdentity(o) !== newIdentity(v), inlined: this loop runs for nearly every node of every render.
-    const key = (o as ElementNode).key;
-    if (key !== (v as VElement).key) break;
-    if (key === undefined && (oldSlots === undefined ? s : oldSlots[s]) !== (newSlots === undefined ? s : newSlots[s])) break;
+    // identity(o) !== identity(v), inlined: this loop runs for nearly every node of every render.
+    // The same key as h() gave both (a list's rows), else compared as text; children without a key by slot.
+    const key = (o as ElementVNode).rawKey;
+    if (key === undefined || key !== (v as ElementVNode).rawKey) {
+      const text = (o as ElementNode).key;
+      if (text !== undefined ? identity(o, s, oldSlots) !== identity(v, s, newSlots) : (v as VElement).key !== undefined) break;
+      if (text === undefined && (oldSlots === undefined ? s : oldSlots[s]) !== (newSlots === undefined ? s : newSlots[s])) break;
+    }
     place(next, s, v, patchNode(ctx, o, v, pid));
   }
   for (; oe >= s && ne >= s; oe--, ne--) {
     const o = oldCh[oe]!, v = newCh[ne]!;
     if ((v as unknown) === o) continue;
-    if (oldIdentity(o, oe, oldSlots) !== newIdentity(v, ne, newSlots)) break;
+    const key = (o as ElementVNode).rawKey;
+    if ((key === undefined || key !== (v as ElementVNode).rawKey) && identity(o, oe, oldSlots) !== identity(v, ne, newSlots)) break;
     place(next, ne, v, patchNode(ctx, o, v, pid));
   }
   if (s <= oe || s <= ne) diffMiddle(ctx, parent, next, newCh, oldSlots, s, oe, ne);
@@ -274,7 +313,7 @@ function diffLongChildren(ctx: DiffCtx, parent: ElementNode, next: ElementVNode,
  */
 function diffMiddle(ctx: DiffCtx, parent: ElementNode, next: ElementVNode, newCh: readonly VNode[], oldSlots: readonly number[] | undefined, s: number, oe: number, ne: number): void {
   const oldCh = parent.children, newSlots = next.slots;
-  const same = (i: number, j: number) => oldIdentity(oldCh[i]!, i, oldSlots) === newIdentity(newCh[j]!, j, newSlots);
+  const same = (i: number, j: number) => identity(oldCh[i]!, i, oldSlots) === identity(newCh[j]!, j, newSlots);
   const pid = parent.id;
   /*
    * Crossed ends: the first old child of the middle is the last new one and the last old
@@ -339,7 +378,7 @@ function matchMiddle(ctx: DiffCtx, parent: ElementNode, next: ElementVNode, newC
   const claimed = new Uint8Array(oe - s + 1);
   let anyClaimed = false;
   for (let i = s; i <= oe; i++) {
-    const j = index.get(oldIdentity(oldCh[i]!, i, oldSlots));
+    const j = index.get(identity(oldCh[i]!, i, oldSlots));
     if (j === undefined || sources[j - s] !== CLAIMED) continue;
     sources[j - s] = i;
     claimed[i - s] = 1;
@@ -429,18 +468,13 @@ class TextOp {
     this.text = text;
   }
 }
-/** The `set` and `remove` of an attrs op that has none: shared (nothing writes to an op once it is made). */
-const NO_SET: Record<string, string> = Object.freeze({}) as Record<string, string>;
-const NO_REMOVE: string[] = Object.freeze([]) as unknown as string[];
 class AttrsOp {
   readonly op = "attrs";
   readonly id: string;
-  readonly set: Record<string, string>;
-  readonly remove: string[];
-  constructor(id: string, set: Record<string, string>, remove: string[]) {
+  readonly attrs: (string | null)[];
+  constructor(id: string, attrs: (string | null)[]) {
     this.id = id;
-    this.set = set;
-    this.remove = remove;
+    this.attrs = attrs;
   }
 }
 class MoveOp {
@@ -467,9 +501,9 @@ function insert(ctx: DiffCtx, node: Node, parent: string, before: string | null)
 function indexMiddle(newCh: readonly VNode[], s: number, ne: number, newSlots: readonly number[] | undefined, parent: ElementNode): Map<Identity, number> {
   const index = new Map<Identity, number>();
   for (let i = ne; i >= s; i--) {
-    const id = newIdentity(newCh[i]!, i, newSlots);
+    const id = identity(newCh[i]!, i, newSlots);
     const size = index.size;
-    if (index.set(id, i).size === size && typeof id === "string") duplicateKey(id, parent);
+    if (index.set(id, i).size === size && (typeof id === "string" || id >= 0)) duplicateKey(keyText(id), parent);
   }
   return index;
 }
@@ -482,15 +516,15 @@ function indexMiddle(newCh: readonly VNode[], s: number, ne: number, newSlots: r
 function checkAround(oldCh: readonly Node[], s: number, oe: number, middle: { has(id: Identity): boolean }, parent: ElementNode): void {
   for (let i = 0; i < oldCh.length; i++) {
     if (i === s) i = oe + 1;
-    const key = (oldCh[i] as ElementNode | undefined)?.key;
-    if (key !== undefined && middle.has(key)) duplicateKey(key, parent);
+    const key = i < oldCh.length ? rawKeyOf(oldCh[i]!) : undefined;
+    if (key !== undefined && middle.has(keyIdentity(key))) duplicateKey(String(key), parent);
   }
 }
 
 function hasKey(children: readonly VNode[], from: number, to: number): boolean {
   for (let i = from; i <= to; i++) {
     const c = children[i]!;
-    if (c.type === "element" && c.key !== undefined) return true;
+    if (rawKeyOf(c) !== undefined) return true;
   }
   return false;
 }

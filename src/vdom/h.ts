@@ -165,7 +165,8 @@ function textOnly(tag: string, children: VNode[]): VNode[] {
 export function h(tag: string | Component<any>, props?: Props | null, ...args: Child[]): VNode {
   if (typeof tag === "function") return component(tag, props, args);
   const k = props === null || props === undefined ? undefined : props.key;
-  const key = k === undefined || k === null ? undefined : typeof k === "string" ? k : String(k);
+  // A string or a number as given (see ElementVNode.rawKey).
+  const key = k === undefined || k === null ? undefined : typeof k === "string" || typeof k === "number" ? k : String(k);
   if (args.length === 1) {
     // One string or number: it becomes the element's text (VElement.text), with no text node and no
     // list. Most elements of a page hold one text; this halves what h() allocates for each of them.
@@ -232,7 +233,7 @@ function component(tag: Component<any>, props: Props | null | undefined, args: C
 
 function callComponent(tag: Component<any>, props: Props | null | undefined, args: Child[]): VNode {
   const k = props?.key;
-  const key = k === undefined || k === null ? undefined : String(k);
+  const key = k === undefined || k === null ? undefined : typeof k === "string" || typeof k === "number" ? k : String(k);
   const single = args.length === 1 && Array.isArray(args[0]);
   let children = single ? plainChildren(args[0] as readonly unknown[], false) : plainChildren(args, true);
   if (children === undefined) children = normalize(args).children;

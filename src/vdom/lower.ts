@@ -1,6 +1,6 @@
 import { RenderError } from "../errors.js";
 import { Fragment } from "./h.js";
-import { lowerProps as lowerPropsOf, noBinder } from "./props.js";
+import { lowerAttrs as lowerAttrsOf, noBinder } from "./props.js";
 import { isRefusedTag as isRefusedTagOf, isTextOnly as isTextOnlyOf, refuseTag } from "./tags.js";
 import type { Binder, ElementNode, Node, TextNode, VNode } from "./types.js";
 import { fresh as freshOf, isFresh as isFreshOf, writableChildren as writableOf, type ElementVNode } from "./vnode.js";
@@ -96,7 +96,7 @@ export function oneText(text: string | undefined, children: readonly VNode[]): s
 }
 
 /** Bound locally: under tsx every call of an imported name runs a getter first (see diff.ts). */
-const lowerProps = lowerPropsOf, isFresh = isFreshOf, fresh = freshOf, writableChildren = writableOf, isRefusedTag = isRefusedTagOf, isTextOnly = isTextOnlyOf;
+const lowerAttrs = lowerAttrsOf, isFresh = isFreshOf, fresh = freshOf, writableChildren = writableOf, isRefusedTag = isRefusedTagOf, isTextOnly = isTextOnlyOf;
 
 /** True when every character of `key` is an ASCII letter or digit (a loop: this runs for every keyed node). */
 function isSafeKey(key: string): boolean {
@@ -183,9 +183,10 @@ function lowerElement(ctx: Ctx, v: ElementVNode, parentId: string): ElementNode 
     if (tag === Fragment) throw new RenderError(`A fragment cannot be the root of render(): wrap its children in one element (e.g. h("div", {}, ...)).`);
     throw new RenderError(`<${String(tag).slice(0, 40)}> is not a valid tag name: use letters, digits and "-".`);
   }
-  const id = v.key === undefined ? ctx.alloc.next() : keyedId(parentId, v.key);
+  const key = v.key;
+  const id = key === undefined ? ctx.alloc.next() : keyedId(parentId, key);
   v.id = id;
-  v.attrs = lowerProps(tag, v.props, ctx.bind);
+  v.lowAttrs = lowerAttrs(tag, v.props, ctx.bind);
   const vc = v.children, n = vc.length;
   if (n === 0) return v as unknown as ElementNode;
   const first = vc[0]!;
@@ -204,10 +205,12 @@ function lowerElement(ctx: Ctx, v: ElementVNode, parentId: string): ElementNode 
       c.id = ctx.alloc.next();
       continue;
     }
-    if (c.key !== undefined) {
+    if (c.rawKey !== undefined) {
+      // As text: `1` and `"1"` are one key.
+      const k = c.key!;
       keys ??= new Set();
-      if (keys.has(c.key)) duplicateKey(c.key, { tag, id });
-      keys.add(c.key);
+      if (keys.has(k)) duplicateKey(k, { tag, id });
+      keys.add(k);
     }
     lowerElement(ctx, c, id);
   }

@@ -246,27 +246,56 @@ const cssName = nameCache((k) => (k.startsWith("--") ? k : k.replace(/[A-Z]/g, (
  * lowerProps("a", { href: "/x", className: "link", key: 1 }, noBinder) // { href: "/x", class: "link" }
  */
 export function lowerProps(tag: string, props: Readonly<Record<string, unknown>>, bind: Binder): Record<string, string> {
-  // Usually every prop is a string attribute under its own name: then the record is the props
-  // object itself (no copy: the tree keeps what h() was given, see h()), or the shared empty one.
-  let plain = true, n = 0, key = false;
+  const same = asAttrs(props);
+  if (same !== undefined) return same;
+  let attrs: Record<string, string> | undefined;
+  for (const prop in props) {
+    if (lowerProp(tag, prop, props[prop], bind)) (attrs ??= {})[lowered.name] = lowered.value;
+  }
+  return attrs ?? EMPTY_ATTRS;
+}
+
+/**
+ * Lowers all props of an element as a lowered tree keeps them (`ElementVNode.lowAttrs`):
+ * the record {@link lowerProps} would give when that is the props object itself
+ * (or the empty one), else an attribute list (see {@link AttrList}), which is
+ * cheaper to build than a record and which the next diff compares by position.
+ *
+ * @example
+ * lowerAttrs("a", { href: "/x" }, noBinder)                       // the props object itself
+ * lowerAttrs("a", { href: "/x", className: "link", key: 1 }, noBinder) // ["href", "/x", "class", "link"]
+ */
+export function lowerAttrs(tag: string, props: Readonly<Record<string, unknown>>, bind: Binder): LoweredAttrs {
+  const same = asAttrs(props);
+  if (same !== undefined) return same;
+  let n = 0, renamed = false;
+  for (const prop in props) {
+    if (!lowerProp(tag, prop, props[prop], bind)) continue;
+    if (lowered.name !== prop) renamed = true;
+    pairs[2 * n] = lowered.name;
+    pairs[2 * n++ + 1] = lowered.value;
+  }
+  if (renamed) n = dedupe(n);
+  return n === 0 ? EMPTY_ATTRS : pairs.slice(0, 2 * n);
+}
+
+/**
+ * `props` as its own attribute record when every prop is a string attribute
+ * under its own name (the usual case: no copy, the tree keeps what h() was
+ * given), the shared empty record when there are none, else undefined.
+ */
+function asAttrs(props: Readonly<Record<string, unknown>>): Record<string, string> | undefined {
+  let n = 0, key = false;
   for (const prop in props) {
     if (prop === "key") {
       key = true; // never an attribute: a keyed row's props are often nothing else
       continue;
     }
     const v = props[prop];
-    if (typeof v !== "string" || !keepsName(prop, v)) {
-      plain = false;
-      break;
-    }
+    if (typeof v !== "string" || !keepsName(prop, v)) return undefined;
     n++;
   }
-  if (plain && (n === 0 || !key)) return n === 0 ? EMPTY_ATTRS : (props as Record<string, string>);
-  let attrs: Record<string, string> | undefined;
-  for (const prop in props) {
-    if (lowerProp(tag, prop, props[prop], bind)) (attrs ??= {})[lowered.name] = lowered.value;
-  }
-  return attrs ?? EMPTY_ATTRS;
+  return n === 0 ? EMPTY_ATTRS : key ? undefined : (props as Record<string, string>);
 }
 
 /** True when lowering the string prop `prop` gives the attribute `prop` with the same value. */
@@ -276,90 +305,226 @@ function keepsName(prop: string, value: string): boolean {
   return kind === PLAIN || kind === STYLE || (kind === CLASS && prop === "class" && value !== "") || (kind === URL && !isUnsafeAttr(prop, value));
 }
 
-/** What {@link updateAttrs} found changed: attributes set (new or with a new value) and removed. */
-export const attrChanges: { set: Record<string, string> | undefined; remove: string[] | undefined } = { set: undefined, remove: undefined };
+/**
+ * An element's lowered attributes as a diff leaves them: `[name, value, name,
+ * value, …]` in prop order. Lowering a new element gives a record (often the
+ * props object itself, see {@link lowerProps}); a diff that finds attributes
+ * changed gives this list instead, one array filled in order, where a record
+ * cost a store by name per attribute: 18 % of the time of the churn workload
+ * (2,000 elements, nearly all changing) went to building those records.
+ * Read as a record through `ElementNode.attrs` (see {@link attrRecord}).
+ */
+export type AttrList = readonly string[];
+
+/** Either form of an element's lowered attributes (see {@link AttrList}). */
+export type LoweredAttrs = Readonly<Record<string, string>> | AttrList;
+
+/**
+ * The record of an attribute list (see {@link AttrList}), built when something
+ * reads the attributes by name: writing the page, a snapshot, `pack()`.
+ *
+ * @example
+ * attrRecord(["class", "a", "title", "t"]) // { class: "a", title: "t" }
+ */
+export function attrRecord(list: AttrList): Record<string, string> {
+  if (list.length === 0) return EMPTY_ATTRS;
+  const out: Record<string, string> = {};
+  for (let i = 0; i < list.length; i += 2) out[list[i]!] = list[i + 1]!;
+  return out;
+}
+
+/**
+ * What {@link updateAttrs} found changed, as an `attrs` op carries it (§5):
+ * `[name, value, …]`, attributes set first, then those removed with a `null`
+ * value. Set when something changed.
+ */
+export const attrChanges: { list: (string | null)[] | undefined } = { list: undefined };
 
 /*
- * One element's lowered attributes, in prop order, while `updateAttrs` compares
- * them: reused for every element, so that lowering each prop once serves both
- * the comparison and, when something changed, the new record.
+ * Scratch lists reused for every element, so that comparing allocates nothing
+ * (and a change, two lists of the right length):
+ * `pairs`, the element's new attributes `[name, value, …]` in prop order
+ * (lowering each prop once serves both the comparison and, when something
+ * changed, the new list: one copy of its start); `was`, an old record read
+ * into a list (see updateRecord).
  */
-const names: string[] = [], values: string[] = [];
+const pairs: string[] = [], was: string[] = [];
+/** The changes found, as the op carries them (see {@link attrChanges}), copied out once complete. */
+const changes: (string | null)[] = [];
+
+/** True when `name` is among the first `n` names of `pairs`. */
+function named(name: string, n: number): boolean {
+  for (let k = 0; k < 2 * n; k += 2) if (pairs[k] === name) return true;
+  return false;
+}
+
+/** The value of `name` among the first `end` entries of `prev`, a list, or undefined. */
+function valueIn(prev: AttrList, end: number, name: string): string | undefined {
+  for (let j = 0; j < end; j += 2) if (prev[j] === name) return prev[j + 1];
+  return undefined;
+}
 
 /**
  * Lowers `props` (as {@link lowerProps} does) and compares the result with
- * `prev`, a record lowering produced. Returns `prev` itself when they are the
- * same attributes, checked without allocating (the diff asks this for every
- * element on every render); else the new record, with what changed in
- * {@link attrChanges} (`set`/`remove` undefined when empty).
+ * `prev`, what lowering or the last diff left (a record or a list, see
+ * {@link AttrList}). Returns `prev` itself when they are the same attributes,
+ * checked without allocating (the diff asks this for every element on every
+ * render); else the new list, with what changed in {@link attrChanges}.
  *
- * The fast path needs no rule lookup. Every attribute name lowering writes,
- * except the `data-rv-on-*` names of event bindings, lowers to itself when
- * written as a prop with the same string value (the rules are per name, and
- * that value already passed them). So a string prop equal to the old
- * attribute of its own name is unchanged, unless it tries to forge a binding.
+ * The old attributes are compared by position first: the props of one `h()`
+ * call come in the same order every render, so the old attribute of a prop is
+ * usually the next one, found without a lookup by name (a keyed load from
+ * another object: a third of the time of the churn workload when it was one
+ * per prop). And the fast path needs no rule lookup: every attribute name
+ * lowering writes, except the `data-rv-on-*` names of event bindings, lowers
+ * to itself when written as a prop with the same string value (the rules are
+ * per name, and that value already passed them). So a string prop equal to the
+ * old attribute of its own name is unchanged, unless it tries to forge a binding.
  *
  * @example
- * updateAttrs({ class: "a" }, { class: "a", title: "t" }, "p", noBinder) // { class: "a", title: "t" }; attrChanges.set = { title: "t" }
+ * updateAttrs({ class: "a" }, { class: "a", title: "t" }, "p", noBinder) // ["class", "a", "title", "t"]; attrChanges.list = ["title", "t"]
  */
-export function updateAttrs(prev: Readonly<Record<string, string>>, props: Readonly<Record<string, unknown>>, tag: string, bind: Binder): Record<string, string> {
-  // n attributes, of which `kept` have their old value and `had` a name in `prev` with another value;
-  // `renamed`: some prop lowered to another name (class + className could collide, so `set` is redone).
-  let n = 0, kept = 0, had = 0, plain = true, key = false, renamed = false;
-  let set: Record<string, string> | undefined;
-  for (const p in props) {
-    const v = props[p];
-    if (typeof v === "string" && (p === "class" ? prev.class : prev[p]) === v && !(p.charCodeAt(0) === 100 /* d */ && p.startsWith(ID_ATTR))) {
-      names[n] = p;
-      values[n++] = v;
-      kept++;
-      continue;
-    }
-    if (p === "key") {
-      key = true; // never an attribute
-      continue;
-    }
-    if (!lowerProp(tag, p, v, bind)) {
-      plain = false;
-      continue;
-    }
-    const name = lowered.name, value = lowered.value;
-    if (name !== p) renamed = true;
-    else if (value !== v) plain = false;
-    names[n] = name;
-    values[n++] = value;
-    // A missing name reads `undefined` (or an Object.prototype member), never a string: changed.
-    const was = prev[name];
-    if (was === value) kept++;
-    else {
-      if (typeof was === "string") had++;
-      (set ??= {})[name] = value;
-    }
-  }
-  let old = 0;
-  for (const _ in prev) old++;
-  if (kept === n && n === old && !renamed) return prev;
-  // Something changed: the new record, which is the props object itself when every prop is a string
-  // attribute under its own name (see lowerProps).
-  let attrs: Record<string, string>;
-  if (n === 0) attrs = EMPTY_ATTRS;
-  else if (plain && !key && !renamed) attrs = props as Record<string, string>;
-  else {
-    attrs = {};
-    for (let i = 0; i < n; i++) attrs[names[i]!] = values[i]!;
-  }
-  let remove: string[] | undefined;
-  if (renamed) {
-    // Two props may have lowered to one name: the record holds the last one's value, compared name by name.
-    set = undefined;
-    for (const k in attrs) if (prev[k] !== attrs[k]) (set ??= {})[k] = attrs[k]!;
-    for (const k in prev) if (typeof attrs[k] !== "string") (remove ??= []).push(k);
-  } else if (kept + had !== old) {
-    // Every old name still present is among the kept or the changed ones; some is not: removed.
-    for (const k in prev) if (typeof attrs[k] !== "string") (remove ??= []).push(k);
-  }
-  attrChanges.set = set;
-  attrChanges.remove = remove;
-  return set === undefined && remove === undefined ? (prev as Record<string, string>) : attrs;
+export function updateAttrs(prev: LoweredAttrs, props: Readonly<Record<string, unknown>>, tag: string, bind: Binder): LoweredAttrs {
+  return isList(prev) ? updateList(prev, props, tag, bind) : sameStrings(prev, props) ? prev : updateRecord(prev, props, tag, bind);
 }
 
+/** True for an attribute list, false for a record (see {@link AttrList}). */
+export const isList = Array.isArray as (a: LoweredAttrs) => a is AttrList;
+
+/** {@link updateAttrs} against a list (an element as the last diff left it). */
+export function updateList(prev: AttrList, props: Readonly<Record<string, unknown>>, tag: string, bind: Binder): LoweredAttrs {
+  const n = compare(prev, prev.length, props, tag, bind);
+  return n < 0 ? prev : n === 0 ? EMPTY_ATTRS : pairs.slice(0, 2 * n);
+}
+
+/**
+ * {@link updateAttrs} against a record (an element as lowering left it) that
+ * {@link sameStrings} found changed, read into a list first: a for-in over the
+ * record reading its own values takes V8's fast path, and the comparison is
+ * then by position as for a list.
+ */
+export function updateRecord(prev: Readonly<Record<string, string>>, props: Readonly<Record<string, unknown>>, tag: string, bind: Binder): LoweredAttrs {
+  let end = 0;
+  for (const k in prev) {
+    was[end++] = k;
+    was[end++] = prev[k]!;
+  }
+  const n = compare(was, end, props, tag, bind);
+  return n < 0 ? prev : n === 0 ? EMPTY_ATTRS : pairs.slice(0, 2 * n);
+}
+
+/**
+ * True when `props` are string attributes under their own names equal to
+ * `prev`'s, all of them (and a key): the usual case of a record, which
+ * lowering keeps only for such props (the props object itself, see
+ * {@link lowerAttrs}), answered by name (the records of one `h()` call share a
+ * shape, so these loads stay fast) without reading the record into a list.
+ */
+export function sameStrings(prev: Readonly<Record<string, string>>, props: Readonly<Record<string, unknown>>): boolean {
+  let n = 0;
+  for (const p in props) {
+    const v = props[p];
+    // `class`, the usual one, read by its name: a named load, cheaper than one by a name held in a variable.
+    if (typeof v === "string" && (p === "class" ? prev.class : prev[p]) === v && !(p.charCodeAt(0) === 100 /* d */ && p.startsWith(ID_ATTR))) n++;
+    else if (p !== "key") return false;
+  }
+  for (const _ in prev) n--;
+  return n === 0;
+}
+
+/**
+ * Compares `props`, lowered into `pairs`, with the first `end` entries of
+ * `prev` (a list). Returns -1 when the attributes are the same, else how many
+ * there are now, with the changes in {@link attrChanges}.
+ */
+function compare(prev: AttrList, end: number, props: Readonly<Record<string, unknown>>, tag: string, bind: Binder): number {
+  // `at`: where in `prev` the next prop's old attribute is looked for first;
+  // `found`: how many new attributes had an old one (all of `prev`'s: none was removed);
+  // `renamed`: some prop lowered to another name (className → class), so two props may share one.
+  let n = 0, at = 0, found = 0, renamed = false;
+  let c = 0;
+  for (const p in props) {
+    const v = props[p];
+    if (typeof v === "string" && at < end && prev[at] === p && prev[at + 1] === v && !(p.charCodeAt(0) === 100 /* d */ && p.startsWith(ID_ATTR))) {
+      pairs[2 * n] = p;
+      pairs[2 * n++ + 1] = v;
+      at += 2;
+      found++;
+      continue;
+    }
+    if (p === "key" || !lowerProp(tag, p, v, bind)) continue;
+    const name = lowered.name, value = lowered.value;
+    let old: string | undefined;
+    if (at < end && prev[at] === name) {
+      old = prev[at + 1];
+      at += 2;
+    } else if (at + 2 < end && prev[at + 2] === name) {
+      // The attribute before it is gone (or comes later): the props after it are still found in place.
+      old = prev[at + 3];
+      at += 4;
+    } else old = valueIn(prev, end, name);
+    if (old !== undefined) found++;
+    if (name !== p) renamed = true;
+    pairs[2 * n] = name;
+    pairs[2 * n++ + 1] = value;
+    if (old !== value) {
+      changes[c++] = name;
+      changes[c++] = value;
+    }
+  }
+  // Names are unique in `prev` and, but for two props naming one attribute, among the new ones:
+  // each old attribute is found at most once.
+  if (renamed && n !== (n = dedupe(n))) c = recompare(prev, end, n);
+  else if (2 * found !== end) {
+    for (let j = 0; j < end; j += 2) {
+      if (named(prev[j]!, n)) continue;
+      changes[c++] = prev[j]!;
+      changes[c++] = null;
+    }
+  }
+  if (c === 0) return -1;
+  attrChanges.list = changes.slice(0, c);
+  return n;
+}
+
+/**
+ * Merges the attributes of `pairs` that two props lowered to (`class` and
+ * `className`), as a record would: the first one's place, the last one's
+ * value. Returns how many attributes are left.
+ */
+function dedupe(n: number): number {
+  let m = 0;
+  for (let k = 0; k < 2 * n; k += 2) {
+    const name = pairs[k]!;
+    let j = 0;
+    while (j < 2 * m && pairs[j] !== name) j += 2;
+    if (j < 2 * m) pairs[j + 1] = pairs[k + 1]!;
+    else {
+      pairs[2 * m] = name;
+      pairs[2 * m++ + 1] = pairs[k + 1]!;
+    }
+  }
+  return m;
+}
+
+/**
+ * Writes to `changes` the changes from the first `end` entries of `prev` to
+ * the first `n` attributes of `pairs`, name by name, and returns their length: when two props lowered to one name,
+ * the changes found prop by prop may name a value a later prop replaced, or
+ * a name twice.
+ */
+function recompare(prev: AttrList, end: number, n: number): number {
+  let c = 0;
+  for (let k = 0; k < 2 * n; k += 2) {
+    const name = pairs[k]!;
+    if (valueIn(prev, end, name) === pairs[k + 1]) continue;
+    changes[c++] = name;
+    changes[c++] = pairs[k + 1]!;
+  }
+  for (let j = 0; j < end; j += 2) {
+    if (named(prev[j]!, n)) continue;
+    changes[c++] = prev[j]!;
+    changes[c++] = null;
+  }
+  return c;
+}

@@ -82,7 +82,8 @@ export type Node = ElementNode | TextNode;
 /** Patch operations (§5 of ARCHITECTURE.md); `op` is the discriminator. */
 export type PatchOp =
   | { op: "replace"; id: string; node: Node }
-  | { op: "attrs"; id: string; set: Record<string, string>; remove: string[] }
+  /** `attrs`: `[name, value, …]`, the attributes set, then those removed with a `null` value. */
+  | { op: "attrs"; id: string; attrs: (string | null)[] }
   | { op: "text"; id: string; text: string }
   | { op: "append"; parent: string; node: Node }
   | { op: "insert"; parent: string; before: string; node: Node }

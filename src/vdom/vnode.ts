@@ -1,11 +1,11 @@
 import { copiedMemo } from "./memo.js";
-import { EMPTY_ATTRS } from "./props.js";
+import { attrRecord, EMPTY_ATTRS, type LoweredAttrs } from "./props.js";
 import type { ElementNode, Node, TextNode, VElement, VNode, VText } from "./types.js";
 
 /*
  * The nodes `h()` builds, and what they become: a diff lowers a new tree *in
- * place*. Each node it places gets its id (and an element its attribute
- * record) written into it, and the tree `render()` returned becomes the
+ * place*. Each node it places gets its id (and an element its lowered
+ * attributes) written into it, and the tree `render()` returned becomes the
  * session's tree, as snabbdom's `patch` writes `elm` into each new vnode.
  * Lowering into separate objects cost an object per node and an array per
  * parent (16 allocations per row of the benchmark's table), which was most of
@@ -32,27 +32,55 @@ export class ElementVNode implements VElement {
   /** Null until the node is placed in a tree (see above). */
   id: string | null = null;
   readonly tag: string;
-  readonly key: string | undefined;
-  /** The lowered attributes, set when the node is placed. */
-  attrs: Record<string, string> = EMPTY_ATTRS;
+  /**
+   * The key as `h()` was given it: a number stays a number (`key` is its
+   * text), since most keys are ids and the diff compares them as they are
+   * (`1` and `"1"` are still one key, see diff.ts `identity`). `String()` on
+   * each key was a third of the time `h()` took for a keyed list of 5,000
+   * after a full collection (which empties V8's cache of number strings).
+   */
+  readonly rawKey: string | number | undefined;
+  /**
+   * The lowered attributes, set when the node is placed: the props object
+   * itself when it holds only string attributes (or the empty record), else a
+   * list (props.ts `AttrList`), which the next diff compares by position.
+   * Read by name through `attrs`.
+   */
+  lowAttrs: LoweredAttrs = EMPTY_ATTRS;
   /** The children; once placed, the lowered children (a child that had to be copied is swapped in, see `writableChildren`). */
   children: VNode[];
   /** The element's content when it is one text (see `VElement.text`, `ElementNode.text`): `h()` sets it for a lone string or number, lowering for any other lone text child; `children` is then empty. */
   text: string | undefined;
   readonly props: Readonly<Record<string, unknown>>;
   readonly slots: readonly number[] | undefined;
-  constructor(tag: string, props: Readonly<Record<string, unknown>>, key: string | undefined, children: VNode[], slots: readonly number[] | undefined, text?: string) {
+  constructor(tag: string, props: Readonly<Record<string, unknown>>, key: string | number | undefined, children: VNode[], slots: readonly number[] | undefined, text?: string) {
     this.tag = tag;
-    this.key = key;
+    this.rawKey = key;
     this.children = children;
     this.props = props;
     this.slots = slots;
     this.text = text;
   }
+  /** The key as text (`VElement.key`, `ElementNode.key`). */
+  get key(): string | undefined {
+    const k = this.rawKey;
+    return typeof k === "number" ? String(k) : k;
+  }
+  /** The lowered attributes as a record (`ElementNode.attrs`): a list is turned into one, and kept as one, the first time it is read (writing the page, `pack()`). */
+  get attrs(): Record<string, string> {
+    const a = this.lowAttrs;
+    return Array.isArray(a) ? (this.lowAttrs = attrRecord(a as readonly string[])) : (a as Record<string, string>);
+  }
+  set attrs(a: Record<string, string>) {
+    this.lowAttrs = a;
+  }
   /** The wire form (§5): `{id, tag, key?, attrs, children, text?}` once placed; unplaced, what `h()` was given. */
   toJSON(): ElementNode | { type: "element"; tag: string; key?: string; props: Readonly<Record<string, unknown>>; children: VNode[]; text?: string } {
     if (this.id === null) return { type: "element", tag: this.tag, key: this.key, props: this.props, children: this.children, text: this.text };
-    return { id: this.id, tag: this.tag, key: this.key, attrs: this.attrs, children: this.children as unknown as Node[], text: this.text };
+    // A list is written as a record without keeping it: the node stays as the next diff compares it fastest.
+    const a = this.lowAttrs;
+    const attrs = Array.isArray(a) ? attrRecord(a as readonly string[]) : (a as Record<string, string>);
+    return { id: this.id, tag: this.tag, key: this.key, attrs, children: this.children as unknown as Node[], text: this.text };
   }
 }
 
@@ -70,6 +98,12 @@ export class TextVNode implements VText {
   }
 }
 
+/** A node's key as `h()` was given it (`ElementVNode.rawKey`), or as text for a node built without `h()`; undefined for none. */
+export function rawKeyOf(v: VNode | Node): string | number | undefined {
+  const k = (v as ElementVNode).rawKey;
+  return k !== undefined ? k : (v as ElementNode).key;
+}
+
 /** A node a diff may write into: built by `h()` and never placed. */
 export function isFresh(v: VNode): v is ElementVNode | TextVNode {
   return (v as { id?: unknown }).id === null;
@@ -84,11 +118,11 @@ export function isFresh(v: VNode): v is ElementVNode | TextVNode {
 export function fresh(v: VNode): ElementVNode | TextVNode {
   if (v.type === "text") return new TextVNode(v.text);
   // An element whose content is its text has no children (see `VElement.text`): the copy keeps the text.
-  const text = v.text;
+  const text = v.text, key = rawKeyOf(v);
   let copy: ElementVNode;
-  if (text !== undefined) copy = new ElementVNode(v.tag, v.props, v.key, v.children as VNode[], v.slots, text);
+  if (text !== undefined) copy = new ElementVNode(v.tag, v.props, key, v.children as VNode[], v.slots, text);
   else {
-    copy = new ElementVNode(v.tag, v.props, v.key, v.children.slice(), v.slots);
+    copy = new ElementVNode(v.tag, v.props, key, v.children.slice(), v.slots);
     OWN.add(copy.children);
   }
   copiedMemo(v, copy);

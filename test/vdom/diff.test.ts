@@ -139,7 +139,7 @@ describe("ops", () => {
 
   it("sends only the changed attributes", () => {
     const { ops } = run(h("a", { href: "/a", title: "t", class: "c" }), h("a", { href: "/b", class: "c", rel: "x" }));
-    expect(ops).toEqual([{ op: "attrs", id: "w-1", set: { href: "/b", rel: "x" }, remove: ["title"] }]);
+    expect(ops).toEqual([{ op: "attrs", id: "w-1", attrs: ["href", "/b", "rel", "x", "title", null] }]);
   });
 
   it("a string prop equal to an old attribute of its name is unchanged, unless it forges a binding", () => {
@@ -149,7 +149,83 @@ describe("ops", () => {
     expect(diff(old, h("button", { onClick: () => {}, class: "b", htmlFor: "x" }), { alloc, bind }).ops).toEqual([]);
     // Same name and value as the bound attribute, but a user prop may not write it.
     const forged = diff(old, h("button", { "data-rv-on-click": "r:save", class: "b", for: "x" }), { alloc, bind });
-    expect(forged.ops).toEqual([{ op: "attrs", id: old.id, set: {}, remove: ["data-rv-on-click"] }]);
+    expect(forged.ops).toEqual([{ op: "attrs", id: old.id, attrs: ["data-rv-on-click", null] }]);
+  });
+
+  it("keeps the page's attributes equal to a fresh render's over renders that change them in every way", () => {
+    // Each step against the last: values changed, props added, removed, reordered, two props naming one
+    // attribute (either one last), numbers, booleans, class objects and arrays, style objects; the key never.
+    const steps: Record<string, unknown>[] = [
+      { title: "a", tabindex: 0, class: { x: true, y: false } },
+      { title: "b", tabindex: 0, class: { x: true, y: true }, hidden: true },
+      { tabindex: 1, title: "b", class: ["x", "y"], style: { fontSize: "2px" } },
+      { className: "k", class: "c", title: "b" },
+      { class: "c", className: "k", title: "b" },
+      { class: "c", className: "k", title: "b" },
+      { className: "k", title: undefined, hidden: false },
+      {},
+      { "aria-label": "l", title: "t", class: "" },
+      { title: "t", "aria-label": "l", htmlFor: "f", for: "g" },
+      { for: "g", htmlFor: "f" },
+    ];
+    // From an element lowered with other props than strings, and from one with only strings (kept as they are).
+    for (const first of [steps[0]!, { title: "a", class: "x" }]) {
+      const alloc = createIdAllocator();
+      let tree = lower(h("div", {}, h("p", { key: 1, ...first }, "x")), { alloc }) as ElementNode;
+      const page = { ...(tree.children[0] as ElementNode).attrs };
+      for (const props of steps.slice(1)) {
+        const out = diff(tree, h("div", {}, h("p", { key: 1, ...props }, "x")), { alloc });
+        for (const op of out.ops) {
+          expect(op.op).toBe("attrs");
+          const a = (op as { attrs: (string | null)[] }).attrs;
+          for (let i = 0; i < a.length; i += 2) {
+            if (a[i + 1] === null) delete page[a[i]!];
+            else page[a[i]!] = a[i + 1]!;
+          }
+        }
+        const fresh = (lower(h("p", props, "x"), { alloc: createIdAllocator() }) as ElementNode).attrs;
+        tree = out.tree as ElementNode;
+        expect(page, JSON.stringify(props)).toEqual(fresh);
+        expect(wire((tree.children[0] as ElementNode).attrs)).toEqual(wire(fresh));
+      }
+    }
+  });
+
+  it("keeps the page's attributes equal to a fresh render's over a thousand random renders", () => {
+    let seed = 7;
+    const r = () => ((seed = (seed * 1103515245 + 12345) >>> 0) / 2 ** 32);
+    const pick = <T,>(xs: readonly T[]): T => xs[Math.floor(r() * xs.length)]!;
+    const values: unknown[] = ["a", "b", "", 0, 1, true, false, undefined, null, ["x", "y"], { x: true, y: false }, { y: true }];
+    const names = ["title", "class", "className", "style", "tabindex", "hidden", "for", "htmlFor", "data-x", "aria-label", "href"];
+    const propsOf = () => {
+      const out: Record<string, unknown> = {};
+      for (const name of names) {
+        if (r() >= 0.4) continue;
+        if (name === "style") out[name] = pick([{ color: "red" }, { fontSize: 2, color: "blue" }, "x:y", undefined]);
+        else if (name === "href") out[name] = pick(["/a", "javascript:x", 1]);
+        else out[name] = pick(name === "class" || name === "className" ? values : values.slice(0, 9));
+      }
+      return out;
+    };
+    const alloc = createIdAllocator();
+    let tree = lower(h("div", {}, h("p", { key: 1, ...propsOf() }, "x")), { alloc }) as ElementNode;
+    const page = { ...(tree.children[0] as ElementNode).attrs };
+    for (let step = 0; step < 1000; step++) {
+      // Mostly a few props changed from the last render, sometimes all new.
+      const last = (tree.children[0] as unknown as { props: Record<string, unknown> }).props;
+      const props = r() < 0.2 ? propsOf() : { ...last, ...Object.fromEntries(Object.entries(propsOf()).slice(0, 2)) };
+      const out = diff(tree, h("div", {}, h("p", { key: 1, ...props }, "x")), { alloc });
+      for (const op of out.ops) {
+        const a = (op as { attrs: (string | null)[] }).attrs;
+        for (let i = 0; i < a.length; i += 2) {
+          if (a[i + 1] === null) delete page[a[i]!];
+          else page[a[i]!] = a[i + 1]!;
+        }
+      }
+      const fresh = (lower(h("p", props, "x"), { alloc: createIdAllocator() }) as ElementNode).attrs;
+      tree = out.tree as ElementNode;
+      expect(page, JSON.stringify(props)).toEqual(fresh);
+    }
   });
 
   it("updates text in place: a lone text through its element's id, a text among siblings through its own", () => {
@@ -232,6 +308,22 @@ describe("keyed moves", () => {
     expect(ops).toEqual([{ op: "move", id: "k-w-1-3", parent: "w-1", before: "k-w-1-0" }]);
   });
 
+  it("takes a number and its text as one key, in either render and at any place in the list", () => {
+    const nums = [7, 1, 2, 3, 4, 1e9, -1, 1.5, 0];
+    const texts = nums.map(String);
+    for (const [from, to] of [[nums, texts], [texts, nums]] as const) {
+      // The same order, then rotated, then two swapped: kept, moved, never replaced or rebuilt.
+      for (const order of [(k: readonly (string | number)[]) => k, (k: readonly (string | number)[]) => [...k.slice(3), ...k.slice(0, 3)], (k: readonly (string | number)[]) => [k[0]!, k[5]!, ...k.slice(2, 5), k[1]!, ...k.slice(6)]]) {
+        const { old, tree, ops } = run(list([...from]), list([...order(to)]));
+        expect(ops.filter((o) => o.op !== "move")).toEqual([]);
+        expect(kids(tree).map((c) => c.id).sort()).toEqual(kids(old).map((c) => c.id).sort());
+        expect(kids(tree).map((c) => (c as ElementNode).key)).toEqual(order(texts));
+      }
+    }
+    // A lone child keeps its node too.
+    expect(run(h("p", {}, h("b", { key: 5 })), h("p", {}, h("b", { key: "5" }))).ops).toEqual([]);
+  });
+
   it("lis() finds a longest increasing subsequence, skipping new children", () => {
     expect(lis([2, 0, 1, 3])).toEqual([1, 2, 3]);
     expect(lis([3, -1, 1, 2])).toEqual([2, 3]);
@@ -246,6 +338,16 @@ describe("duplicate keys", () => {
     const old = lower(list(["a", "b"]), { alloc });
     expect(() => diff(old, list(["a", "b", "a"]), { alloc })).toThrow('Duplicate key "a" among the children of <ul> (id w-1)');
     expect(() => diff(old, list(["c", "c"]), { alloc })).toThrow('Duplicate key "c"');
+  });
+
+  it("are a number and its text among the same siblings", () => {
+    const alloc = createIdAllocator();
+    expect(() => lower(list([1, "1"]), { alloc })).toThrow('Duplicate key "1"');
+    const old = lower(list([1, 2, 3]), { alloc });
+    expect(() => diff(old, list([1, 2, 3, "2"]), { alloc })).toThrow('Duplicate key "2"');
+    expect(() => diff(old, list([3, "3", 1]), { alloc })).toThrow('Duplicate key "3"');
+    expect(() => diff(old, list(["2", 1, 2]), { alloc })).toThrow('Duplicate key "2"');
+    expect(() => diff(lower(list([]), { alloc }), list([10, "10"]), { alloc })).toThrow('Duplicate key "10"');
   });
 
   it("are reported when a list is created or appended to, against new and old siblings alike", () => {
