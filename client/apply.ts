@@ -155,8 +155,9 @@ export function createApplier(root: Element): Applier {
           break;
         }
         case "attrs": {
-          const el = find(op.id) as Element, a = op.attrs;
-          for (let i = 0; i < a.length; i += 2) setAttr(el, a[i]!, a[i + 1]!);
+          const el = find(op.id) as Element;
+          for (const name in op.set) setAttr(el, name, op.set[name]!);
+          for (const name of op.remove) setAttr(el, name, null);
           break;
         }
         case "append":

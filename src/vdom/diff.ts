@@ -149,7 +149,7 @@ function diffAttrs(ctx: DiffCtx, old: ElementNode, next: VElement): LoweredAttrs
   // props.ts updateAttrs, its two halves called here: one call fewer for every element of every render.
   const props = next.props;
   const attrs = isList(prev) ? updateList(prev, props, next.tag, ctx.bind) : sameStrings(prev, props) ? prev : updateRecord(prev, props, next.tag, ctx.bind);
-  if (attrs !== prev) ctx.ops.push(new AttrsOp(old.id, attrChanges.list!));
+  if (attrs !== prev) ctx.ops.push(new AttrsOp(old.id, attrChanges.set, attrChanges.remove));
   return attrs;
 }
 
@@ -471,10 +471,12 @@ class TextOp {
 class AttrsOp {
   readonly op = "attrs";
   readonly id: string;
-  readonly attrs: (string | null)[];
-  constructor(id: string, attrs: (string | null)[]) {
+  readonly set: Record<string, string>;
+  readonly remove: string[];
+  constructor(id: string, set: Record<string, string>, remove: string[]) {
     this.id = id;
-    this.attrs = attrs;
+    this.set = set;
+    this.remove = remove;
   }
 }
 class MoveOp {

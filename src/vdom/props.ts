@@ -333,12 +333,16 @@ export function attrRecord(list: AttrList): Record<string, string> {
   return out;
 }
 
+/** The `set` and `remove` of an attrs op that has none: shared (nothing writes to an op once it is made). */
+const NO_SET: Record<string, string> = Object.freeze({}) as Record<string, string>;
+const NO_REMOVE: string[] = Object.freeze([]) as unknown as string[];
+
 /**
- * What {@link updateAttrs} found changed, as an `attrs` op carries it (§5):
- * `[name, value, …]`, attributes set first, then those removed with a `null`
- * value. Set when something changed.
+ * What {@link updateAttrs} found changed, as an `attrs` op carries it
+ * (ARCHITECTURE §5, docs/protocol.md): the attributes set, by name, and the
+ * names removed. Set when something changed.
  */
-export const attrChanges: { list: (string | null)[] | undefined } = { list: undefined };
+export const attrChanges: { set: Record<string, string>; remove: string[] } = { set: NO_SET, remove: NO_REMOVE };
 
 /*
  * Scratch lists reused for every element, so that comparing allocates nothing
@@ -349,7 +353,7 @@ export const attrChanges: { list: (string | null)[] | undefined } = { list: unde
  * into a list (see updateRecord).
  */
 const pairs: string[] = [], was: string[] = [];
-/** The changes found, as the op carries them (see {@link attrChanges}), copied out once complete. */
+/** The changes found, `[name, value or null, …]`, made into the op's `set` and `remove` once complete (see {@link attrChanges}). */
 const changes: (string | null)[] = [];
 
 /** True when `name` is among the first `n` names of `pairs`. */
@@ -382,7 +386,7 @@ function valueIn(prev: AttrList, end: number, name: string): string | undefined 
  * old attribute of its own name is unchanged, unless it tries to forge a binding.
  *
  * @example
- * updateAttrs({ class: "a" }, { class: "a", title: "t" }, "p", noBinder) // ["class", "a", "title", "t"]; attrChanges.list = ["title", "t"]
+ * updateAttrs({ class: "a" }, { class: "a", title: "t" }, "p", noBinder) // ["class", "a", "title", "t"]; attrChanges.set = { title: "t" }
  */
 export function updateAttrs(prev: LoweredAttrs, props: Readonly<Record<string, unknown>>, tag: string, bind: Binder): LoweredAttrs {
   return isList(prev) ? updateList(prev, props, tag, bind) : sameStrings(prev, props) ? prev : updateRecord(prev, props, tag, bind);
@@ -483,8 +487,27 @@ function compare(prev: AttrList, end: number, props: Readonly<Record<string, unk
     }
   }
   if (c === 0) return -1;
-  attrChanges.list = changes.slice(0, c);
+  takeChanges(c);
   return n;
+}
+
+/** The first `c` entries of `changes` (`[name, value or null, …]`, names unique) into {@link attrChanges}. */
+function takeChanges(c: number): void {
+  let set = NO_SET, remove = NO_REMOVE;
+  for (let k = 0; k < c; k += 2) {
+    const name = changes[k]!, value = changes[k + 1];
+    if (value === null) {
+      if (remove === NO_REMOVE) remove = [];
+      remove.push(name);
+    } else {
+      if (set === NO_SET) set = {};
+      // `__proto__` would set the prototype instead (an attribute of that name is harmless, and must arrive).
+      if (name === "__proto__") Object.defineProperty(set, name, { value, enumerable: true, writable: true, configurable: true });
+      else set[name] = value;
+    }
+  }
+  attrChanges.set = set;
+  attrChanges.remove = remove;
 }
 
 /**

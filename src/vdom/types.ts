@@ -82,8 +82,7 @@ export type Node = ElementNode | TextNode;
 /** Patch operations (§5 of ARCHITECTURE.md); `op` is the discriminator. */
 export type PatchOp =
   | { op: "replace"; id: string; node: Node }
-  /** `attrs`: `[name, value, …]`, the attributes set, then those removed with a `null` value. */
-  | { op: "attrs"; id: string; attrs: (string | null)[] }
+  | { op: "attrs"; id: string; set: Record<string, string>; remove: string[] }
   | { op: "text"; id: string; text: string }
   | { op: "append"; parent: string; node: Node }
   | { op: "insert"; parent: string; before: string; node: Node }

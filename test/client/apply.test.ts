@@ -19,7 +19,7 @@ function patchPage(a: VNode, b: VNode) {
 function bare() {
   const page = mount('<div data-rv="w-1"></div>');
   const el = page.root.firstElementChild!;
-  const set = (attrs: Record<string, string>) => page.applier.apply([{ op: "attrs", id: "w-1", attrs: Object.entries(attrs).flat() }]);
+  const set = (attrs: Record<string, string>) => page.applier.apply([{ op: "attrs", id: "w-1", set: attrs, remove: [] }]);
   return { ...page, el, set };
 }
 
@@ -184,7 +184,7 @@ describe("applier: tags and raw text", () => {
   it("drops http-equiv from a <meta>, when it is created and when an attrs op adds it", () => {
     const page = mount('<div data-rv="w-1"></div>');
     page.applier.apply([{ op: "append", parent: "w-1", node: { id: "w-2", tag: "meta", attrs: { "http-equiv": "refresh", content: "0;url=https://evil.test" }, children: [] } }]);
-    page.applier.apply([{ op: "attrs", id: "w-2", attrs: ["HTTP-EQUIV", "refresh", "Http-Equiv", "refresh"] }]);
+    page.applier.apply([{ op: "attrs", id: "w-2", set: { "HTTP-EQUIV": "refresh", "Http-Equiv": "refresh" }, remove: [] }]);
     expect(page.root.querySelector("meta")!.outerHTML).toBe('<meta data-rv="w-2" content="0;url=https://evil.test">');
   });
 
@@ -226,13 +226,13 @@ describe("applier: form state", () => {
     const [box, text] = Array.from(page.root.querySelectorAll("input"));
     text!.value = "typed"; // makes the value dirty: from now on only the property shows
     page.applier.apply([
-      { op: "attrs", id: "w-2", attrs: ["checked", ""] },
-      { op: "attrs", id: "w-3", attrs: ["value", "server"] },
+      { op: "attrs", id: "w-2", set: { checked: "" }, remove: [] },
+      { op: "attrs", id: "w-3", set: { value: "server" }, remove: [] },
     ]);
     expect(box!.checked).toBe(true);
     expect(text!.value).toBe("server");
     expect(text!.getAttribute("value")).toBe("server");
-    page.applier.apply([{ op: "attrs", id: "w-2", attrs: ["checked", null] }]);
+    page.applier.apply([{ op: "attrs", id: "w-2", set: {}, remove: ["checked"] }]);
     expect(box!.checked).toBe(false);
   });
 
@@ -242,10 +242,10 @@ describe("applier: form state", () => {
     const input = page.root.querySelector("input")!;
     input.focus();
     input.value = "user typing";
-    page.applier.apply([{ op: "attrs", id: "w-2", attrs: ["value", "stale"] }]);
+    page.applier.apply([{ op: "attrs", id: "w-2", set: { value: "stale" }, remove: [] }]);
     expect(input.value).toBe("user typing");
     input.blur();
-    page.applier.apply([{ op: "attrs", id: "w-2", attrs: ["value", "fresh"] }]);
+    page.applier.apply([{ op: "attrs", id: "w-2", set: { value: "fresh" }, remove: [] }]);
     expect(input.value).toBe("fresh");
   });
 
@@ -256,14 +256,14 @@ describe("applier: form state", () => {
     input.focus();
     input.value = "hello";
     // The server learnt "hello" (the field's binding), then emptied it after the submit.
-    page.applier.apply([{ op: "attrs", id: "w-2", attrs: ["value", "hello"] }]);
+    page.applier.apply([{ op: "attrs", id: "w-2", set: { value: "hello" }, remove: [] }]);
     expect(input.value).toBe("hello");
-    page.applier.apply([{ op: "attrs", id: "w-2", attrs: ["value", ""] }]);
+    page.applier.apply([{ op: "attrs", id: "w-2", set: { value: "" }, remove: [] }]);
     expect(input.value).toBe("");
     expect(document.activeElement).toBe(input); // the visitor keeps typing there
     // Text typed since then is the visitor's, not the server's to overwrite.
     input.value = "more";
-    page.applier.apply([{ op: "attrs", id: "w-2", attrs: ["value", "stale"] }]);
+    page.applier.apply([{ op: "attrs", id: "w-2", set: { value: "stale" }, remove: [] }]);
     expect(input.value).toBe("more");
     input.remove();
   });

@@ -35,7 +35,7 @@ describe("DOM events", () => {
     const { rv, t } = await connected();
     // Every scan (the page, then each snapshot or batch of ops) asks again for the
     // types it finds; the DOM keeps one listener per (type, listener, capture).
-    t.send({ type: "patch", rev: 2, ops: [{ op: "attrs", id: "w-9", attrs: ["data-rv-on-click", "r:increment"] }] });
+    t.send({ type: "patch", rev: 2, ops: [{ op: "attrs", id: "w-9", set: { "data-rv-on-click": "r:increment" }, remove: [] }] });
     expect([...new Set(spy.mock.calls.map((c) => c[0]))].sort()).toEqual(["change", "click", "input", "keydown", "submit"]);
     expect(new Set(spy.mock.calls.map((c) => `${typeof c[1]} ${String(c[2])}`))).toEqual(new Set(["function true"]));
     expect(new Set(spy.mock.calls.map((c) => c[1])).size).toBe(1);

@@ -168,7 +168,7 @@ describeE2E("hostile tags from data in Chromium", (e2e) => {
       ["append <embed>", (r) => patch([{ op: "append", parent: "w-1", node: hostile("embed", { src: `${r}/embed` }) }])],
       ["append <base>, then a relative image", (r) => patch([{ op: "append", parent: "w-1", node: hostile("base", { href: `${r}/` }) }, { op: "append", parent: "w-1", node: hostile("img", { src: "rel.gif" }, "w-10") }])],
       ["append <meta http-equiv=refresh>", (r) => patch([{ op: "append", parent: "w-1", node: hostile("meta", { "http-equiv": "refresh", content: `0;url=${r}/navigated` }) }])],
-      ["add http-equiv to a <meta> with an attrs op", (r) => patch([{ op: "append", parent: "w-1", node: hostile("meta", { content: `0;url=${r}/navigated` }) }, { op: "attrs", id: "w-9", attrs: ["Http-Equiv", "refresh"] }])],
+      ["add http-equiv to a <meta> with an attrs op", (r) => patch([{ op: "append", parent: "w-1", node: hostile("meta", { content: `0;url=${r}/navigated` }) }, { op: "attrs", id: "w-9", set: { "Http-Equiv": "refresh" }, remove: [] }])],
       ["an init whose tree holds a <SCRIPT>", (r) => init({ id: "w-1", tag: "main", attrs: {}, children: [hostile("SCRIPT", { src: `${r}/init.js` })] })],
     ];
 

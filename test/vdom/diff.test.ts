@@ -12,6 +12,13 @@ const list = (keys: (string | number)[]) => h("ul", {}, keys.map((k) => h("li", 
 const kinds = (ops: PatchOp[]) => ops.map((o) => o.op);
 /** What goes over the wire: ops and nodes as the page receives them. */
 const wire = (x: unknown) => JSON.parse(JSON.stringify(x));
+/** What the page does with an `attrs` op: sets, then removes (as client/apply.ts). */
+function applyAttrs(page: Record<string, string>, op: PatchOp): void {
+  expect(op.op).toBe("attrs");
+  if (op.op !== "attrs") return;
+  for (const name in op.set) page[name] = op.set[name]!;
+  for (const name of op.remove) delete page[name];
+}
 
 describe("stable ids", () => {
   it("showing or hiding something above a node never changes its id", () => {
@@ -139,7 +146,7 @@ describe("ops", () => {
 
   it("sends only the changed attributes", () => {
     const { ops } = run(h("a", { href: "/a", title: "t", class: "c" }), h("a", { href: "/b", class: "c", rel: "x" }));
-    expect(ops).toEqual([{ op: "attrs", id: "w-1", attrs: ["href", "/b", "rel", "x", "title", null] }]);
+    expect(ops).toEqual([{ op: "attrs", id: "w-1", set: { href: "/b", rel: "x" }, remove: ["title"] }]);
   });
 
   it("a string prop equal to an old attribute of its name is unchanged, unless it forges a binding", () => {
@@ -149,7 +156,7 @@ describe("ops", () => {
     expect(diff(old, h("button", { onClick: () => {}, class: "b", htmlFor: "x" }), { alloc, bind }).ops).toEqual([]);
     // Same name and value as the bound attribute, but a user prop may not write it.
     const forged = diff(old, h("button", { "data-rv-on-click": "r:save", class: "b", for: "x" }), { alloc, bind });
-    expect(forged.ops).toEqual([{ op: "attrs", id: old.id, attrs: ["data-rv-on-click", null] }]);
+    expect(forged.ops).toEqual([{ op: "attrs", id: old.id, set: {}, remove: ["data-rv-on-click"] }]);
   });
 
   it("keeps the page's attributes equal to a fresh render's over renders that change them in every way", () => {
@@ -177,11 +184,7 @@ describe("ops", () => {
         const out = diff(tree, h("div", {}, h("p", { key: 1, ...props }, "x")), { alloc });
         for (const op of out.ops) {
           expect(op.op).toBe("attrs");
-          const a = (op as { attrs: (string | null)[] }).attrs;
-          for (let i = 0; i < a.length; i += 2) {
-            if (a[i + 1] === null) delete page[a[i]!];
-            else page[a[i]!] = a[i + 1]!;
-          }
+          applyAttrs(page, op);
         }
         const fresh = (lower(h("p", props, "x"), { alloc: createIdAllocator() }) as ElementNode).attrs;
         tree = out.tree as ElementNode;
@@ -189,6 +192,13 @@ describe("ops", () => {
         expect(wire((tree.children[0] as ElementNode).attrs)).toEqual(wire(fresh));
       }
     }
+  });
+
+  it("sends an attribute named __proto__ in an attrs op's set, as an own name", () => {
+    const alloc = createIdAllocator();
+    const tree = lower(h("p", { title: "a", ...JSON.parse('{"__proto__":"x"}') }, "x"), { alloc });
+    const { ops } = diff(tree, h("p", { title: "b", ...JSON.parse('{"__proto__":"y"}') }, "x"), { alloc });
+    expect(JSON.stringify(ops)).toBe('[{"op":"attrs","id":"w-1","set":{"title":"b","__proto__":"y"},"remove":[]}]');
   });
 
   it("keeps the page's attributes equal to a fresh render's over a thousand random renders", () => {
@@ -216,11 +226,7 @@ describe("ops", () => {
       const props = r() < 0.2 ? propsOf() : { ...last, ...Object.fromEntries(Object.entries(propsOf()).slice(0, 2)) };
       const out = diff(tree, h("div", {}, h("p", { key: 1, ...props }, "x")), { alloc });
       for (const op of out.ops) {
-        const a = (op as { attrs: (string | null)[] }).attrs;
-        for (let i = 0; i < a.length; i += 2) {
-          if (a[i + 1] === null) delete page[a[i]!];
-          else page[a[i]!] = a[i + 1]!;
-        }
+        applyAttrs(page, op);
       }
       const fresh = (lower(h("p", props, "x"), { alloc: createIdAllocator() }) as ElementNode).attrs;
       tree = out.tree as ElementNode;

@@ -49,7 +49,7 @@ describe("memo()", () => {
     expect(built).toBe(1);
     const id40 = before[39]!.id;
     expect(ops).toEqual([
-      { op: "attrs", id: id40, attrs: ["class", "done"] },
+      { op: "attrs", id: id40, set: { class: "done" }, remove: [] },
       { op: "text", id: (before[39] as ElementNode).children[1]!.id, text: "done" },
     ]);
     // Every other row is the very node of the last render: the diff did not walk it.
