@@ -1,7 +1,7 @@
 import { RenderError } from "../errors.js";
 import { VOID_TAGS } from "./h.js";
 import { EMPTY_CHILDREN, createIdAllocator, duplicateKey, keyedId as keyedIdOf, lower, oneText as oneTextOf, textOnlyError, type LowerOptions, type Ctx } from "./lower.js";
-import { EMPTY_ATTRS, lowerProps as lowerPropsOf, noBinder } from "./props.js";
+import { EMPTY_ATTRS, lowerProps as lowerPropsOf, noBinder, type LoweredAttrs } from "./props.js";
 import { ID_ATTR, TEXT_ONLY_TAGS, isUnsafeAttr, isUnsafeTag, type ElementNode, type Node, type TextNode, type VElement, type VNode } from "./types.js";
 import { ElementVNode, TextVNode } from "./vnode.js";
 
@@ -202,7 +202,7 @@ function writeTextNode(node: TextNode, out: string): string {
 
 function writeElement(node: ElementNode, tag: TagInfo, out: string, mode: number, nonce: string): string {
   const id = idOf(node);
-  const start = startTag(tag, id, node.attrs, nonce);
+  const start = startTag(tag, id, (node as unknown as ElementVNode).lowAttrs ?? node.attrs, nonce);
   if (tag.isVoid) {
     if (node.text !== undefined || node.children.length > 0) voidContent(node.tag, id);
     return out + start;
@@ -228,20 +228,35 @@ function writeElement(node: ElementNode, tag: TagInfo, out: string, mode: number
 }
 
 /** An element's start tag, `<tag data-rv="id" name="value"…>`, with the page's nonce on a `<style>`. */
-function startTag(tag: TagInfo, id: string, attrs: Record<string, string>, nonce: string): string {
+function startTag(tag: TagInfo, id: string, attrs: LoweredAttrs, nonce: string): string {
   let start = tag.open + id;
   // The page's nonce lets the CSS of a <style> apply under the CSP's `style-src 'nonce-…'`.
   if (tag.lower === "style" && nonce !== "") start += '" nonce="' + nonce;
   // Each attribute is appended once the next is known: the last one's piece comes with the tag's `">`, one piece fewer in the rope.
   let last: AttrInfo | null = null, lastValue = "";
-  for (const name in attrs) {
-    const info = attrInfo(name);
-    if (info === null) continue;
-    const value = attrs[name]!;
-    if (info.url && isUnsafeAttr(name, value)) continue;
-    if (last !== null) start += attrPiece(last, lastValue, false);
-    last = info;
-    lastValue = value;
+  if (Array.isArray(attrs)) {
+    // A lowered tree's attribute list (props.ts AttrList), read as it is: no record built for writing.
+    const list = attrs as readonly string[];
+    for (let i = 0; i < list.length; i += 2) {
+      const name = list[i]!, info = attrInfo(name);
+      if (info === null) continue;
+      const value = list[i + 1]!;
+      if (info.url && isUnsafeAttr(name, value)) continue;
+      if (last !== null) start += attrPiece(last, lastValue, false);
+      last = info;
+      lastValue = value;
+    }
+  } else {
+    const record = attrs as Readonly<Record<string, string>>;
+    for (const name in record) {
+      const info = attrInfo(name);
+      if (info === null) continue;
+      const value = record[name]!;
+      if (info.url && isUnsafeAttr(name, value)) continue;
+      if (last !== null) start += attrPiece(last, lastValue, false);
+      last = info;
+      lastValue = value;
+    }
   }
   return last === null ? start + '">' : start + attrPiece(last, lastValue, true);
 }
@@ -292,7 +307,7 @@ const lowerProps = lowerPropsOf, keyedId = keyedIdOf, oneText = oneTextOf;
  * for a refused tag, a duplicate key, an unbindable handler.
  */
 function writeVNode(ctx: Ctx, v: VNode, parentId: string, out: string, mode: number, nonce: string): string {
-  return v.type === "text" ? out + ("<!--" + ctx.alloc.next() + "-->") + escape(v.text, false) : writeVElement(ctx, v, vTagInfo(v.tag), parentId, out, mode, nonce);
+  return v.type === "text" ? out + ("<!--" + ctx.alloc.next() + "-->") + escape(v.text, false) : writeVElement(ctx, v, v.key, vTagInfo(v.tag), parentId, out, mode, nonce);
 }
 
 /** What writing needs of `tag`; a tag met for the first time is checked by lowering, so a refused one fails as a diff would fail. */
@@ -305,8 +320,9 @@ function vTagInfo(tag: string): TagInfo {
   return info;
 }
 
-function writeVElement(ctx: Ctx, v: VElement, tag: TagInfo, parentId: string, out: string, mode: number, nonce: string): string {
-  const id = v.key === undefined ? ctx.alloc.next() : keyedId(parentId, v.key);
+/** Writes element `v`; `key` is its key as text (`v.key`, read once by the caller: a number key becomes text on each read). */
+function writeVElement(ctx: Ctx, v: VElement, key: string | undefined, tag: TagInfo, parentId: string, out: string, mode: number, nonce: string): string {
+  const id = key === undefined ? ctx.alloc.next() : keyedId(parentId, key);
   const start = startTag(tag, id, lowerProps(v.tag, v.props ?? EMPTY_ATTRS, ctx.bind), nonce);
   const children = v.children ?? EMPTY_CHILDREN, n = children.length;
   const text = oneText(v.text, children);
@@ -326,13 +342,14 @@ function writeVElement(ctx: Ctx, v: VElement, tag: TagInfo, parentId: string, ou
     const c = children[i]!;
     if (c.type === "text") out = out + ("<!--" + ctx.alloc.next() + "-->") + escape(c.text, false);
     else {
-      if (c.key !== undefined) {
+      const k = c.key;
+      if (k !== undefined) {
         keys ??= new Set();
-        if (keys.has(c.key)) duplicateKey(c.key, { tag: v.tag, id });
-        keys.add(c.key);
+        if (keys.has(k)) duplicateKey(k, { tag: v.tag, id });
+        keys.add(k);
       }
       if (c.tag !== lastTag) info = vTagInfo((lastTag = c.tag));
-      out = writeVElement(ctx, c, info!, id, out, inner, nonce);
+      out = writeVElement(ctx, c, k, info!, id, out, inner, nonce);
     }
     if (bytes !== null && out.length >= CHUNK) out = bytes.flush(out);
   }
