@@ -250,7 +250,7 @@ export function lowerProps(tag: string, props: Readonly<Record<string, unknown>>
   if (same !== undefined) return same;
   let attrs: Record<string, string> | undefined;
   for (const prop in props) {
-    if (lowerProp(tag, prop, props[prop], bind)) (attrs ??= {})[lowered.name] = lowered.value;
+    if (lowerProp(tag, prop, props[prop], bind)) setOwn((attrs ??= {}), lowered.name, lowered.value);
   }
   return attrs ?? EMPTY_ATTRS;
 }
@@ -329,8 +329,14 @@ export type LoweredAttrs = Readonly<Record<string, string>> | AttrList;
 export function attrRecord(list: AttrList): Record<string, string> {
   if (list.length === 0) return EMPTY_ATTRS;
   const out: Record<string, string> = {};
-  for (let i = 0; i < list.length; i += 2) out[list[i]!] = list[i + 1]!;
+  for (let i = 0; i < list.length; i += 2) setOwn(out, list[i]!, list[i + 1]!);
   return out;
+}
+
+/** `record[name] = value`, but as an own property for `__proto__` too (which an assignment would take as the prototype, dropping the attribute). */
+function setOwn(record: Record<string, string>, name: string, value: string): void {
+  if (name === "__proto__") Object.defineProperty(record, name, { value, enumerable: true, writable: true, configurable: true });
+  else record[name] = value;
 }
 
 /** The `set` and `remove` of an attrs op that has none: shared (nothing writes to an op once it is made). */
@@ -501,9 +507,7 @@ function takeChanges(c: number): void {
       remove.push(name);
     } else {
       if (set === NO_SET) set = {};
-      // `__proto__` would set the prototype instead (an attribute of that name is harmless, and must arrive).
-      if (name === "__proto__") Object.defineProperty(set, name, { value, enumerable: true, writable: true, configurable: true });
-      else set[name] = value;
+      setOwn(set, name, value);
     }
   }
   attrChanges.set = set;

@@ -199,6 +199,9 @@ describe("ops", () => {
     const tree = lower(h("p", { title: "a", ...JSON.parse('{"__proto__":"x"}') }, "x"), { alloc });
     const { ops } = diff(tree, h("p", { title: "b", ...JSON.parse('{"__proto__":"y"}') }, "x"), { alloc });
     expect(JSON.stringify(ops)).toBe('[{"op":"attrs","id":"w-1","set":{"title":"b","__proto__":"y"},"remove":[]}]');
+    // And in the tree's records (a snapshot's JSON), for a tree lowered as a list and one a diff left.
+    expect(JSON.stringify(tree)).toContain('"attrs":{"title":"a","__proto__":"x"}');
+    expect(JSON.stringify(lower(h("p", { class: ["c"], ...JSON.parse('{"__proto__":"x"}') }), { alloc: createIdAllocator() }))).toContain('"attrs":{"class":"c","__proto__":"x"}');
   });
 
   it("keeps the page's attributes equal to a fresh render's over a thousand random renders", () => {
