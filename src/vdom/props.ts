@@ -306,13 +306,13 @@ function keepsName(prop: string, value: string): boolean {
 }
 
 /**
- * An element's lowered attributes as a diff leaves them: `[name, value, name,
- * value, …]` in prop order. Lowering a new element gives a record (often the
- * props object itself, see {@link lowerProps}); a diff that finds attributes
- * changed gives this list instead, one array filled in order, where a record
- * cost a store by name per attribute: 18 % of the time of the churn workload
- * (2,000 elements, nearly all changing) went to building those records.
- * Read as a record through `ElementNode.attrs` (see {@link attrRecord}).
+ * An element's lowered attributes as lowering and the diff keep them, unless
+ * its props are all string attributes (then the props object itself, see
+ * {@link lowerAttrs}): `[name, value, name, value, …]` in prop order, one
+ * array filled in order, where a record cost a store by name per attribute
+ * (18 % of the time of the churn workload, 2,000 elements nearly all
+ * changing, went to building those records). Read as a record through
+ * `ElementNode.attrs` (see {@link attrRecord}).
  */
 export type AttrList = readonly string[];
 
