@@ -175,7 +175,7 @@ export class MemoCache {
     if (e.node !== undefined) this.entries.delete(e.node);
     e.props = props;
     if (spec.equal === undefined) e.listed = listProps(props);
-    e.args = args;
+    e.args = args.length === 0 ? NO_ARGS : args;
     e.node = undefined;
     e.built = this.gen;
     this.building = e;
@@ -197,7 +197,7 @@ export class MemoCache {
 
   private add(props: Readonly<Props>, key: unknown, args: readonly unknown[]): MemoEntry {
     this.size++;
-    return { props, listed: NOTHING_LISTED, args, key, next: null, node: undefined, gen: 0, built: 0, parent: null };
+    return { props, listed: NOTHING_LISTED, args: args.length === 0 ? NO_ARGS : args, key, next: null, node: undefined, gen: 0, built: 0, parent: null };
   }
 
   /** Whether `e`'s node is in the page this render built. */
@@ -287,6 +287,12 @@ function listProps(props: Readonly<Props>): unknown[] {
 }
 
 const NOTHING_LISTED: unknown[] = [];
+/**
+ * The children of a call that has none, kept by every such entry instead of
+ * the call's own empty array: one object fewer per entry, and the comparison
+ * of a hit reads a shared array rather than one of its own.
+ */
+const NO_ARGS: readonly unknown[] = [];
 
 /**
  * Memoises a function component, as `React.memo` and Preact's `memo` do:
