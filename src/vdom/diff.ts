@@ -190,11 +190,6 @@ function sameKey(a: VNode | Node, b: VNode | Node): boolean {
   return (k !== undefined && k === (b as ElementVNode).rawKey) || (a as ElementNode).key === (b as ElementNode).key;
 }
 
-/** A key for an error message. */
-function keyText(id: Identity): string {
-  return String(id);
-}
-
 /** In the map, a claimed old child (or a key a new child already took). */
 const CLAIMED = -1;
 
@@ -505,7 +500,7 @@ function indexMiddle(newCh: readonly VNode[], s: number, ne: number, newSlots: r
   for (let i = ne; i >= s; i--) {
     const id = identity(newCh[i]!, i, newSlots);
     const size = index.size;
-    if (index.set(id, i).size === size && (typeof id === "string" || id >= 0)) duplicateKey(keyText(id), parent);
+    if (index.set(id, i).size === size && (typeof id === "string" || id >= 0)) duplicateKey(String(id), parent);
   }
   return index;
 }

@@ -1,8 +1,8 @@
 import { RenderError } from "../errors.js";
 import { VOID_TAGS } from "./h.js";
 import { EMPTY_CHILDREN, createIdAllocator, duplicateKey, keyedId as keyedIdOf, lower, oneText as oneTextOf, textOnlyError, type LowerOptions, type Ctx } from "./lower.js";
-import { EMPTY_ATTRS, lowerProps as lowerPropsOf, noBinder, type LoweredAttrs } from "./props.js";
-import { ID_ATTR, TEXT_ONLY_TAGS, isUnsafeAttr, isUnsafeTag, type ElementNode, type Node, type TextNode, type VElement, type VNode } from "./types.js";
+import { EMPTY_ATTRS, lowerAttrs as lowerAttrsOf, noBinder, type LoweredAttrs } from "./props.js";
+import { ID_ATTR, TEXT_ONLY_TAGS, isUnsafeAttr, isUnsafeTag, type ElementNode, type Node, type TextNode, type VElement, type VNode, type VText } from "./types.js";
 import { ElementVNode, TextVNode } from "./vnode.js";
 
 /*
@@ -296,7 +296,7 @@ function voidContent(tag: string, id: string): never {
 }
 
 /** Bound locally: under tsx every call of an imported name runs a getter first (see diff.ts). */
-const lowerProps = lowerPropsOf, keyedId = keyedIdOf, oneText = oneTextOf;
+const lowerAttrs = lowerAttrsOf, keyedId = keyedIdOf, oneText = oneTextOf;
 
 /**
  * Appends the HTML of `v`, a tree as `render()` returned it, to `out`: what
@@ -307,7 +307,11 @@ const lowerProps = lowerPropsOf, keyedId = keyedIdOf, oneText = oneTextOf;
  * for a refused tag, a duplicate key, an unbindable handler.
  */
 function writeVNode(ctx: Ctx, v: VNode, parentId: string, out: string, mode: number, nonce: string): string {
-  return v.type === "text" ? out + ("<!--" + ctx.alloc.next() + "-->") + escape(v.text, false) : writeVElement(ctx, v, v.key, vTagInfo(v.tag), parentId, out, mode, nonce);
+  return v.type === "text" ? writeVText(ctx, v, out) : writeVElement(ctx, v, v.key, vTagInfo(v.tag), parentId, out, mode, nonce);
+}
+
+function writeVText(ctx: Ctx, v: VText, out: string): string {
+  return out + ("<!--" + ctx.alloc.next() + "-->") + escape(v.text, false);
 }
 
 /** What writing needs of `tag`; a tag met for the first time is checked by lowering, so a refused one fails as a diff would fail. */
@@ -323,7 +327,7 @@ function vTagInfo(tag: string): TagInfo {
 /** Writes element `v`; `key` is its key as text (`v.key`, read once by the caller: a number key becomes text on each read). */
 function writeVElement(ctx: Ctx, v: VElement, key: string | undefined, tag: TagInfo, parentId: string, out: string, mode: number, nonce: string): string {
   const id = key === undefined ? ctx.alloc.next() : keyedId(parentId, key);
-  const start = startTag(tag, id, lowerProps(v.tag, v.props ?? EMPTY_ATTRS, ctx.bind), nonce);
+  const start = startTag(tag, id, lowerAttrs(v.tag, v.props ?? EMPTY_ATTRS, ctx.bind), nonce);
   const children = v.children ?? EMPTY_CHILDREN, n = children.length;
   const text = oneText(v.text, children);
   if (tag.isVoid) {
@@ -340,7 +344,7 @@ function writeVElement(ctx: Ctx, v: VElement, key: string | undefined, tag: TagI
   let lastTag: string | undefined, info: TagInfo | undefined;
   for (let i = 0; i < n; i++) {
     const c = children[i]!;
-    if (c.type === "text") out = out + ("<!--" + ctx.alloc.next() + "-->") + escape(c.text, false);
+    if (c.type === "text") out = writeVText(ctx, c, out);
     else {
       const k = c.key;
       if (k !== undefined) {

@@ -246,13 +246,8 @@ const cssName = nameCache((k) => (k.startsWith("--") ? k : k.replace(/[A-Z]/g, (
  * lowerProps("a", { href: "/x", className: "link", key: 1 }, noBinder) // { href: "/x", class: "link" }
  */
 export function lowerProps(tag: string, props: Readonly<Record<string, unknown>>, bind: Binder): Record<string, string> {
-  const same = asAttrs(props);
-  if (same !== undefined) return same;
-  let attrs: Record<string, string> | undefined;
-  for (const prop in props) {
-    if (lowerProp(tag, prop, props[prop], bind)) setOwn((attrs ??= {}), lowered.name, lowered.value);
-  }
-  return attrs ?? EMPTY_ATTRS;
+  const attrs = lowerAttrs(tag, props, bind);
+  return isList(attrs) ? attrRecord(attrs) : attrs;
 }
 
 /**
@@ -321,7 +316,7 @@ export type LoweredAttrs = Readonly<Record<string, string>> | AttrList;
 
 /**
  * The record of an attribute list (see {@link AttrList}), built when something
- * reads the attributes by name: writing the page, a snapshot, `pack()`.
+ * reads the attributes by name: a snapshot, `pack()`, {@link lowerProps}.
  *
  * @example
  * attrRecord(["class", "a", "title", "t"]) // { class: "a", title: "t" }
@@ -485,13 +480,7 @@ function compare(prev: AttrList, end: number, props: Readonly<Record<string, unk
   // Names are unique in `prev` and, but for two props naming one attribute, among the new ones:
   // each old attribute is found at most once.
   if (renamed && n !== (n = dedupe(n))) c = recompare(prev, end, n);
-  else if (2 * found !== end) {
-    for (let j = 0; j < end; j += 2) {
-      if (named(prev[j]!, n)) continue;
-      changes[c++] = prev[j]!;
-      changes[c++] = null;
-    }
-  }
+  else if (2 * found !== end) c = removed(prev, end, n, c);
   if (c === 0) return -1;
   takeChanges(c);
   return n;
@@ -548,6 +537,11 @@ function recompare(prev: AttrList, end: number, n: number): number {
     changes[c++] = name;
     changes[c++] = pairs[k + 1]!;
   }
+  return removed(prev, end, n, c);
+}
+
+/** Writes to `changes` from `c` on the names of `prev`'s first `end` entries that none of `pairs`' first `n` has; returns the new length. */
+function removed(prev: AttrList, end: number, n: number, c: number): number {
   for (let j = 0; j < end; j += 2) {
     if (named(prev[j]!, n)) continue;
     changes[c++] = prev[j]!;

@@ -66,7 +66,7 @@ export class ElementVNode implements VElement {
     const k = this.rawKey;
     return typeof k === "number" ? String(k) : k;
   }
-  /** The lowered attributes as a record (`ElementNode.attrs`): a list is turned into one, and kept as one, the first time it is read (writing the page, `pack()`). */
+  /** The lowered attributes as a record (`ElementNode.attrs`): a list is turned into one, and kept as one, the first time it is read (`pack()`, code reading a tree by name; the HTML writer reads lists as they are). */
   get attrs(): Record<string, string> {
     const a = this.lowAttrs;
     return Array.isArray(a) ? (this.lowAttrs = attrRecord(a as readonly string[])) : (a as Record<string, string>);
