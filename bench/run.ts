@@ -8,7 +8,7 @@
  */
 const BENCHES: Record<string, () => Promise<void>> = {
   diff: async () => (await import("./diff.js")).runDiffBench(process.argv[3]),
-  server: async () => (await import("./server.js")).runServerBench(),
+  server: async () => (await import("./server.js")).runServerBench(process.argv[3]),
   memory: async () => (await import("./memory.js")).runMemoryBench(),
   cluster: async () => (await import("./cluster.js")).runClusterBench(),
   weight: async () => (await import("./weight.js")).runWeightBench(),

@@ -8,7 +8,8 @@
  * per idle session. The servers of the round trip and the fan-out run in a
  * child process (bench/server-node.ts), so their CPU time is measured apart
  * from the client's; baselines and Revue alternate, round by round, on the
- * same client code, and only the ratios mean anything. Run: `npm run bench server`.
+ * same client code, and only the ratios mean anything. Run: `npm run bench server`
+ * (`npm run bench server trip`: the round trip alone).
  */
 import { spawn, type ChildProcess } from "node:child_process";
 import { copyFileSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
@@ -102,7 +103,8 @@ class ServerProcess {
 
   static async start(): Promise<ServerProcess> {
     const built = await buildServerNode();
-    const child = spawn(process.execPath, [built.entry], { stdio: ["ignore", "inherit", "inherit", "ipc"] });
+    // BENCH_NODE_ARGS: node options for the servers alone (e.g. "--cpu-prof --cpu-prof-dir=/tmp/p", which NODE_OPTIONS refuses).
+    const child = spawn(process.execPath, [...(process.env.BENCH_NODE_ARGS?.split(" ") ?? []), built.entry], { stdio: ["ignore", "inherit", "inherit", "ipc"] });
     child.once("exit", built.remove);
     const sp = new ServerProcess(child);
     await sp.answer((m) => m.ready);
@@ -607,6 +609,25 @@ if (process.argv[2] === "--memory-child") {
 
 // ---------------------------------------------------------------- main
 
+/** `npm run bench server trip`: the round trip against the echo alone (a minute), for working on it. */
+async function runRoundTripsOnly(): Promise<void> {
+  const servers = await ServerProcess.start();
+  try {
+    const trips = await roundTrips(servers);
+    console.log("Event → patch round trip (counter), one closed loop per session; ratio: median of adjacent slices");
+    printTrips(trips);
+  } finally {
+    await servers.stop();
+  }
+}
+
+function printTrips(trips: Awaited<ReturnType<typeof roundTrips>>): void {
+  table(
+    ["sessions", "echo ops/s", "Revue ops/s", "vs echo", "echo p50 ms", "Revue p50 ms", "echo p99 ms", "Revue p99 ms", "server µs CPU/op echo", "Revue", "×"],
+    trips.map((t) => [String(t.sessions), f1(t.echo.opsPerSec), f1(t.revue.opsPerSec), fx(t.vsEcho), f1(t.echo.p50), f1(t.revue.p50), f1(t.echo.p99), f1(t.revue.p99), f1(t.echo.cpuUs), f1(t.revue.cpuUs), fx(t.revue.cpuUs / t.echo.cpuUs)]),
+  );
+}
+
 /**
  * Runs the server measurements of issue #15 against their baselines and
  * prints the tables and the targets: event → patch throughput ≥ 0.7× a Koa
@@ -615,7 +636,8 @@ if (process.argv[2] === "--memory-child") {
  * message, and a handled broadcast ≤ 1.5× the raw cost of its two frames;
  * < 20 KB per idle session beyond a raw SSE connection. Takes a few minutes.
  */
-export async function runServerBench(): Promise<void> {
+export async function runServerBench(part?: string): Promise<void> {
+  if (part === "trip") return runRoundTripsOnly();
   console.log(
     `\nServer: round trip ${SLICES} × ${SLICE_MS / 1000} s slices per target at ${ROUND_TRIP_SESSIONS.join(" / ")} sessions; fan-out ${FANOUT_ROUNDS} rounds × ${FANOUT_TICKS} ticks to ${FANOUT_SIZES.join(" / ")} streams; memory at ${MEM_SESSIONS} sessions`,
   );
@@ -640,10 +662,7 @@ export async function runServerBench(): Promise<void> {
   }
   const burst = await burstPatches();
   console.log("Event → patch round trip (counter), one closed loop per session; ratio: median of adjacent slices");
-  table(
-    ["sessions", "echo ops/s", "Revue ops/s", "vs echo", "echo p50 ms", "Revue p50 ms", "echo p99 ms", "Revue p99 ms", "server µs CPU/op echo", "Revue", "×"],
-    trips.map((t) => [String(t.sessions), f1(t.echo.opsPerSec), f1(t.revue.opsPerSec), fx(t.vsEcho), f1(t.echo.p50), f1(t.revue.p50), f1(t.echo.p99), f1(t.revue.p99), f1(t.echo.cpuUs), f1(t.revue.cpuUs), fx(t.revue.cpuUs / t.echo.cpuUs)]),
-  );
+  printTrips(trips);
   console.log(`Patches for a 200-event burst of one session: ${burst}`);
 
   const cpu = await fanoutCpu();

@@ -67,7 +67,7 @@ export interface ServerOptions {
   replayBufferBytes?: number;
   /** Unsent bytes after which a slow client's stream is closed (a larger snapshot is still delivered). Default 1 MB. */
   maxPendingBytes?: number;
-  /** Interval of the `:` keep-alive comment. Default 15 s. */
+  /** The longest an open stream goes without a byte: a `:` keep-alive comment is written when nothing else was. Default 15 s. */
   heartbeatMs?: number;
   /** The `retry:` reconnect delay sent to pages. Default 1 s. */
   retryMs?: number;
@@ -500,7 +500,8 @@ export function createServer(apps: AppClass | Record<string, AppClass>, options:
     return (started ??= (async () => {
       await cluster?.start();
       for (const m of mounts) await m.hub.start(handle);
-      timers.push(setInterval(() => mounts.forEach((m) => m.heartbeat()), heartbeatMs));
+      // Ticks at half the interval: a stream written since the last tick skips it (see SessionStream.heartbeat), and none is silent for a whole interval.
+      timers.push(setInterval(() => mounts.forEach((m) => m.heartbeat()), heartbeatMs / 2));
       for (const t of timers) t.unref();
     })());
   }

@@ -24,6 +24,27 @@ function fakeResponse() {
 const limits = { replayBytes: 10_000, maxPendingBytes: 4_096, retryMs: 500 };
 
 describe("SessionStream", () => {
+  it("writes a keep-alive comment on every other tick of an idle stream, and none to a stream frames keep busy", async () => {
+    const s = new SessionStream(limits);
+    const f = fakeResponse();
+    s.attach(f.res); // the retry line: written since the last tick
+    const ticks = async (n: number, between?: () => void) => {
+      for (let i = 0; i < n; i++) {
+        between?.();
+        s.heartbeat();
+      }
+      await new Promise((r) => setImmediate(r));
+      return f.text().split(":\n\n").length - 1;
+    };
+    expect(await ticks(1)).toBe(0); // the retry line was written since the last tick
+    expect(await ticks(4)).toBe(2); // idle: a comment, then a tick it counts for, twice
+    const before = f.text().length;
+    expect(await ticks(6, () => s.send({ type: "event", event: "x", data: 1 }))).toBe(2); // a frame before every tick: no comment
+    expect(f.text().length).toBeGreaterThan(before);
+    // Silent again: at most two ticks (one interval) pass without a byte.
+    expect(await ticks(2)).toBe(3);
+  });
+
   it("numbers every message by exactly one, whatever its kind, after a retry line", async () => {
     const s = new SessionStream(limits);
     const f = fakeResponse();
