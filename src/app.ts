@@ -1,6 +1,6 @@
 import { UsageError } from "./errors.js";
 import { recoverBoundFields, type RecoveredForms } from "./registry/fields.js";
-import type { Access } from "./registry/entries.js";
+import type { Access, MethodEntry } from "./registry/entries.js";
 import { h } from "./vdom/h.js";
 import type { VNode } from "./vdom/types.js";
 import type { UploadedFile, UploadHandle } from "./session/uploads.js";
@@ -30,6 +30,8 @@ export interface SessionLink {
   navigate(url: string, options: { replace: boolean; anySite: boolean }, what: string): void;
   /** Sets (`value` a string) or clears (`undefined`) a cookie through the page's next round trip. */
   cookie(name: string, value: string | undefined, options: CookieOptions | undefined, what: string): void;
+  /** Throws the 401/403 a call of `entry` from this page would get from the app's and the method's `auth` (`what` names the call). */
+  admit(entry: MethodEntry, what: string): void;
 }
 
 /**
@@ -84,8 +86,19 @@ function detached(name: string): SessionLink {
     signal: () => fail("signal"),
     navigate: () => fail("navigate"),
     cookie: () => fail("setCookie"),
+    admit: (entry) => fail(entry.method),
     presence: { track: () => fail("presence.track"), update: () => fail("presence.update"), untrack: () => fail("presence.untrack"), list: () => fail("presence.list") },
   };
+}
+
+/**
+ * Refuses, as a call of `entry` from the page would be refused (401/403
+ * SessionError), unless the session's user may call it. For code that runs an
+ * app's method for the page without a call of it: the kit's form, chat input
+ * and upload. Internal.
+ */
+export function admitCall(app: App, entry: MethodEntry, what: string): void {
+  app[LINK].admit(entry, what);
 }
 
 /**

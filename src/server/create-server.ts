@@ -416,8 +416,8 @@ export function createServer(apps: AppClass | Record<string, AppClass>, options:
     return run(0);
   };
   koa.use(middleware);
-  koa.on("error", (err: Error & { status?: number }) => {
-    if ((err.status ?? 500) >= 500) logger.error("[revue] unhandled error:", err);
+  koa.on("error", (err: Error & { status?: number; code?: unknown }) => {
+    if ((err.status ?? 500) >= 500 && !CLIENT_GONE.has(err.code)) logger.error("[revue] unhandled error:", err);
   });
 
   let server: Server | undefined;
@@ -508,6 +508,9 @@ export function createServer(apps: AppClass | Record<string, AppClass>, options:
 
   return handle;
 }
+
+/** A write to a connection its client closed (a page left while its stream or a response was written): nothing to report. */
+const CLIENT_GONE = new Set<unknown>(["EPIPE", "ECONNRESET", "ECONNABORTED", "ERR_STREAM_PREMATURE_CLOSE", "ERR_STREAM_DESTROYED"]);
 
 function positive(value: number | undefined, fallback: number, name: string): number {
   if (value === undefined) return fallback;

@@ -483,6 +483,7 @@ export class Hub<A extends App = App> implements PoolMember {
     let field = false;
     let recover = false;
     let nav = false;
+    let leaving = false;
     let args: unknown[];
     try {
       this.assertOpen();
@@ -495,7 +496,6 @@ export class Hub<A extends App = App> implements PoolMember {
         if (!entry) throw this.unknownMethod(call.name, call.kind);
       }
       args = session.uploads.resolve(call.args, `${this.spec.name}.${call.name}`);
-      let leaving = false;
       if (nav) {
         const target = checkedPath(args[0]);
         if (!target) throw new SessionError("INVALID_ARGS", `${this.spec.name}: ${NAV_NAME} needs a path of this server (such as "/items/42?tab=2"), got ${JSON.stringify(args[0])?.slice(0, 80)}.`);
@@ -513,19 +513,20 @@ export class Hub<A extends App = App> implements PoolMember {
       session.calls.refuse(call.seq);
       throw err;
     }
-    if (call.who) session.who = call.who;
+    // A page leaving an app its user may no longer use (signed out, then sent elsewhere) keeps the
+    // user it had here: the app never renders for someone its `static auth` refuses.
+    if (call.who && (!leaving || judge(this.access, call.who.user, call.who.roles) === "ok")) session.who = call.who;
     this.wake(session);
     session.markActive();
     this.renew(session);
-    const { outcome, retry } = session.calls.submit(
-      call,
-      nav ? () => this.navigated(session, args[0] as URL)
+    const run = nav ? () => this.navigated(session, args[0] as URL)
       : call.kind === "rpc" ? () => this.runRpc(session, entry!, args, call.seq)
       : field ? () => this.setField(session, args)
       : recover ? () => session.instance.recoverForms(args[0] as RecoveredForms)
       : entry ? () => this.invoke(session, entry, args)
-      : () => this.runHandlers(session, call.name, call.data),
-    );
+      : () => this.runHandlers(session, call.name, call.data);
+    // A field's new value is shown before the next call runs (see SessionRenderer.beforeCall).
+    const { outcome, retry } = session.calls.submit(call, () => (this.renderer.beforeCall(session), run()));
     if (retry) return call.kind === "rpc" ? outcome : Promise.resolve();
     this.meter.messagesIn[call.kind]++;
     if (call.kind === "rpc") {
@@ -1223,8 +1224,13 @@ export class Hub<A extends App = App> implements PoolMember {
 
   /** A field binding's event (registry/fields.ts); an update's follow-up (`followUp`) runs after a render that shows the new value (never coalesced away). */
   private setField(session: Session<A>, args: unknown[]): unknown {
+    const fields = session.instance as unknown as Record<string, unknown>, key = args[0] as string;
+    const before = fields[key];
     const run = applyField(session.instance, this.spec.name, args);
-    if (!run) return undefined;
+    if (!run) {
+      if (fields[key] !== before) this.renderer.fieldChanged(session);
+      return undefined;
+    }
     this.renderer.renderNow(session);
     const out = run();
     return isThenable(out) ? Promise.resolve(out).then(() => undefined) : undefined;
@@ -1288,6 +1294,7 @@ export class Hub<A extends App = App> implements PoolMember {
         else delete d.r;
         hub.renderer.schedule(session);
       },
+      admit: (entry, what) => hub.admit(session.who, what, entry),
       cookie(name, value, options, what) {
         const cookie = checkedCookie(name, value, options, what);
         const jar = (session.cookies ??= newJar());

@@ -21,7 +21,7 @@ export const RENDER_INTERVAL_MS = 16;
  */
 export class SessionRenderer {
   /** Each session's render pace: when it last rendered, handler runs since, and how many the last render covered. */
-  private readonly pace = new WeakMap<Session, { renderedAt: number; runs: number; lastBatch: number }>();
+  private readonly pace = new WeakMap<Session, { renderedAt: number; runs: number; lastBatch: number; field: boolean }>();
   private readonly due = new Set<Session>();
   private readonly delayed = new Map<Session, ReturnType<typeof setTimeout>>();
   /** Renders queued and not yet done: what `flush()` waits for. */
@@ -88,10 +88,31 @@ export class SessionRenderer {
     this.render(session, pace);
   }
 
+  /**
+   * A field update from the page changed the app's value (see
+   * {@link beforeCall}); schedules its render as any handler run does.
+   */
+  fieldChanged(session: Session): void {
+    this.paceOf(session).field = true;
+    this.schedule(session);
+  }
+
+  /**
+   * Called as the session's next call starts: renders at once if a field
+   * update from the page is not rendered yet. The page keeps the text of a
+   * focused field the server has not shown back (client/apply.ts), so the
+   * typed value must reach it before a call that changes the field again (a
+   * submit that clears it) runs, or both land in one render that shows no
+   * change, and the page keeps the text.
+   */
+  beforeCall(session: Session): void {
+    if (this.pace.get(session)?.field) this.renderNow(session);
+  }
+
   /** The session's render pace, made on first use. */
-  private paceOf(session: Session): { renderedAt: number; runs: number; lastBatch: number } {
+  private paceOf(session: Session): { renderedAt: number; runs: number; lastBatch: number; field: boolean } {
     let pace = this.pace.get(session);
-    if (!pace) this.pace.set(session, (pace = { renderedAt: 0, runs: 0, lastBatch: 0 }));
+    if (!pace) this.pace.set(session, (pace = { renderedAt: 0, runs: 0, lastBatch: 0, field: false }));
     return pace;
   }
 
@@ -144,6 +165,7 @@ export class SessionRenderer {
       pace.renderedAt = now;
       pace.lastBatch = pace.runs;
       pace.runs = 0;
+      pace.field = false;
     }
     // A page being updated is in use: the pool neither packs its tree (to unpack it at the next
     // broadcast) nor counts it among the least recently used.

@@ -1,7 +1,7 @@
 import { RevueError, UsageError } from "../errors.js";
 import type { EventSummary } from "../protocol.js";
 import { bindField, followUp, UNCHANGED } from "../registry/fields.js";
-import { checkedArgs, serverMethod } from "./submit.js";
+import { checkedArgs, refusal, serverMethod } from "./submit.js";
 import { h, type Child } from "../vdom/h.js";
 import type { VNode } from "../vdom/types.js";
 
@@ -206,6 +206,8 @@ export function chatInput<K extends string>(app: Record<NoInfer<K>, ChatComposer
   const update = (ev: EventSummary, cur: ChatComposer) => {
     const text = ev.type === "submit" ? chatText(ev, maxLength) : "";
     if (!text) return UNCHANGED;
+    const refused = refusal(app as object, entry, where);
+    if (refused) return { ...cur, error: refused.message };
     const checked = checkedArgs(name, entry, [text]);
     // The page keeps the focused field's text: the visitor fixes it and sends again.
     if ("issues" in checked) return { ...cur, error: checked.issues.slice(0, 3).map((i) => i.message).join(" ") };

@@ -4,7 +4,7 @@ import { bindField, followUp, UNCHANGED } from "../registry/fields.js";
 import type { ArgIssue } from "../registry/schema.js";
 import { h, type Child } from "../vdom/h.js";
 import type { VNode } from "../vdom/types.js";
-import { checkedArgs, serverMethod } from "./submit.js";
+import { checkedArgs, refusal, serverMethod } from "./submit.js";
 import { checkSpec, drawControl, readControl, type Choice, type ControlOptions, type ControlSpec, type NumberOptions, type TextOptions } from "./controls.js";
 
 /**
@@ -163,6 +163,8 @@ export function form<A extends object, V extends Record<string, unknown>>(
       } else values[name] = read.value;
     }
     if (Object.keys(errors).length) return { ...cur, values, errors, status: "failed" as const, message: "" };
+    const refused = refusal(app, entry, where);
+    if (refused) return { ...cur, values, errors: {}, status: "failed" as const, message: refused.message };
     const checked = checkedArgs(appName, entry, [values]);
     if ("issues" in checked) return { ...cur, values, ...placed(checked.issues, specs) };
     const { args } = checked;

@@ -2,6 +2,7 @@ import { RevueError, UsageError } from "../errors.js";
 import type { MethodEntry } from "../registry/entries.js";
 import { validateArgs, type ArgIssue } from "../registry/schema.js";
 import { getSpec } from "../registry/spec.js";
+import { admitCall, type App } from "../app.js";
 
 /**
  * What the kit's submitting components (form, chatInput, fileUpload) share:
@@ -36,5 +37,26 @@ export function checkedArgs(appName: string, entry: MethodEntry, args: unknown[]
     const issues = (err as RevueError).issues as ArgIssue[] | undefined;
     if (!issues) throw err;
     return { issues };
+  }
+}
+
+/**
+ * The refusal (401 UNAUTHORIZED, 403 FORBIDDEN) a call of `entry` from the
+ * page would get from its `auth`, else undefined. A component's method runs
+ * through the component's field binding, not through a call of its own, so
+ * its rule is checked here, before the method runs, as the call would check it.
+ *
+ * @example
+ * const refused = refusal(this, entry, "Shop: form(this, \"order\")");
+ * if (refused) return { ...cur, status: "failed", message: refused.message };
+ */
+export function refusal(app: object, entry: MethodEntry, where: string): RevueError | undefined {
+  if (entry.options.auth === undefined) return undefined;
+  try {
+    admitCall(app as App, entry, where);
+    return undefined;
+  } catch (err) {
+    if (err instanceof RevueError) return err;
+    throw err;
   }
 }

@@ -1,7 +1,7 @@
 import { UsageError } from "../errors.js";
 import type { EventSummary } from "../protocol.js";
 import { bindField, followUp, UNCHANGED } from "../registry/fields.js";
-import { serverMethod } from "./submit.js";
+import { refusal, serverMethod } from "./submit.js";
 import type { UploadedFile } from "../session/uploads.js";
 import { h } from "../vdom/h.js";
 import type { VNode } from "../vdom/types.js";
@@ -91,7 +91,7 @@ export function fileUpload<A extends object>(app: A, key: keyof A & string, onFi
   if (!state || typeof state !== "object" || !Array.isArray(state.files) || typeof state.status !== "string") {
     throw new UsageError(`${where}: ${appName}.${key} is not an upload's state. Declare it with uploadState(): ${key} = uploadState();`);
   }
-  serverMethod(app, onFiles, where, "the third argument", "this.add", "the files");
+  const entry = serverMethod(app, onFiles, where, "the third argument", "this.add", "the files");
   const { maxBytes } = options;
   if (maxBytes !== undefined && !(Number.isFinite(maxBytes) && maxBytes > 0)) throw new UsageError(`${where}: maxBytes must be a positive number of bytes, got ${maxBytes}.`);
   const id = `rv-${key}`;
@@ -100,6 +100,8 @@ export function fileUpload<A extends object>(app: A, key: keyof A & string, onFi
     if (!Array.isArray(ev.files)) return { ...cur, status: "failed" as const, message: explain(ev, maxBytes) };
     const files = ev.files as UploadedFile[];
     if (files.length === 0 || files.some((f) => typeof f?.read !== "function")) return UNCHANGED;
+    const refused = refusal(app, entry, where);
+    if (refused) return { ...cur, status: "failed" as const, message: refused.message };
     const list = files.map((f) => ({ name: f.name, size: f.size, type: f.type }));
     const total = list.reduce((n, f) => n + f.size, 0);
     const said = list.length === 1 ? `${list[0]!.name} (${humanBytes(total)})` : `${list.length} files (${humanBytes(total)})`;

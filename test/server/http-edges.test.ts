@@ -363,3 +363,18 @@ describe("request bodies", () => {
     expect(r.body.error.message).toContain('must be UTF-8, got charset "iso-8859-1"');
   });
 });
+
+describe("a client that goes away mid-write", () => {
+  it("is not logged as the server's error; any other error still is", async () => {
+    const srv = await serve(Store);
+    try {
+      srv.handle.koa.emit("error", Object.assign(new Error("write EPIPE"), { code: "EPIPE" }));
+      srv.handle.koa.emit("error", Object.assign(new Error("read ECONNRESET"), { code: "ECONNRESET" }));
+      expect(srv.logs.filter((l) => l.startsWith("error"))).toEqual([]);
+      srv.handle.koa.emit("error", new Error("a bug"));
+      expect(srv.logs.filter((l) => l.startsWith("error"))).toEqual(["error [revue] unhandled error:"]);
+    } finally {
+      await srv.close();
+    }
+  });
+});

@@ -163,10 +163,12 @@ describe("rv.nav: a page moving to another address", () => {
 });
 
 describe("rv.nav and apps that need a user", () => {
-  it("a page whose user signed out may still leave for another app, but not move within its own", async () => {
+  it("a page whose user signed out may still leave for another app, but not move within its own; the app never renders without its user", async () => {
+    let rendersWithoutUser = 0;
     class Members extends App<Members, {}, "/members/:id"> {
       static override auth = true as const;
       override render() {
+        if (this.user === undefined) rendersWithoutUser++;
         return h("h1", {}, `member ${this.params.id}`);
       }
     }
@@ -186,6 +188,8 @@ describe("rv.nav and apps that need a user", () => {
     expect(refused.body.error.code).toBe("UNAUTHORIZED");
     expect((await m.rpc("rv.nav", ["/elsewhere"])).body.result).toEqual({ load: true });
     expect((await m.rpc("rv.nav", ["/"])).body.result).toEqual({ api: "" });
+    await new Promise((r) => setTimeout(r, 50)); // the renders those calls scheduled
+    expect(rendersWithoutUser).toBe(0);
   });
 });
 
