@@ -16,7 +16,7 @@ import type { PresenceOptions } from "../session/presence.js";
 import type { PubSub } from "../session/pubsub.js";
 import type { Session } from "../session/session.js";
 import type { SessionStore } from "../session/store.js";
-import { removeAll, type ReceivedFile } from "../session/uploads.js";
+import { fileName, removeAll, type ReceivedFile } from "../session/uploads.js";
 import type { Assets } from "./assets.js";
 import type { BrowserTokens } from "./browser-token.js";
 import { decodeCall, isId, isSeq } from "./decode-call.js";
@@ -337,6 +337,13 @@ export class Mount<A extends App = App> {
       const session = await this.find(ctx, ctx.params.sid);
       const who = await this.who(ctx);
       hub.admit(who, `${ctx.method} ${ctx.path}`); // a page whose user signed out meanwhile gets no more of it
+      if (ctx.method === "HEAD") {
+        // The headers a stream starts with, and no stream: the session's open one stays attached.
+        ctx.status = 200;
+        ctx.type = "text/event-stream; charset=utf-8";
+        ctx.set("Cache-Control", "no-cache, no-transform");
+        return;
+      }
       session.who = who; // what this.user reads
       const header = ctx.get("last-event-id") || (typeof ctx.query.lastEventId === "string" ? ctx.query.lastEventId : "");
       const lastSeen = /^\d{1,15}$/.test(header) ? Number(header) : undefined;
@@ -382,7 +389,7 @@ export class Mount<A extends App = App> {
         })(ctx, async () => {});
         received = Object.values(ctx.request.files ?? {})
           .flat()
-          .map((f) => ({ path: f.filepath, name: f.originalFilename ?? "upload", type: f.mimetype ?? "application/octet-stream", size: f.size }));
+          .map((f) => ({ path: f.filepath, name: fileName(f.originalFilename), type: f.mimetype ?? "application/octet-stream", size: f.size }));
         if (received.length === 0) throw new RevueError("BAD_REQUEST", "POST /api/upload: the form has no file field. Append a File to the FormData.");
         ctx.body = { files: await session.uploads.add(received, dir) };
       } catch (err) {

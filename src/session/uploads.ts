@@ -91,7 +91,9 @@ export class UploadBox {
     this.used += bytes;
     return received.map((f) => {
       const id = randomBytes(12).toString("base64url");
-      files.set(id, Object.freeze({ id, path: f.path, name: f.name, type: f.type, size: f.size, read: () => readFile(f.path), stream: () => createReadStream(f.path) }));
+      // The temp file's path is not enumerable: a handle an app returns or keeps in a field does not show the server's folders in its JSON.
+      const file = { id, name: f.name, type: f.type, size: f.size, read: () => readFile(f.path), stream: () => createReadStream(f.path) };
+      files.set(id, Object.freeze(Object.defineProperty(file, "path", { value: f.path, enumerable: false }) as StoredFile));
       return { $upload: id, name: f.name, type: f.type, size: f.size };
     });
   }
@@ -131,6 +133,21 @@ export class UploadBox {
     if (files) await removeAll([...files.values()]);
     if (dirs) await Promise.all([...dirs].map((dir) => rm(dir, { recursive: true, force: true })));
   }
+}
+
+/**
+ * The name a browser sent for a file, made safe to show and to log: its last
+ * path segment (after `/` or `\\`), without control characters, at most 255
+ * characters; "upload" when nothing is left. It is still not a path to write to.
+ *
+ * @example
+ * fileName("../../etc/passwd") // "passwd"
+ * fileName("C:\\Users\\ada\\cv.pdf") // "cv.pdf"
+ */
+export function fileName(sent: string | null | undefined): string {
+  const last = (sent ?? "").split(/[/\\]/).pop()!;
+  const clean = last.replace(/[\u0000-\u001f\u007f-\u009f]/g, "").trim().slice(0, 255);
+  return clean === "" || clean === "." || clean === ".." ? "upload" : clean;
 }
 
 /** Whether any object sits in `args` (only objects can be handles): most calls carry strings and numbers. */

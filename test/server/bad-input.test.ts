@@ -1,3 +1,4 @@
+import { tmpdir } from "node:os";
 import http from "node:http";
 import net from "node:net";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -12,6 +13,9 @@ class Store extends App {
   @server.rpc async receive(file: UploadedFile) {
     const text = (await file.read()).toString("utf8");
     return { name: file.name, type: file.type, size: file.size, text };
+  }
+  @server.rpc echo(file: UploadedFile) {
+    return file;
   }
   override render() {
     return h("main", {}, String(this.count));
@@ -118,6 +122,26 @@ describe("uploads", () => {
     expect(handle).toMatchObject({ name: "note.txt", type: "text/plain", size: 11 });
     const r = await b.rpc("receive", [handle]);
     expect(r.body.result).toEqual({ name: "note.txt", type: "text/plain", size: 11, text: "hello revue" });
+  });
+
+  it("keeps of a sent file name its last segment, without control characters, at most 255 characters; a handle's JSON shows no server path", async () => {
+    const sent: Array<[string, string]> = [
+      ["../../../../tmp/pwned.txt", "pwned.txt"],
+      ["..\\..\\evil.txt", "evil.txt"],
+      ["a\u0000b\u001bc.txt", "abc.txt"],
+      ["..", "upload"],
+      ["n".repeat(5_000), "n".repeat(255)],
+    ];
+    for (const [name, kept] of sent) {
+      const form = new FormData();
+      form.append("file", new Blob(["x"]), name);
+      const up = await b.request(`/api/upload?sid=${b.sid}`, { method: "POST", body: form });
+      expect(up.status).toBe(200);
+      expect(up.body.files[0].name).toBe(kept);
+      const r = await b.rpc("echo", [up.body.files[0]]);
+      expect(r.body.result).toEqual({ id: expect.any(String), name: kept, type: "application/octet-stream", size: 1 });
+      expect(JSON.stringify(r.body)).not.toContain(tmpdir());
+    }
   });
 
   it("refuses an upload over the size cap with 413", async () => {

@@ -1,7 +1,8 @@
+import { connect } from "node:net";
 import { gzipSync } from "node:zlib";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { App, createServer, h, server, type ServerOptions } from "revue";
-import { Browser, serve } from "./harness.js";
+import { Browser, serve, until } from "./harness.js";
 import { selfSignedCert, send, startProxy } from "./proxy.js";
 
 class Store extends App {
@@ -373,6 +374,33 @@ describe("a client that goes away mid-write", () => {
       expect(srv.logs.filter((l) => l.startsWith("error"))).toEqual([]);
       srv.handle.koa.emit("error", new Error("a bug"));
       expect(srv.logs.filter((l) => l.startsWith("error"))).toEqual(["error [revue] unhandled error:"]);
+    } finally {
+      await srv.close();
+    }
+  });
+});
+
+describe("HEAD on a session's stream", () => {
+  it("answers the stream's headers at once and leaves the open stream attached", async () => {
+    const srv = await serve(Store);
+    try {
+      const b = srv.browser();
+      b.sid = sidOf((await b.request("/")).body);
+      const s = b.stream(1);
+      await until(() => s.es.readyState === 1, "the page's stream open");
+      // As a script on a raw socket sends it (fetch's HEAD hides what the socket got).
+      const url = new URL(srv.url);
+      const socket = connect(Number(url.port), url.hostname);
+      let got = "";
+      socket.on("data", (d) => (got += d));
+      socket.write(`HEAD /api/sse/${b.sid} HTTP/1.1\r\nHost: ${url.host}\r\nCookie: ${b.cookie}\r\n\r\n`);
+      await until(() => got.includes("\r\n\r\n"), "the HEAD answer's headers");
+      socket.destroy();
+      expect(got).toMatch(/^HTTP\/1\.1 200 /);
+      expect(got).toMatch(/content-type: text\/event-stream/i);
+      expect((await b.event("increment")).status).toBe(202);
+      await s.waitFor((m) => m.type === "patch", "a patch on the stream that was open");
+      expect(s.got.some((m) => m.type === "bye")).toBe(false);
     } finally {
       await srv.close();
     }
