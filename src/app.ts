@@ -251,7 +251,8 @@ export class App<Self = any, Api extends AppApi = {}, Route extends string = str
    * @example static auth = true;            // signed-in users only
    * @example static auth = ["admin", "editor"];
    */
-  declare static auth?: Access;
+  // `| boolean`: an initializer `= true` is typed boolean, and an override must accept it; false is no rule.
+  declare static auth?: Access | boolean;
 
   constructor() {
     Object.defineProperty(this, LINK, { value: pendingLink ?? detached(new.target.name), enumerable: false });

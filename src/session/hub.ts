@@ -225,7 +225,8 @@ export class Hub<A extends App = App> implements PoolMember {
       throw new RegistryError(`Revue needs a class that extends App, got ${got}. Write: class ${typeof appClass === "function" ? appClass.name : "MyApp"} extends App { ... }.`);
     }
     this.spec = getSpec(appClass);
-    const access = (appClass as { auth?: unknown }).auth;
+    // `static auth = false` (what `static auth = true`'s type allows) is no rule.
+    const access = (appClass as { auth?: unknown }).auth === false ? undefined : (appClass as { auth?: unknown }).auth;
     const wrong = accessProblem(access);
     if (wrong) throw new RegistryError(`${this.spec.name}.auth ${wrong}.`);
     this.access = access as Access | undefined;

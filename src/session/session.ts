@@ -1,8 +1,8 @@
 import type { App } from "../app.js";
-import { SessionError } from "../errors.js";
+import { RenderError, SessionError } from "../errors.js";
 import type { ByeMessage, PageDirections, PageExtras, ServerMessage } from "../protocol.js";
 import type { CookieJar } from "./address.js";
-import type { Binder } from "../vdom/types.js";
+import type { Binder, VNode } from "../vdom/types.js";
 import type { Lease } from "./store.js";
 import { CallQueue, type CallLimits } from "./calls.js";
 import type { Meter } from "./meter.js";
@@ -111,7 +111,7 @@ export class Session<A extends App = App> {
     const where = `${config.app} (session ${sid.slice(0, 6)}…)`;
     this.calls = new CallQueue(config.calls, where);
     const extras = config.extras;
-    this.view = new View(() => this.instance.render(), bind, extras && ((full) => extras(this, full)));
+    this.view = new View(() => rootNode(this.instance.render(), config.app), bind, extras && ((full) => extras(this, full)));
     this.stream = new SessionStream(config.stream, onSlow, config.meter);
     this.uploads = new UploadBox(config.uploads, where);
     this.maxQueuedEvents = config.maxQueuedEvents;
@@ -288,4 +288,12 @@ export class Session<A extends App = App> {
     this.saved = undefined;
     await this.uploads.release();
   }
+}
+
+/** What `render()` returned when it is a node; otherwise a RenderError that names the app and says what to return. */
+function rootNode(out: unknown, app: string): VNode {
+  const type = typeof out === "object" && out !== null ? (out as VNode).type : undefined;
+  if (type === "element" || type === "text") return out as VNode;
+  const got = Array.isArray(out) ? "an array" : typeof out === "string" ? `the string ${JSON.stringify(out.slice(0, 40))}` : out === null ? "null" : typeof out === "object" ? "an object that is not an h() node" : String(out);
+  throw new RenderError(`${app}.render() must return one element built with h(), got ${got}. Wrap what it shows in one: return h("main", {}, ${Array.isArray(out) ? "list" : "…"});`);
 }

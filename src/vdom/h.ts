@@ -81,7 +81,9 @@ function add(list: ChildList, child: unknown, slot: number): number {
     return Math.max(node.children.length, 1);
   }
   if (node.type !== "element" && node.type !== "text") {
-    throw new RenderError(`h(): cannot render a child of type ${typeof child} (${String(child).slice(0, 40)}); children are elements, strings, numbers, arrays, or null/false to render nothing.`);
+    const proto = typeof child === "object" && child !== null ? Object.getPrototypeOf(child) : null;
+    const kind = proto && proto !== Object.prototype && typeof proto.constructor === "function" && proto.constructor.name ? `a ${proto.constructor.name}` : `a value of type ${typeof child}`;
+    throw new RenderError(`h(): cannot render ${kind} as a child (${JSON.stringify(String(child).slice(0, 40))}); children are elements, strings, numbers, arrays, or null/false to render nothing. Turn it into text first (String(value), date.toLocaleDateString(), JSON.stringify(value)).`);
   }
   push(list, node, slot);
   return 1;

@@ -40,6 +40,22 @@ class Admin extends App {
   }
 }
 
+/** Written as the README writes it: `static auth = true` (a boolean to TypeScript). */
+class Members extends App {
+  static override auth = true;
+  override render() {
+    return h("main", {}, "members only");
+  }
+}
+
+/** `false`: no rule. */
+class Open extends App {
+  static override auth = false;
+  override render() {
+    return h("main", {}, "open to all");
+  }
+}
+
 let close: (() => Promise<void>) | undefined;
 afterEach(async () => {
   await close?.();
@@ -93,6 +109,15 @@ describe("users: createServer({ authenticate }) → this.user; auth on apps and 
     expect(admin.body).toContain("the admin area");
     // Its API too: a new session without the role is refused.
     expect((await as(b, "bob:viewer")("/admin/api/session", { method: "POST", json: {} })).status).toBe(403);
+
+    const members = await serve({ "/": Members, "/open": Open }, { authenticate: fromHeader });
+    try {
+      expect((await fetch(`${members.url}/`)).status).toBe(401);
+      expect((await fetch(`${members.url}/`, { headers: { "x-user": "ada" } })).status).toBe(200);
+      expect((await fetch(`${members.url}/open`)).status).toBe(200);
+    } finally {
+      await members.close();
+    }
 
     const withSignIn = await serve({ "/admin": Admin }, { authenticate: fromHeader, signIn: "/login" });
     const res = await fetch(`${withSignIn.url}/admin?tab=2`, { redirect: "manual" });
