@@ -57,7 +57,7 @@ export function jsonErrors(logger: Logger, paths: readonly string[] = ["/"], pro
       const wire = exposeError(asRevueError(err, ctx), { production, what: where, log: (id, e) => logger.error(`[revue] ${where} failed (error ${id}):`, e) });
       ctx.status = wire.status;
       if (err instanceof RevueError && err.retryAfterMs !== undefined) ctx.set("Retry-After", String(Math.ceil(err.retryAfterMs / 1000)));
-      ctx.body = { error: { code: wire.code, message: wire.message, ...(wire.id ? { id: wire.id } : {}), ...(wire.issues ? { issues: wire.issues } : {}) } };
+      ctx.body = { error: { code: wire.code, message: short(wire.message), ...(wire.id ? { id: wire.id } : {}), ...(wire.issues ? { issues: wire.issues } : {}) } };
       return;
     }
     // Nothing answered: no route matched (Koa's default 404), or @koa/router's
@@ -76,13 +76,13 @@ export function jsonErrors(logger: Logger, paths: readonly string[] = ["/"], pro
         ctx.body = errorPage(404, "Page not found", `There is no page at ${ctx.path.slice(0, 200)}. Check the address, or start again from the home page.`, nonce, { href: "/", text: "Go to the home page" });
         return;
       }
-      ctx.body = { error: { code: "NOT_FOUND", message: `${ctx.method} ${ctx.path}: no such page or route. This server serves pages at ${where} and their API under <path>/api/ (docs/protocol.md); check the URL.` } };
+      ctx.body = { error: { code: "NOT_FOUND", message: `${ctx.method} ${ctx.path.slice(0, 200)}: no such page or route. This server serves pages at ${where} and their API under <path>/api/ (docs/protocol.md); check the URL.` } };
     } else if (ctx.status === 405 || ctx.status === 501) {
       const allow = ctx.response.get("Allow") || "no method";
       ctx.status = 405;
       ctx.set("Allow", allow);
       const api = allow === "POST" ? " The page's runtime calls it with a JSON body (docs/protocol.md §2)." : "";
-      ctx.body = { error: { code: "METHOD_NOT_ALLOWED", message: `${ctx.method} ${ctx.path}: this route answers ${allow} only.${api}` } };
+      ctx.body = { error: { code: "METHOD_NOT_ALLOWED", message: `${ctx.method} ${ctx.path.slice(0, 200)}: this route answers ${allow} only.${api}` } };
     }
   };
 }
@@ -302,4 +302,9 @@ function parseStrictJson(ctx: Context, text: string): unknown {
   } catch (err) {
     throw new RevueError("BAD_REQUEST", `${ctx.method} ${ctx.path}: the body is not valid JSON (${(err as Error).message}).`);
   }
+}
+
+/** An error's message as an answer carries it: at most 1,000 characters (a 15 KB path or name sent back whole, twice, made a 30 KB answer). */
+function short(message: string): string {
+  return message.length > 1_000 ? message.slice(0, 1_000) + "…" : message;
 }

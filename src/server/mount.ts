@@ -443,12 +443,16 @@ const FORMIDABLE_TOO_LARGE = new Set([1009, 1016]);
  * formidable stops a form at the tighter of the request's limits and what the
  * session may still upload (both answer 413). When the session's quota was the
  * tighter one, the page must hear UPLOAD_QUOTA (nothing more fits until the
- * session ends), not PAYLOAD_TOO_LARGE (a smaller upload would pass).
+ * session ends), not PAYLOAD_TOO_LARGE (a smaller upload would pass); past the
+ * request's count of files, it hears that count rather than of a body too large.
  */
 function overQuota(err: unknown, room: { bytes: number; files: number }, limits: MountConfig["limits"]): SessionError | undefined {
   const code = (err as { code?: unknown } | null)?.code as number;
   if (code === FORMIDABLE_TOO_MANY_FILES && room.files < limits.files) return uploadQuota(room, "this upload has more files");
   if (FORMIDABLE_TOO_LARGE.has(code) && room.bytes < limits.upload) return uploadQuota(room, "this upload is larger");
+  if (code === FORMIDABLE_TOO_MANY_FILES) {
+    return new SessionError("PAYLOAD_TOO_LARGE", `POST /api/upload: an upload carries at most ${limits.files} files. Send the others in another upload, or raise limits.files.`);
+  }
   return undefined;
 }
 
