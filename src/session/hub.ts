@@ -974,12 +974,13 @@ export class Hub<A extends App = App> implements PoolMember {
 
   /**
    * The page connected or called: a pending session becomes live (within
-   * `maxSessions`, else TOO_MANY_SESSIONS), and its packed tree is unpacked
+   * `maxSessions`, making room by ending a live session whose page is not
+   * open, else TOO_MANY_SESSIONS), and its packed tree is unpacked
    * before anything changes its state, so what follows is a patch.
    */
   wake(session: Session<A>): void {
     if (session.state === "pending") {
-      if (this.pool.live >= this.limits.maxSessions) {
+      if (this.pool.live >= this.limits.maxSessions && !this.pool.evictIdleLive()) {
         throw new SessionError(
           "TOO_MANY_SESSIONS",
           `This server is at its limit of ${this.limits.maxSessions} sessions; try again in a moment. (Operators: raise maxSessions or lower sessionTtlMs in createServer options.)`,

@@ -101,6 +101,28 @@ export class SessionPool {
     }
   }
 
+  /**
+   * Makes room for one more live session at `maxSessions`: ends the least
+   * recently active live session that has no open stream and nothing running
+   * (its page, if it comes back, starts a new session and gets its forms back).
+   * False when every live session has its page open: the cap refuses then.
+   * Without it, pages that made one call and never opened a stream (a script's
+   * `GET /` and `POST /api/event`, 2 requests each) held every place for `sessionTtlMs`.
+   */
+  evictIdleLive(): boolean {
+    let victim: Session | undefined, owner: PoolMember | undefined;
+    for (const m of this.members) {
+      for (const s of m.sessions()) {
+        if (s.state === "pending" || s.connected || !s.calls.idle) continue;
+        if (victim === undefined || s.lastActive < victim.lastActive) [victim, owner] = [s, m];
+      }
+    }
+    if (victim === undefined) return false;
+    // Counted out at once (the hub forgets it before its end's first await), so the new session fits now.
+    owner!.evict(victim).catch((err) => this.logger.error("[revue] ending a session to make room failed:", err));
+    return true;
+  }
+
   /** One maintenance round (the timer runs it; tests may too). Rounds never overlap. */
   sweep(now = Date.now()): Promise<void> {
     return (this.sweeping ??= this.round(now).finally(() => (this.sweeping = undefined)));

@@ -3,7 +3,7 @@ import { createServer as createHttpServer, get } from "node:http";
 import type { AddressInfo } from "node:net";
 import { afterEach, describe, expect, it } from "vitest";
 import { App, createServer, h, MemorySessionStore, server, type UploadedFile } from "revue";
-import { serve, until } from "./harness.js";
+import { Browser, serve, until } from "./harness.js";
 
 const seen: string[] = [];
 class Life extends App {
@@ -74,9 +74,14 @@ describe("session lifecycle over HTTP", () => {
     expect((await b.rpc("where")).status).toBe(404);
   });
 
-  it("answers 503 with a clear message when a page would pass maxSessions; pages never connected do not count", async () => {
+  it("answers 503 with a clear message when a page would pass maxSessions while every live page is open; pages never connected do not count", async () => {
     srv = await serve(Life, { maxSessions: 2 });
-    for (let i = 0; i < 2; i++) expect((await (await srv.browser().start()).rpc("where")).status).toBe(200); // live
+    const open: Browser[] = [];
+    for (let i = 0; i < 2; i++) {
+      const b = await srv.browser().start();
+      await b.stream().waitFor((m) => m.type === "init", "init"); // live, its page open
+      open.push(b);
+    }
     const third = await srv.browser().start(); // a page served: pending, not counted
     const r = await third.rpc("where");
     expect(r.status).toBe(503);
@@ -84,6 +89,27 @@ describe("session lifecycle over HTTP", () => {
     expect(r.body.error.message).toContain("limit of 2 sessions");
     const stream = await third.request(`/api/sse/${third.sid}`);
     expect(stream.status).toBe(503);
+    // A page closes: its session, no longer open, makes room for the next one.
+    open[0]!.close();
+    let status = 0;
+    for (const end = Date.now() + 5_000; status !== 200 && Date.now() < end; ) status = (await third.rpc("where")).status;
+    expect(status).toBe(200);
+    expect((await open[0]!.rpc("where")).body.error.code).toBe("SESSION_NOT_FOUND");
+    expect((await open[1]!.rpc("where")).status).toBe(200);
+  });
+
+  it("at maxSessions, ends the least recently active session whose page is not open rather than refusing a new page", async () => {
+    srv = await serve(Life, { maxSessions: 2 });
+    // Two sessions made live by a call, streams never opened (a script's GET / and one POST each).
+    const [a, b] = [await srv.browser().start(), await srv.browser().start()];
+    expect((await a.rpc("where")).status).toBe(200);
+    expect((await b.rpc("where")).status).toBe(200);
+    await new Promise((r) => setTimeout(r, 5));
+    expect((await b.rpc("where")).status).toBe(200); // b active since a
+    const visitor = await srv.browser().start();
+    expect((await visitor.rpc("where")).status).toBe(200);
+    expect((await a.rpc("where")).body.error.code).toBe("SESSION_NOT_FOUND");
+    expect((await b.rpc("where")).status).toBe(200);
   });
 
   it("leaves no temp folder behind when its options are refused, nor before the first upload", async () => {

@@ -1,4 +1,3 @@
-// @vitest-environment jsdom
 import { afterEach, expect, it } from "vitest";
 import { App, h, server } from "revue";
 import { mount, type TestSession } from "revue/testing";
