@@ -1,5 +1,6 @@
 import { RenderError } from "../errors.js";
 import { VOID_TAGS } from "./h.js";
+import { isRefusedTag } from "./tags.js";
 import { EMPTY_CHILDREN, createIdAllocator, duplicateKey, keyedId as keyedIdOf, lower, oneText as oneTextOf, textOnlyError, type LowerOptions, type Ctx } from "./lower.js";
 import { EMPTY_ATTRS, lowerAttrs as lowerAttrsOf, noBinder, type LoweredAttrs } from "./props.js";
 import { ID_ATTR, TEXT_ONLY_TAGS, isUnsafeAttr, isUnsafeTag, type ElementNode, type Node, type TextNode, type VElement, type VNode, type VText } from "./types.js";
@@ -99,15 +100,16 @@ interface TagInfo {
  * each is checked once. Tags come from lowering, but a tree may also be built
  * by hand or read back from a store: anything `isUnsafeTag` refuses (an
  * invalid name, `script`, `base`, `object`, `embed`, in any case) is not
- * written, nor `plaintext`, which would turn the rest of the page (the
- * runtime's own script included) into text.
+ * written, nor what `isRefusedTag` refuses: `plaintext`, which would turn the
+ * rest of the page (the runtime's own script included) into text, and the
+ * obsolete raw-text `xmp`, `noembed`, `noframes`.
  */
 const tagInfos = new Map<string, TagInfo>();
 
 function tagInfo(tag: string): TagInfo {
   let info = tagInfos.get(tag);
   if (info === undefined) {
-    if (typeof tag !== "string" || isUnsafeTag(tag) || tag.toLowerCase() === "plaintext") unsafe("tag", String(tag));
+    if (typeof tag !== "string" || isUnsafeTag(tag) || isRefusedTag(tag)) unsafe("tag", String(tag));
     const lower = tag.toLowerCase();
     info = { open: "<" + tag + " " + ID_ATTR + '="', close: "</" + tag + ">", lower, isVoid: VOID_TAGS.has(lower), textOnly: TEXT_ONLY_TAGS.has(lower) };
     if (tagInfos.size < 1024) tagInfos.set(tag, info);
@@ -121,7 +123,7 @@ function tagInfo(tag: string): TagInfo {
  * than written into markup.
  */
 function unsafe(what: string, value: string): never {
-  throw new RenderError(`renderToString: unsafe ${what} ${JSON.stringify(value.slice(0, 40))}; was the tree built by lower()/diff()? Tags must be letters, digits and "-", and <script>, <base>, <object>, <embed>, <plaintext> are never written.`);
+  throw new RenderError(`renderToString: unsafe ${what} ${JSON.stringify(value.slice(0, 40))}; was the tree built by lower()/diff()? Tags must be letters, digits and "-", and <script>, <base>, <object>, <embed>, <plaintext>, <xmp>, <noembed>, <noframes> are never written.`);
 }
 
 /** An attribute that may be written: its `" name="` (closing the quote before it) and whether its value is a URL checked each time (see `isUnsafeAttr`). */

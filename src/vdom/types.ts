@@ -181,7 +181,9 @@ export const SAFE_TAG = /^(?!(script|base|object|embed)$)[a-z][a-z\d-]*$/i;
 /**
  * Elements whose content the HTML parser reads as plain text (RCDATA/RAWTEXT):
  * they hold at most one text, always as their {@link ElementNode.text} (a
- * comment marker inside them would become visible text). Compare a tag's
- * lower case (`isTextOnly`): `<STYLE>` is a `<style>` to the parser.
+ * comment marker inside them would become visible text, and elements written
+ * in them would be text on the first page but elements once patched). `iframe`
+ * and `noscript` (raw text in a browser that runs scripts) are among them.
+ * Compare a tag's lower case (`isTextOnly`): `<STYLE>` is a `<style>` to the parser.
  */
-export const TEXT_ONLY_TAGS: ReadonlySet<string> = new Set(["textarea", "title", "style"]);
+export const TEXT_ONLY_TAGS: ReadonlySet<string> = new Set(["textarea", "title", "style", "iframe", "noscript"]);

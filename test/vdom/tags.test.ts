@@ -32,18 +32,22 @@ describe("the tag rule (isUnsafeTag, shared with the browser)", () => {
 
   it("refuses every spelling of the refused names, whatever the case of each letter", () => {
     // The server's fast path looks at a tag's length and first and last letters before the rule: it must let none through.
-    for (const name of ["script", "base", "object", "embed", "plaintext"]) {
+    for (const name of ["script", "base", "object", "embed", "plaintext", "xmp", "noembed", "noframes"]) {
       for (let mask = 0; mask < 1 << name.length; mask++) {
         const tag = [...name].map((c, i) => (mask & (1 << i) ? c.toUpperCase() : c)).join("");
         expect(isRefusedTag(tag), tag).toBe(true);
-        if (name !== "plaintext") expect(isUnsafeTag(tag), tag).toBe(true);
+        if (["script", "base", "object", "embed"].includes(name)) expect(isUnsafeTag(tag), tag).toBe(true);
+        // Lowering's own pre-check must send every spelling to the rule.
+        expect(() => lower(h(tag, {}), { alloc: createIdAllocator() }), tag).toThrow(/elements cannot be rendered/);
       }
     }
+    for (const tag of ["noscript", "nav", "xml", "node-d", "nobr"]) expect(isRefusedTag(tag), tag).toBe(false);
   });
 
-  it("compares textarea, title and style in any case", () => {
-    for (const tag of ["style", "STYLE", "Title", "TEXTAREA"]) expect(isTextOnly(tag)).toBe(true);
+  it("compares textarea, title, style, iframe and noscript in any case", () => {
+    for (const tag of ["style", "STYLE", "Title", "TEXTAREA", "iframe", "IFrame", "noscript", "NOSCRIPT"]) expect(isTextOnly(tag)).toBe(true);
     expect(isTextOnly("styles")).toBe(false);
+    expect(isTextOnly("iframes")).toBe(false);
   });
 });
 
@@ -66,6 +70,18 @@ describe("refused tags on the server", () => {
       expect(() => render(h("META", props))).toThrow(RenderError);
     }
     expect(render(h("meta", { itemprop: "name", content: "x" }))).toBeTruthy();
+  });
+
+  it("refuses the obsolete raw-text <xmp>, <noembed>, <noframes>; <iframe> and <noscript> hold one text, written without a marker", () => {
+    for (const tag of ["xmp", "NoEmbed", "noframes"]) expect(() => render(h(tag, {}, "a<", h("b", {}, "bold")))).toThrow(/obsolete element whose content the browser reads as raw text/);
+    for (const tag of ["iframe", "noscript"]) {
+      expect(() => render(h(tag, {}, "a<", h("b", {}, "bold")))).toThrow(/can only (contain|hold one) text/);
+      const alloc = createIdAllocator();
+      const old = lower(h("div", {}, h(tag, {}, "x")), { alloc });
+      expect(() => diff(old, h("div", {}, h(tag, {}, h("b", {}, "bold"))), { alloc })).toThrow(/text/);
+    }
+    expect(html(h("noscript", {}, "Turn on JavaScript & reload"))).toBe('<noscript data-rv="w-1">Turn on JavaScript &amp; reload</noscript>');
+    expect(() => renderToString({ id: "w-1", tag: "div", attrs: {}, children: [el("xmp", { id: "w-2" })] })).toThrow(/unsafe tag/);
   });
 
   it("refuses http-equiv added to a <meta> by a later render", () => {
