@@ -9,18 +9,22 @@ const SKIPPED = /^(file|password|hidden|submit|button|reset|image)$/;
 
 /**
  * The values of `root`'s named fields by form id ("" for fields outside a
- * form), a name given twice as an array; unchecked boxes and radios are left
- * out, as a form submission leaves them out. Undefined when there are none.
+ * form), a name given twice as an array. Unchecked radios are left out, as a
+ * form submission leaves them out; a name whose boxes are all unchecked is an
+ * empty list, so that a box bound to a field gets "off" back rather than its
+ * default. Undefined when there are none.
  *
  * @example
- * recoveredForms(document.getElementById("rv-root")!) // { vote: { name: "Ann", choice: "b" } }
+ * recoveredForms(document.getElementById("rv-root")!) // { vote: { name: "Ann", choice: "b", news: [] } }
  */
 export function recoveredForms(root: Element): Record<string, Record<string, string | string[]>> | undefined {
   let forms: Record<string, Record<string, string | string[]>> | undefined;
   for (const el of root.querySelectorAll<HTMLInputElement>("input[name],select[name],textarea[name]")) {
-    if (SKIPPED.test(el.type) || (/^(checkbox|radio)$/.test(el.type) && !el.checked)) continue;
+    const box = el.type === "checkbox";
+    if (SKIPPED.test(el.type) || (el.type === "radio" && !el.checked)) continue;
     const f = ((forms ??= {})[el.form?.id || ""] ??= {});
-    f[el.name] = el.name in f ? [f[el.name]!].flat().concat(el.value) : el.value;
+    if (box && !el.checked) f[el.name] ??= [];
+    else f[el.name] = el.name in f ? [f[el.name]!].flat().concat(el.value) : el.value;
   }
   return forms;
 }

@@ -182,7 +182,8 @@ export function recoverBoundFields(app: object, forms: RecoveredForms): void {
       if (!isBound(app, field)) continue;
       const value = Array.isArray(v) ? v[0] ?? "" : v;
       try {
-        applyField(app, name, [field, { type: "recover", value, checked: true }]);
+        // An empty list: the page's boxes of that name were all unchecked (client/recover.ts).
+        applyField(app, name, [field, { type: "recover", value, checked: !(Array.isArray(v) && v.length === 0) }]);
       } catch {
         // A control whose events carry more than a value (a multiselect's choice): not recovered.
       }

@@ -274,7 +274,12 @@ it("recovers a re-bootstrapped page's values into the kit's controls and forms, 
   await t.hub.call(session, pageCall("realtime", "rv.recover", 2, [{ "": { name: "Ada", qty: "7", size: "s", isAdmin: "on", volume: "999" } }]));
   await t.settle();
   expect([t.app.name, t.app.qty, t.app.size, t.app.isAdmin, t.app.volume]).toEqual(["Ada", 7, "s", false, 40]);
+  // A box the page had unchecked comes back off, not at the field's value before the restart.
+  t.app.agree = true;
+  await t.hub.call(session, pageCall("realtime", "rv.recover", 3, [{ "": { agree: [], dark: "on" } }]));
+  await t.settle();
+  expect([t.app.agree, t.app.dark]).toEqual([false, true]);
   for (const bad of [[], "x", { f: [] }, { f: { a: 1 } }, { f: { a: "x".repeat(100_001) } }]) {
-    expect(() => t!.hub.call(session, pageCall("realtime", "rv.recover", 3, [bad]))).toThrow(/rv.recover refused/);
+    expect(() => t!.hub.call(session, pageCall("realtime", "rv.recover", 4, [bad]))).toThrow(/rv.recover refused/);
   }
 });
