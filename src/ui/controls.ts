@@ -227,6 +227,15 @@ const EXPECTED: Record<ControlKind, string> = { text: "string", textarea: "strin
 const EXAMPLE: Record<ControlKind, string> = { text: '""', textarea: '""', number: "0", slider: "50", checkbox: "false", toggle: "false", select: '"a"', radio: '"a"', multiselect: "[]", date: '""', color: '"#000000"' };
 
 /** A standalone control bound to `app[key]`. */
+/**
+ * Why a bound control's last value from the page was not stored, by app and
+ * field, with the field's value then: shown next to the control until a
+ * valid value comes or the field changes otherwise. (The page keeps what the
+ * visitor typed in a focused field, so without it "200" stayed there, unsaved
+ * and unexplained, next to a `max` of 150.)
+ */
+const refusedValues = new WeakMap<object, Map<string, { message: string; kept: unknown }>>();
+
 function bound(app: object, key: string, spec: ControlSpec): VNode {
   const where = `${app.constructor?.name ?? "App"}: ${spec.kind}(this, ${JSON.stringify(key)})`;
   checkSpec(where, spec);
@@ -239,9 +248,18 @@ function bound(app: object, key: string, spec: ControlSpec): VNode {
     if (spec.disabled) return UNCHANGED;
     const raw = spec.kind === "checkbox" || spec.kind === "toggle" ? ev.checked === true : ev.value;
     const read = readControl({ ...spec, required: false }, raw);
-    // A half-typed value ("-", "1e") or one outside the range leaves the field as it was; the browser marks the input invalid.
-    return "value" in read && read.value !== null ? read.value : UNCHANGED;
+    let refused = refusedValues.get(app);
+    if ("error" in read) {
+      // A half-typed value ("-", "1e") or one outside the range leaves the field as it was, and says why.
+      if (!refused) refusedValues.set(app, (refused = new Map()));
+      refused.set(key, { message: read.error, kept: (app as Record<string, unknown>)[key] });
+      return UNCHANGED;
+    }
+    refused?.delete(key);
+    return read.value !== null ? read.value : UNCHANGED;
   };
+  const refused = refusedValues.get(app)?.get(key);
+  const error = spec.error ?? (refused !== undefined && refused.kept === current ? refused.message : undefined);
   const id = spec.id ?? `rv-${key}`;
   if (spec.kind === "multiselect") {
     const choice = (value: string) => ({
@@ -254,10 +272,10 @@ function bound(app: object, key: string, spec: ControlSpec): VNode {
         return values.filter((x) => set.has(x));
       }, [value]),
     });
-    return drawControl(spec, { name: key, id, value: current, error: spec.error, on: {}, onChoice: choice });
+    return drawControl(spec, { name: key, id, value: current, error, on: {}, onChoice: choice });
   }
   const debounce = spec.kind === "slider" ? 60 : spec.debounce;
-  return drawControl(spec, { name: key, id, value: current, error: spec.error, on: { [eventOf(spec.kind)]: bindField(app as Record<string, unknown>, key, update as never, [], { debounce }) } });
+  return drawControl(spec, { name: key, id, value: current, error, on: { [eventOf(spec.kind)]: bindField(app as Record<string, unknown>, key, update as never, [], { debounce }) } });
 }
 
 /** Options of {@link textInput}. */

@@ -283,3 +283,20 @@ it("recovers a re-bootstrapped page's values into the kit's controls and forms, 
     expect(() => t!.hub.call(session, pageCall("realtime", "rv.recover", 4, [bad]))).toThrow(/rv.recover refused/);
   }
 });
+
+it("says why a value it could not store was refused, until a valid one comes or the field changes", async () => {
+  t = await mount(Settings);
+  const before = t.app.qty;
+  await t.input("#rv-qty", "12");
+  expect(t.app.qty).toBe(before);
+  expect(t.find("#rv-qty-error")?.textContent).toBe("At most 9.");
+  expect(t.find("#rv-qty")!.getAttribute("aria-invalid")).toBe("true");
+  await t.input("#rv-qty", "3");
+  expect(t.app.qty).toBe(3);
+  expect(t.find("#rv-qty-error")).toBeNull();
+  await t.input("#rv-qty", "15");
+  expect(t.find("#rv-qty-error")?.textContent).toBe("At most 9.");
+  t.app.qty = 5; // the app moves the field on: the refusal was about a value it no longer holds
+  await t.click("#ask"); // a render
+  expect(t.find("#rv-qty-error")).toBeNull();
+});
