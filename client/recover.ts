@@ -20,10 +20,9 @@ const SKIPPED = /^(file|password|hidden|submit|button|reset|image)$/;
 export function recoveredForms(root: Element): Record<string, Record<string, string | string[]>> | undefined {
   let forms: Record<string, Record<string, string | string[]>> | undefined;
   for (const el of root.querySelectorAll<HTMLInputElement>("input[name],select[name],textarea[name]")) {
-    const box = el.type === "checkbox";
     if (SKIPPED.test(el.type) || (el.type === "radio" && !el.checked)) continue;
     const f = ((forms ??= {})[el.form?.id || ""] ??= {});
-    if (box && !el.checked) f[el.name] ??= [];
+    if (el.type === "checkbox" && !el.checked) f[el.name] ??= [];
     else f[el.name] = el.name in f ? [f[el.name]!].flat().concat(el.value) : el.value;
   }
   return forms;

@@ -226,7 +226,8 @@ export class Hub<A extends App = App> implements PoolMember {
     }
     this.spec = getSpec(appClass);
     // `static auth = false` (what `static auth = true`'s type allows) is no rule.
-    const access = (appClass as { auth?: unknown }).auth === false ? undefined : (appClass as { auth?: unknown }).auth;
+    const declared = (appClass as { auth?: unknown }).auth;
+    const access = declared === false ? undefined : declared;
     const wrong = accessProblem(access);
     if (wrong) throw new RegistryError(`${this.spec.name}.auth ${wrong}.`);
     this.access = access as Access | undefined;
@@ -1230,7 +1231,7 @@ export class Hub<A extends App = App> implements PoolMember {
     const before = fields[key];
     const run = applyField(session.instance, this.spec.name, args);
     if (!run) {
-      if (fields[key] !== before) this.renderer.fieldChanged(session);
+      if (fields[key] !== before) this.renderer.fieldChanged(session); // its render is scheduled when the call is done, as any call's
       return undefined;
     }
     this.renderer.renderNow(session);

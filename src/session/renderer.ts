@@ -88,13 +88,9 @@ export class SessionRenderer {
     this.render(session, pace);
   }
 
-  /**
-   * A field update from the page changed the app's value (see
-   * {@link beforeCall}); schedules its render as any handler run does.
-   */
+  /** A field update from the page changed the app's value: its render must not wait behind the next call (see {@link beforeCall}). */
   fieldChanged(session: Session): void {
     this.paceOf(session).field = true;
-    this.schedule(session);
   }
 
   /**

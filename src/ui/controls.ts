@@ -226,7 +226,6 @@ function eventOf(kind: ControlKind): "onInput" | "onChange" {
 const EXPECTED: Record<ControlKind, string> = { text: "string", textarea: "string", number: "number", slider: "number", checkbox: "boolean", toggle: "boolean", select: "string", radio: "string", multiselect: "array", date: "string", color: "string" };
 const EXAMPLE: Record<ControlKind, string> = { text: '""', textarea: '""', number: "0", slider: "50", checkbox: "false", toggle: "false", select: '"a"', radio: '"a"', multiselect: "[]", date: '""', color: '"#000000"' };
 
-/** A standalone control bound to `app[key]`. */
 /**
  * Why a bound control's last value from the page was not stored, by app and
  * field, with the field's value then: shown next to the control until a
@@ -236,6 +235,7 @@ const EXAMPLE: Record<ControlKind, string> = { text: '""', textarea: '""', numbe
  */
 const refusedValues = new WeakMap<object, Map<string, { message: string; kept: unknown }>>();
 
+/** A standalone control bound to `app[key]`. */
 function bound(app: object, key: string, spec: ControlSpec): VNode {
   const where = `${app.constructor?.name ?? "App"}: ${spec.kind}(this, ${JSON.stringify(key)})`;
   checkSpec(where, spec);
@@ -248,14 +248,14 @@ function bound(app: object, key: string, spec: ControlSpec): VNode {
     if (spec.disabled) return UNCHANGED;
     const raw = spec.kind === "checkbox" || spec.kind === "toggle" ? ev.checked === true : ev.value;
     const read = readControl({ ...spec, required: false }, raw);
-    let refused = refusedValues.get(app);
+    let byKey = refusedValues.get(app);
     if ("error" in read) {
       // A half-typed value ("-", "1e") or one outside the range leaves the field as it was, and says why.
-      if (!refused) refusedValues.set(app, (refused = new Map()));
-      refused.set(key, { message: read.error, kept: (app as Record<string, unknown>)[key] });
+      if (!byKey) refusedValues.set(app, (byKey = new Map()));
+      byKey.set(key, { message: read.error, kept: (app as Record<string, unknown>)[key] });
       return UNCHANGED;
     }
-    refused?.delete(key);
+    byKey?.delete(key);
     return read.value !== null ? read.value : UNCHANGED;
   };
   const refused = refusedValues.get(app)?.get(key);
