@@ -5,8 +5,8 @@
  * - `GET /` over real HTTP on 127.0.0.1, p50 of sequential requests and
  *   requests/s at concurrency 8, against a Koa route (@koa/router) sending the
  *   same HTML bytes (one page Revue served, captured at start), and for the
- *   table also against a Koa route building its rows per request with a
- *   template literal, as a template server would. All servers
+ *   two tables also against a Koa route building the page per request with a
+ *   template literal from a new state, as a template server would. All servers
  *   live in one child process, so the load generator (this process) does not
  *   share their thread; the child also reports its CPU time per request.
  *   Rounds alternate which server goes first; the ratios are medians of the
@@ -78,13 +78,15 @@ export class Table extends App {
 /**
  * The same HTML as `renderToString` of the table's tree, built by a template
  * literal from the same state, as a hand-written server template would (the
- * label escaped, the ids written as lowering numbers them).
+ * label escaped, the ids written as lowering numbers them, from `w-<first>`).
  */
-function tableTemplate(t: Table): string {
-  let out = `<main data-rv="w-1" class="container"><h1 data-rv="w-2">Rows</h1><table data-rv="w-3" class="table table-hover table-striped test-data"><tbody data-rv="w-4">`;
-  let n = 4;
+function tableTemplate(t: Table, first = 1): string {
+  const f = first;
+  let out = `<main data-rv="w-${f}" class="container"><h1 data-rv="w-${f + 1}">Rows</h1><table data-rv="w-${f + 2}" class="table table-hover table-striped test-data"><tbody data-rv="w-${f + 3}">`;
+  let n = f + 3;
+  const list = `k-w-${n}-`;
   for (const r of t.rows) {
-    out += `<tr data-rv="k-w-4-${r.id}"${r.id === t.selected ? ` class="danger"` : ""}><td data-rv="w-${n + 1}" class="col-md-1">${r.id}</td><td data-rv="w-${n + 2}" class="col-md-4"><a data-rv="w-${n + 3}">${escapeText(r.label)}</a></td><td data-rv="w-${n + 4}" class="col-md-1"><a data-rv="w-${n + 5}"><span data-rv="w-${n + 6}" class="glyphicon glyphicon-remove" aria-hidden="true"></span></a></td><td data-rv="w-${n + 7}" class="col-md-6"></td></tr>`;
+    out += `<tr data-rv="${list}${r.id}"${r.id === t.selected ? ` class="danger"` : ""}><td data-rv="w-${n + 1}" class="col-md-1">${r.id}</td><td data-rv="w-${n + 2}" class="col-md-4"><a data-rv="w-${n + 3}">${escapeText(r.label)}</a></td><td data-rv="w-${n + 4}" class="col-md-1"><a data-rv="w-${n + 5}"><span data-rv="w-${n + 6}" class="glyphicon glyphicon-remove" aria-hidden="true"></span></a></td><td data-rv="w-${n + 7}" class="col-md-6"></td></tr>`;
     n += 7;
   }
   return out + `</tbody></table></main>`;
@@ -149,6 +151,11 @@ class VisitedTable extends Table {
   }
 }
 
+/** {@link VisitedTable}'s page by a template literal (see {@link tableTemplate}). */
+function visitedTemplate(t: VisitedTable): string {
+  return `<div data-rv="w-1"><p data-rv="w-2">visit ${t.visit}</p>${tableTemplate(t, 3)}</div>`;
+}
+
 const APPS: Record<string, AppClass> = { table: Table, "table, each page new": VisitedTable, todo: Todo, chat: Chat };
 const quiet = { warn() {}, error() {} };
 const HOST = "127.0.0.1";
@@ -157,8 +164,8 @@ const HOST = "127.0.0.1";
 
 /**
  * What the child tells its parent once listening: per app, the Revue and Koa
- * base URLs, and for the table a Koa route that builds the page per request
- * with {@link tableTemplate} (what a template server does).
+ * base URLs, and for the two tables a Koa route that builds the page per
+ * request with a template literal (what a template server does).
  */
 type Ports = Record<string, { revue: string; koa: string; template?: string; bytes: number }>;
 
@@ -182,15 +189,16 @@ async function serveAll(): Promise<void> {
     await new Promise<void>((r) => k.listen(0, HOST, r));
     ports[name] = { revue, koa: `http://${HOST}:${(k.address() as AddressInfo).port}`, bytes: Buffer.byteLength(html) };
     closers.push(() => srv.close(), () => new Promise<void>((r) => (k.closeAllConnections(), k.close(() => r()))));
-    if (app === Table) {
-      // The same page, its rows built per request from a table's state: the page around them as Revue served it.
-      const [before, after] = html.split(tableTemplate(new Table()));
-      if (after === undefined) throw new Error("the table template does not build the page Revue served");
+    const build = app === Table ? () => tableTemplate(new Table()) : app === VisitedTable ? () => visitedTemplate(new VisitedTable()) : undefined;
+    if (build) {
+      // The same page, built per request from a new app's state by a template literal: the page around it as Revue served it.
+      const [before, after] = html.split(app === Table ? build() : visitedTemplate(Object.assign(new VisitedTable(), { visit: VisitedTable.visits - 1 })));
+      if (after === undefined) throw new Error(`the ${name} template does not build the page Revue served`);
       const t = new Koa();
       const tr = new Router();
       tr.get("/", (ctx) => {
         ctx.type = "html";
-        ctx.body = before + tableTemplate(new Table()) + after;
+        ctx.body = before + build() + after;
       });
       t.use(tr.routes());
       const ts = http.createServer(t.callback());
