@@ -114,14 +114,13 @@ export function renderPage(p: PageParts): Buffer {
   // `<` is escaped inside the JSON so no string in it can close the <script> block.
   const boot = JSON.stringify(p.boot).replace(/</g, "\\u003c");
   const { nonce } = p;
-  const after =
-    `</div>` +
-    `<script type="application/json" id="rv-boot">${boot}</script>` +
-    `<script type="module" nonce="${nonce}" src="${escapeAttr(p.runtimeUrl)}"></script>` +
-    `</body></html>`;
+  // The boot block comes before the app's HTML: the runtime finds it by id, which finds the first element
+  // with that id, and an element of the app given `id="rv-boot"` (from data) would name the module the page imports.
+  const middle = `<script type="application/json" id="rv-boot">${boot}</script><div id="rv-root" nonce="${nonce}">`;
+  const after = `</div><script type="module" nonce="${nonce}" src="${escapeAttr(p.runtimeUrl)}"></script></body></html>`;
   // Bytes, not a string: the app's HTML was encoded once already, and a string body would be measured and encoded again on its way out.
-  const head = headBytes(p.head), tail = Buffer.from(after), mark = Buffer.from(nonce);
-  let size = p.html.length + tail.length + (head.length - 1) * mark.length;
+  const head = headBytes(p.head), mid = Buffer.from(middle), tail = Buffer.from(after), mark = Buffer.from(nonce);
+  let size = mid.length + p.html.length + tail.length + (head.length - 1) * mark.length;
   for (const part of head) size += part.length;
   const out = Buffer.allocUnsafe(size);
   let at = 0;
@@ -129,17 +128,17 @@ export function renderPage(p: PageParts): Buffer {
     if (i > 0) at += mark.copy(out, at);
     at += head[i]!.copy(out, at);
   }
+  at += mid.copy(out, at);
   at += p.html.copy(out, at);
   tail.copy(out, at);
   return out;
 }
 
 /**
- * The page up to `#rv-root`'s content in UTF-8, cut where the page's nonce
- * goes (on the `<style>` of `static css`, if any, and on `#rv-root`): the
- * same for every page of an app, so encoded once per {@link PageHead}, not
- * per page (the examples' 16 KB theme, encoded per page, was 4.5 % of a chat
- * page's server CPU).
+ * The page up to `<body>` in UTF-8, cut where the page's nonce goes (on the
+ * `<style>` of `static css`, if any): the same for every page of an app, so
+ * encoded once per {@link PageHead}, not per page (the examples' 16 KB theme,
+ * encoded per page, was 4.5 % of a chat page's server CPU).
  */
 const headParts = new WeakMap<PageHead, Buffer[]>();
 
@@ -150,11 +149,8 @@ function headBytes(head: PageHead): Buffer[] {
       `<!doctype html><html lang="en"><head><meta charset="utf-8">` +
       `<meta name="viewport" content="width=device-width, initial-scale=1">` +
       `<title>${escapeText(head.title)}</title>${head.html}`;
-    const root = `</head><body><div id="rv-root" nonce="`;
     // Live navigation swaps the CSS's text for the next app's (or makes the element, with the page's nonce).
-    const cut = head.css
-      ? [`${start}<style id="rv-css" nonce="`, `">${head.css.replace(/<\/style/gi, "<\\/style")}</style>${root}`, `">`]
-      : [`${start}${root}`, `">`];
+    const cut = head.css ? [`${start}<style id="rv-css" nonce="`, `">${head.css.replace(/<\/style/gi, "<\\/style")}</style></head><body>`] : [`${start}</head><body>`];
     parts = cut.map((s) => Buffer.from(s));
     headParts.set(head, parts);
   }

@@ -915,7 +915,7 @@ export class Hub<A extends App = App> implements PoolMember {
     const session: Session<A> = new Session<A>(
       sid,
       owner,
-      { app: this.spec.name, calls: l.calls, stream: l.stream, uploads: l.uploads, maxQueuedEvents: l.maxQueuedEvents, meter: this.meter, extras: this.extrasOf },
+      { app: this.spec.name, calls: l.calls, stream: l.stream, uploads: l.uploads, maxQueuedEvents: l.maxQueuedEvents, meter: this.meter, extras: this.extrasOf, renderChanged: this.renderChanged },
       this.bind,
       (why) => this.logger.warn(`[revue] ${this.spec.name}: session ${sid.slice(0, 6)}… is too slow; ${why}. It resyncs on reconnect.`),
       (saved): A => this.revive(session, saved),
@@ -1154,6 +1154,14 @@ export class Hub<A extends App = App> implements PoolMember {
    * handlers asked (navigate, cookies). Nothing at all for an app that uses
    * none of them: one check per render.
    */
+  /** Fields a `render()` was seen changing, each warned about once (session.ts, `rendered`). */
+  private readonly changedInRender = new Set<string>();
+  private readonly renderChanged = (field: string, message: string): void => {
+    if (this.changedInRender.has(field) || this.changedInRender.size >= 64) return;
+    this.changedInRender.add(field);
+    this.logger.warn(message);
+  };
+
   private readonly extrasOf = (session: Session, full: boolean): PageExtras | undefined => {
     const spec = this.spec;
     // An init also repeats a cookie ticket not traded yet: the patch that carried it may be the one the page missed.

@@ -13,7 +13,7 @@ afterEach(async () => {
 
 const BOOT = /<script type="application\/json" id="rv-boot">(.*?)<\/script>/;
 /** The content of #rv-root. */
-const rootOf = (page: string) => page.slice(page.indexOf('<div id="rv-root"'), page.indexOf('<script type="application/json"'));
+const rootOf = (page: string) => page.slice(page.indexOf('<div id="rv-root"'), page.indexOf('<script type="module"'));
 
 async function visit(path = "/"): Promise<{ b: Browser; html: string; nonce: string }> {
   const b = srv!.browser();

@@ -1,6 +1,7 @@
 import { afterEach, describe, expect, it } from "vitest";
 import { App, createServer, h, type AppClass, type VNode } from "revue";
 import { BindError, RenderError } from "revue/internals";
+import { JSDOM } from "jsdom";
 import { serve } from "./harness.js";
 
 /** The first page, as a browser gets it: status, CSP header, body, and the nonce the header names. */
@@ -150,5 +151,31 @@ describe("static members are checked when the app is mounted", () => {
     }
     expect(() => createServer(T)).toThrow(/T\.title must be a string/);
     expect(() => createServer(C)).toThrow(/C\.css must be a string of CSS/);
+  });
+});
+
+describe("the page's own elements", () => {
+  /** A guestbook whose entries' ids and texts come from visitors. */
+  class Guestbook extends App {
+    entries = [
+      { slug: "rv-boot", title: '{"sid":"x","rev":1,"base":"","module":"http://127.0.0.1:9/evil.js"}' },
+      { slug: "rv-root", title: "hello" },
+    ];
+    override render() {
+      return h("main", {}, this.entries.map((e) => h("h2", { key: e.slug, id: e.slug }, e.title)));
+    }
+  }
+
+  it("are found by id before any element of the app with the same id (an id from data cannot name the module the page imports)", async () => {
+    const { html, nonce } = await firstPage(Guestbook);
+    const { document } = new JSDOM(html).window;
+    // What the runtime reads (client/index.ts): the first element with each id.
+    const boot = document.getElementById("rv-boot")!;
+    expect(boot.tagName).toBe("SCRIPT");
+    expect(JSON.parse(boot.textContent!).module).toMatch(/^\/rv\/app\.[0-9a-f]+\.js$/);
+    const root = document.getElementById("rv-root")!;
+    expect(root.tagName).toBe("DIV");
+    expect(root.getAttribute("nonce")).toBe(nonce);
+    expect(root.querySelectorAll("h2").length).toBe(2);
   });
 });

@@ -1,5 +1,5 @@
 import { expect, it } from "vitest";
-import { App, h } from "revue";
+import { App, h, server } from "revue";
 import { mount } from "revue/testing";
 
 class Greeting extends App {
@@ -22,4 +22,52 @@ it("says what render() must return when it returns a string or an array, naming 
 it("names an object child's kind and how to make text of it", () => {
   expect(() => h("p", {}, new Date(0) as never)).toThrow(/h\(\): cannot render a Date as a child \(".*"\); .*String\(value\), date\.toLocaleDateString\(\)/);
   expect(() => h("p", {}, { a: 1 } as never)).toThrow(/cannot render a value of type object as a child \("\[object Object\]"\)/);
+});
+
+/** The classic slip: a handler called in render() instead of passed (`onClick: this.clear()`). */
+class Todo extends App {
+  items = ["milk", "eggs"];
+  draft = "";
+  @server.realtime clear() {
+    this.items = [];
+  }
+  @server.realtime type() {
+    this.draft += "x";
+  }
+  override render() {
+    return h("main", {}, h("ul", {}, this.items.map((it) => h("li", { key: it }, it))), h("button", { id: "clear", onClick: this.clear() as never }, "Clear"), h("button", { id: "type", onClick: this.type }, this.draft));
+  }
+}
+
+class Counter extends App {
+  count = 0;
+  @server.realtime add() {
+    this.count++;
+  }
+  override render() {
+    return h("button", { id: "add", onClick: this.add }, String(this.count));
+  }
+}
+
+it("warns once, naming the field and the fix, when render() changes the app's state", async () => {
+  const warnings: string[] = [];
+  const logger = { warn: (m: string) => void warnings.push(m), error() {} };
+  const t = await mount(Todo, { logger });
+  expect(warnings).toHaveLength(1);
+  expect(warnings[0]).toMatch(/Todo\.render\(\) changed this\.items\. render\(\) must only read the app's state/);
+  expect(warnings[0]).toMatch(/If an on\* prop calls a method \(onClick: this\.save\(\)\), pass the method instead \(onClick: this\.save\)/);
+  // Every render clears the list again; the warning is said once.
+  await t.click("#type");
+  await t.click("#type");
+  expect(t.app.draft).toBe("xx");
+  expect(warnings).toHaveLength(1);
+  await t.unmount();
+  // A render that only reads state says nothing, whatever its handlers change.
+  const quiet: string[] = [];
+  const c = await mount(Counter, { logger: { warn: (m: string) => void quiet.push(m), error() {} } });
+  await c.click("#add");
+  await c.click("#add");
+  expect(c.app.count).toBe(2);
+  expect(quiet).toEqual([]);
+  await c.unmount();
 });
