@@ -51,6 +51,8 @@ function eventAttr(prop: string): string | null {
  * - Unsafe attributes (see `isUnsafeAttr`), invalid names, `srcdoc`, `nonce`,
  *   `dangerouslySetInnerHTML` and the framework's own `data-rv*` names are dropped:
  *   a user prop must not be able to forge an id or an event binding.
+ * - An SVG animation's `attributeName` naming `href` (or `xlink:href`) is
+ *   dropped: it would animate a link to a `javascript:` URL.
  * - `http-equiv` (or `httpEquiv`) throws a `RenderError`: on a `<meta>` it can
  *   send the page to another site (`refresh`), so it is refused, not dropped.
  */
@@ -77,7 +79,7 @@ export function lowerProp(tag: string, prop: string, value: unknown, bind: Binde
   } else {
     if (kind === REFUSE) refuse(tag, prop, value);
     text = typeof value === "string" ? value : attrText(tag, prop, value);
-    if (kind === URL && isUnsafeAttr(prop, text)) return false;
+    if (kind === URL ? isUnsafeAttr(prop, text) : kind === ANIMATES && LINK_TARGET.test(text)) return false;
     lowered.name = kind === FOR ? "for" : prop;
   }
   lowered.value = text;
@@ -90,7 +92,14 @@ export function lowerProp(tag: string, prop: string, value: unknown, bind: Binde
  * three regular expressions) cost more than the rest of the diff of an
  * unchanged element. Only the value of a URL attribute still needs a look.
  */
-const DROP = 0, PLAIN = 1, URL = 2, EVENT = 3, CLASS = 4, STYLE = 5, FOR = 6, REFUSE = 7;
+const DROP = 0, PLAIN = 1, URL = 2, EVENT = 3, CLASS = 4, STYLE = 5, FOR = 6, REFUSE = 7, ANIMATES = 8;
+/**
+ * An SVG animation's `attributeName` that targets a link (`href`,
+ * `xlink:href`): `<set attributeName="href" to="javascript:…">` inside an
+ * `<a>` gives the link a script URL that no attribute of its own holds, so it
+ * is dropped (the animation then changes nothing).
+ */
+const LINK_TARGET = /^\s*([\w.-]*:)?href\s*$/i;
 /**
  * Memoizes `decide(name)` per distinct name, in a null-prototype record (a
  * keyed load, cheaper than a Map lookup) holding at most `cap` names: names
@@ -124,6 +133,7 @@ function decideKind(prop: string): number {
   else if (prop === "style") kind = STYLE;
   else if (prop === "htmlFor") kind = FOR;
   else if (lower === "http-equiv" || lower === "httpequiv") kind = REFUSE;
+  else if (lower === "attributename") kind = ANIMATES;
   else if (DROPPED.has(lower) || lower.startsWith(ID_ATTR)) kind = DROP;
   // A URL attribute is unsafe for some values only; anything else is decided by its name.
   else kind = isUnsafeAttr(prop, "") ? DROP : isUnsafeAttr(prop, "javascript:") ? URL : PLAIN;

@@ -1,6 +1,6 @@
 // @vitest-environment jsdom
 import { describe, expect, it } from "vitest";
-import { createIdAllocator, Fragment, h, lower, renderToBytes, renderToString, text, type VNode } from "../../src/vdom/index.js";
+import { createIdAllocator, diff, Fragment, h, lower, renderToBytes, renderToString, text, type VNode } from "../../src/vdom/index.js";
 import { renderVNodeToBytes } from "../../src/vdom/html.js";
 
 const html = (v: VNode) => renderToString(lower(v, { alloc: createIdAllocator() }));
@@ -121,5 +121,21 @@ describe("renderVNodeToBytes", () => {
     fails(h(Fragment, {}, h("p", {})));
     fails(h("ul", {}, h("li", { key: 1 }), h("li", { key: "1" })));
     fails(h("button", { onClick: () => {} }, "x"));
+  });
+});
+
+describe("SVG animations", () => {
+  it("cannot point a link at a script URL: an attributeName naming href is dropped, on the first page and in patches", () => {
+    const url = "javascript:window.__pwned=2";
+    const link = (u: string) =>
+      h("svg", {}, h("a", { href: "/ok" }, h("animate", { attributeName: "href", values: u }), h("set", { attributeName: "xlink:href", to: u }), h("set", { attributeName: " HREF ", to: u }), h("animate", { attributeName: "opacity", values: "0;1" }), h("text", {}, "go")));
+    const html = renderToString(lower(link(url), { alloc: createIdAllocator() }));
+    expect(html).not.toMatch(/attributeName="[^"]*href/i);
+    expect(html).toContain('attributeName="opacity"');
+    const alloc = createIdAllocator();
+    const old = lower(h("svg", {}, h("a", {}, h("set", { attributeName: "fill", to: "red" }))), { alloc });
+    const { ops } = diff(old, h("svg", {}, h("a", {}, h("set", { attributeName: "href", to: url }))), { alloc });
+    expect(JSON.stringify(ops)).not.toMatch(/"attributeName":"href"/);
+    expect(JSON.stringify(ops)).toContain('"attributeName"'); // removed
   });
 });
