@@ -358,6 +358,10 @@ export class Mount<A extends App = App> {
         Connection: "keep-alive",
         "X-Accel-Buffering": "no",
       });
+      // The page may have gone while the session and its user were looked up (a store's round trip, an async
+      // `authenticate`): its close came before anyone listened, and connecting would leave a session that no
+      // disconnect ever ends (a presence list showed a reloaded page online for good).
+      if (ctx.req.socket.destroyed) return;
       const sink = sseSink(res);
       hub.connect(session, sink, lastSeen);
       res.on("close", () => hub.disconnect(session, sink));

@@ -34,6 +34,26 @@ describe("session lifecycle over HTTP", () => {
     expect(seen).toEqual([`connect ${b.sid.slice(0, 4)}`, `disconnect ${b.sid.slice(0, 4)}`]);
   });
 
+  it("runs neither connect nor disconnect for a stream whose page left while its user was looked up", async () => {
+    // An async authenticate (a database lookup): the page reloads meanwhile and its request is gone.
+    srv = await serve(Life, { authenticate: async () => void (await new Promise((r) => setTimeout(r, 150))) });
+    const b = await srv.browser().start();
+    const req = get(new URL(`${srv.url}/api/sse/${b.sid}`), { headers: { cookie: b.cookie } });
+    req.on("error", () => {});
+    await new Promise((r) => setTimeout(r, 30));
+    req.destroy();
+    await new Promise((r) => setTimeout(r, 300));
+    expect(seen).toEqual([]);
+    expect(srv.handle.stats().total.streams).toBe(0);
+    // The page's next stream connects and disconnects as usual.
+    const s = b.stream();
+    await s.waitFor((m) => m.type === "init", "init");
+    await until(() => seen.length === 1, "connect handler");
+    s.es.close();
+    await until(() => seen.length === 2, "disconnect handler");
+    expect(seen).toEqual([`connect ${b.sid.slice(0, 4)}`, `disconnect ${b.sid.slice(0, 4)}`]);
+  });
+
   it("sends a : heartbeat comment on open streams", async () => {
     srv = await serve(Life, { heartbeatMs: 50 });
     const b = await srv.browser().start();
