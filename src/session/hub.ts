@@ -263,6 +263,9 @@ export class Hub<A extends App = App> implements PoolMember {
         this.send(session, message, data);
       },
       (session, err) => this.renderFailed(session, err),
+      // A page reached through `deliver` (tests, benches) has no stream to wait for.
+      (session) => session.connected || this.deliverTo !== undefined,
+      (session) => void (this.cluster && this.persist(session as Session<A>).catch(() => {})),
     );
   }
 
@@ -447,6 +450,8 @@ export class Hub<A extends App = App> implements PoolMember {
     const replay = lastSeen !== undefined && stream.canReplayFrom(lastSeen);
     stream.attach(sink, replay ? lastSeen : undefined);
     if (!replay || view.needsInit) this.sendSnapshot(session);
+    // Handlers ran while the stream was closed (renders wait for it, see SessionRenderer): what they changed is sent now.
+    if (this.renderer.isDirty(session)) this.renderer.schedule(session);
     session.markActive();
     this.renew(session);
     void this.lifecycle(session, "connect");

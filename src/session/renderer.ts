@@ -32,6 +32,17 @@ export class SessionRenderer {
     private readonly send: (session: Session, message: ServerMessage, data?: string) => void,
     /** A render threw: the page keeps its last state and is told. */
     private readonly failed: (session: Session, err: unknown) => void,
+    /**
+     * Whether what a render sends can reach the session's page now. A live
+     * session whose stream is closed (a page gone, or reconnecting) is not
+     * rendered: it stays dirty and renders once its stream is back (the hub
+     * schedules it on connect). A closed dashboard page whose session handles
+     * a broadcast every second would otherwise render and diff its whole
+     * page every second until the session expired (15 minutes by default).
+     */
+    private readonly reachable: (session: Session) => boolean = () => true,
+    /** Told when a session's render is put off: what its handlers changed still has to be saved (several processes). */
+    private readonly deferred: (session: Session) => void = () => {},
   ) {}
 
   /** Marks the session for a render (see the class comment for when it runs). */
@@ -155,6 +166,7 @@ export class SessionRenderer {
   private render(session: Session, pace = this.pace.get(session)): void {
     // A pending page is rendered when it connects (the hub schedules it then if handlers ran meanwhile).
     if (session.state === "ended" || session.state === "pending") return;
+    if (!this.reachable(session)) return this.deferred(session);
     const view = session.view;
     const now = Date.now();
     if (pace) {

@@ -3,7 +3,7 @@ import { createServer as createHttpServer, get } from "node:http";
 import type { AddressInfo } from "node:net";
 import { afterEach, describe, expect, it } from "vitest";
 import { App, createServer, h, MemorySessionStore, server, type UploadedFile } from "revue";
-import { Browser, serve, until } from "./harness.js";
+import { Browser, serve, textOf, until } from "./harness.js";
 
 const seen: string[] = [];
 class Life extends App {
@@ -52,6 +52,39 @@ describe("session lifecycle over HTTP", () => {
     s.es.close();
     await until(() => seen.length === 2, "disconnect handler");
     expect(seen).toEqual([`connect ${b.sid.slice(0, 4)}`, `disconnect ${b.sid.slice(0, 4)}`]);
+  });
+
+  it("renders a session whose stream is closed only when it is back: its handlers run meanwhile, and one patch shows what they did", async () => {
+    let renders = 0;
+    class Ticker extends App {
+      ticks = 0;
+      @server.on("tick") tick() {
+        this.ticks++;
+      }
+      override render() {
+        renders++;
+        return h("main", {}, h("p", { id: "ticks" }, String(this.ticks)));
+      }
+    }
+    srv = await serve(Ticker);
+    const hub = srv.handle.hubs.get("")!;
+    const b = await srv.browser().start();
+    const s = b.stream();
+    await s.waitFor((m) => m.type === "init", "init");
+    srv.handle.emit("tick");
+    await s.waitFor((m) => m.type === "patch" && textOf(m) === "1", "the first tick's patch");
+    // The page goes (a closed tab, a network blip): ten broadcasts later, nothing was rendered, nothing lost.
+    s.es.close();
+    await until(() => !hub.get(b.sid)!.connected, "the stream to close");
+    const before = renders;
+    for (let i = 0; i < 10; i++) srv.handle.emit("tick");
+    await hub.settle();
+    expect(renders).toBe(before);
+    expect((hub.get(b.sid)!.instance as Ticker).ticks).toBe(11);
+    const back = b.stream(s.got.at(-1)!.id);
+    await back.waitFor((m) => m.type === "patch" && textOf(m) === "11", "one patch with every tick");
+    expect(back.got.filter((m) => m.type === "init")).toEqual([]);
+    expect(renders).toBe(before + 1);
   });
 
   it("sends a : heartbeat comment on open streams", async () => {

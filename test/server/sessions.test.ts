@@ -423,16 +423,32 @@ describe("a 15,000-element page (~830 KB init) reconnects", () => {
       expect(s.got.filter((m) => m.type === "init")).toHaveLength(1);
       expect(s.got.map((m) => m.id)).toEqual(Array.from({ length: s.got.length }, (_, i) => i + 1));
 
-      // away for longer than the replay buffer covers: the reconnect gets the big snapshot, whole
+      // away while 20 events change the page: nothing is rendered until the stream is back, then a patch
+      // carries what changed on top of what the page saw last (which the replay buffer still covers)
       s.es.close();
       await until(() => !hub.get(b.sid)!.connected, "the stream to close");
       const lastSeen = s.got.at(-1)!.id;
       for (let i = 0; i < 20; i++) expect((await b.event("touch", [`away ${i}`])).status).toBe(202);
       await hub.settle();
       const again = open(b, "", lastSeen);
-      expectWholeInit(await again.waitFor((m) => m.type === "init", "a snapshot", 10_000), "away 19");
-      await again.waitFor(welcome(3), "the connect handler's call behind the snapshot");
-      await again.waitFor(visits(3), "the connect handler's patch behind the snapshot");
+      const shows = (text: string) => (m: Received) => m.type === "patch" && m.data.ops.some((o: { op: string; text?: string }) => o.op === "text" && o.text === text);
+      await again.waitFor(shows("away 19"), "a patch with the last change made while away", 10_000);
+      await again.waitFor(welcome(3), "the connect handler's call");
+      await again.waitFor(shows("3"), "the connect handler's patch");
+      expect(again.got.filter((m) => m.type === "init")).toEqual([]);
+
+      // a Last-Event-ID older than the replay buffer covers (20 patches went by since): the reconnect gets the big snapshot, whole
+      const seen = again.got.at(-1)!.id;
+      for (let i = 0; i < 20; i++) {
+        expect((await b.event("touch", [`later ${i}`])).status).toBe(202);
+        await again.waitFor(shows(`later ${i}`), `the patch of event ${i}`);
+      }
+      again.es.close();
+      await until(() => !hub.get(b.sid)!.connected, "the stream to close");
+      const late = open(b, "", seen);
+      expectWholeInit(await late.waitFor((m) => m.type === "init", "a snapshot", 10_000), "later 19");
+      await late.waitFor(welcome(4), "the connect handler's call behind the snapshot");
+      await late.waitFor(visits(4), "the connect handler's patch behind the snapshot");
       expect(srv.logs.filter((l) => l.includes("too slow"))).toEqual([]);
     });
   }
