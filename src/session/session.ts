@@ -301,6 +301,11 @@ export class Session<A extends App = App> {
 function rootNode(out: unknown, app: string): VNode {
   const type = typeof out === "object" && out !== null ? (out as VNode).type : undefined;
   if (type === "element" || type === "text") return out as VNode;
+  if (typeof (out as PromiseLike<unknown> | null)?.then === "function") {
+    throw new RenderError(
+      `${app}.render() returned a Promise: render() must be synchronous (is it async?). Load data in a handler (@server.on("connect"), an rpc) into a field, and render the field.`,
+    );
+  }
   const got = Array.isArray(out) ? "an array" : typeof out === "string" ? `the string ${JSON.stringify(out.slice(0, 40))}` : out === null ? "null" : typeof out === "object" ? "an object that is not an h() node" : String(out);
   throw new RenderError(`${app}.render() must return one element built with h(), got ${got}. Wrap what it shows in one: return h("main", {}, ${Array.isArray(out) ? "list" : "…"});`);
 }

@@ -19,6 +19,18 @@ it("says what render() must return when it returns a string or an array, naming 
   await expect(mount(Rows)).rejects.toThrow(/Rows\.render\(\) must return one element built with h\(\), got an array\. .*h\("main", \{\}, list\)/);
 });
 
+class Loading extends App {
+  // tsc refuses an async render(); a project compiled without type checks (tsx) runs it.
+  // @ts-expect-error -- the mistake under test
+  override async render() {
+    return h("p", {}, "late");
+  }
+}
+
+it("says render() must be synchronous when it returns a Promise", async () => {
+  await expect(mount(Loading as never)).rejects.toThrow(/Loading\.render\(\) returned a Promise: render\(\) must be synchronous \(is it async\?\)\. Load data in a handler/);
+});
+
 it("names an object child's kind and how to make text of it", () => {
   expect(() => h("p", {}, new Date(0) as never)).toThrow(/h\(\): cannot render a Date as a child \(".*"\); .*String\(value\), date\.toLocaleDateString\(\)/);
   expect(() => h("p", {}, { a: 1 } as never)).toThrow(/cannot render a value of type object as a child \("\[object Object\]"\)/);
