@@ -859,6 +859,8 @@ export class Hub<A extends App = App> implements PoolMember {
   /** Sessions whose last snapshot the store did not take, and those with a retry scheduled (see {@link saveFailed}). */
   private readonly unsaved = new WeakSet<Session<A>>();
   private readonly resaving = new WeakSet<Session<A>>();
+  /** Why snapshots could not be made, each logged once. */
+  private readonly unsavable = new Set<string>();
 
   private persist(session: Session<A>): Promise<void> {
     const lease = session.lease;
@@ -867,7 +869,12 @@ export class Hub<A extends App = App> implements PoolMember {
     try {
       json = JSON.stringify(this.snapshot(session));
     } catch (err) {
-      this.logger.error(`[revue] ${this.spec.name}: session ${session.sid.slice(0, 6)}… cannot be saved, so it cannot move to another server if this one dies:`, err);
+      // Once per reason (it names the field), not at every save of every session: the log would repeat it per event.
+      const why = err instanceof Error ? err.message : String(err);
+      if (!this.unsavable.has(why) && this.unsavable.size < 64) {
+        this.unsavable.add(why);
+        this.logger.error(`[revue] ${this.spec.name}: session ${session.sid.slice(0, 6)}… cannot be saved, so it cannot move to another server if this one dies (said once per reason):`, err);
+      }
       return Promise.resolve();
     }
     const saving = this.store.save(session.sid, lease, json).then(

@@ -204,4 +204,30 @@ describe("several nodes sharing a store and a pubsub", () => {
     gate.open();
     expect((await held).status).toBe(200);
   });
+
+  it("logs a state it cannot save once, however many sessions and events meet it", async () => {
+    class Cart {
+      items: string[] = [];
+    }
+    class Shop extends App {
+      cart = new Cart();
+      count = 0;
+      @server.rpc add() {
+        return ++this.count;
+      }
+      override render() {
+        return h("p", {}, String(this.count));
+      }
+    }
+    const store = new MemorySessionStore(Date.now, 10_000, true);
+    const node = await serve(Shop, { store, pubsub: new MemoryPubSub(), keys: ["cluster-test-key"], node: "n0", cluster: { heartbeatMs: 50, nodeTtlMs: 200 } });
+    nodes.push(node);
+    for (let i = 0; i < 2; i++) {
+      const page = await node.browser().start();
+      for (let n = 1; n <= 3; n++) expect((await page.rpc("add")).body.result).toBe(n); // works on its node
+    }
+    const said = node.logs.filter((l) => l.includes("cannot be saved"));
+    expect(said).toHaveLength(1);
+    expect(said[0]).toMatch(/Shop: session .* cannot be saved, so it cannot move to another server if this one dies/);
+  });
 });
