@@ -34,6 +34,8 @@ export interface FollowUp<V> {
   readonly [FOLLOW]: true;
   readonly value: V;
   readonly run: () => unknown;
+  /** The method `run` calls, named in what a failure logs and tells the page (else the field update). */
+  readonly method?: string;
 }
 
 /**
@@ -41,11 +43,13 @@ export interface FollowUp<V> {
  * changed (a form's "Saving…"), then runs `run` in the same call; the page
  * gets what `run` changed when it finishes.
  *
+ * `method` names what `run` calls, for the log line and the page's error when it throws.
+ *
  * @example
- * bindField(this, "order", (ev, cur) => followUp({ ...cur, pending: true }, () => this.place(cur)))
+ * bindField(this, "order", (ev, cur) => followUp({ ...cur, pending: true }, () => this.place(cur), "place"))
  */
-export function followUp<V>(value: V, run: () => unknown): FollowUp<V> {
-  return { [FOLLOW]: true, value, run };
+export function followUp<V>(value: V, run: () => unknown, method?: string): FollowUp<V> {
+  return { [FOLLOW]: true, value, run, method };
 }
 
 /**
@@ -114,7 +118,7 @@ export function isBound(app: object, key: unknown): boolean {
  * `[key, ...extra, summary]`. Refuses (INVALID_ARGS) a key the app never bound,
  * and an event that is not a summary. Returns the update's follow-up work, if any.
  */
-export function applyField(app: object, appName: string, args: readonly unknown[]): (() => unknown) | undefined {
+export function applyField(app: object, appName: string, args: readonly unknown[]): FollowUp<unknown> | undefined {
   const [key, ...rest] = args;
   const ev = rest.pop();
   const update = typeof key === "string" ? updates.get(app)?.get(key) : undefined;
@@ -132,7 +136,7 @@ export function applyField(app: object, appName: string, args: readonly unknown[
   if (next === UNCHANGED) return undefined;
   if (typeof next === "object" && next !== null && (next as FollowUp<unknown>)[FOLLOW] === true) {
     record[key as string] = (next as FollowUp<unknown>).value;
-    return (next as FollowUp<unknown>).run;
+    return next as FollowUp<unknown>;
   }
   record[key as string] = next;
   return undefined;

@@ -528,7 +528,7 @@ export class Hub<A extends App = App> implements PoolMember {
     this.renew(session);
     const run = nav ? () => this.navigated(session, args[0] as URL)
       : call.kind === "rpc" ? () => this.runRpc(session, entry!, args, call.seq)
-      : field ? () => this.setField(session, args)
+      : field ? () => this.setField(session, args, call.seq)
       : recover ? () => session.instance.recoverForms(args[0] as RecoveredForms)
       : entry ? () => this.invoke(session, entry, args)
       : () => this.runHandlers(session, call.name, call.data);
@@ -1246,17 +1246,27 @@ export class Hub<A extends App = App> implements PoolMember {
   }
 
   /** A field binding's event (registry/fields.ts); an update's follow-up (`followUp`) runs after a render that shows the new value (never coalesced away). */
-  private setField(session: Session<A>, args: unknown[]): unknown {
+  private setField(session: Session<A>, args: unknown[], seq: number): unknown {
     const fields = session.instance as unknown as Record<string, unknown>, key = args[0] as string;
     const before = fields[key];
-    const run = applyField(session.instance, this.spec.name, args);
-    if (!run) {
+    const follow = applyField(session.instance, this.spec.name, args);
+    if (!follow) {
       if (fields[key] !== before) this.renderer.fieldChanged(session); // its render is scheduled when the call is done, as any call's
       return undefined;
     }
     this.renderer.renderNow(session);
-    const out = run();
-    return isThenable(out) ? Promise.resolve(out).then(() => undefined) : undefined;
+    // A failure names the method the follow-up ran (a kit form's submit method), not the field update that started it.
+    const failed = (err: unknown): never => {
+      if (follow.method === undefined) throw err;
+      throw new Exposed(this.expose(err, `${this.spec.name}.${follow.method}`, `the submit of field "${key}" (seq ${seq})`), err);
+    };
+    let out: unknown;
+    try {
+      out = follow.run();
+    } catch (err) {
+      failed(err);
+    }
+    return isThenable(out) ? Promise.resolve(out).then(() => undefined, failed) : undefined;
   }
 
   private invoke(session: Session<A>, entry: MethodEntry, args: unknown[]): unknown {

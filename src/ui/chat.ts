@@ -222,7 +222,7 @@ export function chatInput<K extends string>(app: Record<NoInfer<K>, ChatComposer
         record[key] = { ...(record[key] as ChatComposer), error: err instanceof RevueError ? err.message : "Could not send; please try again." };
         if (!(err instanceof RevueError)) throw err;
       }
-    });
+    }, entry.method);
   };
   const error = composer.error ? h("p", { class: "rv-error", role: "alert" }, composer.error) : null;
   return h("form", { class: "rv-chat-input", onSubmit: bindField(app, key, update as never) },

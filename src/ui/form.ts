@@ -182,7 +182,7 @@ export function form<A extends object, V extends Record<string, unknown>>(
         settle({ status: "failed", message: "Something went wrong; please try again." });
         throw err;
       }
-    });
+    }, entry.method);
   };
 
   const pending = state.status === "pending";

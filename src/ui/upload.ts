@@ -114,7 +114,7 @@ export function fileUpload<A extends object>(app: A, key: keyof A & string, onFi
         record[key] = { ...(record[key] as UploadState), status: "failed", message: err instanceof Error && "code" in err ? err.message : `Could not process ${said}.` };
         if (!(err instanceof Error && "code" in err)) throw err;
       }
-    });
+    }, entry.method);
   };
   const limit = maxBytes ? `Up to ${humanBytes(maxBytes)}${options.multiple ? " per upload" : ""}.` : "";
   const hint = [options.hint, limit].filter(Boolean).join(" ");

@@ -203,6 +203,17 @@ it("an INVALID_ARGS the method throws goes next to its field; a bug says so with
   await t.settle();
   expect(t.text(".rv-form-actions .rv-error")).toBe("Something went wrong; please try again.");
   expect(t.errors.length).toBe(1); // and the page is told, as for any failed call
+  // Both name the method the form submits to, not the field update that ran it.
+  expect(t.errors[0]!.message).toBe("Checkout.place failed: database on fire");
+});
+
+it("a bug in a form's method is logged under that method's name", async () => {
+  const logs: string[] = [];
+  t = await mount(Checkout, { logger: { warn() {}, error: (m: string) => void logs.push(m) } });
+  await t.submit("#rv-order", { email: "bug@example.com", seats: "3" });
+  await t.settle();
+  expect(logs).toHaveLength(1);
+  expect(logs[0]).toMatch(/^\[revue\] Checkout\.place failed while handling the submit of field "order" \(seq \d+\) \(error [0-9a-f]{8}\):$/);
 });
 
 it("says what is wrong when a control is misused", () => {
