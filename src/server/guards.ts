@@ -57,6 +57,8 @@ export function jsonErrors(logger: Logger, paths: readonly string[] = ["/"], pro
       const wire = exposeError(asRevueError(err, ctx), { production, what: where, log: (id, e) => logger.error(`[revue] ${where} failed (error ${id}):`, e) });
       ctx.status = wire.status;
       if (err instanceof RevueError && err.retryAfterMs !== undefined) ctx.set("Retry-After", String(Math.ceil(err.retryAfterMs / 1000)));
+      // A person loading a page (its render threw, the server is full): a page that says so, not JSON.
+      if (wantsPage(ctx)) return htmlError(ctx, wire.status >= 500 ? "Something went wrong" : "This page cannot be shown", short(wire.message));
       ctx.body = { error: { code: wire.code, message: short(wire.message), ...(wire.id ? { id: wire.id } : {}), ...(wire.issues ? { issues: wire.issues } : {}) } };
       return;
     }
@@ -68,14 +70,8 @@ export function jsonErrors(logger: Logger, paths: readonly string[] = ["/"], pro
     if (ctx.response.status === 404) {
       const where = paths.map((p) => `"${p}"`).join(", ");
       ctx.status = 404;
-      if ((ctx.method === "GET" || ctx.method === "HEAD") && !ctx.path.includes("/api/") && ctx.accepts("json", "html") === "html") {
-        // A person following a link: a page that says so, not JSON.
-        const nonce = randomString(16, "base64");
-        ctx.set("Content-Security-Policy", `default-src 'none'; style-src 'nonce-${nonce}'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'`);
-        ctx.type = "html";
-        ctx.body = errorPage(404, "Page not found", `There is no page at ${ctx.path.slice(0, 200)}. Check the address, or start again from the home page.`, nonce, { href: "/", text: "Go to the home page" });
-        return;
-      }
+      // A person following a link: a page that says so, not JSON.
+      if (wantsPage(ctx)) return htmlError(ctx, "Page not found", `There is no page at ${ctx.path.slice(0, 200)}. Check the address, or start again from the home page.`);
       ctx.body = { error: { code: "NOT_FOUND", message: `${ctx.method} ${ctx.path.slice(0, 200)}: no such page or route. This server serves pages at ${where} and their API under <path>/api/ (docs/protocol.md); check the URL.` } };
     } else if (ctx.status === 405 || ctx.status === 501) {
       const allow = ctx.response.get("Allow") || "no method";
@@ -85,6 +81,19 @@ export function jsonErrors(logger: Logger, paths: readonly string[] = ["/"], pro
       ctx.body = { error: { code: "METHOD_NOT_ALLOWED", message: `${ctx.method} ${ctx.path.slice(0, 200)}: this route answers ${allow} only.${api}` } };
     }
   };
+}
+
+/** A browser loading a page (not the runtime calling the API): it gets an HTML error page. */
+function wantsPage(ctx: Context): boolean {
+  return (ctx.method === "GET" || ctx.method === "HEAD") && !ctx.path.includes("/api/") && ctx.accepts("json", "html") === "html";
+}
+
+/** Answers with an error page for `ctx.status`, under a CSP of its own (the page's was not written). */
+function htmlError(ctx: Context, title: string, text: string): void {
+  const nonce = randomString(16, "base64");
+  ctx.set("Content-Security-Policy", `default-src 'none'; style-src 'nonce-${nonce}'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'`);
+  ctx.type = "html";
+  ctx.body = errorPage(ctx.status, title, text, nonce, { href: "/", text: "Go to the home page" });
 }
 
 /**

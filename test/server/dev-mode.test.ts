@@ -111,14 +111,22 @@ describe("development mode", () => {
     expect(logs.join("\n")).toContain("[revue] POST /api/session failed: BindError");
   });
 
-  it("is off by default: no overlay, the dev routes do not exist, a failed page is JSON", async () => {
+  it("is off by default: no overlay, the dev routes do not exist, a failed page is a plain error page (JSON for the API)", async () => {
     const url = await serve(Counter);
     expect(await (await page(url)).text()).not.toContain(DEV_OVERLAY);
     expect((await fetch(url + DEV_OVERLAY)).status).toBe(404);
     expect((await fetch(url + DEV_CHANNEL)).status).toBe(404);
     const broken = await serve(Broken);
     const res = await page(broken);
-    expect(res.headers.get("content-type")).toContain("application/json");
+    expect(res.status).toBe(500);
+    expect(res.headers.get("content-type")).toContain("text/html");
+    const html = await res.text();
+    expect(html).toContain("<h1>Something went wrong</h1>");
+    expect(html).toContain("Broken.render(): got an inline function");
+    expect(html).not.toContain(DEV_OVERLAY);
+    expect(html).not.toContain("<script");
+    const api = await fetch(broken + "/", { headers: { accept: "application/json" } });
+    expect(api.headers.get("content-type")).toContain("application/json");
   });
 });
 
