@@ -349,6 +349,19 @@ export class Hub<A extends App = App> implements PoolMember {
   }
 
   /**
+   * Sends the page to its own address again, as a page load: a page whose
+   * user signed out elsewhere (another tab), or lost the role, would otherwise
+   * see each call refused in its console only. Loading it shows why (the
+   * sign-in page, or a 401/403 page).
+   */
+  private reload(session: Session<A>): void {
+    const d = (session.directions ??= {});
+    d.g = addressOf(this.prefix, session.url);
+    d.r = 1;
+    this.renderer.schedule(session);
+  }
+
+  /**
    * Refuses a request the app's `static auth` (or a method's `auth`) does not
    * let `who` make: 401 UNAUTHORIZED when nobody is signed in, 403 FORBIDDEN
    * for a user without the role.
@@ -518,6 +531,7 @@ export class Hub<A extends App = App> implements PoolMember {
       if (schemas) args = validateArgs(`${this.spec.name}.${entry!.method}`, schemas, args, call.kind === "realtime");
     } catch (err) {
       session.calls.refuse(call.seq);
+      if (!leaving && !nav && this.access !== undefined && judge(this.access, (call.who ?? session.who).user, (call.who ?? session.who).roles) !== "ok") this.reload(session);
       throw err;
     }
     // A page leaving an app its user may no longer use (signed out, then sent elsewhere) keeps the

@@ -1,5 +1,5 @@
 import { expect, it } from "vitest";
-import { createServer } from "revue";
+import { App, createServer, h, server } from "revue";
 import { Account, accountRoutes, authenticate } from "../../examples/account/app.js";
 import { connected, describeE2E } from "./browser.js";
 
@@ -48,5 +48,32 @@ describeE2E("examples/account in Chromium", (e2e) => {
     await page.reload();
     await connected(page);
     expect(await page.textContent("#who")).toMatch(/^Not signed in/);
+  });
+
+  it("a page whose user signed out in another tab goes to the sign-in page at its next click", async () => {
+    class Desk extends App {
+      static override auth = true;
+      clicks = 0;
+      @server.realtime click() {
+        this.clicks++;
+      }
+      override render() {
+        return h("main", {}, h("button", { id: "click", onClick: this.click }, `clicked ${this.clicks}`));
+      }
+    }
+    const srv = createServer({ "/desk": Desk }, { authenticate: (ctx) => (ctx.cookies.get("user") ? { name: ctx.cookies.get("user") } : undefined), signIn: "/login", logger: { warn() {}, error() {} } });
+    srv.koa.use(async (ctx, next) => (ctx.path === "/login" ? void ((ctx.type = "html"), (ctx.body = "<h1>Sign in</h1>")) : next()));
+    const url = await srv.listen(0, "127.0.0.1");
+    e2e.defer(() => srv.close());
+    const page = await e2e.page();
+    await page.context().addCookies([{ name: "user", value: "ada", url }]);
+    await page.goto(`${url}/desk`);
+    await connected(page);
+    await page.click("#click");
+    await expect.poll(() => page.textContent("#click")).toBe("clicked 1");
+    await page.context().clearCookies({ name: "user" }); // signed out elsewhere
+    await page.click("#click");
+    await page.waitForURL(/\/login\?next=%2Fdesk$/);
+    expect(await page.textContent("h1")).toBe("Sign in");
   });
 });

@@ -126,6 +126,39 @@ describe("users: createServer({ authenticate }) → this.user; auth on apps and 
     await withSignIn.close();
   });
 
+  it("sends an open page whose user signed out elsewhere to its own address when it calls, so that loading it shows why", async () => {
+    class Board extends App<Board, {}, "/boards/:id"> {
+      static override auth = true;
+      touched = 0;
+      @server.realtime touch() {
+        this.touched++;
+      }
+      override render() {
+        return h("main", {}, `board ${this.params.id}: ${this.touched}`);
+      }
+    }
+    const fromCookie = (ctx: Koa.Context) => (ctx.cookies.get("user") ? { name: ctx.cookies.get("user") } : undefined);
+    const srv = await serve({ "/boards/:id": Board }, { authenticate: fromCookie });
+    close = srv.close;
+    // The page's API lives under its route, as the runtime's boot names it.
+    const b = new Browser(`${srv.url}/boards/:id`);
+    b.cookie = "user=ada";
+    const started = await b.request("/api/session", { method: "POST", json: { url: "/boards/7" } });
+    expect(started.status).toBe(201);
+    b.sid = started.body.sid;
+    b.cookie += "; user=ada";
+    const s = b.stream();
+    await s.waitFor((m) => m.type === "init", "init");
+    expect((await b.event("touch")).status).toBe(202);
+    await s.waitFor((m) => m.type === "patch" && m.data.ack === b.seq, "the touch's patch");
+    // Signed out in another tab: the cookie is gone, this page is still open.
+    b.cookie = b.cookie.replace("; user=ada", "");
+    const refused = await b.event("touch");
+    expect(refused.status).toBe(401);
+    const sent = await s.waitFor((m) => m.type === "patch" && m.data.x?.g !== undefined, "directions to load the page again");
+    expect(sent.data.x).toMatchObject({ g: "/boards/7", r: 1 });
+  });
+
   it("mounts into a host Koa app whose own middleware sets ctx.state.user", async () => {
     const revue = createServer({ "/app": Notes }, { logger: { warn() {}, error() {} } });
     const host = new Koa();
