@@ -1,4 +1,4 @@
-import { App, client, h, server } from "revue";
+import { App, client, h, RevueError, server } from "revue";
 import { theme } from "revue/ui";
 import { backLink } from "../nav.js";
 
@@ -16,6 +16,8 @@ export class Counter extends App<Counter> {
   }
 
   @server.rpc async reset(to: number) {
+    // Arguments come from the page as JSON, whatever the parameter's type says (a schema, see the README's "Validated arguments", does this for you).
+    if (!Number.isSafeInteger(to)) throw new RevueError("INVALID_ARGS", `reset(to): to must be a whole number, got ${JSON.stringify(to)?.slice(0, 40)}.`);
     this.count = to;
     return this.count;
   }

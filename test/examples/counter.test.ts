@@ -25,6 +25,10 @@ describe("examples/counter", () => {
     expect(t.text("#count")).toBe("0");
     expect(await t.rpc("reset", 7)).toBe(7);
     expect(t.text("#count")).toBe("7");
+    // What a script posing as the page sends is refused, and the count stays.
+    await expect(t.rpc("reset", "7" as never)).rejects.toThrow(/reset\(to\): to must be a whole number, got "7"/);
+    await expect(t.rpc("reset", Array.from({ length: 1000 }, (_, i) => i) as never)).rejects.toThrow(/to must be a whole number/);
+    expect(t.text("#count")).toBe("7");
   });
 
   it("applies small patches: a click changes one text node", async () => {
