@@ -25,5 +25,27 @@ export function recoveredForms(root: Element): Record<string, Record<string, str
     if (el.type === "checkbox" && !el.checked) f[el.name] ??= [];
     else f[el.name] = el.name in f ? [f[el.name]!].flat().concat(el.value) : el.value;
   }
+  // Called right before the new session's tree replaces the page (client/runtime.ts): this runs once it has.
+  if (forms) setTimeout(() => refill(root, forms!));
   return forms;
+}
+
+/**
+ * After the new tree replaced the page: a text field the app does not
+ * control (an `<input>` rendered without a value, a `<textarea>` without
+ * text) gets back what the visitor had typed in the field of that name, as a
+ * browser restores a form on Back. Fields the app binds come back from the
+ * server instead (`App.recoverForms`), with its rules.
+ *
+ * @example
+ * // before: <input name="note"> holding "call Ann"; after the new tree: the same, refilled
+ */
+export function refill(root: Element, forms: Record<string, Record<string, string | string[]>>): void {
+  const seen: Record<string, number> = {};
+  for (const el of root.querySelectorAll<HTMLInputElement>("input[name]:not([value]),textarea[name]")) {
+    const form = el.form?.id || "", at = (seen[form + " " + el.name] = (seen[form + " " + el.name] ?? -1) + 1);
+    if (SKIPPED.test(el.type) || el.type === "checkbox" || el.type === "radio" || el.value !== "") continue;
+    const typed = [forms[form]?.[el.name] ?? []].flat()[at];
+    if (typed) el.value = typed;
+  }
 }

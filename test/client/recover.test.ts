@@ -1,6 +1,6 @@
 // @vitest-environment jsdom
 import { expect, it } from "vitest";
-import { recoveredForms } from "../../client/recover.js";
+import { recoveredForms, refill } from "../../client/recover.js";
 
 it("reads the page's named fields by form; a name whose boxes are all unchecked is an empty list, unchecked radios are left out", () => {
   const root = document.createElement("div");
@@ -12,4 +12,28 @@ it("reads the page's named fields by form; a name whose boxes are all unchecked 
     vote: { name: "Ann", choice: "b", news: [], tags: ["y"] },
     "": { showDone: [], dark: "on" },
   });
+});
+
+it("refills the text fields the app does not control with what was typed, once the new tree is in; controlled ones come from the server", async () => {
+  const root = document.createElement("div");
+  root.innerHTML = `<form id="f"><input name="note"><textarea name="memo"></textarea><input name="email" value=""></form><input name="q"><input name="q">`;
+  const [note, memo, email] = root.querySelectorAll<HTMLInputElement>("#f [name]");
+  note!.value = "call Ann";
+  memo!.value = "two\nlines";
+  email!.value = "a@b.co";
+  const qs = root.querySelectorAll<HTMLInputElement>("input[name=q]");
+  qs[0]!.value = "first";
+  qs[1]!.value = "second";
+  recoveredForms(root);
+  // The new session's tree replaces the page (as client/runtime.ts does right after reading the fields).
+  root.innerHTML = `<form id="f"><input name="note"><textarea name="memo"></textarea><input name="email" value=""></form><input name="q"><input name="q">`;
+  await new Promise((r) => setTimeout(r, 0));
+  const fields = [...root.querySelectorAll<HTMLInputElement>("[name]")].map((el) => el.value);
+  expect(fields).toEqual(["call Ann", "two\nlines", "", "first", "second"]);
+  // Only empty fields are refilled: a value the new page already shows stays.
+  const again = document.createElement("div");
+  again.innerHTML = `<input name="note">`;
+  again.querySelector("input")!.value = "newer";
+  refill(again, { "": { note: "older" } });
+  expect(again.querySelector("input")!.value).toBe("newer");
 });

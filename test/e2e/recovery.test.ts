@@ -32,6 +32,8 @@ class Poll extends App {
       form(this, "entry", this.save, (f) => [f.text("name", { label: "Your name" })], { submit: "Save" }),
       h("label", { for: "note" }, "A note"),
       h("input", { id: "note", name: "note", value: this.note }),
+      // Not controlled by the app at all: the page refills it by itself.
+      h("textarea", { id: "remarks", name: "remarks" }),
       h("button", { id: "tea", type: "button", onClick: handler(this.vote, { args: ["tea"] }) }, "Tea"),
       h("p", { id: "voted" }, this.voted ? `You voted ${this.voted}` : "No vote yet"));
   }
@@ -48,6 +50,7 @@ describeE2E("form recovery in Chromium", (e2e) => {
     await e2e.stop(first.srv);
     await page.fill("#rv-entry-name", "Ada");
     await page.fill("#note", "oat milk");
+    await page.fill("#remarks", "no sugar");
     await page.click("#tea");
     await e2e.serve(Poll, first.port);
 
@@ -57,5 +60,6 @@ describeE2E("form recovery in Chromium", (e2e) => {
     // The new session's page shows what the visitor had typed, not the new session's empty fields.
     expect(await page.inputValue("#rv-entry-name")).toBe("Ada");
     expect(await page.inputValue("#note")).toBe("oat milk");
+    expect(await page.inputValue("#remarks")).toBe("no sugar");
   });
 });
