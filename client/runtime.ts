@@ -224,9 +224,10 @@ export function createRuntime(opts: RuntimeOptions): Runtime {
     },
     // Form recovery: what the old page's named fields hold goes first to the new session (App.recoverForms).
     // Read before the new tree replaces them (the stream waits); a chunk that cannot load recovers nothing.
-    renewed: () =>
+    renewed: (same) =>
       import("./recover.js").then((m) => m.recoveredForms(root), () => undefined).then((forms) => {
-        queue.reset();
+        // The same session keeps its sequence (what it ran is not run again); a new one starts at 1.
+        same || queue.reset();
         if (forms) void queue.push("/api/event", { method: "rv.recover", args: [forms] }, false, true);
       }),
     gaveUp: (why) => report(new RevueError("DISCONNECTED", `stopped reconnecting: ${why}; reload the page`)),

@@ -41,8 +41,12 @@ export interface StreamHost {
   message(msg: CallMessage | EventMessage | ErrorMessage): void;
   opened(): void;
   dropped(): void;
-  /** A new session replaced the old one; its snapshot is rendered once this settles (it never rejects). */
-  renewed(sid: string): Promise<void> | void;
+  /**
+   * A new session replaced the old one, or the old one came back afresh
+   * (`same`: its calls keep their numbers); its snapshot is rendered once
+   * this settles (it never rejects).
+   */
+  renewed(same: boolean): Promise<void> | void;
   /** Recovery stopped after too many failures; `why` says what failed. */
   gaveUp(why: string): void;
 }
@@ -144,14 +148,15 @@ export function createStream(transport: Transport, host: StreamHost, options: St
     stop();
     const attempt = async (): Promise<void> => {
       try {
-        const reply = await transport.post(`${base}/api/session`, {});
+        // Naming the old session: a server that still has its state gives it back afresh (its tree was lost).
+        const reply = await transport.post(`${base}/api/session`, { sid });
         const b = reply.body as (PageExtras & { sid?: string; rev?: number; tree?: Node; hash?: string }) | undefined;
         if (reply.status >= 300 || !b?.sid || !b.tree) throw new Error(`HTTP ${reply.status}`);
         renewing = stale = false;
         renewedAt = Date.now();
-        ({ sid, rev = 0, hash } = b);
+        ({ rev = 0, hash } = b);
         last = "0";
-        await host.renewed(sid);
+        await host.renewed(sid == (sid = b.sid));
         host.init(b.tree);
         host.extra(b);
         start();

@@ -307,7 +307,11 @@ export class Mount<A extends App = App> {
     // A page replacing a lost session, or arriving by live navigation: its tree, and its head (title, css, static head) for the latter.
     const headJson = `"title":${JSON.stringify(head.title)},"css":${JSON.stringify(head.css)},"head":${JSON.stringify(head.elements)}`;
     r.post(`${p}/api/session`, guard, jsonBody(limits.event), async (ctx) => {
-      const { session, page, state } = await hub.open(this.owner(ctx, true), (view) => view.firstTree(), { who: await this.who(ctx), url: this.pageUrlOf(ctx) });
+      const who = await this.who(ctx);
+      // A page whose session lost the tree it showed names it (hub.connect, `bye: expired`): the same session, afresh.
+      const { sid } = (ctx.request.body ?? {}) as { sid?: unknown };
+      const again = typeof sid === "string" ? await this.find(ctx, sid).then((s) => hub.reissue(s, who), () => undefined) : undefined;
+      const { session, page, state } = again ?? (await hub.open(this.owner(ctx, true), (view) => view.firstTree(), { who, url: this.pageUrlOf(ctx) }));
       ctx.status = 201;
       ctx.type = "json";
       ctx.body =

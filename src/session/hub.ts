@@ -349,6 +349,27 @@ export class Hub<A extends App = App> implements PoolMember {
   }
 
   /**
+   * The same session for a page that starts it afresh (POST /api/session
+   * naming its sid, after `bye: expired`): a first tree at revision 1 and its
+   * stream's ids from 0, as a new session would give, with the session's
+   * state as it is and its call sequence going on (the page keeps its calls'
+   * numbers, so a call it sends again is still recognised). Its page then
+   * recovers its forms into it, as into a new one. `undefined` when it cannot
+   * be reused: its tree is not lost, or a stream or a call is running (the
+   * page is given a new session then, as before).
+   */
+  reissue(session: Session<A>, who: Who): { session: Session<A>; page: ReturnType<View["firstTree"]>; state?: Record<string, unknown> } | undefined {
+    if (!session.view.cold || session.connected || !session.calls.idle) return undefined;
+    this.admit(who, "a new page");
+    this.wake(session);
+    session.who = who;
+    session.stream.restart();
+    const page = session.view.firstTree();
+    const state = this.spec.synced.size ? this.syncedChanges(session, true) : undefined;
+    return { session, page, ...(state ? { state } : {}) };
+  }
+
+  /**
    * Sends the page to its own address again, as a page load: a page whose
    * user signed out elsewhere (another tab), or lost the role, would otherwise
    * see each call refused in its console only. Loading it shows why (the
@@ -458,8 +479,17 @@ export class Hub<A extends App = App> implements PoolMember {
 
   /** Attaches a page's stream: replays what it missed after `lastSeen`, or sends a snapshot; runs `connect` handlers. */
   connect(session: Session<A>, sink: Sink, lastSeen?: number): void {
-    this.wake(session);
     const { stream, view } = session;
+    // The page shows a tree this session sent in an earlier life (restored in a new process after a
+    // restart, or hibernated): an `init` would replace it, and with it what the visitor typed and did not
+    // send. The page is told to start its session afresh instead (`bye: expired`): it asks for it by id
+    // (POST /api/session, `reissue`), keeping the session's state, and first sends what its forms hold.
+    if (lastSeen !== undefined && lastSeen > 0 && view.cold) {
+      stream.attach(sink);
+      stream.end({ type: "bye", reason: "expired" });
+      return;
+    }
+    this.wake(session);
     const replay = lastSeen !== undefined && stream.canReplayFrom(lastSeen);
     stream.attach(sink, replay ? lastSeen : undefined);
     if (!replay || view.needsInit) this.sendSnapshot(session);

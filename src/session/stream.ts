@@ -106,6 +106,18 @@ export class SessionStream {
     return this.lastId;
   }
 
+  /**
+   * Starts the ids again from 0 with an empty buffer, for a page that starts
+   * this session afresh (see `Hub.reissue`): its stream asks for the frames
+   * after 0. Only while no stream is attached.
+   */
+  restart(): void {
+    if (this.sink) return;
+    this.forget();
+    this.lastId = 0;
+    this.firstId = 1;
+  }
+
   /** Bytes the replay buffer holds (counted with their overhead). */
   get bytes(): number {
     return this.bufferedBytes;

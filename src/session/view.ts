@@ -155,6 +155,9 @@ export class View {
     const tree = this.memos.render(() => lower(this.render(), { alloc, bind: this.bind }));
     this.alloc = alloc;
     this.revision = 1;
+    // What the page will show: for a session given afresh (Hub.reissue), this replaces what it held.
+    this.tree = this.served = null;
+    this.stale = false;
     this.packed = pack(tree);
     const json = JSON.stringify(tree);
     return { rev: 1, tree, json, hash: treeHash(json) };

@@ -118,6 +118,29 @@ describe("the stream", () => {
     rv.close();
   });
 
+  it("told its session's tree is lost (bye: expired), asks for that session by id; given it back, its calls keep their numbers", async () => {
+    const { rv, t } = page();
+    t.loadModule();
+    await rv.ready;
+    t.last.on.open();
+    rv.emit("before");
+    await settle();
+    t.reply = (url) => (url === "/api/session" ? { status: 201, body: { sid: "s1", rev: 1, tree: tree("same session, afresh"), hash: init(1, "same session, afresh").hash } } : { status: 202, body: { ok: true } });
+    t.send({ type: "bye", reason: "expired" });
+    await vi.waitFor(() => expect(h1()).toBe("same session, afresh"));
+    expect(t.to("/api/session")).toEqual([{ sid: "s1" }]);
+    expect(rv.session).toBe("s1");
+    expect(t.last.url).toBe("/api/sse/s1?lastEventId=0");
+    rv.emit("after");
+    t.last.on.open();
+    await settle();
+    expect(t.to("/api/emit").map((b) => [b.sid, b.seq, b.event])).toEqual([
+      ["s1", 1, "before"],
+      ["s1", 2, "after"],
+    ]);
+    rv.close();
+  });
+
   it("re-sends a call the server refused with SESSION_NOT_FOUND in the new session", async () => {
     const { rv, t } = page();
     t.last.on.open();

@@ -1,6 +1,8 @@
 import { expect, it } from "vitest";
-import { App, h, handler, server, type EventSummary } from "revue";
-import { form, formState, theme } from "revue/ui";
+import { App, createServer, h, handler, server, type EventSummary } from "revue";
+import { RedisPubSub, RedisSessionStore } from "revue/redis";
+import { form, formState, tabs, theme } from "revue/ui";
+import { startRedis } from "../redis/server.js";
 import { connected, describeE2E } from "./browser.js";
 
 /** Who voted for what, across sessions (in this process: a restarted server's new hub starts with no sessions). */
@@ -61,5 +63,56 @@ describeE2E("form recovery in Chromium", (e2e) => {
     expect(await page.inputValue("#rv-entry-name")).toBe("Ada");
     expect(await page.inputValue("#note")).toBe("oat milk");
     expect(await page.inputValue("#remarks")).toBe("no sugar");
+  });
+
+  it("with Redis, a form typed and not sent after a tab switch is still there when the server restarts, and so is the session's state", async () => {
+    class Profile extends App {
+      static override css = theme;
+      tab = "account";
+      entry = formState({ email: "", name: "" });
+      saved = 0;
+      @server.rpc async save(_v: { email: string; name: string }) {
+        this.saved++;
+      }
+      override render() {
+        return h("main", {},
+          tabs(this, "tab", [
+            { id: "account", label: "Account", content: () => form(this, "entry", this.save, (f) => [f.text("email", { label: "Email" }), f.text("name", { label: "Name" })]) },
+            { id: "prefs", label: "Preferences", content: () => h("p", {}, "nothing here yet") },
+          ]),
+          h("p", { id: "tab-now" }, this.tab));
+      }
+    }
+    const redis = await startRedis();
+    e2e.defer(() => redis.stop());
+    const start = async (port = 0) => {
+      const srv = createServer(Profile, { store: new RedisSessionStore({ url: redis.url }), pubsub: new RedisPubSub({ url: redis.url }), keys: ["e2e-recovery-key-0123456789"], logger: { warn() {}, error() {} } });
+      const url = await srv.listen(port, "127.0.0.1");
+      return { srv, url, port: Number(new URL(url).port) };
+    };
+    const first = await start();
+    const page = await e2e.page();
+    await page.goto(first.url);
+    await connected(page);
+    const sid = await page.evaluate(() => window.rv.session);
+    await page.getByRole("tab", { name: "Preferences" }).click();
+    await expect.poll(() => page.textContent("#tab-now")).toBe("prefs");
+    await page.getByRole("tab", { name: "Account" }).click();
+    await expect.poll(() => page.textContent("#tab-now")).toBe("account");
+    await page.fill("#rv-entry-email", "ada@example.com");
+    await page.fill("#rv-entry-name", "Ada");
+
+    await first.srv.close();
+    const second = await start(first.port);
+    e2e.defer(() => second.srv.close());
+    // The page reconnects to the same session (kept in Redis): its tab, and what was typed.
+    await expect.poll(() => page.evaluate(() => window.rv.connected), { timeout: 20_000 }).toBe(true);
+    await page.waitForTimeout(500);
+    expect(await page.evaluate(() => window.rv.session)).toBe(sid);
+    expect(await page.textContent("#tab-now")).toBe("account");
+    expect(await page.inputValue("#rv-entry-email")).toBe("ada@example.com");
+    expect(await page.inputValue("#rv-entry-name")).toBe("Ada");
+    await page.getByRole("button", { name: "Submit" }).click();
+    await expect.poll(() => page.textContent("#tab-now")).toBe("account");
   });
 });

@@ -2,6 +2,8 @@ import { afterEach, describe, expect, it } from "vitest";
 import type { Hub, Node } from "revue/internals";
 import { treeHash } from "../../src/protocol.js";
 import { Counter } from "../../examples/counter/app.js";
+import { App, h, server } from "revue";
+import { form, formState } from "revue/ui";
 import { serve, until, type Received } from "./harness.js";
 
 let srv: Awaited<ReturnType<typeof serve>> | undefined;
@@ -72,7 +74,7 @@ describe("hibernation over HTTP", () => {
     await stream.waitFor((m) => shown(m) === "7", "count 7");
   });
 
-  it("pages that went away come back to their own hibernated state with an init on reconnect", async () => {
+  it("pages that went away come back to their own hibernated state: told to start it afresh, they get it back by id with its state", async () => {
     // Room for three hibernated sessions (≈ 5 KB of their own each), not for their trees and buffers:
     // hibernating is enough, and none is evicted.
     srv = await serve(Counter, { maxSessionBytes: 3 * 5 * 1024 + 2048 });
@@ -94,16 +96,69 @@ describe("hibernation over HTTP", () => {
     expect(hub.size).toBe(3); // hibernated, not evicted
 
     for (const { b, n, lastId } of pages) {
-      // The page reconnects where it left off; its replay buffer went with the tree, so it gets an init.
+      // The page reconnects where it left off; the tree it shows is gone with the session's hibernation. An init
+      // would replace the page (and what was typed in it): the page is told to start its session afresh.
       const again = b.stream(lastId);
-      const first = await again.waitFor(() => true, `page ${n}'s first message`);
-      expectIntact(first);
-      expect(countIn(first.data.tree)).toBe(String(n));
-      expect(first.id).toBe(lastId + 1);
+      const bye = await again.waitFor(() => true, `page ${n}'s first message`);
+      expect(bye).toMatchObject({ type: "bye", data: { reason: "expired" } });
+      again.es.close();
+      // As the runtime does then: POST /api/session naming its session, which comes back with its state and a first tree.
+      const renewed = await b.request("/api/session", { method: "POST", json: { sid: b.sid } });
+      expect(renewed.status).toBe(201);
+      expect(renewed.body.sid).toBe(b.sid);
+      expect(renewed.body.rev).toBe(1);
+      expect(countIn(renewed.body.tree)).toBe(String(n));
+      expect(renewed.body.hash).toBe(treeHash(JSON.stringify(renewed.body.tree)));
+      // The page's stream starts from that tree; its calls go on with their numbers.
+      const fresh = b.stream(0);
       await b.event("increment");
-      await again.waitFor((m) => m.type === "patch" && shown(m) === String(n + 1), `page ${n} counting on`);
+      await fresh.waitFor((m) => m.type === "patch" && shown(m) === String(n + 1), `page ${n} counting on`);
+      expect(fresh.got.filter((m) => m.type === "init")).toEqual([]);
     }
     expect(sessions.map((s) => s.instance.count)).toEqual([2, 3, 4]);
+    // A sid that is not this browser's, or unknown, gets a new session as before.
+    const stranger = await srv.browser().request("/api/session", { method: "POST", json: { sid: pages[0]!.b.sid } });
+    expect(stranger.status).toBe(201);
+    expect(stranger.body.sid).not.toBe(pages[0]!.b.sid);
+  });
+
+  it("a form typed and not sent comes back into the same session, its state kept, when the page starts it afresh", async () => {
+    class Settings extends App {
+      profile = formState({ email: "", name: "" });
+      clicks = 0;
+      @server.realtime click() {
+        this.clicks++;
+      }
+      @server.rpc async save(_v: { email: string; name: string }) {}
+      override render() {
+        return h("main", {}, h("p", { id: "clicks" }, String(this.clicks)), form(this, "profile", this.save, (f) => [f.text("email"), f.text("name")]));
+      }
+    }
+    srv = await serve(Settings, { maxSessionBytes: 8 * 1024 }); // room for it hibernated, not with its tree
+    const hub = srv.handle.hubs.get("")! as unknown as Hub<Settings>;
+    const b = await srv.browser().start();
+    const stream = b.stream(0);
+    await b.event("click");
+    await stream.waitFor((m) => m.type === "patch" && m.data.ack === b.seq, "the click's patch");
+    b.close(); // the connection drops (a restart, a network blip) while the visitor types into the form
+    const session = hub.get(b.sid)!;
+    await until(() => !session.connected && session.calls.idle, "the stream to close");
+    await hub.pool.sweep();
+    expect(session.state).toBe("hibernated");
+    expect(session.view.cold).toBe(true);
+
+    const again = b.stream(stream.got.at(-1)!.id);
+    expect(await again.waitFor(() => true, "the first message")).toMatchObject({ type: "bye", data: { reason: "expired" } });
+    again.es.close();
+    const renewed = await b.request("/api/session", { method: "POST", json: { sid: b.sid } });
+    expect(renewed.body.sid).toBe(b.sid);
+    // What the runtime sends first after that: the page's named fields, by form.
+    expect((await b.event("rv.recover", [{ "rv-profile": { email: "ada@example.com", name: "Ada" } }])).status).toBe(202);
+    const fresh = b.stream(0);
+    const values = await fresh.waitFor((m) => m.type === "patch" && JSON.stringify(m.data.ops).includes("ada@example.com"), "the typed values, back in the form");
+    expect(JSON.stringify(values.data.ops)).toContain('"Ada"');
+    expect(session.instance.profile.values).toEqual({ email: "ada@example.com", name: "Ada" });
+    expect(session.instance.clicks).toBe(1);
   });
 
   it("past the budget even when every tree is gone, evicts the least recently used sessions without a stream, never an open page", async () => {
