@@ -355,18 +355,21 @@ export class Hub<A extends App = App> implements PoolMember {
    * state as it is and its call sequence going on (the page keeps its calls'
    * numbers, so a call it sends again is still recognised). Its page then
    * recovers its forms into it, as into a new one. `undefined` when it cannot
-   * be reused: its tree is not lost, or a stream or a call is running (the
+   * be reused: its tree is not lost, or another stream of it is open (the
    * page is given a new session then, as before).
    */
-  reissue(session: Session<A>, who: Who): { session: Session<A>; page: ReturnType<View["firstTree"]>; state?: Record<string, unknown> } | undefined {
-    if (!session.view.cold || session.connected || !session.calls.idle) return undefined;
+  async reissue(session: Session<A>, who: Who): Promise<{ session: Session<A>; page: ReturnType<View["firstTree"]>; state?: Record<string, unknown> } | undefined> {
+    if (!session.view.cold || session.connected) return undefined;
     this.admit(who, "a new page");
     this.wake(session);
     session.who = who;
-    session.stream.restart();
-    const page = session.view.firstTree();
-    const state = this.spec.synced.size ? this.syncedChanges(session, true) : undefined;
-    return { session, page, ...(state ? { state } : {}) };
+    // In the session's queue, as any render: never while one of its handlers waits in an `await`.
+    return session.calls.enqueue(() => {
+      session.stream.restart();
+      const page = session.view.firstTree();
+      const state = this.spec.synced.size ? this.syncedChanges(session, true) : undefined;
+      return { session, page, ...(state ? { state } : {}) };
+    });
   }
 
   /**
