@@ -316,7 +316,8 @@ function rootNode(out: unknown, app: string): VNode {
  * render that changes state is a bug that fails silently: most often an `on*`
  * prop that calls a method instead of passing it (`onClick: this.clear()`
  * runs `clear` at every render and binds nothing). Reading the fields twice
- * costs ≈ 5 ns a field per render.
+ * costs ≈ 15 ns a field per render (≈ 180 ns for 12 fields, in process),
+ * where the smallest page's render and diff take microseconds.
  */
 function rendered(app: App, name: string, changed: (field: string, message: string) => void): VNode {
   const record = app as unknown as Record<string, unknown>;
