@@ -354,12 +354,14 @@ export class Hub<A extends App = App> implements PoolMember {
    * stream's ids from 0, as a new session would give, with the session's
    * state as it is and its call sequence going on (the page keeps its calls'
    * numbers, so a call it sends again is still recognised). Its page then
-   * recovers its forms into it, as into a new one. `undefined` when it cannot
-   * be reused: its tree is not lost, or another stream of it is open (the
-   * page is given a new session then, as before).
+   * recovers its forms into it, as into a new one. Its tree need not be lost:
+   * a page asking again (its first answer lost on the way) gets the same
+   * session again, not a new one that would leave this state behind.
+   * `undefined` while another stream of it is open (the page is given a new
+   * session then, as before).
    */
   async reissue(session: Session<A>, who: Who): Promise<{ session: Session<A>; page: ReturnType<View["firstTree"]>; state?: Record<string, unknown> } | undefined> {
-    if (!session.view.cold || session.connected) return undefined;
+    if (session.connected) return undefined;
     this.admit(who, "a new page");
     this.wake(session);
     session.who = who;

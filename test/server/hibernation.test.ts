@@ -150,6 +150,8 @@ describe("hibernation over HTTP", () => {
     const again = b.stream(stream.got.at(-1)!.id);
     expect(await again.waitFor(() => true, "the first message")).toMatchObject({ type: "bye", data: { reason: "expired" } });
     again.es.close();
+    // Asked twice (the first answer lost on the way): the same session both times.
+    expect((await b.request("/api/session", { method: "POST", json: { sid: b.sid } })).body.sid).toBe(b.sid);
     const renewed = await b.request("/api/session", { method: "POST", json: { sid: b.sid } });
     expect(renewed.body.sid).toBe(b.sid);
     // What the runtime sends first after that: the page's named fields, by form.
