@@ -348,6 +348,7 @@ export class Mount<A extends App = App> {
         ctx.set("Cache-Control", "no-cache, no-transform");
         return;
       }
+      hub.assertSameUser(session, who); // another user signed in in this browser: the page starts a session of theirs
       session.who = who; // what this.user reads
       const header = ctx.get("last-event-id") || (typeof ctx.query.lastEventId === "string" ? ctx.query.lastEventId : "");
       const lastSeen = /^\d{1,15}$/.test(header) ? Number(header) : undefined;

@@ -161,6 +161,26 @@ export function newSessionId(): string {
   return randomString(18, "base64url");
 }
 
+/** Whether `next` is another signed-in user than `prev` (compared by a string user, else `id`, `name`, `email`, else their JSON). */
+function switchedUser(prev: unknown, next: unknown): boolean {
+  if (prev === next || prev === undefined || prev === null || next === undefined || next === null) return false;
+  return userIdentity(prev) !== userIdentity(next);
+}
+
+/** What tells one user from another: a primitive user itself, else its `id`, `name` or `email`, else its JSON. */
+function userIdentity(user: unknown): string {
+  if (typeof user !== "object" || user === null) return typeof user + ":" + String(user);
+  for (const field of ["id", "name", "email"] as const) {
+    const v = (user as Record<string, unknown>)[field];
+    if (typeof v === "string" || typeof v === "number") return field + ":" + v;
+  }
+  try {
+    return JSON.stringify(user);
+  } catch {
+    return "?"; // not comparable: taken as the same
+  }
+}
+
 /** The error for an unknown or expired session; the page re-bootstraps when it sees it. */
 export function sessionNotFound(sid: string): SessionError {
   return new SessionError(
@@ -361,7 +381,7 @@ export class Hub<A extends App = App> implements PoolMember {
    * session then, as before).
    */
   async reissue(session: Session<A>, who: Who): Promise<{ session: Session<A>; page: ReturnType<View["firstTree"]>; state?: Record<string, unknown> } | undefined> {
-    if (session.connected) return undefined;
+    if (session.connected || switchedUser(session.who.user, who.user)) return undefined;
     this.admit(who, "a new page");
     this.wake(session);
     session.who = who;
@@ -372,6 +392,22 @@ export class Hub<A extends App = App> implements PoolMember {
       const state = this.spec.synced.size ? this.syncedChanges(session, true) : undefined;
       return { session, page, ...(state ? { state } : {}) };
     });
+  }
+
+  /**
+   * Refuses a request of another signed-in user than the one the session was
+   * last used by (someone else signed in in this browser, in another tab):
+   * the session's state (a cart, a draft, what the app loaded for that user)
+   * is not theirs. Answered as a lost session (404 `SESSION_NOT_FOUND`), so
+   * the page starts a new one for the new user by itself and sends the call
+   * there. Signing in from nobody, or out, is not a switch.
+   */
+  assertSameUser(session: Session<A>, who: Who): void {
+    if (!switchedUser(session.who.user, who.user)) return;
+    throw new SessionError(
+      "SESSION_NOT_FOUND",
+      `Session ${session.sid.slice(0, 6)}… belongs to the user signed in before; another user signed in in this browser. The page starts a new session with POST /api/session.`,
+    );
   }
 
   /**
@@ -560,6 +596,7 @@ export class Hub<A extends App = App> implements PoolMember {
       }
       // Checked here, at the edge: a refused call leaves its seq usable, and the method only ever sees valid arguments.
       if ((this.access !== undefined || entry?.options.auth !== undefined) && !leaving) this.admit(call.who ?? session.who, () => `${this.spec.name}: ${call.kind} "${call.name}"`, entry);
+      if (call.who && !leaving) this.assertSameUser(session, call.who);
       if (field) this.knowField(session, args[0]);
       if (recover) args = [checkRecovered(this.spec.name, args[0])];
       const schemas = entry?.options.schemas;

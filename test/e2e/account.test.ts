@@ -76,4 +76,33 @@ describeE2E("examples/account in Chromium", (e2e) => {
     await page.waitForURL(/\/login\?next=%2Fdesk$/);
     expect(await page.textContent("h1")).toBe("Sign in");
   });
+
+  it("a page of one user's session does not carry it over to another user who signs in in another tab", async () => {
+    class Wallet extends App {
+      static override auth = true;
+      notes: string[] = [];
+      @server.realtime add() {
+        this.notes.push(`by ${(this.user as { name: string }).name}`);
+      }
+      override render() {
+        return h("main", {}, h("p", { id: "who" }, (this.user as { name: string }).name), h("button", { id: "add", onClick: this.add }, "add"), h("ul", {}, this.notes.map((n, i) => h("li", { key: i }, n))));
+      }
+    }
+    const srv = createServer({ "/wallet": Wallet }, { authenticate: (ctx) => (ctx.cookies.get("user") ? { name: ctx.cookies.get("user") } : undefined), logger: { warn() {}, error() {} } });
+    const url = await srv.listen(0, "127.0.0.1");
+    e2e.defer(() => srv.close());
+    const page = await e2e.page();
+    await page.context().addCookies([{ name: "user", value: "bob", url }]);
+    await page.goto(`${url}/wallet`);
+    await connected(page);
+    await page.click("#add");
+    await expect.poll(() => page.locator("li").allTextContents()).toEqual(["by bob"]);
+    const bobs = await page.evaluate(() => window.rv.session);
+    await page.context().addCookies([{ name: "user", value: "eve", url }]); // eve signs in, in another tab
+    await page.click("#add");
+    // The page moves to a new session of eve's by itself (no reload), and the click runs there.
+    await expect.poll(() => page.evaluate(() => window.rv.session)).not.toBe(bobs);
+    await expect.poll(() => page.locator("li").allTextContents()).toEqual(["by eve"]);
+    expect(await page.textContent("#who")).toBe("eve");
+  });
 });

@@ -75,7 +75,13 @@ describe("users: createServer({ authenticate }) → this.user; auth on apps and 
     expect(page.body).toContain("Signed in as ada");
     b.sid = /"sid":"([^"]+)"/.exec(page.body)![1]!;
 
-    const rpc = (user: string, name: string, args: unknown[] = []) => as(b, user)(`/api/rpc/${name}`, { method: "POST", json: { sid: b.sid, seq: ++b.seq, args } });
+    const rpc = (user: string, name: string, args: unknown[] = [], br = b) => as(br, user)(`/api/rpc/${name}`, { method: "POST", json: { sid: br.sid, seq: ++br.seq, args } });
+    /** Another user's page (a user's calls on another user's session are refused: see below). */
+    const pageOf = async (user: string) => {
+      const br = srv.browser();
+      br.sid = /"sid":"([^"]+)"/.exec((await as(br, user)("/")).body)![1]!;
+      return br;
+    };
     expect((await rpc("ada", "whoami")).body.result).toBe("ada");
     expect((await rpc("", "whoami")).body.result).toBe(null); // signed out since: the next call says so
     const anon = await rpc("", "save", ["hi"]);
@@ -85,10 +91,11 @@ describe("users: createServer({ authenticate }) → this.user; auth on apps and 
     const notAdmin = await rpc("ada", "wipe");
     expect([notAdmin.status, notAdmin.body.error.code]).toEqual([403, "FORBIDDEN"]);
     expect(notAdmin.body.error.message).toMatch(/requires the role "admin"/);
-    expect((await rpc("root:admin", "wipe")).body.result).toBe(true);
-    const pin = await as(b, "bob:viewer")("/api/event", { method: "POST", json: { sid: b.sid, seq: ++b.seq, method: "pin", args: [] } });
+    expect((await rpc("root:admin", "wipe", [], await pageOf("root:admin"))).body.result).toBe(true);
+    const bob = await pageOf("bob:viewer"), eve = await pageOf("eve:editor");
+    const pin = await as(bob, "bob:viewer")("/api/event", { method: "POST", json: { sid: bob.sid, seq: ++bob.seq, method: "pin", args: [] } });
     expect([pin.status, pin.body.error.code]).toEqual([403, "FORBIDDEN"]);
-    expect((await as(b, "eve:editor")("/api/event", { method: "POST", json: { sid: b.sid, seq: ++b.seq, method: "pin", args: [] } })).status).toBe(202);
+    expect((await as(eve, "eve:editor")("/api/event", { method: "POST", json: { sid: eve.sid, seq: ++eve.seq, method: "pin", args: [] } })).status).toBe(202);
     // A refused call leaves its seq usable: the session goes on.
     expect((await rpc("ada", "whoami")).body.result).toBe("ada");
   });
@@ -157,6 +164,44 @@ describe("users: createServer({ authenticate }) → this.user; auth on apps and 
     expect(refused.status).toBe(401);
     const sent = await s.waitFor((m) => m.type === "patch" && m.data.x?.g !== undefined, "directions to load the page again");
     expect(sent.data.x).toMatchObject({ g: "/boards/7", r: 1 });
+  });
+
+  it("does not hand one user's session to another who signs in in the same browser: the page gets a new session for them", async () => {
+    class Cart extends App {
+      items: string[] = [];
+      @server.realtime add(item: string) {
+        this.items.push(`${(this.user as { name?: string } | undefined)?.name ?? "nobody"}: ${item}`);
+      }
+      override render() {
+        return h("ul", {}, this.items.map((it) => h("li", { key: it }, it)));
+      }
+    }
+    const fromCookie = (ctx: Koa.Context) => (ctx.cookies.get("user") ? { name: ctx.cookies.get("user") } : undefined);
+    const srv = await serve(Cart, { authenticate: fromCookie });
+    close = srv.close;
+    const b = await srv.browser().start();
+    const base = b.cookie;
+    // Signing in from nobody is no switch: the session goes on.
+    expect((await b.event("add", ["socks"])).status).toBe(202);
+    b.cookie = `${base}; user=bob`;
+    expect((await b.event("add", ["tie"])).status).toBe(202);
+    // Another user signs in in another tab: bob's session (his cart) is not eve's.
+    b.cookie = `${base}; user=eve`;
+    const refused = await b.event("add", ["hat"]);
+    expect(refused.status).toBe(404);
+    expect(refused.body.error.code).toBe("SESSION_NOT_FOUND");
+    expect(refused.body.error.message).toMatch(/belongs to the user signed in before; another user signed in in this browser/);
+    expect((await b.request(`/api/sse/${b.sid}`)).status).toBe(404);
+    // The page starts a new session, as for a lost one (even naming the old one): eve's, empty.
+    const renewed = await b.request("/api/session", { method: "POST", json: { sid: b.sid } });
+    expect(renewed.status).toBe(201);
+    expect(renewed.body.sid).not.toBe(b.sid);
+    expect(JSON.stringify(renewed.body.tree)).not.toContain("tie");
+    const hub = srv.handle.hubs.get("")!;
+    expect((hub.get(b.sid)!.instance as Cart).items).toEqual(["nobody: socks", "bob: tie"]);
+    // Signing out is no switch either: bob's page, signed out, still reaches its session.
+    b.cookie = base;
+    expect((await b.event("add", ["scarf"], ++b.seq)).status).toBe(202);
   });
 
   it("mounts into a host Koa app whose own middleware sets ctx.state.user", async () => {
