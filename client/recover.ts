@@ -31,10 +31,12 @@ export function recoveredForms(root: Element): Record<string, Record<string, str
 }
 
 /**
- * After the new tree replaced the page: a text field the app does not
- * control (an `<input>` rendered without a value, a `<textarea>` without
- * text) gets back what the visitor had typed in the field of that name, as a
- * browser restores a form on Back. Fields the app binds come back from the
+ * After the new tree replaced the page: a field the app does not control
+ * gets back what the visitor had put in the field of that name, as a browser
+ * restores a form on Back: an `<input>` rendered without a value or a
+ * `<textarea>` without text (if still empty), a checkbox or radio rendered
+ * without `checked` (ticked again if it was), a `<select>` none of whose
+ * options is rendered `selected`. Fields the app binds come back from the
  * server instead (`App.recoverForms`), with its rules.
  *
  * @example
@@ -42,10 +44,16 @@ export function recoveredForms(root: Element): Record<string, Record<string, str
  */
 export function refill(root: Element, forms: Record<string, Record<string, string | string[]>>): void {
   const seen: Record<string, number> = {};
-  for (const el of root.querySelectorAll<HTMLInputElement>("input[name]:not([value]),textarea[name]")) {
-    const form = el.form?.id || "", at = (seen[form + " " + el.name] = (seen[form + " " + el.name] ?? -1) + 1);
-    if (SKIPPED.test(el.type) || el.type === "checkbox" || el.type === "radio" || el.value !== "") continue;
-    const typed = [forms[form]?.[el.name] ?? []].flat()[at];
-    if (typed) el.value = typed;
+  for (const el of root.querySelectorAll<HTMLInputElement>("input[name],textarea[name],select[name]")) {
+    const form = el.form?.id || "", had = [forms[form]?.[el.name] ?? []].flat();
+    if (el.type === "checkbox" || el.type === "radio") {
+      if (!el.hasAttribute("checked") && had.includes(el.value)) el.checked = true;
+      continue;
+    }
+    const at = (seen[form + " " + el.name] = (seen[form + " " + el.name] ?? -1) + 1), typed = had[at];
+    if (typed === undefined || SKIPPED.test(el.type)) continue;
+    if (el.localName === "select") {
+      if (!el.querySelector("option[selected]") && [...(el as unknown as HTMLSelectElement).options].some((o) => o.value === typed)) el.value = typed;
+    } else if (!el.hasAttribute("value") && el.value === "" && typed) el.value = typed;
   }
 }

@@ -37,3 +37,25 @@ it("refills the text fields the app does not control with what was typed, once t
   refill(again, { "": { note: "older" } });
   expect(again.querySelector("input")!.value).toBe("newer");
 });
+
+it("refills checkboxes, radios and selects the app does not control; what the new page renders checked or selected stays", async () => {
+  const page = `<form id="f"><input type="checkbox" name="pc" value="on"><input type="checkbox" name="tags" value="a"><input type="checkbox" name="tags" value="b">` +
+    `<input type="radio" name="r" value="x"><input type="radio" name="r" value="y"><select name="ps"><option value="x">x</option><option value="y">y</option></select>` +
+    `<select name="fixed"><option value="x">x</option><option value="y" selected>y</option></select><input type="checkbox" name="ruled" value="on"></form>`;
+  const root = document.createElement("div");
+  root.innerHTML = page;
+  const q = (s: string) => root.querySelector<HTMLInputElement & HTMLSelectElement>(s)!;
+  q("[name=pc]").checked = true;
+  q("[name=tags][value=b]").checked = true;
+  q("[name=r][value=y]").checked = true;
+  q("[name=ps]").value = "y";
+  q("[name=fixed]").value = "x";
+  recoveredForms(root);
+  root.innerHTML = page.replace('<input type="checkbox" name="ruled" value="on">', '<input type="checkbox" name="ruled" value="on" checked>');
+  await new Promise((r) => setTimeout(r, 0));
+  expect([q("[name=pc]").checked, q("[name=tags][value=a]").checked, q("[name=tags][value=b]").checked]).toEqual([true, false, true]);
+  expect([q("[name=r][value=x]").checked, q("[name=r][value=y]").checked]).toEqual([false, true]);
+  expect(q("[name=ps]").value).toBe("y");
+  expect(q("[name=fixed]").value).toBe("y"); // the new page selects it
+  expect(q("[name=ruled]").checked).toBe(true); // the new page checks it
+});
