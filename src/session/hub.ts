@@ -16,7 +16,7 @@ import { NodeDownError, type Cluster, type NodeReply, type NodeRequest } from ".
 import type { Logger } from "./logger.js";
 import { Meter, type AppStats } from "./meter.js";
 import { defaultLimits, SessionPool, type PoolMember, type SessionLimits } from "./pool.js";
-import { Presence, type PresenceDiff, type PresenceOptions } from "./presence.js";
+import { Presence, userKeyOf, type PresenceDiff, type PresenceOptions } from "./presence.js";
 import { Outbox } from "./outbox.js";
 import { compareOffsets, MemoryPubSub, type PubSub } from "./pubsub.js";
 import { SessionRenderer } from "./renderer.js";
@@ -161,21 +161,17 @@ export function newSessionId(): string {
   return randomString(18, "base64url");
 }
 
-/** Whether `next` is another signed-in user than `prev` (compared by a string user, else `id`, `name`, `email`, else their JSON). */
+/** Whether `next` is another signed-in user than `prev`: their keys differ (`userKeyOf`: a string user, else `id`, `name`, `email`), else their JSON. */
 function switchedUser(prev: unknown, next: unknown): boolean {
   if (prev === next || prev === undefined || prev === null || next === undefined || next === null) return false;
   return userIdentity(prev) !== userIdentity(next);
 }
 
-/** What tells one user from another: a primitive user itself, else its `id`, `name` or `email`, else its JSON. */
 function userIdentity(user: unknown): string {
-  if (typeof user !== "object" || user === null) return typeof user + ":" + String(user);
-  for (const field of ["id", "name", "email"] as const) {
-    const v = (user as Record<string, unknown>)[field];
-    if (typeof v === "string" || typeof v === "number") return field + ":" + v;
-  }
+  const key = userKeyOf(user);
+  if (key !== undefined) return key;
   try {
-    return JSON.stringify(user);
+    return JSON.stringify(user) ?? String(user);
   } catch {
     return "?"; // not comparable: taken as the same
   }
@@ -417,9 +413,15 @@ export class Hub<A extends App = App> implements PoolMember {
    * sign-in page, or a 401/403 page).
    */
   private reload(session: Session<A>): void {
+    this.sendTo(session, addressOf(this.prefix, session.url), true);
+  }
+
+  /** Where the page goes after its next message (a handler's `navigate`, {@link reload}); a render carries it. */
+  private sendTo(session: Session<A>, target: string, replace: boolean | undefined): void {
     const d = (session.directions ??= {});
-    d.g = addressOf(this.prefix, session.url);
-    d.r = 1;
+    d.g = target;
+    if (replace) d.r = 1;
+    else delete d.r;
     this.renderer.schedule(session);
   }
 
@@ -1245,13 +1247,6 @@ export class Hub<A extends App = App> implements PoolMember {
     }
   }
 
-  /**
-   * What rides on a session's next message besides its tree (View calls it
-   * after each render): `@synced` fields that changed (all of them for an
-   * `init`), and directions: the address its `@url` fields make, and what
-   * handlers asked (navigate, cookies). Nothing at all for an app that uses
-   * none of them: one check per render.
-   */
   /** Fields a `render()` was seen changing, each warned about once (session.ts, `rendered`). */
   private readonly changedInRender = new Set<string>();
   private readonly renderChanged = (field: string, message: string): void => {
@@ -1260,6 +1255,13 @@ export class Hub<A extends App = App> implements PoolMember {
     this.logger.warn(message);
   };
 
+  /**
+   * What rides on a session's next message besides its tree (View calls it
+   * after each render): `@synced` fields that changed (all of them for an
+   * `init`), and directions: the address its `@url` fields make, and what
+   * handlers asked (navigate, cookies). Nothing at all for an app that uses
+   * none of them: one check per render.
+   */
   private readonly extrasOf = (session: Session, full: boolean): PageExtras | undefined => {
     const spec = this.spec;
     // An init also repeats a cookie ticket not traded yet: the patch that carried it may be the one the page missed.
@@ -1406,12 +1408,7 @@ export class Hub<A extends App = App> implements PoolMember {
       signal: () => session.calls.signal(),
       presence: hub.presence.forSession(session.sid, () => session.who.user),
       navigate(url, { replace, anySite }, what) {
-        const target = checkedTarget(url, what, !anySite);
-        const d = (session.directions ??= {});
-        d.g = target;
-        if (replace) d.r = 1;
-        else delete d.r;
-        hub.renderer.schedule(session);
+        hub.sendTo(session, checkedTarget(url, what, !anySite), replace);
       },
       admit: (entry, what) => hub.admit(session.who, what, entry),
       cookie(name, value, options, what) {

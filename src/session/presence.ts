@@ -610,8 +610,8 @@ function positive(value: number | undefined, fallback: number, name: string): nu
   return value;
 }
 
-/** The presence key of a signed-in user: a string user, else its `id`, `name` or `email`; a UsageError when there is none. */
-function userKey(user: unknown, where: string): string {
+/** What names a signed-in user: a string user, else its `id`, `name` or `email`; undefined when none does. */
+export function userKeyOf(user: unknown): string | undefined {
   if (typeof user === "string" && user) return user;
   if (typeof user === "object" && user !== null) {
     for (const field of ["id", "name", "email"] as const) {
@@ -619,6 +619,13 @@ function userKey(user: unknown, where: string): string {
       if ((typeof v === "string" && v) || (typeof v === "number" && Number.isFinite(v))) return String(v);
     }
   }
+  return undefined;
+}
+
+/** The presence key of a signed-in user ({@link userKeyOf}); a UsageError when there is none. */
+function userKey(user: unknown, where: string): string {
+  const key = userKeyOf(user);
+  if (key !== undefined) return key;
   throw new UsageError(
     `${where}: no key was given and ${user === undefined || user === null ? "nobody is signed in" : "this.user has no id, name or email"}. Pass the key: this.presence.track(topic, key, meta).`,
   );
