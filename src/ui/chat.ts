@@ -184,7 +184,9 @@ export interface ChatInputOptions {
  * (each send counts in the app field `key`, made by {@link chatComposer}, and
  * the page gets a new, empty field, which does not have the focus: after
  * Enter, a click or Tab brings the visitor back to it), then `send` runs; a
- * `RevueError` it throws shows under the field.
+ * `RevueError` it throws shows under the field. The form's id is
+ * `rv-<key>`: a page that starts its session afresh (after a restart) puts
+ * the text typed and not sent back into the field, unsent.
  *
  * @example
  * import { chatComposer, chatInput } from "revue/ui";
@@ -203,7 +205,13 @@ export function chatInput<K extends string>(app: Record<NoInfer<K>, ChatComposer
   const entry = serverMethod(app as object, send, where, "send", "this.send", "the text");
   const maxLength = options.maxLength ?? 2000;
   const record = app as Record<string, unknown>;
+  const id = `rv-${key}`;
   const update = (ev: EventSummary, cur: ChatComposer) => {
+    // A re-bootstrapped page's typed text (after a restart): back in the field, not sent.
+    if (ev.type === "recover") {
+      const typed = String([ev.form?.message].flat()[0] ?? "").slice(0, maxLength);
+      return typed && typed !== cur.draft ? { ...cur, draft: typed } : UNCHANGED;
+    }
     const text = ev.type === "submit" ? chatText(ev, maxLength) : "";
     if (!text) return UNCHANGED;
     const refused = refusal(app as object, entry, where);
@@ -225,7 +233,7 @@ export function chatInput<K extends string>(app: Record<NoInfer<K>, ChatComposer
     }, entry.method);
   };
   const error = composer.error ? h("p", { class: "rv-error", role: "alert" }, composer.error) : null;
-  return h("form", { class: "rv-chat-input", onSubmit: bindField(app, key, update as never) },
+  return h("form", { id, class: "rv-chat-input", onSubmit: bindField(app, key, update as never, [], { form: id }) },
     h("div", { class: "rv-chat-row" },
       h("input", { name: "message", value: composer.draft ?? "", type: "text", autocomplete: "off", required: true, maxlength: maxLength, disabled: options.disabled, placeholder: options.placeholder ?? "Write a message", "aria-label": options.label ?? "Message", "aria-invalid": composer.error ? "true" : undefined }),
       h("button", { type: "submit", disabled: options.disabled }, options.button ?? "Send")),

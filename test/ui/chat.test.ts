@@ -3,6 +3,7 @@ import { z } from "zod";
 import { App, h, RevueError, server } from "revue";
 import { chatComposer, chatInput, chatLog, chatMessage, initials } from "revue/ui";
 import { mount, type TestSession } from "revue/testing";
+import { pageCall } from "revue/internals";
 
 let t: TestSession<App> | undefined;
 afterEach(async () => {
@@ -89,6 +90,23 @@ it("keeps a message its schema refuses in the field, with the reason under it; s
   // An empty message sends nothing.
   await t.submit("form.rv-chat-input", { message: "   " });
   expect(t.findAll(".rv-chat-text")).toHaveLength(2);
+});
+
+it("puts back the text a re-bootstrapped page had typed and not sent, without sending it", async () => {
+  t = (await mount(Room)) as TestSession<App>;
+  await t.submit("form.rv-chat-input", { message: "first" }); // the page's call 1
+  const session = t.hub.get(t.sid)!;
+  // What the page sends first after a restart (client/recover.ts): its fields by form id.
+  await t.hub.call(session, pageCall("realtime", "rv.recover", 2, [{ "rv-composer": { message: "half a thought" } }]));
+  await t.settle();
+  expect((t.find(".rv-chat-input input") as HTMLInputElement).value).toBe("half a thought");
+  expect(t.findAll(".rv-chat-text").map((e) => e.textContent)).toEqual(["<script>alert(1)</script>", "first"]); // not sent
+  expect((t.app as Room).composer.sent).toBe(1);
+  // Sent then, it goes as any message and the field empties.
+  await t.hub.call(session, pageCall("realtime", "rv.set", 3, ["composer", { type: "submit", form: { message: "half a thought, finished" } }]));
+  await t.settle();
+  expect(t.findAll(".rv-chat-text").at(-1)!.textContent).toBe("half a thought, finished");
+  expect((t.find(".rv-chat-input input") as HTMLInputElement).value).toBe("");
 });
 
 it("makes initials of any name and says how to fix a missing composer field", () => {
