@@ -272,16 +272,23 @@ export class Hub<A extends App = App> implements PoolMember {
       return params && { prefix: this.prefix, params };
     });
     this.rooms = new Rooms(this.spec.name, this.limits.maxRoomsPerSession);
+    // Several processes: the state a render shows (or would have shown) is saved; a message is held back until then.
+    const save = (session: Session) => void (this.cluster && this.persist(session as Session<A>).catch(() => {}));
     this.renderer = new SessionRenderer(
       (session, message, data) => {
-        // Several processes: the state this message shows is saved first (it is held back until then).
-        if (this.cluster) this.persist(session as Session<A>).catch(() => {});
+        save(session);
         this.send(session, message, data);
       },
       (session, err) => this.renderFailed(session, err),
       // A page reached through `deliver` (tests, benches) has no stream to wait for.
       (session) => session.connected || this.deliverTo !== undefined,
-      (session) => void (this.cluster && this.persist(session as Session<A>).catch(() => {})),
+      save,
+      // As hub.connect tells a reconnecting page whose tree is gone: it asks for the same session by id
+      // (`reissue`), gets its state back as a first tree, and recovers its forms into it.
+      (session) => {
+        save(session);
+        session.stream.end({ type: "bye", reason: "expired" });
+      },
     );
   }
 
@@ -1203,7 +1210,7 @@ export class Hub<A extends App = App> implements PoolMember {
       () => this.renderer.schedule(session),
     );
     if (queued === "overflow") {
-      this.logger.warn(`[revue] ${this.spec.name}: session ${session.sid.slice(0, 6)}… cannot keep up with broadcasts (over ${this.limits.maxQueuedEvents} queued); it drops them and gets one fresh snapshot once it catches up.`);
+      this.logger.warn(`[revue] ${this.spec.name}: session ${session.sid.slice(0, 6)}… cannot keep up with broadcasts (over ${this.limits.maxQueuedEvents} queued); it drops them, and its page gets the current state afresh once it catches up.`);
     }
   }
 

@@ -43,6 +43,13 @@ export class SessionRenderer {
     private readonly reachable: (session: Session) => boolean = () => true,
     /** Told when a session's render is put off: what its handlers changed still has to be saved (several processes). */
     private readonly deferred: (session: Session) => void = () => {},
+    /**
+     * Told instead of rendering when the session's open page shows a tree the
+     * session no longer holds (hibernated, or resynced after falling behind):
+     * an `init` would replace the page, and what its visitor typed and did not
+     * send with it. The hub tells the page to start the session afresh.
+     */
+    private readonly lost: (session: Session) => void = () => {},
   ) {}
 
   /** Marks the session for a render (see the class comment for when it runs). */
@@ -178,6 +185,7 @@ export class SessionRenderer {
     // A page being updated is in use: the pool neither packs its tree (to unpack it at the next
     // broadcast) nor counts it among the least recently used.
     session.markActive(now);
+    if (view.cold && session.connected) return this.lost(session);
     try {
       const out = view.update(session.calls.ackedSeq);
       if (out) this.send(session, out.message, out.data);

@@ -97,7 +97,7 @@ export class Session<A extends App = App> {
   private heldBack: Array<[ServerMessage, string | undefined]> | undefined;
   /** Broadcasts queued and not yet handled. */
   private inbound = 0;
-  /** Broadcasts were dropped: once the queue drains, the page gets a fresh `init`. */
+  /** Broadcasts were dropped: once the queue drains, the page gets the current state afresh. */
   private overflowed = false;
 
   constructor(
@@ -218,7 +218,7 @@ export class Session<A extends App = App> {
    * Queues a broadcast's delivery and handlers behind the session's other
    * work. A session that cannot keep up stops queueing them past
    * `maxQueuedEvents`; once its backlog has drained, its tree is dropped and
-   * `resync` runs, so that its page gets one fresh `init` instead of the events
+   * `resync` runs, so that its page gets the current state afresh instead of the events
    * it missed. Returns "dropped" for a broadcast dropped so, "overflow" for
    * the first one dropped since the last resync.
    */

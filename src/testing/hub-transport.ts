@@ -138,7 +138,10 @@ export function hubTransport(host: PageHost): Transport {
     const path = new URL(url, "http://page").pathname;
     try {
       if (path === "/api/session") {
-        const { session, page } = await hub.open(owner, (view) => view.firstTree(), { who });
+        // A page whose session lost the tree it showed names it (`bye: expired`): the same session, afresh, as the route does.
+        const sid = parsed.sid;
+        const again = typeof sid === "string" ? await hub.find(sid, owner, "POST /api/session").then((s) => hub.reissue(s, who), () => undefined) : undefined;
+        const { session, page } = again ?? (await hub.open(owner, (view) => view.firstTree(), { who }));
         return reply(201, `{"sid":${JSON.stringify(session.sid)},"rev":${page.rev},"hash":"${page.hash}","tree":${page.json},"module":${JSON.stringify(`/rv/${host.module.file}`)}}`);
       }
       const r = route(path);

@@ -2,6 +2,7 @@ import { expect, it } from "vitest";
 import { App, createServer, h, handler, server, type EventSummary } from "revue";
 import { RedisPubSub, RedisSessionStore } from "revue/redis";
 import { form, formState, tabs, theme } from "revue/ui";
+import type { Hub } from "revue/internals";
 import { startRedis } from "../redis/server.js";
 import { connected, describeE2E } from "./browser.js";
 
@@ -63,6 +64,33 @@ describeE2E("form recovery in Chromium", (e2e) => {
     expect(await page.inputValue("#rv-entry-name")).toBe("Ada");
     expect(await page.inputValue("#note")).toBe("oat milk");
     expect(await page.inputValue("#remarks")).toBe("no sugar");
+  });
+
+  it("an open page whose session hibernates keeps what was typed and not sent: its next click runs, and the page takes the same session back", async () => {
+    const srv = createServer(Poll, { logger: { warn() {}, error() {} } });
+    e2e.defer(() => srv.close());
+    const url = await srv.listen(0, "127.0.0.1");
+    const page = await e2e.page();
+    await page.goto(url);
+    await connected(page);
+    const sid = await page.evaluate(() => window.rv.session);
+    await page.fill("#rv-entry-name", "Ada");
+    await page.fill("#note", "oat milk");
+    await page.fill("#remarks", "no sugar");
+    // Memory pressure (the pool's budget): the session keeps its state and drops its tree while the page stays open.
+    const hub = srv.hubs.get("")! as unknown as Hub<Poll>;
+    const session = hub.get(sid)!;
+    hub.hibernate(session);
+    expect(session.view.cold).toBe(true);
+
+    await page.click("#tea");
+    await expect.poll(() => page.textContent("#voted"), { timeout: 10_000 }).toBe("You voted tea");
+    await expect.poll(() => page.evaluate(() => window.rv.connected), { timeout: 10_000 }).toBe(true);
+    expect(await page.evaluate(() => window.rv.session)).toBe(sid);
+    expect(await page.inputValue("#rv-entry-name")).toBe("Ada");
+    expect(await page.inputValue("#note")).toBe("oat milk");
+    expect(await page.inputValue("#remarks")).toBe("no sugar");
+    expect(session.instance.entry.values.name).toBe("Ada"); // recovered into the session, not only shown
   });
 
   it("with Redis, a form typed and not sent after a tab switch is still there when the server restarts, and so is the session's state", async () => {

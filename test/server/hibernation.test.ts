@@ -27,12 +27,6 @@ function countIn(node: Node): string | undefined {
 const shown = (m: Received): string | undefined =>
   m.type === "init" ? countIn(m.data.tree) : m.data.ops?.find((o: { op: string }) => o.op === "text")?.text;
 
-/** Checks an init the way the runtime does: its hash is the hash of its tree's JSON. */
-function expectIntact(m: Received) {
-  expect(m.type).toBe("init");
-  expect(m.data.hash).toBe(treeHash(JSON.stringify(m.data.tree)));
-}
-
 /**
  * A tiny memory budget (maxSessionBytes: 1) puts every session past it, so a
  * maintenance round hibernates them all. The rounds are forced with
@@ -40,7 +34,7 @@ function expectIntact(m: Received) {
  * the tests look at (a hibernated session hibernated again is the same).
  */
 describe("hibernation over HTTP", () => {
-  it("an open page whose session was hibernated gets an init with its state after its next call, and no count is lost", async () => {
+  it("an open page whose session was hibernated is told to start it afresh at its next call, and gets it back with its state: no count lost, nothing replaced under its visitor", async () => {
     srv = await serve(Counter, { maxSessionBytes: 1 });
     const hub = srv.handle.hubs.get("")! as unknown as Hub<Counter>;
     const b = await srv.browser().start();
@@ -56,22 +50,29 @@ describe("hibernation over HTTP", () => {
     expect(session.instance.count).toBe(3);
     expect(srv.logs.some((l) => l.includes("passed their memory budget"))).toBe(true);
 
+    // The call runs; an init would replace the page (and what its visitor typed): the page is told to start afresh.
     const before = stream.got.length;
-    const lastId = stream.got.at(-1)!.id;
     expect((await b.event("increment")).status).toBe(202);
     await until(() => stream.got.length > before, "a message after the call");
-    const next = stream.got[before]!;
-    expectIntact(next);
-    expect(countIn(next.data.tree)).toBe("4");
-    expect(next.id).toBe(lastId + 1); // no frame skipped: the page sees one gap-free stream
-    expect(next.data.ack).toBe(b.seq);
+    expect(stream.got.slice(before).map((m) => m.type)).toEqual(["bye"]);
+    expect(stream.got[before]!.data).toEqual({ reason: "expired" });
+    expect(session.connected).toBe(false);
+    expect(session.instance.count).toBe(4);
+
+    // It asks for its session by id (client/stream.ts renew): the same one, its state as a first tree.
+    const renewed = await b.request("/api/session", { method: "POST", json: { sid: b.sid } });
+    expect(renewed.body.sid).toBe(b.sid);
+    expect(countIn(renewed.body.tree)).toBe("4");
+    expect(renewed.body.hash).toBe(treeHash(JSON.stringify(renewed.body.tree)));
     expect(session.state).toBe("live");
 
     // And it goes on as before: patches again, the rpc sees the count.
+    const fresh = b.stream(0);
     expect((await b.event("increment")).status).toBe(202);
-    await stream.waitFor((m) => m.type === "patch" && shown(m) === "5", "a patch to 5");
+    await fresh.waitFor((m) => m.type === "patch" && shown(m) === "5", "a patch to 5");
+    expect(fresh.got.filter((m) => m.type === "init")).toEqual([]);
     expect((await b.rpc("reset", [7])).body).toEqual({ result: 7 });
-    await stream.waitFor((m) => shown(m) === "7", "count 7");
+    await fresh.waitFor((m) => shown(m) === "7", "count 7");
   });
 
   it("pages that went away come back to their own hibernated state: told to start it afresh, they get it back by id with its state", async () => {
@@ -182,7 +183,9 @@ describe("hibernation over HTTP", () => {
     expect(hub.get(open.sid)?.state).toBe("hibernated");
     for (const b of gone) expect((await b.event("increment")).body.error.code).toBe("SESSION_NOT_FOUND"); // their pages start new sessions
     expect(srv.logs.some((l) => /hibernated \d+ and evicted 3 of the least recently used/.test(l))).toBe(true);
+    // The open page's session is kept: its next call runs there, and the page is told to take it back afresh.
     await open.event("increment");
-    await stream.waitFor((m) => m.type === "init" && shown(m) === "2", "the open page, back from hibernation");
+    await stream.waitFor((m) => m.type === "bye" && m.data.reason === "expired", "the open page, told to start its session afresh");
+    expect(hub.get(open.sid)!.instance.count).toBe(2);
   });
 });

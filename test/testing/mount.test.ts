@@ -77,6 +77,22 @@ describe("revue/testing mount()", () => {
     }
   });
 
+  it("a page whose session hibernates takes the same session back at its next event, with what it had typed", async () => {
+    t = await mount(Form);
+    await t.input("#name", "ada");
+    const sid = t.sid;
+    const session = t.hub.get(sid)!;
+    (t.find("#add input") as HTMLInputElement).value = "bread"; // typed, not sent
+    t.hub.hibernate(session);
+    expect(session.view.cold).toBe(true);
+    await t.input("#name", "ada l");
+    await t.settle();
+    expect(t.text("#hello")).toBe("hello ada l");
+    expect(t.sid).toBe(sid);
+    expect(t.hub.size).toBe(1); // no second session
+    expect((t.find("#add input") as HTMLInputElement).value).toBe("bread");
+  });
+
   it("records errors the page is told about, and says what is missing", async () => {
     t = await mount(Form);
     await t.click("#broken");
