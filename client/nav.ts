@@ -106,7 +106,8 @@ async function swap(api: string, path: string, how: How, i: Internals, href: str
   opts.root.replaceWith(root);
   opts.applier(root).init(b.tree);
   document.title = b.title;
-  let css = document.getElementById("rv-css") as HTMLStyleElement | null;
+  // Looked for in <head> only: an element of the app's own with that id (or attribute) is not the page's.
+  let css = document.head.querySelector<HTMLStyleElement>("style#rv-css");
   if (!css && b.css) {
     css = document.createElement("style");
     css.id = "rv-css";
@@ -115,7 +116,7 @@ async function swap(api: string, path: string, how: How, i: Internals, href: str
     document.head.append(css);
   }
   if (css) css.textContent = b.css;
-  for (const el of document.querySelectorAll("[data-rv-head]")) el.remove();
+  for (const el of document.head.querySelectorAll("[data-rv-head]")) el.remove();
   for (const [tag, attrs] of b.head) {
     const el = document.createElement(tag);
     for (const name in attrs) el.setAttribute(name, attrs[name]!);

@@ -48,6 +48,8 @@ class Item extends App<Item, {}, "/items/:id"> {
       {},
       h("h1", {}, `Item ${id}`),
       h("p", { id: "visits" }, `${this.visits} moves`),
+      // An id of the app's own that the page's stylesheet also has: the page's is the one in <head>.
+      h("p", { id: "rv-css" }, "the app's own"),
       h("a", { href: `/items/${id + 1}`, navigate: true, id: "next-item" }, "Next item"),
       h("a", { href: "/?filter=done", navigate: true, id: "home" }, "Done items"),
     );
@@ -89,6 +91,7 @@ describeE2E("live navigation, @url fields and history in Chromium", (e2e) => {
     expect(await page.evaluate(() => (window as unknown as { marker?: number }).marker)).toBe(1);
     expect(await page.title()).toBe("An item");
     expect(await page.evaluate(() => getComputedStyle(document.querySelector("h1")!).color)).toBe("rgb(0, 128, 0)");
+    expect(await page.textContent("main #rv-css")).toBe("the app's own");
     expect(await page.evaluate(() => scrollY)).toBe(0);
     expect(await page.evaluate(() => document.activeElement?.id)).toBe("rv-root");
     const itemSid = await page.evaluate(() => window.rv.session);
