@@ -21,7 +21,8 @@ export function recoveredForms(root: Element): Record<string, Record<string, str
   let forms: Record<string, Record<string, string | string[]>> | undefined;
   for (const el of root.querySelectorAll<HTMLInputElement>("input[name],select[name],textarea[name]")) {
     if (SKIPPED.test(el.type) || (el.type === "radio" && !el.checked)) continue;
-    const f = ((forms ??= {})[el.form?.id || ""] ??= {});
+    // Records with no prototype: a form id or a field name (from data) may be `__proto__` or `toString`.
+    const f = ((forms ??= Object.create(null) as typeof forms)![el.form?.id || ""] ??= Object.create(null) as Record<string, string | string[]>);
     if (el.type === "checkbox" && !el.checked) f[el.name] ??= [];
     else f[el.name] = el.name in f ? [f[el.name]!].flat().concat(el.value) : el.value;
   }
@@ -43,7 +44,7 @@ export function recoveredForms(root: Element): Record<string, Record<string, str
  * // before: <input name="note"> holding "call Ann"; after the new tree: the same, refilled
  */
 export function refill(root: Element, forms: Record<string, Record<string, string | string[]>>): void {
-  const seen: Record<string, number> = {};
+  const seen: Record<string, number> = Object.create(null);
   for (const el of root.querySelectorAll<HTMLInputElement>("input[name],textarea[name],select[name]")) {
     const form = el.form?.id || "", had = [forms[form]?.[el.name] ?? []].flat();
     if (el.type === "checkbox" || el.type === "radio") {

@@ -21,7 +21,8 @@ export function addressOf(route: string, url: PageUrl): string {
 
 /** A parsed query string with the first value of each name (a page's `this.query`). */
 export function firstValues(params: URLSearchParams): Record<string, string> {
-  const out: Record<string, string> = {};
+  // No prototype: a name from the address may be `toString` or `__proto__`.
+  const out = Object.create(null) as Record<string, string>;
   for (const [k, v] of params) if (!(k in out)) out[k] = v;
   return out;
 }

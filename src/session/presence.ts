@@ -291,7 +291,7 @@ export class Presence {
 
   /** Everyone's presences in `topic`, merged over every node: `{ [key]: { metas } }`, each meta a copy carrying its `ref`. */
   list(topic: string): PresenceList {
-    const out: PresenceList = {};
+    const out = byKey();
     for (const [key, refs] of this.topics.get(topic) ?? []) out[key] = { metas: [...refs.values()].map(asMeta) };
     return out;
   }
@@ -547,9 +547,17 @@ const slot = (topic: string, key: string) => `${topic}\u0000${key}`;
 
 const asMeta = (e: Entry): PresenceMeta => ({ ...e.meta, ref: e.ref });
 
+/**
+ * A record by presence key with no prototype: a key is any string a visitor
+ * may choose (a name), and on `{}` one like `toString` or `__proto__` names
+ * what every object inherits (`toString` crashed the presence timer, and with
+ * it the process).
+ */
+const byKey = (): PresenceList => Object.create(null) as PresenceList;
+
 /** Entries grouped by key, as lists and diffs show them. */
 function group(entries: Iterable<Entry>): PresenceList {
-  const out: PresenceList = {};
+  const out = byKey();
   for (const e of entries) (out[e.key] ??= { metas: [] }).metas.push(asMeta(e));
   return out;
 }

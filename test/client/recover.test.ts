@@ -59,3 +59,13 @@ it("refills checkboxes, radios and selects the app does not control; what the ne
   expect(q("[name=fixed]").value).toBe("y"); // the new page selects it
   expect(q("[name=ruled]").checked).toBe(true); // the new page checks it
 });
+
+it("reads a form id or field name every object inherits (from data) as a name: nothing reaches Object.prototype", async () => {
+  const root = document.createElement("div");
+  root.innerHTML = `<form id="__proto__"><input name="polluted" value="yes"><input name="toString" value="a"></form><input name="constructor" value="b"><input name="toString" value="c"><input name="toString" value="d">`;
+  const forms = recoveredForms(root)!;
+  expect(({} as Record<string, unknown>).polluted).toBeUndefined();
+  expect(JSON.parse(JSON.stringify(forms))).toEqual(JSON.parse('{"__proto__":{"polluted":"yes","toString":"a"},"":{"constructor":"b","toString":["c","d"]}}'));
+  await new Promise((r) => setTimeout(r, 0)); // its refill, on the same page
+  expect(({} as Record<string, unknown>).polluted).toBeUndefined();
+});

@@ -9,6 +9,9 @@ class Item extends App<Item, {}, "/items/:id"> {
   @server.rpc where() {
     return { id: this.params.id, tab: this.query.tab ?? null };
   }
+  @server.rpc queryNames() {
+    return Object.fromEntries(Object.keys(this.query).map((k) => [k, this.query[k]]));
+  }
   override render() {
     const id: string = this.params.id; // typed from the route
     return h("main", {}, h("h1", { id: "title" }, items[id] ?? `No item ${id}`), h("p", { id: "tab" }, this.query.tab ?? "details"));
@@ -58,6 +61,12 @@ describe("routes with params", () => {
     item.cookie = b.cookie;
     item.sid = boot.sid;
     expect((await item.rpc("where")).body.result).toEqual({ id: "42", tab: "reviews" });
+    // Any name in the address is a name of this.query, those every object inherits included.
+    const odd = await b.request("/items/42?toString=a&constructor=b&__proto__=c&tab=d");
+    expect(odd.body).toContain(">d</p>");
+    const oddBoot = JSON.parse(/<script type="application\/json" id="rv-boot">(.*?)<\/script>/.exec(odd.body)![1]!);
+    item.sid = oddBoot.sid;
+    expect((await item.rpc("queryNames")).body.result).toEqual(JSON.parse('{"toString":"a","constructor":"b","__proto__":"c","tab":"d"}'));
   });
 
   it("gives a re-bootstrapped page (POST /api/session) the params and query of the page it is on", async () => {

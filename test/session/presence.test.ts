@@ -68,9 +68,7 @@ async function until(cond: () => boolean, what: string, ms = 3_000): Promise<voi
 
 /** A list without refs, metas sorted: what two nodes must agree on. */
 function shape(list: PresenceList): Record<string, string[]> {
-  const out: Record<string, string[]> = {};
-  for (const key of Object.keys(list).sort()) out[key] = list[key]!.metas.map(({ ref, ...meta }) => JSON.stringify(meta)).sort();
-  return out;
+  return Object.fromEntries(Object.keys(list).sort().map((key) => [key, list[key]!.metas.map(({ ref, ...meta }) => JSON.stringify(meta)).sort()]));
 }
 
 const sameEverywhere = (nodes: Node[], topic: string) => nodes.every((n) => JSON.stringify(n.presence.list(topic)) !== undefined && JSON.stringify(shape(n.presence.list(topic))) === JSON.stringify(shape(nodes[0]!.presence.list(topic))));
@@ -92,6 +90,23 @@ describe("presence across nodes (one process, one broker)", () => {
     // a heard of bob and of ann's second tab as joins (the list changes at once, diffs come a batch later).
     const joined = () => a.diffs.flatMap((d) => Object.entries(d.joins).flatMap(([k, p]) => p.metas.map((m) => `${k}:${m.tab}`))).sort().join();
     await until(() => joined() === "ann:1,ann:2,bob:1", "a's diffs to report the three joins");
+  });
+
+  it("takes any key a visitor chooses, those every object inherits included: listed and diffed as keys, on every node", async () => {
+    const bus = broker();
+    const [a, b] = [await node(bus), await node(bus)];
+    const names = ["toString", "__proto__", "constructor", "hasOwnProperty"];
+    names.forEach((name, i) => a.presence.track(`s${i}`, "lobby", name, { i }));
+    const want = JSON.stringify(Object.fromEntries(names.map((n, i) => [n, [`{"i":${i}}`]]).sort()));
+    for (const n of [a, b]) await until(() => JSON.stringify(shape(n.presence.list("lobby"))) === want, "both nodes to list the four keys");
+    const joined = (n: Node) => n.diffs.flatMap((d) => Object.keys(d.joins)).sort();
+    for (const n of [a, b]) await until(() => joined(n).length === 4, "the joins as diffs");
+    expect(joined(b)).toEqual([...names].sort());
+    expect(Object.getPrototypeOf(a.presence.list("lobby"))).toBeNull(); // `__proto__` is a key, not the list's prototype
+    a.presence.untrack("s0", "lobby", "toString");
+    await until(() => b.diffs.some((d) => Object.keys(d.leaves).includes("toString")), "the leave as a diff");
+    expect(Object.keys(b.presence.list("lobby")).sort()).toEqual(["__proto__", "constructor", "hasOwnProperty"]);
+    expect(a.logger.error).not.toHaveBeenCalled();
   });
 
   it("a node that starts late gets everyone's presences, and they get its", async () => {
