@@ -246,6 +246,16 @@ describe("misuse fails at class definition with a RegistryError", () => {
       }
       return Shadow;
     }).toThrow('Shadow.render: "render" is part of the App API and cannot carry @server.realtime. Rename the method.');
+    // A search method called `query` would hide the page's query string (this.query) from the app's own code.
+    expect(() => {
+      class Search extends App {
+        // @ts-expect-error this.query is the page's query string
+        @server.rpc query(text: string) {
+          return text;
+        }
+      }
+      return Search;
+    }).toThrow('Search.query: "query" is part of the App API and cannot carry @server.rpc. Rename the method.');
   });
 
   it("two methods claiming one rpc route name", () => {
