@@ -1,4 +1,5 @@
 import { BindError, RenderError } from "../errors.js";
+import { hidesDomMember } from "./shadowing.js";
 import { ID_ATTR, ON_ATTR_PREFIX, isUnsafeAttr, type Binder } from "./types.js";
 
 /**
@@ -53,6 +54,9 @@ function eventAttr(prop: string): string | null {
  *   a user prop must not be able to forge an id or an event binding.
  * - An SVG animation's `attributeName` naming `href` (or `xlink:href`) is
  *   dropped: it would animate a link to a `javascript:` URL.
+ * - A `name` or `id` that would hide a member of the document or of a form
+ *   (`<img name="getElementById">`, `<input name="parentNode">`) is dropped:
+ *   see shadowing.ts.
  * - `http-equiv` (or `httpEquiv`) throws a `RenderError`: on a `<meta>` it can
  *   send the page to another site (`refresh`), so it is refused, not dropped.
  */
@@ -79,7 +83,7 @@ export function lowerProp(tag: string, prop: string, value: unknown, bind: Binde
   } else {
     if (kind === REFUSE) refuse(tag, prop, value);
     text = typeof value === "string" ? value : attrText(tag, prop, value);
-    if (kind === URL ? isUnsafeAttr(prop, text) : kind === ANIMATES && LINK_TARGET.test(text)) return false;
+    if (kind === URL ? isUnsafeAttr(prop, text) : kind === ANIMATES ? LINK_TARGET.test(text) : kind >= NAME && hidesDomMember(tag, kind === NAME ? "name" : "id", text)) return false;
     lowered.name = kind === FOR ? "for" : prop;
   }
   lowered.value = text;
@@ -92,7 +96,7 @@ export function lowerProp(tag: string, prop: string, value: unknown, bind: Binde
  * three regular expressions) cost more than the rest of the diff of an
  * unchanged element. Only the value of a URL attribute still needs a look.
  */
-const DROP = 0, PLAIN = 1, URL = 2, EVENT = 3, CLASS = 4, STYLE = 5, FOR = 6, REFUSE = 7, ANIMATES = 8;
+const DROP = 0, PLAIN = 1, URL = 2, EVENT = 3, CLASS = 4, STYLE = 5, FOR = 6, REFUSE = 7, ANIMATES = 8, NAME = 9, ID = 10;
 /**
  * An SVG animation's `attributeName` that targets a link (`href`,
  * `xlink:href`): `<set attributeName="href" to="javascript:…">` inside an
@@ -134,6 +138,9 @@ function decideKind(prop: string): number {
   else if (prop === "htmlFor") kind = FOR;
   else if (lower === "http-equiv" || lower === "httpequiv") kind = REFUSE;
   else if (lower === "attributename") kind = ANIMATES;
+  // Checked against what they would hide in the DOM (shadowing.ts).
+  else if (lower === "name") kind = NAME;
+  else if (lower === "id") kind = ID;
   else if (DROPPED.has(lower) || lower.startsWith(ID_ATTR)) kind = DROP;
   // A URL attribute is unsafe for some values only; anything else is decided by its name.
   else kind = isUnsafeAttr(prop, "") ? DROP : isUnsafeAttr(prop, "javascript:") ? URL : PLAIN;
@@ -271,7 +278,7 @@ export function lowerProps(tag: string, props: Readonly<Record<string, unknown>>
  * lowerAttrs("a", { href: "/x", className: "link", key: 1 }, noBinder) // ["href", "/x", "class", "link"]
  */
 export function lowerAttrs(tag: string, props: Readonly<Record<string, unknown>>, bind: Binder): LoweredAttrs {
-  const same = asAttrs(props);
+  const same = asAttrs(tag, props);
   if (same !== undefined) return same;
   let n = 0, renamed = false;
   for (const prop in props) {
@@ -289,7 +296,7 @@ export function lowerAttrs(tag: string, props: Readonly<Record<string, unknown>>
  * under its own name (the usual case: no copy, the tree keeps what h() was
  * given), the shared empty record when there are none, else undefined.
  */
-function asAttrs(props: Readonly<Record<string, unknown>>): Record<string, string> | undefined {
+function asAttrs(tag: string, props: Readonly<Record<string, unknown>>): Record<string, string> | undefined {
   let n = 0, key = false;
   for (const prop in props) {
     if (prop === "key") {
@@ -297,17 +304,18 @@ function asAttrs(props: Readonly<Record<string, unknown>>): Record<string, strin
       continue;
     }
     const v = props[prop];
-    if (typeof v !== "string" || !keepsName(prop, v)) return undefined;
+    if (typeof v !== "string" || !keepsName(tag, prop, v)) return undefined;
     n++;
   }
   return n === 0 ? EMPTY_ATTRS : key ? undefined : (props as Record<string, string>);
 }
 
 /** True when lowering the string prop `prop` gives the attribute `prop` with the same value. */
-function keepsName(prop: string, value: string): boolean {
+function keepsName(tag: string, prop: string, value: string): boolean {
   if (prop === "class") return value !== ""; // the usual prop, decided without the kind lookup
   const kind = kindOf(prop);
-  return kind === PLAIN || kind === STYLE || (kind === CLASS && prop === "class" && value !== "") || (kind === URL && !isUnsafeAttr(prop, value));
+  return kind === PLAIN || kind === STYLE || (kind === CLASS && prop === "class" && value !== "") || (kind === URL && !isUnsafeAttr(prop, value)) ||
+    (kind >= NAME && !hidesDomMember(tag, kind === NAME ? "name" : "id", value));
 }
 
 /**

@@ -108,6 +108,19 @@ describeE2E("hostile tags from data in Chromium", (e2e) => {
     await expect.poll(() => rec.hits).toEqual(["/control.gif"]);
   });
 
+  it("a name from data cannot take over the document's methods: the page boots and applies patches", async () => {
+    const url = await serve();
+    Echo.initial = { tag: "img", attrs: { name: "getElementById", alt: "" }, css: "" };
+    const page = await open(url); // the runtime booted: it calls document.getElementById first
+    expect(await page.evaluate(() => typeof document.getElementById)).toBe("function");
+    await page.evaluate(() => window.rv.rpc("show", "form", { name: "createElement" }));
+    await expect.poll(() => page.evaluate(() => document.getElementById("shown")?.localName)).toBe("form");
+    expect(await page.evaluate(() => typeof document.createElement)).toBe("function");
+    // The next patch builds elements (document.createElement): it still applies.
+    await page.evaluate(() => window.rv.rpc("show", "section", { title: "after" }));
+    await expect.poll(() => page.evaluate(() => document.getElementById("shown")?.localName)).toBe("section");
+  });
+
   const cases: Array<[string, (r: string) => Record<string, string>]> = [
     ["SCRIPT", (r) => ({ src: `${r}/upper.js` })],
     ["Script", (r) => ({ src: `${r}/mixed.js` })],

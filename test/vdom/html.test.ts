@@ -139,3 +139,34 @@ describe("SVG animations", () => {
     expect(JSON.stringify(ops)).toContain('"attributeName"'); // removed
   });
 });
+
+describe("DOM clobbering", () => {
+  it("drops a name or id from data that would hide a member of the document or of a form, on the first page, through the page writer and in patches", () => {
+    const page = (name: string) =>
+      h("main", {},
+        h("img", { name, alt: "" }), h("form", { name }, h("button", { name: "title" }, "go")), h("iframe", { name }), h("form", { NAME: name }),
+        h("img", { id: name, alt: "" }), h("p", { id: name }, "a paragraph may have any id"));
+    for (const name of ["getElementById", "createElement", "body", "querySelectorAll", "activeElement"]) {
+      const html = renderToString(lower(page(name), { alloc: createIdAllocator() }));
+      // Only the paragraph keeps it: a <p> is no property of the document or of a form.
+      expect(html.match(new RegExp(`"${name}"`, "g"))).toHaveLength(1);
+      expect(html).toContain(`id="${name}">a paragraph`);
+      expect(html).toContain('name="title"'); // a field's usual name stays, whatever it hides of its form
+      expect(renderVNodeToBytes(page(name), { alloc: createIdAllocator() }).toString()).toBe(html);
+    }
+    // A form's fields: names that walk or edit the tree are dropped, field names stay.
+    const fields = (name: string) => h("form", {}, h("input", { name }), h("select", { id: name }), h("textarea", { name }));
+    for (const name of ["parentNode", "parentElement", "getAttribute", "firstChild", "nextSibling", "setAttribute"]) {
+      expect(renderToString(lower(fields(name), { alloc: createIdAllocator() }))).not.toContain(name);
+    }
+    for (const name of ["name", "id", "title", "action", "method", "value", "remove", "before", "email"]) {
+      expect(renderToString(lower(fields(name), { alloc: createIdAllocator() })).match(new RegExp(`"${name}"`, "g"))).toHaveLength(3);
+    }
+    // In a patch: a name that comes with data later is dropped as well.
+    const alloc = createIdAllocator();
+    const old = lower(h("form", { name: "search" }, h("input", { name: "q" })), { alloc });
+    const { ops } = diff(old, h("form", { name: "getElementById" }, h("input", { name: "parentNode" })), { alloc });
+    expect(JSON.stringify(ops)).not.toMatch(/getElementById|parentNode/);
+    expect(ops.map((o) => o.op)).toEqual(["attrs", "attrs"]); // both names removed
+  });
+});
