@@ -40,6 +40,8 @@ const root = doc?.getElementById("rv-root");
 if (bootEl && root) {
   const boot = JSON.parse(bootEl.textContent || "{}") as Boot;
   window.rv = createRuntime({ root, boot, transport: browserTransport(), applier: createApplier });
+  // An entry Revue made (client/nav.ts), after a reload: Back and Forward are followed from the start.
+  if (history.state) import("./nav.js");
   // Links rendered with `navigate` go live (a plain click; with a modifier key the browser opens them as usual).
   doc!.addEventListener("click", (e) => {
     const a = (e.target as Element).closest?.("a[navigate]") as HTMLAnchorElement | null;

@@ -14,7 +14,10 @@ import type { Internals, Runtime } from "./runtime.js";
  *   same runtime code; an address no app serves, or any failure, is a page load.
  * - History: a push saves the scroll position of the entry being left, so
  *   Back restores it; the browser's own restoration is off (it would scroll
- *   before the old view is back).
+ *   before the old view is back). Every entry Revue makes has a state (`{}`
+ *   at least): a page loaded (or reloaded) on such an entry loads this chunk
+ *   at once (client/index.ts), so that Back and Forward to the entries
+ *   around it are followed.
  */
 
 /** The page's runtime: after a navigation to another app, the one made for it. */
@@ -79,7 +82,7 @@ export async function go(href: string, replace: boolean | undefined, i: Internal
   }
   if (how) {
     keepScroll();
-    history[how === 2 ? "replaceState" : "pushState"](null, "", to.href);
+    history[how === 2 ? "replaceState" : "pushState"]({}, "", to.href);
   }
   shown = path;
   awaited = how;
@@ -138,7 +141,7 @@ export async function follow(x: PageDirections, i: Internals): Promise<void> {
   if (x.u) {
     if (x.u !== location.pathname + location.search) {
       if (x.p) keepScroll();
-      history[x.p ? "pushState" : "replaceState"](null, "", x.u);
+      history[x.p ? "pushState" : "replaceState"]({}, "", x.u);
     }
     shown = x.u;
   }

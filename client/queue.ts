@@ -153,7 +153,7 @@ export function createQueue(host: QueueHost, retryMs = 250): CallQueue {
     } else if (reply.status < 400) {
       if (!call.rpc) accepted.push(call), call.resolve(undefined);
       else if (reply.body && "result" in reply.body) call.resolve(reply.body.result);
-      else call.reject(new RevueError("PROTOCOL_ERROR", `${call.path}: the server's answer has no result (HTTP ${reply.status})`));
+      else call.reject(new RevueError("PROTOCOL_ERROR", `${call.path}: no result in the answer (HTTP ${reply.status})`));
     } else if (reply.status === 404 && error?.code === "SESSION_NOT_FOUND") {
       // The call never ran: send it again in the next session, under a new seq.
       call.seq = undefined;

@@ -155,7 +155,7 @@ export function createRuntime(opts: RuntimeOptions): Runtime {
     // By public name, or by method name (what the server's `this.client.<name>` types show).
     const method = mod && (mod.calls[msg.method] ?? (mod.kinds[msg.method] === "client-realtime" ? msg.method : undefined));
     if (method) run(method, msg.args);
-    else console.warn(`[revue] no @client.realtime method ${msg.method} (this.client.${msg.method}())`);
+    else console.warn(`[revue] no @client.realtime method ${msg.method}`);
   };
 
   /** Shows or hides the "reconnecting…" flag. Styled through `.style`: CSP allows the CSSOM, not style attributes. */

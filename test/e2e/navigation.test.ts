@@ -129,6 +129,38 @@ describeE2E("live navigation, @url fields and history in Chromium", (e2e) => {
   });
 });
 
+describeE2E("history after a reload in Chromium", (e2e) => {
+  it("Back and Forward still show the view of each address after the page was reloaded, within an app and across apps", async () => {
+    const { url: base } = await e2e.serve({ "/": List, "/items/:id": Item });
+    const page = await e2e.page({ viewport: { width: 800, height: 600 } });
+    await page.goto(`${base}/?filter=done`);
+    await connected(page);
+    await page.click("#next");
+    await expect.poll(() => page.textContent("h1")).toBe("done items, page 2");
+    await expect.poll(() => page.evaluate(() => location.search)).toBe("?filter=done&page=2");
+    await page.reload();
+    await connected(page);
+    await page.goBack();
+    await expect.poll(() => page.evaluate(() => location.search)).toBe("?filter=done");
+    await expect.poll(() => page.textContent("h1")).toBe("done items, page 1");
+    await page.goForward();
+    await expect.poll(() => page.textContent("h1")).toBe("done items, page 2");
+
+    // Across apps: to an item, reload there, Back to the list.
+    await page.evaluate(() => document.getElementById("item-31")!.click());
+    await expect.poll(() => page.textContent("h1")).toBe("Item 31");
+    await expect.poll(() => page.evaluate(() => location.pathname)).toBe("/items/31");
+    await page.reload();
+    await connected(page);
+    expect(await page.textContent("h1")).toBe("Item 31");
+    await page.goBack();
+    await expect.poll(() => page.textContent("h1")).toBe("done items, page 2");
+    expect(await page.title()).toBe("All items");
+    await page.goForward();
+    await expect.poll(() => page.textContent("h1")).toBe("Item 31");
+  });
+});
+
 class Door extends App {
   @synced knocks = 0;
   @server.rpc knock() {
