@@ -1,4 +1,4 @@
-import { UsageError } from "./errors.js";
+import { RevueError, UsageError } from "./errors.js";
 import { recoverBoundFields, type RecoveredForms } from "./registry/fields.js";
 import type { Access, MethodEntry } from "./registry/entries.js";
 import { h } from "./vdom/h.js";
@@ -13,6 +13,8 @@ import type { SessionPresence } from "./session/presence.js";
  */
 export interface SessionLink {
   readonly sid: string;
+  /** Whether the server runs in production (errors that are bugs are not shown to the page). */
+  readonly production: boolean;
   /** Who the page's latest request came from (createServer's `authenticate`). */
   readonly user: unknown;
   /** Where the page is: its route's params and its query. */
@@ -76,6 +78,7 @@ function detached(name: string): SessionLink {
   };
   return {
     sid: "",
+    production: process.env.NODE_ENV === "production",
     user: undefined,
     url: { params: {}, query: {} },
     rooms: new Set(),
@@ -99,6 +102,20 @@ function detached(name: string): SessionLink {
  */
 export function admitCall(app: App, entry: MethodEntry, what: string): void {
   app[LINK].admit(entry, what);
+}
+
+/**
+ * What a kit control (a form, a chat input, an upload) shows for an error its
+ * method threw: a `RevueError`'s message, written for the visitor; any other
+ * error is a bug, shown as `fallback`, with its message in development (as
+ * the page's console has it, see README "Security defaults"). Internal.
+ *
+ * @example
+ * shownFailure(app, new Error("Pick a card first"), "Could not process a.txt.") // in development: "Could not process a.txt. (Pick a card first)"
+ */
+export function shownFailure(app: App, err: unknown, fallback: string): string {
+  if (err instanceof RevueError) return err.message;
+  return app[LINK].production || !(err instanceof Error) ? fallback : `${fallback} (${err.message})`;
 }
 
 /**

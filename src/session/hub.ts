@@ -1390,6 +1390,7 @@ export class Hub<A extends App = App> implements PoolMember {
     const hub = this;
     return {
       sid: session.sid,
+      production: this.production,
       rooms: session.rooms,
       get user() {
         return session.who.user;

@@ -56,6 +56,12 @@ export interface MountOptions {
   route?: string;
   /** The address the page opens at (its params, query and `@url` fields): a path under `route`. Default: the route itself. */
   url?: string;
+  /**
+   * As createServer's `production`: an error that is a bug reaches the page
+   * (and the kit's controls) without its message. Default: `NODE_ENV === "production"`.
+   * @example const t = await mount(Checkout, { production: true });
+   */
+  production?: boolean;
 }
 
 /** A file for {@link TestSession.upload}: what a user picks in a file input. */
@@ -207,7 +213,7 @@ export async function mount<A extends App>(cls: AppClass<A>, options: MountOptio
   const address = new URL(options.url ?? (route || "/"), "http://localhost");
   const params = matchRoute(route, address.pathname);
   if (!params) throw new UsageError(`mount(${cls.name}, { url: ${JSON.stringify(options.url)} }): that path is not one of the route ${JSON.stringify(route || "/")}'s. Give a url such as ${JSON.stringify(route.replace(/:\w+/g, "1") || "/")}, or the route it belongs to.`);
-  const hub = new Hub(cls, { logger, limits: uploadQuota, prefix: route });
+  const hub = new Hub(cls, { logger, limits: uploadQuota, prefix: route, production: options.production });
   // What the routes serve, checked (and failing) before anything starts: the
   // client module, and static title, css and head, as createServer checks them.
   const module = generateClientModule(hub.spec);

@@ -1,4 +1,5 @@
 import { RevueError, UsageError } from "../errors.js";
+import { shownFailure, type App } from "../app.js";
 import type { EventSummary } from "../protocol.js";
 import { bindField, followUp, UNCHANGED } from "../registry/fields.js";
 import { checkedArgs, refusal, serverMethod } from "./submit.js";
@@ -227,7 +228,7 @@ export function chatInput<K extends string>(app: Record<NoInfer<K>, ChatComposer
         await (send as (...a: unknown[]) => unknown).apply(app, args);
         record[key] = { ...(record[key] as ChatComposer), draft: "" };
       } catch (err) {
-        record[key] = { ...(record[key] as ChatComposer), error: err instanceof RevueError ? err.message : "Could not send; please try again." };
+        record[key] = { ...(record[key] as ChatComposer), error: shownFailure(app as unknown as App, err, "Could not send; please try again.") };
         if (!(err instanceof RevueError)) throw err;
       }
     }, entry.method);
@@ -246,7 +247,7 @@ function chatText(ev: EventSummary, max: number): string {
   return String((Array.isArray(v) ? v[0] : v) ?? "").trim().slice(0, max);
 }
 
-/** The stylesheet of chat messages, the log and the input: wire it after the theme. */
+/** The stylesheet of chat messages, the log and the input, part of `theme` already: for a page that styles the kit without the theme. */
 export const chatCss: string = `
 .rv-chat-log{display:flex;flex-direction:column-reverse;max-height:var(--rv-chat-height,28rem);overflow-y:auto;padding:.6rem;margin:0 0 var(--rv-space);border:1px solid var(--rv-border);border-radius:var(--rv-radius)}
 .rv-chat-list{display:flex;flex-direction:column;gap:.6rem}

@@ -421,7 +421,7 @@ function pageButton(text: string, label: string, to: number, disabled: boolean, 
   return h("button", { type: "button", class: "rv-df-nav", "aria-label": label, title: label, disabled, onClick: disabled ? undefined : bind("page", to) }, text);
 }
 
-/** The dataframe's stylesheet: wire it after the theme (`theme + dataframeCss`). */
+/** The dataframe's stylesheet, part of `theme` already: for a page that styles the kit without the theme. */
 export const dataframeCss: string = `
 .rv-dataframe{margin:0 0 var(--rv-space);max-width:100%}
 .rv-df-scroll{overflow-x:auto;border:1px solid var(--rv-border);border-radius:var(--rv-radius)}

@@ -1,4 +1,5 @@
 import { RevueError, UsageError } from "../errors.js";
+import { shownFailure, type App } from "../app.js";
 import type { EventSummary } from "../protocol.js";
 import { bindField, followUp, UNCHANGED } from "../registry/fields.js";
 import type { ArgIssue } from "../registry/schema.js";
@@ -178,8 +179,8 @@ export function form<A extends object, V extends Record<string, unknown>>(
         const issues = err instanceof RevueError && err.code === "INVALID_ARGS" ? ((err.issues as ArgIssue[] | undefined) ?? []) : undefined;
         if (issues && issues.length) return void settle(placed(issues, specs));
         if (err instanceof RevueError) return void settle({ status: "failed", message: err.message });
-        // A bug: the form says so in plain words, and the page gets the error as any failed call does (hidden in production).
-        settle({ status: "failed", message: "Something went wrong; please try again." });
+        // A bug: the form says so in plain words (its message too in development), and the page gets the error as any failed call does.
+        settle({ status: "failed", message: shownFailure(app as App, err, "Something went wrong; please try again.") });
         throw err;
       }
     }, entry.method);

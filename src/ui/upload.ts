@@ -1,4 +1,5 @@
 import { UsageError } from "../errors.js";
+import { shownFailure, type App } from "../app.js";
 import type { EventSummary } from "../protocol.js";
 import { bindField, followUp, UNCHANGED } from "../registry/fields.js";
 import { refusal, serverMethod } from "./submit.js";
@@ -41,7 +42,10 @@ export interface FileUploadOptions {
 
 /** "11 bytes", "2.1 MB". */
 export function humanBytes(bytes: number): string {
-  if (!Number.isFinite(bytes) || bytes < 1024) return `${Math.max(0, Math.round(bytes) || 0)} bytes`;
+  if (!Number.isFinite(bytes) || bytes < 1024) {
+    const n = Math.max(0, Math.round(bytes) || 0);
+    return n === 1 ? "1 byte" : `${n} bytes`;
+  }
   const units = ["KB", "MB", "GB", "TB"];
   let v = bytes / 1024;
   let u = 0;
@@ -111,7 +115,7 @@ export function fileUpload<A extends object>(app: A, key: keyof A & string, onFi
         await (onFiles as (...f: UploadedFile[]) => unknown).apply(app, files);
         record[key] = { ...(record[key] as UploadState), status: "done", message: `Received ${said}.` };
       } catch (err) {
-        record[key] = { ...(record[key] as UploadState), status: "failed", message: err instanceof Error && "code" in err ? err.message : `Could not process ${said}.` };
+        record[key] = { ...(record[key] as UploadState), status: "failed", message: shownFailure(app as App, err, `Could not process ${said}.`) };
         if (!(err instanceof Error && "code" in err)) throw err;
       }
     }, entry.method);

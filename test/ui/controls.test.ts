@@ -194,17 +194,23 @@ it("a form shows its pending state while the method runs, then the result", asyn
   expect(ann.text(".rv-done")).toBe("Order placed.");
 });
 
-it("an INVALID_ARGS the method throws goes next to its field; a bug says so without details", async () => {
+it("an INVALID_ARGS the method throws goes next to its field; a bug says so, with its message in development only", async () => {
   t = await mount(Checkout);
   await t.submit("#rv-order", { email: "taken@example.com", seats: "3" });
   await t.settle();
   expect(t.text("#rv-order-email-error")).toBe("That email has an account.");
   await t.submit("#rv-order", { email: "bug@example.com", seats: "3" });
   await t.settle();
-  expect(t.text(".rv-form-actions .rv-error")).toBe("Something went wrong; please try again.");
+  expect(t.text(".rv-form-actions .rv-error")).toBe("Something went wrong; please try again. (database on fire)");
   expect(t.errors.length).toBe(1); // and the page is told, as for any failed call
   // Both name the method the form submits to, not the field update that ran it.
   expect(t.errors[0]!.message).toBe("Checkout.place failed: database on fire");
+  await t.unmount();
+  t = await mount(Checkout, { production: true });
+  await t.submit("#rv-order", { email: "bug@example.com", seats: "3" });
+  await t.settle();
+  expect(t.text(".rv-form-actions .rv-error")).toBe("Something went wrong; please try again.");
+  expect(t.errors[0]!.message).toMatch(/^Something went wrong on the server \(error [0-9a-f]{8}\)/);
 });
 
 it("a bug in a form's method is logged under that method's name", async () => {
@@ -243,6 +249,8 @@ class Photos extends App {
   upload = uploadState();
   names: string[] = [];
   @server.realtime async add(...files: UploadedFile[]) {
+    if (files.some((f) => f.name === "refused.txt")) throw new RevueError("INVALID_ARGS", "Text files only as .md here.");
+    if (files.some((f) => f.name === "bug.txt")) throw new Error("Pick a card first");
     for (const f of files) this.names.push(`${f.name}:${(await f.read()).length}`);
   }
   override render() {
@@ -262,6 +270,13 @@ it("a file upload sends what the visitor picks to the app's method and says what
   expect(t.text("#rv-upload-status")).toBe("That file is 500 bytes, more than can be uploaded at once (64 bytes). Choose a smaller file.");
   expect(t.find("#rv-upload-status")!.getAttribute("role")).toBe("alert");
   expect(t.app.names).toHaveLength(2);
+  // What the method throws: its RevueError as it is; a bug with its message in development.
+  await t.upload("#rv-upload", [{ name: "refused.txt", content: "x" }]);
+  await t.settle();
+  expect(t.text("#rv-upload-status")).toBe("Text files only as .md here.");
+  await t.upload("#rv-upload", [{ name: "bug.txt", content: "x" }]);
+  await t.settle();
+  expect(t.text("#rv-upload-status")).toBe("Could not process bug.txt (1 byte). (Pick a card first)");
 });
 
 it("a session restored from a snapshot learns its page's bindings before it judges a field", async () => {
