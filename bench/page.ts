@@ -133,7 +133,7 @@ function chatTemplate(c: Chat): string {
   }
   return (
     out +
-    `</div></div><form data-rv="w-${id}" class="rv-chat-input" data-rv-on-submit="r:undefined"><div data-rv="w-${id + 1}" class="rv-chat-row"><input data-rv="w-${id + 2}" name="message" value="${escapeAttr(c.composer.draft ?? "")}" type="text" autocomplete="off" required="" maxlength="500" placeholder="${room ? "Say something" : "Join a room first"}" aria-label="Message">` +
+    `</div></div><form data-rv="w-${id}" id="rv-composer" class="rv-chat-input" data-rv-on-submit="r:undefined"><div data-rv="w-${id + 1}" class="rv-chat-row"><input data-rv="w-${id + 2}" name="message" value="${escapeAttr(c.composer.draft ?? "")}" type="text" autocomplete="off" required="" maxlength="500" placeholder="${room ? "Say something" : "Join a room first"}" aria-label="Message">` +
     `<button data-rv="w-${id + 3}" type="submit">Send</button></div></form></main>`
   );
 }
