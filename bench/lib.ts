@@ -2,7 +2,55 @@
  * What the benchmarks share: a minimal SSE and JSON client over real sockets
  * (as a page would use them), and the statistics and tables they print.
  */
+import { spawn } from "node:child_process";
+import { copyFileSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
 import http, { type IncomingMessage } from "node:http";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { fileURLToPath } from "node:url";
+
+// ---------------------------------------------------------------- servers as shipped
+
+/**
+ * `files` (paths under the package root, with what they import: the package's
+ * src and client, examples) compiled by tsc into a temporary directory, as
+ * `npm run build` ships the package: a benchmark's servers then run what an
+ * app runs in production. Loaded through tsx instead, every named closure
+ * Revue creates costs an `Object.defineProperty` (esbuild's `keepNames`, which
+ * tsx forces): +11 % instructions per round trip (callgrind), while Koa,
+ * plain JavaScript, pays none. An example's `import "revue"` finds the
+ * compiled package through the package's own name (its exports, under `dist/`).
+ *
+ * @example
+ * const built = await compiled(["bench/server-node.ts"]);
+ * spawn(process.execPath, [built.entry("bench/server-node.ts")]); // …then built.remove()
+ */
+export async function compiled(files: string[]): Promise<{ entry: (file: string) => string; remove: () => void }> {
+  const root = fileURLToPath(new URL("..", import.meta.url));
+  const out = mkdtempSync(join(tmpdir(), "revue-bench-"));
+  const remove = () => rmSync(out, { recursive: true, force: true });
+  symlinkSync(join(root, "node_modules"), join(out, "node_modules"), "dir");
+  // The runtime is bundled from client/ at the package root (src/server/runtime-bundle.ts).
+  for (const dir of ["src", "client"]) symlinkSync(join(root, dir), join(out, dir), "dir");
+  copyFileSync(join(root, "package.json"), join(out, "package.json")); // "type": "module", and exports for `import "revue"`
+  const tsconfig = join(out, "tsconfig.json");
+  writeFileSync(
+    tsconfig,
+    JSON.stringify({
+      extends: join(root, "tsconfig.json"),
+      compilerOptions: { outDir: join(out, "dist"), rootDir: root, noEmit: false, declaration: false, sourceMap: false },
+      include: [join(root, "src"), join(root, "client"), ...files.map((f) => join(root, f))],
+      exclude: [],
+    }),
+  );
+  const tsc = spawn(process.execPath, [join(root, "node_modules/typescript/bin/tsc"), "-p", tsconfig], { stdio: ["ignore", "inherit", "inherit"] });
+  const code = await new Promise<number | null>((r) => tsc.once("exit", r));
+  if (code !== 0) {
+    remove();
+    throw new Error(`bench: tsc could not compile ${files.join(", ")} (exit ${code})`);
+  }
+  return { entry: (file) => join(out, "dist", file.replace(/\.ts$/, ".js")), remove };
+}
 
 // ---------------------------------------------------------------- client side
 

@@ -7,8 +7,9 @@
  *   same HTML bytes (one page Revue served, captured at start), and for the
  *   two tables also against a Koa route building the page per request with a
  *   template literal from a new state, as a template server would. All servers
- *   live in one child process, so the load generator (this process) does not
- *   share their thread; the child also reports its CPU time per request.
+ *   live in one child process, this file compiled by tsc as the package ships
+ *   (lib.ts `compiled`), so the load generator (this process) does not share
+ *   their thread; the child also reports its CPU time per request.
  *   Rounds alternate which server goes first; the ratios are medians of the
  *   rounds' ratios, with their spread.
  * - `renderToString` of the page's lowered tree against a template literal
@@ -38,7 +39,7 @@ import { createIdAllocator, lower } from "../src/vdom/diff.js";
 import { escapeAttr, escapeText, renderToBytes, renderToString, renderVNodeToBytes } from "../src/vdom/html.js";
 import { Chat } from "../examples/chat/app.js";
 import { Todo } from "../examples/todo/app.js";
-import { f1, fx, kb, median, openStream, percentile, table } from "./lib.js";
+import { compiled, f1, fx, kb, median, openStream, percentile, table } from "./lib.js";
 
 // ---------------------------------------------------------------- the apps
 
@@ -229,11 +230,8 @@ class Servers {
   private readonly proc: ChildProcess;
   private waiting: ((msg: any) => void) | undefined;
 
-  constructor() {
-    this.proc = spawn(process.execPath, ["--import", "tsx", fileURLToPath(import.meta.url), "--page-server"], {
-      cwd: fileURLToPath(new URL("..", import.meta.url)), // tsx reads tsconfig.json here: the examples import "revue" through its paths
-      stdio: ["ignore", "inherit", "inherit", "ipc"],
-    });
+  private constructor(entry: string) {
+    this.proc = spawn(process.execPath, [entry, "--page-server"], { stdio: ["ignore", "inherit", "inherit", "ipc"] });
     this.proc.on("message", (msg) => {
       const w = this.waiting;
       this.waiting = undefined;
@@ -257,6 +255,14 @@ class Servers {
     const exited = new Promise((r) => this.proc.once("exit", r));
     this.proc.send({ stop: true });
     await exited;
+  }
+
+  /** The servers' process, running this file compiled as the package ships (see lib.ts `compiled`). */
+  static async start(): Promise<Servers> {
+    const built = await compiled(["bench/page.ts"]);
+    const servers = new Servers(built.entry("bench/page.ts"));
+    servers.proc.once("exit", built.remove);
+    return servers;
   }
 }
 
@@ -315,7 +321,7 @@ async function load(servers: Servers, base: string, ms: number): Promise<Load> {
 const spread = (xs: number[]) => `${Math.min(...xs).toFixed(2)}–${Math.max(...xs).toFixed(2)}`;
 
 async function firstPages(rounds: number, ms: number): Promise<void> {
-  const servers = new Servers();
+  const servers = await Servers.start();
   const { ports } = await servers.next<{ ports: Ports }>();
   const rows: string[][] = [];
   for (const [name, { revue, koa, template, bytes }] of Object.entries(ports)) {

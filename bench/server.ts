@@ -12,16 +12,13 @@
  * (`npm run bench server trip`: the round trip alone).
  */
 import { spawn, type ChildProcess } from "node:child_process";
-import { copyFileSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
 import http, { type Server, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { App, createServer, h, server } from "../src/index.js";
 import { Hub } from "../src/internals.js";
 import type { Sink } from "../src/session/stream.js";
-import { Audience, f1, fx, kb, median, openStream, percentile, postJson, revueClient, settle, table, within, type Broadcaster, type Client } from "./lib.js";
+import { Audience, compiled, f1, fx, kb, median, openStream, percentile, postJson, revueClient, settle, table, within, type Broadcaster, type Client } from "./lib.js";
 import { rawBroadcast, rawSseServer as rawSseServerNode, type RawStream } from "./server-node.js";
 
 class Counter extends App {
@@ -64,47 +61,15 @@ async function rawSseServer(): Promise<{ url: URL; broadcast(event: string, data
 
 type Kind = "raw" | "rawPatch" | "unhandled" | "handled" | "echo" | "counter";
 
-/**
- * bench/server-node.ts and the package's code compiled by tsc, as `npm run
- * build` ships them, in a temporary directory: the servers run what an app
- * runs in production. Loaded through tsx instead, every named closure Revue
- * creates costs an `Object.defineProperty` (esbuild's `keepNames`, which tsx
- * forces), ≈ 8 per round trip: +11 % instructions per round trip (callgrind),
- * while the Koa echo, plain JavaScript, pays none.
- */
-async function buildServerNode(): Promise<{ entry: string; remove: () => void }> {
-  const root = fileURLToPath(new URL("..", import.meta.url));
-  const out = mkdtempSync(join(tmpdir(), "revue-bench-server-"));
-  const remove = () => rmSync(out, { recursive: true, force: true });
-  symlinkSync(join(root, "node_modules"), join(out, "node_modules"), "dir");
-  copyFileSync(join(root, "package.json"), join(out, "package.json")); // "type": "module"
-  const tsconfig = join(out, "tsconfig.json");
-  writeFileSync(
-    tsconfig,
-    JSON.stringify({
-      extends: join(root, "tsconfig.build.json"),
-      compilerOptions: { outDir: out, rootDir: root, declaration: false, sourceMap: false },
-      include: [join(root, "src"), join(root, "client"), join(root, "bench/server-node.ts")],
-      exclude: [],
-    }),
-  );
-  const tsc = spawn(process.execPath, [join(root, "node_modules/typescript/bin/tsc"), "-p", tsconfig], { stdio: ["ignore", "inherit", "inherit"] });
-  const code = await new Promise<number | null>((r) => tsc.once("exit", r));
-  if (code !== 0) {
-    remove();
-    throw new Error(`bench: tsc could not compile the servers (exit ${code})`);
-  }
-  return { entry: join(out, "bench/server-node.js"), remove };
-}
-
 /** bench/server-node.ts in a child process: starts and closes servers there, broadcasts, and reads its CPU time. */
 class ServerProcess {
   private constructor(private readonly child: ChildProcess) {}
 
   static async start(): Promise<ServerProcess> {
-    const built = await buildServerNode();
+    // Compiled as the package ships (see `compiled`).
+    const built = await compiled(["bench/server-node.ts"]);
     // BENCH_NODE_ARGS: node options for the servers alone (e.g. "--cpu-prof --cpu-prof-dir=/tmp/p", which NODE_OPTIONS refuses).
-    const child = spawn(process.execPath, [...(process.env.BENCH_NODE_ARGS?.split(" ") ?? []), built.entry], { stdio: ["ignore", "inherit", "inherit", "ipc"] });
+    const child = spawn(process.execPath, [...(process.env.BENCH_NODE_ARGS?.split(" ") ?? []), built.entry("bench/server-node.ts")], { stdio: ["ignore", "inherit", "inherit", "ipc"] });
     child.once("exit", built.remove);
     const sp = new ServerProcess(child);
     await sp.answer((m) => m.ready);
