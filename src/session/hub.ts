@@ -80,6 +80,9 @@ export interface PageCall extends Call {
 
 export { ANONYMOUS, NO_URL, type PageUrl, type Who };
 
+/** Heap bytes per character of an app state's snapshot JSON, about (see {@link Hub.weigh}). */
+const HEAP_PER_STATE_CHAR = 3;
+
 /** The built-in realtime call a re-bootstrapped page makes first, with its forms' values (`App.recoverForms`). */
 export const RECOVER_NAME = "rv.recover";
 /** The built-in rpc of a page moving to another address of this server (a link with `navigate`, Back, `this.navigate`). */
@@ -1058,6 +1061,23 @@ export class Hub<A extends App = App> implements PoolMember {
       }
     }
     session.hibernate(saved);
+  }
+
+  /**
+   * @internal The pool's: estimates the heap an idle session's app state
+   * holds, from the length of its snapshot's JSON (objects take about three
+   * times their JSON in the heap). Not for a state that cannot be saved, nor
+   * while a call runs (it would read a half-changed state).
+   */
+  weigh(session: Session): void {
+    if (!session.calls.idle) return; // weighed at its next rest
+    session.weighedAt = Date.now();
+    if (!this.snapshots || session.asleep || session.state !== "live") return;
+    try {
+      session.stateBytes = JSON.stringify(captureState(session.instance, this.spec)).length * HEAP_PER_STATE_CHAR;
+    } catch (err) {
+      if (!(err instanceof SnapshotError)) throw err;
+    }
   }
 
   /** A new instance for a session hibernated as a snapshot: its state restored, its `resume` handlers queued first. */

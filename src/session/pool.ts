@@ -51,6 +51,8 @@ export interface PoolMember {
   evict(session: Session): Promise<void>;
   /** Drops a session's tree and keeps its state as compactly as it can. */
   hibernate(session: Session): void;
+  /** Estimates the memory of a session's app state (`Session.stateBytes`). */
+  weigh(session: Session): void;
 }
 
 /**
@@ -139,7 +141,12 @@ export class SessionPool {
       for (const m of this.members) {
         for (const s of m.sessions()) {
           const idle = now - s.lastActive;
-          if (s.state === "live" && idle >= l.restAfterMs) s.rest(idle >= REPLAY_KEPT_MS);
+          if (s.state === "live" && idle >= l.restAfterMs) {
+            s.rest(idle >= REPLAY_KEPT_MS);
+            // Its app state is weighed once it rests after a change: a script's sessions, each holding a large state
+            // after one call and no stream, passed the budget uncounted (2,000 of them: 2.5 GB).
+            if (s.weighedAt < s.lastActive) m.weigh(s);
+          }
           total += s.bytes;
         }
       }

@@ -245,9 +245,17 @@ export class Session<A extends App = App> {
     resync();
   }
 
-  /** An estimate of the memory the session holds beyond its app state, in bytes. */
+  /**
+   * What its app state weighed when last weighed (the hub's `weigh`, when the
+   * session came to rest), and when: the state changes only through calls and
+   * handlers, which mark the session active.
+   */
+  stateBytes = 0;
+  weighedAt = -1;
+
+  /** An estimate of the memory the session holds, in bytes: its own objects, tree, buffers, and app state (as weighed, or its snapshot while hibernated). */
   get bytes(): number {
-    return SESSION_BYTES + this.view.bytes + this.stream.bytes + this.calls.pending * 256;
+    return SESSION_BYTES + this.view.bytes + this.stream.bytes + this.calls.pending * 256 + (this.saved !== undefined ? this.saved.length : this.stateBytes);
   }
 
   /** While idle: packs the tree and forgets remembered outcomes; `forgetReplay` also drops the replay buffer. */

@@ -164,6 +164,38 @@ describe("hibernation over HTTP", () => {
     expect(session.instance.clicks).toBe(1);
   });
 
+  it("counts a session's app state in the budget once it rests: sessions a script filled and left are hibernated as snapshots", async () => {
+    class Hoard extends App {
+      items: Array<{ id: number; text: string }> = [];
+      @server.realtime load() {
+        this.items = Array.from({ length: 2_000 }, (_, i) => ({ id: i, text: "x".repeat(50) }));
+      }
+      override render() {
+        return h("p", {}, String(this.items.length)); // a small page: the state is what weighs
+      }
+    }
+    // Room for four small sessions, or for hibernated ones (≈ 140 KB of snapshot each), not for four instances holding 2,000 items (≈ 420 KB).
+    srv = await serve(Hoard, { maxSessionBytes: 1_000_000, restAfterMs: 1 });
+    const hub = srv.handle.hubs.get("")! as unknown as Hub<Hoard>;
+    const pages = [];
+    for (let i = 0; i < 4; i++) {
+      const b = await srv.browser().start(); // one call each, no stream: what a script does
+      expect((await b.event("load")).status).toBe(202);
+      pages.push(b);
+    }
+    await until(() => [...hub.sessions()].every((s) => s.calls.idle), "the calls to finish");
+    await new Promise((r) => setTimeout(r, 10));
+    await hub.pool.sweep();
+    const sessions = pages.map((b) => hub.get(b.sid)!);
+    // The least recently used first, until 90 % of the budget is used.
+    expect(sessions.map((s) => s.state)).toEqual(["hibernated", "hibernated", "hibernated", "live"]);
+    expect(srv.logs.some((l) => l.includes("passed their memory budget"))).toBe(true);
+    // Nothing lost: a page back gets its state.
+    expect((await pages[0]!.event("load")).status).toBe(202);
+    await until(() => sessions[0]!.state === "live" && sessions[0]!.calls.idle, "the first session to wake");
+    expect(sessions[0]!.instance.items).toHaveLength(2_000);
+  });
+
   it("past the budget even when every tree is gone, evicts the least recently used sessions without a stream, never an open page", async () => {
     srv = await serve(Counter, { maxSessionBytes: 1 });
     const hub = srv.handle.hubs.get("")! as unknown as Hub<Counter>;
