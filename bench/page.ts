@@ -17,7 +17,7 @@
  *   `renderToBytes` against `Buffer.from` of the template's string (what
  *   sending needs: UTF-8 bytes); and what `GET /` does, `render()` and the
  *   page's bytes written from its tree, against the same `Buffer.from`. In
- *   CPU time.
+ *   CPU time, in a process running this file compiled as the package ships.
  * - Bytes per page view: the HTML, plus what the page's stream sends in its
  *   first 300 ms when opened as the runtime opens it, on one node and on a
  *   second node of a cluster (the balancer sent the stream elsewhere).
@@ -36,7 +36,7 @@ import Router from "@koa/router";
 import Koa from "koa";
 import { App, createServer, h, MemoryPubSub, MemorySessionStore, server, type AppClass, type ServerHandle } from "../src/index.js";
 import { createIdAllocator, lower } from "../src/vdom/diff.js";
-import { escapeAttr, escapeText, renderToBytes, renderToString, renderVNodeToBytes } from "../src/vdom/html.js";
+import { escapeAttr, escapeText, renderToBytes, renderToString, renderVNodeToBytes, writeListsByShape } from "../src/vdom/html.js";
 import { Chat } from "../examples/chat/app.js";
 import { Todo } from "../examples/todo/app.js";
 import { compiled, f1, fx, kb, median, openStream, percentile, table } from "./lib.js";
@@ -225,6 +225,18 @@ async function serveAll(): Promise<void> {
 
 if (process.argv[2] === "--page-server") void serveAll();
 
+/** {@link strings} in a process of its own running this file compiled as the package ships, as the servers do. */
+async function compiledStrings(rounds: number): Promise<void> {
+  const built = await compiled(["bench/page.ts"]);
+  try {
+    const child = spawn(process.execPath, [built.entry("bench/page.ts"), "--strings", String(rounds)], { stdio: "inherit" });
+    const code = await new Promise<number | null>((r) => child.once("exit", r));
+    if (code !== 0) throw new Error(`bench: the writing measure exited with ${code}`);
+  } finally {
+    built.remove();
+  }
+}
+
 /** The servers' process, spoken to over IPC one request at a time. */
 class Servers {
   private readonly proc: ChildProcess;
@@ -374,6 +386,7 @@ function timeIt(fn: () => unknown, n: number): number {
 }
 
 function strings(rounds: number): void {
+  if (process.env.BENCH_WALK) writeListsByShape(false); // the walk alone, for comparison (see html.ts, "Lists by compiled writers")
   const bind = (_t: string, _p: string, v: unknown) => `r:${(v as { name: string }).name}`;
   const cases: Array<[string, App, (a: any) => string]> = [
     ["table (1,000 rows)", Object.assign(Object.create(Table.prototype) as Table, new Table()), tableTemplate],
@@ -452,11 +465,15 @@ async function bytesPerView(): Promise<void> {
 
 /**
  * Runs the three measures (`part`: only the one whose name contains it:
- * `http`, `strings` or `bytes`); `ROUNDS` sets the rounds (5).
+ * `http`, `strings` or `bytes`); `ROUNDS` sets the rounds (5); `BENCH_WALK=1` writes lists
+ * without their compiled writers, for comparison.
  */
 export async function runPageBench(part = ""): Promise<void> {
   const rounds = Number(process.env.ROUNDS ?? 5);
   if ("http".includes(part)) await firstPages(rounds, 1_000);
-  if ("strings".includes(part)) strings(rounds);
+  if ("strings".includes(part)) await compiledStrings(rounds);
   if ("bytes".includes(part)) await bytesPerView();
 }
+
+// The writing measure's own process (see compiledStrings), once every declaration above is initialised.
+if (process.argv[2] === "--strings") strings(Number(process.argv[3]));
