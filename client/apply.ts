@@ -117,7 +117,8 @@ export function createApplier(root: Element): Applier {
     // Set after the attributes: a `nonce` among them must not replace the page's.
     if (el.localName === "style") (el as HTMLElement).nonce = (root as HTMLElement).nonce;
     if (node.text !== undefined) el.textContent = node.text;
-    else for (const child of node.children) el.append(build(child, el));
+    // Node's methods, not ChildNode's: a field named `append` or `remove` in a form hides those of the form (src/vdom/shadowing.ts drops the names of Node's).
+    else for (const child of node.children) el.appendChild(build(child, el));
     return el;
   }
 
@@ -141,7 +142,7 @@ export function createApplier(root: Element): Applier {
       first.remove();
     }
     forget(node);
-    node.remove();
+    node.parentNode!.removeChild(node);
   }
 
   function apply(ops: readonly PatchOp[]): void {

@@ -4,6 +4,9 @@
  * read before the new session's tree replaces them, for `App.recoverForms`.
  */
 
+/** The id of a field's form ("" outside one): read as an attribute, since a field named `id` is the form's `id` property. */
+const formId = (el: HTMLInputElement): string => el.form?.getAttribute("id") || "";
+
 /** Fields whose value is not the visitor's to recover: files, secrets, and buttons. */
 const SKIPPED = /^(file|password|hidden|submit|button|reset|image)$/;
 
@@ -22,7 +25,7 @@ export function recoveredForms(root: Element): Record<string, Record<string, str
   for (const el of root.querySelectorAll<HTMLInputElement>("input[name],select[name],textarea[name]")) {
     if (SKIPPED.test(el.type) || (el.type === "radio" && !el.checked)) continue;
     // Records with no prototype: a form id or a field name (from data) may be `__proto__` or `toString`.
-    const f = ((forms ??= Object.create(null) as typeof forms)![el.form?.id || ""] ??= Object.create(null) as Record<string, string | string[]>);
+    const f = ((forms ??= Object.create(null) as typeof forms)![formId(el)] ??= Object.create(null) as Record<string, string | string[]>);
     if (el.type === "checkbox" && !el.checked) f[el.name] ??= [];
     else f[el.name] = el.name in f ? [f[el.name]!].flat().concat(el.value) : el.value;
   }
@@ -46,7 +49,7 @@ export function recoveredForms(root: Element): Record<string, Record<string, str
 export function refill(root: Element, forms: Record<string, Record<string, string | string[]>>): void {
   const seen: Record<string, number> = Object.create(null);
   for (const el of root.querySelectorAll<HTMLInputElement>("input[name],textarea[name],select[name]")) {
-    const form = el.form?.id || "", had = [forms[form]?.[el.name] ?? []].flat();
+    const form = formId(el), had = [forms[form]?.[el.name] ?? []].flat();
     if (el.type === "checkbox" || el.type === "radio") {
       if (!el.hasAttribute("checked") && had.includes(el.value)) el.checked = true;
       continue;

@@ -155,7 +155,7 @@ export function createRuntime(opts: RuntimeOptions): Runtime {
     // By public name, or by method name (what the server's `this.client.<name>` types show).
     const method = mod && (mod.calls[msg.method] ?? (mod.kinds[msg.method] === "client-realtime" ? msg.method : undefined));
     if (method) run(method, msg.args);
-    else console.warn(`[revue] no @client.realtime method ${msg.method}`);
+    else console.warn(`[revue] no @client.realtime ${msg.method}`);
   };
 
   /** Shows or hides the "reconnecting…" flag. Styled through `.style`: CSP allows the CSSOM, not style attributes. */
@@ -168,7 +168,7 @@ export function createRuntime(opts: RuntimeOptions): Runtime {
       flag.setAttribute("role", "status");
       flag.textContent = "reconnecting…";
       // Just enough to be seen; the look is the page's (`.rv-reconnecting { … !important }`).
-      flag.style.cssText = "position:fixed;bottom:1em;right:1em;padding:.2em .6em;background:#ffc";
+      flag.style.cssText = "position:fixed;bottom:0;right:0;background:#ffc";
       doc.body.append(flag);
     }
     flag.hidden = !on;

@@ -121,6 +121,43 @@ describeE2E("hostile tags from data in Chromium", (e2e) => {
     await expect.poll(() => page.evaluate(() => document.getElementById("shown")?.localName)).toBe("section");
   });
 
+  it("a form field named after a method the page calls on nodes (append, remove) does not stop the page: the form comes and goes by patches", async () => {
+    class Toggle extends App {
+      static field = "append";
+      shown = true;
+      count = 0;
+      @server.realtime toggle() {
+        this.shown = !this.shown;
+      }
+      @server.realtime inc() {
+        this.count++;
+      }
+      override render() {
+        return h("main", {},
+          h("input", { id: "note" }), // typed into, never sent: a resync would empty it
+          h("button", { id: "toggle", onClick: this.toggle }, "toggle"), h("button", { id: "inc", onClick: this.inc }, "+1"), h("p", { id: "count" }, String(this.count)),
+          this.shown && h("form", { id: "edit" }, h("input", { type: "checkbox", name: Toggle.field }), h("input", { name: "after" }), h("button", {}, "save")));
+      }
+    }
+    for (const field of ["append", "remove"]) {
+      Toggle.field = field;
+      const srv = createServer(Toggle, { logger: { warn() {}, error() {} } });
+      e2e.defer(() => srv.close());
+      const page = await open(await srv.listen(0, "127.0.0.1"));
+      const errors: string[] = [];
+      page.on("pageerror", (e) => errors.push(e.message));
+      await page.fill("#note", "typed, not sent");
+      await page.click("#toggle"); // the form goes (a remove op)
+      await expect.poll(() => page.evaluate(() => document.getElementById("edit"))).toBeNull();
+      await page.click("#toggle"); // and comes back, built by the page (an insert op)
+      await expect.poll(() => page.evaluate(() => document.querySelectorAll("#edit input").length)).toBe(2);
+      await page.click("#inc");
+      await expect.poll(() => page.textContent("#count")).toBe("1");
+      expect(await page.inputValue("#note")).toBe("typed, not sent"); // no resync replaced the page
+      expect(errors).toEqual([]);
+    }
+  });
+
   const cases: Array<[string, (r: string) => Record<string, string>]> = [
     ["SCRIPT", (r) => ({ src: `${r}/upper.js` })],
     ["Script", (r) => ({ src: `${r}/mixed.js` })],

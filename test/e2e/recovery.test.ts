@@ -66,6 +66,30 @@ describeE2E("form recovery in Chromium", (e2e) => {
     expect(await page.inputValue("#remarks")).toBe("no sugar");
   });
 
+  it("a kit form with a field named id (the form element's id property is then that field) gets its typed values back after a restart", async () => {
+    class Item extends App {
+      static override css = theme;
+      item = formState({ id: "", title: "" });
+      @server.rpc async save(_v: { id: string; title: string }) {}
+      override render() {
+        return h("main", {}, form(this, "item", this.save, (f) => [f.text("id", { label: "SKU" }), f.text("title", { label: "Title" })]));
+      }
+    }
+    const first = await e2e.serve(Item);
+    const page = await e2e.page();
+    await page.goto(first.url);
+    await connected(page);
+    const oldSid = await page.evaluate(() => window.rv.session);
+    await e2e.stop(first.srv);
+    await page.fill("#rv-item-id", "sku-1");
+    await page.fill("#rv-item-title", "typed title");
+    await e2e.serve(Item, first.port);
+    await expect.poll(() => page.evaluate(() => window.rv.session), { timeout: 20_000 }).not.toBe(oldSid);
+    await page.waitForTimeout(300);
+    expect(await page.inputValue("#rv-item-id")).toBe("sku-1");
+    expect(await page.inputValue("#rv-item-title")).toBe("typed title");
+  });
+
   it("an open page whose session hibernates keeps what was typed and not sent: its next click runs, and the page takes the same session back", async () => {
     const srv = createServer(Poll, { logger: { warn() {}, error() {} } });
     e2e.defer(() => srv.close());
