@@ -8,9 +8,10 @@
  * form's `parentNode` the input. A name or id taken from data could do
  * that, so lowering drops the attribute when its value is such a name:
  *
- * - `name` on <form>, <img>, <iframe>, <embed>, <object>, and `id` on
- *   <img>, <object> (the elements the document exposes by name), when it
- *   names a member of the document;
+ * - `name` on <form>, <iframe>, <embed>, <object>, and `id` on <object>
+ *   (the elements the document exposes by name), when it names a member of
+ *   the document; `name` on <img> always (obsolete there, and with it an
+ *   image is exposed under its `id` too: any id would be a risk);
  * - `name` and `id` on <input>, <select>, <textarea>, <button>, <fieldset>,
  *   <output>, <object>, <img> (the elements a form exposes by name), when it
  *   names a member of a node that moves through or edits the tree; names a
@@ -47,7 +48,7 @@ xmlEncoding xmlStandalone xmlVersion`.split(/\s+/),
 
 /** Members of a node that walk or edit the tree, or read and write attributes: what the page's runtime (and most DOM code) calls on a form; no field is named so. */
 const TREE_MEMBERS: ReadonlySet<string> = new Set(
-  `addEventListener appendChild attachShadow childElementCount childNodes classList className cloneNode
+  `addEventListener appendChild attachShadow childElementCount childNodes classList cloneNode
 compareDocumentPosition dispatchEvent firstChild firstElementChild getAttribute getAttributeNS getAttributeNames
 getAttributeNode getBoundingClientRect getClientRects getElementsByClassName getElementsByTagName getRootNode
 hasAttribute hasAttributeNS hasAttributes hasChildNodes innerHTML innerText insertAdjacentElement
@@ -60,8 +61,8 @@ shadowRoot tagName textContent toggleAttribute`.split(/\s+/),
 );
 
 /** Elements the document exposes by `name`, and those it exposes by `id` too. */
-const BY_NAME_IN_DOCUMENT: ReadonlySet<string> = new Set(["form", "img", "iframe", "embed", "object"]);
-const BY_ID_IN_DOCUMENT: ReadonlySet<string> = new Set(["img", "object"]);
+const BY_NAME_IN_DOCUMENT: ReadonlySet<string> = new Set(["form", "iframe", "embed", "object"]);
+const BY_ID_IN_DOCUMENT: ReadonlySet<string> = new Set(["object"]);
 /** Elements a form exposes by `name` and `id` (its listed elements, and images). */
 const IN_FORM: ReadonlySet<string> = new Set(["input", "select", "textarea", "button", "fieldset", "output", "object", "img"]);
 
@@ -71,12 +72,14 @@ const IN_FORM: ReadonlySet<string> = new Set(["input", "select", "textarea", "bu
  * is `name` or `id`; `tag` as written (compared in lower case).
  *
  * @example
- * hidesDomMember("img", "name", "getElementById") // true: document.getElementById would be the image
+ * hidesDomMember("form", "name", "getElementById") // true: document.getElementById would be the form
+ * hidesDomMember("img", "id", "title")             // false: an image with no name is not exposed by its id
  * hidesDomMember("input", "name", "parentNode")    // true
  * hidesDomMember("input", "name", "title")         // false: a field of that name is common
  */
 export function hidesDomMember(tag: string, prop: "name" | "id", value: string): boolean {
   const t = tag.toLowerCase();
+  if (t === "img" && prop === "name") return true;
   if ((prop === "name" ? BY_NAME_IN_DOCUMENT : BY_ID_IN_DOCUMENT).has(t) && DOCUMENT_MEMBERS.has(value)) return true;
   return IN_FORM.has(t) && TREE_MEMBERS.has(value);
 }

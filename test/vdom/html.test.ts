@@ -40,6 +40,11 @@ describe("renderToString", () => {
     const box = document.createElement("div");
     box.innerHTML = html(h("textarea", {}, "\nline"));
     expect((box.firstElementChild as HTMLTextAreaElement).value).toBe("\nline");
+    // So does <pre> (and <listing>): the parser drops one newline after its start tag. In a list too.
+    box.innerHTML = html(h("pre", {}, "\nline0"));
+    expect(box.firstElementChild!.textContent).toBe("\nline0");
+    box.innerHTML = html(h("div", {}, Array.from({ length: 9 }, (_, i) => h("pre", { key: i }, `\ncode ${i}`))));
+    expect(Array.from(box.querySelectorAll("pre"), (p) => p.textContent)).toEqual(Array.from({ length: 9 }, (_, i) => `\ncode ${i}`));
   });
 
   it("refuses ids and tags that did not come from lowering", () => {
@@ -145,7 +150,7 @@ describe("DOM clobbering", () => {
     const page = (name: string) =>
       h("main", {},
         h("img", { name, alt: "" }), h("form", { name }, h("button", { name: "title" }, "go")), h("iframe", { name }), h("form", { NAME: name }),
-        h("img", { id: name, alt: "" }), h("p", { id: name }, "a paragraph may have any id"));
+        h("p", { id: name }, "a paragraph may have any id"), h("img", { id: "logo", alt: "" }));
     for (const name of ["getElementById", "createElement", "body", "querySelectorAll", "activeElement"]) {
       const html = renderToString(lower(page(name), { alloc: createIdAllocator() }));
       // Only the paragraph keeps it: a <p> is no property of the document or of a form.
@@ -154,12 +159,14 @@ describe("DOM clobbering", () => {
       expect(html).toContain('name="title"'); // a field's usual name stays, whatever it hides of its form
       expect(renderVNodeToBytes(page(name), { alloc: createIdAllocator() }).toString()).toBe(html);
     }
+    // An image's name (obsolete) always goes: with it, the image is exposed under its id as well. Its id alone stays.
+    expect(renderToString(lower(h("img", { name: "avatar", id: "title", alt: "" }), { alloc: createIdAllocator() }))).toBe('<img data-rv="w-1" id="title" alt="">');
     // A form's fields: names that walk or edit the tree are dropped, field names stay.
     const fields = (name: string) => h("form", {}, h("input", { name }), h("select", { id: name }), h("textarea", { name }));
     for (const name of ["parentNode", "parentElement", "getAttribute", "firstChild", "nextSibling", "setAttribute"]) {
       expect(renderToString(lower(fields(name), { alloc: createIdAllocator() }))).not.toContain(name);
     }
-    for (const name of ["name", "id", "title", "action", "method", "value", "remove", "before", "email"]) {
+    for (const name of ["name", "id", "title", "action", "method", "value", "remove", "append", "before", "className", "email"]) {
       expect(renderToString(lower(fields(name), { alloc: createIdAllocator() })).match(new RegExp(`"${name}"`, "g"))).toHaveLength(3);
     }
     // In a patch: a name that comes with data later is dropped as well.
