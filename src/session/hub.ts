@@ -1055,9 +1055,17 @@ export class Hub<A extends App = App> implements PoolMember {
       try {
         saved = JSON.stringify(captureState(session.instance, this.spec));
       } catch (err) {
-        if (!(err instanceof SnapshotError)) throw err;
-        this.snapshots = false;
-        this.logger.warn(`[revue] ${this.spec.name}: sessions hibernate with their instance kept in memory, because a snapshot failed: ${err.message}`);
+        if (err instanceof SnapshotError) {
+          this.snapshots = false;
+          this.logger.warn(`[revue] ${this.spec.name}: sessions hibernate with their instance kept in memory, because a snapshot failed: ${err.message}`);
+        } else {
+          // This session's own state threw (a getter of its): it keeps its instance; said once per reason.
+          const why = err instanceof Error ? err.message : String(err);
+          if (!this.unsavable.has(why) && this.unsavable.size < 64) {
+            this.unsavable.add(why);
+            this.logger.warn(`[revue] ${this.spec.name}: a session hibernates with its instance kept in memory, because reading its state threw: ${why}`);
+          }
+        }
       }
     }
     session.hibernate(saved);
@@ -1075,8 +1083,8 @@ export class Hub<A extends App = App> implements PoolMember {
     if (!this.snapshots || session.asleep || session.state !== "live") return;
     try {
       session.stateBytes = JSON.stringify(captureState(session.instance, this.spec)).length * HEAP_PER_STATE_CHAR;
-    } catch (err) {
-      if (!(err instanceof SnapshotError)) throw err;
+    } catch {
+      // A state that cannot be saved (a SnapshotError, or a getter of its own that throws) keeps its last weight.
     }
   }
 

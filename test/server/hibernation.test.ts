@@ -196,6 +196,40 @@ describe("hibernation over HTTP", () => {
     expect(sessions[0]!.instance.items).toHaveLength(2_000);
   });
 
+  it("a session whose state throws when read (a getter of its own) does not stop the budget for the others", async () => {
+    class Tricky extends App {
+      items: Array<{ id: number; text: string }> = [];
+      stats: { items: unknown[] | null; readonly total: number } = { items: [], get total() { return this.items!.length; } };
+      @server.realtime load() {
+        this.items = Array.from({ length: 2_000 }, (_, i) => ({ id: i, text: "x".repeat(50) }));
+      }
+      @server.realtime trap() {
+        this.stats = { items: null, get total() { return this.items!.length; } };
+      }
+      override render() {
+        return h("p", {}, String(this.items.length));
+      }
+    }
+    srv = await serve(Tricky, { maxSessionBytes: 1_000_000, restAfterMs: 1 });
+    const hub = srv.handle.hubs.get("")! as unknown as Hub<Tricky>;
+    const trap = await srv.browser().start();
+    expect((await trap.event("trap")).status).toBe(202);
+    const pages = [];
+    for (let i = 0; i < 4; i++) {
+      const b = await srv.browser().start();
+      expect((await b.event("load")).status).toBe(202);
+      pages.push(b);
+    }
+    await until(() => [...hub.sessions()].every((s) => s.calls.idle), "the calls to finish");
+    await new Promise((r) => setTimeout(r, 10));
+    await hub.pool.sweep();
+    await hub.pool.sweep(); // the trap's session is the least recently used: it is reached first, every round
+    expect(srv.logs.filter((l) => l.includes("session maintenance failed"))).toEqual([]);
+    expect(pages.map((b) => hub.get(b.sid)!.state)).toContain("hibernated");
+    expect(hub.get(trap.sid)!.asleep).toBe(false); // its instance kept, not a snapshot
+    expect(srv.logs.filter((l) => l.includes("reading its state threw"))).toHaveLength(1); // said once
+  });
+
   it("past the budget even when every tree is gone, evicts the least recently used sessions without a stream, never an open page", async () => {
     srv = await serve(Counter, { maxSessionBytes: 1 });
     const hub = srv.handle.hubs.get("")! as unknown as Hub<Counter>;
