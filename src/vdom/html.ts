@@ -167,8 +167,8 @@ function writeText(tag: string, text: string, id: string, mode: number): string 
     if (/<\/style/i.test(text)) throw new RenderError(`renderToString: the text of <style> (id ${id}) contains "</style", which would end the element and turn the rest into markup. Remove it from the CSS.`);
     return text;
   }
-  // The parser drops one newline right after <textarea>; keep a leading one by doubling it.
-  return (tag === "textarea" && text.charCodeAt(0) === 10 ? "\n" : "") + escape(text, false);
+  // The parser drops one newline right after <textarea>, <pre> and <listing>; keep a leading one by doubling it.
+  return ((tag === "textarea" || tag === "pre" || tag === "listing") && text.charCodeAt(0) === 10 ? "\n" : "") + escape(text, false);
 }
 
 /**
@@ -392,7 +392,7 @@ function writeVElement(ctx: Ctx, v: VElement, key: string | undefined, tag: TagI
  * and writes it in one expression, or returns undefined: the walk writes that
  * item. The output is the walk's, byte for byte, ids included; only plain HTML
  * elements take part (no <svg>/<math>, no text-only tags, so no <style> and
- * its nonce), no node of an item but its first has a key, and an item has at
+ * its nonce, no <pre>), no node of an item but its first has a key, and an item has at
  * most SHAPE_NODES nodes. Figures: `renderToString` of the 1,000-row table ÷ a
  * template literal building the same string, 2.8× → 1.9× (medians of 8
  * alternated runs); a first page that differs at every visit (hub.open and
@@ -450,7 +450,8 @@ function shapeTag(tag: unknown, vnode: boolean): TagInfo | undefined {
   } catch {
     return undefined; // the walk reports it
   }
-  return info.textOnly || info.lower === "svg" || info.lower === "math" ? undefined : info;
+  // <pre> and <listing> as <textarea>: their text's leading newline is written twice (see writeText).
+  return info.textOnly || info.lower === "svg" || info.lower === "math" || info.lower === "pre" || info.lower === "listing" ? undefined : info;
 }
 
 /** The shape of a placed node, if it takes part. */
