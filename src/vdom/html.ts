@@ -392,8 +392,9 @@ function writeVElement(ctx: Ctx, v: VElement, key: string | undefined, tag: TagI
  * and writes it in one expression, or returns undefined: the walk writes that
  * item. The output is the walk's, byte for byte, ids included; only plain HTML
  * elements take part (no <svg>/<math>, no text-only tags, so no <style> and
- * its nonce, no <pre>), no node of an item but its first has a key, and an item has at
- * most SHAPE_NODES nodes. Figures: `renderToString` of the 1,000-row table ÷ a
+ * its nonce, no <pre>/<listing> and their leading newline), no node of an
+ * item but its first has a key, and an item has at most SHAPE_NODES nodes.
+ * Figures: `renderToString` of the 1,000-row table ÷ a
  * template literal building the same string, 2.8× → 1.9× (medians of 8
  * alternated runs); a first page that differs at every visit (hub.open and
  * its HTML), −10 % CPU.
