@@ -14,9 +14,10 @@ import type { Internals, Runtime } from "./runtime.js";
  *   same runtime code; an address no app serves, or any failure, is a page load.
  * - History: a push saves the scroll position of the entry being left, so
  *   Back restores it; the browser's own restoration is off (it would scroll
- *   before the old view is back). The page follows Back and Forward from
- *   the start (client/index.ts calls `rv.navigate`, which loads this chunk):
- *   entries made before a reload, or by a link to a fragment, are followed too.
+ *   before the old view is back). Every entry Revue makes has a state (`{}`
+ *   at least): a page loaded (or reloaded) on such an entry loads this chunk
+ *   at once (client/index.ts), so that Back and Forward to the entries
+ *   around it are followed.
  */
 
 /** The page's runtime: after a navigation to another app, the one made for it. */
@@ -28,12 +29,13 @@ type How = 0 | 1 | 2;
 /** Back/Forward, as `rv.navigate`'s second argument (the runtime passes it through to {@link go}). */
 const POP = 0 as unknown as boolean;
 
-/** The path and query the session shows (what `rv.nav` last said, or the address the server last wrote); set on first use (see {@link go}). */
-let shown: string | undefined;
+/** The path and query the session shows (what `rv.nav` last said, or the address the server last wrote). */
+let shown = location.pathname + location.search;
 /** How the navigation whose patch is awaited began. */
 let awaited: How | undefined;
 
 history.scrollRestoration = "manual";
+addEventListener("popstate", () => void page.rv?.navigate(location.href, POP));
 
 /** Remembers where the current entry is scrolled to, for Back. */
 function keepScroll(): void {
@@ -70,9 +72,6 @@ function settle(how: How): void {
  */
 export async function go(href: string, replace: boolean | undefined, i: Internals): Promise<void> {
   const how: How = replace === POP ? 0 : replace ? 2 : 1;
-  // This chunk loaded for a Back or Forward (client/index.ts listens from the start) finds the address changed
-  // already: what the session shows is not known, so the view of the new address is asked for.
-  shown ??= how ? location.pathname + location.search : "";
   const to = new URL(href, location.href);
   if (to.origin !== location.origin) return location.assign(to.href);
   const path = to.pathname + to.search;
@@ -83,7 +82,7 @@ export async function go(href: string, replace: boolean | undefined, i: Internal
   }
   if (how) {
     keepScroll();
-    history[how === 2 ? "replaceState" : "pushState"](null, "", to.href);
+    history[how === 2 ? "replaceState" : "pushState"]({}, "", to.href);
   }
   shown = path;
   awaited = how;
@@ -142,7 +141,7 @@ export async function follow(x: PageDirections, i: Internals): Promise<void> {
   if (x.u) {
     if (x.u !== location.pathname + location.search) {
       if (x.p) keepScroll();
-      history[x.p ? "pushState" : "replaceState"](null, "", x.u);
+      history[x.p ? "pushState" : "replaceState"]({}, "", x.u);
     }
     shown = x.u;
   }
