@@ -40,11 +40,14 @@ const root = doc?.getElementById("rv-root");
 if (bootEl && root) {
   const boot = JSON.parse(bootEl.textContent || "{}") as Boot;
   window.rv = createRuntime({ root, boot, transport: browserTransport(), applier: createApplier });
-  // Back and Forward, from the start (client/nav.ts): entries made before a reload, or by a link to a fragment, are followed too.
-  addEventListener("popstate", () => rv.navigate(location.href, 0 as never));
+  // An entry Revue made (client/nav.ts), after a reload: Back and Forward are followed from the start.
+  if (history.state) import("./nav.js");
   // Links rendered with `navigate` go live (a plain click; with a modifier key the browser opens them as usual).
   doc!.addEventListener("click", (e) => {
-    const a = (e.target as Element).closest?.("a[navigate]") as HTMLAnchorElement | null;
+    let a: HTMLAnchorElement | null = null;
+    try {
+      a = (e.target as Element).closest?.("a[navigate]") as HTMLAnchorElement | null;
+    } catch {} // a form with a field named `closest` (its form's property then): no link
     if (a && !e.defaultPrevented && !e.button && !e.metaKey && !e.ctrlKey && !e.shiftKey && !e.altKey) e.preventDefault(), window.rv.navigate(a.href);
   });
 }
