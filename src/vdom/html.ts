@@ -51,7 +51,7 @@ export function escapeAttr(s: string): string {
 }
 
 /**
- * `s` with `&`, `<`, `>` (and `"` when `quote`) as entities. A loop that
+ * `s` with `&`, `<`, `>` (and `"` when `quote`), and carriage returns, as entities. A loop that
  * copies the runs between them: most strings hold none and come back as they
  * are, and one that does costs a quarter of a `replace` with a callback.
  */
@@ -60,7 +60,8 @@ function escape(s: string, quote: boolean): string {
   for (let i = 0; i < s.length; i++) {
     const c = s.charCodeAt(i);
     if (c > 62) continue; // letters and most punctuation: one comparison
-    const entity = c === 38 ? "&amp;" : c === 60 ? "&lt;" : c === 62 ? "&gt;" : c === 34 && quote ? "&quot;" : undefined;
+    // A carriage return as a reference: the parser turns a raw one (and CRLF) into a newline.
+    const entity = c === 38 ? "&amp;" : c === 60 ? "&lt;" : c === 62 ? "&gt;" : c === 34 && quote ? "&quot;" : c === 13 ? "&#13;" : undefined;
     if (entity === undefined) continue;
     out += s.slice(from, i) + entity;
     from = i + 1;

@@ -43,6 +43,11 @@ describe("renderToString", () => {
     // So does <pre> (and <listing>): the parser drops one newline after its start tag. In a list too.
     box.innerHTML = html(h("pre", {}, "\nline0"));
     expect(box.firstElementChild!.textContent).toBe("\nline0");
+    // A carriage return is written as a reference: raw, the parser makes it (and CRLF) a newline.
+    box.innerHTML = html(h("pre", {}, "\r\nCRLF\rCR"));
+    expect(box.firstElementChild!.textContent).toBe("\r\nCRLF\rCR");
+    box.innerHTML = html(h("p", { title: "a\r\nb" }, "x"));
+    expect(box.firstElementChild!.getAttribute("title")).toBe("a\r\nb");
     box.innerHTML = html(h("div", {}, Array.from({ length: 9 }, (_, i) => h("pre", { key: i }, `\ncode ${i}`))));
     expect(Array.from(box.querySelectorAll("pre"), (p) => p.textContent)).toEqual(Array.from({ length: 9 }, (_, i) => `\ncode ${i}`));
   });
