@@ -174,7 +174,9 @@ export function createApplier(root: Element): Applier {
             what = node;
             if (first !== node) (what = doc.createDocumentFragment()).append(first, node);
           } else what = build(op.node, parent);
-          parent.insertBefore(what, before == null ? null : head(find(before)));
+          // Before `before` in its own parent: the parser may have put it in one the tree lacks (<tr> in <table> goes in a <tbody>).
+          const at = before == null ? null : head(find(before));
+          (at?.parentNode ?? parent).insertBefore(what, at);
           break;
         }
         case "remove":

@@ -165,7 +165,7 @@ export function createRuntime(opts: RuntimeOptions): Runtime {
       const doc = root.ownerDocument;
       flag = doc.createElement("div");
       flag.className = "rv-reconnecting";
-      flag.setAttribute("role", "status");
+      flag.role = "status";
       flag.textContent = "reconnecting…";
       // Just enough to be seen; the look is the page's (`.rv-reconnecting { … !important }`).
       flag.style.cssText = "position:fixed;bottom:0;right:0;background:#ffc";

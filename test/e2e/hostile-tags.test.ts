@@ -160,6 +160,39 @@ describeE2E("hostile tags from data in Chromium", (e2e) => {
     }
   });
 
+  it("rows rendered straight into a <table> (the parser puts them in a <tbody>) take inserts and moves without a resync", async () => {
+    class Rows extends App {
+      rows = [1, 2, 3];
+      @server.realtime top() {
+        this.rows = [this.rows.length + 1, ...this.rows];
+      }
+      @server.realtime rotate() {
+        this.rows = [...this.rows.slice(1), this.rows[0]!];
+      }
+      override render() {
+        return h("main", {},
+          h("input", { id: "note" }),
+          h("button", { id: "top", onClick: this.top }, "top"), h("button", { id: "rotate", onClick: this.rotate }, "rotate"),
+          h("table", { id: "t" }, this.rows.map((r) => h("tr", { key: r }, h("td", {}, `row ${r}`)))));
+      }
+    }
+    const srv = createServer(Rows, { logger: { warn() {}, error() {} } });
+    e2e.defer(() => srv.close());
+    const page = await open(await srv.listen(0, "127.0.0.1"));
+    let streams = 0;
+    page.on("request", (r) => void (r.url().includes("/api/sse/") && streams++));
+    await page.fill("#note", "typed, not sent");
+    const shown = () => page.evaluate(() => Array.from(document.querySelectorAll("#t tr"), (tr) => tr.textContent));
+    await page.click("#top");
+    await expect.poll(shown).toEqual(["row 4", "row 1", "row 2", "row 3"]);
+    await page.click("#rotate");
+    await expect.poll(shown).toEqual(["row 1", "row 2", "row 3", "row 4"]);
+    await page.click("#top");
+    await expect.poll(shown).toEqual(["row 5", "row 1", "row 2", "row 3", "row 4"]);
+    expect(await page.inputValue("#note")).toBe("typed, not sent"); // no snapshot replaced the page
+    expect(streams).toBe(0); // and the stream was never reopened to get one
+  });
+
   const cases: Array<[string, (r: string) => Record<string, string>]> = [
     ["SCRIPT", (r) => ({ src: `${r}/upper.js` })],
     ["Script", (r) => ({ src: `${r}/mixed.js` })],
