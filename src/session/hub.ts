@@ -960,6 +960,14 @@ export class Hub<A extends App = App> implements PoolMember {
   /** Why snapshots could not be made, each logged once. */
   private readonly unsavable = new Set<string>();
 
+  /** The message of a failed snapshot, the first time it is seen (at most 64 are remembered), else undefined. */
+  private firstFailure(err: unknown): string | undefined {
+    const why = err instanceof Error ? err.message : String(err);
+    if (this.unsavable.has(why) || this.unsavable.size >= 64) return undefined;
+    this.unsavable.add(why);
+    return why;
+  }
+
   private persist(session: Session<A>): Promise<void> {
     const lease = session.lease;
     if (!this.cluster || !lease || session.state === "ended") return Promise.resolve();
@@ -968,9 +976,7 @@ export class Hub<A extends App = App> implements PoolMember {
       json = JSON.stringify(this.snapshot(session));
     } catch (err) {
       // Once per reason (it names the field), not at every save of every session: the log would repeat it per event.
-      const why = err instanceof Error ? err.message : String(err);
-      if (!this.unsavable.has(why) && this.unsavable.size < 64) {
-        this.unsavable.add(why);
+      if (this.firstFailure(err) !== undefined) {
         this.logger.error(`[revue] ${this.spec.name}: session ${session.sid.slice(0, 6)}… cannot be saved, so it cannot move to another server if this one dies (said once per reason):`, err);
       }
       return Promise.resolve();
@@ -1060,11 +1066,8 @@ export class Hub<A extends App = App> implements PoolMember {
           this.logger.warn(`[revue] ${this.spec.name}: sessions hibernate with their instance kept in memory, because a snapshot failed: ${err.message}`);
         } else {
           // This session's own state threw (a getter of its): it keeps its instance; said once per reason.
-          const why = err instanceof Error ? err.message : String(err);
-          if (!this.unsavable.has(why) && this.unsavable.size < 64) {
-            this.unsavable.add(why);
-            this.logger.warn(`[revue] ${this.spec.name}: a session hibernates with its instance kept in memory, because reading its state threw: ${why}`);
-          }
+          const why = this.firstFailure(err);
+          if (why !== undefined) this.logger.warn(`[revue] ${this.spec.name}: a session hibernates with its instance kept in memory, because reading its state threw: ${why}`);
         }
       }
     }
