@@ -28,7 +28,7 @@ interface Row {
 }
 
 /** A deterministic PRNG, so every run shuffles and labels the same way. */
-function rng(seed: number): () => number {
+export function rng(seed: number): () => number {
   let a = seed >>> 0;
   return () => {
     a = (a + 0x6d2b79f5) >>> 0;
@@ -75,7 +75,7 @@ class FakeNode {
   };
 }
 const fake = () => new FakeNode();
-const ROOT = fake();
+export const ROOT = fake();
 function insert(parent: FakeNode, node: FakeNode): void {
   counts.calls++;
   if (node.attached) counts.moves++;
@@ -200,7 +200,7 @@ function walkFloor(v: VNode, partners: readonly (Node | undefined)[], dropped: r
  * (seeded per run, so both sides see the same trees), and the markup written
  * for each side as a user of each library would write it.
  */
-interface Case<D = any> {
+export interface Case<D = any> {
   name: string;
   data(r: () => number): { before: D; after: D };
   ours(d: D): VNode;
@@ -298,7 +298,7 @@ function churnStep(old: Churn[], r: () => number): Churn[] {
     };
   });
 }
-const churnCase: Case<Churn[]> = {
+export const churnCase: Case<Churn[]> = {
   name: "attrs+classes churn, 2,000",
   data: (r) => {
     const before = Array.from({ length: 2000 }, (_, i) => churnItem(i + 1, r));
@@ -653,6 +653,7 @@ async function runMemo(): Promise<void> {
 export async function runDiffBench(only?: string): Promise<void> {
   if (CHILD !== undefined) return serve(CHILD);
   if (only === "memo") return runMemo();
+  if (only === "floor") return (await import("./churn-floor.js")).runChurnFloor();
   const cases = CASES.filter((c) => only === undefined || c.name.includes(only));
   if (cases.length === 0) throw new Error(`bench/diff: no operation's name contains "${only}". Known: ${CASES.map((c) => c.name).join(", ")}.`);
   const pairs: PairResult[][] = [];
