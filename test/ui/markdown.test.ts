@@ -1,5 +1,6 @@
 import { afterEach, expect, it } from "vitest";
 import { App, h, server } from "revue";
+import { createIdAllocator, lower, renderToString } from "revue/internals";
 import { markdown } from "revue/ui";
 import { mount, type TestSession } from "revue/testing";
 
@@ -28,8 +29,12 @@ async function shown(source: string, options: Parameters<typeof markdown>[1] = {
   return t.find(".rv-markdown")!;
 }
 
+/** HTML without Revue's ids and text markers. */
+const bare = (html: string) => html.replace(/ data-rv="[^"]*"/g, "").replace(/<!--[^>]*-->/g, "");
 /** The element's HTML without Revue's ids. */
-const clean = (el: Element) => el.innerHTML.replace(/ data-rv="[^"]*"/g, "").replace(/<!--[^>]*-->/g, "");
+const clean = (el: Element) => bare(el.innerHTML);
+/** What a page rendering `source` afresh shows inside the markdown's element. */
+const rendered = (source: string) => bare(renderToString(lower(markdown(source), { alloc: createIdAllocator() }))).replace(/^<div class="rv-markdown">|<\/div>$/g, "");
 
 it("renders CommonMark, tables and strikethrough as elements", async () => {
   const el = await shown(
@@ -73,9 +78,36 @@ it("gives the very same tree for the same source, so an unchanged block sends no
   await t!.rpc("show", "# a\n\nb");
   await t!.settle();
   expect(t!.ops.slice(before).flat()).toEqual([]);
+  // A block whose text changed is replaced; the others are not touched.
   await t!.rpc("show", "# a\n\nc");
   await t!.settle();
-  expect(t!.ops.slice(before).flat().map((op) => op.op)).toEqual(["text"]);
+  expect(t!.ops.slice(before).flat().map((op) => op.op)).toEqual(["remove", "append"]);
+  expect(clean(t!.find(".rv-markdown")!)).toBe("<h1>a</h1><p>c</p>");
+});
+
+it("patches only the blocks an edit adds, removes or merges, wherever it is in a long note", async () => {
+  const note = Array.from({ length: 400 }, (_, i) => (i % 4 === 0 ? `## Part ${i}` : `Line ${i}, with *emphasis*.`)).join("\n\n");
+  await shown(note);
+  const html = () => clean(t!.find(".rv-markdown")!);
+  const patched = async (source: string) => {
+    const before = t!.ops.length;
+    await t!.rpc("show", source);
+    await t!.settle();
+    const ops = t!.ops.slice(before).flat();
+    expect(html()).toBe(rendered(source));
+    return { count: ops.length, bytes: JSON.stringify(ops).length };
+  };
+  // A new paragraph at the top: one insert (matched by position, every block after it was patched: 400 ops).
+  expect(await patched("New\n\n" + note)).toMatchObject({ count: 1 });
+  expect(await patched(note)).toMatchObject({ count: 1 });
+  // A heading typed into the paragraph after it (the first line loses its `##`): the two blocks become one.
+  const merged = await patched("x" + note.replace("\n\n", "\n"));
+  expect(merged.count).toBe(3); // two removed, one inserted
+  expect(await patched(note)).toMatchObject({ count: 3 });
+  expect(merged.bytes).toBeLessThan(1_000);
+  // A duplicate paragraph inserted, then removed: the same text twice is two blocks.
+  expect((await patched(note.replace("Line 5,", "Line 1, with *emphasis*.\n\nLine 5,"))).count).toBe(1);
+  expect((await patched(note)).count).toBe(1);
 });
 
 it("says what to pass when the source is not a string", () => {
