@@ -88,6 +88,9 @@ export const RECOVER_NAME = "rv.recover";
 /** The built-in rpc of a page moving to another address of this server (a link with `navigate`, Back, `this.navigate`). */
 export const NAV_NAME = "rv.nav";
 
+/** The most arguments a call may carry (see `Hub.call`). */
+const MAX_ARGS = 1_000;
+
 /**
  * Builds a {@link PageCall}: what the page sent, with its fingerprint (the
  * hash of what the call does: a retry has the same one, another call another)
@@ -597,6 +600,10 @@ export class Hub<A extends App = App> implements PoolMember {
       else {
         entry = (call.kind === "rpc" ? this.spec.rpc : this.spec.realtime).get(call.name);
         if (!entry) throw this.unknownMethod(call.name, call.kind);
+      }
+      // A method is applied to its args: tens of thousands of them overflow the stack inside the app's method.
+      if (call.args.length > MAX_ARGS) {
+        throw new SessionError("INVALID_ARGS", `${this.spec.name}.${call.name}: ${call.args.length} arguments; a call takes at most ${MAX_ARGS}. Pass a list as one argument (an array) instead.`);
       }
       args = session.uploads.resolve(call.args, `${this.spec.name}.${call.name}`);
       if (nav) {

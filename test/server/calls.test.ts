@@ -98,6 +98,19 @@ describe("the sequence rules over HTTP: no success for work that did not run", (
     expect(ran).toEqual(["add 1", "add 0"]);
   });
 
+  it("refuses a call with more than 1,000 arguments with 400 INVALID_ARGS, runs nothing, and leaves its seq usable", async () => {
+    const { b } = await start();
+    // 200,000 arguments overflowed the stack when the method was applied to them: 500, a logged stack, the seq used up.
+    for (const count of [1_001, 200_000]) {
+      const r = await b.rpc("add", new Array(count).fill(0), 1);
+      expect(r.status).toBe(400);
+      expect(r.body.error.code).toBe("INVALID_ARGS");
+      expect(r.body.error.message).toBe(`Ledger.add: ${count} arguments; a call takes at most 1000. Pass a list as one argument (an array) instead.`);
+    }
+    expect((await b.rpc("add", [2, ...new Array(999).fill(0)], 1)).body.result).toBe(2);
+    expect(ran).toEqual(["add 2"]);
+  });
+
   it("refuses a seq older than the remembered window with 409 SEQ_EXPIRED, retry or not, and runs nothing", async () => {
     const { b } = await start({ seqWindow: 8 });
     for (let seq = 1; seq <= 12; seq++) expect((await b.rpc("add", [1], seq)).body.result).toBe(seq);
