@@ -135,7 +135,6 @@ function textOnly(tag: string, children: VNode[]): VNode[] {
     if (c.type !== "text") throw new RenderError(`<${tag}> can only contain text, but got a <${c.tag}> child. Render the markup next to it instead.`);
     text += c.text;
   }
-  if (tag.toLowerCase() === "style" && /<\/style/i.test(text)) throw new RenderError(`<style> text contains "</style", which would end the element early. Remove it from the CSS.`);
   return text === "" ? [] : [new TextVNode(text)];
 }
 

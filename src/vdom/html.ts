@@ -23,7 +23,8 @@ import { ElementVNode, TextVNode } from "./vnode.js";
  *
  * Text never becomes markup. Every text is escaped, except the CSS of a
  * `<style>` in HTML, which the parser reads raw (RAWTEXT: `&lt;` would stay
- * `&lt;`) up to the first `</style`: a text holding that is refused. Inside
+ * `&lt;`) up to the first `</style`: that is written `<\/style`, which CSS
+ * reads as the same text (in a string or a comment, where it can be). Inside
  * `<svg>` or `<math>` the same `<style>` is a foreign element whose content is
  * parsed as markup, so its text is escaped like any other (the parser decodes
  * it back). Tags are compared in lower case, as the parser does (`<STYLE>` is
@@ -163,11 +164,9 @@ function childMode(tag: string, mode: number): number {
 }
 
 /** The content of an element whose content is one text: escaped, except a `<style>`'s CSS in HTML (raw text, see the top). */
-function writeText(tag: string, text: string, id: string, mode: number): string {
-  if (tag === "style" && mode === HTML) {
-    if (/<\/style/i.test(text)) throw new RenderError(`renderToString: the text of <style> (id ${id}) contains "</style", which would end the element and turn the rest into markup. Remove it from the CSS.`);
-    return text;
-  }
+function writeText(tag: string, text: string, mode: number): string {
+  // A `</style` would end the element and turn the rest into markup: written `<\/style`, the same CSS (`\/` is an escaped `/`).
+  if (tag === "style" && mode === HTML) return /<\/style/i.test(text) ? text.replace(/<\/(style)/gi, "<\\/$1") : text;
   // The parser drops one newline right after <textarea>, <pre> and <listing>; keep a leading one by doubling it.
   return ((tag === "textarea" || tag === "pre" || tag === "listing") && text.charCodeAt(0) === 10 ? "\n" : "") + escape(text, false);
 }
@@ -210,7 +209,7 @@ function writeElement(node: ElementNode, tag: TagInfo, out: string, mode: number
     if (node.text !== undefined || node.children.length > 0) voidContent(node.tag, id);
     return out + start;
   }
-  if (node.text !== undefined) return out + (start + writeText(tag.lower, node.text, id, mode) + tag.close);
+  if (node.text !== undefined) return out + (start + writeText(tag.lower, node.text, mode) + tag.close);
   const children = node.children;
   // A textarea/title/style holds text only: a child node there would be written as text.
   if (children.length > 0 && tag.textOnly) throw new RenderError(`renderToString: <${node.tag}> (id ${id}) has child nodes; its content must be one text (ElementNode.text).`);
@@ -350,7 +349,7 @@ function writeVElement(ctx: Ctx, v: VElement, key: string | undefined, tag: TagI
     if (text !== undefined || n > 0) voidContent(v.tag, id);
     return out + start;
   }
-  if (text !== undefined) return out + (start + writeText(tag.lower, text, id, mode) + tag.close);
+  if (text !== undefined) return out + (start + writeText(tag.lower, text, mode) + tag.close);
   if (n === 0) return out + start + tag.close;
   if (tag.textOnly) textOnlyError(v.tag, id);
   out += start;
