@@ -83,7 +83,7 @@ export function lowerProp(tag: string, prop: string, value: unknown, bind: Binde
   } else {
     if (kind === REFUSE) refuse(tag, prop, value);
     text = typeof value === "string" ? value : attrText(tag, prop, value);
-    if (kind === URL ? isUnsafeAttr(prop, text) : kind === ANIMATES ? LINK_TARGET.test(text) : kind >= NAME && hidesDomMember(tag, kind === NAME ? "name" : "id", text)) return false;
+    if (kind === URL ? isUnsafeAttr(prop, text) : kind === ANIMATES ? LINK_TARGET.test(text) : kind === OTHER_URL ? otherUrlRefused(prop, text) : kind >= NAME && hidesDomMember(tag, kind === NAME ? "name" : "id", text)) return false;
     lowered.name = kind === FOR ? "for" : prop;
   }
   lowered.value = text;
@@ -96,7 +96,24 @@ export function lowerProp(tag: string, prop: string, value: unknown, bind: Binde
  * three regular expressions) cost more than the rest of the diff of an
  * unchanged element. Only the value of a URL attribute still needs a look.
  */
-const DROP = 0, PLAIN = 1, URL = 2, EVENT = 3, CLASS = 4, STYLE = 5, FOR = 6, REFUSE = 7, ANIMATES = 8, NAME = 9, ID = 10;
+const DROP = 0, PLAIN = 1, URL = 2, EVENT = 3, CLASS = 4, STYLE = 5, FOR = 6, REFUSE = 7, ANIMATES = 8, OTHER_URL = 9, NAME = 10, ID = 11;
+/**
+ * Attributes whose value is a URL (or a list of them: `ping`, `srcset`, …)
+ * other than those both ends check (`isUnsafeAttr`: `href`, `src`, `action`,
+ * …): none runs a `javascript:` URL in today's browsers, but none needs one,
+ * so the server drops one there too, checked as an `href` would be.
+ */
+const OTHER_URLS = new Set(["cite", "poster", "background", "longdesc", "manifest", "icon", "codebase", "lowsrc", "dynsrc", "profile", "classid", "itemid", "itemtype", "usemap", "data"]);
+const URL_LISTS = new Set(["ping", "srcset", "imagesrcset", "archive"]);
+
+/** True when the value of `prop`, one of {@link OTHER_URLS} or {@link URL_LISTS}, is (or holds) a URL an `href` could not have. */
+function otherUrlRefused(prop: string, value: string): boolean {
+  // Browsers drop tabs and newlines from a URL: "java\tscript:" is "javascript:".
+  const text = value.replace(/[\t\n\r]/g, "");
+  if (!URL_LISTS.has(prop.toLowerCase())) return isUnsafeAttr("href", text);
+  for (const part of text.split(/[\s,]+/)) if (part !== "" && isUnsafeAttr("href", part)) return true;
+  return false;
+}
 /**
  * An SVG animation's `attributeName` that targets a link (`href`,
  * `xlink:href`): `<set attributeName="href" to="javascript:…">` inside an
@@ -143,7 +160,7 @@ function decideKind(prop: string): number {
   else if (lower === "id") kind = ID;
   else if (DROPPED.has(lower) || lower.startsWith(ID_ATTR)) kind = DROP;
   // A URL attribute is unsafe for some values only; anything else is decided by its name.
-  else kind = isUnsafeAttr(prop, "") ? DROP : isUnsafeAttr(prop, "javascript:") ? URL : PLAIN;
+  else kind = isUnsafeAttr(prop, "") ? DROP : isUnsafeAttr(prop, "javascript:") ? URL : OTHER_URLS.has(lower) || URL_LISTS.has(lower) ? OTHER_URL : PLAIN;
   return kind;
 }
 
@@ -314,7 +331,7 @@ function asAttrs(tag: string, props: Readonly<Record<string, unknown>>): Record<
 function keepsName(tag: string, prop: string, value: string): boolean {
   if (prop === "class") return value !== ""; // the usual prop, decided without the kind lookup
   const kind = kindOf(prop);
-  return kind === PLAIN || kind === STYLE || (kind === CLASS && prop === "class" && value !== "") || (kind === URL && !isUnsafeAttr(prop, value)) ||
+  return kind === PLAIN || kind === STYLE || (kind === CLASS && prop === "class" && value !== "") || (kind === URL && !isUnsafeAttr(prop, value)) || (kind === OTHER_URL && !otherUrlRefused(prop, value)) ||
     (kind >= NAME && !hidesDomMember(tag, kind === NAME ? "name" : "id", value));
 }
 

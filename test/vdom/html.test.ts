@@ -150,6 +150,26 @@ describe("SVG animations", () => {
   });
 });
 
+describe("URLs in other attributes", () => {
+  it("drops a javascript: (or vbscript:, data:) URL from poster, cite and the like, and from any entry of ping or srcset, on the first page and in patches", () => {
+    const bad = ["javascript:window.__pwned=3", " JAVA\tSCRIPT:alert(1)", "vbscript:x", "data:text/html,<script>alert(1)</script>"];
+    const page = (u: string) =>
+      h("main", {},
+        h("video", { poster: u }), h("blockquote", { cite: u }), h("img", { alt: "", longdesc: u, srcset: `/a.png 1x, ${u} 2x` }),
+        h("a", { href: "/ok", ping: `/count ${u}` }, "go"), h("table", { background: u }));
+    for (const u of bad) {
+      const html = renderToString(lower(page(u), { alloc: createIdAllocator() }));
+      expect(html).not.toMatch(/poster=|cite=|longdesc=|srcset=|ping=|background=/);
+      const alloc = createIdAllocator();
+      const { ops } = diff(lower(page("/x.png"), { alloc }), page(u), { alloc });
+      expect(ops.flatMap((op) => (op.op === "attrs" ? Object.keys(op.set) : []))).toEqual([]);
+    }
+    const fine = renderToString(lower(page("/media/x.png"), { alloc: createIdAllocator() }));
+    for (const attr of ['poster="/media/x.png"', 'cite="/media/x.png"', 'srcset="/a.png 1x, /media/x.png 2x"', 'ping="/count /media/x.png"']) expect(fine).toContain(attr);
+    expect(renderToString(lower(h("video", { poster: "data:image/png;base64,iVBORw0KGgo=" }), { alloc: createIdAllocator() }))).toContain('poster="data:image/png;base64,');
+  });
+});
+
 describe("DOM clobbering", () => {
   it("drops a name or id from data that would hide a member of the document or of a form, on the first page, through the page writer and in patches", () => {
     const page = (name: string) =>
