@@ -1420,7 +1420,8 @@ export class Hub<A extends App = App> implements PoolMember {
   private unknownMethod(name: string, kind: "rpc" | "realtime"): SessionError {
     const known = [...(kind === "rpc" ? this.spec.rpc : this.spec.realtime).keys()];
     const other = kind === "rpc" ? this.spec.realtime.has(name) : this.spec.rpc.has(name);
-    const hint = other ? ` "${name}" is @server.${kind === "rpc" ? "realtime: call it with POST /api/event" : "rpc: call it with POST /api/rpc/" + name}.` : known.length ? ` Known: ${known.join(", ")}.` : ` It declares none.`;
+    // In production the methods are not listed: a page need not learn those it never binds (an admin's, say).
+    const hint = other ? ` "${name}" is @server.${kind === "rpc" ? "realtime: call it with POST /api/event" : "rpc: call it with POST /api/rpc/" + name}.` : this.production ? "" : known.length ? ` Known: ${known.join(", ")}.` : ` It declares none.`;
     return new SessionError("METHOD_NOT_FOUND", `${this.spec.name} has no @server.${kind} method "${name}".${hint}`);
   }
 

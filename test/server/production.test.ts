@@ -72,6 +72,18 @@ describe("production mode", () => {
     await b.event("increment");
     expect((await b.rpc("get")).body.result).toBe(1);
   });
+
+  it("does not list the app's methods to a call of an unknown one (development does)", async () => {
+    for (const production of [true, false]) {
+      srv = await serve(Shop, { production });
+      const b = await srv.browser().start();
+      const r = await b.rpc("nope");
+      expect(r).toMatchObject({ status: 404, body: { error: { code: "METHOD_NOT_FOUND" } } });
+      expect(r.body.error.message).toBe(`Shop has no @server.rpc method "nope".${production ? "" : " Known: pay, refuse, detached, wrongCall, get."}`);
+      await srv.close();
+      srv = undefined;
+    }
+  });
 });
 
 describe("development mode (the default outside NODE_ENV=production)", () => {
