@@ -309,8 +309,12 @@ export class Mount<A extends App = App> {
     r.post(`${p}/api/session`, guard, jsonBody(limits.event), async (ctx) => {
       const who = await this.who(ctx);
       // A page whose session lost the tree it showed names it (hub.connect, `bye: expired`): the same session, afresh.
-      const { sid } = (ctx.request.body ?? {}) as { sid?: unknown };
-      const again = typeof sid === "string" ? await this.find(ctx, sid).then((s) => hub.reissue(s, who), () => undefined) : undefined;
+      const { sid, url } = (ctx.request.body ?? {}) as { sid?: unknown; url?: unknown };
+      if (url !== undefined && !checkedPath(url)) {
+        throw new RevueError("BAD_REQUEST", `${ctx.method} ${ctx.path}: "url" must be a path of this server (such as "/items/42?tab=2"), got ${JSON.stringify(url)?.slice(0, 80)}.`);
+      }
+      // A sid that is not a session id string is refused (400, by `find`); one of a session gone gets a new session.
+      const again = sid !== undefined ? await this.find(ctx, sid).then((s) => hub.reissue(s, who), () => undefined) : undefined;
       const { session, page, state } = again ?? (await hub.open(this.owner(ctx, true), (view) => view.firstTree(), { who, url: this.pageUrlOf(ctx) }));
       ctx.status = 201;
       ctx.type = "json";

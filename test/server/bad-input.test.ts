@@ -57,6 +57,11 @@ describe("bad input gets a JSON error with a stable code and changes nothing", (
     ["a session id without its cookie", () => b.request("/api/event", { method: "POST", json: { sid: b.sid, seq: 93, method: "increment" }, headers: { cookie: "rv_token=someone-elses-token-123456" } }), 403, "FORBIDDEN"],
     ["a client emit of a lifecycle name", () => b.emit("connect"), 400, "BAD_REQUEST"],
     ["a stream of an unknown session", () => b.request("/api/sse/not-a-session"), 404, "SESSION_NOT_FOUND"],
+    ["a new session's sid that is a number", () => b.request("/api/session", { method: "POST", json: { sid: 42 } }), 400, "BAD_REQUEST"],
+    ["a new session's sid that is null", () => b.request("/api/session", { method: "POST", json: { sid: null } }), 400, "BAD_REQUEST"],
+    ["a new session's url that is a number", () => b.request("/api/session", { method: "POST", json: { url: 42 } }), 400, "BAD_REQUEST"],
+    ["a new session's url that is a list", () => b.request("/api/session", { method: "POST", json: { url: ["/"] } }), 400, "BAD_REQUEST"],
+    ["a new session's url of another site", () => b.request("/api/session", { method: "POST", json: { url: "//evil.example/x" } }), 400, "BAD_REQUEST"],
   ];
 
   for (const [name, send, status, code] of rows) {
