@@ -137,8 +137,10 @@ export class UploadBox {
 
 /**
  * The name a browser sent for a file, made safe to show and to log: its last
- * path segment (after `/` or `\\`), without control characters, at most 255
- * characters; "upload" when nothing is left. It is still not a path to write to.
+ * path segment (after `/` or `\\`), without control characters nor the
+ * marks that reorder text (`invoice\u202Egpj.exe` shows as "invoiceexe.jpg"),
+ * at most 255 characters (a character cut in half dropped); "upload" when
+ * nothing is left. It is still not a path to write to.
  *
  * @example
  * fileName("../../etc/passwd") // "passwd"
@@ -146,7 +148,8 @@ export class UploadBox {
  */
 export function fileName(sent: string | null | undefined): string {
   const last = (sent ?? "").split(/[/\\]/).pop()!;
-  const clean = last.replace(/[\u0000-\u001f\u007f-\u009f]/g, "").trim().slice(0, 255);
+  let clean = last.replace(/[\u0000-\u001f\u007f-\u009f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]/g, "").trim().slice(0, 255);
+  if (/[\ud800-\udbff]$/.test(clean)) clean = clean.slice(0, -1);
   return clean === "" || clean === "." || clean === ".." ? "upload" : clean;
 }
 

@@ -143,13 +143,16 @@ describe("uploads", () => {
     expect(r.body.result).toEqual({ name: "note.txt", type: "text/plain", size: 11, text: "hello revue" });
   });
 
-  it("keeps of a sent file name its last segment, without control characters, at most 255 characters; a handle's JSON shows no server path", async () => {
+  it("keeps of a sent file name its last segment, without control characters or marks that reorder text, at most 255 characters; a handle's JSON shows no server path", async () => {
     const sent: Array<[string, string]> = [
       ["../../../../tmp/pwned.txt", "pwned.txt"],
       ["..\\..\\evil.txt", "evil.txt"],
       ["a\u0000b\u001bc.txt", "abc.txt"],
       ["..", "upload"],
       ["n".repeat(5_000), "n".repeat(255)],
+      ["invoice\u202Egpj.exe", "invoicegpj.exe"],
+      ["\u2067a\u200fb\u2069.txt", "ab.txt"],
+      ["n".repeat(254) + "😀", "n".repeat(254)],
     ];
     for (const [name, kept] of sent) {
       const form = new FormData();
