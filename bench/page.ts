@@ -431,7 +431,7 @@ async function pageView(pageBase: string, streamBase: string, query = "?lastEven
   const frames: string[] = [];
   let sse = 0;
   const stream = openStream(new URL(streamBase), `/api/sse/${sid}${query}`, cookie, (event, data, id) => {
-    frames.push(event);
+    frames.push(event === "message" ? "keep-alive" : event);
     sse += `id: ${id}\nevent: ${event}\ndata: ${data}\n\n`.length;
   });
   await new Promise((r) => setTimeout(r, 300));

@@ -100,12 +100,13 @@ export function delegateEvents(root: Element, sink: EventSink, typingMs = 150): 
     const m = BINDING.exec(binding);
     if (!m) return;
     const [, kind, name, ms, json] = m as unknown as [string, string, string, string | undefined, string | undefined];
-    if (kind === "u") return sink.upload(name, JSON.parse(json || "[]"), el as HTMLInputElement);
+    const bound: unknown[] = JSON.parse(json || "[]");
+    if (kind === "u") return sink.upload(name, bound, el as HTMLInputElement);
     const realtime = kind === "r";
     // The server handles a submit; the browser must not navigate away.
     if (realtime && ev.type === "submit") ev.preventDefault();
     // The binding's args, then what happened: the summary is taken now, while the event is current.
-    const args: unknown[] = [...JSON.parse(json || "[]"), realtime ? summarize(ev, el) : ev];
+    const args = [...bound, realtime ? summarize(ev, el) : ev];
     const run = () => (realtime ? sink.realtime(name, args) : sink.callback(name, args));
     const wait = ms ? +ms : realtime && isTyping(ev) ? typingMs : 0;
     if (!wait) return flush(), run();

@@ -124,7 +124,6 @@ export function createRuntime(opts: RuntimeOptions): Runtime {
   let markReady!: () => void;
   let mod: ClientModule | void;
   let ctx: ClientContext | undefined;
-  let flag: HTMLElement | undefined;
   const inbox: (CallMessage | EventMessage)[] = [];
 
   const bus = new Bus((event, data) => queue.push("/api/emit", { event, data }));
@@ -158,20 +157,10 @@ export function createRuntime(opts: RuntimeOptions): Runtime {
     else console.warn(`[revue] no @client.realtime ${msg.method}`);
   };
 
-  /** Shows or hides the "reconnecting…" flag. Styled through `.style`: CSP allows the CSSOM, not style attributes. */
+  /** Shows or hides the "reconnecting…" flag the server wrote in the page (`#rv-rc`, before the app's root, so no element of the app's takes its id). */
   const indicate = (on: boolean) => {
-    if (!flag) {
-      if (!on) return;
-      const doc = root.ownerDocument;
-      flag = doc.createElement("div");
-      flag.className = "rv-reconnecting";
-      flag.role = "status";
-      flag.textContent = "reconnecting…";
-      // Just enough to be seen; the look is the page's (`.rv-reconnecting { … !important }`).
-      flag.style.cssText = "position:fixed;bottom:0;right:0;background:#ffc";
-      doc.body.append(flag);
-    }
-    flag.hidden = !on;
+    const flag = root.ownerDocument.getElementById("rv-rc");
+    if (flag) flag.hidden = !on;
   };
 
   const queue = createQueue({

@@ -112,7 +112,15 @@ export function browserTransport(): Transport {
     stream(url, on) {
       const es = new EventSource(url);
       let live = true;
+      // The watchdog: the server's keep-alive frames (unnamed, their data the interval in ms)
+      // come every interval; a stream without one for 2.5 intervals (a dead connection that a
+      // proxy or a changed network keeps open) is dropped and reopened.
+      let dog: ReturnType<typeof setTimeout>;
       es.onopen = () => live && on.open();
+      es.onmessage = (ev) => {
+        clearTimeout(dog);
+        dog = setTimeout(() => live && (live = false, es.close(), on.fail(0)), ev.data * 2.5);
+      };
       for (const type of TYPES) {
         es.addEventListener(type, (ev) => {
           // The server's `error` frames and the connection's own `error` event share
@@ -123,7 +131,7 @@ export function browserTransport(): Transport {
         });
       }
       const lost = () => {
-        if (es.readyState !== EventSource.CLOSED) return on.drop();
+        if (es.readyState < 2 /* CLOSED */) return on.drop();
         // EventSource hides the status of a refused connection; ask once more
         // with fetch and abort as soon as the headers are in.
         live = false;

@@ -67,7 +67,11 @@ export interface ServerOptions {
   replayBufferBytes?: number;
   /** Unsent bytes after which a slow client's stream is closed (a larger snapshot is still delivered). Default 1 MB. */
   maxPendingBytes?: number;
-  /** The longest an open stream goes without a byte: a `:` keep-alive comment is written when nothing else was. Default 15 s. */
+  /**
+   * The keep-alive interval of a page's stream: a keep-alive frame goes out at least this often
+   * (proxies keep the connection), and a page reopens a stream that sent none for 2.5 intervals
+   * (a dead connection kept open by a proxy or a changed network). Default 15 s.
+   */
   heartbeatMs?: number;
   /** The `retry:` reconnect delay sent to pages. Default 1 s. */
   retryMs?: number;
@@ -312,6 +316,7 @@ export function createServer(apps: AppClass | Record<string, AppClass>, options:
         replayBytes: positive(o.replayBufferBytes, defaults.stream.replayBytes, "replayBufferBytes"),
         maxPendingBytes: positive(o.maxPendingBytes, defaults.stream.maxPendingBytes, "maxPendingBytes"),
         retryMs: positive(o.retryMs, defaults.stream.retryMs, "retryMs"),
+        heartbeatMs: positive(o.heartbeatMs, defaults.stream.heartbeatMs, "heartbeatMs"),
       },
       uploads: {
         bytes: positive(o.limits?.sessionUploadBytes, defaults.uploads.bytes, "limits.sessionUploadBytes"),
@@ -355,7 +360,6 @@ export function createServer(apps: AppClass | Record<string, AppClass>, options:
     roles: checkedFunction(o.roles, "roles") ?? rolesOf,
     signIn: checkedSignIn(o.signIn),
   };
-  const heartbeatMs = positive(o.heartbeatMs, 15_000, "heartbeatMs");
   cfg.presence = { ...o.presence, node }; // presence tells nodes apart by this name
   const createdAt = Date.now();
   const health = new Health(cfg, logger);
@@ -500,8 +504,8 @@ export function createServer(apps: AppClass | Record<string, AppClass>, options:
     return (started ??= (async () => {
       await cluster?.start();
       for (const m of mounts) await m.hub.start(handle);
-      // Ticks at half the interval: a stream written since the last tick skips it (see SessionStream.heartbeat), and none is silent for a whole interval.
-      timers.push(setInterval(() => mounts.forEach((m) => m.heartbeat()), heartbeatMs / 2));
+      // Ticks at half the interval: a stream written since the last tick may skip one (see SessionStream.heartbeat), and none is silent for a whole interval.
+      timers.push(setInterval(() => mounts.forEach((m) => m.heartbeat()), pool.limits.stream.heartbeatMs / 2));
       for (const t of timers) t.unref();
     })());
   }

@@ -110,13 +110,23 @@ function headElement(node: unknown, where: string): [string, Record<string, stri
  * elements it creates later (the browser hides the attribute's value once the
  * page is parsed; the element's `nonce` property keeps it).
  */
+/**
+ * The flag the runtime shows while the page's stream is down (`hidden` until
+ * then), written here rather than built by the runtime, which it kept out of
+ * the runtime's 6 KB. Before the app's root, like the boot block, so the
+ * runtime's `getElementById` finds it first. Just enough style to be seen
+ * (a `style` attribute, which the CSP allows); the look is the page's
+ * (`.rv-reconnecting { … !important }`).
+ */
+export const RECONNECTING = `<div id="rv-rc" class="rv-reconnecting" role="status" hidden style="position:fixed;bottom:0;right:0;background:#ffc">reconnecting…</div>`;
+
 export function renderPage(p: PageParts): Buffer {
   // `<` is escaped inside the JSON so no string in it can close the <script> block.
   const boot = JSON.stringify(p.boot).replace(/</g, "\\u003c");
   const { nonce } = p;
   // The boot block comes before the app's HTML: the runtime finds it by id, which finds the first element
   // with that id, and an element of the app given `id="rv-boot"` (from data) would name the module the page imports.
-  const middle = `<script type="application/json" id="rv-boot">${boot}</script><div id="rv-root" nonce="${nonce}">`;
+  const middle = `<script type="application/json" id="rv-boot">${boot}</script>${RECONNECTING}<div id="rv-root" nonce="${nonce}">`;
   const after = `</div><script type="module" nonce="${nonce}" src="${escapeAttr(p.runtimeUrl)}"></script></body></html>`;
   // Bytes, not a string: the app's HTML was encoded once already, and a string body would be measured and encoded again on its way out.
   const head = headBytes(p.head), mid = Buffer.from(middle), tail = Buffer.from(after), mark = Buffer.from(nonce);

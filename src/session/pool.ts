@@ -33,7 +33,7 @@ export function defaultLimits(): SessionLimits {
     maxRoomsPerSession: 64,
     maxQueuedEvents: 1_000,
     calls: { ...DEFAULT_CALL_LIMITS },
-    stream: { replayBytes: 64 * 1024, maxPendingBytes: 1024 * 1024, retryMs: 1_000 },
+    stream: { replayBytes: 64 * 1024, maxPendingBytes: 1024 * 1024, retryMs: 1_000, heartbeatMs: 15_000 },
     uploads: { bytes: 50 * 1024 * 1024, files: 50 },
   };
 }

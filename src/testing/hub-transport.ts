@@ -351,14 +351,15 @@ class PageSink implements Sink {
       const data: string[] = [];
       for (const line of block.split("\n")) {
         const colon = line.indexOf(":");
-        if (colon === 0) continue; // a comment (heartbeat)
+        if (colon === 0) continue; // a comment
         const field = colon < 0 ? line : line.slice(0, colon);
         const value = colon < 0 ? "" : line.slice(colon + 1).replace(/^ /, "");
         if (field === "event") type = value;
         else if (field === "data") data.push(value);
         else if (field === "id") id = Number(value);
       }
-      if (data.length) this.frame(type, data.join("\n"), id);
+      // An unnamed frame is a keep-alive, which a browser's runtime keeps to itself (its watchdog).
+      if (data.length && type !== "message") this.frame(type, data.join("\n"), id);
     }
     return true;
   }

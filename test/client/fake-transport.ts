@@ -1,6 +1,7 @@
 import { createApplier } from "../../client/apply.js";
 import { createRuntime, type Boot, type Runtime } from "../../client/runtime.js";
 import type { ClientModule, Reply, StreamHandlers, Transport, Uploadable, UploadHandle, UploadOptions } from "../../client/transport.js";
+import { RECONNECTING } from "../../src/server/page.js";
 
 /**
  * A scriptable Transport for the runtime's tests: records every POST, answers
@@ -83,7 +84,8 @@ export const PAGE =
 
 /** A page with `html` in `#rv-root` and a runtime over it, driven by a fake transport. */
 export function page(html = PAGE, boot: Partial<Boot> = {}): { rv: Runtime; t: FakeTransport; root: HTMLElement } {
-  document.body.innerHTML = `<div id="rv-root">${html}</div>`;
+  // As the server writes a page (src/server/page.ts): the reconnecting flag, then the app's root.
+  document.body.innerHTML = `${RECONNECTING}<div id="rv-root">${html}</div>`;
   const root = document.getElementById("rv-root")!;
   const t = new FakeTransport();
   const rv = createRuntime({ root, boot: { sid: "s1", rev: 1, base: "", module: "/rv/app.x.js", ...boot }, transport: t, applier: createApplier, backoffMs: 10 });

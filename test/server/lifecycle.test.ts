@@ -87,7 +87,7 @@ describe("session lifecycle over HTTP", () => {
     expect(renders).toBe(before + 1);
   });
 
-  it("sends a : heartbeat comment on open streams", async () => {
+  it("sends open streams a keep-alive frame with the interval, at least once per interval", async () => {
     srv = await serve(Life, { heartbeatMs: 50 });
     const b = await srv.browser().start();
     const url = new URL(`${srv.url}/api/sse/${b.sid}`);
@@ -97,7 +97,8 @@ describe("session lifecycle over HTTP", () => {
         res.setEncoding("utf8");
         res.on("data", (chunk: string) => {
           body += chunk;
-          if (body.includes("\n:\n\n")) {
+          // The attach's keep-alive, then one from the ticks.
+          if (body.split("\ndata:50\n\n").length - 1 + (body.split("\n\ndata:50\n\n").length - 1) >= 2) {
             req.destroy();
             resolve(body);
           }
@@ -105,10 +106,11 @@ describe("session lifecycle over HTTP", () => {
       });
       req.on("error", reject);
     });
-    expect(text.startsWith("retry: 1000\n\n")).toBe(true);
+    expect(text.startsWith("retry: 1000\ndata:50\n\n")).toBe(true);
     expect(text).toContain("event: init");
-    expect(text).toContain("\n:\n\n");
+    expect(text).toMatch(/\n\ndata:50\n\n/);
   });
+
 
   it("removes a session's uploaded temp files when the session expires", async () => {
     // The store's clock is the test's: the session expires when the test says, not when a busy machine lets a short TTL lapse.

@@ -85,7 +85,7 @@ describe("sseSink", () => {
   });
 
   it("carries a session stream's frames, with the sizes the stream counted: broadcasts, patches, corked pairs, a replay", async () => {
-    const stream = new SessionStream({ replayBytes: 100_000, maxPendingBytes: 1_000_000, retryMs: 1000 });
+    const stream = new SessionStream({ replayBytes: 100_000, maxPendingBytes: 1_000_000, retryMs: 1000, heartbeatMs: 15_000 });
     const broadcast = { type: "event" as const, event: "tick", data: { text: "é € 😀" } };
     stream.send(broadcast); // before the page connects: replayed on attach
     server = http.createServer((_req, res) => {
@@ -102,7 +102,7 @@ describe("sseSink", () => {
     const { text } = await get((server.address() as AddressInfo).port);
     const event = 'event: event\ndata: {"event":"tick","data":{"text":"é € 😀"}}\n\n';
     expect(text).toBe(
-      "retry: 1000\n\n" + `id: 1\n${event}id: 2\n${event}id: 3\n${event}` + 'id: 4\nevent: patch\ndata: {"rev":2,"ops":[{"op":"text","id":"w-2","text":"ünïcödé"}],"ack":0}\n\n' + 'event: bye\ndata: {"reason":"shutdown"}\n\n',
+      "retry: 1000\ndata:15000\n\n" + `id: 1\n${event}id: 2\n${event}id: 3\n${event}` + 'id: 4\nevent: patch\ndata: {"rev":2,"ops":[{"op":"text","id":"w-2","text":"ünïcödé"}],"ack":0}\n\n' + 'event: bye\ndata: {"reason":"shutdown"}\n\n',
     );
   });
 });

@@ -21,28 +21,29 @@ function fakeResponse() {
   };
 }
 
-const limits = { replayBytes: 10_000, maxPendingBytes: 4_096, retryMs: 500 };
+const limits = { replayBytes: 10_000, maxPendingBytes: 4_096, retryMs: 500, heartbeatMs: 15_000 };
 
 describe("SessionStream", () => {
-  it("writes a keep-alive comment on every other tick of an idle stream, and none to a stream frames keep busy", async () => {
+  it("writes a keep-alive frame announcing the interval on every other tick of an idle stream, and one per interval to a stream frames keep busy", async () => {
     const s = new SessionStream(limits);
     const f = fakeResponse();
-    s.attach(f.res); // the retry line: written since the last tick
+    s.attach(f.res); // the retry line, with the first keep-alive: written since the last tick
+    const beats = () => f.text().split("data:15000\n\n").length - 1;
     const ticks = async (n: number, between?: () => void) => {
       for (let i = 0; i < n; i++) {
         between?.();
         s.heartbeat();
       }
       await new Promise((r) => setImmediate(r));
-      return f.text().split(":\n\n").length - 1;
+      return beats();
     };
-    expect(await ticks(1)).toBe(0); // the retry line was written since the last tick
-    expect(await ticks(4)).toBe(2); // idle: a comment, then a tick it counts for, twice
-    const before = f.text().length;
-    expect(await ticks(6, () => s.send({ type: "event", event: "x", data: 1 }))).toBe(2); // a frame before every tick: no comment
-    expect(f.text().length).toBeGreaterThan(before);
-    // Silent again: at most two ticks (one interval) pass without a byte.
-    expect(await ticks(2)).toBe(3);
+    expect(f.text()).toBe("retry: 500\ndata:15000\n\n");
+    expect(await ticks(1)).toBe(1); // the attach wrote one since the last tick
+    expect(await ticks(4)).toBe(3); // idle: a keep-alive, then a tick it counts for, twice
+    // A frame before every tick: a keep-alive every other tick all the same (the page's watchdog counts only these).
+    expect(await ticks(6, () => s.send({ type: "event", event: "x", data: 1 }))).toBe(6);
+    // Silent again: at most two ticks (one interval) pass without one.
+    expect(await ticks(2)).toBe(7);
   });
 
   it("numbers every message by exactly one, whatever its kind, after a retry line", async () => {
@@ -54,7 +55,7 @@ describe("SessionStream", () => {
     s.send({ type: "call", method: "toast", args: [] });
     await new Promise((r) => setImmediate(r));
     expect(f.text()).toBe(
-      "retry: 500\n\n" +
+      "retry: 500\ndata:15000\n\n" +
         'id: 1\nevent: patch\ndata: {"rev":2,"ops":[]}\n\n' +
         'id: 2\nevent: event\ndata: {"event":"x","data":1}\n\n' +
         'id: 3\nevent: call\ndata: {"method":"toast","args":[]}\n\n',
