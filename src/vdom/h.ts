@@ -180,6 +180,7 @@ export function h(tag: string | Component<any>, props?: Props | null, ...args: C
   let slots: number[] | undefined;
   if (children === undefined) ({ children, slots } = normalize(args));
   else if (children.length === 0) children = NO_CHILDREN; // every leaf shares one (frozen) empty list
+  if (children.length === 0 && tag.length === 8 && (typeof props?.value === "string" || typeof props?.value === "number") && tag.toLowerCase() === "textarea") return textareaOf(tag, props!, key);
   if (children.length === 0 ? tag !== "script" : !needsCheck(tag)) return new ElementVNode(tag, props ?? EMPTY_PROPS, key, children, slots);
   if (VOID_TAGS.has(tag)) {
     throw new RenderError(`<${tag}> is a void element and cannot have children (got ${children.length}). Put the content next to it.`);
@@ -192,6 +193,17 @@ export function h(tag: string | Component<any>, props?: Props | null, ...args: C
     return new ElementVNode(tag, props ?? EMPTY_PROPS, key, textOnly(tag, children), undefined);
   }
   return new ElementVNode(tag, props ?? EMPTY_PROPS, key, children, slots);
+}
+
+/**
+ * `h("textarea", { value })`: a textarea shows its text, not a `value`
+ * attribute (which a browser ignores there: the first page showed an empty
+ * box), so the value becomes its text, as `h("textarea", {}, value)` gives.
+ */
+function textareaOf(tag: string, props: Props, key: string | number | undefined): VNode {
+  const { value, ...rest } = props;
+  const text = String(value);
+  return new ElementVNode(tag, rest, key, NO_CHILDREN, undefined, text === "" ? undefined : text);
 }
 
 /**

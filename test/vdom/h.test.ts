@@ -71,6 +71,16 @@ describe("h()", () => {
     expect(texts(ul)).toEqual(["<li>", "<li>", "<li>"]);
   });
 
+  it("makes a textarea's value prop its text, which a browser shows (it ignores a value attribute there)", () => {
+    const v = h("textarea", { value: "typed", rows: 3, key: "k" }) as VElement;
+    expect(v.text).toBe("typed");
+    expect(v.props).toEqual({ rows: 3, key: "k" });
+    expect((h("TEXTAREA", { value: 7 }) as VElement).text).toBe("7");
+    expect((h("textarea", { value: "" }) as VElement).text).toBeUndefined();
+    // Text given as children wins, and the prop stays (the kit's controls pass both).
+    expect((h("textarea", { value: "a" }, "a") as VElement).props).toEqual({ value: "a" });
+  });
+
   it("joins the text of textarea, title and style into one child", () => {
     expect(texts(h("title", {}, "Count: ", 3))).toEqual(["Count: 3"]);
     expect(() => h("textarea", {}, h("b", {}))).toThrow(/<textarea> can only contain text/);

@@ -1,0 +1,55 @@
+import { expect, it } from "vitest";
+import { App, h, server } from "revue";
+import { connected, describeE2E } from "./browser.js";
+
+class Note extends App {
+  text = "first";
+  body = "from value";
+  @server.realtime replace() {
+    this.text = "from the server";
+    this.body = "a new value";
+  }
+  @server.on("news") heard(text: string) {
+    this.text = text;
+  }
+  override render() {
+    return h("main", {},
+      h("textarea", { id: "kids" }, this.text),
+      h("textarea", { id: "valued", value: this.body }),
+      h("button", { id: "go", onClick: this.replace }, "Replace"));
+  }
+}
+
+describeE2E("a textarea in Chromium", (e2e) => {
+  it("shows its value prop on the first page, and the server's text after the visitor typed in it", async () => {
+    const { url } = await e2e.serve(Note);
+    const page = await e2e.page();
+    await page.goto(url);
+    await connected(page);
+    // `value` on a textarea is no attribute a browser shows: it is written as the text.
+    expect(await page.inputValue("#valued")).toBe("from value");
+    expect(await page.inputValue("#kids")).toBe("first");
+
+    // Typed in, then left: the box no longer shows its text but its value, which the server's change sets.
+    await page.fill("#kids", "typed in kids");
+    await page.fill("#valued", "typed in valued");
+    await page.click("#go");
+    await expect.poll(() => page.inputValue("#kids")).toBe("from the server");
+    await expect.poll(() => page.inputValue("#valued")).toBe("a new value");
+  });
+
+  it("keeps what the visitor is typing, unsent, while the box has focus; takes the server's text once it has not", async () => {
+    const { url, srv } = await e2e.serve(Note);
+    const page = await e2e.page();
+    await page.goto(url);
+    await connected(page);
+    await page.click("#kids");
+    await page.keyboard.type(" and more");
+    srv.emit("news", "changed elsewhere");
+    await page.waitForTimeout(500);
+    expect(await page.inputValue("#kids")).toBe("first and more");
+    await page.locator("#kids").blur();
+    srv.emit("news", "changed again");
+    await expect.poll(() => page.inputValue("#kids")).toBe("changed again");
+  });
+});
