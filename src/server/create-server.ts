@@ -59,7 +59,7 @@ export interface ServerOptions {
   /** `close()` finishes within this long even while handlers hang. Default 10 s. */
   shutdownTimeoutMs?: number;
   /**
-   * Body limits in bytes: events/emits (64 KB), rpc (1 MB), one upload request (10 MB),
+   * Body limits in bytes: events/emits (1 MB), rpc (1 MB), one upload request (10 MB),
    * files per upload request (5); what one session may keep uploaded: 50 MB in 50 files.
    */
   limits?: { event?: number; rpc?: number; upload?: number; files?: number; sessionUploadBytes?: number; sessionUploadFiles?: number };
@@ -347,7 +347,8 @@ export function createServer(apps: AppClass | Record<string, AppClass>, options:
     pool,
     logger,
     limits: {
-      event: positive(o.limits?.event, 64 * 1024, "limits.event"),
+      // An input's event carries the field's whole value: a long text (a note, a document) is typed into this limit.
+      event: positive(o.limits?.event, 1024 * 1024, "limits.event"),
       rpc: positive(o.limits?.rpc, 1024 * 1024, "limits.rpc"),
       upload: positive(o.limits?.upload, 10 * 1024 * 1024, "limits.upload"),
       files: positive(o.limits?.files, 5, "limits.files"),

@@ -98,6 +98,16 @@ describe("the sequence rules over HTTP: no success for work that did not run", (
     expect(ran).toEqual(["add 1", "add 0"]);
   });
 
+  it("takes an event carrying a long text (an input's whole value) up to limits.event, 1 MB by default; 413 past it", async () => {
+    const { b } = await start();
+    // 64 KB was the default: a note's textarea of 200 KB could not be saved as it was typed.
+    expect((await b.event("note", ["long", "x".repeat(200_000)], 1)).status).toBe(202);
+    await until(() => ran.includes("long"), "the long event");
+    const r = await b.event("note", ["too long", "x".repeat(1_100_000)], 2);
+    expect(r.status).toBe(413);
+    expect(r.body.error.code).toBe("PAYLOAD_TOO_LARGE");
+  });
+
   it("refuses a call with more than 1,000 arguments with 400 INVALID_ARGS, runs nothing, and leaves its seq usable", async () => {
     const { b } = await start();
     // 200,000 arguments overflowed the stack when the method was applied to them: 500, a logged stack, the seq used up.
