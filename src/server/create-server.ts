@@ -378,6 +378,9 @@ export function createServer(apps: AppClass | Record<string, AppClass>, options:
     }
     return undefined;
   };
+  // `this.emit` in any app reaches every app of this server, as the handle's `emit` does (a host app's question reaches its participants' app).
+  const emitEverywhere = (event: string, data: unknown, room: string | undefined) => mounts.forEach((m) => m.hub.emit(event, data, room));
+  if (mounts.length > 1) for (const m of mounts) m.hub.emitsThrough(emitEverywhere);
   const seen = new Set<string>();
   for (const m of mounts) {
     if (seen.has(m.prefix)) throw new RevueError("BAD_REQUEST", `createServer: two apps are mounted at "${m.prefix || "/"}"; give each its own path.`);

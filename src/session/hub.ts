@@ -734,6 +734,18 @@ export class Hub<A extends App = App> implements PoolMember {
     this.outbox.publish(this.channel, payload, event);
   }
 
+  /** What an app's `this.emit` calls: {@link emit}, or the server's emit to every app it serves (see {@link emitsThrough}). */
+  private emitter: (event: string, data: unknown, room: string | undefined) => void = (event, data, room) => this.emit(event, data, room);
+
+  /**
+   * Sends the emits of this app's sessions (`this.emit`, `this.to(room).emit`)
+   * through `emit`: `createServer` passes its own when it serves several apps,
+   * so that an emit reaches every app's sessions, as the server handle's does.
+   */
+  emitsThrough(emit: (event: string, data: unknown, room: string | undefined) => void): void {
+    this.emitter = emit;
+  }
+
   /** Resolves once every session's queue is idle and pending renders are flushed (tests, shutdown). */
   async settle(): Promise<void> {
     for (let round = 0; round < 10; round++) {
@@ -1437,7 +1449,7 @@ export class Hub<A extends App = App> implements PoolMember {
       get url() {
         return session.url;
       },
-      emit: (event, data, room) => hub.emit(event, data, room),
+      emit: (event, data, room) => hub.emitter(event, data, room),
       join: (room) => hub.rooms.join(session, room),
       leave: (room) => hub.rooms.leave(session, room),
       callClient(method, args) {

@@ -113,3 +113,47 @@ describe("routes with params", () => {
     expect(() => createServer({ "/items/v:id": Home })).toThrow(/A param is a whole segment named ":name"/);
   });
 });
+
+describe("several apps on one server", () => {
+  class Host extends App {
+    @server.rpc ask(question: string) {
+      this.emit("question", question);
+    }
+    @server.rpc askRoom(question: string) {
+      this.to("table 1").emit("question", question);
+    }
+    override render() {
+      return h("main", {}, "host");
+    }
+  }
+  class Participant extends App {
+    heard: string[] = [];
+    @server.rpc sit() {
+      this.join("table 1");
+    }
+    @server.rpc got() {
+      return this.heard;
+    }
+    @server.on("question") question(q: string) {
+      this.heard.push(q);
+    }
+    override render() {
+      return h("main", {}, this.heard.join(", "));
+    }
+  }
+
+  it("an app's this.emit reaches the sessions of every app the server serves, as the server's emit does; to(room) too", async () => {
+    const srv = await serve({ "/": Participant, "/host": Host });
+    close = srv.close;
+    const host = await srv.browser("/host").start();
+    const seated = await srv.browser().start();
+    const standing = await srv.browser().start();
+    await seated.rpc("sit");
+    await host.rpc("ask", ["Ready?"]);
+    await host.rpc("askRoom", ["Table 1, ready?"]);
+    await expect.poll(async () => (await seated.rpc("got")).body.result).toEqual(["Ready?", "Table 1, ready?"]);
+    await expect.poll(async () => (await standing.rpc("got")).body.result).toEqual(["Ready?"]);
+    srv.handle.emit("question", "From the server");
+    await expect.poll(async () => (await standing.rpc("got")).body.result).toEqual(["Ready?", "From the server"]);
+  });
+});
