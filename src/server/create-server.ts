@@ -362,6 +362,7 @@ export function createServer(apps: AppClass | Record<string, AppClass>, options:
     signIn: checkedSignIn(o.signIn),
   };
   cfg.presence = { ...o.presence, node }; // presence tells nodes apart by this name
+  cfg.presenceShared = Object.keys(table).length > 1;
   const createdAt = Date.now();
   const health = new Health(cfg, logger);
   const shutdownTimeoutMs = positive(o.shutdownTimeoutMs, 10_000, "shutdownTimeoutMs");

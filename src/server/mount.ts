@@ -35,6 +35,8 @@ export interface MountConfig {
   pubsub: PubSub;
   /** Presence tuning (createServer's `presence` option) and this node's name. */
   presence?: PresenceOptions & { node?: string };
+  /** Whether the server's apps share one presence (it serves several): `list(topic)` is every app's. */
+  presenceShared?: boolean;
   pool: SessionPool;
   logger: Logger;
   /** Body limits in bytes: events and emits, rpcs, one upload request; files per upload request. */
@@ -74,7 +76,8 @@ export class Mount<A extends App = App> {
       prefix,
       production: cfg.production,
       cluster: cfg.cluster,
-      presence: cfg.presence,
+      // Several apps share one presence channel, each app's presences a node of its own there (see ServerOptions.presence).
+      presence: cfg.presenceShared && cfg.presence ? { ...cfg.presence, node: `${cfg.presence.node}@${prefix || "/"}`, channel: "revue:presence" } : cfg.presence,
       channel: `${appClass.name}@${prefix || "/"}`,
       routes: (path) => cfg.routes?.(path),
     });

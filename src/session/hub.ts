@@ -56,8 +56,12 @@ export interface HubOptions {
    * that holds them, and taken over when that node dies. Default: one process.
    */
   cluster?: Cluster;
-  /** Presence across nodes: heartbeat, down period (see `PresenceOptions`), and this node's name. */
-  presence?: PresenceOptions & { node?: string };
+  /**
+   * Presence across nodes: heartbeat, down period (see `PresenceOptions`), and this node's name;
+   * `channel`, one shared with other apps (createServer's when it serves several: each app's
+   * presences are then one node's, and `list` has every app's).
+   */
+  presence?: PresenceOptions & { node?: string; channel?: string };
   /**
    * The app serving a path of this server, and the path's params
    * (createServer's): where a page navigates live (`rv.nav`). Default: only
@@ -265,7 +269,7 @@ export class Hub<A extends App = App> implements PoolMember {
     this.channel = `revue:${options.channel ?? this.spec.name}:events`;
     this.presence = new Presence(this.pubsub, {
       ...options.presence,
-      channel: `revue:${options.channel ?? this.spec.name}:presence`,
+      channel: options.presence?.channel ?? `revue:${options.channel ?? this.spec.name}:presence`,
       app: this.spec.name,
       logger: this.logger,
       onDiff: (diff) => this.presenceChanged(diff),

@@ -157,3 +157,39 @@ describe("several apps on one server", () => {
     await expect.poll(async () => (await standing.rpc("got")).body.result).toEqual(["Ready?", "From the server"]);
   });
 });
+
+describe("presence across the apps of one server", () => {
+  class Stage extends App {
+    @server.rpc here() {
+      return Object.keys(this.presence.list("quiz")).sort();
+    }
+    override render() {
+      return h("main", {}, "stage");
+    }
+  }
+  class Seat extends App {
+    @server.rpc arrive(name: string) {
+      this.presence.track("quiz", name, { at: "seat" });
+    }
+    @server.rpc here() {
+      return Object.keys(this.presence.list("quiz")).sort();
+    }
+    override render() {
+      return h("main", {}, "seat");
+    }
+  }
+
+  it("list(topic) has the presences every app of the server tracks", async () => {
+    const srv = await serve({ "/": Seat, "/stage": Stage });
+    close = srv.close;
+    const stage = await srv.browser("/stage").start();
+    const ada = await srv.browser().start();
+    const bob = await srv.browser().start();
+    await ada.rpc("arrive", ["ada"]);
+    await bob.rpc("arrive", ["bob"]);
+    // The host's app tracks nobody itself, and sees both.
+    await expect.poll(async () => (await stage.rpc("here")).body.result).toEqual(["ada", "bob"]);
+    expect((await ada.rpc("here")).body.result).toEqual(["ada", "bob"]);
+    expect(srv.logs.filter((l) => l.includes("presence"))).toEqual([]);
+  });
+});
