@@ -1357,6 +1357,14 @@ export class Hub<A extends App = App> implements PoolMember {
       }
       if (!full && sent.get(field) === json) continue;
       sent.set(field, json);
+      const lost = this.warned.has(`@synced ${field}`) ? undefined : lostInJson(value, 0);
+      if (lost) {
+        this.warned.add(`@synced ${field}`);
+        this.logger.warn(
+          `[revue] ${this.spec.name}.${field} is @synced and holds a ${lost}, which JSON turns into {}: the page's rv.state.${field} loses its entries. ` +
+            `Keep an array (or an object) in it instead, e.g. [...set] or Object.fromEntries(map). (Said once.)`,
+        );
+      }
       (out ??= {})[field] = value === undefined ? null : value;
     }
     return out;
@@ -1514,4 +1522,23 @@ function assertCustomEvent(event: unknown, caller: "emit" | "rv.emit"): asserts 
   if (typeof event !== "string" || event === "") throw refuse(`${caller}(event): the event name must be a non-empty string, got ${JSON.stringify(event)}.`);
   if (LIFECYCLE_EVENTS.has(event)) throw refuse(`${caller}("${event}"): "${event}" is a lifecycle event and only Revue may emit it. Pick another event name.`);
   if (event === "presence") throw refuse(`${caller}("presence"): "presence" carries Revue's presence diffs and only Revue may emit it. Use this.presence.track(topic, key, meta) on the server, or pick another event name.`);
+}
+
+/** "Set" or "Map" when `value` holds one (where JSON keeps nothing of it), within a few levels; else undefined. */
+function lostInJson(value: unknown, depth: number): string | undefined {
+  if (typeof value !== "object" || value === null || depth > 4) return undefined;
+  if (value instanceof Set || value instanceof Map) return value.constructor.name;
+  if (Array.isArray(value)) {
+    for (let i = 0; i < value.length && i < 100; i++) {
+      const lost = lostInJson(value[i], depth + 1);
+      if (lost) return lost;
+    }
+    return undefined;
+  }
+  let seen = 0;
+  for (const k in value) {
+    const lost = lostInJson((value as Record<string, unknown>)[k], depth + 1);
+    if (lost || ++seen >= 100) return lost;
+  }
+  return undefined;
 }

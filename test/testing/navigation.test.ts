@@ -44,3 +44,29 @@ describe("revue/testing: routes, @url fields and navigation", () => {
     await expect(mount(Item, { route: "/items/:id", url: "/things/7" })).rejects.toThrow(/that path is not one of the route "\/items\/:id"'s/);
   });
 });
+
+describe("revue/testing: @synced fields", () => {
+  class Tags extends App {
+    @synced tags = new Set(["a"]);
+    @synced plain = ["a"];
+    @server.realtime add() {
+      this.tags = new Set([...this.tags, "b"]);
+      this.plain = [...this.plain, "b"];
+    }
+    override render() {
+      return h("button", { id: "add", onClick: this.add }, "Add");
+    }
+  }
+
+  it("warns once when one holds a Set (JSON keeps nothing of it), and says what to keep instead", async () => {
+    const t = await mount(Tags);
+    expect(t.rv.state).toEqual({ tags: {}, plain: ["a"] });
+    await t.click("#add");
+    const warned = t.logs.filter((l) => l.includes("Tags.tags is @synced"));
+    expect(warned).toEqual([
+      "warn [revue] Tags.tags is @synced and holds a Set, which JSON turns into {}: the page's rv.state.tags loses its entries. Keep an array (or an object) in it instead, e.g. [...set] or Object.fromEntries(map). (Said once.)",
+    ]);
+    expect(t.logs.filter((l) => l.includes("Tags.plain"))).toEqual([]);
+    await t.unmount();
+  });
+});
