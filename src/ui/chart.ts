@@ -184,7 +184,8 @@ function yAxis(values: Iterable<number>, options: ChartOptions, f: Frame, zero: 
   if (!Number.isFinite(d0)) (d0 = 0), (d1 = 1);
   if (options.y?.zero ?? zero) (d0 = Math.min(0, d0)), (d1 = Math.max(0, d1));
   if (options.y?.domain) [d0, d1] = options.y.domain.map(Number) as [number, number];
-  if (d0 === d1) (d0 -= 1), (d1 += 1);
+  // One value everywhere: a range around it, or from 0 up when it is 0 (all-zero counts have no negative ticks).
+  if (d0 === d1) d0 === 0 ? (d1 = 1) : ((d0 -= 1), (d1 += 1));
   const count = options.y?.ticks ?? 5;
   const scale = scaleLinear().domain([d0, d1]).range([f.bottom, f.top]);
   if (!options.y?.domain) scale.nice(count);
@@ -418,7 +419,7 @@ export function barChart(series: BarSeries | readonly BarSeries[], options: Char
         if (!Number.isFinite(v)) return null;
         const top = y.scale(v);
         return h("rect", { key: String(c), x: num(outer(String(c))! + inner(s.name)!), y: num(Math.min(top, zero)), width: num(inner.bandwidth()), height: num(Math.abs(zero - top)) },
-          h("title", {}, `${list.length > 1 ? `${s.name}, ` : ""}${c}: ${y.format(v)}`));
+          h("title", {}, `${list.length > 1 ? `${s.name}, ` : ""}${c}: ${y.exact(v)}`));
       })));
   return svg("bar", f, options, [
     ...axes(f, { band: true, scale: (c: string) => outer(c)!, categories, width: outer.bandwidth() }, y, options),

@@ -57,6 +57,19 @@ it("draws area, scatter, bar, histogram and sparkline with what each shows on ho
   expect(s.find(".rv-sparkline title")!.textContent).toBe("visits: min 3, max 8, last 8");
 });
 
+it("draws small counts as counts: hover titles without a decimal the ticks needed, and all-zero counts from 0 up", async () => {
+  const s = await page(() =>
+    h("div", {},
+      barChart({ name: "votes", values: [["Rust", 1], ["Go", 2]] }),
+      barChart({ name: "none yet", values: [["Rust", 0], ["Go", 0]] }, { class: "zero" })));
+  // The ticks of 0–2 are 0.0, 0.2, … and were the titles' format too ("Rust: 1.0").
+  expect(texts(s, ".rv-chart-bar rect title").slice(0, 2)).toEqual(["Rust: 1", "Go: 2"]);
+  const zero = s.findAll(".rv-chart-bar")[1]!;
+  const ticks = [...zero.querySelectorAll(".rv-axis-y text")].map((e) => Number(e.textContent));
+  expect(Math.min(...ticks)).toBe(0);
+  expect(Math.max(...ticks)).toBe(1);
+});
+
 /** A live chart: a sliding window of `n` samples, one more per tick. */
 function live(n: number) {
   class Live extends App {
