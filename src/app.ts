@@ -118,6 +118,12 @@ export function shownFailure(app: App, err: unknown, fallback: string): string {
   return app[LINK].production || !(err instanceof Error) ? fallback : `${fallback} (${err.message})`;
 }
 
+/** What a kit component tells the visitor of a call its `auth` refused: plain words, and in development the rule that refused it. */
+export function shownRefusal(app: App, err: RevueError): string {
+  const plain = err.code === "UNAUTHORIZED" ? "Please sign in to do this." : "You are not allowed to do this.";
+  return app[LINK].production ? plain : `${plain} (${err.message})`;
+}
+
 /**
  * Where an application declares its types for Revue, once, by module
  * augmentation: `user` types `this.user`.

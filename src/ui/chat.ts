@@ -216,7 +216,7 @@ export function chatInput<K extends string>(app: Record<NoInfer<K>, ChatComposer
     const text = ev.type === "submit" ? chatText(ev, maxLength) : "";
     if (!text) return UNCHANGED;
     const refused = refusal(app as object, entry, where);
-    if (refused) return { ...cur, error: refused.message };
+    if (refused) return { ...cur, error: refused };
     const checked = checkedArgs(name, entry, [text]);
     // The page keeps the focused field's text: the visitor fixes it and sends again.
     if ("issues" in checked) return { ...cur, error: checked.issues.slice(0, 3).map((i) => i.message).join(" ") };

@@ -165,7 +165,7 @@ export function form<A extends object, V extends Record<string, unknown>>(
     }
     if (Object.keys(errors).length) return { ...cur, values, errors, status: "failed" as const, message: "" };
     const refused = refusal(app, entry, where);
-    if (refused) return { ...cur, values, errors: {}, status: "failed" as const, message: refused.message };
+    if (refused) return { ...cur, values, errors: {}, status: "failed" as const, message: refused };
     const checked = checkedArgs(appName, entry, [values]);
     if ("issues" in checked) return { ...cur, values, ...placed(checked.issues, specs) };
     const { args } = checked;

@@ -2,7 +2,7 @@ import { RevueError, UsageError } from "../errors.js";
 import type { MethodEntry } from "../registry/entries.js";
 import { validateArgs, type ArgIssue } from "../registry/schema.js";
 import { getSpec } from "../registry/spec.js";
-import { admitCall, type App } from "../app.js";
+import { admitCall, shownRefusal, type App } from "../app.js";
 
 /**
  * What the kit's submitting components (form, chatInput, fileUpload) share:
@@ -41,22 +41,24 @@ export function checkedArgs(appName: string, entry: MethodEntry, args: unknown[]
 }
 
 /**
- * The refusal (401 UNAUTHORIZED, 403 FORBIDDEN) a call of `entry` from the
- * page would get from its `auth`, else undefined. A component's method runs
- * through the component's field binding, not through a call of its own, so
- * its rule is checked here, before the method runs, as the call would check it.
+ * What the visitor is told when a call of `entry` from the page would be
+ * refused (401 UNAUTHORIZED, 403 FORBIDDEN) by its `auth`, else undefined:
+ * plain words, and in development the rule that refused it too. A
+ * component's method runs through the component's field binding, not through
+ * a call of its own, so its rule is checked here, before the method runs, as
+ * the call would check it.
  *
  * @example
  * const refused = refusal(this, entry, "Shop: form(this, \"order\")");
- * if (refused) return { ...cur, status: "failed", message: refused.message };
+ * if (refused) return { ...cur, status: "failed", message: refused };
  */
-export function refusal(app: object, entry: MethodEntry, where: string): RevueError | undefined {
+export function refusal(app: object, entry: MethodEntry, where: string): string | undefined {
   if (entry.options.auth === undefined) return undefined;
   try {
     admitCall(app as App, entry, where);
     return undefined;
   } catch (err) {
-    if (err instanceof RevueError) return err;
-    throw err;
+    if (!(err instanceof RevueError)) throw err;
+    return shownRefusal(app as App, err);
   }
 }

@@ -105,7 +105,7 @@ export function fileUpload<A extends object>(app: A, key: keyof A & string, onFi
     const files = ev.files as UploadedFile[];
     if (files.length === 0 || files.some((f) => typeof f?.read !== "function")) return UNCHANGED;
     const refused = refusal(app, entry, where);
-    if (refused) return { ...cur, status: "failed" as const, message: refused.message };
+    if (refused) return { ...cur, status: "failed" as const, message: refused };
     const list = files.map((f) => ({ name: f.name, size: f.size, type: f.type }));
     const total = list.reduce((n, f) => n + f.size, 0);
     const said = list.length === 1 ? `${list[0]!.name} (${humanBytes(total)})` : `${list.length} files (${humanBytes(total)})`;

@@ -51,6 +51,18 @@ it("refuses a form's, a chat input's and an upload's method to a user its auth r
   expect(t.find(".rv-chat-input .rv-error")!.textContent).toMatch(/requires the role "admin"/);
 });
 
+it("tells a visitor in plain words in production (the rule that refused is for the developer)", async () => {
+  t = await mount(Admin, { user: { name: "eve", roles: [] }, production: true });
+  await everything(t);
+  expect(t.find(".rv-form .rv-error")!.textContent).toBe("You are not allowed to do this.");
+  expect(t.find(".rv-chat-input .rv-error")!.textContent).toBe("You are not allowed to do this.");
+  await t.unmount();
+  t = await mount(Admin, { production: true });
+  await everything(t);
+  expect(t.find(".rv-upload")!.textContent).toContain("Please sign in to do this.");
+  expect(t.find(".rv-upload")!.textContent).not.toContain("requires");
+});
+
 it("refuses them all to nobody signed in", async () => {
   t = await mount(Admin);
   await everything(t);
