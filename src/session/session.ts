@@ -320,7 +320,8 @@ function rootNode(out: unknown, app: string): VNode {
 
 /**
  * `app.render()`, telling `changed` when it replaced or deleted a field of
- * the app (compared by identity, so a list changed in place goes unseen). A
+ * the app (compared by identity), or changed a list's length in place
+ * (`this.items.push(x)`; a list sorted in place goes unseen). A
  * render that changes state is a bug that fails silently: most often an `on*`
  * prop that calls a method instead of passing it (`onClick: this.clear()`
  * runs `clear` at every render and binds nothing). Reading the fields twice
@@ -329,17 +330,20 @@ function rootNode(out: unknown, app: string): VNode {
  */
 function rendered(app: App, name: string, changed: (field: string, message: string) => void): VNode {
   const record = app as unknown as Record<string, unknown>;
-  const keys: string[] = [], values: unknown[] = [];
+  // A list's length too: `this.items.push(x)` in render() changes no field, but the list in place.
+  const keys: string[] = [], values: unknown[] = [], lengths: number[] = [];
   for (const k in record) {
+    const v = record[k];
     keys.push(k);
-    values.push(record[k]);
+    values.push(v);
+    lengths.push(Array.isArray(v) ? v.length : -1);
   }
   const out = rootNode(app.render(), name);
   let i = 0, field: string | undefined;
   for (const k in record) {
     // Another name here: this one was added, or the one expected was deleted.
     if (k !== keys[i]) field = keys.includes(k) ? keys[i] : k;
-    else if (!Object.is(values[i], record[k])) field = k;
+    else if (!Object.is(values[i], record[k]) || (lengths[i] !== -1 && (values[i] as unknown[]).length !== lengths[i])) field = k;
     if (field !== undefined) break;
     i++;
   }

@@ -83,3 +83,20 @@ it("warns once, naming the field and the fix, when render() changes the app's st
   expect(quiet).toEqual([]);
   await c.unmount();
 });
+
+/** A list grown in render() itself: no field is replaced, the list is changed in place. */
+class Log extends App {
+  lines: string[] = [];
+  override render() {
+    this.lines.push(`rendered at ${this.lines.length}`);
+    return h("ul", {}, this.lines.map((l) => h("li", {}, l)));
+  }
+}
+
+it("warns when render() changes a list in place (push), naming the field", async () => {
+  const warnings: string[] = [];
+  const t = await mount(Log, { logger: { warn: (m: string) => void warnings.push(m), error() {} } });
+  expect(warnings).toHaveLength(1);
+  expect(warnings[0]).toMatch(/Log\.render\(\) changed this\.lines\. render\(\) must only read the app's state/);
+  await t.unmount();
+});
