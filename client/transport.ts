@@ -102,6 +102,11 @@ const TYPES = ["init", "patch", "call", "event", "error", "bye"];
  * await t.post("/api/emit", { sid, seq: 1, event: "hi", data: null });
  */
 export function browserTransport(): Transport {
+  // The watchdog (see `stream`): the keep-alive interval the server last announced (none yet: no
+  // watchdog), and how many intervals a stream may stay silent, doubled each time it gives up on
+  // one without a message (a frame too big to arrive in time over a slow link then arrives).
+  let beat = 0,
+    patience = 2.5;
   return {
     // fetch's default credentials mode is "same-origin": the session cookie goes along.
     async post(url, body) {
@@ -112,21 +117,24 @@ export function browserTransport(): Transport {
     stream(url, on) {
       const es = new EventSource(url);
       let live = true;
-      // The watchdog: the server's keep-alive frames (unnamed, their data the interval in ms)
-      // come every interval; a stream without one for 2.5 intervals (a dead connection that a
-      // proxy or a changed network keeps open) is dropped and reopened.
-      let dog: ReturnType<typeof setTimeout>;
-      es.onopen = () => live && on.open();
-      es.onmessage = (ev) => {
+      // The server's keep-alive frames (unnamed, their data the interval in ms) come every
+      // interval: a stream that sends nothing for `patience` intervals (a dead connection a
+      // proxy or a changed network keeps open, or a request that never gets an answer) is
+      // dropped and reopened. Armed from the start with the last interval known.
+      let dog: ReturnType<typeof setTimeout> | 0;
+      const pet = (_?: unknown) => {
         clearTimeout(dog);
-        dog = setTimeout(() => live && (live = false, es.close(), on.fail(0)), ev.data * 2.5);
+        dog = beat && setTimeout(() => live && ((live = false), (patience *= 2), es.close(), on.fail(0)), beat * patience);
       };
+      pet();
+      es.onopen = () => live && on.open();
+      es.onmessage = (ev) => pet((beat = +ev.data));
       for (const type of TYPES) {
         es.addEventListener(type, (ev) => {
           // The server's `error` frames and the connection's own `error` event share
           // one name; only the former carry data.
           const data = (ev as MessageEvent).data;
-          if (live && typeof data === "string") on.message(type, data, (ev as MessageEvent).lastEventId);
+          if (live && typeof data === "string") pet((patience = 2.5)), on.message(type, data, (ev as MessageEvent).lastEventId);
           else if (live && type === "error") lost();
         });
       }

@@ -316,7 +316,7 @@ export function createServer(apps: AppClass | Record<string, AppClass>, options:
         replayBytes: positive(o.replayBufferBytes, defaults.stream.replayBytes, "replayBufferBytes"),
         maxPendingBytes: positive(o.maxPendingBytes, defaults.stream.maxPendingBytes, "maxPendingBytes"),
         retryMs: positive(o.retryMs, defaults.stream.retryMs, "retryMs"),
-        heartbeatMs: positive(o.heartbeatMs, defaults.stream.heartbeatMs, "heartbeatMs"),
+        heartbeatMs: heartbeat(o.heartbeatMs, defaults.stream.heartbeatMs),
       },
       uploads: {
         bytes: positive(o.limits?.sessionUploadBytes, defaults.uploads.bytes, "limits.sessionUploadBytes"),
@@ -527,6 +527,16 @@ function positive(value: number | undefined, fallback: number, name: string): nu
   return value;
 }
 
+
+/**
+ * `heartbeatMs`, from 100 ms to 10 minutes: a page reopens a stream silent for 2.5 intervals, so a
+ * shorter one reopens busy streams whose frames wait in line, and a longer one overflows its timer.
+ */
+function heartbeat(value: number | undefined, fallback: number): number {
+  const ms = positive(value, fallback, "heartbeatMs");
+  if (ms < 100 || ms > 600_000) throw new RevueError("BAD_REQUEST", `createServer options: heartbeatMs must be from 100 (ms) to 600000 (10 minutes), got ${ms}. The default, 15000, suits most proxies.`);
+  return ms;
+}
 
 function checkedFunction<F>(f: F | undefined, name: string): F | undefined {
   if (f !== undefined && typeof f !== "function") throw new RevueError("BAD_REQUEST", `createServer options: ${name} must be a function, got ${typeof f}.`);

@@ -88,7 +88,7 @@ describe("session lifecycle over HTTP", () => {
   });
 
   it("sends open streams a keep-alive frame with the interval, at least once per interval", async () => {
-    srv = await serve(Life, { heartbeatMs: 50 });
+    srv = await serve(Life, { heartbeatMs: 100 });
     const b = await srv.browser().start();
     const url = new URL(`${srv.url}/api/sse/${b.sid}`);
     const text = await new Promise<string>((resolve, reject) => {
@@ -98,7 +98,7 @@ describe("session lifecycle over HTTP", () => {
         res.on("data", (chunk: string) => {
           body += chunk;
           // The attach's keep-alive, then one from the ticks.
-          if (body.split("\ndata:50\n\n").length - 1 + (body.split("\n\ndata:50\n\n").length - 1) >= 2) {
+          if (body.split("\ndata:100\n\n").length - 1 + (body.split("\n\ndata:100\n\n").length - 1) >= 2) {
             req.destroy();
             resolve(body);
           }
@@ -106,9 +106,16 @@ describe("session lifecycle over HTTP", () => {
       });
       req.on("error", reject);
     });
-    expect(text.startsWith("retry: 1000\ndata:50\n\n")).toBe(true);
+    expect(text.startsWith("retry: 1000\ndata:100\n\n")).toBe(true);
     expect(text).toContain("event: init");
-    expect(text).toMatch(/\n\ndata:50\n\n/);
+    expect(text).toMatch(/\n\ndata:100\n\n/);
+  });
+
+  it("refuses a keep-alive interval a page could not keep to: below 100 ms, above 10 minutes, not a number", () => {
+    for (const heartbeatMs of [40, 1e9, Infinity]) {
+      expect(() => createServer(Life, { heartbeatMs })).toThrow(`createServer options: heartbeatMs must be from 100 (ms) to 600000 (10 minutes), got ${heartbeatMs}.`);
+    }
+    expect(() => createServer(Life, { heartbeatMs: "15s" as never })).toThrow("heartbeatMs must be a positive number");
   });
 
 
