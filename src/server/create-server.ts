@@ -379,8 +379,15 @@ export function createServer(apps: AppClass | Record<string, AppClass>, options:
     }
     return undefined;
   };
-  // `this.emit` in any app reaches every app of this server, as the handle's `emit` does (a host app's question reaches its participants' app).
-  const emitEverywhere = (event: string, data: unknown, room: string | undefined) => mounts.forEach((m) => m.hub.emit(event, data, room));
+  // `this.emit` in any app reaches every app of this server, as the handle's `emit` does (a host app's question reaches its participants' app);
+  // the static handlers of a class mounted at several paths run once.
+  const emitEverywhere = (event: string, data: unknown, room: string | undefined) => {
+    const ran = new Set<unknown>();
+    for (const m of mounts) {
+      m.hub.emit(event, data, room, !ran.has(m.hub.appClass));
+      ran.add(m.hub.appClass);
+    }
+  };
   if (mounts.length > 1) for (const m of mounts) m.hub.emitsThrough(emitEverywhere);
   const seen = new Set<string>();
   for (const m of mounts) {
@@ -466,10 +473,10 @@ export function createServer(apps: AppClass | Record<string, AppClass>, options:
       return mounts.reduce((n, m) => n + m.dropStreams(), 0);
     },
     emit(event, data) {
-      for (const m of mounts) m.hub.emit(event, data);
+      emitEverywhere(event, data, undefined);
     },
     to(room) {
-      return { emit: (event, data) => mounts.forEach((m) => m.hub.emit(event, data, room)) };
+      return { emit: (event, data) => emitEverywhere(event, data, room) };
     },
     middleware() {
       return (ctx, next) => start().then(() => middleware(ctx, next));

@@ -724,9 +724,10 @@ export class Hub<A extends App = App> implements PoolMember {
 
   /**
    * Emits a custom event to every session of this app (or one room), in every
-   * process. Static handlers run once, here.
+   * process. Static handlers run once, here (unless `statics` is false: the
+   * server's emit runs those of a class mounted twice once).
    */
-  emit(event: string, data?: unknown, room?: string): void {
+  emit(event: string, data?: unknown, room?: string, statics = true): void {
     assertCustomEvent(event, "emit");
     let payload: string;
     try {
@@ -734,7 +735,7 @@ export class Hub<A extends App = App> implements PoolMember {
     } catch (err) {
       throw new UsageError(`emit("${event}"): data must be JSON-serialisable (it may cross processes): ${(err as Error).message}`);
     }
-    for (const entry of this.spec.staticOn.get(event) ?? []) void this.callStatic(entry, event, [data]);
+    if (statics) for (const entry of this.spec.staticOn.get(event) ?? []) void this.callStatic(entry, event, [data]);
     this.outbox.publish(this.channel, payload, event);
   }
 

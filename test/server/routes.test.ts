@@ -142,6 +142,26 @@ describe("several apps on one server", () => {
     }
   }
 
+  it("runs the static handler of a class mounted at two paths once per emit", async () => {
+    const ran: string[] = [];
+    class Board extends App {
+      @server.on("question") static noted(q: string) {
+        ran.push(q);
+      }
+      override render() {
+        return h("main", {}, "board");
+      }
+    }
+    const srv = await serve({ "/": Board, "/host": Host, "/second": Board });
+    close = srv.close;
+    const host = await srv.browser("/host").start();
+    await host.rpc("ask", ["Ready?"]);
+    srv.handle.emit("question", "From the server");
+    srv.handle.to("table 1").emit("question", "To a table");
+    await new Promise((r) => setTimeout(r, 100));
+    expect(ran).toEqual(["Ready?", "From the server", "To a table"]);
+  });
+
   it("an app's this.emit reaches the sessions of every app the server serves, as the server's emit does; to(room) too", async () => {
     const srv = await serve({ "/": Participant, "/host": Host });
     close = srv.close;
