@@ -135,8 +135,9 @@ export function createQueue(host: QueueHost, retryMs = 250): CallQueue {
     } catch {}
     inFlight--;
     const error = reply?.body?.error as { code?: ErrorCode; message?: string; id?: string; issues?: RevueError["issues"] } | undefined;
-    // A network error, or a server on its way down: the same call again, later.
-    if (!reply || error?.code === "SERVER_CLOSING") {
+    // A network error, a server on its way down, or a proxy's gateway error (a 502 while a node fails
+    // over, no answer of Revue's): the same call again, later, under its seq (never run twice).
+    if (!reply || error?.code === "SERVER_CLOSING" || (!error && reply.status > 501)) {
       if (call.tries >= MAX_TRIES) call.reject(new RevueError("NETWORK_ERROR", `${call.path}: server unreachable (${MAX_TRIES} tries)`));
       else {
         // Same seq on retry: if the first try did reach the server, it is deduped

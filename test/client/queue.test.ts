@@ -192,6 +192,30 @@ describe("the outgoing call queue", () => {
     expect(h.sent.map((s) => s.body.seq)).toEqual([1, 1]);
   });
 
+  it("sends a call again under its seq after a proxy's gateway error (502, 503, 504 with no answer of Revue's); a 500 of Revue's is final", async () => {
+    vi.useFakeTimers();
+    for (const status of [502, 503, 504]) {
+      let failing = true;
+      // A proxy's page while a node fails over: no JSON, or JSON that is not Revue's.
+      const h = host(() => (failing ? { status, body: status === 503 ? { message: "upstream down" } : undefined } : { status: 202, body: { ok: true } }));
+      const q = createQueue(h, 10);
+      q.connect();
+      const done = q.push("/api/event", { method: "bid", args: [1] });
+      await vi.advanceTimersByTimeAsync(5);
+      failing = false;
+      await vi.advanceTimersByTimeAsync(100);
+      await done;
+      expect(h.sent.map((s) => s.body.seq)).toEqual([1, 1]);
+    }
+    const h = host(() => ({ status: 500, body: { error: { code: "INTERNAL_ERROR", message: "bug" } } }));
+    const q = createQueue(h, 10);
+    q.connect();
+    void q.push("/api/event", { method: "bid", args: [1] });
+    await vi.advanceTimersByTimeAsync(100);
+    expect(h.sent).toHaveLength(1);
+    expect(h.failed).toHaveBeenCalledTimes(1);
+  });
+
   it("keeps accepted fire-and-forget calls until an ack covers them, and sends the rest again after an init, under their seq", async () => {
     const h = host();
     const q = createQueue(h);
