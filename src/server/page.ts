@@ -96,6 +96,10 @@ function headElement(node: unknown, where: string): [string, Record<string, stri
   const attrs = lowerProps(tag, v.props ?? {}, (t, prop) => {
     throw new BindError(`${where}: <${t} ${prop}> is an event handler; the elements of static head are not bound to the app. Remove it.`);
   });
+  // The page's own elements are found by id, and the head comes before them: a head element with one of their ids would be found instead.
+  if (attrs.id !== undefined && /^rv-(boot|rc|root|css)$/i.test(attrs.id)) {
+    throw new RenderError(`${where}: <${tag} id="${attrs.id}">: that id is Revue's own (the page's boot data, root, reconnecting flag or styles). Give the element another id, or none.`);
+  }
   const safe: Record<string, string> = {};
   for (const attr in attrs) if (!isUnsafeAttr(attr, attrs[attr]!)) safe[attr] = attrs[attr]!;
   return [tag, safe];
@@ -119,6 +123,8 @@ function headElement(node: unknown, where: string): [string, Record<string, stri
  * (`.rv-reconnecting { … !important }`).
  */
 export const RECONNECTING = `<div id="rv-rc" class="rv-reconnecting" role="status" hidden style="position:fixed;bottom:0;right:0;background:#ffc">reconnecting…</div>`;
+/** Keeps the flag hidden while it is, whatever the app's CSS says of a `div`'s `display` (`hidden` alone loses to `div { display: flex }`). */
+const RECONNECTING_CSS = "#rv-rc[hidden]{display:none!important}";
 
 export function renderPage(p: PageParts): Buffer {
   // `<` is escaped inside the JSON so no string in it can close the <script> block.
@@ -126,7 +132,7 @@ export function renderPage(p: PageParts): Buffer {
   const { nonce } = p;
   // The boot block comes before the app's HTML: the runtime finds it by id, which finds the first element
   // with that id, and an element of the app given `id="rv-boot"` (from data) would name the module the page imports.
-  const middle = `<script type="application/json" id="rv-boot">${boot}</script>${RECONNECTING}<div id="rv-root" nonce="${nonce}">`;
+  const middle = `<script type="application/json" id="rv-boot">${boot}</script><style nonce="${nonce}">${RECONNECTING_CSS}</style>${RECONNECTING}<div id="rv-root" nonce="${nonce}">`;
   const after = `</div><script type="module" nonce="${nonce}" src="${escapeAttr(p.runtimeUrl)}"></script></body></html>`;
   // Bytes, not a string: the app's HTML was encoded once already, and a string body would be measured and encoded again on its way out.
   const head = headBytes(p.head), mid = Buffer.from(middle), tail = Buffer.from(after), mark = Buffer.from(nonce);

@@ -5,6 +5,8 @@ import { App, createServer, h, server } from "revue";
 import { connected, describeE2E } from "./browser.js";
 
 class News extends App {
+  // A page's CSS that gives every div a display: the reconnecting flag must stay hidden all the same.
+  static override css = "div { display: flex }";
   headline = "none yet";
   @server.on("news") heard(text: string) {
     this.headline = text;
@@ -74,6 +76,7 @@ describeE2E("a stream gone silent in Chromium", (e2e) => {
     await page.goto(`http://127.0.0.1:${proxy.port}/`);
     await connected(page);
     const sid = await page.evaluate(() => window.rv.session);
+    expect(await page.locator("#rv-rc").isVisible()).toBe(false);
 
     expect(proxy.silence()).toBe(1);
     srv.emit("news", "sent while the stream was silent");
@@ -83,5 +86,9 @@ describeE2E("a stream gone silent in Chromium", (e2e) => {
     expect(await page.evaluate(() => window.rv.session)).toBe(sid);
     srv.emit("news", "and after");
     await expect.poll(() => page.locator("#headline").textContent(), { timeout: 5_000 }).toBe("and after");
+    expect(await page.locator("#rv-rc").isVisible()).toBe(false);
+    // The server gone: the flag shows.
+    await srv.close();
+    await expect.poll(() => page.locator("#rv-rc").isVisible(), { timeout: 5_000 }).toBe(true);
   });
 });

@@ -132,6 +132,9 @@ describe("static members are checked when the app is mounted", () => {
     ["an event handler", [h("link", { rel: "icon", onLoad: () => 1 })], BindError, /Bad\.head\[0\]: <link onLoad> is an event handler/],
     ["a string", ["<meta>"], RenderError, /Bad\.head\[0\]: expected an element built with h\("meta"/],
     ["not an array", h("meta", {}), RenderError, /Bad\.head must be an array/],
+    // Found by id before the page's own (the runtime never started, or its reconnecting flag never showed).
+    ["an element with the boot data's id", [h("meta", { id: "rv-boot", name: "x", content: "{}" })], RenderError, /Bad\.head\[0\]: <meta id="rv-boot">: that id is Revue's own/],
+    ["an element with the reconnecting flag's id", [h("link", { id: "RV-RC", rel: "icon", href: "/i.png" })], RenderError, /<link id="RV-RC">: that id is Revue's own/],
   ])("refuses %s in static head", (_, head, type, message) => {
     expect(() => createServer(withHead(head))).toThrow(type);
     expect(() => createServer(withHead(head))).toThrow(message);
