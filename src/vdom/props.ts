@@ -106,12 +106,45 @@ const DROP = 0, PLAIN = 1, URL = 2, EVENT = 3, CLASS = 4, STYLE = 5, FOR = 6, RE
 const OTHER_URLS = new Set(["cite", "poster", "background", "longdesc", "manifest", "icon", "codebase", "lowsrc", "dynsrc", "profile", "classid", "itemid", "itemtype", "usemap", "data"]);
 const URL_LISTS = new Set(["ping", "srcset", "imagesrcset", "archive"]);
 
+/**
+ * The URLs of a `srcset`, as a browser reads them: each candidate is a run
+ * without spaces (a `data:` URL keeps its comma), less the commas that end it,
+ * then descriptors up to the next comma (`a.png 1x,b.png 2x` is two).
+ */
+function srcsetUrls(text: string): string[] {
+  const urls: string[] = [];
+  const n = text.length;
+  let i = 0;
+  while (i < n) {
+    while (i < n && (text[i] === "," || /\s/.test(text[i]!))) i++;
+    let j = i;
+    while (j < n && !/\s/.test(text[j]!)) j++;
+    const run = text.slice(i, j);
+    urls.push(run.replace(/,+$/, ""));
+    i = j;
+    if (run.endsWith(",")) continue;
+    // Descriptors, up to the comma that ends the candidate (one inside parentheses does not).
+    for (let depth = 0; i < n; i++) {
+      const c = text[i];
+      if (c === "(") depth++;
+      else if (c === ")") depth--;
+      else if (c === "," && depth <= 0) {
+        i++;
+        break;
+      }
+    }
+  }
+  return urls;
+}
+
 /** True when the value of `prop`, one of {@link OTHER_URLS} or {@link URL_LISTS}, is (or holds) a URL an `href` could not have. */
 function otherUrlRefused(prop: string, value: string): boolean {
   // Browsers drop tabs and newlines from a URL: "java\tscript:" is "javascript:".
   const text = value.replace(/[\t\n\r]/g, "");
-  if (!URL_LISTS.has(prop.toLowerCase())) return isUnsafeAttr("href", text);
-  for (const part of text.split(/[\s,]+/)) if (part !== "" && isUnsafeAttr("href", part)) return true;
+  const name = prop.toLowerCase();
+  if (!URL_LISTS.has(name)) return isUnsafeAttr("href", text);
+  const urls = name === "srcset" || name === "imagesrcset" ? srcsetUrls(text) : text.split(/\s+/);
+  for (const url of urls) if (url !== "" && isUnsafeAttr("href", url)) return true;
   return false;
 }
 /**

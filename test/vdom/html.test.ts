@@ -167,6 +167,10 @@ describe("URLs in other attributes", () => {
     const fine = renderToString(lower(page("/media/x.png"), { alloc: createIdAllocator() }));
     for (const attr of ['poster="/media/x.png"', 'cite="/media/x.png"', 'srcset="/a.png 1x, /media/x.png 2x"', 'ping="/count /media/x.png"']) expect(fine).toContain(attr);
     expect(renderToString(lower(h("video", { poster: "data:image/png;base64,iVBORw0KGgo=" }), { alloc: createIdAllocator() }))).toContain('poster="data:image/png;base64,');
+    // A base64 image in a srcset keeps its comma, and stays; a script URL after it, without a space, does not pass.
+    const gif = "data:image/gif;base64,R0lGODlhAQABAAAAACw=";
+    expect(renderToString(lower(h("img", { alt: "", srcset: `${gif} 1x,${gif} 2x` }), { alloc: createIdAllocator() }))).toContain(`srcset="${gif} 1x,${gif} 2x"`);
+    expect(renderToString(lower(h("img", { alt: "", srcset: "/a.png 1x,javascript:alert(1) 2x" }), { alloc: createIdAllocator() }))).not.toContain("srcset");
   });
 });
 
