@@ -98,6 +98,9 @@ export interface PresenceConfig extends PresenceOptions {
   onDiff: (diff: PresenceDiff) => void;
 }
 
+/** When this process last said that a node went down, by the node's name (see `beat`). */
+const reportedDown = new Map<string, number>();
+
 /** Presences one session may hold at once (a bug that tracks in a loop fails early). */
 export const MAX_PRESENCES_PER_SESSION = 64;
 /** The largest meta, as JSON: presence is for small ephemeral state (a name, a status), not documents. */
@@ -507,9 +510,15 @@ export class Presence {
     const now = Date.now();
     for (const r of [...this.others.values()]) {
       if (now - r.heard <= this.downPeriodMs) continue;
-      this.logger.warn(
-        `[revue] ${this.config.app}: presence node ${JSON.stringify(r.node)} was not heard from for ${this.downPeriodMs} ms (presence.downPeriodMs); its ${r.entries.size} presences left. They come back if it does.`,
-      );
+      // Said only when presences leave (a node that tracked none, an app without presence sharing the channel,
+      // goes quietly), and once per process: the apps of one server each see the same node go.
+      if (r.entries.size > 0 && !(now - (reportedDown.get(r.node) ?? -Infinity) < this.downPeriodMs)) {
+        reportedDown.set(r.node, now);
+        if (reportedDown.size > 1024) reportedDown.delete(reportedDown.keys().next().value!);
+        this.logger.warn(
+          `[revue] ${this.config.app}: presence node ${JSON.stringify(r.node)} was not heard from for ${this.downPeriodMs} ms (presence.downPeriodMs); its ${r.entries.size} presence${r.entries.size === 1 ? "" : "s"} left. They come back if it does.`,
+        );
+      }
       this.drop(r);
     }
     for (const [node, at] of this.asked) if (now - at > this.downPeriodMs) this.asked.delete(node);

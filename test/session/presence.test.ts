@@ -140,6 +140,23 @@ describe("presence across nodes (one process, one broker)", () => {
     expect(a.diffs.at(-1)).toEqual({ topic: "lobby", joins: {}, leaves: { bob: { metas: [{ ref: expect.any(String) }] } } });
   });
 
+  it("says a silent node went down once per process, and only when it held presences", async () => {
+    const bus = broker();
+    // Two apps of one server (two Presence instances in this process) watch the same two far nodes.
+    const [a1, a2] = [await node(bus), await node(bus)];
+    const [holding, empty] = [await node(bus, { ...FAST, node: "far-holding" }), await node(bus, { ...FAST, node: "far-empty" })];
+    holding.presence.track("s9", "lobby", "zed");
+    await until(() => "zed" in a1.presence.list("lobby") && "zed" in a2.presence.list("lobby"), "both to see zed");
+    holding.link.cut = true;
+    empty.link.cut = true;
+    await until(() => !("zed" in a1.presence.list("lobby")) && !("zed" in a2.presence.list("lobby")), "zed to leave", 2_000);
+    await new Promise((r) => setTimeout(r, FAST.heartbeatMs * 2));
+    const said = [...a1.logger.warn.mock.calls, ...a2.logger.warn.mock.calls].map((c) => String(c[0]));
+    expect(said.filter((m) => m.includes("not heard from"))).toEqual([
+      `[revue] Test: presence node "far-holding" was not heard from for 200 ms (presence.downPeriodMs); its 1 presence left. They come back if it does.`,
+    ]);
+  });
+
   it("a silent node's presences leave after the down period, not before, and come back with it", async () => {
     const bus = broker();
     const [a, b] = [await node(bus), await node(bus)];
