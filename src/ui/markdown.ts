@@ -35,8 +35,8 @@ const trees = new LRUCache<string, VNode>({ max: 500, maxSize: 4_000_000, sizeCa
  *
  * The same source (with the same options) gives the very same tree object, kept
  * in a cache of 500, so an unchanged block costs the diff nothing. Blocks are
- * keyed by their text (see `blockKey`): an edit patches the blocks it adds,
- * removes or changes, wherever it is in the document.
+ * keyed by their first line (see `blockKey`): an edit patches the blocks it
+ * adds, removes or changes, wherever it is in the document.
  *
  * @example
  * import { markdown } from "revue/ui";
@@ -105,16 +105,20 @@ const CONTAINERS = new Set(["ul", "ol", "blockquote", "table", "thead", "tbody"]
  * character at the top of a 5,000-line note made a patch of 1.3 MB when
  * blocks were matched by position. A block holding text (a paragraph,
  * heading, list item, table row, code block, rule) is keyed by a hash of its
- * source lines (five base-36 digits), then its rank among the siblings with
- * that hash when it is not the first (the same text twice); a container (a
- * list, quote, table) by its tag in capitals and its rank among the containers
- * of that tag, so an edit inside it keeps it and patches its blocks. Keys are
- * letters and digits only: anything else would be escaped into a longer id.
+ * first line (a code block's first line of code; five base-36 digits), then
+ * its rank among the siblings with that hash when it is not the first (the
+ * same line twice): an edit further down a long paragraph or code block keeps
+ * the block and patches its text (a 300-line paragraph replaced whole was 23 KB
+ * a keystroke). A container (a list, quote, table) is keyed by its tag in
+ * capitals and its rank among the containers of that tag, so an edit inside
+ * it keeps it and patches its blocks. Keys are letters and digits only:
+ * anything else would be escaped into a longer id.
  */
 function blockKey(token: Token, lines: readonly string[], seen: Map<string, number>): string | undefined {
   if (!token.block || !token.map) return undefined;
   const container = CONTAINERS.has(token.tag);
-  const base = container ? token.tag.toUpperCase() : sourceHash(lines, token.map[0], token.map[1]);
+  const first = token.type === "fence" && token.map[1] - token.map[0] > 2 ? token.map[0] + 1 : token.map[0];
+  const base = container ? token.tag.toUpperCase() : sourceHash(lines, first, first + 1);
   const rank = seen.get(base) ?? 0;
   seen.set(base, rank + 1);
   return rank === 0 && !container ? base : base + rank;

@@ -110,6 +110,25 @@ it("patches only the blocks an edit adds, removes or merges, wherever it is in a
   expect((await patched(note)).count).toBe(1);
 });
 
+it("patches the text of a long paragraph or code block edited below its first line, and keeps the block", async () => {
+  const para = Array.from({ length: 300 }, (_, i) => `line ${i} of one long paragraph`).join("\n");
+  const code = "```ts\n" + Array.from({ length: 300 }, (_, i) => `const v${i} = ${i};`).join("\n") + "\n```";
+  const note = `# Notes\n\n${para}\n\n${code}\n\nThe end.`;
+  await shown(note);
+  for (const edited of [note.replace("line 150 of", "line 150 (edited) of"), note.replace("const v150 = 150;", "const v150 = 151;")]) {
+    const before = t!.ops.length;
+    await t!.rpc("show", edited);
+    await t!.settle();
+    const ops = t!.ops.slice(before).flat();
+    expect(ops.map((op) => op.op)).not.toContain("remove");
+    // A 300-line block replaced whole was 23 KB a keystroke.
+    expect(JSON.stringify(ops).length).toBeLessThan(12_000);
+    expect(clean(t!.find(".rv-markdown")!)).toBe(rendered(edited));
+    await t!.rpc("show", note);
+    await t!.settle();
+  }
+});
+
 it("says what to pass when the source is not a string", () => {
   expect(() => markdown(undefined as unknown as string)).toThrow('markdown(source): source must be a string, got undefined. Pass the text, e.g. markdown(this.body ?? "").');
 });
