@@ -1,6 +1,6 @@
 import type { Applier } from "./apply.js";
 import { Bus } from "./bus.js";
-import { createContext, type ClientContext } from "./context.js";
+import type { ClientContext } from "./context.js";
 import { delegateEvents } from "./events.js";
 import { createQueue, RevueError } from "./queue.js";
 import { createStream } from "./stream.js";
@@ -222,10 +222,10 @@ export function createRuntime(opts: RuntimeOptions): Runtime {
     gaveUp: (why) => report(new RevueError("DISCONNECTED", `stopped reconnecting: ${why}; reload the page`)),
   }, { ...boot, backoffMs: opts.backoffMs });
 
-  const hydrated = (loaded: ClientModule | void) => {
-    mod = loaded;
+  const hydrated = (loaded: [ClientModule, typeof import("./context.js")] | void) => {
+    mod = loaded?.[0];
     if (mod) {
-      ctx = createContext(mod, { rpc, realtime: call, emit: (e, d) => bus.emit(e, d) });
+      ctx = loaded![1].createContext(mod, { rpc, realtime: call, emit: (e, d) => bus.emit(e, d) });
       for (const [event, methods] of Object.entries(mod.on)) for (const m of methods) bus.on(event, (...args: unknown[]) => run(m, args));
     }
     isReady = true;
@@ -250,7 +250,8 @@ export function createRuntime(opts: RuntimeOptions): Runtime {
   const internals: Internals = { rv, rpc, opts, make: createRuntime };
   stream.start();
   const url = boot.module;
-  (url ? transport.load(url) : Promise.resolve())
+  // The module's `this` is built by a chunk of its own, loaded with it: a page without @client methods never needs it.
+  (url ? Promise.all([transport.load(url), import("./context.js")]) : Promise.resolve())
     .catch((err) => void console.error(`[revue] client module ${url} failed to load`, err))
     .then(hydrated);
   return rv;
