@@ -152,11 +152,16 @@ export function createApplier(root: Element): Applier {
           const node = find(op.id);
           // On an element (its text, or "" to empty it), forget the ids of what goes.
           if (node.nodeType === 1) for (let c = node.firstChild; c; c = c.nextSibling) forget(c);
+          // A textarea shows its text until the visitor types, then its live value: set too, unless the
+          // visitor is typing what the server has not seen; the caret stays where it was (setting moves it).
+          const field = node as HTMLTextAreaElement;
+          const { value, selectionStart: from, selectionEnd: to } = field;
           const was = node.textContent;
           node.textContent = op.text;
-          // A textarea shows its text until the visitor types, then its live value: set too, unless the visitor is typing what the server has not seen.
-          const field = node as HTMLTextAreaElement;
-          if (field.localName === "textarea" && !(isTyping(field) && field.value !== was)) field.value = op.text;
+          if (field.localName === "textarea" && !(isTyping(field) && value !== was)) {
+            field.value = op.text;
+            field.setSelectionRange(from, to);
+          }
           break;
         }
         case "attrs": {

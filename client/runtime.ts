@@ -178,6 +178,9 @@ export function createRuntime(opts: RuntimeOptions): Runtime {
     upload: (name, args, input) => import("./upload.js").then((m) => m.uploadBound(input, upload, (outcome) => call(name, [...args, outcome]))),
   }, opts.typingMs);
   events.scan(root.outerHTML);
+  // Leaving the page (a reload, a closed tab, a link): what the visitor typed in the last moments
+  // (debounced, typingMs) goes now, in requests that outlive the page (the transport's keepalive).
+  root.ownerDocument.defaultView?.addEventListener("pagehide", events.flush);
 
   const stream = createStream(transport, {
     init(tree) {

@@ -110,7 +110,9 @@ export function browserTransport(): Transport {
   return {
     // fetch's default credentials mode is "same-origin": the session cookie goes along.
     async post(url, body) {
-      const res = await fetch(url, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify(body) });
+      const json = JSON.stringify(body);
+      // keepalive: a call made as the page goes away still arrives (a browser lets such requests carry 64 KB in all).
+      const res = await fetch(url, { method: "POST", headers: { "content-type": "application/json" }, body: json, keepalive: json.length < 6e4 });
       return { status: res.status, body: await res.json().catch(() => undefined), retryAfterMs: +res.headers.get("retry-after")! * 1000 || undefined };
     },
 

@@ -1,5 +1,5 @@
 import { expect, it } from "vitest";
-import { App, h, server } from "revue";
+import { App, h, server, type EventSummary } from "revue";
 import { connected, describeE2E } from "./browser.js";
 
 class Note extends App {
@@ -20,7 +20,46 @@ class Note extends App {
   }
 }
 
+/** What the visitors typed, kept outside any session (a reload starts a new one). */
+let saved = "";
+class Draft extends App {
+  @server.realtime typed(ev: EventSummary) {
+    saved = ev.value ?? "";
+  }
+  override render() {
+    return h("main", {}, h("input", { id: "draft", onInput: this.typed }));
+  }
+}
+
 describeE2E("a textarea in Chromium", (e2e) => {
+  it("sends what was typed in the last moments before a reload (the typing debounce had not fired)", async () => {
+    const { url } = await e2e.serve(Draft);
+    const page = await e2e.page();
+    for (const leave of ["reload", "goto"] as const) {
+      saved = "";
+      await page.goto(url);
+      await connected(page);
+      await page.click("#draft");
+      await page.keyboard.type("777", { delay: 20 });
+      // At once: the last keystroke's event waits 150 ms (typingMs) in the page.
+      if (leave === "reload") await page.reload();
+      else await page.goto("about:blank");
+      await expect.poll(() => saved, { timeout: 5_000 }).toBe("777");
+    }
+  });
+
+  it("keeps the caret where the visitor left it when another tab changes the text", async () => {
+    const { url, srv } = await e2e.serve(Note);
+    const page = await e2e.page();
+    await page.goto(url);
+    await connected(page);
+    await page.click("#kids");
+    await page.evaluate(() => (document.getElementById("kids") as HTMLTextAreaElement).setSelectionRange(2, 2));
+    srv.emit("news", "first, and what another tab added");
+    await expect.poll(() => page.inputValue("#kids")).toBe("first, and what another tab added");
+    expect(await page.evaluate(() => (document.getElementById("kids") as HTMLTextAreaElement).selectionStart)).toBe(2);
+  });
+
   it("shows its value prop on the first page, and the server's text after the visitor typed in it", async () => {
     const { url } = await e2e.serve(Note);
     const page = await e2e.page();
