@@ -653,7 +653,6 @@ async function runMemo(): Promise<void> {
 export async function runDiffBench(only?: string): Promise<void> {
   if (CHILD !== undefined) return serve(CHILD);
   if (only === "memo") return runMemo();
-  if (only === "floor") return (await import("./churn-floor.js")).runChurnFloor();
   const cases = CASES.filter((c) => only === undefined || c.name.includes(only));
   if (cases.length === 0) throw new Error(`bench/diff: no operation's name contains "${only}". Known: ${CASES.map((c) => c.name).join(", ")}.`);
   const pairs: PairResult[][] = [];

@@ -7,7 +7,8 @@
  * Each prints its own table of ratios; copy them into bench/RESULTS.md.
  */
 const BENCHES: Record<string, () => Promise<void>> = {
-  diff: async () => (await import("./diff.js")).runDiffBench(process.argv[3]),
+  // `diff floor`: bench/churn-floor.ts, which reads diff.ts's churn workload.
+  diff: async () => (process.argv[3] === "floor" ? (await import("./churn-floor.js")).runChurnFloor() : (await import("./diff.js")).runDiffBench(process.argv[3])),
   server: async () => (await import("./server.js")).runServerBench(process.argv[3]),
   memory: async () => (await import("./memory.js")).runMemoryBench(),
   cluster: async () => (await import("./cluster.js")).runClusterBench(),
