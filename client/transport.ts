@@ -106,13 +106,19 @@ export function browserTransport(): Transport {
   // watchdog), and how many intervals a stream may stay silent, doubled each time it gives up on
   // one without a message (a frame too big to arrive in time over a slow link then arrives).
   let beat = 0,
-    patience = 2.5;
+    patience = 2.5,
+    // While the page goes away (this listener runs before the runtime's own, which sends what is pending):
+    // only then do calls go with keepalive, whose 64 KB for all requests in flight would refuse bigger ones.
+    leaving = false;
+  addEventListener("pagehide", () => {
+    leaving = true;
+    setTimeout(() => (leaving = false));
+  });
   return {
     // fetch's default credentials mode is "same-origin": the session cookie goes along.
     async post(url, body) {
-      const json = JSON.stringify(body);
-      // keepalive: a call made as the page goes away still arrives (a browser lets such requests carry 64 KB in all).
-      const res = await fetch(url, { method: "POST", headers: { "content-type": "application/json" }, body: json, keepalive: json.length < 6e4 });
+      // keepalive: a call made as the page goes away still arrives.
+      const res = await fetch(url, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify(body), keepalive: leaving });
       return { status: res.status, body: await res.json().catch(() => undefined), retryAfterMs: +res.headers.get("retry-after")! * 1000 || undefined };
     },
 
@@ -124,13 +130,15 @@ export function browserTransport(): Transport {
       // proxy or a changed network keeps open, or a request that never gets an answer) is
       // dropped and reopened. Armed from the start with the last interval known.
       let dog: ReturnType<typeof setTimeout> | 0;
-      const pet = (_?: unknown) => {
+      const pet = (..._: unknown[]) => {
         clearTimeout(dog);
         dog = beat && setTimeout(() => live && ((live = false), (patience *= 2), es.close(), on.fail(0)), beat * patience);
       };
       pet();
       es.onopen = () => live && on.open();
-      es.onmessage = (ev) => pet((beat = +ev.data));
+      // The first keep-alive comes as the stream opens; a second one means the stream flows: patience is back to 2.5.
+      let beats = 0;
+      es.onmessage = (ev) => pet((beat = +ev.data), beats++ && (patience = 2.5));
       for (const type of TYPES) {
         es.addEventListener(type, (ev) => {
           // The server's `error` frames and the connection's own `error` event share

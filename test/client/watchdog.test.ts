@@ -87,6 +87,42 @@ it("gives a slow stream twice the patience each time, until a message arrives; t
   expect(two.fail).toHaveBeenCalledTimes(1);
 });
 
+it("comes back to 2.5 intervals on an idle stream once a second keep-alive shows it flows (no message needed)", () => {
+  const t = browserTransport();
+  const one = handlers();
+  t.stream("/a", one);
+  FakeEventSource.made[0]!.keepAlive(1000);
+  vi.advanceTimersByTime(2600);
+  expect(one.fail).toHaveBeenCalledTimes(1); // patience now 5 intervals
+  const two = handlers();
+  t.stream("/a", two);
+  const es = FakeEventSource.made[1]!;
+  es.keepAlive(1000); // the one that comes as the stream opens
+  vi.advanceTimersByTime(1000);
+  es.keepAlive(1000); // the next: the stream flows
+  vi.advanceTimersByTime(2400);
+  expect(two.fail).not.toHaveBeenCalled();
+  vi.advanceTimersByTime(200);
+  expect(two.fail).toHaveBeenCalledTimes(1); // after 2.5 intervals, not 5
+});
+
+it("sends calls with keepalive only while the page goes away (a browser refuses such requests past 64 KB in all)", async () => {
+  const seen: (boolean | undefined)[] = [];
+  vi.stubGlobal("fetch", async (_url: string, init: RequestInit) => {
+    seen.push(init.keepalive);
+    return new Response("{}", { status: 202 });
+  });
+  const t = browserTransport();
+  await t.post("/api/event", { big: "x".repeat(70_000) });
+  let during: Promise<unknown> | undefined;
+  addEventListener("pagehide", () => (during = t.post("/api/event", { last: "typed" })));
+  dispatchEvent(new Event("pagehide"));
+  await during;
+  vi.advanceTimersByTime(1);
+  await t.post("/api/event", { after: "restored from the back/forward cache" });
+  expect(seen).toEqual([false, true, false]);
+});
+
 it("stops watching a stream it closed", () => {
   const t = browserTransport();
   const h = handlers();
