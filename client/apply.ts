@@ -41,6 +41,13 @@ export const NOT_TEXT = /^(?:checkbox|radio|button|submit|reset|file|image|hidde
 const isTyping = (el: Element) =>
   el === el.ownerDocument.activeElement && (el.localName === "textarea" || (el.localName === "input" && !NOT_TEXT.test((el as HTMLInputElement).type)));
 
+/** Sets a field's live value, its caret where the visitor left it (setting the value moves it to the end); a field without one (a select, a number input) has none to keep. */
+function setValue(field: HTMLInputElement | HTMLTextAreaElement, value: string): void {
+  const { selectionStart: from, selectionEnd: to } = field;
+  field.value = value;
+  if (from != null) field.setSelectionRange(from, to);
+}
+
 /**
  * Sets (or with `value === null`, removes) one attribute, keeping the live
  * property in sync for form state: after user input the `value`/`checked`
@@ -54,7 +61,7 @@ function setAttr(el: Element, name: string, value: string | null): void {
   const field = el as unknown as Record<string, unknown>;
   if (name === "value") {
     // Unless the visitor typed what the server has not seen yet: then the server's change (a form reset, a sent chat line) wins.
-    if (!(isTyping(el) && field.value !== was) && name in el) field.value = value ?? "";
+    if (!(isTyping(el) && field.value !== was) && name in el) setValue(el as HTMLInputElement, value ?? "");
   } else if ((name === "checked" || name === "selected") && name in el) field[name] = value !== null;
 }
 
@@ -153,15 +160,10 @@ export function createApplier(root: Element): Applier {
           // On an element (its text, or "" to empty it), forget the ids of what goes.
           if (node.nodeType === 1) for (let c = node.firstChild; c; c = c.nextSibling) forget(c);
           // A textarea shows its text until the visitor types, then its live value: set too, unless the
-          // visitor is typing what the server has not seen; the caret stays where it was (setting moves it).
+          // visitor is typing what the server has not seen. Its value first (which keeps the caret), then its text, which no longer moves it.
           const field = node as HTMLTextAreaElement;
-          const { value, selectionStart: from, selectionEnd: to } = field;
-          const was = node.textContent;
+          if (field.localName === "textarea" && !(isTyping(field) && field.value !== node.textContent)) setValue(field, op.text);
           node.textContent = op.text;
-          if (field.localName === "textarea" && !(isTyping(field) && value !== was)) {
-            field.value = op.text;
-            field.setSelectionRange(from, to);
-          }
           break;
         }
         case "attrs": {

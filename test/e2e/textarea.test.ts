@@ -1,5 +1,6 @@
 import { expect, it } from "vitest";
 import { App, h, server, type EventSummary } from "revue";
+import { textarea } from "revue/ui";
 import { connected, describeE2E } from "./browser.js";
 
 class Note extends App {
@@ -31,7 +32,35 @@ class Draft extends App {
   }
 }
 
+class Kit extends App {
+  note = "first";
+  @server.on("news") heard(text: string) {
+    this.note = text;
+  }
+  @server.rpc size(text: string) {
+    return text.length;
+  }
+  override render() {
+    return h("main", {}, textarea(this, "note", { label: "Note" }));
+  }
+}
+
 describeE2E("a textarea in Chromium", (e2e) => {
+  it("keeps the caret in the kit's textarea too (its value and its text both change), and big calls go through", async () => {
+    const { url, srv } = await e2e.serve(Kit);
+    const page = await e2e.page();
+    await page.goto(url);
+    await connected(page);
+    const box = page.locator("textarea");
+    await box.click();
+    await box.evaluate((el: HTMLTextAreaElement) => el.setSelectionRange(2, 2));
+    srv.emit("news", "first, and what another tab added");
+    await expect.poll(() => box.inputValue()).toBe("first, and what another tab added");
+    expect(await box.evaluate((el: HTMLTextAreaElement) => el.selectionStart)).toBe(2);
+    // Over the 64 KB a browser allows requests sent with keepalive: an ordinary call, not refused.
+    expect(await page.evaluate(() => window.rv.rpc("size", "é".repeat(33_000)))).toBe(33_000);
+  });
+
   it("sends what was typed in the last moments before a reload (the typing debounce had not fired)", async () => {
     const { url } = await e2e.serve(Draft);
     const page = await e2e.page();
