@@ -139,11 +139,11 @@ function srcsetUrls(text: string): string[] {
 
 /** True when the value of `prop`, one of {@link OTHER_URLS} or {@link URL_LISTS}, is (or holds) a URL an `href` could not have. */
 function otherUrlRefused(prop: string, value: string): boolean {
-  // Browsers drop tabs and newlines from a URL: "java\tscript:" is "javascript:".
-  const text = value.replace(/[\t\n\r]/g, "");
   const name = prop.toLowerCase();
-  if (!URL_LISTS.has(name)) return isUnsafeAttr("href", text);
-  const urls = name === "srcset" || name === "imagesrcset" ? srcsetUrls(text) : text.split(/\s+/);
+  // One URL is checked as an href is (browsers drop its tabs and newlines: "java\tscript:" is "javascript:"); a
+  // list is split where a browser splits it, at any whitespace, tabs and newlines included, before each URL is checked.
+  if (!URL_LISTS.has(name)) return isUnsafeAttr("href", value);
+  const urls = name === "srcset" || name === "imagesrcset" ? srcsetUrls(value) : value.split(/\s+/);
   for (const url of urls) if (url !== "" && isUnsafeAttr("href", url)) return true;
   return false;
 }
