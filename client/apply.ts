@@ -54,15 +54,14 @@ function setValue(field: HTMLInputElement | HTMLTextAreaElement, value: string):
  * attribute no longer drives what is shown, the property does.
  */
 function setAttr(el: Element, name: string, value: string | null): void {
-  const was = el.getAttribute(name);
+  const field = el as unknown as Record<string, unknown>;
+  // The live value first, unless the visitor typed what the server has not seen yet (then the server's
+  // change, a form reset, a sent chat line, wins): set after the attribute, the attribute would have moved the caret.
+  if (name === "value" && !(isTyping(el) && field.value !== el.getAttribute(name)) && name in el) setValue(el as HTMLInputElement, value ?? "");
   if (value === null) el.removeAttribute(name);
   else if (isUnsafeAttr(name, value)) return;
   else el.setAttribute(name, value);
-  const field = el as unknown as Record<string, unknown>;
-  if (name === "value") {
-    // Unless the visitor typed what the server has not seen yet: then the server's change (a form reset, a sent chat line) wins.
-    if (!(isTyping(el) && field.value !== was) && name in el) setValue(el as HTMLInputElement, value ?? "");
-  } else if ((name === "checked" || name === "selected") && name in el) field[name] = value !== null;
+  if ((name === "checked" || name === "selected") && name in el) field[name] = value !== null;
 }
 
 /**

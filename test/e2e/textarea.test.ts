@@ -1,6 +1,6 @@
 import { expect, it } from "vitest";
 import { App, h, server, type EventSummary } from "revue";
-import { textarea } from "revue/ui";
+import { textarea, textInput } from "revue/ui";
 import { connected, describeE2E } from "./browser.js";
 
 class Note extends App {
@@ -34,14 +34,18 @@ class Draft extends App {
 
 class Kit extends App {
   note = "first";
+  title = "a title to edit";
   @server.on("news") heard(text: string) {
     this.note = text;
+  }
+  @server.on("retitle") retitled(text: string) {
+    this.title = text;
   }
   @server.rpc size(text: string) {
     return text.length;
   }
   override render() {
-    return h("main", {}, textarea(this, "note", { label: "Note" }));
+    return h("main", {}, textarea(this, "note", { label: "Note" }), textInput(this, "title", { label: "Title" }));
   }
 }
 
@@ -57,6 +61,13 @@ describeE2E("a textarea in Chromium", (e2e) => {
     srv.emit("news", "first, and what another tab added");
     await expect.poll(() => box.inputValue()).toBe("first, and what another tab added");
     expect(await box.evaluate((el: HTMLTextAreaElement) => el.selectionStart)).toBe(2);
+    // An input the visitor has not typed in: its value attribute would move the caret to 0 if set first.
+    const title = page.locator("input#rv-title");
+    await title.click();
+    await title.evaluate((el: HTMLInputElement) => el.setSelectionRange(3, 5));
+    srv.emit("retitle", "a title to edit!");
+    await expect.poll(() => title.inputValue()).toBe("a title to edit!");
+    expect(await title.evaluate((el: HTMLInputElement) => [el.selectionStart, el.selectionEnd])).toEqual([3, 5]);
     // Over the 64 KB a browser allows requests sent with keepalive: an ordinary call, not refused.
     expect(await page.evaluate(() => window.rv.rpc("size", "é".repeat(33_000)))).toBe(33_000);
   });
