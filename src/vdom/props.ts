@@ -123,12 +123,13 @@ function srcsetUrls(text: string): string[] {
     urls.push(run.replace(/,+$/, ""));
     i = j;
     if (run.endsWith(",")) continue;
-    // Descriptors, up to the comma that ends the candidate (one inside parentheses does not).
-    for (let depth = 0; i < n; i++) {
+    // Descriptors, up to the comma that ends the candidate; one inside parentheses does not, and, as in a
+    // browser, parentheses do not nest: the first `)` closes them (`x((y),javascript:…` is two candidates).
+    for (let inParens = false; i < n; i++) {
       const c = text[i];
-      if (c === "(") depth++;
-      else if (c === ")") depth--;
-      else if (c === "," && depth <= 0) {
+      if (c === "(") inParens = true;
+      else if (c === ")") inParens = false;
+      else if (c === "," && !inParens) {
         i++;
         break;
       }

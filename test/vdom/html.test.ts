@@ -173,7 +173,7 @@ describe("URLs in other attributes", () => {
     // A base64 image in a srcset keeps its comma, and stays; a script URL after it, without a space, does not pass.
     const gif = "data:image/gif;base64,R0lGODlhAQABAAAAACw=";
     expect(renderToString(lower(h("img", { alt: "", srcset: `${gif} 1x,${gif} 2x` }), { alloc: createIdAllocator() }))).toContain(`srcset="${gif} 1x,${gif} 2x"`);
-    for (const srcset of ["/a.png 1x,javascript:alert(1) 2x", "a.png\t,javascript:alert(1) 2x", "a.png\n,javascript:alert(1)", "a.png,\tjavascript:alert(1)"]) {
+    for (const srcset of ["/a.png 1x,javascript:alert(1) 2x", "a.png\t,javascript:alert(1) 2x", "a.png\n,javascript:alert(1)", "a.png,\tjavascript:alert(1)", "/a.png x((y),javascript:alert(1)"]) {
       // A tab or a newline separates candidates as a space does: it must not glue two URLs into one.
       expect(renderToString(lower(h("img", { alt: "", srcset }), { alloc: createIdAllocator() }))).not.toContain("srcset");
     }
