@@ -29,8 +29,9 @@ async function silencingProxy(upstream: number): Promise<{ port: number; silence
     const up = connect(upstream, "127.0.0.1");
     all.add(down).add(up);
     const pair = { up, down };
-    down.once("data", (first: Buffer) => {
-      if (/^GET [^ ]*\/api\/sse\//.test(first.toString("latin1"))) streams.add(pair);
+    // A kept-alive connection may carry the page's other requests first: any request on it for a stream marks it.
+    down.on("data", (chunk: Buffer) => {
+      if (/(^|\r\n)GET [^ ]*\/api\/sse\//.test(chunk.toString("latin1"))) streams.add(pair);
     });
     down.pipe(up);
     up.pipe(down);
