@@ -107,15 +107,6 @@ export interface Internals {
 }
 
 /**
- * Leaving the page (a reload, a closed tab, a link): what the visitor typed in the last moments
- * (debounced, typingMs) goes now, in requests that outlive the page (the transport's keepalive).
- * One listener for the page, calling the current runtime's: a runtime that live navigation replaced
- * is not kept alive by it, nor the view it showed.
- */
-let flushOnLeave: (() => void) | undefined;
-globalThis.addEventListener?.("pagehide", () => flushOnLeave!());
-
-/**
  * Creates a page runtime: hydrates `root`, opens the stream and loads the
  * client module. (Closures rather than a class: local names minify, property
  * names do not, and the runtime has a size budget.)
@@ -187,7 +178,9 @@ export function createRuntime(opts: RuntimeOptions): Runtime {
     upload: (name, args, input) => import("./upload.js").then((m) => m.uploadBound(input, upload, (outcome) => call(name, [...args, outcome]))),
   }, opts.typingMs);
   events.scan(root.outerHTML);
-  flushOnLeave = events.flush;
+  // Leaving the page (a reload, a closed tab, a link): what the visitor typed in the last moments
+  // (debounced, typingMs) goes now, in requests that outlive the page (the transport's keepalive).
+  root.ownerDocument.defaultView?.addEventListener("pagehide", events.flush);
 
   const stream = createStream(transport, {
     init(tree) {

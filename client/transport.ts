@@ -107,17 +107,13 @@ export function browserTransport(): Transport {
   // one without a message (a frame too big to arrive in time over a slow link then arrives).
   let beat = 0,
     patience = 2.5,
-    // While the page goes away (this listener, capturing, runs before the runtime's, which sends what is
-    // pending): only then do calls go with keepalive, whose 64 KB for all requests in flight would refuse bigger ones.
+    // While the page goes away (this listener runs before the runtime's own, which sends what is pending):
+    // only then do calls go with keepalive, whose 64 KB for all requests in flight would refuse bigger ones.
     leaving = false;
-  addEventListener(
-    "pagehide",
-    () => {
-      leaving = true;
-      setTimeout(() => (leaving = false));
-    },
-    true,
-  );
+  addEventListener("pagehide", () => {
+    leaving = true;
+    setTimeout(() => (leaving = false));
+  });
   return {
     // fetch's default credentials mode is "same-origin": the session cookie goes along.
     async post(url, body) {
