@@ -95,13 +95,17 @@ export class SessionStream {
   private wrote = false;
   /** Whether the last tick wrote no keep-alive (frames had gone out). */
   private skipped = false;
+  /** The keep-alive frame (see {@link heartbeat}), made once: every open stream writes it each interval. */
+  private readonly beat: string;
 
   constructor(
     private readonly limits: StreamLimits,
     private readonly onSlow: (reason: string) => void = () => {},
     /** The app's counters: messages out by type, bytes written. */
     private readonly meter: Meter = UNMETERED,
-  ) {}
+  ) {
+    this.beat = `data:${limits.heartbeatMs}\n\n`;
+  }
 
   /** Whether a sink is attached. */
   get open(): boolean {
@@ -191,7 +195,7 @@ export class SessionStream {
     this.sink = sink;
     this.allowance = 0;
     // The reconnect delay, and the first keep-alive: the page's watchdog learns the interval from it.
-    const retry = `retry: ${this.limits.retryMs}\ndata:${this.limits.heartbeatMs}\n\n`;
+    const retry = `retry: ${this.limits.retryMs}\n${this.beat}`;
     sink.write(retry);
     this.meter.bytesSent += retry.length;
     this.wrote = true;
@@ -261,8 +265,7 @@ export class SessionStream {
       this.skipped = true;
       return;
     }
-    const beat = `data:${this.limits.heartbeatMs}\n\n`;
-    this.write(beat, beat.length); // counts as written: the next tick skips
+    this.write(this.beat, this.beat.length); // counts as written: the next tick skips
     this.skipped = false;
   }
 
