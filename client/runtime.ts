@@ -180,7 +180,9 @@ export function createRuntime(opts: RuntimeOptions): Runtime {
   events.scan(root.outerHTML);
   // Leaving the page (a reload, a closed tab, a link): what the visitor typed in the last moments
   // (debounced, typingMs) goes now, in requests that outlive the page (the transport's keepalive).
-  root.ownerDocument.defaultView?.addEventListener("pagehide", events.flush);
+  // Removed by close: a runtime live navigation replaced is not kept alive by it, nor the view it showed.
+  const win = root.ownerDocument.defaultView!;
+  win.addEventListener("pagehide", events.flush);
 
   const stream = createStream(transport, {
     init(tree) {
@@ -247,7 +249,7 @@ export function createRuntime(opts: RuntimeOptions): Runtime {
     navigate: { value: (url: string, replace?: boolean) => nav((n, i) => n.go(url, replace, i)) },
     rpc: { value: (name: string, ...args: unknown[]) => rpc(name, args) },
     upload: { value: upload },
-    close: { value: stream.stop },
+    close: { value: () => (stream.stop(), win.removeEventListener("pagehide", events.flush)) },
   }) as Runtime;
 
   const internals: Internals = { rv, rpc, opts, make: createRuntime };

@@ -183,7 +183,7 @@ export function createStream(transport: Transport, host: StreamHost, options: St
     switch (msg.type) {
       case "init":
         if (msg.hash !== treeHash(JSON.stringify(msg.tree))) {
-          if (++damaged > maxTries) return stop(), host.gaveUp("snapshots keep arriving damaged");
+          if (++damaged > maxTries) return stop(), host.gaveUp("snapshots arrive damaged");
           return resync();
         }
         damaged = 0;

@@ -88,6 +88,21 @@ describe("DOM events", () => {
     rv.close();
   });
 
+  it("sends pending typing as the page goes away; a closed runtime (replaced by live navigation) no longer listens", async () => {
+    vi.useFakeTimers();
+    const { rv, t } = await connected();
+    type("[name=q]", "milk");
+    dispatchEvent(new Event("pagehide"));
+    await vi.advanceTimersByTimeAsync(0);
+    expect(t.to("/api/event").map((b) => b.args[0].value)).toEqual(["milk"]);
+    type("[name=q]", "milk and");
+    rv.close();
+    // The page's listener would keep the closed runtime, and the view it showed, alive.
+    dispatchEvent(new Event("pagehide"));
+    await vi.advanceTimersByTimeAsync(0);
+    expect(t.to("/api/event")).toHaveLength(1);
+  });
+
   it("uses the delay a binding names instead of the default", async () => {
     vi.useFakeTimers();
     const { rv, t } = await connected();
