@@ -14,6 +14,13 @@ export interface MarkdownOptions {
   typographer?: boolean;
   /** Class of the wrapping `<div>`, after `rv-markdown`. */
   class?: string;
+  /**
+   * The longest source parsed, in characters (default 100,000, about 20 pages): a longer one
+   * is shown whole as plain text in a `<pre>`, unparsed. Parsing costs the server's event loop
+   * seconds per megabyte on some shapes of text (`"**_".repeat(…)`), and every session waits
+   * meanwhile; raise it (`Infinity`) only for documents you trust.
+   */
+  maxLength?: number;
 }
 
 /** The elements markdown-it's CommonMark rules (tables and strikethrough included) produce; anything else is text. */
@@ -34,7 +41,8 @@ const trees = new LRUCache<string, VNode>({ max: 500, maxSize: 4_000_000, sizeCa
  * `data:` but images), so text from users is safe to show.
  *
  * The same source (with the same options) gives the very same tree object, kept
- * in a cache of 500, so an unchanged block costs the diff nothing. Blocks are
+ * in a cache of 500, so an unchanged block costs the diff nothing. A source
+ * longer than `maxLength` (100,000 characters) is shown as plain text. Blocks are
  * keyed by their first line (see `blockKey`): an edit patches the blocks it
  * adds, removes or changes, wherever it is in the document.
  *
@@ -46,7 +54,11 @@ const trees = new LRUCache<string, VNode>({ max: 500, maxSize: 4_000_000, sizeCa
  */
 export function markdown(source: string, options: MarkdownOptions = {}): VNode {
   if (typeof source !== "string") throw new UsageError(`markdown(source): source must be a string, got ${source === null ? "null" : typeof source}. Pass the text, e.g. markdown(this.body ?? "").`);
-  const { breaks = false, linkify = false, typographer = false } = options;
+  const { breaks = false, linkify = false, typographer = false, maxLength = 100_000 } = options;
+  if (!(maxLength >= 0)) throw new UsageError(`markdown(source, { maxLength }): maxLength must be a number of characters (0 or more, Infinity for no limit), got ${String(maxLength)}.`);
+  const wrapper = () => ({ class: options.class ? `rv-markdown ${options.class}` : "rv-markdown" });
+  // Cheap to build, and kept out of the cache, whose room is counted in source characters.
+  if (source.length > maxLength) return h("div", wrapper(), h("pre", {}, source));
   const flags = `${+breaks}${+linkify}${+typographer}`;
   const key = `${flags}${options.class ?? ""}\0${source}`;
   let tree = trees.get(key);
@@ -55,7 +67,7 @@ export function markdown(source: string, options: MarkdownOptions = {}): VNode {
     if (!md) parsers.set(flags, (md = markdownIt({ html: false, breaks, linkify, typographer })));
     // Lines as markdown-it numbers them (its `map`s): newlines normalised as it does.
     const blocks = build(md, md.parse(source, {}), source.replace(/\r\n?/g, "\n").split("\n"));
-    tree = h("div", { class: options.class ? `rv-markdown ${options.class}` : "rv-markdown" }, ...blocks);
+    tree = h("div", wrapper(), blocks);
     trees.set(key, tree);
   }
   return tree;
@@ -79,12 +91,13 @@ function build(md: MarkdownIt, tokens: readonly Token[], lines: readonly string[
       if (!open) continue;
       const parent = out();
       // A tight list's paragraphs are hidden: their content goes straight into the <li>.
-      if (open.token.hidden) parent.children.push(...open.children);
+      // Lists are pushed as one child, never spread (h() flattens them): a spread of 100,000 inline tokens overflowed the stack.
+      if (open.token.hidden) parent.children.push(open.children);
       else parent.children.push(element(md, open.token, open.children, blockKey(open.token, lines, parent.seen)));
       continue;
     }
     const parent = out();
-    parent.children.push(...leaf(md, token, lines, parent.seen));
+    parent.children.push(leaf(md, token, lines, parent.seen));
   }
   return root.children;
 }
@@ -178,8 +191,9 @@ function element(md: MarkdownIt, token: Token, children: Child[], key: string | 
   if (key !== undefined) props.key = key;
   // A link whose URL did not pass is shown as its text.
   if (token.tag === "a" && props.href === undefined) return children;
-  if (token.tag === "a" && /^[a-z][a-z0-9+.-]*:/i.test(String(props.href)) && !/^mailto:/i.test(String(props.href))) props.rel = "noopener noreferrer nofollow";
-  return h(token.tag, props, ...children);
+  // To another site: a scheme (but mailto:), or a scheme-relative `//host/…`.
+  if (token.tag === "a" && /^([a-z][a-z0-9+.-]*:|\/\/)/i.test(String(props.href)) && !/^mailto:/i.test(String(props.href))) props.rel = "noopener noreferrer nofollow";
+  return h(token.tag, props, children);
 }
 
 /** The token's attributes that its element may carry; URLs checked once more by `validateLink`. */

@@ -64,6 +64,29 @@ it("keeps raw HTML as text and drops links and images whose URL is not safe, kee
   expect(el.textContent).toContain("[a](javascript:alert(3)) [b](JAVASCRIPT:alert(4))"); // markdown-it leaves a refused link as the text it was written as
 });
 
+it("marks a scheme-relative link (//host) as going to another site, as it does https:", async () => {
+  const el = await shown("[a](//evil.example/x) [b](/here) [c](https://example.com)");
+  expect([...el.querySelectorAll("a")].map((a) => [a.getAttribute("href"), a.getAttribute("rel")])).toEqual([
+    ["//evil.example/x", "noopener noreferrer nofollow"],
+    ["/here", null],
+    ["https://example.com", "noopener noreferrer nofollow"],
+  ]);
+});
+
+it("shows a source over maxLength (100,000 characters by default) as plain text, unparsed", async () => {
+  // 300 KB of emphasis marks overflowed the stack (a page that showed it answered 500 to every visitor), after seconds of parsing.
+  const marks = "**_".repeat(100_000);
+  expect(markdown(marks).children).toEqual([expect.objectContaining({ tag: "pre", text: marks })]);
+  const long = "# Not a heading\n\n" + "word ".repeat(21_000);
+  const el = await shown(long);
+  expect(el.children).toHaveLength(1);
+  expect(el.firstElementChild!.tagName).toBe("PRE");
+  expect(el.textContent).toBe(long);
+  expect(clean(await shown(long, { maxLength: 200_000 }))).toMatch(/^<h1>Not a heading<\/h1><p>word word/);
+  expect(clean(await shown("*a*", { maxLength: 2 }))).toBe("<pre>*a*</pre>");
+  expect(() => markdown("x", { maxLength: Number.NaN })).toThrow(/maxLength must be a number of characters/);
+});
+
 it("follows its options: line breaks, bare links, smart quotes and a class", async () => {
   const el = await shown('one\ntwo "quoted" -- see https://example.com/x', { breaks: true, linkify: true, typographer: true, class: "note" });
   expect(el.getAttribute("class")).toBe("rv-markdown note");
