@@ -219,24 +219,48 @@ export function jsonBodyReader(limit: number): (ctx: Context) => Promise<void> {
     const plain = PLAIN_JSON_TYPES.includes(headers["content-type"]!) && (headers["transfer-encoding"] !== undefined || !isNaN(headers["content-length"] as unknown as number));
     if (!plain) assertJsonType(ctx);
     const encoding = headers["content-encoding"];
+    let text: string | undefined;
     try {
       // A compressed body goes through koa-body (inflation knows the encodings); a plain one, what every page call sends, is read here.
       if (encoding && encoding.toLowerCase() !== "identity") await parse(ctx, async () => {});
-      else ctx.request.body = parseStrictJson(ctx, await readUtf8(ctx, limit)) as typeof ctx.request.body;
+      else ctx.request.body = parseStrictJson(ctx, (text = await readUtf8(ctx, limit))) as typeof ctx.request.body;
+      const body = ctx.request.body as unknown;
+      if (typeof body !== "object" || body === null || Array.isArray(body)) {
+        throw new RevueError("BAD_REQUEST", `${ctx.method} ${ctx.path}: the body must be a JSON object, got ${Array.isArray(body) ? "an array" : typeof body}.`);
+      }
+      assertNoProtoKeys(body);
     } catch (err) {
       // zlib's errors carry no HTTP status: a gzip/deflate/br body that does not
       // decompress is the client's mistake (400), not the server's (500).
-      if ((err as { status?: unknown }).status === undefined && encoding && encoding !== "identity") {
+      if ((err as { status?: unknown }).status === undefined && !(err instanceof RevueError) && encoding && encoding !== "identity") {
         throw new RevueError("BAD_REQUEST", `${ctx.method} ${ctx.path}: the body does not decompress as "content-encoding: ${encoding}" (${(err as Error).message}). Send a valid ${encoding} body, or an uncompressed one without content-encoding.`, { cause: err });
       }
-      throw err;
+      throw text === undefined ? err : withHead(err, text);
     }
-    const body = ctx.request.body as unknown;
-    if (typeof body !== "object" || body === null || Array.isArray(body)) {
-      throw new RevueError("BAD_REQUEST", `${ctx.method} ${ctx.path}: the body must be a JSON object, got ${Array.isArray(body) ? "an array" : typeof body}.`);
-    }
-    assertNoProtoKeys(body);
   };
+}
+
+/** What a refused body began with (its first 400 characters), on the error: a call's sid and seq may be read from it (see {@link refusedCall}). */
+const HEAD = Symbol("body head");
+
+function withHead(err: unknown, text: string): unknown {
+  if (typeof err === "object" && err !== null) (err as { [HEAD]?: string })[HEAD] = text.slice(0, 400);
+  return err;
+}
+
+/** A page's call as the runtime writes it: `{"sid":"…","seq":N,` first. */
+const CALL_HEAD = /^[\x20\x09\x0a\x0d]*\{[\x20\x09\x0a\x0d]*"sid"[\x20\x09\x0a\x0d]*:[\x20\x09\x0a\x0d]*"([\w.~-]{1,256})"[\x20\x09\x0a\x0d]*,[\x20\x09\x0a\x0d]*"seq"[\x20\x09\x0a\x0d]*:[\x20\x09\x0a\x0d]*([1-9]\d{0,14})[\x20\x09\x0a\x0d]*[,}]/;
+
+/**
+ * The session and seq of a call whose body was refused before it was parsed
+ * (too large, not JSON, a prototype key, nested too deep), read from the text
+ * it began with, when it began as the page's runtime writes a call; or undefined.
+ * The session's later calls then need not wait for that seq (docs/protocol.md §2).
+ */
+export function refusedCall(err: unknown): { sid: string; seq: number } | undefined {
+  const head = typeof err === "object" && err !== null ? (err as { [HEAD]?: string })[HEAD] : undefined;
+  const m = head === undefined ? null : CALL_HEAD.exec(head);
+  return m ? { sid: m[1]!, seq: Number(m[2]) } : undefined;
 }
 
 /** Throws the 415 unless the request has a body whose type is JSON (any spelling type-is accepts) in UTF-8. */
@@ -264,8 +288,20 @@ function readUtf8(ctx: Context, limit: number): Promise<string> {
   const declared = req.headers["content-length"];
   const expected = declared === undefined ? undefined : Number(declared);
   if (expected !== undefined && expected > limit) {
-    req.pause();
-    return Promise.reject(refusal(413, "request entity too large"));
+    // Refused unread, but for its first chunk, which names the call's session and seq (see refusedCall): waited for 1 s at most.
+    return new Promise((_, reject) => {
+      const refuse = (chunk?: Buffer) => {
+        clearTimeout(timer);
+        req.off("data", refuse);
+        req.pause();
+        const err = refusal(413, "request entity too large");
+        reject(chunk instanceof Buffer ? withHead(err, chunk.subarray(0, 400).toString("utf8")) : err);
+      };
+      const timer = setTimeout(refuse, 1_000);
+      req.on("data", refuse);
+      req.once("end", refuse);
+      req.once("error", refuse);
+    });
   }
   return new Promise((resolve, reject) => {
     const chunks: Buffer[] = [];
@@ -282,7 +318,7 @@ function readUtf8(ctx: Context, limit: number): Promise<string> {
     };
     const onData = (chunk: Buffer) => {
       received += chunk.length;
-      if (received > limit) fail(refusal(413, "request entity too large"));
+      if (received > limit) fail(withHead(refusal(413, "request entity too large"), (chunks[0] ?? chunk).subarray(0, 400).toString("utf8")) as Error);
       else chunks.push(chunk);
     };
     req.on("data", onData);

@@ -20,7 +20,7 @@ import { fileName, removeAll, type ReceivedFile } from "../session/uploads.js";
 import type { Assets } from "./assets.js";
 import type { BrowserTokens } from "./browser-token.js";
 import { decodeCall, isId, isSeq } from "./decode-call.js";
-import { assertSameOrigin, jsonBody, jsonBodyReader, sameOrigin } from "./guards.js";
+import { assertSameOrigin, jsonBody, jsonBodyReader, refusedCall, sameOrigin } from "./guards.js";
 import { errorPage } from "./error-page.js";
 import { pageHead, renderPage } from "./page.js";
 import { sseSink } from "./sse-sink.js";
@@ -131,12 +131,12 @@ export class Mount<A extends App = App> {
   /** A call of the page: checked (origin, body), decoded once, run by the hub here or on the node that holds its session. */
   private async call(ctx: Context, kind: PageCall["kind"], name: string | undefined): Promise<void> {
     assertSameOrigin(ctx);
-    await (kind === "rpc" ? this.readRpc : this.readEvent)(ctx);
     let decoded: ReturnType<typeof decodeCall>;
     try {
+      await (kind === "rpc" ? this.readRpc : this.readEvent)(ctx);
       decoded = decodeCall(ctx, kind, name);
     } catch (err) {
-      await this.refuseSeq(ctx);
+      await this.refuseSeq(ctx, refusedCall(err) ?? (ctx.request.body as Record<string, unknown> | undefined));
       throw err;
     }
     const { sid, call } = decoded;
@@ -245,12 +245,13 @@ export class Mount<A extends App = App> {
   }
 
   /**
-   * A call refused for its shape (args not an array, no method) whose body
-   * still names its session and seq: that seq stays usable, and the session's
-   * later calls do not wait for it (docs/protocol.md §2).
+   * A call refused before it ran (its body too large, not JSON, or of the
+   * wrong shape) that still names its session and seq (in its parsed body, or
+   * at the start of its text): that seq stays usable, and the session's later
+   * calls do not wait for it (docs/protocol.md §2).
    */
-  private async refuseSeq(ctx: Context): Promise<void> {
-    const { sid, seq } = ctx.request.body as Record<string, unknown>;
+  private async refuseSeq(ctx: Context, named: { sid?: unknown; seq?: unknown } | undefined): Promise<void> {
+    const { sid, seq } = named ?? {};
     if (!isId(sid) || !isSeq(seq)) return;
     try {
       const found = await this.hub.route(sid, this.owner(ctx, false), `${ctx.method} ${ctx.path}`);

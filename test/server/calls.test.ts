@@ -162,7 +162,14 @@ describe("a refused call does not use up its seq", () => {
     ["400 an emit of a lifecycle name", (b) => b.emit("connect", null, 2), 400, "BAD_REQUEST"],
     ["404 unknown rpc method", (b) => b.rpc("nothing", [], 2), 404, "METHOD_NOT_FOUND"],
     ["404 unknown realtime method", (b) => b.event("nothing", [], 2), 404, "METHOD_NOT_FOUND"],
+    // Refused as the body is read: the sid and seq are read from the text it begins with, as the page writes a call.
+    ["400 a prototype key", (b) => raw(b, `{"sid":"${b.sid}","seq":2,"args":[{"__proto__":{"x":1}}]}`), 400, "BAD_REQUEST"],
+    ["400 nested more than 64 levels", (b) => raw(b, `{"sid":"${b.sid}","seq":2,"args":[${"[".repeat(80)}${"]".repeat(80)}]}`), 400, "BAD_REQUEST"],
+    ["400 not valid JSON", (b) => raw(b, `{"sid":"${b.sid}","seq":2,"args":[1,}`), 400, "BAD_REQUEST"],
+    ["413 a body over the limit", (b) => b.rpc("add", ["x".repeat(4096)], 2), 413, "PAYLOAD_TOO_LARGE"],
   ];
+  /** An rpc of `add` whose body is this text. */
+  const raw = (b: Browser, body: string) => b.request("/api/rpc/add", { method: "POST", body, headers: { "content-type": "application/json" } });
 
   /** Refuses seq 2, then sends seq 3 and a new call under seq 2; returns how long seq 3 took. */
   async function refuseThenContinue([, refuse, status, code]: Refusal): Promise<number> {
@@ -187,21 +194,17 @@ describe("a refused call does not use up its seq", () => {
   }
 
   // Refused before the body is read, the seq is unknown to the server: the next call waits the gap (2 s), no longer.
-  it("413 oversized body and 415 wrong content type: the next call runs after at most the 2 s gap, and both seqs then run their own calls", async () => {
+  it("415 wrong content type: the next call runs after at most the 2 s gap, and the seq then runs its own call", async () => {
     const { b } = await start({ limits: { rpc: 2048 } });
     expect((await b.rpc("add", [1], 1)).body.result).toBe(1);
-    const big = await b.rpc("add", ["x".repeat(4096)], 2);
-    expect(big.status).toBe(413);
-    expect(big.body.error.code).toBe("PAYLOAD_TOO_LARGE");
-    const text = await b.request("/api/rpc/add", { method: "POST", body: JSON.stringify({ sid: b.sid, seq: 3, args: [5] }), headers: { "content-type": "text/plain" } });
+    const text = await b.request("/api/rpc/add", { method: "POST", body: JSON.stringify({ sid: b.sid, seq: 2, args: [5] }), headers: { "content-type": "text/plain" } });
     expect(text.status).toBe(415);
     expect(text.body.error.code).toBe("UNSUPPORTED_MEDIA_TYPE");
-    const four = await timed(b.rpc("add", [10], 4));
-    expect(four.value).toMatchObject({ status: 200, body: { result: 11 } });
-    expect(four.ms).toBeLessThan(2_000 + NO_GAP_WAIT_MS);
+    const three = await timed(b.rpc("add", [10], 3));
+    expect(three.value).toMatchObject({ status: 200, body: { result: 11 } });
+    expect(three.ms).toBeLessThan(2_000 + NO_GAP_WAIT_MS);
     expect(await b.rpc("add", [100], 2)).toMatchObject({ status: 200, body: { result: 111 } });
-    expect(await b.rpc("add", [1000], 3)).toMatchObject({ status: 200, body: { result: 1111 } });
-    expect(ran).toEqual(["add 1", "add 10", "add 100", "add 1000"]);
+    expect(ran).toEqual(["add 1", "add 10", "add 100"]);
   });
 });
 
