@@ -887,8 +887,36 @@ export class Hub<A extends App = App> implements PoolMember {
     }
     const holder = saved.holder;
     if (local && holder?.node === this.cluster.node && holder.token === local.lease?.token) return { session: local };
+    // One decision at a time per session here: calls that arrive together for a session whose holder
+    // died each took it over, each claim fencing the copy the one before restored, and calls answered 202 were lost.
+    let deciding = this.moving.get(sid);
+    if (!deciding) {
+      deciding = this.relocate(sid).finally(() => this.moving.delete(sid));
+      this.moving.set(sid, deciding);
+    }
+    return deciding;
+  }
+
+  /** Sessions whose holder {@link relocate} is deciding, by id: a call that needs it meanwhile waits for that decision. */
+  private readonly moving = new Map<string, Promise<{ session: Session<A> } | { node: string }>>();
+
+  /**
+   * Where a session not held here goes, from the store read afresh (a read
+   * made before a concurrent call took the session over here is stale): the
+   * copy here if it holds the lease now, its live holder, or a takeover here.
+   */
+  private async relocate(sid: string): Promise<{ session: Session<A> } | { node: string }> {
+    const node = this.cluster!.node;
+    const local = this.byId.get(sid);
+    const saved = await this.store.load(sid);
+    if (!saved || saved.record.app !== this.prefix) {
+      if (local) await this.end(local, "expired");
+      throw sessionNotFound(sid);
+    }
+    const holder = saved.holder;
+    if (local && holder?.node === node && holder.token === local.lease?.token) return { session: local };
     if (local) await this.end(local, "moved", false); // another node took it: this copy is stale
-    if (holder && holder.node !== this.cluster.node && (await this.cluster.alive(holder.node))) return { node: holder.node };
+    if (holder && holder.node !== node && (await this.cluster!.alive(holder.node))) return { node: holder.node };
     return { session: await this.takeOver(saved, holder !== undefined) };
   }
 

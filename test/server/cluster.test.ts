@@ -175,6 +175,26 @@ describe("several nodes sharing a store and a pubsub", () => {
     expect(hubOf(b!).get(pageOnA.sid)?.instance.count).toBe(11);
   });
 
+  it("runs every call that arrives at once for a session whose holder died: one copy takes it over, however many calls ask", async () => {
+    const [a, b] = await cluster(2, 5_000);
+    const pageOnA = await a!.browser().start();
+    await pageOnA.rpc("add", [10]);
+    // The store answers after a round trip, as Redis does: calls that arrive together are all waiting on it.
+    const store = hubOf(b!).store;
+    const claim = store.claim.bind(store);
+    store.claim = async (...args) => (await new Promise((r) => setTimeout(r, 20)), claim(...args));
+    // a dies right now: still counted alive, b forwards the calls to it, and each takes the session over when its beat expires
+    await (hubOf(a!) as unknown as { cluster: { stop(): Promise<void> } }).cluster.stop();
+    const viaB = on(b!, pageOnA);
+    // Five clicks in flight together, as a page sends them: each was answered 202, so each must run.
+    const answers = await Promise.all([1, 2, 3, 4, 5].map(() => viaB.event("increment")));
+    expect(answers.map((r) => r.status)).toEqual([202, 202, 202, 202, 202]);
+    const session = hubOf(b!).get(pageOnA.sid)!;
+    await expect.poll(() => session.instance.count, { timeout: 3_000 }).toBe(15);
+    expect(session.state).not.toBe("ended");
+    expect((await viaB.rpc("add", [0])).body.result).toBe(15);
+  });
+
   it("saves a snapshot the store refused during an outage once the store is back, so a node dying later loses nothing it answered", async () => {
     const [a, b] = await cluster();
     const store = hubOf(a!).store;
