@@ -35,7 +35,9 @@ let shown = location.pathname + location.search;
 let awaited: How | undefined;
 
 history.scrollRestoration = "manual";
-addEventListener("popstate", () => void page.rv?.navigate(location.href, POP));
+/** An address no app serves, to load once Back has undone the entry pushed for it (see {@link go}). */
+let loading: string | undefined;
+addEventListener("popstate", () => (loading ? location.assign(loading) : void page.rv?.navigate(location.href, POP)));
 
 /** Remembers where the current entry is scrolled to, for Back. */
 function keepScroll(): void {
@@ -91,7 +93,18 @@ export async function go(href: string, replace: boolean | undefined, i: Internal
     answer = (await i.rpc("rv.nav", [path])) as typeof answer;
   } catch {}
   if (answer?.api !== undefined) return swap(answer.api, path, how, i, to.href);
-  if (!answer || answer.load) location.replace(to.href);
+  if (!answer || answer.load) load(to.href, how);
+}
+
+/**
+ * A page load of `href`, which a navigation begun `how` already wrote in the
+ * address. Over an entry pushed for it, Chromium's Back from the loaded page
+ * changed the address only (the page stayed): that entry is undone first, and
+ * the load makes one of its own.
+ */
+function load(href: string, how: How): void {
+  if (how === 1) (loading = href), history.back();
+  else location.replace(href);
 }
 
 /** Becomes the page of the app at `api` for `path`: a new session there, its tree, head and runtime. */
@@ -100,7 +113,7 @@ async function swap(api: string, path: string, how: How, i: Internals, href: str
   const reply = await opts.transport.post(api + "/api/session", { url: path }).catch(() => undefined);
   const b = reply?.body as { sid?: string; rev: number; hash: string; tree: Node; module: string; title: string; css: string; head: [string, Record<string, string>][]; s?: Record<string, unknown> } | undefined;
   // Refused (the app needs a user, the server is at its limit): the page load shows why.
-  if (!reply || reply.status >= 300 || !b?.sid) return location.replace(href);
+  if (!reply || reply.status >= 300 || !b?.sid) return load(href, how);
   // Another navigation (a second click) swapped the page meanwhile: the first to arrive stays.
   if (page.rv !== rv || !opts.root.isConnected) return;
   rv.close();

@@ -126,6 +126,11 @@ describeE2E("live navigation, @url fields and history in Chromium", (e2e) => {
     await page.click("#away");
     await expect.poll(() => page.evaluate(() => location.pathname)).toBe("/nowhere/at-all");
     await expect.poll(() => page.textContent("h1")).toBe("Page not found");
+    // Back from that page: the address before it, and its view (it stayed "Page not found").
+    await page.goBack();
+    await expect.poll(() => page.evaluate(() => location.search)).toBe("?filter=open&page=2");
+    await expect.poll(() => page.textContent("h1")).toBe("open items, page 2");
+    await connected(page);
   });
 });
 
