@@ -44,6 +44,8 @@ export interface PageHost {
   activity: Activity;
   /** A frame the page received (for `t.ops`, `t.calls`, …). */
   received(type: string, data: string, id: number): void;
+  /** A realtime call or emit of the page's that the server refused (for `t.errors`). */
+  refused?(code: string, message: string, seq: number | undefined): void;
   /** Rewrites a frame before the page sees it (`dom: "rendered"`); undefined keeps it. */
   rewrite?(session: Session, type: string, data: string): { type: string; data: string } | undefined;
   /** A `@client` method the runtime ran threw or rejected. */
@@ -136,6 +138,7 @@ export function hubTransport(host: PageHost): Transport {
     const text = JSON.stringify(body);
     const parsed = JSON.parse(text) as Record<string, unknown>;
     const path = new URL(url, "http://page").pathname;
+    let r: ReturnType<typeof route>;
     try {
       if (path === "/api/session") {
         // A page whose session lost the tree it showed names it (`bye: expired`): the same session, afresh, as the route does.
@@ -144,7 +147,7 @@ export function hubTransport(host: PageHost): Transport {
         const { session, page } = again ?? (await hub.open(owner, (view) => view.firstTree(), { who }));
         return reply(201, `{"sid":${JSON.stringify(session.sid)},"rev":${page.rev},"hash":"${page.hash}","tree":${page.json},"module":${JSON.stringify(`/rv/${host.module.file}`)}}`);
       }
-      const r = route(path);
+      r = route(path);
       if (!r) throw new RevueError("NOT_FOUND", `POST ${path}: no such route. Calls go to /api/event, /api/emit and /api/rpc/<name>.`);
       let decoded: ReturnType<typeof decodeCallBody>;
       try {
@@ -160,6 +163,10 @@ export function hubTransport(host: PageHost): Transport {
     } catch (err) {
       if (!(err instanceof RevueError)) hub.logger.error(`[revue] POST ${path} failed:`, err);
       const f = failure(err);
+      // A click or an emit refused (401, 403, 400…) has no caller to throw to: the page is told, as of a handler's error.
+      // Not what the runtime retries: a session to renew (404) or a wait (429).
+      const told = (JSON.parse(f.json) as { error: { code: string; message: string } }).error;
+      if (r && r.kind !== "rpc" && f.status !== 429 && told.code !== "SESSION_NOT_FOUND") host.refused?.(told.code, told.message, isSeq(parsed.seq) ? parsed.seq : undefined);
       return reply(f.status, f.json, f.retryAfterMs);
     }
   }

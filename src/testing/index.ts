@@ -64,6 +64,14 @@ export interface MountOptions {
   production?: boolean;
 }
 
+/** Options of {@link TestSession.another}: where the second page differs from the first. */
+export interface AnotherPage {
+  /** Its signed-in user (`null`: nobody), instead of the first page's. @example const bob = await ann.another({ user: { name: "bob" } }); */
+  user?: unknown;
+  /** Its address under the same route, instead of the first page's. @example await t.another({ url: "/items/43" }); */
+  url?: string;
+}
+
 /** A file for {@link TestSession.upload}: what a user picks in a file input. */
 export interface TestFile {
   name: string;
@@ -97,7 +105,7 @@ export interface TestSession<A extends App> {
   readonly calls: Array<Omit<CallMessage, "type">>;
   /** Custom events the page received. */
   readonly events: Array<{ event: string; data: unknown }>;
-  /** Errors the page was told about (e.g. a realtime handler threw). */
+  /** Errors the page was told about: a realtime handler threw, a click or an emit was refused (`auth`, bad arguments). */
   readonly errors: Array<{ code: string; message: string; seq?: number }>;
   /** The server's warnings and errors, then the page's console warnings and errors (prefixed "page"). */
   readonly logs: string[];
@@ -147,7 +155,7 @@ export interface TestSession<A extends App> {
    * const bob = await ann.another();
    * await bob.submit("#join", { name: "bob", room: "a" });
    */
-  another(): Promise<TestSession<A>>;
+  another(options?: AnotherPage): Promise<TestSession<A>>;
   /** The page's address (path and query), as its `@url` fields and navigations left it. */
   readonly url: string;
   /**
@@ -210,9 +218,14 @@ export async function mount<A extends App>(cls: AppClass<A>, options: MountOptio
     ? { uploads: { bytes: limits.sessionUploadBytes ?? 50 * 1024 * 1024, files: limits.sessionUploadFiles ?? 50 } }
     : {};
   const route = normalisePrefix(options.route ?? "/");
-  const address = new URL(options.url ?? (route || "/"), "http://localhost");
-  const params = matchRoute(route, address.pathname);
-  if (!params) throw new UsageError(`mount(${cls.name}, { url: ${JSON.stringify(options.url)} }): that path is not one of the route ${JSON.stringify(route || "/")}'s. Give a url such as ${JSON.stringify(route.replace(/:\w+/g, "1") || "/")}, or the route it belongs to.`);
+  /** A page's address and its params, checked against the route (`where` names the call, for the error). */
+  const placed = (url: string | undefined, where: string) => {
+    const address = new URL(url ?? (route || "/"), "http://localhost");
+    const params = matchRoute(route, address.pathname);
+    if (!params) throw new UsageError(`${where}: that path is not one of the route ${JSON.stringify(route || "/")}'s. Give a url such as ${JSON.stringify(route.replace(/:\w+/g, "1") || "/")}, or the route it belongs to.`);
+    return { address, params };
+  };
+  const opening = placed(options.url, `mount(${cls.name}, { url: ${JSON.stringify(options.url)} })`);
   const hub = new Hub(cls, { logger, limits: uploadQuota, prefix: route, production: options.production });
   // What the routes serve, checked (and failing) before anything starts: the
   // client module, and static title, css and head, as createServer checks them.
@@ -231,7 +244,9 @@ export async function mount<A extends App>(cls: AppClass<A>, options: MountOptio
     await rm(uploadDir, { recursive: true, force: true });
   };
 
-  const openPage = async (): Promise<TestSession<A>> => {
+  const openPage = async (other: AnotherPage = {}): Promise<TestSession<A>> => {
+    const { address, params } = other.url === undefined ? opening : placed(other.url, `another({ url: ${JSON.stringify(other.url)} })`);
+    const user = "user" in other ? other.user : options.user;
     const ops: PatchOp[][] = [];
     const revisions: number[] = [];
     const calls: Array<{ method: string; args: unknown[] }> = [];
@@ -242,7 +257,7 @@ export async function mount<A extends App>(cls: AppClass<A>, options: MountOptio
     const owner = randomBytes(16).toString("hex");
 
     // The page as GET / serves it (its scripts do not run: the runtime is started below).
-    const who: Who = options.user === undefined || options.user === null ? ANONYMOUS : { user: options.user, roles: rolesOf(options.user) };
+    const who: Who = user === undefined || user === null ? ANONYMOUS : { user, roles: rolesOf(user) };
     const { session: first, page, state } = await hub.open(owner, (view) => view.firstPage("test"), { who, url: { params, query: firstValues(address.searchParams) } });
     const html = renderPage({
       head,
@@ -287,6 +302,9 @@ export async function mount<A extends App>(cls: AppClass<A>, options: MountOptio
         else if (type === "error") errors.push({ code: m.code as string, message: m.message as string, seq: m.seq as number | undefined });
       },
       rewrite: options.dom === "rendered" ? (session, type, data) => (type === "patch" ? asSnapshot(session, data) : undefined) : undefined,
+      refused(code, message, seq) {
+        errors.push({ code, message, seq });
+      },
       clientError(method, error) {
         failures.push({ method, error });
       },

@@ -101,6 +101,35 @@ describe("revue/testing mount()", () => {
     await expect(t.click("#hello")).rejects.toThrow("<p> has no click binding");
   });
 
+  it("records a click refused for its user (auth), and another({ user }) opens a page of another user on the same hub", async () => {
+    class Poll extends App {
+      static votes: string[] = [];
+      @server.realtime({ auth: true }) vote() {
+        Poll.votes.push((this.user as { name: string }).name);
+        this.emit("voted");
+      }
+      @server.on("voted") heard() {}
+      override render() {
+        return h("main", {}, h("p", { id: "who" }, (this.user as { name?: string } | undefined)?.name ?? "nobody"), h("p", { id: "votes" }, Poll.votes.join(",")), h("button", { id: "vote", onClick: this.vote }, "Vote"));
+      }
+    }
+    const ada = await mount(Poll, { user: { name: "ada" } });
+    const bob = await ada.another({ user: { name: "bob" } });
+    const nobody = await ada.another({ user: null });
+    expect([ada.text("#who"), bob.text("#who"), nobody.text("#who")]).toEqual(["ada", "bob", "nobody"]);
+    await ada.click("#vote");
+    await bob.click("#vote");
+    await ada.settle();
+    expect(ada.text("#votes")).toBe("ada,bob");
+    await nobody.click("#vote");
+    expect(nobody.errors).toEqual([{ code: "UNAUTHORIZED", message: expect.stringContaining("Poll.vote requires a signed-in user"), seq: 1 }]);
+    expect(Poll.votes).toEqual(["ada", "bob"]);
+    await expect(ada.another({ url: "/elsewhere" })).rejects.toThrow('another({ url: "/elsewhere" }): that path is not one of the route "/"\'s');
+    await nobody.unmount();
+    await bob.unmount();
+    await ada.unmount();
+  });
+
   it("another() opens a second session on the same hub: shared statics, rooms and events", async () => {
     class Room extends App {
       static started = 0;
