@@ -80,6 +80,7 @@ export class Mount<A extends App = App> {
       presence: cfg.presenceShared && cfg.presence ? { ...cfg.presence, node: `${cfg.presence.node}@${prefix || "/"}`, channel: "revue:presence" } : cfg.presence,
       channel: `${appClass.name}@${prefix || "/"}`,
       routes: (path) => cfg.routes?.(path),
+      signIn: cfg.signIn,
     });
     this.router = this.routes();
     this.readEvent = jsonBodyReader(cfg.limits.event);

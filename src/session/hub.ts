@@ -68,6 +68,8 @@ export interface HubOptions {
    * this app's own route.
    */
   routes?: (path: string) => { prefix: string; params: Record<string, string> } | undefined;
+  /** createServer's `signIn`: where a page whose click a method's `auth` refused for want of a user is sent (`?next=` its address). */
+  signIn?: string;
 }
 
 /** A call from the page, decoded and checked for shape at the edge. */
@@ -237,6 +239,7 @@ export class Hub<A extends App = App> implements PoolMember {
   private snapshots = true;
   private closing = false;
   private readonly production: boolean;
+  private readonly signIn: string | undefined;
   private readonly cluster: Cluster | undefined;
   /** The app serving a path of this server, and its params (see {@link HubOptions.routes}). */
   private readonly routes: NonNullable<HubOptions["routes"]>;
@@ -276,6 +279,7 @@ export class Hub<A extends App = App> implements PoolMember {
     });
     this.deliverTo = options.deliver;
     this.production = options.production ?? process.env.NODE_ENV === "production";
+    this.signIn = options.signIn;
     this.cluster = options.cluster;
     this.routes = options.routes ?? ((path) => {
       const params = matchRoute(this.prefix, path);
@@ -627,6 +631,8 @@ export class Hub<A extends App = App> implements PoolMember {
     } catch (err) {
       session.calls.refuse(call.seq);
       if (!leaving && !nav && this.access !== undefined && judge(this.access, (call.who ?? session.who).user, (call.who ?? session.who).roles) !== "ok") this.reload(session);
+      // A click (or a typed event) a method refused to nobody: the visitor signs in, then comes back. An rpc's caller hears the 401 itself.
+      else if (this.signIn && call.kind === "realtime" && (err as RevueError | undefined)?.code === "UNAUTHORIZED") this.sendTo(session, `${this.signIn}?next=${encodeURIComponent(addressOf(this.prefix, session.url))}`, false);
       throw err;
     }
     // A page leaving an app its user may no longer use (signed out, then sent elsewhere) keeps the

@@ -166,6 +166,45 @@ describe("users: createServer({ authenticate }) → this.user; auth on apps and 
     expect(sent.data.x).toMatchObject({ g: "/boards/7", r: 1 });
   });
 
+  it("sends a page whose click a method refused for want of a user to the sign-in page, next= its address; an rpc's caller hears the 401 alone", async () => {
+    class Poll extends App<Poll, {}, "/polls/:id"> {
+      votes = 0;
+      @server.realtime({ auth: true }) vote() {
+        this.votes++;
+      }
+      @server.rpc({ auth: true }) count() {
+        return this.votes;
+      }
+      override render() {
+        return h("main", {}, `poll ${this.params.id}: ${this.votes}`);
+      }
+    }
+    const srv = await serve({ "/polls/:id": Poll }, { authenticate: fromHeader, signIn: "/login" });
+    close = srv.close;
+    const b = new Browser(`${srv.url}/polls/:id`);
+    const started = await b.request("/api/session", { method: "POST", json: { url: "/polls/7?tab=results" } });
+    b.sid = started.body.sid;
+    const s = b.stream();
+    await s.waitFor((m) => m.type === "init", "init");
+    expect((await b.rpc("count")).status).toBe(401);
+    await new Promise((r) => setTimeout(r, 100));
+    expect(s.got.filter((m) => m.data.x?.g !== undefined)).toEqual([]); // the rpc sent the page nowhere
+    expect((await b.event("vote")).status).toBe(401);
+    const sent = await s.waitFor((m) => m.type === "patch" && m.data.x?.g !== undefined, "directions to the sign-in page");
+    expect(sent.data.x).toEqual({ g: "/login?next=%2Fpolls%2F7%3Ftab%3Dresults" });
+    // Without signIn: a 401, and the page stays (the console and rv's "error" event say why).
+    const plain = await serve({ "/polls/:id": Poll }, { authenticate: fromHeader });
+    const c = new Browser(`${plain.url}/polls/:id`);
+    c.sid = (await c.request("/api/session", { method: "POST", json: { url: "/polls/7" } })).body.sid;
+    const t = c.stream();
+    await t.waitFor((m) => m.type === "init", "init");
+    expect((await c.event("vote")).status).toBe(401);
+    await new Promise((r) => setTimeout(r, 100));
+    expect(t.got.filter((m) => m.data.x?.g !== undefined)).toEqual([]);
+    c.close();
+    await plain.close();
+  });
+
   it("does not hand one user's session to another who signs in in the same browser: the page gets a new session for them", async () => {
     class Cart extends App {
       items: string[] = [];
