@@ -1181,6 +1181,7 @@ export class Hub<A extends App = App> implements PoolMember {
         throw new SessionError(
           "TOO_MANY_SESSIONS",
           `This server is at its limit of ${this.limits.maxSessions} sessions; try again in a moment. (Operators: raise maxSessions or lower sessionTtlMs in createServer options.)`,
+          { retryAfterMs: 5_000 },
         );
       }
       this.pool.pending.delete(session);

@@ -516,7 +516,7 @@ export class Presence {
         reportedDown.set(r.node, now);
         if (reportedDown.size > 1024) reportedDown.delete(reportedDown.keys().next().value!);
         this.logger.warn(
-          `[revue] ${this.config.app}: presence node ${JSON.stringify(r.node)} was not heard from for ${this.downPeriodMs} ms (presence.downPeriodMs); its ${r.entries.size} presence${r.entries.size === 1 ? "" : "s"} left. They come back if it does.`,
+          `[revue] presence: node ${JSON.stringify(r.node)} was not heard from for ${this.downPeriodMs} ms (presence.downPeriodMs); its ${r.entries.size} presence${r.entries.size === 1 ? "" : "s"} left. They come back if it does.`,
         );
       }
       this.drop(r);

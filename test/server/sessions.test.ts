@@ -228,6 +228,7 @@ describe("pending pages have their own cap", () => {
     const refused = await fifth.request(`/api/sse/${fifth.sid}`);
     expect(refused.status).toBe(503);
     expect(refused.body.error.code).toBe("TOO_MANY_SESSIONS");
+    expect(refused.headers.get("retry-after")).toBe("5"); // a balancer or a client knows when to come back
   });
 });
 

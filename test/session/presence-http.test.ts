@@ -102,7 +102,7 @@ describe("presence over HTTP, two nodes", () => {
     await until(() => shown(annStream.got) === "online: ann", "bob to leave ann's page", 3_000);
     // The down period runs from when the node was last heard, which can be up to a heartbeat before the cut.
     expect(Date.now() - at).toBeGreaterThanOrEqual(FAST.downPeriodMs - FAST.heartbeatMs);
-    expect(one.logs.some((l) => l.includes("presence node") && l.includes("was not heard from"))).toBe(true);
+    expect(one.logs.some((l) => l.includes("presence: node") && l.includes("was not heard from"))).toBe(true);
     links[1]!.cut = false;
     await until(() => shown(annStream.got) === "online: ann,bob", "bob to come back with his node");
   });

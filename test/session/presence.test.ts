@@ -153,7 +153,7 @@ describe("presence across nodes (one process, one broker)", () => {
     await new Promise((r) => setTimeout(r, FAST.heartbeatMs * 2));
     const said = [...a1.logger.warn.mock.calls, ...a2.logger.warn.mock.calls].map((c) => String(c[0]));
     expect(said.filter((m) => m.includes("not heard from"))).toEqual([
-      `[revue] Test: presence node "far-holding" was not heard from for 200 ms (presence.downPeriodMs); its 1 presence left. They come back if it does.`,
+      `[revue] presence: node "far-holding" was not heard from for 200 ms (presence.downPeriodMs); its 1 presence left. They come back if it does.`,
     ]);
   });
 
