@@ -13,7 +13,7 @@ import { getSpec, publicName, type AppSpec } from "../registry/spec.js";
 import type { Binder, Node } from "../vdom/types.js";
 import type { Call, SeqWindow } from "./calls.js";
 import { NodeDownError, type Cluster, type NodeReply, type NodeRequest } from "./cluster.js";
-import type { Logger } from "./logger.js";
+import { RepeatedErrors, type Logger } from "./logger.js";
 import { Meter, type AppStats } from "./meter.js";
 import { defaultLimits, SessionPool, type PoolMember, type SessionLimits } from "./pool.js";
 import { Presence, userKeyOf, type PresenceDiff, type PresenceOptions } from "./presence.js";
@@ -215,6 +215,8 @@ export class Hub<A extends App = App> implements PoolMember {
   private readonly access: Access | undefined;
   readonly bind: Binder;
   readonly logger: Logger;
+  /** Handlers' and renders' failures, each kind logged at most 10 times a minute. */
+  private readonly repeats: RepeatedErrors;
   readonly pool: SessionPool;
   readonly store: SessionStore;
   readonly prefix: string;
@@ -262,6 +264,7 @@ export class Hub<A extends App = App> implements PoolMember {
     this.access = access as Access | undefined;
     this.bind = createBinder(this.spec);
     this.logger = options.logger ?? console;
+    this.repeats = new RepeatedErrors(this.logger);
     this.pool = options.pool ?? new SessionPool({ ...defaultLimits(), ...options.limits }, this.logger);
     this.pubsub = options.pubsub ?? new MemoryPubSub();
     this.ownsPubsub = !options.pubsub;
@@ -693,7 +696,7 @@ export class Hub<A extends App = App> implements PoolMember {
 
   /** What a failure of `what` shows the page (see `exposeError`); a bug or an unexpected exception is logged with its id. */
   private expose(err: unknown, what: string, during: string, code?: ErrorCode) {
-    return exposeError(err, { production: this.production, what, code, log: (id, e) => this.logger.error(`[revue] ${what} failed while handling ${during} (error ${id}):`, e) });
+    return exposeError(err, { production: this.production, what, code, log: (id, e) => this.repeats.error(`${what}\0${(e as Error)?.message}`, `[revue] ${what} failed while handling ${during} (error ${id}):`, e) });
   }
 
   /**
@@ -1333,7 +1336,7 @@ export class Hub<A extends App = App> implements PoolMember {
   }
 
   private handlerFailed(session: Session<A>, event: string, entry: MethodEntry, err: unknown): void {
-    this.logger.error(`[revue] ${this.spec.name}.${entry.method} threw while handling "${event}" (session ${session.sid.slice(0, 6)}…):`, err);
+    this.repeats.error(`${entry.method}\0${event}\0${(err as Error)?.message}`, `[revue] ${this.spec.name}.${entry.method} threw while handling "${event}" (session ${session.sid.slice(0, 6)}…):`, err);
   }
 
   private async callStatic(entry: MethodEntry, event: string, args: unknown[]): Promise<void> {
