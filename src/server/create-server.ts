@@ -39,7 +39,8 @@ export interface ServerOptions {
   /**
    * Memory the sessions of this process may hold beyond their app state (trees,
    * replay buffers, queued calls), in bytes; past it the least recently used are
-   * hibernated. Default: a quarter of the heap limit.
+   * hibernated, and, when that is not enough, those without an open page are
+   * ended (as past `maxSessions`). Default: a quarter of the heap limit.
    */
   maxSessionBytes?: number;
   /** A session idle this long packs its tree into a compact form (about a tenth of the memory). Default 5 s. */

@@ -248,7 +248,11 @@ describe("hibernation over HTTP", () => {
     expect(hub.size).toBe(1);
     expect(hub.get(open.sid)?.state).toBe("hibernated");
     for (const b of gone) expect((await b.event("increment")).body.error.code).toBe("SESSION_NOT_FOUND"); // their pages start new sessions
-    expect(srv.logs.some((l) => /hibernated \d+ and evicted 3 of the least recently used/.test(l))).toBe(true);
+    expect(srv.logs.some((l) => /hibernated \d+ and ended 3 without an open page, the least recently used first/.test(l))).toBe(true);
+    // Nothing left to do (the one session left has its page open): said once, not at every sweep.
+    for (let i = 0; i < 5; i++) await hub.pool.sweep();
+    expect(srv.logs.filter((l) => l.includes("passed their memory budget"))).toHaveLength(2);
+    expect(srv.logs.at(-1)).toMatch(/hibernated 0 and ended 0 .*\(the sessions left all have an open page\)/);
     // The open page's session is kept: its next call runs there, and the page is told to take it back afresh.
     await open.event("increment");
     await stream.waitFor((m) => m.type === "bye" && m.data.reason === "expired", "the open page, told to start its session afresh");
