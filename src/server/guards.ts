@@ -72,7 +72,9 @@ export function jsonErrors(logger: Logger, paths: readonly string[] = ["/"], pro
       ctx.status = 404;
       // A person following a link: a page that says so, not JSON.
       if (wantsPage(ctx)) return htmlError(ctx, "Page not found", `There is no page at ${ctx.path.slice(0, 200)}. Check the address, or start again from the home page.`);
-      ctx.body = { error: { code: "NOT_FOUND", message: `${ctx.method} ${ctx.path.slice(0, 200)}: no such page or route. This server serves pages at ${where} and their API under <path>/api/ (docs/protocol.md); check the URL.` } };
+      // In production the answer names no route: a stranger's probe learns nothing of pages it was not linked to (an /admin).
+      const served = production ? "" : ` This server serves pages at ${where} and their API under <path>/api/ (docs/protocol.md);`;
+      ctx.body = { error: { code: "NOT_FOUND", message: `${ctx.method} ${ctx.path.slice(0, 200)}: no such page or route.${served} check the URL.` } };
     } else if (ctx.status === 405 || ctx.status === 501) {
       const allow = ctx.response.get("Allow") || "no method";
       ctx.status = 405;

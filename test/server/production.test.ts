@@ -73,13 +73,17 @@ describe("production mode", () => {
     expect((await b.rpc("get")).body.result).toBe(1);
   });
 
-  it("does not list the app's methods to a call of an unknown one (development does)", async () => {
+  it("does not list the app's methods to a call of an unknown one, nor its routes to an unknown path (development does)", async () => {
     for (const production of [true, false]) {
       srv = await serve(Shop, { production });
       const b = await srv.browser().start();
       const r = await b.rpc("nope");
       expect(r).toMatchObject({ status: 404, body: { error: { code: "METHOD_NOT_FOUND" } } });
       expect(r.body.error.message).toBe(`Shop has no @server.rpc method "nope".${production ? "" : " Known: pay, refuse, detached, wrongCall, get."}`);
+      // Nor the server's routes to a request for a page that does not exist.
+      const lost = await b.request("/secret-admin", { headers: { accept: "application/json" } });
+      expect(lost.status).toBe(404);
+      expect(lost.body.error.message).toBe(`GET /secret-admin: no such page or route.${production ? "" : ' This server serves pages at "/" and their API under <path>/api/ (docs/protocol.md);'} check the URL.`);
       await srv.close();
       srv = undefined;
     }
