@@ -383,11 +383,8 @@ export function createServer(apps: AppClass | Record<string, AppClass>, options:
   // `this.emit` in any app reaches every app of this server, as the handle's `emit` does (a host app's question reaches its participants' app);
   // the static handlers of a class mounted at several paths run once.
   const emitEverywhere = (event: string, data: unknown, room: string | undefined) => {
-    const ran = new Set<unknown>();
-    for (const m of mounts) {
-      m.hub.emit(event, data, room, !ran.has(m.hub.appClass));
-      ran.add(m.hub.appClass);
-    }
+    const ran = new Set<unknown>(); // static handlers, each run once
+    for (const m of mounts) m.hub.emit(event, data, room, ran);
   };
   if (mounts.length > 1) for (const m of mounts) m.hub.emitsThrough(emitEverywhere);
   const seen = new Set<string>();

@@ -733,10 +733,11 @@ export class Hub<A extends App = App> implements PoolMember {
 
   /**
    * Emits a custom event to every session of this app (or one room), in every
-   * process. Static handlers run once, here (unless `statics` is false: the
-   * server's emit runs those of a class mounted twice once).
+   * process. Static handlers run once, here; `ran`, shared by the apps a
+   * server's emit reaches, skips a handler another app ran (a class mounted
+   * twice, a subclass mounted beside its parent).
    */
-  emit(event: string, data?: unknown, room?: string, statics = true): void {
+  emit(event: string, data?: unknown, room?: string, ran?: Set<unknown>): void {
     assertCustomEvent(event, "emit");
     let payload: string;
     try {
@@ -744,7 +745,12 @@ export class Hub<A extends App = App> implements PoolMember {
     } catch (err) {
       throw new UsageError(`emit("${event}"): data must be JSON-serialisable (it may cross processes): ${(err as Error).message}`);
     }
-    if (statics) for (const entry of this.spec.staticOn.get(event) ?? []) void this.callStatic(entry, event, [data]);
+    for (const entry of this.spec.staticOn.get(event) ?? []) {
+      const fn = (this.appClass as unknown as Record<string, unknown>)[entry.method];
+      if (ran?.has(fn)) continue;
+      ran?.add(fn);
+      void this.callStatic(entry, event, [data]);
+    }
     this.outbox.publish(this.channel, payload, event);
   }
 

@@ -142,7 +142,7 @@ describe("several apps on one server", () => {
     }
   }
 
-  it("runs the static handler of a class mounted at two paths once per emit", async () => {
+  it("runs the static handler of a class mounted at two paths, or inherited by a subclass mounted beside it, once per emit", async () => {
     const ran: string[] = [];
     class Board extends App {
       @server.on("question") static noted(q: string) {
@@ -152,14 +152,21 @@ describe("several apps on one server", () => {
         return h("main", {}, "board");
       }
     }
-    const srv = await serve({ "/": Board, "/host": Host, "/second": Board });
+    // A subclass inherits the handler: still once. One that declares its own runs that one too.
+    class BigBoard extends Board {}
+    class LoudBoard extends Board {
+      @server.on("question") static shouted(q: string) {
+        ran.push(q.toUpperCase());
+      }
+    }
+    const srv = await serve({ "/": Board, "/host": Host, "/second": Board, "/big": BigBoard, "/loud": LoudBoard });
     close = srv.close;
     const host = await srv.browser("/host").start();
     await host.rpc("ask", ["Ready?"]);
     srv.handle.emit("question", "From the server");
     srv.handle.to("table 1").emit("question", "To a table");
     await new Promise((r) => setTimeout(r, 100));
-    expect(ran).toEqual(["Ready?", "From the server", "To a table"]);
+    expect(ran).toEqual(["Ready?", "READY?", "From the server", "FROM THE SERVER", "To a table", "TO A TABLE"]);
   });
 
   it("an app's this.emit reaches the sessions of every app the server serves, as the server's emit does; to(room) too", async () => {
