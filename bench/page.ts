@@ -6,10 +6,12 @@
  *   requests/s at concurrency 8, against a Koa route (@koa/router) sending the
  *   same HTML bytes (one page Revue served, captured at start), and for the
  *   two tables also against a Koa route building the page per request with a
- *   template literal from a new state, as a template server would. All servers
- *   live in one child process, this file compiled by tsc as the package ships
- *   (lib.ts `compiled`), so the load generator (this process) does not share
- *   their thread; the child also reports its CPU time per request.
+ *   template literal from a new state, as a template server would. Revue's
+ *   servers live in one child process and the baselines in another, this file
+ *   compiled by tsc as the package ships (lib.ts `compiled`), so the load
+ *   generator (this process) does not share their thread, and Revue's pending
+ *   sessions' garbage is not collected on the baselines' time; each child
+ *   reports its CPU time per request.
  *   Rounds alternate which server goes first; the ratios are medians of the
  *   rounds' ratios, with their spread.
  * - `renderToString` of the page's lowered tree against a template literal
@@ -25,7 +27,7 @@
  * Apps: a 1,000-row table (the krausest benchmark's rows), the same with a
  * heading that differs for every visit (no page served twice: what the page
  * cache cannot help), examples/todo (1,000 items with bindings) and
- * examples/chat (a small page).
+ * examples/chat (a small page), and a page of 240 of revue/ui's controls.
  * Run: `npm run bench page` (`npm run bench page strings`: that part only).
  */
 import { spawn, type ChildProcess } from "node:child_process";
@@ -39,6 +41,7 @@ import { createIdAllocator, lower } from "../src/vdom/diff.js";
 import { escapeAttr, escapeText, renderToBytes, renderToString, renderVNodeToBytes, writeListsByShape } from "../src/vdom/html.js";
 import { Chat } from "../examples/chat/app.js";
 import { Todo } from "../examples/todo/app.js";
+import { alert, button, checkbox, metric, progress, slider, theme, toggle } from "../src/ui/index.js";
 import { compiled, f1, fx, kb, median, openStream, percentile, table } from "./lib.js";
 
 // ---------------------------------------------------------------- the apps
@@ -157,7 +160,33 @@ function visitedTemplate(t: VisitedTable): string {
   return `<div data-rv="w-1"><p data-rv="w-2">visit ${t.visit}</p>${tableTemplate(t, 3)}</div>`;
 }
 
-const APPS: Record<string, AppClass> = { table: Table, "table, each page new": VisitedTable, todo: Todo, chat: Chat };
+/** A page of revue/ui's kit: 40 each of metrics, checkboxes, toggles, sliders, progress bars and buttons (120 bound fields), with the theme. */
+export class Controls extends App {
+  static override title = "Revue · controls";
+  static override css = theme;
+  [field: string]: unknown;
+  constructor() {
+    super();
+    for (let i = 0; i < 40; i++) (this[`c${i}`] = i % 2 === 0), (this[`t${i}`] = i % 3 === 0), (this[`s${i}`] = i);
+  }
+  @server.realtime noop() {}
+  override render() {
+    const all = [];
+    for (let i = 0; i < 40; i++) {
+      all.push(
+        metric(`Metric ${i}`, i * 123, { unit: "€", delta: (i % 7) - 3, deltaLabel: "vs last week" }),
+        checkbox(this, `c${i}`, { label: `Check ${i}` }),
+        toggle(this, `t${i}`, { label: `Toggle ${i}` }),
+        slider(this, `s${i}`, { label: `Slider ${i}`, min: 0, max: 100 }),
+        progress(i / 40, { label: `Progress ${i}`, max: 1 }),
+        button(`Button ${i}`, this.noop),
+      );
+    }
+    return h("main", {}, all, alert("All good.", { kind: "success" }));
+  }
+}
+
+const APPS: Record<string, AppClass> = { table: Table, "table, each page new": VisitedTable, todo: Todo, chat: Chat, "controls (240)": Controls };
 const quiet = { warn() {}, error() {} };
 const HOST = "127.0.0.1";
 
@@ -168,9 +197,9 @@ const HOST = "127.0.0.1";
  * base URLs, and for the two tables a Koa route that builds the page per
  * request with a template literal (what a template server does).
  */
-type Ports = Record<string, { revue: string; koa: string; template?: string; bytes: number }>;
+type Ports = Record<string, { revue: string; koa: string; koaBytes?: string; template?: string; bytes: number }>;
 
-async function serveAll(): Promise<void> {
+async function serveAll(part: "revue" | "koa"): Promise<void> {
   const ports: Ports = {};
   const closers: Array<() => Promise<void>> = [];
   for (const [name, app] of Object.entries(APPS)) {
@@ -178,18 +207,30 @@ async function serveAll(): Promise<void> {
     const revue = await srv.listen(0, HOST);
     // One page Revue served, sent as it is by a plain Koa route: the same bytes, without the work.
     const html = await (await fetch(revue)).text();
-    const koa = new Koa();
-    const router = new Router();
-    router.get("/", (ctx) => {
-      ctx.type = "html";
-      ctx.body = html;
-    });
-    koa.use(router.routes());
-    const k = http.createServer(koa.callback());
-    k.keepAliveTimeout = 5_000; // as Revue's listen()
-    await new Promise<void>((r) => k.listen(0, HOST, r));
-    ports[name] = { revue, koa: `http://${HOST}:${(k.address() as AddressInfo).port}`, bytes: Buffer.byteLength(html) };
-    closers.push(() => srv.close(), () => new Promise<void>((r) => (k.closeAllConnections(), k.close(() => r()))));
+    if (part === "revue") {
+      ports[name] = { revue, koa: "", bytes: Buffer.byteLength(html) };
+      closers.push(() => srv.close());
+      continue;
+    }
+    // The baselines' process serves no Revue page: its CPU and garbage are theirs alone.
+    await srv.close();
+    // Two baselines: the page as a string (what the issue measured: Koa encodes it at every send, 3–4× the
+    // cost of sending bytes for 350 KB), and as bytes prebuilt (the least any server can do).
+    const sending = async (body: string | Buffer) => {
+      const koa = new Koa();
+      const router = new Router();
+      router.get("/", (ctx) => {
+        ctx.type = "html";
+        ctx.body = body;
+      });
+      koa.use(router.routes());
+      const k = http.createServer(koa.callback());
+      k.keepAliveTimeout = 5_000; // as Revue's listen()
+      await new Promise<void>((r) => k.listen(0, HOST, r));
+      closers.push(() => new Promise<void>((r) => (k.closeAllConnections(), k.close(() => r()))));
+      return `http://${HOST}:${(k.address() as AddressInfo).port}`;
+    };
+    ports[name] = { revue: "", koa: await sending(html), koaBytes: await sending(Buffer.from(html)), bytes: Buffer.byteLength(html) };
     const build = app === Table ? () => tableTemplate(new Table()) : app === VisitedTable ? () => visitedTemplate(new VisitedTable()) : undefined;
     if (build) {
       // The same page, built per request from a new app's state by a template literal: the page around it as Revue served it.
@@ -223,7 +264,7 @@ async function serveAll(): Promise<void> {
   });
 }
 
-if (process.argv[2] === "--page-server") void serveAll();
+if (process.argv[2] === "--page-server") void serveAll(process.argv[3] === "koa" ? "koa" : "revue");
 
 /** {@link strings} in a process of its own running this file compiled as the package ships, as the servers do. */
 async function compiledStrings(rounds: number): Promise<void> {
@@ -242,8 +283,8 @@ class Servers {
   private readonly proc: ChildProcess;
   private waiting: ((msg: any) => void) | undefined;
 
-  private constructor(entry: string) {
-    this.proc = spawn(process.execPath, [entry, "--page-server"], { stdio: ["ignore", "inherit", "inherit", "ipc"] });
+  private constructor(entry: string, part: "revue" | "koa") {
+    this.proc = spawn(process.execPath, [entry, "--page-server", part], { stdio: ["ignore", "inherit", "inherit", "ipc"] });
     this.proc.on("message", (msg) => {
       const w = this.waiting;
       this.waiting = undefined;
@@ -269,12 +310,18 @@ class Servers {
     await exited;
   }
 
-  /** The servers' process, running this file compiled as the package ships (see lib.ts `compiled`). */
-  static async start(): Promise<Servers> {
+  /**
+   * The servers' processes, running this file compiled as the package ships
+   * (see lib.ts `compiled`): Revue's, and the baselines' apart, so that
+   * neither's CPU time (the pending sessions' garbage) is counted to the other.
+   */
+  static async start(): Promise<{ revue: Servers; koa: Servers }> {
     const built = await compiled(["bench/page.ts"]);
-    const servers = new Servers(built.entry("bench/page.ts"));
-    servers.proc.once("exit", built.remove);
-    return servers;
+    const revue = new Servers(built.entry("bench/page.ts"), "revue");
+    const koa = new Servers(built.entry("bench/page.ts"), "koa");
+    let left = 2;
+    for (const s of [revue, koa]) s.proc.once("exit", () => --left || built.remove());
+    return { revue, koa };
   }
 }
 
@@ -334,19 +381,22 @@ const spread = (xs: number[]) => `${Math.min(...xs).toFixed(2)}–${Math.max(...
 
 async function firstPages(rounds: number, ms: number): Promise<void> {
   const servers = await Servers.start();
-  const { ports } = await servers.next<{ ports: Ports }>();
+  const [ours, theirs] = await Promise.all([servers.revue.next<{ ports: Ports }>(), servers.koa.next<{ ports: Ports }>()]);
+  const ports: Ports = {};
+  for (const name in ours.ports) ports[name] = { ...theirs.ports[name]!, revue: ours.ports[name]!.revue };
   const rows: string[][] = [];
-  for (const [name, { revue, koa, template, bytes }] of Object.entries(ports)) {
-    for (let i = 0; i < 100; i++) await get(koa), await get(revue); // warm-up: both JITs, and Revue's pending sessions at their steady count
+  for (const [name, { revue, koa, koaBytes, template, bytes }] of Object.entries(ports)) {
+    for (let i = 0; i < 100; i++) await get(koa), await get(koaBytes!), await get(revue); // warm-up: the JITs, and Revue's pending sessions at their steady count
     if (template) for (let i = 0; i < 100; i++) await get(template);
-    const k: Load[] = [], r: Load[] = [], t: Load[] = [];
+    const k: Load[] = [], kb_: Load[] = [], r: Load[] = [], t: Load[] = [];
     for (let round = 0; round < rounds; round++) {
       // Alternate who goes first, so that neither always meets the machine in the same state.
-      const order = round % 2 === 0 ? ["koa", "template", "revue"] : ["revue", "template", "koa"];
+      const order = round % 2 === 0 ? ["koa", "bytes", "template", "revue"] : ["revue", "template", "bytes", "koa"];
       for (const who of order) {
-        if (who === "koa") k.push(await load(servers, koa, ms));
-        else if (who === "revue") r.push(await load(servers, revue, ms));
-        else if (template) t.push(await load(servers, template, ms));
+        if (who === "koa") k.push(await load(servers.koa, koa, ms));
+        else if (who === "bytes") kb_.push(await load(servers.koa, koaBytes!, ms));
+        else if (who === "revue") r.push(await load(servers.revue, revue, ms));
+        else if (template) t.push(await load(servers.koa, template, ms));
       }
     }
     const versus = (base: Load[]) => {
@@ -354,12 +404,14 @@ async function firstPages(rounds: number, ms: number): Promise<void> {
       return [`${fx(median(p50))} (${spread(p50)})`, `${fx(median(tput))} (${spread(tput)})`, `${fx(median(cpu))} (${spread(cpu)})`];
     };
     const figures = (xs: Load[]) => [f1(median(xs.map((x) => x.p50))), f1(median(xs.map((x) => x.perSec))), f1(median(xs.map((x) => x.cpuMs)))];
-    rows.push([`${name} (${kb(bytes)}), Koa sending it`, ...figures(k), "", "", ""]);
+    rows.push([`${name} (${kb(bytes)}), Koa sending it (a string)`, ...figures(k), "", "", ""]);
+    rows.push([`${name}, Koa sending its bytes`, ...figures(kb_), "", "", ""]);
     if (template) rows.push([`${name}, Koa + template literal`, ...figures(t), "", "", ""]);
     rows.push([`${name}, Revue ÷ Koa sending it`, ...figures(r), ...versus(k)]);
+    rows.push([`${name}, Revue ÷ Koa sending its bytes`, "", "", "", ...versus(kb_)]);
     if (template) rows.push([`${name}, Revue ÷ Koa + template`, "", "", "", ...versus(t)]);
   }
-  await servers.stop();
+  await Promise.all([servers.revue.stop(), servers.koa.stop()]);
   console.log(`\nGET / as a first visit, ${rounds} alternated rounds of ${ms} ms sequential + ${ms} ms at concurrency 8 (ratios: median of rounds, min–max)`);
   table(["", "p50 ms", "req/s (c=8)", "server CPU ms / req", "p50 ÷ Koa", "req/s ÷ Koa", "CPU ÷ Koa"], rows);
 }
