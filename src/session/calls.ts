@@ -122,6 +122,8 @@ export class CallQueue {
   private unfinishedBytes = 0;
   private rememberedBytes = 0;
   private gapTimer: ReturnType<typeof setTimeout> | undefined;
+  /** Until when missing seqs are waited for, longer than the gap (see {@link awaitPage}). */
+  private gapUntil = 0;
   private controller: AbortController | undefined;
   /** Rejects the running task's outcome (set while an async task runs). */
   private abandon: ((reason: Error) => void) | undefined;
@@ -384,7 +386,19 @@ export class CallQueue {
     if (!held?.size) {
       clearTimeout(this.gapTimer);
       this.gapTimer = undefined;
-    } else if (!this.gapTimer) this.armGap(this.limits.gapMs);
+    } else if (!this.gapTimer) this.armGap(Math.max(this.limits.gapMs, this.gapUntil - Date.now()));
+  }
+
+  /**
+   * Waits `ms` (instead of the gap) for the missing seqs before a held call:
+   * a session restored from its snapshot (its node died) may lack calls the
+   * dead node accepted and never saved, which only its page can send again
+   * (an `init` tells it what ran); passing them by after 2 s lost clicks
+   * answered 202. The page's stream connecting calls it again with the gap.
+   */
+  awaitPage(ms: number): void {
+    this.gapUntil = Date.now() + ms;
+    if (this.gapTimer) this.armGap(ms);
   }
 
   /** After `ms`, gives up on the missing seqs before the earliest held one (their calls may still come, late). */

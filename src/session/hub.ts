@@ -32,6 +32,9 @@ export type { Logger } from "./logger.js";
 /** An app class: a subclass of {@link App} constructible without arguments. */
 export type AppClass<A extends App = App> = (new () => A) & { prototype: A };
 
+/** How long a restored session's calls wait for missing seqs until its page reconnects (see CallQueue.awaitPage). */
+const RESTORED_GAP_MS = 15_000;
+
 export interface HubOptions {
   /** Cross-process event transport. Default: a private {@link MemoryPubSub}. */
   pubsub?: PubSub;
@@ -560,6 +563,8 @@ export class Hub<A extends App = App> implements PoolMember {
     const replay = lastSeen !== undefined && stream.canReplayFrom(lastSeen);
     stream.attach(sink, replay ? lastSeen : undefined);
     if (!replay || view.needsInit) this.sendSnapshot(session);
+    // The page has what ran (an init's ack, or the patches replayed): calls it still holds come now, or not at all.
+    session.calls.awaitPage(this.limits.calls.gapMs);
     // Handlers ran while the stream was closed (renders wait for it, see SessionRenderer): what they changed is sent now.
     if (this.renderer.isDirty(session)) this.renderer.schedule(session);
     session.markActive();
@@ -835,6 +840,7 @@ export class Hub<A extends App = App> implements PoolMember {
       for (const room of saved.rooms) session.instance.join(room);
       this.presence.restore(saved.sid, saved.presence ?? []);
       session.calls.resume(saved.seq);
+      session.calls.awaitPage(RESTORED_GAP_MS); // until its page says what it sent (see connect)
       session.view.resume(saved.rev, saved.page);
       if (options.record) await this.store.create({ sid: saved.sid, app: this.prefix, owner: saved.owner, createdAt: Date.now() }, this.limits.sessionTtlMs);
     } catch (err) {

@@ -195,6 +195,27 @@ describe("several nodes sharing a store and a pubsub", () => {
     expect((await viaB.rpc("add", [0])).body.result).toBe(15);
   });
 
+  it("waits for the page to send again a click its dead node accepted and never saved, instead of passing it by after 2 s", async () => {
+    const [a, b] = await cluster();
+    const pageOnA = await a!.browser().start();
+    await pageOnA.rpc("add", [10]); // seq 1, saved
+    // a answers 202 to seq 2 and dies before saving it: only the page still has that click.
+    await (hubOf(a!) as unknown as { cluster: { stop(): Promise<void> } }).cluster.stop();
+    await new Promise((r) => setTimeout(r, 300));
+    const viaB = on(b!, pageOnA);
+    expect((await viaB.event("increment", [], 3)).status).toBe(202); // b takes the session over from seq 1's snapshot
+    const session = hubOf(b!).get(pageOnA.sid)!;
+    await new Promise((r) => setTimeout(r, 2_500));
+    expect(session.instance.count).toBe(10); // seq 3 waits for seq 2: the gap (2 s) is not enough here
+    // The page reconnects: its init says seq 1 ran, and the page sends seq 2 again.
+    const s = viaB.stream();
+    const init = await s.waitFor((m) => m.type === "init", "the init");
+    expect(init.data.ack).toBe(1);
+    expect((await viaB.event("increment", [], 2)).status).toBe(202);
+    await expect.poll(() => session.instance.count).toBe(12);
+    s.es.close();
+  });
+
   it("saves a snapshot the store refused during an outage once the store is back, so a node dying later loses nothing it answered", async () => {
     const [a, b] = await cluster();
     const store = hubOf(a!).store;
