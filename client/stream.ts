@@ -19,7 +19,8 @@ import type { StreamHandle, Transport } from "./transport.js";
  *   session from `POST /api/session`, rendered in place, no page reload;
  * - a refused stream is retried with capped exponential backoff, a bounded
  *   number of times; so is re-bootstrapping, which also never runs in a loop:
- *   its tries are only forgiven once a session has lived for a minute.
+ *   its tries are only forgiven once a session has lived for 5 s (a server
+ *   restarted every few seconds, as `revue dev` does at each save, is followed).
  *
  * Dropped connections are EventSource's own business: it reconnects with
  * Last-Event-ID and the server replays what was missed. A stream reopened by
@@ -65,8 +66,8 @@ export interface StreamOptions {
   maxTries?: number;
 }
 
-/** How long a session must live before its re-bootstrap tries are forgiven. */
-const PROVEN_MS = 60_000;
+/** How long a session must live before its re-bootstrap tries are forgiven: a loss within it is a loop (a minute gave up on `revue dev` at the 7th save). */
+const PROVEN_MS = 5_000;
 
 /** One page's connection to its session. */
 export interface SessionStream {

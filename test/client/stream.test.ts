@@ -178,6 +178,23 @@ describe("the stream", () => {
     rv.close();
   });
 
+  it("follows a server restarted every 10 s (revue dev at each save): a session that lived 5 s forgives the renewals before it", async () => {
+    vi.useFakeTimers();
+    const { rv, t } = page();
+    const errors: any[] = [];
+    rv.on("error", (e) => errors.push(e));
+    t.reply = (url) => (url === "/api/session" ? { status: 201, body: { sid: "s1", rev: 1, tree: tree("x") } } : { status: 202, body: { ok: true } });
+    for (let restart = 0; restart < 10; restart++) {
+      t.last.on.open();
+      await vi.advanceTimersByTimeAsync(10_000);
+      t.last.on.fail(404); // the restarted server does not know the session: the page asks for it again
+      await vi.advanceTimersByTimeAsync(100);
+    }
+    expect(t.to("/api/session")).toHaveLength(10);
+    expect(errors).toEqual([]);
+    rv.close();
+  });
+
   it("reopens a refused stream with backoff, and gives up after a bounded number of tries", async () => {
     vi.useFakeTimers();
     const { rv, t } = page();
