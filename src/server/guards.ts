@@ -57,6 +57,8 @@ export function jsonErrors(logger: Logger, paths: readonly string[] = ["/"], pro
       const wire = exposeError(asRevueError(err, ctx), { production, what: where, log: (id, e) => logger.error(`[revue] ${where} failed (error ${id}):`, e) });
       ctx.status = wire.status;
       if (err instanceof RevueError && err.retryAfterMs !== undefined) ctx.set("Retry-After", String(Math.ceil(err.retryAfterMs / 1000)));
+      // A body refused unread is still on the connection: read and dropped, so that the next request on it is answered (it never was).
+      if (wire.status === 413 && !ctx.req.complete) ctx.req.resume();
       // A person loading a page (its render threw, the server is full): a page that says so, not JSON.
       if (wantsPage(ctx)) return htmlError(ctx, wire.status >= 500 ? "Something went wrong" : "This page cannot be shown", short(wire.message));
       ctx.body = { error: { code: wire.code, message: short(wire.message), ...(wire.id ? { id: wire.id } : {}), ...(wire.issues ? { issues: wire.issues } : {}) } };

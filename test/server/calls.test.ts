@@ -1,4 +1,5 @@
 import { spawn } from "node:child_process";
+import net from "node:net";
 import { fileURLToPath } from "node:url";
 import { afterEach, describe, expect, it } from "vitest";
 import { App, h, server, type ServerOptions } from "revue";
@@ -192,6 +193,26 @@ describe("a refused call does not use up its seq", () => {
       expect(await refuseThenContinue(refusal)).toBeLessThan(NO_GAP_WAIT_MS);
     });
   }
+
+  it("413: the connection it came on answers the next call (the refused body is read and dropped)", async () => {
+    const { srv, b } = await start({ limits: { rpc: 2048 } });
+    const { port } = new URL(srv.url);
+    const request = (seq: number, args: unknown[]) => {
+      const body = JSON.stringify({ sid: b.sid, seq, args });
+      return `POST /api/rpc/add HTTP/1.1\r\nHost: 127.0.0.1:${port}\r\nContent-Type: application/json\r\nCookie: ${b.cookie}\r\nContent-Length: ${Buffer.byteLength(body)}\r\n\r\n${body}`;
+    };
+    const socket = net.connect(Number(port), "127.0.0.1");
+    let got = "";
+    socket.on("data", (d) => (got += d));
+    await new Promise((r) => socket.once("connect", r));
+    socket.write(request(1, ["x".repeat(200_000)]));
+    await until(() => got.includes("\r\n\r\n"), "the 413");
+    expect(got).toMatch(/^HTTP\/1.1 413/);
+    got = "";
+    socket.write(request(2, [5]));
+    await until(() => got.includes('"result":5'), "the next call's answer on the same connection");
+    socket.destroy();
+  });
 
   // Refused before the body is read, the seq is unknown to the server: the next call waits the gap (2 s), no longer.
   it("415 wrong content type: the next call runs after at most the 2 s gap, and the seq then runs its own call", async () => {
