@@ -9,7 +9,7 @@ import type { App } from "../app.js";
 import { RevueError, SessionError } from "../errors.js";
 import { randomString } from "../random.js";
 import { ANONYMOUS, Hub, NO_URL, type AppClass, type Logger, type PageCall, type PageUrl, type Who } from "../session/hub.js";
-import { checkedPath, firstValues, matchRoute } from "../session/address.js";
+import { checkedPath, firstValues, matchRoute, signInAddress } from "../session/address.js";
 import type { Cluster } from "../session/cluster.js";
 import type { SessionPool } from "../session/pool.js";
 import type { PresenceOptions } from "../session/presence.js";
@@ -282,7 +282,8 @@ export class Mount<A extends App = App> {
         hub.admit(who, `${ctx.method} ${ctx.path}`);
       } catch (err) {
         const { code, message } = err as SessionError;
-        if (code === "UNAUTHORIZED" && this.cfg.signIn) return ctx.redirect(`${this.cfg.signIn}?next=${encodeURIComponent(ctx.originalUrl)}`);
+        const signIn = code === "UNAUTHORIZED" && this.cfg.signIn ? signInAddress(this.cfg.signIn, ctx.originalUrl) : undefined;
+        if (signIn) return ctx.redirect(signIn);
         ctx.status = code === "UNAUTHORIZED" ? 401 : 403;
         ctx.body = code === "UNAUTHORIZED"
           ? errorPage(401, "Please sign in", `This page is for signed-in users. ${this.cfg.production ? "" : message}`.trim(), nonce)

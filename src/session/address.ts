@@ -222,3 +222,17 @@ export function matchRoute(route: string, path: string): Record<string, string> 
   }
   return params;
 }
+
+/**
+ * Where a visitor without a user is sent: createServer's `signIn` with
+ * `next=` the address they were at (joined with `&` when `signIn` has a query
+ * of its own); undefined when they are on the sign-in page already (its
+ * `next` would nest at every refused click).
+ *
+ * @example signInAddress("/login", "/polls/7?tab=2") // "/login?next=%2Fpolls%2F7%3Ftab%3D2"
+ */
+export function signInAddress(signIn: string, from: string): string | undefined {
+  const at = signIn.indexOf("?");
+  if ((at === -1 ? signIn : signIn.slice(0, at)) === from.split("?")[0]) return undefined;
+  return `${signIn}${at === -1 ? "?" : "&"}next=${encodeURIComponent(from)}`;
+}

@@ -2,7 +2,7 @@ import { randomString } from "../random.js";
 import { App, constructApp, type SessionLink } from "../app.js";
 import { Exposed, exposeError, RegistryError, RevueError, SessionError, SnapshotError, UnavailableError, UsageError } from "../errors.js";
 import { treeHash, type ErrorCode, type PageExtras, type ServerMessage } from "../protocol.js";
-import { addressChange, addressOf, checkedCookie, checkedPath, checkedTarget, COOKIE_TICKET_MS, firstValues, matchRoute, newJar, readAddress, urlDefaults, type CookieJar, type PendingCookie } from "./address.js";
+import { addressChange, addressOf, checkedCookie, checkedPath, checkedTarget, COOKIE_TICKET_MS, firstValues, matchRoute, newJar, readAddress, signInAddress, urlDefaults, type CookieJar, type PendingCookie } from "./address.js";
 import { createBinder } from "../registry/bind.js";
 import { applyField, checkRecovered, isBound, SET_FIELD_NAME, type RecoveredForms } from "../registry/fields.js";
 import { clearCaches } from "../registry/cached.js";
@@ -640,7 +640,10 @@ export class Hub<A extends App = App> implements PoolMember {
       session.calls.refuse(call.seq);
       if (!leaving && !nav && this.access !== undefined && judge(this.access, (call.who ?? session.who).user, (call.who ?? session.who).roles) !== "ok") this.reload(session);
       // A click (or a typed event) a method refused to nobody: the visitor signs in, then comes back. An rpc's caller hears the 401 itself.
-      else if (this.signIn && call.kind === "realtime" && (err as RevueError | undefined)?.code === "UNAUTHORIZED") this.sendTo(session, `${this.signIn}?next=${encodeURIComponent(addressOf(this.prefix, session.url))}`, false);
+      else if (this.signIn && call.kind === "realtime" && (err as RevueError | undefined)?.code === "UNAUTHORIZED") {
+        const to = signInAddress(this.signIn, addressOf(this.prefix, session.url));
+        if (to) this.sendTo(session, to, false);
+      }
       throw err;
     }
     // A page leaving an app its user may no longer use (signed out, then sent elsewhere) keeps the
@@ -701,7 +704,7 @@ export class Hub<A extends App = App> implements PoolMember {
 
   /** What a failure of `what` shows the page (see `exposeError`); a bug or an unexpected exception is logged with its id. */
   private expose(err: unknown, what: string, during: string, code?: ErrorCode) {
-    return exposeError(err, { production: this.production, what, code, log: (id, e) => this.repeats.error(`${what}\0${(e as Error)?.message}`, `[revue] ${what} failed while handling ${during} (error ${id}):`, e) });
+    return exposeError(err, { production: this.production, what, code, log: (id, e) => this.repeats.error(`${what}\0${(e as Error)?.name}`, `[revue] ${what} failed while handling ${during} (error ${id}):`, e) });
   }
 
   /**
@@ -1348,7 +1351,7 @@ export class Hub<A extends App = App> implements PoolMember {
   }
 
   private handlerFailed(session: Session<A>, event: string, entry: MethodEntry, err: unknown): void {
-    this.repeats.error(`${entry.method}\0${event}\0${(err as Error)?.message}`, `[revue] ${this.spec.name}.${entry.method} threw while handling "${event}" (session ${session.sid.slice(0, 6)}…):`, err);
+    this.repeats.error(`${entry.method}\0${event}\0${(err as Error)?.name}`, `[revue] ${this.spec.name}.${entry.method} threw while handling "${event}" (session ${session.sid.slice(0, 6)}…):`, err);
   }
 
   private async callStatic(entry: MethodEntry, event: string, args: unknown[]): Promise<void> {

@@ -11,14 +11,15 @@ export interface Logger {
 
 /**
  * Keeps one failure that repeats from filling the log: per kind (the same
- * method failing with the same message), `perWindow` (10) are logged each
+ * method failing with the same class of error: a message may name the
+ * session or quote input), `perWindow` (10) are logged each
  * `windowMs` (a minute); later ones are counted, and the first one logged in
  * the next window says how many were not. A page clicking a button whose
  * handler throws wrote 720 bytes of stack per click, unbounded.
  *
  * @example
  * const repeats = new RepeatedErrors(logger);
- * repeats.error("Shop.buy\0out of stock", "[revue] Shop.buy failed (error 1f2e):", err);
+ * repeats.error("Shop.buy\0TypeError", "[revue] Shop.buy failed (error 1f2e):", err);
  */
 export class RepeatedErrors {
   private readonly kinds = new Map<string, { since: number; logged: number; hidden: number }>();

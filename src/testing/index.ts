@@ -66,7 +66,7 @@ export interface MountOptions {
 
 /** Options of {@link TestSession.another}: where the second page differs from the first. */
 export interface AnotherPage {
-  /** Its signed-in user (`null`: nobody), instead of the first page's. @example const bob = await ann.another({ user: { name: "bob" } }); */
+  /** Its signed-in user (`null`: nobody), instead of the first page's (`undefined`: the first page's). @example const bob = await ann.another({ user: { name: "bob" } }); */
   user?: unknown;
   /** Its address under the same route, instead of the first page's. @example await t.another({ url: "/items/43" }); */
   url?: string;
@@ -220,6 +220,9 @@ export async function mount<A extends App>(cls: AppClass<A>, options: MountOptio
   const route = normalisePrefix(options.route ?? "/");
   /** A page's address and its params, checked against the route (`where` names the call, for the error). */
   const placed = (url: string | undefined, where: string) => {
+    if (url !== undefined && (typeof url !== "string" || !url.startsWith("/") || url.startsWith("//"))) {
+      throw new UsageError(`${where}: url must be a path of this app, starting with "/" (such as ${JSON.stringify(route.replace(/:\w+/g, "1") || "/")}), got ${JSON.stringify(url)}.`);
+    }
     const address = new URL(url ?? (route || "/"), "http://localhost");
     const params = matchRoute(route, address.pathname);
     if (!params) throw new UsageError(`${where}: that path is not one of the route ${JSON.stringify(route || "/")}'s. Give a url such as ${JSON.stringify(route.replace(/:\w+/g, "1") || "/")}, or the route it belongs to.`);
@@ -246,7 +249,7 @@ export async function mount<A extends App>(cls: AppClass<A>, options: MountOptio
 
   const openPage = async (other: AnotherPage = {}): Promise<TestSession<A>> => {
     const { address, params } = other.url === undefined ? opening : placed(other.url, `another({ url: ${JSON.stringify(other.url)} })`);
-    const user = "user" in other ? other.user : options.user;
+    const user = other.user !== undefined ? other.user : options.user;
     const ops: PatchOp[][] = [];
     const revisions: number[] = [];
     const calls: Array<{ method: string; args: unknown[] }> = [];

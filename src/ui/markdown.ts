@@ -55,7 +55,7 @@ const trees = new LRUCache<string, VNode>({ max: 500, maxSize: 4_000_000, sizeCa
 export function markdown(source: string, options: MarkdownOptions = {}): VNode {
   if (typeof source !== "string") throw new UsageError(`markdown(source): source must be a string, got ${source === null ? "null" : typeof source}. Pass the text, e.g. markdown(this.body ?? "").`);
   const { breaks = false, linkify = false, typographer = false, maxLength = 100_000 } = options;
-  if (!(maxLength >= 0)) throw new UsageError(`markdown(source, { maxLength }): maxLength must be a number of characters (0 or more, Infinity for no limit), got ${String(maxLength)}.`);
+  if (typeof maxLength !== "number" || !(maxLength >= 0)) throw new UsageError(`markdown(source, { maxLength }): maxLength must be a number of characters (0 or more, Infinity for no limit), got ${String(maxLength)}.`);
   const wrapper = () => ({ class: options.class ? `rv-markdown ${options.class}` : "rv-markdown" });
   // Cheap to build, and kept out of the cache, whose room is counted in source characters.
   if (source.length > maxLength) return h("div", wrapper(), h("pre", {}, source));

@@ -192,6 +192,10 @@ describe("users: createServer({ authenticate }) → this.user; auth on apps and 
     expect((await b.event("vote")).status).toBe(401);
     const sent = await s.waitFor((m) => m.type === "patch" && m.data.x?.g !== undefined, "directions to the sign-in page");
     expect(sent.data.x).toEqual({ g: "/login?next=%2Fpolls%2F7%3Ftab%3Dresults" });
+    // On the sign-in page itself (a button there needs a user too): no `next` nested in `next`.
+    const { signInAddress } = await import("../../src/session/address.js");
+    expect(signInAddress("/login", "/login?next=%2Fpoll")).toBeUndefined();
+    expect(signInAddress("/login?app=shop", "/polls/7")).toBe("/login?app=shop&next=%2Fpolls%2F7");
     // Without signIn: a 401, and the page stays (the console and rv's "error" event say why).
     const plain = await serve({ "/polls/:id": Poll }, { authenticate: fromHeader });
     const c = new Browser(`${plain.url}/polls/:id`);

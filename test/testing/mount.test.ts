@@ -125,6 +125,10 @@ describe("revue/testing mount()", () => {
     expect(nobody.errors).toEqual([{ code: "UNAUTHORIZED", message: expect.stringContaining("Poll.vote requires a signed-in user"), seq: 1 }]);
     expect(Poll.votes).toEqual(["ada", "bob"]);
     await expect(ada.another({ url: "/elsewhere" })).rejects.toThrow('another({ url: "/elsewhere" }): that path is not one of the route "/"\'s');
+    await expect(ada.another({ url: "https://evil.example/" })).rejects.toThrow('url must be a path of this app, starting with "/"');
+    const again = await ada.another({ user: undefined });
+    expect(again.text("#who")).toBe("ada"); // undefined: the first page's user
+    await again.unmount();
     await nobody.unmount();
     await bob.unmount();
     await ada.unmount();

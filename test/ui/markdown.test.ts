@@ -84,7 +84,7 @@ it("shows a source over maxLength (100,000 characters by default) as plain text,
   expect(el.textContent).toBe(long);
   expect(clean(await shown(long, { maxLength: 200_000 }))).toMatch(/^<h1>Not a heading<\/h1><p>word word/);
   expect(clean(await shown("*a*", { maxLength: 2 }))).toBe("<pre>*a*</pre>");
-  expect(() => markdown("x", { maxLength: Number.NaN })).toThrow(/maxLength must be a number of characters/);
+  for (const bad of [Number.NaN, -1, null, "5"]) expect(() => markdown("x", { maxLength: bad as number })).toThrow(/maxLength must be a number of characters/);
 });
 
 it("follows its options: line breaks, bare links, smart quotes and a class", async () => {
