@@ -26,6 +26,8 @@ export interface FormState<V extends Record<string, unknown>> {
   status: "idle" | "pending" | "done" | "failed";
   /** What the last run said: the failure's message, or the form's `done` text. */
   message: string;
+  /** The starting values, which `reset` puts back (kept by `formState`; a state made without it resets to the values it holds when drawn). */
+  readonly initial?: V;
 }
 
 /**
@@ -36,7 +38,7 @@ export interface FormState<V extends Record<string, unknown>> {
  */
 export function formState<V extends Record<string, unknown>>(values: V): FormState<V> {
   if (typeof values !== "object" || values === null || Array.isArray(values)) throw new UsageError(`formState(values): values must be an object of the fields' starting values, e.g. formState({ email: "", seats: 1 }).`);
-  return { values: { ...values }, errors: {}, status: "idle", message: "" };
+  return { values: { ...values }, errors: {}, status: "idle", message: "", initial: { ...values } };
 }
 
 /** What a form's field-building callback gets: one control per field, each reading and showing the form's state. */
@@ -139,7 +141,8 @@ export function form<A extends object, V extends Record<string, unknown>>(
     color: (n, o = {}) => add("color", n, o),
   };
   const body = fields(f as unknown as FormFields<V>);
-  const initial = state.values;
+  // Not the values of this render: after a failed submit they are what the visitor typed then.
+  const initial = state.initial ?? state.values;
 
   const submit = (ev: EventSummary, cur: FormState<Record<string, unknown>>) => {
     if (cur.status === "pending" || (ev.type !== "submit" && ev.type !== "recover") || typeof ev.form !== "object" || ev.form === null) return UNCHANGED;

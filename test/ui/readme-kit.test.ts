@@ -91,6 +91,12 @@ it("the README's controls, form and upload work as pasted", async () => {
   await t.submit("#rv-signup", { email: "ada@example.com", seats: "2", plan: "pro" });
   await t.settle();
   expect(t.text("#rv-signup-email-error")).toBe("That email has an account.");
+  // After a refused submit, a good one resets to the starting values, not to what was refused.
+  await t.submit("#rv-signup", { email: "grace@example.com", seats: "3", plan: "pro" });
+  await t.settle();
+  expect(t.text(".rv-done")).toBe("Welcome aboard!");
+  expect(t.app.signup.values).toEqual({ email: "", seats: 1, plan: "free" });
+  expect((t.find("#rv-signup-seats") as HTMLInputElement).getAttribute("value")).toBe("1");
   await t.unmount();
 
   t = await mount(Photos);
