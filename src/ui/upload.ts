@@ -34,7 +34,7 @@ export interface FileUploadOptions {
   accept?: string;
   /** Let the visitor pick several files. Default false. */
   multiple?: boolean;
-  /** The size limit to announce, in bytes (the server's `limits.upload` is what enforces it). */
+  /** The most one upload may hold, in bytes: announced under the picker, and an upload over it is refused before the method sees it (the server's `limits.upload` still bounds every upload). */
   maxBytes?: number;
   /** A line of help under the picker. */
   hint?: string;
@@ -108,6 +108,8 @@ export function fileUpload<A extends object>(app: A, key: keyof A & string, onFi
     if (refused) return { ...cur, status: "failed" as const, message: refused };
     const list = files.map((f) => ({ name: f.name, size: f.size, type: f.type }));
     const total = list.reduce((n, f) => n + f.size, 0);
+    // Announced, so kept: the picker said "Up to 2.0 MB." and then "Received big.png (3.0 MB).".
+    if (maxBytes !== undefined && total > maxBytes) return { ...cur, status: "failed" as const, message: explain({ type: "upload", error: "PAYLOAD_TOO_LARGE", size: total }, maxBytes) };
     const said = list.length === 1 ? `${list[0]!.name} (${humanBytes(total)})` : `${list.length} files (${humanBytes(total)})`;
     return followUp<UploadState>({ status: "working", message: `Processing ${said}…`, files: list }, async () => {
       const record = app as Record<string, unknown>;

@@ -104,4 +104,23 @@ it("the README's controls, form and upload work as pasted", async () => {
   await t.settle();
   expect(t.app.names).toEqual(["a.png"]);
   expect(t.text("#rv-upload-hint")).toBe("Up to 10.0 MB per upload.");
+  await t.unmount();
+
+  // The limit it announces is kept: 3 MB against maxBytes of 2 MB never reaches the method.
+  class Receipt extends App {
+    upload = uploadState();
+    names: string[] = [];
+    @server.realtime async add(...files: UploadedFile[]) {
+      for (const f of files) this.names.push(f.name);
+    }
+    override render() {
+      return fileUpload(this, "upload", this.add, { label: "Receipt", maxBytes: 2 * 1024 * 1024 });
+    }
+  }
+  t = await mount(Receipt);
+  await t.upload("#rv-upload", [{ name: "big.png", type: "image/png", content: "x".repeat(3 * 1024 * 1024) }]);
+  await t.settle();
+  expect(t.app.names).toEqual([]);
+  expect(t.app.upload.status).toBe("failed");
+  expect(t.app.upload.message).toBe("That file is 3.0 MB, more than can be uploaded at once (2.0 MB). Choose a smaller file.");
 });
