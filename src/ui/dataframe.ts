@@ -392,7 +392,8 @@ export function dataframe<K extends string, R extends object>(app: Record<NoInfe
       c.sortable ? h("button", { type: "button", class: "rv-df-sort", onClick: bind("sort", c.key) }, label) : c.label);
   });
 
-  const status = rows.length === 0 ? "No rows" : `Rows ${numberFormat.format(start + 1)}–${numberFormat.format(end)} of ${numberFormat.format(rows.length)}`;
+  // An empty table says "No rows" in its body: the status line under it stays empty rather than say it twice.
+  const status = rows.length === 0 ? "" : `Rows ${numberFormat.format(start + 1)}–${numberFormat.format(end)} of ${numberFormat.format(rows.length)}`;
   const pager = h("div", { class: "rv-df-pager" },
     h("span", { class: "rv-df-status", role: "status" }, status),
     pages > 1 &&

@@ -174,6 +174,7 @@ it("says what is wrong and how to fix it when the view field or the options are 
 it("shows an empty table as 'No rows', without a pager", async () => {
   const s = await table([], { columns: ["a", "b"] });
   expect(s.text("tbody td")).toBe("No rows");
+  expect(s.text(".rv-df-status")).toBe(""); // said once, not again under the table
   expect(s.find(".rv-df-pages")).toBeNull();
 });
 
