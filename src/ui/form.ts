@@ -166,7 +166,13 @@ export function form<A extends object, V extends Record<string, unknown>>(
         if (typeof raw === "string" && spec.kind !== "checkbox" && spec.kind !== "toggle") values[name] = raw.slice(0, spec.maxLength ?? 10_000);
       } else values[name] = read.value;
     }
-    if (Object.keys(errors).length) return { ...cur, values, errors, status: "failed" as const, message: "" };
+    if (Object.keys(errors).length) {
+      // The schema's word on the other fields too, so that the visitor sees every mistake at once
+      // (fixing the one shown only revealed the next); a field's own rule speaks first for it.
+      const checked = checkedArgs(appName, entry, [values]);
+      const more = "issues" in checked ? placed(checked.issues, specs).errors : {};
+      return { ...cur, values, errors: { ...more, ...errors }, status: "failed" as const, message: "" };
+    }
     const refused = refusal(app, entry, where);
     if (refused) return { ...cur, values, errors: {}, status: "failed" as const, message: refused };
     const checked = checkedArgs(appName, entry, [values]);

@@ -172,6 +172,11 @@ it("a form checks its fields with the method's schema and shows each issue next 
   await t.settle();
   expect(t.text("#rv-order-seats-error")).toBe("Enter a number.");
   expect(t.find("#rv-order-email-error")).toBeNull();
+  // A field its own rule refuses, and another the schema refuses: both said at once (the schema's waited for the next submit).
+  await t.submit("#rv-order", { email: "nope", seats: "x" });
+  await t.settle();
+  expect(t.text("#rv-order-seats-error")).toBe("Enter a number.");
+  expect(t.text("#rv-order-email-error")).toBe("Enter an email address.");
   expect(t.app.placed).toEqual([]);
 });
 
