@@ -36,6 +36,9 @@ function asRevueError(err: unknown, ctx: Context): unknown {
   return new RevueError(code, message, { cause: err });
 }
 
+/** The most of a refused body read to keep its connection usable (see jsonErrors). */
+const DRAINED_BYTES = 16 * 1024 * 1024;
+
 /**
  * Turns any failure into `{error: {code, message, id?}}` with the matching
  * status, including what no route answered: an unknown path (404 NOT_FOUND)
@@ -57,8 +60,12 @@ export function jsonErrors(logger: Logger, paths: readonly string[] = ["/"], pro
       const wire = exposeError(asRevueError(err, ctx), { production, what: where, log: (id, e) => logger.error(`[revue] ${where} failed (error ${id}):`, e) });
       ctx.status = wire.status;
       if (err instanceof RevueError && err.retryAfterMs !== undefined) ctx.set("Retry-After", String(Math.ceil(err.retryAfterMs / 1000)));
-      // A body refused unread is still on the connection: read and dropped, so that the next request on it is answered (it never was).
-      if (wire.status === 413 && !ctx.req.complete) ctx.req.resume();
+      // A body refused unread is still on the connection: read and dropped (up to 16 MB declared), so that the next
+      // request on it is answered (it never was); a bigger or undeclared one closes the connection instead.
+      if (wire.status === 413 && !ctx.req.complete) {
+        if (Number(ctx.req.headers["content-length"]) <= DRAINED_BYTES) ctx.req.resume();
+        else ctx.set("Connection", "close");
+      }
       // A person loading a page (its render threw, the server is full): a page that says so, not JSON.
       if (wantsPage(ctx)) return htmlError(ctx, wire.status >= 500 ? "Something went wrong" : "This page cannot be shown", short(wire.message));
       ctx.body = { error: { code: wire.code, message: short(wire.message), ...(wire.id ? { id: wire.id } : {}), ...(wire.issues ? { issues: wire.issues } : {}) } };

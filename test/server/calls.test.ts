@@ -194,7 +194,7 @@ describe("a refused call does not use up its seq", () => {
     });
   }
 
-  it("413: the connection it came on answers the next call (the refused body is read and dropped)", async () => {
+  it("413: the connection it came on answers the next call (the refused body is read and dropped, up to 16 MB declared)", async () => {
     const { srv, b } = await start({ limits: { rpc: 2048 } });
     const { port } = new URL(srv.url);
     const request = (seq: number, args: unknown[]) => {
@@ -212,6 +212,17 @@ describe("a refused call does not use up its seq", () => {
     socket.write(request(2, [5]));
     await until(() => got.includes('"result":5'), "the next call's answer on the same connection");
     socket.destroy();
+    // Declared over 16 MB: not read for that (an attacker's gigabytes), the connection is closed instead.
+    const big = net.connect(Number(port), "127.0.0.1");
+    let answer = "";
+    big.on("data", (d) => (answer += d));
+    big.on("error", () => {});
+    await new Promise((r) => big.once("connect", r));
+    big.write(`POST /api/rpc/add HTTP/1.1\r\nHost: 127.0.0.1:${port}\r\nContent-Type: application/json\r\nCookie: ${b.cookie}\r\nContent-Length: ${20 * 1024 * 1024}\r\n\r\n{"sid":"${b.sid}","seq":3,"args":["`);
+    await until(() => answer.includes("\r\n\r\n"), "the 413");
+    expect(answer).toMatch(/^HTTP\/1.1 413/);
+    expect(answer.toLowerCase()).toContain("connection: close");
+    big.destroy();
   });
 
   // Refused before the body is read, the seq is unknown to the server: the next call waits the gap (2 s), no longer.
