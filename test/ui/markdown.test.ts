@@ -84,6 +84,7 @@ it("shows a source over maxLength (100,000 characters by default) as plain text,
   expect(el.textContent).toBe(long);
   expect(clean(await shown(long, { maxLength: 200_000 }))).toMatch(/^<h1>Not a heading<\/h1><p>word word/);
   expect(clean(await shown("*a*", { maxLength: 2 }))).toBe("<pre>*a*</pre>");
+  expect(clean(await shown("*a*\r\n\r\n*b*", { maxLength: 8 }))).toBe("<p><em>a</em></p><p><em>b</em></p>"); // CRLF counts as one
   for (const bad of [Number.NaN, -1, null, "5"]) expect(() => markdown("x", { maxLength: bad as number })).toThrow(/maxLength must be a number of characters/);
 });
 
