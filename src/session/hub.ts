@@ -562,7 +562,8 @@ export class Hub<A extends App = App> implements PoolMember {
     this.wake(session);
     const replay = lastSeen !== undefined && stream.canReplayFrom(lastSeen);
     stream.attach(sink, replay ? lastSeen : undefined);
-    if (!replay || view.needsInit) this.sendSnapshot(session);
+    if (!replay || view.needsInit || session.lacksCalls) this.sendSnapshot(session);
+    session.lacksCalls = false;
     // The page has what ran (an init's ack, or the patches replayed): calls it still holds come now, or not at all.
     session.calls.awaitPage(this.limits.calls.gapMs);
     // Handlers ran while the stream was closed (renders wait for it, see SessionRenderer): what they changed is sent now.
@@ -843,7 +844,7 @@ export class Hub<A extends App = App> implements PoolMember {
       for (const room of saved.rooms) session.instance.join(room);
       this.presence.restore(saved.sid, saved.presence ?? []);
       session.calls.resume(saved.seq);
-      session.calls.awaitPage(RESTORED_GAP_MS); // until its page says what it sent (see connect)
+
       session.view.resume(saved.rev, saved.page);
       if (options.record) await this.store.create({ sid: saved.sid, app: this.prefix, owner: saved.owner, createdAt: Date.now() }, this.limits.sessionTtlMs);
     } catch (err) {
@@ -1009,7 +1010,13 @@ export class Hub<A extends App = App> implements PoolMember {
     if (!lease) throw new SessionError("SERVER_CLOSING", `session ${sid.slice(0, 6)}… is being taken over by another server; try again in a moment.`);
     const existing = this.byId.get(sid);
     if (existing) return existing; // restored meanwhile by a concurrent request
-    return this.restore(JSON.parse(saved.snapshot) as SessionSnapshot, { lease });
+    const session = await this.restore(JSON.parse(saved.snapshot) as SessionSnapshot, { lease });
+    if (steal) {
+      // Its holder died: it may have accepted calls it never saved, which only the page can send again.
+      session.calls.awaitPage(RESTORED_GAP_MS); // until its page reconnects (see connect)
+      session.lacksCalls = true;
+    }
+    return session;
   }
 
   /** Saves a session and gives it up here (shutdown, or another node asked for it); its page reconnects to the next holder. */

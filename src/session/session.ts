@@ -85,6 +85,13 @@ export class Session<A extends App = App> {
   url: PageUrl = NO_URL;
   /** What its page is to do with the next message (handlers' `navigate`, `setCookie`, a navigation's scroll), until it is sent. */
   directions: PageDirections | undefined;
+  /**
+   * Restored from a snapshot (its node died): its page's next stream starts
+   * with an `init` even when the page has the tree (taken back by `POST
+   * /api/session`), because only an init's ack makes a page send again the
+   * calls the session lacks (accepted by the dead node, never saved).
+   */
+  lacksCalls = false;
   /** Cookies handlers set that the page has not fetched; saved in snapshots. */
   cookies: CookieJar | undefined;
   /** The initial values of the app's `@url` fields (what leaves one out of the address); set when the instance is made. */

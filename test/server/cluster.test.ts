@@ -195,10 +195,13 @@ describe("several nodes sharing a store and a pubsub", () => {
     expect((await viaB.rpc("add", [0])).body.result).toBe(15);
   });
 
-  it("waits for the page to send again a click its dead node accepted and never saved, instead of passing it by after 2 s", async () => {
+  it("waits for the page to send again a click its dead node accepted and never saved, and tells it what ran (the browser's way back)", async () => {
     const [a, b] = await cluster();
     const pageOnA = await a!.browser().start();
+    const onA = pageOnA.stream(0);
     await pageOnA.rpc("add", [10]); // seq 1, saved
+    const lastId = (await onA.waitFor((m) => m.type === "patch", "a patch")).id;
+    onA.es.close();
     // a answers 202 to seq 2 and dies before saving it: only the page still has that click.
     await (hubOf(a!) as unknown as { cluster: { stop(): Promise<void> } }).cluster.stop();
     await new Promise((r) => setTimeout(r, 300));
@@ -207,8 +210,14 @@ describe("several nodes sharing a store and a pubsub", () => {
     const session = hubOf(b!).get(pageOnA.sid)!;
     await new Promise((r) => setTimeout(r, 2_500));
     expect(session.instance.count).toBe(10); // seq 3 waits for seq 2: the gap (2 s) is not enough here
-    // The page reconnects: its init says seq 1 ran, and the page sends seq 2 again.
-    const s = viaB.stream();
+    // As Chromium comes back: its EventSource reconnects with Last-Event-ID; the restored session has no tree for it
+    // (bye: expired); the page takes the session back by POST /api/session, then opens a stream from 0.
+    const again = viaB.stream(lastId);
+    expect((await again.waitFor((m) => m.type === "bye", "bye")).data.reason).toBe("expired");
+    again.es.close();
+    expect((await viaB.request("/api/session", { method: "POST", json: { sid: pageOnA.sid } })).status).toBe(201);
+    const s = viaB.stream(0);
+    // An init, although the page has the tree: its ack says seq 1 ran, and the page sends seq 2 again.
     const init = await s.waitFor((m) => m.type === "init", "the init");
     expect(init.data.ack).toBe(1);
     expect((await viaB.event("increment", [], 2)).status).toBe(202);
