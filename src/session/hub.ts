@@ -563,9 +563,11 @@ export class Hub<A extends App = App> implements PoolMember {
     const replay = lastSeen !== undefined && stream.canReplayFrom(lastSeen);
     stream.attach(sink, replay ? lastSeen : undefined);
     if (!replay || view.needsInit || session.lacksCalls) this.sendSnapshot(session);
-    session.lacksCalls = false;
-    // The page has what ran (an init's ack, or the patches replayed): calls it still holds come now, or not at all.
-    session.calls.awaitPage(this.limits.calls.gapMs);
+    if (session.lacksCalls) {
+      // The page has what ran (the init's ack): calls it still holds come now, or not at all.
+      session.lacksCalls = false;
+      session.calls.awaitPage(this.limits.calls.gapMs);
+    }
     // Handlers ran while the stream was closed (renders wait for it, see SessionRenderer): what they changed is sent now.
     if (this.renderer.isDirty(session)) this.renderer.schedule(session);
     session.markActive();

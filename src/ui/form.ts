@@ -38,7 +38,8 @@ export interface FormState<V extends Record<string, unknown>> {
  */
 export function formState<V extends Record<string, unknown>>(values: V): FormState<V> {
   if (typeof values !== "object" || values === null || Array.isArray(values)) throw new UsageError(`formState(values): values must be an object of the fields' starting values, e.g. formState({ email: "", seats: 1 }).`);
-  return { values: { ...values }, errors: {}, status: "idle", message: "", initial: { ...values } };
+  // A copy of its own: a list in the values changed in place (values.tags.push) must not change what reset puts back.
+  return { values: { ...values }, errors: {}, status: "idle", message: "", initial: structuredClone(values) };
 }
 
 /** What a form's field-building callback gets: one control per field, each reading and showing the form's state. */
