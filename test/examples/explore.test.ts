@@ -94,7 +94,7 @@ describe("examples/explore", () => {
     expect(t.find(picker(t))!.getAttribute("aria-describedby")!.split(" ").map((id) => t!.text(`#${id}`)).join(" ")).toMatch(/^Up to 2\.0 MB\. /);
     await t.upload(picker(t), [{ name: "huge.csv", type: "text/csv", content: "a,b\n" + "1,2\n".repeat(600_000) }]);
     await t.settle();
-    expect(pickerSays(t)).toBe("huge.csv is over 2 MB: choose a smaller file.");
+    expect(pickerSays(t)).toBe("That file is 2.3 MB, more than can be uploaded at once (2.0 MB). Choose a smaller file."); // the picker's maxBytes, before the method
     await t.click(".bar button");
     expect(t.text(".bar b")).toBe("Bike rentals per day, 2024–2025 (synthetic)");
   });
