@@ -303,15 +303,15 @@ function readUtf8(ctx: Context, limit: number): Promise<string> {
     return new Promise((_, reject) => {
       const refuse = (chunk?: Buffer) => {
         clearTimeout(timer);
-        req.off("data", refuse);
+        for (const event of ["data", "end", "error"]) req.off(event, refuse);
         req.pause();
         const err = refusal(413, "request entity too large");
         reject(chunk instanceof Buffer ? withHead(err, chunk.subarray(0, 400).toString("utf8")) : err);
       };
       const timer = setTimeout(refuse, 1_000);
       req.on("data", refuse);
-      req.once("end", refuse);
-      req.once("error", refuse);
+      req.on("end", refuse);
+      req.on("error", refuse);
     });
   }
   return new Promise((resolve, reject) => {

@@ -846,7 +846,6 @@ export class Hub<A extends App = App> implements PoolMember {
       for (const room of saved.rooms) session.instance.join(room);
       this.presence.restore(saved.sid, saved.presence ?? []);
       session.calls.resume(saved.seq);
-
       session.view.resume(saved.rev, saved.page);
       if (options.record) await this.store.create({ sid: saved.sid, app: this.prefix, owner: saved.owner, createdAt: Date.now() }, this.limits.sessionTtlMs);
     } catch (err) {

@@ -182,9 +182,10 @@ export class SessionPool {
       evicted++;
     }
     // Over the budget with nothing left to do (every session holds an open page): said once a minute, not at every sweep.
-    const now = Date.now();
-    if (hibernated + evicted === 0 && now - this.warnedStuck < 60_000) return;
-    if (hibernated + evicted === 0) this.warnedStuck = now;
+    if (hibernated + evicted === 0) {
+      if (Date.now() - this.warnedStuck < 60_000) return;
+      this.warnedStuck = Date.now();
+    }
     this.logger.warn(
       `[revue] sessions passed their memory budget (maxSessionBytes ${this.limits.maxSessionBytes}): hibernated ${hibernated} and ended ${evicted} without an open page, the least recently used first; ` +
         `now about ${Math.round(total)} bytes${total > target ? " (the sessions left all have an open page)" : ""}. Raise maxSessionBytes if this happens often.`,
