@@ -148,7 +148,7 @@ export function createApplier(root: Element): Applier {
       first.remove();
     }
     forget(node);
-    node.parentNode!.removeChild(node);
+    node.remove();
   }
 
   function apply(ops: readonly PatchOp[]): void {

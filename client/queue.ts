@@ -176,7 +176,7 @@ export function createQueue(host: QueueHost, retryMs = 250): CallQueue {
       new Promise((resolve, reject) => {
         // `first`: ahead of every call waiting (a re-bootstrapped page's form recovery).
         const call = { path, body, order: first ? -1 : count++, tries: 0, rpc: awaited, resolve, reject: awaited ? reject : host.failed };
-        first ? pending.unshift(call) : pending.push(call);
+        requeue(call);
         flush();
       }),
     connect() {

@@ -157,10 +157,13 @@ export function createRuntime(opts: RuntimeOptions): Runtime {
     else console.warn(`[revue] no @client.realtime ${msg.method}`);
   };
 
-  /** Shows or hides the "reconnecting…" flag the server wrote in the page (`#rv-rc`, before the app's root, so no element of the app's takes its id). */
-  const indicate = (on: boolean) => {
+  /**
+   * Shows or hides the "reconnecting…" flag the server wrote in the page (`#rv-rc`, before the app's root,
+   * so no element of the app's takes its id); once the stream gives up, it says so in its `data-gone` words.
+   */
+  const indicate = (on: boolean, gone?: 1) => {
     const flag = root.ownerDocument.getElementById("rv-rc");
-    if (flag) flag.hidden = !on;
+    if (flag) (flag.hidden = !on), gone && (flag.textContent = flag.dataset.gone!);
   };
 
   const queue = createQueue({
@@ -175,7 +178,10 @@ export function createRuntime(opts: RuntimeOptions): Runtime {
     realtime: call,
     callback: run,
     // revue/ui's fileUpload: its part lives with rv.upload's, fetched on the first upload.
-    upload: (name, args, input) => import("./upload.js").then((m) => m.uploadBound(input, upload, (outcome) => call(name, [...args, outcome]))),
+    // Its chunk not loading (the server down, or a new version deployed) fails the upload as DISCONNECTED, which the
+    // method hears once the server answers: the browser keeps that failure, so only a reload lets the page upload again.
+    upload: (name, args, input, done = (outcome: object) => call(name, [...args, outcome])) =>
+      import("./upload.js").then((m) => m.uploadBound(input, upload, done), () => done({ type: "upload", error: "DISCONNECTED" })),
   }, opts.typingMs);
   events.scan(root.outerHTML);
   // Leaving the page (a reload, a closed tab, a link): what the visitor typed in the last moments
@@ -224,7 +230,7 @@ export function createRuntime(opts: RuntimeOptions): Runtime {
         same || queue.reset();
         if (forms) void queue.push("/api/event", { method: "rv.recover", args: [forms] }, false, true);
       }),
-    gaveUp: (why) => report(new RevueError("DISCONNECTED", `stopped reconnecting: ${why}; reload the page`)),
+    gaveUp: (why) => (indicate(true, 1), report(new RevueError("DISCONNECTED", `stopped reconnecting: ${why}; reload the page`))),
   }, { ...boot, backoffMs: opts.backoffMs });
 
   const hydrated = (loaded: [ClientModule, typeof import("./context.js")] | void) => {
@@ -257,7 +263,8 @@ export function createRuntime(opts: RuntimeOptions): Runtime {
   const url = boot.module;
   // The module's `this` is built by a chunk of its own, loaded with it: a page without @client methods never needs it.
   (url ? Promise.all([transport.load(url), import("./context.js")]) : Promise.resolve())
-    .catch((err) => void console.error(`[revue] client module ${url} failed to load`, err))
+    // A module or chunk that cannot load is reported (the browser's error names its URL); the page still runs.
+    .catch((err) => void report(err))
     .then(hydrated);
   return rv;
 }

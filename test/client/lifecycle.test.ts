@@ -99,16 +99,27 @@ describe("lifecycle order", () => {
     rv.close();
   });
 
-  it("still fires ready, and says why, when the client module fails to load", async () => {
+  it("still fires ready, and reports the error, when the client module fails to load", async () => {
     const { rv, t } = page();
     const err = vi.spyOn(console, "error").mockImplementation(() => {});
     const ready = vi.fn();
     rv.on("ready", ready);
-    t.failModule(new Error("404"));
+    const failure = new Error("Failed to fetch dynamically imported module: /rv/app.x.js");
+    t.failModule(failure);
     await rv.ready;
     expect(ready).toHaveBeenCalledTimes(1);
-    expect(err.mock.calls[0]![0]).toMatch(/client module \/rv\/app\.x\.js failed to load/);
+    expect(err.mock.calls[0]).toEqual(["[revue]", failure]);
+    // A page listening for errors hears it instead of the console.
+    err.mockClear();
+    const again = page();
+    const heard: unknown[] = [];
+    again.rv.on("error", (e) => heard.push(e));
+    again.t.failModule(failure);
+    await again.rv.ready;
+    expect(heard).toEqual([failure]);
+    expect(err).not.toHaveBeenCalled();
     err.mockRestore();
+    again.rv.close();
     rv.close();
   });
 

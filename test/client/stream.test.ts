@@ -208,6 +208,10 @@ describe("the stream", () => {
     }
     expect(t.streams).toHaveLength(7); // the first stream and 6 retries
     expect(errors).toEqual([expect.objectContaining({ code: "DISCONNECTED" })]);
+    // The visitor is told too: the "reconnecting…" flag says it stopped.
+    const flag = document.getElementById("rv-rc")!;
+    expect(flag.hidden).toBe(false);
+    expect(flag.textContent).toBe("Disconnected. Reload the page.");
     rv.close();
   });
 

@@ -55,4 +55,23 @@ describeE2E("upload in Chromium", (e2e) => {
     // rv.upload's XMLHttpRequest code came as its own module, once, under the page's CSP.
     expect(scripts.filter((p) => /\/rv\/upload-\w+\.js$/.test(p))).toHaveLength(1);
   });
+
+  it("says the upload did not go when its code cannot load (the server down, a new version deployed), and how to upload again", async () => {
+    const { url } = await e2e.serve(Upload);
+    const page = await e2e.page();
+    await page.goto(url);
+    await connected(page);
+    const described = () => page.getByLabel("Files to send", { exact: true }).evaluate((el) => el.getAttribute("aria-describedby")!.split(" ").map((id) => document.getElementById(id)!.textContent).join(" "));
+    // The uploader's module is fetched on the first pick: here that fetch fails, as it does while the server is down.
+    await page.route(/\/rv\/upload-\w+\.js$/, (route) => route.abort());
+    const file = { name: "note.txt", mimeType: "text/plain", buffer: Buffer.from("hello") };
+    await page.getByLabel("Files to send", { exact: true }).setInputFiles(file);
+    await expect.poll(described, { timeout: 10_000 }).toMatch(/This page lost its connection before the upload could start\. Reload the page, then choose the file again\.$/);
+    // As it says: the browser keeps a module's failure for the page's life, and a reload uploads.
+    await page.unroute(/\/rv\/upload-\w+\.js$/);
+    await page.reload();
+    await connected(page);
+    await page.getByLabel("Files to send", { exact: true }).setInputFiles({ ...file, name: "again.txt" });
+    await expect.poll(described, { timeout: 10_000 }).toMatch(/Received again\.txt \(5 bytes\)\.$/);
+  });
 });
