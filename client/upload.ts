@@ -46,7 +46,8 @@ export function upload(url: string, files: Uploadable, options: UploadOptions = 
  * with `send` (the bar `#<input id>-progress` moving), then passes the outcome
  * to `done`, for the server method the control names: `{ type: "upload",
  * files }` with the handles, or `{ type: "upload", error, message, size }`
- * (the error's code and words, and the largest file's size).
+ * (the error's code and words, and the largest file's size; for files over
+ * the input's `data-max-bytes`, refused unsent, their total).
  */
 export function uploadBound(
   input: HTMLInputElement,
@@ -56,6 +57,9 @@ export function uploadBound(
   const bar = document.getElementById(input.id + "-progress") as HTMLProgressElement | null;
   const files = [...(input.files || [])];
   if (!files.length) return;
+  // The control's `maxBytes` (`data-max-bytes`): files over it are refused here, before a byte is sent.
+  const total = files.reduce((n, f) => n + f.size, 0);
+  if (total > +(input.dataset.maxBytes ?? Infinity)) return done({ type: "upload", error: "PAYLOAD_TOO_LARGE", size: total });
   send(files, { onProgress: (p) => bar && p.total && (bar.value = p.loaded / p.total) })
     .then(
       (handles) => ({ files: handles }),

@@ -131,6 +131,8 @@ export function fileUpload<A extends object>(app: A, key: keyof A & string, onFi
     h("label", { for: id }, options.label ?? "File"),
     h("input", {
       id, type: "file", name: key, accept: options.accept, multiple: options.multiple || undefined, disabled: busy || undefined,
+      // The page refuses files over it before sending them (the check below stays: a page may call the method itself).
+      "data-max-bytes": maxBytes === undefined ? undefined : String(maxBytes),
       "aria-describedby": [hint ? `${id}-hint` : "", `${id}-status`].filter(Boolean).join(" "),
       onChange: bindField(app as Record<string, unknown>, key as never, update as never, [], { upload: true }),
     }),

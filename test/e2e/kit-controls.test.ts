@@ -81,6 +81,13 @@ describeE2E("revue/ui controls in Chromium", (e2e) => {
     await expect.poll(() => page.textContent("#rv-upload-status")).toBe("Received note.txt (11 bytes).");
     expect(await page.textContent("#received")).toBe("note.txt 11");
     expect(await page.evaluate(() => (document.getElementById("rv-upload-progress") as HTMLProgressElement).value)).toBe(1);
+    // A file over maxBytes is refused in the page, in words, and never sent.
+    const uploads: string[] = [];
+    page.on("request", (r) => void (new URL(r.url()).pathname === "/api/upload" && uploads.push(r.url())));
+    await page.setInputFiles("#rv-upload", { name: "big.bin", mimeType: "application/octet-stream", buffer: Buffer.alloc(5000) });
+    await expect.poll(() => page.textContent("#rv-upload-status")).toBe("That file is 4.9 KB, more than can be uploaded at once (1.0 KB). Choose a smaller file.");
+    expect(uploads).toEqual([]);
+    expect(await page.textContent("#received")).toBe("note.txt 11");
 
     expect(await page.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(375);
   });
