@@ -33,6 +33,8 @@ const POP = 0 as unknown as boolean;
 let shown = location.pathname + location.search;
 /** How the navigation whose patch is awaited began. */
 let awaited: How | undefined;
+/** Navigations begun: one whose answer comes after a later one began leaves the page to the later one, as a browser does. */
+let begun = 0;
 
 history.scrollRestoration = "manual";
 /** An address no app serves, to load once Back has undone the entry pushed for it (see {@link go}). */
@@ -88,11 +90,13 @@ export async function go(href: string, replace: boolean | undefined, i: Internal
   }
   shown = path;
   awaited = how;
+  const mine = ++begun;
   let answer: { load?: boolean; api?: string } | undefined;
   try {
     answer = (await i.rpc("rv.nav", [path])) as typeof answer;
   } catch {}
-  if (answer?.api !== undefined) return swap(answer.api, path, how, i, to.href);
+  if (mine !== begun) return;
+  if (answer?.api !== undefined) return swap(answer.api, path, how, i, to.href, mine);
   if (!answer || answer.load) load(to.href, how);
 }
 
@@ -108,14 +112,14 @@ function load(href: string, how: How): void {
 }
 
 /** Becomes the page of the app at `api` for `path`: a new session there, its tree, head and runtime. */
-async function swap(api: string, path: string, how: How, i: Internals, href: string): Promise<void> {
+async function swap(api: string, path: string, how: How, i: Internals, href: string, mine: number): Promise<void> {
   const { opts, rv } = i;
   const reply = await opts.transport.post(api + "/api/session", { url: path }).catch(() => undefined);
   const b = reply?.body as { sid?: string; rev: number; hash: string; tree: Node; module: string; title: string; css: string; head: [string, Record<string, string>][]; s?: Record<string, unknown> } | undefined;
+  // A later navigation began meanwhile (a second click), or swapped the page: it has the page (the session made here expires unused).
+  if (mine !== begun || page.rv !== rv || !opts.root.isConnected) return;
   // Refused (the app needs a user, the server is at its limit): the page load shows why.
   if (!reply || reply.status >= 300 || !b?.sid) return load(href, how);
-  // Another navigation (a second click) swapped the page meanwhile: the first to arrive stays.
-  if (page.rv !== rv || !opts.root.isConnected) return;
   rv.close();
   // A fresh root drops the old page's event listeners; the clone keeps its CSP nonce.
   const root = opts.root.cloneNode() as Element;

@@ -129,7 +129,9 @@ export function createRuntime(opts: RuntimeOptions): Runtime {
   const bus = new Bus((event, data) => queue.push("/api/emit", { event, data }));
   const state: Record<string, unknown> = { ...boot.s };
   // Navigation, addresses and cookies (client/nav.ts) load on first use: pages that never navigate never fetch them.
-  const nav = (f: (m: typeof import("./nav.js"), i: Internals) => unknown) => import("./nav.js").then((m) => f(m, internals));
+  // One import for all: Chromium resolves two import() calls made while the chunk loads in either order, and two clicks must go in theirs.
+  let navChunk: Promise<typeof import("./nav.js")> | undefined;
+  const nav = (f: (m: typeof import("./nav.js"), i: Internals) => unknown) => (navChunk ??= import("./nav.js")).then((m) => f(m, internals));
   const report = (err: unknown) => bus.local("error", err) || console.error("[revue]", err);
   const announce = () => open && isReady && !announced && (announced = true) && bus.local("connect");
   const upload = (files: Uploadable, o?: UploadOptions) => transport.upload(boot.base + "/api/upload?sid=" + stream.sid, files, o);
@@ -246,17 +248,18 @@ export function createRuntime(opts: RuntimeOptions): Runtime {
     announce();
   };
 
-  const rv = Object.defineProperties(bus, {
-    ready: { value: new Promise<void>((resolve) => (markReady = resolve)) },
+  const rv = Object.defineProperties(Object.assign(bus, {
+    ready: new Promise<void>((resolve) => (markReady = resolve)),
+    state,
+    navigate: (url: string, replace?: boolean) => nav((n, i) => n.go(url, replace, i)),
+    rpc: (name: string, ...args: unknown[]) => rpc(name, args),
+    upload,
+    close: () => (stream.stop(), win.removeEventListener("pagehide", events.flush)),
+  }), {
     session: { get: () => stream.sid },
     revision: { get: () => stream.rev },
     connected: { get: () => open },
-    state: { value: state },
-    navigate: { value: (url: string, replace?: boolean) => nav((n, i) => n.go(url, replace, i)) },
-    rpc: { value: (name: string, ...args: unknown[]) => rpc(name, args) },
-    upload: { value: upload },
-    close: { value: () => (stream.stop(), win.removeEventListener("pagehide", events.flush)) },
-  }) as Runtime;
+  }) as unknown as Runtime;
 
   const internals: Internals = { rv, rpc, opts, make: createRuntime };
   stream.start();

@@ -29,6 +29,7 @@ class List extends App {
       h("button", { id: "open", onClick: handler(this.show, { args: ["open"] }) }, "Open"),
       h("button", { id: "next", onClick: this.next }, "Next page"),
       h("button", { id: "away", onClick: this.away }, "Nowhere"),
+      h("a", { href: "/nowhere/at-all", navigate: true, id: "nowhere" }, "A link to nowhere"),
       h("ul", { style: "height: 3000px" }, ...shown.map((i) => h("li", { key: i.id }, h("a", { href: `/items/${i.id}`, navigate: true, id: `item-${i.id}` }, i.name)))),
     );
   }
@@ -251,5 +252,26 @@ describeE2E("live navigation under hurried clicks in Chromium", (e2e) => {
     await page.click("#next-item");
     await expect.poll(() => page.textContent("h1")).toBe("Item 3");
     expect(await page.locator("#rv-root").count()).toBe(1);
+  });
+
+  it("two clicks in one moment, one to an address no app serves: the page of the last click is shown, whichever it is", async () => {
+    const { url: base } = await e2e.serve({ "/": List, "/items/:id": Item });
+    const page = await e2e.page();
+    for (const [first, last, h1, path] of [
+      ["nowhere", "item-2", "Item 2", "/items/2"],
+      ["item-2", "nowhere", null, "/nowhere/at-all"],
+    ] as const) {
+      await page.goto(base);
+      await connected(page);
+      await page.evaluate(([a, b]) => (document.getElementById(a)!.click(), document.getElementById(b)!.click()), [first, last]);
+      await expect.poll(() => new URL(page.url()).pathname, { timeout: 10_000 }).toBe(path);
+      // Settled: the address and the page agree, and stay so.
+      await page.waitForTimeout(1_000);
+      expect(new URL(page.url()).pathname).toBe(path);
+      if (h1) {
+        expect(await page.textContent("h1")).toBe(h1);
+        await connected(page);
+      } else expect(await page.textContent("body")).toMatch(/not found/i);
+    }
   });
 });
