@@ -105,8 +105,10 @@ const INTERNAL = 0;
 
 /** The queue of one session (see the top of this file). */
 export class CallQueue {
-  /** Highest seq whose call has finished: the `ack` of the next patch. */
-  ackedSeq = 0;
+  /** Highest seq whose call has finished. */
+  private finished = 0;
+  /** Late calls (their turn was skipped) not finished yet: each holds the ack below itself. */
+  private late: Set<number> | undefined;
   private next = 1;
   private floor = 1;
   /** No seq below this one is remembered (below `floor` only after a resume, for the calls a snapshot kept). */
@@ -190,7 +192,7 @@ export class CallQueue {
     this.unfinished++;
     this.unfinishedBytes += call.bytes;
     this.passable?.delete(seq);
-    if (seq < this.next) this.push(task); // late: its turn was skipped
+    if (seq < this.next) (this.late ??= new Set()).add(seq), this.push(task); // late: its turn was skipped
     else if (seq === this.next && !this.held?.size) {
       // Its turn, nothing held: what release() would do, without passing through the map (≈ 1k instructions a call).
       this.next++;
@@ -268,6 +270,18 @@ export class CallQueue {
     this.rememberedBytes = 0;
   }
 
+  /**
+   * The `ack` of the next patch: every page call up to it has finished. The
+   * highest seq finished, unless a late call below it is still to run: the
+   * page must not count that one as done (it sends again, after an `init`,
+   * each call the ack does not cover; a call the dead node had accepted late was lost).
+   */
+  get ackedSeq(): number {
+    let ack = this.finished;
+    if (this.late?.size) for (const seq of this.late) if (seq <= ack) ack = seq - 1;
+    return ack;
+  }
+
   /** What a snapshot keeps: the next seq (older ones are expired after a restore). */
   get nextSeq(): number {
     return this.next;
@@ -295,7 +309,7 @@ export class CallQueue {
    */
   resume(window: SeqWindow): void {
     this.next = this.floor = this.oldest = window.next;
-    this.ackedSeq = window.acked;
+    this.finished = window.acked;
     for (const [seq, fingerprint, answer] of window.done ?? []) {
       this.oldest = Math.min(this.oldest, seq);
       const outcome = Promise.resolve(answer);
@@ -464,7 +478,8 @@ export class CallQueue {
       if (task.seq !== INTERNAL) {
         this.unfinished--;
         this.unfinishedBytes -= task.bytes;
-        if (task.seq > this.ackedSeq) this.ackedSeq = task.seq;
+        if (task.seq > this.finished) this.finished = task.seq;
+        this.late?.delete(task.seq);
       }
     }
   }

@@ -143,6 +143,24 @@ describe("one session's calls: the sequence rules never report work that did not
     expect(log).toEqual([2, 1]);
   });
 
+  it("does not acknowledge a late call before it finished, though higher seqs did (the page would count it as done)", async () => {
+    vi.useFakeTimers();
+    const q = queue({ gapMs: 2_000 });
+    await q.submit(call(1), () => {}).outcome;
+    const three = q.submit(call(3), () => {}).outcome;
+    await vi.advanceTimersByTimeAsync(2_500);
+    await three;
+    expect(q.ackedSeq).toBe(3); // seq 2 passed by
+    let finish!: () => void;
+    const late = q.submit(call(2, "late"), () => new Promise<void>((r) => (finish = r))).outcome;
+    await vi.advanceTimersByTimeAsync(0);
+    expect(q.ackedSeq).toBe(1); // seq 2 accepted, not run yet: a patch now must not cover it
+    expect(q.window().acked).toBe(1); // nor a snapshot another node restores
+    finish();
+    await late;
+    expect(q.ackedSeq).toBe(3);
+  });
+
   it("caps unfinished calls by count and bytes with TOO_MANY_CALLS and a retry delay, then accepts again", async () => {
     const q = queue({ maxCalls: 3, maxBytes: 1_000 });
     let release!: () => void;
