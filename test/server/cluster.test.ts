@@ -241,6 +241,26 @@ describe("several nodes sharing a store and a pubsub", () => {
     expect((await on(b!, page).rpc("add", [1], ++page.seq)).body.result).toBe(16);
   });
 
+  it("answers a retried rpc, as its first try, only once a snapshot holding its effect is saved", async () => {
+    newGate();
+    const [a] = await cluster();
+    const store = hubOf(a!).store;
+    const page = await a!.browser().start();
+    const savedCount = async () => (JSON.parse((await store.load(page.sid))!.snapshot!) as { state: { count: number } }).state.count;
+    const seq = ++page.seq;
+    const first = page.rpc("add", [5], seq);
+    const held = page.rpc("hold"); // the save that holds the 5 waits behind this call
+    await expect.poll(() => hubOf(a!).get(page.sid)?.instance.count).toBe(5);
+    const retry = page.rpc("add", [5], seq); // the page sends it again (a network error, a proxy's 502)
+    const early = await Promise.race([retry.then(() => "answered"), new Promise((r) => setTimeout(() => r("waiting"), 300))]);
+    expect(early).toBe("waiting");
+    gate.open();
+    expect((await retry).body.result).toBe(5);
+    expect(await savedCount()).toBe(5);
+    expect((await first).body.result).toBe(5);
+    await held;
+  });
+
   it("passes the holder's 429 and its Retry-After back through the node that forwarded the call", async () => {
     newGate();
     const [a, b] = await cluster(2, undefined, 1);
