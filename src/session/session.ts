@@ -147,7 +147,13 @@ export class Session<A extends App = App> {
       if (this.saved === undefined) throw new SessionError("SESSION_NOT_FOUND", `Session ${this.sid.slice(0, 6)}… has no app instance (it ended).`);
       const saved = this.saved;
       this.saved = undefined;
-      this.app = this.revive(saved);
+      try {
+        this.app = this.revive(saved);
+      } catch (err) {
+        // Kept for the next call: an app whose constructor failed once (a service it asks blipped) must not lose its state for good.
+        this.saved = saved;
+        throw err;
+      }
     }
     return this.app;
   }

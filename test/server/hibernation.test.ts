@@ -75,6 +75,33 @@ describe("hibernation over HTTP", () => {
     await fresh.waitFor((m) => shown(m) === "7", "count 7");
   });
 
+  it("a session whose app fails to come back once (its constructor threw) keeps its state for the next call", async () => {
+    let failNext = false;
+    const flag = () => {
+      if (failNext) (failNext = false), (() => { throw new Error("flag service unavailable"); })();
+      return true;
+    };
+    class Cart extends App {
+      ready = flag();
+      items: string[] = [];
+      @server.rpc add(item: string) { this.items.push(item); return this.items.length; }
+      override render() { return h("ul", {}, ...this.items.map((i) => h("li", {}, i))); }
+    }
+    srv = await serve(Cart, { maxSessionBytes: 1 });
+    const hub = srv.handle.hubs.get("")! as unknown as Hub<Cart>;
+    const b = await srv.browser().start();
+    b.stream(0); // an open page: its session is hibernated, not ended
+    for (const item of ["a", "b", "c"]) await b.rpc("add", [item]);
+    const session = hub.get(b.sid)!;
+    await until(() => session.calls.idle && session.connected, "the session to be idle with its stream open");
+    await hub.pool.sweep();
+    expect(session.state).toBe("hibernated");
+    failNext = true;
+    expect((await b.rpc("add", ["d"])).status).toBe(500); // it did not run
+    expect((await b.rpc("add", ["d"])).body).toEqual({ result: 4 }); // the cart is still there
+    expect(session.instance.items).toEqual(["a", "b", "c", "d"]);
+  });
+
   it("pages that went away come back to their own hibernated state: told to start it afresh, they get it back by id with its state", async () => {
     // Room for three hibernated sessions (≈ 5 KB of their own each), not for their trees and buffers:
     // hibernating is enough, and none is evicted.
