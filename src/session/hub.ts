@@ -16,12 +16,12 @@ import { NodeDownError, type Cluster, type NodeReply, type NodeRequest } from ".
 import { RepeatedErrors, type Logger } from "./logger.js";
 import { Meter, type AppStats } from "./meter.js";
 import { defaultLimits, SessionPool, type PoolMember, type SessionLimits } from "./pool.js";
-import { Presence, userKeyOf, type PresenceDiff, type PresenceOptions } from "./presence.js";
+import { Presence, type PresenceDiff, type PresenceOptions } from "./presence.js";
 import { Outbox } from "./outbox.js";
 import { compareOffsets, MemoryPubSub, type PubSub } from "./pubsub.js";
 import { SessionRenderer } from "./renderer.js";
 import { Rooms } from "./rooms.js";
-import { ANONYMOUS, NO_URL, Session, type PageUrl, type Who } from "./session.js";
+import { ANONYMOUS, NO_URL, Session, userIdentity, type PageUrl, type Who } from "./session.js";
 import { captureState, restoreState, type StateRecord } from "./state.js";
 import { MemorySessionStore, type Lease, type SavedSession, type SessionStore } from "./store.js";
 import type { Sink } from "./stream.js";
@@ -141,6 +141,8 @@ export interface SessionSnapshot {
   url?: PageUrl;
   /** Cookies handlers set that the page has not fetched yet. */
   cookies?: CookieJar;
+  /** Who signed in last in it (a hash of their identity): another user is never given it. */
+  user?: string;
 }
 
 /** A pubsub envelope: one emitted event, for all sessions or one room. */
@@ -176,20 +178,13 @@ export function newSessionId(): string {
   return randomString(18, "base64url");
 }
 
-/** Whether `next` is another signed-in user than `prev`: their keys differ (`userKeyOf`: a string user, else `id`, `name`, `email`), else their JSON. */
-function switchedUser(prev: unknown, next: unknown): boolean {
-  if (prev === next || prev === undefined || prev === null || next === undefined || next === null) return false;
-  return userIdentity(prev) !== userIdentity(next);
-}
-
-function userIdentity(user: unknown): string {
-  const key = userKeyOf(user);
-  if (key !== undefined) return key;
-  try {
-    return JSON.stringify(user) ?? String(user);
-  } catch {
-    return "?"; // not comparable: taken as the same
-  }
+/**
+ * Whether `next` is another signed-in user than the last one signed in in
+ * `session`, whatever requests came signed out since (see `userIdentity`).
+ */
+function switchedUser(session: Session<App>, next: unknown): boolean {
+  if (session.userKey === undefined || next === undefined || next === null) return false;
+  return userIdentity(next) !== session.userKey;
 }
 
 /** The error for an unknown or expired session; the page re-bootstraps when it sees it. */
@@ -404,7 +399,7 @@ export class Hub<A extends App = App> implements PoolMember {
    * session then, as before).
    */
   async reissue(session: Session<A>, who: Who): Promise<{ session: Session<A>; page: ReturnType<View["firstTree"]>; state?: Record<string, unknown> } | undefined> {
-    if (session.connected || switchedUser(session.who.user, who.user)) return undefined;
+    if (session.connected || switchedUser(session, who.user)) return undefined;
     this.admit(who, "a new page");
     this.wake(session);
     session.who = who;
@@ -426,7 +421,7 @@ export class Hub<A extends App = App> implements PoolMember {
    * there. Signing in from nobody, or out, is not a switch.
    */
   assertSameUser(session: Session<A>, who: Who): void {
-    if (!switchedUser(session.who.user, who.user)) return;
+    if (!switchedUser(session, who.user)) return;
     throw new SessionError(
       "SESSION_NOT_FOUND",
       `Session ${session.sid.slice(0, 6)}… belongs to the user signed in before; another user signed in in this browser. The page starts a new session with POST /api/session.`,
@@ -814,6 +809,7 @@ export class Hub<A extends App = App> implements PoolMember {
       ...(session.view.servedPage ? { page: session.view.servedPage } : {}),
       ...(session.url !== NO_URL ? { url: session.url } : {}),
       ...(session.cookies ? { cookies: session.cookies } : {}),
+      ...(session.userKey !== undefined ? { user: session.userKey } : {}),
       // Every broadcast received was handled unless some wait in its queue: then, the last it handled.
       events: session.behind ? session.eventOffset : this.lastOffset,
     };
@@ -842,6 +838,7 @@ export class Hub<A extends App = App> implements PoolMember {
     const session = this.make(saved.sid, saved.owner);
     if (saved.url) session.url = saved.url;
     if (saved.cookies) session.cookies = saved.cookies;
+    if (typeof saved.user === "string") session.userKey = saved.user;
     try {
       restoreState(session.instance, saved.state, this.spec);
       for (const room of saved.rooms) session.instance.join(room);

@@ -1,6 +1,6 @@
 import type { App } from "../app.js";
 import { RenderError, SessionError } from "../errors.js";
-import type { ByeMessage, PageDirections, PageExtras, ServerMessage } from "../protocol.js";
+import { treeHash, type ByeMessage, type PageDirections, type PageExtras, type ServerMessage } from "../protocol.js";
 import type { CookieJar } from "./address.js";
 import type { Binder, VNode } from "../vdom/types.js";
 import type { Lease } from "./store.js";
@@ -9,6 +9,7 @@ import type { Meter } from "./meter.js";
 import { SessionStream, type StreamLimits } from "./stream.js";
 import { UploadBox, type UploadQuota } from "./uploads.js";
 import { View } from "./view.js";
+import { userKeyOf } from "./presence.js";
 
 /**
  * Where a session is in its life (ARCHITECTURE.md §6):
@@ -61,6 +62,24 @@ export interface SessionConfig {
 }
 
 /**
+ * What tells users apart, as a session remembers it: a hash of their key
+ * (`userKeyOf`: a string user, else `id`, `name` or `email`), else of their
+ * JSON (a hash: it is saved in snapshots, and a user object may be large or
+ * private).
+ */
+export function userIdentity(user: unknown): string {
+  let key = userKeyOf(user);
+  if (key === undefined) {
+    try {
+      key = JSON.stringify(user) ?? String(user);
+    } catch {
+      key = "?"; // not comparable: taken as the same
+    }
+  }
+  return treeHash(key);
+}
+
+/**
  * One browser session: its app instance and everything that lives and dies
  * with it — rooms, the call queue, the view of its page, the SSE stream and
  * its uploads. Other layers change it only through these methods, and
@@ -79,8 +98,21 @@ export class Session<A extends App = App> {
   private active = Date.now();
   /** This process's hold on the session when several share a store (see SessionStore). */
   lease: Lease | undefined;
-  /** Who the page's latest request came from (createServer's `authenticate`): `this.user`. Not saved in snapshots: every request says it again. */
-  who: Who = ANONYMOUS;
+  private by: Who = ANONYMOUS;
+  /**
+   * Who signed in last in this session ({@link userIdentity}, see
+   * `Hub.assertSameUser`): kept through requests made signed out, and saved in
+   * snapshots, so that a session is never handed to another user.
+   */
+  userKey: string | undefined;
+  /** Who the page's latest request came from (createServer's `authenticate`): `this.user`. Every request says it again. */
+  get who(): Who {
+    return this.by;
+  }
+  set who(who: Who) {
+    this.by = who;
+    if (who.user !== undefined && who.user !== null) this.userKey = userIdentity(who.user);
+  }
   /** Where the page is (`this.params`, `this.query`); saved in snapshots. */
   url: PageUrl = NO_URL;
   /** What its page is to do with the next message (handlers' `navigate`, `setCookie`, a navigation's scroll), until it is sent. */

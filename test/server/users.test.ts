@@ -245,6 +245,22 @@ describe("users: createServer({ authenticate }) → this.user; auth on apps and 
     // Signing out is no switch either: bob's page, signed out, still reaches its session.
     b.cookie = base;
     expect((await b.event("add", ["scarf"], ++b.seq)).status).toBe(202);
+    // But a call made signed out does not free it for the next user: eve is still refused, bob is not.
+    b.cookie = `${base}; user=eve`;
+    expect((await b.event("add", ["hat"], ++b.seq)).status).toBe(404);
+    b.cookie = `${base}; user=bob`;
+    expect((await b.event("add", ["gloves"], b.seq)).status).toBe(202);
+    // Nor does a move to another process: the snapshot keeps whose it is (a hash, not the user).
+    const other = await serve(Cart, { authenticate: fromCookie });
+    try {
+      const saved = JSON.stringify(hub.snapshot(hub.get(b.sid)!));
+      expect(JSON.parse(saved).user).toMatch(/^[0-9a-z]+$/);
+      const copy = await other.handle.hubs.get("")!.restore(JSON.parse(saved), { record: true });
+      expect(() => other.handle.hubs.get("")!.assertSameUser(copy, { user: { name: "eve" } } as never)).toThrow(/belongs to the user signed in before/);
+      expect(() => other.handle.hubs.get("")!.assertSameUser(copy, { user: { name: "bob" } } as never)).not.toThrow();
+    } finally {
+      await other.close();
+    }
   });
 
   it("mounts into a host Koa app whose own middleware sets ctx.state.user", async () => {
