@@ -1,3 +1,4 @@
+import { deserialize, serialize } from "node:v8";
 import { LRUCache } from "lru-cache";
 import { RegistryError, UsageError } from "../errors.js";
 import { describeSite, ORIGIN_KEY } from "./entries.js";
@@ -29,11 +30,41 @@ export interface ResourceOptions<T = any> {
 
 /** The longest cache key (arguments as JSON) kept; calls with longer ones run uncached. */
 const MAX_KEY = 4096;
+/**
+ * The most bytes a cache keeps (keys, and results as serialized), the least
+ * recently used going first: a method's shared cache, and each session's own.
+ * A page choosing the arguments (1,000 keys of 4 KB with their results per
+ * session) grew the heap by 12 MB a session until the process died.
+ */
+const APP_BYTES = 64 * 1024 * 1024, SESSION_BYTES = 2 * 1024 * 1024;
+
+/** What a cache keeps of a result: a copy, and its size in bytes (a handle's is not counted). */
+type Kept = { value: unknown; size: number };
+
+/** A session's cache of one method, and the method cache's generation it belongs to (a `clear` starts a new one). */
+type SessionCache = { lru: LRUCache<string, Kept>; gen: number };
+/** Each instance's `scope: "session"` caches, by method. */
+const OF_INSTANCE = new WeakMap<object, Map<MethodCache, SessionCache>>();
+
+/**
+ * The bytes an app instance's `scope: "session"` caches hold: counted in its
+ * session's memory (`maxSessionBytes`), so that a hibernated session's go with
+ * its instance.
+ */
+export function cachedBytes(instance: object): number {
+  let bytes = 0;
+  for (const [method, cache] of OF_INSTANCE.get(instance) ?? []) {
+    if (cache.gen !== method.gen) cache.lru.clear(); // cleared since
+    bytes += cache.lru.calculatedSize;
+  }
+  return bytes;
+}
 
 /** One decorated method's caches: the shared one, and one per session when scoped so. */
 class MethodCache {
-  private shared: LRUCache<string, { value: unknown }> | undefined;
-  private perSession = new WeakMap<object, LRUCache<string, { value: unknown }>>();
+  private shared: LRUCache<string, Kept> | undefined;
+  /** Bumped by `clear`: the sessions' caches of an older generation are emptied when next used or weighed. */
+  gen = 0;
   private readonly inflight = new Map<string, Promise<unknown>>();
   private readonly sessionInflight = new WeakMap<object, Map<string, Promise<unknown>>>();
 
@@ -47,7 +78,7 @@ class MethodCache {
     // Arguments a page sent can be large: their result runs uncached rather than keep a megabyte key.
     if (key.length > MAX_KEY) return fn.apply(self, args);
     const session = this.options.scope === "session";
-    const cache = session ? this.sessionCache(self) : (this.shared ??= this.lru());
+    const cache = session ? this.sessionCache(self) : (this.shared ??= this.lru(APP_BYTES));
     const hit = cache.get(key);
     if (hit) return this.out(hit.value);
     const inflight = session ? this.sessionInflightOf(self) : this.inflight;
@@ -55,14 +86,14 @@ class MethodCache {
     if (running) return running.then((value) => this.out(value));
     const result = fn.apply(self, args);
     if (!isThenable(result)) {
-      cache.set(key, { value: this.out(result) });
+      cache.set(key, this.keep(result));
       return this.out(result);
     }
     // Concurrent callers with the same arguments share this one computation; a rejection is not kept.
     const pending = Promise.resolve(result).then((value) => {
-      const kept = this.out(value);
-      cache.set(key, { value: kept });
-      return kept;
+      const kept = this.keep(value);
+      cache.set(key, kept);
+      return kept.value;
     });
     inflight.set(key, pending);
     const forget = () => inflight.get(key) === pending && inflight.delete(key);
@@ -74,17 +105,32 @@ class MethodCache {
   clear(): void {
     this.shared?.clear();
     this.shared = undefined;
-    this.perSession = new WeakMap();
+    this.gen++;
     this.inflight.clear();
   }
 
-  private lru(): LRUCache<string, { value: unknown }> {
-    const { ttl, max, dispose } = this.options;
-    return new LRUCache<string, { value: unknown }>({
+  private lru(maxSize: number): LRUCache<string, Kept> {
+    const { ttl, max, dispose, copy } = this.options;
+    return new LRUCache<string, Kept>({
       max,
+      // A key is a string of UTF-16 units; a result is counted as serialized.
+      ...(copy ? { maxSize, sizeCalculation: (entry: Kept, key: string) => entry.size + key.length * 2 + 64 } : {}),
       ...(ttl ? { ttl, ttlAutopurge: !!dispose } : {}),
       ...(dispose ? { dispose: (entry) => this.release(dispose, entry.value) } : {}),
     });
+  }
+
+  /** What the cache keeps of a result: a copy (one serialization gives it and its size), or a handle as it is. */
+  private keep(value: unknown): Kept {
+    if (!this.options.copy) return { value, size: 0 };
+    if (value === null || typeof value !== "object") return { value: this.copy(value), size: typeof value === "string" ? value.length * 2 : 16 };
+    let bytes: Buffer;
+    try {
+      bytes = serialize(value);
+    } catch (err) {
+      throw this.uncopyable(value, (err as Error).message);
+    }
+    return { value: deserialize(bytes), size: bytes.length };
   }
 
   private release(dispose: (value: any) => void | Promise<void>, value: unknown): void {
@@ -95,10 +141,13 @@ class MethodCache {
     }
   }
 
-  private sessionCache(self: object): LRUCache<string, { value: unknown }> {
-    let cache = this.perSession.get(self);
-    if (!cache) this.perSession.set(self, (cache = this.lru()));
-    return cache;
+  private sessionCache(self: object): LRUCache<string, Kept> {
+    let mine = OF_INSTANCE.get(self);
+    if (!mine) OF_INSTANCE.set(self, (mine = new Map()));
+    const cache = mine.get(this);
+    if (!cache) mine.set(this, { lru: this.lru(SESSION_BYTES), gen: this.gen });
+    else if (cache.gen !== this.gen) cache.lru.clear(), (cache.gen = this.gen);
+    return mine.get(this)!.lru;
   }
 
   private sessionInflightOf(self: object): Map<string, Promise<unknown>> {
@@ -244,7 +293,9 @@ function cachesOf(cls: Function): Map<string, MethodCache> {
  * - Each result is copied (`structuredClone`) into the cache and again for
  *   every caller, so no caller can change what the next one gets.
  * - `ttl` (ms) and `max` (entries, least recently used go first, default
- *   1,000) bound it, through `lru-cache`; arguments over 4,096 characters
+ *   1,000) bound it, through `lru-cache`, and so do bytes: 64 MB for a
+ *   method's shared cache, 2 MB for each session's (counted in the
+ *   session's memory, `maxSessionBytes`); arguments over 4,096 characters
  *   of JSON run uncached. A process starts empty, so
  *   `revue dev`'s restart on a file change clears every cache.
  * - {@link cached.clear} empties one method's cache, a class's, or all.

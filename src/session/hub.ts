@@ -5,7 +5,7 @@ import { treeHash, type ErrorCode, type PageExtras, type ServerMessage } from ".
 import { addressChange, addressOf, checkedCookie, checkedPath, checkedTarget, COOKIE_TICKET_MS, firstValues, matchRoute, newJar, readAddress, signInAddress, urlDefaults, type CookieJar, type PendingCookie } from "./address.js";
 import { createBinder } from "../registry/bind.js";
 import { applyField, checkRecovered, isBound, SET_FIELD_NAME, type RecoveredForms } from "../registry/fields.js";
-import { clearCaches } from "../registry/cached.js";
+import { cachedBytes, clearCaches } from "../registry/cached.js";
 import { validateArgs } from "../registry/schema.js";
 import { LIFECYCLE_EVENTS } from "../registry/decorators.js";
 import { accessProblem, judge, type Access, type MethodEntry } from "../registry/entries.js";
@@ -1165,9 +1165,11 @@ export class Hub<A extends App = App> implements PoolMember {
   weigh(session: Session): void {
     if (!session.calls.idle) return; // weighed at its next rest
     session.weighedAt = Date.now();
-    if (!this.snapshots || session.asleep || session.state !== "live") return;
+    if (session.asleep || session.state !== "live") return;
+    // Its `@cached({ scope: "session" })` results are its own too (they go when it hibernates).
+    const cache = cachedBytes(session.instance);
     try {
-      session.stateBytes = JSON.stringify(captureState(session.instance, this.spec)).length * HEAP_PER_STATE_CHAR;
+      session.stateBytes = (this.snapshots ? JSON.stringify(captureState(session.instance, this.spec)).length * HEAP_PER_STATE_CHAR : 0) + cache;
     } catch {
       // A state that cannot be saved (a SnapshotError, or a getter of its own that throws) keeps its last weight.
     }

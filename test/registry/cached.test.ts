@@ -133,6 +133,47 @@ describe("@cached", () => {
     await ann.unmount();
   });
 
+  it("bounds a session's cache in bytes (2 MB), counts it in that session's memory, and empties it on clear", async () => {
+    let runs = 0;
+    class Search {
+      @cached({ scope: "session" }) find(q: string) {
+        runs++;
+        return { q, rows: "x".repeat(4000) }; // ≈ 4 KB each, arguments a page chooses
+      }
+    }
+    const { cachedBytes } = await import("../../src/registry/cached.js");
+    const one = new Search(), two = new Search();
+    for (let i = 0; i < 1000; i++) one.find(`${i}`.padStart(3000, "q"));
+    const bytes = cachedBytes(one);
+    expect(bytes).toBeGreaterThan(1.5 * 1024 * 1024);
+    expect(bytes).toBeLessThanOrEqual(2 * 1024 * 1024); // not the 1,000 entries' 10 MB
+    expect(cachedBytes(two)).toBe(0);
+    two.find("a");
+    two.find("a");
+    expect(runs).toBe(1001);
+    cached.clear(Search);
+    expect(cachedBytes(one)).toBe(0);
+    two.find("a");
+    expect(runs).toBe(1002);
+  });
+
+  it("counts a session's cached results in its weight, so the memory budget sees them", async () => {
+    class Mine extends App {
+      @server.rpc @cached({ scope: "session" }) big(n: number) {
+        return "y".repeat(100_000 + n);
+      }
+      override render() {
+        return h("p", {}, "mine");
+      }
+    }
+    const t = await mount(Mine);
+    for (let n = 0; n < 5; n++) await t.rpc("big", n);
+    const session = t.hub.get(t.sid)!;
+    t.hub.weigh(session);
+    expect(session.stateBytes).toBeGreaterThan(5 * 200_000);
+    await t.unmount();
+  });
+
   it("clears one method's cache, a class's, or all", () => {
     const runs = { a: 0, b: 0 };
     class Two {
