@@ -16,6 +16,7 @@ import { defaultLimits, SessionPool } from "../session/pool.js";
 import type { PresenceOptions } from "../session/presence.js";
 import { MemoryPubSub, type PubSub } from "../session/pubsub.js";
 import { MemorySessionStore, type SessionStore } from "../session/store.js";
+import { ServerUploads } from "../session/uploads.js";
 import { Assets } from "./assets.js";
 import { BrowserTokens } from "./browser-token.js";
 import { claimDevPort, devHost, DevMode } from "./dev-mode.js";
@@ -61,9 +62,11 @@ export interface ServerOptions {
   shutdownTimeoutMs?: number;
   /**
    * Body limits in bytes: events/emits (1 MB), rpc (1 MB), one upload request (10 MB),
-   * files per upload request (5); what one session may keep uploaded: 50 MB in 50 files.
+   * files per upload request (5); what one session may keep uploaded: 50 MB in 50 files;
+   * what all sessions may keep uploaded together (`serverUploadBytes`): 1 GB, beyond which
+   * uploads are answered 503 until sessions end and their files go.
    */
-  limits?: { event?: number; rpc?: number; upload?: number; files?: number; sessionUploadBytes?: number; sessionUploadFiles?: number };
+  limits?: { event?: number; rpc?: number; upload?: number; files?: number; sessionUploadBytes?: number; sessionUploadFiles?: number; serverUploadBytes?: number };
   /** Bytes of past messages kept per session for `Last-Event-ID` replay. Default 64 KB. */
   replayBufferBytes?: number;
   /** Unsent bytes after which a slow client's stream is closed (a larger snapshot is still delivered). Default 1 MB. */
@@ -269,6 +272,9 @@ export interface ServerHandle {
   stats(options?: StatsOptions): ServerStats;
 }
 
+/** What all sessions of a server may keep uploaded together, by default (limits.serverUploadBytes). */
+const SERVER_UPLOAD_BYTES = 1024 * 1024 * 1024;
+
 /**
  * Turns app classes into a running Koa server with sessions, the SSE patch
  * stream and every route of ARCHITECTURE.md §4.
@@ -322,6 +328,7 @@ export function createServer(apps: AppClass | Record<string, AppClass>, options:
       uploads: {
         bytes: positive(o.limits?.sessionUploadBytes, defaults.uploads.bytes, "limits.sessionUploadBytes"),
         files: positive(o.limits?.sessionUploadFiles, defaults.uploads.files, "limits.sessionUploadFiles"),
+        server: new ServerUploads(positive(o.limits?.serverUploadBytes, SERVER_UPLOAD_BYTES, "limits.serverUploadBytes")),
       },
     },
     logger,

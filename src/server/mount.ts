@@ -389,29 +389,35 @@ export class Mount<A extends App = App> {
       const session = await this.find(ctx, ctx.query.sid);
       hub.admit(await this.who(ctx), `${ctx.method} ${ctx.path}`);
       const room = session.uploads.room();
-      const declared = Number(ctx.get("content-length"));
+      const length = ctx.get("content-length");
+      const declared = length ? Number(length) : NaN; // NaN: not said (chunked)
       if (declared > limits.upload + 64 * 1024) {
         throw new RevueError("PAYLOAD_TOO_LARGE", `POST /api/upload: ${declared} bytes is over the upload limit of ${limits.upload} bytes. Send a smaller file, or raise limits.upload.`);
       }
       if (room.files === 0 || declared > room.bytes + 64 * 1024) throw uploadQuota(room, `this upload is ${declared} bytes`);
+      // What it may take is set aside while it is received (the declared size, else all it may be): uploads at once share the room.
+      const most = Math.max(1, Math.min(limits.upload, room.bytes, declared >= 0 ? declared : Infinity));
+      const giveBack = session.uploads.reserve(most, `${ctx.method} ${ctx.path}`);
       // Each request writes into its own folder, so a refused or broken upload leaves no temp file behind.
       const dir = join(this.cfg.uploadDir(), randomBytes(9).toString("base64url"));
-      await mkdir(dir);
       let received: ReceivedFile[] = [];
       try {
+        await mkdir(dir);
         await koaBody({
           multipart: true,
           json: false,
           urlencoded: false,
           text: false,
-          formidable: { uploadDir: dir, maxFileSize: Math.max(1, Math.min(limits.upload, room.bytes)), maxTotalFileSize: Math.max(1, Math.min(limits.upload, room.bytes)), maxFiles: Math.min(limits.files, room.files), maxFields: 20, keepExtensions: false },
+          formidable: { uploadDir: dir, maxFileSize: most, maxTotalFileSize: most, maxFiles: Math.min(limits.files, room.files), maxFields: 20, keepExtensions: false },
         })(ctx, async () => {});
+        giveBack();
         received = Object.values(ctx.request.files ?? {})
           .flat()
           .map((f) => ({ path: f.filepath, name: fileName(f.originalFilename), type: f.mimetype ?? "application/octet-stream", size: f.size }));
         if (received.length === 0) throw new RevueError("BAD_REQUEST", "POST /api/upload: the form has no file field. Append a File to the FormData.");
         ctx.body = { files: await session.uploads.add(received, dir) };
       } catch (err) {
+        giveBack();
         await removeAll(received);
         await rm(dir, { recursive: true, force: true });
         throw overQuota(err, room, limits) ?? err;

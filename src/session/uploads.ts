@@ -41,6 +41,19 @@ export interface UploadQuota {
   bytes: number;
   /** Number of files. */
   files: number;
+  /** What every session of the server keeps together (`limits.serverUploadBytes`); unbounded without it. */
+  server?: ServerUploads;
+}
+
+/**
+ * The uploads all sessions of one server keep on disk, and those being
+ * received: bounded by `limits.serverUploadBytes`, past which an upload is
+ * answered 503 until sessions end (30 sessions filling their own quotas held
+ * 1.6 GB, and nothing stopped 10,000).
+ */
+export class ServerUploads {
+  held = 0;
+  constructor(readonly limit: number) {}
 }
 
 /** A received temp file, before it belongs to a session. */
@@ -62,12 +75,41 @@ export class UploadBox {
   /** Folders the files were received into, removed with them. */
   private dirs: Set<string> | undefined;
   private used = 0;
+  /** Bytes of uploads being received, reserved by {@link reserve}. */
+  private reserved = 0;
 
   constructor(private readonly quota: UploadQuota, private readonly where: string) {}
 
-  /** What the session may still upload: bytes and files. */
+  /** What the session may still upload: bytes (less what uploads being received may take) and files. */
   room(): UploadQuota {
-    return { bytes: Math.max(0, this.quota.bytes - this.used), files: Math.max(0, this.quota.files - (this.files?.size ?? 0)) };
+    return { bytes: Math.max(0, this.quota.bytes - this.used - this.reserved), files: Math.max(0, this.quota.files - (this.files?.size ?? 0)) };
+  }
+
+  /**
+   * Sets `bytes` aside for an upload being received (at most the session's
+   * room: the caller checks it first), so that uploads at once cannot pass the
+   * quota together (40 in parallel kept 321 MB of a 50 MB quota), nor the
+   * server's; throws `UNAVAILABLE` when the server's uploads are full.
+   * Returns what gives it back, once the upload was added or refused.
+   */
+  reserve(bytes: number, route: string): () => void {
+    const server = this.quota.server;
+    if (server && server.held + bytes > server.limit) {
+      throw new RevueError(
+        "UNAVAILABLE",
+        `${route}: the server keeps ${server.held} bytes of uploads for its sessions and may keep ${server.limit} (limits.serverUploadBytes); they are removed as sessions end. Try again later, or raise the limit.`,
+        { retryAfterMs: 30_000 },
+      );
+    }
+    this.reserved += bytes;
+    if (server) server.held += bytes;
+    let done = false;
+    return () => {
+      if (done) return;
+      done = true;
+      this.reserved -= bytes;
+      if (server) server.held -= bytes;
+    };
   }
 
   /**
@@ -89,6 +131,7 @@ export class UploadBox {
     const files = (this.files ??= new Map());
     if (dir) (this.dirs ??= new Set()).add(dir);
     this.used += bytes;
+    if (this.quota.server) this.quota.server.held += bytes;
     return received.map((f) => {
       const id = randomBytes(12).toString("base64url");
       // The temp file's path is not enumerable: a handle an app returns or keeps in a field does not show the server's folders in its JSON.
@@ -129,6 +172,7 @@ export class UploadBox {
   async release(): Promise<void> {
     const files = this.files, dirs = this.dirs;
     this.files = this.dirs = undefined;
+    if (this.quota.server) this.quota.server.held -= this.used;
     this.used = 0;
     if (files) await removeAll([...files.values()]);
     if (dirs) await Promise.all([...dirs].map((dir) => rm(dir, { recursive: true, force: true })));

@@ -515,6 +515,44 @@ describe("uploads are bounded per session", () => {
     expect(filesUnder(dir)).toHaveLength(3);
   });
 
+  it("sets an upload's room aside while it is received: uploads at once cannot write past the quota together", async () => {
+    srv = await serve(Desk, { limits: { sessionUploadBytes: 50_000, sessionUploadFiles: 50, upload: 40_000 } });
+    const b = await srv.browser().start();
+    // One upload of 30,000 bytes, half sent and held.
+    const boundary = "----revue-test";
+    const head = `--${boundary}\r\nContent-Disposition: form-data; name="f"; filename="slow.bin"\r\nContent-Type: application/octet-stream\r\n\r\n`;
+    const tail = `\r\n--${boundary}--\r\n`;
+    const req = request(`${srv.url}/api/upload?sid=${b.sid}`, {
+      method: "POST",
+      headers: { cookie: b.cookie, "content-type": `multipart/form-data; boundary=${boundary}`, "content-length": String(head.length + 30_000 + tail.length) },
+    });
+    const answered = new Promise<number>((resolve, reject) => req.on("response", (res) => (res.resume(), resolve(res.statusCode!))).on("error", reject));
+    req.write(head + "x".repeat(15_000));
+    await new Promise((r) => setTimeout(r, 100));
+    // Meanwhile another of 30,000: only 20,000 are left beside the one being received.
+    const second = await upload(b, 30_000);
+    expect(second.status).toBe(413);
+    expect(second.body.error.code).toBe("UPLOAD_QUOTA");
+    req.end("x".repeat(15_000) + tail);
+    expect(await answered).toBe(200);
+    expect((await upload(b, 19_000)).status).toBe(200); // the room left
+  });
+
+  it("bounds what all sessions keep uploaded (limits.serverUploadBytes) with 503 and Retry-After, until sessions end", async () => {
+    srv = await serve(Desk, { limits: { serverUploadBytes: 25_000, upload: 20_000 } });
+    const one = await srv.browser().start();
+    const two = await srv.browser().start();
+    expect((await upload(one, 15_000)).status).toBe(200);
+    const full = await upload(two, 15_000);
+    expect(full.status).toBe(503);
+    expect(full.body.error.code).toBe("UNAVAILABLE");
+    expect(full.body.error.message).toContain("limits.serverUploadBytes");
+    expect(full.headers.get("retry-after")).toBe("30");
+    expect((await upload(two, 5_000)).status).toBe(200); // what fits still goes
+    await srv.handle.hubs.get("")!.end(srv.handle.hubs.get("")!.get(one.sid)!, "expired");
+    expect((await upload(two, 15_000)).status).toBe(200); // the first session's files went with it
+  });
+
   it("refuses the file past the file quota with 413 UPLOAD_QUOTA, one request or several, leaving no temp file", async () => {
     srv = await serve(Desk, { limits: { sessionUploadBytes: 100_000, sessionUploadFiles: 3, files: 5 } });
     const b = await srv.browser().start();
