@@ -49,6 +49,12 @@ export interface PresenceOptions {
   downPeriodMs?: number;
   /** Changes within this long reach handlers and pages as one diff per topic. Default 50 ms. */
   batchMs?: number;
+  /**
+   * Presences one topic may hold, on every node together: a track past it
+   * fails with a `UsageError`. Each page listening to a topic gets each change
+   * of it, so a topic's size multiplies what every page is sent. Default 1,000.
+   */
+  maxPerTopic?: number;
 }
 
 /**
@@ -158,6 +164,9 @@ export class Presence {
   private readonly others = new Map<string, Replica>();
   /** The merged view: topic → key → ref → entry. */
   private readonly topics = new Map<string, Map<string, Map<string, Entry>>>();
+  /** How many presences each topic holds (the merged view's). */
+  private readonly sizes = new Map<string, number>();
+  private readonly maxPerTopic: number;
   /** Each session's presences: sid → "topic\0key" → entry. */
   private readonly bySession = new Map<string, Map<string, Entry>>();
   /** Local changes not yet published. */
@@ -181,6 +190,10 @@ export class Presence {
     this.heartbeatMs = positive(config.heartbeatMs, 5_000, `${where}: heartbeatMs`);
     this.downPeriodMs = positive(config.downPeriodMs, 30_000, `${where}: downPeriodMs`);
     this.batchMs = positive(config.batchMs, 50, `${where}: batchMs`);
+    this.maxPerTopic = config.maxPerTopic ?? 1_000;
+    if (!Number.isInteger(this.maxPerTopic) || this.maxPerTopic < 1) {
+      throw new RevueError("BAD_REQUEST", `${where}: maxPerTopic must be a positive whole number of presences, got ${JSON.stringify(config.maxPerTopic)}.`);
+    }
     if (this.downPeriodMs < 2 * this.heartbeatMs) {
       throw new RevueError(
         "BAD_REQUEST",
@@ -251,6 +264,9 @@ export class Presence {
     }
     if (mine && mine.size >= MAX_PRESENCES_PER_SESSION) {
       throw new UsageError(`${where}: this session already holds ${MAX_PRESENCES_PER_SESSION} presences, the limit. Untrack one first (this.presence.untrack(topic, key)).`);
+    }
+    if ((this.sizes.get(topic) ?? 0) >= this.maxPerTopic) {
+      throw new UsageError(`${where}: the topic already holds ${this.maxPerTopic} presences, the limit (every page listening gets each change of it). Split it into smaller topics, or raise createServer's presence.maxPerTopic.`);
     }
     return this.add(sid, { topic, key, ref: this.newRef(), meta: clean });
   }
@@ -387,6 +403,7 @@ export class Presence {
     if (!keys) this.topics.set(entry.topic, (keys = new Map()));
     let refs = keys.get(entry.key);
     if (!refs) keys.set(entry.key, (refs = new Map()));
+    if (!refs.has(entry.ref)) this.sizes.set(entry.topic, (this.sizes.get(entry.topic) ?? 0) + 1);
     refs.set(entry.ref, entry);
     const p = this.pendingOf(entry.topic);
     // Left and back within one batch (a node down and up again): no change to report.
@@ -399,7 +416,8 @@ export class Presence {
     const refs = keys?.get(entry.key);
     if (!refs?.delete(entry.ref)) return;
     if (refs.size === 0) keys!.delete(entry.key);
-    if (keys!.size === 0) this.topics.delete(entry.topic);
+    if (keys!.size === 0) this.topics.delete(entry.topic), this.sizes.delete(entry.topic);
+    else this.sizes.set(entry.topic, this.sizes.get(entry.topic)! - 1);
     const p = this.pendingOf(entry.topic);
     if (!p.joins.delete(entry.ref)) p.leaves.set(entry.ref, entry);
     this.schedule();

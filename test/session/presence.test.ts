@@ -46,7 +46,7 @@ afterEach(async () => {
 /** Timing for these tests: fast heartbeats, a short down period. */
 const FAST = { heartbeatMs: 40, downPeriodMs: 200, batchMs: 10 };
 
-async function node(bus: MemoryPubSub, options: { heartbeatMs?: number; downPeriodMs?: number; batchMs?: number; node?: string } = FAST): Promise<Node> {
+async function node(bus: MemoryPubSub, options: { heartbeatMs?: number; downPeriodMs?: number; batchMs?: number; node?: string; maxPerTopic?: number } = FAST): Promise<Node> {
   const link = new Link(bus.client());
   const diffs: PresenceDiff[] = [];
   const logger = { warn: vi.fn<Logger["warn"]>(), error: vi.fn<Logger["error"]>() };
@@ -384,6 +384,21 @@ describe("presence misuse", () => {
     for (let i = 0; i < 64; i++) p.track("s", "lobby", `k${i}`);
     expect(() => p.track("s", "lobby", "one-too-many")).toThrow(/already holds 64 presences, the limit/);
     p.untrack("s", "lobby", "not-tracked"); // nothing to do, no error
+  });
+
+  it("bounds a topic's presences on every node together (maxPerTopic), each page getting each change of it", async () => {
+    const bus = broker();
+    const a = await node(bus, { ...FAST, maxPerTopic: 5 });
+    const b = await node(bus, { ...FAST, maxPerTopic: 5 });
+    for (let i = 0; i < 3; i++) a.presence.track(`a${i}`, "lobby", `a${i}`);
+    await until(() => Object.keys(b.presence.list("lobby")).length === 3, "b to see a's three");
+    b.presence.track("b0", "lobby", "b0");
+    b.presence.track("b1", "lobby", "b1");
+    expect(() => b.presence.track("b2", "lobby", "b2")).toThrow(/the topic already holds 5 presences, the limit.*presence\.maxPerTopic/);
+    b.presence.track("b2", "other", "b2"); // another topic has its own room
+    b.presence.untrack("b1", "lobby", "b1");
+    b.presence.track("b2", "lobby", "b2"); // room again
+    expect(() => new Presence(new MemoryPubSub(), { channel: "c", app: "Chat", maxPerTopic: 0.5, onDiff() {} })).toThrow(/maxPerTopic must be a positive whole number/);
   });
 
   it("refuses a down period shorter than two heartbeats", () => {
