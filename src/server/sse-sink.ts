@@ -39,6 +39,9 @@ class ChunkedSink implements Sink {
   }
 
   writeFrame(text: string, utf8: number): boolean {
+    // A socket whose peer half-closed it is ended by Node (allowHalfOpen is off): a write would fail with
+    // "write after end", outside any request (a proxy closing its side while a node failed over).
+    if (this.socket.writableEnded) return false;
     // Bytes the response still holds (a frame it queued) leave first, through it.
     if (this.res.writableLength !== this.socket.writableLength || this.res.socket !== this.socket) return this.res.write(text);
     return this.socket.write(`${utf8.toString(16)}\r\n${text}\r\n`);
@@ -61,7 +64,7 @@ class ChunkedSink implements Sink {
   }
 
   get destroyed(): boolean {
-    return this.res.destroyed;
+    return this.res.destroyed || this.socket.writableEnded;
   }
 
   once(event: "drain", listener: () => void): unknown {

@@ -105,4 +105,31 @@ describe("sseSink", () => {
       "retry: 1000\ndata:15000\n\n" + `id: 1\n${event}id: 2\n${event}id: 3\n${event}` + 'id: 4\nevent: patch\ndata: {"rev":2,"ops":[{"op":"text","id":"w-2","text":"ünïcödé"}],"ack":0}\n\n' + 'event: bye\ndata: {"reason":"shutdown"}\n\n',
     );
   });
+
+  it("takes nothing more once the client half-closed the connection (Node ended the socket): no write-after-end error", async () => {
+    const errors: unknown[] = [];
+    let sink: Sink | undefined;
+    let ended!: () => void;
+    const socketEnded = new Promise<void>((r) => (ended = r));
+    server = http.createServer((req, res) => {
+      res.writeHead(200, { "Content-Type": "text/event-stream" });
+      sink = sseSink(res);
+      sink.write(FRAMES[0]!);
+      res.on("error", (e) => errors.push(e));
+      req.socket.on("error", (e) => errors.push(e));
+      req.socket.on("finish", ended);
+    });
+    await new Promise<void>((r) => server!.listen(0, "127.0.0.1", r));
+    const port = (server.address() as AddressInfo).port;
+    const client = net.connect(port, "127.0.0.1", () => client.write("GET / HTTP/1.1\r\nHost: x\r\n\r\n"));
+    client.on("error", () => {});
+    await new Promise<void>((r) => client.once("data", () => r()));
+    client.end(); // a proxy closing its side
+    await socketEnded;
+    expect(sink!.destroyed).toBe(true); // the session's stream lets it go
+    expect(sink!.writeFrame!(FRAMES[1]!, Buffer.byteLength(FRAMES[1]!))).toBe(false);
+    await new Promise((r) => setTimeout(r, 50));
+    expect(errors).toEqual([]);
+    client.destroy();
+  });
 });
