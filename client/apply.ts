@@ -148,7 +148,8 @@ export function createApplier(root: Element): Applier {
       first.remove();
     }
     forget(node);
-    node.remove();
+    // Not node.remove(): a form with a field named "remove" has that field under the name.
+    node.parentNode!.removeChild(node);
   }
 
   function apply(ops: readonly PatchOp[]): void {

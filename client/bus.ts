@@ -78,7 +78,7 @@ export class Bus {
       try {
         fn(...args);
       } catch (err) {
-        console.error(`[revue] a "${event}" listener threw:`, err);
+        console.error(`[revue] "${event}" listener threw:`, err);
       }
     }
     return true;

@@ -149,7 +149,7 @@ export function createQueue(host: QueueHost, retryMs = 250): CallQueue {
     } else if (reply.status === 429 || error?.code === "UNAVAILABLE") {
       // The session's queue is full, or the server's store is down (nothing ran): wait as told, then this call goes first again (it keeps its seq and its place).
       call.tries--;
-      pausedUntil = Date.now() + (reply.retryAfterMs ?? 1000);
+      pausedUntil = Date.now() + (reply.retryAfterMs || 1000);
       requeue(call);
     } else if (reply.status < 400) {
       if (!call.rpc) accepted.push(call), call.resolve(undefined);

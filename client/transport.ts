@@ -4,7 +4,7 @@
  * one and the page wires {@link browserTransport} (fetch + EventSource).
  */
 
-/** The answer to a POST: its status, parsed JSON body (`undefined` if it had none) and `Retry-After` in ms. */
+/** The answer to a POST: its status, parsed JSON body (`undefined` if it had none) and `Retry-After` in ms (NaN or undefined when not given). */
 export interface Reply {
   status: number;
   body: any;
@@ -119,7 +119,7 @@ export function browserTransport(): Transport {
     async post(url, body) {
       // keepalive: a call made as the page goes away still arrives.
       const res = await fetch(url, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify(body), keepalive: leaving });
-      return { status: res.status, body: await res.json().catch(() => undefined), retryAfterMs: +res.headers.get("retry-after")! * 1000 || undefined };
+      return { status: res.status, body: await res.json().catch(() => undefined), retryAfterMs: +res.headers.get("retry-after")! * 1000 };
     },
 
     stream(url, on) {
