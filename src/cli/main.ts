@@ -82,7 +82,7 @@ export async function runCli(args: string[], io: Io = { out: (l) => console.log(
         return 0;
       case "--version":
       case "-v":
-        io.out((JSON.parse(readFileSync(join(packageRoot, "package.json"), "utf8")) as { version: string }).version);
+        io.out(version());
         return 0;
       case "dev": {
         usage = DEV_USAGE;
@@ -103,7 +103,12 @@ export async function runCli(args: string[], io: Io = { out: (l) => console.log(
         try {
           const files = createProject(dir, { revue: options["--revue"] });
           const cd = relative(process.cwd(), dir) || ".";
-          io.out(`Created ${cd}/: ${files.join(", ")}\n\nNext:\n  cd ${cd}\n  npm install && npm start   # http://localhost:3000\n  npm run dev               # restarts on save, errors shown in the page\n  npm test`);
+          // The name on the npm registry is another package's until Revue is published there.
+          const source = options["--revue"]
+            ? ""
+            : `\n\nIt depends on revue@^${version()} from the npm registry, where "revue" is not this framework yet: ` +
+              `from a tarball (npm pack in Revue's checkout), run revue new again with --revue file:<path to the .tgz>, or set it in package.json.`;
+          io.out(`Created ${cd}/: ${files.join(", ")}${source}\n\nNext:\n  cd ${cd}\n  npm install && npm start   # http://localhost:3000\n  npm run dev               # restarts on save, errors shown in the page\n  npm test`);
           return 0;
         } catch (err) {
           io.err(`revue new: ${(err as Error).message}`);
@@ -118,4 +123,9 @@ export async function runCli(args: string[], io: Io = { out: (l) => console.log(
     io.err(`revue${command && usage !== USAGE ? ` ${command}` : ""}: ${err.message}.\n\n${usage}`);
     return 2;
   }
+}
+
+/** This package's version. */
+function version(): string {
+  return (JSON.parse(readFileSync(join(packageRoot, "package.json"), "utf8")) as { version: string }).version;
 }

@@ -59,6 +59,11 @@ describe("revue new", () => {
     expect(await runCli(["new", join(root, "fresh", "app")], io)).toBe(0);
     expect(io.outText).toContain("npm install && npm start");
     expect(existsSync(join(root, "fresh/app/src/app.ts"))).toBe(true);
+    // The registry's "revue" is another package until this one is published: said, with the way out.
+    expect(io.outText).toMatch(/from the npm registry, where "revue" is not this framework yet.*--revue file:<path to the \.tgz>/);
+    const given = capture();
+    expect(await runCli(["new", join(root, "fresh", "other"), "--revue", "file:../revue.tgz"], given)).toBe(0);
+    expect(given.outText).not.toContain("npm registry");
   });
 
   it("makes an npm name of any folder name", () => {
