@@ -1,4 +1,3 @@
-import { deserialize, serialize } from "node:v8";
 import { LRUCache } from "lru-cache";
 import { RegistryError, UsageError } from "../errors.js";
 import { describeSite, ORIGIN_KEY } from "./entries.js";
@@ -31,7 +30,7 @@ export interface ResourceOptions<T = any> {
 /** The longest cache key (arguments as JSON) kept; calls with longer ones run uncached. */
 const MAX_KEY = 4096;
 /**
- * The most bytes a cache keeps (keys, and results as serialized), the least
+ * The most bytes a cache keeps (keys, and results as {@link sizeOf} counts them), the least
  * recently used going first: a method's shared cache, and each session's own.
  * A page choosing the arguments (1,000 keys of 4 KB with their results per
  * session) grew the heap by 12 MB a session until the process died.
@@ -113,24 +112,18 @@ class MethodCache {
     const { ttl, max, dispose, copy } = this.options;
     return new LRUCache<string, Kept>({
       max,
-      // A key is a string of UTF-16 units; a result is counted as serialized.
+      // A key is a string of UTF-16 units; a result is counted by sizeOf.
       ...(copy ? { maxSize, sizeCalculation: (entry: Kept, key: string) => entry.size + key.length * 2 + 64 } : {}),
       ...(ttl ? { ttl, ttlAutopurge: !!dispose } : {}),
       ...(dispose ? { dispose: (entry) => this.release(dispose, entry.value) } : {}),
     });
   }
 
-  /** What the cache keeps of a result: a copy (one serialization gives it and its size), or a handle as it is. */
+  /** What the cache keeps of a result: a copy and its size, or a handle as it is. */
   private keep(value: unknown): Kept {
     if (!this.options.copy) return { value, size: 0 };
-    if (value === null || typeof value !== "object") return { value: this.copy(value), size: typeof value === "string" ? value.length * 2 : 16 };
-    let bytes: Buffer;
-    try {
-      bytes = serialize(value);
-    } catch (err) {
-      throw this.uncopyable(value, (err as Error).message);
-    }
-    return { value: deserialize(bytes), size: bytes.length };
+    const copy = this.copy(value);
+    return { value: copy, size: sizeOf(copy) };
   }
 
   private release(dispose: (value: any) => void | Promise<void>, value: unknown): void {
@@ -183,6 +176,42 @@ class MethodCache {
         `Return plain data (objects, arrays, Maps, Dates…), or use @cached.resource for a shared handle such as a connection pool.`,
     );
   }
+}
+
+/**
+ * About how many bytes a copied result holds: strings at two bytes a unit,
+ * a few words per number, object and entry. A walk, as cheap as the copy was
+ * (a v8 serialization to measure it cost 40 µs for a small object).
+ */
+function sizeOf(value: unknown): number {
+  let bytes = 0;
+  const stack: unknown[] = [value];
+  while (stack.length) {
+    const v = stack.pop();
+    if (typeof v === "string") {
+      bytes += 16 + v.length * 2;
+    } else if (typeof v !== "object" || v === null) {
+      bytes += 8;
+    } else if (ArrayBuffer.isView(v)) {
+      bytes += 64 + v.byteLength;
+    } else if (v instanceof Map) {
+      bytes += 64;
+      for (const [k, x] of v) stack.push(k, x);
+    } else if (v instanceof Set) {
+      bytes += 64;
+      for (const x of v) stack.push(x);
+    } else if (Array.isArray(v)) {
+      bytes += 16 + v.length * 8;
+      for (const x of v) stack.push(x);
+    } else {
+      bytes += 32;
+      for (const k in v) {
+        bytes += 8 + k.length * 2;
+        stack.push((v as Record<string, unknown>)[k]);
+      }
+    }
+  }
+  return bytes;
 }
 
 function isThenable(x: unknown): x is PromiseLike<unknown> {
