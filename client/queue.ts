@@ -138,13 +138,15 @@ export function createQueue(host: QueueHost, retryMs = 250): CallQueue {
     // A network error, a server on its way down, or a proxy's gateway error (a 502 while a node fails
     // over, no answer of Revue's): the same call again, later, under its seq (never run twice).
     if (!reply || error?.code === "SERVER_CLOSING" || (!error && reply.status > 501)) {
-      if (call.tries >= MAX_TRIES) call.reject(new RevueError("NETWORK_ERROR", `${call.path}: server unreachable (${MAX_TRIES} tries)`));
+      // An rpc's caller hears it after MAX_TRIES; a click (nobody awaits it) is tried until it arrives, at most 8 s apart:
+      // a network drop the page's stream did not notice (it stays open) lost the click after 4 s.
+      if (call.rpc && call.tries >= MAX_TRIES) call.reject(new RevueError("NETWORK_ERROR", `${call.path}: server unreachable`));
       else {
         // Same seq on retry: if the first try did reach the server, it is deduped
         // there. Unless the session changed meanwhile: then it is a new call there.
         if (sid !== host.sid()) call.seq = undefined;
         requeue(call);
-        return void setTimeout(flush, retryMs * 2 ** (call.tries - 1));
+        return void setTimeout(flush, Math.min(8e3, retryMs * 2 ** (call.tries - 1)));
       }
     } else if (reply.status === 429 || error?.code === "UNAVAILABLE") {
       // The session's queue is full, or the server's store is down (nothing ran): wait as told, then this call goes first again (it keeps its seq and its place).
@@ -154,7 +156,7 @@ export function createQueue(host: QueueHost, retryMs = 250): CallQueue {
     } else if (reply.status < 400) {
       if (!call.rpc) accepted.push(call), call.resolve(undefined);
       else if (reply.body && "result" in reply.body) call.resolve(reply.body.result);
-      else call.reject(new RevueError("PROTOCOL_ERROR", `${call.path}: no result in the answer (HTTP ${reply.status})`));
+      else call.reject(new RevueError("PROTOCOL_ERROR", `${call.path}: no result (HTTP ${reply.status})`));
     } else if (reply.status === 404 && error?.code === "SESSION_NOT_FOUND") {
       // The call never ran: send it again in the next session, under a new seq.
       call.seq = undefined;

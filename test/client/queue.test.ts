@@ -69,7 +69,28 @@ describe("the outgoing call queue", () => {
     expect(h.sent.map((s) => s.body.seq)).toEqual([1, 1, 1]);
   });
 
-  it("gives up on a call after five network errors", async () => {
+  it("tries a click (nobody awaits it) until it arrives, at most 8 s apart, however long the network is down", async () => {
+    vi.useFakeTimers();
+    let down = true;
+    const h = host(() => {
+      if (down) throw new TypeError("Failed to fetch");
+      return { status: 202, body: { ok: true } };
+    });
+    const q = createQueue(h);
+    q.connect();
+    void q.push("/api/event", { method: "move", args: [70] });
+    await vi.advanceTimersByTimeAsync(60_000);
+    const tries = h.sent.length;
+    expect(tries).toBeGreaterThan(8); // 250 ms doubling to 8 s: about 11 in a minute, not 5 then nothing
+    expect(tries).toBeLessThan(16);
+    expect(h.failed).not.toHaveBeenCalled();
+    down = false;
+    await vi.advanceTimersByTimeAsync(8_000);
+    expect(h.sent.map((s) => s.body.seq)).toEqual(Array(tries + 1).fill(1)); // the same call, one seq
+    expect(h.failed).not.toHaveBeenCalled();
+  });
+
+  it("gives up on an rpc after five network errors: its caller hears it", async () => {
     vi.useFakeTimers();
     const h = host(() => {
       throw new TypeError("Failed to fetch");

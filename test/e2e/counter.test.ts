@@ -35,6 +35,23 @@ describeE2E("counter in Chromium", (e2e) => {
     await expect.poll(() => count(page).textContent()).toBe("0");
   });
 
+  it("keeps a click made while the network is down for longer than its first tries, and it counts once when the network is back", async () => {
+    const { url } = await e2e.serve(Counter);
+    const context = await e2e.context();
+    const page = await context.newPage();
+    await page.goto(url);
+    await connected(page);
+    const cdp = await context.newCDPSession(page);
+    await cdp.send("Network.enable");
+    await cdp.send("Network.emulateNetworkConditions", { offline: true, latency: 0, downloadThroughput: -1, uploadThroughput: -1 });
+    await page.click("#inc");
+    await sleep(8_000); // the first five tries (250 ms doubling) are over after 4 s
+    await cdp.send("Network.emulateNetworkConditions", { offline: false, latency: 0, downloadThroughput: -1, uploadThroughput: -1 });
+    await expect.poll(() => count(page).textContent(), { timeout: 15_000 }).toBe("1");
+    await page.click("#inc");
+    await expect.poll(() => count(page).textContent()).toBe("2");
+  });
+
   it("recovers a stream killed by the server without a reload and without losing a message", async () => {
     const { srv, page } = await openAtOne();
     // What the page hears: lifecycle changes and a custom event sent during the outage.
