@@ -85,7 +85,7 @@ describe("presence across two processes on Redis", () => {
     // b comes back under the same name: its new pages join at once.
     const b2 = await startNode("node-b", redis.url);
     const dee = await page(b2.url, "dee", "lobby");
-    await until(() => joined(ann.got, "dee") && joined(dee.got, "ann"), "ann and dee (on the restarted b) to see each other", 10_000);
+    await until(() => joined(ann.got, "dee") && joined(dee.got, "ann"), "ann and dee (on the restarted b) to see each other", 20_000);
   }, 60_000);
 
   it("a process restarted under the same node name replaces its old presences at once, long before the down period", async () => {
