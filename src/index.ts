@@ -19,7 +19,7 @@ export { server, client, transient, url, synced, type UrlOptions } from "./regis
 export { handler, type HandlerOptions } from "./registry/bind.js";
 export { cached, type CachedOptions, type ResourceOptions } from "./registry/cached.js";
 export { h, Fragment, type Child, type Component } from "./vdom/h.js";
-export { memo } from "./vdom/memo.js";
+export { memo, type MemoOf } from "./vdom/memo.js";
 export type { VNode, Props } from "./vdom/types.js";
 export { createServer, type ServerOptions, type ServerHandle } from "./server/create-server.js";
 export type { ServerStats, AppStats, StatsOptions } from "./server/stats.js";

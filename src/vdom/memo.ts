@@ -295,6 +295,12 @@ const NOTHING_LISTED: unknown[] = [];
 const NO_ARGS: readonly unknown[] = [];
 
 /**
+ * What {@link memo} returns: a component whose children are optional, so that
+ * JSX may use it without any (`<Row id={1} />`); `h()` still passes them.
+ */
+export type MemoOf<P> = (props: P & { children?: VNode[] }) => VNode | null;
+
+/**
  * Memoises a function component, as `React.memo` and Preact's `memo` do:
  * when a session re-renders, `h(Row, props)` returns the subtree this call
  * returned in the session's last render if its props (and children) are
@@ -323,8 +329,9 @@ const NO_ARGS: readonly unknown[] = [];
  * // in render(): one change to one item re-renders that row only
  * h("ul", {}, this.items.map((it) => h(Row, { key: it.id, id: it.id, title: it.title, done: it.done, app: this })));
  */
-export function memo<P extends object>(render: Component<P>, equal: (prev: Readonly<P>, next: Readonly<P>) => boolean = shallowEqual as never): Component<P> {
+export function memo<P extends object>(render: Component<P>, equal: (prev: Readonly<P>, next: Readonly<P>) => boolean = shallowEqual as never): MemoOf<P> {
   const wrapped: Component<P> & MemoComponent = (props) => render(props);
   wrapped[SPEC] = { equal: equal === (shallowEqual as never) ? undefined : (equal as MemoSpec["equal"]) };
-  return wrapped;
+  // h() always passes children (an empty list for none): the optional type is for JSX's sake.
+  return wrapped as MemoOf<P>;
 }

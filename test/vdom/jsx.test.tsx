@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { createIdAllocator, h, lower, renderToString, type VNode } from "../../src/vdom/index.js";
+import { createIdAllocator, h, lower, memo, renderToString, type VNode } from "../../src/vdom/index.js";
 
 /** A small function component, as an app would write it. */
 function TodoItem(props: { title: string; done: boolean }): VNode {
@@ -39,6 +39,13 @@ describe("JSX", () => {
       h("#fragment", {}, h("span", {}, 2), " items"),
     );
     expect(html(<TodoList todos={todos} />)).toBe(html(viaH));
+  });
+
+  it("takes a memo component without children, as a plain one (the type check is the test)", () => {
+    const Row = memo((p: { id: number; title: string }) => <li id={`row-${p.id}`}>{p.title}</li>);
+    expect(html(<ul>{[1, 2].map((id) => <Row key={id} id={id} title={`t${id}`} />)}</ul>)).toBe(
+      html(h("ul", {}, h(Row, { key: 1, id: 1, title: "t1" }), h(Row, { key: 2, id: 2, title: "t2" }))),
+    );
   });
 
   it("keys components and keeps a conditional's slot", () => {
