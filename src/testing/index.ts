@@ -261,7 +261,15 @@ export async function mount<A extends App>(cls: AppClass<A>, options: MountOptio
 
     // The page as GET / serves it (its scripts do not run: the runtime is started below).
     const who: Who = user === undefined || user === null ? ANONYMOUS : { user, roles: rolesOf(user) };
-    const { session: first, page, state } = await hub.open(owner, (view) => view.firstPage("test"), { who, url: { params, query: firstValues(address.searchParams) } });
+    const { session: first, page, state } = await hub
+      .open(owner, (view) => view.firstPage("test"), { who, url: { params, query: firstValues(address.searchParams) } })
+      .catch((err: unknown) => {
+        // The server's words say how a browser signs in; a test passes the user.
+        if (err instanceof RevueError && err.code === "UNAUTHORIZED" && who === ANONYMOUS) {
+          err.message += ` In a test, open the page as someone: mount(${cls.name}, { user: { id: "ann" } }).`;
+        }
+        throw err;
+      });
     const html = renderPage({
       head,
       html: page.html,

@@ -101,6 +101,19 @@ describe("revue/testing mount()", () => {
     await expect(t.click("#hello")).rejects.toThrow("<p> has no click binding");
   });
 
+  it("says how to pass a user when an app that needs one is mounted without", async () => {
+    class Members extends App {
+      static override auth = true;
+      override render() {
+        return h("main", {}, "members");
+      }
+    }
+    await expect(mount(Members)).rejects.toThrow(/requires a signed-in user.*In a test, open the page as someone: mount\(Members, \{ user: \{ id: "ann" \} \}\)/);
+    const t = await mount(Members, { user: { id: "ann" } });
+    expect(t.text("main")).toBe("members");
+    await t.unmount();
+  });
+
   it("records a click refused for its user (auth), and another({ user }) opens a page of another user on the same hub", async () => {
     class Poll extends App {
       static votes: string[] = [];
