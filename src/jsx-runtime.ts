@@ -19,7 +19,7 @@ type JsxProps = Record<string, unknown> & { children?: Child };
 export function jsx(type: string | Component<any>, props: JsxProps, key?: string | number): VNode {
   const { children, ...rest } = props;
   if (key !== undefined) (rest as Props).key = key;
-  return h(type, rest as Props, children);
+  return h(type as string, rest as Props, children);
 }
 
 /**
@@ -32,7 +32,7 @@ export function jsx(type: string | Component<any>, props: JsxProps, key?: string
 export function jsxs(type: string | Component<any>, props: JsxProps, key?: string | number): VNode {
   const { children, ...rest } = props;
   if (key !== undefined) (rest as Props).key = key;
-  return Array.isArray(children) ? h(type, rest as Props, ...(children as Child[])) : h(type, rest as Props, children);
+  return Array.isArray(children) ? h(type as string, rest as Props, ...(children as Child[])) : h(type as string, rest as Props, children);
 }
 
 /**

@@ -163,8 +163,11 @@ function textOnly(tag: string, children: VNode[]): VNode[] {
  *   todos.map((t) => h("li", { key: t.id, class: { done: t.done } }, t.title)),
  *   todos.length === 0 && h("p", {}, "Nothing to do"))
  */
-export function h(tag: string | Component<any>, props?: Props | null, ...args: Child[]): VNode {
-  if (typeof tag === "function") return component(tag, props, args);
+export function h<P extends object>(tag: (props: P) => VNode | null, props: Omit<P, "children"> & { key?: string | number | null }, ...children: Child[]): VNode;
+export function h(tag: string, props?: Props | null, ...children: Child[]): VNode;
+export function h(tag: string | ((props: any) => VNode | null), maybeProps?: object | null, ...args: Child[]): VNode {
+  const props = maybeProps as Props | null | undefined;
+  if (typeof tag === "function") return component(tag as Component<any>, props, args);
   const k = props === null || props === undefined ? undefined : props.key;
   // A string or a number as given (see ElementVNode.rawKey).
   const key = k === undefined || k === null ? undefined : typeof k === "string" || typeof k === "number" ? k : String(k);

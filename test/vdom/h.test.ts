@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { Fragment, h, text, type Child, type VElement, type VNode } from "../../src/vdom/index.js";
+import { Fragment, h, memo, text, type Child, type VElement, type VNode } from "../../src/vdom/index.js";
 
 const texts = (v: VNode) => (v as VElement).children.map((c) => (c.type === "text" ? c.text : `<${c.tag}>`));
 
@@ -43,6 +43,17 @@ describe("h()", () => {
     expect(hidden.slots).toEqual([1]); // <i> keeps slot 1 while <b> is hidden
     const list = h("div", {}, h("h1", {}), ["x", "y"], h("footer", {})) as VElement;
     expect(list.slots).toEqual([0, 2 ** 21, 2 ** 21 + 1, 2 * 2 ** 21]);
+  });
+
+  it("checks a component's props by its type (the type check is the test)", () => {
+    const Item = (p: { label: string }) => h("li", {}, p.label);
+    const Memo = memo((p: { id: number }) => h("li", {}, String(p.id)));
+    // @ts-expect-error a misspelt prop
+    h(Item, { lable: "a" });
+    // @ts-expect-error a prop of the wrong type
+    h(Memo, { id: "1" });
+    expect((h(Item, { label: "a", key: 1 }) as VElement).key).toBe("1");
+    expect((h(Memo, { id: 2 }) as VElement).tag).toBe("li");
   });
 
   it("calls function components with their props and normalized children, keyed by the caller", () => {
