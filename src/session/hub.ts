@@ -646,7 +646,8 @@ export class Hub<A extends App = App> implements PoolMember {
     }
     // A page leaving an app its user may no longer use (signed out, then sent elsewhere) keeps the
     // user it had here: the app never renders for someone its `static auth` refuses.
-    if (call.who && (!leaving || judge(this.access, call.who.user, call.who.roles) === "ok")) session.who = call.who;
+    // Nor does a page leaving take the session for another user who signed in meanwhile (its calls until it ends would be theirs).
+    if (call.who && !switchedUser(session, call.who.user) && (!leaving || judge(this.access, call.who.user, call.who.roles) === "ok")) session.who = call.who;
     this.wake(session);
     session.markActive();
     this.renew(session);

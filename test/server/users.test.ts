@@ -261,6 +261,10 @@ describe("users: createServer({ authenticate }) → this.user; auth on apps and 
     } finally {
       await other.close();
     }
+    // A page leaving the app may always go (rv.nav to an address no app serves), but that does not make the session eve's.
+    b.cookie = `${base}; user=eve`;
+    expect((await b.rpc("rv.nav", ["/nowhere"], ++b.seq)).status).toBe(200);
+    expect((await b.event("add", ["hat"], ++b.seq)).status).toBe(404);
   });
 
   it("mounts into a host Koa app whose own middleware sets ctx.state.user", async () => {
