@@ -716,11 +716,14 @@ export class Hub<A extends App = App> implements PoolMember {
    */
   private navigated(session: Session<A>, target: URL): string | Promise<string> {
     const found = this.routes(target.pathname);
+    clearTimeout(session.leaving);
     if (!found || found.prefix !== this.prefix) {
       // The page leaves this app for good (Back makes a new session from the address): its session goes once the answer is out.
-      setTimeout(() => void this.end(session, "replaced"), LEFT_MS).unref();
+      session.leaving = setTimeout(() => void this.end(session, "replaced"), LEFT_MS).unref();
       return found ? JSON.stringify({ result: { api: found.prefix } }) : '{"result":{"load":true}}';
     }
+    // A navigation within the app after one away (two clicks in one moment, or Back twice): the page stays, so does its session.
+    session.leaving = undefined;
     const url: PageUrl = { params: found.params, query: firstValues(target.searchParams) };
     session.url = url;
     if (this.spec.url.size) readAddress(session.instance, this.spec, session.urlDefaults!, url.query, true);

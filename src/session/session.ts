@@ -113,6 +113,8 @@ export class Session<A extends App = App> {
     this.by = who;
     if (who.user !== undefined && who.user !== null) this.userKey = userIdentity(who.user);
   }
+  /** Ends the session shortly: its page navigated to another app or to a page load (`rv.nav`); a navigation within the app after it cancels it. */
+  leaving: ReturnType<typeof setTimeout> | undefined;
   /** Where the page is (`this.params`, `this.query`); saved in snapshots. */
   url: PageUrl = NO_URL;
   /** What its page is to do with the next message (handlers' `navigate`, `setCookie`, a navigation's scroll), until it is sent. */

@@ -30,6 +30,7 @@ class List extends App {
       h("button", { id: "next", onClick: this.next }, "Next page"),
       h("button", { id: "away", onClick: this.away }, "Nowhere"),
       h("a", { href: "/nowhere/at-all", navigate: true, id: "nowhere" }, "A link to nowhere"),
+      h("a", { href: "/?page=2", navigate: true, id: "page-2" }, "Page 2"),
       h("ul", { style: "height: 3000px" }, ...shown.map((i) => h("li", { key: i.id }, h("a", { href: `/items/${i.id}`, navigate: true, id: `item-${i.id}` }, i.name)))),
     );
   }
@@ -260,6 +261,7 @@ describeE2E("live navigation under hurried clicks in Chromium", (e2e) => {
     for (const [first, last, h1, path] of [
       ["nowhere", "item-2", "Item 2", "/items/2"],
       ["item-2", "nowhere", null, "/nowhere/at-all"],
+      ["nowhere", "page-2", "all items, page 2", "/"], // the page stays in its app: its session must stay too
     ] as const) {
       await page.goto(base);
       await connected(page);
@@ -269,8 +271,13 @@ describeE2E("live navigation under hurried clicks in Chromium", (e2e) => {
       await page.waitForTimeout(1_000);
       expect(new URL(page.url()).pathname).toBe(path);
       if (h1) {
-        expect(await page.textContent("h1")).toBe(h1);
+        await expect.poll(() => page.textContent("h1")).toBe(h1);
         await connected(page);
+        if (path === "/") {
+          await page.waitForTimeout(1_500); // past the end a navigation away would have brought
+          await page.click("#next");
+          await expect.poll(() => page.textContent("h1")).toBe("all items, page 3");
+        }
       } else expect(await page.textContent("body")).toMatch(/not found/i);
     }
   });
