@@ -395,9 +395,10 @@ export class Mount<A extends App = App> {
         throw new RevueError("PAYLOAD_TOO_LARGE", `POST /api/upload: ${declared} bytes is over the upload limit of ${limits.upload} bytes. Send a smaller file, or raise limits.upload.`);
       }
       if (room.files === 0 || declared > room.bytes + 64 * 1024) throw uploadQuota(room, `this upload is ${declared} bytes`);
-      // What it may take is set aside while it is received (the declared size, else all it may be): uploads at once share the room.
-      const most = Math.max(1, Math.min(limits.upload, room.bytes, declared >= 0 ? declared : Infinity));
-      const giveBack = session.uploads.reserve(most, `${ctx.method} ${ctx.path}`);
+      // What it may take is set aside while it is received, so that uploads at once share the room: its declared size less
+      // the form's own bytes (2 KB of it: uploads filling the room exactly did not fit together), else all it may be.
+      const most = Math.max(1, Math.min(limits.upload, room.bytes));
+      const giveBack = session.uploads.reserve(declared >= 0 ? Math.max(1, Math.min(most, declared - FORM_BYTES)) : most, `${ctx.method} ${ctx.path}`);
       // Each request writes into its own folder, so a refused or broken upload leaves no temp file behind.
       const dir = join(this.cfg.uploadDir(), randomBytes(9).toString("base64url"));
       let received: ReceivedFile[] = [];
@@ -428,6 +429,9 @@ export class Mount<A extends App = App> {
     return r;
   }
 }
+
+/** What an upload's multipart form may add to its files' bytes (boundaries, part headers) that is not counted against the room. */
+const FORM_BYTES = 2 * 1024;
 
 /** The answer to an accepted realtime call or emit (docs/protocol.md §2), as the text Koa sends without serialising an object. */
 const ACCEPTED = '{"ok":true}';

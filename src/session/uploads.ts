@@ -77,6 +77,8 @@ export class UploadBox {
   private used = 0;
   /** Bytes of uploads being received, reserved by {@link reserve}. */
   private reserved = 0;
+  /** Its session ended: its files are gone and no more are taken. */
+  private released = false;
 
   constructor(private readonly quota: UploadQuota, private readonly where: string) {}
 
@@ -118,6 +120,11 @@ export class UploadBox {
    * removes them all and throws `UPLOAD_QUOTA`.
    */
   async add(received: ReceivedFile[], dir?: string): Promise<UploadHandle[]> {
+    if (this.released) {
+      // The session ended while the files came in (its page navigated away, it expired): nobody can use them.
+      await removeAll(received);
+      throw new SessionError("SESSION_NOT_FOUND", `${this.where}: the session ended while this upload was received; its files were removed. The page starts a new session and uploads again.`);
+    }
     const bytes = received.reduce((n, f) => n + f.size, 0);
     const room = this.room();
     if (bytes > room.bytes || received.length > room.files) {
@@ -168,8 +175,9 @@ export class UploadBox {
     return args.map((a) => visit(a, 0));
   }
 
-  /** Removes every temp file of the session. */
+  /** Removes every temp file of the session; later uploads are refused (see {@link add}). */
   async release(): Promise<void> {
+    this.released = true;
     const files = this.files, dirs = this.dirs;
     this.files = this.dirs = undefined;
     if (this.quota.server) this.quota.server.held -= this.used;

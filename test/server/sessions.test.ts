@@ -536,6 +536,9 @@ describe("uploads are bounded per session", () => {
     req.end("x".repeat(15_000) + tail);
     expect(await answered).toBe(200);
     expect((await upload(b, 19_000)).status).toBe(200); // the room left
+    // Uploads at once that fill the room exactly all fit (the forms' own bytes are not counted).
+    const c = await srv.browser().start();
+    expect((await Promise.all([1, 2, 3, 4].map(() => upload(c, 12_500)))).map((r) => r.status)).toEqual([200, 200, 200, 200]);
   });
 
   it("bounds what all sessions keep uploaded (limits.serverUploadBytes) with 503 and Retry-After, until sessions end", async () => {
@@ -551,6 +554,28 @@ describe("uploads are bounded per session", () => {
     expect((await upload(two, 5_000)).status).toBe(200); // what fits still goes
     await srv.handle.hubs.get("")!.end(srv.handle.hubs.get("")!.get(one.sid)!, "expired");
     expect((await upload(two, 15_000)).status).toBe(200); // the first session's files went with it
+  });
+
+  it("refuses an upload whose session ended while it was received, keeping nothing of it (the server's tally included)", async () => {
+    srv = await serve(Desk, { limits: { serverUploadBytes: 40_000, upload: 40_000 } });
+    const b = await srv.browser().start();
+    const boundary = "----revue-test";
+    const head = `--${boundary}\r\nContent-Disposition: form-data; name="f"; filename="slow.bin"\r\nContent-Type: application/octet-stream\r\n\r\n`;
+    const tail = `\r\n--${boundary}--\r\n`;
+    const req = request(`${srv.url}/api/upload?sid=${b.sid}`, {
+      method: "POST",
+      headers: { cookie: b.cookie, "content-type": `multipart/form-data; boundary=${boundary}`, "content-length": String(head.length + 30_000 + tail.length) },
+    });
+    const answered = new Promise<number>((resolve, reject) => req.on("response", (res) => (res.resume(), resolve(res.statusCode!))).on("error", reject));
+    req.write(head + "x".repeat(15_000));
+    await new Promise((r) => setTimeout(r, 100));
+    const hub = hubOf(srv);
+    await hub.end(hub.get(b.sid)!, "expired");
+    req.end("x".repeat(15_000) + tail);
+    expect(await answered).toBe(404);
+    // What it held is free again: another session may take nearly all of it.
+    const other = await srv.browser().start();
+    expect((await upload(other, 30_000)).status).toBe(200);
   });
 
   it("refuses the file past the file quota with 413 UPLOAD_QUOTA, one request or several, leaving no temp file", async () => {
