@@ -251,7 +251,7 @@ export class Presence {
   }
 
   /** Tracks session `sid` under `key` in `topic` (see {@link SessionPresence.track}). */
-  track(sid: string, topic: string, key: string, meta?: Record<string, unknown>): string {
+  track(sid: string, topic: string, key: string, meta?: Record<string, unknown>, restoring = false): string {
     const where = `${this.config.app}.presence.track(${JSON.stringify(topic)}, ${JSON.stringify(key)})`;
     checkName(topic, "topic", where);
     checkName(key, "key", where);
@@ -265,7 +265,8 @@ export class Presence {
     if (mine && mine.size >= MAX_PRESENCES_PER_SESSION) {
       throw new UsageError(`${where}: this session already holds ${MAX_PRESENCES_PER_SESSION} presences, the limit. Untrack one first (this.presence.untrack(topic, key)).`);
     }
-    if ((this.sizes.get(topic) ?? 0) >= this.maxPerTopic) {
+    // Not for a restored session's own: they were counted where it was, and still are until that node's leave (or down period).
+    if (!restoring && (this.sizes.get(topic) ?? 0) >= this.maxPerTopic) {
       throw new UsageError(`${where}: the topic already holds ${this.maxPerTopic} presences, the limit (every page listening gets each change of it). Split it into smaller topics, or raise createServer's presence.maxPerTopic.`);
     }
     return this.add(sid, { topic, key, ref: this.newRef(), meta: clean });
@@ -305,7 +306,7 @@ export class Presence {
 
   /** Tracks again the presences of a session restored from its snapshot (on this node now). */
   restore(sid: string, saved: ReadonlyArray<{ topic: string; key: string; meta: Record<string, unknown> }>): void {
-    for (const { topic, key, meta } of saved) this.track(sid, topic, key, meta);
+    for (const { topic, key, meta } of saved) this.track(sid, topic, key, meta, true);
   }
 
   /** Everyone's presences in `topic`, merged over every node: `{ [key]: { metas } }`, each meta a copy carrying its `ref`. */

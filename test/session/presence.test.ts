@@ -398,6 +398,9 @@ describe("presence misuse", () => {
     b.presence.track("b2", "other", "b2"); // another topic has its own room
     b.presence.untrack("b1", "lobby", "b1");
     b.presence.track("b2", "lobby", "b2"); // room again
+    // A session restored here from a dead node's snapshot gets its presences back, though that node's still count (down period).
+    b.presence.restore("a0", [{ topic: "lobby", key: "a0", meta: {} }]);
+    expect(b.presence.entriesOf("a0")).toEqual([{ topic: "lobby", key: "a0", meta: {} }]);
     expect(() => new Presence(new MemoryPubSub(), { channel: "c", app: "Chat", maxPerTopic: 0.5, onDiff() {} })).toThrow(/maxPerTopic must be a positive whole number/);
   });
 
