@@ -34,6 +34,7 @@ export const HTTP_STATUS: Readonly<Record<RevueErrorCode, number>> = Object.free
   SEQ_OUT_OF_RANGE: 400,
   HANDLER_TIMEOUT: 504,
   UPLOAD_QUOTA: 413,
+  UPLOADS_FULL: 503,
   SERVER_CLOSING: 503,
   UNAVAILABLE: 503,
   RPC_ERROR: 500,

@@ -98,7 +98,7 @@ export class UploadBox {
     const server = this.quota.server;
     if (server && server.held + bytes > server.limit) {
       throw new RevueError(
-        "UNAVAILABLE",
+        "UPLOADS_FULL",
         `${route}: the server keeps ${server.held} bytes of uploads for its sessions and may keep ${server.limit} (limits.serverUploadBytes); they are removed as sessions end. Try again later, or raise the limit.`,
         { retryAfterMs: 30_000 },
       );

@@ -66,7 +66,7 @@ function explain(ev: EventSummary, maxBytes: number | undefined): string {
       return "This page has uploaded as much as it may keep. Reload it to start over.";
     case "NETWORK_ERROR":
       return "The connection dropped while sending. Check your network and try again.";
-    case "UNAVAILABLE":
+    case "UPLOADS_FULL":
       return "The server cannot take more uploads right now. Try again in a few minutes.";
     case "DISCONNECTED":
       return "This page lost its connection before the upload could start. Reload the page, then choose the file again.";

@@ -548,7 +548,8 @@ describe("uploads are bounded per session", () => {
     expect((await upload(one, 15_000)).status).toBe(200);
     const full = await upload(two, 15_000);
     expect(full.status).toBe(503);
-    expect(full.body.error.code).toBe("UNAVAILABLE");
+    expect(full.body.error.code).toBe("UPLOADS_FULL");
+    expect(srv.logs.filter((l) => l.includes("/api/upload"))).toEqual([]); // a full server is no bug to log
     expect(full.body.error.message).toContain("limits.serverUploadBytes");
     expect(full.headers.get("retry-after")).toBe("30");
     expect((await upload(two, 5_000)).status).toBe(200); // what fits still goes
