@@ -86,6 +86,8 @@ export interface SeqWindow {
   next: number;
   acked: number;
   done?: Array<[seq: number, fingerprint: string, answer?: string]>;
+  /** Seqs below `next` that have not run: passed by (not arrived yet), or accepted late and not finished. Still accepted after a restore. */
+  missing?: number[];
 }
 
 /** How many finished calls, and how many bytes of their answers, a snapshot keeps. */
@@ -107,8 +109,13 @@ const INTERNAL = 0;
 export class CallQueue {
   /** Highest seq whose call has finished. */
   private finished = 0;
-  /** Late calls (their turn was skipped) not finished yet: each holds the ack below itself. */
-  private late: Set<number> | undefined;
+  /**
+   * Seqs below `next` that have not run: passed by after the gap (their call
+   * may still come), or late calls accepted and not finished. Each holds the
+   * ack below itself, and a snapshot keeps them, so that a page whose session
+   * moved still sends such a call again, and the new holder runs it.
+   */
+  private missing: Set<number> | undefined;
   private next = 1;
   private floor = 1;
   /** No seq below this one is remembered (below `floor` only after a resume, for the calls a snapshot kept). */
@@ -130,6 +137,8 @@ export class CallQueue {
   /** Rejects the running task's outcome (set while an async task runs). */
   private abandon: ((reason: Error) => void) | undefined;
   private idleWaiters: (() => void)[] = [];
+  /** The task running (a snapshot counts a page call running as not run). */
+  private current: Task | undefined;
   /** Why the queue closed: the error, or (until something needs it) the function that makes it. */
   private closed: Error | (() => Error) | undefined;
 
@@ -167,7 +176,7 @@ export class CallQueue {
       if (known.forgotten) throw this.expired(seq);
       return { outcome: known.outcome, retry: true };
     }
-    if (seq < this.floor) throw this.expired(seq);
+    if (seq < this.floor && !this.missing?.has(seq)) throw this.expired(seq);
     if (seq >= this.next + this.limits.window) {
       throw new SessionError(
         "SEQ_OUT_OF_RANGE",
@@ -192,7 +201,7 @@ export class CallQueue {
     this.unfinished++;
     this.unfinishedBytes += call.bytes;
     this.passable?.delete(seq);
-    if (seq < this.next) (this.late ??= new Set()).add(seq), this.push(task); // late: its turn was skipped
+    if (seq < this.next) (this.missing ??= new Set()).add(seq), this.push(task); // late: its turn was skipped (missing until it finished)
     else if (seq === this.next && !this.held?.size) {
       // Its turn, nothing held: what release() would do, without passing through the map (≈ 1k instructions a call).
       this.next++;
@@ -278,7 +287,7 @@ export class CallQueue {
    */
   get ackedSeq(): number {
     let ack = this.finished;
-    if (this.late?.size) for (const seq of this.late) if (seq <= ack) ack = seq - 1;
+    if (this.missing?.size) for (const seq of this.missing) if (seq <= ack) ack = seq - 1;
     return ack;
   }
 
@@ -299,7 +308,10 @@ export class CallQueue {
       bytes += answer?.length ?? 0;
       done.push(answer === undefined ? [seq, e.fingerprint] : [seq, e.fingerprint, answer]);
     }
-    return { next: this.next, acked: this.ackedSeq, ...(done.length ? { done: done.reverse() } : {}) };
+    // And the calls released in order and not finished (queued behind a render, running): they did not run either.
+    const missing = new Set(this.missing);
+    for (const task of [this.current, ...this.tasks.slice(this.head)]) if (task && task.seq !== INTERNAL && task.seq < this.next) missing.add(task.seq);
+    return { next: this.next, acked: this.ackedSeq, ...(done.length ? { done: done.reverse() } : {}), ...(missing.size ? { missing: [...missing].sort((a, b) => a - b) } : {}) };
   }
 
   /**
@@ -309,7 +321,10 @@ export class CallQueue {
    */
   resume(window: SeqWindow): void {
     this.next = this.floor = this.oldest = window.next;
-    this.finished = window.acked;
+    // Every seq below `next` ran there, or is missing (below).
+    this.finished = window.next - 1;
+    // What had not run where the session was: its page sends it again (the ack does not cover it), and it runs here.
+    if (window.missing?.length) this.missing = new Set(window.missing.filter((seq) => Number.isInteger(seq) && seq > 0 && seq < window.next));
     for (const [seq, fingerprint, answer] of window.done ?? []) {
       this.oldest = Math.min(this.oldest, seq);
       const outcome = Promise.resolve(answer);
@@ -368,6 +383,8 @@ export class CallQueue {
         this.rememberedBytes -= e.bytes;
       }
       this.oldest = floor;
+      // A seq passed by a window ago that never came is given up: the ack may pass it (one accepted late still holds it).
+      if (this.missing?.size) for (const m of this.missing) if (m < floor && !entries.has(m)) this.missing.delete(m);
     }
     void entry.outcome.then((value) => {
       entry.done = typeof value === "string" ? { answer: value } : {};
@@ -421,7 +438,10 @@ export class CallQueue {
     this.gapTimer = setTimeout(() => {
       this.gapTimer = undefined;
       if (!this.held?.size) return;
-      this.next = Math.min(...this.held.keys());
+      const to = Math.min(...this.held.keys());
+      // The seqs passed by are missing (a seq refused at the edge is not: its page heard why).
+      for (let seq = this.next; seq < to; seq++) if (!this.passable?.delete(seq)) (this.missing ??= new Set()).add(seq);
+      this.next = to;
       this.release();
     }, ms);
     this.gapTimer.unref?.();
@@ -453,6 +473,7 @@ export class CallQueue {
 
   private async runTask(task: Task): Promise<void> {
     let timer: ReturnType<typeof setTimeout> | undefined;
+    this.current = task;
     try {
       const result = task.run();
       if (isThenable(result)) {
@@ -474,12 +495,12 @@ export class CallQueue {
       task.reject(err);
     } finally {
       clearTimeout(timer);
-      this.controller = this.abandon = undefined;
+      this.controller = this.abandon = this.current = undefined;
       if (task.seq !== INTERNAL) {
         this.unfinished--;
         this.unfinishedBytes -= task.bytes;
         if (task.seq > this.finished) this.finished = task.seq;
-        this.late?.delete(task.seq);
+        this.missing?.delete(task.seq);
       }
     }
   }

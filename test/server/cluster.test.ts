@@ -225,6 +225,32 @@ describe("several nodes sharing a store and a pubsub", () => {
     s.es.close();
   });
 
+  it("keeps a click its node passed by (held back by the network past the gap) for the node that takes over: not acknowledged, so the page sends it there, and it runs once", async () => {
+    const [a, b] = await cluster();
+    const pageOnA = await a!.browser().start();
+    await pageOnA.rpc("add", [10]); // seq 1
+    expect((await pageOnA.event("increment", [], 3)).status).toBe(202); // seq 2 is still on its way
+    const held = hubOf(a!).get(pageOnA.sid)!;
+    await expect.poll(() => held.instance.count, { timeout: 5_000 }).toBe(11); // the gap passed seq 2 by; seq 3 ran
+    expect(held.calls.ackedSeq).toBe(1); // seq 2 not covered
+    const store = hubOf(a!).store;
+    await expect.poll(async () => (JSON.parse((await store.load(pageOnA.sid))!.snapshot!) as { seq: { missing?: number[] } }).seq.missing).toEqual([2]);
+    // a dies before seq 2 arrives; b takes the session over from that snapshot
+    await (hubOf(a!) as unknown as { cluster: { stop(): Promise<void> } }).cluster.stop();
+    await new Promise((r) => setTimeout(r, 300));
+    const viaB = on(b!, pageOnA);
+    expect((await viaB.request("/api/session", { method: "POST", json: { sid: pageOnA.sid } })).status).toBe(201);
+    const s = viaB.stream(0);
+    expect((await s.waitFor((m) => m.type === "init", "the init")).data.ack).toBe(1); // the page sends seq 2 again…
+    expect((await viaB.event("increment", [], 2)).status).toBe(202); // …and it runs here
+    const session = hubOf(b!).get(pageOnA.sid)!;
+    await expect.poll(() => session.instance.count).toBe(12);
+    expect((await viaB.event("increment", [], 3)).status).toBe(202); // seq 3 ran on a: not again
+    await new Promise((r) => setTimeout(r, 200));
+    expect(session.instance.count).toBe(12);
+    s.es.close();
+  });
+
   it("saves a snapshot the store refused during an outage once the store is back, so a node dying later loses nothing it answered", async () => {
     const [a, b] = await cluster();
     const store = hubOf(a!).store;

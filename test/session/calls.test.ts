@@ -143,22 +143,37 @@ describe("one session's calls: the sequence rules never report work that did not
     expect(log).toEqual([2, 1]);
   });
 
-  it("does not acknowledge a late call before it finished, though higher seqs did (the page would count it as done)", async () => {
+  it("does not acknowledge a seq passed by, nor a late call before it finished, though higher seqs did (the page would count it as done)", async () => {
     vi.useFakeTimers();
     const q = queue({ gapMs: 2_000 });
     await q.submit(call(1), () => {}).outcome;
     const three = q.submit(call(3), () => {}).outcome;
     await vi.advanceTimersByTimeAsync(2_500);
     await three;
-    expect(q.ackedSeq).toBe(3); // seq 2 passed by
+    expect(q.ackedSeq).toBe(1); // seq 2 passed by: it may still come, and its page must still send it
+    expect(q.window()).toMatchObject({ next: 4, acked: 1, missing: [2] });
     let finish!: () => void;
     const late = q.submit(call(2, "late"), () => new Promise<void>((r) => (finish = r))).outcome;
     await vi.advanceTimersByTimeAsync(0);
-    expect(q.ackedSeq).toBe(1); // seq 2 accepted, not run yet: a patch now must not cover it
+    expect(q.ackedSeq).toBe(1); // accepted, not run yet: a patch now must not cover it
     expect(q.window().acked).toBe(1); // nor a snapshot another node restores
     finish();
     await late;
     expect(q.ackedSeq).toBe(3);
+    expect(q.window().missing).toBeUndefined();
+  });
+
+  it("after a restore, runs a call its old holder had not run (passed by, or accepted late), once; older seqs stay expired", async () => {
+    const q = queue();
+    q.resume({ next: 4, acked: 1, missing: [2], done: [[3, "call 3"]] });
+    expect(q.ackedSeq).toBe(1);
+    const log: number[] = [];
+    expect(code(() => q.submit(call(1), () => log.push(1)))).toBe("SEQ_EXPIRED");
+    expect(await q.submit(call(3), () => log.push(3)).outcome).toBeUndefined(); // ran where it was: not again
+    await q.submit(call(2, "late"), () => void log.push(2)).outcome;
+    expect(log).toEqual([2]);
+    expect(q.ackedSeq).toBe(3);
+    expect(code(() => q.submit(call(2, "another"), () => log.push(99)))).toBe("SEQ_CONFLICT");
   });
 
   it("caps unfinished calls by count and bytes with TOO_MANY_CALLS and a retry delay, then accepts again", async () => {
