@@ -139,7 +139,7 @@ export function createQueue(host: QueueHost, retryMs = 250): CallQueue {
     // over, no answer of Revue's): the same call again, later, under its seq (never run twice).
     if (!reply || error?.code === "SERVER_CLOSING" || (!error && reply.status > 501)) {
       // An rpc's caller hears it after MAX_TRIES; a click (nobody awaits it) is tried until it arrives, at most 8 s apart:
-      // a network drop the page's stream did not notice (it stays open) lost the click after 4 s.
+      // a network drop the page's stream does not notice (it stays open) must not lose it.
       if (call.rpc && call.tries >= MAX_TRIES) call.reject(new RevueError("NETWORK_ERROR", `${call.path}: server unreachable`));
       else {
         // Same seq on retry: if the first try did reach the server, it is deduped

@@ -396,7 +396,7 @@ export class Mount<A extends App = App> {
       }
       if (room.files === 0 || declared > room.bytes + 64 * 1024) throw uploadQuota(room, `this upload is ${declared} bytes`);
       // What it may take is set aside while it is received, so that uploads at once share the room: its declared size less
-      // the form's own bytes (2 KB of it: uploads filling the room exactly did not fit together), else all it may be.
+      // the form's own bytes (2 KB of it, so that uploads filling the room exactly fit together), else all it may be.
       const most = Math.max(1, Math.min(limits.upload, room.bytes));
       const giveBack = session.uploads.reserve(declared >= 0 ? Math.max(1, Math.min(most, declared - FORM_BYTES)) : most, `${ctx.method} ${ctx.path}`);
       // Each request writes into its own folder, so a refused or broken upload leaves no temp file behind.

@@ -281,9 +281,9 @@ export class CallQueue {
 
   /**
    * The `ack` of the next patch: every page call up to it has finished. The
-   * highest seq finished, unless a late call below it is still to run: the
-   * page must not count that one as done (it sends again, after an `init`,
-   * each call the ack does not cover; a call the dead node had accepted late was lost).
+   * highest seq finished, unless a seq below it is missing (see `missing`):
+   * the page must not count that one as done (it sends again, after an
+   * `init`, each call the ack does not cover).
    */
   get ackedSeq(): number {
     let ack = this.finished;

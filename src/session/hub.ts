@@ -660,7 +660,7 @@ export class Hub<A extends App = App> implements PoolMember {
     // A field's new value is shown before the next call runs (see SessionRenderer.beforeCall).
     const { outcome, retry } = session.calls.submit(call, () => (this.renderer.beforeCall(session), run()));
     // Several processes: an rpc's answer, the first try's or a retry's, waits for a snapshot that holds the call's effect,
-    // so no crash can undo an answered call (a retry answered from the first try's outcome was not saved yet).
+    // so no crash can undo an answered call.
     const answer = () => (this.cluster ? outcome.then((body) => session.calls.enqueue(() => this.persist(session)).then(() => body)) : outcome);
     if (retry) return call.kind === "rpc" ? answer() : Promise.resolve();
     this.meter.messagesIn[call.kind]++;
