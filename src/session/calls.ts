@@ -219,6 +219,8 @@ export class CallQueue {
    * method): later calls do not wait for it, and the seq stays usable.
    */
   refuse(seq: number): void {
+    // A seq passed by and refused when it came late is no longer missing: its page heard why.
+    if (seq < this.next && !this.entries?.has(seq)) this.missing?.delete(seq);
     if (this.closed || seq < this.next || seq >= this.next + this.limits.window || this.entries?.has(seq)) return;
     (this.passable ??= new Set()).add(seq);
     this.release();
@@ -308,9 +310,15 @@ export class CallQueue {
       bytes += answer?.length ?? 0;
       done.push(answer === undefined ? [seq, e.fingerprint] : [seq, e.fingerprint, answer]);
     }
-    // And the calls released in order and not finished (queued behind a render, running): they did not run either.
+    // And the calls released and not started (queued behind a render): they did not run either. Not the call running, if a
+    // snapshot is taken outside the queue (a save retried after a store outage): its first half may be in the state, and a
+    // second run would apply it twice; a retry of it gets SEQ_EXPIRED ("may or may not have run") instead.
     const missing = new Set(this.missing);
-    for (const task of [this.current, ...this.tasks.slice(this.head)]) if (task && task.seq !== INTERNAL && task.seq < this.next) missing.add(task.seq);
+    for (let i = this.head; i < this.tasks.length; i++) {
+      const task = this.tasks[i];
+      if (task && task.seq !== INTERNAL && task.seq < this.next) missing.add(task.seq);
+    }
+    if (this.current) missing.delete(this.current.seq);
     return { next: this.next, acked: this.ackedSeq, ...(done.length ? { done: done.reverse() } : {}), ...(missing.size ? { missing: [...missing].sort((a, b) => a - b) } : {}) };
   }
 
