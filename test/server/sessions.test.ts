@@ -109,6 +109,21 @@ function upload(b: Browser, ...sizes: number[]) {
   return b.request(`/api/upload?sid=${encodeURIComponent(b.sid)}`, { method: "POST", body: form });
 }
 
+/** An upload of one 30,000-byte file, half sent and held until `finish()`; `answered` is its status. */
+async function halfUpload(b: Browser): Promise<{ answered: Promise<number>; finish(): void }> {
+  const boundary = "----revue-test";
+  const head = `--${boundary}\r\nContent-Disposition: form-data; name="f"; filename="slow.bin"\r\nContent-Type: application/octet-stream\r\n\r\n`;
+  const tail = `\r\n--${boundary}--\r\n`;
+  const req = request(`${b.url}/api/upload?sid=${b.sid}`, {
+    method: "POST",
+    headers: { cookie: b.cookie, "content-type": `multipart/form-data; boundary=${boundary}`, "content-length": String(head.length + 30_000 + tail.length) },
+  });
+  const answered = new Promise<number>((resolve, reject) => req.on("response", (res) => (res.resume(), resolve(res.statusCode!))).on("error", reject));
+  req.write(head + "x".repeat(15_000));
+  await new Promise((r) => setTimeout(r, 100));
+  return { answered, finish: () => req.end("x".repeat(15_000) + tail) };
+}
+
 /** Every file under `dir`, as paths relative to it. */
 function filesUnder(dir: string): string[] {
   return (readdirSync(dir, { recursive: true, withFileTypes: true }) as Dirent[])
@@ -519,21 +534,12 @@ describe("uploads are bounded per session", () => {
     srv = await serve(Desk, { limits: { sessionUploadBytes: 50_000, sessionUploadFiles: 50, upload: 40_000 } });
     const b = await srv.browser().start();
     // One upload of 30,000 bytes, half sent and held.
-    const boundary = "----revue-test";
-    const head = `--${boundary}\r\nContent-Disposition: form-data; name="f"; filename="slow.bin"\r\nContent-Type: application/octet-stream\r\n\r\n`;
-    const tail = `\r\n--${boundary}--\r\n`;
-    const req = request(`${srv.url}/api/upload?sid=${b.sid}`, {
-      method: "POST",
-      headers: { cookie: b.cookie, "content-type": `multipart/form-data; boundary=${boundary}`, "content-length": String(head.length + 30_000 + tail.length) },
-    });
-    const answered = new Promise<number>((resolve, reject) => req.on("response", (res) => (res.resume(), resolve(res.statusCode!))).on("error", reject));
-    req.write(head + "x".repeat(15_000));
-    await new Promise((r) => setTimeout(r, 100));
+    const { answered, finish } = await halfUpload(b);
     // Meanwhile another of 30,000: only 20,000 are left beside the one being received.
     const second = await upload(b, 30_000);
     expect(second.status).toBe(413);
     expect(second.body.error.code).toBe("UPLOAD_QUOTA");
-    req.end("x".repeat(15_000) + tail);
+    finish();
     expect(await answered).toBe(200);
     expect((await upload(b, 19_000)).status).toBe(200); // the room left
     // Uploads at once that fill the room exactly all fit (the forms' own bytes are not counted).
@@ -560,19 +566,10 @@ describe("uploads are bounded per session", () => {
   it("refuses an upload whose session ended while it was received, keeping nothing of it (the server's tally included)", async () => {
     srv = await serve(Desk, { limits: { serverUploadBytes: 40_000, upload: 40_000 } });
     const b = await srv.browser().start();
-    const boundary = "----revue-test";
-    const head = `--${boundary}\r\nContent-Disposition: form-data; name="f"; filename="slow.bin"\r\nContent-Type: application/octet-stream\r\n\r\n`;
-    const tail = `\r\n--${boundary}--\r\n`;
-    const req = request(`${srv.url}/api/upload?sid=${b.sid}`, {
-      method: "POST",
-      headers: { cookie: b.cookie, "content-type": `multipart/form-data; boundary=${boundary}`, "content-length": String(head.length + 30_000 + tail.length) },
-    });
-    const answered = new Promise<number>((resolve, reject) => req.on("response", (res) => (res.resume(), resolve(res.statusCode!))).on("error", reject));
-    req.write(head + "x".repeat(15_000));
-    await new Promise((r) => setTimeout(r, 100));
+    const { answered, finish } = await halfUpload(b);
     const hub = hubOf(srv);
     await hub.end(hub.get(b.sid)!, "expired");
-    req.end("x".repeat(15_000) + tail);
+    finish();
     expect(await answered).toBe(404);
     // What it held is free again: another session may take nearly all of it.
     const other = await srv.browser().start();

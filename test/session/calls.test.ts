@@ -17,6 +17,17 @@ const code = (fn: () => unknown) => {
 
 afterEach(() => void vi.useRealTimers());
 
+/** A queue (with fake timers) that ran seq 1 and seq 3, seq 2 passed by after the 2 s gap. */
+async function passedBy(): Promise<CallQueue> {
+  vi.useFakeTimers();
+  const q = queue({ gapMs: 2_000 });
+  await q.submit(call(1), () => {}).outcome;
+  const three = q.submit(call(3), () => {}).outcome;
+  await vi.advanceTimersByTimeAsync(2_500);
+  await three;
+  return q;
+}
+
 describe("one session's calls: order", () => {
   it("runs calls one at a time even when a handler awaits", async () => {
     const q = queue();
@@ -144,12 +155,7 @@ describe("one session's calls: the sequence rules never report work that did not
   });
 
   it("does not acknowledge a seq passed by, nor a late call before it finished, though higher seqs did (the page would count it as done)", async () => {
-    vi.useFakeTimers();
-    const q = queue({ gapMs: 2_000 });
-    await q.submit(call(1), () => {}).outcome;
-    const three = q.submit(call(3), () => {}).outcome;
-    await vi.advanceTimersByTimeAsync(2_500);
-    await three;
+    const q = await passedBy();
     expect(q.ackedSeq).toBe(1); // seq 2 passed by: it may still come, and its page must still send it
     expect(q.window()).toMatchObject({ next: 4, acked: 1, missing: [2] });
     let finish!: () => void;
@@ -176,12 +182,7 @@ describe("one session's calls: the sequence rules never report work that did not
   });
 
   it("lets the ack pass a seq that came late and was refused at the edge: its page heard why", async () => {
-    vi.useFakeTimers();
-    const q = queue({ gapMs: 2_000 });
-    await q.submit(call(1), () => {}).outcome;
-    const three = q.submit(call(3), () => {}).outcome;
-    await vi.advanceTimersByTimeAsync(2_500);
-    await three;
+    const q = await passedBy();
     expect(q.ackedSeq).toBe(1);
     q.refuse(2); // seq 2 came, for a method that does not exist
     expect(q.ackedSeq).toBe(3);
