@@ -137,10 +137,10 @@ class MethodCache {
   private sessionCache(self: object): LRUCache<string, Kept> {
     let mine = OF_INSTANCE.get(self);
     if (!mine) OF_INSTANCE.set(self, (mine = new Map()));
-    const cache = mine.get(this);
-    if (!cache) mine.set(this, { lru: this.lru(SESSION_BYTES), gen: this.gen });
+    let cache = mine.get(this);
+    if (!cache) mine.set(this, (cache = { lru: this.lru(SESSION_BYTES), gen: this.gen }));
     else if (cache.gen !== this.gen) cache.lru.clear(), (cache.gen = this.gen);
-    return mine.get(this)!.lru;
+    return cache.lru;
   }
 
   private sessionInflightOf(self: object): Map<string, Promise<unknown>> {

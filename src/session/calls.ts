@@ -86,7 +86,7 @@ export interface SeqWindow {
   next: number;
   acked: number;
   done?: Array<[seq: number, fingerprint: string, answer?: string]>;
-  /** Seqs below `next` that have not run: passed by (not arrived yet), or accepted late and not finished. Still accepted after a restore. */
+  /** Seqs below `next` that have not run: passed by (not arrived yet), accepted late and not finished, or released and not started. Still accepted after a restore. */
   missing?: number[];
 }
 

@@ -91,7 +91,7 @@ export class UploadBox {
    * Sets `bytes` aside for an upload being received (at most the session's
    * room: the caller checks it first), so that uploads at once cannot pass the
    * quota together (40 in parallel kept 321 MB of a 50 MB quota), nor the
-   * server's; throws `UNAVAILABLE` when the server's uploads are full.
+   * server's; throws `UPLOADS_FULL` when the server's uploads are full.
    * Returns what gives it back, once the upload was added or refused.
    */
   reserve(bytes: number, route: string): () => void {

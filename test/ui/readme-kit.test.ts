@@ -107,12 +107,7 @@ it("the README's controls, form and upload work as pasted", async () => {
   await t.unmount();
 
   // The limit it announces is kept: 3 MB against maxBytes of 2 MB never reaches the method.
-  class Receipt extends App {
-    upload = uploadState();
-    names: string[] = [];
-    @server.realtime async add(...files: UploadedFile[]) {
-      for (const f of files) this.names.push(f.name);
-    }
+  class Receipt extends Photos {
     override render() {
       return fileUpload(this, "upload", this.add, { label: "Receipt", maxBytes: 2 * 1024 * 1024 });
     }
