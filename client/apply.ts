@@ -37,9 +37,6 @@ const SVG_NS = "http://www.w3.org/2000/svg";
  */
 export const NOT_TEXT = /^(?:checkbox|radio|button|submit|reset|file|image|hidden|range|color|select-\w+)$/;
 
-/** A text field whose value the user may be typing into: patches leave its `value` alone while it has focus and holds unsent text. */
-const isTyping = (el: Element) =>
-  el === el.ownerDocument.activeElement && (el.localName === "textarea" || (el.localName === "input" && !NOT_TEXT.test((el as HTMLInputElement).type)));
 
 /** Sets a field's live value, its caret where the visitor left it (setting the value moves it to the end); a field without one (a select, a number input) has none to keep. */
 function setValue(field: HTMLInputElement | HTMLTextAreaElement, value: string): void {
@@ -49,32 +46,65 @@ function setValue(field: HTMLInputElement | HTMLTextAreaElement, value: string):
 }
 
 /**
- * Sets (or with `value === null`, removes) one attribute, keeping the live
- * property in sync for form state: after user input the `value`/`checked`
- * attribute no longer drives what is shown, the property does.
- */
-function setAttr(el: Element, name: string, value: string | null): void {
-  const field = el as unknown as Record<string, unknown>;
-  // The live value first, unless the visitor typed what the server has not seen yet (then the server's
-  // change, a form reset, a sent chat line, wins): set after the attribute, the attribute would have moved the caret.
-  if (name === "value" && !(isTyping(el) && field.value !== el.getAttribute(name)) && name in el) setValue(el as HTMLInputElement, value ?? "");
-  if (value === null) el.removeAttribute(name);
-  else if (isUnsafeAttr(name, value)) return;
-  else el.setAttribute(name, value);
-  if ((name === "checked" || name === "selected") && name in el) field[name] = value !== null;
-}
-
-/**
  * Creates an applier over `root`, hydrating what the server rendered in it
- * (the container whose first child is the app's root element).
+ * (the container whose first child is the app's root element). `busy` says
+ * whether the page has calls the server has not answered with a patch yet,
+ * or typing not sent: a focused text field keeps its text meanwhile.
  *
  * @example
  * const applier = createApplier(document.getElementById("app")!);
  * applier.apply([{ op: "text", id: "w-2", text: "1" }]);
  */
-export function createApplier(root: Element): Applier {
+export function createApplier(root: Element, busy?: () => unknown): Applier {
   const doc = root.ownerDocument;
   const nodes = new Map<string, Target>();
+
+  /** A text field the visitor may be typing into: the focused one. */
+  const isTyping = (el: Element) => el === doc.activeElement && (el.localName === "textarea" || (el.localName === "input" && !NOT_TEXT.test((el as HTMLInputElement).type)));
+
+  /**
+   * Whether a focused text field keeps what the visitor typed rather than the
+   * server's value: while calls are unanswered (an echo of "abcd" arriving
+   * after a Backspace would bring the "d" back, and the next keystroke would
+   * send it), or when the visitor typed since the server last set it (`shown`)
+   * in a field whose input the server never gets. Otherwise the server's value
+   * wins: a form reset, a sent chat line cleared.
+   */
+  const keepsTyped = (el: Element, shown: string | null) => isTyping(el) && (busy?.() || (el as HTMLInputElement).value !== shown);
+
+  /**
+   * Sets (or with `value === null`, removes) one attribute, keeping the live
+   * property in sync for form state: after user input the `value`/`checked`
+   * attribute no longer drives what is shown, the property does.
+   */
+  function setAttr(el: Element, name: string, value: string | null): void {
+    const field = el as unknown as Record<string, unknown>;
+    // The live value first (set after the attribute, the attribute would have moved the caret).
+    if (name === "value" && !keepsTyped(el, el.getAttribute(name)) && name in el) setValue(el as HTMLInputElement, value ?? "");
+    if (value === null) el.removeAttribute(name);
+    else if (isUnsafeAttr(name, value)) return;
+    else el.setAttribute(name, value);
+    if ((name === "checked" || name === "selected") && name in el) field[name] = value !== null;
+  }
+
+  /**
+   * Changes the DOM keeping the focused element focused: a keyed move
+   * re-inserts it (which blurs it), an `init` replaces it; its id finds its
+   * node again, and a new node of a text field gets the text typed in the old
+   * one, and its caret.
+   */
+  function keepFocus(change: () => void): void {
+    const was = doc.activeElement as HTMLInputElement | null;
+    const id = was?.getAttribute(ID_ATTR);
+    change();
+    const now = id && (nodes.get(id) as HTMLInputElement | undefined);
+    if (!now) return;
+    // (Focusing the focused element does nothing.)
+    now.focus();
+    // (A field without a caret, a number input, has no selection to keep: setSelectionRange throws there.)
+    if (now !== was && isTyping(now) && was!.selectionStart != null) (now.value = was!.value), now.setSelectionRange(was!.selectionStart, was!.selectionEnd);
+  }
+
 
   /** Registers ids found in server-rendered DOM under `parent`. */
   function hydrate(parent: Element | DocumentFragment): void {
@@ -131,7 +161,7 @@ export function createApplier(root: Element): Applier {
   function find(id: string): Target {
     const node = nodes.get(id);
     // Caught by the stream, which asks for a snapshot.
-    if (!node) throw Error("rv: unknown node " + id);
+    if (!node) throw Error("unknown node " + id);
     return node;
   }
 
@@ -152,7 +182,7 @@ export function createApplier(root: Element): Applier {
     node.parentNode!.removeChild(node);
   }
 
-  function apply(ops: readonly PatchOp[]): void {
+  const apply = (ops: readonly PatchOp[]) => keepFocus(() => {
     for (const op of ops) {
       switch (op.op) {
         case "text": {
@@ -162,7 +192,7 @@ export function createApplier(root: Element): Applier {
           // A textarea shows its text until the visitor types, then its live value: set too, unless the
           // visitor is typing what the server has not seen. Its value first (which keeps the caret), then its text, which no longer moves it.
           const field = node as HTMLTextAreaElement;
-          if (field.localName === "textarea" && !(isTyping(field) && field.value !== node.textContent)) setValue(field, op.text);
+          if (field.localName === "textarea" && !keepsTyped(field, node.textContent)) setValue(field, op.text);
           node.textContent = op.text;
           break;
         }
@@ -204,12 +234,12 @@ export function createApplier(root: Element): Applier {
         }
       }
     }
-  }
+  });
 
-  function init(tree: VNode): void {
+  const init = (tree: VNode) => keepFocus(() => {
     nodes.clear();
     root.replaceChildren(build(tree, root));
-  }
+  });
 
   hydrate(root);
   return { apply, init, get: (id) => nodes.get(id) };

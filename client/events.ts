@@ -39,6 +39,8 @@ export interface Delegation {
   scan(text: string): void;
   /** Runs debounced calls that are still waiting, so nothing overtakes them. */
   flush(): void;
+  /** Whether debounced calls wait (typing not sent yet). */
+  typing(): boolean;
 }
 
 const BINDING = /^([rcu]):([^/ ]+)(?:\/(\d+))? ?(.*)$/;
@@ -92,8 +94,11 @@ export function delegateEvents(root: Element, sink: EventSink, typingMs = 150): 
     for (const [, type] of text.matchAll(pattern)) root.addEventListener(type!, handle, true);
   };
 
+  // All taken out first: a call run here flushes again (the runtime sends debounced typing ahead of any call) and must find none left to overtake it.
   const flush = () => {
-    for (const [key, [timer, run]] of waiting) waiting.delete(key), clearTimeout(timer), run();
+    const runs = [...waiting.values()];
+    waiting.clear();
+    for (const [timer, run] of runs) clearTimeout(timer), run();
   };
 
   function dispatch(el: Element, binding: string, ev: Event): void {
@@ -130,5 +135,6 @@ export function delegateEvents(root: Element, sink: EventSink, typingMs = 150): 
   return {
     scan,
     flush,
+    typing: () => waiting.size > 0,
   };
 }

@@ -42,12 +42,13 @@ if (bootEl && root) {
   window.rv = createRuntime({ root, boot, transport: browserTransport(), applier: createApplier });
   // An entry Revue made (client/nav.ts), after a reload: Back and Forward are followed from the start.
   if (history.state) import("./nav.js");
-  // Links rendered with `navigate` go live (a plain click; with a modifier key the browser opens them as usual).
+  // Links rendered with `navigate` go live (a plain click; with a modifier key the browser opens them as usual);
+  // an SVG <a>'s `href` is an SVGAnimatedString, whose `baseVal` is the address.
   doc!.addEventListener("click", (e) => {
     let a: HTMLAnchorElement | null = null;
     try {
       a = (e.target as Element).closest?.("a[navigate]") as HTMLAnchorElement | null;
     } catch {} // a form with a field named `closest` (its form's property then): no link
-    if (a && !e.defaultPrevented && !e.button && !e.metaKey && !e.ctrlKey && !e.shiftKey && !e.altKey) e.preventDefault(), window.rv.navigate(a.href);
+    if (a && !e.defaultPrevented && !e.button && !e.metaKey && !e.ctrlKey && !e.shiftKey && !e.altKey) e.preventDefault(), window.rv.navigate((a.href as unknown as SVGAnimatedString).baseVal ?? a.href);
   });
 }

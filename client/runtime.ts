@@ -1,5 +1,5 @@
 import type { Applier } from "./apply.js";
-import { Bus } from "./bus.js";
+import { createBus, type Bus } from "./bus.js";
 import type { ClientContext } from "./context.js";
 import { delegateEvents } from "./events.js";
 import { createQueue, RevueError } from "./queue.js";
@@ -41,7 +41,7 @@ export interface RuntimeOptions {
   boot: Boot;
   transport: Transport;
   /** Builds the patch applier over `root` (it hydrates the DOM there). */
-  applier: (root: Element) => Applier;
+  applier: (root: Element, busy?: () => boolean) => Applier;
   /** Default debounce of text-input events bound to realtime methods, in ms. */
   typingMs?: number;
   /** Stream retry tuning; defaults suit a browser. */
@@ -126,7 +126,9 @@ export function createRuntime(opts: RuntimeOptions): Runtime {
   let ctx: ClientContext | undefined;
   const inbox: (CallMessage | EventMessage)[] = [];
 
-  const bus = new Bus((event, data) => queue.push("/api/emit", { event, data }));
+  // Every call sends the debounced typing first: a save made right after typing sees what was typed.
+  const send = (path: string, body: Record<string, unknown>, awaited?: boolean) => (events.flush(), queue.push(path, body, awaited));
+  const bus = createBus((event, data) => send("/api/emit", { event, data }));
   const state: Record<string, unknown> = { ...boot.s };
   // Navigation, addresses and cookies (client/nav.ts) load on first use: pages that never navigate never fetch them.
   // One import for all: Chromium resolves two import() calls made while the chunk loads in either order, and two clicks must go in theirs.
@@ -135,13 +137,10 @@ export function createRuntime(opts: RuntimeOptions): Runtime {
   const report = (err: unknown) => bus.local("error", err) || console.error("[revue]", err);
   const announce = () => open && isReady && !announced && (announced = true) && bus.local("connect");
   const upload = (files: Uploadable, o?: UploadOptions) => transport.upload(boot.base + "/api/upload?sid=" + stream.sid, files, o);
-  const rpc = (name: string, args: unknown[]) => queue.push(`/api/rpc/${encodeURIComponent(name)}`, { args }, true);
+  const rpc = (name: string, args: unknown[]) => send(`/api/rpc/${encodeURIComponent(name)}`, { args }, true);
 
-  /** Sends a `@server.realtime` call (a stub call or a bound DOM event); debounced events go first. */
-  const call = (method: string, args: unknown[]) => {
-    events.flush();
-    void queue.push("/api/event", { method, args });
-  };
+  /** Sends a `@server.realtime` call (a stub call or a bound DOM event). */
+  const call = (method: string, args: unknown[]) => void send("/api/event", { method, args });
 
   /** Runs a shipped client method; its errors, sync or async, are reported, not thrown into the runtime. */
   const run = (method: string, args: unknown[]) => {
@@ -175,7 +174,7 @@ export function createRuntime(opts: RuntimeOptions): Runtime {
     failed: report,
   });
 
-  const applier = opts.applier(root);
+  const applier = opts.applier(root, () => queue.busy() || events.typing());
   const events = delegateEvents(root, {
     realtime: call,
     callback: run,
@@ -248,18 +247,24 @@ export function createRuntime(opts: RuntimeOptions): Runtime {
     announce();
   };
 
-  const rv = Object.defineProperties(Object.assign(bus, {
+  // The bus's methods copied in: they share its listeners, and return `this` (rv) to chain.
+  const rv = Object.assign({
     ready: new Promise<void>((resolve) => (markReady = resolve)),
     state,
     navigate: (url: string, replace?: boolean) => nav((n, i) => n.go(url, replace, i)),
     rpc: (name: string, ...args: unknown[]) => rpc(name, args),
     upload,
     close: () => (stream.stop(), win.removeEventListener("pagehide", events.flush)),
-  }), {
-    session: { get: () => stream.sid },
-    revision: { get: () => stream.rev },
-    connected: { get: () => open },
-  }) as unknown as Runtime;
+    get session() {
+      return stream.sid;
+    },
+    get revision() {
+      return stream.rev;
+    },
+    get connected() {
+      return open;
+    },
+  }, bus) as Runtime;
 
   const internals: Internals = { rv, rpc, opts, make: createRuntime };
   stream.start();

@@ -165,7 +165,7 @@ export function createStream(transport: Transport, host: StreamHost, options: St
         retry(attempt, `no new session (${(err as Error).message})`, true);
       }
     };
-    retry(attempt, "session lost repeatedly", true);
+    retry(attempt, "session lost again", true);
   }
 
   /** Runs `fn` after the next backoff delay, or gives up after `maxTries`. */
@@ -184,7 +184,7 @@ export function createStream(transport: Transport, host: StreamHost, options: St
     switch (msg.type) {
       case "init":
         if (msg.hash !== treeHash(JSON.stringify(msg.tree))) {
-          if (++damaged > maxTries) return stop(), host.gaveUp("snapshots arrive damaged");
+          if (++damaged > maxTries) return stop(), host.gaveUp("damaged snapshots");
           return resync();
         }
         damaged = 0;
@@ -199,14 +199,15 @@ export function createStream(transport: Transport, host: StreamHost, options: St
       case "patch":
         if (stale || msg.rev <= rev) return;
         if (msg.rev !== rev + 1) return resync();
+        // Acknowledged first: the calls it covers ran, and a field being typed in takes the server's value only once none is left unanswered.
+        host.acked(msg.ack ?? 0);
         try {
           host.apply(msg.ops);
         } catch {
           return resync();
         }
         rev = msg.rev;
-        host.extra(msg);
-        return host.acked(msg.ack ?? 0);
+        return host.extra(msg);
       case "bye":
         // "shutdown" and "slow": EventSource reconnects by itself (with
         // Last-Event-ID). "replaced": another stream of this session (say, a

@@ -1,7 +1,8 @@
 import { randomString } from "../random.js";
 import { App, constructApp, type SessionLink } from "../app.js";
 import { Exposed, exposeError, RegistryError, RevueError, SessionError, SnapshotError, UnavailableError, UsageError } from "../errors.js";
-import { treeHash, type ErrorCode, type PageExtras, type ServerMessage } from "../protocol.js";
+import { type ErrorCode, type PageExtras, type ServerMessage } from "../protocol.js";
+import { digest53 } from "./digest.js";
 import { addressChange, addressOf, checkedCookie, checkedPath, checkedTarget, COOKIE_TICKET_MS, firstValues, matchRoute, newJar, readAddress, signInAddress, urlDefaults, type CookieJar, type PendingCookie } from "./address.js";
 import { createBinder } from "../registry/bind.js";
 import { applyField, checkRecovered, isBound, SET_FIELD_NAME, type RecoveredForms } from "../registry/fields.js";
@@ -110,7 +111,7 @@ const MAX_ARGS = 1_000;
  */
 export function pageCall(kind: PageCall["kind"], name: string, seq: number, args: unknown[] = [], data?: unknown, bytes?: number): PageCall {
   const what = JSON.stringify([kind, name, args, data ?? null]);
-  return { kind, name, seq, args, data, bytes: bytes ?? what.length, fingerprint: treeHash(what) };
+  return { kind, name, seq, args, data, bytes: bytes ?? what.length, fingerprint: digest53(what) };
 }
 
 /**

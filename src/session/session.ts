@@ -1,6 +1,7 @@
 import type { App } from "../app.js";
 import { RenderError, SessionError } from "../errors.js";
-import { treeHash, type ByeMessage, type PageDirections, type PageExtras, type ServerMessage } from "../protocol.js";
+import { type ByeMessage, type PageDirections, type PageExtras, type ServerMessage } from "../protocol.js";
+import { digest53 } from "./digest.js";
 import type { CookieJar } from "./address.js";
 import type { Binder, VNode } from "../vdom/types.js";
 import type { Lease } from "./store.js";
@@ -76,7 +77,7 @@ export function userIdentity(user: unknown): string {
       key = "?"; // not comparable: taken as the same
     }
   }
-  return treeHash(key);
+  return digest53(key);
 }
 
 /**

@@ -1,12 +1,12 @@
 // @vitest-environment jsdom
 import { describe, expect, it, vi } from "vitest";
-import { Bus } from "../../client/bus.js";
+import { createBus } from "../../client/bus.js";
 import { page, settle } from "./fake-transport.js";
 
 describe("the rv bus", () => {
   it("delivers rv.emit to local listeners at once and forwards it to the server", () => {
     const sent: unknown[] = [];
-    const bus = new Bus((event, data) => sent.push([event, data]));
+    const bus = createBus((event, data) => sent.push([event, data]));
     const heard = vi.fn();
     bus.on("saved", heard);
     bus.emit("saved", { id: 1 });
@@ -15,12 +15,12 @@ describe("the rv bus", () => {
   });
 
   it("refuses lifecycle names, which only Revue emits", () => {
-    const bus = new Bus(() => {});
+    const bus = createBus(() => {});
     for (const name of ["ready", "connect", "disconnect", "start", "stop"]) expect(() => bus.emit(name)).toThrow(/reserved/);
   });
 
   it("runs once listeners once and stops calling a listener after off", () => {
-    const bus = new Bus(() => {});
+    const bus = createBus(() => {});
     const once = vi.fn();
     const on = vi.fn();
     bus.once("x", once).on("x", on);
@@ -32,7 +32,7 @@ describe("the rv bus", () => {
   });
 
   it("keeps calling the other listeners when one throws", () => {
-    const bus = new Bus(() => {});
+    const bus = createBus(() => {});
     const err = vi.spyOn(console, "error").mockImplementation(() => {});
     const after = vi.fn();
     bus.on("x", () => {

@@ -124,6 +124,24 @@ describe("DOM events", () => {
     rv.close();
   });
 
+  it("sends the typing of two fields in the order they were typed, ahead of a click, an rpc or an emit", async () => {
+    vi.useFakeTimers();
+    const { rv, t } = await connected();
+    type("[name=q]", "milk");
+    type("[name=slow]", "oats");
+    document.querySelector<HTMLButtonElement>("button")!.click();
+    await vi.advanceTimersByTimeAsync(0);
+    expect(t.to("/api/event").map((b) => b.method)).toEqual(["search", "slow", "increment"]);
+    t.reply = (url) => (url.includes("/api/rpc/") ? { status: 200, body: { result: null } } : { status: 202, body: { ok: true } });
+    type("[name=q]", "milk and honey");
+    void rv.rpc("save");
+    type("[name=slow]", "oats and rye");
+    rv.emit("picked", 1);
+    await vi.advanceTimersByTimeAsync(0);
+    expect(t.posts.slice(3).map((p) => `${p.url.replace(/^.*\/api\//, "")} ${p.body.seq}`)).toEqual(["event 4", "rpc/save 5", "event 6", "emit 7"]);
+    rv.close();
+  });
+
   it("calls a client callback with the real Event, after the bindings below it", async () => {
     const { rv, t } = await connected();
     const got: Event[] = [];

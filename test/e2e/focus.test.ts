@@ -1,0 +1,133 @@
+import { expect, it } from "vitest";
+import { App, h, handler, server, type EventSummary } from "revue";
+import { textInput } from "revue/ui";
+import { connected, describeE2E } from "./browser.js";
+
+/** A keyed list sorted by name, each name an input: renaming a row moves it. */
+class Sorted extends App {
+  rows = [{ id: 1, name: "apple" }, { id: 2, name: "banana" }, { id: 3, name: "cherry" }, { id: 4, name: "melon" }];
+  @server.realtime rename(id: number, ev: EventSummary) {
+    this.rows.find((r) => r.id === id)!.name = ev.value ?? "";
+  }
+  override render() {
+    const rows = [...this.rows].sort((a, b) => a.name.localeCompare(b.name));
+    return h("main", {}, h("ul", {}, rows.map((r) => h("li", { key: r.id }, h("input", { id: `in${r.id}`, value: r.name, onInput: handler(this.rename, { args: [r.id] }) })))));
+  }
+}
+
+/** One bound field, shown back; a save that reads it; an unbound field; a click that renders. */
+class Echo extends App {
+  text = "";
+  saved = "";
+  count = 0;
+  @server.rpc save() {
+    this.saved = this.text;
+    return this.text;
+  }
+  @server.realtime inc() {
+    this.count++;
+  }
+  override render() {
+    return h("main", {},
+      textInput(this, "text", { label: "Text" }),
+      h("p", { id: "echo" }, this.text),
+      h("input", { id: "memo", name: "memo" }),
+      h("button", { id: "inc", onClick: this.inc }, "inc"),
+      h("p", { id: "count" }, String(this.count)));
+  }
+}
+
+class Pages extends App<Pages, {}, "/items/:id"> {
+  override render() {
+    const id = Number(this.params.id);
+    return h("main", {},
+      h("h1", {}, `Item ${id}`),
+      h("svg", { width: 100, height: 40 }, h("a", { href: `/items/${id + 1}`, navigate: true, id: "next" }, h("rect", { width: 100, height: 40 }))));
+  }
+}
+
+describeE2E("the focused field while patches arrive, in Chromium", (e2e) => {
+  it("a row the visitor is renaming keeps the focus and the caret when the rename moves it, and the rest of the typing lands", async () => {
+    const { url } = await e2e.serve(Sorted);
+    const page = await e2e.page();
+    await page.goto(url);
+    await connected(page);
+    await page.click("#in4");
+    await page.keyboard.press("Control+A");
+    await page.keyboard.type("a");
+    // The debounced "a" goes: melon sorts first, its row moves to the top.
+    await expect.poll(() => page.evaluate(() => document.querySelector("li input")!.id)).toBe("in4");
+    await page.keyboard.type(" quick note");
+    await expect.poll(() => page.inputValue("#in4")).toBe("a quick note");
+    expect(await page.evaluate(() => document.activeElement?.id)).toBe("in4");
+    await expect.poll(() => page.evaluate(() => [...document.querySelectorAll("li input")].map((i) => (i as HTMLInputElement).value))).toEqual(["a quick note", "apple", "banana", "cherry"]);
+  });
+
+  it("a Backspace is not undone by the echo of the keystroke before it, and the server ends with what the field shows", async () => {
+    const { url } = await e2e.serve(Echo);
+    const page = await e2e.page();
+    // Each call takes 300 ms to reach the server: an uplink with latency.
+    await page.route("**/api/event", async (route) => {
+      await new Promise((r) => setTimeout(r, 300));
+      await route.continue();
+    });
+    await page.goto(url);
+    await connected(page);
+    await page.click("#rv-text");
+    await page.keyboard.type("abc");
+    await expect.poll(() => page.textContent("#echo")).toBe("abc");
+    await page.keyboard.type("d");
+    // After the debounce (150 ms) "abcd" is on its way; the Backspace makes the field "abc" again, as the last echo was.
+    await page.waitForTimeout(200);
+    await page.keyboard.press("Backspace");
+    // The echo of "abcd" arrives meanwhile: the field keeps "abc".
+    await page.waitForTimeout(400);
+    expect(await page.inputValue("#rv-text")).toBe("abc");
+    await page.keyboard.type("X");
+    await expect.poll(() => page.textContent("#echo")).toBe("abcX");
+    await page.waitForTimeout(500);
+    expect(await page.inputValue("#rv-text")).toBe("abcX");
+  });
+
+  it("an rpc made right after typing (within the debounce) sees what was typed", async () => {
+    const { url } = await e2e.serve(Echo);
+    const page = await e2e.page();
+    await page.goto(url);
+    await connected(page);
+    await page.click("#rv-text");
+    await page.keyboard.type("typed");
+    expect(await page.evaluate(() => window.rv.rpc("save"))).toBe("typed");
+  });
+
+  it("after a restart the field being typed in keeps its focus, its text and its caret, and what is typed next lands", async () => {
+    const first = await e2e.serve(Echo);
+    const page = await e2e.page();
+    await page.goto(first.url);
+    await connected(page);
+    const oldSid = await page.evaluate(() => window.rv.session);
+    await page.click("#memo");
+    await page.keyboard.type("half a");
+    await e2e.stop(first.srv);
+    await e2e.serve(Echo, first.port);
+    await page.keyboard.type(" thought");
+    // The new session's page replaces the old one's DOM.
+    await expect.poll(() => page.evaluate(() => window.rv.session), { timeout: 20_000 }).not.toBe(oldSid);
+    await page.keyboard.type(" goes on");
+    expect(await page.evaluate(() => document.activeElement?.id)).toBe("memo");
+    expect(await page.inputValue("#memo")).toBe("half a thought goes on");
+    // A click renders again: the field the server never heard of keeps its text.
+    await page.click("#inc");
+    await expect.poll(() => page.textContent("#count")).toBe("1");
+    expect(await page.inputValue("#memo")).toBe("half a thought goes on");
+  });
+
+  it("an SVG link rendered with navigate goes to its address", async () => {
+    const { url } = await e2e.serve({ "/items/:id": Pages });
+    const page = await e2e.page();
+    await page.goto(`${url}/items/1`);
+    await connected(page);
+    await page.click("#next");
+    await expect.poll(() => page.textContent("h1")).toBe("Item 2");
+    expect(new URL(page.url()).pathname).toBe("/items/2");
+  });
+});
