@@ -1,6 +1,9 @@
 import { SessionError, UsageError } from "../errors.js";
 import type { Session } from "./session.js";
 
+/** The longest room name (as a presence topic). */
+export const MAX_ROOM_NAME = 256;
+
 /**
  * Which sessions of one app are in which room: the other side of each
  * session's own `rooms` set. Both sides change together, here only, so that
@@ -13,9 +16,13 @@ export class Rooms<S extends Session = Session> {
 
   constructor(private readonly app: string, private readonly maxPerSession: number) {}
 
-  /** Puts `session` in `room`; refuses a bad name and a session already in `maxPerSession` rooms. */
+  /** Puts `session` in `room`; refuses a bad or too long name, and a session already in `maxPerSession` rooms. */
   join(session: S, room: string): void {
     if (typeof room !== "string" || room === "") throw new UsageError(`${this.app}.join(room): the room must be a non-empty string, got ${JSON.stringify(room)}.`);
+    // Named by pages often (a chat's room): a name is kept with each session and in its snapshot, and counts toward no budget.
+    if (room.length > MAX_ROOM_NAME) {
+      throw new UsageError(`${this.app}.join(room): a room name is at most ${MAX_ROOM_NAME} characters, got ${room.length} ("${room.slice(0, 40)}…"). Name rooms by an id, and check names that come from the page.`);
+    }
     if (session.rooms.has(room)) return;
     if (session.rooms.size >= this.maxPerSession) {
       throw new SessionError(

@@ -84,6 +84,16 @@ describe("App events on the hub", () => {
     expect(() => small.instance.join("z")).toThrow("already in 2 rooms");
   });
 
+  it("refuses a room name over 256 characters (a page naming its room would keep megabytes per session, counted nowhere)", async () => {
+    class Chat extends App {}
+    const { hub } = recordingHub(Chat);
+    const s = await hub.createSession();
+    s.instance.join("r".repeat(256));
+    expect(() => s.instance.join("r".repeat(257))).toThrow('Chat.join(room): a room name is at most 256 characters, got 257 ("rrrr');
+    expect(() => s.instance.join("x".repeat(900_000))).toThrow("got 900000");
+    expect([...s.instance.rooms]).toEqual(["r".repeat(256)]);
+  });
+
   it("runs start and stop handlers once per process, awaited, in declaration order", async () => {
     const order: string[] = [];
     const tick = () => new Promise((r) => setTimeout(r, 5));
