@@ -28,6 +28,12 @@ export interface FormState<V extends Record<string, unknown>> {
   message: string;
   /** The starting values, which `reset` puts back (kept by `formState`; a state made without it resets to the values it holds when drawn). */
   readonly initial?: V;
+  /**
+   * Submissions that ran. The page's submit names the count it showed, so a
+   * second click (a double-click, Enter pressed again) sent before the page
+   * heard of the first is not run again.
+   */
+  runs?: number;
 }
 
 /**
@@ -145,8 +151,10 @@ export function form<A extends object, V extends Record<string, unknown>>(
   // Not the values of this render: after a failed submit they are what the visitor typed then.
   const initial = state.initial ?? state.values;
 
-  const submit = (ev: EventSummary, cur: FormState<Record<string, unknown>>) => {
+  const submit = (ev: EventSummary, cur: FormState<Record<string, unknown>>, shown: unknown) => {
     if (cur.status === "pending" || (ev.type !== "submit" && ev.type !== "recover") || typeof ev.form !== "object" || ev.form === null) return UNCHANGED;
+    // A submit of the form as it was before a submission ran (sent before its patch came): the same click again.
+    if (ev.type === "submit" && shown !== (cur.runs ?? 0)) return UNCHANGED;
     if (ev.type === "recover") {
       // A re-bootstrapped page's values, as typed: each valid one comes back, nothing is submitted.
       const values: Record<string, unknown> = { ...cur.values };
@@ -179,7 +187,7 @@ export function form<A extends object, V extends Record<string, unknown>>(
     const checked = checkedArgs(appName, entry, [values]);
     if ("issues" in checked) return { ...cur, values, ...placed(checked.issues, specs) };
     const { args } = checked;
-    return followUp<FormState<Record<string, unknown>>>({ ...cur, values, errors: {}, status: "pending", message: "" }, async () => {
+    return followUp<FormState<Record<string, unknown>>>({ ...cur, values, errors: {}, status: "pending", message: "", runs: (cur.runs ?? 0) + 1 }, async () => {
       const record = app as Record<string, unknown>;
       const settle = (next: Partial<FormState<Record<string, unknown>>>) => (record[key] = { ...(record[key] as object), ...next });
       try {
@@ -199,7 +207,7 @@ export function form<A extends object, V extends Record<string, unknown>>(
   const pending = state.status === "pending";
   const formError = state.status === "failed" && state.message ? h("p", { class: "rv-error", role: "alert" }, state.message) : null;
   const done = state.status === "done" && state.message ? h("p", { class: "rv-done", role: "status" }, state.message) : null;
-  return h("form", { id, class: "rv-form", novalidate: true, "aria-busy": pending ? "true" : "false", onSubmit: bindField(app as Record<string, unknown>, key, submit as never, [], { form: id }) },
+  return h("form", { id, class: "rv-form", novalidate: true, "aria-busy": pending ? "true" : "false", onSubmit: bindField(app as Record<string, unknown>, key, submit as never, [state.runs ?? 0], { form: id }) },
     ...body,
     h("div", { class: "rv-form-actions" },
       h("button", { type: "submit", disabled: pending || undefined }, pending ? h("span", { class: "rv-spin", "aria-hidden": "true" }) : null, pending ? options.pending ?? "Working…" : options.submit ?? "Submit"),

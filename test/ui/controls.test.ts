@@ -199,6 +199,33 @@ it("a form shows its pending state while the method runs, then the result", asyn
   expect(ann.text(".rv-done")).toBe("Order placed.");
 });
 
+it("a double-click (or Enter pressed again) on a form's submit runs its method once; the next submission, after the page heard of the first, runs", async () => {
+  class Add extends App {
+    draft = formState({ title: "" });
+    added: string[] = [];
+    @server.rpc(z.object({ title: z.string().min(1) })) async add(v: { title: string }) {
+      this.added.push(v.title);
+    }
+    override render() {
+      return h("main", {}, form(this, "draft", this.add, (f) => [f.text("title", { label: "Title" })], { submit: "Add" }));
+    }
+  }
+  t = await mount(Add);
+  await t.input("#rv-draft-title", "milk");
+  const button = t.find("#rv-draft button[type=submit]") as HTMLButtonElement;
+  // Three clicks before the server answers any: each carries the form as the page showed it.
+  button.click();
+  button.click();
+  button.click();
+  await t.settle();
+  expect(t.app.added).toEqual(["milk"]);
+  await t.input("#rv-draft-title", "eggs");
+  (t.find("#rv-draft button[type=submit]") as HTMLButtonElement).click();
+  await t.settle();
+  expect(t.app.added).toEqual(["milk", "eggs"]);
+  expect(t.app.draft.runs).toBe(2);
+});
+
 it("an INVALID_ARGS the method throws goes next to its field; a bug says so, with its message in development only", async () => {
   t = await mount(Checkout);
   await t.submit("#rv-order", { email: "taken@example.com", seats: "3" });
