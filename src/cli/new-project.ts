@@ -37,6 +37,13 @@ export const PROJECT_TSCONFIG = {
   include: ["src", "test"],
 };
 
+/** What `npm run build` compiles: the app's sources (not its tests) into dist/, for `node dist/server.js`. */
+export const PROJECT_BUILD_TSCONFIG = {
+  extends: "./tsconfig.json",
+  compilerOptions: { noEmit: false, outDir: "dist", rootDir: "src" },
+  include: ["src"],
+};
+
 /** An npm package name made from a folder name ("My App" → "my-app"). */
 export function packageName(dir: string): string {
   const name = basename(resolve(dir))
@@ -83,6 +90,8 @@ export function createProject(dir: string, options: NewProjectOptions = {}): str
       start: "tsx src/server.ts",
       dev: "revue dev src/server.ts",
       test: "tsc --noEmit && vitest run",
+      // Compiled ahead, for a host that runs plain node: npm run build && node dist/server.js.
+      build: "tsc -p tsconfig.build.json",
     },
     dependencies: { revue: options.revue ?? `^${own.version}` },
     devDependencies,
@@ -104,7 +113,8 @@ export function createProject(dir: string, options: NewProjectOptions = {}): str
   }
   writeFileSync(join(target, "package.json"), JSON.stringify(pkg, null, 2) + "\n");
   writeFileSync(join(target, "tsconfig.json"), JSON.stringify(PROJECT_TSCONFIG, null, 2) + "\n");
-  return ["package.json", "tsconfig.json", ...written].sort();
+  writeFileSync(join(target, "tsconfig.build.json"), JSON.stringify(PROJECT_BUILD_TSCONFIG, null, 2) + "\n");
+  return ["package.json", "tsconfig.build.json", "tsconfig.json", ...written].sort();
 }
 
 function listFiles(dir: string, base = dir): string[] {

@@ -19,19 +19,21 @@ describe("revue new", () => {
   it("writes an ES-module project whose scripts start, develop and test the app", () => {
     const dir = join(root, "My Counter");
     const files = createProject(dir);
-    expect(files).toEqual([".gitignore", "README.md", "package.json", "src/app.ts", "src/server.ts", "test/app.test.ts", "tsconfig.json"]);
+    expect(files).toEqual([".gitignore", "README.md", "package.json", "src/app.ts", "src/server.ts", "test/app.test.ts", "tsconfig.build.json", "tsconfig.json"]);
     const pkg = json(join(dir, "package.json"));
     expect(pkg).toMatchObject({ name: "my-counter", type: "module", private: true, dependencies: { revue: `^${repoPkg.version}` } });
-    expect(pkg.scripts).toEqual({ start: "tsx src/server.ts", dev: "revue dev src/server.ts", test: "tsc --noEmit && vitest run" });
+    expect(pkg.scripts).toEqual({ start: "tsx src/server.ts", dev: "revue dev src/server.ts", test: "tsc --noEmit && vitest run", build: "tsc -p tsconfig.build.json" });
     for (const tool of ["tsx", "typescript", "vitest", "jsdom", "@types/node"]) expect(pkg.devDependencies[tool]).toBe(repoPkg.devDependencies[tool]);
     const ts = json(join(dir, "tsconfig.json"));
     expect(ts.compilerOptions).toMatchObject({ experimentalDecorators: true, jsx: "react-jsx", jsxImportSource: "revue", module: "NodeNext" });
     expect(ts.include).toEqual(["src", "test"]);
+    expect(json(join(dir, "tsconfig.build.json"))).toEqual({ extends: "./tsconfig.json", compilerOptions: { noEmit: false, outDir: "dist", rootDir: "src" }, include: ["src"] });
     const readme = readFileSync(join(dir, "README.md"), "utf8");
     expect(readme).toContain("npm install && npm start");
     expect(readme).toContain("npm test");
     expect(readme).toContain("# my-counter");
     expect(readFileSync(join(dir, "src/server.ts"), "utf8")).toContain("process.env.PORT ?? 3000");
+    expect(readFileSync(join(dir, "src/server.ts"), "utf8")).toContain("srv.close()");
     expect(readFileSync(join(dir, "src/app.ts"), "utf8")).not.toContain("{{");
     expect(readFileSync(join(dir, "test/app.test.ts"), "utf8")).toContain('from "revue/testing"');
     expect(existsSync(join(dir, "gitignore"))).toBe(false);

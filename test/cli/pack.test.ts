@@ -160,6 +160,32 @@ describe("a new project from the packed tarball", () => {
     expect(asset).toBe(200);
   });
 
+  it("its npm run build compiles src/ into dist/, node dist/server.js serves the app, and SIGTERM closes it", async () => {
+    expect(existsSync(join(project, "node_modules")), "the install step failed").toBe(true);
+    const built = await run("npm", ["run", "build"], project, 120_000);
+    expect(built.code, built.output).toBe(0);
+    expect(readdirSync(join(project, "dist")).sort()).toEqual(["app.js", "server.js"]);
+    const port = await freePort();
+    const child = spawn(process.execPath, ["dist/server.js"], { cwd: project, env: cleanEnv({ PORT: String(port), NODE_ENV: "production" }), stdio: ["ignore", "pipe", "pipe"] });
+    let output = "";
+    child.stdout.setEncoding("utf8").on("data", (d: string) => (output += d));
+    child.stderr.setEncoding("utf8").on("data", (d: string) => (output += d));
+    try {
+      let res: Response | undefined;
+      for (const end = Date.now() + 30_000; !res && Date.now() < end; ) {
+        res = await fetch(`http://127.0.0.1:${port}/`).catch(() => undefined);
+        if (!res) await new Promise((r) => setTimeout(r, 200));
+      }
+      expect(res?.status, output).toBe(200);
+      expect(await res!.text()).toContain('id="count">0</h1>');
+      const exited = new Promise<number | null>((r) => child.once("exit", r));
+      child.kill("SIGTERM");
+      expect(await exited, output).toBe(0);
+    } finally {
+      child.kill("SIGKILL");
+    }
+  });
+
   it("its npm run dev serves the same server once, in development mode", async () => {
     expect(existsSync(join(project, "node_modules")), "the install step failed").toBe(true);
     const port = await freePort();

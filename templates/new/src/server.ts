@@ -3,5 +3,10 @@ import { Counter } from "./app.js";
 
 // `npm start` runs this file; `npm run dev` (revue dev) serves this same
 // listen() on its own port and restarts it when a file changes.
-const url = await createServer(Counter).listen(Number(process.env.PORT ?? 3000));
+const srv = createServer(Counter);
+const url = await srv.listen(Number(process.env.PORT ?? 3000));
 console.log(`{{name}}: ${url}`);
+
+// Ctrl-C, or the host's SIGTERM: open pages are told (they reconnect to the next process),
+// sessions end and the files they uploaded are removed.
+for (const sig of ["SIGINT", "SIGTERM"] as const) process.once(sig, () => void srv.close().finally(() => process.exit(0)));
