@@ -4,7 +4,7 @@ import { join } from "node:path";
 import type { DOMWindow } from "jsdom";
 import { RevueError } from "../errors.js";
 import type { App } from "../app.js";
-import type { Hub, Who } from "../session/hub.js";
+import { NAV_NAME, type Hub, type Who } from "../session/hub.js";
 import type { Session } from "../session/session.js";
 import type { Sink } from "../session/stream.js";
 import { removeAll, type ReceivedFile } from "../session/uploads.js";
@@ -46,6 +46,8 @@ export interface PageHost {
   received(type: string, data: string, id: number): void;
   /** A realtime call or emit of the page's that the server refused (for `t.errors`). */
   refused?(code: string, message: string, seq: number | undefined): void;
+  /** A navigation the server answered with a page load elsewhere (another app, another server): its path; undefined for one within the app. */
+  left?(path: string | undefined): void;
   /** Rewrites a frame before the page sees it (`dom: "rendered"`); undefined keeps it. */
   rewrite?(session: Session, type: string, data: string): { type: string; data: string } | undefined;
   /** A `@client` method the runtime ran threw or rejected. */
@@ -159,6 +161,11 @@ export function hubTransport(host: PageHost): Transport {
       const session = await hub.find(decoded.sid, owner, `POST ${path}`);
       decoded.call.who = who;
       const outcome = await hub.call(session, decoded.call);
+      if (r.name === NAV_NAME) {
+        // jsdom loads no other document: the address the page would load is what the test sees.
+        const to = JSON.parse(outcome as string) as { result?: { load?: boolean; api?: string } };
+        host.left?.(to.result?.load || to.result?.api !== undefined ? String(decoded.call.args[0]) : undefined);
+      }
       return r.kind === "rpc" ? reply(200, outcome as string) : reply(202, '{"ok":true}');
     } catch (err) {
       if (!(err instanceof RevueError)) hub.logger.error(`[revue] POST ${path} failed:`, err);

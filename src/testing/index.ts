@@ -156,7 +156,12 @@ export interface TestSession<A extends App> {
    * await bob.submit("#join", { name: "bob", room: "a" });
    */
   another(options?: AnotherPage): Promise<TestSession<A>>;
-  /** The page's address (path and query), as its `@url` fields and navigations left it. */
+  /**
+   * The page's address (path and query), as its `@url` fields and navigations
+   * left it. A navigation out of the app (`this.navigate("/elsewhere")`, a
+   * link to another app) shows here too, though no other page is loaded: the
+   * page stays as it was.
+   */
   readonly url: string;
   /**
    * Moves the page to another address of its app, as a link with `navigate`
@@ -290,6 +295,8 @@ export async function mount<A extends App>(cls: AppClass<A>, options: MountOptio
     const timers = trackTimers(win);
 
     let lastFrame = 0;
+    /** Where a navigation out of the app sent the page (a page load jsdom does not make). */
+    let leftFor: string | undefined;
     const transport = hubTransport({
       hub: hub as unknown as Hub,
       who,
@@ -315,6 +322,9 @@ export async function mount<A extends App>(cls: AppClass<A>, options: MountOptio
       rewrite: options.dom === "rendered" ? (session, type, data) => (type === "patch" ? asSnapshot(session, data) : undefined) : undefined,
       refused(code, message, seq) {
         errors.push({ code, message, seq });
+      },
+      left(path) {
+        leftFor = path;
       },
       clientError(method, error) {
         failures.push({ method, error });
@@ -408,7 +418,7 @@ export async function mount<A extends App>(cls: AppClass<A>, options: MountOptio
       logs,
       html: () => root.innerHTML,
       get url() {
-        return win.location.pathname + win.location.search;
+        return leftFor ?? win.location.pathname + win.location.search;
       },
       navigate: (path) => act(`navigate ${path}`, () => void rv.navigate(path)),
       text: (selector) => mustFind(selector).textContent ?? "",

@@ -40,6 +40,26 @@ describe("revue/testing: routes, @url fields and navigation", () => {
     await t.unmount();
   });
 
+  it("shows a navigation out of the app in t.url (this.navigate, a link to another address), and one back in", async () => {
+    class Saved extends Item {
+      @server.realtime done() {
+        this.navigate("/orders/1");
+      }
+      override render() {
+        return h("main", {}, super.render(), h("button", { id: "done", onClick: this.done }, "Done"), h("a", { id: "out", href: "/help", navigate: true }, "Help"));
+      }
+    }
+    const t = await mount(Saved, { route: "/items/:id", url: "/items/7" });
+    await t.click("#done");
+    expect(t.url).toBe("/orders/1");
+    await t.navigate("/items/9");
+    expect(t.url).toBe("/items/9");
+    expect(t.text("h1")).toBe("Item 9: details");
+    await t.click("#out");
+    expect(t.url).toBe("/help");
+    await t.unmount();
+  });
+
   it("says when the url is not the route's", async () => {
     await expect(mount(Item, { route: "/items/:id", url: "/things/7" })).rejects.toThrow(/that path is not one of the route "\/items\/:id"'s/);
   });
