@@ -60,6 +60,8 @@ export function uploadBound(
   // The control's `maxBytes` (`data-max-bytes`): files over it are refused here, before a byte is sent.
   const total = files.reduce((n, f) => n + f.size, 0);
   if (total > +(input.dataset.maxBytes ?? Infinity)) return done({ type: "upload", error: "PAYLOAD_TOO_LARGE", size: total });
+  // The start first (no files, no error): a form submitted while this one is sent finds its state "working".
+  done({ type: "upload", size: total });
   send(files, { onProgress: (p) => bar && p.total && (bar.value = p.loaded / p.total) })
     .then(
       (handles) => ({ files: handles }),

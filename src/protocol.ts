@@ -77,7 +77,7 @@ export interface EventSummary {
   form?: Record<string, string | string[]>;
   /** For `upload` (revue/ui's fileUpload): the files received, as handles (the server gets `UploadedFile`s). */
   files?: unknown[];
-  /** For `upload`: why it failed (`PAYLOAD_TOO_LARGE`, `NETWORK_ERROR`, …), the error's message and the largest file's size in bytes. */
+  /** For `upload`: why it failed (`PAYLOAD_TOO_LARGE`, `NETWORK_ERROR`, …), the error's message and the largest file's size in bytes. An upload's start, sent as the files are picked, has neither `files` nor `error`, and `size` the bytes being sent. */
   error?: string;
   message?: string;
   size?: number;

@@ -9,12 +9,18 @@ import type { VNode } from "../vdom/types.js";
 
 /** A file upload's state: what {@link uploadState} makes and {@link fileUpload} keeps up to date. */
 export interface UploadState {
-  /** "idle" before any upload, "working" while the app's method handles the files, then "done" or "failed". */
+  /**
+   * "idle" before any upload; "working" from the moment the visitor picks a
+   * file (it is sent, then the app's method handles it), then "done" or
+   * "failed". A form submitted meanwhile can check it and ask the visitor to wait.
+   */
   status: "idle" | "working" | "done" | "failed";
   /** What happened, in words for the visitor ("Received photo.jpg (2.1 MB)", "photo.jpg is 11 MB, more than …"). */
   message: string;
   /** The files of the last upload that arrived: name, size in bytes, type. */
   files: Array<{ name: string; size: number; type: string }>;
+  /** While "working": the files are still being sent (the page's progress bar shows how far), not yet handled. */
+  sending?: boolean;
 }
 
 /**
@@ -105,15 +111,19 @@ export function fileUpload<A extends object>(app: A, key: keyof A & string, onFi
   const id = `rv-${key}`;
   const update = (ev: EventSummary, cur: UploadState) => {
     if (ev.type !== "upload") return UNCHANGED;
-    if (!Array.isArray(ev.files)) return { ...cur, status: "failed" as const, message: explain(ev, maxBytes) };
+    // Picked and being sent (neither files nor an error yet): the app's other methods can see it is on its way.
+    if (!Array.isArray(ev.files) && ev.error === undefined) {
+      return { ...cur, status: "working" as const, sending: true, message: `Uploading${typeof ev.size === "number" && ev.size >= 0 ? ` ${humanBytes(ev.size)}` : ""}…` };
+    }
+    if (!Array.isArray(ev.files)) return { ...cur, sending: undefined, status: "failed" as const, message: explain(ev, maxBytes) };
     const files = ev.files as UploadedFile[];
     if (files.length === 0 || files.some((f) => typeof f?.read !== "function")) return UNCHANGED;
     const refused = refusal(app, entry, where);
-    if (refused) return { ...cur, status: "failed" as const, message: refused };
+    if (refused) return { ...cur, sending: undefined, status: "failed" as const, message: refused };
     const list = files.map((f) => ({ name: f.name, size: f.size, type: f.type }));
     const total = list.reduce((n, f) => n + f.size, 0);
     // Announced, so kept: the picker said "Up to 2.0 MB." and then "Received big.png (3.0 MB).".
-    if (maxBytes !== undefined && total > maxBytes) return { ...cur, status: "failed" as const, message: explain({ type: "upload", error: "PAYLOAD_TOO_LARGE", size: total }, maxBytes) };
+    if (maxBytes !== undefined && total > maxBytes) return { ...cur, sending: undefined, status: "failed" as const, message: explain({ type: "upload", error: "PAYLOAD_TOO_LARGE", size: total }, maxBytes) };
     const said = list.length === 1 ? `${list[0]!.name} (${humanBytes(total)})` : `${list.length} files (${humanBytes(total)})`;
     return followUp<UploadState>({ status: "working", message: `Processing ${said}…`, files: list }, async () => {
       const record = app as Record<string, unknown>;
@@ -139,7 +149,8 @@ export function fileUpload<A extends object>(app: A, key: keyof A & string, onFi
       onChange: bindField(app as Record<string, unknown>, key as never, update as never, [], { upload: true }),
     }),
     hint ? h("p", { class: "rv-hint", id: `${id}-hint` }, hint) : null,
-    h("progress", { id: `${id}-progress`, max: "1", value: state.status === "idle" || state.status === "failed" ? "0" : "1", "aria-label": `${options.label ?? "File"} upload progress` }),
+    // While the files are sent the page moves the bar itself (the server's value would jump it to full and back).
+    h("progress", { id: `${id}-progress`, max: "1", value: state.status === "idle" || state.status === "failed" || state.sending ? "0" : "1", "aria-label": `${options.label ?? "File"} upload progress` }),
     h("p", { id: `${id}-status`, role: state.status === "failed" ? "alert" : "status", class: state.status === "failed" ? "rv-error" : "rv-hint" }, state.message));
 }
 

@@ -358,3 +358,38 @@ it("says why a value it could not store was refused, until a valid one comes or 
   await t.click("#ask"); // a render
   expect(t.find("#rv-qty-error")).toBeNull();
 });
+
+it("a file upload's state is working from the moment a file is picked, so a form submitted while it is sent can ask the visitor to wait", async () => {
+  class Expense extends App {
+    receipt = uploadState();
+    draft = formState({ what: "" });
+    saved: string[] = [];
+    seen: string[] = [];
+    @server.realtime attach(..._files: UploadedFile[]) {}
+    @server.rpc add(v: { what: string }) {
+      this.seen.push(this.receipt.status);
+      if (this.receipt.status === "working") throw new RevueError("BAD_REQUEST", "Wait for the receipt to finish uploading.");
+      this.saved.push(v.what);
+    }
+    override render() {
+      return h("main", {}, fileUpload(this, "receipt", this.attach, { label: "Receipt" }), form(this, "draft", this.add, (f) => [f.text("what", { label: "What" })], { submit: "Add" }));
+    }
+  }
+  t = await mount(Expense);
+  // A first receipt: the page has its uploader (a chunk of its own, fetched on the first upload).
+  await t.upload("#rv-receipt", [{ name: "old.png", type: "image/png", content: "x" }]);
+  await t.settle();
+  const uploading = t.upload("#rv-receipt", [{ name: "r.png", type: "image/png", content: "x".repeat(200_000) }]);
+  // The visitor clicks Add right after picking (the next task).
+  await new Promise((r) => setTimeout(r, 0));
+  const submitting = t.submit("#rv-draft", { what: "lunch" });
+  await Promise.all([uploading, submitting]);
+  await t.settle();
+  expect(t.app.seen).toEqual(["working"]);
+  expect(t.app.saved).toEqual([]);
+  expect(t.text(".rv-form-actions .rv-error")).toBe("Wait for the receipt to finish uploading.");
+  expect(t.app.receipt).toMatchObject({ status: "done", message: "Received r.png (195 KB)." });
+  await t.submit("#rv-draft", { what: "lunch" });
+  await t.settle();
+  expect(t.app.saved).toEqual(["lunch"]);
+});
