@@ -56,6 +56,8 @@ export interface ControlSpec extends ControlOptions {
   unit?: string;
   /** text: ms of quiet typing before the value is sent. */
   debounce?: number;
+  /** text: the browser's autofill hint. */
+  autocomplete?: string;
   rows?: number;
   choices?: readonly Choice[];
   required?: boolean;
@@ -207,7 +209,7 @@ export function drawControl(spec: ControlSpec, d: Draw): VNode {
     case "color":
       return field(spec, d, (x) => h("input", common(x, { type: "color", value: COLOR.test(text) ? text : "#000000" })));
     default:
-      return field(spec, d, (x) => h("input", common(x, { type: spec.type ?? "text", placeholder: spec.placeholder, maxlength: spec.maxLength, value: text, autocomplete: spec.type === "password" ? "current-password" : undefined })));
+      return field(spec, d, (x) => h("input", common(x, { type: spec.type ?? "text", placeholder: spec.placeholder, maxlength: spec.maxLength, value: text, autocomplete: spec.autocomplete ?? (spec.type === "password" ? "current-password" : undefined) })));
   }
 }
 
@@ -298,6 +300,8 @@ export interface TextOptions extends ControlOptions {
   maxLength?: number;
   /** Ms of quiet typing before the value is sent. Default: the page's (150). */
   debounce?: number;
+  /** The browser's autofill hint (`"username"`, `"new-password"`, `"email"`, `"off"`…). Default: `"current-password"` for a password, else none. */
+  autocomplete?: string;
 }
 
 /**

@@ -151,7 +151,7 @@ class Checkout extends App {
   override render() {
     return h("main", {},
       form(this, "order", this.place, (f) => [
-        f.text("email", { label: "Email", type: "email", required: true }),
+        f.text("email", { label: "Email", type: "email", required: true, autocomplete: "email" }),
         f.number("seats", { label: "Seats", min: 1, max: 50 }),
         f.select("plan", ["free", "pro"], { label: "Plan" }),
         f.multiselect("extras", ["support", "sso"], { label: "Extras" }),
@@ -168,6 +168,7 @@ it("a form checks its fields with the method's schema and shows each issue next 
   expect(t.text("#rv-order-seats-error")).toBe("Two seats at least.");
   expect(t.find("#rv-order-email")!.getAttribute("aria-invalid")).toBe("true");
   expect(t.find("#rv-order-email")!.getAttribute("value")).toBe("nope");
+  expect(t.find("#rv-order-email")!.getAttribute("autocomplete")).toBe("email");
   await t.submit("#rv-order", { email: "a@b.co", seats: "x" });
   await t.settle();
   expect(t.text("#rv-order-seats-error")).toBe("Enter a number.");
