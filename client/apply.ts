@@ -101,8 +101,9 @@ export function createApplier(root: Element, busy?: () => unknown): Applier {
     if (!now) return;
     // (Focusing the focused element does nothing.)
     now.focus();
-    // (A field without a caret, a number input, has no selection to keep: setSelectionRange throws there.)
-    if (now !== was && isTyping(now) && was!.selectionStart != null) (now.value = was!.value), now.setSelectionRange(was!.selectionStart, was!.selectionEnd);
+    // Only into the same kind of field of the same name: after a restart an id may name another field. (A field
+    // without a caret, a number input, has no selection to keep: setSelectionRange throws there.)
+    if (now !== was && now.type === was!.type && now.name === was!.name && was!.selectionStart != null) (now.value = was!.value), now.setSelectionRange(was!.selectionStart, was!.selectionEnd);
   }
 
 

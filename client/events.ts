@@ -39,8 +39,8 @@ export interface Delegation {
   scan(text: string): void;
   /** Runs debounced calls that are still waiting, so nothing overtakes them. */
   flush(): void;
-  /** Whether debounced calls wait (typing not sent yet). */
-  typing(): boolean;
+  /** How many debounced calls wait (typing not sent yet): 0 when none. */
+  typing(): number;
 }
 
 const BINDING = /^([rcu]):([^/ ]+)(?:\/(\d+))? ?(.*)$/;
@@ -135,6 +135,6 @@ export function delegateEvents(root: Element, sink: EventSink, typingMs = 150): 
   return {
     scan,
     flush,
-    typing: () => waiting.size > 0,
+    typing: () => waiting.size,
   };
 }

@@ -91,7 +91,7 @@ export interface CallQueue {
    */
   acked(ack: number, resend?: boolean): void;
   /** Whether calls wait, are sent, or were accepted and no `ack` has covered them yet: the page may show what the server has not. */
-  busy(): boolean;
+  busy(): number;
 }
 
 /**
@@ -195,7 +195,7 @@ export function createQueue(host: QueueHost, retryMs = 250): CallQueue {
       accepted = [];
       for (const call of pending) call.seq = undefined;
     },
-    busy: () => !!(pending.length || inFlight || accepted.length),
+    busy: () => pending.length || inFlight || accepted.length,
     acked(ack, resend) {
       accepted = accepted.filter((call) => call.seq! > ack);
       if (!resend) return;

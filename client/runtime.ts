@@ -41,7 +41,7 @@ export interface RuntimeOptions {
   boot: Boot;
   transport: Transport;
   /** Builds the patch applier over `root` (it hydrates the DOM there). */
-  applier: (root: Element, busy?: () => boolean) => Applier;
+  applier: (root: Element, busy?: () => unknown) => Applier;
   /** Default debounce of text-input events bound to realtime methods, in ms. */
   typingMs?: number;
   /** Stream retry tuning; defaults suit a browser. */

@@ -268,6 +268,50 @@ describe("applier: form state", () => {
     input.remove();
   });
 
+  it("keeps a focused field's text while the page has calls unanswered, even text equal to the last value the server set", () => {
+    const root = document.createElement("div");
+    root.innerHTML = '<div data-rv="w-1"><input data-rv="w-2" value="abc"></div>';
+    document.body.append(root);
+    let busy = true;
+    const applier = createApplier(root, () => busy);
+    const input = root.querySelector("input")!;
+    input.focus();
+    // "abcd" was sent, then a Backspace: the field shows "abc" again, as the server last set it.
+    input.value = "abc";
+    applier.apply([{ op: "attrs", id: "w-2", set: { value: "abcd" }, remove: [] }]);
+    expect(input.value).toBe("abc");
+    expect(input.getAttribute("value")).toBe("abcd");
+    // The "abc" the page sent next is answered: every call is, and the server had the field's text.
+    busy = false;
+    applier.apply([{ op: "attrs", id: "w-2", set: { value: "abc" }, remove: [] }]);
+    expect(input.value).toBe("abc");
+    // Then the server's value wins (a form reset).
+    applier.apply([{ op: "attrs", id: "w-2", set: { value: "" }, remove: [] }]);
+    expect(input.value).toBe("");
+    expect(document.activeElement).toBe(input);
+    input.remove();
+  });
+
+  it("keeps the focus, the text and the caret of the field being typed in across an init, only into the same field", () => {
+    const page = mount('<div data-rv="w-1"><input data-rv="w-2" name="memo"><input data-rv="w-3" name="other"></div>');
+    document.body.append(page.root);
+    const typed = page.root.querySelector<HTMLInputElement>("[name=memo]")!;
+    typed.focus();
+    typed.value = "half a thought";
+    typed.setSelectionRange(4, 6);
+    const tree = (names: string[]): VNodeWire => ({ id: "w-1", tag: "div", attrs: {}, children: names.map((name, i) => ({ id: `w-${i + 2}`, tag: "input", attrs: { name }, children: [] })) });
+    page.applier.init(tree(["memo", "other"]));
+    const now = page.root.querySelector<HTMLInputElement>("[name=memo]")!;
+    expect(now).not.toBe(typed);
+    expect(document.activeElement).toBe(now);
+    expect([now.value, now.selectionStart, now.selectionEnd]).toEqual(["half a thought", 4, 6]);
+    // After a restart an id may name another field: it gets the focus, not the text.
+    now.value = "mine";
+    page.applier.init(tree(["search", "memo"]));
+    expect(page.root.querySelector<HTMLInputElement>("[name=search]")!.value).toBe("");
+    expect(page.root.querySelector<HTMLInputElement>("[name=memo]")!.value).toBe("");
+  });
+
   it("updates the text of a textarea, whose text child has no marker", () => {
     const { root, expected } = patchPage(h("div", {}, h("textarea", {}, "a")), h("div", {}, h("textarea", {}, "b")));
     expect(canonical(root)).toBe(expected);
