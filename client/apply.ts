@@ -162,7 +162,7 @@ export function createApplier(root: Element, busy?: () => unknown): Applier {
   function find(id: string): Target {
     const node = nodes.get(id);
     // Caught by the stream, which asks for a snapshot.
-    if (!node) throw Error("unknown node " + id);
+    if (!node) throw Error("no node " + id);
     return node;
   }
 

@@ -114,6 +114,8 @@ export function createQueue(host: QueueHost, retryMs = 250): CallQueue {
   let timer: ReturnType<typeof setTimeout> | undefined;
   /** Fire-and-forget calls the server accepted (202) and no `ack` has covered yet. */
   let accepted: Call[] = [];
+  /** The last `ack`: a 202 that comes after the patch acknowledging its call (two sockets race) leaves nothing to wait for. */
+  let ackedTo = 0;
 
   const flush = (): void => {
     const wait = pausedUntil - Date.now();
@@ -156,7 +158,7 @@ export function createQueue(host: QueueHost, retryMs = 250): CallQueue {
       pausedUntil = Date.now() + (reply.retryAfterMs || 1000);
       requeue(call);
     } else if (reply.status < 400) {
-      if (!call.rpc) accepted.push(call), call.resolve(undefined);
+      if (!call.rpc) call.seq! > ackedTo && accepted.push(call), call.resolve(undefined);
       else if (reply.body && "result" in reply.body) call.resolve(reply.body.result);
       else call.reject(new RevueError("PROTOCOL_ERROR", `${call.path}: no result (HTTP ${reply.status})`));
     } else if (reply.status === 404 && error?.code === "SESSION_NOT_FOUND") {
@@ -193,10 +195,12 @@ export function createQueue(host: QueueHost, retryMs = 250): CallQueue {
     reset() {
       seq = 0;
       accepted = [];
+      ackedTo = 0;
       for (const call of pending) call.seq = undefined;
     },
     busy: () => pending.length || inFlight || accepted.length,
     acked(ack, resend) {
+      ackedTo = ack;
       accepted = accepted.filter((call) => call.seq! > ack);
       if (!resend) return;
       for (const call of accepted) (call.resent = 1), (call.tries = 0), requeue(call);

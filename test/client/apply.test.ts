@@ -93,7 +93,7 @@ describe("applier: ops", () => {
   });
 
   it("throws on an op naming an unknown node, so the runtime can ask for a snapshot", () => {
-    expect(() => mount("").applier.apply([{ op: "remove", id: "w-9" }])).toThrow(/unknown node w-9/);
+    expect(() => mount("").applier.apply([{ op: "remove", id: "w-9" }])).toThrow(/no node w-9/);
   });
 
   it("creates SVG children in the SVG namespace", () => {

@@ -35,6 +35,26 @@ describe("the outgoing call queue", () => {
     ]);
   });
 
+  it("is busy while a click is sent or accepted and not acknowledged, and not after, whichever of its 202 and its ack comes first", async () => {
+    let answer!: (r: Reply) => void;
+    const h = host(() => new Promise<Reply>((r) => (answer = r)));
+    const q = createQueue(h);
+    q.connect();
+    void q.push("/api/event", { method: "inc", args: [] });
+    expect(q.busy()).toBeTruthy();
+    answer({ status: 202, body: { ok: true } });
+    await settle();
+    expect(q.busy()).toBeTruthy(); // accepted, its patch not seen yet
+    q.acked(1);
+    expect(q.busy()).toBeFalsy();
+    // The patch that acknowledges the next click comes before its 202 (two sockets race).
+    void q.push("/api/event", { method: "inc", args: [] });
+    q.acked(2);
+    answer({ status: 202, body: { ok: true } });
+    await settle();
+    expect(q.busy()).toBeFalsy();
+  });
+
   it("resolves an rpc with its result and rejects a failed one with a RevueError carrying the server's code", async () => {
     const h = host((path) => (path.endsWith("ok") ? { status: 200, body: { result: 42 } } : { status: 500, body: { error: { code: "RPC_ERROR", message: "nope" } } }));
     const q = createQueue(h);
