@@ -89,22 +89,25 @@ export function createApplier(root: Element, busy?: () => unknown): Applier {
 
   /**
    * Changes the DOM keeping the focused element focused: a keyed move
-   * re-inserts it (which blurs it), an `init` replaces it; its id finds its
-   * node again, and a new node of a text field gets the text typed in the old
-   * one, and its caret.
+   * re-inserts it (which blurs it), an `init` replaces it. Its id finds its
+   * node again; a new node (an init) counts as the same field only if it has
+   * the same `id` and `name` attributes (after a restart a node id may name
+   * another field), and gets the value typed in the old one, and its caret.
    */
   function keepFocus(change: () => void): void {
     const was = doc.activeElement as HTMLInputElement | null;
     const id = was?.getAttribute(ID_ATTR);
     change();
     const now = id && (nodes.get(id) as HTMLInputElement | undefined);
-    if (!now) return;
+    if (!now || (now !== was && (now.id !== was!.id || now.name !== was!.name))) return;
     // (Focusing the focused element does nothing.)
     now.focus();
-    // Only into the same kind of field of the same name: after a restart an id may name another field. (A field
-    // without a caret, a number input, has no selection to keep: setSelectionRange throws there.)
-    if (now !== was && now.type === was!.type && now.name === was!.name && was!.selectionStart != null) (now.value = was!.value), now.setSelectionRange(was!.selectionStart, was!.selectionEnd);
+    if (now === was) return;
+    now.value = was!.value;
+    // A field without a caret (a number or email input) has no selection to keep: setSelectionRange throws there.
+    if (was!.selectionStart != null) now.setSelectionRange(was!.selectionStart, was!.selectionEnd);
   }
+
 
 
   /** Registers ids found in server-rendered DOM under `parent`. */

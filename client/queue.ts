@@ -90,8 +90,8 @@ export interface CallQueue {
    * never ran them (one that did answers a retry without running it again).
    */
   acked(ack: number, resend?: boolean): void;
-  /** Whether calls wait, are sent, or were accepted and no `ack` has covered them yet: the page may show what the server has not. */
-  busy(): number;
+  /** Whether calls wait to be sent, or were numbered past the last `ack` (sent, not finished): the page may show what the server has not. */
+  busy(): unknown;
 }
 
 /**
@@ -114,7 +114,7 @@ export function createQueue(host: QueueHost, retryMs = 250): CallQueue {
   let timer: ReturnType<typeof setTimeout> | undefined;
   /** Fire-and-forget calls the server accepted (202) and no `ack` has covered yet. */
   let accepted: Call[] = [];
-  /** The last `ack`: a 202 that comes after the patch acknowledging its call (two sockets race) leaves nothing to wait for. */
+  /** The last `ack`: calls numbered up to it finished, whether or not their answers came yet (two sockets race). */
   let ackedTo = 0;
 
   const flush = (): void => {
@@ -158,7 +158,7 @@ export function createQueue(host: QueueHost, retryMs = 250): CallQueue {
       pausedUntil = Date.now() + (reply.retryAfterMs || 1000);
       requeue(call);
     } else if (reply.status < 400) {
-      if (!call.rpc) call.seq! > ackedTo && accepted.push(call), call.resolve(undefined);
+      if (!call.rpc) accepted.push(call), call.resolve(undefined);
       else if (reply.body && "result" in reply.body) call.resolve(reply.body.result);
       else call.reject(new RevueError("PROTOCOL_ERROR", `${call.path}: no result (HTTP ${reply.status})`));
     } else if (reply.status === 404 && error?.code === "SESSION_NOT_FOUND") {
@@ -198,7 +198,7 @@ export function createQueue(host: QueueHost, retryMs = 250): CallQueue {
       ackedTo = 0;
       for (const call of pending) call.seq = undefined;
     },
-    busy: () => pending.length || inFlight || accepted.length,
+    busy: () => pending.length || seq > ackedTo,
     acked(ack, resend) {
       ackedTo = ack;
       accepted = accepted.filter((call) => call.seq! > ack);

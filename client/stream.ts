@@ -184,7 +184,7 @@ export function createStream(transport: Transport, host: StreamHost, options: St
     switch (msg.type) {
       case "init":
         if (msg.hash !== treeHash(JSON.stringify(msg.tree))) {
-          if (++damaged > maxTries) return stop(), host.gaveUp("damaged snapshots");
+          if (++damaged > maxTries) return stop(), host.gaveUp("bad snapshots");
           return resync();
         }
         damaged = 0;

@@ -21,7 +21,7 @@ export class Rooms<S extends Session = Session> {
     if (typeof room !== "string" || room === "") throw new UsageError(`${this.app}.join(room): the room must be a non-empty string, got ${JSON.stringify(room)}.`);
     // Named by pages often (a chat's room): a name is kept with each session and in its snapshot, and counts toward no budget.
     if (room.length > MAX_ROOM_NAME) {
-      throw new UsageError(`${this.app}.join(room): a room name is at most ${MAX_ROOM_NAME} characters, got ${room.length} ("${room.slice(0, 40)}…"). Name rooms by an id, and check names that come from the page.`);
+      throw new UsageError(`${this.app}.join(room): a room name is at most ${MAX_ROOM_NAME} characters, got ${room.length} ("${room.slice(0, 40).replace(/[\uD800-\uDBFF]$/, "")}…"). Name rooms by an id, and check names that come from the page.`);
     }
     if (session.rooms.has(room)) return;
     if (session.rooms.size >= this.maxPerSession) {

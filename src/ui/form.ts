@@ -29,11 +29,23 @@ export interface FormState<V extends Record<string, unknown>> {
   /** The starting values, which `reset` puts back (kept by `formState`; a state made without it resets to the values it holds when drawn). */
   readonly initial?: V;
   /**
-   * Submissions that ran. The page's submit names the count it showed, so a
-   * second click (a double-click, Enter pressed again) sent before the page
-   * heard of the first is not run again.
+   * Submissions that ran (kept with the session, so that a restored session
+   * counts on). The page's submit names the count it showed, so a second
+   * click (a double-click, Enter pressed again) sent before the page heard of
+   * the first is not run again.
    */
   runs?: number;
+}
+
+/**
+ * Submissions run, by app instance and form field: the count goes on when the
+ * app replaces the form's state (`this.draft = formState(…)` to clear it),
+ * which starts its `runs` again. A restored instance starts from `runs`.
+ */
+const runsOf = new WeakMap<object, Map<string, number>>();
+
+function runsSoFar(app: object, key: string, state: FormState<Record<string, unknown>>): number {
+  return Math.max(runsOf.get(app)?.get(key) ?? 0, state.runs ?? 0);
 }
 
 /**
@@ -154,7 +166,7 @@ export function form<A extends object, V extends Record<string, unknown>>(
   const submit = (ev: EventSummary, cur: FormState<Record<string, unknown>>, shown: unknown) => {
     if (cur.status === "pending" || (ev.type !== "submit" && ev.type !== "recover") || typeof ev.form !== "object" || ev.form === null) return UNCHANGED;
     // A submit of the form as it was before a submission ran (sent before its patch came): the same click again.
-    if (ev.type === "submit" && shown !== (cur.runs ?? 0)) return UNCHANGED;
+    if (ev.type === "submit" && shown !== runsSoFar(app, key, cur)) return UNCHANGED;
     if (ev.type === "recover") {
       // A re-bootstrapped page's values, as typed: each valid one comes back, nothing is submitted.
       const values: Record<string, unknown> = { ...cur.values };
@@ -187,7 +199,11 @@ export function form<A extends object, V extends Record<string, unknown>>(
     const checked = checkedArgs(appName, entry, [values]);
     if ("issues" in checked) return { ...cur, values, ...placed(checked.issues, specs) };
     const { args } = checked;
-    return followUp<FormState<Record<string, unknown>>>({ ...cur, values, errors: {}, status: "pending", message: "", runs: (cur.runs ?? 0) + 1 }, async () => {
+    const runs = runsSoFar(app, key, cur) + 1;
+    let counts = runsOf.get(app);
+    if (!counts) runsOf.set(app, (counts = new Map()));
+    counts.set(key, runs);
+    return followUp<FormState<Record<string, unknown>>>({ ...cur, values, errors: {}, status: "pending", message: "", runs }, async () => {
       const record = app as Record<string, unknown>;
       const settle = (next: Partial<FormState<Record<string, unknown>>>) => (record[key] = { ...(record[key] as object), ...next });
       try {
@@ -207,7 +223,7 @@ export function form<A extends object, V extends Record<string, unknown>>(
   const pending = state.status === "pending";
   const formError = state.status === "failed" && state.message ? h("p", { class: "rv-error", role: "alert" }, state.message) : null;
   const done = state.status === "done" && state.message ? h("p", { class: "rv-done", role: "status" }, state.message) : null;
-  return h("form", { id, class: "rv-form", novalidate: true, "aria-busy": pending ? "true" : "false", onSubmit: bindField(app as Record<string, unknown>, key, submit as never, [state.runs ?? 0], { form: id }) },
+  return h("form", { id, class: "rv-form", novalidate: true, "aria-busy": pending ? "true" : "false", onSubmit: bindField(app as Record<string, unknown>, key, submit as never, [runsSoFar(app, key, state)], { form: id }) },
     ...body,
     h("div", { class: "rv-form-actions" },
       h("button", { type: "submit", disabled: pending || undefined }, pending ? h("span", { class: "rv-spin", "aria-hidden": "true" }) : null, pending ? options.pending ?? "Working…" : options.submit ?? "Submit"),

@@ -305,11 +305,21 @@ describe("applier: form state", () => {
     expect(now).not.toBe(typed);
     expect(document.activeElement).toBe(now);
     expect([now.value, now.selectionStart, now.selectionEnd]).toEqual(["half a thought", 4, 6]);
-    // After a restart an id may name another field: it gets the focus, not the text.
+    // After a restart an id may name another field: it gets neither the focus nor the text.
     now.value = "mine";
     page.applier.init(tree(["search", "memo"]));
     expect(page.root.querySelector<HTMLInputElement>("[name=search]")!.value).toBe("");
     expect(page.root.querySelector<HTMLInputElement>("[name=memo]")!.value).toBe("");
+    expect(document.activeElement).toBe(document.body);
+    // A field without a caret (email, number) keeps its value too.
+    const email = (value?: string): VNodeWire => ({ id: "w-1", tag: "div", attrs: {}, children: [{ id: "w-2", tag: "input", attrs: { type: "email", name: "to", ...(value ? { value } : {}) }, children: [] }] });
+    page.applier.init(email());
+    const to = page.root.querySelector<HTMLInputElement>("[name=to]")!;
+    to.focus();
+    to.value = "a@b.c";
+    page.applier.init(email("old@b.c"));
+    expect(document.activeElement?.getAttribute("name")).toBe("to");
+    expect(page.root.querySelector<HTMLInputElement>("[name=to]")!.value).toBe("a@b.c");
   });
 
   it("updates the text of a textarea, whose text child has no marker", () => {

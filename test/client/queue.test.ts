@@ -47,9 +47,11 @@ describe("the outgoing call queue", () => {
     expect(q.busy()).toBeTruthy(); // accepted, its patch not seen yet
     q.acked(1);
     expect(q.busy()).toBeFalsy();
-    // The patch that acknowledges the next click comes before its 202 (two sockets race).
+    // The patch that acknowledges the next click comes before its 202 (two sockets race): not busy from then on.
     void q.push("/api/event", { method: "inc", args: [] });
+    await settle();
     q.acked(2);
+    expect(q.busy()).toBeFalsy();
     answer({ status: 202, body: { ok: true } });
     await settle();
     expect(q.busy()).toBeFalsy();

@@ -65,7 +65,7 @@ describe("the stream", () => {
     expect(h1()).toBe("0");
     expect(t.streams).toHaveLength(7); // the first, then one resync per damaged snapshot up to maxTries (6)
     expect(t.last.closed).toBe(true);
-    expect(errors).toEqual([expect.objectContaining({ code: "DISCONNECTED", message: expect.stringContaining("damaged") })]);
+    expect(errors).toEqual([expect.objectContaining({ code: "DISCONNECTED", message: expect.stringContaining("bad snapshots") })]);
     rv.close();
   });
 

@@ -225,6 +225,25 @@ it("a double-click (or Enter pressed again) on a form's submit runs its method o
   await t.settle();
   expect(t.app.added).toEqual(["milk", "eggs"]);
   expect(t.app.draft.runs).toBe(2);
+  await t.unmount();
+
+  // A method that clears the form by giving it a new state (runs starts again there): still once.
+  class Clears extends Add {
+    @server.rpc(z.object({ title: z.string().min(1) })) override async add(v: { title: string }) {
+      this.added.push(v.title);
+      this.draft = formState({ title: "" });
+    }
+  }
+  t = await mount(Clears);
+  for (const title of ["lunch", "taxi"]) {
+    await t.input("#rv-draft-title", title);
+    const clicked = t.find("#rv-draft button[type=submit]") as HTMLButtonElement;
+    clicked.click();
+    clicked.click();
+    clicked.click();
+    await t.settle();
+  }
+  expect(t.app.added).toEqual(["lunch", "taxi"]);
 });
 
 it("an INVALID_ARGS the method throws goes next to its field; a bug says so, with its message in development only", async () => {
