@@ -19,7 +19,7 @@ describe("revue new", () => {
   it("writes an ES-module project whose scripts start, develop and test the app", () => {
     const dir = join(root, "My Counter");
     const files = createProject(dir);
-    expect(files).toEqual([".gitignore", "README.md", "package.json", "src/app.ts", "src/server.ts", "test/app.test.ts", "tsconfig.build.json", "tsconfig.json"]);
+    expect(files).toEqual([".gitignore", "README.md", "package.json", "src/app.ts", "src/server.ts", "test/app.test.ts", "tsconfig.build.json", "tsconfig.json", "vitest.config.ts"]);
     const pkg = json(join(dir, "package.json"));
     expect(pkg).toMatchObject({ name: "my-counter", type: "module", private: true, dependencies: { revue: `^${repoPkg.version}` } });
     expect(pkg.scripts).toEqual({ start: "tsx src/server.ts", dev: "revue dev src/server.ts", test: "tsc --noEmit && vitest run", build: "tsc -p tsconfig.build.json" });
