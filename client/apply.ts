@@ -37,7 +37,6 @@ const SVG_NS = "http://www.w3.org/2000/svg";
  */
 export const NOT_TEXT = /^(?:checkbox|radio|button|submit|reset|file|image|hidden|range|color|select-\w+)$/;
 
-
 /** Sets a field's live value, its caret where the visitor left it (setting the value moves it to the end); a field without one (a select, a number input) has none to keep. */
 function setValue(field: HTMLInputElement | HTMLTextAreaElement, value: string): void {
   const { selectionStart: from, selectionEnd: to } = field;
@@ -107,8 +106,6 @@ export function createApplier(root: Element, busy?: () => unknown): Applier {
     // A field without a caret (a number or email input) has no selection to keep: setSelectionRange throws there.
     if (was!.selectionStart != null) now.setSelectionRange(was!.selectionStart, was!.selectionEnd);
   }
-
-
 
   /** Registers ids found in server-rendered DOM under `parent`. */
   function hydrate(parent: Element | DocumentFragment): void {
