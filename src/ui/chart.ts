@@ -180,7 +180,8 @@ function xAxis(points: readonly Point[], options: ChartOptions, f: Frame) {
 function yAxis(values: Iterable<number>, options: ChartOptions, f: Frame, zero: boolean) {
   let d0 = Infinity;
   let d1 = -Infinity;
-  for (const v of values) if (Number.isFinite(v)) (d0 = Math.min(d0, v)), (d1 = Math.max(d1, v));
+  let whole = true;
+  for (const v of values) if (Number.isFinite(v)) (d0 = Math.min(d0, v)), (d1 = Math.max(d1, v)), (whole &&= Number.isInteger(v));
   if (!Number.isFinite(d0)) (d0 = 0), (d1 = 1);
   if (options.y?.zero ?? zero) (d0 = Math.min(0, d0)), (d1 = Math.max(0, d1));
   if (options.y?.domain) [d0, d1] = options.y.domain.map(Number) as [number, number];
@@ -190,7 +191,9 @@ function yAxis(values: Iterable<number>, options: ChartOptions, f: Frame, zero: 
   const scale = scaleLinear().domain([d0, d1]).range([f.bottom, f.top]);
   if (!options.y?.domain) scale.nice(count);
   const [n0, n1] = scale.domain() as [number, number];
-  return { scale: (v: number) => scale(v), d0: n0, d1: n1, ticks: scale.ticks(count), format: formatter(options.y, scale.tickFormat(count)), exact: formatter(options.y, exact) };
+  // Counts (every value whole) get whole ticks: an axis of votes read "0.2, 0.4, …" between 0 and 1.
+  const ticks = whole ? scale.ticks(count).filter(Number.isInteger) : scale.ticks(count);
+  return { scale: (v: number) => scale(v), d0: n0, d1: n1, ticks, format: formatter(options.y, whole ? scale.tickFormat(count, ",d") : scale.tickFormat(count)), exact: formatter(options.y, exact) };
 }
 
 type AxisInfo = ReturnType<typeof yAxis>;

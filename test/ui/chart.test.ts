@@ -47,7 +47,7 @@ it("draws area, scatter, bar, histogram and sparkline with what each shows on ho
       barChart([{ name: "2025", values: [["Jan", 120], ["Feb", 98]] }, { name: "2026", values: [["Jan", 130], ["Feb", 110]] }], { y: { unit: "k€" } }),
       histogram([1, 2, 2, 3, 3, 3, 9], { bins: 4, x: { unit: "ms" } }),
       sparkline([3, 5, 4, 8], { title: "visits" })));
-  expect(s.find(".rv-chart-area .rv-axis-y text")!.textContent).toBe("0.0 /s"); // an area starts at zero
+  expect(s.find(".rv-chart-area .rv-axis-y text")!.textContent).toBe("0 /s"); // an area starts at zero; whole values get whole ticks
   expect(s.findAll(".rv-chart-area .rv-series path[stroke=none]").length).toBeGreaterThan(0); // its fill, under its line
   expect(texts(s, ".rv-chart-scatter .rv-hover title")).toEqual(["cars: 1,000 kg, 30", "cars: 1,500 kg, 22", "cars: 1,000 kg, 31"]); // two points at one x: both kept
   expect(texts(s, ".rv-chart-bar rect title")).toEqual(["2025, Jan: 120 k€", "2025, Feb: 98 k€", "2026, Jan: 130 k€", "2026, Feb: 110 k€"]);
@@ -111,4 +111,13 @@ it("says what is wrong with the data or the size", () => {
   expect(() => lineChart({ name: "a", points: [] }, { width: -5 })).toThrow("chart: option width must be a positive number of pixels, got -5.");
   expect(() => lineChart({ name: "a", points: [] }, { width: 60 })).toThrow(/chart: 60 × 260 leaves no room for the plot; make it at least/);
   expect(() => histogram("1,2" as never)).toThrow(/histogram\(values\): values must be an array of numbers/);
+});
+
+it("labels a bar chart of counts with whole numbers only (a poll's 0 and 1 votes read 0.2, 0.4, … between)", async () => {
+  const s = await page(() => barChart({ name: "votes", values: [["Vue", 1], ["Svelte", 0], ["React", 1]] }, { y: { label: "votes", zero: true } }));
+  expect(texts(s, ".rv-axis-y text")).toEqual(["0", "1"]);
+  const big = await page(() => barChart({ name: "visits", values: [["Mon", 1200], ["Tue", 3400]] }));
+  expect(texts(big, ".rv-axis-y text")).toEqual(["0", "500", "1,000", "1,500", "2,000", "2,500", "3,000", "3,500"]);
+  const fractions = await page(() => barChart({ name: "load", values: [["a", 0.3], ["b", 0.9]] }));
+  expect(texts(fractions, ".rv-axis-y text")[1]).toBe("0.2");
 });
