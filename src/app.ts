@@ -69,7 +69,16 @@ export function constructApp<T extends App>(ctor: new () => T, link: SessionLink
   }
 }
 
+/** One detached link per class: an instance made with `new` (in a test, a benchmark) carries no closures of its own. */
+const detachedLinks = new Map<string, SessionLink>();
+
 function detached(name: string): SessionLink {
+  let link = detachedLinks.get(name);
+  if (!link) detachedLinks.set(name, (link = detachedLink(name)));
+  return link;
+}
+
+function detachedLink(name: string): SessionLink {
   const fail = (what: string): never => {
     throw new UsageError(
       `${name}.${what}: this instance is not attached to a session (it was created with "new"). ` +
@@ -78,7 +87,9 @@ function detached(name: string): SessionLink {
   };
   return {
     sid: "",
-    production: process.env.NODE_ENV === "production",
+    get production() {
+      return process.env.NODE_ENV === "production";
+    },
     user: undefined,
     url: { params: {}, query: {} },
     rooms: new Set(),
