@@ -110,20 +110,21 @@ export function fileUpload<A extends object>(app: A, key: keyof A & string, onFi
   if (maxBytes !== undefined && !(Number.isFinite(maxBytes) && maxBytes > 0)) throw new UsageError(`${where}: maxBytes must be a positive number of bytes, got ${maxBytes}.`);
   const id = `rv-${key}`;
   const update = (ev: EventSummary, cur: UploadState) => {
+    const failed = (message: string): UploadState => ({ ...cur, sending: undefined, status: "failed", message });
     if (ev.type !== "upload") return UNCHANGED;
     // Picked and being sent (neither files nor an error yet): the app's other methods can see it is on its way.
     if (!Array.isArray(ev.files) && ev.error === undefined) {
       return { ...cur, status: "working" as const, sending: true, message: `Uploading${typeof ev.size === "number" && ev.size >= 0 ? ` ${humanBytes(ev.size)}` : ""}…` };
     }
-    if (!Array.isArray(ev.files)) return { ...cur, sending: undefined, status: "failed" as const, message: explain(ev, maxBytes) };
+    if (!Array.isArray(ev.files)) return failed(explain(ev, maxBytes));
     const files = ev.files as UploadedFile[];
     if (files.length === 0 || files.some((f) => typeof f?.read !== "function")) return UNCHANGED;
     const refused = refusal(app, entry, where);
-    if (refused) return { ...cur, sending: undefined, status: "failed" as const, message: refused };
+    if (refused) return failed(refused);
     const list = files.map((f) => ({ name: f.name, size: f.size, type: f.type }));
     const total = list.reduce((n, f) => n + f.size, 0);
     // Announced, so kept: the picker said "Up to 2.0 MB." and then "Received big.png (3.0 MB).".
-    if (maxBytes !== undefined && total > maxBytes) return { ...cur, sending: undefined, status: "failed" as const, message: explain({ type: "upload", error: "PAYLOAD_TOO_LARGE", size: total }, maxBytes) };
+    if (maxBytes !== undefined && total > maxBytes) return failed(explain({ type: "upload", error: "PAYLOAD_TOO_LARGE", size: total }, maxBytes));
     const said = list.length === 1 ? `${list[0]!.name} (${humanBytes(total)})` : `${list.length} files (${humanBytes(total)})`;
     return followUp<UploadState>({ status: "working", message: `Processing ${said}…`, files: list }, async () => {
       const record = app as Record<string, unknown>;
