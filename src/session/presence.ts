@@ -239,15 +239,14 @@ export class Presence {
 
   // ------------------------------------------------------------ a session's presences
 
-  /** `this.presence` of session `sid`. */
+  /** `this.presence` of session `sid`; `user` reads who is signed in now (the default key). */
   forSession(sid: string, user: () => unknown = () => undefined): SessionPresence {
-    const keyOf = (key: string | undefined, topic: string, what: string) => key ?? userKey(user(), `${this.config.app}.presence.${what}(${JSON.stringify(topic)})`);
-    return {
-      track: (topic, key, meta) => this.track(sid, topic, keyOf(key, topic, "track"), meta),
-      update: (topic, key, meta) => this.update(sid, topic, key, meta),
-      untrack: (topic, key) => this.untrack(sid, topic, keyOf(key, topic, "untrack")),
-      list: (topic) => this.list(topic),
-    };
+    return new PresenceOfSession(this, sid, user);
+  }
+
+  /** The key of a track or untrack without one: the signed-in user's (see {@link userKey}). */
+  userKeyOf(user: unknown, topic: string, what: string): string {
+    return userKey(user, `${this.config.app}.presence.${what}(${JSON.stringify(topic)})`);
   }
 
   /** Tracks session `sid` under `key` in `topic` (see {@link SessionPresence.track}). */
@@ -665,4 +664,33 @@ function userKey(user: unknown, where: string): string {
   throw new UsageError(
     `${where}: no key was given and ${user === undefined || user === null ? "nobody is signed in" : "this.user has no id, name or email"}. Pass the key: this.presence.track(topic, key, meta).`,
   );
+}
+
+/** {@link SessionPresence} of one session: its methods on the prototype, so a session holds one small object, not a closure per method. */
+class PresenceOfSession implements SessionPresence {
+  constructor(
+    private readonly presence: Presence,
+    private readonly sid: string,
+    private readonly user: () => unknown,
+  ) {}
+
+  track(topic: string, key?: string, meta?: Record<string, unknown>): string {
+    return this.presence.track(this.sid, topic, this.keyOf(key, topic, "track"), meta);
+  }
+
+  update(topic: string, key: string, meta: Record<string, unknown> | ((meta: Record<string, unknown>) => Record<string, unknown>)): string {
+    return this.presence.update(this.sid, topic, key, meta);
+  }
+
+  untrack(topic: string, key?: string): void {
+    this.presence.untrack(this.sid, topic, this.keyOf(key, topic, "untrack"));
+  }
+
+  list(topic: string): PresenceList {
+    return this.presence.list(topic);
+  }
+
+  private keyOf(key: string | undefined, topic: string, what: string): string {
+    return key ?? this.presence.userKeyOf(this.user(), topic, what);
+  }
 }
