@@ -89,8 +89,8 @@ let active: MemoCache | undefined;
  * whole), so the cache stays within twice what the page shows.
  */
 export class MemoCache {
-  /** Each component's calls. */
-  private calls = new Map<Function, Calls>();
+  /** Each component's calls; made at the first memo call (a page without one holds no table). */
+  private calls: Map<Function, Calls> | undefined;
   /** The component called last, and its calls: the calls of a list follow one another. */
   private lastTag: Function | undefined;
   private lastCalls: Calls | undefined;
@@ -104,9 +104,9 @@ export class MemoCache {
    * The entry of each node a memo component returned, so that a copy of it
    * can take its place. One table per cache, dropped with it: a weak table
    * keeps the capacity of its busiest moment, so one shared by every session
-   * held 1 MB after all of them had ended.
+   * held 1 MB after all of them had ended. Made at the first memo node.
    */
-  readonly entries = new WeakMap<VNode, MemoEntry>();
+  entries: WeakMap<VNode, MemoEntry> | undefined;
 
   /**
    * Runs `work` with this cache: a memo component called with the same
@@ -131,7 +131,7 @@ export class MemoCache {
 
   /** Forgets everything (the tree it matches was packed or dropped). */
   clear(): void {
-    this.calls.clear();
+    this.calls = this.entries = undefined;
     this.lastTag = this.lastCalls = undefined;
     this.size = this.kept = 0;
   }
@@ -172,7 +172,7 @@ export class MemoCache {
     e.gen = this.gen;
     e.parent = this.building;
     if (e.node !== undefined && sameArgs(e.args, args) && (spec.equal === undefined ? sameProps(e.listed, props) : spec.equal(e.props, props))) return e;
-    if (e.node !== undefined) this.entries.delete(e.node);
+    if (e.node !== undefined) this.entries?.delete(e.node);
     e.props = props;
     if (spec.equal === undefined) e.listed = listProps(props);
     e.args = args.length === 0 ? NO_ARGS : args;
@@ -188,8 +188,9 @@ export class MemoCache {
   }
 
   private callsOf(tag: Function): Calls {
-    let calls = this.calls.get(tag);
-    if (calls === undefined) this.calls.set(tag, (calls = { byKey: new Map(), first: null, last: null, ordered: [], count: 0, gen: 0 }));
+    const all = (this.calls ??= new Map());
+    let calls = all.get(tag);
+    if (calls === undefined) all.set(tag, (calls = { byKey: new Map(), first: null, last: null, ordered: [], count: 0, gen: 0 }));
     this.lastTag = tag;
     this.lastCalls = calls;
     return calls;
@@ -210,7 +211,8 @@ export class MemoCache {
   /** Drops the entries whose node is no longer in the page. */
   private sweep(): void {
     let size = 0;
-    for (const [tag, calls] of this.calls) {
+    const all = this.calls ?? new Map<Function, Calls>();
+    for (const [tag, calls] of all) {
       const { byKey, ordered } = calls;
       // Links to a dropped entry must go (see MemoEntry.next): all are cut, and the next render relinks them.
       for (const [key, e] of byKey) if (!this.live(e)) byKey.delete(key);
@@ -220,7 +222,7 @@ export class MemoCache {
       let n = 0;
       while (n < ordered.length && this.live(ordered[n]!)) n++;
       ordered.length = n;
-      if (byKey.size === 0 && n === 0) this.calls.delete(tag);
+      if (byKey.size === 0 && n === 0) all.delete(tag);
       size += byKey.size + n;
     }
     this.lastTag = this.lastCalls = undefined;
@@ -244,7 +246,7 @@ export function keepMemo(entry: MemoEntry, node: VNode): void {
   active?.done(entry);
   if (node.type !== "element" || node.tag === "#fragment") return;
   entry.node = node;
-  active?.entries.set(node, entry);
+  if (active !== undefined) (active.entries ??= new WeakMap()).set(node, entry);
 }
 
 function sameArgs(a: readonly unknown[], b: readonly unknown[]): boolean {
