@@ -32,20 +32,29 @@ export interface FormState<V extends Record<string, unknown>> {
    * Submissions that ran (kept with the session, so that a restored session
    * counts on). The page's submit names the count it showed, so a second
    * click (a double-click, Enter pressed again) sent before the page heard of
-   * the first is not run again.
+   * the first, with the same values, is not run again; other values sent
+   * before then are a submission of their own and run.
    */
   runs?: number;
 }
 
-/**
- * Submissions run, by app instance and form field: the count goes on when the
- * app replaces the form's state (`this.draft = formState(…)` to clear it),
- * which starts its `runs` again. A restored instance starts from `runs`.
- */
-const runsOf = new WeakMap<object, Map<string, number>>();
+/** The last submission a form ran: how many ran, and the JSON of the values it ran with. */
+interface LastRun {
+  count: number;
+  values: string;
+}
 
-function runsSoFar(app: object, key: string, state: FormState<Record<string, unknown>>): number {
-  return Math.max(runsOf.get(app)?.get(key) ?? 0, state.runs ?? 0);
+/**
+ * The last submission run, by app instance and form field: the count goes on
+ * when the app replaces the form's state (`this.draft = formState(…)` to clear
+ * it), which starts its `runs` again. A restored instance starts from `runs`
+ * and the values the state holds.
+ */
+const runsOf = new WeakMap<object, Map<string, LastRun>>();
+
+function lastRun(app: object, key: string, state: FormState<Record<string, unknown>>): LastRun {
+  const kept = runsOf.get(app)?.get(key);
+  return kept !== undefined && kept.count >= (state.runs ?? 0) ? kept : { count: state.runs ?? 0, values: JSON.stringify(state.values) };
 }
 
 /**
@@ -165,8 +174,6 @@ export function form<A extends object, V extends Record<string, unknown>>(
 
   const submit = (ev: EventSummary, cur: FormState<Record<string, unknown>>, shown: unknown) => {
     if (cur.status === "pending" || (ev.type !== "submit" && ev.type !== "recover") || typeof ev.form !== "object" || ev.form === null) return UNCHANGED;
-    // A submit of the form as it was before a submission ran (sent before its patch came): the same click again.
-    if (ev.type === "submit" && shown !== runsSoFar(app, key, cur)) return UNCHANGED;
     if (ev.type === "recover") {
       // A re-bootstrapped page's values, as typed: each valid one comes back, nothing is submitted.
       const values: Record<string, unknown> = { ...cur.values };
@@ -187,6 +194,9 @@ export function form<A extends object, V extends Record<string, unknown>>(
         if (typeof raw === "string" && spec.kind !== "checkbox" && spec.kind !== "toggle") values[name] = raw.slice(0, spec.maxLength ?? 10_000);
       } else values[name] = read.value;
     }
+    // A submit sent before the patch of one that ran came: the same click again if it carries the same values.
+    const last = lastRun(app, key, cur);
+    if (ev.type === "submit" && shown !== last.count && JSON.stringify(values) === last.values) return UNCHANGED;
     if (Object.keys(errors).length) {
       // The schema's word on the other fields too, so that the visitor sees every mistake at once
       // (fixing the one shown only revealed the next); a field's own rule speaks first for it.
@@ -199,10 +209,10 @@ export function form<A extends object, V extends Record<string, unknown>>(
     const checked = checkedArgs(appName, entry, [values]);
     if ("issues" in checked) return { ...cur, values, ...placed(checked.issues, specs) };
     const { args } = checked;
-    const runs = runsSoFar(app, key, cur) + 1;
+    const runs = last.count + 1;
     let counts = runsOf.get(app);
     if (!counts) runsOf.set(app, (counts = new Map()));
-    counts.set(key, runs);
+    counts.set(key, { count: runs, values: JSON.stringify(values) });
     return followUp<FormState<Record<string, unknown>>>({ ...cur, values, errors: {}, status: "pending", message: "", runs }, async () => {
       const record = app as Record<string, unknown>;
       const settle = (next: Partial<FormState<Record<string, unknown>>>) => (record[key] = { ...(record[key] as object), ...next });
@@ -223,7 +233,7 @@ export function form<A extends object, V extends Record<string, unknown>>(
   const pending = state.status === "pending";
   const formError = state.status === "failed" && state.message ? h("p", { class: "rv-error", role: "alert" }, state.message) : null;
   const done = state.status === "done" && state.message ? h("p", { class: "rv-done", role: "status" }, state.message) : null;
-  return h("form", { id, class: "rv-form", novalidate: true, "aria-busy": pending ? "true" : "false", onSubmit: bindField(app as Record<string, unknown>, key, submit as never, [runsSoFar(app, key, state)], { form: id }) },
+  return h("form", { id, class: "rv-form", novalidate: true, "aria-busy": pending ? "true" : "false", onSubmit: bindField(app as Record<string, unknown>, key, submit as never, [lastRun(app, key, state).count], { form: id }) },
     ...body,
     h("div", { class: "rv-form-actions" },
       h("button", { type: "submit", disabled: pending || undefined }, pending ? h("span", { class: "rv-spin", "aria-hidden": "true" }) : null, pending ? options.pending ?? "Working…" : options.submit ?? "Submit"),

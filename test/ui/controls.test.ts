@@ -225,6 +225,14 @@ it("a double-click (or Enter pressed again) on a form's submit runs its method o
   await t.settle();
   expect(t.app.added).toEqual(["milk", "eggs"]);
   expect(t.app.draft.runs).toBe(2);
+  // Two submissions with other values, the second sent before the page heard of the first: both run.
+  const field = t.find("#rv-draft-title") as HTMLInputElement;
+  field.value = "bread";
+  button.click();
+  field.value = "jam";
+  button.click();
+  await t.settle();
+  expect(t.app.added).toEqual(["milk", "eggs", "bread", "jam"]);
   await t.unmount();
 
   // A method that clears the form by giving it a new state (runs starts again there): still once.
