@@ -437,8 +437,14 @@ const FORM_BYTES = 2 * 1024;
 const ACCEPTED = '{"ok":true}';
 const JSON_TYPE = "application/json; charset=utf-8";
 
-/** What a request whose `authenticate` threw (or rejected) answers: a bug of the app's, named. */
+/**
+ * What a request whose `authenticate` threw (or rejected) answers: a
+ * `RevueError` it threw on purpose as it is (an `UnavailableError` while its
+ * store of sign-ins is down: the page waits and sends the call again), anything
+ * else as a bug of the app's, named.
+ */
 function authenticateFailed(ctx: Context, err: unknown): RevueError {
+  if (err instanceof RevueError) return err;
   return new RevueError("INTERNAL_ERROR", `${ctx.method} ${ctx.path}: createServer's authenticate(ctx) threw (${(err as Error)?.message ?? err}). Make it return the user, or undefined for nobody.`, { cause: err });
 }
 

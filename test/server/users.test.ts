@@ -1,7 +1,7 @@
 import { afterEach, describe, expect, it } from "vitest";
 import Koa from "koa";
 import type { AddressInfo } from "node:net";
-import { App, createServer, h, server } from "revue";
+import { App, createServer, h, server, UnavailableError } from "revue";
 import { mount } from "revue/testing";
 import { Browser, serve } from "./harness.js";
 
@@ -289,6 +289,30 @@ describe("users: createServer({ authenticate }) → this.user; auth on apps and 
     const page = await fetch(`${url}/app`, { headers: { "x-user": "grace" } });
     expect(await page.text()).toContain("Signed in as grace");
     expect(await (await fetch(`${url}/elsewhere`)).text()).toBe("the host's own page");
+  });
+
+  it("answers 503 with Retry-After while authenticate says its store is unavailable, so the page sends the call again; another error is a 500", async () => {
+    let down: Error | undefined;
+    const srv = await serve(Notes, {
+      authenticate: (ctx) => {
+        if (down) throw down;
+        return fromHeader(ctx);
+      },
+    });
+    close = srv.close;
+    const b = srv.browser();
+    b.sid = /"sid":"([^"]+)"/.exec((await as(b, "ada")("/")).body)![1]!;
+    const save = () => as(b, "ada")("/api/rpc/save", { method: "POST", json: { sid: b.sid, seq: b.seq + 1, args: ["hi"] } });
+    down = new UnavailableError("the sign-in store cannot be reached", { retryAfterMs: 2_000 });
+    const refused = await save();
+    expect([refused.status, refused.body.error.code, refused.headers.get("retry-after")]).toEqual([503, "UNAVAILABLE", "2"]);
+    down = new Error("a bug");
+    const bug = await save();
+    expect([bug.status, bug.body.error.code]).toEqual([500, "INTERNAL_ERROR"]);
+    expect(bug.body.error.message).toMatch(/authenticate\(ctx\) threw/);
+    down = undefined;
+    // The same seq, sent again once the store is back: it runs once.
+    expect((await save()).body.result).toBe(1);
   });
 
   it("says what is wrong with an auth option", () => {
