@@ -85,6 +85,7 @@ export class Cluster {
   private stopListening: (() => Promise<void>) | undefined;
   private timer: ReturnType<typeof setInterval> | undefined;
   private started: Promise<void> | undefined;
+  private beatFailing = false;
 
   constructor(private readonly store: SessionStore, private readonly pubsub: PubSub, private readonly logger: Logger, options: ClusterOptions = {}) {
     this.node = options.node ?? `node-${randomBytes(6).toString("base64url")}`;
@@ -161,8 +162,16 @@ export class Cluster {
     return `revue:node:${node}`;
   }
 
+  /** One warning when beats start failing (one every beat filled a log: 600 lines in a 5-minute outage), one when they go through again. */
   private async beat(): Promise<void> {
-    await this.store.beat(this.node, this.nodeTtlMs).catch((err) => this.logger.warn(`[revue] node ${this.node}: its heartbeat failed (the store is unreachable?):`, err));
+    try {
+      await this.store.beat(this.node, this.nodeTtlMs);
+      if (this.beatFailing) this.logger.warn(`[revue] node ${this.node}: its heartbeat goes through again.`);
+      this.beatFailing = false;
+    } catch (err) {
+      if (!this.beatFailing) this.logger.warn(`[revue] node ${this.node}: its heartbeat failed (the store is unreachable?); the other nodes take its sessions over if it lasts ${this.nodeTtlMs} ms:`, err);
+      this.beatFailing = true;
+    }
   }
 
   private receive(raw: string): void {
