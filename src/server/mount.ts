@@ -348,9 +348,10 @@ export class Mount<A extends App = App> {
     });
 
     r.get(`${p}/api/sse/:sid`, guard, async (ctx) => {
-      const session = await this.find(ctx, ctx.params.sid);
+      // Admitted before the session is looked up: a refused request must not bring it to this node (its stream elsewhere ended).
       const who = await this.who(ctx);
       hub.admit(who, `${ctx.method} ${ctx.path}`); // a page whose user signed out meanwhile gets no more of it
+      const session = await this.find(ctx, ctx.params.sid);
       if (ctx.method === "HEAD") {
         // The headers a stream starts with, and no stream: the session's open one stays attached.
         ctx.status = 200;
@@ -386,8 +387,8 @@ export class Mount<A extends App = App> {
       if (!ctx.is("multipart/form-data")) {
         throw new RevueError("UNSUPPORTED_MEDIA_TYPE", `POST /api/upload: expected multipart/form-data, got "${ctx.get("content-type") || "none"}". Send a FormData body.`);
       }
-      const session = await this.find(ctx, ctx.query.sid);
       hub.admit(await this.who(ctx), `${ctx.method} ${ctx.path}`);
+      const session = await this.find(ctx, ctx.query.sid);
       const room = session.uploads.room();
       const length = ctx.get("content-length");
       const declared = length ? Number(length) : NaN; // NaN: not said (chunked)

@@ -103,6 +103,29 @@ describe("several nodes sharing a store and a pubsub", () => {
     expect(textOf(patch)).toBe("4");
   });
 
+  it("a stream request refused for want of a user does not bring the session to the node it reached: the open stream elsewhere goes on", async () => {
+    class Members extends Counter {
+      static override auth = true;
+    }
+    const store = new MemorySessionStore(Date.now, 10_000, true);
+    const broker = new MemoryPubSub();
+    const options = { store, keys: ["cluster-test-key"], cluster: { heartbeatMs: 50, nodeTtlMs: 200 } };
+    // Ann is signed in as a sees her; b's requests come without her sign-in (signed out since, a stale tab).
+    const a = await serve(Members, { ...options, pubsub: broker, node: "n0", authenticate: () => ({ name: "ann" }) });
+    const b = await serve(Members, { ...options, pubsub: broker.client(), node: "n1", authenticate: () => undefined });
+    nodes.push(a, b);
+    const ann = await a.browser().start();
+    const onA = ann.stream(0);
+    for (let i = 0; i < 100 && !hubOf(a).get(ann.sid)?.connected; i++) await new Promise((r) => setTimeout(r, 20));
+    const viaB = on(b, ann);
+    for (const method of ["GET", "HEAD"]) expect((await viaB.request(`/api/sse/${ann.sid}`, { method })).status).toBe(401);
+    expect(hubOf(b).get(ann.sid)).toBeUndefined();
+    expect(hubOf(a).get(ann.sid)).toBeDefined();
+    expect((await ann.event("increment")).status).toBe(202);
+    expect(textOf(await onA.waitFor((m) => m.type === "patch", "a patch on a's stream"))).toBe("1");
+    expect(onA.got.some((m) => m.type === "bye")).toBe(false);
+  });
+
   it("sends no second copy of a page served by one node whose stream reaches another: that node checks its render against the page served", async () => {
     const [a, b] = await cluster();
     const pageOnA = a!.browser();
