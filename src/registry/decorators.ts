@@ -42,13 +42,16 @@ export interface ServerMethodDecorator<O, Rest extends readonly unknown[] = []> 
 
 /**
  * Server lifecycle events; `start`/`stop` need static methods, the per-session
- * ones instance methods. `resume` runs when a session comes back from a
- * snapshot (after a restart, on another node, out of hibernation), after its
- * state is restored and before it handles anything else: it rebuilds `@transient` fields.
+ * ones instance methods. `load` runs for a new session before its first
+ * render, awaited (data from a database in the first page's HTML); what it
+ * throws is the page load's answer. `resume` runs when a session comes back
+ * from a snapshot (after a restart, on another node, out of hibernation),
+ * after its state is restored and before it handles anything else: it
+ * rebuilds `@transient` fields.
  */
-export const SERVER_LIFECYCLE = ["start", "stop", "connect", "disconnect", "resume", "params"] as const;
+export const SERVER_LIFECYCLE = ["start", "stop", "load", "connect", "disconnect", "resume", "params"] as const;
 /** The server lifecycle events that run for one session, on an instance method. */
-const PER_SESSION = new Set<string>(["connect", "disconnect", "resume", "params"]);
+const PER_SESSION = new Set<string>(["load", "connect", "disconnect", "resume", "params"]);
 /** Browser lifecycle events. */
 export const CLIENT_LIFECYCLE = ["ready", "connect", "disconnect"] as const;
 /** Every lifecycle name: a page may not `rv.emit` any of these. */
@@ -278,6 +281,7 @@ function needsName<F extends (event: string) => MethodDecorator>(factory: F, lab
  *   @server.realtime increment() { this.count++; }                 // POST /api/event, answered 202
  *   @server.rpc async reset(to: number) { this.count = to; return to; } // POST /api/rpc/reset
  *   @server.rpc(z.string().email()) invite(email: string) { … }      // validated: 400 INVALID_ARGS
+ *   @server.on("load") async fetch() { this.rows = await db.rows(); } // awaited before the first render
  *   @server.on("connect") hello() { this.emit("joined", {}); }      // per session
  *   @server.on("start") static boot() { console.log("up"); }        // once per process
  *   @server.on("resume") reopen() { this.db = openPool(); }        // restored from a snapshot
@@ -293,7 +297,7 @@ export const server: {
   rpc: ServerMethodDecorator<{ name?: string; auth?: Access }>;
   /** Fire-and-forget call, bindable to DOM events; its return value is dropped (with a warning). Validates its leading arguments as `rpc` does. */
   realtime: ServerMethodDecorator<{ name?: string; debounce?: number; auth?: Access }, any[]>;
-  /** Handles a lifecycle event (`start`, `stop`, `connect`, `disconnect`, `resume`) or a custom emitted event. */
+  /** Handles a lifecycle event (`start`, `stop`, `load`, `connect`, `disconnect`, `resume`, `params`) or a custom emitted event. */
   on: (event: string) => MethodDecorator;
 } = Object.freeze({
   rpc: methodDecorator("rpc", "@server.rpc", [instanceOnly]),

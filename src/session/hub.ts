@@ -372,6 +372,7 @@ export class Hub<A extends App = App> implements PoolMember {
     let state: Record<string, unknown> | undefined;
     try {
       if (this.spec.url.size) readAddress(session.instance, this.spec, session.urlDefaults!, session.url.query, false);
+      if (this.spec.serverOn.has("load")) await session.calls.enqueue(() => this.load(session));
       page = first(session.view);
       // The page starts with these (its boot data); its patches carry what changes.
       if (this.spec.synced.size) state = this.syncedChanges(session, true);
@@ -1361,6 +1362,15 @@ export class Hub<A extends App = App> implements PoolMember {
         );
       }
     }
+  }
+
+  /**
+   * Runs a new session's `@server.on("load")` handlers in turn, each awaited,
+   * before its first render; the first that throws fails the page load with
+   * its error (an `RpcError("NOT_FOUND", …)` is a 404 page).
+   */
+  private async load(session: Session<A>): Promise<void> {
+    for (const entry of this.spec.serverOn.get("load")!) await this.invoke(session, entry, []);
   }
 
   private handlerFailed(session: Session<A>, event: string, entry: MethodEntry, err: unknown): void {

@@ -2,7 +2,8 @@ import { existsSync } from "node:fs";
 import { createServer as createHttpServer, get } from "node:http";
 import type { AddressInfo } from "node:net";
 import { afterEach, describe, expect, it } from "vitest";
-import { App, createServer, h, MemorySessionStore, server, type UploadedFile } from "revue";
+import { App, createServer, h, MemoryPubSub, MemorySessionStore, RpcError, server, type UploadedFile } from "revue";
+import { mount } from "revue/testing";
 import { Browser, serve, textOf, until } from "./harness.js";
 
 const seen: string[] = [];
@@ -204,6 +205,78 @@ describe("session lifecycle over HTTP", () => {
     expect(await res.text()).toContain("life");
     node.close();
     await handle.close();
+  });
+});
+
+describe('@server.on("load"): data before the first render', () => {
+  /** A store read that takes a turn of the event loop or more, as a database's. */
+  const db = { boards: new Map([["1", ["milk", "eggs"]]]), reads: 0 };
+  const read = async (id: string) => {
+    db.reads++;
+    await new Promise((r) => setTimeout(r, 20));
+    return db.boards.get(id);
+  };
+  class Board extends App<Board, {}, "/boards/:id"> {
+    tasks: string[] = [];
+    loadedAs = "";
+    @server.on("load") async fetchTasks() {
+      const tasks = await read(this.params.id);
+      if (!tasks) throw new RpcError("NOT_FOUND", `No board ${this.params.id}.`);
+      this.tasks = [...tasks];
+      this.loadedAs = String((this.user as { name?: string } | undefined)?.name ?? "nobody");
+    }
+    @server.rpc add(task: string) { this.tasks.push(task); }
+    override render() {
+      return h("main", {}, h("p", { id: "by" }, this.loadedAs), h("ul", {}, this.tasks.map((t) => h("li", {}, t))));
+    }
+  }
+
+  it("runs, awaited, before the first page is written: its HTML has the data; an RpcError it throws is the page's answer", async () => {
+    srv = await serve({ "/boards/:id": Board }, { authenticate: () => ({ name: "ann" }) });
+    const b = srv.browser();
+    const page = await b.request("/boards/1", { headers: { accept: "text/html" } });
+    expect(page.status).toBe(200);
+    expect(page.body).toMatch(/<li[^>]*>milk<\/li><li[^>]*>eggs<\/li>/);
+    expect(page.body).toMatch(/id="by"[^>]*>ann<\/p>/);
+    const missing = await b.request("/boards/9", { headers: { accept: "text/html" } });
+    expect(missing.status).toBe(404);
+    expect(missing.body).toContain("No board 9.");
+    expect(srv.handle.stats().total.sessions.pending).toBe(1); // the refused page made none
+  });
+
+  it("runs once per new session: not again for its calls, nor when the session comes back from a snapshot on another node", async () => {
+    const store = new MemorySessionStore(Date.now, 10_000, true);
+    const broker = new MemoryPubSub();
+    srv = await serve({ "/boards/:id": Board }, { store, pubsub: broker, node: "a", keys: ["lifecycle-test-key-0123"] });
+    const other = await serve({ "/boards/:id": Board }, { store, pubsub: broker.client(), node: "b", keys: ["lifecycle-test-key-0123"] });
+    try {
+      // A route's API is under its pattern (the page's boot `base`): /boards/:id/api/…
+      const b = new Browser(`${srv.url}/boards/:id`);
+      b.sid = /"sid":"([^"]+)"/.exec((await fetch(`${srv.url}/boards/1`).then(async (r) => ((b.cookie = r.headers.get("set-cookie")!.split(";")[0]!), r.text()))))![1]!;
+      const before = db.reads;
+      expect((await b.rpc("add", ["jam"])).status).toBe(200);
+      const viaB = new Browser(`${other.url}/boards/:id`);
+      Object.assign(viaB, { cookie: b.cookie, sid: b.sid, seq: b.seq });
+      const init = await viaB.stream(0).waitFor((m) => m.type === "init", "the moved session's snapshot");
+      expect(JSON.stringify(init.data.tree)).toContain("jam");
+      expect(db.reads).toBe(before);
+    } finally {
+      await other.close();
+    }
+  });
+
+  it("runs for a page that starts a session by live navigation or after a restart (POST /api/session), and in revue/testing's mount()", async () => {
+    srv = await serve({ "/boards/:id": Board });
+    const b = srv.browser();
+    const started = await b.request("/boards/:id/api/session", { method: "POST", json: { url: "/boards/1" } });
+    expect(started.status).toBe(201);
+    expect(JSON.stringify(started.body.tree)).toContain("eggs");
+    const t = await mount(Board, { route: "/boards/:id", url: "/boards/1" });
+    try {
+      expect(t.text("ul")).toBe("milkeggs");
+    } finally {
+      await t.unmount();
+    }
   });
 });
 

@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it } from "vitest";
-import { App, createServer, h, server } from "revue";
+import { App, createServer, h, RpcError, server } from "revue";
 import { serve } from "./harness.js";
 
 const items: Record<string, string> = { "42": "The answer", "a b": "Spaced" };
@@ -106,6 +106,29 @@ describe("routes with params", () => {
     const json = await b.request("/nope/deeper");
     expect([json.status, json.body.error.code]).toEqual([404, "NOT_FOUND"]);
     expect((await b.request("/items/")).status).toBe(404); // a param is never empty
+  });
+
+  it("a page whose render throws RpcError NOT_FOUND (an item that does not exist) is a 404 page with its message, also in production", async () => {
+    class Strict extends App<Strict, {}, "/items/:id"> {
+      override render() {
+        const item = items[this.params.id];
+        if (item === undefined) throw new RpcError("NOT_FOUND", `No item ${this.params.id}.`);
+        return h("h1", {}, item);
+      }
+    }
+    for (const production of [false, true]) {
+      const srv = await serve({ "/items/:id": Strict }, { production });
+      close = srv.close;
+      const b = srv.browser();
+      expect((await b.request("/items/42")).status).toBe(200);
+      const html = await b.request("/items/7", { headers: { accept: "text/html" } });
+      expect(html.status).toBe(404);
+      expect(html.body).toContain("No item 7.");
+      const json = await b.request("/items/7");
+      expect([json.status, json.body.error.code, json.body.error.message]).toEqual([404, "NOT_FOUND", "No item 7."]);
+      await srv.close();
+      close = undefined;
+    }
   });
 
   it("says what is wrong with a route pattern", () => {
