@@ -1056,9 +1056,30 @@ export class Hub<A extends App = App> implements PoolMember {
     return why;
   }
 
+  /** Each session's save in flight, and the one that follows it (of the state as it is when the first is done). */
+  private readonly saving = new WeakMap<Session<A>, Promise<void>>();
+  private readonly savingNext = new WeakMap<Session<A>, Promise<void>>();
+
   private persist(session: Session<A>): Promise<void> {
     const lease = session.lease;
     if (!this.cluster || !lease || session.state === "ended") return Promise.resolve();
+    const running = this.saving.get(session);
+    if (running) {
+      // One save at a time per session; what changes meanwhile goes in the next, made once this one is done. A save per
+      // render made a burst of 50 broadcasts to 1,000 sessions 50,000 saves: the store's queue passed its command timeout,
+      // heartbeats with it, and another node took live sessions over.
+      let next = this.savingNext.get(session);
+      if (!next) {
+        const after = () => {
+          this.savingNext.delete(session);
+          return this.persist(session);
+        };
+        next = running.then(after, after);
+        this.savingNext.set(session, next);
+        session.holdUntil(next);
+      }
+      return next;
+    }
     let json: string;
     try {
       json = JSON.stringify(this.snapshot(session));
@@ -1078,8 +1099,10 @@ export class Hub<A extends App = App> implements PoolMember {
       },
       (err) => this.saveFailed(session, err),
     );
-    session.holdUntil(saving);
-    return saving;
+    const done: Promise<void> = saving.finally(() => this.saving.get(session) === done && this.saving.delete(session));
+    this.saving.set(session, done);
+    session.holdUntil(done);
+    return done;
   }
 
   /**

@@ -136,7 +136,7 @@ export class Session<A extends App = App> {
   /** The offset of the last broadcast this session handled (what a restored copy catches up from). */
   eventOffset = "0-0";
   /** Messages held back until the snapshot that covers them is saved (several processes: no page sees what a crash could undo). */
-  private heldBack: Array<[ServerMessage, string | undefined]> | undefined;
+  private held: HeldBatch[] | undefined;
   /** Broadcasts queued and not yet handled. */
   private inbound = 0;
   /** Broadcasts were dropped: once the queue drains, the page gets the current state afresh. */
@@ -237,24 +237,33 @@ export class Session<A extends App = App> {
   /** Sends a message to the page (buffered for replay while no stream is open; held back while a save is under way). */
   send(message: ServerMessage, data?: string): void {
     if (this.current === "ended") return;
-    if (this.heldBack) this.heldBack.push([message, data]);
+    if (this.held) this.held[this.held.length - 1]!.messages.push([message, data]);
     else this.stream.send(message, data);
   }
 
   /**
-   * Holds messages back until `saved` settles, then sends them in order (a
-   * snapshot being written must come first); drops them if it rejects (the
-   * state they show was not kept).
+   * Holds the messages sent from now on (until the next call) back until
+   * `saved` settles, then sends them in order (a snapshot being written must
+   * come first); drops them if it rejects (the state they show was not kept).
+   * Each save covers the messages sent before it was made: batches are
+   * released in order, each when its own save is done, so a session that
+   * renders through every save still sends as each one lands.
    */
   holdUntil(saved: Promise<unknown>): void {
-    if (this.heldBack) return;
-    const held: Array<[ServerMessage, string | undefined]> = (this.heldBack = []);
-    const release = (send: boolean) => {
-      if (this.heldBack !== held) return;
-      this.heldBack = undefined;
-      if (send) for (const [message, data] of held) this.send(message, data);
+    const batch: HeldBatch = { messages: [], kept: undefined };
+    (this.held ??= []).push(batch);
+    const settle = (kept: boolean) => {
+      batch.kept = kept;
+      const held = this.held;
+      if (held === undefined || !held.includes(batch)) return;
+      while (held.length > 0 && held[0]!.kept !== undefined) {
+        const { messages, kept: send } = held.shift()!;
+        if (held.length === 0) this.held = undefined;
+        // Straight to the stream: a later batch still held must not take them in behind its own.
+        if (send && this.current !== "ended") for (const [message, data] of messages) this.stream.send(message, data);
+      }
     };
-    saved.then(() => release(true), () => release(false));
+    saved.then(() => settle(true), () => settle(false));
   }
 
   /** Whether broadcasts are queued for this session and not yet handled. */
@@ -404,4 +413,10 @@ function rendered(app: App, name: string, changed: (field: string, message: stri
     );
   }
   return out;
+}
+
+/** Messages held back until the save that covers them settles (see {@link Session.holdUntil}); `kept` once it has. */
+interface HeldBatch {
+  messages: Array<[ServerMessage, string | undefined]>;
+  kept: boolean | undefined;
 }

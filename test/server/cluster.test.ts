@@ -126,6 +126,38 @@ describe("several nodes sharing a store and a pubsub", () => {
     expect(onA.got.some((m) => m.type === "bye")).toBe(false);
   });
 
+  it("saves a session once at a time through a burst of broadcasts (what changes meanwhile goes in the next save), and its page gets every change", async () => {
+    /** A store whose saves take a while, as over a network, counted. */
+    class SlowStore extends MemorySessionStore {
+      saves = 0;
+      override async save(sid: string, lease: Parameters<MemorySessionStore["save"]>[1], json: string): Promise<boolean> {
+        this.saves++;
+        await new Promise((r) => setTimeout(r, 15));
+        return super.save(sid, lease, json);
+      }
+    }
+    const store = new SlowStore(Date.now, 10_000, true);
+    const node = await serve(Counter, { store, pubsub: new MemoryPubSub(), keys: ["cluster-test-key"], node: "n0" });
+    nodes.push(node);
+    const pages = await Promise.all(Array.from({ length: 20 }, () => node.browser().start()));
+    const streams = pages.map((p) => p.stream(0));
+    for (const p of pages) expect((await p.rpc("enter", ["all"])).status).toBe(200);
+    for (const s of streams) await s.waitFor((m) => m.type === "patch" || m.type === "init", "the stream");
+    const before = store.saves;
+    for (let i = 0; i < 30; i++) node.handle.to("all").emit("shout", `m${i}`);
+    const all = Array.from({ length: 30 }, (_, i) => `m${i}`).join(",");
+    for (const s of streams) await s.waitFor((m) => JSON.stringify(m.data).includes(`m29`), "the last broadcast's patch");
+    // Every session's last save has all 30 (a node taking it over gets them), in far fewer saves than one per render.
+    for (const p of pages) expect(JSON.parse((await store.load(p.sid))!.snapshot!).state.heard).toEqual(all.split(","));
+    const saves = store.saves - before;
+    expect(saves).toBeLessThan(20 * 30 / 3);
+    // The page saw the changes in order, ending with all of them.
+    for (const s of streams) {
+      const shown = s.got.filter((m) => m.type === "patch").map((m) => JSON.stringify(m.data)).join("");
+      expect(shown.lastIndexOf("m29")).toBeGreaterThan(shown.lastIndexOf("m28"));
+    }
+  });
+
   it("sends no second copy of a page served by one node whose stream reaches another: that node checks its render against the page served", async () => {
     const [a, b] = await cluster();
     const pageOnA = a!.browser();
