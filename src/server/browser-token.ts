@@ -23,7 +23,10 @@ interface Verified {
   owner: string;
 }
 
-/** Verified tokens remembered (about 150 B each). */
+/** A string of its own, not a slice of a longer one (which would keep that alive): token values are ASCII. */
+const copy = (s: string) => Buffer.from(s, "latin1").toString("latin1");
+
+/** Verified tokens remembered (about 300 B each). */
 const VERIFIED_MAX = 10_000;
 
 /**
@@ -109,9 +112,10 @@ export class BrowserTokens {
       const mac = Buffer.from(m[2]!, "base64url");
       const key = this.keys.findIndex((k) => timingSafeEqual(this.mac(k, m[1]!), mac));
       if (key < 0) continue;
-      const found = { id: m[1]!, key, owner: sha(m[1]!) };
+      // Copies, not slices of the header: a slice keeps the whole header alive (a 16 KB cookie header made each entry 16 KB).
+      const found = { id: copy(m[1]!), key, owner: sha(m[1]!) };
       if (this.verified.size >= VERIFIED_MAX) this.verified.clear();
-      this.verified.set(value, found);
+      this.verified.set(copy(value), found);
       return found;
     }
     return undefined;

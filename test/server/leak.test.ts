@@ -31,3 +31,12 @@ describe("memory of a session", () => {
     expect(perSession).toBeLessThan(5 * 1024);
   }, 60_000);
 });
+
+describe("memory of remembered browser tokens", () => {
+  it("a token seen with an 8 KB cookie header keeps under 1 KB, not the header", async () => {
+    const { perToken, known } = await runChild<{ perToken: number; known: number }>("token-child.ts");
+    console.log(`a remembered token: ${perToken.toFixed(0)} B of heap`);
+    expect(known).toBe(2_000);
+    expect(perToken).toBeLessThan(1024);
+  }, 60_000);
+});
