@@ -372,7 +372,7 @@ export class Hub<A extends App = App> implements PoolMember {
     let state: Record<string, unknown> | undefined;
     try {
       if (this.spec.url.size) readAddress(session.instance, this.spec, session.urlDefaults!, session.url.query, false);
-      if (this.spec.serverOn.has("load")) await session.calls.enqueue(() => this.load(session));
+      if (this.spec.serverOn.has("load")) await this.pool.loading(this.spec.name, () => session.calls.enqueue(() => this.load(session)));
       page = first(session.view);
       // The page starts with these (its boot data); its patches carry what changes.
       if (this.spec.synced.size) state = this.syncedChanges(session, true);

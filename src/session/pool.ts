@@ -1,4 +1,5 @@
 import { getHeapStatistics } from "node:v8";
+import { UnavailableError } from "../errors.js";
 import { DEFAULT_CALL_LIMITS, type CallLimits } from "./calls.js";
 import type { Logger } from "./logger.js";
 import type { Session } from "./session.js";
@@ -91,12 +92,34 @@ export class SessionPool {
     this.timer = undefined;
   }
 
+  /** New sessions whose `@server.on("load")` handlers run now (see {@link loading}). */
+  private loadingNow = 0;
+
   /**
-   * Makes room for one more pending session: past `maxPendingSessions`, the
-   * oldest pending one is evicted (its page re-bootstraps if it ever connects).
+   * Runs a new session's `load` handlers, counted as a pending session: they
+   * cannot be evicted (their work is under way), so past `maxPendingSessions`
+   * loading at once a new page is refused with a 503 that asks it to retry (a
+   * flood of page loads started every load handler at once, each a database query).
+   */
+  async loading<T>(app: string, work: () => Promise<T>): Promise<T> {
+    if (this.loadingNow >= this.limits.maxPendingSessions) {
+      throw new UnavailableError(`${app}: ${this.loadingNow} new pages are loading their data (@server.on("load")) at once, the limit (maxPendingSessions). Try again in a moment.`, { retryAfterMs: 1_000 });
+    }
+    this.loadingNow++;
+    try {
+      return await work();
+    } finally {
+      this.loadingNow--;
+    }
+  }
+
+  /**
+   * Makes room for one more pending session: past `maxPendingSessions`
+   * (sessions running their `load` handlers counted), the oldest pending one
+   * is evicted (its page re-bootstraps if it ever connects).
    */
   async admitPending(): Promise<void> {
-    while (this.pending.size >= this.limits.maxPendingSessions) {
+    while (this.pending.size > 0 && this.pending.size + this.loadingNow >= this.limits.maxPendingSessions) {
       const [oldest, member] = this.pending.entries().next().value as [Session, PoolMember];
       this.pending.delete(oldest);
       await member.evict(oldest);

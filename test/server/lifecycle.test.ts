@@ -244,6 +244,35 @@ describe('@server.on("load"): data before the first render', () => {
     expect(srv.handle.stats().total.sessions.pending).toBe(1); // the refused page made none
   });
 
+  it("counts pages running their load as pending sessions: past maxPendingSessions loading at once, a new page gets a 503 to retry", async () => {
+    let release!: () => void;
+    const gate = new Promise<void>((r) => (release = r));
+    let running = 0;
+    class Slow extends App {
+      @server.on("load") async wait() {
+        running++;
+        await gate;
+      }
+      override render() {
+        return h("p", {}, "loaded");
+      }
+    }
+    srv = await serve(Slow, { maxPendingSessions: 5 });
+    let answered = 0;
+    const pages = Array.from({ length: 30 }, () => fetch(srv!.url, { headers: { accept: "text/html" } }).then((r) => (answered++, r)));
+    // The 25 beyond the limit are answered while five loads wait.
+    await until(() => answered === 25, "the refusals");
+    expect(running).toBe(5);
+    release();
+    const answers = await Promise.all(pages);
+    expect(answers.filter((r) => r.status === 200)).toHaveLength(5);
+    const refused = answers.filter((r) => r.status === 503);
+    expect(refused).toHaveLength(25);
+    expect(refused[0]!.headers.get("retry-after")).toBe("1");
+    expect((await fetch(srv.url)).status).toBe(200); // once they are done, a page loads
+    expect(srv.handle.stats().total.sessions.pending).toBeLessThanOrEqual(5);
+  });
+
   it("runs once per new session: not again for its calls, nor when the session comes back from a snapshot on another node", async () => {
     const store = new MemorySessionStore(Date.now, 10_000, true);
     const broker = new MemoryPubSub();
