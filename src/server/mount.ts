@@ -9,7 +9,7 @@ import type { App } from "../app.js";
 import { RevueError, SessionError } from "../errors.js";
 import { randomString } from "../random.js";
 import { ANONYMOUS, Hub, NO_URL, type AppClass, type Logger, type PageCall, type PageUrl, type Who } from "../session/hub.js";
-import { checkedPath, firstValues, matchRoute, signInAddress } from "../session/address.js";
+import { checkedPath, firstValues, matchRoute, signInAddress, type PendingCookie } from "../session/address.js";
 import type { Cluster } from "../session/cluster.js";
 import type { SessionPool } from "../session/pool.js";
 import type { PresenceOptions } from "../session/presence.js";
@@ -233,6 +233,13 @@ export class Mount<A extends App = App> {
     return this.cfg.tokens.owner(ctx, mint);
   }
 
+  /** Sets the cookies handlers asked for (App.setCookie) on this answer. */
+  private setCookies(ctx: Context, cookies: readonly PendingCookie[]): void {
+    for (const { name, value, options } of cookies) {
+      ctx.cookies.set(name, value ?? null, { path: "/", sameSite: "lax", httpOnly: true, secure: ctx.secure, signed: true, ...options, overwrite: true });
+    }
+  }
+
   /** The session named in a request, of this browser, brought to this process (404 / 403 otherwise). */
   private find(ctx: Context, sid: unknown): Promise<Session<A>> {
     return this.hub.acquire(this.checkedSid(ctx, sid), this.owner(ctx, false), `${ctx.method} ${ctx.path}`);
@@ -297,6 +304,10 @@ export class Mount<A extends App = App> {
       }
       const url = { params: this.paramsOf(ctx.path) ?? {}, query: firstValues(new URLSearchParams(ctx.querystring)) };
       const { session, page, state } = await hub.open(this.owner(ctx, true), (view) => view.firstPage(nonce, ctx.url), { who, url });
+      // What `@server.on("load")` asked: its cookies with this answer, and its redirect as this answer.
+      const first = hub.takeFirstDirections(session);
+      this.setCookies(ctx, first.cookies);
+      if (first.go !== undefined) return ctx.redirect(first.go);
       ctx.body = renderPage({
         head,
         html: page.html,
@@ -333,17 +344,7 @@ export class Mount<A extends App = App> {
     r.post(`${p}/api/cookie`, guard, jsonBody(limits.event), async (ctx) => {
       const { sid, ticket } = ctx.request.body as { sid?: unknown; ticket?: unknown };
       const session = await this.find(ctx, sid);
-      for (const { name, value, options } of hub.takeCookies(session, ticket)) {
-        ctx.cookies.set(name, value ?? null, {
-          path: "/",
-          sameSite: "lax",
-          httpOnly: true,
-          secure: ctx.secure,
-          signed: true,
-          ...options,
-          overwrite: true,
-        });
-      }
+      this.setCookies(ctx, hub.takeCookies(session, ticket));
       ctx.status = 204;
     });
 

@@ -1474,6 +1474,28 @@ export class Hub<A extends App = App> implements PoolMember {
    * The cookies handlers of this session set, for `POST /api/cookie`: once,
    * for the ticket the page was given, within its time.
    */
+  /**
+   * What a new session's `load` asked of its page load (a `GET`, answered
+   * with HTML): the cookies it set, which go with that answer, and the
+   * address it sent the page to (`redirect`, `navigate`), which the page load
+   * answers with a redirect instead; that session then ends (the address
+   * makes its own). A live navigation or a restart's `POST /api/session`
+   * keeps them for the page's runtime, as any handler's.
+   */
+  takeFirstDirections(session: Session<A>): { cookies: PendingCookie[]; go?: string } {
+    const cookies = session.cookies?.cookies ?? [];
+    session.cookies = undefined;
+    const d = session.directions;
+    if (!d) return { cookies };
+    const go = d.g;
+    delete d.c;
+    delete d.g;
+    delete d.r;
+    if (Object.keys(d).length === 0) session.directions = undefined;
+    if (go !== undefined) void this.end(session, "expired");
+    return { cookies, go };
+  }
+
   takeCookies(session: Session<A>, ticket: unknown): PendingCookie[] {
     const jar = session.cookies;
     if (!jar || typeof ticket !== "string" || ticket !== jar.ticket || Date.now() > jar.until) {

@@ -244,6 +244,27 @@ describe('@server.on("load"): data before the first render', () => {
     expect(srv.handle.stats().total.sessions.pending).toBe(1); // the refused page made none
   });
 
+  it("answers a page load whose load redirects with a redirect, and sends the cookies it set with the page", async () => {
+    class Gate extends App {
+      @server.on("load") async check() {
+        this.setCookie("visited", "yes");
+        if (this.query.go) this.redirect("/elsewhere?from=gate");
+      }
+      override render() {
+        return h("p", {}, "the gate");
+      }
+    }
+    srv = await serve(Gate, { keys: ["lifecycle-test-key-0123"] });
+    const page = await fetch(srv.url, { headers: { accept: "text/html" }, redirect: "manual" });
+    expect(page.status).toBe(200);
+    expect(await page.text()).toContain("the gate");
+    expect(page.headers.getSetCookie().some((c) => c.startsWith("visited=yes;"))).toBe(true);
+    const sent = await fetch(`${srv.url}/?go=1`, { headers: { accept: "text/html" }, redirect: "manual" });
+    expect([sent.status, sent.headers.get("location")]).toEqual([302, "/elsewhere?from=gate"]);
+    expect(sent.headers.getSetCookie().some((c) => c.startsWith("visited=yes;"))).toBe(true);
+    await until(() => srv!.handle.stats().total.sessions.pending === 1, "the redirected page's session ended");
+  });
+
   it("counts pages running their load as pending sessions: past maxPendingSessions loading at once, a new page gets a 503 to retry", async () => {
     let release!: () => void;
     const gate = new Promise<void>((r) => (release = r));
