@@ -22,7 +22,7 @@ import { Outbox } from "./outbox.js";
 import { compareOffsets, MemoryPubSub, type PubSub } from "./pubsub.js";
 import { SessionRenderer } from "./renderer.js";
 import { Rooms } from "./rooms.js";
-import { ANONYMOUS, NO_URL, Session, userIdentity, type PageUrl, type Who } from "./session.js";
+import { ANONYMOUS, NO_URL, Session, userIdentity, type PageUrl, type SessionConfig, type Who } from "./session.js";
 import { captureState, restoreState, type StateRecord } from "./state.js";
 import { MemorySessionStore, type Lease, type SavedSession, type SessionStore } from "./store.js";
 import type { Sink } from "./stream.js";
@@ -1137,12 +1137,16 @@ export class Hub<A extends App = App> implements PoolMember {
   }
 
   /** A new session object with its app instance (not registered yet). */
+  private sessionConfig: SessionConfig | undefined;
+
   private make(sid: string, owner: string): Session<A> {
     const l = this.limits;
+    // One per hub: each session's closures keep it.
+    const config = (this.sessionConfig ??= { app: this.spec.name, calls: l.calls, stream: l.stream, uploads: l.uploads, maxQueuedEvents: l.maxQueuedEvents, meter: this.meter, extras: this.extrasOf, renderChanged: this.renderChanged });
     const session: Session<A> = new Session<A>(
       sid,
       owner,
-      { app: this.spec.name, calls: l.calls, stream: l.stream, uploads: l.uploads, maxQueuedEvents: l.maxQueuedEvents, meter: this.meter, extras: this.extrasOf, renderChanged: this.renderChanged },
+      config,
       this.bind,
       (why) => this.logger.warn(`[revue] ${this.spec.name}: session ${sid.slice(0, 6)}… is too slow; ${why}. It resyncs on reconnect.`),
       (saved): A => this.revive(session, saved),
