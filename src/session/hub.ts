@@ -97,6 +97,8 @@ const HEAP_PER_STATE_CHAR = 3;
 export const RECOVER_NAME = "rv.recover";
 /** The built-in rpc of a page moving to another address of this server (a link with `navigate`, Back, `this.navigate`). */
 export const NAV_NAME = "rv.nav";
+/** `rv.nav`'s answer for a move the page makes as a page load. */
+const PAGE_LOAD = '{"result":{"load":true}}';
 
 /** The most arguments a call may carry (see `Hub.call`). */
 const MAX_ARGS = 1_000;
@@ -719,19 +721,30 @@ export class Hub<A extends App = App> implements PoolMember {
   private navigated(session: Session<A>, target: URL): string | Promise<string> {
     const found = this.routes(target.pathname);
     clearTimeout(session.leaving);
-    if (!found || found.prefix !== this.prefix) {
-      // The page leaves this app for good (Back makes a new session from the address): its session goes once the answer is out.
-      session.leaving = setTimeout(() => void this.end(session, "replaced"), LEFT_MS).unref();
-      return found ? JSON.stringify({ result: { api: found.prefix } }) : '{"result":{"load":true}}';
-    }
+    // The page leaves this app for good (Back makes a new session from the address): its session goes once the answer is out.
+    const leave = (answer: string) => ((session.leaving = setTimeout(() => void this.end(session, "replaced"), LEFT_MS).unref()), answer);
+    if (!found || found.prefix !== this.prefix) return leave(found ? JSON.stringify({ result: { api: found.prefix } }) : PAGE_LOAD);
     // A navigation within the app after one away (two clicks in one moment, or Back twice): the page stays, so does its session.
     session.leaving = undefined;
     const url: PageUrl = { params: found.params, query: firstValues(target.searchParams) };
     session.url = url;
     if (this.spec.url.size) readAddress(session.instance, this.spec, session.urlDefaults!, url.query, true);
     (session.directions ??= {}).n = 1;
-    const running = this.runHandlers(session, "params", { params: url.params, query: url.query });
-    return running ? running.then(() => "{\"result\":{}}") : '{"result":{}}';
+    // A `params` handler or the render after it that fails (a product that does not exist: RpcError NOT_FOUND) makes the move a
+    // page load of the address, which shows that failure as a page load would (its 404 page); the page showed the old item under the new address.
+    let failed = false;
+    const answer = () => {
+      if (!failed) {
+        try {
+          session.instance.render();
+        } catch {
+          failed = true;
+        }
+      }
+      return failed ? leave(PAGE_LOAD) : '{"result":{}}';
+    };
+    const running = this.runHandlers(session, "params", { params: url.params, query: url.query }, 0, () => (failed = true));
+    return running ? running.then(answer) : answer();
   }
 
   /** Runs `@server.on("connect")` (or `"disconnect"`, `"resume"`) handlers of one session, then re-renders. */
@@ -1369,7 +1382,7 @@ export class Hub<A extends App = App> implements PoolMember {
    * promise only once one returns one): a broadcast to thousands of sessions
    * then costs no promise, and no timeout timer, per session.
    */
-  private runHandlers(session: Session<A>, event: string, data: unknown, from = 0): void | Promise<void> {
+  private runHandlers(session: Session<A>, event: string, data: unknown, from = 0, failed?: () => void): void | Promise<void> {
     const entries = this.spec.serverOn.get(event);
     if (!entries) return;
     const args = event === "connect" || event === "disconnect" || event === "resume" ? [] : [data];
@@ -1379,13 +1392,13 @@ export class Hub<A extends App = App> implements PoolMember {
       try {
         result = this.invoke(session, entry, args);
       } catch (err) {
-        this.handlerFailed(session, event, entry, err);
+        this.handlerFailed(session, event, entry, err, failed);
         continue;
       }
       if (isThenable(result)) {
         return Promise.resolve(result).then(
-          () => this.runHandlers(session, event, data, i + 1),
-          (err) => (this.handlerFailed(session, event, entry, err), this.runHandlers(session, event, data, i + 1)),
+          () => this.runHandlers(session, event, data, i + 1, failed),
+          (err) => (this.handlerFailed(session, event, entry, err, failed), this.runHandlers(session, event, data, i + 1, failed)),
         );
       }
     }
@@ -1400,7 +1413,10 @@ export class Hub<A extends App = App> implements PoolMember {
     for (const entry of this.spec.serverOn.get("load")!) await this.invoke(session, entry, []);
   }
 
-  private handlerFailed(session: Session<A>, event: string, entry: MethodEntry, err: unknown): void {
+  /** Logs a handler's failure; with `failed` (the caller answers for it), a `RevueError` thrown on purpose is its answer, not logged. */
+  private handlerFailed(session: Session<A>, event: string, entry: MethodEntry, err: unknown, failed?: () => void): void {
+    failed?.();
+    if (failed && err instanceof RevueError) return;
     this.repeats.error(`${entry.method}\0${event}\0${(err as Error)?.name}`, `[revue] ${this.spec.name}.${entry.method} threw while handling "${event}" (session ${session.sid.slice(0, 6)}…):`, err);
   }
 

@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it } from "vitest";
-import { App, h, server, synced, url } from "revue";
+import { App, h, RpcError, server, synced, url } from "revue";
 import { getSpec } from "revue/internals";
 import { serve, type Browser } from "./harness.js";
 
@@ -159,6 +159,46 @@ describe("rv.nav: a page moving to another address", () => {
     expect(started.status).toBe(201);
     expect(JSON.stringify(started.body.tree)).toContain("Item 7");
     expect(started.body.title).toBe("Item");
+  });
+});
+
+describe("a move within the app that fails", () => {
+  const products: Record<string, string> = { "6": "Bread", "8": "Jam" };
+  class Product extends App<Product, {}, "/products/:id"> {
+    name = "";
+    @server.on("load") async fetch() {
+      await this.moved();
+    }
+    @server.on("params") async moved() {
+      const name = products[this.params.id];
+      if (name === undefined) throw new RpcError("NOT_FOUND", `No product ${this.params.id}.`);
+      this.name = name;
+    }
+    override render() {
+      if (this.params.id === "13") throw new RpcError("NOT_FOUND", "Product 13 is not shown.");
+      return h("h1", {}, this.name);
+    }
+  }
+
+  it("is a page load of the address (its 404 page) when a params handler or the render after it throws; not the old item under the new address", async () => {
+    const srv = await serve({ "/products/:id": Product });
+    close = srv.close;
+    const b = srv.browser("/products/:id");
+    const first = await fetch(`${srv.url}/products/6`);
+    b.cookie = first.headers.get("set-cookie")!.split(";")[0]!;
+    b.sid = JSON.parse(/id="rv-boot">(.*?)<\/script>/.exec(await first.text())![1]!).sid;
+    expect((await b.rpc("rv.nav", ["/products/8"])).body.result).toEqual({});
+    expect((await b.rpc("rv.nav", ["/products/7"])).body.result).toEqual({ load: true });
+    expect((await fetch(`${srv.url}/products/7`, { headers: { accept: "text/html" } })).status).toBe(404);
+    // The render after the move throws: a page load too.
+    const again = await fetch(`${srv.url}/products/6`);
+    const c = srv.browser("/products/:id");
+    c.cookie = again.headers.get("set-cookie")!.split(";")[0]!;
+    c.sid = JSON.parse(/id="rv-boot">(.*?)<\/script>/.exec(await again.text())![1]!).sid;
+    products["13"] = "Hidden";
+    expect((await c.rpc("rv.nav", ["/products/13"])).body.result).toEqual({ load: true });
+    // An RpcError thrown on purpose is the move's answer, not a bug: nothing logged.
+    expect(srv.logs.filter((l) => l.includes('threw while handling "params"'))).toEqual([]);
   });
 });
 
