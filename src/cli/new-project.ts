@@ -95,6 +95,8 @@ export function createProject(dir: string, options: NewProjectOptions = {}): str
     },
     dependencies: { revue: options.revue ?? `^${own.version}` },
     devDependencies,
+    // tsx and vite bring esbuild, whose install script only checks its binary: declined here, so npm 11 does not warn about it at every install.
+    allowScripts: { esbuild: false },
   };
 
   const templates = join(packageRoot, "templates/new");

@@ -24,6 +24,7 @@ describe("revue new", () => {
     expect(pkg).toMatchObject({ name: "my-counter", type: "module", private: true, dependencies: { revue: `^${repoPkg.version}` } });
     expect(pkg.scripts).toEqual({ start: "tsx src/server.ts", dev: "revue dev src/server.ts", test: "tsc --noEmit && vitest run", build: "tsc -p tsconfig.build.json" });
     for (const tool of ["tsx", "typescript", "vitest", "jsdom", "@types/node"]) expect(pkg.devDependencies[tool]).toBe(repoPkg.devDependencies[tool]);
+    expect(pkg.allowScripts).toEqual({ esbuild: false }); // npm 11 would warn about esbuild's install script at every install
     const ts = json(join(dir, "tsconfig.json"));
     expect(ts.compilerOptions).toMatchObject({ experimentalDecorators: true, jsx: "react-jsx", jsxImportSource: "revue", module: "NodeNext" });
     expect(ts.include).toEqual(["src", "test"]);

@@ -142,6 +142,7 @@ describe("a new project from the packed tarball", () => {
       `npm install --offline failed: the npm cache lacks a package the project needs (ENOTCACHED) or the install broke. Run npm ci in the repository to fill the cache.\n${installed.output}`,
     ).toBe(0);
     expect(existsSync(join(project, "node_modules/revue/dist/src/index.js"))).toBe(true);
+    expect(installed.output).not.toContain("not yet covered by allowScripts"); // a new user's first install is quiet
   });
 
   it("its npm test type-checks and passes", async () => {
