@@ -252,7 +252,8 @@ export function createBinder(spec: AppSpec): Binder {
     const name = fn.name && !fn.name.startsWith("bound ") ? ` (${fn.name})` : fn.name ? ` (${fn.name}: a .bind() copy)` : "";
     throw new BindError(
       `${where()}: got an inline function${name}. Handlers cannot be closures, because they must be callable from the page by name. ` +
-        `${FIX} Pass the method itself, e.g. { ${prop}: this.increment }, without .bind() or an arrow.`,
+        `${FIX} Pass the method itself, e.g. { ${prop}: this.increment }, without .bind() or an arrow; ` +
+        `with arguments, handler(this.vote, { args: [note.id] }) (import { handler } from "revue").`,
     );
   };
 }

@@ -86,8 +86,11 @@ export interface TestSession<A extends App> {
   readonly app: A;
   /** The page's session id (it changes if the page had to start a new session). */
   readonly sid: string;
-  /** The page's jsdom window: where `@client` code runs. */
-  readonly window: Window;
+  /**
+   * The page's jsdom window: where `@client` code runs. Its constructors make
+   * the page's own events: `new t.window.KeyboardEvent("keydown", { key: "Enter", bubbles: true })`.
+   */
+  readonly window: Window & typeof globalThis;
   /** The page's document. */
   readonly document: Document;
   /** The page's runtime, `window.rv`: `rv.on(…)`, `rv.rpc(…)`, `rv.upload(…)`. */

@@ -32,7 +32,8 @@ describe("bind-time validation", () => {
     expect(() => bind("button", "onClick", () => {})).toThrow(
       new BindError(
         "<button onClick> in Clicks.render(): got an inline function. Handlers cannot be closures, because they must be callable from the page by name. " +
-          "Bind a method decorated @client.callback (runs in the browser) or @server.realtime (runs on the server). Pass the method itself, e.g. { onClick: this.increment }, without .bind() or an arrow.",
+          "Bind a method decorated @client.callback (runs in the browser) or @server.realtime (runs on the server). Pass the method itself, e.g. { onClick: this.increment }, without .bind() or an arrow; " +
+          'with arguments, handler(this.vote, { args: [note.id] }) (import { handler } from "revue").',
       ),
     );
   });

@@ -41,6 +41,28 @@ describe("revue/testing mount()", () => {
     });
   }
 
+  it("dispatches other events (a key press) with the page's own constructors, typed, then settle() waits for their calls", async () => {
+    class Notes extends App {
+      notes: string[] = [];
+      @server.realtime key(ev: { key?: string; value?: string }) {
+        if (ev.key === "Enter" && ev.value) this.notes.push(ev.value);
+      }
+      override render() {
+        return h("main", {}, h("input", { id: "note", onKeyDown: this.key }), h("ul", {}, this.notes.map((n) => h("li", {}, n))));
+      }
+    }
+    const page = await mount(Notes);
+    try {
+      const field = page.find("#note") as HTMLInputElement;
+      field.value = "ship it";
+      field.dispatchEvent(new page.window.KeyboardEvent("keydown", { key: "Enter", bubbles: true }));
+      await page.settle();
+      expect(page.findAll("li").map((li) => li.textContent)).toEqual(["ship it"]);
+    } finally {
+      await page.unmount();
+    }
+  });
+
   it("keeps a subtree the app holds between renders: no ops for it, and a copy when it shows twice", async () => {
     class Page extends App {
       n = 0;
