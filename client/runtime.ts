@@ -231,7 +231,7 @@ export function createRuntime(opts: RuntimeOptions): Runtime {
         same || queue.reset();
         if (forms) void queue.push("/api/event", { method: "rv.recover", args: [forms] }, false, true);
       }),
-    gaveUp: (why) => (indicate(true, 1), report(new RevueError("DISCONNECTED", `stopped reconnecting: ${why}; reload the page`))),
+    gaveUp: (why) => (indicate(true, 1), report(new RevueError("DISCONNECTED", `gave up: ${why}; reload the page`))),
   }, { ...boot, backoffMs: opts.backoffMs });
 
   const hydrated = (loaded: [ClientModule, typeof import("./context.js")] | void) => {
