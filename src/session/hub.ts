@@ -1149,9 +1149,9 @@ export class Hub<A extends App = App> implements PoolMember {
     if (this.closing) throw new SessionError("SERVER_CLOSING", `${this.spec.name}: the server is shutting down and takes no new work. The page reconnects to its next instance.`);
   }
 
-  /** A new session object with its app instance (not registered yet). */
   private sessionConfig: SessionConfig | undefined;
 
+  /** A new session object with its app instance (not registered yet). */
   private make(sid: string, owner: string): Session<A> {
     const l = this.limits;
     // One per hub: each session's closures keep it.
@@ -1491,10 +1491,6 @@ export class Hub<A extends App = App> implements PoolMember {
   }
 
   /**
-   * The cookies handlers of this session set, for `POST /api/cookie`: once,
-   * for the ticket the page was given, within its time.
-   */
-  /**
    * What a new session's `load` asked of its page load (a `GET`, answered
    * with HTML): the cookies it set, which go with that answer, and the
    * address it sent the page to (`redirect`, `navigate`), which the page load
@@ -1516,6 +1512,10 @@ export class Hub<A extends App = App> implements PoolMember {
     return { cookies, go };
   }
 
+  /**
+   * The cookies handlers of this session set, for `POST /api/cookie`: once,
+   * for the ticket the page was given, within its time.
+   */
   takeCookies(session: Session<A>, ticket: unknown): PendingCookie[] {
     const jar = session.cookies;
     if (!jar || typeof ticket !== "string" || ticket !== jar.ticket || Date.now() > jar.until) {
