@@ -38,10 +38,10 @@ export interface FormState<V extends Record<string, unknown>> {
   runs?: number;
 }
 
-/** The last submission a form ran: how many ran, and the JSON of the values it ran with. */
+/** The last submission a form ran: how many ran, and the JSON of the values it ran with (unknown to a restored instance: the state's values then). */
 interface LastRun {
   count: number;
-  values: string;
+  values?: string;
 }
 
 /**
@@ -54,7 +54,7 @@ const runsOf = new WeakMap<object, Map<string, LastRun>>();
 
 function lastRun(app: object, key: string, state: FormState<Record<string, unknown>>): LastRun {
   const kept = runsOf.get(app)?.get(key);
-  return kept !== undefined && kept.count >= (state.runs ?? 0) ? kept : { count: state.runs ?? 0, values: JSON.stringify(state.values) };
+  return kept !== undefined && kept.count >= (state.runs ?? 0) ? kept : { count: state.runs ?? 0 };
 }
 
 /**
@@ -196,7 +196,7 @@ export function form<A extends object, V extends Record<string, unknown>>(
     }
     // A submit sent before the patch of one that ran came: the same click again if it carries the same values.
     const last = lastRun(app, key, cur);
-    if (ev.type === "submit" && shown !== last.count && JSON.stringify(values) === last.values) return UNCHANGED;
+    if (ev.type === "submit" && shown !== last.count && JSON.stringify(values) === (last.values ?? JSON.stringify(cur.values))) return UNCHANGED;
     if (Object.keys(errors).length) {
       // The schema's word on the other fields too, so that the visitor sees every mistake at once
       // (fixing the one shown only revealed the next); a field's own rule speaks first for it.
