@@ -97,8 +97,7 @@ export function createApplier(root: Element, busy?: () => unknown): Applier {
     const was = doc.activeElement as HTMLInputElement | null;
     const id = was?.getAttribute(ID_ATTR);
     change();
-    // By its `id` first: a snapshot of a page whose content changed meanwhile (a restart) gives the same node id to another element.
-    const now = ((was?.id && doc.getElementById(was.id)) || (id && nodes.get(id))) as HTMLInputElement | null | undefined;
+    const now = id && (nodes.get(id) as HTMLInputElement | undefined);
     if (!now || (now !== was && (now.id !== was!.id || now.name !== was!.name))) return;
     // (Focusing the focused element does nothing.)
     now.focus();
