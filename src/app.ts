@@ -450,14 +450,16 @@ export class App<Self = any, Api extends AppApi = {}, Route extends string = str
    * Sends the page to `url` once the handler is done: a path or an address of
    * this server goes there live (as {@link navigate}), another site's
    * `https://` address with a page load. Only `http(s)` addresses and paths
-   * are taken: a `javascript:` or `data:` URL is refused.
+   * are taken: a `javascript:` or `data:` URL is refused. An address from the
+   * visitor (`?next=`) may name another site: check it is a path of yours.
    *
    * @example
    * @server.rpc async signIn(name: string, password: string) {
    *   const user = await users.check(name, password);
    *   if (!user) throw new RevueError("FORBIDDEN", "Wrong name or password.");
    *   this.setCookie("session", user.token, { maxAge: 7 * 86_400_000 });
-   *   this.redirect(this.query.next ?? "/");
+   *   const next = this.query.next;
+   *   this.redirect(next?.startsWith("/") && !next.startsWith("//") && !next.startsWith("/\\") ? next : "/"); // only paths of this site
    * }
    */
   redirect(url: string): void {

@@ -730,19 +730,10 @@ export class Hub<A extends App = App> implements PoolMember {
     session.url = url;
     if (this.spec.url.size) readAddress(session.instance, this.spec, session.urlDefaults!, url.query, true);
     (session.directions ??= {}).n = 1;
-    // A `params` handler or the render after it that fails (a product that does not exist: RpcError NOT_FOUND) makes the move a
-    // page load of the address, which shows that failure as a page load would (its 404 page); the page showed the old item under the new address.
+    // A `params` handler that fails (a product that does not exist: RpcError NOT_FOUND) makes the move a page load of the
+    // address, which shows that failure as a page load would (its 404 page); the page showed the old item under the new address.
     let failed = false;
-    const answer = () => {
-      if (!failed) {
-        try {
-          session.instance.render();
-        } catch {
-          failed = true;
-        }
-      }
-      return failed ? leave(PAGE_LOAD) : '{"result":{}}';
-    };
+    const answer = () => (failed ? leave(PAGE_LOAD) : '{"result":{}}');
     const running = this.runHandlers(session, "params", { params: url.params, query: url.query }, 0, () => (failed = true));
     return running ? running.then(answer) : answer();
   }
