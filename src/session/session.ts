@@ -254,8 +254,8 @@ export class Session<A extends App = App> {
     (this.held ??= []).push(batch);
     const settle = (kept: boolean) => {
       batch.kept = kept;
-      const held = this.held;
-      if (held === undefined || !held.includes(batch)) return;
+      // Unsettled batches stay in `held`: this one is there, and the front ones that settled go out.
+      const held = this.held!;
       while (held.length > 0 && held[0]!.kept !== undefined) {
         const { messages, kept: send } = held.shift()!;
         if (held.length === 0) this.held = undefined;
