@@ -69,7 +69,8 @@ export class RevueError extends Error {
 
   /** The HTTP status this error is answered with. */
   get status(): number {
-    return HTTP_STATUS[this.code];
+    // A code Revue does not know (JavaScript, or a cast) is answered as the bug it is.
+    return HTTP_STATUS[this.code] ?? 500;
   }
 
   /** The JSON body a route answers with: `{error: {code, message, issues?}}`. */
@@ -243,6 +244,10 @@ export interface ExposeOptions {
  */
 export function exposeError(err: unknown, options: ExposeOptions): WireError {
   if (err instanceof Exposed) return err.wire;
+  // Thrown with a code Revue has no status for (JavaScript, or a cast): a bug of the app's, which the message names.
+  if (err instanceof RevueError && !Object.hasOwn(HTTP_STATUS, err.code)) {
+    err = new UsageError(`${err.name} with code ${JSON.stringify(err.code)}: not one of Revue's codes (the type RevueErrorCode lists them), so it has no HTTP status. Throw one such as BAD_REQUEST, NOT_FOUND, FORBIDDEN or UNAVAILABLE: new RpcError("BAD_REQUEST", "…"). Its message: ${err.message}`, { cause: err });
+  }
   if (err instanceof RevueError && !BUGS.has(err.code)) return { status: err.status, code: err.code, message: err.message, ...(err.issues ? { issues: err.issues } : {}) };
   const id = randomBytes(4).toString("hex");
   const code = err instanceof RevueError ? err.code : (options.code ?? "INTERNAL_ERROR");

@@ -52,6 +52,17 @@ describe("what an error exposes (exposeError)", () => {
     expect(exposeError(secret, opts(false))).toMatchObject({ code: "RPC_ERROR", message: "Shop.pay failed: connect ECONNREFUSED postgres://admin:hunter2@db:5432" });
   });
 
+  it("answers an error thrown with a code Revue does not know as the bug it is, naming the code (not a bare 500)", () => {
+    logged.length = 0;
+    const odd = new RpcError("PAYMENT_REQUIRED" as never, "Pay first.");
+    expect(odd.status).toBe(500);
+    const wire = exposeError(odd, opts(false));
+    expect(wire).toMatchObject({ status: 500, code: "USAGE_ERROR" });
+    expect(wire.message).toMatch(/RpcError with code "PAYMENT_REQUIRED": not one of Revue's codes .*BAD_REQUEST.*Its message: Pay first\./);
+    expect(logged).toHaveLength(1);
+    expect(exposeError(odd, opts(true)).message).toMatch(/^Something went wrong on the server \(error [0-9a-f]{8}\)/);
+  });
+
   it("treats a programmer error as a bug: USAGE_ERROR, hidden in production", () => {
     const bug = new UsageError("Shop.client.nope(): there is no @client.realtime method");
     expect(bug.status).toBe(500);
