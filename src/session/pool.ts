@@ -1,5 +1,5 @@
 import { getHeapStatistics } from "node:v8";
-import { UnavailableError } from "../errors.js";
+import { SessionError } from "../errors.js";
 import { DEFAULT_CALL_LIMITS, type CallLimits } from "./calls.js";
 import type { Logger } from "./logger.js";
 import type { Session } from "./session.js";
@@ -103,7 +103,8 @@ export class SessionPool {
    */
   async loading<T>(app: string, work: () => Promise<T>): Promise<T> {
     if (this.loadingNow >= this.limits.maxPendingSessions) {
-      throw new UnavailableError(`${app}: ${this.loadingNow} new pages are loading their data (@server.on("load")) at once, the limit (maxPendingSessions). Try again in a moment.`, { retryAfterMs: 1_000 });
+      // TOO_MANY_SESSIONS (503, Retry-After), as a full server: a crowd of page loads is not an outage to log line by line.
+      throw new SessionError("TOO_MANY_SESSIONS", `${app}: ${this.loadingNow} new pages are loading their data (@server.on("load")) at once, the limit (maxPendingSessions). Try again in a moment.`, { retryAfterMs: 1_000 });
     }
     this.loadingNow++;
     try {

@@ -290,6 +290,8 @@ describe('@server.on("load"): data before the first render', () => {
     const refused = answers.filter((r) => r.status === 503);
     expect(refused).toHaveLength(25);
     expect(refused[0]!.headers.get("retry-after")).toBe("1");
+    // A crowd is not a fault: nothing logged per refused page.
+    expect(srv.logs).toEqual([]);
     expect((await fetch(srv.url)).status).toBe(200); // once they are done, a page loads
     expect(srv.handle.stats().total.sessions.pending).toBeLessThanOrEqual(5);
   });
