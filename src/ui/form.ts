@@ -176,12 +176,16 @@ export function form<A extends object, V extends Record<string, unknown>>(
     if (cur.status === "pending" || (ev.type !== "submit" && ev.type !== "recover") || typeof ev.form !== "object" || ev.form === null) return UNCHANGED;
     if (ev.type === "recover") {
       // A re-bootstrapped page's values, as typed: each valid one comes back, nothing is submitted.
-      const values: Record<string, unknown> = { ...cur.values };
+      const recovered: Record<string, unknown> = {};
       for (const [name, spec] of specs) {
         const read = readControl(spec, spec.kind === "multiselect" ? ev.form[name] ?? [] : ev.form[name]);
-        if ("value" in read && read.value !== null) values[name] = read.value;
+        if ("value" in read && read.value !== null) recovered[name] = read.value;
       }
-      return { ...cur, values };
+      // The values a submission of this instance ran with (after a failover the page's resent submit runs ahead of
+      // its recovery): they were sent, and the form the method cleared stays clear.
+      const ran = runsOf.get(app)?.get(key)?.values;
+      if (ran !== undefined && JSON.stringify({ ...JSON.parse(ran), ...recovered }) === ran) return UNCHANGED;
+      return { ...cur, values: { ...cur.values, ...recovered } };
     }
     const values: Record<string, unknown> = { ...cur.values };
     const errors: Record<string, string> = {};
@@ -195,8 +199,9 @@ export function form<A extends object, V extends Record<string, unknown>>(
       } else values[name] = read.value;
     }
     // A submit sent before the patch of one that ran came: the same click again if it carries the same values.
+    // (A count above this session's is a page that counted in a session since lost: nothing it sent ran here.)
     const last = lastRun(app, key, cur);
-    if (ev.type === "submit" && shown !== last.count && JSON.stringify(values) === (last.values ?? JSON.stringify(cur.values))) return UNCHANGED;
+    if (ev.type === "submit" && !(typeof shown === "number" && shown >= last.count) && JSON.stringify(values) === (last.values ?? JSON.stringify(cur.values))) return UNCHANGED;
     if (Object.keys(errors).length) {
       // The schema's word on the other fields too, so that the visitor sees every mistake at once
       // (fixing the one shown only revealed the next); a field's own rule speaks first for it.

@@ -421,3 +421,39 @@ it("a file upload's state is working from the moment a file is picked, so a form
   await t.settle();
   expect(t.app.saved).toEqual(["lunch"]);
 });
+
+it("a submit from a page that started over runs, though the page had counted submissions the new session never saw; a recovery behind a resent submit leaves the form its method cleared", async () => {
+  class Post extends App {
+    draft = formState({ body: "" });
+    posted: string[] = [];
+    @server.rpc(z.object({ body: z.string().min(1) })) async post(v: { body: string }) {
+      this.posted.push(v.body);
+      this.draft = formState({ body: "" });
+    }
+    override render() {
+      return h("main", {}, form(this, "draft", this.post, (f) => [f.textarea("body", { label: "Body" })], { submit: "Post" }));
+    }
+  }
+  t = await mount(Post);
+  const session = t.hub.get(t.sid)!;
+  // The server restarted: a new session gets the page's typed text, then the submit the page counted as its second.
+  await t.hub.call(session, pageCall("realtime", "rv.recover", 1, [{ "rv-draft": { body: "second" } }]));
+  await t.hub.call(session, pageCall("realtime", "rv.set", 2, ["draft", 1, { type: "submit", form: { body: "second" } }]));
+  await t.settle();
+  expect(t.app.posted).toEqual(["second"]);
+  // After a failover the resent submit runs first, the page's recovery of the same text after it: the form stays clear.
+  await t.hub.call(session, pageCall("realtime", "rv.set", 3, ["draft", 1, { type: "submit", form: { body: "third" } }]));
+  await t.hub.call(session, pageCall("realtime", "rv.recover", 4, [{ "rv-draft": { body: "third" } }]));
+  await t.settle();
+  expect(t.app.posted).toEqual(["second", "third"]);
+  expect(t.app.draft.values.body).toBe("");
+  // Text typed after that submission was not sent: it comes back.
+  await t.hub.call(session, pageCall("realtime", "rv.recover", 5, [{ "rv-draft": { body: "fourth, unsent" } }]));
+  await t.settle();
+  expect(t.app.draft.values.body).toBe("fourth, unsent");
+  // The same click twice is still one submission.
+  await t.hub.call(session, pageCall("realtime", "rv.set", 6, ["draft", 2, { type: "submit", form: { body: "fourth, unsent" } }]));
+  await t.hub.call(session, pageCall("realtime", "rv.set", 7, ["draft", 2, { type: "submit", form: { body: "fourth, unsent" } }]));
+  await t.settle();
+  expect(t.app.posted).toEqual(["second", "third", "fourth, unsent"]);
+});
