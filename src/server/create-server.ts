@@ -20,7 +20,7 @@ import { ServerUploads } from "../session/uploads.js";
 import { Assets } from "./assets.js";
 import { BrowserTokens } from "./browser-token.js";
 import { claimDevPort, devHost, DevMode } from "./dev-mode.js";
-import { jsonErrors } from "./guards.js";
+import { clientGone, jsonErrors } from "./guards.js";
 import { Health } from "./health.js";
 import { checkMetricsOption, Metrics, type MetricsOption } from "./metrics.js";
 import { Mount, normalisePrefix, type MountConfig } from "./mount.js";
@@ -438,7 +438,7 @@ export function createServer(apps: AppClass | Record<string, AppClass>, options:
   };
   koa.use(middleware);
   koa.on("error", (err: Error & { status?: number; code?: unknown }) => {
-    if ((err.status ?? 500) >= 500 && !CLIENT_GONE.has(err.code)) logger.error("[revue] unhandled error:", err);
+    if ((err.status ?? 500) >= 500 && !clientGone(err)) logger.error("[revue] unhandled error:", err);
   });
 
   let server: Server | undefined;
@@ -529,9 +529,6 @@ export function createServer(apps: AppClass | Record<string, AppClass>, options:
 
   return handle;
 }
-
-/** A write to a connection its client closed (a page left while its stream or a response was written): nothing to report. */
-const CLIENT_GONE = new Set<unknown>(["EPIPE", "ECONNRESET", "ECONNABORTED", "ERR_STREAM_PREMATURE_CLOSE", "ERR_STREAM_DESTROYED"]);
 
 function positive(value: number | undefined, fallback: number, name: string): number {
   if (value === undefined) return fallback;

@@ -36,6 +36,18 @@ function asRevueError(err: unknown, ctx: Context): unknown {
   return new RevueError(code, message, { cause: err });
 }
 
+/** Codes of a failure that only says the client went away: its socket (Node), its body cut short (the HTTP parser, formidable's 1002). */
+const GONE_CODES = new Set<unknown>(["EPIPE", "ECONNRESET", "ECONNABORTED", "ERR_STREAM_PREMATURE_CLOSE", "ERR_STREAM_DESTROYED", "HPE_INVALID_EOF_STATE", 1002]);
+
+/**
+ * Whether `err` only says that the request's client went away (not a fault
+ * of the server's, and not worth a log line: a cancelled upload wrote two
+ * stacks): such a code, with the request's socket gone when it is known.
+ */
+export function clientGone(err: unknown, ctx?: Context): boolean {
+  return GONE_CODES.has((err as { code?: unknown } | null)?.code) && (!ctx || ctx.req.destroyed || !!ctx.req.socket?.destroyed);
+}
+
 /** The most of a refused body read to keep its connection usable (see jsonErrors). */
 const DRAINED_BYTES = 16 * 1024 * 1024;
 
@@ -56,6 +68,8 @@ export function jsonErrors(logger: Logger, paths: readonly string[] = ["/"], pro
     try {
       await next();
     } catch (err) {
+      // A request whose client went away mid-body (a closed tab, a cancelled upload): nobody hears an answer, nothing to log.
+      if (clientGone(err, ctx)) return;
       const where = `${ctx.method} ${ctx.path}`;
       const wire = exposeError(asRevueError(err, ctx), { production, what: where, log: (id, e) => logger.error(`[revue] ${where} failed (error ${id}):`, e) });
       ctx.status = wire.status;

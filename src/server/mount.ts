@@ -389,13 +389,14 @@ export class Mount<A extends App = App> {
         throw new RevueError("UNSUPPORTED_MEDIA_TYPE", `POST /api/upload: expected multipart/form-data, got "${ctx.get("content-type") || "none"}". Send a FormData body.`);
       }
       hub.admit(await this.who(ctx), `${ctx.method} ${ctx.path}`);
-      const session = await this.find(ctx, ctx.query.sid);
-      const room = session.uploads.room();
       const length = ctx.get("content-length");
       const declared = length ? Number(length) : NaN; // NaN: not said (chunked)
+      // Refused before the session is looked up: in a cluster, finding it here brings it from the node holding it.
       if (declared > limits.upload + 64 * 1024) {
         throw new RevueError("PAYLOAD_TOO_LARGE", `POST /api/upload: ${declared} bytes is over the upload limit of ${limits.upload} bytes. Send a smaller file, or raise limits.upload.`);
       }
+      const session = await this.find(ctx, ctx.query.sid);
+      const room = session.uploads.room();
       if (room.files === 0 || declared > room.bytes + 64 * 1024) throw uploadQuota(room, `this upload is ${declared} bytes`);
       // What it may take is set aside while it is received, so that uploads at once share the room: its declared size less
       // the form's own bytes (2 KB of it, so that uploads filling the room exactly fit together), else all it may be.

@@ -174,6 +174,33 @@ describe("uploads", () => {
     expect(up.body.error.code).toBe("PAYLOAD_TOO_LARGE");
   });
 
+  it("logs nothing for uploads whose client went away mid-body (a closed tab, a cancelled upload)", async () => {
+    const before = srv.logs.length;
+    const port = new URL(srv.url).port;
+    for (let i = 0; i < 5; i++) {
+      await new Promise<void>((done) => {
+        const socket = net.connect(Number(port), "127.0.0.1", () => {
+          const boundary = "----rvabort";
+          socket.write(
+            `POST /api/upload?sid=${b.sid} HTTP/1.1\r\nHost: 127.0.0.1:${port}\r\nCookie: ${b.cookie}\r\nContent-Type: multipart/form-data; boundary=${boundary}\r\nContent-Length: 1500\r\n\r\n` +
+              `--${boundary}\r\nContent-Disposition: form-data; name="file"; filename="a.bin"\r\n\r\n` + "x".repeat(200),
+          );
+          // Gone halfway: the tab closed.
+          setTimeout(() => (i % 2 ? socket.destroy() : socket.end()), 50);
+          setTimeout(() => socket.destroy(), 1000);
+        });
+        socket.on("close", () => done());
+        socket.on("error", () => {});
+      });
+    }
+    await new Promise((r) => setTimeout(r, 200));
+    expect(srv.logs.slice(before)).toEqual([]);
+    // And the session may still upload.
+    const form = new FormData();
+    form.append("file", new Blob(["after"]), "after.txt");
+    expect((await b.request(`/api/upload?sid=${b.sid}`, { method: "POST", body: form })).status).toBe(200);
+  });
+
   it("refuses more files than the cap, and an unknown handle", async () => {
     const form = new FormData();
     for (let i = 0; i < 3; i++) form.append(`f${i}`, new Blob(["a"]), `${i}.txt`);

@@ -113,13 +113,21 @@ describe("several nodes sharing a store and a pubsub", () => {
     // Ann is signed in as a sees her; b's requests come without her sign-in (signed out since, a stale tab).
     const a = await serve(Members, { ...options, pubsub: broker, node: "n0", authenticate: () => ({ name: "ann" }) });
     const b = await serve(Members, { ...options, pubsub: broker.client(), node: "n1", authenticate: () => undefined });
-    nodes.push(a, b);
+    // A node that knows her, with a small upload limit.
+    const b2 = await serve(Members, { ...options, pubsub: broker.client(), node: "n2", authenticate: () => ({ name: "ann" }), limits: { upload: 1024 } });
+    nodes.push(a, b, b2);
     const ann = await a.browser().start();
     const onA = ann.stream(0);
     for (let i = 0; i < 100 && !hubOf(a).get(ann.sid)?.connected; i++) await new Promise((r) => setTimeout(r, 20));
     const viaB = on(b, ann);
     for (const method of ["GET", "HEAD"]) expect((await viaB.request(`/api/sse/${ann.sid}`, { method })).status).toBe(401);
     expect(hubOf(b).get(ann.sid)).toBeUndefined();
+    // Nor does an upload b refuses for its size (her own page retrying a file too large).
+    const big = new FormData();
+    big.append("file", new Blob(["x".repeat(200_000)]), "big.bin");
+    const up = await on(b2, ann).request(`/api/upload?sid=${ann.sid}`, { method: "POST", body: big });
+    expect(up.status).toBe(413);
+    expect(hubOf(b2).get(ann.sid)).toBeUndefined();
     expect(hubOf(a).get(ann.sid)).toBeDefined();
     expect((await ann.event("increment")).status).toBe(202);
     expect(textOf(await onA.waitFor((m) => m.type === "patch", "a patch on a's stream"))).toBe("1");
