@@ -409,7 +409,7 @@ export function createServer(apps: AppClass | Record<string, AppClass>, options:
   koa.keys = o.keys?.length ? [...o.keys] : [randomBytes(32).toString("base64")];
   const router = new Router();
   // At the server's root, whatever the apps' paths: one node, one health check (docs/protocol.md §7). No cookie, no origin check.
-  router.get("/api/status", health.route(() => ({ node, uptime: Math.round(Date.now() - createdAt) / 1000, sessions: pool.live + pool.pending.size })));
+  router.get("/api/status", health.route(() => ({ node, uptime: Math.round(Date.now() - createdAt) / 1000, sessions: pool.live + pool.pending.size, ...(pool.full ? { full: true as const } : {}) })));
   if (metrics) router.get("/metrics", metrics.route());
   for (const m of mounts) {
     if (m.prefix === "/api/status" || (metrics && m.prefix === "/metrics")) throw new RevueError("BAD_REQUEST", `createServer: "${m.prefix}" is Revue's own route (${m.prefix === "/metrics" ? "metrics" : "the health check"}); mount the app at another path.`);

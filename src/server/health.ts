@@ -18,6 +18,13 @@ export interface StatusBody {
   sessions: number;
   /** What is wrong, when `status` is `unavailable`. */
   reason?: string;
+  /**
+   * Present when new sessions were refused at `maxSessions` in the last 10 s
+   * (pages already open go on; the status stays `ok`, so a balancer does not
+   * take those pages' node away): a sign to add capacity, or of a flood from
+   * one client (cap it at the proxy).
+   */
+  full?: true;
 }
 
 /**

@@ -1240,13 +1240,7 @@ export class Hub<A extends App = App> implements PoolMember {
    */
   wake(session: Session<A>): void {
     if (session.state === "pending") {
-      if (this.pool.live >= this.limits.maxSessions && !this.pool.evictIdleLive()) {
-        throw new SessionError(
-          "TOO_MANY_SESSIONS",
-          `This server is at its limit of ${this.limits.maxSessions} sessions; try again in a moment. (Operators: raise maxSessions or lower sessionTtlMs in createServer options.)`,
-          { retryAfterMs: 5_000 },
-        );
-      }
+      if (this.pool.live >= this.limits.maxSessions && !this.pool.evictIdleLive()) throw this.pool.refuseNew();
       this.pool.pending.delete(session);
       this.pool.live++;
       this.renew(session);

@@ -92,6 +92,37 @@ export class SessionPool {
     this.timer = undefined;
   }
 
+  /** When a new session was last refused at `maxSessions` (see {@link refuseNew}). */
+  private fullAt = 0;
+  /** Refusals at `maxSessions` not yet in a warning, and when the last warning was logged. */
+  private refusedSince = 0;
+  private warnedFullAt = 0;
+
+  /**
+   * The refusal of a page that would pass `maxSessions` (TOO_MANY_SESSIONS,
+   * 503 with `Retry-After`), counted: a warning at most once a minute says
+   * how many were refused (a flood of streams from one client locked new
+   * visitors out with nothing in the log), and {@link full} says so for a while.
+   */
+  refuseNew(): SessionError {
+    const now = Date.now();
+    this.fullAt = now;
+    this.refusedSince++;
+    if (now - this.warnedFullAt >= 60_000) {
+      this.logger.warn(
+        `[revue] ${this.refusedSince} new session(s) refused since the last warning: this process holds ${this.live} live sessions, its limit (maxSessions), and none idle to end. Raise maxSessions or lower sessionTtlMs; a crowd from one address is best capped at the proxy (nginx limit_conn on /api/sse/).`,
+      );
+      this.warnedFullAt = now;
+      this.refusedSince = 0;
+    }
+    return new SessionError("TOO_MANY_SESSIONS", `This server is at its limit of ${this.limits.maxSessions} sessions; try again in a moment. (Operators: raise maxSessions or lower sessionTtlMs in createServer options.)`, { retryAfterMs: 5_000 });
+  }
+
+  /** Whether a new session was refused at `maxSessions` in the last 10 s (`GET /api/status` says `full`). */
+  get full(): boolean {
+    return Date.now() - this.fullAt < 10_000;
+  }
+
   /** New sessions whose `@server.on("load")` handlers run now (see {@link loading}). */
   private loadingNow = 0;
 

@@ -244,6 +244,12 @@ describe("pending pages have their own cap", () => {
     expect(refused.status).toBe(503);
     expect(refused.body.error.code).toBe("TOO_MANY_SESSIONS");
     expect(refused.headers.get("retry-after")).toBe("5"); // a balancer or a client knows when to come back
+    // The operator hears of it: one warning (not one per refusal), and the status says `full` while it lasts (still 200).
+    expect((await fifth.request(`/api/sse/${fifth.sid}`)).status).toBe(503);
+    expect(srv.logs.filter((l) => l.startsWith("warn") && l.includes("maxSessions"))).toEqual([expect.stringMatching(/^warn \[revue\] 1 new session\(s\) refused since the last warning: this process holds 3 live sessions/)]);
+    const status = await fetch(`${srv.url}/api/status`);
+    expect(status.status).toBe(200);
+    expect(await status.json()).toMatchObject({ status: "ok", full: true });
   });
 });
 
