@@ -43,7 +43,8 @@ export interface ServerMethodDecorator<O, Rest extends readonly unknown[] = []> 
 /**
  * Server lifecycle events; `start`/`stop` need static methods, the per-session
  * ones instance methods. `load` runs for a new session before its first
- * render, awaited (data from a database in the first page's HTML); what it
+ * render, awaited (data from a database in the first page's HTML), and again
+ * on each live move within the app (before `params` handlers); what it
  * throws is the page load's answer. `resume` runs when a session comes back
  * from a snapshot (after a restart, on another node, out of hibernation),
  * after its state is restored and before it handles anything else: it

@@ -662,7 +662,7 @@ export class Hub<A extends App = App> implements PoolMember {
       : entry ? () => this.invoke(session, entry, args)
       : () => this.runHandlers(session, call.name, call.data);
     // A field's new value is shown before the next call runs (see SessionRenderer.beforeCall).
-    const { outcome, retry } = session.calls.submit(call, () => (this.renderer.beforeCall(session), run()));
+    const { outcome, retry } = session.calls.submit(call, () => (this.renderer.beforeCall(session), nav || !session.strayed ? run() : this.strayedCall(session)));
     // Several processes: an rpc's answer, the first try's or a retry's, waits for a snapshot that holds the call's effect,
     // so no crash can undo an answered call.
     const answer = () => (this.cluster ? outcome.then((body) => session.calls.enqueue(() => this.persist(session)).then(() => body)) : outcome);
@@ -730,12 +730,39 @@ export class Hub<A extends App = App> implements PoolMember {
     session.url = url;
     if (this.spec.url.size) readAddress(session.instance, this.spec, session.urlDefaults!, url.query, true);
     (session.directions ??= {}).n = 1;
-    // A `params` handler that fails (a product that does not exist: RpcError NOT_FOUND) makes the move a page load of the
-    // address, which shows that failure as a page load would (its 404 page); the page showed the old item under the new address.
+    // `load` reads the data of the address a page shows, and a move shows another: it runs again, then `params` handlers.
+    // One that fails (a product that does not exist: RpcError NOT_FOUND) makes the move a page load of the address, which
+    // shows that failure as a page load would (its 404 page); the page showed the old item under the new address.
     let failed = false;
-    const answer = () => (failed ? leave(PAGE_LOAD) : '{"result":{}}');
-    const running = this.runHandlers(session, "params", { params: url.params, query: url.query }, 0, () => (failed = true));
+    const fail = () => (failed = true);
+    const answer = () => ((session.strayed = failed), failed ? leave(PAGE_LOAD) : '{"result":{}}');
+    const params = () => (failed ? undefined : this.runHandlers(session, "params", { params: url.params, query: url.query }, 0, fail));
+    const loaded = this.loadOnMove(session, fail);
+    const running = loaded ? loaded.then(params) : params();
     return running ? running.then(answer) : answer();
+  }
+
+  /** A move within the app runs `load` handlers as a page load does, each awaited, up to the first that throws. */
+  private loadOnMove(session: Session<A>, failed: () => void): Promise<void> | undefined {
+    const entries = this.spec.serverOn.get("load");
+    if (!entries) return undefined;
+    return (async () => {
+      for (const entry of entries) {
+        try {
+          await this.invoke(session, entry, []);
+        } catch (err) {
+          return this.handlerFailed(session, "load", entry, err, failed);
+        }
+      }
+    })();
+  }
+
+  /** A call that reached a session whose page is loading the address its move failed at (see `Session.strayed`). */
+  private strayedCall(session: Session<A>): never {
+    throw new SessionError(
+      "SESSION_NOT_FOUND",
+      `Session ${session.sid.slice(0, 6)}…: its page moved to ${addressOf(this.prefix, session.url)} and the move failed (a load or params handler threw), so the page loads that address; this session runs no more calls. Send them from the loaded page.`,
+    );
   }
 
   /** Runs `@server.on("connect")` (or `"disconnect"`, `"resume"`) handlers of one session, then re-renders. */

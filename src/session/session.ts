@@ -116,6 +116,13 @@ export class Session<A extends App = App> {
   }
   /** Ends the session shortly: its page navigated to another app or to a page load (`rv.nav`); a navigation within the app after it cancels it. */
   leaving: ReturnType<typeof setTimeout> | undefined;
+  /**
+   * Its page moved within the app and the move failed (a `load` or `params`
+   * handler threw): the page loads that address instead, and until a move
+   * succeeds the session runs no other call, whose `this.params` would name
+   * an address its state was never checked for.
+   */
+  strayed = false;
   /** Where the page is (`this.params`, `this.query`); saved in snapshots. */
   url: PageUrl = NO_URL;
   /** What its page is to do with the next message (handlers' `navigate`, `setCookie`, a navigation's scroll), until it is sent. */

@@ -192,6 +192,66 @@ describe("a move within the app that fails", () => {
     // An RpcError thrown on purpose is the move's answer, not a bug: nothing logged.
     expect(srv.logs.filter((l) => l.includes('threw while handling "params"'))).toEqual([]);
   });
+
+  it("leaves the session running no call until a move succeeds: a client that ignores the answer cannot act under the refused address", async () => {
+    const renamed: string[] = [];
+    class Owned extends Product {
+      @server.rpc rename(to: string) {
+        renamed.push(`${this.params.id}:${to}`);
+      }
+    }
+    const srv = await serve({ "/products/:id": Owned });
+    close = srv.close;
+    const b = srv.browser("/products/:id");
+    const first = await fetch(`${srv.url}/products/6`);
+    b.cookie = first.headers.get("set-cookie")!.split(";")[0]!;
+    b.sid = JSON.parse(/id="rv-boot">(.*?)<\/script>/.exec(await first.text())![1]!).sid;
+    expect((await b.rpc("rv.nav", ["/products/7"])).body.result).toEqual({ load: true });
+    const refused = await b.rpc("rename", ["mine now"]);
+    expect(refused.status).toBe(404);
+    expect(refused.body.error.message).toMatch(/moved to \/products\/7 and the move failed/);
+    expect(renamed).toEqual([]);
+    // A second click the page made meanwhile (a move that succeeds) takes the session on.
+    expect((await b.rpc("rv.nav", ["/products/8"])).body.result).toEqual({});
+    expect((await b.rpc("rename", ["jam"])).status).toBe(200);
+    expect(renamed).toEqual(["8:jam"]);
+  });
+});
+
+describe("a move within the app runs `load` again", () => {
+  const items: Record<string, string> = { "1": "One", "2": "Two" };
+  let loads = 0;
+  class Item extends App<Item, {}, "/items/:id"> {
+    title = "";
+    @server.on("load") async fetch() {
+      loads++;
+      await new Promise((r) => setTimeout(r, 5));
+      const title = items[this.params.id];
+      if (title === undefined) throw new RpcError("NOT_FOUND", `No item ${this.params.id}.`);
+      this.title = title;
+    }
+    override render() {
+      return h("h1", {}, this.title);
+    }
+  }
+
+  it("for the address it moves to: the patch shows its data, and a load that fails makes the move a page load", async () => {
+    const srv = await serve({ "/items/:id": Item });
+    close = srv.close;
+    const b = srv.browser("/items/:id");
+    const first = await fetch(`${srv.url}/items/1`);
+    const html = await first.text();
+    expect(html).toContain("One");
+    b.cookie = first.headers.get("set-cookie")!.split(";")[0]!;
+    b.sid = JSON.parse(/id="rv-boot">(.*?)<\/script>/.exec(html)![1]!).sid;
+    expect(loads).toBe(1);
+    const stream = b.stream(0);
+    expect((await b.rpc("rv.nav", ["/items/2"])).body.result).toEqual({});
+    await stream.waitFor((m) => m.type === "patch" && JSON.stringify(m.data).includes("Two"), "the patch with item 2");
+    expect(loads).toBe(2);
+    expect((await b.rpc("rv.nav", ["/items/3"])).body.result).toEqual({ load: true });
+    expect(loads).toBe(3);
+  });
 });
 
 describe("rv.nav and apps that need a user", () => {
