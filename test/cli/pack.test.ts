@@ -129,6 +129,10 @@ describe("a new project from the packed tarball", () => {
       expect(files, needed).toContain(needed);
     }
     expect(files.filter((f) => f.startsWith("src/") || f.startsWith("test/"))).toEqual([]);
+    // Every file the README links to (the examples, the protocol, the results) comes with it.
+    const linked = [...readFileSync(join(repo, "README.md"), "utf8").matchAll(/\]\(((?:examples|docs|bench)\/[^)#]+)/g)].map((m) => m[1]!);
+    expect(linked.length).toBeGreaterThan(5);
+    for (const link of linked) expect(files.some((f) => f === link || f.startsWith(`${link}/`)), link).toBe(true);
   });
 
   it("revue new writes the project, and it installs offline from the npm cache", async () => {
