@@ -1,6 +1,7 @@
+import { readFileSync } from "node:fs";
 import { JSDOM } from "jsdom";
 import { describe, expect, it, vi } from "vitest";
-import { buildRuntime } from "../../src/server/runtime-bundle.js";
+import { buildRuntime, INTERNAL_PROPS } from "../../src/server/runtime-bundle.js";
 import type { Runtime } from "../../client/runtime.js";
 
 /**
@@ -34,6 +35,24 @@ describe("the bundled runtime", () => {
   it("is bundled without CommonJS interop", async () => {
     const { code } = await buildRuntime();
     expect(code).not.toMatch(/module\.exports|__esModule|__commonJS/);
+  });
+
+  it("shortens only property names no DOM or built-in object and no message carries", () => {
+    const win = new JSDOM("", { url: "http://localhost/" }).window;
+    const globals = win as unknown as Record<string, unknown>;
+    const carriers: string[] = [];
+    for (const global of Object.getOwnPropertyNames(win).filter((g) => !g.startsWith("_"))) {
+      const value = globals[global] as { prototype?: object } | null;
+      if (typeof value !== "function" && (typeof value !== "object" || value === null)) continue;
+      for (const name of INTERNAL_PROPS) {
+        if (name in value || (value.prototype && name in value.prototype)) carriers.push(`${global}.${name}`);
+      }
+    }
+    const style = win.document.createElement("p").style;
+    carriers.push(...INTERNAL_PROPS.filter((name) => name in win || name in style || name in Promise));
+    const protocol = readFileSync(new URL("../../src/protocol.ts", import.meta.url), "utf8");
+    carriers.push(...INTERNAL_PROPS.filter((name) => new RegExp(`\\b${name}\\??:`).test(protocol)));
+    expect(carriers).toEqual([]);
   });
 
   it("exposes window.rv as a bus (on, once, off, emit) with the runtime's emit", async () => {
