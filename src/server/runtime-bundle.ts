@@ -56,14 +56,15 @@ function asset({ code, chunks }: RuntimeBundle): RuntimeAsset {
 /**
  * Property names only the runtime's own objects carry (the queue's calls and
  * host, the stream's host, options and handlers, the event delegation, the
- * runtime's options), which the bundle shortens to a letter or two: −118 B
+ * runtime's options), which the bundle shortens to a letter or two: −114 B
  * gzipped. Never a name of the wire (src/protocol.ts, the boot block), of
- * `window.rv`, of a client module, or of a DOM or built-in object (the
- * shortened name would miss it): test/client/bundle.test.ts checks the DOM's.
+ * `window.rv`, of a client module, or of a DOM or built-in object, `dataset`
+ * included (the shortened name would miss it: `gone` once blanked #rv-rc's
+ * give-up words); test/client/bundle.test.ts checks the DOM's and dataset's.
  * The testing runtime keeps them (revue/testing passes its own transport).
  */
 export const INTERNAL_PROPS = [
-  "tries", "resent", "gone", "failed", "post", "busy", "retryAfterMs",
+  "tries", "resent", "failed", "post", "busy", "retryAfterMs",
   "dropped", "acked", "extra", "gaveUp", "renewed", "opened", "renew", "fail", "init", "maxTries", "maxBackoffMs", "backoffMs",
   "scan", "flush", "typing", "callback", "transport", "applier", "typingMs",
 ];
