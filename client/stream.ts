@@ -151,7 +151,7 @@ export function createStream(transport: Transport, host: StreamHost, options: St
         // Naming the old session: a server that still has its state gives it back afresh (its tree was lost).
         const reply = await transport.post(`${base}/api/session`, { sid });
         const b = reply.body as (PageExtras & { sid?: string; rev?: number; tree?: Node; hash?: string }) | undefined;
-        if (reply.status >= 300 || !b?.sid || !b.tree) throw new Error(`HTTP ${reply.status}`);
+        if (reply.status >= 300 || !b?.sid || !b.tree) throw Error(`HTTP ${reply.status}`);
         renewing = stale = false;
         renewedAt = Date.now();
         ({ rev = 0, hash } = b);
