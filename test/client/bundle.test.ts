@@ -60,6 +60,37 @@ describe("the bundled runtime", () => {
     expect(carriers).toEqual([]);
   });
 
+  it("shows #rv-rc's give-up words once its session cannot be renewed (the stream's hosts, shortened)", async () => {
+    const { code } = await buildRuntime();
+    const dom = new JSDOM(
+      '<p id="rv-rc" hidden data-gone="Gone: reload the page.">Reconnecting…</p>' +
+        '<script type="application/json" id="rv-boot">{"sid":"s1","rev":1,"base":""}</script><div id="rv-root"><main data-rv="w-0"></main></div>',
+      { runScripts: "outside-only" },
+    );
+    const win = dom.window as unknown as Record<string, unknown> & { eval(code: string): void; setTimeout(f: () => void, ms?: number): unknown; rv: Runtime };
+    // The stream is refused (404: the session is gone), and so is each new session; retries wait no time.
+    win.EventSource = class {
+      readyState = 2;
+      addEventListener(type: string, fn: (ev: object) => void) {
+        if (type === "error") setTimeout(() => fn({}));
+      }
+      close() {}
+    };
+    win.fetch = async (url: string) => ({ status: url.startsWith("/api/sse/") ? 404 : 500, json: async () => ({}), headers: { get: () => null } });
+    const wait = win.setTimeout.bind(win);
+    win.setTimeout = (fn) => wait(fn, 0);
+    const errors: unknown[] = [];
+    win.eval(code);
+    win.rv.on("error", (err: unknown) => errors.push(err));
+    await vi.waitFor(() => expect(errors).toHaveLength(1));
+    const flag = dom.window.document.getElementById("rv-rc")!;
+    expect(flag.hidden).toBe(false);
+    expect(flag.textContent).toBe("Gone: reload the page.");
+    expect(errors[0]).toMatchObject({ code: "DISCONNECTED", message: "gave up: no new session (HTTP 500); reload the page" });
+    win.rv.close();
+    dom.window.close();
+  });
+
   it("exposes window.rv as a bus (on, once, off, emit) with the runtime's emit", async () => {
     const { rv, posts, dom } = await loadPage();
     const heard: unknown[] = [];
