@@ -66,7 +66,7 @@ export function createBus(forward: (event: string, data: unknown) => void): Bus 
     },
     emit(event, data) {
       if (typeof event !== "string" || LIFECYCLE.has(event)) {
-        throw new TypeError(`rv.emit: "${String(event)}" is reserved for Revue`);
+        throw TypeError(`rv.emit: "${String(event)}" is reserved for Revue`);
       }
       const heard = this.local(event, data);
       // A failed send is already reported on the bus as "error"; the caller of a

@@ -45,7 +45,7 @@ if (bootEl && root) {
   // Links rendered with `navigate` go live (a plain click; with a modifier key the browser opens them as usual);
   // an SVG <a>'s `href` is an SVGAnimatedString, whose `baseVal` is the address.
   doc!.addEventListener("click", (e) => {
-    let a: HTMLAnchorElement | null = null;
+    let a: HTMLAnchorElement | null | undefined;
     try {
       a = (e.target as Element).closest?.("a[navigate]") as HTMLAnchorElement | null;
     } catch {} // a form with a field named `closest` (its form's property then): no link

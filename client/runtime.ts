@@ -234,10 +234,10 @@ export function createRuntime(opts: RuntimeOptions): Runtime {
     gaveUp: (why) => (indicate(true, 1), report(new RevueError("DISCONNECTED", `gave up: ${why}; reload the page`))),
   }, { ...boot, backoffMs: opts.backoffMs });
 
-  const hydrated = (loaded: [ClientModule, typeof import("./context.js")] | void) => {
+  const hydrated = (loaded: [ClientModule?, (typeof import("./context.js"))?] | void) => {
     mod = loaded?.[0];
     if (mod) {
-      ctx = loaded![1].createContext(mod, { rpc, realtime: call, emit: (e, d) => bus.emit(e, d) });
+      ctx = loaded![1]!.createContext(mod, { rpc, realtime: call, emit: (e, d) => bus.emit(e, d) });
       for (const [event, methods] of Object.entries(mod.on)) for (const m of methods) bus.on(event, (...args: unknown[]) => run(m, args));
     }
     isReady = true;
@@ -269,8 +269,8 @@ export function createRuntime(opts: RuntimeOptions): Runtime {
   const internals: Internals = { rv, rpc, opts, make: createRuntime };
   stream.start();
   const url = boot.module;
-  // The module's `this` is built by a chunk of its own, loaded with it: a page without @client methods never needs it.
-  (url ? Promise.all([transport.load(url), import("./context.js")]) : Promise.resolve())
+  // The module's `this` is built by a chunk of its own, loaded with it: a page without @client methods never needs it (Promise.all([]) resolves at once).
+  Promise.all(url ? [transport.load(url), import("./context.js")] as const : [])
     // A module or chunk that cannot load is reported (the browser's error names its URL); the page still runs.
     .catch((err) => void report(err))
     .then(hydrated);

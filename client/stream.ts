@@ -58,13 +58,12 @@ export interface StreamOptions {
   sid: string;
   rev: number;
   hash?: string;
-  /** First retry delay; doubles per try. */
+  /** First retry delay; doubles per try, up to 8 s. */
   backoffMs?: number;
-  /** Cap on the retry delay. */
-  maxBackoffMs?: number;
-  /** Tries before giving up (stream reopens and re-bootstraps each). */
-  maxTries?: number;
 }
+
+/** Tries before giving up (stream reopens and re-bootstraps each). */
+const MAX_TRIES = 6;
 
 /** How long a session must live before its re-bootstrap tries are forgiven: a loss within it is a loop (a minute gave up on `revue dev` at the 7th save). */
 const PROVEN_MS = 5_000;
@@ -93,7 +92,7 @@ export interface SessionStream {
  * s.start();
  */
 export function createStream(transport: Transport, host: StreamHost, options: StreamOptions): SessionStream {
-  const { base, backoffMs = 500, maxBackoffMs = 8000, maxTries = 6 } = options;
+  const { base, backoffMs = 500 } = options;
   let { sid, rev, hash } = options;
   let handle: StreamHandle | undefined;
   let timer: ReturnType<typeof setTimeout> | undefined;
@@ -152,7 +151,7 @@ export function createStream(transport: Transport, host: StreamHost, options: St
         // Naming the old session: a server that still has its state gives it back afresh (its tree was lost).
         const reply = await transport.post(`${base}/api/session`, { sid });
         const b = reply.body as (PageExtras & { sid?: string; rev?: number; tree?: Node; hash?: string }) | undefined;
-        if (reply.status >= 300 || !b?.sid || !b.tree) throw new Error(`HTTP ${reply.status}`);
+        if (reply.status >= 300 || !b?.sid || !b.tree) throw Error(`HTTP ${reply.status}`);
         renewing = stale = false;
         renewedAt = Date.now();
         ({ rev = 0, hash } = b);
@@ -168,23 +167,23 @@ export function createStream(transport: Transport, host: StreamHost, options: St
     retry(attempt, "session lost again", true);
   }
 
-  /** Runs `fn` after the next backoff delay, or gives up after `maxTries`. */
+  /** Runs `fn` after the next backoff delay, or gives up after `MAX_TRIES`. */
   function retry(fn: () => void, why: string, renewal = false): void {
     const n = renewal ? renewals++ : tries++;
-    if (n >= maxTries) {
+    if (n >= MAX_TRIES) {
       renewing = false;
       return host.gaveUp(why);
     }
     // The first renewal runs at once: a restarted server is usually already back.
     clearTimeout(timer);
-    timer = setTimeout(fn, renewal && !n ? 0 : Math.min(maxBackoffMs, backoffMs * 2 ** n));
+    timer = setTimeout(fn, renewal && !n ? 0 : Math.min(8e3, backoffMs * 2 ** n));
   }
 
   function receive(msg: ServerMessage): void {
     switch (msg.type) {
       case "init":
         if (msg.hash !== treeHash(JSON.stringify(msg.tree))) {
-          if (++damaged > maxTries) return stop(), host.gaveUp("bad snapshots");
+          if (++damaged > MAX_TRIES) return stop(), host.gaveUp("bad snapshots");
           return resync();
         }
         damaged = 0;

@@ -53,6 +53,22 @@ function asset({ code, chunks }: RuntimeBundle): RuntimeAsset {
   return { code, hash, file: `runtime.${hash}.js`, chunks };
 }
 
+/**
+ * Property names only the runtime's own objects carry (the queue's calls and
+ * host, the stream's host, options and handlers, the event delegation, the
+ * runtime's options), which the bundle shortens to a letter or two: −114 B
+ * gzipped. Never a name of the wire (src/protocol.ts, the boot block), of
+ * `window.rv`, of a client module, or of a DOM or built-in object, `dataset`
+ * included (the shortened name would miss it: `gone` once blanked #rv-rc's
+ * give-up words); test/client/bundle.test.ts checks the DOM's and dataset's.
+ * The testing runtime keeps them (revue/testing passes its own transport).
+ */
+export const INTERNAL_PROPS = [
+  "tries", "resent", "failed", "post", "busy", "retryAfterMs",
+  "dropped", "acked", "extra", "gaveUp", "renewed", "opened", "renew", "fail", "init", "backoffMs",
+  "scan", "flush", "typing", "callback", "transport", "applier", "typingMs",
+];
+
 /** The chunk files a runtime's code imports (`import("./upload-AB12CD34.js")`). */
 const CHUNK_IMPORT = /\bimport\(\s*["']\.\/([\w.-]+\.js)["']\s*\)/g;
 
@@ -81,6 +97,7 @@ export async function bundleFromSource(root: string = packageRoot()): Promise<Ru
     write: false,
     legalComments: "none",
     absWorkingDir: root,
+    mangleProps: new RegExp(`^(${INTERNAL_PROPS.join("|")})$`),
     // Plain assignments instead of ES2020-lowered defineProperty helpers: same
     // behaviour for these classes, noticeably fewer bytes.
     tsconfigRaw: { compilerOptions: { useDefineForClassFields: false } },

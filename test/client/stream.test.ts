@@ -63,7 +63,7 @@ describe("the stream", () => {
     expect(t.last.url).toBe("/api/sse/s1"); // a resync asks for a snapshot: no lastEventId
     for (let i = 0; i < 10 && !t.last.closed; i++) t.send({ ...init(2, "damaged"), hash: "0" });
     expect(h1()).toBe("0");
-    expect(t.streams).toHaveLength(7); // the first, then one resync per damaged snapshot up to maxTries (6)
+    expect(t.streams).toHaveLength(7); // the first, then one resync per damaged snapshot up to MAX_TRIES (6)
     expect(t.last.closed).toBe(true);
     expect(errors).toEqual([expect.objectContaining({ code: "DISCONNECTED", message: expect.stringContaining("bad snapshots") })]);
     rv.close();
@@ -171,7 +171,7 @@ describe("the stream", () => {
     t.last.on.fail(404);
     await vi.advanceTimersByTimeAsync(60_000);
     const tries = t.to("/api/session").length;
-    expect(tries).toBe(6); // the default maxTries
+    expect(tries).toBe(6); // MAX_TRIES
     expect(errors).toEqual([expect.objectContaining({ code: "DISCONNECTED" })]);
     await vi.advanceTimersByTimeAsync(60_000);
     expect(t.to("/api/session")).toHaveLength(tries);
