@@ -90,15 +90,19 @@ export function createApplier(root: Element, busy?: () => unknown): Applier {
    * Changes the DOM keeping the focused element focused: a keyed move
    * re-inserts it (which blurs it), an `init` replaces it. Its id finds its
    * node again; a new node (an init) counts as the same field only if it has
-   * the same `id` and `name` attributes (after a restart a node id may name
-   * another field), and gets the value typed in the old one, and its caret.
+   * the same tag, `id` and `name` (after a restart a node id may name another
+   * field, and a field with an `id` is found by it), and gets the value typed
+   * in the old one, and its caret.
    */
   function keepFocus(change: () => void): void {
     const was = doc.activeElement as HTMLInputElement | null;
     const id = was?.getAttribute(ID_ATTR);
     change();
-    const now = id && (nodes.get(id) as HTMLInputElement | undefined);
-    if (!now || (now !== was && (now.id !== was!.id || now.name !== was!.name))) return;
+    const same = (el?: HTMLInputElement | null) => el && el.localName === was!.localName && el.id === was!.id && el.name === was!.name;
+    let now = id ? (nodes.get(id) as HTMLInputElement | null) : null;
+    // A restart numbers nodes afresh: a replaced field with an `id` is found by it (in this root, the same kind and name).
+    if (now !== was && !same(now) && was?.id && !was.isConnected) now = doc.getElementById(was.id) as HTMLInputElement | null;
+    if (!now || (now !== was && !(same(now) && root.contains(now)))) return;
     // (Focusing the focused element does nothing.)
     now.focus();
     if (now === was) return;

@@ -322,6 +322,27 @@ describe("applier: form state", () => {
     expect(page.root.querySelector<HTMLInputElement>("[name=to]")!.value).toBe("a@b.c");
   });
 
+  it("after a restart numbered the page afresh, finds the field being typed in by its id attribute, never another kind of element", () => {
+    const page = mount('<div data-rv="w-1"><input data-rv="w-2" id="q" name="q"></div>');
+    document.body.append(page.root);
+    const typed = page.root.querySelector<HTMLInputElement>("#q")!;
+    typed.focus();
+    typed.value = "hal";
+    typed.setSelectionRange(3, 3);
+    // A banner rendered first now holds w-2; the field is w-3.
+    const field = (tag: string): VNodeWire => ({ id: "w-3", tag, attrs: { id: "q", name: "q" }, children: [] });
+    page.applier.init({ id: "w-1", tag: "div", attrs: {}, children: [{ id: "w-2", tag: "p", attrs: {}, children: [] }, field("input")] });
+    const now = page.root.querySelector<HTMLInputElement>("#q")!;
+    expect(now).not.toBe(typed);
+    expect(document.activeElement).toBe(now);
+    expect([now.value, now.selectionStart]).toEqual(["hal", 3]);
+    // The same id on a textarea is another field: no focus, no text.
+    page.applier.init({ id: "w-1", tag: "div", attrs: {}, children: [{ id: "w-2", tag: "p", attrs: {}, children: [] }, field("textarea")] });
+    expect(document.activeElement).toBe(document.body);
+    expect(page.root.querySelector<HTMLTextAreaElement>("#q")!.value).toBe("");
+    page.root.remove();
+  });
+
   it("updates the text of a textarea, whose text child has no marker", () => {
     const { root, expected } = patchPage(h("div", {}, h("textarea", {}, "a")), h("div", {}, h("textarea", {}, "b")));
     expect(canonical(root)).toBe(expected);
