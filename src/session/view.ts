@@ -158,7 +158,8 @@ export class View {
     // What the page will show: for a session given afresh (Hub.reissue), this replaces what it held.
     this.tree = this.served = null;
     this.stale = false;
-    this.packed = pack(tree);
+    this.packed = pack(tree, this.memos.entries);
+    this.memos.park();
     const json = JSON.stringify(tree);
     return { rev: 1, tree, json, hash: treeHash(json) };
   }
@@ -175,7 +176,7 @@ export class View {
    */
   warm(): void {
     if (this.packed) {
-      this.tree = unpack(this.packed);
+      this.tree = unpack(this.packed, this.memos.relink);
       this.hotBytes = this.packed.bytes * HEAP_PER_PACKED_BYTE;
       this.packed = null;
     } else if (this.served) this.rebuild(this.served);
@@ -251,9 +252,9 @@ export class View {
   /** Packs the tree while the session is at rest; its next render unpacks it. */
   rest(): void {
     if (!this.tree) return;
-    this.packed = pack(this.tree);
+    this.packed = pack(this.tree, this.memos.entries);
     this.tree = null;
-    this.memos.clear();
+    this.memos.park();
   }
 
   /**

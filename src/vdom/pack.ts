@@ -44,8 +44,13 @@ export interface PackedTree {
 
 class Packed implements PackedTree {
   readonly bytes: number;
-  constructor(readonly data: Uint8Array, readonly strings: readonly string[]) {
-    let bytes = data.byteLength + 8 * strings.length;
+  constructor(
+    readonly data: Uint8Array,
+    readonly strings: readonly string[],
+    /** The marks found ({@link pack}'s `marks`): each node's number in pre-order, then its mark. */
+    readonly marked: readonly unknown[],
+  ) {
+    let bytes = data.byteLength + 8 * strings.length + 8 * marked.length;
     for (let i = 0; i < strings.length; i++) bytes += strings[i]!.length;
     this.bytes = bytes;
   }
@@ -62,6 +67,11 @@ let out = new Uint8Array(1 << 16);
 let end = 0;
 let strings: string[] = [];
 let index = new Map<string, number>();
+/** The nodes packed so far (a node's number in pre-order), and the marks being looked for and found. */
+let count = 0;
+let marks: WeakMap<object, unknown> | undefined;
+let marked: unknown[] = [];
+const NO_MARKS: readonly unknown[] = [];
 
 /**
  * Packs a lowered tree (a session's tree, or any tree of the JSON shape) into
@@ -71,22 +81,34 @@ let index = new Map<string, number>();
  * const tree = lower(h("ul", {}, rows.map((r) => h("li", { key: r.id }, r.title))), { alloc });
  * const packed = pack(tree); // packed.bytes: a few bytes per row, plus its title
  * renderToString(unpack(packed)) === renderToString(tree) // true
+ *
+ * @param nodeMarks - values attached to some of the tree's nodes (a memo cache's
+ *   entries, by the node each built): {@link unpack} hands each one back with
+ *   the node that replaces its node.
  */
-export function pack(tree: Node): PackedTree {
-  end = 0;
+export function pack(tree: Node, nodeMarks?: WeakMap<object, unknown>): PackedTree {
+  end = count = 0;
+  marks = nodeMarks;
   try {
     packNode(tree, "r"); // "r": the parent id lowering scopes a keyed root with
-    return new Packed(out.slice(0, end), strings.slice()); // both exact-length copies: no spare capacity kept
+    return new Packed(out.slice(0, end), strings.slice(), marked.length > 0 ? marked : NO_MARKS); // exact-length copies: no spare capacity kept
   } finally {
     // Not kept alive by the module once the call returns.
     strings = [];
     index = new Map();
+    marks = undefined;
+    marked = [];
   }
 }
 
 function packNode(node: Node, parentId: string): void {
   const id = node.id;
   const tag = (node as ElementNode).tag;
+  if (marks !== undefined) {
+    const mark = marks.get(node);
+    if (mark !== undefined) marked.push(count, mark);
+  }
+  count++;
   room(48); // flags, id, tag, key: at most 1 + 8 + 3 * 8 bytes
   const at = end++; // the flags byte, filled in once known
   if (tag === undefined) {
@@ -213,28 +235,51 @@ let table: readonly string[] = [];
  * @example
  * session.packed = pack(session.tree);            // at rest
  * const { tree, ops } = diff(unpack(session.packed), app.render(), { alloc, bind });
+ *
+ * @param found - called with each new node whose original carried a mark (see {@link pack}), and that mark.
  */
-export function unpack(packed: PackedTree): Node {
+export function unpack(packed: PackedTree, found?: (node: Node, mark: unknown) => void): Node {
   if (!(packed instanceof Packed)) throw new TypeError("unpack: not a tree made by pack().");
   src = packed.data;
   table = packed.strings;
-  at = 0;
+  at = count = 0;
+  const list = (wanted = found ? packed.marked : []);
+  nextMarked = list.length > 0 ? (list[0] as number) : -1;
   try {
     const tree = unpackNode("r");
     if (at !== src.length) throw new RangeError(`unpack: ${src.length - at} bytes left over; the packed tree is corrupt.`);
+    for (let i = 0; i < markedNodes.length; i++) found!(markedNodes[i]!, list[2 * i + 1]);
     return tree;
   } finally {
     src = new Uint8Array(0);
     table = [];
+    wanted = [];
+    markedNodes = [];
   }
 }
 
+/** While unpacking: the marks to hand back, the number of the next node that carried one (-1: none), and the nodes made for them so far. */
+let wanted: readonly unknown[] = [];
+let nextMarked = -1;
+let markedNodes: Node[] = [];
+
+/** Takes the next mark (for the node being unpacked, before its children): the index its node goes at in `markedNodes`. */
+function takeMark(): number {
+  const slot = markedNodes.length;
+  markedNodes.push(null as unknown as Node);
+  const i = 2 * (slot + 1);
+  nextMarked = i < wanted.length ? (wanted[i] as number) : -1;
+  return slot;
+}
+
 function unpackNode(parentId: string): Node {
+  const mark = count++ === nextMarked ? takeMark() : -1;
   const flags = src[at++]!;
   let id = flags & ID_KEYED ? "" : flags & ID_STRING ? table[readUint()]! : idOf(readUint());
   if (!(flags & ELEMENT)) {
     const t = new TextVNode(table[readUint()]!);
     t.id = id;
+    if (mark >= 0) markedNodes[mark] = t as unknown as TextNode;
     return t as unknown as TextNode;
   }
   const tag = table[readUint()]!;
@@ -266,6 +311,7 @@ function unpackNode(parentId: string): Node {
   el.id = id;
   el.attrs = attrs;
   el.text = text; // as setText() leaves it: children are then the shared empty list
+  if (mark >= 0) markedNodes[mark] = el as unknown as ElementNode;
   return el as unknown as ElementNode;
 }
 

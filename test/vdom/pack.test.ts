@@ -53,6 +53,24 @@ describe("pack / unpack round trip", () => {
     expect(JSON.stringify(i)).toContain('"text":""');
   });
 
+  it("hands each mark back with the node that replaces the marked one, nested and text nodes included", () => {
+    const t = lowered(h("main", {}, h("ul", {}, [1, 2, 3].map((i) => h("li", { key: i }, h("b", {}, `row ${i}`), " tail"))), "end"));
+    const nodes = walk(t);
+    const marks = new WeakMap<object, unknown>();
+    const chosen = nodes.filter((_, i) => i % 2 === 1); // every other node, in pre-order
+    chosen.forEach(([path, n]) => marks.set(n, `mark ${path}`));
+    const found: [Node, unknown][] = [];
+    const u = unpack(pack(t, marks), (node, mark) => found.push([node, mark]));
+    const byPath = new Map(walk(u));
+    expect(found.map(([, mark]) => mark)).toEqual(chosen.map(([path]) => `mark ${path}`));
+    chosen.forEach(([path], i) => expect(found[i]![0]).toBe(byPath.get(path)));
+    // Without a callback the marks are ignored; a tree packed without marks hands none back.
+    expect(JSON.stringify(unpack(pack(t, marks)))).toBe(JSON.stringify(t));
+    const none: unknown[] = [];
+    unpack(pack(t), (n, m) => none.push(m));
+    expect(none).toEqual([]);
+  });
+
   it("keeps texts among other children as nodes with their ids", () => {
     const t = lowered(h("p", {}, "a ", h("b", {}, "b"), "", " c", 1));
     const u = roundTrip(t) as ElementNode;
