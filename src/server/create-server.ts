@@ -44,7 +44,7 @@ export interface ServerOptions {
    * ended (as past `maxSessions`). Default: a quarter of the heap limit.
    */
   maxSessionBytes?: number;
-  /** A session idle this long packs its tree into a compact form (about a tenth of the memory). Default 5 s. */
+  /** A session idle this long packs its tree into a compact form (about a tenth of the memory). Default 5 s. A session used again soon after each rest (periodic broadcasts) waits twice as long each time, up to 8×. */
   restAfterMs?: number;
   /** Rooms one session may join. Default 64. */
   maxRoomsPerSession?: number;

@@ -196,8 +196,8 @@ export class SessionPool {
       for (const m of this.members) {
         for (const s of m.sessions()) {
           const idle = now - s.lastActive;
-          if (s.state === "live" && idle >= l.restAfterMs) {
-            s.rest(idle >= REPLAY_KEPT_MS);
+          if (s.state === "live" && idle >= l.restAfterMs * s.restScale) {
+            s.rest(idle >= REPLAY_KEPT_MS, now);
             // Its app state is weighed once it rests after a change: a script's sessions, each holding a large state
             // after one call and no stream, passed the budget uncounted (2,000 of them: 2.5 GB).
             if (s.weighedAt < s.lastActive) m.weigh(s);

@@ -44,6 +44,8 @@ export type SessionState = "pending" | "live" | "hibernated" | "ended";
 
 /** What a session's own objects cost whatever its page (measured: 4.8 KB per counter session, bench/RESULTS.md). */
 const SESSION_BYTES = 5 * 1024;
+/** The longest a session waits before resting: 8 × `restAfterMs` (40 s by default). */
+const MAX_REST_SCALE = 8;
 
 /** Everything a session needs to know about its limits. */
 export interface SessionConfig {
@@ -225,10 +227,26 @@ export class Session<A extends App = App> {
     return this.stream.open;
   }
 
-  /** Records use: a call, a stream opening or closing. */
+  /** Records use: a call, a stream opening or closing, an update. */
   markActive(now = Date.now()): void {
     this.active = now;
+    if (this.restedAt === 0) return;
+    // Used again within twice the idle time its rest followed (a feed's periodic broadcasts): the rest cost more than it saved.
+    this.restScale = now - this.restedAt < 2 * this.restedAfter ? Math.min(MAX_REST_SCALE, 2 * this.restScale) : 1;
+    this.restedAt = 0;
   }
+
+  /** When its tree was last packed (0: used since), and how long it had been idle then. */
+  private restedAt = 0;
+  private restedAfter = 0;
+  /**
+   * How many times `restAfterMs` the session stays idle before its tree is
+   * packed: doubled, up to {@link MAX_REST_SCALE}, each time it is used again
+   * soon after a rest, and 1 again after a rest that lasted. Unpacking on
+   * every broadcast made one to 1,000 sessions at rest 13× one to sessions in
+   * use (a 600-element page, broadcasts 7 s apart).
+   */
+  restScale = 1;
 
   /**
    * The page connected or called: a pending session becomes live, a
@@ -323,9 +341,12 @@ export class Session<A extends App = App> {
   }
 
   /** While idle: packs the tree and forgets remembered outcomes; `forgetReplay` also drops the replay buffer. */
-  rest(forgetReplay: boolean): void {
+  rest(forgetReplay: boolean, now = Date.now()): void {
     if (!this.calls.idle || this.current === "ended") return;
-    this.view.rest();
+    if (this.view.rest()) {
+      this.restedAt = now;
+      this.restedAfter = now - this.active;
+    }
     this.calls.compact();
     if (forgetReplay) this.stream.forget();
   }

@@ -249,12 +249,18 @@ export class View {
     return this.tree;
   }
 
-  /** Packs the tree while the session is at rest; its next render unpacks it. */
-  rest(): void {
-    if (!this.tree) return;
+  /** Whether the tree is held packed (the session is at rest). */
+  get resting(): boolean {
+    return this.packed !== null;
+  }
+
+  /** Packs the tree while the session is at rest; its next render unpacks it. False when no hot tree was held. */
+  rest(): boolean {
+    if (!this.tree) return false;
     this.packed = pack(this.tree, this.memos.entries);
     this.tree = null;
     this.memos.park();
+    return true;
   }
 
   /**

@@ -286,3 +286,45 @@ describe("hibernation over HTTP", () => {
     expect(hub.get(open.sid)!.instance.count).toBe(2);
   });
 });
+
+describe("rest", () => {
+  it("a session used again soon after each rest (a feed's broadcasts) waits longer before the next one, up to 8×; after a rest that lasted, restAfterMs again", async () => {
+    class Feed extends App {
+      tick = 0;
+      @server.on("tick") onTick(n: number) { this.tick = n; }
+      override render() { return h("main", {}, h("p", { id: "count" }, String(this.tick)), h("ul", {}, ...Array.from({ length: 50 }, (_, i) => h("li", {}, `row ${i}`)))); }
+    }
+    srv = await serve(Feed, { restAfterMs: 100 });
+    const hub = srv.handle.hubs.get("")! as unknown as Hub<Feed>;
+    const b = await srv.browser().start();
+    const stream = b.stream(0);
+    await until(() => !!hub.get(b.sid)?.connected, "the stream to open");
+    const session = hub.get(b.sid)!;
+    const tick = async (n: number) => {
+      srv!.handle.emit("tick", n);
+      await stream.waitFor((m) => shown(m) === String(n), `tick ${n}`);
+    };
+    /** Waits for the next rest, and returns how long the session had been idle by then. */
+    const rested = async () => {
+      await until(() => session.view.resting, "a rest");
+      return Date.now() - session.lastActive;
+    };
+    expect(session.restScale).toBe(1);
+    expect(await rested()).toBeGreaterThanOrEqual(100);
+    await tick(1); // at once after the rest: it was too short
+    expect([session.restScale, session.view.resting]).toEqual([2, false]);
+    const idle = await rested();
+    expect(idle).toBeGreaterThanOrEqual(200);
+    // Asleep for more than twice the idle time its rest followed: it rests after restAfterMs again.
+    await new Promise((r) => setTimeout(r, 2 * idle + 300));
+    await tick(2);
+    expect(session.restScale).toBe(1);
+    const scales = [];
+    for (let n = 3; n <= 6; n++) {
+      expect(await rested()).toBeGreaterThanOrEqual(100 * session.restScale);
+      await tick(n);
+      scales.push(session.restScale);
+    }
+    expect(scales).toEqual([2, 4, 8, 8]);
+  });
+});
