@@ -9,13 +9,14 @@
  * child process (bench/server-node.ts), so their CPU time is measured apart
  * from the client's; baselines and Revue alternate, round by round, on the
  * same client code, and only the ratios mean anything. Run: `npm run bench server`
- * (`npm run bench server trip`: the round trip alone).
+ * (`npm run bench server trip`: the round trip alone; `npm run bench server rest`:
+ * a broadcast to sessions at rest against one to sessions in use).
  */
 import { spawn, type ChildProcess } from "node:child_process";
 import http, { type Server, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
 import { fileURLToPath } from "node:url";
-import { App, createServer, h, server } from "../src/index.js";
+import { App, createServer, h, memo, server } from "../src/index.js";
 import { Hub } from "../src/internals.js";
 import type { Sink } from "../src/session/stream.js";
 import { Audience, compiled, f1, fx, kb, median, openStream, percentile, postJson, revueClient, settle, table, within, type Broadcaster, type Client } from "./lib.js";
@@ -601,8 +602,102 @@ function printTrips(trips: Awaited<ReturnType<typeof roundTrips>>): void {
  * message, and a handled broadcast ≤ 1.5× the raw cost of its two frames;
  * < 20 KB per idle session beyond a raw SSE connection. Takes a few minutes.
  */
+// ---------------------------------------------------------------- 3. broadcasts to sessions at rest
+
+const REST_SESSIONS = 1_000;
+/** The default `restAfterMs`. */
+const REST_AFTER_MS = 5_000;
+/** Idle time before each measured broadcast (a feed's period): past `restAfterMs`, so the first one finds every session packed. */
+const REST_GAP_MS = 7_000;
+const REST_ROUNDS = 4;
+
+const feedRows = (p: { rows: number }) =>
+  h("table", {}, h("tbody", {}, ...Array.from({ length: p.rows }, (_, i) => h("tr", { key: i }, h("td", {}, String(i)), h("td", {}, `item ${i}`), h("td", {}, `${(i * 7) % 100}.99`), h("td", {}, String(i % 5)), h("td", {}, String(i * 3))))));
+/** The same 100 rows of five cells in one `memo` table, as the README advises for long lists. */
+const MemoRows = memo(feedRows);
+
+/** A feed: every broadcast changes one text of a 600-element page, its table built in render (or, in {@link MemoFeed}, by a memo). */
+class Feed extends App {
+  tick = 0;
+  @server.on("tick") onTick(data: { n: number }) {
+    this.tick = data.n;
+  }
+  table() {
+    return feedRows({ rows: 100 });
+  }
+  override render() {
+    return h("main", {}, h("header", {}, h("h1", {}, "Feed"), h("span", { id: "tick" }, `tick ${this.tick}`)), this.table());
+  }
+}
+class MemoFeed extends Feed {
+  override table() {
+    return h(MemoRows, { rows: 100 });
+  }
+}
+
+interface RestRun {
+  app: string;
+  hot: { ms: number; cpuMs: number };
+  rested: { ms: number; cpuMs: number }[];
+}
+
+/**
+ * A handled broadcast to {@link REST_SESSIONS} feed pages after they were
+ * idle past `restAfterMs` (their trees packed), against the same broadcast
+ * right after another one (trees hot), on one server in this process (CPU
+ * includes the clients' parsing). Rounds alternate three hot broadcasts and
+ * one after {@link REST_GAP_MS} of silence; sessions woken soon after each
+ * rest wait longer before the next, so only the first round unpacks.
+ */
+async function restBroadcasts(app: typeof Feed): Promise<RestRun> {
+  const srv = createServer(app, { logger: quiet, maxSessions: 100_000, restAfterMs: REST_AFTER_MS });
+  const base = new URL(await srv.listen(0, HOST));
+  const agent = new http.Agent({ keepAlive: true, maxSockets: 64 });
+  const audience = new Audience({
+    open: async (onEvent) => (await revueClient(agent, base, (event) => event === "patch" && onEvent())).stream,
+    emit: (n) => srv.emit("tick", { n }),
+    close: async () => {
+      agent.destroy();
+      await srv.close();
+    },
+  });
+  const one = async () => {
+    const cpu0 = process.cpuUsage();
+    const [ms] = await audience.broadcast(1, 1);
+    await settle(50);
+    const cpu = process.cpuUsage(cpu0);
+    return { ms: ms!, cpuMs: (cpu.user + cpu.system) / 1000 };
+  };
+  try {
+    await audience.open(REST_SESSIONS, 50);
+    await settle(300);
+    for (let i = 0; i < 3; i++) await one();
+    const hot: { ms: number; cpuMs: number }[] = [];
+    const rested: { ms: number; cpuMs: number }[] = [];
+    for (let r = 0; r < REST_ROUNDS; r++) {
+      for (let i = 0; i < 3; i++) hot.push(await one());
+      await settle(REST_GAP_MS);
+      rested.push(await one());
+    }
+    return { app: app === MemoFeed ? "memo table" : "rows in render", hot: { ms: median(hot.map((x) => x.ms)), cpuMs: median(hot.map((x) => x.cpuMs)) }, rested };
+  } finally {
+    await audience.close();
+  }
+}
+
+async function runRestOnly(): Promise<void> {
+  const runs = [await restBroadcasts(MemoFeed), await restBroadcasts(Feed)];
+  console.log(`\nA broadcast to ${REST_SESSIONS} feed pages (600 elements) after ${REST_GAP_MS / 1000} s idle (restAfterMs ${REST_AFTER_MS / 1000} s), against one right after another`);
+  table(
+    ["page", "round", "ms", "× hot", "CPU ms (with clients)", "CPU × hot"],
+    runs.flatMap((r) => [[r.app, "hot (median)", f1(r.hot.ms), "1.00×", f1(r.hot.cpuMs), "1.00×"], ...r.rested.map((x, i) => [r.app, `after idle ${i + 1}`, f1(x.ms), fx(x.ms / r.hot.ms), f1(x.cpuMs), fx(x.cpuMs / r.hot.cpuMs)])]),
+  );
+  console.log("raw:", JSON.stringify(runs));
+}
+
 export async function runServerBench(part?: string): Promise<void> {
   if (part === "trip") return runRoundTripsOnly();
+  if (part === "rest") return runRestOnly();
   console.log(
     `\nServer: round trip ${SLICES} × ${SLICE_MS / 1000} s slices per target at ${ROUND_TRIP_SESSIONS.join(" / ")} sessions; fan-out ${FANOUT_ROUNDS} rounds × ${FANOUT_TICKS} ticks to ${FANOUT_SIZES.join(" / ")} streams; memory at ${MEM_SESSIONS} sessions`,
   );
