@@ -339,7 +339,8 @@ export type MemoOf<P> = (props: P & { children?: VNode[] }) => VNode | null;
  * otherwise), and children by identity: pass the data a component depends
  * on as props, and a new object when it changes. An object changed in place (`item.done = true`)
  * compares equal, so the row would not change: pass its fields (`done`,
- * `title`) rather than the object, or replace the object.
+ * `title`) rather than the object, or replace the object. Only `h(Row, props)`
+ * (or JSX) is memoised: `Row(props)` is a plain call and builds the subtree every time.
  *
  * @param render - the component.
  * @param equal - true when `render` would build the same subtree for `next` as for `prev`.
