@@ -20,7 +20,7 @@ import { ServerUploads } from "../session/uploads.js";
 import { Assets } from "./assets.js";
 import { BrowserTokens } from "./browser-token.js";
 import { claimDevPort, devHost, DevMode } from "./dev-mode.js";
-import { clientGone, jsonErrors } from "./guards.js";
+import { BODY_MS, clientGone, jsonErrors } from "./guards.js";
 import { Health } from "./health.js";
 import { checkMetricsOption, Metrics, type MetricsOption } from "./metrics.js";
 import { Mount, normalisePrefix, type MountConfig } from "./mount.js";
@@ -64,9 +64,13 @@ export interface ServerOptions {
    * Body limits in bytes: events/emits (1 MB), rpc (1 MB), one upload request (10 MB),
    * files per upload request (5); what one session may keep uploaded: 50 MB in 50 files;
    * what all sessions may keep uploaded together (`serverUploadBytes`): 1 GB, beyond which
-   * uploads are answered 503 until sessions end and their files go.
+   * uploads are answered 503 until sessions end and their files go. `bodyMs` is how long
+   * a request body may take to arrive, plus 1 s for each 500 bytes it has sent (20 s: a
+   * body still coming after that is answered 400 and its connection closed, so bodies
+   * trickled in cannot hold sockets and upload room).
+   * @example createServer(App, { limits: { upload: 50 * 1024 * 1024, bodyMs: 60_000 } })
    */
-  limits?: { event?: number; rpc?: number; upload?: number; files?: number; sessionUploadBytes?: number; sessionUploadFiles?: number; serverUploadBytes?: number };
+  limits?: { event?: number; rpc?: number; upload?: number; files?: number; sessionUploadBytes?: number; sessionUploadFiles?: number; serverUploadBytes?: number; bodyMs?: number };
   /** Bytes of past messages kept per session for `Last-Event-ID` replay. Default 64 KB. */
   replayBufferBytes?: number;
   /** Unsent bytes after which a slow client's stream is closed (a larger snapshot is still delivered). Default 1 MB. */
@@ -360,6 +364,7 @@ export function createServer(apps: AppClass | Record<string, AppClass>, options:
       rpc: positive(o.limits?.rpc, 1024 * 1024, "limits.rpc"),
       upload: positive(o.limits?.upload, 10 * 1024 * 1024, "limits.upload"),
       files: positive(o.limits?.files, 5, "limits.files"),
+      bodyMs: positive(o.limits?.bodyMs, BODY_MS, "limits.bodyMs"),
     },
     uploadDir: uploads,
     assets: new Assets(),

@@ -58,13 +58,18 @@ const DRAINED_BYTES = 16 * 1024 * 1024;
  * What a failure may say is `exposeError`'s decision (bugs and unexpected
  * exceptions are logged, and hidden in `production`). Every response carries
  * `X-Content-Type-Options: nosniff`, so no browser reads a JSON answer (an
- * error message echoing input, an rpc result) as HTML. `paths` are the mount
+ * error message echoing input, an rpc result) as HTML, and every answer to a
+ * POST `Cache-Control: no-store`. `paths` are the mount
  * paths, named in the 404 message.
  */
 export function jsonErrors(logger: Logger, paths: readonly string[] = ["/"], production = false): Middleware {
   return async (ctx: Context, next: Next) => {
     // res.setHeader rather than ctx.set, which builds arrays per header (≈ 1.5k instructions a call), on every request.
-    if (!ctx.res.headersSent) ctx.res.setHeader("X-Content-Type-Options", "nosniff");
+    if (!ctx.res.headersSent) {
+      ctx.res.setHeader("X-Content-Type-Options", "nosniff");
+      // An answer to a POST (a new session's id and tree, an rpc's result) is one user's: no cache or proxy keeps it.
+      if (ctx.method === "POST") ctx.res.setHeader("Cache-Control", "no-store");
+    }
     try {
       await next();
     } catch (err) {
@@ -221,8 +226,8 @@ const PLAIN_JSON_TYPES = ["application/json", "application/json; charset=utf-8",
  * types and charsets (415), a body that does not decompress (400), scalars and
  * arrays (400), and prototype keys (400).
  */
-export function jsonBody(limit: number): Middleware {
-  const read = jsonBodyReader(limit);
+export function jsonBody(limit: number, bodyMs: number = BODY_MS): Middleware {
+  const read = jsonBodyReader(limit, bodyMs);
   return async (ctx, next) => {
     await read(ctx);
     await next();
@@ -236,8 +241,59 @@ export function jsonBody(limit: number): Middleware {
  * koa-body does for it (its raw-body, iconv-lite, co-body and bourne) in two
  * plain functions: ≈ 6 % of a round trip's server CPU less (bench/server.ts).
  */
-export function jsonBodyReader(limit: number): (ctx: Context) => Promise<void> {
+export function jsonBodyReader(limit: number, bodyMs: number = BODY_MS): (ctx: Context) => Promise<void> {
   const parse = koaBody({ json: true, urlencoded: false, text: false, multipart: false, jsonLimit: limit, jsonStrict: true, patchKoa: true });
+  const read = readJson(limit, parse);
+  return (ctx) => {
+    // A body that came with its headers (every page call) is whole by now: no timer for it.
+    if (ctx.req.complete) return read(ctx);
+    const pace = slowBody(ctx, bodyMs);
+    const body = read(ctx);
+    body.catch(() => {}); // when it is late, what the reader says afterwards (the connection closed) is heard by nobody
+    return Promise.race([body, pace.late]).finally(pace.done);
+  };
+}
+
+/** What a request body may take (limits.bodyMs), plus 1 s for each 500 bytes it sent: Apache mod_reqtimeout's body=20,MinRate=500. */
+export const BODY_MS = 20_000;
+const MS_PER_BYTE = 1_000 / 500;
+
+/**
+ * A deadline for `ctx`'s request body: `late` rejects (400, and the answer
+ * closes the connection, the rest of the body unread) once the body has taken
+ * `ms` plus 1 s for each 500 bytes received, unless `done` came first. Without
+ * it a body trickled in holds its socket, and an upload what its session set
+ * aside, until Node's requestTimeout (300 s; none under a host's own server).
+ */
+export function slowBody(ctx: Context, ms: number): { late: Promise<never>; done(): void } {
+  const req = ctx.req;
+  // What the socket has read tells the body's progress without a 'data' listener, which would start the body flowing before its reader listens.
+  const socket = req.socket;
+  const started = Date.now();
+  const before = socket.bytesRead;
+  let timer: NodeJS.Timeout | undefined;
+  const late = new Promise<never>((_, reject) => {
+    const check = () => {
+      const received = socket.bytesRead - before;
+      const left = started + ms + received * MS_PER_BYTE - Date.now();
+      if (left > 0 || req.complete) return void (timer = setTimeout(check, Math.max(left, 100)));
+      ctx.set("Connection", "close");
+      const declared = req.headers["content-length"];
+      reject(
+        new RevueError(
+          "BAD_REQUEST",
+          `${ctx.method} ${ctx.path}: the body came too slowly (${received}${declared ? ` of ${declared}` : ""} bytes in ${Math.round((Date.now() - started) / 1000)} s; ` +
+            `a body may take ${ms / 1000} s plus 1 s for each 500 bytes). Send it at once, or raise limits.bodyMs.`,
+        ),
+      );
+    };
+    timer = setTimeout(check, ms);
+  });
+  late.catch(() => {}); // a caller that stopped waiting (its body failed first) leaves no unhandled rejection
+  return { late, done: () => clearTimeout(timer) };
+}
+
+function readJson(limit: number, parse: Middleware): (ctx: Context) => Promise<void> {
   return async (ctx) => {
     const headers = ctx.req.headers;
     // type-is's rule: a request has a body when it declares a length or a transfer encoding.

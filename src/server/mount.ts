@@ -4,7 +4,7 @@ import type { ServerResponse } from "node:http";
 import { join } from "node:path";
 import Router from "@koa/router";
 import type { Context } from "koa";
-import { koaBody } from "koa-body";
+import formidable from "formidable";
 import type { App } from "../app.js";
 import { RevueError, SessionError } from "../errors.js";
 import { randomString } from "../random.js";
@@ -20,7 +20,7 @@ import { fileName, removeAll, type ReceivedFile } from "../session/uploads.js";
 import type { Assets } from "./assets.js";
 import type { BrowserTokens } from "./browser-token.js";
 import { decodeCall, isId, isSeq } from "./decode-call.js";
-import { assertSameOrigin, jsonBody, jsonBodyReader, refusedCall, sameOrigin } from "./guards.js";
+import { assertSameOrigin, jsonBody, jsonBodyReader, refusedCall, sameOrigin, slowBody } from "./guards.js";
 import { errorPage } from "./error-page.js";
 import { pageHead, renderPage } from "./page.js";
 import { sseSink } from "./sse-sink.js";
@@ -39,8 +39,8 @@ export interface MountConfig {
   presenceShared?: boolean;
   pool: SessionPool;
   logger: Logger;
-  /** Body limits in bytes: events and emits, rpcs, one upload request; files per upload request. */
-  limits: { event: number; rpc: number; upload: number; files: number };
+  /** Body limits in bytes: events and emits, rpcs, one upload request; files per upload request; what a body may take (ms, plus 1 s per 500 bytes). */
+  limits: { event: number; rpc: number; upload: number; files: number; bodyMs: number };
   /** The folder uploads are received into (made on first use). */
   uploadDir: () => string;
   /** Serves the runtime and client module of an app (see assets.ts). */
@@ -83,8 +83,8 @@ export class Mount<A extends App = App> {
       signIn: cfg.signIn,
     });
     this.router = this.routes();
-    this.readEvent = jsonBodyReader(cfg.limits.event);
-    this.readRpc = jsonBodyReader(cfg.limits.rpc);
+    this.readEvent = jsonBodyReader(cfg.limits.event, cfg.limits.bodyMs);
+    this.readRpc = jsonBodyReader(cfg.limits.rpc, cfg.limits.bodyMs);
     this.callPaths = new Map([
       [`${prefix}/api/event`, "realtime"],
       [`${prefix}/api/emit`, "emit"],
@@ -323,7 +323,7 @@ export class Mount<A extends App = App> {
 
     // A page replacing a lost session, or arriving by live navigation: its tree, and its head (title, css, static head) for the latter.
     const headJson = `"title":${JSON.stringify(head.title)},"css":${JSON.stringify(head.css)},"head":${JSON.stringify(head.elements)}`;
-    r.post(`${p}/api/session`, guard, jsonBody(limits.event), async (ctx) => {
+    r.post(`${p}/api/session`, guard, jsonBody(limits.event, limits.bodyMs), async (ctx) => {
       const who = await this.who(ctx);
       // A page whose session lost the tree it showed names it (hub.connect, `bye: expired`): the same session, afresh.
       const { sid, url } = (ctx.request.body ?? {}) as { sid?: unknown; url?: unknown };
@@ -341,7 +341,7 @@ export class Mount<A extends App = App> {
     });
 
     // The cookies this session's handlers set (App.setCookie): the page trades the ticket its patch carried for them.
-    r.post(`${p}/api/cookie`, guard, jsonBody(limits.event), async (ctx) => {
+    r.post(`${p}/api/cookie`, guard, jsonBody(limits.event, limits.bodyMs), async (ctx) => {
       const { sid, ticket } = ctx.request.body as { sid?: unknown; ticket?: unknown };
       const session = await this.find(ctx, sid);
       this.setCookies(ctx, hub.takeCookies(session, ticket));
@@ -401,27 +401,37 @@ export class Mount<A extends App = App> {
       // What it may take is set aside while it is received, so that uploads at once share the room: its declared size less
       // the form's own bytes (2 KB of it, so that uploads filling the room exactly fit together), else all it may be.
       const most = Math.max(1, Math.min(limits.upload, room.bytes));
-      const giveBack = session.uploads.reserve(declared >= 0 ? Math.max(1, Math.min(most, declared - FORM_BYTES)) : most, `${ctx.method} ${ctx.path}`);
+      const taken = session.uploads.reserve(declared >= 0 ? Math.max(1, Math.min(most, declared - FORM_BYTES)) : most, `${ctx.method} ${ctx.path}`);
       // Each request writes into its own folder, so a refused or broken upload leaves no temp file behind.
       const dir = join(this.cfg.uploadDir(), randomBytes(9).toString("base64url"));
+      const form = formidable({ uploadDir: dir, maxFileSize: most, maxTotalFileSize: most, maxFiles: Math.min(limits.files, room.files), maxFields: 20, keepExtensions: false, multiples: true });
+      // The server's tally takes what arrives (UPLOADS_FULL once it is full): a throw here stops the form, as formidable
+      // passes what its 'progress' listeners throw to its own error, which the catch below answers.
+      let counted = 0;
+      form.on("progress", (bytes: number) => {
+        taken.received(bytes - counted);
+        counted = bytes;
+      });
+      // A body too slow stops the form the same way, through its request's error, which formidable listens to while it reads.
+      const pace = slowBody(ctx, limits.bodyMs);
+      pace.late.catch((err) => ctx.req.listenerCount("error") > 0 && ctx.req.emit("error", err));
+      const giveBack = () => {
+        pace.done();
+        taken.giveBack();
+      };
       let received: ReceivedFile[] = [];
       try {
         await mkdir(dir);
-        await koaBody({
-          multipart: true,
-          json: false,
-          urlencoded: false,
-          text: false,
-          formidable: { uploadDir: dir, maxFileSize: most, maxTotalFileSize: most, maxFiles: Math.min(limits.files, room.files), maxFields: 20, keepExtensions: false },
-        })(ctx, async () => {});
+        const [, files] = await form.parse(ctx.req);
         giveBack();
-        received = Object.values(ctx.request.files ?? {})
-          .flat()
+        received = Object.values(files)
+          .flatMap((f) => f ?? [])
           .map((f) => ({ path: f.filepath, name: fileName(f.originalFilename), type: f.mimetype ?? "application/octet-stream", size: f.size }));
         if (received.length === 0) throw new RevueError("BAD_REQUEST", "POST /api/upload: the form has no file field. Append a File to the FormData.");
         ctx.body = { files: await session.uploads.add(received, dir) };
       } catch (err) {
         giveBack();
+        if (!ctx.req.complete) ctx.set("Connection", "close"); // the rest of its body is not read
         await removeAll(received);
         await rm(dir, { recursive: true, force: true });
         throw overQuota(err, room, limits) ?? err;

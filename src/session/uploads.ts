@@ -88,29 +88,35 @@ export class UploadBox {
   }
 
   /**
-   * Sets `bytes` aside for an upload being received (at most the session's
-   * room: the caller checks it first), so that uploads at once cannot pass the
-   * quota together (40 in parallel kept 321 MB of a 50 MB quota), nor the
-   * server's; throws `UPLOADS_FULL` when the server's uploads are full.
-   * Returns what gives it back, once the upload was added or refused.
+   * Sets `bytes` of the session's room aside for an upload being received (at
+   * most its room: the caller checks it first), so that uploads at once cannot
+   * pass the session's quota together (40 in parallel kept 321 MB of a 50 MB
+   * quota). The server's tally takes only what arrives, through `received`,
+   * which throws `UPLOADS_FULL` once all sessions' uploads would pass the
+   * server's limit: a body that trickles in holds no more than it sent (115
+   * uploads declaring 10 MB and sending 23 B/s each held a 1 GB server full).
+   * Throws `UPLOADS_FULL` at once when `bytes` does not fit now. `giveBack`
+   * frees both, once the upload was added or refused.
    */
-  reserve(bytes: number, route: string): () => void {
+  reserve(bytes: number, route: string): { received(bytes: number): void; giveBack(): void } {
     const server = this.quota.server;
-    if (server && server.held + bytes > server.limit) {
-      throw new RevueError(
-        "UPLOADS_FULL",
-        `${route}: the server keeps ${server.held} bytes of uploads for its sessions and may keep ${server.limit} (limits.serverUploadBytes); they are removed as sessions end. Try again later, or raise the limit.`,
-        { retryAfterMs: 30_000 },
-      );
-    }
+    if (server && server.held + bytes > server.limit) throw uploadsFull(route);
     this.reserved += bytes;
-    if (server) server.held += bytes;
+    let counted = 0;
     let done = false;
-    return () => {
-      if (done) return;
-      done = true;
-      this.reserved -= bytes;
-      if (server) server.held -= bytes;
+    return {
+      received: (more) => {
+        if (!server || done) return;
+        if (server.held + more > server.limit) throw uploadsFull(route);
+        server.held += more;
+        counted += more;
+      },
+      giveBack: () => {
+        if (done) return;
+        done = true;
+        this.reserved -= bytes;
+        if (server) server.held -= counted;
+      },
     };
   }
 
@@ -208,6 +214,15 @@ export function fileName(sent: string | null | undefined): string {
 /** Whether any object sits in `args` (only objects can be handles): most calls carry strings and numbers. */
 function mayHoldHandle(args: unknown[]): boolean {
   return args.some((a) => typeof a === "object" && a !== null);
+}
+
+/** The refusal of an upload while all sessions keep what the server allows (the page waits Retry-After and sends it again). */
+function uploadsFull(route: string): RevueError {
+  return new RevueError(
+    "UPLOADS_FULL",
+    `${route}: the server keeps as many bytes of uploads for its sessions as limits.serverUploadBytes allows; they are removed as sessions end. Try again later, or raise the limit.`,
+    { retryAfterMs: 30_000 },
+  );
 }
 
 /** Removes temp files, ignoring ones already gone. */

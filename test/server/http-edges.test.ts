@@ -354,6 +354,16 @@ describe("request bodies", () => {
     expect(srv.logs.filter((l) => l.startsWith("error"))).toEqual([]); // a client's mistake is not logged as a server failure
   });
 
+  it("answers to POSTs (a new session's id and tree, an rpc's result, an accepted event) are kept by no cache", async () => {
+    const answers = [
+      await b.request("/api/session", { method: "POST", json: {} }),
+      await b.rpc("get", []),
+      await b.request("/api/event", { method: "POST", json: { sid: b.sid, seq: ++b.seq, method: "increment" } }),
+      await b.request("/api/rpc/nope", { method: "POST", json: { sid: b.sid, seq: ++b.seq, args: [] } }),
+    ];
+    expect(answers.map((r) => [r.status, r.headers.get("cache-control")])).toEqual([[201, "no-store"], [200, "no-store"], [202, "no-store"], [404, "no-store"]]);
+  });
+
   it("a declared UTF-8 charset is accepted in any spelling; any other is 415", async () => {
     for (const charset of ["utf-8", "UTF-8", "utf8", '"utf-8"']) {
       const r = await b.request("/api/event", { method: "POST", body: JSON.stringify({ sid: b.sid, seq: ++b.seq, method: "increment" }), headers: { "content-type": `application/json; charset=${charset}` } });
@@ -362,6 +372,57 @@ describe("request bodies", () => {
     const r = await b.request("/api/event", { method: "POST", body: JSON.stringify({ sid: b.sid, seq: b.seq + 1, method: "increment" }), headers: { "content-type": "application/json; charset=iso-8859-1" } });
     expect(r.status).toBe(415);
     expect(r.body.error.message).toContain('must be UTF-8, got charset "iso-8859-1"');
+  });
+});
+
+describe("a request body that comes too slowly (limits.bodyMs)", () => {
+  let srv: Awaited<ReturnType<typeof serve>>;
+  let b: Browser;
+  beforeAll(async () => {
+    srv = await serve(Store, { limits: { bodyMs: 300 } });
+    b = await srv.browser().start();
+  });
+  afterAll(() => srv.close());
+
+  /** Sends a call's body in `parts`, `gapMs` apart, on a socket of its own; resolves with the answer once the server closes it or answers. */
+  function paced(body: string, parts: number, gapMs: number, sendAll = true): Promise<{ text: string; closed: boolean }> {
+    const socket = connect(Number(new URL(srv.url).port), "127.0.0.1");
+    const { host } = new URL(srv.url);
+    socket.write(`POST /api/event HTTP/1.1\r\nHost: ${host}\r\nOrigin: ${srv.url}\r\nCookie: ${b.cookie}\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\n\r\n`);
+    const size = Math.ceil(body.length / parts);
+    let sent = 0;
+    const timer = setInterval(() => {
+      if (sent >= (sendAll ? parts : 1)) return clearInterval(timer);
+      socket.write(body.slice(sent * size, ++sent * size));
+    }, gapMs);
+    let text = "";
+    socket.on("data", (d) => (text += d));
+    return new Promise((resolve) => {
+      const done = (closed: boolean) => (clearInterval(timer), resolve({ text, closed }));
+      socket.on("close", () => done(true));
+      socket.on("error", () => {});
+      // An answer that keeps the connection: done once the whole JSON came.
+      socket.on("data", () => /\r\n\r\n\{.*\}$/s.test(text) && !/connection: close/i.test(text) && (socket.destroy(), done(false)));
+    });
+  }
+
+  const call = (seq: number) => JSON.stringify({ sid: b.sid, seq, method: "increment" }).padEnd(1_000, " ");
+
+  it("is answered 400 naming the setting, its connection closed, and the call does not run", async () => {
+    const started = Date.now();
+    const cut = await paced(call(b.seq + 1), 100, 50, false); // 10 bytes, then nothing
+    expect(Date.now() - started).toBeLessThan(5_000);
+    expect(cut.closed).toBe(true);
+    expect(cut.text).toMatch(/^HTTP\/1\.1 400/);
+    expect(cut.text).toContain("limits.bodyMs");
+    expect(cut.text.toLowerCase()).toContain("connection: close");
+    expect((await b.rpc("get", [])).body.result).toBe(0);
+  });
+
+  it("is read when it keeps coming at 500 bytes a second or more, however long it takes", async () => {
+    const slow = await paced(call(++b.seq), 8, 100); // 800 ms for 1,000 bytes: past 300 ms, but 125 bytes buy 250 ms more each
+    expect(slow.text).toMatch(/^HTTP\/1\.1 202/);
+    expect((await b.rpc("get", [])).body.result).toBe(1);
   });
 });
 

@@ -109,8 +109,8 @@ function upload(b: Browser, ...sizes: number[]) {
   return b.request(`/api/upload?sid=${encodeURIComponent(b.sid)}`, { method: "POST", body: form });
 }
 
-/** An upload of one 30,000-byte file, half sent and held until `finish()`; `answered` is its status. */
-async function halfUpload(b: Browser): Promise<{ answered: Promise<number>; finish(): void }> {
+/** An upload of one 30,000-byte file, half sent and held until `finish()`; `answered` is its status, `closed` its connection's end. */
+async function halfUpload(b: Browser): Promise<{ answered: Promise<number>; closed: Promise<void>; finish(): void }> {
   const boundary = "----revue-test";
   const head = `--${boundary}\r\nContent-Disposition: form-data; name="f"; filename="slow.bin"\r\nContent-Type: application/octet-stream\r\n\r\n`;
   const tail = `\r\n--${boundary}--\r\n`;
@@ -119,9 +119,10 @@ async function halfUpload(b: Browser): Promise<{ answered: Promise<number>; fini
     headers: { cookie: b.cookie, "content-type": `multipart/form-data; boundary=${boundary}`, "content-length": String(head.length + 30_000 + tail.length) },
   });
   const answered = new Promise<number>((resolve, reject) => req.on("response", (res) => (res.resume(), resolve(res.statusCode!))).on("error", reject));
+  const closed = new Promise<void>((resolve) => req.on("socket", (socket) => socket.on("close", () => resolve())));
   req.write(head + "x".repeat(15_000));
   await new Promise((r) => setTimeout(r, 100));
-  return { answered, finish: () => req.end("x".repeat(15_000) + tail) };
+  return { answered, closed, finish: () => req.end("x".repeat(15_000) + tail) };
 }
 
 /** Every file under `dir`, as paths relative to it. */
@@ -567,6 +568,30 @@ describe("uploads are bounded per session", () => {
     expect((await upload(two, 5_000)).status).toBe(200); // what fits still goes
     await srv.handle.hubs.get("")!.end(srv.handle.hubs.get("")!.get(one.sid)!, "expired");
     expect((await upload(two, 15_000)).status).toBe(200); // the first session's files went with it
+  });
+
+  it("counts in the server's tally what an upload has sent, not what it declares: uploads trickled in leave room for others", async () => {
+    srv = await serve(Desk, { limits: { serverUploadBytes: 100_000, upload: 40_000 } });
+    // Three sessions each start an upload declaring 30,000 bytes and send 15,000 of them: 45,000 sent, 90,000 declared.
+    const slow = await Promise.all([1, 2, 3].map(async () => halfUpload(await srv!.browser().start())));
+    const other = await srv.browser().start();
+    const answer = await upload(other, 20_000);
+    expect(answer.status, JSON.stringify(answer.body)).toBe(200);
+    // The tally still bounds them all: of the three, the one whose rest would pass 100,000 is refused.
+    for (const s of slow) s.finish();
+    expect((await Promise.all(slow.map((s) => s.answered))).sort()).toEqual([200, 200, 503]);
+  });
+
+  it("answers 400 and closes the connection of an upload whose body stops coming (limits.bodyMs), freeing what it held", async () => {
+    srv = await serve(Desk, { limits: { serverUploadBytes: 40_000, upload: 40_000, bodyMs: 300 } });
+    const b = await srv.browser().start();
+    const started = Date.now();
+    const { answered, closed } = await halfUpload(b);
+    expect(await answered).toBe(400);
+    await closed;
+    expect(Date.now() - started).toBeLessThan(5_000);
+    expect(srv.logs.filter((l) => l.includes("/api/upload"))).toEqual([]);
+    expect((await upload(b, 30_000)).status).toBe(200); // nothing of it is held
   });
 
   it("refuses an upload whose session ended while it was received, keeping nothing of it (the server's tally included)", async () => {
