@@ -62,7 +62,19 @@ export interface QueueHost {
   gone(): void;
   /** A fire-and-forget call failed; nobody awaits it, so it is reported. */
   failed(err: Error): void;
+  /**
+   * A call the server answered has had no `ack` for {@link UNHEARD_MS}: the stream may be dead
+   * while its connection looks open (a proxy keeping it after its node died), so it is reopened.
+   */
+  unheard(): void;
 }
+
+/**
+ * How long an answered call may go without its `ack` before the stream is reopened: a click that ran
+ * on the node taking over from a killed one showed nothing for 20 s behind a proxy that kept the dead
+ * node's stream open. A handler running longer costs one needless reopen (it resumes from its last id).
+ */
+const UNHEARD_MS = 4e3;
 
 /** How many times a call is tried on network errors before it is rejected. */
 const MAX_TRIES = 5;
@@ -158,6 +170,8 @@ export function createQueue(host: QueueHost, retryMs = 250): CallQueue {
       pausedUntil = Date.now() + (reply.retryAfterMs || 1000);
       requeue(call);
     } else if (reply.status < 400) {
+      const s = call.seq;
+      setTimeout(() => ackedTo < s && host.unheard(), UNHEARD_MS);
       if (!call.rpc) accepted.push(call), call.resolve(undefined);
       else if (reply.body && "result" in reply.body) call.resolve(reply.body.result);
       else call.reject(new RevueError("PROTOCOL_ERROR", `${call.path}: no result (HTTP ${reply.status})`));

@@ -172,6 +172,7 @@ export function createRuntime(opts: RuntimeOptions): Runtime {
     sid: () => stream.sid,
     gone: () => stream.renew(),
     failed: report,
+    unheard: () => stream.start(),
   });
 
   const applier = opts.applier(root, () => queue.busy() || events.typing());

@@ -14,6 +14,7 @@ function host(reply: (path: string, body: any) => Reply | Promise<Reply> = () =>
     sid: () => sid,
     gone: vi.fn(),
     failed: vi.fn(),
+    unheard: vi.fn(),
   };
   return h;
 }
@@ -55,6 +56,24 @@ describe("the outgoing call queue", () => {
     answer({ status: 202, body: { ok: true } });
     await settle();
     expect(q.busy()).toBeFalsy();
+  });
+
+  it("reopens the stream when a call the server answered has no ack within 4 s (the stream may be dead while it looks open), and not when its ack came", async () => {
+    vi.useFakeTimers();
+    const h = host((path) => (path.includes("rpc") ? { status: 200, body: { result: 1 } } : { status: 202, body: { ok: true } }));
+    const q = createQueue(h);
+    q.connect();
+    void q.push("/api/event", { method: "inc", args: [] });
+    await vi.advanceTimersByTimeAsync(100);
+    q.acked(1);
+    await vi.advanceTimersByTimeAsync(5_000);
+    expect(h.unheard).not.toHaveBeenCalled();
+    void q.push("/api/event", { method: "inc", args: [] });
+    await expect(q.push("/api/rpc/get", { args: [] }, true)).resolves.toBe(1);
+    await vi.advanceTimersByTimeAsync(3_900);
+    expect(h.unheard).not.toHaveBeenCalled();
+    await vi.advanceTimersByTimeAsync(200);
+    expect(h.unheard).toHaveBeenCalledTimes(2); // once for each call answered and not acknowledged
   });
 
   it("resolves an rpc with its result and rejects a failed one with a RevueError carrying the server's code", async () => {
