@@ -37,7 +37,7 @@ tsconfig.json, src/app.ts (a counter), src/server.ts, test/app.test.ts and a
 README. Then: cd <folder> && npm install && npm start
 
   --revue <spec>   the revue dependency to write (default: ^<this version>),
-                   e.g. file:../revue-0.1.0.tgz`;
+                   e.g. file:./revue-0.1.0.tgz (a path from the current folder)`;
 
 /** Splits `--name value` / `--name=value` options from positional arguments; unknown options are errors. */
 function parse(args: string[], valued: string[], aliases: Record<string, string> = {}): { options: Record<string, string>; positional: string[]; help: boolean } {

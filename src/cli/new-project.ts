@@ -1,5 +1,5 @@
 import { cpSync, existsSync, mkdirSync, readdirSync, readFileSync, renameSync, statSync, writeFileSync } from "node:fs";
-import { basename, join, relative, resolve } from "node:path";
+import { basename, isAbsolute, join, relative, resolve, sep } from "node:path";
 import { packageRoot } from "./paths.js";
 
 /**
@@ -11,8 +11,30 @@ import { packageRoot } from "./paths.js";
 
 /** Options of {@link createProject}. */
 export interface NewProjectOptions {
-  /** The `revue` dependency to write (default `^<this version>`); tests pass `file:<packed tarball>`. */
+  /**
+   * The `revue` dependency to write (default `^<this version>`); tests pass `file:<packed tarball>`.
+   * A relative `file:` path is read from the current folder, as a shell means it, and written
+   * relative to the project, where npm reads it.
+   */
   revue?: string;
+}
+
+/**
+ * `spec` as the new project's package.json needs it: a relative `file:` path
+ * found from the current folder is rewritten relative to `target` (npm reads
+ * it from there); one found only from `target` stays; one found from neither
+ * is refused, naming both places. Versions, tags and absolute paths stay.
+ *
+ * @example
+ * revueDependency("file:revue-0.1.0.tgz", "/home/ada/my-app") // "file:../revue-0.1.0.tgz", run in /home/ada
+ */
+export function revueDependency(spec: string, target: string): string {
+  const path = spec.startsWith("file:") ? spec.slice(5) : undefined;
+  if (path === undefined || path === "" || isAbsolute(path)) return spec;
+  const here = resolve(path);
+  if (existsSync(here)) return `file:${relative(target, here).split(sep).join("/") || "."}`;
+  if (existsSync(resolve(target, path))) return spec;
+  throw new Error(`--revue ${spec}: there is no ${here} (a relative path is read from the current folder). Run npm pack in Revue's checkout and pass the .tgz it writes, e.g. --revue file:./revue-0.1.0.tgz.`);
 }
 
 /** The dev tools a new project needs, at the versions this package is built and tested with. */
@@ -93,7 +115,7 @@ export function createProject(dir: string, options: NewProjectOptions = {}): str
       // Compiled ahead, for a host that runs plain node: npm run build && node dist/server.js.
       build: "tsc -p tsconfig.build.json",
     },
-    dependencies: { revue: options.revue ?? `^${own.version}` },
+    dependencies: { revue: options.revue === undefined ? `^${own.version}` : revueDependency(options.revue, target) },
     devDependencies,
     // tsx and vite bring esbuild, whose install script only checks its binary: declined here, so npm 11 does not warn about it at every install.
     allowScripts: { esbuild: false },

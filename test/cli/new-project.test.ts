@@ -1,9 +1,9 @@
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { join } from "node:path";
+import { dirname, join, relative } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { runCli } from "../../src/cli/main.js";
-import { createProject, packageName } from "../../src/cli/new-project.js";
+import { createProject, packageName, revueDependency } from "../../src/cli/new-project.js";
 
 const root = mkdtempSync(join(tmpdir(), "revue-new-"));
 afterAll(() => rmSync(root, { recursive: true, force: true }));
@@ -46,6 +46,20 @@ describe("revue new", () => {
     expect(json(join(dir, "package.json")).dependencies).toEqual({ revue: "file:/tmp/revue-0.1.0.tgz" });
   });
 
+  it("reads a relative --revue file: path from the current folder and writes it relative to the project; refuses one found nowhere", async () => {
+    const tgz = join(root, "packs", "revue-0.1.0.tgz");
+    mkdirSync(dirname(tgz), { recursive: true });
+    writeFileSync(tgz, "");
+    const fromHere = `file:${relative(process.cwd(), tgz)}`;
+    const dir = join(root, "apps", "desk");
+    createProject(dir, { revue: fromHere });
+    expect(json(join(dir, "package.json")).dependencies).toEqual({ revue: "file:../../packs/revue-0.1.0.tgz" });
+    // The form the README once showed, relative to the project, still works.
+    expect(revueDependency("file:../../packs/revue-0.1.0.tgz", join(root, "apps", "other"))).toBe("file:../../packs/revue-0.1.0.tgz");
+    expect(() => revueDependency("file:nowhere/revue.tgz", join(root, "apps", "third"))).toThrow(/there is no .*nowhere\/revue\.tgz \(a relative path is read from the current folder\)/);
+    expect(revueDependency("^0.1.0", dir)).toBe("^0.1.0");
+  });
+
   it("refuses a folder that holds anything, and writes nothing into it", async () => {
     const dir = join(root, "taken");
     mkdirSync(dir);
@@ -65,7 +79,7 @@ describe("revue new", () => {
     // The registry's "revue" is another package until this one is published: said, with the way out.
     expect(io.outText).toMatch(/from the npm registry, where "revue" is not this framework yet.*--revue file:<path to the \.tgz>/);
     const given = capture();
-    expect(await runCli(["new", join(root, "fresh", "other"), "--revue", "file:../revue.tgz"], given)).toBe(0);
+    expect(await runCli(["new", join(root, "fresh", "other"), "--revue", `file:${join(root, "revue.tgz")}`], given)).toBe(0);
     expect(given.outText).not.toContain("npm registry");
   });
 
