@@ -205,6 +205,7 @@ export function createRuntime(opts: RuntimeOptions): Runtime {
     extra(m) {
       if (m.s) Object.assign(state, m.s), bus.local("state", m.s);
       if (m.x) nav((n, i) => n.follow(m.x!, i));
+      if (m.t != null) root.ownerDocument.title = m.t;
     },
     message(msg) {
       if (msg.type === "error") report(new RevueError(msg.code, msg.message));

@@ -250,10 +250,13 @@ export class App<Self = any, Api extends AppApi = {}, Route extends string = str
   declare private [LINK]: SessionLink;
 
   /**
-   * The page's `<title>`. Default: the class name.
+   * The page's `<title>`. Default: the class name. A function of the app
+   * makes it follow the session's state: evaluated after every render (the
+   * first page's included), the page's title changes when its text does.
    * @example static title = "Todos";
+   * @example static title = (app: BookPage) => `${app.book?.name ?? "Not found"} · Library`;
    */
-  declare static title?: string;
+  declare static title?: string | ((app: any) => string);
 
   /**
    * CSS for the page, written in a `<style>` in its `<head>` that carries the

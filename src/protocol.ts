@@ -14,8 +14,8 @@ import type { Node, PatchOp } from "./vdom/types.js";
  * - `g`: go to this address (`navigate`, `redirect`): live when it is one of this server's routes; `r`: replacing the history entry.
  */
 export interface PageDirections { c?: string; u?: string; p?: 1; n?: 1; g?: string; r?: 1 }
-/** What rides on a patch or an init besides the tree: `@synced` fields that changed (all of them on an init) and directions. */
-export interface PageExtras { s?: Record<string, unknown>; x?: PageDirections }
+/** What rides on a patch or an init besides the tree: `@synced` fields that changed (all of them on an init), directions, and the page's title when `static title` is a function and its text changed (always on an init). */
+export interface PageExtras { s?: Record<string, unknown>; x?: PageDirections; t?: string }
 /** A full snapshot: sent when the page lacks the state and replay cannot cover the gap; `hash` is {@link treeHash} of `tree`. */
 export interface InitMessage extends PageExtras { type: "init"; rev: number; tree: Node; hash: string; ack?: number }
 /** Ops that turn revision `rev - 1` into `rev`; `ack` is the highest client seq it reflects. */

@@ -303,13 +303,13 @@ export class Mount<A extends App = App> {
         return;
       }
       const url = { params: this.paramsOf(ctx.path) ?? {}, query: firstValues(new URLSearchParams(ctx.querystring)) };
-      const { session, page, state } = await hub.open(this.owner(ctx, true), (view) => view.firstPage(nonce, ctx.url), { who, url });
+      const { session, page, state, title } = await hub.open(this.owner(ctx, true), (view) => view.firstPage(nonce, ctx.url), { who, url });
       // What `@server.on("load")` asked: its cookies with this answer, and its redirect as this answer.
       const first = hub.takeFirstDirections(session);
       this.setCookies(ctx, first.cookies);
       if (first.go !== undefined) return ctx.redirect(first.go);
       ctx.body = renderPage({
-        head,
+        head: title !== undefined ? { ...head, title } : head,
         html: page.html,
         nonce,
         boot: { sid: session.sid, rev: page.rev, base: p, module: await this.cfg.assets.moduleUrl(p, hub as unknown as Hub), ...(state ? { s: state } : {}) },
@@ -322,7 +322,7 @@ export class Mount<A extends App = App> {
     if (p) r.get(`${p}/`, visit, page);
 
     // A page replacing a lost session, or arriving by live navigation: its tree, and its head (title, css, static head) for the latter.
-    const headJson = `"title":${JSON.stringify(head.title)},"css":${JSON.stringify(head.css)},"head":${JSON.stringify(head.elements)}`;
+    const headJson = `"css":${JSON.stringify(head.css)},"head":${JSON.stringify(head.elements)}`;
     r.post(`${p}/api/session`, guard, jsonBody(limits.event, limits.bodyMs), async (ctx) => {
       const who = await this.who(ctx);
       // A page whose session lost the tree it showed names it (hub.connect, `bye: expired`): the same session, afresh.
@@ -332,12 +332,12 @@ export class Mount<A extends App = App> {
       }
       // A sid that is not a session id string is refused (400, by `find`); one of a session gone gets a new session.
       const again = sid !== undefined ? await this.find(ctx, sid).then((s) => hub.reissue(s, who), () => undefined) : undefined;
-      const { session, page, state } = again ?? (await hub.open(this.owner(ctx, true), (view) => view.firstTree(), { who, url: this.pageUrlOf(ctx) }));
+      const { session, page, state, title } = again ?? (await hub.open(this.owner(ctx, true), (view) => view.firstTree(), { who, url: this.pageUrlOf(ctx) }));
       ctx.status = 201;
       ctx.type = "json";
       ctx.body =
         `{"sid":${JSON.stringify(session.sid)},"rev":${page.rev},"hash":"${page.hash}","tree":${page.json},"module":${JSON.stringify(await this.cfg.assets.moduleUrl(p, hub as unknown as Hub))},` +
-        `${headJson}${state ? `,"s":${JSON.stringify(state)}` : ""}}`;
+        `"title":${JSON.stringify(title ?? head.title)},${headJson}${state ? `,"s":${JSON.stringify(state)}` : ""}}`;
     });
 
     // The cookies this session's handlers set (App.setCookie): the page trades the ticket its patch carried for them.

@@ -58,8 +58,8 @@ const HEAD_TAGS = new Set(["meta", "link"]);
 export function pageHead(ctor: Function): PageHead {
   const name = ctor.name || "App";
   const { title, css, head } = ctor as { title?: unknown; css?: unknown; head?: unknown };
-  if (title !== undefined && typeof title !== "string") {
-    throw new RenderError(`${name}.title must be a string (the page's <title>), got ${typeof title}. Write static title = "My app".`);
+  if (title !== undefined && typeof title !== "string" && typeof title !== "function") {
+    throw new RenderError(`${name}.title must be a string (the page's <title>) or a function of the app returning one, got ${typeof title}. Write static title = "My app", or static title = (app: ${name}) => app.name.`);
   }
   if (css !== undefined && typeof css !== "string") {
     throw new RenderError(`${name}.css must be a string of CSS, got ${typeof css}. Write static css = "body { margin: 0 }".`);
@@ -76,7 +76,8 @@ export function pageHead(ctor: Function): PageHead {
     for (const attr in attrs) html += " " + attr + '="' + escapeAttr(attrs[attr]!) + '"';
     html += VOID_TAGS.has(tag) ? ">" : "></" + tag + ">";
   });
-  return { title: title ?? name, css: css ?? "", html, elements };
+  // A function's text is the session's (Hub.pageTitle); the class name stands for it where no session is at hand.
+  return { title: typeof title === "string" ? title : name, css: css ?? "", html, elements };
 }
 
 /** One `static head` element as its tag and safe attributes, or an error naming it and the fix. */

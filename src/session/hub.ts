@@ -1,6 +1,6 @@
 import { randomString } from "../random.js";
 import { App, constructApp, type CookieOptions, type SessionLink } from "../app.js";
-import { Exposed, exposeError, RegistryError, RevueError, SessionError, SnapshotError, UnavailableError, UsageError } from "../errors.js";
+import { Exposed, exposeError, RegistryError, RenderError, RevueError, SessionError, SnapshotError, UnavailableError, UsageError } from "../errors.js";
 import { type ErrorCode, type PageExtras, type ServerMessage } from "../protocol.js";
 import { digest53 } from "./digest.js";
 import { addressChange, addressOf, checkedCookie, checkedPath, checkedTarget, COOKIE_TICKET_MS, firstValues, matchRoute, newJar, readAddress, signInAddress, urlDefaults, type CookieJar, type PendingCookie } from "./address.js";
@@ -214,6 +214,8 @@ export class Hub<A extends App = App> implements PoolMember {
   readonly spec: AppSpec;
   /** Who may use the app at all (its `static auth`), or undefined: anyone. */
   private readonly access: Access | undefined;
+  /** `static title` when it is a function of the app (its text follows the session's state), else undefined. */
+  private readonly titleOf: ((app: App) => unknown) | undefined;
   readonly bind: Binder;
   readonly logger: Logger;
   /** Handlers' and renders' failures, each kind logged at most 10 times a minute. */
@@ -263,6 +265,8 @@ export class Hub<A extends App = App> implements PoolMember {
     const wrong = accessProblem(access);
     if (wrong) throw new RegistryError(`${this.spec.name}.auth ${wrong}.`);
     this.access = access as Access | undefined;
+    const title = (appClass as { title?: unknown }).title;
+    this.titleOf = typeof title === "function" ? (title as (app: App) => unknown) : undefined;
     this.bind = createBinder(this.spec);
     this.logger = options.logger ?? console;
     this.repeats = new RepeatedErrors(this.logger);
@@ -361,7 +365,7 @@ export class Hub<A extends App = App> implements PoolMember {
    * `view.firstTree()` for a tree) and records it as pending. A render that
    * throws leaves nothing behind.
    */
-  async open<P>(owner: string, first: (view: View) => P, visit: { who?: Who; url?: PageUrl } = {}): Promise<{ session: Session<A>; page: P; state?: Record<string, unknown> }> {
+  async open<P>(owner: string, first: (view: View) => P, visit: { who?: Who; url?: PageUrl } = {}): Promise<{ session: Session<A>; page: P; state?: Record<string, unknown>; title?: string }> {
     this.assertOpen();
     const who = visit.who ?? ANONYMOUS;
     this.admit(who, "a new page");
@@ -372,12 +376,14 @@ export class Hub<A extends App = App> implements PoolMember {
     session.url = visit.url ?? NO_URL;
     let page: P;
     let state: Record<string, unknown> | undefined;
+    let title: string | undefined;
     try {
       if (this.spec.url.size) readAddress(session.instance, this.spec, session.urlDefaults!, session.url.query, false);
       if (this.spec.serverOn.has("load")) await this.pool.loading(this.spec.name, () => session.calls.enqueue(() => this.load(session)));
       page = first(session.view);
       // The page starts with these (its boot data); its patches carry what changes.
       if (this.spec.synced.size) state = this.syncedChanges(session, true);
+      title = this.pageTitle(session);
       await this.store.create({ sid: session.sid, app: this.prefix, owner, createdAt: Date.now() }, this.limits.pendingTtlMs);
       if (this.cluster) session.lease = await this.store.claim(session.sid, this.cluster.node, LEASE_MS);
     } catch (err) {
@@ -387,7 +393,7 @@ export class Hub<A extends App = App> implements PoolMember {
     }
     this.byId.set(session.sid, session);
     this.pool.pending.set(session, this);
-    return { session, page, ...(state ? { state } : {}) };
+    return { session, page, ...(state ? { state } : {}), ...(title !== undefined ? { title } : {}) };
   }
 
   /**
@@ -402,7 +408,7 @@ export class Hub<A extends App = App> implements PoolMember {
    * `undefined` while another stream of it is open (the page is given a new
    * session then, as before).
    */
-  async reissue(session: Session<A>, who: Who): Promise<{ session: Session<A>; page: ReturnType<View["firstTree"]>; state?: Record<string, unknown> } | undefined> {
+  async reissue(session: Session<A>, who: Who): Promise<{ session: Session<A>; page: ReturnType<View["firstTree"]>; state?: Record<string, unknown>; title?: string } | undefined> {
     if (session.connected || switchedUser(session, who.user)) return undefined;
     this.admit(who, "a new page");
     this.wake(session);
@@ -412,7 +418,8 @@ export class Hub<A extends App = App> implements PoolMember {
       session.stream.restart();
       const page = session.view.firstTree();
       const state = this.spec.synced.size ? this.syncedChanges(session, true) : undefined;
-      return { session, page, ...(state ? { state } : {}) };
+      const title = this.pageTitle(session);
+      return { session, page, ...(state ? { state } : {}), ...(title !== undefined ? { title } : {}) };
     });
   }
 
@@ -1459,7 +1466,8 @@ export class Hub<A extends App = App> implements PoolMember {
     const spec = this.spec;
     // An init also repeats a cookie ticket not traded yet: the patch that carried it may be the one the page missed.
     const ticket = full ? session.cookies?.ticket : undefined;
-    if (session.directions === undefined && spec.url.size === 0 && spec.synced.size === 0 && ticket === undefined) return undefined;
+    const t = this.titleOf && this.pageTitle(session, full);
+    if (session.directions === undefined && spec.url.size === 0 && spec.synced.size === 0 && ticket === undefined) return t === undefined ? undefined : { t };
     let x = ticket !== undefined ? { ...session.directions, c: ticket } : session.directions;
     if (spec.url.size) {
       const change = addressChange(session.instance, spec, session.urlDefaults!, session.url.query);
@@ -1471,8 +1479,27 @@ export class Hub<A extends App = App> implements PoolMember {
     }
     const s = spec.synced.size ? this.syncedChanges(session, full) : undefined;
     session.directions = undefined;
-    return x || s ? { ...(s ? { s } : {}), ...(x ? { x } : {}) } : undefined;
+    return x || s || t !== undefined ? { ...(s ? { s } : {}), ...(x ? { x } : {}), ...(t !== undefined ? { t } : {}) } : undefined;
   };
+
+  /**
+   * The session's page title from a `static title` function, noted as the page's; undefined when
+   * it is the one the page has (unless `always`: an init, a page served) or the title is fixed.
+   * A function that throws or returns no string is a bug of the app's, named (a RenderError).
+   */
+  pageTitle(session: Session, always = true): string | undefined {
+    const titleOf = this.titleOf;
+    if (!titleOf) return undefined;
+    let text: unknown;
+    try {
+      text = titleOf(session.instance as App);
+    } catch (err) {
+      throw new RenderError(`${this.spec.name}.title(app) threw: ${(err as Error)?.message ?? err}. Make it return the page's title from the app's fields.`);
+    }
+    if (typeof text !== "string") throw new RenderError(`${this.spec.name}.title(app) must return a string (the page's <title>), got ${text === null ? "null" : typeof text}.`);
+    if (!always && session.title === text) return undefined;
+    return (session.title = text);
+  }
 
   /** The `@synced` fields whose JSON changed since the page last got them (all of them when `full`), noted as sent. */
   private syncedChanges(session: Session, full: boolean): Record<string, unknown> | undefined {

@@ -142,6 +142,8 @@ export class Session<A extends App = App> {
   urlDefaults: Record<string, string | number | boolean> | undefined;
   /** The JSON of each `@synced` field as the page last got it. */
   syncedJson: Map<string, string> | undefined;
+  /** The title the page last got, when `static title` is a function of the app. */
+  title: string | undefined;
   /** The offset of the last broadcast this session handled (what a restored copy catches up from). */
   eventOffset = "0-0";
   /** Messages held back until the snapshot that covers them is saved (several processes: no page sees what a crash could undo). */

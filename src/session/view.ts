@@ -45,7 +45,7 @@ export interface ServedPage {
 /** `extras` as the tail of a message's JSON body (`,"s":{…},"x":{…}`), or "". */
 function extrasJson(extra: PageExtras | undefined): string {
   if (!extra) return "";
-  return (extra.s ? `,"s":${JSON.stringify(extra.s)}` : "") + (extra.x ? `,"x":${JSON.stringify(extra.x)}` : "");
+  return (extra.s ? `,"s":${JSON.stringify(extra.s)}` : "") + (extra.x ? `,"x":${JSON.stringify(extra.x)}` : "") + (extra.t !== undefined ? `,"t":${JSON.stringify(extra.t)}` : "");
 }
 
 /** A tree's HTML as the page is served it, in UTF-8: hashed and sent as these bytes. */

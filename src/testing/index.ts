@@ -269,7 +269,7 @@ export async function mount<A extends App>(cls: AppClass<A>, options: MountOptio
 
     // The page as GET / serves it (its scripts do not run: the runtime is started below).
     const who: Who = user === undefined || user === null ? ANONYMOUS : { user, roles: rolesOf(user) };
-    const { session: first, page, state } = await hub
+    const { session: first, page, state, title } = await hub
       .open(owner, (view) => view.firstPage("test"), { who, url: { params, query: firstValues(address.searchParams) } })
       .catch((err: unknown) => {
         // The server's words say how a browser signs in; a test passes the user.
@@ -279,7 +279,7 @@ export async function mount<A extends App>(cls: AppClass<A>, options: MountOptio
         throw err;
       });
     const html = renderPage({
-      head,
+      head: title !== undefined ? { ...head, title } : head,
       html: page.html,
       nonce: "test",
       boot: { sid: first.sid, rev: page.rev, base: "", module: `/rv/${module.file}`, ...(state ? { s: state } : {}) },
