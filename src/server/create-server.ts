@@ -9,7 +9,7 @@ import Koa from "koa";
 import { rolesOf } from "../registry/entries.js";
 import type { RoomEmitter } from "../app.js";
 import { RevueError } from "../errors.js";
-import type { AppClass, Hub } from "../session/hub.js";
+import type { AppClass, Hub, Who } from "../session/hub.js";
 import type { Logger } from "../session/logger.js";
 import { Cluster, type ClusterOptions } from "../session/cluster.js";
 import { defaultLimits, SessionPool } from "../session/pool.js";
@@ -64,10 +64,10 @@ export interface ServerOptions {
    * Body limits in bytes: events/emits (1 MB), rpc (1 MB), one upload request (10 MB),
    * files per upload request (5); what one session may keep uploaded: 50 MB in 50 files;
    * what all sessions may keep uploaded together (`serverUploadBytes`): 1 GB, beyond which
-   * uploads are answered 503 until sessions end and their files go. `bodyMs` is how long
-   * a request body may take to arrive, plus 1 s for each 500 bytes it has sent (20 s: a
-   * body still coming after that is answered 400 and its connection closed, so bodies
-   * trickled in cannot hold sockets and upload room).
+   * uploads are answered 503 until sessions end and their files go. `bodyMs` (20 s): a
+   * request body that receives less than 500 bytes a second over this long, before it is
+   * whole, is answered 400 and its connection closed, so bodies trickled in (or stalled
+   * after a burst) cannot hold sockets and upload room.
    * @example createServer(App, { limits: { upload: 50 * 1024 * 1024, bodyMs: 60_000 } })
    */
   limits?: { event?: number; rpc?: number; upload?: number; files?: number; sessionUploadBytes?: number; sessionUploadFiles?: number; serverUploadBytes?: number; bodyMs?: number };
@@ -388,7 +388,7 @@ export function createServer(apps: AppClass | Record<string, AppClass>, options:
   cfg.routes = (path) => {
     for (const m of mounts) {
       const params = m.paramsOf(path);
-      if (params) return { prefix: m.prefix, params };
+      if (params) return { prefix: m.prefix, params, admits: (who: Who) => m.hub.admits(who) };
     }
     return undefined;
   };

@@ -59,7 +59,7 @@ const DRAINED_BYTES = 16 * 1024 * 1024;
  * exceptions are logged, and hidden in `production`). Every response carries
  * `X-Content-Type-Options: nosniff`, so no browser reads a JSON answer (an
  * error message echoing input, an rpc result) as HTML, and every answer to a
- * POST `Cache-Control: no-store`. `paths` are the mount
+ * POST, and every error, `Cache-Control: no-store`. `paths` are the mount
  * paths, named in the 404 message.
  */
 export function jsonErrors(logger: Logger, paths: readonly string[] = ["/"], production = false): Middleware {
@@ -78,6 +78,7 @@ export function jsonErrors(logger: Logger, paths: readonly string[] = ["/"], pro
       const where = `${ctx.method} ${ctx.path}`;
       const wire = exposeError(asRevueError(err, ctx), { production, what: where, log: (id, e) => logger.error(`[revue] ${where} failed (error ${id}):`, e) });
       ctx.status = wire.status;
+      ctx.set("Cache-Control", "no-store"); // an error is this moment's: no cache answers the next request with it
       if (err instanceof RevueError && err.retryAfterMs !== undefined) ctx.set("Retry-After", String(Math.ceil(err.retryAfterMs / 1000)));
       // A body refused unread is still on the connection: read and dropped (up to 16 MB declared), so that the next
       // request on it is answered (it never was); a bigger or undeclared one closes the connection instead.
@@ -98,6 +99,7 @@ export function jsonErrors(logger: Logger, paths: readonly string[] = ["/"], pro
     if (ctx.response.status === 404) {
       const where = paths.map((p) => `"${p}"`).join(", ");
       ctx.status = 404;
+      ctx.set("Cache-Control", "no-store");
       // A person following a link: a page that says so, not JSON.
       if (wantsPage(ctx)) return htmlError(ctx, "Page not found", `There is no page at ${ctx.path.slice(0, 200)}. Check the address, or start again from the home page.`);
       // In production the answer names no route: a stranger's probe learns nothing of pages it was not linked to (an /admin).
@@ -254,36 +256,38 @@ export function jsonBodyReader(limit: number, bodyMs: number = BODY_MS): (ctx: C
   };
 }
 
-/** What a request body may take (limits.bodyMs), plus 1 s for each 500 bytes it sent: Apache mod_reqtimeout's body=20,MinRate=500. */
+/** How long a request body may go without delivering 500 bytes a second (limits.bodyMs), as Apache mod_reqtimeout's MinRate=500. */
 export const BODY_MS = 20_000;
-const MS_PER_BYTE = 1_000 / 500;
+const MIN_BYTES_PER_S = 500;
 
 /**
  * A deadline for `ctx`'s request body: `late` rejects (400, and the answer
- * closes the connection, the rest of the body unread) once the body has taken
- * `ms` plus 1 s for each 500 bytes received, unless `done` came first. Without
- * it a body trickled in holds its socket, and an upload what its session set
- * aside, until Node's requestTimeout (300 s; none under a host's own server).
+ * closes the connection, the rest of the body unread) once the body, not yet
+ * whole, has received less than 500 bytes a second over the last `ms`, unless
+ * `done` came first. Measured window by window, so bytes sent early buy no time
+ * later (a 10 MB body sent at once and then stalled held its upload room for
+ * hours under a rule of credit per byte). Without it a body trickled in holds
+ * its socket, and an upload what it holds of the server's upload room, until
+ * Node's requestTimeout (300 s; none under a host's own server).
  */
 export function slowBody(ctx: Context, ms: number): { late: Promise<never>; done(): void } {
   const req = ctx.req;
   // What the socket has read tells the body's progress without a 'data' listener, which would start the body flowing before its reader listens.
   const socket = req.socket;
-  const started = Date.now();
-  const before = socket.bytesRead;
+  let from = socket.bytesRead;
   let timer: NodeJS.Timeout | undefined;
   const late = new Promise<never>((_, reject) => {
     const check = () => {
-      const received = socket.bytesRead - before;
-      const left = started + ms + received * MS_PER_BYTE - Date.now();
-      if (left > 0 || req.complete) return void (timer = setTimeout(check, Math.max(left, 100)));
+      const received = socket.bytesRead - from;
+      from += received;
+      if (req.complete || received >= (MIN_BYTES_PER_S * ms) / 1000) return void (timer = setTimeout(check, ms));
       ctx.set("Connection", "close");
       const declared = req.headers["content-length"];
       reject(
         new RevueError(
           "BAD_REQUEST",
-          `${ctx.method} ${ctx.path}: the body came too slowly (${received}${declared ? ` of ${declared}` : ""} bytes in ${Math.round((Date.now() - started) / 1000)} s; ` +
-            `a body may take ${ms / 1000} s plus 1 s for each 500 bytes). Send it at once, or raise limits.bodyMs.`,
+          `${ctx.method} ${ctx.path}: the body came too slowly (${received} bytes in the last ${ms / 1000} s${declared ? `, of ${declared} declared` : ""}; ` +
+            `a body must keep coming at ${MIN_BYTES_PER_S} bytes a second). Send it at once, or raise limits.bodyMs.`,
         ),
       );
     };

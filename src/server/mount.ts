@@ -392,9 +392,7 @@ export class Mount<A extends App = App> {
       const length = ctx.get("content-length");
       const declared = length ? Number(length) : NaN; // NaN: not said (chunked)
       // Refused before the session is looked up: in a cluster, finding it here brings it from the node holding it.
-      if (declared > limits.upload + 64 * 1024) {
-        throw new RevueError("PAYLOAD_TOO_LARGE", `POST /api/upload: ${declared} bytes is over the upload limit of ${limits.upload} bytes. Send a smaller file, or raise limits.upload.`);
-      }
+      if (declared > limits.upload + 64 * 1024) throw tooLarge(declared, limits.upload);
       const session = await this.find(ctx, ctx.query.sid);
       const room = session.uploads.room();
       if (room.files === 0 || declared > room.bytes + 64 * 1024) throw uploadQuota(room, `this upload is ${declared} bytes`);
@@ -404,11 +402,15 @@ export class Mount<A extends App = App> {
       const taken = session.uploads.reserve(declared >= 0 ? Math.max(1, Math.min(most, declared - FORM_BYTES)) : most, `${ctx.method} ${ctx.path}`);
       // Each request writes into its own folder, so a refused or broken upload leaves no temp file behind.
       const dir = join(this.cfg.uploadDir(), randomBytes(9).toString("base64url"));
-      const form = formidable({ uploadDir: dir, maxFileSize: most, maxTotalFileSize: most, maxFiles: Math.min(limits.files, room.files), maxFields: 20, keepExtensions: false, multiples: true });
-      // The server's tally takes what arrives (UPLOADS_FULL once it is full): a throw here stops the form, as formidable
-      // passes what its 'progress' listeners throw to its own error, which the catch below answers.
+      // Fields other than files are read into memory and the page sends none: 16 KB of them at most (formidable's 20 MB each,
+      // in bodies with no Content-Length, held 1.4 GB for 100 uploads).
+      const form = formidable({ uploadDir: dir, maxFileSize: most, maxTotalFileSize: most, maxFiles: Math.min(limits.files, room.files), maxFields: 20, maxFieldsSize: 16 * 1024, keepExtensions: false, multiples: true });
+      // The server's tally takes what arrives (UPLOADS_FULL once it is full), and a body without a declared length stops
+      // at the request's limit as a declared one does: a throw here stops the form, as formidable passes what its 'progress'
+      // listeners throw to its own error, which the catch below answers.
       let counted = 0;
       form.on("progress", (bytes: number) => {
+        if (bytes > limits.upload + 64 * 1024) throw tooLarge(bytes, limits.upload);
         taken.received(bytes - counted);
         counted = bytes;
       });
@@ -441,6 +443,11 @@ export class Mount<A extends App = App> {
     this.cfg.assets.register(r, hub as unknown as Hub, p);
     return r;
   }
+}
+
+/** The refusal of an upload body past the request's limit (`upload`), declared or as it arrives. */
+function tooLarge(bytes: number, upload: number): RevueError {
+  return new RevueError("PAYLOAD_TOO_LARGE", `POST /api/upload: ${bytes} bytes is over the upload limit of ${upload} bytes. Send a smaller file, or raise limits.upload.`);
 }
 
 /** What an upload's multipart form may add to its files' bytes (boundaries, part headers) that is not counted against the room. */

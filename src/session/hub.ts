@@ -67,11 +67,11 @@ export interface HubOptions {
    */
   presence?: PresenceOptions & { node?: string; channel?: string };
   /**
-   * The app serving a path of this server, and the path's params
-   * (createServer's): where a page navigates live (`rv.nav`). Default: only
-   * this app's own route.
+   * The app serving a path of this server, the path's params, and whether
+   * that app lets a user in (createServer's): where a page navigates live
+   * (`rv.nav`). Default: only this app's own route.
    */
-  routes?: (path: string) => { prefix: string; params: Record<string, string> } | undefined;
+  routes?: (path: string) => { prefix: string; params: Record<string, string>; admits?: (who: Who) => boolean } | undefined;
   /** createServer's `signIn`: where a page whose click a method's `auth` refused for want of a user is sent (`?next=` its address). */
   signIn?: string;
 }
@@ -463,6 +463,11 @@ export class Hub<A extends App = App> implements PoolMember {
    * let `who` make: 401 UNAUTHORIZED when nobody is signed in, 403 FORBIDDEN
    * for a user without the role.
    */
+  /** Whether the app's `static auth` lets `who` in (what {@link admit} checks first). */
+  admits(who: Who): boolean {
+    return judge(this.access, who.user, who.roles) === "ok";
+  }
+
   admit(who: Who, what: string | (() => string), entry?: MethodEntry): void {
     // Checked on every call: nothing is built unless a rule refuses.
     this.refuseUnless(this.access, who, what, this.spec.name);
@@ -730,7 +735,8 @@ export class Hub<A extends App = App> implements PoolMember {
     clearTimeout(session.leaving);
     // The page leaves this app for good (Back makes a new session from the address): its session goes once the answer is out.
     const leave = (answer: string) => ((session.leaving = setTimeout(() => void this.end(session, "replaced"), LEFT_MS).unref()), answer);
-    if (!found || found.prefix !== this.prefix) return leave(found ? JSON.stringify({ result: { api: found.prefix } }) : PAGE_LOAD);
+    // Another app is named only to a user it lets in: anyone else loads the page (its 401 or 403), so a move does not tell a stranger which paths are apps.
+    if (!found || found.prefix !== this.prefix) return leave(found && (found.admits?.(session.who) ?? true) ? JSON.stringify({ result: { api: found.prefix } }) : PAGE_LOAD);
     // A navigation within the app after one away (two clicks in one moment, or Back twice): the page stays, so does its session.
     session.leaving = undefined;
     const url: PageUrl = { params: found.params, query: firstValues(target.searchParams) };

@@ -354,7 +354,7 @@ describe("request bodies", () => {
     expect(srv.logs.filter((l) => l.startsWith("error"))).toEqual([]); // a client's mistake is not logged as a server failure
   });
 
-  it("answers to POSTs (a new session's id and tree, an rpc's result, an accepted event) are kept by no cache", async () => {
+  it("answers to POSTs (a new session's id and tree, an rpc's result, an accepted event) and errors are kept by no cache", async () => {
     const answers = [
       await b.request("/api/session", { method: "POST", json: {} }),
       await b.rpc("get", []),
@@ -362,6 +362,9 @@ describe("request bodies", () => {
       await b.request("/api/rpc/nope", { method: "POST", json: { sid: b.sid, seq: ++b.seq, args: [] } }),
     ];
     expect(answers.map((r) => [r.status, r.headers.get("cache-control")])).toEqual([[201, "no-store"], [200, "no-store"], [202, "no-store"], [404, "no-store"]]);
+    // Nor an error answering a GET: a route that is not there, a stream of no session.
+    const gets = [await b.request("/api/nothing"), await b.request("/api/sse/not-a-session")];
+    expect(gets.map((r) => [r.status, r.headers.get("cache-control")])).toEqual([[404, "no-store"], [404, "no-store"]]);
   });
 
   it("a declared UTF-8 charset is accepted in any spelling; any other is 415", async () => {
@@ -419,8 +422,16 @@ describe("a request body that comes too slowly (limits.bodyMs)", () => {
     expect((await b.rpc("get", [])).body.result).toBe(0);
   });
 
+  it("is cut as soon as it stalls, however much came before: bytes sent early buy no time later", async () => {
+    const started = Date.now();
+    const cut = await paced(call(b.seq + 1), 1.1, 10, false); // 910 of 1,000 bytes at once, then nothing
+    expect(cut.text).toMatch(/^HTTP\/1\.1 400/);
+    expect(cut.text).toContain("0 bytes in the last 0.3 s");
+    expect(Date.now() - started).toBeLessThan(1_500); // a credit of 2 ms per byte sent cut it after 2.1 s
+  });
+
   it("is read when it keeps coming at 500 bytes a second or more, however long it takes", async () => {
-    const slow = await paced(call(++b.seq), 8, 100); // 800 ms for 1,000 bytes: past 300 ms, but 125 bytes buy 250 ms more each
+    const slow = await paced(call(++b.seq), 8, 100); // 800 ms for 1,000 bytes: past 300 ms, but every 300 ms bring 375 bytes
     expect(slow.text).toMatch(/^HTTP\/1\.1 202/);
     expect((await b.rpc("get", [])).body.result).toBe(1);
   });

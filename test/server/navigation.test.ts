@@ -285,6 +285,28 @@ describe("rv.nav and apps that need a user", () => {
   });
 });
 
+describe("rv.nav towards an app the user may not open", () => {
+  it("is a page load (its 401 or 403 page), not the app's name: a move does not tell a stranger which paths are apps", async () => {
+    class Admin extends App<Admin, {}, "/admin"> {
+      static override auth = ["admin"];
+      override render() {
+        return h("h1", {}, "admin");
+      }
+    }
+    let user: { name: string; roles: string[] } | undefined;
+    const srv = await serve({ "/": Shop, "/admin": Admin }, { authenticate: () => user });
+    close = srv.close;
+    const b = srv.browser();
+    await open(b, "/");
+    expect((await b.rpc("rv.nav", ["/admin"])).body.result).toEqual({ load: true });
+    expect((await b.rpc("rv.nav", ["/nothing/here"])).body.result).toEqual({ load: true });
+    user = { name: "ada", roles: ["admin"] };
+    const c = srv.browser();
+    await open(c, "/");
+    expect((await c.rpc("rv.nav", ["/admin"])).body.result).toEqual({ api: "/admin" });
+  });
+});
+
 describe("navigate, redirect and cookies from handlers", () => {
   it("navigate and redirect ride on the next patch; what is not an address of this server or an http(s) one is refused in words", async () => {
     const srv = await serve({ "/": Shop });

@@ -582,6 +582,30 @@ describe("uploads are bounded per session", () => {
     expect((await Promise.all(slow.map((s) => s.answered))).sort()).toEqual([200, 200, 503]);
   });
 
+  it("refuses a body with no declared length past limits.upload, text fields included (they would be held in memory)", async () => {
+    srv = await serve(Desk, { limits: { upload: 40_000 } });
+    const b = await srv.browser().start();
+    const boundary = "----revue-test";
+    const chunked = (field: string) =>
+      new Promise<{ status: number; body: string }>((resolve, reject) => {
+        // No Content-Length: Node sends the body chunked.
+        const req = request(`${b.url}/api/upload?sid=${b.sid}`, { method: "POST", headers: { cookie: b.cookie, "content-type": `multipart/form-data; boundary=${boundary}` } });
+        req.on("response", (res) => {
+          let body = "";
+          res.on("data", (c) => (body += c)).on("end", () => resolve({ status: res.statusCode!, body }));
+        });
+        req.on("error", reject);
+        req.write(`--${boundary}\r\nContent-Disposition: form-data; name="note"\r\n\r\n${field}\r\n`);
+        req.end(`--${boundary}\r\nContent-Disposition: form-data; name="f"; filename="a.bin"\r\nContent-Type: application/octet-stream\r\n\r\nabc\r\n--${boundary}--\r\n`);
+      });
+    const big = await chunked("x".repeat(100_000));
+    expect(big.status).toBe(413);
+    expect(JSON.parse(big.body).error.code).toBe("PAYLOAD_TOO_LARGE");
+    const fields = await chunked("x".repeat(20_000)); // within the request's limit, but no page sends 20 KB of fields
+    expect(fields.status).toBe(413);
+    expect((await chunked("a note")).status).toBe(200);
+  });
+
   it("answers 400 and closes the connection of an upload whose body stops coming (limits.bodyMs), freeing what it held", async () => {
     srv = await serve(Desk, { limits: { serverUploadBytes: 40_000, upload: 40_000, bodyMs: 300 } });
     const b = await srv.browser().start();
