@@ -399,7 +399,9 @@ export class Mount<A extends App = App> {
       // What it may take is set aside while it is received, so that uploads at once share the room: its declared size less
       // the form's own bytes (2 KB of it, so that uploads filling the room exactly fit together), else all it may be.
       const most = Math.max(1, Math.min(limits.upload, room.bytes));
-      const taken = session.uploads.reserve(declared >= 0 ? Math.max(1, Math.min(most, declared - FORM_BYTES)) : most, `${ctx.method} ${ctx.path}`);
+      // What stops the form (the body too slow, the session ended): its request's error, which formidable listens to while it reads.
+      const stop = (err: unknown) => ctx.req.listenerCount("error") > 0 && ctx.req.emit("error", err);
+      const taken = session.uploads.reserve(declared >= 0 ? Math.max(1, Math.min(most, declared - FORM_BYTES)) : most, `${ctx.method} ${ctx.path}`, stop);
       // Each request writes into its own folder, so a refused or broken upload leaves no temp file behind.
       const dir = join(this.cfg.uploadDir(), randomBytes(9).toString("base64url"));
       // Fields other than files are read into memory and the page sends none: 16 KB of them at most (formidable's 20 MB each,
@@ -414,9 +416,8 @@ export class Mount<A extends App = App> {
         taken.received(bytes - counted);
         counted = bytes;
       });
-      // A body too slow stops the form the same way, through its request's error, which formidable listens to while it reads.
       const pace = slowBody(ctx, limits.bodyMs);
-      pace.late.catch((err) => ctx.req.listenerCount("error") > 0 && ctx.req.emit("error", err));
+      pace.late.catch(stop);
       const giveBack = () => {
         pace.done();
         taken.giveBack();

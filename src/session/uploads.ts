@@ -77,6 +77,8 @@ export class UploadBox {
   private used = 0;
   /** Bytes of uploads being received, reserved by {@link reserve}. */
   private reserved = 0;
+  /** How to stop each upload being received. */
+  private receiving: Set<(err: Error) => void> | undefined;
   /** Its session ended: its files are gone and no more are taken. */
   private released = false;
 
@@ -96,14 +98,18 @@ export class UploadBox {
    * server's limit: a body that trickles in holds no more than it sent (115
    * uploads declaring 10 MB and sending 23 B/s each held a 1 GB server full).
    * Throws `UPLOADS_FULL` at once when `bytes` does not fit now. `giveBack`
-   * frees both, once the upload was added or refused.
+   * frees both, once the upload was added or refused. If the session ends
+   * first, `stop` is told, so that the upload stops being received (what it
+   * holds was for nobody: pending sessions that expired kept their uploads'
+   * room as long as their bodies came).
    */
-  reserve(bytes: number, route: string): { received(bytes: number): void; giveBack(): void } {
+  reserve(bytes: number, route: string, stop: (err: Error) => void): { received(bytes: number): void; giveBack(): void } {
     const server = this.quota.server;
     if (server && server.held + bytes > server.limit) throw uploadsFull(route);
     this.reserved += bytes;
     let counted = 0;
     let done = false;
+    (this.receiving ??= new Set()).add(stop);
     return {
       received: (more) => {
         if (!server || done) return;
@@ -114,6 +120,7 @@ export class UploadBox {
       giveBack: () => {
         if (done) return;
         done = true;
+        this.receiving!.delete(stop);
         this.reserved -= bytes;
         if (server) server.held -= counted;
       },
@@ -184,6 +191,7 @@ export class UploadBox {
   /** Removes every temp file of the session; later uploads are refused (see {@link add}). */
   async release(): Promise<void> {
     this.released = true;
+    if (this.receiving) for (const stop of this.receiving) stop(new SessionError("SESSION_NOT_FOUND", `${this.where}: the session ended while this upload was received; nothing of it is kept. The page starts a new session and uploads again.`));
     const files = this.files, dirs = this.dirs;
     this.files = this.dirs = undefined;
     if (this.quota.server) this.quota.server.held -= this.used;
