@@ -121,6 +121,8 @@ export function createRuntime(opts: RuntimeOptions): Runtime {
   let isReady = false;
   let open = false;
   let announced = false;
+  /** The client module did not load: the page says to reload, whatever its stream does. */
+  let broken = false;
   let markReady!: () => void;
   let mod: ClientModule | void;
   let ctx: ClientContext | undefined;
@@ -214,7 +216,7 @@ export function createRuntime(opts: RuntimeOptions): Runtime {
     },
     opened() {
       open = true;
-      indicate(false);
+      indicate(broken);
       queue.connect();
       announce();
     },
@@ -273,8 +275,9 @@ export function createRuntime(opts: RuntimeOptions): Runtime {
   const url = boot.module;
   // The module's `this` is built by a chunk of its own, loaded with it: a page without @client methods never needs it (Promise.all([]) resolves at once).
   Promise.all(url ? [transport.load(url), import("./context.js")] as const : [])
-    // A module or chunk that cannot load is reported (the browser's error names its URL); the page still runs.
-    .catch((err) => void report(err))
+    // A module or chunk that cannot load (a 502 while a node fails over) is reported (the browser's error names its URL) and the
+    // page says to reload: the browser keeps a failed module for the page's life, and without it every @client method is missing.
+    .catch((err) => void (indicate((broken = true), 1), report(err)))
     .then(hydrated);
   return rv;
 }

@@ -108,7 +108,7 @@ export async function runCli(args: string[], io: Io = { out: (l) => console.log(
             ? ""
             : `\n\nIt depends on revue@^${version()} from the npm registry, where "revue" is not this framework yet: ` +
               `from a tarball (npm pack in Revue's checkout), run revue new again with --revue file:<path to the .tgz>, or set it in package.json.`;
-          io.out(`Created ${cd}/: ${files.join(", ")}${source}\n\nNext:\n  cd ${cd}\n  npm install && npm start   # http://localhost:3000\n  npm run dev               # restarts on save, errors shown in the page\n  npm test`);
+          io.out(`Created ${cd}/: ${files.join(", ")}${source}\n\nNext:\n  cd ${cd}\n  npm install && npm start   # http://127.0.0.1:3000\n  npm run dev               # restarts on save, errors shown in the page\n  npm test`);
           return 0;
         } catch (err) {
           io.err(`revue new: ${(err as Error).message}`);

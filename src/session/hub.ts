@@ -324,7 +324,13 @@ export class Hub<A extends App = App> implements PoolMember {
     this.started = true;
     this.pool.join(this);
     this.lastOffset = await this.pubsub.head(this.channel);
-    this.unsubscribe = await this.pubsub.subscribe(this.channel, (raw, offset) => this.receive(raw, offset));
+    this.unsubscribe = await this.pubsub.subscribe(this.channel, (raw, offset) => this.receive(raw, offset), {
+      // Nothing brings lost broadcasts back: said once per gap, in the app's words (not the pubsub's advice to its own callers).
+      onGap: ({ after, reason }) =>
+        this.logger.warn(
+          `[revue] ${this.spec.name}: broadcasts published after ${after} may not have reached this process's sessions (${reason === "restart" ? "Redis restarted" : "this process fell behind the pubsub's log"}). Their pages show what they handled; later broadcasts arrive as before.`,
+        ),
+    });
     this.cluster?.handle(this.prefix, (req) => this.answer(req));
     await this.presence.start();
     for (const entry of this.spec.staticOn.get("start") ?? []) await this.callStatic(entry, "start", [server]);

@@ -26,9 +26,11 @@ export interface PubSub {
    * Calls `handler` for each message published on `channel` from now on, in
    * publish order (one publisher's messages in the order published), with its
    * offset. Resolves (to an unsubscribe function) once the subscription is in
-   * place: a message published after that is delivered.
+   * place: a message published after that is delivered. A pubsub whose log
+   * can lose messages (Redis restarted, a reader left behind) tells
+   * `options.onGap` after which offset they may be missing.
    */
-  subscribe(channel: string, handler: (message: string, offset: string) => void): Promise<() => Promise<void>>;
+  subscribe(channel: string, handler: (message: string, offset: string) => void, options?: { onGap?(gap: { channel: string; after: string; reason: "restart" | "trimmed" }): void }): Promise<() => Promise<void>>;
   /** The logged messages after `offset`, oldest first; undefined when the log no longer reaches back that far. */
   since(channel: string, offset: string): Promise<Array<{ offset: string; message: string }> | undefined>;
   /** The offset of the channel's last message ("0-0" when none): where a reader that has seen everything stands. */

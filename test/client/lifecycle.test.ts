@@ -118,6 +118,11 @@ describe("lifecycle order", () => {
     await again.rv.ready;
     expect(heard).toEqual([failure]);
     expect(err).not.toHaveBeenCalled();
+    // The visitor is told to reload (the browser keeps the failed module: no @client method will run), and stays told when the stream opens.
+    const flag = document.getElementById("rv-rc")!;
+    expect([flag.hidden, flag.textContent]).toEqual([false, "Disconnected. Reload the page."]);
+    again.t.last.on.open();
+    expect(flag.hidden).toBe(false);
     err.mockRestore();
     again.rv.close();
     rv.close();

@@ -4,7 +4,8 @@ import { Counter } from "./app.js";
 // `npm start` runs this file; `npm run dev` (revue dev) serves this same
 // listen() on its own port and restarts it when a file changes.
 const srv = createServer(Counter);
-const url = await srv.listen(Number(process.env.PORT ?? 3000));
+// This machine only, unless HOST says otherwise (HOST=0.0.0.0 serves your network, as a container needs).
+const url = await srv.listen(Number(process.env.PORT ?? 3000), process.env.HOST ?? "127.0.0.1");
 console.log(`{{name}}: ${url}`);
 
 // Ctrl-C, or the host's SIGTERM: open pages are told (they reconnect to the next process),
