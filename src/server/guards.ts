@@ -246,13 +246,17 @@ export function jsonBody(limit: number, bodyMs: number = BODY_MS): Middleware {
 export function jsonBodyReader(limit: number, bodyMs: number = BODY_MS): (ctx: Context) => Promise<void> {
   const parse = koaBody({ json: true, urlencoded: false, text: false, multipart: false, jsonLimit: limit, jsonStrict: true, patchKoa: true });
   const read = readJson(limit, parse);
-  return (ctx) => {
-    // A body that came with its headers (every page call) is whole by now: no timer for it.
+  return async (ctx) => {
+    // A body that came whole with its headers is read at once: no watch for it.
     if (ctx.req.complete) return read(ctx);
-    const pace = slowBody(ctx, bodyMs);
-    const body = read(ctx);
-    body.catch(() => {}); // when it is late, what the reader says afterwards (the connection closed) is heard by nobody
-    return Promise.race([body, pace.late]).finally(pace.done);
+    // Too slow, the reader hears it as its request's error (and answers it); a reader that does not listen (koa-body's, for a
+    // compressed body) has its request destroyed.
+    const unwatch = watchBody(ctx, bodyMs, (err) => (ctx.req.listenerCount("error") > 0 ? ctx.req.emit("error", err) : ctx.req.destroy(err)));
+    try {
+      await read(ctx);
+    } finally {
+      unwatch();
+    }
   };
 }
 
@@ -260,41 +264,70 @@ export function jsonBodyReader(limit: number, bodyMs: number = BODY_MS): (ctx: C
 export const BODY_MS = 20_000;
 const MIN_BYTES_PER_S = 500;
 
+/** A body being read: where its socket's count of bytes stood when its window began. */
+interface Watch {
+  ctx: Context;
+  from: number;
+  since: number;
+  late(err: RevueError): void;
+}
+
 /**
- * A deadline for `ctx`'s request body: `late` rejects (400, and the answer
- * closes the connection, the rest of the body unread) once the body, not yet
- * whole, has received less than 500 bytes a second over the last `ms`, unless
- * `done` came first. Measured window by window, so bytes sent early buy no time
- * later (a 10 MB body sent at once and then stalled held its upload room for
- * hours under a rule of credit per byte). Without it a body trickled in holds
- * its socket, and an upload what it holds of the server's upload room, until
- * Node's requestTimeout (300 s; none under a host's own server).
+ * The bodies being read, by window length, each set swept by one interval: a
+ * timer and a promise for each call cost the round trip a sixth of its CPU
+ * (Node hands a request over before parsing the body that came with it).
  */
-export function slowBody(ctx: Context, ms: number): { late: Promise<never>; done(): void } {
-  const req = ctx.req;
+const watched = new Map<number, Set<Watch>>();
+
+/**
+ * Watches `ctx`'s request body until the returned function is called: once the
+ * body, not yet whole, has received less than 500 bytes a second over a window
+ * of `ms`, `late` hears a 400 and the answer will close the connection (the rest
+ * of the body unread). Window by window, so bytes sent early buy no time later
+ * (a 10 MB body sent at once and then stalled held its upload room for hours
+ * under a rule of credit per byte). Without it a body trickled in holds its
+ * socket, and an upload what it holds of the server's upload room, until Node's
+ * requestTimeout (300 s; none under a host's own server). Checked once a window:
+ * a body is cut between one and two windows after it fell behind.
+ */
+export function watchBody(ctx: Context, ms: number, late: (err: RevueError) => void): () => void {
+  let set = watched.get(ms);
+  if (!set) {
+    const bodies = (set = new Set());
+    watched.set(ms, bodies);
+    const timer = setInterval(() => {
+      sweep(bodies, ms);
+      if (bodies.size === 0) clearInterval(timer), watched.delete(ms);
+    }, ms).unref();
+  }
   // What the socket has read tells the body's progress without a 'data' listener, which would start the body flowing before its reader listens.
-  const socket = req.socket;
-  let from = socket.bytesRead;
-  let timer: NodeJS.Timeout | undefined;
-  const late = new Promise<never>((_, reject) => {
-    const check = () => {
-      const received = socket.bytesRead - from;
-      from += received;
-      if (req.complete || received >= (MIN_BYTES_PER_S * ms) / 1000) return void (timer = setTimeout(check, ms));
-      ctx.set("Connection", "close");
-      const declared = req.headers["content-length"];
-      reject(
-        new RevueError(
-          "BAD_REQUEST",
-          `${ctx.method} ${ctx.path}: the body came too slowly (${received} bytes in the last ${ms / 1000} s${declared ? `, of ${declared} declared` : ""}; ` +
-            `a body must keep coming at ${MIN_BYTES_PER_S} bytes a second). Send it at once, or raise limits.bodyMs.`,
-        ),
-      );
-    };
-    timer = setTimeout(check, ms);
-  });
-  late.catch(() => {}); // a caller that stopped waiting (its body failed first) leaves no unhandled rejection
-  return { late, done: () => clearTimeout(timer) };
+  const watch: Watch = { ctx, from: ctx.req.socket.bytesRead, since: Date.now(), late };
+  set.add(watch);
+  return () => void set.delete(watch);
+}
+
+function sweep(bodies: Set<Watch>, ms: number): void {
+  const now = Date.now();
+  for (const w of bodies) {
+    if (now - w.since < ms) continue;
+    const { req } = w.ctx;
+    const received = req.socket.bytesRead - w.from;
+    if (req.complete || received >= (MIN_BYTES_PER_S * ms) / 1000) {
+      w.from += received;
+      w.since = now;
+      continue;
+    }
+    bodies.delete(w);
+    w.ctx.set("Connection", "close");
+    const declared = req.headers["content-length"];
+    w.late(
+      new RevueError(
+        "BAD_REQUEST",
+        `${w.ctx.method} ${w.ctx.path}: the body came too slowly (${received} bytes in the last ${ms / 1000} s${declared ? `, of ${declared} declared` : ""}; ` +
+          `a body must keep coming at ${MIN_BYTES_PER_S} bytes a second). Send it at once, or raise limits.bodyMs.`,
+      ),
+    );
+  }
 }
 
 function readJson(limit: number, parse: Middleware): (ctx: Context) => Promise<void> {

@@ -20,7 +20,7 @@ import { fileName, removeAll, type ReceivedFile } from "../session/uploads.js";
 import type { Assets } from "./assets.js";
 import type { BrowserTokens } from "./browser-token.js";
 import { decodeCall, isId, isSeq } from "./decode-call.js";
-import { assertSameOrigin, jsonBody, jsonBodyReader, refusedCall, sameOrigin, slowBody } from "./guards.js";
+import { assertSameOrigin, jsonBody, jsonBodyReader, refusedCall, sameOrigin, watchBody } from "./guards.js";
 import { errorPage } from "./error-page.js";
 import { pageHead, renderPage } from "./page.js";
 import { sseSink } from "./sse-sink.js";
@@ -416,10 +416,9 @@ export class Mount<A extends App = App> {
         taken.received(bytes - counted);
         counted = bytes;
       });
-      const pace = slowBody(ctx, limits.bodyMs);
-      pace.late.catch(stop);
+      const unwatch = watchBody(ctx, limits.bodyMs, stop);
       const giveBack = () => {
-        pace.done();
+        unwatch();
         taken.giveBack();
       };
       let received: ReceivedFile[] = [];
