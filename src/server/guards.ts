@@ -247,7 +247,7 @@ export function jsonBodyReader(limit: number, bodyMs: number = BODY_MS): (ctx: C
   const parse = koaBody({ json: true, urlencoded: false, text: false, multipart: false, jsonLimit: limit, jsonStrict: true, patchKoa: true });
   const read = readJson(limit, parse);
   return async (ctx) => {
-    // A body that came whole with its headers is read at once: no watch for it.
+    // A body already whole is read at once, unwatched (most are not yet: Node hands a request over before parsing the body that came with it).
     if (ctx.req.complete) return read(ctx);
     // Too slow, the reader hears it as its request's error (and answers it); a reader that does not listen (koa-body's, for a
     // compressed body) has its request destroyed.
@@ -274,8 +274,8 @@ interface Watch {
 
 /**
  * The bodies being read, by window length, each set swept by one interval: a
- * timer and a promise for each call cost the round trip a sixth of its CPU
- * (Node hands a request over before parsing the body that came with it).
+ * timer and promises for each call raised the round trip's server CPU from
+ * 1.23–1.56× the Koa echo's to 1.34–1.97× (nearly every call is watched).
  */
 const watched = new Map<number, Set<Watch>>();
 

@@ -39,7 +39,7 @@ export interface MountConfig {
   presenceShared?: boolean;
   pool: SessionPool;
   logger: Logger;
-  /** Body limits in bytes: events and emits, rpcs, one upload request; files per upload request; what a body may take (ms, plus 1 s per 500 bytes). */
+  /** Body limits in bytes: events and emits, rpcs, one upload request; files per upload request; the window (ms) over which a body must bring 500 bytes a second. */
   limits: { event: number; rpc: number; upload: number; files: number; bodyMs: number };
   /** The folder uploads are received into (made on first use). */
   uploadDir: () => string;
