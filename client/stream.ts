@@ -17,6 +17,11 @@ import type { StreamHandle, Transport } from "./transport.js";
  *   already shown (same revision and same `hash`);
  * - the server does not know the session (404, or `bye: expired`) → a new
  *   session from `POST /api/session`, rendered in place, no page reload;
+ *   unless that session is another user's (`409 USER_CHANGED`: someone else
+ *   signed in in this browser) or the stream is refused for want of a user
+ *   (401: the sign-in was forgotten, say by a restart): then the page loads
+ *   its address again, which shows the new user's page or the sign-in page,
+ *   and carries nothing of the old page over;
  * - a refused stream is retried with capped exponential backoff, a bounded
  *   number of times; so is re-bootstrapping, which also never runs in a loop:
  *   its tries are only forgiven once a session has lived for 5 s (a server
@@ -50,6 +55,8 @@ export interface StreamHost {
   renewed(same: boolean): Promise<void> | void;
   /** Recovery stopped after too many failures; `why` says what failed. */
   gaveUp(why: string): void;
+  /** The page must load its address again: its session is another user's, or its user is gone. */
+  reboot(): void;
 }
 
 /** Where the stream starts and how hard it tries. */
@@ -124,6 +131,7 @@ export function createStream(transport: Transport, host: StreamHost, options: St
       fail(status) {
         host.dropped();
         if (status === 404) renew();
+        else if (status === 401) host.reboot();
         else retry(start, `stream refused (${status || "network"})`);
       },
     });
@@ -151,6 +159,7 @@ export function createStream(transport: Transport, host: StreamHost, options: St
         // Naming the old session: a server that still has its state gives it back afresh (its tree was lost).
         const reply = await transport.post(`${base}/api/session`, { sid });
         const b = reply.body as (PageExtras & { sid?: string; rev?: number; tree?: Node; hash?: string }) | undefined;
+        if (reply.status === 409) return host.reboot();
         if (reply.status >= 300 || !b?.sid || !b.tree) throw Error(`HTTP ${reply.status}`);
         renewing = stale = false;
         renewedAt = Date.now();

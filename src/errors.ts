@@ -31,6 +31,7 @@ export const HTTP_STATUS: Readonly<Record<RevueErrorCode, number>> = Object.free
   TOO_MANY_CALLS: 429,
   SEQ_CONFLICT: 409,
   SEQ_EXPIRED: 409,
+  USER_CHANGED: 409,
   SEQ_OUT_OF_RANGE: 400,
   HANDLER_TIMEOUT: 504,
   UPLOAD_QUOTA: 413,

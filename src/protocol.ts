@@ -44,7 +44,7 @@ export interface PresenceDiff { topic: string; joins: PresenceList; leaves: Pres
 export type ErrorCode =
   | "REGISTRY_ERROR" | "BIND_ERROR" | "RENDER_ERROR" | "USAGE_ERROR" | "SNAPSHOT_ERROR" | "INTERNAL_ERROR" | "RPC_ERROR"
   | "BAD_REQUEST" | "INVALID_ARGS" | "UNAUTHORIZED" | "FORBIDDEN" | "SESSION_NOT_FOUND" | "METHOD_NOT_FOUND" | "NOT_FOUND" | "METHOD_NOT_ALLOWED" | "PAYLOAD_TOO_LARGE" | "UNSUPPORTED_MEDIA_TYPE"
-  | "ROOM_LIMIT" | "TOO_MANY_SESSIONS" | "TOO_MANY_CALLS" | "SEQ_CONFLICT" | "SEQ_EXPIRED" | "SEQ_OUT_OF_RANGE"
+  | "ROOM_LIMIT" | "TOO_MANY_SESSIONS" | "TOO_MANY_CALLS" | "SEQ_CONFLICT" | "SEQ_EXPIRED" | "USER_CHANGED" | "SEQ_OUT_OF_RANGE"
   | "HANDLER_TIMEOUT" | "UPLOAD_QUOTA" | "UPLOADS_FULL" | "SERVER_CLOSING" | "UNAVAILABLE";
 
 /** What a page's runtime may reject with: the server's codes, and its own (no network, a malformed answer, gave up reconnecting, an HTTP status without a body). */

@@ -331,7 +331,8 @@ export class Mount<A extends App = App> {
         throw new RevueError("BAD_REQUEST", `${ctx.method} ${ctx.path}: "url" must be a path of this server (such as "/items/42?tab=2"), got ${JSON.stringify(url)?.slice(0, 80)}.`);
       }
       // A sid that is not a session id string is refused (400, by `find`); one of a session gone gets a new session.
-      const again = sid !== undefined ? await this.find(ctx, sid).then((s) => hub.reissue(s, who), () => undefined) : undefined;
+      const found = sid !== undefined ? await this.find(ctx, sid).catch(() => undefined) : undefined;
+      const again = found && (await hub.reissue(found, who));
       const { session, page, state, title } = again ?? (await hub.open(this.owner(ctx, true), (view) => view.firstTree(), { who, url: this.pageUrlOf(ctx) }));
       ctx.status = 201;
       ctx.type = "json";

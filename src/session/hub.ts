@@ -412,10 +412,19 @@ export class Hub<A extends App = App> implements PoolMember {
    * a page asking again (its first answer lost on the way) gets the same
    * session again, not a new one that would leave this state behind.
    * `undefined` while another stream of it is open (the page is given a new
-   * session then, as before).
+   * session then, as before). Refused with `USER_CHANGED` when another user
+   * signed in in this browser since: the page loads its address again, so
+   * nothing of the old user's page (typed text, unsent clicks) reaches the
+   * new user's session.
    */
   async reissue(session: Session<A>, who: Who): Promise<{ session: Session<A>; page: ReturnType<View["firstTree"]>; state?: Record<string, unknown>; title?: string } | undefined> {
-    if (session.connected || switchedUser(session, who.user)) return undefined;
+    if (switchedUser(session, who.user)) {
+      throw new SessionError(
+        "USER_CHANGED",
+        `Session ${session.sid.slice(0, 6)}… belongs to the user signed in before; another user signed in in this browser. The page loads its address again, as that user's page: the old page's typed text and unsent calls are not carried over.`,
+      );
+    }
+    if (session.connected) return undefined;
     this.admit(who, "a new page");
     this.wake(session);
     session.who = who;
@@ -433,9 +442,9 @@ export class Hub<A extends App = App> implements PoolMember {
    * Refuses a request of another signed-in user than the one the session was
    * last used by (someone else signed in in this browser, in another tab):
    * the session's state (a cart, a draft, what the app loaded for that user)
-   * is not theirs. Answered as a lost session (404 `SESSION_NOT_FOUND`), so
-   * the page starts a new one for the new user by itself and sends the call
-   * there. Signing in from nobody, or out, is not a switch.
+   * is not theirs. Answered as a lost session (404 `SESSION_NOT_FOUND`): the
+   * page then asks for its session afresh, is refused (`reissue`:
+   * `USER_CHANGED`) and loads its address again, as the new user's page. Signing in from nobody, or out, is not a switch.
    */
   assertSameUser(session: Session<A>, who: Who): void {
     if (!switchedUser(session, who.user)) return;

@@ -209,7 +209,7 @@ describe("users: createServer({ authenticate }) → this.user; auth on apps and 
     await plain.close();
   });
 
-  it("does not hand one user's session to another who signs in in the same browser: the page gets a new session for them", async () => {
+  it("does not hand one user's session to another who signs in in the same browser: the page is told to load its address again", async () => {
     class Cart extends App {
       items: string[] = [];
       @server.realtime add(item: string) {
@@ -235,11 +235,16 @@ describe("users: createServer({ authenticate }) → this.user; auth on apps and 
     expect(refused.body.error.code).toBe("SESSION_NOT_FOUND");
     expect(refused.body.error.message).toMatch(/belongs to the user signed in before; another user signed in in this browser/);
     expect((await b.request(`/api/sse/${b.sid}`)).status).toBe(404);
-    // The page starts a new session, as for a lost one (even naming the old one): eve's, empty.
+    // The page asks for its session afresh, as for a lost one, and is told it is another user's: it loads its address again.
     const renewed = await b.request("/api/session", { method: "POST", json: { sid: b.sid } });
-    expect(renewed.status).toBe(201);
-    expect(renewed.body.sid).not.toBe(b.sid);
-    expect(JSON.stringify(renewed.body.tree)).not.toContain("tie");
+    expect(renewed.status).toBe(409);
+    expect(renewed.body.error.code).toBe("USER_CHANGED");
+    expect(renewed.body.error.message).toMatch(/another user signed in in this browser\. The page loads its address again/);
+    // Without naming it (the page as loaded again): a new session, eve's, empty.
+    const fresh = await b.request("/api/session", { method: "POST", json: {} });
+    expect(fresh.status).toBe(201);
+    expect(fresh.body.sid).not.toBe(b.sid);
+    expect(JSON.stringify(fresh.body.tree)).not.toContain("tie");
     const hub = srv.handle.hubs.get("")!;
     expect((hub.get(b.sid)!.instance as Cart).items).toEqual(["nobody: socks", "bob: tie"]);
     // Signing out is no switch either: bob's page, signed out, still reaches its session.
