@@ -476,7 +476,9 @@ export class App<Self = any, Api extends AppApi = {}, Route extends string = str
    * trades at once for the `Set-Cookie` (`POST {base}/api/cookie`, same-origin,
    * this session's browser only, within 60 s). A navigation the same handler
    * asks for waits for it, so a sign-in can set its cookie and go to the
-   * members' page. Defaults are the safe ones (see {@link CookieOptions}).
+   * members' page. Defaults are the safe ones (see {@link CookieOptions}). A
+   * handler that throws sets none of the cookies it set; `rv_token` is Revue's
+   * own and refused.
    *
    * @example this.setCookie("theme", "dark", { maxAge: 365 * 86_400_000, httpOnly: false });
    */

@@ -1628,10 +1628,23 @@ export class Hub<A extends App = App> implements PoolMember {
     return isThenable(out) ? Promise.resolve(out).then(() => undefined, failed) : undefined;
   }
 
+  /**
+   * Runs a method of the app. The cookies it set do not outlive its failure: a
+   * sign-in that throws after `setCookie` (a bad redirect, a check after) must
+   * not leave its caller told "failed" and signed in.
+   */
   private invoke(session: Session<A>, entry: MethodEntry, args: unknown[]): unknown {
     const method = (session.instance as unknown as Record<string, unknown>)[entry.method];
     if (typeof method !== "function") throw new Error(`${this.spec.name}.${entry.method} is not a function on this instance.`);
-    return method.apply(session.instance, args);
+    const jar = session.cookies, before = jar?.cookies;
+    let out: unknown;
+    try {
+      out = method.apply(session.instance, args);
+    } catch (err) {
+      undoCookies(session, jar, before);
+      throw err;
+    }
+    return isThenable(out) ? Promise.resolve(out).catch((err: unknown) => (undoCookies(session, jar, before), Promise.reject(err))) : out;
   }
 
   private warnOnce(entry: MethodEntry): void {
@@ -1750,6 +1763,16 @@ export class Hub<A extends App = App> implements PoolMember {
 function ifNodeDown(err: unknown): undefined {
   if (err instanceof NodeDownError) return undefined;
   throw err;
+}
+
+/** Puts a session's pending cookies back as they were before a handler that failed (`Hub.invoke`). */
+function undoCookies(session: Session<App>, jar: CookieJar | undefined, before: PendingCookie[] | undefined): void {
+  if (session.cookies === jar && session.cookies?.cookies === before) return;
+  if (jar && before) jar.cookies = before, session.cookies = jar;
+  else {
+    session.cookies = undefined;
+    if (session.directions) delete session.directions.c;
+  }
 }
 
 function isThenable(x: unknown): x is PromiseLike<unknown> {

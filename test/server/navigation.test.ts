@@ -30,6 +30,12 @@ class Shop extends App {
   @server.rpc cookie(name: unknown, value: unknown, options?: unknown) {
     this.setCookie(name as string, value as string, options as never);
   }
+  /** A sign-in that fails after setting its cookie (a check after it, a bad redirect). */
+  @server.rpc async cookieThenFail(name: string, value: string, later: boolean) {
+    this.setCookie(name, value);
+    if (later) await new Promise((r) => setTimeout(r, 5));
+    throw new Error("the sign-in failed after its cookie was set");
+  }
   @server.rpc forget(name: string) {
     this.clearCookie(name);
   }
@@ -369,6 +375,8 @@ describe("navigate, redirect and cookies from handlers", () => {
       [["ok", "x", { maxAge: -1 }], /maxAge is a lifetime in milliseconds/],
       [["ok", "x", { sameSite: "none", secure: false }], /sameSite: "none" cookie that is not secure/],
       [["ok", "x", { expires: 1 }], /unknown option "expires"/],
+      [["rv_token", "x"], /"rv_token" is Revue's own cookie .* Pick another name/],
+      [["__Host-rv_token.sig", "x"], /Revue's own cookie/],
     ];
     for (const [args, message] of refusals) {
       const r = await b.rpc("cookie", args);
@@ -379,6 +387,26 @@ describe("navigate, redirect and cookies from handlers", () => {
 });
 
 describe("@synced fields", () => {
+  it("a handler that fails sets none of the cookies it set, and keeps those set before it", async () => {
+    const srv = await serve({ "/": Shop }, { keys: ["test-key-not-secret"] });
+    close = srv.close;
+    const b = srv.browser();
+    const { stream } = await open(b, "/");
+    for (const later of [false, true]) {
+      const r = await b.rpc("cookieThenFail", ["user", "ada", later]);
+      expect(r.status).toBe(500);
+    }
+    await b.rpc("set", ["shoes", 2, false]);
+    await stream.waitFor((m) => m.type === "patch" && JSON.stringify(m.data).includes("shoes p2"), "the next patch");
+    expect(stream.got.some((m) => m.data?.x?.c !== undefined)).toBe(false); // no ticket: nothing to trade
+    // A cookie set by a call that succeeded stays when a later one fails.
+    await b.rpc("cookie", ["theme", "dark"]);
+    await b.rpc("cookieThenFail", ["user", "ada", true]);
+    const { c: ticket } = (await stream.waitFor((m) => m.data.x?.c !== undefined, "a cookie ticket")).data.x;
+    const traded = await fetch(`${srv.url}/api/cookie`, { method: "POST", headers: { cookie: b.cookie, "content-type": "application/json" }, body: JSON.stringify({ sid: b.sid, ticket }) });
+    expect(traded.headers.getSetCookie().map((c) => c.split("=")[0])).toEqual(["theme", "theme.sig"]);
+  });
+
   it("are in the boot data, and a patch carries only the fields that changed", async () => {
     const srv = await serve({ "/": Shop });
     close = srv.close;
