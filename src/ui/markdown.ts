@@ -21,6 +21,13 @@ export interface MarkdownOptions {
    * meanwhile; raise it (`Infinity`) only for documents you trust.
    */
   maxLength?: number;
+  /**
+   * The most elements a source may become (default 5,000; this README, 99 KB, makes 1,600): a
+   * source past it is shown whole as plain text in a `<pre>`. Every session showing it builds,
+   * diffs and sends each element, so 100 KB of `"*a"` (25,000 elements) sent to 20 pages held the
+   * server 9 s; raise it (`Infinity`) for large tables you trust.
+   */
+  maxElements?: number;
 }
 
 /** The elements markdown-it's CommonMark rules (tables and strikethrough included) produce; anything else is text. */
@@ -54,24 +61,35 @@ const trees = new LRUCache<string, VNode>({ max: 500, maxSize: 4_000_000, sizeCa
  */
 export function markdown(source: string, options: MarkdownOptions = {}): VNode {
   if (typeof source !== "string") throw new UsageError(`markdown(source): source must be a string, got ${source === null ? "null" : typeof source}. Pass the text, e.g. markdown(this.body ?? "").`);
-  const { breaks = false, linkify = false, typographer = false, maxLength = 100_000 } = options;
+  const { breaks = false, linkify = false, typographer = false, maxLength = 100_000, maxElements = 5_000 } = options;
   if (typeof maxLength !== "number" || !(maxLength >= 0)) throw new UsageError(`markdown(source, { maxLength }): maxLength must be a number of characters (0 or more, Infinity for no limit), got ${String(maxLength)}.`);
+  if (typeof maxElements !== "number" || !(maxElements >= 0)) throw new UsageError(`markdown(source, { maxElements }): maxElements must be a number of elements (0 or more, Infinity for no limit), got ${String(maxElements)}.`);
   const wrapper = () => ({ class: options.class ? `rv-markdown ${options.class}` : "rv-markdown" });
   // Cheap to build, and kept out of the cache, whose room is counted in source characters.
   // Counted as parsed: a CRLF line end is one character (a note from Windows was cut 8 % shorter).
   if (source.length > maxLength && source.replace(/\r\n/g, "\n").length > maxLength) return h("div", wrapper(), h("pre", {}, source));
   const flags = `${+breaks}${+linkify}${+typographer}`;
-  const key = `${flags}${options.class ?? ""}\0${source}`;
+  const key = `${flags}${maxElements}${options.class ?? ""}\0${source}`;
   let tree = trees.get(key);
   if (!tree) {
     let md = parsers.get(flags);
     if (!md) parsers.set(flags, (md = markdownIt({ html: false, breaks, linkify, typographer })));
+    const tokens = md.parse(source, {});
     // Lines as markdown-it numbers them (its `map`s): newlines normalised as it does.
-    const blocks = build(md, md.parse(source, {}), source.replace(/\r\n?/g, "\n").split("\n"));
-    tree = h("div", wrapper(), blocks);
+    tree = elementsIn(tokens, maxElements) > maxElements ? h("div", wrapper(), h("pre", {}, source)) : h("div", wrapper(), build(md, tokens, source.replace(/\r\n?/g, "\n").split("\n")));
     trees.set(key, tree);
   }
   return tree;
+}
+
+/** How many elements `tokens` become (at least; counting stops past `max`): openings and the tokens that are elements of their own. */
+function elementsIn(tokens: readonly Token[], max: number, n = 0): number {
+  for (const t of tokens) {
+    if (n > max) break;
+    if (t.nesting === 1 || (t.nesting === 0 && t.type !== "text" && t.type !== "inline" && t.type !== "softbreak")) n++;
+    if (t.children) n = elementsIn(t.children, max, n);
+  }
+  return n;
 }
 
 /**

@@ -88,6 +88,19 @@ it("shows a source over maxLength (100,000 characters by default) as plain text,
   for (const bad of [Number.NaN, -1, null, "5"]) expect(() => markdown("x", { maxLength: bad as number })).toThrow(/maxLength must be a number of characters/);
 });
 
+it("shows a source that would make more than maxElements (5,000 by default) elements as plain text", async () => {
+  // 99 KB of "*a": 25,000 <em>s, which every page showing it would build, diff and be sent.
+  const marks = "*a".repeat(49_500);
+  expect((markdown(marks) as unknown as { children: unknown[] }).children).toEqual([expect.objectContaining({ tag: "pre", text: marks })]);
+  expect(markdown(marks)).toBe(markdown(marks)); // parsed once: the same tree again
+  const doc = "# Title\n\n" + "A paragraph with *some* **words**.\n\n".repeat(1_000); // 3,001 elements
+  expect((await shown(doc)).querySelectorAll("p")).toHaveLength(1_000);
+  expect(clean(await shown(doc, { maxElements: 3_000 }))).toMatch(/^<pre># Title/);
+  expect(clean(await shown("*a* *b*", { maxElements: 3 }))).toBe("<p><em>a</em> <em>b</em></p>");
+  expect(clean(await shown("*a* *b*", { maxElements: 2 }))).toBe("<pre>*a* *b*</pre>");
+  for (const bad of [Number.NaN, -1, null, "5"]) expect(() => markdown("x", { maxElements: bad as number })).toThrow(/maxElements must be a number of elements/);
+});
+
 it("follows its options: line breaks, bare links, smart quotes and a class", async () => {
   const el = await shown('one\ntwo "quoted" -- see https://example.com/x', { breaks: true, linkify: true, typographer: true, class: "note" });
   expect(el.getAttribute("class")).toBe("rv-markdown note");
