@@ -192,8 +192,37 @@ type IsAny<T> = 0 extends 1 & T ? true : false;
 export type PageArg<V> = V extends UploadedFile ? UploadHandle : V extends readonly UploadedFile[] ? UploadHandle[] : V;
 type PageArgs<P extends unknown[]> = { [I in keyof P]: PageArg<P[I]> };
 
-/** An rpc stub: the method's arguments (as the page holds them), its result as a promise. */
-type RpcStub<F> = F extends AnyFn ? (...args: PageArgs<Parameters<F>>) => Promise<Awaited<ReturnType<F>>> : never;
+/**
+ * A value as it reaches the page through JSON, as an rpc's result does: a
+ * `Date` (anything with `toJSON`) becomes what `toJSON` returns (a string), a
+ * `Map` or `Set` an empty object, and methods, functions and `undefined`
+ * properties are left out. So `await this.server.when()` of a method returning
+ * a `Date` is typed `string`, as it is at run time.
+ *
+ * @example
+ * type Sent = Jsonified<{ at: Date; tags: Set<string>; total(): number }>; // { at: string; tags: Record<string, never> }
+ */
+export type Jsonified<T> = IsAny<T> extends true
+  ? any
+  : T extends string | number | boolean | null
+  ? T
+  : T extends { toJSON(): infer J }
+  ? J extends string | number | boolean | null ? J : unknown
+  : T extends undefined | symbol | bigint | AnyFn
+  ? never
+  : T extends ReadonlyMap<unknown, unknown> | ReadonlySet<unknown>
+  ? Record<string, never>
+  : T extends readonly unknown[]
+  ? { [I in keyof T]: T[I] extends undefined | symbol | AnyFn ? null : Jsonified<T[I]> }
+  : T extends object
+  ? { [K in keyof T as T[K] extends AnyFn ? never : undefined extends T[K] ? never : K]: Jsonified<T[K]> } & { [K in keyof T as T[K] extends AnyFn ? never : undefined extends T[K] ? K : never]?: Jsonified<T[K]> }
+  : unknown;
+
+/** What an rpc's caller gets: its result through JSON, `undefined` (a method that returns nothing) as `null`. */
+export type RpcResult<R> = IsAny<R> extends true ? any : R extends undefined | void ? null : Jsonified<R>;
+
+/** An rpc stub: the method's arguments (as the page holds them), its result as a promise (as JSON brings it). */
+type RpcStub<F> = F extends AnyFn ? (...args: PageArgs<Parameters<F>>) => Promise<RpcResult<Awaited<ReturnType<F>>>> : never;
 /** A realtime stub: fire-and-forget, nothing to await. */
 type RealtimeStub<F> = F extends AnyFn ? (...args: PageArgs<Parameters<F>>) => void : never;
 
@@ -218,7 +247,7 @@ export type ServerCalls<T, Api extends AppApi = {}> = IsAny<T> extends true
   ? any
   : HasApi<Api> extends true
   ? { readonly [K in Listed<Api, "rpc"> & keyof T]: RpcStub<T[K]> } & { readonly [K in Listed<Api, "realtime"> & keyof T]: RealtimeStub<T[K]> }
-  : { readonly [K in keyof T]: T[K] extends AnyFn ? (...args: Parameters<T[K]>) => Promise<Awaited<ReturnType<T[K]>>> : never };
+  : { readonly [K in keyof T]: T[K] extends AnyFn ? (...args: Parameters<T[K]>) => Promise<RpcResult<Awaited<ReturnType<T[K]>>>> : never };
 
 /** Something `this.to(room)` returns: the same `emit`, narrowed to one room. */
 export interface RoomEmitter {

@@ -13,7 +13,7 @@
  * }
  * await createServer(Counter).listen(3000);
  */
-export { App, type AppApi, type ClientCalls, type ServerCalls, type RoomEmitter, type Register, type User, type CookieOptions } from "./app.js";
+export { App, type AppApi, type ClientCalls, type ServerCalls, type Jsonified, type RpcResult, type RoomEmitter, type Register, type User, type CookieOptions } from "./app.js";
 export type { Access } from "./registry/entries.js";
 export { server, client, transient, url, synced, type UrlOptions } from "./registry/decorators.js";
 export { handler, type HandlerOptions } from "./registry/bind.js";

@@ -14,9 +14,24 @@ class Typed extends App<Typed> {
     await this.server.add("1", 2);
     // @ts-expect-error an rpc resolves to its return type, not a string
     const wrong: string = await this.server.add(1, 2);
-    void sum;
-    void wrong;
+    // A Date comes through JSON as its ISO string, a Map as {}, methods not at all.
+    const when: string = await this.server.when();
+    // @ts-expect-error not a Date in the page
+    const date: Date = await this.server.when();
+    const shaped: { at: string; tags: Record<string, never>; n?: number; list: Array<{ id: number }> } = await this.server.shaped();
+    const dropped = await this.server.shaped();
+    // @ts-expect-error a method of the result does not reach the page
+    dropped.total();
+    const nothing: null = await this.server.none();
+    // @ts-expect-error a property that may be undefined may be missing
+    const n: number = (await this.server.shaped()).n;
+    const loose: { anything: string } = await this.server.loose(); // any stays any
+    void [sum, wrong, when, date, shaped, nothing, n, loose];
   }
+  @server.rpc when() { return new Date(0); }
+  @server.rpc shaped() { return { at: new Date(0), tags: new Set(["a"]), n: undefined as number | undefined, list: [{ id: 1 }], total: () => 1 }; }
+  @server.rpc async none() {}
+  @server.rpc loose(): any { return JSON.parse("{}"); }
 
   @server.realtime greet() {
     this.client.toast("hi");
