@@ -20,7 +20,7 @@ export interface MethodDecorator {
 
 /** A decorator that can also be called with options first: `@server.rpc` or `@server.rpc({ name })`. */
 export interface MethodDecoratorWithOptions<O> extends MethodDecorator {
-  (options: O): MethodDecorator;
+  (options?: O): MethodDecorator;
 }
 
 /** A method decorator that checks the method's parameters against schemas' outputs. */

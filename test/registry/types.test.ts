@@ -30,7 +30,9 @@ class Typed extends App<Typed> {
   }
   @server.rpc when() { return new Date(0); }
   @server.rpc shaped() { return { at: new Date(0), tags: new Set(["a"]), n: undefined as number | undefined, list: [{ id: 1 }], total: () => 1 }; }
-  @server.rpc async none() {}
+  @server.rpc() async none() {} // empty parentheses are the bare decorator
+  @server.realtime() bump() {}
+  @client.realtime() flash() {}
   @server.rpc loose(): any { return JSON.parse("{}"); }
 
   @server.realtime greet() {
