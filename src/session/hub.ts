@@ -237,6 +237,8 @@ export class Hub<A extends App = App> implements PoolMember {
   private readonly channel: string;
   private readonly deliverTo: ((session: Session, message: ServerMessage) => void) | undefined;
   private readonly warned = new Set<string>();
+  /** Which session's weight counts an object of app state: the first weighed holding it (see {@link weigh}). */
+  private readonly owners = new WeakMap<object, string>();
   private readonly renderer: SessionRenderer;
   private unsubscribe: (() => Promise<void>) | undefined;
   private started = false;
@@ -1234,6 +1236,9 @@ export class Hub<A extends App = App> implements PoolMember {
     if (this.snapshots) {
       try {
         saved = JSON.stringify(captureState(session.instance, this.spec));
+        // A state mostly shared with other sessions (a room's messages every session holds) is counted once, by the
+        // first session weighed with it: its JSON would be a copy of its own, more than dropping the instance frees.
+        if (session.weighedAt >= 0 && saved.length > session.stateBytes) saved = undefined;
       } catch (err) {
         if (err instanceof SnapshotError) {
           this.snapshots = false;
@@ -1251,8 +1256,9 @@ export class Hub<A extends App = App> implements PoolMember {
   /**
    * @internal The pool's: estimates the heap an idle session's app state
    * holds, from the length of its snapshot's JSON (objects take about three
-   * times their JSON in the heap). Not for a state that cannot be saved, nor
-   * while a call runs (it would read a half-changed state).
+   * times their JSON in the heap), leaving out objects another session was
+   * weighed with first (shared state is counted once). Not for a state that
+   * cannot be saved, nor while a call runs (it would read a half-changed state).
    */
   weigh(session: Session): void {
     if (!session.calls.idle) return; // weighed at its next rest
@@ -1260,8 +1266,16 @@ export class Hub<A extends App = App> implements PoolMember {
     if (session.asleep || session.state !== "live") return;
     // Its `@cached({ scope: "session" })` results are its own too (they go when it hibernates).
     const cache = cachedBytes(session.instance);
+    const sid = session.sid, owners = this.owners;
+    // An object is counted by the first session weighed with it: state sessions share (a room's messages pushed to
+    // each) is in memory once, and counted N times it made the budget hibernate sessions into N copies of it.
+    const othersOwn = (obj: object) => {
+      const owner = owners.get(obj);
+      if (owner === undefined) owners.set(obj, sid);
+      return owner !== undefined && owner !== sid;
+    };
     try {
-      session.stateBytes = (this.snapshots ? JSON.stringify(captureState(session.instance, this.spec)).length * HEAP_PER_STATE_CHAR : 0) + cache;
+      session.stateBytes = (this.snapshots ? JSON.stringify(captureState(session.instance, this.spec, othersOwn)).length * HEAP_PER_STATE_CHAR : 0) + cache;
     } catch {
       // A state that cannot be saved (a SnapshotError, or a getter of its own that throws) keeps its last weight.
     }

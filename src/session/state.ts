@@ -102,11 +102,19 @@ function refuseFunction(fn: Function): Refusal {
 }
 
 /**
- * The walk that writes one capture. `seen` holds every tracked object met so
- * far: true while its contents are being walked (met again, it is a cycle),
- * false once done (met again, it is shared).
+ * The objects one capture met: true while an object's contents are being
+ * walked (met again, it is a cycle), false once done (met again, it is
+ * shared). `leaveOut`: objects written as `null`, not walked (a capture that
+ * only weighs a session leaves out what another session is counted for).
  */
-function encode(value: unknown, seen: Map<object, boolean>, depth: number): unknown {
+class Seen extends Map<object, boolean> {
+  constructor(readonly leaveOut?: (obj: object) => boolean) {
+    super();
+  }
+}
+
+/** The walk that writes one capture. */
+function encode(value: unknown, seen: Seen, depth: number): unknown {
   switch (typeof value) {
     case "string":
     case "boolean":
@@ -131,6 +139,7 @@ function encode(value: unknown, seen: Map<object, boolean>, depth: number): unkn
     const time = (obj as Date).getTime();
     return { [TAG]: "date", v: Number.isNaN(time) ? null : (obj as Date).toISOString() };
   }
+  if (seen.leaveOut?.(obj)) return null;
   const prior = seen.get(obj);
   if (prior !== undefined && (prior || !Object.isFrozen(obj))) throw new Refusal("", "", obj);
   if (depth > MAX_STATE_DEPTH) {
@@ -286,16 +295,17 @@ function captureError(spec: AppSpec, instance: Record<string, unknown>, field: s
  * shares nothing with the instance, so later changes to the app do not reach it.
  * Throws a `SnapshotError` on the first field that cannot be encoded, naming
  * the class, the field, the path inside it, what was found and the fix.
+ * `leaveOut` names objects to write as `null` without walking them (for weighing only).
  *
  * @example
  * class Todo extends App { items = [{ id: 1, due: new Date(0) }]; editing: number | undefined; @transient db = openPool(); }
  * captureState(todo, getSpec(Todo))
  * // { items: [{ id: 1, due: { $rv: "date", v: "1970-01-01T00:00:00.000Z" } }], editing: { $rv: "undefined" } }
  */
-export function captureState(instance: object, spec: AppSpec): StateRecord {
+export function captureState(instance: object, spec: AppSpec, leaveOut?: (obj: object) => boolean): StateRecord {
   const fields = instance as Record<string, unknown>;
   const state: StateRecord = {};
-  const seen = new Map<object, boolean>();
+  const seen = new Seen(leaveOut);
   for (const field of Object.keys(fields)) {
     if (spec.transient.has(field)) continue;
     try {

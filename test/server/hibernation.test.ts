@@ -328,3 +328,48 @@ describe("rest", () => {
     expect(scales).toEqual([2, 4, 8, 8]);
   });
 });
+
+describe("the memory budget and state sessions share", () => {
+  it("counts an object several sessions hold once, and hibernates a session whose state is mostly shared without copying it", async () => {
+    const { mount } = await import("revue/testing");
+    const shared = { text: "x".repeat(200_000) }; // a message every session of a room keeps
+    class Room extends App {
+      messages: Array<{ text: string }> = [];
+      own = "";
+      @server.rpc receive() {
+        this.messages.push(shared);
+      }
+      @server.rpc write(n: number) {
+        this.own = "y".repeat(n);
+      }
+      override render() {
+        return h("p", {}, String(this.messages.length));
+      }
+    }
+    const t = await mount(Room);
+    const pages = [t, await t.another(), await t.another()];
+    for (const p of pages.slice(0, 2)) await p.rpc("receive");
+    await pages[2]!.rpc("write", 50_000); // the third holds only its own
+    const hub = t.hub as unknown as Hub<Room>;
+    const sessions = pages.map((p) => hub.get(p.sid)!);
+    for (const s of sessions) hub.weigh(s);
+    const [first, second, third] = sessions.map((s) => s.stateBytes);
+    expect(first).toBeGreaterThan(3 * 200_000); // the first weighed counts the message
+    expect(second).toBeLessThan(1_000); // the others do not count it again
+    expect(third).toBeGreaterThan(3 * 50_000);
+    expect(third).toBeLessThan(3 * 60_000); // their own state they do
+
+    // Hibernated, a session whose state is mostly shared keeps its instance: its JSON would be a second copy of the message.
+    hub.hibernate(sessions[1]!);
+    expect(sessions[1]!.state).toBe("hibernated");
+    expect(sessions[1]!.asleep).toBe(false);
+    expect(sessions[1]!.instance.messages[0]).toBe(shared);
+    // One whose state is its own is kept as its snapshot's JSON, smaller than its objects.
+    hub.hibernate(sessions[2]!);
+    expect(sessions[2]!.asleep).toBe(true);
+    expect(await pages[1]!.rpc("write", 10)).toBeNull(); // and both work on
+    expect(await pages[2]!.rpc("write", 10)).toBeNull();
+    expect(hub.get(pages[2]!.sid)!.instance.own).toBe("y".repeat(10));
+    await t.unmount();
+  });
+});
