@@ -370,6 +370,10 @@ describe("the memory budget and state sessions share", () => {
     expect(await pages[1]!.rpc("write", 10)).toBeNull(); // and both work on
     expect(await pages[2]!.rpc("write", 10)).toBeNull();
     expect(hub.get(pages[2]!.sid)!.instance.own).toBe("y".repeat(10));
+    // The first ends: the next weighed with the message counts it.
+    await hub.end(sessions[0]!, "expired");
+    hub.weigh(sessions[1]!);
+    expect(sessions[1]!.stateBytes).toBeGreaterThan(3 * 200_000);
     await t.unmount();
   });
 });
