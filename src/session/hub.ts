@@ -238,7 +238,7 @@ export class Hub<A extends App = App> implements PoolMember {
   private readonly deliverTo: ((session: Session, message: ServerMessage) => void) | undefined;
   private readonly warned = new Set<string>();
   /** Which session's weight counts an object of app state: the first weighed holding it (see {@link weigh}). */
-  private readonly owners = new WeakMap<object, Session>();
+  private readonly owners = new WeakMap<object, string>(); // by sid: a session held here would outlive its end
   private readonly renderer: SessionRenderer;
   private unsubscribe: (() => Promise<void>) | undefined;
   private started = false;
@@ -1266,13 +1266,13 @@ export class Hub<A extends App = App> implements PoolMember {
     if (session.asleep || session.state !== "live") return;
     // Its `@cached({ scope: "session" })` results are its own too (they go when it hibernates).
     const cache = cachedBytes(session.instance);
-    const owners = this.owners;
+    const owners = this.owners, sid = session.sid, byId = this.byId;
     // An object is counted by the first session weighed with it: state sessions share (a room's messages pushed to
     // each) is in memory once, and counted N times it made the budget hibernate sessions into N copies of it.
     const othersOwn = (obj: object) => {
       const owner = owners.get(obj);
-      if (owner !== undefined && owner !== session && owner.state !== "ended") return true;
-      owners.set(obj, session); // unclaimed, or its owner ended: this session's now
+      if (owner !== undefined && owner !== sid && byId.has(owner)) return true;
+      owners.set(obj, sid); // unclaimed, or its owner ended: this session's now
       return false;
     };
     try {
