@@ -32,7 +32,8 @@ describeE2E("examples under mount prefixes in Chromium", (e2e) => {
     e2e.defer(() => srv.close());
     const dir = join(screenshotDir, "examples");
     mkdirSync(dir, { recursive: true });
-    for (const [device, width] of [["desktop", 1280], ["phone", 375]] as const) {
+    // Both widths at once, each in its own context: the full-page screenshots are most of the time, and wait on the browser.
+    await Promise.all(([["desktop", 1280], ["phone", 375]] as const).map(async ([device, width]) => {
       const page = await e2e.page({ viewport: { width, height: 800 } });
       await page.goto(url);
       await connected(page);
@@ -58,7 +59,7 @@ describeE2E("examples under mount prefixes in Chromium", (e2e) => {
           expect(new URL(page.url()).pathname).toBe("/");
         }
       }
-    }
+    }));
   });
 
   it("runs counter and upload under their prefixes", async () => {
