@@ -265,6 +265,11 @@ export function exposeError(err: unknown, options: ExposeOptions): WireError {
   return { status: HTTP_STATUS[code], code, message, id };
 }
 
+/** Whether {@link exposeError} logs `err`, or logged it where it was worded (an {@link Exposed}): a bug's, not a refusal's. */
+export function loggedWhenExposed(err: unknown): boolean {
+  return err instanceof Exposed || !(err instanceof RevueError) || BUGS.has(err.code) || !Object.hasOwn(HTTP_STATUS, err.code);
+}
+
 /**
  * A failure {@link exposeError} has already worded (and logged): thrown on
  * from where it was decided (an rpc's run) to the route that answers, which

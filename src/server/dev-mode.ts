@@ -4,7 +4,7 @@ import type { ServerResponse } from "node:http";
 import { join, sep } from "node:path";
 import { fileURLToPath } from "node:url";
 import type { Context, Middleware } from "koa";
-import { RevueError } from "../errors.js";
+import { loggedWhenExposed, RevueError } from "../errors.js";
 import type { Logger } from "../session/logger.js";
 import { contentSecurityPolicy } from "./page.js";
 
@@ -217,8 +217,8 @@ export class DevMode {
           this.logger.error(`[revue] ${ctx.method} ${ctx.path} failed; the page shows the error:`, err);
           return this.errorPage(ctx, fault, 500);
         }
-        // jsonErrors prints what Revue did not raise on purpose; the rest is printed here, in development only.
-        if (err instanceof RevueError) this.logger.error(`[revue] ${ctx.method} ${ctx.path} failed:`, err);
+        // jsonErrors prints the bugs (a render that threw, with its error id); the rest is printed here, in development only.
+        if (!loggedWhenExposed(err)) this.logger.error(`[revue] ${ctx.method} ${ctx.path} failed:`, err);
         this.broadcast(fault);
         throw err;
       }

@@ -108,7 +108,10 @@ describe("development mode", () => {
     expect((await res.json()).error.code).toBe("BIND_ERROR");
     await until(() => frames.length > 1, "a fault frame");
     expect(frames[1]).toMatchObject({ type: "fault", data: { name: "BindError", code: "BIND_ERROR", where: "POST /api/session" } });
-    expect(logs.join("\n")).toContain("[revue] POST /api/session failed: BindError");
+    // Printed once, with the error id the page was given.
+    const printed = logs.filter((l) => l.includes("POST /api/session failed"));
+    expect(printed).toHaveLength(1);
+    expect(printed[0]).toMatch(/^\[revue\] POST \/api\/session failed \(error [0-9a-f]{8}\): BindError/);
   });
 
   it("is off by default: no overlay, the dev routes do not exist, a failed page is a plain error page (JSON for the API)", async () => {
