@@ -20,7 +20,7 @@ import { ServerUploads } from "../session/uploads.js";
 import { Assets } from "./assets.js";
 import { BrowserTokens } from "./browser-token.js";
 import { claimDevPort, devHost, DevMode } from "./dev-mode.js";
-import { BODY_MS, clientGone, jsonErrors } from "./guards.js";
+import { BODY_MS, clientGone, jsonErrors, localHostsOnly } from "./guards.js";
 import { Health } from "./health.js";
 import { checkMetricsOption, Metrics, type MetricsOption } from "./metrics.js";
 import { Mount, normalisePrefix, type MountConfig } from "./mount.js";
@@ -155,6 +155,18 @@ export interface ServerOptions {
    * createServer(App, { dev: process.env.NODE_ENV === "development" });
    */
   dev?: boolean;
+  /**
+   * In development mode, the host names requests may be addressed to besides
+   * `localhost`, `*.localhost` and IP addresses (a tunnel's name, a name in
+   * `/etc/hosts`); `true` allows any. Any other is refused (403): a site
+   * whose name was made to resolve to this machine (DNS rebinding) would
+   * otherwise be same-origin with the server. Not checked in production,
+   * where a proxy chooses which names reach the server.
+   *
+   * @example
+   * createServer(App, { allowedHosts: ["myapp.test"] });
+   */
+  allowedHosts?: readonly string[] | true;
   /**
    * The pages' Content-Security-Policy: directives merged over the defaults
    * (a value replaces the default's, `false` removes the directive), or a
@@ -421,7 +433,13 @@ export function createServer(apps: AppClass | Record<string, AppClass>, options:
     router.use(m.router.routes(), m.router.allowedMethods());
   }
   const stack: Koa.Middleware[] = [jsonErrors(logger, mounts.map((m) => m.prefix || "/").reverse(), production)];
-  if (o.dev ?? devHost() !== undefined) stack.push(new DevMode(logger).middleware());
+  if (o.allowedHosts !== undefined && o.allowedHosts !== true && !(Array.isArray(o.allowedHosts) && o.allowedHosts.every((h) => typeof h === "string" && h !== ""))) {
+    throw new RevueError("BAD_REQUEST", `createServer options: allowedHosts must be a list of host names (such as ["myapp.test"]) or true, got ${JSON.stringify(o.allowedHosts)?.slice(0, 80)}.`);
+  }
+  if (o.dev ?? devHost() !== undefined) {
+    if (o.allowedHosts !== true) stack.push(localHostsOnly(o.allowedHosts ?? []));
+    stack.push(new DevMode(logger).middleware());
+  }
   // The page's calls, the requests every event makes, go straight to their app (Mount.serveCall); the router serves the rest.
   stack.push((ctx, next) => {
     for (const m of mounts) {

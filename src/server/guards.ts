@@ -1,3 +1,4 @@
+import { isIP } from "node:net";
 import { errorPage } from "./error-page.js";
 import { randomString } from "../random.js";
 import type { Context, Middleware, Next } from "koa";
@@ -136,13 +137,40 @@ function htmlError(ctx: Context, title: string, text: string): void {
  * With `navigation`, for the page routes, a top-level GET navigation from
  * another site (a link, a typed or bookmarked URL) is a normal visit and
  * passes: it can only render the page into a fresh pending session, which the
- * attacker cannot read, and no handler runs until the page itself, same-origin,
- * opens its stream. Frames, fetch() and forms posting cross-site stay refused
+ * attacker cannot read; of the app's handlers only `load` runs before the page
+ * itself, same-origin, opens its stream. Frames, fetch() and forms posting cross-site stay refused
  * (and the CSP's frame-ancestors keeps other sites from framing the page).
  */
 export function sameOrigin(options: { navigation?: boolean } = {}): Middleware {
   return async (ctx, next) => {
     assertSameOrigin(ctx, options.navigation === true);
+    await next();
+  };
+}
+
+/**
+ * A development server answers only requests addressed to it by a name no
+ * other site can make point here: `localhost`, `*.localhost`, an IP address,
+ * or one of `allowed`. Otherwise a site whose name its owner made resolve to
+ * 127.0.0.1 (DNS rebinding) is same-origin with the server, and its pages
+ * could drive the apps being developed.
+ */
+export function localHostsOnly(allowed: readonly string[]): Middleware {
+  const names = new Set(allowed.map((name) => name.toLowerCase()));
+  return async (ctx, next) => {
+    const host = ctx.req.headers.host ?? "";
+    let name = "";
+    try {
+      name = new URL(`http://${host}`).hostname;
+    } catch {}
+    const local = name === "localhost" || name.endsWith(".localhost") || isIP(name.replace(/^\[|\]$/g, "")) !== 0;
+    if (!local && !names.has(name)) {
+      throw new RevueError(
+        "FORBIDDEN",
+        `${ctx.method} ${ctx.path}: this development server answers requests addressed to localhost or an IP address, and this one came for "${host.slice(0, 100)}". ` +
+          `If that name is yours (a tunnel, a name in /etc/hosts), allow it: createServer(App, { allowedHosts: [${JSON.stringify(name || host.slice(0, 100))}] }).`,
+      );
+    }
     await next();
   };
 }

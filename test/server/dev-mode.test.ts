@@ -1,3 +1,4 @@
+import { request as httpRequest } from "node:http";
 import { EventSource } from "eventsource";
 import { afterEach, describe, expect, it } from "vitest";
 import { App, createServer, h, server, type ServerHandle, type ServerOptions } from "revue";
@@ -57,7 +58,38 @@ function channel(url: string): Array<{ type: string; data: any }> {
   return got;
 }
 
+/** A GET with the Host header given (fetch sets its own). */
+function getAs(url: string, host: string, path = "/"): Promise<{ status: number; body: string }> {
+  return new Promise((resolve, reject) => {
+    const req = httpRequest(url + path, { headers: { host, accept: "application/json" } }, (res) => {
+      let body = "";
+      res.setEncoding("utf8").on("data", (c) => (body += c)).on("end", () => resolve({ status: res.statusCode!, body }));
+    });
+    req.on("error", reject).end();
+  });
+}
+
 describe("development mode", () => {
+  it("answers only requests addressed to localhost, an IP address or an allowed name: a rebound DNS name gets 403", async () => {
+    const url = await serve(Counter, { dev: true });
+    const port = new URL(url).port;
+    for (const host of [`localhost:${port}`, `app.localhost:${port}`, `127.0.0.1:${port}`, `[::1]:${port}`, `192.168.1.20:${port}`]) {
+      expect((await getAs(url, host)).status, host).toBe(200);
+    }
+    const refused = await getAs(url, `evil.example:${port}`, "/api/status");
+    expect(refused.status).toBe(403);
+    expect(JSON.parse(refused.body).error.message).toMatch(/came for "evil\.example:\d+".*allowedHosts: \["evil\.example"\]/);
+    const allowed = await serve(Counter, { dev: true, allowedHosts: ["myapp.test"] });
+    expect((await getAs(allowed, `myapp.test:${new URL(allowed).port}`)).status).toBe(200);
+    expect((await getAs(allowed, `other.test:${new URL(allowed).port}`)).status).toBe(403);
+    const any = await serve(Counter, { dev: true, allowedHosts: true });
+    expect((await getAs(any, "other.test")).status).toBe(200);
+    // Production: a proxy decides which names reach the server.
+    const prod = await serve(Counter);
+    expect((await getAs(prod, "evil.example")).status).toBe(200);
+    expect(() => createServer(Counter, { allowedHosts: "myapp.test" as never })).toThrow(/allowedHosts must be a list of host names/);
+  });
+
   it("adds the overlay module to every page, signed with the page's nonce, and serves it", async () => {
     const url = await serve(Counter, { dev: true });
     const res = await page(url);
