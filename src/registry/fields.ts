@@ -29,6 +29,13 @@ export const UNCHANGED: unique symbol = Symbol("revue:unchanged");
 
 const FOLLOW = Symbol("revue:follow-up");
 
+/**
+ * What a follow-up's `run` returns (or resolves to) when the method it ran
+ * failed and the failure is shown by the component (a form's message):
+ * nothing is thrown, but the method's cookies are undone as a throw's are.
+ */
+export const FAILED: unique symbol = Symbol("revue:follow-up-failed");
+
 /** A new value plus work to run once the page shows it, made by {@link followUp}. */
 export interface FollowUp<V> {
   readonly [FOLLOW]: true;

@@ -5,7 +5,7 @@ import { type ErrorCode, type PageExtras, type ServerMessage } from "../protocol
 import { digest53 } from "./digest.js";
 import { addressChange, addressOf, checkedCookie, checkedPath, checkedTarget, COOKIE_TICKET_MS, firstValues, matchRoute, newJar, readAddress, signInAddress, urlDefaults, type CookieJar, type PendingCookie } from "./address.js";
 import { createBinder } from "../registry/bind.js";
-import { applyField, checkRecovered, isBound, SET_FIELD_NAME, type RecoveredForms } from "../registry/fields.js";
+import { applyField, checkRecovered, FAILED, isBound, SET_FIELD_NAME, type RecoveredForms } from "../registry/fields.js";
 import { cachedBytes, clearCaches } from "../registry/cached.js";
 import { validateArgs } from "../registry/schema.js";
 import { LIFECYCLE_EVENTS } from "../registry/decorators.js";
@@ -1629,18 +1629,22 @@ export class Hub<A extends App = App> implements PoolMember {
       return undefined;
     }
     this.renderer.renderNow(session);
-    // A failure names the method the follow-up ran (a kit form's submit method), not the field update that started it.
+    // A failure names the method the follow-up ran (a kit form's submit method), not the field update that started it;
+    // the cookies that method set go with it, as a handler's do (`invoke`).
+    const jar = session.cookies, cookies = jar?.cookies;
     const failed = (err: unknown): never => {
+      undoCookies(session, jar, cookies);
       if (follow.method === undefined) throw err;
       throw new Exposed(this.expose(err, `${this.spec.name}.${follow.method}`, `the submit of field "${key}" (seq ${seq})`), err);
     };
+    const shownFailed = (result: unknown) => void (result === FAILED && undoCookies(session, jar, cookies));
     let out: unknown;
     try {
       out = follow.run();
     } catch (err) {
       failed(err);
     }
-    return isThenable(out) ? Promise.resolve(out).then(() => undefined, failed) : undefined;
+    return isThenable(out) ? Promise.resolve(out).then(shownFailed, failed) : shownFailed(out);
   }
 
   /**

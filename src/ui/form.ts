@@ -1,7 +1,7 @@
 import { RevueError, UsageError } from "../errors.js";
 import { shownFailure, type App } from "../app.js";
 import type { EventSummary } from "../protocol.js";
-import { bindField, followUp, UNCHANGED } from "../registry/fields.js";
+import { bindField, FAILED, followUp, UNCHANGED } from "../registry/fields.js";
 import type { ArgIssue } from "../registry/schema.js";
 import { h, type Child } from "../vdom/h.js";
 import type { VNode } from "../vdom/types.js";
@@ -226,8 +226,8 @@ export function form<A extends object, V extends Record<string, unknown>>(
         settle({ status: "done", message: options.done ?? "", errors: {}, ...(options.reset ? { values: { ...initial } } : {}) });
       } catch (err) {
         const issues = err instanceof RevueError && err.code === "INVALID_ARGS" ? ((err.issues as ArgIssue[] | undefined) ?? []) : undefined;
-        if (issues && issues.length) return void settle(placed(issues, specs));
-        if (err instanceof RevueError) return void settle({ status: "failed", message: err.message });
+        if (issues && issues.length) return settle(placed(issues, specs)), FAILED;
+        if (err instanceof RevueError) return settle({ status: "failed", message: err.message }), FAILED;
         // A bug: the form says so in plain words (its message too in development), and the page gets the error as any failed call does.
         settle({ status: "failed", message: shownFailure(app as App, err, "Something went wrong; please try again.") });
         throw err;

@@ -1,5 +1,5 @@
 import { afterEach, expect, it } from "vitest";
-import { App, h, RevueError, server, type EventSummary, type UploadedFile } from "revue";
+import { App, h, RevueError, RpcError, server, type EventSummary, type UploadedFile } from "revue";
 import { mount, type TestSession } from "revue/testing";
 import {
   button, checkbox, colorInput, columns, dateInput, dialog, expander, fileUpload, form, formState, multiselect, numberInput, uploadState,
@@ -456,4 +456,29 @@ it("a submit from a page that started over runs, though the page had counted sub
   await t.hub.call(session, pageCall("realtime", "rv.set", 7, ["draft", 2, { type: "submit", form: { body: "fourth, unsent" } }]));
   await t.settle();
   expect(t.app.posted).toEqual(["second", "third", "fourth, unsent"]);
+});
+
+it("a form's method that fails sets none of the cookies it set: a sign-in refused after setCookie signs nobody in", async () => {
+  class SignIn extends App {
+    login = formState({ name: "" });
+    @server.rpc(z.object({ name: z.string() })) async signIn(v: { name: string }) {
+      this.setCookie("member", v.name);
+      await Promise.resolve();
+      if (v.name !== "ada") throw new RpcError("FORBIDDEN", "Unknown name.");
+    }
+    override render() {
+      return h("main", {}, form(this, "login", this.signIn, (f) => [f.text("name", { label: "Name" })], { submit: "Sign in" }));
+    }
+  }
+  const page = (t = await mount(SignIn));
+  const jar = () => (page.hub.get(page.sid) as unknown as { cookies?: { cookies: Array<{ name: string; value: string }> } }).cookies?.cookies.map((c) => `${c.name}=${c.value}`);
+  await t.input("#rv-login-name", "eve");
+  t.click("#rv-login button[type=submit]");
+  await t.settle();
+  expect(t.text("#rv-login")).toContain("Unknown name.");
+  expect(jar()).toBeUndefined();
+  await t.input("#rv-login-name", "ada");
+  t.click("#rv-login button[type=submit]");
+  await t.settle();
+  expect(jar()).toEqual(["member=ada"]);
 });
