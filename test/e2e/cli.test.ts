@@ -130,7 +130,7 @@ await createServer(Jsx).listen(${asked});
 
     // 3. A save whose first render always fails (a BindError): printed, and shown on the open page.
     app.write("app.ts", counter("plus", "inline handler"));
-    await dev.waitFor("[revue] POST /api/session failed: BindError", 1, 20_000);
+    await dev.waitFor("[revue] POST /api/session failed (error ", 1, 20_000); // printed once, with the id the page shows
     await expect.poll(() => overlay.textContent(), { timeout: 15_000 }).toContain("BindError");
     expect(await overlay.textContent()).toContain("got an inline function");
 
