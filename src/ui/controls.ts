@@ -185,9 +185,13 @@ export function drawControl(spec: ControlSpec, d: Draw): VNode {
         h("div", { class: "rv-slider" },
           h("input", common(x, { type: "range", min: spec.min ?? 0, max: spec.max ?? 100, step: spec.step ?? 1, value: text })),
           h("output", { for: d.id }, `${text}${spec.unit ?? ""}`)));
-    case "select":
-      return field(spec, d, (x) =>
-        h("select", common(x, {}), (spec.choices ?? []).map((c) => h("option", { key: valueOf(c), value: valueOf(c), selected: valueOf(c) === text }, labelOf(c)))));
+    case "select": {
+      const options = (spec.choices ?? []).map((c) => h("option", { key: valueOf(c), value: valueOf(c), selected: valueOf(c) === text }, labelOf(c)));
+      // A value that is none of the choices (an empty "nothing chosen yet", a choice since removed): a blank first
+      // option shows it, where the browser would show the first choice as chosen while the field holds another.
+      const unknown = !(spec.choices ?? []).some((c) => valueOf(c) === text);
+      return field(spec, d, (x) => h("select", common(x, {}), unknown && h("option", { key: "\u0000", value: "", disabled: true, selected: true }, spec.placeholder ?? "Choose…"), options));
+    }
     case "radio":
       return field(spec, d, () =>
         h("div", { class: "rv-choices" },
@@ -381,13 +385,15 @@ export function toggle<A extends object>(app: A, key: FieldsOf<A, boolean>, opti
 }
 
 /**
- * A drop-down bound to a string field; only one of `choices` is stored.
+ * A drop-down bound to a string field; only one of `choices` is stored. While
+ * the field holds none of them (`""` before a choice is made), a blank first
+ * option, `placeholder` ("Choose…" by default), shows that nothing is chosen.
  *
  * @example
  * size = "m";
  * render() { return select(this, "size", [{ value: "s", label: "Small" }, { value: "m", label: "Medium" }], { label: "Size" }); }
  */
-export function select<A extends object>(app: A, key: FieldsOf<A, string>, choices: readonly Choice[], options: ControlOptions = {}): VNode {
+export function select<A extends object>(app: A, key: FieldsOf<A, string>, choices: readonly Choice[], options: ControlOptions & { placeholder?: string } = {}): VNode {
   return bound(app, key, { ...options, kind: "select", choices });
 }
 

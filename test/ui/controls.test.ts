@@ -482,3 +482,21 @@ it("a form's method that fails sets none of the cookies it set: a sign-in refuse
   await t.settle();
   expect(jar()).toEqual(["member=ada"]);
 });
+
+it("a select whose field holds none of its choices shows a blank first option, not the first choice as chosen", async () => {
+  class Pick extends App {
+    size = "";
+    override render() {
+      return h("main", {}, select(this, "size", ["s", "m"], { label: "Size" }), h("p", { id: "size" }, this.size || "none"));
+    }
+  }
+  const page = (t = await mount(Pick));
+  const el = () => page.find("select") as HTMLSelectElement;
+  expect([el().value, el().selectedOptions[0]!.textContent, el().options.length]).toEqual(["", "Choose…", 3]);
+  el().value = "m";
+  el().dispatchEvent(new page.window.Event("change", { bubbles: true }));
+  await page.settle();
+  expect(page.app.size).toBe("m");
+  expect(page.text("#size")).toBe("m");
+  expect(el().options.length).toBe(2); // a choice made: the blank option goes
+});
