@@ -236,7 +236,6 @@ export function createRuntime(opts: RuntimeOptions): Runtime {
         if (forms) void queue.push("/api/event", { method: "rv.recover", args: [forms] }, false, true);
       }),
     gaveUp: (why) => (indicate(true, 1), report(new RevueError("DISCONNECTED", `gave up: ${why}; reload the page`))),
-    reboot: () => win.location.reload(),
   }, { ...boot, backoffMs: opts.backoffMs });
 
   const hydrated = (loaded: [ClientModule?, (typeof import("./context.js"))?] | void) => {

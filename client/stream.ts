@@ -55,8 +55,6 @@ export interface StreamHost {
   renewed(same: boolean): Promise<void> | void;
   /** Recovery stopped after too many failures; `why` says what failed. */
   gaveUp(why: string): void;
-  /** The page must load its address again: its session is another user's, or its user is gone. */
-  reboot(): void;
 }
 
 /** Where the stream starts and how hard it tries. */
@@ -104,6 +102,8 @@ export function createStream(transport: Transport, host: StreamHost, options: St
   let handle: StreamHandle | undefined;
   let timer: ReturnType<typeof setTimeout> | undefined;
   let tries = 0;
+  /** 1 until this page's stream has opened once. */
+  let fresh = 1;
   let renewals = 0;
   let renewedAt = 0;
   let renewing = false;
@@ -120,7 +120,7 @@ export function createStream(transport: Transport, host: StreamHost, options: St
     // replays what was missed (calls and events too) rather than sending a snapshot.
     handle = transport.stream(`${base}/api/sse/${encodeURIComponent(sid)}${last && !stale ? "?lastEventId=" + last : ""}`, {
       open() {
-        tries = 0;
+        tries = fresh = 0;
         host.opened();
       },
       message(type, data, id) {
@@ -131,7 +131,9 @@ export function createStream(transport: Transport, host: StreamHost, options: St
       fail(status) {
         host.dropped();
         if (status === 404) renew();
-        else if (status === 401) host.reboot();
+        // Only a stream that opened before: one refused from the start (an `authenticate` that admits the page but
+        // not its stream) would reload the page in a loop (150 loads in 15 s); it is retried, then given up.
+        else if (status === 401 && !fresh) location.reload();
         else retry(start, `stream refused (${status || "network"})`);
       },
     });
@@ -159,7 +161,7 @@ export function createStream(transport: Transport, host: StreamHost, options: St
         // Naming the old session: a server that still has its state gives it back afresh (its tree was lost).
         const reply = await transport.post(`${base}/api/session`, { sid });
         const b = reply.body as (PageExtras & { sid?: string; rev?: number; tree?: Node; hash?: string }) | undefined;
-        if (reply.status === 409) return host.reboot();
+        if (reply.status === 409) return location.reload();
         if (reply.status >= 300 || !b?.sid || !b.tree) throw Error(`HTTP ${reply.status}`);
         renewing = stale = false;
         renewedAt = Date.now();

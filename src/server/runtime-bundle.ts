@@ -65,7 +65,7 @@ function asset({ code, chunks }: RuntimeBundle): RuntimeAsset {
  */
 export const INTERNAL_PROPS = [
   "tries", "resent", "failed", "post", "busy", "retryAfterMs",
-  "dropped", "acked", "extra", "gaveUp", "reboot", "renewed", "opened", "renew", "fail", "init", "backoffMs",
+  "dropped", "acked", "extra", "gaveUp", "renewed", "opened", "renew", "fail", "init", "backoffMs",
   "scan", "flush", "typing", "callback", "transport", "applier", "typingMs",
 ];
 

@@ -1,7 +1,7 @@
 import { expect, it } from "vitest";
 import { App, createServer, h, server } from "revue";
 import { Account, accountRoutes, authenticate } from "../../examples/account/app.js";
-import { connected, describeE2E } from "./browser.js";
+import { connected, describeE2E, sleep } from "./browser.js";
 
 describeE2E("examples/account in Chromium", (e2e) => {
   it("signs in with the form (a signed cookie), shows the user, refuses a wrong password, adds a note, and signs out", async () => {
@@ -111,6 +111,25 @@ describeE2E("examples/account in Chromium", (e2e) => {
     expect(await page.locator("li").allTextContents()).toEqual([]);
     await page.click("#add");
     await expect.poll(() => page.locator("li").allTextContents()).toEqual(["by eve"]);
+  });
+
+  it("a page whose stream is refused from the start (an authenticate that admits the page, not its stream) does not reload in a loop", async () => {
+    class Vault extends App {
+      static override auth = true;
+      override render() {
+        return h("main", {}, h("p", { id: "who" }, "vault"));
+      }
+    }
+    const srv = createServer({ "/": Vault }, { authenticate: (ctx) => (ctx.path.includes("/api/") ? undefined : { name: "ada" }), logger: { warn() {}, error() {} } });
+    const url = await srv.listen(0, "127.0.0.1");
+    e2e.defer(() => srv.close());
+    const page = await e2e.page();
+    let loads = 0;
+    page.on("load", () => void loads++);
+    await page.goto(url);
+    await sleep(3_000); // its stream is refused and retried meanwhile (the loop reloaded ten times a second)
+    expect(loads).toBe(1);
+    expect(await page.textContent("#who")).toBe("vault");
   });
 
   it("an open signed-in page whose sign-in the server forgot (a restart with sign-ins kept in memory) goes to the sign-in page", async () => {
