@@ -23,7 +23,9 @@ export interface MarkdownOptions {
   maxLength?: number;
   /**
    * The most elements a source may become (default 5,000; this README, 99 KB, makes 1,600): a
-   * source past it is shown whole as plain text in a `<pre>`. Every session showing it builds,
+   * source past it is shown whole as plain text in a `<pre>`, as is one whose links and images
+   * hold more than `maxLength` characters of addresses and titles (a reference definition is
+   * copied into every use of it). Every session showing it builds,
    * diffs and sends each element, so 100 KB of `"*a"` (25,000 elements) sent to 20 pages held the
    * server 9 s; raise it (`Infinity`) for large tables you trust.
    */
@@ -76,20 +78,30 @@ export function markdown(source: string, options: MarkdownOptions = {}): VNode {
     if (!md) parsers.set(flags, (md = markdownIt({ html: false, breaks, linkify, typographer })));
     const tokens = md.parse(source, {});
     // Lines as markdown-it numbers them (its `map`s): newlines normalised as it does.
-    tree = elementsIn(tokens, maxElements) > maxElements ? h("div", wrapper(), h("pre", {}, source)) : h("div", wrapper(), build(md, tokens, source.replace(/\r\n?/g, "\n").split("\n")));
+    tree = tooBig(tokens, maxElements, maxLength) ? h("div", wrapper(), h("pre", {}, source)) : h("div", wrapper(), build(md, tokens, source.replace(/\r\n?/g, "\n").split("\n")));
     trees.set(key, tree);
   }
   return tree;
 }
 
-/** How many elements `tokens` become (at least; counting stops past `max`): openings and the tokens that are elements of their own. */
-function elementsIn(tokens: readonly Token[], max: number, n = 0): number {
-  for (const t of tokens) {
-    if (n > max) break;
-    if (t.nesting === 1 || (t.nesting === 0 && t.type !== "text" && t.type !== "inline" && t.type !== "softbreak")) n++;
-    if (t.children) n = elementsIn(t.children, max, n);
-  }
-  return n;
+/**
+ * Whether `tokens` would make more than `maxElements` elements (openings, and
+ * the tokens that are elements of their own), or links and images whose
+ * attributes hold more than `maxChars` characters together: a reference
+ * definition copies its address into every use, and 94 KB of them made a tree
+ * of 295 MB.
+ */
+function tooBig(tokens: readonly Token[], maxElements: number, maxChars: number): boolean {
+  let elements = 0, chars = 0;
+  const walk = (list: readonly Token[]): boolean => {
+    for (const t of list) {
+      if (t.nesting === 1 || (t.nesting === 0 && t.type !== "text" && t.type !== "inline" && t.type !== "softbreak")) elements++;
+      if (t.attrs) for (const [, value] of t.attrs) chars += String(value).length;
+      if (elements > maxElements || chars > maxChars || (t.children && walk(t.children))) return true;
+    }
+    return false;
+  };
+  return walk(tokens);
 }
 
 /**

@@ -99,6 +99,11 @@ it("shows a source that would make more than maxElements (5,000 by default) elem
   expect(clean(await shown("*a* *b*", { maxElements: 3 }))).toBe("<p><em>a</em> <em>b</em></p>");
   expect(clean(await shown("*a* *b*", { maxElements: 2 }))).toBe("<pre>*a* *b*</pre>");
   for (const bad of [Number.NaN, -1, null, "5"]) expect(() => markdown("x", { maxElements: bad as number })).toThrow(/maxElements must be a number of elements/);
+  // A reference definition is copied into every use: 94 KB of them would be a 295 MB tree. Shown as text too.
+  const refs = "[r]: http://e.co/" + "a".repeat(60_000) + "\n\n" + "[a][r] ".repeat(4_900);
+  expect((markdown(refs) as unknown as { children: unknown[] }).children).toEqual([expect.objectContaining({ tag: "pre", text: refs })]);
+  const fewRefs = "[r]: http://e.co/x\n\n" + "[a][r] ".repeat(100);
+  expect((await shown(fewRefs)).querySelectorAll("a")).toHaveLength(100);
 });
 
 it("follows its options: line breaks, bare links, smart quotes and a class", async () => {
