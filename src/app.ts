@@ -195,7 +195,8 @@ type PageArgs<P extends unknown[]> = { [I in keyof P]: PageArg<P[I]> };
 /**
  * A value as it reaches the page through JSON, as an rpc's result does: a
  * `Date` (anything with `toJSON`) becomes what `toJSON` returns (a string), a
- * `Map` or `Set` an empty object, and methods, functions and `undefined`
+ * `Map` or `Set` an empty object, a typed array (`Uint8Array`) an object of
+ * numbers by index, and methods, functions and `undefined`
  * properties are left out. So `await this.server.when()` of a method returning
  * a `Date` is typed `string`, as it is at run time.
  *
@@ -212,6 +213,8 @@ export type Jsonified<T> = IsAny<T> extends true
   ? never
   : T extends ReadonlyMap<unknown, unknown> | ReadonlySet<unknown>
   ? Record<string, never>
+  : T extends ArrayBufferView
+  ? Record<string, number>
   : T extends readonly unknown[]
   ? { [I in keyof T]: T[I] extends undefined | symbol | AnyFn ? null : Jsonified<T[I]> }
   : T extends object

@@ -161,7 +161,7 @@ export function localHostsOnly(allowed: readonly string[]): Middleware {
     const host = ctx.req.headers.host ?? "";
     let name = "";
     try {
-      name = new URL(`http://${host}`).hostname;
+      name = new URL(`http://${host}`).hostname.replace(/\.$/, ""); // "localhost." is localhost
     } catch {}
     const local = name === "localhost" || name.endsWith(".localhost") || isIP(name.replace(/^\[|\]$/g, "")) !== 0;
     if (!local && !names.has(name)) {

@@ -171,7 +171,7 @@ export function checkedCookie(name: unknown, value: unknown, options: unknown, w
     throw new UsageError(`${what}(${JSON.stringify(name)?.slice(0, 60)}): a cookie name is 1–256 letters, digits or !#$%&'*+-.^_\`|~.`);
   }
   // Revue's own (src/server/browser-token.ts): replaced, the page's session would belong to a browser that no longer exists.
-  if (/^(__Host-)?rv_token(\.sig)?$/.test(name)) {
+  if (/^(__Host-)?rv_token(\.sig)?$/i.test(name)) {
     throw new UsageError(`${what}("${name}", …): "${name}" is Revue's own cookie (it ties sessions to this browser) and may not be set by the app. Pick another name.`);
   }
   if (value !== undefined && (typeof value !== "string" || value.length > 4096 || !COOKIE_VALUE.test(value))) {

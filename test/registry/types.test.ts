@@ -26,7 +26,10 @@ class Typed extends App<Typed> {
     // @ts-expect-error a property that may be undefined may be missing
     const n: number = (await this.server.shaped()).n;
     const loose: { anything: string } = await this.server.loose(); // any stays any
-    void [sum, wrong, when, date, shaped, nothing, n, loose];
+    const bytes: Record<string, number> = await this.server.bytes(); // a Uint8Array arrives as { "0": 1, … }
+    // @ts-expect-error not a Uint8Array in the page
+    const typed: Uint8Array = await this.server.bytes();
+    void [sum, wrong, when, date, shaped, nothing, n, loose, bytes, typed];
   }
   @server.rpc when() { return new Date(0); }
   @server.rpc shaped() { return { at: new Date(0), tags: new Set(["a"]), n: undefined as number | undefined, list: [{ id: 1 }], total: () => 1 }; }
@@ -34,6 +37,7 @@ class Typed extends App<Typed> {
   @server.realtime() bump() {}
   @client.realtime() flash() {}
   @server.rpc loose(): any { return JSON.parse("{}"); }
+  @server.rpc bytes() { return new Uint8Array([1, 2]); }
 
   @server.realtime greet() {
     this.client.toast("hi");

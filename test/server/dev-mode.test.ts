@@ -73,7 +73,7 @@ describe("development mode", () => {
   it("answers only requests addressed to localhost, an IP address or an allowed name: a rebound DNS name gets 403", async () => {
     const url = await serve(Counter, { dev: true });
     const port = new URL(url).port;
-    for (const host of [`localhost:${port}`, `app.localhost:${port}`, `127.0.0.1:${port}`, `[::1]:${port}`, `192.168.1.20:${port}`]) {
+    for (const host of [`localhost:${port}`, `localhost.:${port}`, `app.localhost:${port}`, `127.0.0.1:${port}`, `[::1]:${port}`, `192.168.1.20:${port}`]) {
       expect((await getAs(url, host)).status, host).toBe(200);
     }
     const refused = await getAs(url, `evil.example:${port}`, "/api/status");

@@ -377,6 +377,7 @@ describe("navigate, redirect and cookies from handlers", () => {
       [["ok", "x", { expires: 1 }], /unknown option "expires"/],
       [["rv_token", "x"], /"rv_token" is Revue's own cookie .* Pick another name/],
       [["__Host-rv_token.sig", "x"], /Revue's own cookie/],
+      [["RV_TOKEN", "x"], /Revue's own cookie/],
     ];
     for (const [args, message] of refusals) {
       const r = await b.rpc("cookie", args);
