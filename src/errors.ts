@@ -245,11 +245,11 @@ export interface ExposeOptions {
  */
 export function exposeError(err: unknown, options: ExposeOptions): WireError {
   if (err instanceof Exposed) return err.wire;
+  if (isRefusal(err)) return { status: err.status, code: err.code, message: err.message, ...(err.issues ? { issues: err.issues } : {}) };
   // Thrown with a code Revue has no status for (JavaScript, or a cast): a bug of the app's, which the message names.
   if (err instanceof RevueError && !Object.hasOwn(HTTP_STATUS, err.code)) {
     err = new UsageError(`${err.name} with code ${JSON.stringify(err.code)}: not one of Revue's codes (the type RevueErrorCode lists them), so it has no HTTP status. Throw one such as BAD_REQUEST, NOT_FOUND, FORBIDDEN or UNAVAILABLE: new RpcError("BAD_REQUEST", "…"). Its message: ${err.message}`, { cause: err });
   }
-  if (err instanceof RevueError && !BUGS.has(err.code)) return { status: err.status, code: err.code, message: err.message, ...(err.issues ? { issues: err.issues } : {}) };
   const id = randomBytes(4).toString("hex");
   const code = err instanceof RevueError ? err.code : (options.code ?? "INTERNAL_ERROR");
   // An outage fails every request until it ends, and its cause is logged once by the store: one line each, not a stack each.
@@ -265,9 +265,14 @@ export function exposeError(err: unknown, options: ExposeOptions): WireError {
   return { status: HTTP_STATUS[code], code, message, id };
 }
 
+/** A failure {@link exposeError} passes on as it is, unlogged: a RevueError with a code Revue has a status for, not a bug's. */
+function isRefusal(err: unknown): err is RevueError {
+  return err instanceof RevueError && !BUGS.has(err.code) && Object.hasOwn(HTTP_STATUS, err.code);
+}
+
 /** Whether {@link exposeError} logs `err`, or logged it where it was worded (an {@link Exposed}): a bug's, not a refusal's. */
 export function loggedWhenExposed(err: unknown): boolean {
-  return err instanceof Exposed || !(err instanceof RevueError) || BUGS.has(err.code) || !Object.hasOwn(HTTP_STATUS, err.code);
+  return err instanceof Exposed || !isRefusal(err);
 }
 
 /**

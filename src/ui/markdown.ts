@@ -22,7 +22,7 @@ export interface MarkdownOptions {
    */
   maxLength?: number;
   /**
-   * The most elements a source may become (default 5,000; this README, 99 KB, makes 1,600): a
+   * The most elements a source may become (default 5,000; 99 KB of this project's README made 1,612): a
    * source past it is shown whole as plain text in a `<pre>`, as is one whose links and images
    * hold more than `maxLength` characters of addresses and titles (a reference definition is
    * copied into every use of it). Every session showing it builds,
@@ -67,18 +67,21 @@ export function markdown(source: string, options: MarkdownOptions = {}): VNode {
   if (typeof maxLength !== "number" || !(maxLength >= 0)) throw new UsageError(`markdown(source, { maxLength }): maxLength must be a number of characters (0 or more, Infinity for no limit), got ${String(maxLength)}.`);
   if (typeof maxElements !== "number" || !(maxElements >= 0)) throw new UsageError(`markdown(source, { maxElements }): maxElements must be a number of elements (0 or more, Infinity for no limit), got ${String(maxElements)}.`);
   const wrapper = () => ({ class: options.class ? `rv-markdown ${options.class}` : "rv-markdown" });
+  /** The source whole, unparsed: what a source past the limits shows. */
+  const plain = () => h("div", wrapper(), h("pre", {}, source));
   // Cheap to build, and kept out of the cache, whose room is counted in source characters.
   // Counted as parsed: a CRLF line end is one character (a note from Windows was cut 8 % shorter).
-  if (source.length > maxLength && source.replace(/\r\n/g, "\n").length > maxLength) return h("div", wrapper(), h("pre", {}, source));
+  if (source.length > maxLength && source.replace(/\r\n/g, "\n").length > maxLength) return plain();
   const flags = `${+breaks}${+linkify}${+typographer}`;
-  const key = `${flags}${maxElements}${options.class ?? ""}\0${source}`;
+  // Both limits are in the key: they decide whether the same source is parsed or shown plain.
+  const key = `${flags}\0${maxLength}\0${maxElements}\0${options.class ?? ""}\0${source}`;
   let tree = trees.get(key);
   if (!tree) {
     let md = parsers.get(flags);
     if (!md) parsers.set(flags, (md = markdownIt({ html: false, breaks, linkify, typographer })));
     const tokens = md.parse(source, {});
     // Lines as markdown-it numbers them (its `map`s): newlines normalised as it does.
-    tree = tooBig(tokens, maxElements, maxLength) ? h("div", wrapper(), h("pre", {}, source)) : h("div", wrapper(), build(md, tokens, source.replace(/\r\n?/g, "\n").split("\n")));
+    tree = tooBig(tokens, maxElements, maxLength) ? plain() : h("div", wrapper(), build(md, tokens, source.replace(/\r\n?/g, "\n").split("\n")));
     trees.set(key, tree);
   }
   return tree;

@@ -104,6 +104,8 @@ it("shows a source that would make more than maxElements (5,000 by default) elem
   expect((markdown(refs) as unknown as { children: unknown[] }).children).toEqual([expect.objectContaining({ tag: "pre", text: refs })]);
   const fewRefs = "[r]: http://e.co/x\n\n" + "[a][r] ".repeat(100);
   expect((await shown(fewRefs)).querySelectorAll("a")).toHaveLength(100);
+  // The limits decide what a source becomes: a tree made under one is not given under another.
+  expect(clean(await shown(fewRefs, { maxLength: 1_000 }))).toMatch(/^<pre>/);
 });
 
 it("follows its options: line breaks, bare links, smart quotes and a class", async () => {
