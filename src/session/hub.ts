@@ -1663,7 +1663,30 @@ export class Hub<A extends App = App> implements PoolMember {
       undoCookies(session, jar, before);
       throw err;
     }
-    return isThenable(out) ? Promise.resolve(out).catch((err: unknown) => (undoCookies(session, jar, before), Promise.reject(err))) : out;
+    if (!isThenable(out)) return out;
+    // Abandoned at handlerTimeoutMs, its caller told HANDLER_TIMEOUT: what it set is undone, and while it still runs no
+    // session cookie is taken (`Link.cookie`): one it sets later could not be told from another handler's.
+    const signal = session.calls.signal();
+    let abandoned = false;
+    const onAbort = () => {
+      if ((signal.reason as RevueError | undefined)?.code !== "HANDLER_TIMEOUT") return;
+      abandoned = true;
+      session.abandoned++;
+      undoCookies(session, jar, before);
+    };
+    signal.addEventListener("abort", onAbort);
+    const settled = () => {
+      signal.removeEventListener("abort", onAbort);
+      if (abandoned) session.abandoned--;
+    };
+    return Promise.resolve(out).then(
+      (value) => (settled(), value),
+      (err: unknown) => {
+        settled();
+        if (!abandoned) undoCookies(session, jar, before);
+        return Promise.reject(err);
+      },
+    );
   }
 
   private warnOnce(entry: MethodEntry): void {
@@ -1767,6 +1790,12 @@ export class Hub<A extends App = App> implements PoolMember {
 
     cookie(name: string, value: string | undefined, options: CookieOptions | undefined, what: string): void {
       const session = this.session;
+      if (session.abandoned > 0) {
+        throw new UsageError(
+          `${what}("${String(name).slice(0, 40)}") refused: a handler of this session ran past handlerTimeoutMs and was abandoned (its caller was told HANDLER_TIMEOUT) but is still running, ` +
+            `and a cookie set now may be its own. Make long handlers stop when this.signal aborts; cookies are taken again once it ends.`,
+        );
+      }
       const cookie = checkedCookie(name, value, options, what);
       const jar = (session.cookies ??= newJar());
       jar.cookies = jar.cookies.filter((c) => c.name !== cookie.name || c.options.path !== cookie.options.path || c.options.domain !== cookie.options.domain);

@@ -138,6 +138,8 @@ export class Session<A extends App = App> {
   lacksCalls = false;
   /** Cookies handlers set that the page has not fetched; saved in snapshots. */
   cookies: CookieJar | undefined;
+  /** Handlers abandoned at `handlerTimeoutMs` that have not ended yet: no cookie is set meanwhile (`Hub.invoke`). */
+  abandoned = 0;
   /** The initial values of the app's `@url` fields (what leaves one out of the address); set when the instance is made. */
   urlDefaults: Record<string, string | number | boolean> | undefined;
   /** The JSON of each `@synced` field as the page last got it. */

@@ -36,6 +36,12 @@ class Shop extends App {
     if (later) await new Promise((r) => setTimeout(r, 5));
     throw new Error("the sign-in failed after its cookie was set");
   }
+  /** A sign-in whose check outlives handlerTimeoutMs: one cookie set before the wait, one after. */
+  @server.rpc async slowSignIn(ms: number) {
+    this.setCookie("early", "1");
+    await new Promise((r) => setTimeout(r, ms));
+    this.setCookie("user", "ada");
+  }
   @server.rpc forget(name: string) {
     this.clearCookie(name);
   }
@@ -385,9 +391,7 @@ describe("navigate, redirect and cookies from handlers", () => {
       expect(r.body.error.message).toMatch(message);
     }
   });
-});
 
-describe("@synced fields", () => {
   it("a handler that fails sets none of the cookies it set, and keeps those set before it", async () => {
     const srv = await serve({ "/": Shop }, { keys: ["test-key-not-secret"] });
     close = srv.close;
@@ -408,6 +412,29 @@ describe("@synced fields", () => {
     expect(traded.headers.getSetCookie().map((c) => c.split("=")[0])).toEqual(["theme", "theme.sig"]);
   });
 
+  it("a handler abandoned at handlerTimeoutMs sets none of its cookies, before or after, and no cookie is taken until it ends", async () => {
+    const srv = await serve({ "/": Shop }, { keys: ["test-key-not-secret"], handlerTimeoutMs: 150 });
+    close = srv.close;
+    const b = srv.browser();
+    const { stream } = await open(b, "/");
+    expect((await b.rpc("slowSignIn", [600])).body.error.code).toBe("HANDLER_TIMEOUT");
+    // While it still runs, a cookie could be its own: refused, in words.
+    const meanwhile = await b.rpc("cookie", ["theme", "dark"]);
+    expect(meanwhile.status).toBe(500);
+    expect(meanwhile.body.error.message).toMatch(/Shop\.setCookie\("theme"\) refused: a handler of this session ran past handlerTimeoutMs and was abandoned/);
+    await new Promise((r) => setTimeout(r, 700)); // it ends; its late setCookie was refused as well
+    await b.rpc("set", ["shoes", 2, false]);
+    await stream.waitFor((m) => m.type === "patch" && JSON.stringify(m.data).includes("shoes p2"), "the next patch");
+    expect(stream.got.some((m) => m.data?.x?.c !== undefined)).toBe(false); // no ticket: nothing to trade
+    await b.rpc("cookie", ["theme", "dark"]);
+    const { c: ticket } = (await stream.waitFor((m) => m.data.x?.c !== undefined, "a cookie ticket")).data.x;
+    const traded = await fetch(`${srv.url}/api/cookie`, { method: "POST", headers: { cookie: b.cookie, "content-type": "application/json" }, body: JSON.stringify({ sid: b.sid, ticket }) });
+    expect(traded.headers.getSetCookie().map((c) => c.split("=")[0])).toEqual(["theme", "theme.sig"]);
+  });
+
+});
+
+describe("@synced fields", () => {
   it("are in the boot data, and a patch carries only the fields that changed", async () => {
     const srv = await serve({ "/": Shop });
     close = srv.close;
