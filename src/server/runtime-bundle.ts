@@ -1,6 +1,7 @@
 import { createHash } from "node:crypto";
-import { existsSync, readFileSync } from "node:fs";
+import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
+import { gzipSync } from "node:zlib";
 
 /**
  * The browser runtime (`window.rv`) as one minified ES module: client/index.ts
@@ -102,9 +103,53 @@ export async function bundleFromSource(root: string = packageRoot()): Promise<Ru
     // behaviour for these classes, noticeably fewer bytes.
     tsconfigRaw: { compilerOptions: { useDefineForClassFields: false } },
   });
-  const files = out.outputFiles!.map((f) => ({ file: f.path.replace(/^.*[\\/]/, ""), code: f.text }));
+  const files = await smaller(
+    root,
+    out.outputFiles!.map((f) => ({ file: f.path.replace(/^.*[\\/]/, ""), code: f.text })),
+  );
   const main = files.find((f) => f.file === "runtime.js")!;
   return { code: main.code, chunks: files.filter((f) => f !== main) };
+}
+
+/** Terser's settings for the runtime; with {@link SMALLER_VERSION} (raised when `smaller` changes what it keeps) they key its cache. */
+const TERSER = { module: true, ecma: 2020, compress: { passes: 2 }, format: { comments: false } } as const;
+const SMALLER_VERSION = 1;
+
+/**
+ * esbuild's output minified again by terser, whose compressor folds more
+ * (statement sequences, inlined constants, returns of conditionals): the
+ * runtime −211 B gzipped (6,140 → 5,929). Terser takes ≈ 0.2 s, so a checkout
+ * keeps its output under node_modules/.cache by the hash of esbuild's (every
+ * test process, and `revue dev` at each restart, would pay it). Without terser
+ * (not installed) esbuild's output is served as it is.
+ */
+async function smaller(root: string, files: RuntimeChunk[]): Promise<RuntimeChunk[]> {
+  const key = createHash("sha256").update(JSON.stringify([SMALLER_VERSION, TERSER, files])).digest("hex").slice(0, 16);
+  const dir = `${root}/node_modules/.cache/revue`;
+  const cache = `${dir}/runtime-${key}.json`;
+  try {
+    return JSON.parse(readFileSync(cache, "utf8")) as RuntimeChunk[];
+  } catch {}
+  let terser: typeof import("terser");
+  try {
+    terser = await import("terser");
+  } catch {
+    return files;
+  }
+  const out: RuntimeChunk[] = [];
+  for (const { file, code } of files) {
+    const min = (await terser.minify(code, TERSER)).code;
+    // The smaller as served (gzipped): on the smallest chunks terser's output gzips a few bytes larger.
+    out.push({ file, code: min !== undefined && gzipSync(min).length < gzipSync(code).length ? min : code });
+  }
+  try {
+    mkdirSync(dir, { recursive: true });
+    // Written whole, then renamed: a process reading it meanwhile sees the old file or none.
+    const tmp = `${cache}.${process.pid}`;
+    writeFileSync(tmp, JSON.stringify(out));
+    renameSync(tmp, cache);
+  } catch {} // a read-only checkout minifies in each process
+  return out;
 }
 
 async function bundle(root: string): Promise<RuntimeBundle> {
