@@ -115,7 +115,7 @@ function load(href: string, how: How): void {
 async function swap(api: string, path: string, how: How, i: Internals, href: string, mine: number): Promise<void> {
   const { opts, rv } = i;
   const reply = await opts.transport.post(api + "/api/session", { url: path }).catch(() => undefined);
-  const b = reply?.body as { sid?: string; rev: number; hash: string; tree: Node; module: string; title: string; css: string; head: [string, Record<string, string>][]; s?: Record<string, unknown> } | undefined;
+  const b = reply?.body as { sid?: string; rev: number; hash: string; tree: Node; module: string; title: string; css: string; head: [string, Record<string, string>][]; s?: Record<string, unknown>; u?: string } | undefined;
   // A later navigation began meanwhile (a second click), or swapped the page: it has the page (the session made here expires unused).
   if (mine !== begun || page.rv !== rv || !opts.root.isConnected) return;
   // Refused (the app needs a user, the server is at its limit): the page load shows why.
@@ -143,7 +143,7 @@ async function swap(api: string, path: string, how: How, i: Internals, href: str
     el.setAttribute("data-rv-head", "");
     document.head.append(el);
   }
-  page.rv = i.make({ ...opts, root, boot: { sid: b.sid, rev: b.rev, base: api, module: b.module, hash: b.hash, s: b.s } });
+  page.rv = i.make({ ...opts, root, boot: { sid: b.sid, rev: b.rev, base: api, module: b.module, hash: b.hash, s: b.s, u: b.u } });
   settle(how);
 }
 

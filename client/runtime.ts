@@ -32,6 +32,8 @@ export interface Boot {
   hash?: string;
   /** The app's `@synced` fields (`rv.state`). */
   s?: Record<string, unknown>;
+  /** Who the page is of (a hash of the signed-in user), sent when it asks for a session again. */
+  u?: string;
 }
 
 /** Everything a runtime needs; `transport` and `applier` are injectable for tests. */

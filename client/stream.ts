@@ -63,6 +63,8 @@ export interface StreamOptions {
   sid: string;
   rev: number;
   hash?: string;
+  /** The page's user (boot data `u`): a session asked for again is refused if someone else signed in since. */
+  u?: string;
   /** First retry delay; doubles per try, up to 8 s. */
   backoffMs?: number;
 }
@@ -98,7 +100,7 @@ export interface SessionStream {
  */
 export function createStream(transport: Transport, host: StreamHost, options: StreamOptions): SessionStream {
   const { base, backoffMs = 500 } = options;
-  let { sid, rev, hash } = options;
+  let { sid, rev, hash, u } = options;
   let handle: StreamHandle | undefined;
   let timer: ReturnType<typeof setTimeout> | undefined;
   let tries = 0;
@@ -159,13 +161,13 @@ export function createStream(transport: Transport, host: StreamHost, options: St
     const attempt = async (): Promise<void> => {
       try {
         // Naming the old session: a server that still has its state gives it back afresh (its tree was lost).
-        const reply = await transport.post(`${base}/api/session`, { sid });
-        const b = reply.body as (PageExtras & { sid?: string; rev?: number; tree?: Node; hash?: string }) | undefined;
+        const reply = await transport.post(`${base}/api/session`, { sid, u });
+        const b = reply.body as (PageExtras & { sid?: string; rev?: number; tree?: Node; hash?: string; u?: string }) | undefined;
         if (reply.status === 409) return location.reload();
         if (reply.status >= 300 || !b?.sid || !b.tree) throw Error(`HTTP ${reply.status}`);
         renewing = stale = false;
         renewedAt = Date.now();
-        ({ rev = 0, hash } = b);
+        ({ rev = 0, hash, u } = b);
         last = "0";
         await host.renewed(sid == (sid = b.sid));
         host.init(b.tree);

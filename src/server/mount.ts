@@ -312,7 +312,14 @@ export class Mount<A extends App = App> {
         head: title !== undefined ? { ...head, title } : head,
         html: page.html,
         nonce,
-        boot: { sid: session.sid, rev: page.rev, base: p, module: await this.cfg.assets.moduleUrl(p, hub as unknown as Hub), ...(state ? { s: state } : {}) },
+        boot: {
+          sid: session.sid,
+          rev: page.rev,
+          base: p,
+          module: await this.cfg.assets.moduleUrl(p, hub as unknown as Hub),
+          ...(state ? { s: state } : {}),
+          ...(session.userKey !== undefined ? { u: session.userKey } : {}),
+        },
         runtimeUrl: await this.cfg.assets.runtimeUrl(p),
       });
     };
@@ -326,10 +333,12 @@ export class Mount<A extends App = App> {
     r.post(`${p}/api/session`, guard, jsonBody(limits.event, limits.bodyMs), async (ctx) => {
       const who = await this.who(ctx);
       // A page whose session lost the tree it showed names it (hub.connect, `bye: expired`): the same session, afresh.
-      const { sid, url } = (ctx.request.body ?? {}) as { sid?: unknown; url?: unknown };
+      const { sid, url, u } = (ctx.request.body ?? {}) as { sid?: unknown; url?: unknown; u?: unknown };
       if (url !== undefined && !checkedPath(url)) {
         throw new RevueError("BAD_REQUEST", `${ctx.method} ${ctx.path}: "url" must be a path of this server (such as "/items/42?tab=2"), got ${JSON.stringify(url)?.slice(0, 80)}.`);
       }
+      // The user the page was of (its boot data's `u`): a page whose session is gone (a restart) is not made another user's.
+      hub.assertPageUser(u, who);
       // A sid that is not a session id string is refused (400, by `find`); one of a session gone gets a new session.
       const found = sid !== undefined ? await this.find(ctx, sid).catch(() => undefined) : undefined;
       const again = found && (await hub.reissue(found, who));
@@ -338,7 +347,7 @@ export class Mount<A extends App = App> {
       ctx.type = "json";
       ctx.body =
         `{"sid":${JSON.stringify(session.sid)},"rev":${page.rev},"hash":"${page.hash}","tree":${page.json},"module":${JSON.stringify(await this.cfg.assets.moduleUrl(p, hub as unknown as Hub))},` +
-        `"title":${JSON.stringify(title ?? head.title)},${headJson}${state ? `,"s":${JSON.stringify(state)}` : ""}}`;
+        `"title":${JSON.stringify(title ?? head.title)},${headJson}${state ? `,"s":${JSON.stringify(state)}` : ""}${session.userKey !== undefined ? `,"u":${JSON.stringify(session.userKey)}` : ""}}`;
     });
 
     // The cookies this session's handlers set (App.setCookie): the page trades the ticket its patch carried for them.

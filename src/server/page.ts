@@ -14,6 +14,8 @@ export interface BootData {
   module: string;
   /** The app's `@synced` fields (`rv.state`). */
   s?: Record<string, unknown>;
+  /** Who the page is of (`Session.userKey`, a hash): a page asking for a session again names it, and another user's is refused. */
+  u?: string;
 }
 
 /** The parts of an app's `<head>` that do not change from one page to the next (see {@link pageHead}). */

@@ -190,6 +190,14 @@ function switchedUser(session: Session<App>, next: unknown): boolean {
   return userIdentity(next) !== session.userKey;
 }
 
+/** The refusal of a page's session (`what`) to another user than its own: the page loads its address again. */
+function userChanged(what: string): SessionError {
+  return new SessionError(
+    "USER_CHANGED",
+    `${what} belongs to the user signed in before; another user signed in in this browser. The page loads its address again, as that user's page: the old page's typed text and unsent calls are not carried over.`,
+  );
+}
+
 /** The error for an unknown or expired session; the page re-bootstraps when it sees it. */
 export function sessionNotFound(sid: string): SessionError {
   return new SessionError(
@@ -420,12 +428,7 @@ export class Hub<A extends App = App> implements PoolMember {
    * new user's session.
    */
   async reissue(session: Session<A>, who: Who): Promise<{ session: Session<A>; page: ReturnType<View["firstTree"]>; state?: Record<string, unknown>; title?: string } | undefined> {
-    if (switchedUser(session, who.user)) {
-      throw new SessionError(
-        "USER_CHANGED",
-        `Session ${session.sid.slice(0, 6)}… belongs to the user signed in before; another user signed in in this browser. The page loads its address again, as that user's page: the old page's typed text and unsent calls are not carried over.`,
-      );
-    }
+    if (switchedUser(session, who.user)) throw userChanged(`Session ${session.sid.slice(0, 6)}…`);
     if (session.connected) return undefined;
     this.admit(who, "a new page");
     this.wake(session);
@@ -438,6 +441,19 @@ export class Hub<A extends App = App> implements PoolMember {
       const title = this.pageTitle(session);
       return { session, page, ...(state ? { state } : {}), ...(title !== undefined ? { title } : {}) };
     });
+  }
+
+  /**
+   * Refuses a page asking for a session (`POST /api/session`) on behalf of
+   * another signed-in user than the one it was rendered for (`u`: the
+   * {@link userIdentity} its boot data or last session answer carried). The
+   * page's session need not exist any more (a restart forgot it, and who it
+   * was of): without this, a tab of ada's would recover her typed text and
+   * send her unsent clicks into a new session of bob's, who signed in since.
+   */
+  assertPageUser(u: unknown, who: Who): void {
+    if (typeof u !== "string" || who.user === undefined || who.user === null || userIdentity(who.user) === u) return;
+    throw userChanged("This page");
   }
 
   /**

@@ -145,10 +145,11 @@ export function hubTransport(host: PageHost): Transport {
       if (path === "/api/session") {
         // A page whose session lost the tree it showed names it (`bye: expired`): the same session, afresh, as the route does.
         const sid = parsed.sid;
+        hub.assertPageUser(parsed.u, who);
         const found = typeof sid === "string" ? await hub.find(sid, owner, "POST /api/session").catch(() => undefined) : undefined;
         const again = found && (await hub.reissue(found, who));
         const { session, page } = again ?? (await hub.open(owner, (view) => view.firstTree(), { who }));
-        return reply(201, `{"sid":${JSON.stringify(session.sid)},"rev":${page.rev},"hash":"${page.hash}","tree":${page.json},"module":${JSON.stringify(`/rv/${host.module.file}`)}}`);
+        return reply(201, `{"sid":${JSON.stringify(session.sid)},"rev":${page.rev},"hash":"${page.hash}","tree":${page.json},"module":${JSON.stringify(`/rv/${host.module.file}`)}${session.userKey !== undefined ? `,"u":${JSON.stringify(session.userKey)}` : ""}}`);
       }
       r = route(path);
       if (!r) throw new RevueError("NOT_FOUND", `POST ${path}: no such route. Calls go to /api/event, /api/emit and /api/rpc/<name>.`);

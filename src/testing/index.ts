@@ -282,7 +282,7 @@ export async function mount<A extends App>(cls: AppClass<A>, options: MountOptio
       head: title !== undefined ? { ...head, title } : head,
       html: page.html,
       nonce: "test",
-      boot: { sid: first.sid, rev: page.rev, base: "", module: `/rv/${module.file}`, ...(state ? { s: state } : {}) },
+      boot: { sid: first.sid, rev: page.rev, base: "", module: `/rv/${module.file}`, ...(state ? { s: state } : {}), ...(first.userKey !== undefined ? { u: first.userKey } : {}) },
       runtimeUrl: "/rv/runtime.js",
     }).toString();
     revisions.push(page.rev);

@@ -118,6 +118,25 @@ describe("the stream", () => {
     rv.close();
   });
 
+  it("names the user its page is of when it asks for a session again, and takes the new session's", async () => {
+    const { rv, t } = page(undefined, { u: "k1" });
+    t.loadModule();
+    await rv.ready;
+    t.last.on.open();
+    t.reply = (url) => (url === "/api/session" ? { status: 201, body: { sid: "s2", rev: 1, tree: tree("new session"), hash: init(1, "new session").hash, u: "k2" } } : { status: 202, body: { ok: true } });
+    t.last.on.fail(404);
+    await vi.waitFor(() => expect(h1()).toBe("new session"));
+    t.last.on.open();
+    t.reply = (url) => (url === "/api/session" ? { status: 201, body: { sid: "s3", rev: 1, tree: tree("third"), hash: init(1, "third").hash } } : { status: 202, body: { ok: true } });
+    t.last.on.fail(404);
+    await vi.waitFor(() => expect(h1()).toBe("third"));
+    expect(t.to("/api/session")).toEqual([
+      { sid: "s1", u: "k1" },
+      { sid: "s2", u: "k2" },
+    ]);
+    rv.close();
+  });
+
   it("told its session's tree is lost (bye: expired), asks for that session by id; given it back, its calls keep their numbers", async () => {
     const { rv, t } = page();
     t.loadModule();

@@ -3,6 +3,21 @@ import { App, createServer, h, server } from "revue";
 import { Account, accountRoutes, authenticate } from "../../examples/account/app.js";
 import { connected, describeE2E, sleep } from "./browser.js";
 
+/** A signed-in user's notes, with a draft field (recovered into a new session) and a button (a click queued while the server is down). */
+class Wallet extends App {
+  static override auth = true;
+  notes: string[] = [];
+  @server.realtime add() {
+    this.notes.push(`by ${(this.user as { name: string }).name}`);
+  }
+  override render() {
+    return h("main", {}, h("p", { id: "who" }, (this.user as { name: string }).name), h("form", {}, h("input", { id: "draft", name: "draft" })), h("button", { id: "add", onClick: this.add }, "add"), h("ul", {}, this.notes.map((n, i) => h("li", { key: i }, n))));
+  }
+}
+
+/** Who a request is from, in the Wallet tests: the `user` cookie. */
+const userCookie = { authenticate: (ctx: { cookies: { get(name: string): string | undefined } }) => (ctx.cookies.get("user") ? { name: ctx.cookies.get("user") } : undefined) };
+
 describeE2E("examples/account in Chromium", (e2e) => {
   it("signs in with the form (a signed cookie), shows the user, refuses a wrong password, adds a note, and signs out", async () => {
     const srv = createServer({ "/account": Account }, { authenticate, keys: ["test-key-not-secret"], logger: { warn() {}, error() {} } });
@@ -78,17 +93,7 @@ describeE2E("examples/account in Chromium", (e2e) => {
   });
 
   it("a page of one user's session does not carry it over to another user who signs in in another tab: its next click loads the page again, as theirs, without that click or the text typed", async () => {
-    class Wallet extends App {
-      static override auth = true;
-      notes: string[] = [];
-      @server.realtime add() {
-        this.notes.push(`by ${(this.user as { name: string }).name}`);
-      }
-      override render() {
-        return h("main", {}, h("p", { id: "who" }, (this.user as { name: string }).name), h("form", {}, h("input", { id: "draft", name: "draft" })), h("button", { id: "add", onClick: this.add }, "add"), h("ul", {}, this.notes.map((n, i) => h("li", { key: i }, n))));
-      }
-    }
-    const srv = createServer({ "/wallet": Wallet }, { authenticate: (ctx) => (ctx.cookies.get("user") ? { name: ctx.cookies.get("user") } : undefined), logger: { warn() {}, error() {} } });
+    const srv = createServer({ "/wallet": Wallet }, { ...userCookie, logger: { warn() {}, error() {} } });
     const url = await srv.listen(0, "127.0.0.1");
     e2e.defer(() => srv.close());
     const page = await e2e.page();
@@ -111,6 +116,31 @@ describeE2E("examples/account in Chromium", (e2e) => {
     expect(await page.locator("li").allTextContents()).toEqual([]);
     await page.click("#add");
     await expect.poll(() => page.locator("li").allTextContents()).toEqual(["by eve"]);
+  });
+
+  it("a page of one user's across a restart, after another user signed in meanwhile, loads its address again as theirs: without the click made while the server was down or the text typed", async () => {
+    const start = (port = 0) => {
+      const srv = createServer({ "/wallet": Wallet }, { ...userCookie, logger: { warn() {}, error() {} } });
+      return srv.listen(port, "127.0.0.1").then((url) => ({ srv, url }));
+    };
+    const first = await start();
+    const page = await e2e.page();
+    await page.context().addCookies([{ name: "user", value: "bob", url: first.url }]);
+    await page.goto(`${first.url}/wallet`);
+    await connected(page);
+    await page.fill("#draft", "bob's draft");
+    await page.evaluate(() => ((window as unknown as { __mark: string }).__mark = "bob's page"));
+    await first.srv.close(); // the server restarts, forgetting bob's session and whose it was
+    await page.context().addCookies([{ name: "user", value: "eve", url: first.url }]); // eve signs in, in another tab
+    await page.click("#add"); // queued while the server is down
+    const second = await start(Number(new URL(first.url).port));
+    e2e.defer(() => second.srv.close());
+    await expect.poll(() => page.evaluate(() => (window as unknown as { __mark?: string }).__mark ?? "loaded again"), { timeout: 15_000 }).toBe("loaded again");
+    await connected(page);
+    expect(await page.textContent("#who")).toBe("eve");
+    expect(await page.inputValue("#draft")).toBe("");
+    await sleep(300); // a click or a recovery sent late would show by now
+    expect(await page.locator("li").allTextContents()).toEqual([]);
   });
 
   it("a page whose stream is refused from the start (an authenticate that admits the page, not its stream) does not reload in a loop", async () => {

@@ -26,7 +26,7 @@ export class Browser {
   seq = 0;
   streams: EventSource[] = [];
 
-  constructor(readonly url: string) {}
+  constructor(public url: string) {}
 
   async request(path: string, init: RequestInit & { json?: unknown } = {}): Promise<{ status: number; body: any; headers: Headers }> {
     const headers = new Headers(init.headers);

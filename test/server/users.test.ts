@@ -272,6 +272,52 @@ describe("users: createServer({ authenticate }) → this.user; auth on apps and 
     expect((await b.event("add", ["hat"], ++b.seq)).status).toBe(404);
   });
 
+  it("knows whose page it is across a restart: a page of bob's asking for a session after eve signed in loads its address again", async () => {
+    class Draft extends App {
+      text = "";
+      @server.realtime type(text: string) {
+        this.text = text;
+      }
+      override render() {
+        return h("p", {}, this.text);
+      }
+    }
+    const fromCookie = (ctx: Koa.Context) => (ctx.cookies.get("user") ? { name: ctx.cookies.get("user") } : undefined);
+    const keys = ["test-key-not-secret"];
+    let srv = await serve(Draft, { authenticate: fromCookie, keys });
+    close = srv.close;
+    const b = srv.browser();
+    const bootOf = async () => {
+      const html = await (await fetch(srv.url + "/", { headers: { cookie: b.cookie } })).text();
+      return JSON.parse(/id="rv-boot">(.*?)<\/script>/.exec(html)![1]!) as { sid: string; u?: string };
+    };
+    await b.request("/"); // the browser's token
+    const token = b.cookie;
+    expect((await bootOf()).u).toBeUndefined(); // nobody signed in: nothing to compare
+    b.cookie = `${token}; user=bob`;
+    const page = await bootOf();
+    expect(page.u).toMatch(/^[0-9a-z]+$/); // a hash, not the user
+    // The server restarts: it knows neither the session nor whose it was. The page says whose it is.
+    await srv.close();
+    srv = await serve(Draft, { authenticate: fromCookie, keys });
+    close = srv.close;
+    b.url = srv.url;
+    b.cookie = `${token}; user=eve`;
+    const refused = await b.request("/api/session", { method: "POST", json: { sid: page.sid, u: page.u } });
+    expect(refused.status).toBe(409);
+    expect(refused.body.error.code).toBe("USER_CHANGED");
+    expect(refused.body.error.message).toMatch(/This page belongs to the user signed in before; another user signed in in this browser\. The page loads its address again/);
+    // Still bob's browser, or signed out since (no switch): a new session, which says whose it is for the next renewal.
+    b.cookie = `${token}; user=bob`;
+    const renewed = await b.request("/api/session", { method: "POST", json: { sid: page.sid, u: page.u } });
+    expect(renewed.status).toBe(201);
+    expect(renewed.body.u).toBe(page.u);
+    b.cookie = token;
+    const signedOut = await b.request("/api/session", { method: "POST", json: { sid: page.sid, u: page.u } });
+    expect(signedOut.status).toBe(201);
+    expect(signedOut.body.u).toBeUndefined();
+  });
+
   it("mounts into a host Koa app whose own middleware sets ctx.state.user", async () => {
     const revue = createServer({ "/app": Notes }, { logger: { warn() {}, error() {} } });
     const host = new Koa();
