@@ -283,6 +283,10 @@ export class Mount<A extends App = App> {
       ctx.set("X-Content-Type-Options", "nosniff");
       ctx.set("Referrer-Policy", "same-origin");
       ctx.set("Cache-Control", "no-store");
+      // A window this page opens on another site cannot reach back into it (window.opener), nor one that opened it.
+      ctx.set("Cross-Origin-Opener-Policy", "same-origin");
+      // Over HTTPS (or behind a proxy saying so, Koa's `proxy`): the browser keeps to HTTPS for this host for a year.
+      if (ctx.secure) ctx.set("Strict-Transport-Security", "max-age=31536000");
       ctx.type = "html";
       const who = await this.who(ctx);
       try {

@@ -224,4 +224,18 @@ describe("the page", () => {
     expect(one.body).toContain('id="rv-boot"');
     expect(one.body).toContain('data-rv="');
   });
+
+  it("keeps other sites' windows away from it (COOP), and over HTTPS asks the browser to stay on HTTPS (HSTS)", async () => {
+    const plain = await b.request("/");
+    expect(plain.headers.get("cross-origin-opener-policy")).toBe("same-origin");
+    expect(plain.headers.get("strict-transport-security")).toBeNull(); // said over http, it would mean nothing
+    const proxied = await serve(Store);
+    proxied.handle.koa.proxy = true; // behind a proxy that terminates TLS
+    try {
+      const secure = await fetch(proxied.url + "/", { headers: { "x-forwarded-proto": "https" } });
+      expect(secure.headers.get("strict-transport-security")).toBe("max-age=31536000");
+    } finally {
+      await proxied.close();
+    }
+  });
 });
