@@ -136,6 +136,8 @@ export class CallQueue {
   private controller: AbortController | undefined;
   /** Rejects the running task's outcome (set while an async task runs). */
   private abandon: ((reason: Error) => void) | undefined;
+  /** What the running task's handlers asked to undo if it is abandoned at the timeout ({@link whenAbandoned}). */
+  private undo: (() => void) | undefined;
   private idleWaiters: (() => void)[] = [];
   /** The task running (a snapshot counts a page call running as not run). */
   private current: Task | undefined;
@@ -251,13 +253,24 @@ export class CallQueue {
       result = undefined; // as an enqueued task's rejection, which the caller ignores
     }
     if (isThenable(result)) return new Promise((resolve, reject) => void this.pump({ run: () => result, resolve, reject, seq: INTERNAL, bytes: 0 }));
-    this.controller = undefined;
+    this.controller = this.undo = undefined;
     if (this.head < this.tasks.length) void this.pump(); // queued while it ran
     else {
       this.running = false;
       this.settleIdle();
     }
     return undefined;
+  }
+
+  /**
+   * Runs `fn` if the task running now is abandoned at the timeout, before its
+   * signal aborts; several run last first. (`Hub.invoke` undoes the cookies of
+   * an async handler so: a closure per call, where a listener on the signal
+   * would cost an AbortController per call.)
+   */
+  whenAbandoned(fn: () => void): void {
+    const earlier = this.undo;
+    this.undo = earlier ? () => (fn(), earlier()) : fn;
   }
 
   /** The signal of the task running now: it aborts when that task times out or the session ends. */
@@ -493,6 +506,9 @@ export class CallQueue {
               `${this.where}: a handler ran longer than ${this.limits.timeoutMs} ms and was abandoned; the session moved on. ` +
                 `Make it finish sooner, stop it when this.signal aborts, or raise handlerTimeoutMs in createServer options.`,
             );
+            const undo = this.undo;
+            this.undo = undefined;
+            undo?.();
             this.controller?.abort(err);
             reject(err);
           }, this.limits.timeoutMs);
@@ -503,7 +519,7 @@ export class CallQueue {
       task.reject(err);
     } finally {
       clearTimeout(timer);
-      this.controller = this.abandon = this.current = undefined;
+      this.controller = this.abandon = this.current = this.undo = undefined;
       if (task.seq !== INTERNAL) {
         this.unfinished--;
         this.unfinishedBytes -= task.bytes;

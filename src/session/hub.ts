@@ -1682,17 +1682,15 @@ export class Hub<A extends App = App> implements PoolMember {
     if (!isThenable(out)) return out;
     // Abandoned at handlerTimeoutMs, its caller told HANDLER_TIMEOUT: what it set is undone, and while it still runs no
     // session cookie is taken (`Link.cookie`): one it sets later could not be told from another handler's.
-    const signal = session.calls.signal();
-    let abandoned = false;
-    const onAbort = () => {
-      if ((signal.reason as RevueError | undefined)?.code !== "HANDLER_TIMEOUT") return;
+    let done = false, abandoned = false;
+    session.calls.whenAbandoned(() => {
+      if (done) return;
       abandoned = true;
       session.abandoned++;
       undoCookies(session, jar, before);
-    };
-    signal.addEventListener("abort", onAbort);
+    });
     const settled = () => {
-      signal.removeEventListener("abort", onAbort);
+      done = true;
       if (abandoned) session.abandoned--;
     };
     return Promise.resolve(out).then(
