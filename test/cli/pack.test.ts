@@ -129,6 +129,9 @@ describe("a new project from the packed tarball", () => {
       expect(files, needed).toContain(needed);
     }
     expect(files.filter((f) => f.startsWith("src/") || f.startsWith("test/"))).toEqual([]);
+    // No source maps: they would name src/*.ts, which is not shipped, so a stack trace would point at files the user does not
+    // have; without them it points at dist/'s JavaScript, which is tsc's readable output.
+    expect(files.filter((f) => f.endsWith(".map"))).toEqual([]);
     // Every file the README links to (the examples, the protocol, the results) comes with it.
     const linked = [...readFileSync(join(repo, "README.md"), "utf8").matchAll(/\]\(((?:examples|docs|bench)\/[^)#]+)/g)].map((m) => m[1]!);
     expect(linked.length).toBeGreaterThan(5);
