@@ -424,8 +424,9 @@ export class App<Self = any, Api extends AppApi = {}, Route extends string = str
    * Who is here, on every node: `track(topic, key, meta)`, `update`,
    * `untrack` this session's presences, `list(topic)` everyone's as
    * `{ [key]: { metas: [...] } }` (one key, several metas: tabs, devices).
-   * Joins and leaves reach `@server.on("presence")` handlers and pages'
-   * `rv.on("presence")` as `{ topic, joins, leaves }`, batched. A session's
+   * Joins and leaves of a topic reach the `@server.on("presence")` handlers
+   * and pages' `rv.on("presence")` of the sessions that track in it or are
+   * in the room of its name, as `{ topic, joins, leaves }`, batched. A session's
    * presences leave when it ends; a dead node's after `presence.downPeriodMs`.
    *
    * @example

@@ -1386,19 +1386,30 @@ export class Hub<A extends App = App> implements PoolMember {
     this.fanOut(env, offset);
   }
 
-  /** A presence diff of this node's merged view: static handlers once here, then every session of this node (per-session handlers, a re-render). */
+  /**
+   * A presence diff of this node's merged view: static handlers once here,
+   * then the sessions of this node that follow its topic (per-session
+   * handlers, a re-render, the page's `rv.on("presence")`): those tracking in
+   * it and those in the room of that name. Any other page, of this app or
+   * another, hears nothing of who is where (topics, keys and metas are the
+   * app's data; a user's key may be their email).
+   */
   private presenceChanged(diff: PresenceDiff): void {
     for (const entry of this.spec.staticOn.get("presence") ?? []) void this.callStatic(entry, "presence", [diff]);
-    this.fanOut({ event: "presence", data: diff });
+    const followers = new Set(this.rooms.of(diff.topic));
+    for (const sid of this.presence.trackersOf(diff.topic)) {
+      const session = this.byId.get(sid);
+      if (session) followers.add(session);
+    }
+    if (followers.size > 0) this.fanOut({ event: "presence", data: diff }, undefined, followers);
   }
 
   /**
-   * Delivers an event to this process's sessions (all, or one room's); a
-   * broadcast from the pubsub's log carries its `offset`. A session still
+   * Delivers an event to this process's sessions (all, one room's, or
+   * `targets`); a broadcast from the pubsub's log carries its `offset`. A session still
    * catching up gets it after what it missed.
    */
-  private fanOut(env: Envelope, offset?: string): void {
-    const targets = env.room === undefined ? this.byId.values() : this.rooms.of(env.room);
+  private fanOut(env: Envelope, offset?: string, targets: Iterable<Session<A>> = env.room === undefined ? this.byId.values() : this.rooms.of(env.room)): void {
     // Per broadcast, not per session: these map lookups cost ≈ 100 instructions a message (callgrind, 2,000 sessions).
     const handled = this.handles(env.event);
     const catchingUp = this.catchingUp.size > 0;

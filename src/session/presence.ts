@@ -169,6 +169,8 @@ export class Presence {
   private readonly maxPerTopic: number;
   /** Each session's presences: sid → "topic\0key" → entry. */
   private readonly bySession = new Map<string, Map<string, Entry>>();
+  /** The sessions of this node tracking in each topic: topic → sid → how many of its keys (who hears the topic's diffs). */
+  private readonly trackers = new Map<string, Map<string, number>>();
   /** Local changes not yet published. */
   private readonly outJoins = new Map<string, Entry>();
   private readonly outLeaves = new Set<string>();
@@ -287,7 +289,7 @@ export class Presence {
     if (!had) return;
     mine!.delete(slot(topic, key));
     if (mine!.size === 0) this.bySession.delete(sid);
-    this.removeLocal(had);
+    this.removeLocal(sid, had);
   }
 
   /** Removes every presence of session `sid` (it ended). */
@@ -295,7 +297,7 @@ export class Presence {
     const mine = this.bySession.get(sid);
     if (!mine) return;
     this.bySession.delete(sid);
-    for (const entry of mine.values()) this.removeLocal(entry);
+    for (const entry of mine.values()) this.removeLocal(sid, entry);
   }
 
   /** Session `sid`'s presences, as JSON-safe data (for its snapshot); {@link restore} tracks them again. */
@@ -306,6 +308,11 @@ export class Presence {
   /** Tracks again the presences of a session restored from its snapshot (on this node now). */
   restore(sid: string, saved: ReadonlyArray<{ topic: string; key: string; meta: Record<string, unknown> }>): void {
     for (const { topic, key, meta } of saved) this.track(sid, topic, key, meta, true);
+  }
+
+  /** The sessions of this node that track a presence in `topic`, by id. */
+  trackersOf(topic: string): Iterable<string> {
+    return this.trackers.get(topic)?.keys() ?? [];
   }
 
   /** Everyone's presences in `topic`, merged over every node: `{ [key]: { metas } }`, each meta a copy carrying its `ref`. */
@@ -339,6 +346,9 @@ export class Presence {
     let mine = this.bySession.get(sid);
     if (!mine) this.bySession.set(sid, (mine = new Map()));
     mine.set(slot(entry.topic, entry.key), entry);
+    let here = this.trackers.get(entry.topic);
+    if (!here) this.trackers.set(entry.topic, (here = new Map()));
+    here.set(sid, (here.get(sid) ?? 0) + 1);
     this.self.entries.set(entry.ref, entry);
     this.index(entry);
     // A presence that joins and leaves within one batch is never published.
@@ -350,11 +360,15 @@ export class Presence {
   /** An update: the old presence leaves, a new one (new ref) joins, as Phoenix reports it, so a page can tell them apart. */
   private replace(sid: string, had: Entry, meta: Record<string, unknown>): string {
     this.bySession.get(sid)!.delete(slot(had.topic, had.key));
-    this.removeLocal(had);
+    this.removeLocal(sid, had);
     return this.add(sid, { topic: had.topic, key: had.key, ref: this.newRef(), meta });
   }
 
-  private removeLocal(entry: Entry): void {
+  private removeLocal(sid: string, entry: Entry): void {
+    const here = this.trackers.get(entry.topic);
+    const n = here?.get(sid) ?? 0;
+    if (n > 1) here!.set(sid, n - 1);
+    else if (here?.delete(sid) && here.size === 0) this.trackers.delete(entry.topic);
     this.self.entries.delete(entry.ref);
     this.unindex(entry);
     if (!this.outJoins.delete(entry.ref)) this.outLeaves.add(entry.ref);

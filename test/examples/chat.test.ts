@@ -103,11 +103,13 @@ describe("examples/chat", () => {
     expect(names(bob)).toEqual(["ann", "bob"]);
   });
 
-  it("sends every page the presence diffs of every room, as rv.on(\"presence\") sees them", async () => {
+  it("sends the pages of a room its presence diffs, as rv.on(\"presence\") sees them, and no other room's", async () => {
     const { ann, bob, cy } = await threeBrowsers();
     const diffs = (t: TestSession<Chat>) => t.events.filter((e) => e.event === "presence").map((e) => e.data as { topic: string; joins: Record<string, unknown>; leaves: Record<string, unknown> });
-    // cy (room b) saw bob join room a: the diff names its topic.
-    expect(diffs(cy)).toContainEqual({ topic: "a", joins: { bob: { metas: [{ ref: expect.any(String) }] } }, leaves: {} });
+    // ann (room a) saw bob join room a: the diff names its topic.
+    expect(diffs(ann)).toContainEqual({ topic: "a", joins: { bob: { metas: [{ ref: expect.any(String) }] } }, leaves: {} });
+    // cy (room b) hears nothing of who is in room a.
+    expect(diffs(cy).map((d) => d.topic)).not.toContain("a");
     await bob.unmount();
     await ann.settle();
     expect(diffs(ann).at(-1)).toEqual({ topic: "a", joins: {}, leaves: { bob: { metas: [{ ref: expect.any(String) }] } } });

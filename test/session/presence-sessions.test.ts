@@ -4,9 +4,10 @@ import { Hub, pageCall, RegistryError, UsageError, type ServerMessage, type Sess
 
 /**
  * `this.presence` in sessions: several hubs of one app sharing one broker are
- * several nodes; their sessions' presences merge, every session's
- * `@server.on("presence")` handlers hear every diff (then re-render), pages get
- * the diff as an event, and a session's presences leave when it ends.
+ * several nodes; their sessions' presences merge, the `@server.on("presence")`
+ * handlers of every session following a topic (tracking in it, or in its room)
+ * hear its diffs (then re-render), their pages get the diff as an event, and a
+ * session's presences leave when it ends.
  */
 
 const FAST = { heartbeatMs: 40, downPeriodMs: 200, batchMs: 10 };
@@ -36,6 +37,8 @@ class Lobby extends App {
   }
   @server.realtime away() { this.presence.update("lobby", this.name, (m) => ({ ...m, away: true })); }
   @server.realtime exit() { this.presence.untrack("lobby", this.name); }
+  /** Follows the lobby's diffs without being in it: the room of the topic's name. */
+  @server.realtime watch() { this.join("lobby"); }
   @server.on("presence") changed(diff: PresenceDiff) {
     this.heard.push(diff);
     if (diff.topic === "lobby") this.online = Object.keys(this.presence.list("lobby")).sort();
@@ -91,7 +94,11 @@ class Room extends App {
   name = "";
   online: string[] = [];
   @server.realtime enter(name: string) { this.name = name; this.presence.track("lobby", name, { since: Date.now() }); }
-  @server.on("connect") back() { if (this.name) this.presence.track("lobby", this.name, { since: Date.now() }); }
+  @server.on("connect") back() {
+    this.join("lobby"); // follows the lobby's diffs before entering it
+    this.online = Object.keys(this.presence.list("lobby")); // starting from who is there
+    if (this.name) this.presence.track("lobby", this.name, { since: Date.now() });
+  }
   @server.on("disconnect") gone() { if (this.name) this.presence.untrack("lobby", this.name); }
   @server.on("presence") changed(diff: PresenceDiff) {
     if (diff.topic === "lobby") this.online = Object.keys(this.presence.list("lobby"));
@@ -113,9 +120,13 @@ describe("this.presence across hubs (nodes) sharing a broker", () => {
       await two.call(bob, pageCall("realtime", "enter", 1, ["bob"]));
       await until(() => ann.instance.online.sort().join() === "ann,bob" && bob.instance.online.sort().join() === "ann,bob", "ann and bob to see each other");
       const sink: Sink = { write: () => true, end() {}, destroy() {}, writableLength: 0, writableEnded: false, destroyed: false, once() {} };
+      // A page that has not entered sees who is there as it connects, and follows the lobby from then on.
+      const watcher = await one.createSession();
+      one.connect(watcher, { ...sink });
+      await until(() => watcher.instance.online.sort().join() === "ann,bob", "the watcher to see ann and bob");
       two.connect(bob, sink);
       two.disconnect(bob, sink); // bob's page went away
-      await until(() => ann.instance.online.join() === "ann", "bob to leave when his page went away");
+      await until(() => ann.instance.online.join() === "ann" && watcher.instance.online.join() === "ann", "bob to leave when his page went away");
       expect(logger.error).not.toHaveBeenCalled();
     } finally {
       await one.stop();
@@ -123,12 +134,14 @@ describe("this.presence across hubs (nodes) sharing a broker", () => {
     }
   });
 
-  it("every session on every node hears each diff in @server.on(\"presence\") and re-renders; pages get it as an event", async () => {
+  it("every session following the topic on every node hears each diff in @server.on(\"presence\") and re-renders; pages get it as an event; the others hear nothing", async () => {
     const bus = new MemoryPubSub();
     const [a, b] = [await startNode(bus), await startNode(bus)];
     const ann = await a.hub.createSession();
     const watcher = await a.hub.createSession();
+    const bystander = await a.hub.createSession();
     const bob = await b.hub.createSession();
+    await call(a.hub, watcher, "watch");
     await call(a.hub, ann, "enter", "ann");
     await call(b.hub, bob, "enter", "bob");
     for (const [n, s] of [[a, ann], [a, watcher], [b, bob]] as const) {
@@ -142,6 +155,9 @@ describe("this.presence across hubs (nodes) sharing a broker", () => {
     // What rv.on("presence") gets: the same diffs, as events.
     expect(events(a, watcher).flatMap((d) => Object.keys(d.joins)).sort()).toEqual(["ann", "bob"]);
     expect(events(b, bob)[0]).toEqual({ topic: "lobby", joins: expect.any(Object), leaves: {} });
+    // A session that neither tracks in the lobby nor is in its room hears nothing of who is there, nor does its page.
+    expect(bystander.instance.heard).toEqual([]);
+    expect(events(a, bystander)).toEqual([]);
     // Static handlers run once per diff on each node, not once per session.
     expect(Lobby.diffsHeard).toBe(a.messages.filter(([sid, m]) => sid === watcher.sid && m.type === "event").length + events(b, bob).length);
 
@@ -160,6 +176,7 @@ describe("this.presence across hubs (nodes) sharing a broker", () => {
     const bus = new MemoryPubSub();
     const [a, b] = [await startNode(bus), await startNode(bus)];
     const watcher = await a.hub.createSession();
+    await call(a.hub, watcher, "watch");
     const [x, y] = [await b.hub.createSession(), await b.hub.createSession()];
     const z = await a.hub.createSession();
     await call(b.hub, x, "enter", "x");
@@ -186,6 +203,7 @@ describe("this.presence across hubs (nodes) sharing a broker", () => {
     const bus = new MemoryPubSub();
     const [a, b] = [await startNode(bus), await startNode(bus)];
     const watcher = await a.hub.createSession();
+    await call(a.hub, watcher, "watch");
     const sleeper = await a.hub.createSession();
     const bob = await b.hub.createSession();
     await call(b.hub, bob, "enter", "bob");
