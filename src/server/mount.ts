@@ -16,7 +16,7 @@ import type { PresenceOptions } from "../session/presence.js";
 import type { PubSub } from "../session/pubsub.js";
 import type { Session } from "../session/session.js";
 import type { SessionStore } from "../session/store.js";
-import { fileName, removeAll, type ReceivedFile } from "../session/uploads.js";
+import { fileName, fileType, removeAll, type ReceivedFile } from "../session/uploads.js";
 import type { Assets } from "./assets.js";
 import type { BrowserTokens } from "./browser-token.js";
 import { decodeCall, isId, isSeq } from "./decode-call.js";
@@ -442,7 +442,7 @@ export class Mount<A extends App = App> {
         giveBack();
         received = Object.values(files)
           .flatMap((f) => f ?? [])
-          .map((f) => ({ path: f.filepath, name: fileName(f.originalFilename), type: f.mimetype ?? "application/octet-stream", size: f.size }));
+          .map((f) => ({ path: f.filepath, name: fileName(f.originalFilename), type: fileType(f.mimetype), size: f.size }));
         if (received.length === 0) throw new RevueError("BAD_REQUEST", "POST /api/upload: the form has no file field. Append a File to the FormData.");
         ctx.body = { files: await session.uploads.add(received, dir) };
       } catch (err) {

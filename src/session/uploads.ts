@@ -219,6 +219,16 @@ export function fileName(sent: string | null | undefined): string {
   return clean === "" || clean === "." || clean === ".." ? "upload" : clean;
 }
 
+/**
+ * The MIME type a browser claimed for a file, as sent when it reads as one
+ * (`type/subtype`, parameters after a `;`, at most 255 characters of
+ * printable ASCII), else `application/octet-stream`: a type is kept with the
+ * session's file and shown to its app, so a 200 KB one is refused.
+ */
+export function fileType(sent: string | null | undefined): string {
+  return sent && sent.length <= 255 && /^[\w!#$&^.+-]+\/[\w!#$&^.+-]+(?:\s*;[\x20-\x7e]*)?$/.test(sent) ? sent : "application/octet-stream";
+}
+
 /** Whether any object sits in `args` (only objects can be handles): most calls carry strings and numbers. */
 function mayHoldHandle(args: unknown[]): boolean {
   return args.some((a) => typeof a === "object" && a !== null);

@@ -7,7 +7,7 @@ import type { App } from "../app.js";
 import { NAV_NAME, type Hub, type Who } from "../session/hub.js";
 import type { Session } from "../session/session.js";
 import type { Sink } from "../session/stream.js";
-import { removeAll, type ReceivedFile } from "../session/uploads.js";
+import { fileType, removeAll, type ReceivedFile } from "../session/uploads.js";
 import { decodeCallBody, isId, isSeq } from "../server/decode-call.js";
 import type { ClientModuleAsset } from "../server/client-module.js";
 import type { ClientModule, Reply, StreamHandlers, StreamHandle, Transport, Uploadable, UploadHandle, UploadOptions } from "../../client/transport.js";
@@ -314,7 +314,7 @@ export function hubTransport(host: PageHost): Transport {
           list.map(async (f, i) => {
             const path = join(dir, String(i));
             await writeFile(path, bytes[i]!);
-            return { path, name: (f as File).name ?? "blob", type: f.type || "application/octet-stream", size: bytes[i]!.length };
+            return { path, name: (f as File).name ?? "blob", type: fileType(f.type), size: bytes[i]!.length };
           }),
         );
         const handles = await session.uploads.add(received, dir);

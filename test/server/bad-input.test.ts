@@ -166,6 +166,22 @@ describe("uploads", () => {
     }
   });
 
+  it("keeps a file's claimed type when it reads as a MIME type of at most 255 characters, else application/octet-stream", async () => {
+    const claimed: Array<[string, string]> = [
+      ["text/plain", "text/plain"],
+      ["text/csv; charset=utf-8", "text/csv; charset=utf-8"],
+      ["text/" + "x".repeat(1_500), "application/octet-stream"],
+      ["not a type", "application/octet-stream"],
+    ];
+    for (const [type, kept] of claimed) {
+      const form = new FormData();
+      form.append("file", new Blob(["x"], { type }), "f.txt");
+      const up = await b.request(`/api/upload?sid=${b.sid}`, { method: "POST", body: form });
+      expect(up.status).toBe(200);
+      expect(up.body.files[0].type).toBe(kept);
+    }
+  });
+
   it("refuses an upload over the size cap with 413", async () => {
     const form = new FormData();
     form.append("file", new Blob(["x".repeat(10_000)]), "big.bin");
