@@ -250,7 +250,7 @@ export type ServerCalls<T, Api extends AppApi = {}> = IsAny<T> extends true
   ? any
   : HasApi<Api> extends true
   ? { readonly [K in Listed<Api, "rpc"> & keyof T]: RpcStub<T[K]> } & { readonly [K in Listed<Api, "realtime"> & keyof T]: RealtimeStub<T[K]> }
-  : { readonly [K in keyof T]: T[K] extends AnyFn ? (...args: Parameters<T[K]>) => Promise<RpcResult<Awaited<ReturnType<T[K]>>>> : never };
+  : { readonly [K in keyof T]: T[K] extends AnyFn ? (...args: PageArgs<Parameters<T[K]>>) => Promise<RpcResult<Awaited<ReturnType<T[K]>>>> : never };
 
 /** Something `this.to(room)` returns: the same `emit`, narrowed to one room. */
 export interface RoomEmitter {

@@ -29,8 +29,12 @@ class Typed extends App<Typed> {
     const bytes: Record<string, number> = await this.server.bytes(); // a Uint8Array arrives as { "0": 1, … }
     // @ts-expect-error not a Uint8Array in the page
     const typed: Uint8Array = await this.server.bytes();
-    void [sum, wrong, when, date, shaped, nothing, n, loose, bytes, typed];
+    // The page passes the handle rv.upload gave it, here too (the README's upload example, without the kinds named).
+    const handle: UploadHandle = { $upload: "id", name: "a.txt", type: "text/plain", size: 1 };
+    const size: number = await this.server.received(handle);
+    void [sum, wrong, when, date, shaped, nothing, n, loose, bytes, typed, size];
   }
+  @server.rpc async received(file: UploadedFile) { return file.size; }
   @server.rpc when() { return new Date(0); }
   @server.rpc shaped() { return { at: new Date(0), tags: new Set(["a"]), n: undefined as number | undefined, list: [{ id: 1 }], total: () => 1 }; }
   @server.rpc() async none() {} // empty parentheses are the bare decorator
