@@ -198,6 +198,16 @@ function userChanged(what: string): SessionError {
   );
 }
 
+/** A call as a refusal names it: the app's own by kind and name, Revue's built-ins by what they do (the app never wrote `rv.set`). */
+function callOf(kind: string, name: string, args: unknown[]): string {
+  const first = args[0] instanceof URL ? args[0].pathname + args[0].search : args[0];
+  const arg = JSON.stringify(first)?.slice(0, 60);
+  if (name === SET_FIELD_NAME) return `the update of field ${arg} (a revue/ui control or bindField)`;
+  if (name === RECOVER_NAME) return "the form recovery of a page whose session was replaced";
+  if (name === NAV_NAME) return `a move to ${arg}`;
+  return `${kind} "${name}"`;
+}
+
 /** The error for an unknown or expired session; the page re-bootstraps when it sees it. */
 export function sessionNotFound(sid: string): SessionError {
   return new SessionError(
@@ -677,7 +687,7 @@ export class Hub<A extends App = App> implements PoolMember {
         leaving = this.routes(target.pathname)?.prefix !== this.prefix;
       }
       // Checked here, at the edge: a refused call leaves its seq usable, and the method only ever sees valid arguments.
-      if ((this.access !== undefined || entry?.options.auth !== undefined) && !leaving) this.admit(call.who ?? session.who, () => `${this.spec.name}: ${call.kind} "${call.name}"`, entry);
+      if ((this.access !== undefined || entry?.options.auth !== undefined) && !leaving) this.admit(call.who ?? session.who, () => `${this.spec.name}: ${callOf(call.kind, call.name, args)}`, entry);
       if (call.who && !leaving) this.assertSameUser(session, call.who);
       if (field) this.knowField(session, args[0]);
       if (recover) args = [checkRecovered(this.spec.name, args[0])];

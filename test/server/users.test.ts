@@ -3,6 +3,7 @@ import Koa from "koa";
 import type { AddressInfo } from "node:net";
 import { App, createServer, h, server, UnavailableError } from "revue";
 import { mount } from "revue/testing";
+import { textInput } from "revue/ui";
 import { Browser, serve } from "./harness.js";
 
 /** Who a request is from, in these tests: the `x-user` header ("ada:admin" → { name: "ada", roles: ["admin"] }). */
@@ -37,6 +38,15 @@ class Admin extends App {
   static override auth = "admin";
   override render() {
     return h("main", {}, "the admin area");
+  }
+}
+
+/** A members' page with a field a revue/ui control binds: its updates are Revue's built-in call (`rv.set`). */
+class Draft extends App {
+  static override auth = true;
+  draft = "";
+  override render() {
+    return h("main", {}, textInput(this, "draft"));
   }
 }
 
@@ -316,6 +326,16 @@ describe("users: createServer({ authenticate }) → this.user; auth on apps and 
     const signedOut = await b.request("/api/session", { method: "POST", json: { sid: page.sid, u: page.u } });
     expect(signedOut.status).toBe(201);
     expect(signedOut.body.u).toBeUndefined();
+  });
+
+  it("names a refused update of a bound field by its field, not by Revue's built-in call", async () => {
+    const srv = await serve(Draft, { authenticate: fromHeader });
+    close = srv.close;
+    const b = srv.browser();
+    b.sid = /"sid":"([^"]+)"/.exec((await as(b, "ada")("/")).body)![1]!;
+    const typed = await b.request("/api/event", { method: "POST", json: { sid: b.sid, seq: 1, method: "rv.set", args: ["draft", { type: "input", value: "x" }] } });
+    expect([typed.status, typed.body.error.code]).toEqual([401, "UNAUTHORIZED"]);
+    expect(typed.body.error.message).toMatch(/^Draft: the update of field "draft" \(a revue\/ui control or bindField\) refused: Draft requires a signed-in user/);
   });
 
   it("mounts into a host Koa app whose own middleware sets ctx.state.user", async () => {
