@@ -55,8 +55,11 @@ export class BrowserTokens {
    * forged one is checked each time; emptied when full.
    */
   private readonly verified = new Map<string, Verified>();
+  /** Whether the keys were given (they outlive the process), not drawn at start. */
+  private readonly given: boolean;
 
   constructor(keys?: readonly string[]) {
+    this.given = keys !== undefined;
     if (keys === undefined) {
       this.keys = [randomBytes(32)];
       return;
@@ -119,6 +122,26 @@ export class BrowserTokens {
       return found;
     }
     return undefined;
+  }
+
+  /**
+   * What a page carries to say whose it is (its boot data's `u`), from the
+   * user's identity hash (`Session.userKey`): keyed by the first key when
+   * `keys` were given, so the page's HTML tells nothing of who without it;
+   * else the identity hash as it is (a key drawn at start would make every
+   * open page's `u` another user's after a restart).
+   */
+  userTag(identity: string): string {
+    return this.given ? this.userMac(this.keys[0]!, identity) : identity;
+  }
+
+  /** Whether `tag` is {@link userTag} of `identity`, under any key (a page served before a rotation still matches). */
+  isUserTag(tag: string, identity: string): boolean {
+    return this.given ? this.keys.some((k) => this.userMac(k, identity) === tag) : tag === identity;
+  }
+
+  private userMac(key: Buffer, identity: string): string {
+    return createHmac("sha256", key).update(`user:${identity}`).digest().subarray(0, 12).toString("base64url");
   }
 
   private mac(key: Buffer, id: string): Buffer {

@@ -322,7 +322,7 @@ export class Mount<A extends App = App> {
           base: p,
           module: await this.cfg.assets.moduleUrl(p, hub as unknown as Hub),
           ...(state ? { s: state } : {}),
-          ...(session.userKey !== undefined ? { u: session.userKey } : {}),
+          ...(session.userKey !== undefined ? { u: this.cfg.tokens.userTag(session.userKey) } : {}),
         },
         runtimeUrl: await this.cfg.assets.runtimeUrl(p),
       });
@@ -342,7 +342,7 @@ export class Mount<A extends App = App> {
         throw new RevueError("BAD_REQUEST", `${ctx.method} ${ctx.path}: "url" must be a path of this server (such as "/items/42?tab=2"), got ${JSON.stringify(url)?.slice(0, 80)}.`);
       }
       // The user the page was of (its boot data's `u`): a page whose session is gone (a restart) is not made another user's.
-      hub.assertPageUser(u, who);
+      hub.assertPageUser(u, who, (tag, identity) => this.cfg.tokens.isUserTag(tag, identity));
       // A sid that is not a session id string is refused (400, by `find`); one of a session gone gets a new session.
       const found = sid !== undefined ? await this.find(ctx, sid).catch(() => undefined) : undefined;
       const again = found && (await hub.reissue(found, who));
@@ -351,7 +351,7 @@ export class Mount<A extends App = App> {
       ctx.type = "json";
       ctx.body =
         `{"sid":${JSON.stringify(session.sid)},"rev":${page.rev},"hash":"${page.hash}","tree":${page.json},"module":${JSON.stringify(await this.cfg.assets.moduleUrl(p, hub as unknown as Hub))},` +
-        `"title":${JSON.stringify(title ?? head.title)},${headJson}${state ? `,"s":${JSON.stringify(state)}` : ""}${session.userKey !== undefined ? `,"u":${JSON.stringify(session.userKey)}` : ""}}`;
+        `"title":${JSON.stringify(title ?? head.title)},${headJson}${state ? `,"s":${JSON.stringify(state)}` : ""}${session.userKey !== undefined ? `,"u":${JSON.stringify(this.cfg.tokens.userTag(session.userKey))}` : ""}}`;
     });
 
     // The cookies this session's handlers set (App.setCookie): the page trades the ticket its patch carried for them.

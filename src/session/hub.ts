@@ -455,14 +455,15 @@ export class Hub<A extends App = App> implements PoolMember {
 
   /**
    * Refuses a page asking for a session (`POST /api/session`) on behalf of
-   * another signed-in user than the one it was rendered for (`u`: the
-   * {@link userIdentity} its boot data or last session answer carried). The
+   * another signed-in user than the one it was rendered for (`u`: what its
+   * boot data or last session answer carried, `is` telling whether it is of
+   * a {@link userIdentity}: the identity itself unless keyed). The
    * page's session need not exist any more (a restart forgot it, and who it
    * was of): without this, a tab of ada's would recover her typed text and
    * send her unsent clicks into a new session of bob's, who signed in since.
    */
-  assertPageUser(u: unknown, who: Who): void {
-    if (typeof u !== "string" || who.user === undefined || who.user === null || userIdentity(who.user) === u) return;
+  assertPageUser(u: unknown, who: Who, is: (u: string, identity: string) => boolean = (tag, identity) => tag === identity): void {
+    if (typeof u !== "string" || who.user === undefined || who.user === null || is(u, userIdentity(who.user))) return;
     throw userChanged("This page");
   }
 

@@ -30,3 +30,22 @@ describe("BrowserTokens reading the Cookie header", () => {
     expect(tokens.owner(ctxWith(`rv_token=${"A".repeat(22)}.${"B".repeat(22)}; rv_token=${value}`), false)).toBe(owner);
   });
 });
+
+describe("BrowserTokens' user tags (a page's boot data `u`)", () => {
+  it("keys the user's identity hash with the first key when keys are given, and recognises it under any of them", () => {
+    const old = new BrowserTokens(["the-old-key-of-16-chars"]);
+    const tag = old.userTag("1gstbgpjfhe");
+    expect(tag).toMatch(/^[\w-]{16}$/);
+    expect(tag).not.toContain("1gstbgpjfhe");
+    const rotated = new BrowserTokens(["the-new-key-of-16-chars", "the-old-key-of-16-chars"]);
+    expect(rotated.isUserTag(tag, "1gstbgpjfhe")).toBe(true);
+    expect(rotated.isUserTag(tag, "2other")).toBe(false);
+    expect(new BrowserTokens(["an-unrelated-key-16-chars"]).isUserTag(tag, "1gstbgpjfhe")).toBe(false);
+  });
+
+  it("without keys (one drawn at start, gone at a restart) is the identity hash itself, so an open page still matches after a restart", () => {
+    const before = new BrowserTokens(), after = new BrowserTokens();
+    expect(before.userTag("1gstbgpjfhe")).toBe("1gstbgpjfhe");
+    expect(after.isUserTag(before.userTag("1gstbgpjfhe"), "1gstbgpjfhe")).toBe(true);
+  });
+});

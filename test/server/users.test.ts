@@ -42,7 +42,7 @@ class Admin extends App {
 }
 
 /** A members' page with a field a revue/ui control binds: its updates are Revue's built-in call (`rv.set`). */
-class Draft extends App {
+class MembersDraft extends App {
   static override auth = true;
   draft = "";
   override render() {
@@ -306,10 +306,10 @@ describe("users: createServer({ authenticate }) → this.user; auth on apps and 
     expect((await bootOf()).u).toBeUndefined(); // nobody signed in: nothing to compare
     b.cookie = `${token}; user=bob`;
     const page = await bootOf();
-    expect(page.u).toMatch(/^[0-9a-z]+$/); // a hash, not the user
-    // The server restarts: it knows neither the session nor whose it was. The page says whose it is.
+    expect(page.u).toMatch(/^[\w-]{16}$/); // keyed by the server's key: the HTML alone tells nothing of who
+    // The server restarts (its key rotated: a new one first): it knows neither the session nor whose it was. The page says whose it is.
     await srv.close();
-    srv = await serve(Draft, { authenticate: fromCookie, keys });
+    srv = await serve(Draft, { authenticate: fromCookie, keys: ["another-key-not-secret", ...keys] });
     close = srv.close;
     b.url = srv.url;
     b.cookie = `${token}; user=eve`;
@@ -321,7 +321,8 @@ describe("users: createServer({ authenticate }) → this.user; auth on apps and 
     b.cookie = `${token}; user=bob`;
     const renewed = await b.request("/api/session", { method: "POST", json: { sid: page.sid, u: page.u } });
     expect(renewed.status).toBe(201);
-    expect(renewed.body.u).toBe(page.u);
+    expect(renewed.body.u).toMatch(/^[\w-]{16}$/);
+    expect(renewed.body.u).not.toBe(page.u); // under the new first key
     b.cookie = token;
     const signedOut = await b.request("/api/session", { method: "POST", json: { sid: page.sid, u: page.u } });
     expect(signedOut.status).toBe(201);
@@ -329,13 +330,13 @@ describe("users: createServer({ authenticate }) → this.user; auth on apps and 
   });
 
   it("names a refused update of a bound field by its field, not by Revue's built-in call", async () => {
-    const srv = await serve(Draft, { authenticate: fromHeader });
+    const srv = await serve(MembersDraft, { authenticate: fromHeader });
     close = srv.close;
     const b = srv.browser();
     b.sid = /"sid":"([^"]+)"/.exec((await as(b, "ada")("/")).body)![1]!;
     const typed = await b.request("/api/event", { method: "POST", json: { sid: b.sid, seq: 1, method: "rv.set", args: ["draft", { type: "input", value: "x" }] } });
     expect([typed.status, typed.body.error.code]).toEqual([401, "UNAUTHORIZED"]);
-    expect(typed.body.error.message).toMatch(/^Draft: the update of field "draft" \(a revue\/ui control or bindField\) refused: Draft requires a signed-in user/);
+    expect(typed.body.error.message).toMatch(/^MembersDraft: the update of field "draft" \(a revue\/ui control or bindField\) refused: MembersDraft requires a signed-in user/);
   });
 
   it("mounts into a host Koa app whose own middleware sets ctx.state.user", async () => {
