@@ -1290,7 +1290,7 @@ export class Hub<A extends App = App> implements PoolMember {
   weigh(session: Session): void {
     if (!session.calls.idle) return; // weighed at its next rest
     session.weighedAt = Date.now();
-    if (session.asleep || session.state !== "live") return;
+    if (session.asleep || (session.state !== "live" && session.state !== "pending")) return;
     // Its `@cached({ scope: "session" })` results are its own too (they go when it hibernates).
     const cache = cachedBytes(session.instance);
     const owners = this.owners, sid = session.sid, byId = this.byId;

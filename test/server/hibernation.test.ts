@@ -223,6 +223,29 @@ describe("hibernation over HTTP", () => {
     expect(sessions[0]!.instance.items).toHaveLength(2_000);
   });
 
+  it("counts pages that never connected in the budget: past it, they are ended first, the oldest first, and no page in use loses its tree", async () => {
+    class Big extends App {
+      items = Array.from({ length: 2_000 }, (_, i) => ({ id: i, text: "x".repeat(50) })); // built for every page load
+      override render() {
+        return h("p", {}, String(this.items.length));
+      }
+    }
+    srv = await serve(Big, { maxSessionBytes: 2_000_000 });
+    const hub = srv.handle.hubs.get("")! as unknown as Hub<Big>;
+    const user = await srv.browser().start();
+    await user.stream().waitFor((m) => m.type === "init", "the page in use to connect");
+    const loads: string[] = [];
+    for (let i = 0; i < 30; i++) loads.push(/"sid":"([^"]+)"/.exec((await srv.browser().request("/")).body)![1]!); // a script's page loads, never connected
+    expect(hub.pool.pending.size).toBe(30);
+    await hub.pool.sweep();
+    const kept = loads.filter((sid) => hub.get(sid) !== undefined);
+    expect(kept.length).toBeGreaterThan(0);
+    expect(kept.length).toBeLessThan(30);
+    expect(kept).toEqual(loads.slice(30 - kept.length)); // the oldest went first
+    expect(hub.get(user.sid)!.state).toBe("live"); // the page in use kept its tree
+    expect(srv.logs.some((l) => /passed their memory budget .*hibernated 0 and ended \d+ without an open page/.test(l))).toBe(true);
+  });
+
   it("a session whose state throws when read (a getter of its own) does not stop the budget for the others", async () => {
     class Tricky extends App {
       items: Array<{ id: number; text: string }> = [];
