@@ -30,8 +30,26 @@ export function recoveredForms(root: Element): Record<string, Record<string, str
     else f[el.name] = el.name in f ? [f[el.name]!].flat().concat(el.value) : el.value;
   }
   // Called right before the new session's tree replaces the page (client/runtime.ts): this runs once it has.
-  if (forms) setTimeout(() => refill(root, forms!));
+  setTimeout(() => {
+    if (forms) refill(root, forms);
+    retell(root);
+  });
   return forms;
+}
+
+/**
+ * The field being typed in keeps what the visitor typed over the value the
+ * new tree renders in it (client/apply.ts), which the new session never
+ * heard: an `input` event tells the field's binding (`onInput={this.setFilter}`)
+ * again, so that the page and its session agree (a filter field showed "keep"
+ * over the unfiltered list of a session that had never heard of it).
+ *
+ * @example
+ * // <input value=""> holding "keep", focused, after the new tree: its `input` binding sends "keep"
+ */
+export function retell(root: Element): void {
+  const el = root.ownerDocument.activeElement as HTMLInputElement | null;
+  if (el && el !== root && root.contains(el) && "defaultValue" in el && el.value !== el.defaultValue) el.dispatchEvent(new Event("input", { bubbles: true }));
 }
 
 /**

@@ -38,6 +38,28 @@ it("refills the text fields the app does not control with what was typed, once t
   expect(again.querySelector("input")!.value).toBe("newer");
 });
 
+it("tells the binding of the field being typed in what it holds, once the new tree is in: the new session never heard it", async () => {
+  const root = document.createElement("div");
+  root.innerHTML = `<input id="filter" name="filter" value=""><input id="other" value="">`;
+  document.body.append(root);
+  const told: string[] = [];
+  root.addEventListener("input", (ev) => told.push(`${(ev.target as HTMLInputElement).id}=${(ev.target as HTMLInputElement).value}`));
+  const [filter, other] = root.querySelectorAll("input");
+  other!.value = "not focused";
+  filter!.value = "keep";
+  filter!.focus();
+  recoveredForms(root);
+  expect(told).toEqual([]); // not before the new tree
+  await new Promise((r) => setTimeout(r, 0));
+  expect(told).toEqual(["filter=keep"]);
+  // A focused field showing what the new tree renders tells nothing.
+  filter!.setAttribute("value", "keep");
+  recoveredForms(root);
+  await new Promise((r) => setTimeout(r, 0));
+  expect(told).toEqual(["filter=keep"]);
+  root.remove();
+});
+
 it("refills checkboxes, radios and selects the app does not control; what the new page renders checked or selected stays", async () => {
   const page = `<form id="f"><input type="checkbox" name="pc" value="on"><input type="checkbox" name="tags" value="a"><input type="checkbox" name="tags" value="b">` +
     `<input type="radio" name="r" value="x"><input type="radio" name="r" value="y"><select name="ps"><option value="x">x</option><option value="y">y</option></select>` +

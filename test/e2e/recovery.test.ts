@@ -66,6 +66,35 @@ describeE2E("form recovery in Chromium", (e2e) => {
     expect(await page.inputValue("#remarks")).toBe("no sugar");
   });
 
+  it("a filter field being typed in when the server restarts: the new session hears what it holds, and the list follows it", async () => {
+    class Board extends App {
+      filter = "";
+      cards = ["keep this", "drop that", "keep too"];
+      @server.realtime setFilter(ev: EventSummary) {
+        this.filter = String(ev.value ?? "");
+      }
+      override render() {
+        const shown = this.cards.filter((c) => c.includes(this.filter));
+        return h("main", {}, h("input", { id: "filter", value: this.filter, onInput: this.setFilter }), h("p", { id: "count" }, `${shown.length} of ${this.cards.length}`));
+      }
+    }
+    const first = await e2e.serve(Board);
+    const page = await e2e.page();
+    await page.goto(first.url);
+    await connected(page);
+    await page.click("#filter");
+    await page.keyboard.type("keep");
+    await expect.poll(() => page.textContent("#count")).toBe("2 of 3");
+    const oldSid = await page.evaluate(() => window.rv.session);
+    await e2e.stop(first.srv);
+    await e2e.serve(Board, first.port);
+    await expect.poll(() => page.evaluate(() => window.rv.session), { timeout: 20_000 }).not.toBe(oldSid);
+    // The field kept its text and its focus; the new session was told, so the list agrees with it.
+    await expect.poll(() => page.textContent("#count"), { timeout: 10_000 }).toBe("2 of 3");
+    expect(await page.inputValue("#filter")).toBe("keep");
+    expect(await page.evaluate(() => document.activeElement?.id)).toBe("filter");
+  });
+
   it("a kit form with a field named id (the form element's id property is then that field) gets its typed values back after a restart", async () => {
     class Item extends App {
       static override css = theme;
