@@ -153,7 +153,9 @@ export function form<A extends object, V extends Record<string, unknown>>(
     const spec = { ...extra, kind } as ControlSpec;
     checkSpec(`${where}: ${kind}("${name}")`, spec);
     specs.set(name, spec);
-    return drawControl({ ...spec, disabled: spec.disabled || state.status === "pending" }, { name, id: `${id}-${name}`, value: state.values[name], error: (state.errors as Record<string, string>)[name], on: {} });
+    // A slider shows its value beside it: moving it tells the form (the binding's key is the form's, its update `submit`).
+    const on = kind === "slider" ? { onInput: bindField(app as Record<string, unknown>, key, ((ev: EventSummary, cur: FormState<Record<string, unknown>>, field: unknown) => submit(ev, cur, field)) as never, [name], { debounce: 60 }) } : {};
+    return drawControl({ ...spec, disabled: spec.disabled || state.status === "pending" }, { name, id: `${id}-${name}`, value: state.values[name], error: (state.errors as Record<string, string>)[name], on });
   };
   const f: FormFields<Record<string, unknown>> = {
     text: (n, o = {}) => add("text", n, o),
@@ -173,6 +175,12 @@ export function form<A extends object, V extends Record<string, unknown>>(
   const initial = state.initial ?? state.values;
 
   const submit = (ev: EventSummary, cur: FormState<Record<string, unknown>>, shown: unknown) => {
+    if (ev.type === "input") {
+      // A slider moved (`shown` is its name): its value follows, nothing is submitted.
+      const spec = typeof shown === "string" ? specs.get(shown) : undefined;
+      const read = spec?.kind === "slider" && cur.status !== "pending" ? readControl(spec, ev.value) : undefined;
+      return read && "value" in read && read.value !== null && read.value !== cur.values[shown as string] ? { ...cur, values: { ...cur.values, [shown as string]: read.value } } : UNCHANGED;
+    }
     if (cur.status === "pending" || (ev.type !== "submit" && ev.type !== "recover") || typeof ev.form !== "object" || ev.form === null) return UNCHANGED;
     if (ev.type === "recover") {
       // A re-bootstrapped page's values, as typed: each valid one comes back, nothing is submitted.

@@ -160,6 +160,29 @@ class Checkout extends App {
   }
 }
 
+it("a slider in a form shows its value as it moves, keeps what was typed in the other fields, and submits with the rest", async () => {
+  class Mixer extends App {
+    sound = formState({ name: "", volume: 80 });
+    saved: unknown[] = [];
+    @server.rpc save(v: { name: string; volume: number }) {
+      this.saved.push(v);
+    }
+    override render() {
+      return h("main", {}, form(this, "sound", this.save, (f) => [f.text("name", { label: "Name" }), f.slider("volume", { label: "Volume", min: 0, max: 100, unit: "%" })], { submit: "Save" }));
+    }
+  }
+  t = await mount(Mixer);
+  expect(t.text("#rv-sound .rv-slider output")).toBe("80%");
+  await t.input("#rv-sound-name", "Ada");
+  await t.input("#rv-sound-volume", "29");
+  await t.settle();
+  expect(t.text("#rv-sound .rv-slider output")).toBe("29%");
+  expect((t.find("#rv-sound-name") as HTMLInputElement).value).toBe("Ada");
+  await t.submit("#rv-sound", { name: "Ada", volume: "29" });
+  await t.settle();
+  expect(t.app.saved).toEqual([{ name: "Ada", volume: 29 }]);
+});
+
 it("a form checks its fields with the method's schema and shows each issue next to its field", async () => {
   t = await mount(Checkout);
   await t.submit("#rv-order", { email: "nope", seats: "1" });
