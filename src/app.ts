@@ -1,4 +1,4 @@
-import { RevueError, UsageError } from "./errors.js";
+import { errorIdOf, RevueError, UsageError } from "./errors.js";
 import { recoverBoundFields, type RecoveredForms } from "./registry/fields.js";
 import type { Access, MethodEntry } from "./registry/entries.js";
 import { h } from "./vdom/h.js";
@@ -119,14 +119,17 @@ export function admitCall(app: App, entry: MethodEntry, what: string): void {
  * What a kit control (a form, a chat input, an upload) shows for an error its
  * method threw: a `RevueError`'s message, written for the visitor; any other
  * error is a bug, shown as `fallback`, with its message in development (as
- * the page's console has it, see README "Security defaults"). Internal.
+ * the page's console has it, see README "Security defaults") and in
+ * production the id the server's log holds it under. Internal.
  *
  * @example
  * shownFailure(app, new Error("Pick a card first"), "Could not process a.txt.") // in development: "Could not process a.txt. (Pick a card first)"
  */
 export function shownFailure(app: App, err: unknown, fallback: string): string {
   if (err instanceof RevueError) return err.message;
-  return app[LINK].production || !(err instanceof Error) ? fallback : `${fallback} (${err.message})`;
+  // In production the id the log holds it under, which a visitor can quote; in development its message, if any.
+  if (app[LINK].production) return `${fallback} (error ${errorIdOf(err)})`;
+  return err instanceof Error && err.message ? `${fallback} (${err.message})` : fallback;
 }
 
 /** What a kit component tells the visitor of a call its `auth` refused: plain words, and in development the rule that refused it. */

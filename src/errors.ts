@@ -243,6 +243,24 @@ export interface ExposeOptions {
  * exposeError(new Error("db down"), { production: true, code: "RPC_ERROR", log: (id, e) => console.error(id, e) })
  * // { status: 500, code: "RPC_ERROR", message: "Something went wrong on the server (error 3f9a1c2e) …", id: "3f9a1c2e" }
  */
+/** Ids given to failures before they were exposed ({@link errorIdOf}). */
+const ids = new WeakMap<object, string>();
+
+/**
+ * The id a failure is logged and shown under: the same for one error object
+ * wherever it is shown (a revue/ui form's message names it before the call
+ * that failed is answered with it), a fresh one for anything else.
+ *
+ * @example
+ * const id = errorIdOf(err); // "3f9a1c2e", then in the log and the page's error
+ */
+export function errorIdOf(err: unknown): string {
+  if (typeof err !== "object" || err === null) return randomBytes(4).toString("hex");
+  let id = ids.get(err);
+  if (id === undefined) ids.set(err, (id = randomBytes(4).toString("hex")));
+  return id;
+}
+
 export function exposeError(err: unknown, options: ExposeOptions): WireError {
   if (err instanceof Exposed) return err.wire;
   if (isRefusal(err)) return { status: err.status, code: err.code, message: err.message, ...(err.issues ? { issues: err.issues } : {}) };
@@ -250,7 +268,7 @@ export function exposeError(err: unknown, options: ExposeOptions): WireError {
   if (err instanceof RevueError && !Object.hasOwn(HTTP_STATUS, err.code)) {
     err = new UsageError(`${err.name} with code ${JSON.stringify(err.code)}: not one of Revue's codes (the type RevueErrorCode lists them), so it has no HTTP status. Throw one such as BAD_REQUEST, NOT_FOUND, FORBIDDEN or UNAVAILABLE: new RpcError("BAD_REQUEST", "…"). Its message: ${err.message}`, { cause: err });
   }
-  const id = randomBytes(4).toString("hex");
+  const id = errorIdOf(err);
   const code = err instanceof RevueError ? err.code : (options.code ?? "INTERNAL_ERROR");
   // An outage fails every request until it ends, and its cause is logged once by the store: one line each, not a stack each.
   options.log(id, code === "UNAVAILABLE" ? (err as Error).message : err);
