@@ -154,6 +154,8 @@ export function browserTransport(): Transport {
         // with fetch and abort as soon as the headers are in.
         live = false;
         const abort = new AbortController();
+        // No answer in 5 s (a proxy holding the request): a network failure, retried, rather than a page waiting forever.
+        setTimeout(() => abort.abort(), 5e3);
         fetch(url, { signal: abort.signal })
           .then((r) => (abort.abort(), r.status), () => 0)
           .then((status) => closed || on.fail(status === 200 ? 0 : status));

@@ -132,3 +132,19 @@ it("stops watching a stream it closed", () => {
   vi.advanceTimersByTime(10_000);
   expect(h.fail).not.toHaveBeenCalled();
 });
+
+it("takes a refused stream whose status request gets no answer in 5 s for a network failure (a proxy holding it), not a page waiting forever", async () => {
+  let aborted = false;
+  vi.stubGlobal("fetch", (_url: string, init: { signal: AbortSignal }) => new Promise((_, reject) => init.signal.addEventListener("abort", () => ((aborted = true), reject(new Error("aborted"))))));
+  const t = browserTransport();
+  const on = handlers();
+  t.stream("/api/sse/s", on);
+  const es = FakeEventSource.made[0]!;
+  es.readyState = FakeEventSource.CLOSED; // refused: EventSource gives up and tells only "error"
+  es.send("error", undefined as unknown as string);
+  await vi.advanceTimersByTimeAsync(4_900);
+  expect(on.fail).not.toHaveBeenCalled();
+  await vi.advanceTimersByTimeAsync(200);
+  expect(aborted).toBe(true);
+  expect(on.fail).toHaveBeenCalledWith(0);
+});
