@@ -49,6 +49,13 @@ const REPLAY_KEPT_MS = 30_000;
  */
 const PENDING_SAMPLES = 4;
 
+/**
+ * How long a pending session is spared by the budget: its page is likely still
+ * loading the runtime, and ending it would only make it start again. Older
+ * ones are what a flood of page loads leaves.
+ */
+const PENDING_GRACE_MS = 2_000;
+
 /** What the pool needs from each hub. */
 export interface PoolMember {
   /** Every session of the hub. */
@@ -228,7 +235,7 @@ export class SessionPool {
           total += s.bytes;
         }
       }
-      if (total > l.maxSessionBytes) await this.shed(total);
+      if (total > l.maxSessionBytes) await this.shed(total, now);
     } catch (err) {
       this.logger.error("[revue] session maintenance failed:", err);
     }
@@ -239,13 +246,13 @@ export class SessionPool {
    * state stays, their trees go) until 90 % of it is used; if that is not
    * enough, evicts the least recently active sessions with no open stream.
    */
-  private async shed(total: number): Promise<void> {
+  private async shed(total: number, now: number): Promise<void> {
     const target = this.limits.maxSessionBytes * 0.9;
     let hibernated = 0, evicted = 0;
-    // Pages that have not connected go first, the oldest first: the cheapest to lose (one that connects later starts
-    // afresh, its forms recovered), where hibernating live sessions would cost pages in use their trees.
+    // Pages that have not connected for PENDING_GRACE_MS go first, the oldest first: the cheapest to lose (one that
+    // connects later starts afresh, its forms recovered), where hibernating live sessions would cost pages in use their trees.
     for (const [s, m] of [...this.pending]) {
-      if (total <= target) break;
+      if (total <= target || now - s.lastActive < PENDING_GRACE_MS) break;
       total -= this.pendingBytes(s, m);
       this.pending.delete(s);
       await m.evict(s);
