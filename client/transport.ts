@@ -150,13 +150,13 @@ export function browserTransport(): Transport {
       }
       const lost = () => {
         if (es.readyState < 2 /* CLOSED */) return on.drop();
-        // EventSource hides the status of a refused connection; ask once more
-        // with fetch and abort as soon as the headers are in.
+        // EventSource hides the status of a refused connection; ask once more with a HEAD (a GET
+        // would open a stream there, its session connected and at once disconnected) and abort as soon as the headers are in.
         live = false;
         const abort = new AbortController();
         // No answer in 5 s (a proxy holding the request): a network failure, retried, rather than a page waiting forever.
         setTimeout(() => abort.abort(), 5e3);
-        fetch(url, { signal: abort.signal })
+        fetch(url, { method: "HEAD", signal: abort.signal })
           .then((r) => (abort.abort(), r.status), () => 0)
           .then((status) => closed || on.fail(status === 200 ? 0 : status));
       };

@@ -367,14 +367,15 @@ export class Mount<A extends App = App> {
       const who = await this.who(ctx);
       hub.admit(who, `${ctx.method} ${ctx.path}`); // a page whose user signed out meanwhile gets no more of it
       const session = await this.find(ctx, ctx.params.sid);
+      hub.assertSameUser(session, who); // another user signed in in this browser: the page starts a session of theirs
       if (ctx.method === "HEAD") {
-        // The headers a stream starts with, and no stream: the session's open one stays attached.
+        // The headers a stream starts with, and no stream: the session's open one stays attached. (What the runtime
+        // asks when a stream was refused: EventSource hides the status.)
         ctx.status = 200;
         ctx.type = "text/event-stream; charset=utf-8";
         ctx.set("Cache-Control", "no-cache, no-transform");
         return;
       }
-      hub.assertSameUser(session, who); // another user signed in in this browser: the page starts a session of theirs
       session.who = who; // what this.user reads
       const header = ctx.get("last-event-id") || (typeof ctx.query.lastEventId === "string" ? ctx.query.lastEventId : "");
       const lastSeen = /^\d{1,15}$/.test(header) ? Number(header) : undefined;

@@ -134,8 +134,8 @@ it("stops watching a stream it closed", () => {
 });
 
 it("takes a refused stream whose status request gets no answer in 5 s for a network failure (a proxy holding it), not a page waiting forever", async () => {
-  let aborted = false;
-  vi.stubGlobal("fetch", (_url: string, init: { signal: AbortSignal }) => new Promise((_, reject) => init.signal.addEventListener("abort", () => ((aborted = true), reject(new Error("aborted"))))));
+  let aborted = false, method = "";
+  vi.stubGlobal("fetch", (_url: string, init: { method: string; signal: AbortSignal }) => ((method = init.method), new Promise((_, reject) => init.signal.addEventListener("abort", () => ((aborted = true), reject(new Error("aborted")))))));
   const t = browserTransport();
   const on = handlers();
   t.stream("/api/sse/s", on);
@@ -147,4 +147,5 @@ it("takes a refused stream whose status request gets no answer in 5 s for a netw
   await vi.advanceTimersByTimeAsync(200);
   expect(aborted).toBe(true);
   expect(on.fail).toHaveBeenCalledWith(0);
+  expect(method).toBe("HEAD"); // the status without a stream: a GET would connect the session there, and drop it at once
 });

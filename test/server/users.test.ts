@@ -245,6 +245,7 @@ describe("users: createServer({ authenticate }) → this.user; auth on apps and 
     expect(refused.body.error.code).toBe("SESSION_NOT_FOUND");
     expect(refused.body.error.message).toMatch(/belongs to the user signed in before; another user signed in in this browser/);
     expect((await b.request(`/api/sse/${b.sid}`)).status).toBe(404);
+    expect((await b.request(`/api/sse/${b.sid}`, { method: "HEAD" })).status).toBe(404); // what a page whose stream was refused asks
     // The page asks for its session afresh, as for a lost one, and is told it is another user's: it loads its address again.
     const renewed = await b.request("/api/session", { method: "POST", json: { sid: b.sid } });
     expect(renewed.status).toBe(409);
