@@ -230,19 +230,6 @@ export interface ExposeOptions {
   log(id: string, err: unknown): void;
 }
 
-/**
- * The one place that decides what a failure exposes to the page. An error
- * raised on purpose (`RpcError`, any `RevueError` that is an answer: a bad
- * request, a missing session, a limit) keeps its code and message. A bug
- * (`USAGE_ERROR`, a render or bind error…) or an unexpected exception
- * (`connect ECONNREFUSED postgres://admin:…`) is logged with its stack under a
- * fresh id; in development the page sees its message, in production only a
- * generic one with that id.
- *
- * @example
- * exposeError(new Error("db down"), { production: true, code: "RPC_ERROR", log: (id, e) => console.error(id, e) })
- * // { status: 500, code: "RPC_ERROR", message: "Something went wrong on the server (error 3f9a1c2e) …", id: "3f9a1c2e" }
- */
 /** Ids given to failures before they were exposed ({@link errorIdOf}). */
 const ids = new WeakMap<object, string>();
 
@@ -261,6 +248,19 @@ export function errorIdOf(err: unknown): string {
   return id;
 }
 
+/**
+ * The one place that decides what a failure exposes to the page. An error
+ * raised on purpose (`RpcError`, any `RevueError` that is an answer: a bad
+ * request, a missing session, a limit) keeps its code and message. A bug
+ * (`USAGE_ERROR`, a render or bind error…) or an unexpected exception
+ * (`connect ECONNREFUSED postgres://admin:…`) is logged with its stack under a
+ * fresh id; in development the page sees its message, in production only a
+ * generic one with that id.
+ *
+ * @example
+ * exposeError(new Error("db down"), { production: true, code: "RPC_ERROR", log: (id, e) => console.error(id, e) })
+ * // { status: 500, code: "RPC_ERROR", message: "Something went wrong on the server (error 3f9a1c2e) …", id: "3f9a1c2e" }
+ */
 export function exposeError(err: unknown, options: ExposeOptions): WireError {
   if (err instanceof Exposed) return err.wire;
   if (isRefusal(err)) return { status: err.status, code: err.code, message: err.message, ...(err.issues ? { issues: err.issues } : {}) };
