@@ -16,7 +16,8 @@
  * Messages from the parent: `{ make: kind }` starts a fresh server of that
  * kind and answers `{ port }`; `{ drop: kind }` closes it (answers `{ dropped }`);
  * `{ emit: n, to: kind }` broadcasts tick `n`; `{ cpu: true }` answers
- * `{ cpuUs }`, the CPU time (user + system) this process has used; `{ stop: true }` exits.
+ * `{ cpuUs }`, the CPU time (user + system, or only one with `BENCH_CPU=user` or
+ * `BENCH_CPU=system`) this process has used; `{ stop: true }` exits.
  */
 import http, { type Server, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
@@ -152,7 +153,7 @@ if (process.send) {
     if (msg.emit !== undefined) running.get(msg.to!)!.emit!(msg.emit);
     if (msg.cpu) {
       const { user, system } = process.cpuUsage();
-      send({ cpuUs: user + system });
+      send({ cpuUs: process.env.BENCH_CPU === "system" ? system : process.env.BENCH_CPU === "user" ? user : user + system });
     }
     if (msg.stop) {
       await Promise.all([...running.values()].map((r) => r.close()));

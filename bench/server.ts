@@ -9,7 +9,8 @@
  * child process (bench/server-node.ts), so their CPU time is measured apart
  * from the client's; baselines and Revue alternate, round by round, on the
  * same client code, and only the ratios mean anything. Run: `npm run bench server`
- * (`npm run bench server trip`: the round trip alone; `npm run bench server rest`:
+ * (`npm run bench server trip`: the round trip alone; `npm run bench server fanout`:
+ * the fan-out through sockets alone; `npm run bench server rest`:
  * a broadcast to sessions at rest against one to sessions in use).
  */
 import { spawn, type ChildProcess } from "node:child_process";
@@ -587,6 +588,23 @@ async function runRoundTripsOnly(): Promise<void> {
   }
 }
 
+async function runFanoutOnly(): Promise<void> {
+  const servers = await ServerProcess.start();
+  try {
+    printFanout(await fanout(servers));
+  } finally {
+    await servers.stop();
+  }
+}
+
+function printFanout(fan: FanoutResult[]): void {
+  console.log(`\nBroadcast fan-out through sockets: ${FANOUT_ROUNDS} rounds of ${FANOUT_TICKS} broadcasts, median round; a message is one broadcast reaching one page (handled: its two frames)`);
+  table(
+    ["streams", "broadcast", "raw msgs/s", "Revue msgs/s", "vs raw", "raw µs CPU/msg", "Revue µs CPU/msg", "CPU vs raw"],
+    fan.map((f) => [String(f.streams), f.name, f1(f.raw.msgsPerSec), f1(f.revue.msgsPerSec), fx(f.vsRaw), f1(f.raw.cpuUs), f1(f.revue.cpuUs), fx(f.cpuVsRaw)]),
+  );
+}
+
 function printTrips(trips: Awaited<ReturnType<typeof roundTrips>>): void {
   table(
     ["sessions", "echo ops/s", "Revue ops/s", "vs echo", "echo p50 ms", "Revue p50 ms", "echo p99 ms", "Revue p99 ms", "server µs CPU/op echo", "Revue", "×"],
@@ -698,6 +716,7 @@ async function runRestOnly(): Promise<void> {
 export async function runServerBench(part?: string): Promise<void> {
   if (part === "trip") return runRoundTripsOnly();
   if (part === "rest") return runRestOnly();
+  if (part === "fanout") return runFanoutOnly();
   console.log(
     `\nServer: round trip ${SLICES} × ${SLICE_MS / 1000} s slices per target at ${ROUND_TRIP_SESSIONS.join(" / ")} sessions; fan-out ${FANOUT_ROUNDS} rounds × ${FANOUT_TICKS} ticks to ${FANOUT_SIZES.join(" / ")} streams; memory at ${MEM_SESSIONS} sessions`,
   );
@@ -727,11 +746,7 @@ export async function runServerBench(part?: string): Promise<void> {
 
   const cpu = await fanoutCpu();
   lap("fan-out, no sockets s");
-  console.log(`\nBroadcast fan-out through sockets: ${FANOUT_ROUNDS} rounds of ${FANOUT_TICKS} broadcasts, median round; a message is one broadcast reaching one page (handled: its two frames)`);
-  table(
-    ["streams", "broadcast", "raw msgs/s", "Revue msgs/s", "vs raw", "raw µs CPU/msg", "Revue µs CPU/msg", "CPU vs raw"],
-    fan.map((f) => [String(f.streams), f.name, f1(f.raw.msgsPerSec), f1(f.revue.msgsPerSec), fx(f.vsRaw), f1(f.raw.cpuUs), f1(f.revue.cpuUs), fx(f.cpuVsRaw)]),
-  );
+  printFanout(fan);
   console.log(`Without sockets (${FANOUT_SIZES[0]} sessions, no handler): raw ${f1(cpu.raw)} µs CPU/msg, Revue ${f1(cpu.revue)} µs CPU/msg`);
 
   const rawM = await memoryInChild("raw");

@@ -132,4 +132,42 @@ describe("sseSink", () => {
     expect(errors).toEqual([]);
     client.destroy();
   });
+
+  it("sends the frames of one tick as one chunk, and counts them as unsent until then", async () => {
+    let sink: Sink | undefined;
+    const unsent: number[] = [];
+    server = http.createServer((_req, res) => {
+      res.writeHead(200, { "Content-Type": "text/event-stream" });
+      sink = sseSink(res);
+      sink.write(FRAMES[0]!);
+      sink.write(FRAMES[1]!); // two broadcasts handled in the same tick
+      unsent.push(sink.writableLength);
+      setTimeout(() => {
+        unsent.push(sink!.writableLength);
+        sink!.write(FRAMES[1]!); // the next tick's
+        sink!.end("event: bye\ndata: {}\n\n");
+      }, 20);
+    });
+    await new Promise<void>((r) => server!.listen(0, "127.0.0.1", r));
+    const raw = await new Promise<string>((resolve, reject) => {
+      let text = "";
+      const socket = net.connect((server!.address() as AddressInfo).port, "127.0.0.1", () => socket.write("GET / HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n"));
+      socket.setEncoding("latin1");
+      socket.on("data", (d: string) => (text += d));
+      socket.on("end", () => resolve(text));
+      socket.on("error", reject);
+    });
+    // The chunked body, chunk by chunk (sizes in bytes: latin1 keeps one character per byte).
+    const chunks: string[] = [];
+    for (let at = raw.indexOf("\r\n\r\n") + 4; ; ) {
+      const eol = raw.indexOf("\r\n", at);
+      const size = parseInt(raw.slice(at, eol), 16);
+      if (size === 0) break;
+      chunks.push(Buffer.from(raw.slice(eol + 2, eol + 2 + size), "latin1").toString("utf8"));
+      at = eol + 2 + size + 2;
+    }
+    expect(chunks).toEqual([FRAMES[0]! + FRAMES[1]!, FRAMES[1]!, "event: bye\ndata: {}\n\n"]);
+    expect(unsent[0]).toBe(Buffer.byteLength(FRAMES[0]! + FRAMES[1]!)); // a slow reader's count includes them
+    expect(unsent[1]).toBe(0);
+  });
 });
