@@ -230,6 +230,44 @@ export interface ExposeOptions {
   log(id: string, err: unknown): void;
 }
 
+/**
+ * What was thrown, as a value Revue can word and log: `err` itself, or, when
+ * reading it throws, an Error saying what it was. App code may throw anything:
+ * a Proxy, an object without a prototype, `{ ...input }` whose `toString` a
+ * request's JSON replaced, an Error whose getters throw. Reporting it must not
+ * throw in turn (on a realtime call that was an unhandled rejection, which ends
+ * the process: one POST took every session down). Called where app code's
+ * failures come in: its handlers, its static handlers, and the error middleware.
+ *
+ * @example
+ * tameThrown({ toString: 1 }) // Error: threw an object that cannot be read as text …
+ * tameThrown(new RpcError("NOT_FOUND", "no such note")) // the same RpcError
+ */
+export function tameThrown(err: unknown, depth = 0): unknown {
+  try {
+    if (err instanceof Error) {
+      // What a log line reads of an Error (util.inspect: its stack, name, message and cause).
+      void `${err.stack}${err.name}${err.message}`;
+      const cause = (err as { cause?: unknown }).cause;
+      if (cause === undefined || depth > 4 || tameThrown(cause, depth + 1) === cause) return err;
+      const bare = new Error(err.message);
+      bare.stack = err.stack;
+      return bare; // the cause could not be read: left out
+    }
+    void String(err);
+    return err;
+  } catch {
+    const what = typeof err === "function" ? "a function" : typeof err === "object" && err !== null ? "an object" : `a ${typeof err}`;
+    return new Error(`threw ${what} that cannot be read as text (a Proxy, an object without a prototype, or one whose toString or getters are not usable). Throw an Error: throw new RpcError("BAD_REQUEST", "…").`);
+  }
+}
+
+/** The message of a thrown value (see {@link tameThrown}), for showing it. */
+export function thrownMessage(err: unknown): string {
+  const e = tameThrown(err);
+  return e instanceof Error ? e.message : String(e);
+}
+
 /** Ids given to failures before they were exposed ({@link errorIdOf}). */
 const ids = new WeakMap<object, string>();
 
@@ -262,6 +300,7 @@ export function errorIdOf(err: unknown): string {
  * // { status: 500, code: "RPC_ERROR", message: "Something went wrong on the server (error 3f9a1c2e) …", id: "3f9a1c2e" }
  */
 export function exposeError(err: unknown, options: ExposeOptions): WireError {
+  err = tameThrown(err);
   if (err instanceof Exposed) return err.wire;
   if (isRefusal(err)) return { status: err.status, code: err.code, message: err.message, ...(err.issues ? { issues: err.issues } : {}) };
   // Thrown with a code Revue has no status for (JavaScript, or a cast): a bug of the app's, which the message names.
@@ -272,7 +311,7 @@ export function exposeError(err: unknown, options: ExposeOptions): WireError {
   const code = err instanceof RevueError ? err.code : (options.code ?? "INTERNAL_ERROR");
   // An outage fails every request until it ends, and its cause is logged once by the store: one line each, not a stack each.
   options.log(id, code === "UNAVAILABLE" ? (err as Error).message : err);
-  const text = err instanceof Error ? err.message : String(err);
+  const text = thrownMessage(err);
   const message = options.production
     ? code === "UNAVAILABLE"
       ? `The server cannot reach a service it depends on right now (error ${id}); try again in a moment.`

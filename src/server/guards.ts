@@ -3,7 +3,7 @@ import { errorPage } from "./error-page.js";
 import { randomString } from "../random.js";
 import type { Context, Middleware, Next } from "koa";
 import { koaBody } from "koa-body";
-import { exposeError, RevueError, type RevueErrorCode } from "../errors.js";
+import { exposeError, RevueError, tameThrown, type RevueErrorCode } from "../errors.js";
 import type { Logger } from "../session/logger.js";
 
 /**
@@ -73,7 +73,8 @@ export function jsonErrors(logger: Logger, paths: readonly string[] = ["/"], pro
     }
     try {
       await next();
-    } catch (err) {
+    } catch (thrown) {
+      const err = tameThrown(thrown);
       // A request whose client went away mid-body (a closed tab, a cancelled upload): nobody hears an answer, nothing to log.
       if (clientGone(err, ctx)) return;
       const where = `${ctx.method} ${ctx.path}`;

@@ -1,6 +1,6 @@
 import { randomString } from "../random.js";
 import { App, constructApp, type CookieOptions, type SessionLink } from "../app.js";
-import { Exposed, exposeError, RegistryError, RenderError, RevueError, SessionError, SnapshotError, UnavailableError, UsageError } from "../errors.js";
+import { Exposed, exposeError, RegistryError, RenderError, RevueError, SessionError, SnapshotError, tameThrown, thrownMessage, UnavailableError, UsageError } from "../errors.js";
 import { type ErrorCode, type PageExtras, type ServerMessage } from "../protocol.js";
 import { digest53 } from "./digest.js";
 import { addressChange, addressOf, checkedCookie, checkedPath, checkedTarget, COOKIE_TICKET_MS, firstValues, matchRoute, newJar, readAddress, signInAddress, urlDefaults, type CookieJar, type PendingCookie } from "./address.js";
@@ -752,10 +752,12 @@ export class Hub<A extends App = App> implements PoolMember {
     const what = `${this.spec.name}.${entry.method}`;
     try {
       const value = await this.invoke(session, entry, args);
+      // A function or a symbol has no JSON: stringified, the answer would lack its `result`.
+      if (typeof value === "function" || typeof value === "symbol") throw new UsageError(`${what} returned a ${typeof value}, which is not JSON. Return plain data: objects, arrays, strings, numbers, booleans, null.`);
       try {
         return JSON.stringify({ result: value === undefined ? null : value });
       } catch (err) {
-        throw new UsageError(`${what} returned a value that is not JSON (${(err as Error).message}). Return plain data: objects, arrays, strings, numbers, booleans, null.`);
+        throw new UsageError(`${what} returned a value that is not JSON (${thrownMessage(err)}). Return plain data: objects, arrays, strings, numbers, booleans, null.`);
       }
     } catch (err) {
       throw new Exposed(this.expose(err, what, `an rpc (seq ${seq})`, "RPC_ERROR"), err);
@@ -1138,7 +1140,7 @@ export class Hub<A extends App = App> implements PoolMember {
 
   /** The message of a failed snapshot, the first time it is seen (at most 64 are remembered), else undefined. */
   private firstFailure(err: unknown): string | undefined {
-    const why = err instanceof Error ? err.message : String(err);
+    const why = thrownMessage(err);
     if (this.unsavable.has(why) || this.unsavable.size >= 64) return undefined;
     this.unsavable.add(why);
     return why;
@@ -1517,7 +1519,7 @@ export class Hub<A extends App = App> implements PoolMember {
     try {
       await (this.appClass as unknown as Record<string, (...a: unknown[]) => unknown>)[entry.method]!(...args);
     } catch (err) {
-      this.logger.error(`[revue] static ${this.spec.name}.${entry.method} threw while handling "${event}":`, err);
+      this.logger.error(`[revue] static ${this.spec.name}.${entry.method} threw while handling "${event}":`, tameThrown(err));
     }
   }
 
@@ -1699,7 +1701,7 @@ export class Hub<A extends App = App> implements PoolMember {
       out = method.apply(session.instance, args);
     } catch (err) {
       undoCookies(session, jar, before);
-      throw err;
+      throw tameThrown(err);
     }
     if (!isThenable(out)) return out;
     // Abandoned at handlerTimeoutMs, its caller told HANDLER_TIMEOUT: what it set is undone, and while it still runs no
@@ -1720,7 +1722,7 @@ export class Hub<A extends App = App> implements PoolMember {
       (err: unknown) => {
         settled();
         if (!abandoned) undoCookies(session, jar, before);
-        return Promise.reject(err);
+        return Promise.reject(tameThrown(err));
       },
     );
   }

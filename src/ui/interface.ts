@@ -1,6 +1,6 @@
 import { App } from "../app.js";
 import type { AppClass } from "../session/hub.js";
-import { UsageError } from "../errors.js";
+import { thrownMessage, UsageError } from "../errors.js";
 import type { EventSummary } from "../protocol.js";
 import { handler } from "../registry/bind.js";
 import { client, server } from "../registry/decorators.js";
@@ -226,7 +226,7 @@ export const Interface = {
           this.failure = "";
         } catch (err) {
           this.results = null;
-          this.failure = err instanceof Error ? err.message : String(err);
+          this.failure = thrownMessage(err);
         } finally {
           this.queued = null;
         }
