@@ -545,16 +545,20 @@ export class App<Self = any, Api extends AppApi = {}, Route extends string = str
    * out), before any call the visitor made meanwhile. The default gives
    * `revue/ui` forms and controls their values back through their own rules.
    * Override it to recover fields of your own; the values come from the page,
-   * so check them as you would any input.
+   * so check them as you would any input. A form the new session does not
+   * show (one an edit mode or a `dialog()` shows) gets its values back once
+   * the override sets that state back before calling this.
    *
    * @example
    * override recoverForms(forms: Record<string, Record<string, string | string[]>>) {
+   *   if (forms["edit-note"]) this.editing = true; // the form was open: show it again, then it is refilled
    *   super.recoverForms(forms); // the kit's controls
    *   const name = forms["join"]?.["name"];
    *   if (typeof name === "string") this.name = name.slice(0, 40);
    * }
    */
   recoverForms(forms: RecoveredForms): void {
-    recoverBoundFields(this, forms);
+    // A form the state shows (an edit mode, a dialog) is bound when rendered: an override that set that state back first gets it bound here.
+    recoverBoundFields(this, forms, () => void this.render());
   }
 }

@@ -179,10 +179,19 @@ export function checkRecovered(appName: string, x: unknown): RecoveredForms {
  * The default form recovery (`App.recoverForms`): a kit form gets its
  * fields' values back (as typed, not submitted), and a field bound by a
  * control gets its value back through the control's own rules; anything the
- * bindings do not know is left alone.
+ * bindings do not know is left alone. `bindShown` renders the app, for forms
+ * it has not bound yet (see `App.recoverForms`).
  */
-export function recoverBoundFields(app: object, forms: RecoveredForms): void {
+export function recoverBoundFields(app: object, forms: RecoveredForms, bindShown?: () => void): void {
   const name = app.constructor?.name ?? "App";
+  // A form of the old page this session has not bound: rendering binds those its state shows now.
+  if (bindShown && Object.keys(forms).some((id) => id !== "" && !formKeys.get(app)?.has(id))) {
+    try {
+      bindShown();
+    } catch {
+      // A render that throws is reported by the session's next render.
+    }
+  }
   for (const [id, fields] of Object.entries(forms)) {
     const formKey = id ? formKeys.get(app)?.get(id) : undefined;
     if (formKey) {

@@ -92,3 +92,41 @@ describe("revue/testing: @synced fields", () => {
     await t.unmount();
   });
 });
+
+/** The README's presence topic per page (Presence, "A topic per page"). */
+class Note extends App<Note, {}, "/notes/:id"> {
+  viewing = "";
+  viewers: string[] = [];
+  @server.on("connect") @server.on("params") follow() {
+    const topic = `note:${this.params.id}`;
+    if (topic === this.viewing) return;
+    if (this.viewing) { this.presence.untrack(this.viewing); this.leave(this.viewing); }
+    this.viewing = topic;
+    this.join(topic);
+    this.presence.track(topic);
+    this.viewers = Object.keys(this.presence.list(topic));
+  }
+  @server.on("disconnect") gone() { if (this.viewing) this.presence.untrack(this.viewing); this.viewing = ""; }
+  @server.on("presence") changed() { this.viewers = Object.keys(this.presence.list(this.viewing)); }
+  override render() {
+    return h("main", {}, h("p", { id: "viewers" }, this.viewers.join(", ")), h("a", { id: "next", href: `/notes/${Number(this.params.id) + 1}`, navigate: true }, "Next"));
+  }
+}
+
+describe("the README's presence topic per page", () => {
+  it("moves a viewer from one note's list to the next one's on a live move", async () => {
+    const ada = await mount(Note, { route: "/notes/:id", url: "/notes/1", user: { name: "ada" } });
+    const bob = await ada.another({ user: { name: "bob" } });
+    await ada.settle();
+    await new Promise((r) => setTimeout(r, 120)); // presence diffs are batched by 50 ms
+    await ada.settle();
+    expect(ada.text("#viewers")).toBe("ada, bob");
+    await bob.click("#next");
+    await new Promise((r) => setTimeout(r, 120));
+    await ada.settle();
+    await bob.settle();
+    expect(ada.text("#viewers")).toBe("ada");
+    expect(bob.text("#viewers")).toBe("bob");
+    await ada.unmount();
+  });
+});

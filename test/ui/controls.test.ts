@@ -525,3 +525,29 @@ it("a select whose field holds none of its choices shows a blank first option, n
   expect(page.text("#size")).toBe("m");
   expect(el().options.length).toBe(2); // a choice made: the blank option goes
 });
+
+it("a form an edit mode showed gets its typed values back when the app's recoverForms sets the mode back first", async () => {
+  class Note extends App {
+    editing = false;
+    edit = formState({ title: "" });
+    saved = "";
+    override recoverForms(forms: Record<string, Record<string, string | string[]>>) {
+      if (forms["edit-note"]) this.editing = true;
+      super.recoverForms(forms);
+    }
+    @server.rpc async save(v: { title: string }) {
+      this.saved = v.title;
+    }
+    override render() {
+      return h("main", {}, this.editing ? form(this, "edit", this.save, (f) => [f.text("title", { label: "Title" })], { id: "edit-note" }) : h("p", {}, "a note"));
+    }
+  }
+  t = await mount(Note);
+  const session = t.hub.get(t.sid)!;
+  // A new session after a restart: its first render shows no form; the page sends what its edit form held.
+  await t.hub.call(session, pageCall("realtime", "rv.recover", 1, [{ "edit-note": { title: "typed before the restart" } }]));
+  await t.settle();
+  expect(t.app.editing).toBe(true);
+  expect(t.app.edit.values.title).toBe("typed before the restart");
+  expect(t.html()).toContain("typed before the restart");
+});
