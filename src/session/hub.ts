@@ -624,7 +624,8 @@ export class Hub<A extends App = App> implements PoolMember {
       session.calls.awaitPage(this.limits.calls.gapMs);
     }
     // Handlers ran while the stream was closed (renders wait for it, see SessionRenderer): what they changed is sent now.
-    if (this.renderer.isDirty(session)) this.renderer.schedule(session);
+    // So is the address, when the page's does not read as its @url fields (`?page=abc` left `page` at 1): a patch corrects it.
+    if (this.renderer.isDirty(session) || (this.spec.url.size && addressChange(session.instance, this.spec, session.urlDefaults!, session.url.query))) this.renderer.schedule(session);
     session.markActive();
     this.renew(session);
     void this.lifecycle(session, "connect");

@@ -130,3 +130,20 @@ describe("the README's presence topic per page", () => {
     await ada.unmount();
   });
 });
+
+class Paged extends App {
+  @url page = 1;
+  override render() {
+    return h("main", {}, h("p", { id: "page" }, String(this.page)));
+  }
+}
+
+describe("an address whose @url value does not read", () => {
+  it("is corrected as soon as the page is open, before any call", async () => {
+    const t = await mount(Paged, { url: "/?page=abc&utm=x" });
+    await t.settle();
+    expect(t.text("#page")).toBe("1");
+    expect(t.url).toBe("/?utm=x");
+    await t.unmount();
+  });
+});
