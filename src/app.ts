@@ -1,4 +1,5 @@
-import { errorIdOf, RevueError, UsageError } from "./errors.js";
+import { errorIdOf, RegistryError, RevueError, UsageError } from "./errors.js";
+import { APP_MEMBERS } from "./registry/decorators.js";
 import { recoverBoundFields, type RecoveredForms } from "./registry/fields.js";
 import type { Access, MethodEntry } from "./registry/entries.js";
 import { h } from "./vdom/h.js";
@@ -62,12 +63,26 @@ let pendingLink: SessionLink | undefined;
 export function constructApp<T extends App>(ctor: new () => T, link: SessionLink): T {
   const outer = pendingLink;
   pendingLink = link;
+  let app: T;
   try {
-    return new ctor();
+    app = new ctor();
   } finally {
     pendingLink = outer;
   }
+  if (!checkedFields.has(ctor)) {
+    for (const name of APP_MEMBERS) {
+      // tsc refuses such a field (TS2610), but tsx and vitest compile without checking types.
+      if (Object.hasOwn(app, name)) {
+        throw new RegistryError(`${ctor.name}.${name}: a field of that name hides the App's own \`this.${name}\`, which Revue sets and reads (README: Pages, URLs and users). Rename the field (e.g. ${name}Value).`);
+      }
+    }
+    checkedFields.add(ctor);
+  }
+  return app;
 }
+
+/** Classes whose first instance showed no field hiding an App member. */
+const checkedFields = new WeakSet<object>();
 
 /** One detached link per class: an instance made with `new` (in a test, a benchmark) carries no closures of its own. */
 const detachedLinks = new Map<string, SessionLink>();

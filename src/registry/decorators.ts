@@ -59,7 +59,9 @@ export const CLIENT_LIFECYCLE = ["ready", "connect", "disconnect"] as const;
 export const LIFECYCLE_EVENTS: ReadonlySet<string> = new Set<string>([...SERVER_LIFECYCLE, ...CLIENT_LIFECYCLE]);
 
 /** Names an app's own API uses; decorating them would shadow the framework. */
-const RESERVED = new Set(["constructor", "render", "recoverForms", "emit", "to", "join", "leave", "client", "server", "rooms", "sid", "signal", "user", "params", "query", "presence", "navigate", "redirect", "setCookie", "clearCookie"]);
+/** The App's own members a field of an app's would hide (`user = "guest"` replaces `this.user`): refused when the first instance is made (see `constructApp`). */
+export const APP_MEMBERS: ReadonlySet<string> = new Set(["emit", "to", "join", "leave", "client", "server", "rooms", "sid", "signal", "user", "params", "query", "presence", "navigate", "redirect", "setCookie", "clearCookie"]);
+const RESERVED = new Set(["constructor", "render", "recoverForms", ...APP_MEMBERS]);
 const NAME_RE = /^[A-Za-z_$][\w$-]*$/;
 
 type Rule = (site: DecorationSite, decorator: string) => void;

@@ -100,3 +100,25 @@ it("warns when render() changes a list in place (push), naming the field", async
   expect(warnings[0]).toMatch(/Log\.render\(\) changed this\.lines\. render\(\) must only read the app's state/);
   await t.unmount();
 });
+
+class Guest extends App {
+  // tsc refuses it (TS2610); tsx and vitest, which do not check types, run it.
+  // @ts-expect-error -- the mistake under test
+  user = "guest";
+  override render() {
+    return h("p", {}, String(this.user));
+  }
+}
+
+class Search extends App {
+  // @ts-expect-error -- the mistake under test
+  query = "";
+  override render() {
+    return h("p", {}, "search");
+  }
+}
+
+it("refuses a field that hides an App member (user, query), naming it and the fix", async () => {
+  await expect(mount(Guest as never, { user: { name: "ada" } })).rejects.toThrow('Guest.user: a field of that name hides the App\'s own `this.user`, which Revue sets and reads (README: Pages, URLs and users). Rename the field (e.g. userValue).');
+  await expect(mount(Search as never)).rejects.toThrow(/Search\.query: a field of that name hides the App's own `this\.query`/);
+});
