@@ -19,3 +19,5 @@ export { form, formState, type FormState, type FormFields, type FormOptions } fr
 export { columns, tabs, expander, sidebar, dialog, type ColumnsOptions, type Tab } from "./layout.js";
 export { bindField, followUp, UNCHANGED, type FieldUpdate } from "../registry/fields.js";
 export { fileUpload, uploadState, humanBytes, type UploadState, type FileUploadOptions } from "./upload.js";
+/** What an upload method receives (also exported by "revue"), for `fileUpload`'s method: `@server.realtime attach(...files: UploadedFile[])`. */
+export type { UploadedFile } from "../session/uploads.js";

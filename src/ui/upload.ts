@@ -66,7 +66,10 @@ function explain(ev: EventSummary, maxBytes: number | undefined): string {
     case "PAYLOAD_TOO_LARGE": {
       // The server says "<size> bytes is over the upload limit of <limit> bytes": the limit is the second number.
       const limit = Number(/limit of (\d+)/.exec(String(ev.message))?.[1]) || maxBytes;
-      return `That file is ${humanBytes(size)}, more than can be uploaded at once${limit ? ` (${humanBytes(limit)})` : ""}. Choose a smaller file.`;
+      // Sizes that round alike ("1.0 MB, more than … (1.0 MB)") are given in bytes.
+      const same = limit && humanBytes(size) === humanBytes(limit);
+      const [file, max] = same ? [`${size.toLocaleString("en")} bytes`, `${limit.toLocaleString("en")} bytes`] : [humanBytes(size), limit ? humanBytes(limit) : ""];
+      return `That file is ${file}, more than can be uploaded at once${max ? ` (${max})` : ""}. Choose a smaller file.`;
     }
     case "UPLOAD_QUOTA":
       return "This page has uploaded as much as it may keep. Reload it to start over.";

@@ -1,9 +1,9 @@
 import { afterEach, expect, it } from "vitest";
-import { App, h, RevueError, RpcError, server, type EventSummary, type UploadedFile } from "revue";
+import { App, h, RevueError, RpcError, server, type EventSummary } from "revue";
 import { mount, type TestSession } from "revue/testing";
 import {
   button, checkbox, colorInput, columns, dateInput, dialog, expander, fileUpload, form, formState, multiselect, numberInput, uploadState,
-  radio, select, sidebar, slider, tabs, textarea, textInput, toggle,
+  radio, select, sidebar, slider, tabs, textarea, textInput, toggle, type UploadedFile,
 } from "revue/ui";
 import { z } from "zod";
 import { pageCall } from "../../src/session/hub.js";
@@ -550,4 +550,18 @@ it("a form an edit mode showed gets its typed values back when the app's recover
   expect(t.app.editing).toBe(true);
   expect(t.app.edit.values.title).toBe("typed before the restart");
   expect(t.html()).toContain("typed before the restart");
+});
+
+it("a file just over the limit is told in bytes when the sizes round alike", async () => {
+  class Doc extends App {
+    upload = uploadState();
+    @server.realtime add(..._files: UploadedFile[]) {}
+    override render() {
+      return h("main", {}, fileUpload(this, "upload", this.add, { label: "Document", maxBytes: 2048 }));
+    }
+  }
+  t = await mount(Doc, { limits: { upload: 2048 } });
+  await t.upload("#rv-upload", [{ name: "big.bin", content: "x".repeat(2058) }]);
+  await t.settle();
+  expect(t.text("#rv-upload-status")).toBe("That file is 2,058 bytes, more than can be uploaded at once (2,048 bytes). Choose a smaller file.");
 });
