@@ -39,8 +39,14 @@ const ATTRS: Readonly<Record<string, readonly string[]>> = { a: ["href", "title"
 const ALIGN = /^text-align:(left|right|center)$/;
 
 const parsers = new Map<string, MarkdownIt>();
-/** Trees by options and source: the same text gives the very same tree, which the diff then skips whole. */
-const trees = new LRUCache<string, VNode>({ max: 500, maxSize: 4_000_000, sizeCalculation: (_v, key) => key.length + 1 });
+/** Heap per element of a cached tree, with its text, as weighed (1,000 lists of 1,000 short items held 204 MB: ≈ 200 B each). */
+const ELEMENT_BYTES = 200;
+/**
+ * Trees by options and source: the same text gives the very same tree, which the diff then skips whole.
+ * Weighed in bytes by their source and elements, so that it holds 32 MB at most: counted in source
+ * characters, 10 MB of lists a visitor sent pinned 205 MB that no session's memory budget saw.
+ */
+const trees = new LRUCache<string, { tree: VNode; bytes: number }>({ max: 500, maxSize: 32_000_000, sizeCalculation: (v) => v.bytes });
 
 /**
  * Markdown as a tree of elements, through `markdown-it` (CommonMark, tables,
@@ -75,26 +81,26 @@ export function markdown(source: string, options: MarkdownOptions = {}): VNode {
   const flags = `${+breaks}${+linkify}${+typographer}`;
   // Both limits are in the key: they decide whether the same source is parsed or shown plain.
   const key = `${flags}\0${maxLength}\0${maxElements}\0${options.class ?? ""}\0${source}`;
-  let tree = trees.get(key);
-  if (!tree) {
-    let md = parsers.get(flags);
-    if (!md) parsers.set(flags, (md = markdownIt({ html: false, breaks, linkify, typographer })));
-    const tokens = md.parse(source, {});
-    // Lines as markdown-it numbers them (its `map`s): newlines normalised as it does.
-    tree = tooBig(tokens, maxElements, maxLength) ? plain() : h("div", wrapper(), build(md, tokens, source.replace(/\r\n?/g, "\n").split("\n")));
-    trees.set(key, tree);
-  }
+  const cached = trees.get(key);
+  if (cached) return cached.tree;
+  let md = parsers.get(flags);
+  if (!md) parsers.set(flags, (md = markdownIt({ html: false, breaks, linkify, typographer })));
+  const tokens = md.parse(source, {});
+  const elements = countElements(tokens, maxElements, maxLength);
+  // Lines as markdown-it numbers them (its `map`s): newlines normalised as it does.
+  const tree = elements < 0 ? plain() : h("div", wrapper(), build(md, tokens, source.replace(/\r\n?/g, "\n").split("\n")));
+  trees.set(key, { tree, bytes: 2 * key.length + ELEMENT_BYTES * (elements < 0 ? 2 : elements + 1) });
   return tree;
 }
 
 /**
- * Whether `tokens` would make more than `maxElements` elements (openings, and
- * the tokens that are elements of their own), or links and images whose
- * attributes hold more than `maxChars` characters together: a reference
+ * How many elements `tokens` make (openings, and the tokens that are elements
+ * of their own); -1 past `maxElements`, or when links and images have
+ * attributes of more than `maxChars` characters together: a reference
  * definition copies its address into every use, and 94 KB of them made a tree
  * of 295 MB.
  */
-function tooBig(tokens: readonly Token[], maxElements: number, maxChars: number): boolean {
+function countElements(tokens: readonly Token[], maxElements: number, maxChars: number): number {
   let elements = 0, chars = 0;
   const walk = (list: readonly Token[]): boolean => {
     for (const t of list) {
@@ -104,7 +110,7 @@ function tooBig(tokens: readonly Token[], maxElements: number, maxChars: number)
     }
     return false;
   };
-  return walk(tokens);
+  return walk(tokens) ? -1 : elements;
 }
 
 /**

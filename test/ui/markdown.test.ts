@@ -176,3 +176,16 @@ it("patches the text of a long paragraph or code block edited below its first li
 it("says what to pass when the source is not a string", () => {
   expect(() => markdown(undefined as unknown as string)).toThrow('markdown(source): source must be a string, got undefined. Pass the text, e.g. markdown(this.body ?? "").');
 });
+
+it("keeps the heap its cache of trees holds bounded when visitors send many distinct long lists", async () => {
+  const { setFlagsFromString } = await import("node:v8");
+  const { runInNewContext } = await import("node:vm");
+  setFlagsFromString("--expose-gc");
+  const gc = runInNewContext("gc") as () => void;
+  const heap = () => (gc(), gc(), process.memoryUsage().heapUsed);
+  const before = heap();
+  // 600 lists of 1,000 short items (2.4 MB of source), each different.
+  for (let n = 0; n < 600; n++) markdown(`${n}\n\n` + "- a\n".repeat(1_000));
+  const held = heap() - before;
+  expect(held).toBeLessThan(48 * 1024 * 1024); // the cache weighs 32 MB at most (counted in characters, it held ≈ 120 MB)
+}, 60_000);
