@@ -95,9 +95,12 @@ class ChunkedSink implements Sink {
     return this.res.destroy();
   }
 
-  /** What is unsent: the response's and socket's queue, and the frames held this tick. */
+  /**
+   * What the reader has not taken: the response's and socket's queue. Frames held this tick are
+   * not counted: they say nothing of the reader (a replay on reconnect holds the whole buffer).
+   */
   get writableLength(): number {
-    return this.res.writableLength + this.heldUtf8;
+    return this.res.writableLength;
   }
 
   get writableEnded(): boolean {
