@@ -156,6 +156,11 @@ export class CallQueue {
     return this.head < this.tasks.length;
   }
 
+  /** Whether a task runs (its handlers may be between two awaits). */
+  get busy(): boolean {
+    return this.running;
+  }
+
   /** Whether nothing is queued, held or running. */
   get idle(): boolean {
     return !this.running && this.head >= this.tasks.length && !this.held?.size;

@@ -1812,7 +1812,11 @@ export class Hub<A extends App = App> implements PoolMember {
             (known.length ? `Known: ${known.join(", ")}.` : `Declare one: @client.realtime ${method}(...) { ... }.`),
         );
       }
-      this.hub.send(this.session, { type: "call", method: publicName(entry), args });
+      // The page runs the call after the patch of what its handler changed so far: a call that focuses
+      // or measures an element the handler just added finds it.
+      const session = this.session;
+      if (session.calls.busy && session.connected) this.hub.renderer.renderNow(session);
+      this.hub.send(session, { type: "call", method: publicName(entry), args });
     }
 
     signal(): AbortSignal {

@@ -325,3 +325,34 @@ describe("revue/testing mount()", () => {
 
 const findHub = (t: TestSession<any>) => t.hub;
 const findSession = (t: TestSession<any>) => t.hub.get(t.sid)!;
+
+class Cards extends App {
+  cards: string[] = [];
+  found: number[] = [];
+  @server.realtime add() {
+    this.cards = [...this.cards, `card ${this.cards.length + 1}`];
+    this.client.look(this.cards.length);
+  }
+  @client.realtime look(n: number) {
+    // In the page: the element the handler's change added is there when the call runs.
+    void this.server.saw(document.querySelectorAll("li").length === n ? n : -n);
+  }
+  @server.realtime saw(n: number) { this.found.push(n); }
+  override render() {
+    return h("main", {}, h("button", { id: "add", onClick: this.add }, "add"), h("ul", {}, this.cards.map((c) => h("li", { key: c }, c))));
+  }
+}
+
+describe("a reverse call", () => {
+  it("runs in the page after the patch of what its handler changed before calling it", async () => {
+    const page = await mount(Cards);
+    try {
+      await page.click("#add");
+      await page.click("#add");
+      await page.settle();
+      expect(page.app.found).toEqual([1, 2]);
+    } finally {
+      await page.unmount();
+    }
+  });
+});
