@@ -56,7 +56,15 @@ export function createContext(mod: ClientModule, host: ContextHost): ClientConte
       return NO_VALUE;
     };
   }
-  const ctx: ClientContext = { server: Object.freeze(server), emit: host.emit };
-  for (const [name, fn] of Object.entries(mod.methods)) ctx[name] = fn.bind(ctx);
+  const target: ClientContext = { server: Object.freeze(server), emit: host.emit };
+  // `this.params`, `this.user` or a field type-check in @client code (it is the app's class) but are not in the page:
+  // said by name, not as "cannot read properties of undefined".
+  const ctx = new Proxy(target, {
+    get(t, key) {
+      if (key in t || typeof key === "symbol" || key === "then" || key === "toJSON") return t[key as string];
+      throw new TypeError(`[revue] this.${key} is not in the page: @client code's this has server, emit and the app's @client methods. Pass what it needs as an argument, or read a @synced field from rv.state.`);
+    },
+  });
+  for (const [name, fn] of Object.entries(mod.methods)) target[name] = fn.bind(ctx);
   return ctx;
 }

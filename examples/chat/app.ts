@@ -138,8 +138,8 @@ export class Chat extends App {
     } catch {}
   }
 
-  /** Runs in the browser: tells the server its time zone. */
-  @client.on("ready") ready() {
+  /** Runs in the browser each time its stream connects: tells the server, a new session after a restart too, its time zone. */
+  @client.on("connect") connected() {
     this.server.setZone(Intl.DateTimeFormat().resolvedOptions().timeZone);
   }
 

@@ -52,7 +52,7 @@ describe("examples/chat", () => {
     expect(bob.text("[role=log] article header")).toMatch(/^ann \d\d:\d\d$/);
     const at = Date.parse(bob.find("[role=log] time")!.getAttribute("datetime")!);
     expect(at).toBeGreaterThanOrEqual(before);
-    // The page told the server its zone when it started, and the time reads as that zone's clock.
+    // The page told the server its zone when its stream connected, and the time reads as that zone's clock.
     const zone = Intl.DateTimeFormat().resolvedOptions().timeZone;
     expect(bob.app.zone).toBe(zone);
     expect(bob.text("[role=log] time")).toBe(new Intl.DateTimeFormat("en-GB", { hour: "2-digit", minute: "2-digit", timeZone: zone }).format(at));

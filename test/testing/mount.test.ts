@@ -356,3 +356,25 @@ describe("a reverse call", () => {
     }
   });
 });
+
+class Stats extends App<Stats, {}, "/boards/:id"> {
+  @server.rpc stats(id: string) { return id.length; }
+  @client.callback async show() {
+    // Type-checks (this is the app's class) but the page has no params: said by name.
+    await this.server.stats(this.params.id!);
+  }
+  override render() {
+    return h("main", {}, h("button", { id: "show", onClick: this.show }, "stats"));
+  }
+}
+
+describe("@client code's this", () => {
+  it("names a member that is not in the page (params, a field) instead of failing on undefined", async () => {
+    const page = await mount(Stats, { route: "/boards/:id", url: "/boards/7" });
+    try {
+      await expect(page.click("#show")).rejects.toThrow("Stats.show (@client, in the page) threw: [revue] this.params is not in the page: @client code's this has server, emit and the app's @client methods.");
+    } finally {
+      await page.unmount();
+    }
+  });
+});
