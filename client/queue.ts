@@ -128,6 +128,9 @@ export function createQueue(host: QueueHost, retryMs = 250): CallQueue {
   let accepted: Call[] = [];
   /** The last `ack`: calls numbered up to it finished, whether or not their answers came yet (two sockets race). */
   let ackedTo = 0;
+  /** Answered rpcs whose patch has not come: each resolves once an `ack` covers its seq, so its caller sees the page it changed. */
+  let answered: [number, () => void][] = [];
+  const release = (upTo: number) => (answered = answered.filter(([s, done]) => s > upTo || done()));
 
   const flush = (): void => {
     const wait = pausedUntil - Date.now();
@@ -171,9 +174,14 @@ export function createQueue(host: QueueHost, retryMs = 250): CallQueue {
       requeue(call);
     } else if (reply.status < 400) {
       const s = call.seq;
-      setTimeout(() => ackedTo < s && host.unheard(), UNHEARD_MS);
+      // Unheard: the stream may be dead; reopened, and a waiting rpc answered without its patch.
+      setTimeout(() => ackedTo < s && (host.unheard(), release(s)), UNHEARD_MS);
       if (!call.rpc) accepted.push(call), call.resolve(undefined);
-      else if (reply.body && "result" in reply.body) call.resolve(reply.body.result);
+      else if (reply.body && "result" in reply.body) {
+        const result = reply.body.result;
+        if (ackedTo < s) answered.push([s, () => call.resolve(result)]);
+        else call.resolve(result);
+      }
       else call.reject(new RevueError("PROTOCOL_ERROR", `${call.path}: no result (HTTP ${reply.status})`));
     } else if (reply.status === 404 && error?.code === "SESSION_NOT_FOUND") {
       // The call never ran: send it again in the next session, under a new seq.
@@ -207,6 +215,7 @@ export function createQueue(host: QueueHost, retryMs = 250): CallQueue {
       online = false;
     },
     reset() {
+      release(seq);
       seq = 0;
       accepted = [];
       ackedTo = 0;
@@ -215,6 +224,7 @@ export function createQueue(host: QueueHost, retryMs = 250): CallQueue {
     busy: () => pending.length || seq > ackedTo,
     acked(ack, resend) {
       ackedTo = ack;
+      release(ack);
       accepted = accepted.filter((call) => call.seq! > ack);
       if (!resend) return;
       for (const call of accepted) (call.resent = 1), (call.tries = 0), requeue(call);

@@ -69,18 +69,36 @@ describe("the outgoing call queue", () => {
     await vi.advanceTimersByTimeAsync(5_000);
     expect(h.unheard).not.toHaveBeenCalled();
     void q.push("/api/event", { method: "inc", args: [] });
-    await expect(q.push("/api/rpc/get", { args: [] }, true)).resolves.toBe(1);
+    const got = q.push("/api/rpc/get", { args: [] }, true);
     await vi.advanceTimersByTimeAsync(3_900);
     expect(h.unheard).not.toHaveBeenCalled();
     await vi.advanceTimersByTimeAsync(200);
     expect(h.unheard).toHaveBeenCalledTimes(2); // once for each call answered and not acknowledged
+    await expect(got).resolves.toBe(1); // answered without its patch, once the stream is taken for dead
+  });
+
+  it("resolves an answered rpc once an ack covers it: its caller sees the page the rpc changed", async () => {
+    const h = host(() => ({ status: 200, body: { result: 7 } }));
+    const q = createQueue(h);
+    q.connect();
+    let result: unknown;
+    void q.push("/api/rpc/add", { args: [] }, true).then((r) => (result = r));
+    await settle();
+    expect(h.sent).toHaveLength(1);
+    expect(result).toBeUndefined(); // answered, its patch not here yet
+    q.acked(1);
+    await settle();
+    expect(result).toBe(7);
   });
 
   it("resolves an rpc with its result and rejects a failed one with a RevueError carrying the server's code", async () => {
     const h = host((path) => (path.endsWith("ok") ? { status: 200, body: { result: 42 } } : { status: 500, body: { error: { code: "RPC_ERROR", message: "nope" } } }));
     const q = createQueue(h);
     q.connect();
-    await expect(q.push("/api/rpc/ok", { args: [] }, true)).resolves.toBe(42);
+    const ok = q.push("/api/rpc/ok", { args: [] }, true);
+    await settle();
+    q.acked(1); // its patch
+    await expect(ok).resolves.toBe(42);
     const err = await q.push("/api/rpc/bad", { args: [] }, true).catch((e) => e);
     expect(err).toBeInstanceOf(RevueError);
     expect(err).toMatchObject({ name: "RevueError", code: "RPC_ERROR", message: "nope" });
@@ -222,6 +240,7 @@ describe("the outgoing call queue", () => {
     await vi.advanceTimersByTimeAsync(500);
     expect(h.sent).toHaveLength(1); // waits the Retry-After, not the 250 ms network backoff
     await vi.advanceTimersByTimeAsync(13_000);
+    q.acked(1); // its patch
     await expect(rpc).resolves.toBe("saved");
     expect(new Set(h.sent.map((s) => s.body.seq))).toEqual(new Set([1]));
     expect(h.failed).not.toHaveBeenCalled();
@@ -250,6 +269,7 @@ describe("the outgoing call queue", () => {
     await vi.advanceTimersByTimeAsync(5);
     closing = false;
     await vi.advanceTimersByTimeAsync(100);
+    q.acked(1); // its patch
     expect(await done).toBe("ok");
     expect(h.sent.map((s) => s.body.seq)).toEqual([1, 1]);
   });

@@ -378,3 +378,36 @@ describe("@client code's this", () => {
     }
   });
 });
+
+class Adder extends App {
+  cards: number[] = [];
+  found: boolean[] = [];
+  @server.rpc addCard() {
+    const id = this.cards.length + 1;
+    this.cards = [...this.cards, id];
+    return id;
+  }
+  @client.callback async add() {
+    const id = await this.server.addCard();
+    // The rpc resolves once the page shows what it changed.
+    this.server.saw(document.getElementById(`card-${id}`) !== null);
+  }
+  @server.realtime saw(found: boolean) { this.found.push(found); }
+  override render() {
+    return h("main", {}, h("button", { id: "add", onClick: this.add }, "add"), h("ul", {}, this.cards.map((c) => h("li", { key: c, id: `card-${c}` }, `card ${c}`))));
+  }
+}
+
+describe("an rpc awaited in the page", () => {
+  it("resolves once the page shows what the rpc changed", async () => {
+    const page = await mount(Adder);
+    try {
+      await page.click("#add");
+      await page.click("#add");
+      await page.settle();
+      expect(page.app.found).toEqual([true, true]);
+    } finally {
+      await page.unmount();
+    }
+  });
+});
