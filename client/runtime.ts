@@ -207,7 +207,13 @@ export function createRuntime(opts: RuntimeOptions): Runtime {
     },
     acked: (ack, resend) => queue.acked(ack, !!resend),
     extra(m) {
-      if (m.s) Object.assign(state, m.s), bus.local("state", m.s);
+      if (m.s) {
+        // An init carries every field (a new process after a failover): only those whose value differs are news.
+        const changed: Record<string, unknown> = {};
+        let any = 0;
+        for (const k in m.s) if (JSON.stringify(m.s[k]) !== JSON.stringify(state[k])) (changed[k] = state[k] = m.s[k]), (any = 1);
+        if (any) bus.local("state", changed);
+      }
       if (m.x) nav((n, i) => n.follow(m.x!, i));
       if (m.t != null) root.ownerDocument.title = m.t;
     },

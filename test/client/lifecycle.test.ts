@@ -142,3 +142,20 @@ describe("lifecycle order", () => {
     rv.close();
   });
 });
+
+describe("the state event", () => {
+  it("carries only the @synced fields whose value differs (an init after a failover repeats them all)", async () => {
+    const { rv, t } = page(undefined, { s: { count: 1, name: "ada", tags: ["a"] } });
+    const heard: unknown[] = [];
+    rv.on("state", (s) => heard.push(s));
+    t.loadModule();
+    await rv.ready;
+    t.last.on.open();
+    t.last.on.message("patch", JSON.stringify({ rev: 2, ops: [], ack: 0, s: { count: 2 } }), "1");
+    t.last.on.message("patch", JSON.stringify({ rev: 3, ops: [], ack: 0, s: { count: 2, name: "ada", tags: ["a"] } }), "2");
+    t.last.on.message("patch", JSON.stringify({ rev: 4, ops: [], ack: 0, s: { count: 2, name: "bob", tags: ["a"] } }), "3");
+    expect(heard).toEqual([{ count: 2 }, { name: "bob" }]);
+    expect(rv.state).toEqual({ count: 2, name: "bob", tags: ["a"] });
+    rv.close();
+  });
+});
