@@ -1741,7 +1741,11 @@ export class Hub<A extends App = App> implements PoolMember {
     const known = [...(kind === "rpc" ? this.spec.rpc : this.spec.realtime).keys()];
     const other = kind === "rpc" ? this.spec.realtime.has(name) : this.spec.rpc.has(name);
     // In production the methods are not listed: a page need not learn those it never binds (an admin's, say).
-    const hint = other ? ` "${name}" is @server.${kind === "rpc" ? "realtime: call it with POST /api/event" : "rpc: call it with POST /api/rpc/" + name}.` : this.production ? "" : known.length ? ` Known: ${known.join(", ")}.` : ` It declares none.`;
+    const hint = other
+      ? kind === "rpc"
+        ? ` "${name}" is @server.realtime, which answers nothing: call it as this.server.${name}(…) in @client code, or bind it to an event (POST /api/event on the wire).`
+        : ` "${name}" is @server.rpc: call it as this.server.${name}(…) or rv.rpc("${name}", …) in the page (POST /api/rpc/${name} on the wire).`
+      : this.production ? "" : known.length ? ` Known: ${known.join(", ")}.` : ` It declares none.`;
     return new SessionError("METHOD_NOT_FOUND", `${this.spec.name} has no @server.${kind} method "${name}".${hint}`);
   }
 

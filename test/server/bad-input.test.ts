@@ -111,6 +111,11 @@ describe("bad input gets a JSON error with a stable code and changes nothing", (
     expect(answer).toContain('"code":"UNSUPPORTED_MEDIA_TYPE"');
   });
 
+  it("a method called as the other kind says how the page calls it", async () => {
+    expect((await b.rpc("increment")).body.error.message).toMatch(/"increment" is @server\.realtime, which answers nothing: call it as this\.server\.increment\(…\) in @client code, or bind it to an event/);
+    expect((await b.event("get")).body.error.message).toMatch(/"get" is @server\.rpc: call it as this\.server\.get\(…\) or rv\.rpc\("get", …\) in the page \(POST \/api\/rpc\/get on the wire\)/);
+  });
+
   it("a same-origin request with a matching Origin passes", async () => {
     const r = await b.request("/api/event", { method: "POST", json: { sid: b.sid, seq: ++b.seq, method: "increment" }, headers: { origin: srv.url } });
     expect(r.status).toBe(202);
