@@ -191,6 +191,9 @@ export class SessionRenderer {
       if (out) this.send(session, out.message, out.data);
     } catch (err) {
       this.failed(session, err);
+      // The calls ran though their render failed: acknowledged, so that the page goes on (an rpc it awaits resolves on its ack).
+      const ack = view.acknowledge(session.calls.ackedSeq);
+      if (ack) this.send(session, ack.message, ack.data);
     }
   }
 }

@@ -215,6 +215,19 @@ export class View {
   }
 
   /**
+   * A patch that only acknowledges the calls up to `ack`, for a render that
+   * failed: the page keeps its tree, and learns that its calls ran (an rpc
+   * awaited in the page resolves on its ack). Nothing when the page has that
+   * ack already, or holds no tree this view can patch.
+   */
+  acknowledge(ack: number): ViewMessage | undefined {
+    if (ack === this.sentAck || !this.tree || this.stale) return undefined;
+    this.sentAck = ack;
+    const rev = ++this.revision;
+    return { message: { type: "patch", rev, ops: [], ack }, data: `{"rev":${rev},"ops":[],"ack":${ack}}` };
+  }
+
+  /**
    * Renders after handlers ran: a `patch` with the ops (or only a new `ack`),
    * an `init` when the page lacks the previous tree, or nothing.
    * Throws what `render()` or the diff throws; the view is unchanged then.

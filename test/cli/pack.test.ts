@@ -186,6 +186,10 @@ describe("a new project from the packed tarball", () => {
       }
       expect(res?.status, output).toBe(200);
       expect(await res!.text()).toContain('id="count">0</h1>');
+      // A second one on the same port says so in one line and exits 1 (no stack).
+      const second = await run(process.execPath, ["dist/server.js"], project, 30_000, cleanEnv({ PORT: String(port), NODE_ENV: "production" }));
+      expect(second.code).toBe(1);
+      expect(second.output.trim()).toBe(`listen(${port}): port ${port} is already in use. Stop the other process or pick another port (0 picks a free one).`);
       const exited = new Promise<number | null>((r) => child.once("exit", r));
       child.kill("SIGTERM");
       expect(await exited, output).toBe(0);

@@ -58,6 +58,9 @@ describe("production mode", () => {
     await b.event("breakRender");
     const render = await s.waitFor((m) => m.type === "error" && m.data.seq === undefined, "the render error");
     expect(render.data.message).toMatch(generic);
+    // The call ran though its render failed: acknowledged (the page keeps its tree; an rpc it awaits resolves).
+    const acked = await s.waitFor((m) => m.type === "patch" && m.data.ack === 2, "the call's ack");
+    expect(acked.data.ops).toEqual([]);
     expect(JSON.stringify(s.got)).not.toMatch(/sk_live_42|\/etc\/secrets/);
     expect(srv.logs.some((l) => l.includes(`(error ${render.data.id})`))).toBe(true);
   });
