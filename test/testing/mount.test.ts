@@ -22,9 +22,18 @@ class Form extends App {
 }
 
 let t: TestSession<Form> | undefined;
+/** Pages of the other apps below, unmounted after each test as `t` is. */
+let others: TestSession<any>[] = [];
+const open: typeof mount = async (cls, options) => {
+  const page = await mount(cls, options);
+  others.push(page);
+  return page;
+};
 afterEach(async () => {
   await t?.unmount();
   t = undefined;
+  for (const page of others) await page.unmount();
+  others = [];
 });
 
 describe("revue/testing mount()", () => {
@@ -345,15 +354,11 @@ class Cards extends App {
 
 describe("a reverse call", () => {
   it("runs in the page after the patch of what its handler changed before calling it", async () => {
-    const page = await mount(Cards);
-    try {
-      await page.click("#add");
-      await page.click("#add");
-      await page.settle();
-      expect(page.app.found).toEqual([1, 2]);
-    } finally {
-      await page.unmount();
-    }
+    const page = await open(Cards);
+    await page.click("#add");
+    await page.click("#add");
+    await page.settle();
+    expect(page.app.found).toEqual([1, 2]);
   });
 });
 
@@ -370,12 +375,8 @@ class Stats extends App<Stats, {}, "/boards/:id"> {
 
 describe("@client code's this", () => {
   it("names a member that is not in the page (params, a field) instead of failing on undefined", async () => {
-    const page = await mount(Stats, { route: "/boards/:id", url: "/boards/7" });
-    try {
-      await expect(page.click("#show")).rejects.toThrow("Stats.show (@client, in the page) threw: [revue] this.params is not in the page: @client code's this has server, emit and the app's @client methods.");
-    } finally {
-      await page.unmount();
-    }
+    const page = await open(Stats, { route: "/boards/:id", url: "/boards/7" });
+    await expect(page.click("#show")).rejects.toThrow("Stats.show (@client, in the page) threw: [revue] this.params is not in the page: @client code's this has server, emit and the app's @client methods.");
   });
 });
 
@@ -400,14 +401,10 @@ class Adder extends App {
 
 describe("an rpc awaited in the page", () => {
   it("resolves once the page shows what the rpc changed", async () => {
-    const page = await mount(Adder);
-    try {
-      await page.click("#add");
-      await page.click("#add");
-      await page.settle();
-      expect(page.app.found).toEqual([true, true]);
-    } finally {
-      await page.unmount();
-    }
+    const page = await open(Adder);
+    await page.click("#add");
+    await page.click("#add");
+    await page.settle();
+    expect(page.app.found).toEqual([true, true]);
   });
 });
