@@ -11,7 +11,9 @@
  * - `handled`: a Revue app whose `@server.on("tick")` handler changes what it
  *   renders, so each session gets an `event` frame and a `patch` frame;
  * - `echo`: Koa + koa-body echoing a JSON body, with the options of Revue's `jsonBody()`;
- * - `counter`: a Revue counter app for the event → patch round trip.
+ * - `counter`: a Revue counter app for the event → patch round trip;
+ * - `rows`: a Revue page of 500 rows (2,000 elements) for the same round trip
+ *   on a page whose render and diff outweigh the HTTP (`vote(i)` changes one row).
  *
  * Messages from the parent: `{ make: kind }` starts a fresh server of that
  * kind and answers `{ port }`; `{ drop: kind }` closes it (answers `{ dropped }`);
@@ -23,7 +25,7 @@ import http, { type Server, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
 import Koa from "koa";
 import { koaBody } from "koa-body";
-import { App, createServer, h, server } from "../src/index.js";
+import { App, createServer, h, handler, server } from "../src/index.js";
 
 export class Counter extends App {
   count = 0;
@@ -43,6 +45,19 @@ export class Ticker extends App {
   }
   override render() {
     return h("main", {}, h("h1", { id: "tick" }, String(this.tick)), h("p", {}, "last broadcast"));
+  }
+}
+
+/** 500 rows of a list, four elements each, a vote button bound with its row's index; `vote(i)` changes that row's count. */
+export class Rows extends App {
+  votes: number[] = Array.from({ length: 500 }, () => 0);
+  @server.realtime vote(i: number) {
+    this.votes = this.votes.slice();
+    this.votes[i]!++;
+  }
+  override render() {
+    return h("main", {}, h("h1", {}, "Rows"), h("ul", { class: "rows" }, this.votes.map((v, i) =>
+      h("li", { key: i, class: v % 2 ? "row odd" : "row" }, h("span", { class: "name" }, `Row ${i}`), h("b", {}, String(v)), h("button", { onClick: handler(this.vote, { args: [i] }) }, "+1")))));
   }
 }
 
@@ -107,7 +122,7 @@ function echoServer(): Server {
 /** The ops of the patch a `Ticker` page gets for tick `n` (what `handled` sends, for the raw server to send too). */
 const tickerOps = (n: number) => JSON.stringify([{ op: "text", id: "w-2", text: String(n) }]);
 
-type Kind = "raw" | "rawPatch" | "unhandled" | "handled" | "echo" | "counter";
+type Kind = "raw" | "rawPatch" | "unhandled" | "handled" | "echo" | "counter" | "rows";
 
 interface Running {
   port: number;
@@ -131,7 +146,7 @@ async function make(kind: Kind): Promise<Running> {
     const srv = echoServer();
     return { port: await listen(srv), close: () => closeHttp(srv) };
   }
-  const srv = createServer(kind === "handled" ? Ticker : Counter, { logger: quiet, maxSessions: 100_000 });
+  const srv = createServer(kind === "handled" ? Ticker : kind === "rows" ? Rows : Counter, { logger: quiet, maxSessions: 100_000 });
   const port = Number(new URL(await srv.listen(0, HOST)).port);
   return { port, emit: (n) => srv.emit("tick", { n }), close: () => srv.close() };
 }

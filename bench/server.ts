@@ -11,7 +11,8 @@
  * same client code, and only the ratios mean anything. Run: `npm run bench server`
  * (`npm run bench server trip`: the round trip alone; `npm run bench server fanout`:
  * the fan-out through sockets alone; `npm run bench server rest`:
- * a broadcast to sessions at rest against one to sessions in use).
+ * a broadcast to sessions at rest against one to sessions in use;
+ * `npm run bench server rows`: the round trip on a 500-row page).
  */
 import { spawn, type ChildProcess } from "node:child_process";
 import http, { type Server, type ServerResponse } from "node:http";
@@ -61,7 +62,7 @@ async function rawSseServer(): Promise<{ url: URL; broadcast(event: string, data
 
 // ---------------------------------------------------------------- the servers' process
 
-type Kind = "raw" | "rawPatch" | "unhandled" | "handled" | "echo" | "counter";
+type Kind = "raw" | "rawPatch" | "unhandled" | "handled" | "echo" | "counter" | "rows";
 
 /** bench/server-node.ts in a child process: starts and closes servers there, broadcasts, and reads its CPU time. */
 class ServerProcess {
@@ -201,15 +202,22 @@ class CounterPages {
   }
 }
 
-/** The first `loops` counter sessions; one iteration POSTs event seq k, then waits for both the 202 and the patch whose ack ≥ k. */
-function revueTarget(pages: CounterPages, base: URL, loops: number): LoopTarget {
+/** What a page of each app clicks: the counter's `increment`, or `vote` on a random row of `rows` (bench/server-node.ts). */
+const CLICKS = {
+  counter: () => ({ method: "increment", args: [] as unknown[] }),
+  rows: () => ({ method: "vote", args: [Math.floor(Math.random() * 500)] as unknown[] }),
+};
+type TripApp = keyof typeof CLICKS;
+
+/** The first `loops` sessions of `app`; one iteration POSTs event seq k, then waits for both the 202 and the patch whose ack ≥ k. */
+function revueTarget(pages: CounterPages, base: URL, loops: number, app: TripApp): LoopTarget {
   const agent = new http.Agent({ keepAlive: true, maxSockets: loops });
   return {
     async once(loop) {
       const c = pages.clients[loop]!;
       const seq = ((c as Client & { seq?: number }).seq = ((c as Client & { seq?: number }).seq ?? 0) + 1);
       const t = performance.now();
-      const [r, at] = await Promise.all([postJson(agent, base, "/api/event", { sid: c.sid, seq, method: "increment", args: [] }, c.cookie), pages.patched(loop, seq)]);
+      const [r, at] = await Promise.all([postJson(agent, base, "/api/event", { sid: c.sid, seq, ...CLICKS[app]() }, c.cookie), pages.patched(loop, seq)]);
       if (r.status !== 202) throw new Error(`POST /api/event answered ${r.status}: ${r.text}`);
       return at - t;
     },
@@ -225,15 +233,15 @@ async function slice(servers: ServerProcess, target: LoopTarget, loops: number, 
 }
 
 /** The echo and Revue at each session count, in alternating slices (the order swapped every round, so neither always runs second). */
-async function roundTrips(servers: ServerProcess): Promise<Array<{ sessions: number; echo: LoopResult; revue: LoopResult; vsEcho: number }>> {
+async function roundTrips(servers: ServerProcess, app: TripApp = "counter", sessions = ROUND_TRIP_SESSIONS): Promise<Array<{ sessions: number; echo: LoopResult; revue: LoopResult; vsEcho: number }>> {
   const echoUrl = await servers.make("echo");
-  const counterUrl = await servers.make("counter");
+  const counterUrl = await servers.make(app);
   const pages = new CounterPages(counterUrl);
   const out = [];
   try {
-    await pages.open(Math.max(...ROUND_TRIP_SESSIONS));
-    for (const loops of ROUND_TRIP_SESSIONS) {
-      const targets = { echo: echoTarget(echoUrl, loops), revue: revueTarget(pages, counterUrl, loops) };
+    await pages.open(Math.max(...sessions));
+    for (const loops of sessions) {
+      const targets = { echo: echoTarget(echoUrl, loops), revue: revueTarget(pages, counterUrl, loops, app) };
       const runs = { echo: [] as Array<{ lat: number[]; cpuUs: number }>, revue: [] as Array<{ lat: number[]; cpuUs: number }> };
       for (const target of Object.values(targets)) await closedLoops(target, loops, WARMUP_MS);
       for (let r = 0; r < SLICES; r++) {
@@ -253,7 +261,7 @@ async function roundTrips(servers: ServerProcess): Promise<Array<{ sessions: num
   } finally {
     pages.close();
     await servers.drop("echo");
-    await servers.drop("counter");
+    await servers.drop(app);
   }
   return out;
 }
@@ -588,6 +596,27 @@ async function runRoundTripsOnly(): Promise<void> {
   }
 }
 
+/** Sessions of the 500-row page in `npm run bench server rows`. */
+const ROWS_SESSIONS = [1, 20, 100];
+
+/**
+ * `npm run bench server rows`: the round trip on a 500-row page (2,000
+ * elements) at 1, 20 and 100 sessions, against the echo: whether an event's
+ * cost follows the change or grows with the number of sessions holding such pages.
+ */
+async function runRowsOnly(): Promise<void> {
+  const servers = await ServerProcess.start();
+  try {
+    const trips = await roundTrips(servers, "rows", ROWS_SESSIONS);
+    console.log("Event → patch round trip on a 500-row page (2,000 elements; one row changes), one closed loop per session; ratio: median of adjacent slices");
+    printTrips(trips);
+    const one = trips[0]!.revue.cpuUs;
+    console.log(`Server CPU per event ÷ at 1 session: ${trips.map((t) => `${t.sessions}: ${fx(t.revue.cpuUs / one)}`).join(", ")}`);
+  } finally {
+    await servers.stop();
+  }
+}
+
 async function runFanoutOnly(): Promise<void> {
   const servers = await ServerProcess.start();
   try {
@@ -717,6 +746,7 @@ export async function runServerBench(part?: string): Promise<void> {
   if (part === "trip") return runRoundTripsOnly();
   if (part === "rest") return runRestOnly();
   if (part === "fanout") return runFanoutOnly();
+  if (part === "rows") return runRowsOnly();
   console.log(
     `\nServer: round trip ${SLICES} × ${SLICE_MS / 1000} s slices per target at ${ROUND_TRIP_SESSIONS.join(" / ")} sessions; fan-out ${FANOUT_ROUNDS} rounds × ${FANOUT_TICKS} ticks to ${FANOUT_SIZES.join(" / ")} streams; memory at ${MEM_SESSIONS} sessions`,
   );
