@@ -236,7 +236,6 @@ export class View {
     this.warm();
     if (!this.tree || this.stale) return this.init(ack, true);
     const { tree, ops } = this.memos.render(() => diff(this.tree!, this.render(), { alloc: this.alloc, bind: this.bind }));
-    // The new tree even when nothing changed: nodes a render keeps from one call to the next then stay in place.
     // Before the view moves on: a field the page cannot be sent (an @url value the address cannot hold) fails the render, not half of it.
     const extra = this.extras(false);
     this.tree = tree;

@@ -16,7 +16,7 @@ import { ElementVNode as ElementVNodeOf, TextVNode as TextVNodeOf } from "./vnod
  *
  *   id       (unless ID_KEYED) a varint n for "w-<n>", or a string index (ID_STRING)
  *   tag      string index                                  (elements only)
- *   key      string index                                  (KEY)
+ *   key      string index × 2, + 1 for a key h() was given as a number   (KEY)
  *   attrs    name index + 1, value index, …, then 0        (ATTRS)
  *   slots    count, then each slot                         (SLOTS)
  *   text     string index                                  (TEXT; for a text node, always)
@@ -135,7 +135,8 @@ function packNode(node: Node, parentId: string): void {
   writeUint(stringIndex(tag));
   if (key !== undefined) {
     flags |= KEY;
-    writeUint(stringIndex(key));
+    // A number stays a number: the diff compares a kept node's key with h()'s as given (vnode.ts `rawKey`).
+    writeUint(stringIndex(key) * 2 + (typeof (el as unknown as ElementVNodeOf).rawKey === "number" ? 1 : 0));
   }
   const attrs = el.attrs;
   for (const name in attrs) {
@@ -283,7 +284,12 @@ function unpackNode(parentId: string): Node {
     return t as unknown as TextNode;
   }
   const tag = table[readUint()]!;
-  const key = flags & KEY ? table[readUint()] : undefined;
+  let key: string | undefined, rawKey: string | number | undefined;
+  if (flags & KEY) {
+    const k = readUint();
+    rawKey = key = table[k >>> 1]!;
+    if (k & 1) rawKey = Number(key);
+  }
   if (flags & ID_KEYED) id = keyedId(parentId, key!);
   let attrs = EMPTY_ATTRS;
   if (flags & ATTRS) {
@@ -307,7 +313,7 @@ function unpackNode(parentId: string): Node {
     children = [];
     for (let i = readUint(); i > 0; i--) children.push(unpackNode(id) as unknown as VNode);
   }
-  const el = new ElementVNode(tag, EMPTY_ATTRS, key, children, slots);
+  const el = new ElementVNode(tag, EMPTY_ATTRS, rawKey, children, slots);
   el.id = id;
   el.attrs = attrs;
   el.text = text; // as setText() leaves it: children are then the shared empty list

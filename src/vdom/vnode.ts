@@ -5,8 +5,9 @@ import type { ElementNode, Node, TextNode, VElement, VNode, VText } from "./type
 /*
  * The nodes `h()` builds, and what they become: a diff lowers a new tree *in
  * place*. Each node it places gets its id (and an element its lowered
- * attributes) written into it, and the tree `render()` returned becomes the
- * session's tree, as snabbdom's `patch` writes `elm` into each new vnode.
+ * attributes) written into it, and becomes part of the session's tree, as
+ * snabbdom's `patch` writes `elm` into each new vnode; where nothing changed
+ * the diff keeps the old tree's node instead (diff.ts `patchElement`).
  * Lowering into separate objects cost an object per node and an array per
  * parent (16 allocations per row of the benchmark's table), which was most of
  * the time a 1,000-row create took.

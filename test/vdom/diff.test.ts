@@ -62,6 +62,44 @@ describe("ops", () => {
     expect(wire(tree)).toEqual(wire(old));
   });
 
+  it("keeps the last tree's nodes where nothing changed: only the changed nodes and their ancestors are the new render's", () => {
+    const rowsOf = (votes: number[]) => h("main", {}, h("h1", {}, "Rows"), h("ul", {}, votes.map((v, i) => h("li", { key: i, class: v % 2 ? "odd" : "even" }, h("span", {}, `row ${i}`), h("b", {}, String(v))))));
+    const alloc = createIdAllocator();
+    const votes = [0, 0, 0, 0];
+    const old = lower(rowsOf(votes), { alloc });
+    const next = rowsOf([0, 0, 1, 0]);
+    const { tree, ops } = diff(old, next, { alloc });
+    expect(ops).toEqual([
+      { op: "attrs", id: kids(kids(old)[1]!)[2]!.id, set: { class: "odd" }, remove: [] },
+      { op: "text", id: kids(kids(kids(old)[1]!)[2]!)[1]!.id, text: "1" },
+    ]);
+    const [oldH1, oldUl] = kids(old), [h1, ul] = kids(tree);
+    // The path to the change is the new render's nodes, lowered in place; everything beside it is the old tree's.
+    expect(tree).toBe(next);
+    expect(ul).not.toBe(oldUl);
+    expect(h1).toBe(oldH1);
+    kids(ul!).forEach((row, i) => (i === 2 ? expect(row).not.toBe(kids(oldUl!)[i]) : expect(row).toBe(kids(oldUl!)[i])));
+    expect(kids(kids(ul!)[2]!)[0]).toBe(kids(kids(oldUl!)[2]!)[0]);
+    expect(wire(tree)).toEqual(wire(lower(rowsOf([0, 0, 1, 0]), { alloc: createIdAllocator() })));
+    // Nothing changed: the old tree itself, not one new node; and the render after it diffs against it as usual.
+    const same = diff(tree, rowsOf([0, 0, 1, 0]), { alloc });
+    expect(same.ops).toEqual([]);
+    expect(same.tree).toBe(tree);
+    const back = diff(same.tree, rowsOf(votes), { alloc });
+    expect(kinds(back.ops)).toEqual(["attrs", "text"]);
+    expect(wire(back.tree)).toEqual(wire(old));
+  });
+
+  it("keeps old children in a new parent through inserts, removals and moves around them", () => {
+    const alloc = createIdAllocator();
+    const old = lower(list([1, 2, 3, 4, 5]), { alloc });
+    const before = new Map(kids(old).map((n) => [(n as ElementNode).key, n]));
+    const { tree } = diff(old, list([0, 5, 2, 3, 9, 4]), { alloc });
+    expect(kids(tree).map((n) => (n as ElementNode).key)).toEqual(["0", "5", "2", "3", "9", "4"]);
+    for (const n of kids(tree)) if (before.has((n as ElementNode).key)) expect(n).toBe(before.get((n as ElementNode).key));
+    expect(kids(tree).map((n) => (n as ElementNode).text)).toEqual(["0", "5", "2", "3", "9", "4"]);
+  });
+
   it("takes a subtree kept from the last render as it is, and copies one that moved or appears twice", () => {
     const alloc = createIdAllocator();
     const footer = h("footer", {}, h("a", { href: "/about" }, "About"), h("small", {}, "©"));

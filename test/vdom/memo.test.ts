@@ -18,6 +18,7 @@ const Row = memo((p: { id: number; title: string; done: boolean }) => {
 const page = (items: Item[], heading = "Todo") =>
   h("main", {}, h("h1", {}, heading), h("ul", {}, items.map((it) => h(Row, { key: it.id, id: it.id, title: it.title, done: it.done }))));
 const items = (n: number): Item[] => Array.from({ length: n }, (_, i) => ({ id: i + 1, title: `item ${i + 1}`, done: false }));
+const kids = (tree: Node) => (tree as ElementNode).children;
 const rows = (tree: Node) => ((tree as ElementNode).children[1] as ElementNode).children;
 
 /** A session's view in miniature: renders through one cache and diffs against the last tree, as src/session/view.ts does. */
@@ -197,6 +198,22 @@ describe("memo()", () => {
     expect(s.update().length).toBe(2);
     expect(built).toBe(1);
   });
+  it("a row rebuilt into the same subtree keeps the page's node, which the next render reuses without walking it", () => {
+    let reads = 0;
+    // `tick` does not show: a change to it rebuilds the row into what the page has. The getter counts the diff's visits.
+    const Cell = memo((p: { title: string; tick: number }) => h("li", { get class() { reads++; return "cell"; } }, p.title));
+    let tick = 0;
+    const s = session(() => h("ul", {}, h(Cell, { key: 1, title: "a", tick }), h(Cell, { key: 2, title: "b", tick: 0 })));
+    const [first] = kids(s.tree);
+    tick = 1;
+    expect(s.update()).toEqual([]);
+    expect(kids(s.tree)[0]).toBe(first);
+    reads = 0;
+    expect(s.update()).toEqual([]);
+    expect(kids(s.tree)[0]).toBe(first);
+    expect(reads).toBe(0);
+  });
+
   it("a session's view renders through its cache: an event that changes one row rebuilds that row, also after the tree was packed", () => {
     let state = items(50);
     const view = new View(() => page(state), noBinder);

@@ -88,6 +88,12 @@ describe("pack / unpack round trip", () => {
     for (const [, n] of walk(t)) if (n.id.startsWith("k-") || n.id.startsWith("w-")) expect(strings).not.toContain(n.id);
   });
 
+  it("gives keys back as h() was given them: a number as a number, a text as a text", () => {
+    const u = roundTrip(lowered(h("ul", {}, h("li", { key: 1 }, "a"), h("li", { key: "2" }, "b"), h("li", { key: 2.5 }, "c"))));
+    expect((u as ElementNode).children.map((n) => (n as unknown as ElementVNode).rawKey)).toEqual([1, "2", 2.5]);
+    expect((u as ElementNode).children.map((n) => (n as ElementNode).key)).toEqual(["1", "2", "2.5"]);
+  });
+
   it("keeps ids that were not made the way lowering makes them", () => {
     const odd: Node = {
       id: "w-01", tag: "div", attrs: {}, children: [
