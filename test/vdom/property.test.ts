@@ -127,6 +127,44 @@ describe("diff + applier round trip (property)", () => {
   }, 60_000);
 });
 
+describe("diff over renders that reuse node objects (property)", () => {
+  it("gives the DOM of SSR of each render over five renders, when an app returns subtrees built by earlier renders, also twice in one", () => {
+    fc.assert(
+      fc.property(rootArb, randomArb, (a0, r) => {
+        // The app's cache: a subtree equal to one an earlier render built is often that very object (a field, a memo,
+        // markdown()), wherever it stands now and however many times.
+        const built = new Map<string, VNode>();
+        const reusing = (m: Model): VNode => {
+          if (m.kind === "text") return text(m.text);
+          const name = JSON.stringify(m);
+          const had = built.get(name);
+          if (had !== undefined && r() < 0.7) return had;
+          const kids = m.kids.map((x) => (x === null ? null : Array.isArray(x) ? x.map(reusing) : reusing(x)));
+          const v = h(m.tag, { ...m.attrs, key: m.key }, ...kids);
+          built.set(name, v);
+          return v;
+        };
+        let model = fix(a0);
+        const alloc = createIdAllocator();
+        let tree = lower(reusing(model), { alloc });
+        const mounted = mount(renderToString(tree));
+        for (let k = 0; k < 4; k++) {
+          model = fix(r() < 0.3 ? model : mutate(model, r));
+          const { tree: next, ops } = diff(tree, reusing(model), { alloc });
+          mounted.applier.apply(JSON.parse(JSON.stringify(ops)));
+          expect(canonical(mounted.root)).toBe(canonical(mount(renderToString(next)).root));
+          expect(idsResolve(mounted.applier, next)).toBeUndefined();
+          expect(withoutIds(next)).toEqual(withoutIds(lower(toVNode(model), { alloc: createIdAllocator() })));
+          tree = next;
+        }
+        // Every subtree the app still holds shows what it was built from: no diff wrote another render's content into it.
+        for (const [name, v] of built) expect(withoutIds(lower(v, { alloc: createIdAllocator() }))).toEqual(withoutIds(lower(toVNode(JSON.parse(name) as Model), { alloc: createIdAllocator() })));
+      }),
+      { numRuns: 500 },
+    );
+  }, 60_000);
+});
+
 /** Length of a longest increasing subsequence, the slow obvious way (independent of src/vdom/lis.ts). */
 function lisLength(xs: number[]): number {
   const best = xs.map(() => 1);
