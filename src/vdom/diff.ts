@@ -1,10 +1,10 @@
 import { lis } from "./lis.js";
 import { copiedMemo as copiedMemoOf } from "./memo.js";
 import { duplicateKey, lowerNode as lowerNodeOf, setText as setTextOf, slotsOf as slotsOfNode, textOnlyError, type Ctx, type LowerOptions } from "./lower.js";
-import { attrChanges, isList as isListOf, noBinder, sameStrings as sameStringsOf, updateList as updateListOf, updateRecord as updateRecordOf, type LoweredAttrs } from "./props.js";
+import { attrChanges, isList as isListOf, noBinder, sameStrings as sameStringsOf, updateList as updateListOf, updateLowered, updateRecord as updateRecordOf, type LoweredAttrs } from "./props.js";
 import { isTextOnly as isTextOnlyOf } from "./tags.js";
 import type { ElementNode, Node, PatchOp, TextNode, VElement, VNode } from "./types.js";
-import { fresh as freshOf, isFresh as isFreshOf, rawKeyOf as rawKeyOfOf, type ElementVNode } from "./vnode.js";
+import { fresh as freshOf, isFresh as isFreshOf, rawKeyOf as rawKeyOfOf, UNPACKED as UNPACKED_PROPS, type ElementVNode } from "./vnode.js";
 
 /*
  * The sibling modules' functions that run for every node, bound once to local
@@ -13,7 +13,7 @@ import { fresh as freshOf, isFresh as isFreshOf, rawKeyOf as rawKeyOfOf, type El
  * quarter of the diff's time on a 10,000-node tree. A local binding is a plain call.
  */
 const lowerNode = lowerNodeOf, slotsOf = slotsOfNode, isList = isListOf, updateList = updateListOf, updateRecord = updateRecordOf, sameStrings = sameStringsOf, isTextOnly = isTextOnlyOf, setText = setTextOf;
-const isFresh = isFreshOf, fresh = freshOf, rawKeyOf = rawKeyOfOf, copiedMemo = copiedMemoOf;
+const isFresh = isFreshOf, fresh = freshOf, rawKeyOf = rawKeyOfOf, copiedMemo = copiedMemoOf, UNPACKED = UNPACKED_PROPS;
 
 /** True for a lowered text node (`isTextNode` of types.ts, inlined for the same reason). */
 function isText(node: Node): node is TextNode {
@@ -215,7 +215,8 @@ function diffOnlyChild(ctx: DiffCtx, old: ElementNode, next: ElementVNode): bool
 function diffAttrs(ctx: DiffCtx, old: ElementNode, next: VElement, prev: LoweredAttrs): LoweredAttrs {
   // props.ts updateAttrs, its two halves called here: one call fewer for every element of every render.
   const props = next.props;
-  const attrs = isList(prev) ? updateList(prev, props, next.tag, ctx.bind) : sameStrings(prev, props) ? prev : updateRecord(prev, props, next.tag, ctx.bind);
+  // A copy of an unpacked node (vnode.ts `UNPACKED`) brings its attributes lowered already.
+  const attrs = props === UNPACKED ? updateLowered(prev, (next as ElementVNode).lowAttrs) : isList(prev) ? updateList(prev, props, next.tag, ctx.bind) : sameStrings(prev, props) ? prev : updateRecord(prev, props, next.tag, ctx.bind);
   if (attrs !== prev) ctx.ops.push(new AttrsOp(old.id, attrChanges.set, attrChanges.remove));
   return attrs;
 }

@@ -3,7 +3,7 @@ import { Fragment } from "./h.js";
 import { lowerAttrs as lowerAttrsOf, noBinder } from "./props.js";
 import { isRefusedTag as isRefusedTagOf, isTextOnly as isTextOnlyOf, refuseTag } from "./tags.js";
 import type { Binder, ElementNode, Node, TextNode, VNode } from "./types.js";
-import { fresh as freshOf, isFresh as isFreshOf, writableChildren as writableOf, type ElementVNode } from "./vnode.js";
+import { fresh as freshOf, isFresh as isFreshOf, UNPACKED as UNPACKED_PROPS, writableChildren as writableOf, type ElementVNode } from "./vnode.js";
 
 /**
  * Hands out `w-<n>` ids. One allocator per session: ids only need to be unique
@@ -96,7 +96,7 @@ export function oneText(text: string | undefined, children: readonly VNode[]): s
 }
 
 /** Bound locally: under tsx every call of an imported name runs a getter first (see diff.ts). */
-const lowerAttrs = lowerAttrsOf, isFresh = isFreshOf, fresh = freshOf, writableChildren = writableOf, isRefusedTag = isRefusedTagOf, isTextOnly = isTextOnlyOf;
+const UNPACKED = UNPACKED_PROPS, lowerAttrs = lowerAttrsOf, isFresh = isFreshOf, fresh = freshOf, writableChildren = writableOf, isRefusedTag = isRefusedTagOf, isTextOnly = isTextOnlyOf;
 
 /** True when every character of `key` is an ASCII letter or digit (a loop: this runs for every keyed node). */
 function isSafeKey(key: string): boolean {
@@ -186,7 +186,8 @@ function lowerElement(ctx: Ctx, v: ElementVNode, parentId: string): ElementNode 
   const key = v.key;
   const id = key === undefined ? ctx.alloc.next() : keyedId(parentId, key);
   v.id = id;
-  v.lowAttrs = lowerAttrs(tag, v.props, ctx.bind);
+  // A copy of an unpacked node carries its attributes lowered already (vnode.ts `UNPACKED`).
+  if (v.props !== UNPACKED) v.lowAttrs = lowerAttrs(tag, v.props, ctx.bind);
   const vc = v.children, n = vc.length;
   if (n === 0) return v as unknown as ElementNode;
   const first = vc[0]!;

@@ -1,7 +1,7 @@
 import { EMPTY_CHILDREN, createIdAllocator, keyedId as keyedIdOf, slotsOf as slotsOfNode } from "./lower.js";
 import { EMPTY_ATTRS } from "./props.js";
 import type { ElementNode, Node, TextNode, VNode } from "./types.js";
-import { ElementVNode as ElementVNodeOf, TextVNode as TextVNodeOf } from "./vnode.js";
+import { ElementVNode as ElementVNodeOf, TextVNode as TextVNodeOf, UNPACKED } from "./vnode.js";
 
 /*
  * A session between two renders keeps its last lowered tree only so that the
@@ -313,7 +313,7 @@ function unpackNode(parentId: string): Node {
     children = [];
     for (let i = readUint(); i > 0; i--) children.push(unpackNode(id) as unknown as VNode);
   }
-  const el = new ElementVNode(tag, EMPTY_ATTRS, rawKey, children, slots);
+  const el = new ElementVNode(tag, UNPACKED, rawKey, children, slots);
   el.id = id;
   el.attrs = attrs;
   el.text = text; // as setText() leaves it: children are then the shared empty list

@@ -555,6 +555,32 @@ function compare(prev: AttrList, end: number, props: Readonly<Record<string, unk
   return n;
 }
 
+/**
+ * Compares two sets of attributes lowered already (a copy of a node `unpack()`
+ * rebuilt carries its own, see vnode.ts `UNPACKED`): returns `prev` when they
+ * are the same, else `next`, with what changed in {@link attrChanges}.
+ */
+export function updateLowered(prev: LoweredAttrs, next: LoweredAttrs): LoweredAttrs {
+  const a = Array.isArray(prev) ? attrRecord(prev as AttrList) : (prev as Record<string, string>);
+  const b = Array.isArray(next) ? attrRecord(next as AttrList) : (next as Record<string, string>);
+  let c = 0;
+  for (const name in b) {
+    if (!Object.hasOwn(a, name) || a[name] !== b[name]) {
+      changes[c++] = name;
+      changes[c++] = b[name]!;
+    }
+  }
+  for (const name in a) {
+    if (!Object.hasOwn(b, name)) {
+      changes[c++] = name;
+      changes[c++] = null;
+    }
+  }
+  if (c === 0) return prev;
+  takeChanges(c);
+  return next;
+}
+
 /** The first `c` entries of `changes` (`[name, value or null, …]`, names unique) into {@link attrChanges}. */
 function takeChanges(c: number): void {
   let set = NO_SET, remove = NO_REMOVE;

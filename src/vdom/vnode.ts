@@ -99,6 +99,17 @@ export class TextVNode implements VText {
   }
 }
 
+/**
+ * The props of a node `unpack()` rebuilt: a packed tree keeps each element's
+ * lowered attributes, not the props they came from (bindings were functions),
+ * so such a node's attributes are its `lowAttrs`, and a copy of it keeps them
+ * (`fresh`): lowering a copy takes them as they are, and the diff compares
+ * them as lowered attributes (props.ts `updateLowered`). A memo row kept
+ * across a rest is such a node: shown again after it left the page, its copy
+ * had lost every attribute.
+ */
+export const UNPACKED: Readonly<Record<string, unknown>> = Object.freeze({});
+
 /** A node's key as `h()` was given it (`ElementVNode.rawKey`), or as text for a node built without `h()`; undefined for none. */
 export function rawKeyOf(v: VNode | Node): string | number | undefined {
   const k = (v as ElementVNode).rawKey;
@@ -126,6 +137,7 @@ export function fresh(v: VNode): ElementVNode | TextVNode {
     copy = new ElementVNode(v.tag, v.props, key, v.children.slice(), v.slots);
     OWN.add(copy.children);
   }
+  if (v.props === UNPACKED) copy.lowAttrs = (v as ElementVNode).lowAttrs;
   copiedMemo(v, copy);
   return copy;
 }

@@ -234,6 +234,27 @@ describe("memo()", () => {
     expect(built).toBe(1);
   });
 
+  it("a row kept across a rest and shown again elsewhere keeps its attributes: back after a filter, moved to another list", () => {
+    const Line = memo((p: { id: number }) => h("li", { id: `row-${p.id}`, class: "row", "aria-label": `row ${p.id}` }, h("b", { class: "n" }, String(p.id)), h("span", {}, "x")));
+    let shown = [1, 2, 3, 4, 5], other: number[] = [];
+    const render = () => h("main", {}, h("ul", {}, shown.map((id) => h(Line, { key: id, id }))), h("ol", {}, other.map((id) => h(Line, { key: id, id }))));
+    const view = new View(render, noBinder);
+    view.firstTree();
+    view.update(1);
+    const html = (tree: Node | null) => renderToString(tree!).replace(/ data-rv="[^"]*"/g, "");
+    const steps: Array<() => void> = [
+      () => (shown = [1, 2]), // filtered out…
+      () => (shown = [1, 2, 3, 4, 5]), // …and back: the rows the cache kept from before the rest
+      () => ((shown = [1, 2, 4, 5]), (other = [3])), // a row moved to another list
+    ];
+    for (const step of steps) {
+      view.rest();
+      step();
+      view.update(1);
+      expect(html(view.current())).toBe(html(lower(render(), { alloc: createIdAllocator() })));
+    }
+  });
+
   it("keeps its rows across rests: moved, removed, added and nested rows, and a page packed as soon as it was made", () => {
     let state = items(20);
     let heading = "Todo";
