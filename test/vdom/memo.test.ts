@@ -235,10 +235,12 @@ describe("memo()", () => {
   });
 
   it("a row kept across a rest and shown again elsewhere keeps its attributes: back after a filter, moved to another list", () => {
-    const Line = memo((p: { id: number }) => h("li", { id: `row-${p.id}`, class: "row", "aria-label": `row ${p.id}` }, h("b", { class: "n" }, String(p.id)), h("span", {}, "x")));
+    function remove() {}
+    const bind = (_tag: string, _prop: string, fn: unknown) => `r:${(fn as { name: string }).name}`;
+    const Line = memo((p: { id: number }) => h("li", { id: `row-${p.id}`, class: "row", "aria-label": `row ${p.id}` }, h("b", { class: "n" }, String(p.id)), h("button", { onClick: remove }, "x")));
     let shown = [1, 2, 3, 4, 5], other: number[] = [];
     const render = () => h("main", {}, h("ul", {}, shown.map((id) => h(Line, { key: id, id }))), h("ol", {}, other.map((id) => h(Line, { key: id, id }))));
-    const view = new View(render, noBinder);
+    const view = new View(render, bind);
     view.firstTree();
     view.update(1);
     const html = (tree: Node | null) => renderToString(tree!).replace(/ data-rv="[^"]*"/g, "");
@@ -251,8 +253,9 @@ describe("memo()", () => {
       view.rest();
       step();
       view.update(1);
-      expect(html(view.current())).toBe(html(lower(render(), { alloc: createIdAllocator() })));
+      expect(html(view.current())).toBe(html(lower(render(), { alloc: createIdAllocator(), bind })));
     }
+    expect(html(view.current())).toContain('<button data-rv-on-click="r:remove">x</button>');
   });
 
   it("keeps its rows across rests: moved, removed, added and nested rows, and a page packed as soon as it was made", () => {
