@@ -149,6 +149,17 @@ export interface TestSession<A extends App> {
   /** Waits until every call ran, every message reached the page, and the page's short timers (debounces) fired. */
   settle(): Promise<void>;
   /**
+   * Puts the page's session at rest, as `restAfterMs` of idle does on a
+   * server: its tree is packed until its next event or broadcast. What the
+   * page shows after a rest must not differ from what it shows without one.
+   *
+   * @example
+   * await t.rest();
+   * await t.input("#filter", "gear");
+   * expect(t.findAll("tr")).toHaveLength(3);
+   */
+  rest(): Promise<void>;
+  /**
    * Opens one more page of the same app on the same hub, with its own window
    * and session: pages opened this way share statics, rooms and events, the
    * way several browsers on one server do (a chat room under test).
@@ -507,6 +518,10 @@ export async function mount<A extends App>(cls: AppClass<A>, options: MountOptio
       },
 
       settle,
+      async rest() {
+        await settle();
+        hub.get(rv.session)?.rest(false);
+      },
       another: openPage,
 
       async unmount() {

@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it } from "vitest";
-import { App, client, h, server } from "revue";
+import { App, client, h, handler, memo, server } from "revue";
 import { mount, type TestSession } from "revue/testing";
 
 class Form extends App {
@@ -406,5 +406,36 @@ describe("an rpc awaited in the page", () => {
     await page.click("#add");
     await page.settle();
     expect(page.app.found).toEqual([true, true]);
+  });
+});
+
+describe("a page at rest", () => {
+  interface Part { id: number; name: string; stock: number }
+  const Line = memo((p: { app: Stock; part: Part }) =>
+    h("tr", { id: `part-${p.part.id}`, class: "part" }, h("td", { class: "name" }, p.part.name), h("td", { class: "stock" }, String(p.part.stock)),
+      h("td", {}, h("button", { class: "plus", "aria-label": `more ${p.part.name}`, onClick: handler(p.app.more, { args: [p.part.id] }) }, "+"))));
+  class Stock extends App {
+    parts: Part[] = Array.from({ length: 12 }, (_, i) => ({ id: i + 1, name: i % 2 ? `bolt ${i + 1}` : `gear ${i + 1}`, stock: 10 }));
+    filter = "";
+    @server.realtime more(id: number) { this.parts = this.parts.map((p) => (p.id === id ? { ...p, stock: p.stock + 1 } : p)); }
+    @server.realtime typed(ev: { value: string }) { this.filter = ev.value; }
+    override render() {
+      return h("main", {}, h("input", { id: "filter", value: this.filter, onInput: this.typed }),
+        h("table", {}, h("tbody", {}, this.parts.filter((p) => p.name.includes(this.filter)).map((part) => h(Line, { key: part.id, app: this, part })))));
+    }
+  }
+
+  it("shows rows that come back after a rest with their attributes and bindings: a click on one still works", async () => {
+    const page = await open(Stock);
+    await page.rest();
+    // The bolts leave the page with the nodes the rest left them, and come back.
+    await page.input("#filter", "gear");
+    expect(page.findAll("tr")).toHaveLength(6);
+    await page.input("#filter", "");
+    expect(page.findAll("tr.part")).toHaveLength(12);
+    expect(page.find("#part-4 button")!.getAttribute("aria-label")).toBe("more bolt 4");
+    await page.click("#part-4 button.plus");
+    expect(page.text("#part-4 .stock")).toBe("11");
+    expect(page.app.parts[3]!.stock).toBe(11);
   });
 });
