@@ -104,6 +104,18 @@ describe("lists written by a compiled writer", () => {
     expect(both(() => renderToString(placed))).toEqual([walked, walked]);
   });
 
+  it("write each item's own attributes where items of one shape differ in their values, names, order and number", () => {
+    const props = (i: number): Record<string, unknown> =>
+      [{ class: "a", title: `t${i}` }, { title: `t${i}`, class: "a" }, { class: "a" }, { class: "a", href: "javascript:alert(1)" }, { class: "a", href: "/ok" }, { class: "b", hidden: true, "data-x": 1 }, {}][i % 7]!;
+    const tree = h("ul", {}, Array.from({ length: 30 }, (_, i) => h("li", { key: i, ...props(i) }, h("a", props(i + 3), `item ${i}`))));
+    const [compiled, walked] = both(() => renderVNodeToBytes(tree, { alloc: createIdAllocator() }).toString());
+    expect(compiled).toBe(walked);
+    expect(compiled).toContain('<li data-rv="k-w-1-1" title="t1" class="a">');
+    expect(compiled).not.toContain("javascript");
+    const placed = lower(tree, { alloc: createIdAllocator() });
+    expect(both(() => renderToString(placed))).toEqual([walked, walked]);
+  });
+
   it("fail as the walk fails: a duplicate key, a refused tag, an inline handler string", () => {
     const rows = (extra: VNode) => h("ul", {}, ...Array.from({ length: 9 }, (_, i) => h("li", { key: i }, h("b", {}, `row ${i}`))), extra);
     for (const bad of [h("li", { key: 3 }, h("b", {}, "again")), h("li", {}, h("plaintext", {}, "x")), h("li", {}, h("b", { onClick: "alert(1)" }, "x"))]) {
