@@ -109,7 +109,8 @@ export function createProject(dir: string, options: NewProjectOptions = {}): str
     type: "module",
     engines: { node: ">=20.19" },
     scripts: {
-      start: "tsx src/server.ts",
+      // One process: the tsx CLI runs the app in a child, which a kill -9 of the pid npm shows leaves holding the port.
+      start: "node --import tsx src/server.ts",
       dev: "revue dev src/server.ts",
       test: "tsc --noEmit && vitest run",
       // Compiled ahead, for a host that runs plain node: npm run build && node dist/server.js.

@@ -22,7 +22,7 @@ describe("revue new", () => {
     expect(files).toEqual([".gitignore", "README.md", "package.json", "src/app.ts", "src/server.ts", "test/app.test.ts", "tsconfig.build.json", "tsconfig.json", "vitest.config.ts"]);
     const pkg = json(join(dir, "package.json"));
     expect(pkg).toMatchObject({ name: "my-counter", type: "module", private: true, dependencies: { revue: `^${repoPkg.version}` } });
-    expect(pkg.scripts).toEqual({ start: "tsx src/server.ts", dev: "revue dev src/server.ts", test: "tsc --noEmit && vitest run", build: "tsc -p tsconfig.build.json" });
+    expect(pkg.scripts).toEqual({ start: "node --import tsx src/server.ts", dev: "revue dev src/server.ts", test: "tsc --noEmit && vitest run", build: "tsc -p tsconfig.build.json" });
     for (const tool of ["tsx", "typescript", "vitest", "jsdom", "@types/node"]) expect(pkg.devDependencies[tool]).toBe(repoPkg.devDependencies[tool]);
     expect(pkg.allowScripts).toEqual({ esbuild: false }); // npm 11 would warn about esbuild's install script at every install
     const ts = json(join(dir, "tsconfig.json"));
