@@ -1,7 +1,7 @@
 import { EMPTY_CHILDREN, createIdAllocator, keyedId as keyedIdOf, slotsOf as slotsOfNode } from "./lower.js";
 import { EMPTY_ATTRS } from "./props.js";
 import type { ElementNode, Node, TextNode, VNode } from "./types.js";
-import { ElementVNode as ElementVNodeOf, TextVNode as TextVNodeOf, UNPACKED } from "./vnode.js";
+import { ElementVNode as ElementVNodeOf, TextVNode as TextVNodeOf, UNPACKED, rawKeyOf as rawKeyOfNode } from "./vnode.js";
 
 /*
  * A session between two renders keeps its last lowered tree only so that the
@@ -16,7 +16,8 @@ import { ElementVNode as ElementVNodeOf, TextVNode as TextVNodeOf, UNPACKED } fr
  *
  *   id       (unless ID_KEYED) a varint n for "w-<n>", or a string index (ID_STRING)
  *   tag      string index                                  (elements only)
- *   key      string index × 2, + 1 for a key h() was given as a number   (KEY)
+ *   key      n × 4 + 1 for a key h() gave as an integer n ≥ 0; else its   (KEY)
+ *            string index × 4, + 3 for any other number
  *   attrs    name index + 1, value index, …, then 0        (ATTRS)
  *   slots    count, then each slot                         (SLOTS)
  *   text     string index                                  (TEXT; for a text node, always)
@@ -31,7 +32,7 @@ import { ElementVNode as ElementVNodeOf, TextVNode as TextVNodeOf, UNPACKED } fr
  */
 
 /** Bound locally: under tsx every use of an imported name runs a getter first (see diff.ts). */
-const ElementVNode = ElementVNodeOf, TextVNode = TextVNodeOf, keyedId = keyedIdOf, slotsOf = slotsOfNode;
+const ElementVNode = ElementVNodeOf, TextVNode = TextVNodeOf, keyedId = keyedIdOf, slotsOf = slotsOfNode, rawKeyOf = rawKeyOfNode;
 
 /** Flags of a node. An id is a `w-<n>` number unless ID_KEYED or ID_STRING says otherwise. */
 const ELEMENT = 1, ID_KEYED = 2, ID_STRING = 4, KEY = 8, ATTRS = 16, SLOTS = 32, TEXT = 64, CHILDREN = 128;
@@ -120,10 +121,13 @@ function packNode(node: Node, parentId: string): void {
     return;
   }
   const el = node as ElementNode;
-  const key = el.key;
+  const rawKey = rawKeyOf(el);
+  // A key h() was given as an integer (most keys: ids) is written as its number, never made text.
+  const keyNumber = typeof rawKey === "number" && rawKey >= 0 && rawKey <= MAX_KEY_NUMBER && Number.isInteger(rawKey) ? rawKey : -1;
+  const key = keyNumber >= 0 || rawKey === undefined ? undefined : String(rawKey);
   let flags = ELEMENT;
   // A keyed id that lowering would rebuild the same costs nothing; any other id is kept as it is.
-  if (key !== undefined && id === keyedId(parentId, key)) flags |= ID_KEYED;
+  if (keyNumber >= 0 ? isNumberKeyedId(id, parentId, keyNumber) : key !== undefined && id === keyedId(parentId, key)) flags |= ID_KEYED;
   else {
     const n = wNumber(id);
     if (n >= 0) writeUint(n);
@@ -133,17 +137,29 @@ function packNode(node: Node, parentId: string): void {
     }
   }
   writeUint(stringIndex(tag));
-  if (key !== undefined) {
+  if (rawKey !== undefined) {
     flags |= KEY;
     // A number stays a number: the diff compares a kept node's key with h()'s as given (vnode.ts `rawKey`).
-    writeUint(stringIndex(key) * 2 + (typeof (el as unknown as ElementVNodeOf).rawKey === "number" ? 1 : 0));
+    writeUint(keyNumber >= 0 ? keyNumber * 4 + 1 : stringIndex(key!) * 4 + (typeof rawKey === "number" ? 3 : 0));
   }
-  const attrs = el.attrs;
-  for (const name in attrs) {
-    room(16);
-    writeUint(stringIndex(name) + 1);
-    writeUint(stringIndex(attrs[name]!));
-    flags |= ATTRS;
+  // A lowered list is read as it is (`attrs` would turn it into a record and keep that in the tree).
+  const low = (el as unknown as ElementVNodeOf).lowAttrs;
+  if (Array.isArray(low)) {
+    const list = low as readonly string[];
+    for (let i = 0; i < list.length; i += 2) {
+      room(16);
+      writeUint(stringIndex(list[i]!) + 1);
+      writeUint(stringIndex(list[i + 1]!));
+      flags |= ATTRS;
+    }
+  } else {
+    const attrs = (low as Readonly<Record<string, string>> | undefined) ?? el.attrs;
+    for (const name in attrs) {
+      room(16);
+      writeUint(stringIndex(name) + 1);
+      writeUint(stringIndex(attrs[name]!));
+      flags |= ATTRS;
+    }
   }
   room(1);
   if (flags & ATTRS) out[end++] = 0;
@@ -182,6 +198,23 @@ function stringIndex(s: string): number {
     index.set(s, i);
   }
   return i;
+}
+
+/** The largest integer key written as its number (n × 4 + 1 stays a safe integer). */
+const MAX_KEY_NUMBER = 2 ** 50;
+
+/** True when `id` is `keyedId(parentId, String(n))`, read without building it (digits need no escaping). */
+function isNumberKeyedId(id: string, parentId: string, n: number): boolean {
+  const from = parentId.length + 3; // "k-" + parentId + "-"
+  if (id.length <= from || id.charCodeAt(0) !== 107 /* k */ || id.charCodeAt(1) !== 45 || id.charCodeAt(from - 1) !== 45 || !id.startsWith(parentId, 2)) return false;
+  if (id.length > from + 1 && id.charCodeAt(from) === 48) return false; // a leading zero: not String(n)
+  let value = 0;
+  for (let i = from; i < id.length; i++) {
+    const d = id.charCodeAt(i) - 48;
+    if (d < 0 || d > 9) return false;
+    value = value * 10 + d;
+  }
+  return value === n;
 }
 
 /** n for an id that is exactly "w-" + n (so it is rebuilt the same), else -1. */
@@ -287,8 +320,11 @@ function unpackNode(parentId: string): Node {
   let key: string | undefined, rawKey: string | number | undefined;
   if (flags & KEY) {
     const k = readUint();
-    rawKey = key = table[k >>> 1]!;
-    if (k & 1) rawKey = Number(key);
+    if ((k & 3) === 1) key = String((rawKey = (k - 1) / 4));
+    else {
+      rawKey = key = table[(k - (k & 3)) / 4]!;
+      if ((k & 3) === 3) rawKey = Number(key);
+    }
   }
   if (flags & ID_KEYED) id = keyedId(parentId, key!);
   let attrs = EMPTY_ATTRS;

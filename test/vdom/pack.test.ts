@@ -92,6 +92,24 @@ describe("pack / unpack round trip", () => {
     const u = roundTrip(lowered(h("ul", {}, h("li", { key: 1 }, "a"), h("li", { key: "2" }, "b"), h("li", { key: 2.5 }, "c"))));
     expect((u as ElementNode).children.map((n) => (n as unknown as ElementVNode).rawKey)).toEqual([1, "2", 2.5]);
     expect((u as ElementNode).children.map((n) => (n as ElementNode).key)).toEqual(["1", "2", "2.5"]);
+    const keys = [0, 7, 2 ** 50, 2 ** 50 + 4, 2 ** 60, -1, 1e21, 0.5, "007", "7x"];
+    const v = roundTrip(lowered(h("ol", {}, keys.map((k) => h("li", { key: k }, String(k))))));
+    expect((v as ElementNode).children.map((n) => (n as unknown as ElementVNode).rawKey)).toEqual(keys);
+    expect((v as ElementNode).children.map((n) => n.id)).toEqual(((lowered(h("ol", {}, keys.map((k) => h("li", { key: k }, String(k))))) as ElementNode).children.map((n) => n.id)));
+  });
+
+  it("keeps the id of a node with a number key that is not the id lowering would give it", () => {
+    const ul = new ElementVNode("ul", {}, undefined, [], undefined);
+    ul.id = "w-1";
+    const ids = ["k-w-1-07", "k-w-1-8", "k-w-2-7", "k-w-1-7-", "k-w-1-", "w-7", "k-w-1-7"];
+    ul.children = ids.map((id) => {
+      const li = new ElementVNode("li", {}, 7, [], undefined, "x");
+      li.id = id;
+      return li;
+    });
+    const u = roundTrip(ul as unknown as Node);
+    expect((u as ElementNode).children.map((n) => n.id)).toEqual(ids);
+    expect((u as ElementNode).children.map((n) => (n as unknown as ElementVNode).rawKey)).toEqual(ids.map(() => 7));
   });
 
   it("keeps ids that were not made the way lowering makes them", () => {
