@@ -231,13 +231,25 @@ function forbidden(ctx: Context, why: string): RevueError {
 
 const FORBIDDEN_KEYS = new Set(["__proto__", "constructor", "prototype"]);
 
-/** Throws if any object in `value` has a key that could pollute prototypes. */
-export function assertNoProtoKeys(value: unknown, path = "body", depth = 0): void {
+/**
+ * Checks a parsed body once, at the edge, for what JSON text can hold and the
+ * body's JSON does not say back: keys that could pollute prototypes (400), a
+ * number too large for a double (`1e400` parses to Infinity, 400), and `-0`,
+ * made `0`. A call's fingerprint is the hash of its arguments written back as
+ * JSON, so two calls must differ there when they differ for their handler:
+ * `[1e400]` and `[null]` were one call (a retry of the first), and the second
+ * was answered with the first's outcome without running (attacker probe).
+ */
+export function checkPayload(value: unknown, path = "body", depth = 0): void {
   if (depth > 64) throw new RevueError("BAD_REQUEST", `${path}: the payload is nested more than 64 levels deep.`);
   if (typeof value !== "object" || value === null) return;
   for (const key of Object.keys(value)) {
     if (FORBIDDEN_KEYS.has(key)) throw new RevueError("BAD_REQUEST", `${path}.${key}: "${key}" keys are not allowed in payloads (prototype pollution guard). Rename the field.`);
-    assertNoProtoKeys((value as Record<string, unknown>)[key], `${path}.${key}`, depth + 1);
+    const v = (value as Record<string, unknown>)[key];
+    if (typeof v === "number") {
+      if (v === 0) (value as Record<string, unknown>)[key] = 0; // -0 as 0: JSON writes both "0"
+      else if (!Number.isFinite(v)) throw new RevueError("BAD_REQUEST", `${path}.${key}: a number too large for a double (it parses as ${v}); send it as a string.`);
+    } else checkPayload(v, `${path}.${key}`, depth + 1);
   }
 }
 
@@ -375,7 +387,7 @@ function readJson(limit: number, parse: Middleware): (ctx: Context) => Promise<v
       if (typeof body !== "object" || body === null || Array.isArray(body)) {
         throw new RevueError("BAD_REQUEST", `${ctx.method} ${ctx.path}: the body must be a JSON object, got ${Array.isArray(body) ? "an array" : typeof body}.`);
       }
-      assertNoProtoKeys(body);
+      checkPayload(body);
     } catch (err) {
       // zlib's errors carry no HTTP status: a gzip/deflate/br body that does not
       // decompress is the client's mistake (400), not the server's (500).

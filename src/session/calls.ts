@@ -60,6 +60,12 @@ export interface Call {
   seq: number;
   /** Identifies the call (kind, method, arguments): a retry has the same, a different call another. */
   fingerprint: string;
+  /**
+   * The fingerprint the call had before fingerprints were SHA-256 (a 53-bit
+   * hash, base 36, at most 11 characters), which snapshots saved then still
+   * hold: asked only of a seq remembered in that form.
+   */
+  legacyFingerprint?(): string;
   /** Size of its body, counted against `maxBytes`. */
   bytes: number;
 }
@@ -177,7 +183,7 @@ export class CallQueue {
     const { seq } = call;
     const known = this.entries?.get(seq);
     if (known) {
-      if (known.fingerprint !== call.fingerprint) {
+      if (known.fingerprint !== call.fingerprint && !(known.fingerprint.length <= 11 && call.legacyFingerprint?.() === known.fingerprint)) {
         throw new SessionError("SEQ_CONFLICT", `${this.where}: seq ${seq} was already used by another call in this session. Give each call its own seq (the next one is ${this.next}).`);
       }
       if (known.forgotten) throw this.expired(seq);

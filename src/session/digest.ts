@@ -1,8 +1,9 @@
 /**
  * A 53-bit hash (cyrb53) of a string, in base 36, for what snapshots keep and
- * a later version of the server must read alike: a call's fingerprint (a retry
- * after a restore is told from another call by it) and the key of a session's
- * user. Its output must never change. Not a security measure.
+ * a later version of the server must read alike: the key of a session's user.
+ * Its output must never change. Not a security measure: collisions are found
+ * in seconds, so nothing that must tell inputs apart against an adversary
+ * (a call's fingerprint, hub.ts) uses it.
  *
  * @example
  * digest53(JSON.stringify(["realtime", "increment", [], null])) // "2diko4tsv68"

@@ -29,6 +29,7 @@ class Ledger extends App {
   total = 0;
   heard = 0;
   @server.rpc add(n: number) { ran.push(`add ${n}`); this.total += n; return this.total; }
+  @server.rpc echo(s: unknown) { ran.push(`echo ${String(s)}`); return s; }
   @server.realtime note(tag: string, _padding?: string) { ran.push(tag); }
   @server.rpc async hold(tag: string) { ran.push(`hold ${tag}`); await gate.promise; return tag; }
   @server.rpc hang() { ran.push("hang"); signals.push(this.signal); return new Promise(() => {}); }
@@ -97,6 +98,27 @@ describe("the sequence rules over HTTP: no success for work that did not run", (
     }
     expect((await b.rpc("add", [0], 2)).body.result).toBe(1);
     expect(ran).toEqual(["add 1", "add 0"]);
+  });
+
+  it("tells calls apart that a weak hash or JSON written back would take for one: colliding texts, 1e400, an emit without data", async () => {
+    const { b } = await start();
+    // Two arguments whose 53-bit fingerprints (cyrb53, the hash calls had) collided: found in 20 s of one core (attacker probe).
+    expect((await b.rpc("echo", ["1mnk8vpgnsa"], 1)).body.result).toBe("1mnk8vpgnsa");
+    const second = await b.rpc("echo", ["1wr97tg3pn"], 1);
+    expect([second.status, second.body.error?.code]).toEqual([409, "SEQ_CONFLICT"]);
+    // 1e400 parses as Infinity, which JSON writes back as null: refused at the edge, so [null] under its seq is no retry of it.
+    const raw = (body: string) => b.request("/api/rpc/echo", { method: "POST", headers: { "content-type": "application/json" }, body });
+    const huge = await raw(`{"sid":"${b.sid}","seq":2,"args":[1e400]}`);
+    expect([huge.status, huge.body.error.code]).toEqual([400, "BAD_REQUEST"]);
+    expect(huge.body.error.message).toMatch(/body\.args\.0: a number too large for a double .*send it as a string/);
+    expect((await b.rpc("echo", [null], 2)).body.result).toBe(null);
+    // -0 is taken as 0 (both are "0" in JSON): the same call, its retry answered once.
+    expect((await raw(`{"sid":"${b.sid}","seq":3,"args":[-0]}`)).body.result).toBe(0);
+    expect((await b.rpc("echo", [0], 3)).body.result).toBe(0);
+    // An emit with no data and one with null: their handlers see different things.
+    expect((await b.emit("news", undefined, 4)).status).toBe(202);
+    expect((await b.emit("news", null, 4)).status).toBe(409);
+    expect(ran).toEqual(["echo 1mnk8vpgnsa", "echo null", "echo 0"]);
   });
 
   it("takes an event carrying a long text (an input's whole value) up to limits.event, 1 MB by default; 413 past it", async () => {

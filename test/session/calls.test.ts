@@ -298,7 +298,7 @@ describe("one session's calls: memory", () => {
 
 describe("one session's calls: fingerprints saved in snapshots", () => {
   it("recognises a retry of a call finished before a restore, by the fingerprint the snapshot kept", async () => {
-    // Fingerprints as snapshots already hold them (digest53: base 36 of a 53-bit hash): the format must not drift.
+    // Fingerprints as snapshots saved before SHA-256 hold them (digest53: base 36 of a 53-bit hash): still recognised.
     const saved = { next: 3, acked: 2, done: [[1, "2diko4tsv68", "first"], [2, "1vfbg86bhr8", "second"]] as Array<[number, string, string]> };
     const q = queue();
     q.resume(saved);
