@@ -86,7 +86,7 @@ export function markdown(source: string, options: MarkdownOptions = {}): VNode {
   let md = parsers.get(flags);
   if (!md) parsers.set(flags, (md = markdownIt({ html: false, breaks, linkify, typographer })));
   const tokens = md.parse(source, {});
-  const elements = countElements(tokens, maxElements, maxLength);
+  const elements = countElements(tokens, maxElements, maxLength, breaks);
   // Lines as markdown-it numbers them (its `map`s): newlines normalised as it does.
   const tree = elements < 0 ? plain() : h("div", wrapper(), build(md, tokens, source.replace(/\r\n?/g, "\n").split("\n")));
   trees.set(key, { tree, bytes: 2 * key.length + ELEMENT_BYTES * (elements < 0 ? 2 : elements + 1) });
@@ -95,16 +95,18 @@ export function markdown(source: string, options: MarkdownOptions = {}): VNode {
 
 /**
  * How many elements `tokens` make (openings, and the tokens that are elements
- * of their own); -1 past `maxElements`, or when links and images have
- * attributes of more than `maxChars` characters together: a reference
- * definition copies its address into every use, and 94 KB of them made a tree
- * of 295 MB.
+ * of their own: a line break, a `<br>` with `breaks`); -1 past `maxElements`,
+ * or when links and images have attributes of more than `maxChars` characters
+ * together: a reference definition copies its address into every use, and 94
+ * KB of them made a tree of 295 MB. Texts are not counted: next to each other
+ * they are one node (see `build`), so there are at most about as many as
+ * elements.
  */
-function countElements(tokens: readonly Token[], maxElements: number, maxChars: number): number {
+function countElements(tokens: readonly Token[], maxElements: number, maxChars: number, breaks: boolean): number {
   let elements = 0, chars = 0;
   const walk = (list: readonly Token[]): boolean => {
     for (const t of list) {
-      if (t.nesting === 1 || (t.nesting === 0 && t.type !== "text" && t.type !== "inline" && t.type !== "softbreak")) elements++;
+      if (t.nesting === 1 || (t.nesting === 0 && t.type !== "text" && t.type !== "inline" && (t.type !== "softbreak" || breaks))) elements++;
       if (t.attrs) for (const [, value] of t.attrs) chars += String(value).length;
       if (elements > maxElements || chars > maxChars || (t.children && walk(t.children))) return true;
     }
@@ -129,16 +131,28 @@ function build(md: MarkdownIt, tokens: readonly Token[], lines: readonly string[
     if (token.nesting === -1) {
       const open = stack.pop();
       if (!open) continue;
+      endRun(open);
       const parent = out();
       // A tight list's paragraphs are hidden: their content goes straight into the <li>.
       // Lists are pushed as one child, never spread (h() flattens them): a spread of 100,000 inline tokens overflowed the stack.
       if (open.token.hidden) parent.children.push(open.children);
       else parent.children.push(element(md, open.token, open.children, blockKey(open.token, lines, parent.seen)));
+      endRun(parent);
       continue;
     }
     const parent = out();
-    parent.children.push(leaf(md, token, lines, parent.seen));
+    const made = leaf(md, token, lines, parent.seen);
+    // Texts next to each other are one text node (the page shows the same): a paragraph of 50,000
+    // lines was 100,000 nodes (each line, each line break), 4 MB of tree that no element limit saw.
+    if (made.length === 1 && typeof made[0] === "string") {
+      if (parent.run) parent.run.parts.push(made[0]);
+      else parent.children.push((parent.run = { slot: made as [string], parts: [made[0]] }).slot);
+      continue;
+    }
+    endRun(parent);
+    parent.children.push(made);
   }
+  endRun(root);
   return root.children;
 }
 
@@ -146,6 +160,16 @@ function build(md: MarkdownIt, tokens: readonly Token[], lines: readonly string[
 interface Frame {
   children: Child[];
   seen: Map<string, number>;
+  /** The last child when it is a text (`slot`), and the texts that make it: joined by {@link endRun}. */
+  run?: { slot: [string]; parts: string[] };
+}
+
+/** Writes the frame's text run into its slot as one flat string (`+=` would keep 50,000 pieces as a rope, 2.6 MB for 100 KB). */
+function endRun(frame: Frame): void {
+  const run = frame.run;
+  if (run === undefined) return;
+  if (run.parts.length > 1) run.slot[0] = run.parts.join("");
+  frame.run = undefined;
 }
 
 /** Elements that hold other blocks: keyed by their kind and rank among their siblings, not by their text. */

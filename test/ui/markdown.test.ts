@@ -108,6 +108,22 @@ it("shows a source that would make more than maxElements (5,000 by default) elem
   expect(clean(await shown(fewRefs, { maxLength: 1_000 }))).toMatch(/^<pre>/);
 });
 
+it("counts line breaks: a paragraph of many short lines is one text, or past maxElements with breaks", async () => {
+  // 100 KB of "a\n": each line and each line break was a node of its own (100,000 nodes, 4 MB of
+  // tree) that maxElements did not count; 67 such edits took a 1 GB heap down (attacker probe).
+  const lines = "a\n".repeat(50_000);
+  const p = (markdown(lines) as unknown as { children: Array<{ tag: string; children: unknown[]; text?: string }> }).children;
+  expect(p).toHaveLength(1);
+  expect(p[0]!.tag).toBe("p");
+  const texts = p[0]!.text !== undefined ? [p[0]!.text] : p[0]!.children.map((c) => (c as { text: string }).text);
+  expect(texts).toEqual([lines.slice(0, -1)]); // one text node
+  expect((markdown(lines, { breaks: true }) as unknown as { children: unknown[] }).children).toEqual([expect.objectContaining({ tag: "pre", text: lines })]);
+  // Within the limit, the page shows the same as before: texts joined, breaks as <br>.
+  expect(clean(await shown("one\ntwo *three*\nfour"))).toBe("<p>one\ntwo <em>three</em>\nfour</p>");
+  expect(clean(await shown("one\ntwo\nthree", { breaks: true, maxElements: 3 }))).toBe("<p>one<br>two<br>three</p>");
+  expect(clean(await shown("one\ntwo\nthree", { breaks: true, maxElements: 2 }))).toBe("<pre>one\ntwo\nthree</pre>");
+});
+
 it("follows its options: line breaks, bare links, smart quotes and a class", async () => {
   const el = await shown('one\ntwo "quoted" -- see https://example.com/x', { breaks: true, linkify: true, typographer: true, class: "note" });
   expect(el.getAttribute("class")).toBe("rv-markdown note");
