@@ -41,7 +41,8 @@ if (bootEl && root) {
   const boot = JSON.parse(bootEl.textContent || "{}") as Boot;
   window.rv = createRuntime({ root, boot, transport: browserTransport(), applier: createApplier });
   // An entry Revue made (client/nav.ts), after a reload: Back and Forward are followed from the start.
-  if (history.state) import("./nav.js");
+  // Without the chunk (the server down as the page loaded), Back and Forward to those entries load them.
+  if (history.state) import("./nav.js").catch(() => addEventListener("popstate", () => location.reload()));
   // Links rendered with `navigate` go live (a plain click; with a modifier key the browser opens them as usual);
   // an SVG <a>'s `href` is an SVGAnimatedString, whose `baseVal` is the address.
   doc!.addEventListener("click", (e) => {

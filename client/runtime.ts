@@ -136,8 +136,12 @@ export function createRuntime(opts: RuntimeOptions): Runtime {
   const state: Record<string, unknown> = { ...boot.s };
   // Navigation, addresses and cookies (client/nav.ts) load on first use: pages that never navigate never fetch them.
   // One import for all: Chromium resolves two import() calls made while the chunk loads in either order, and two clicks must go in theirs.
+  // A chunk that did not load (the server down, or a new version deployed) is never fetched again by
+  // Chromium, which keeps the failure under its URL: the page goes by page loads instead (`orElse`),
+  // as links without `navigate` do; every navigation was dead until a reload (new-user probe).
   let navChunk: Promise<typeof import("./nav.js")> | undefined;
-  const nav = (f: (m: typeof import("./nav.js"), i: Internals) => unknown) => (navChunk ??= import("./nav.js")).then((m) => f(m, internals));
+  const nav = (f: (m: typeof import("./nav.js"), i: Internals) => unknown, orElse: () => unknown) =>
+    (navChunk ??= import("./nav.js")).then((m) => f(m, internals), () => ((navChunk = undefined), orElse()));
   const report = (err: unknown) => bus.local("error", err) || console.error("[revue]", err);
   const announce = () => open && isReady && !announced && (announced = true) && bus.local("connect");
   const upload = (files: Uploadable, o?: UploadOptions) => transport.upload(boot.base + "/api/upload?sid=" + stream.sid, files, o);
@@ -214,7 +218,9 @@ export function createRuntime(opts: RuntimeOptions): Runtime {
         for (const k in m.s) if (JSON.stringify(m.s[k]) !== JSON.stringify(state[k])) (changed[k] = state[k] = m.s[k]), (any = 1);
         if (any) bus.local("state", changed);
       }
-      if (m.x) nav((n, i) => n.follow(m.x!, i));
+      // Without the chunk: the handlers' cookies, then where a handler sent the page.
+      const x = m.x;
+      if (x) nav((n, i) => n.follow(x, i), async () => (x.c && (await transport.post(boot.base + "/api/cookie", { sid: stream.sid, ticket: x.c }).catch(() => {})), x.g && location[x.r ? "replace" : "assign"](x.g)));
       if (m.t != null) root.ownerDocument.title = m.t;
     },
     message(msg) {
@@ -263,7 +269,7 @@ export function createRuntime(opts: RuntimeOptions): Runtime {
   const rv = Object.assign({
     ready: new Promise<void>((resolve) => (markReady = resolve)),
     state,
-    navigate: (url: string, replace?: boolean) => nav((n, i) => n.go(url, replace, i)),
+    navigate: (url: string, replace?: boolean) => nav((n, i) => n.go(url, replace, i), () => location[replace ? "replace" : "assign"](url)),
     rpc: (name: string, ...args: unknown[]) => rpc(name, args),
     upload,
     close: () => (stream.stop(), win.removeEventListener("pagehide", events.flush)),

@@ -237,6 +237,29 @@ describeE2E("cookies, redirects and @synced state in Chromium", (e2e) => {
 });
 
 describeE2E("live navigation under hurried clicks in Chromium", (e2e) => {
+  it("a link clicked while the navigation chunk cannot load is followed by a page load, and so is the next", async () => {
+    const { url: base } = await e2e.serve({ "/": List, "/items/:id": Item });
+    const page = await e2e.page();
+    // The server down as the chunk is first fetched: Chromium keeps that failure for the page's life.
+    await page.route("**/rv/nav-*.js", (route) => route.abort("connectionrefused"));
+    await page.goto(base);
+    await connected(page);
+    await page.evaluate(() => ((window as unknown as { before: number }).before = 1));
+    await page.click("#item-2");
+    await expect.poll(() => page.textContent("h1")).toBe("Item 2");
+    expect(new URL(page.url()).pathname).toBe("/items/2");
+    expect(await page.evaluate(() => (window as unknown as { before?: number }).before)).toBeUndefined(); // a page load
+    await connected(page);
+    await page.click("#next-item");
+    await expect.poll(() => page.textContent("h1")).toBe("Item 3");
+    // Back where the chunk loads: live again.
+    await page.unroute("**/rv/nav-*.js");
+    await page.evaluate(() => ((window as unknown as { before: number }).before = 1));
+    await page.click("#next-item");
+    await expect.poll(() => page.textContent("h1")).toBe("Item 4");
+    expect(await page.evaluate(() => (window as unknown as { before?: number }).before)).toBe(1);
+  });
+
   it("two quick clicks on links to another app leave one working page", async () => {
     const { url: base } = await e2e.serve({ "/": List, "/items/:id": Item });
     const page = await e2e.page();
