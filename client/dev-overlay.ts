@@ -66,8 +66,9 @@ function hide(): void {
   document.getElementById(ID)?.remove();
 }
 
-if (rv) {
-  rv.on("error", (err: { name?: string; code?: string; message?: string }) => {
+/** Shows each error a runtime reports. */
+const watch = (runtime: typeof rv) =>
+  runtime?.on("error", (err: { name?: string; code?: string; message?: string }) => {
     // The overlay is now the error's listener, so the runtime no longer logs it: log it here.
     console.error("[revue]", err);
     if (err.code === "DISCONNECTED") {
@@ -76,6 +77,21 @@ if (rv) {
       if (document.getElementById(ID)) return;
     }
     show({ name: (err.code && NAMES[err.code]) || err.name, code: err.code, message: String(err.message ?? err) });
+  });
+
+if (rv) {
+  watch(rv);
+  // A live navigation into another app makes the page a new runtime (window.rv = …): watched too, or the
+  // errors of every page reached that way (a sign-in's redirect) never showed (new-user probe).
+  let current = rv;
+  Object.defineProperty(window, "rv", {
+    configurable: true,
+    enumerable: true,
+    get: () => current,
+    set: (next: typeof rv) => {
+      current = next!;
+      watch(next);
+    },
   });
 }
 

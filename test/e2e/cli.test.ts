@@ -66,6 +66,40 @@ describeE2E("revue dev in Chromium", (e2e) => {
     await expect.poll(() => page.textContent("#count")).toBe("1");
   });
 
+  it("shows an error of a page reached by live navigation into another app", async () => {
+    const port = await freePort();
+    const app = appFolder({
+      "app.ts": `
+import { App, createServer, h, server } from "revue";
+export class Home extends App<Home> {
+  render() { return h("a", { id: "go", href: "/b", navigate: true }, "go"); }
+}
+export class B extends App<B> {
+  broken = false;
+  @server.realtime breakIt() { this.broken = true; }
+  render() {
+    if (this.broken) throw new Error("kaboom in B");
+    return h("button", { id: "x", onClick: this.breakIt }, "break");
+  }
+}
+await createServer({ "/": Home, "/b": B }).listen(${await freePort()});
+`,
+    });
+    e2e.defer(app.remove);
+    const dev = startDev("app.ts", port, app.dir);
+    e2e.defer(() => dev.stop());
+    await dev.waitFor("[revue] serving");
+    const page = await e2e.page();
+    await page.goto(`http://127.0.0.1:${port}/`);
+    await connected(page);
+    await page.click("#go");
+    await expect.poll(() => page.locator("#x").count()).toBe(1);
+    await connected(page);
+    expect(await navigations(page)).toBe(1); // a live navigation: the page reached B without loading
+    await page.click("#x");
+    await expect.poll(() => page.locator("#rv-dev-overlay").textContent().catch(() => null), { timeout: 10_000 }).toContain("kaboom in B");
+  });
+
   it("runs a JSX app outside any tsconfig with Revue's defaults, and serves its own listen() once", async () => {
     const [port, asked] = [await freePort(), await freePort()];
     const app = appFolder({
