@@ -251,10 +251,13 @@ const EXAMPLE: Record<ControlKind, string> = { text: '""', textarea: '""', numbe
  */
 const refusedValues = new WeakMap<object, Map<string, { message: string; kept: unknown }>>();
 
+/** The function that draws each kind of control, as an error names it (`textInput`, not the kind `text`). */
+const DRAWN_BY: Partial<Record<ControlSpec["kind"], string>> = { text: "textInput", number: "numberInput", date: "dateInput", color: "colorInput" };
+
 /** A standalone control bound to `app[key]`. */
 function bound(app: object, key: string, spec: ControlSpec): VNode {
   // Named only in an error: built at every render, the text cost more than the checks.
-  const where = () => `${app.constructor?.name ?? "App"}: ${spec.kind}(this, ${JSON.stringify(key)})`;
+  const where = () => `${app.constructor?.name ?? "App"}: ${DRAWN_BY[spec.kind] ?? spec.kind}(this, ${JSON.stringify(key)})`;
   checkSpec(where, spec);
   const current = (app as Record<string, unknown>)[key];
   const expected = EXPECTED[spec.kind];

@@ -327,7 +327,7 @@ it("says what is wrong when a control is misused", () => {
       return textInput(this, "n");
     }
   }
-  expect(() => new Mistyped().render()).toThrow(/Mistyped.n holds number; a text control needs a string field/);
+  expect(() => new Mistyped().render()).toThrow(/^Mistyped: textInput\(this, "n"\): Mistyped.n holds number; a text control needs a string field/);
 });
 
 class Photos extends App {
