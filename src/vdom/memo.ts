@@ -14,6 +14,7 @@ import type { Props, VNode } from "./types.js";
 
 /** What one call of a memo component built, as of the last render that made that call. */
 export interface MemoEntry {
+  /** The call's props, for the component's own `equal` (none kept for the default comparison, which reads {@link listed}). */
   props: Readonly<Props>;
   /** `props` as {@link listProps} lists them, for {@link sameProps} (empty when the component compares with its own `equal`). */
   listed: unknown[];
@@ -180,7 +181,7 @@ export class MemoCache {
       if (guess !== null && guess.key === key) e = guess;
       else {
         e = calls.byKey.get(key);
-        if (e === undefined) calls.byKey.set(key, (e = this.add(props, key, args)));
+        if (e === undefined) calls.byKey.set(key, (e = this.add(key, args)));
       }
       if (last === null) calls.first = e;
       else last.next = e;
@@ -188,15 +189,15 @@ export class MemoCache {
     } else {
       const i = calls.count++;
       e = calls.ordered[i];
-      if (e === undefined) calls.ordered[i] = e = this.add(props, key, args);
+      if (e === undefined) calls.ordered[i] = e = this.add(key, args);
     }
     if (e.gen === this.gen) return null;
     e.gen = this.gen;
     e.parent = this.building;
     if (e.node !== undefined && sameArgs(e.args, args) && (spec.equal === undefined ? sameProps(e.listed, props) : spec.equal(e.props, props))) return e;
     if (e.node !== undefined) this.entries?.delete(e.node);
-    e.props = props;
     if (spec.equal === undefined) e.listed = listProps(props);
+    else e.props = props;
     e.args = args.length === 0 ? NO_ARGS : args;
     e.node = undefined;
     e.built = this.gen;
@@ -218,9 +219,9 @@ export class MemoCache {
     return calls;
   }
 
-  private add(props: Readonly<Props>, key: unknown, args: readonly unknown[]): MemoEntry {
+  private add(key: unknown, args: readonly unknown[]): MemoEntry {
     this.size++;
-    return { props, listed: NOTHING_LISTED, args: args.length === 0 ? NO_ARGS : args, key, next: null, node: undefined, gen: 0, built: 0, parent: null };
+    return { props: NO_PROPS, listed: NOTHING_LISTED, args: args.length === 0 ? NO_ARGS : args, key, next: null, node: undefined, gen: 0, built: 0, parent: null };
   }
 
   /** Whether `e`'s node is in the page this render built. */
@@ -305,12 +306,20 @@ function sameProps(listed: readonly unknown[], next: Readonly<Props>): boolean {
 
 /** The props' names and values, in order, in one array: `[name, value, name, value, …]`. */
 function listProps(props: Readonly<Props>): unknown[] {
-  const listed: unknown[] = [];
-  for (const k in props) listed.push(k, props[k]);
+  // Sized up front: an array grown by push keeps up to half again its length spare, for as long as the entry lives.
+  let n = 0;
+  for (const _ in props) n += 2;
+  const listed = new Array<unknown>(n);
+  let i = 0;
+  for (const k in props) {
+    listed[i++] = k;
+    listed[i++] = props[k];
+  }
   return listed;
 }
 
 const NOTHING_LISTED: unknown[] = [];
+const NO_PROPS: Readonly<Props> = Object.freeze({});
 /**
  * The children of a call that has none, kept by every such entry instead of
  * the call's own empty array: one object fewer per entry, and the comparison

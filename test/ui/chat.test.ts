@@ -1,6 +1,6 @@
 import { afterEach, expect, it } from "vitest";
 import { z } from "zod";
-import { App, h, RevueError, server } from "revue";
+import { App, h, RevueError, server, type VNode } from "revue";
 import { chatComposer, chatInput, chatLog, chatMessage, initials } from "revue/ui";
 import { mount, type TestSession } from "revue/testing";
 import { pageCall } from "revue/internals";
@@ -143,4 +143,27 @@ it("shows the same message's time today and its date once the day has turned, in
   expect(shown(Date.UTC(2026, 10, 29, 23, 30), "Europe/Paris")).toBe("29 Nov 2026, 14:05");
   // Still the 29th in New York at that moment, and the time is New York's.
   expect(shown(Date.UTC(2026, 10, 29, 23, 30), "America/New_York")).toBe("08:05");
+});
+
+it("draws a message again only when what it shows changed: its text, author, time, zone, side or day", async () => {
+  const { MemoCache } = await import("../../src/vdom/index.js");
+  // What a message shows, read off the nodes the render returned.
+  const shown = (v: VNode): string => v.type === "text" ? v.text : (v.text ?? "") + v.children.map(shown).join("");
+  const cache = new MemoCache();
+  const draw = (m: { author: string; text: string; own?: boolean }, now = AT, timeZone = "UTC") =>
+    cache.render(() => chatMessage({ ...m, at: AT }, { key: 7, now, timeZone }));
+  const first = draw({ author: "Ann", text: "hi" });
+  // The same message in the next render: last render's subtree, which the diff does not walk.
+  expect(draw({ author: "Ann", text: "hi" })).toBe(first);
+  const edited = draw({ author: "Ann", text: "hi!" });
+  expect(edited).not.toBe(first);
+  expect(shown(edited)).toContain("hi!");
+  expect(draw({ author: "Ann", text: "hi!", own: true })).not.toBe(edited);
+  // The day turns: the message is no longer today's, so it shows its date.
+  const today = shown(draw({ author: "Ann", text: "hi!", own: true }));
+  const tomorrow = shown(draw({ author: "Ann", text: "hi!", own: true }, AT + 86_400_000));
+  expect(today).toContain("13:05");
+  expect(today).not.toContain("2026");
+  expect(tomorrow).toContain("29 Nov 2026");
+  expect(shown(draw({ author: "Ann", text: "hi!", own: true }, AT + 86_400_000, "Asia/Tokyo"))).toContain("22:05");
 });
