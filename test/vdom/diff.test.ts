@@ -355,6 +355,26 @@ describe("keyed moves", () => {
     expect(ops).toEqual([{ op: "move", id: "k-w-1-3", parent: "w-1", before: "k-w-1-0" }]);
   });
 
+  it("a window that slid removes what it dropped and adds what it took, moving nothing, at either end", () => {
+    const ids = (keys: number[]) => keys.map((k) => `k-w-1-${k}`);
+    // A log keeping its last 6: two new at the bottom, two old gone at the top; one kept row edited.
+    const log = (keys: number[], edited = -1) => h("ul", {}, keys.map((k) => h("li", { key: k }, k === edited ? `${k}!` : String(k))));
+    const down = run(log(range(6)), log([2, 3, 4, 5, 6, 7], 4));
+    expect(kinds(down.ops)).toEqual(["text", "remove", "remove", "append", "insert"]);
+    expect(down.ops.filter((o) => o.op === "remove").map((o) => (o as { id: string }).id)).toEqual(ids([0, 1]));
+    expect(kids(down.tree).map((n) => n.id)).toEqual(ids([2, 3, 4, 5, 6, 7]));
+    // A feed keeping its newest 6 on top: one new at the top, one old gone at the bottom, before a footer.
+    const feed = (keys: number[]) => h("div", {}, h("h2", {}, "Feed"), keys.map((k) => h("p", { key: k }, String(k))), h("footer", {}, "end"));
+    const up = run(feed([5, 4, 3, 2, 1, 0]), feed([6, 5, 4, 3, 2, 1]));
+    expect(wire(up.ops)).toEqual([{ op: "remove", id: "k-w-1-0" }, { op: "insert", parent: "w-1", before: "k-w-1-5", node: wire(kids(up.tree)[1]) }]);
+    // A row dropped at one end and added back at the other moved: one move, not a removal and a new row.
+    expect(kinds(run(list([0, 1, 2, 3, 4]), list([1, 2, 3, 4, 0])).ops)).toEqual(["move"]);
+    expect(kinds(run(list([0, 1, 2, 3, 4]), list([4, 0, 1, 2, 3])).ops)).toEqual(["move"]);
+    // A row added twice, or the same as one kept, is still a duplicate key.
+    expect(() => run(list([0, 1, 2, 3]), list([1, 2, 3, 9, 9]))).toThrow(/Duplicate key "9"/);
+    expect(() => run(list([0, 1, 2, 3]), list([1, 2, 3, 2]))).toThrow(/Duplicate key "2"/);
+  });
+
   it("takes a number and its text as one key, in either render and at any place in the list", () => {
     const nums = [7, 1, 2, 3, 4, 1e9, -1, 1.5, 0];
     const texts = nums.map(String);
