@@ -12,7 +12,8 @@
  * (`npm run bench server trip`: the round trip alone; `npm run bench server fanout`:
  * the fan-out through sockets alone; `npm run bench server rest`:
  * a broadcast to sessions at rest against one to sessions in use;
- * `npm run bench server rows`: the round trip on a 500-row page).
+ * `npm run bench server rows`: the round trip on a 500-row page; `npm run bench server
+ * rooms`: a message to chat rooms whose pages re-render their logs, see bench/rooms.ts).
  */
 import { spawn, type ChildProcess } from "node:child_process";
 import http, { type Server, type ServerResponse } from "node:http";
@@ -747,6 +748,7 @@ export async function runServerBench(part?: string): Promise<void> {
   if (part === "rest") return runRestOnly();
   if (part === "fanout") return runFanoutOnly();
   if (part === "rows") return runRowsOnly();
+  if (part === "rooms") return (await import("./rooms.js")).runRoomsBench();
   console.log(
     `\nServer: round trip ${SLICES} × ${SLICE_MS / 1000} s slices per target at ${ROUND_TRIP_SESSIONS.join(" / ")} sessions; fan-out ${FANOUT_ROUNDS} rounds × ${FANOUT_TICKS} ticks to ${FANOUT_SIZES.join(" / ")} streams; memory at ${MEM_SESSIONS} sessions`,
   );
