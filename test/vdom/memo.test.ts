@@ -130,6 +130,35 @@ describe("memo()", () => {
     expect(s.update()).toEqual([]);
   });
 
+  it("compares every prop, by name and in order: many props, a prop more or less, other names between calls of one component", () => {
+    let runs = 0;
+    const Card = memo((p: Record<string, unknown>) => {
+      runs++;
+      return h("div", {}, Object.entries(p).filter(([k]) => k !== "children").map(([k, v]) => `${k}=${String(v)};`).join(""));
+    });
+    const twelve = (last: number) => Object.fromEntries(Array.from({ length: 12 }, (_, i) => [`p${i}`, i === 11 ? last : i]));
+    let props: Array<Record<string, unknown>> = [twelve(11), { a: 1, b: 2 }, { a: 1 }];
+    const s = session(() => h("main", {}, props.map((p, i) => h(Card, { key: i, ...p }))));
+    const text = () => kids(s.tree).map((c) => (c as ElementNode).text);
+    expect(text()).toEqual([Array.from({ length: 12 }, (_, i) => `p${i}=${i};`).join(""), "a=1;b=2;", "a=1;"]);
+    const rerun = (next: Array<Record<string, unknown>>) => {
+      props = next;
+      runs = 0;
+      s.update();
+      return runs;
+    };
+    expect(rerun([twelve(11), { a: 1, b: 2 }, { a: 1 }])).toBe(0);
+    // The twelfth prop (kept apart from the first eight) changed.
+    expect(rerun([twelve(99), { a: 1, b: 2 }, { a: 1 }])).toBe(1);
+    expect(text()[0]).toContain("p11=99;");
+    // A prop fewer, a prop more, another name in the same place, the same props in another order.
+    expect(rerun([twelve(99), { a: 1 }, { a: 1, b: undefined }])).toBe(2);
+    expect(text().slice(1)).toEqual(["a=1;", "a=1;b=undefined;"]);
+    expect(rerun([twelve(99), { c: 1 }, { b: undefined, a: 1 }])).toBe(2);
+    expect(rerun([twelve(99), { c: 1 }, { b: undefined, a: 1 }])).toBe(0);
+    expect(text().slice(1)).toEqual(["c=1;", "b=undefined;a=1;"]);
+  });
+
   it("compares with the equal function it is given", () => {
     let calls = 0;
     const Price = memo(
