@@ -23,6 +23,7 @@ import { App, createServer, h, memo, server } from "../src/index.js";
 import { Hub } from "../src/internals.js";
 import type { Sink } from "../src/session/stream.js";
 import { Audience, compiled, f1, fx, kb, median, openStream, percentile, postJson, revueClient, settle, table, within, type Broadcaster, type Client } from "./lib.js";
+import { runRoomsBench } from "./rooms.js";
 import { rawBroadcast, rawSseServer as rawSseServerNode, type RawStream } from "./server-node.js";
 
 class Counter extends App {
@@ -748,7 +749,7 @@ export async function runServerBench(part?: string): Promise<void> {
   if (part === "rest") return runRestOnly();
   if (part === "fanout") return runFanoutOnly();
   if (part === "rows") return runRowsOnly();
-  if (part === "rooms") return (await import("./rooms.js")).runRoomsBench();
+  if (part === "rooms") return runRoomsBench();
   console.log(
     `\nServer: round trip ${SLICES} × ${SLICE_MS / 1000} s slices per target at ${ROUND_TRIP_SESSIONS.join(" / ")} sessions; fan-out ${FANOUT_ROUNDS} rounds × ${FANOUT_TICKS} ticks to ${FANOUT_SIZES.join(" / ")} streams; memory at ${MEM_SESSIONS} sessions`,
   );
@@ -797,6 +798,9 @@ export async function runServerBench(part?: string): Promise<void> {
       ["Revue's own cost per idle session (difference)", kb(heap), kb(rss), `${f1(revM.heapPerConnPerTick - rawM.heapPerConnPerTick)} B`, `${kb(heap + fullKept)} with the buffer full`],
     ],
   );
+
+  await runRoomsBench();
+  lap("rooms s");
 
   console.log("\nTargets");
   const yes = (ok: boolean) => (ok ? "yes" : "no");
