@@ -347,33 +347,23 @@ function listProps(e: MemoEntry, calls: Calls, props: Readonly<Props>): void {
   e.names = names;
   e.rest = n > INLINE ? new Array<unknown>(n - INLINE) : undefined;
   let i = 0;
-  for (const k in props) {
-    const v = props[k];
-    switch (i) {
-      case 0: e.v0 = v; break;
-      case 1: e.v1 = v; break;
-      case 2: e.v2 = v; break;
-      case 3: e.v3 = v; break;
-      case 4: e.v4 = v; break;
-      case 5: e.v5 = v; break;
-      case 6: e.v6 = v; break;
-      case 7: e.v7 = v; break;
-      default: e.rest![i - INLINE] = v;
-    }
-    i++;
-  }
+  for (const k in props) keep(e, i++, props[k]);
   // Values past the props' count are left over from the entry's last call: cleared, so they keep nothing alive.
-  for (; i < INLINE; i++) {
-    switch (i) {
-      case 0: e.v0 = undefined; break;
-      case 1: e.v1 = undefined; break;
-      case 2: e.v2 = undefined; break;
-      case 3: e.v3 = undefined; break;
-      case 4: e.v4 = undefined; break;
-      case 5: e.v5 = undefined; break;
-      case 6: e.v6 = undefined; break;
-      case 7: e.v7 = undefined; break;
-    }
+  for (; i < INLINE; i++) keep(e, i, undefined);
+}
+
+/** Sets value `i` of the props `e` keeps (a miss only: hits read the fields in {@link sameProps}). */
+function keep(e: MemoEntry, i: number, v: unknown): void {
+  switch (i) {
+    case 0: e.v0 = v; break;
+    case 1: e.v1 = v; break;
+    case 2: e.v2 = v; break;
+    case 3: e.v3 = v; break;
+    case 4: e.v4 = v; break;
+    case 5: e.v5 = v; break;
+    case 6: e.v6 = v; break;
+    case 7: e.v7 = v; break;
+    default: e.rest![i - INLINE] = v;
   }
 }
 

@@ -145,7 +145,7 @@ it("shows the same message's time today and its date once the day has turned, in
   expect(shown(Date.UTC(2026, 10, 29, 23, 30), "America/New_York")).toBe("08:05");
 });
 
-it("draws a message again only when what it shows changed: its text, author, time, zone, side or day", async () => {
+it("draws a message again only when what it shows changed: its text, author, side, zone or day", async () => {
   const { MemoCache } = await import("../../src/vdom/index.js");
   // What a message shows, read off the nodes the render returned.
   const shown = (v: VNode): string => v.type === "text" ? v.text : (v.text ?? "") + v.children.map(shown).join("");
@@ -158,12 +158,15 @@ it("draws a message again only when what it shows changed: its text, author, tim
   const edited = draw({ author: "Ann", text: "hi!" });
   expect(edited).not.toBe(first);
   expect(shown(edited)).toContain("hi!");
-  expect(draw({ author: "Ann", text: "hi!", own: true })).not.toBe(edited);
+  const bob = draw({ author: "Bob", text: "hi!" });
+  expect(bob).not.toBe(edited);
+  expect(shown(bob)).toContain("Bob");
+  expect(draw({ author: "Bob", text: "hi!", own: true })).not.toBe(bob);
   // The day turns: the message is no longer today's, so it shows its date.
-  const today = shown(draw({ author: "Ann", text: "hi!", own: true }));
-  const tomorrow = shown(draw({ author: "Ann", text: "hi!", own: true }, AT + 86_400_000));
+  const today = shown(draw({ author: "Bob", text: "hi!", own: true }));
+  const tomorrow = shown(draw({ author: "Bob", text: "hi!", own: true }, AT + 86_400_000));
   expect(today).toContain("13:05");
   expect(today).not.toContain("2026");
   expect(tomorrow).toContain("29 Nov 2026");
-  expect(shown(draw({ author: "Ann", text: "hi!", own: true }, AT + 86_400_000, "Asia/Tokyo"))).toContain("22:05");
+  expect(shown(draw({ author: "Bob", text: "hi!", own: true }, AT + 86_400_000, "Asia/Tokyo"))).toContain("22:05");
 });
