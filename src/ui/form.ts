@@ -6,7 +6,7 @@ import type { ArgIssue } from "../registry/schema.js";
 import { h, type Child } from "../vdom/h.js";
 import type { VNode } from "../vdom/types.js";
 import { checkedArgs, refusal, serverMethod } from "./submit.js";
-import { checkSpec, drawControl, readControl, type Choice, type ControlOptions, type ControlSpec, type NumberOptions, type TextOptions } from "./controls.js";
+import { checkSpec, drawControl, drawnOnce, readControl, settings, type Choice, type ControlOptions, type ControlSpec, type NumberOptions, type TextOptions } from "./controls.js";
 
 /**
  * Forms: a set of fields submitted together to one of the app's methods,
@@ -147,15 +147,21 @@ export function form<A extends object, V extends Record<string, unknown>>(
   const entry = serverMethod(app, onSubmit, where, "onSubmit", "this.save", "the values object");
   const id = options.id ?? `rv-${key}`;
   const specs = new Map<string, ControlSpec>();
-  const add = (kind: ControlSpec["kind"], name: string, extra: Partial<ControlSpec>): VNode => {
+  const add = (kind: ControlSpec["kind"], name: string, extra: Partial<ControlSpec>, choices?: readonly Choice[]): VNode => {
     if (!(name in state.values)) throw new UsageError(`${where}: the form has no field ${JSON.stringify(name)}; its fields are ${Object.keys(state.values).join(", ") || "none"} (from formState()).`);
     if (specs.has(name)) throw new UsageError(`${where}: field ${JSON.stringify(name)} is drawn twice; draw each field once.`);
-    const spec = { ...extra, kind } as ControlSpec;
-    checkSpec(`${where}: ${kind}("${name}")`, spec);
+    const spec = settings(kind, extra, choices);
     specs.set(name, spec);
-    // A slider shows its value beside it: moving it tells the form (the binding's key is the form's, its update `submit`).
-    const on = kind === "slider" ? { onInput: bindField(app as Record<string, unknown>, key, ((ev: EventSummary, cur: FormState<Record<string, unknown>>, field: unknown) => submit(ev, cur, field)) as never, [name], { debounce: 60 }) } : {};
-    return drawControl({ ...spec, disabled: spec.disabled || state.status === "pending" }, { name, id: `${id}-${name}`, value: state.values[name], error: (state.errors as Record<string, string>)[name], on });
+    // Greyed out while the form is sent (written before the spread and set after it: see `settings`).
+    const disabled = spec.disabled || state.status === "pending";
+    const shown = { disabled, ...spec }, fieldId = `${id}-${name}`, value = state.values[name], error = (state.errors as Record<string, string>)[name];
+    shown.disabled = disabled;
+    return drawnOnce(app, shown, fieldId, value, error, () => {
+      checkSpec(`${where}: ${kind}("${name}")`, spec);
+      // A slider shows its value beside it: moving it tells the form (the binding's key is the form's, its update `submit`).
+      const on = kind === "slider" ? { onInput: bindField(app as Record<string, unknown>, key, ((ev: EventSummary, cur: FormState<Record<string, unknown>>, field: unknown) => submit(ev, cur, field)) as never, [name], { debounce: 60 }) } : {};
+      return drawControl(shown, { name, id: fieldId, value, error, on });
+    });
   };
   const f: FormFields<Record<string, unknown>> = {
     text: (n, o = {}) => add("text", n, o),
@@ -164,9 +170,9 @@ export function form<A extends object, V extends Record<string, unknown>>(
     slider: (n, o = {}) => add("slider", n, { min: 0, max: 100, ...o }),
     checkbox: (n, o = {}) => add("checkbox", n, o),
     toggle: (n, o = {}) => add("toggle", n, o),
-    select: (n, choices, o = {}) => add("select", n, { ...o, choices }),
-    radio: (n, choices, o = {}) => add("radio", n, { ...o, choices }),
-    multiselect: (n, choices, o = {}) => add("multiselect", n, { ...o, choices }),
+    select: (n, choices, o = {}) => add("select", n, o, choices),
+    radio: (n, choices, o = {}) => add("radio", n, o, choices),
+    multiselect: (n, choices, o = {}) => add("multiselect", n, o, choices),
     date: (n, o = {}) => add("date", n, o),
     color: (n, o = {}) => add("color", n, o),
   };

@@ -565,3 +565,57 @@ it("a file just over the limit is told in bytes when the sizes round alike", asy
   await t.settle();
   expect(t.text("#rv-upload-status")).toBe("That file is 2,058 bytes, more than can be uploaded at once (2,048 bytes). Choose a smaller file.");
 });
+
+it("draws a control again only when what it shows changed: its value, error, settings or choices, even changed in place", async () => {
+  const { MemoCache } = await import("../../src/vdom/index.js");
+  type V = import("revue").VNode;
+  const texts = (v: V): string => (v.type === "text" ? v.text : (v.text ?? "") + v.children.map(texts).join(" "));
+  const attrs = (v: V): string => (v.type === "text" ? "" : JSON.stringify(v.props) + v.children.map(attrs).join(""));
+  class Prefs extends App {
+    name = "";
+    size = "m";
+    tags: string[] = [];
+    sizes = ["s", "m"];
+    profile = formState({ email: "" });
+    @server.rpc async save(_v: { email: string }) {}
+  }
+  const app = new Prefs();
+  const cache = new MemoCache();
+  const draw = <T,>(make: () => T): T => cache.render(make);
+
+  const label = (l = "Name") => draw(() => textInput(app, "name", { label: l, maxLength: 20 }));
+  const first = label();
+  // Nothing changed: last render's subtree, which the diff does not walk.
+  expect(label()).toBe(first);
+  app.name = "Ada";
+  const typed = label();
+  expect(typed).not.toBe(first);
+  expect(attrs(typed)).toContain('"value":"Ada"');
+  expect(label()).toBe(typed);
+  expect(texts(label("Full name"))).toContain("Full name");
+
+  // Choices and a multiselect's value, each changed in place, are seen.
+  const sizes = () => draw(() => select(app, "size", app.sizes, { label: "Size" }));
+  const before = sizes();
+  expect(sizes()).toBe(before);
+  app.sizes.push("large");
+  expect(texts(sizes())).toContain("large");
+  const tags = () => draw(() => multiselect(app, "tags", ["a", "b"], { label: "Tags" }));
+  const none = tags();
+  app.tags.push("a");
+  const picked = tags();
+  expect(picked).not.toBe(none);
+  expect(attrs(picked)).toContain('"checked":true');
+
+  // A form's field: its value, its error, and greyed out while the form is sent.
+  const field = () => (draw(() => form(app, "profile", app.save, (f) => [f.text("email", { label: "Email" })])) as unknown as { children: V[] }).children[0]!;
+  const idle = field();
+  expect(field()).toBe(idle);
+  app.profile = { ...app.profile, errors: { email: "Enter an email." } };
+  const wrong = field();
+  expect(texts(wrong)).toContain("Enter an email.");
+  app.profile = { ...app.profile, errors: {}, status: "pending" };
+  const sending = field();
+  expect(sending).not.toBe(idle);
+  expect(attrs(sending)).toContain('"disabled":true');
+});
