@@ -3,7 +3,7 @@
  * (or `tsx bench/run.ts diff`) only those whose name contains the argument, and
  * `npm run bench diff replace` only the diff operations whose name contains "replace";
  * `npm run bench weight` prints what each example's first load weighs, `npm run bench ui`
- * times revue/ui's dataframe against the same table written with h().
+ * times revue/ui's dataframe and controls against the same written with h() (`npm run bench ui typing`: the controls alone).
  * Each prints its own table of ratios; copy them into bench/RESULTS.md.
  */
 const BENCHES: Record<string, () => Promise<void>> = {
@@ -14,7 +14,7 @@ const BENCHES: Record<string, () => Promise<void>> = {
   cluster: async () => (await import("./cluster.js")).runClusterBench(),
   weight: async () => (await import("./weight.js")).runWeightBench(),
   page: async () => (await import("./page.js")).runPageBench(process.argv[3]),
-  ui: async () => (await import("./ui.js")).runUiBench(),
+  ui: async () => (await import("./ui.js")).runUiBench(process.argv[3]),
 };
 
 const filter = process.argv[2];

@@ -10,7 +10,13 @@
  * columns (the kit's orders cached), a change elsewhere on the page, and a
  * first sort of a new rows array (the kit analyses and sorts the array; the
  * hand-written app sorts a copy with a comparator). Two tables: 6 columns by
- * 20 rows a page, 12 columns by 50. Run: `npm run bench ui`.
+ * 20 rows a page, 12 columns by 50.
+ *
+ * Then typing: a keystroke in one of the bound controls of a page of 3 or 30
+ * (`textInput`, `numberInput` and `select` in turn; the field's new value,
+ * `render()`, the diff and the patch's JSON), and the same in one field of a
+ * `form` of 3 or 30, against a page of the same 3 or 30 inputs written with
+ * `h()`, each bound to a realtime method. Run: `npm run bench ui` (`npm run bench ui typing`: the typing alone).
  */
 import { App } from "../src/app.js";
 import type { EventSummary } from "../src/protocol.js";
@@ -18,7 +24,9 @@ import { createBinder, handler } from "../src/registry/bind.js";
 import { server } from "../src/registry/decorators.js";
 import { getSpec } from "../src/registry/spec.js";
 import { View } from "../src/session/view.js";
+import { numberInput, select, textInput } from "../src/ui/controls.js";
 import { dataframe, tableView, type Row, type TableView } from "../src/ui/dataframe.js";
+import { form, formState, type FormFields } from "../src/ui/form.js";
 import { h, type VNode } from "../src/vdom/index.js";
 
 const N = 10_000;
@@ -168,8 +176,99 @@ class Timed {
 
 const ROUNDS = 5, WARM = 30, REPS = 201;
 
+/** A page whose `type(k)` is a keystroke's change to its first field. */
+interface Typing {
+  view: View;
+  type(k: number): void;
+}
+
+const FIELDS = Array.from({ length: 30 }, (_, i) => `f${i}`), LABELS = FIELDS.map((_, i) => `Field ${i + 1}`), SIZES = ["s", "m", "l", "xl"];
+const startOf = (i: number) => (i % 3 === 1 ? 0 : i % 3 === 2 ? "m" : "");
+
+/** `n` controls of the kit, each bound to a field of its own. */
+function kitFields(n: number): Typing {
+  class Fields extends App {
+    [field: string]: unknown;
+    constructor() {
+      super();
+      for (let i = 0; i < n; i++) this[FIELDS[i]!] = startOf(i);
+    }
+    override render(): VNode {
+      return h("main", {}, h("h1", {}, "Profile"), FIELDS.slice(0, n).map((f, i) =>
+        i % 3 === 0 ? textInput(this, f, { label: LABELS[i], hint: "As on your card", maxLength: 200 })
+          : i % 3 === 1 ? numberInput(this, f, { label: LABELS[i], min: 0, max: 1000 })
+            : select(this, f, SIZES, { label: LABELS[i] })));
+    }
+  }
+  const app = new Fields();
+  return { view: new View(() => app.render(), createBinder(getSpec(Fields))), type: (k) => void (app.f0 = `typed ${k}`) };
+}
+
+/** A `form` of `n` fields, whose first field's value changes. */
+function kitForm(n: number): Typing {
+  class Profile extends App {
+    profile = formState(Object.fromEntries(FIELDS.slice(0, n).map((f, i) => [f, startOf(i)])) as Record<string, string | number>);
+    @server.rpc save(_values: Record<string, unknown>) {}
+    override render(): VNode {
+      return h("main", {}, h("h1", {}, "Profile"), form(this, "profile", this.save, (f: FormFields<Record<string, string | number>>) => FIELDS.slice(0, n).map((name, i) =>
+        i % 3 === 0 ? f.text(name as never, { label: LABELS[i], hint: "As on your card", maxLength: 200 })
+          : i % 3 === 1 ? f.number(name as never, { label: LABELS[i], min: 0, max: 1000 })
+            : f.select(name as never, SIZES, { label: LABELS[i] }))));
+    }
+  }
+  const app = new Profile();
+  return { view: new View(() => app.render(), createBinder(getSpec(Profile))), type: (k) => void (app.profile = { ...app.profile, values: { ...app.profile.values, f0: `typed ${k}` } }) };
+}
+
+/** The same `n` fields by hand: a label and an input (or a select) each, bound to one realtime method. */
+function handFields(n: number): Typing {
+  class Hand extends App {
+    values: Record<string, string | number> = Object.fromEntries(FIELDS.slice(0, n).map((f, i) => [f, startOf(i)]));
+    @server.realtime set(name: string, ev: EventSummary) {
+      this.values = { ...this.values, [name]: String(ev.value ?? "") };
+    }
+    override render(): VNode {
+      return h("main", {}, h("h1", {}, "Profile"), FIELDS.slice(0, n).map((f, i) => {
+        const id = `rv-${f}`, value = String(this.values[f]), on = handler(this.set, { args: [f] });
+        const control = i % 3 === 2
+          ? h("select", { id, name: f, onChange: on }, SIZES.map((s) => h("option", { key: s, value: s, selected: s === value }, s)))
+          : h("input", { id, name: f, type: i % 3 === 0 ? "text" : "number", value, onInput: on });
+        return h("div", { key: f, class: "rv-field" }, h("label", { for: id }, LABELS[i]!), control, i % 3 === 0 ? h("p", { class: "rv-hint" }, "As on your card") : null);
+      }));
+    }
+  }
+  const app = new Hand();
+  return { view: new View(() => app.render(), createBinder(getSpec(Hand))), type: (k) => void (app.values = { ...app.values, f0: `typed ${k}` }) };
+}
+
+/** Prints a keystroke's cost on each page of 3 and of 30 fields: medians over rounds of the pages taking turns. */
+function typingBench(): void {
+  const pages: Array<[string, (n: number) => Typing]> = [["kit controls", kitFields], ["kit form", kitForm], ["by hand with h()", handFields]];
+  const us: Record<string, number[]> = {};
+  for (let round = 0; round < ROUNDS; round++) {
+    const all = pages.flatMap(([name, make]) => [3, 30].map((n) => [`${name}|${n}`, make(n)] as const));
+    for (const [, p] of all) p.view.firstTree(), p.view.update(1);
+    const runs: Record<string, number[]> = {};
+    for (let k = 0; k < WARM + REPS; k++) {
+      for (const [name, p] of k % 2 ? all : all.slice().reverse()) {
+        const t0 = now();
+        p.type(k);
+        p.view.update(k + 2);
+        if (k >= WARM) (runs[name] ??= []).push(now() - t0);
+      }
+    }
+    for (const name in runs) (us[name] ??= []).push(median(runs[name]!));
+  }
+  const cell = (name: string, n: number) => median(us[`${name}|${n}`]!);
+  const lines = ["| page | 3 fields (µs) | 30 fields (µs) | 30 ÷ 3 | 30 fields ÷ by hand |", "|---|--:|--:|--:|--:|"];
+  for (const [name] of pages) lines.push(`| ${name} | ${cell(name, 3).toFixed(1)} | ${cell(name, 30).toFixed(1)} | ${(cell(name, 30) / cell(name, 3)).toFixed(2)} | ${(cell(name, 30) / cell("by hand with h()", 30)).toFixed(2)} |`);
+  console.log(`\nrevue/ui controls: a keystroke in the first field of a page of 3 or 30 (text, number and select in turn): the field's change, render() + diff + patch JSON through a session's view; the pages taking turns, ${ROUNDS} rounds of ${REPS} after ${WARM} warm-up runs, medians\n\n${lines.join("\n")}\n`);
+}
+
 /** Prints, per table and workload, the kit's time ÷ the hand-written table's: medians over runs, then over rounds (with their range). */
-export function runUiBench(): void {
+export function runUiBench(part?: string): void {
+  typingBench();
+  if (part === "typing") return;
   const lines = ["| table | event | dataframe (µs) | by hand (µs) | ratio (range over rounds) | patch bytes kit / hand |", "|---|---|--:|--:|--:|--:|"];
   for (const [cols, pageSize] of [[6, 20], [12, 50]] as const) {
     const rows = dataset(cols);
