@@ -85,19 +85,20 @@ function initial(f: Field): string | number | boolean {
 
 /** The kit's control for a field: reading and drawing are the kit's (`revue/ui` controls), so an Interface's form behaves as any form of the kit. */
 function specOf(f: Field): ControlSpec {
-  const base = { label: f.label, required: "required" in f ? f.required : undefined };
+  // Each written whole: a property after a spread costs ≈ 0.5 µs on Node 20 (see controls.ts `settings`).
+  const label = f.label, required = "required" in f ? f.required : undefined;
   switch (f.type) {
     case "number":
     case "slider":
-      return { ...base, kind: f.type, min: f.min, max: f.max, step: f.step };
+      return { label, required, kind: f.type, min: f.min, max: f.max, step: f.step };
     case "select":
     case "radio":
-      return { ...base, kind: f.type, choices: f.options };
+      return { label, required, kind: f.type, choices: f.options };
     case "text":
     case "textarea":
-      return { ...base, kind: f.type, placeholder: f.placeholder, maxLength: f.maxLength };
+      return { label, required, kind: f.type, placeholder: f.placeholder, maxLength: f.maxLength };
     default:
-      return { ...base, kind: f.type };
+      return { label, required, kind: f.type };
   }
 }
 
