@@ -7,7 +7,7 @@
  * render() { return h("main", {}, markdown("# Hello\n\nWelcome, **friend**.")); }
  */
 export { markdown, type MarkdownOptions } from "./markdown.js";
-export { lineChart, areaChart, scatterChart, barChart, histogram, sparkline, PALETTE, type Point, type Series, type BarSeries, type AxisOptions, type ChartOptions } from "./chart.js";
+export { lineChart, areaChart, scatterChart, barChart, histogram, sparkline, PALETTE, type Point, type Series, type BarSeries, type AxisOptions, type ChartOptions, type SparklineOptions } from "./chart.js";
 export { theme } from "./theme.js";
 export { Interface, type InterfaceOptions, type InputSpec, type OutputSpec } from "./interface.js";
 export { code, json, image, metric, download, displayCss, MAX_DOWNLOAD_BYTES, type CodeOptions, type JsonOptions, type ImageOptions, type MetricOptions, type DownloadOptions } from "./display.js";

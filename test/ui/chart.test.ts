@@ -121,3 +121,38 @@ it("labels a bar chart of counts with whole numbers only (a poll's 0 and 1 votes
   const fractions = await page(() => barChart({ name: "load", values: [["a", 0.3], ["b", 0.9]] }));
   expect(texts(fractions, ".rv-axis-y text")[1]).toBe("0.2");
 });
+
+it("draws a chart again only when its data or options changed, value by value: points pushed in place and a date moved are seen", async () => {
+  const { MemoCache } = await import("../../src/vdom/index.js");
+  const cache = new MemoCache();
+  const text = (v: VNode): string => (v.type === "text" ? v.text : (v.text ?? "") + v.children.map(text).join(""));
+  const titles = (v: VNode): string[] => (v.type === "text" ? [] : [...(v.tag === "title" ? [text(v)] : []), ...v.children.flatMap(titles)]);
+  const points: Point[] = [[0, 1], [1, 3]];
+  const line = (title = "CPU") => cache.render(() => lineChart({ name: "cpu", points }, { title, y: { unit: "%" } }));
+  const first = line();
+  // The same data and options, in new objects: last render's subtree, which the diff does not walk.
+  expect(line()).toBe(first);
+  points.push([2, 7]);
+  const grown = line();
+  expect(grown).not.toBe(first);
+  expect(titles(grown)).toContain("cpu: 2, 7%");
+  (points[2] as [number, number])[1] = 8;
+  expect(titles(line())).toContain("cpu: 2, 8%");
+  expect(titles(line("Load"))).toContain("Load");
+
+  const at = new Date(Date.UTC(2026, 10, 29, 12));
+  const timed = () => cache.render(() => lineChart({ name: "t", points: [[at, 1], [new Date(at.getTime() + 60_000), 2]] }));
+  const before = timed();
+  expect(timed()).toBe(before);
+  at.setUTCHours(13);
+  expect(titles(timed()).join(" ")).toContain("13:00");
+
+  const bars = (v: number) => cache.render(() => barChart({ name: "votes", values: [["yes", v], ["no", 2]] }));
+  const one = bars(1);
+  expect(bars(1)).toBe(one);
+  expect(titles(bars(5))).toContain("yes: 5");
+  const spark = (values: number[]) => cache.render(() => sparkline(values, { title: "visits" }));
+  const s1 = spark([1, 2, 3]);
+  expect(spark([1, 2, 3])).toBe(s1);
+  expect(spark([1, 2, 4])).not.toBe(s1);
+});
