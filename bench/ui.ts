@@ -16,7 +16,11 @@
  * (`textInput`, `numberInput` and `select` in turn; the field's new value,
  * `render()`, the diff and the patch's JSON), and the same in one field of a
  * `form` of 3 or 30, against a page of the same 3 or 30 inputs written with
- * `h()`, each bound to a realtime method. Run: `npm run bench ui` (`npm run bench ui typing`: the typing alone).
+ * `h()`, each bound to a realtime method. And charts: a click that changes a
+ * count beside a chart (line or scatter of 2 × 500 points, bars of 24
+ * months, 20 sparklines of 30 values), ÷ the same click on the page without
+ * the chart. Run: `npm run bench ui` (`npm run bench ui typing`: typing and
+ * charts alone).
  */
 import { App } from "../src/app.js";
 import type { EventSummary } from "../src/protocol.js";
@@ -24,6 +28,7 @@ import { createBinder, handler } from "../src/registry/bind.js";
 import { server } from "../src/registry/decorators.js";
 import { getSpec } from "../src/registry/spec.js";
 import { View } from "../src/session/view.js";
+import { barChart, lineChart, scatterChart, sparkline } from "../src/ui/chart.js";
 import { numberInput, select, textInput } from "../src/ui/controls.js";
 import { dataframe, tableView, type Row, type TableView } from "../src/ui/dataframe.js";
 import { form, formState, type FormFields } from "../src/ui/form.js";
@@ -265,9 +270,57 @@ function typingBench(): void {
   console.log(`\nrevue/ui controls: a keystroke in the first field of a page of 3 or 30 (text, number and select in turn): the field's change, render() + diff + patch JSON through a session's view; the pages taking turns, ${ROUNDS} rounds of ${REPS} after ${WARM} warm-up runs, medians\n\n${lines.join("\n")}\n`);
 }
 
+/** A page with a count and `chart()` beside it; `type(k)` changes the count. */
+function chartPage(chart: () => VNode | null): Typing {
+  class Dashboard extends App {
+    clicks = 0;
+    override render(): VNode {
+      return h("main", {}, h("p", {}, `${this.clicks} clicks`), chart());
+    }
+  }
+  const app = new Dashboard();
+  return { view: new View(() => app.render(), createBinder(getSpec(Dashboard))), type: () => void app.clicks++ };
+}
+
+const wave = (phase: number) => Array.from({ length: 500 }, (_, i) => [i, Math.round(Math.sin(i / 20 + phase) * 1000) / 10 + i] as [number, number]);
+const SERIES = [{ name: "a", points: wave(0) }, { name: "b", points: wave(1) }];
+const MONTHS = [{ name: "sales", values: Array.from({ length: 24 }, (_, i) => [`m${i + 1}`, (i * 37) % 100] as [string, number]) }];
+const VISITS = Array.from({ length: 20 }, (_, r) => Array.from({ length: 30 }, (_, i) => (r * 7 + i * 13) % 50));
+
+/** Prints a click's cost beside each chart ÷ beside nothing: the pages taking turns run by run. */
+function chartBench(): void {
+  const pages: Array<[string, () => VNode | null]> = [
+    ["nothing", () => null],
+    ["lineChart, 2 × 500 points", () => lineChart(SERIES, { title: "Load" })],
+    ["scatterChart, 2 × 500 points", () => scatterChart(SERIES, { title: "Load" })],
+    ["barChart, 24 bars", () => barChart(MONTHS, { title: "Sales" })],
+    ["20 sparklines of 30 values", () => h("ul", {}, VISITS.map((v, i) => h("li", { key: i }, sparkline(v, { title: "visits" }))))],
+  ];
+  const us: Record<string, number[]> = {};
+  for (let round = 0; round < ROUNDS; round++) {
+    const all = pages.map(([name, chart]) => [name, chartPage(chart)] as const);
+    for (const [, p] of all) p.view.firstTree(), p.view.update(1);
+    const runs: Record<string, number[]> = {};
+    for (let k = 0; k < WARM + 101; k++) {
+      for (const [name, p] of k % 2 ? all : all.slice().reverse()) {
+        const t0 = now();
+        p.type(k);
+        p.view.update(k + 2);
+        if (k >= WARM) (runs[name] ??= []).push(now() - t0);
+      }
+    }
+    for (const name in runs) (us[name] ??= []).push(median(runs[name]!));
+  }
+  const base = median(us.nothing!);
+  const lines = ["| beside the count | µs per click | ÷ nothing beside it |", "|---|--:|--:|"];
+  for (const [name] of pages) lines.push(`| ${name} | ${median(us[name]!).toFixed(1)} | ${(median(us[name]!) / base).toFixed(2)} |`);
+  console.log(`\nrevue/ui charts: a click that changes a count beside a chart, render() + diff + patch JSON through a session's view; the pages taking turns, ${ROUNDS} rounds of 101 after ${WARM} warm-up runs, medians\n\n${lines.join("\n")}\n`);
+}
+
 /** Prints, per table and workload, the kit's time ÷ the hand-written table's: medians over runs, then over rounds (with their range). */
 export function runUiBench(part?: string): void {
   typingBench();
+  chartBench();
   if (part === "typing") return;
   const lines = ["| table | event | dataframe (µs) | by hand (µs) | ratio (range over rounds) | patch bytes kit / hand |", "|---|---|--:|--:|--:|--:|"];
   for (const [cols, pageSize] of [[6, 20], [12, 50]] as const) {
