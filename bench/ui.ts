@@ -246,15 +246,18 @@ function handFields(n: number): Typing {
   return { view: new View(() => app.render(), createBinder(getSpec(Hand))), type: (k) => void (app.values = { ...app.values, f0: `typed ${k}` }) };
 }
 
-/** Prints a keystroke's cost on each page of 3 and of 30 fields: medians over rounds of the pages taking turns. */
-function typingBench(): void {
-  const pages: Array<[string, (n: number) => Typing]> = [["kit controls", kitFields], ["kit form", kitForm], ["by hand with h()", handFields]];
+/**
+ * Times `type(k)` and the view's update on fresh pages from `make()`, the
+ * pages taking turns run by run (in reverse order every other run): per page,
+ * the median µs of each of {@link ROUNDS} rounds of `reps` runs after WARM.
+ */
+function takeTurns(make: () => ReadonlyArray<readonly [string, Typing]>, reps: number): Record<string, number[]> {
   const us: Record<string, number[]> = {};
   for (let round = 0; round < ROUNDS; round++) {
-    const all = pages.flatMap(([name, make]) => [3, 30].map((n) => [`${name}|${n}`, make(n)] as const));
+    const all = make();
     for (const [, p] of all) p.view.firstTree(), p.view.update(1);
     const runs: Record<string, number[]> = {};
-    for (let k = 0; k < WARM + REPS; k++) {
+    for (let k = 0; k < WARM + reps; k++) {
       for (const [name, p] of k % 2 ? all : all.slice().reverse()) {
         const t0 = now();
         p.type(k);
@@ -264,6 +267,13 @@ function typingBench(): void {
     }
     for (const name in runs) (us[name] ??= []).push(median(runs[name]!));
   }
+  return us;
+}
+
+/** Prints a keystroke's cost on each page of 3 and of 30 fields: medians over rounds of the pages taking turns. */
+function typingBench(): void {
+  const pages: Array<[string, (n: number) => Typing]> = [["kit controls", kitFields], ["kit form", kitForm], ["by hand with h()", handFields]];
+  const us = takeTurns(() => pages.flatMap(([name, make]) => [3, 30].map((n) => [`${name}|${n}`, make(n)] as const)), REPS);
   const cell = (name: string, n: number) => median(us[`${name}|${n}`]!);
   const lines = ["| page | 3 fields (µs) | 30 fields (µs) | 30 ÷ 3 | 30 fields ÷ by hand |", "|---|--:|--:|--:|--:|"];
   for (const [name] of pages) lines.push(`| ${name} | ${cell(name, 3).toFixed(1)} | ${cell(name, 30).toFixed(1)} | ${(cell(name, 30) / cell(name, 3)).toFixed(2)} | ${(cell(name, 30) / cell("by hand with h()", 30)).toFixed(2)} |`);
@@ -296,21 +306,7 @@ function chartBench(): void {
     ["barChart, 24 bars", () => barChart(MONTHS, { title: "Sales" })],
     ["20 sparklines of 30 values", () => h("ul", {}, VISITS.map((v, i) => h("li", { key: i }, sparkline(v, { title: "visits" }))))],
   ];
-  const us: Record<string, number[]> = {};
-  for (let round = 0; round < ROUNDS; round++) {
-    const all = pages.map(([name, chart]) => [name, chartPage(chart)] as const);
-    for (const [, p] of all) p.view.firstTree(), p.view.update(1);
-    const runs: Record<string, number[]> = {};
-    for (let k = 0; k < WARM + 101; k++) {
-      for (const [name, p] of k % 2 ? all : all.slice().reverse()) {
-        const t0 = now();
-        p.type(k);
-        p.view.update(k + 2);
-        if (k >= WARM) (runs[name] ??= []).push(now() - t0);
-      }
-    }
-    for (const name in runs) (us[name] ??= []).push(median(runs[name]!));
-  }
+  const us = takeTurns(() => pages.map(([name, chart]) => [name, chartPage(chart)] as const), 101);
   const base = median(us.nothing!);
   const lines = ["| beside the count | µs per click | ÷ nothing beside it |", "|---|--:|--:|"];
   for (const [name] of pages) lines.push(`| ${name} | ${median(us[name]!).toFixed(1)} | ${(median(us[name]!) / base).toFixed(2)} |`);
