@@ -252,6 +252,7 @@ describeE2E("live navigation under hurried clicks in Chromium", (e2e) => {
     await connected(page);
     await page.click("#next-item");
     await expect.poll(() => page.textContent("h1")).toBe("Item 3");
+    await connected(page);
     // Back where the chunk loads: live again.
     await page.unroute("**/rv/nav-*.js");
     await page.evaluate(() => ((window as unknown as { before: number }).before = 1));
