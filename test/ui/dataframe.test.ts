@@ -1,5 +1,5 @@
 import { afterEach, expect, it } from "vitest";
-import { App, h } from "revue";
+import { App, h, server, type VNode } from "revue";
 import { dataframe, tableView, type DataframeOptions, type Row } from "revue/ui";
 import { mount, type TestSession } from "revue/testing";
 import { pageCall } from "../../src/session/hub.js";
@@ -206,4 +206,59 @@ it("names its scrolling region for screen readers: the caption, else the label, 
   await l.unmount();
   const d = await table(people(3));
   expect(d.find("[role=region]")!.getAttribute("aria-label")).toBe("Table");
+});
+
+it("draws the table again only when what it shows changed: a visible cell edited in place, a format's text, the page", async () => {
+  const { MemoCache } = await import("../../src/vdom/index.js");
+  const cache = new MemoCache();
+  const app = new (class extends App {
+    view = tableView();
+  })();
+  const rows = people(50).map((r) => ({ ...r, tags: undefined as unknown }));
+  let currency = "€";
+  const draw = (data: readonly Row[] = rows) => cache.render(() => dataframe(app, "view", data, { columns: ["id", "name", { key: "score", format: (v) => `${v} ${currency}` }, "joined", "tags"] }));
+  const text = (v: VNode): string => (v.type === "text" ? v.text : (v.text ?? "") + v.children.map(text).join(""));
+  const first = draw();
+  // Equal in every cell shown, format written inline: last render's subtree, which the diff does not walk.
+  expect(draw()).toBe(first);
+  expect(draw(rows.slice())).toBe(first);
+  rows[49]!.name = "off the page";
+  expect(draw()).toBe(first);
+  rows[0]!.name = "renamed";
+  expect(text(draw())).toContain("renamed");
+  const kept = draw();
+  currency = "$";
+  expect(text(draw())).toContain("0 $");
+  rows[1]!.joined.setUTCFullYear(2030);
+  expect(text(draw())).toContain("2030-");
+  app.view = { ...app.view, page: 2 };
+  expect(text(draw())).toContain("Rows 21–40 of 50");
+  expect(draw(rows.slice(0, 49))).not.toBe(kept);
+  // A visible object in a cell could change inside: drawn every time.
+  rows[20]!.tags = { a: 1 };
+  expect(draw()).not.toBe(draw());
+});
+
+it("keeps its header and pager working while the table is not drawn again", async () => {
+  class Page extends App {
+    rows = people(100);
+    view = tableView();
+    clicks = 0;
+    @server.realtime click() {
+      this.clicks++;
+    }
+    override render() {
+      return h("main", {}, h("button", { id: "elsewhere", onClick: this.click }, `${this.clicks} clicks`), dataframe(this, "view", this.rows, { columns: ["id", { key: "score", format: (v) => `${v} pts` }] }));
+    }
+  }
+  const s = (t = (await mount(Page)) as TestSession<App>) as unknown as TestSession<Page>;
+  await s.click("#elsewhere");
+  await s.click("#elsewhere");
+  expect(s.text("#elsewhere")).toBe("2 clicks");
+  await s.click("[aria-label='Next page']");
+  expect(s.text(".rv-df-status")).toBe("Rows 21–40 of 100");
+  await s.click("#elsewhere");
+  await s.click("thead th:nth-child(2) button");
+  expect(cells(s, 2).slice(0, 2)).toEqual(["0 pts", "1 pts"]);
+  expect(s.text(".rv-df-status")).toBe("Rows 1–20 of 100");
 });
