@@ -16,7 +16,7 @@
 export { App, type AppApi, type ClientCalls, type ServerCalls, type Jsonified, type RpcResult, type RoomEmitter, type Register, type User, type CookieOptions } from "./app.js";
 export type { Access } from "./registry/entries.js";
 export { server, client, transient, url, synced, type UrlOptions } from "./registry/decorators.js";
-export { handler, type HandlerOptions } from "./registry/bind.js";
+export { handler, type HandlerBinding, type HandlerOptions } from "./registry/bind.js";
 export { cached, type CachedOptions, type ResourceOptions } from "./registry/cached.js";
 export { h, Fragment, type Child, type Component } from "./vdom/h.js";
 export { memo, type MemoOf } from "./vdom/memo.js";

@@ -1,6 +1,6 @@
 import { UsageError } from "../errors.js";
 import type { EventSummary } from "../protocol.js";
-import { handler } from "../registry/bind.js";
+import { handler, type HandlerBinding } from "../registry/bind.js";
 import { bindField, UNCHANGED } from "../registry/fields.js";
 import { h, type Child } from "../vdom/h.js";
 import { memo } from "../vdom/memo.js";
@@ -535,15 +535,19 @@ export interface ButtonOptions {
 
 /**
  * A button that calls one of the app's `@server.realtime` (or
- * `@client.callback`) methods.
+ * `@client.callback`) methods: the method itself, or a `handler(…)` of it.
  *
  * @example
  * @server.realtime remove(id: number) { this.items = this.items.filter((i) => i.id !== id); }
  * render() { return button("Remove", this.remove, { variant: "danger", args: [item.id] }); }
+ * // the same, with the binding written out: button("Remove", handler(this.remove, { args: [item.id] }), { variant: "danger" })
  */
-export function button(label: Child, onClick: Function, options: ButtonOptions = {}): VNode {
+export function button(label: Child, onClick: Function | HandlerBinding, options: ButtonOptions = {}): VNode {
+  if (options.args && typeof onClick !== "function") {
+    throw new UsageError(`button(${JSON.stringify(typeof label === "string" ? label : "…")}): options.args are for a method (button(label, this.remove, { args: [id] })); a handler(…) already has its own args.`);
+  }
   const cls = options.variant === "primary" ? "rv-primary" : options.variant === "danger" ? "rv-danger" : undefined;
-  return h("button", { type: "button", id: options.id, class: cls, disabled: options.disabled || undefined, "aria-label": options.ariaLabel, onClick: options.args ? handler(onClick, { args: options.args as unknown[] }) : onClick }, label);
+  return h("button", { type: "button", id: options.id, class: cls, disabled: options.disabled || undefined, "aria-label": options.ariaLabel, onClick: options.args ? handler(onClick as Function, { args: options.args as unknown[] }) : onClick }, label);
 }
 
 /** The kit's styles for controls, forms and layout; part of `theme`. */

@@ -1,5 +1,5 @@
 import { afterEach, expect, it } from "vitest";
-import { App, h, RevueError, RpcError, server, type EventSummary } from "revue";
+import { App, h, handler, RevueError, RpcError, server, type EventSummary } from "revue";
 import { mount, type TestSession } from "revue/testing";
 import {
   button, checkbox, colorInput, columns, dateInput, dialog, expander, fileUpload, form, formState, multiselect, numberInput, uploadState,
@@ -618,4 +618,22 @@ it("draws a control again only when what it shows changed: its value, error, set
   const sending = field();
   expect(sending).not.toBe(idle);
   expect(attrs(sending)).toContain('"disabled":true');
+});
+
+it("a button takes a method or a handler(…) of one, and refuses args given twice", async () => {
+  class Votes extends App {
+    votes: number[] = [];
+    @server.realtime vote(n: number) {
+      this.votes = [...this.votes, n];
+    }
+    override render() {
+      return h("main", {}, button("One", this.vote, { args: [1], id: "one" }), button("Two", handler(this.vote, { args: [2] }), { id: "two" }), h("output", {}, this.votes.join(",")));
+    }
+  }
+  t = await mount(Votes);
+  await t.click("#two");
+  await t.click("#one");
+  expect(t.text("output")).toBe("2,1");
+  const app = t.app as Votes;
+  expect(() => button("Two", handler(app.vote, { args: [2] }), { args: [3] })).toThrow('button("Two"): options.args are for a method (button(label, this.remove, { args: [id] })); a handler(…) already has its own args.');
 });
