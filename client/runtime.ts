@@ -168,11 +168,12 @@ export function createRuntime(opts: RuntimeOptions): Runtime {
 
   /**
    * Shows or hides the "reconnecting…" flag the server wrote in the page (`#rv-rc`, before the app's root,
-   * so no element of the app's takes its id); once the stream gives up, it says so in its `data-gone` words.
+   * so no element of the app's takes its id); once the stream gives up, it says so in its `data-gone` words;
+   * a failure of the server's own (a bug: its error has an id) in the server's words, until the stream reopens.
    */
-  const indicate = (on: boolean, gone?: 1) => {
+  const indicate = (on: boolean, say?: string | 1) => {
     const flag = root.ownerDocument.getElementById("rv-rc");
-    if (flag) (flag.hidden = !on), gone && (flag.textContent = flag.dataset.gone!);
+    if (flag) (flag.hidden = !on), say && (flag.textContent = say === 1 ? flag.dataset.gone! : say);
   };
 
   const queue = createQueue({
@@ -224,7 +225,8 @@ export function createRuntime(opts: RuntimeOptions): Runtime {
       if (m.t != null) root.ownerDocument.title = m.t;
     },
     message(msg) {
-      if (msg.type === "error") report(new RevueError(msg.code, msg.message));
+      // A bug's error (a render or a handler that threw): the visitor is told, not left with a page that does not move.
+      if (msg.type === "error") report(new RevueError(msg.code, msg.message)), msg.id && indicate(true, msg.message);
       else if (isReady) deliver(msg);
       else inbox.push(msg);
     },

@@ -128,6 +128,24 @@ describe("lifecycle order", () => {
     rv.close();
   });
 
+  it("tells the visitor of a server bug (an error with an id) in the server's words until the stream reopens; not of a refusal", async () => {
+    const { rv, t } = page();
+    const err = vi.spyOn(console, "error").mockImplementation(() => {});
+    t.last.on.open();
+    const flag = document.getElementById("rv-rc")!;
+    t.send({ type: "error", code: "FORBIDDEN", message: "Members only.", seq: 1 });
+    expect(flag.hidden).toBe(true);
+    const words = "Something went wrong on the server (error a1b2c3); the server's log has the details.";
+    t.send({ type: "error", code: "INTERNAL_ERROR", message: words, id: "a1b2c3" });
+    expect([flag.hidden, flag.textContent]).toEqual([false, words]);
+    expect(err).toHaveBeenCalledTimes(2);
+    t.last.on.drop();
+    t.last.on.open();
+    expect(flag.hidden).toBe(true);
+    err.mockRestore();
+    rv.close();
+  });
+
   it("shows a styleable reconnecting indicator while the stream is down", async () => {
     const { rv, t } = page();
     t.last.on.open();
