@@ -18,7 +18,12 @@ class Here extends App {
     this.name = name;
     this.presence.track("room", name, { page: true });
   }
-  @server.on("connect") back() { if (this.name) this.presence.track("room", this.name, { page: true }); }
+  @server.on("connect") back() {
+    // Follows the room from the page's first connect, as the README's presence example does: a session that only
+    // followed once it tracked would miss a join its node sent out before (ann's, when bob's hello ran > 20 ms later).
+    this.join("room");
+    if (this.name) this.presence.track("room", this.name, { page: true });
+  }
   @server.on("disconnect") gone() { if (this.name) this.presence.untrack("room", this.name); }
   @server.on("presence") changed() { this.online = Object.keys(this.presence.list("room")).sort(); }
   override render() {
