@@ -262,3 +262,16 @@ it("keeps its header and pager working while the table is not drawn again", asyn
   expect(cells(s, 2).slice(0, 2)).toEqual(["0 pts", "1 pts"]);
   expect(s.text(".rv-df-status")).toBe("Rows 1–20 of 100");
 });
+
+it("writes every number as Intl's en-US with up to 2 decimals would: grouped, rounded, signed", async () => {
+  let seed = 3;
+  const random = () => ((seed = (Math.imul(seed, 1664525) + 1013904223) >>> 0) / 2 ** 32);
+  const values = [0, -0, 1, -1, 999, 1000, -1000, 12.5, -12.05, 1234.56, 1.005, 1.255, 0.125, 1e21, 123456789.99, Number.MAX_SAFE_INTEGER, -Number.MAX_SAFE_INTEGER, Infinity, 5e-7, 2 ** 60];
+  for (let i = 0; i < 300; i++) {
+    const scale = 10 ** Math.floor(random() * 12);
+    values.push(Math.round((random() - 0.3) * scale * 100) / 100, (random() - 0.5) * scale, Math.floor(random() * scale));
+  }
+  const s = await table(values.map((v) => ({ v })), { pageSize: 1000 });
+  const intl = new Intl.NumberFormat("en-US", { maximumFractionDigits: 2 });
+  expect(cells(s, 1)).toEqual(values.map((v) => intl.format(v)));
+});
