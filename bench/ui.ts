@@ -18,8 +18,8 @@
  * `form` of 3 or 30, against a page of the same 3 or 30 inputs written with
  * `h()`, each bound to a realtime method. And charts: a click that changes a
  * count beside a chart (line or scatter of 2 × 500 points, bars of 24
- * months, 20 sparklines of 30 values), ÷ the same click on the page without
- * the chart. Run: `npm run bench ui` (`npm run bench ui typing`: typing and
+ * months, 20 sparklines of 30 values, a `json` tree of 50 records), ÷ the
+ * same click on the page without the chart. Run: `npm run bench ui` (`npm run bench ui typing`: typing and
  * charts alone).
  */
 import { App } from "../src/app.js";
@@ -29,6 +29,7 @@ import { server } from "../src/registry/decorators.js";
 import { getSpec } from "../src/registry/spec.js";
 import { View } from "../src/session/view.js";
 import { barChart, lineChart, scatterChart, sparkline } from "../src/ui/chart.js";
+import { json } from "../src/ui/display.js";
 import { numberInput, select, textInput } from "../src/ui/controls.js";
 import { dataframe, tableView, type Row, type TableView } from "../src/ui/dataframe.js";
 import { form, formState, type FormFields } from "../src/ui/form.js";
@@ -296,6 +297,7 @@ const wave = (phase: number) => Array.from({ length: 500 }, (_, i) => [i, Math.r
 const SERIES = [{ name: "a", points: wave(0) }, { name: "b", points: wave(1) }];
 const MONTHS = [{ name: "sales", values: Array.from({ length: 24 }, (_, i) => [`m${i + 1}`, (i * 37) % 100] as [string, number]) }];
 const VISITS = Array.from({ length: 20 }, (_, r) => Array.from({ length: 30 }, (_, i) => (r * 7 + i * 13) % 50));
+const USERS = Array.from({ length: 50 }, (_, i) => ({ id: i + 1, name: `user ${i + 1}`, email: `user${i + 1}@example.com`, roles: i % 5 ? ["reader"] : ["admin", "reader"], joined: new Date(Date.UTC(2026, 0, 1 + i)) }));
 
 /** Prints a click's cost beside each chart ÷ beside nothing: the pages taking turns run by run. */
 function chartBench(): void {
@@ -305,6 +307,7 @@ function chartBench(): void {
     ["scatterChart, 2 × 500 points", () => scatterChart(SERIES, { title: "Load" })],
     ["barChart, 24 bars", () => barChart(MONTHS, { title: "Sales" })],
     ["20 sparklines of 30 values", () => h("ul", {}, VISITS.map((v, i) => h("li", { key: i }, sparkline(v, { title: "visits" }))))],
+    ["json of 50 records, 2 levels open", () => json({ users: USERS }, { open: 2 })],
   ];
   const us = takeTurns(() => pages.map(([name, chart]) => [name, chartPage(chart)] as const), 101);
   const base = median(us.nothing!);

@@ -2,7 +2,7 @@ import { scaleBand, scaleLinear, scaleUtc } from "d3-scale";
 import { area as d3area, curveLinear, curveMonotoneX, line as d3line, type CurveFactory } from "d3-shape";
 import { UsageError } from "../errors.js";
 import { h } from "../vdom/h.js";
-import { memo } from "../vdom/memo.js";
+import { factsOf, keptBy } from "./facts.js";
 import type { VNode } from "../vdom/types.js";
 
 /** One point of a series: x (a number, or a `Date` for a time axis) and y; a y that is not finite leaves a gap. */
@@ -366,61 +366,17 @@ function xyChart(kind: "line" | "area" | "scatter", label: string, input: Series
 }
 
 /*
- * Charts are memoised on what they draw. In a session's render, a chart whose
- * data and options are equal, value by value, to the last render's returns the
- * subtree that render built, which the diff does not walk: a click elsewhere on
- * a page showing a line chart of 1,000 points cost the chart's drawing again
- * (≈ 0.5 ms); now a walk of its data. The data is read value by value, not by
- * identity, so points changed in place (`this.points.push(p)`) are seen.
+ * Charts are memoised on what they draw (facts.ts): a click elsewhere on a
+ * page showing a line chart of 1,000 points cost the chart's drawing again
+ * (≈ 0.5 ms); now a walk of its data.
  */
 
-/** Marks in a chart's facts (see {@link factsOf}): a list and its length, a date and its time, a record's start and end. */
-const LIST = Symbol("list"), DATE = Symbol("date"), RECORD = Symbol("record"), END = Symbol("end");
-/** The most facts a chart is compared by (≈ 4 per point): a bigger chart is drawn at every render rather than kept twice. */
-const MAX_FACTS = 32_768;
-
-/**
- * Appends to `out` what `v` is made of, in order: primitives and functions as
- * they are, lists, dates and plain records through their marks. False when `v`
- * holds anything else (a Map, a class instance), nests deeper than 4, or the
- * facts would pass {@link MAX_FACTS}: the chart is then drawn every time.
- */
-function factsOf(v: unknown, out: unknown[], depth: number): boolean {
-  if (typeof v !== "object" || v === null) return out.push(v) <= MAX_FACTS;
-  if (depth > 4 || out.length > MAX_FACTS) return false;
-  if (Array.isArray(v)) {
-    out.push(LIST, v.length);
-    for (let i = 0; i < v.length; i++) {
-      const x: unknown = v[i];
-      // A point's numbers, most of the facts, without a call each.
-      if (typeof x !== "object" || x === null) out.push(x);
-      else if (!factsOf(x, out, depth + 1)) return false;
-    }
-    return out.length <= MAX_FACTS;
-  }
-  if (v instanceof Date) return out.push(DATE, v.getTime()) <= MAX_FACTS;
-  const proto = Object.getPrototypeOf(v);
-  if (proto !== Object.prototype && proto !== null) return false;
-  out.push(RECORD);
-  for (const k in v) {
-    out.push(k);
-    if (!factsOf((v as Record<string, unknown>)[k], out, depth + 1)) return false;
-  }
-  return out.push(END) <= MAX_FACTS;
-}
-
-function sameFacts(a: readonly unknown[], b: readonly unknown[]): boolean {
-  if (a.length !== b.length) return false;
-  for (let i = 0; i < a.length; i++) if (!Object.is(a[i], b[i])) return false;
-  return true;
-}
-
-const Chart = memo((p: { facts: readonly unknown[]; draw: () => VNode }) => p.draw(), (a, b) => sameFacts(a.facts, b.facts));
+const Chart = keptBy();
 
 /** `draw()`, or the subtree the last render drew for the same kind of chart, data and options (see above). */
 function drawnOnce(kind: string, data: unknown, options: unknown, draw: () => VNode): VNode {
   const facts: unknown[] = [kind];
-  return factsOf(data, facts, 0) && factsOf(options, facts, 0) ? h(Chart, { facts, draw }) : draw();
+  return factsOf(data, facts) && factsOf(options, facts) ? h(Chart, { facts, draw }) : draw();
 }
 
 /**

@@ -2,8 +2,8 @@ import { RevueError, UsageError } from "../errors.js";
 import type { EventSummary } from "../protocol.js";
 import { bindField } from "../registry/fields.js";
 import { h } from "../vdom/h.js";
-import { memo } from "../vdom/memo.js";
 import type { VNode } from "../vdom/types.js";
+import { keptBy } from "./facts.js";
 
 /** Which column a {@link dataframe} is sorted by, which way, and which page it shows: the app field it reads and its clicks write. */
 export interface TableView {
@@ -400,13 +400,7 @@ export function dataframe<K extends string, R extends object>(app: Record<NoInfe
  * by the text it makes (the function is often written inline, and it may
  * read the row beyond its cell); `rowKey` by the keys it gives.
  */
-const Table = memo((p: { facts: readonly unknown[]; draw: () => VNode }) => p.draw(), (a, b) => sameFacts(a.facts, b.facts));
-
-function sameFacts(a: readonly unknown[], b: readonly unknown[]): boolean {
-  if (a.length !== b.length) return false;
-  for (let i = 0; i < a.length; i++) if (!Object.is(a[i], b[i])) return false;
-  return true;
-}
+const Table = keptBy();
 
 /** What the visible table is drawn from, in order; undefined when a visible cell holds an object other than a date (drawn every time: it could change inside). */
 function tableFacts(app: object, key: string, rows: readonly Row[], columns: readonly ColumnPlan[], options: DataframeOptions<any>, view: readonly unknown[], order: readonly number[] | undefined, start: number, end: number): unknown[] | undefined {

@@ -1,6 +1,7 @@
 import { UsageError } from "../errors.js";
 import { h, type Child } from "../vdom/h.js";
 import { isUnsafeAttr, type VNode } from "../vdom/types.js";
+import { factsOf, keptBy } from "./facts.js";
 
 /** Options of {@link code}. */
 export interface CodeOptions {
@@ -62,8 +63,13 @@ export function json(value: unknown, options: JsonOptions = {}): VNode {
   for (const [k, v] of Object.entries(o)) {
     if (!Number.isInteger(v) || v < 0) throw new UsageError(`json(value, { ${k} }): ${k} must be a whole number ≥ 0, got ${JSON.stringify(v)}.`);
   }
-  return h("div", { class: "rv-json" }, node(value, options.label, 0, o, new Set()));
+  const draw = () => h("div", { class: "rv-json" }, node(value, options.label, 0, o, new Set()));
+  // Kept while the value and options are the same, value by value (facts.ts): a click beside a JSON tree does not draw it again.
+  const facts: unknown[] = [o.open, o.maxItems, o.maxString, o.maxDepth, options.label];
+  return factsOf(value, facts, o.maxDepth) ? h(Json, { facts, draw }) : draw();
 }
+
+const Json = keptBy();
 
 type JsonLimits = { open: number; maxItems: number; maxString: number; maxDepth: number };
 

@@ -60,6 +60,25 @@ it("shows Maps, Sets, dates, bigints and values with toJSON as JSON would carry 
   expect(rows).toEqual(['a1', '0"x"', 'when"1970-01-01T00:00:00.000Z"', "big10n", 'type"Buffer"', "0104", "1105", "badSymbol([toJSON threw: no])"]);
 });
 
+it("draws a JSON tree again only when its value or options changed, value by value: a value changed in place is seen", async () => {
+  const { MemoCache } = await import("../../src/vdom/index.js");
+  const cache = new MemoCache();
+  const text = (v: VNode): string => (v.type === "text" ? v.text : (v.text ?? "") + v.children.map(text).join(""));
+  const user = { name: "Ada", roles: ["admin"], seen: new Date(0) };
+  const tree = (open = 1) => cache.render(() => json({ user: { ...user, roles: user.roles.slice() } }, { open }));
+  const first = tree();
+  expect(tree()).toBe(first);
+  user.roles.push("ops");
+  expect(text(tree())).toContain('"ops"');
+  user.seen.setUTCFullYear(2030);
+  expect(text(tree())).toContain("2030-");
+  const kept = tree();
+  expect(tree(2)).not.toBe(kept);
+  // A Map (or any class instance) is read as JSON carries it, at every render.
+  const withMap = () => cache.render(() => json({ m: new Map([["a", 1]]) }));
+  expect(withMap()).not.toBe(withMap());
+});
+
 it("shows an image with its alt text, caption and size, and refuses one without alt or with a script URL", async () => {
   const s = await page(() => image("/img/sales.png", { alt: "Sales rising", caption: "Sales, 2026", width: 640, height: 320 }));
   const img = s.find("figure.rv-image img")!;
