@@ -18,10 +18,11 @@ import type { StreamHandle, Transport } from "./transport.js";
  * - the server does not know the session (404, or `bye: expired`) → a new
  *   session from `POST /api/session`, rendered in place, no page reload;
  *   unless that session is another user's (`409 USER_CHANGED`: someone else
- *   signed in in this browser) or the stream is refused for want of a user
- *   (401: the sign-in was forgotten, say by a restart): then the page loads
- *   its address again, which shows the new user's page or the sign-in page,
- *   and carries nothing of the old page over;
+ *   signed in in this browser), the address has no page (404) or needs a user
+ *   (401, 403), or the stream is refused for want of a user (401: the sign-in
+ *   was forgotten, say by a restart): then the page loads its address again,
+ *   which shows the new user's page, the 404 page or the sign-in page, and
+ *   carries nothing of the old page over;
  * - a refused stream is retried with capped exponential backoff, a bounded
  *   number of times; so is re-bootstrapping, which also never runs in a loop:
  *   its tries are only forgiven once a session has lived for 5 s (a server
@@ -163,7 +164,9 @@ export function createStream(transport: Transport, host: StreamHost, options: St
         // Naming the old session: a server that still has its state gives it back afresh (its tree was lost).
         const reply = await transport.post(`${base}/api/session`, { sid, u });
         const b = reply.body as (PageExtras & { sid?: string; rev?: number; tree?: Node; hash?: string; u?: string }) | undefined;
-        if (reply.status === 409) return location.reload();
+        // Refused for good (another user's session 409, a page that is not there 404, a sign-in needed 401/403): the page
+        // loads its address again, which shows why; a live link followed while the server was down was left on the old page.
+        if (reply.status > 399 && reply.status < 429) return location.reload();
         if (reply.status >= 300 || !b?.sid || !b.tree) throw Error(`HTTP ${reply.status}`);
         renewing = stale = false;
         renewedAt = Date.now();

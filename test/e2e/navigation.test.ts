@@ -1,6 +1,6 @@
 import { expect, it } from "vitest";
 import type { Context } from "koa";
-import { App, createServer, h, handler, server, synced, url } from "revue";
+import { App, createServer, h, handler, RpcError, server, synced, url } from "revue";
 import { connected, describeE2E } from "./browser.js";
 
 const ITEMS = Array.from({ length: 40 }, (_, i) => ({ id: i + 1, name: `Item ${i + 1}`, done: i % 3 === 0 }));
@@ -233,6 +233,34 @@ describeE2E("cookies, redirects and @synced state in Chromium", (e2e) => {
     // Without the cookie the members' app refuses: a page load shows the 401 page.
     const refused = await page.goto(`${base}/members`);
     expect(refused!.status()).toBe(401);
+  });
+});
+
+/** An item page whose `load` refuses items past 5, as an app reading a database does. */
+class Stocked extends App<Stocked, {}, "/items/:id"> {
+  @server.on("load") check() {
+    if (Number(this.params.id) > 5) throw new RpcError("NOT_FOUND", `No item ${this.params.id}.`);
+  }
+  override render() {
+    const id = Number(this.params.id);
+    return h("main", {}, h("h1", {}, `Item ${id}`), h("a", { href: `/items/${id + 1}`, navigate: true, id: "next-item" }, "Next item"));
+  }
+}
+
+describeE2E("live navigation while the server is down in Chromium", (e2e) => {
+  it("a link to a page that is not there, clicked while the server was down, shows the 404 page once the server is back", async () => {
+    const first = await e2e.serve({ "/items/:id": Stocked });
+    const page = await e2e.page();
+    await page.goto(`${first.url}/items/4`);
+    await connected(page);
+    await page.click("#next-item"); // live: the navigation chunk is loaded
+    await expect.poll(() => page.textContent("h1")).toBe("Item 5");
+    await e2e.stop(first.srv);
+    await page.click("#next-item");
+    await expect.poll(() => page.evaluate(() => location.pathname)).toBe("/items/6");
+    // A restarted server (no sessions): the page's new session for /items/6 is refused, and the page loads its address.
+    await e2e.serve({ "/items/:id": Stocked }, first.port);
+    await expect.poll(() => page.textContent("body"), { timeout: 15_000 }).toContain("No item 6.");
   });
 });
 
