@@ -2,7 +2,7 @@ import { scaleBand, scaleLinear, scaleUtc } from "d3-scale";
 import { area as d3area, curveLinear, curveMonotoneX, line as d3line, type CurveFactory } from "d3-shape";
 import { UsageError } from "../errors.js";
 import { h } from "../vdom/h.js";
-import { factsOf, keptBy } from "./facts.js";
+import { keptByValues } from "./facts.js";
 import type { VNode } from "../vdom/types.js";
 
 /** One point of a series: x (a number, or a `Date` for a time axis) and y; a y that is not finite leaves a gap. */
@@ -371,12 +371,11 @@ function xyChart(kind: "line" | "area" | "scatter", label: string, input: Series
  * (≈ 0.5 ms); now a walk of its data.
  */
 
-const Chart = keptBy();
+const Chart = keptByValues();
 
 /** `draw()`, or the subtree the last render drew for the same kind of chart, data and options (see above). */
 function drawnOnce(kind: string, data: unknown, options: unknown, draw: () => VNode): VNode {
-  const facts: unknown[] = [kind];
-  return factsOf(data, facts) && factsOf(options, facts) ? h(Chart, { facts, draw }) : draw();
+  return h(Chart, { values: [kind, data, options], kept: { facts: null }, draw });
 }
 
 /**

@@ -1,7 +1,7 @@
 import { UsageError } from "../errors.js";
 import { h, type Child } from "../vdom/h.js";
 import { isUnsafeAttr, type VNode } from "../vdom/types.js";
-import { factsOf, keptBy } from "./facts.js";
+import { keptByValues } from "./facts.js";
 
 /** Options of {@link code}. */
 export interface CodeOptions {
@@ -65,11 +65,10 @@ export function json(value: unknown, options: JsonOptions = {}): VNode {
   }
   const draw = () => h("div", { class: "rv-json" }, node(value, options.label, 0, o, new Set()));
   // Kept while the value and options are the same, value by value (facts.ts): a click beside a JSON tree does not draw it again.
-  const facts: unknown[] = [o.open, o.maxItems, o.maxString, o.maxDepth, options.label];
-  return factsOf(value, facts, o.maxDepth) ? h(Json, { facts, draw }) : draw();
+  return h(Json, { values: [o.open, o.maxItems, o.maxString, o.maxDepth, options.label, value], maxDepth: o.maxDepth, kept: { facts: null }, draw });
 }
 
-const Json = keptBy();
+const Json = keptByValues();
 
 type JsonLimits = { open: number; maxItems: number; maxString: number; maxDepth: number };
 
