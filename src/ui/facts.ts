@@ -21,12 +21,8 @@ const MAX_FACTS = 32_768;
  * holds anything else (a Map, a class instance), nests deeper than `maxDepth`,
  * or the facts would pass {@link MAX_FACTS}: the component is then drawn
  * every time.
- *
- * @example
- * const facts: unknown[] = ["line"];
- * if (factsOf(series, facts) && factsOf(options, facts)) return h(Kept, { facts, draw });
  */
-export function factsOf(v: unknown, out: unknown[], maxDepth = 4, depth = 0): boolean {
+function factsOf(v: unknown, out: unknown[], maxDepth = 4, depth = 0): boolean {
   if (typeof v !== "object" || v === null) return out.push(v) <= MAX_FACTS;
   if (depth > maxDepth || out.length > MAX_FACTS) return false;
   if (Array.isArray(v)) {
