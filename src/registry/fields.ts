@@ -149,6 +149,34 @@ export function applyField(app: object, appName: string, args: readonly unknown[
   return undefined;
 }
 
+const STRINGS: readonly (keyof EventSummary)[] = ["value", "key", "error", "message"];
+
+/**
+ * Whether `ev` has the types a page's event summary has (protocol.ts
+ * `EventSummary`): the kit's controls and forms read it as typed, so an array
+ * or an object where a page sends a string (a forged call) is refused at the
+ * edge (hub.ts `knowField`), not stored in a text field.
+ *
+ * @example
+ * isSummary({ type: "input", value: "Ada" }) // true
+ * isSummary({ type: "input", value: [123] }) // false
+ */
+export function isSummary(ev: unknown): ev is EventSummary {
+  if (typeof ev !== "object" || ev === null) return false;
+  const e = ev as Record<string, unknown>;
+  if (typeof e.type !== "string") return false;
+  for (const name of STRINGS) if (e[name] !== undefined && typeof e[name] !== "string") return false;
+  if ((e.checked !== undefined && typeof e.checked !== "boolean") || (e.size !== undefined && typeof e.size !== "number") || (e.files !== undefined && !Array.isArray(e.files))) return false;
+  if (e.form === undefined) return true;
+  if (typeof e.form !== "object" || e.form === null || Array.isArray(e.form)) return false;
+  const form = e.form as Record<string, unknown>;
+  for (const name in form) {
+    const v = form[name];
+    if (typeof v !== "string" && !(Array.isArray(v) && v.every((x) => typeof x === "string"))) return false;
+  }
+  return true;
+}
+
 /** What a re-bootstrapped page sends to recover its forms: by form id ("" for fields outside a form), each named field's value. */
 export type RecoveredForms = Record<string, Record<string, string | string[]>>;
 

@@ -6,7 +6,7 @@ import { Exposed, exposeError, RegistryError, RenderError, RevueError, SessionEr
 import { type ErrorCode, type PageExtras, type ServerMessage } from "../protocol.js";
 import { addressChange, addressOf, checkedCookie, checkedPath, checkedTarget, COOKIE_TICKET_MS, firstValues, matchRoute, newJar, readAddress, signInAddress, urlDefaults, type CookieJar, type PendingCookie } from "./address.js";
 import { createBinder } from "../registry/bind.js";
-import { applyField, checkRecovered, FAILED, isBound, SET_FIELD_NAME, type RecoveredForms } from "../registry/fields.js";
+import { applyField, checkRecovered, FAILED, isBound, isSummary, SET_FIELD_NAME, type RecoveredForms } from "../registry/fields.js";
 import { cachedBytes, clearCaches } from "../registry/cached.js";
 import { validateArgs } from "../registry/schema.js";
 import { LIFECYCLE_EVENTS } from "../registry/decorators.js";
@@ -709,7 +709,7 @@ export class Hub<A extends App = App> implements PoolMember {
       // Checked here, at the edge: a refused call leaves its seq usable, and the method only ever sees valid arguments.
       if ((this.access !== undefined || entry?.options.auth !== undefined) && !leaving) this.admit(call.who ?? session.who, () => `${this.spec.name}: ${callOf(call.kind, call.name, args)}`, entry);
       if (call.who && !leaving) this.assertSameUser(session, call.who);
-      if (field) this.knowField(session, args[0]);
+      if (field) this.knowField(session, args);
       if (recover) args = [checkRecovered(this.spec.name, args[0])];
       const schemas = entry?.options.schemas;
       if (schemas) args = validateArgs(`${this.spec.name}.${entry!.method}`, schemas, args, call.kind === "realtime");
@@ -1661,12 +1661,16 @@ export class Hub<A extends App = App> implements PoolMember {
 
   /**
    * Refuses, at the edge (400, its seq left usable), a field binding's event
-   * for a key no control of this page binds. A restored session's fresh
-   * instance has not rendered yet, so it does not know its bindings: one
-   * render (its result unused) teaches it before the key is judged.
+   * for a key no control of this page binds, or whose event summary has
+   * values a page does not send (the kit reads it as typed). A restored
+   * session's fresh instance has not rendered yet, so it does not know its
+   * bindings: one render (its result unused) teaches it before the key is judged.
    */
-  private knowField(session: Session<A>, key: unknown): void {
-    const app = session.instance;
+  private knowField(session: Session<A>, args: readonly unknown[]): void {
+    const app = session.instance, key = args[0];
+    if (!isSummary(args.at(-1))) {
+      throw new SessionError("INVALID_ARGS", `${this.spec.name}: ${SET_FIELD_NAME} ${JSON.stringify(key)?.slice(0, 60) ?? "without a key"} refused: its last argument must be the event summary a page sends ({ type: string, value?: string, checked?: boolean, form?: { name: string | string[] } }).`);
+    }
     if (isBound(app, key)) return;
     try {
       app.render();

@@ -95,6 +95,33 @@ it("keeps the last good value when the page sends one the control cannot produce
   expect([t.app.qty, t.app.bio, t.app.size]).toEqual([1, "", "m"]);
 });
 
+it("refuses, with INVALID_ARGS at the edge, an event summary whose values a page cannot send (an array or an object for a text)", async () => {
+  t = await mount(Settings);
+  await t.input("#rv-name", "Ada");
+  await t.settle();
+  const session = t.hub.get(t.sid)!;
+  const forged = [
+    ["name", { type: "input", value: [123] }],
+    ["name", { type: "input", value: { a: 1 } }],
+    ["qty", { type: "input", value: 5 }],
+    ["agree", { type: "change", checked: "yes" }],
+    ["name", { type: "submit", form: { name: [{}] } }],
+    ["name", { type: "submit", form: [] }],
+  ];
+  for (const [seq, args] of forged.entries()) {
+    let refused: unknown;
+    try {
+      void t.hub.call(session, pageCall("realtime", "rv.set", 100 + seq, args, undefined));
+    } catch (e) {
+      refused = e;
+    }
+    expect((refused as RevueError | undefined)?.code, JSON.stringify(args)).toBe("INVALID_ARGS");
+  }
+  await t.settle();
+  expect([t.app.name, t.app.qty, t.app.agree]).toEqual(["Ada", 1, false]);
+  expect(t.logs.filter((l) => l.startsWith("error"))).toEqual([]);
+});
+
 it("refuses, with INVALID_ARGS at the edge, a field no control binds", async () => {
   t = await mount(Settings);
   const session = t.hub.get(t.sid)!;
