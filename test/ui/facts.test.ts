@@ -1,5 +1,5 @@
 import { expect, it } from "vitest";
-import { h, type VNode } from "revue";
+import { App, h, type VNode } from "revue";
 import { MemoCache } from "../../src/vdom/index.js";
 import { keptByValues } from "../../src/ui/facts.js";
 
@@ -32,4 +32,37 @@ it("draws again exactly when a value differs, however it differs: a key added, m
   const before = draws;
   show(map);
   expect(draws).toBe(before + 1);
+});
+
+it("lets a big drawing's facts go while its session rests, drawing it again once after; keeps a small one's", async () => {
+  const { View } = await import("../../src/session/view.js");
+  const { createBinder } = await import("../../src/registry/bind.js");
+  const { getSpec } = await import("../../src/registry/spec.js");
+  const Kept = keptByValues();
+  const draws = { big: 0, small: 0 };
+  const big = Array.from({ length: 600 }, (_, i) => [i, i * 2]);
+  const small = [[1, 2]];
+  class Page extends App {
+    clicks = 0;
+    override render() {
+      return h("main", {}, h("p", {}, String(this.clicks)),
+        h(Kept, { values: [big], kept: { facts: null }, draw: () => (draws.big++, h("p", {}, "big")) }),
+        h(Kept, { values: [small], kept: { facts: null }, draw: () => (draws.small++, h("p", {}, "small")) }));
+    }
+  }
+  const app = new Page();
+  const view = new View(() => app.render(), createBinder(getSpec(Page)));
+  view.firstTree(); // the first page's tree is held packed until the page connects: a rest
+  view.update(1);
+  app.clicks++;
+  view.update(2);
+  expect(draws).toEqual({ big: 2, small: 1 });
+  view.rest();
+  app.clicks++;
+  const out = view.update(3);
+  expect(draws).toEqual({ big: 3, small: 1 });
+  expect(JSON.stringify(out?.message)).not.toContain("big"); // drawn again, the same: no op for it
+  app.clicks++;
+  view.update(4);
+  expect(draws).toEqual({ big: 3, small: 1 });
 });
