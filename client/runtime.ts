@@ -163,17 +163,17 @@ export function createRuntime(opts: RuntimeOptions): Runtime {
     // By public name, or by method name (what the server's `this.client.<name>` types show).
     const method = mod && (mod.calls[msg.method] ?? (mod.kinds[msg.method] === "client-realtime" ? msg.method : undefined));
     if (method) run(method, msg.args);
-    else console.warn(`[revue] no @client.realtime ${msg.method}`);
+    else console.warn(`[revue] no @client method ${msg.method}`);
   };
 
   /**
-   * Shows or hides the "reconnecting…" flag the server wrote in the page (`#rv-rc`, before the app's root,
-   * so no element of the app's takes its id); once the stream gives up, it says so in its `data-gone` words;
-   * a failure of the server's own (a bug: its error has an id) in the server's words, until the stream reopens.
+   * Shows or hides the flag the server wrote in the page (`#rv-rc`, before the app's root, so no element of
+   * the app's takes its id), saying `say`: its `data-rc` words while the stream is down, its `data-gone` words
+   * once the stream gives up, or a failure of the server's own (a bug: its error has an id) in the server's words.
    */
-  const indicate = (on: boolean, say?: string | 1) => {
+  const indicate = (on: boolean, say = "gone") => {
     const flag = root.ownerDocument.getElementById("rv-rc");
-    if (flag) (flag.hidden = !on), say && (flag.textContent = say === 1 ? flag.dataset.gone! : say);
+    if (flag) (flag.hidden = !on), (flag.textContent = flag.dataset[say] ?? say);
   };
 
   const queue = createQueue({
@@ -237,7 +237,7 @@ export function createRuntime(opts: RuntimeOptions): Runtime {
       announce();
     },
     dropped() {
-      indicate(true);
+      indicate(true, "rc");
       if (!open) return;
       open = false;
       queue.disconnect();
@@ -251,7 +251,7 @@ export function createRuntime(opts: RuntimeOptions): Runtime {
         same || queue.reset();
         if (forms) void queue.push("/api/event", { method: "rv.recover", args: [forms] }, false, true);
       }),
-    gaveUp: (why) => (indicate(true, 1), report(new RevueError("DISCONNECTED", `gave up: ${why}; reload the page`))),
+    gaveUp: (why) => (indicate(true), report(new RevueError("DISCONNECTED", `gave up: ${why}; reload the page`))),
   }, { ...boot, backoffMs: opts.backoffMs });
 
   const hydrated = (loaded: [ClientModule?, (typeof import("./context.js"))?] | void) => {
@@ -293,7 +293,7 @@ export function createRuntime(opts: RuntimeOptions): Runtime {
   Promise.all(url ? [transport.load(url), import("./context.js")] as const : [])
     // A module or chunk that cannot load (a 502 while a node fails over) is reported (the browser's error names its URL) and the
     // page says to reload: the browser keeps a failed module for the page's life, and without it every @client method is missing.
-    .catch((err) => void (indicate((broken = true), 1), report(err)))
+    .catch((err) => void (indicate((broken = true)), report(err)))
     .then(hydrated);
   return rv;
 }

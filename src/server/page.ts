@@ -125,7 +125,7 @@ function headElement(node: unknown, where: string): [string, Record<string, stri
  * (a `style` attribute, which the CSP allows); the look is the page's
  * (`.rv-reconnecting { … !important }`).
  */
-export const RECONNECTING = `<div id="rv-rc" class="rv-reconnecting" role="status" data-gone="Disconnected. Reload the page." hidden style="position:fixed;bottom:8px;right:8px;padding:4px 10px;border-radius:4px;background:#ffc;color:#333">reconnecting…</div>`;
+export const RECONNECTING = `<div id="rv-rc" class="rv-reconnecting" role="status" data-rc="reconnecting…" data-gone="Disconnected. Reload the page." hidden style="position:fixed;bottom:8px;right:8px;padding:4px 10px;border-radius:4px;background:#ffc;color:#333">reconnecting…</div>`;
 /** Keeps the flag hidden while it is, whatever the app's CSS says of a `div`'s `display` (`hidden` alone loses to `div { display: flex }`). */
 const RECONNECTING_CSS = "#rv-rc[hidden]{display:none!important}";
 

@@ -63,7 +63,7 @@ describe("the bundled runtime", () => {
   it("shows #rv-rc's give-up words once its session cannot be renewed (the stream's hosts, shortened)", async () => {
     const { code } = await buildRuntime();
     const dom = new JSDOM(
-      '<p id="rv-rc" hidden data-gone="Gone: reload the page.">Reconnecting…</p>' +
+      '<p id="rv-rc" hidden data-rc="Reconnecting…" data-gone="Gone: reload the page.">Reconnecting…</p>' +
         '<script type="application/json" id="rv-boot">{"sid":"s1","rev":1,"base":""}</script><div id="rv-root"><main data-rv="w-0"></main></div>',
       { runScripts: "outside-only" },
     );

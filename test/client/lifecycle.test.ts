@@ -140,6 +140,7 @@ describe("lifecycle order", () => {
     expect([flag.hidden, flag.textContent]).toEqual([false, words]);
     expect(err).toHaveBeenCalledTimes(2);
     t.last.on.drop();
+    expect([flag.hidden, flag.textContent]).toEqual([false, "reconnecting…"]);
     t.last.on.open();
     expect(flag.hidden).toBe(true);
     err.mockRestore();
