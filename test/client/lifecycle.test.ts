@@ -128,7 +128,7 @@ describe("lifecycle order", () => {
     rv.close();
   });
 
-  it("tells the visitor of a server bug (an error with an id) in the server's words until the stream reopens; not of a refusal", async () => {
+  it("tells the visitor of a server bug (an error with an id) in the server's words until the stream drops or reopens; not of a refusal", async () => {
     const { rv, t } = page();
     const err = vi.spyOn(console, "error").mockImplementation(() => {});
     t.last.on.open();
