@@ -2,7 +2,8 @@
  * The diff and `h()` against snabbdom, each side in processes of its own, the
  * two taking turns run by run (see `PAIRS`): the krausest js-framework-benchmark
  * operations on 1,000 keyed rows, then workloads nobody tuned for (attribute and
- * class churn, a long keyed list barely changed, a wide table, a deep tree).
+ * class churn, a long keyed list barely changed, a wide table, a deep tree,
+ * style objects, an unkeyed list shifted by one, elements changing tag).
  * snabbdom patches a counting no-op DOM; our diff is also compared with
  * walk-only floors. Prints one table of ratios, medians over the runs of each
  * pair of processes, then over the pairs.
@@ -19,6 +20,8 @@ import type { DOMAPI } from "snabbdom/build/htmldomapi.js";
 import { init } from "snabbdom/build/init.js";
 import { attributesModule } from "snabbdom/build/modules/attributes.js";
 import { classModule } from "snabbdom/build/modules/class.js";
+import "./snabbdom-window.js";
+import { styleModule } from "snabbdom/build/modules/style.js";
 import type { VNode as SVNode } from "snabbdom/build/vnode.js";
 import { createIdAllocator, diff, h, isTextNode, lis, lower, renderToString, type ElementNode, type IdAllocator, type Node, type PatchOp, type VNode } from "../src/vdom/index.js";
 
@@ -64,6 +67,11 @@ class FakeNode {
   getAttribute(): null {
     return null;
   }
+  /** snabbdom's style module sets each declaration on `style` (one object shared by every node: nothing reads it back). */
+  get style(): Record<string, unknown> {
+    counts.calls++;
+    return STYLE;
+  }
   /** snabbdom's class module toggles classes one by one through `classList`. */
   readonly classList = {
     add(): void {
@@ -74,6 +82,7 @@ class FakeNode {
     },
   };
 }
+const STYLE: Record<string, unknown> = { setProperty: () => counts.calls++, removeProperty: () => counts.calls++ };
 const fake = () => new FakeNode();
 export const ROOT = fake();
 function insert(parent: FakeNode, node: FakeNode): void {
@@ -108,6 +117,8 @@ const patchAttrs = init([attributesModule], countingDom);
 /** With the class module too, for the case whose classes come and go (its hooks would only slow the others). */
 const patchClasses = init([classModule, attributesModule], countingDom);
 type Patch = typeof patchAttrs;
+/** With the style module, for the case whose elements have style objects. */
+const patchStyles = init([styleModule, attributesModule], countingDom);
 
 /**
  * The strict floor (stricter than the issue's "walk of both trees", below), in
@@ -389,6 +400,69 @@ const deepLeaves: Case<string[]> = {
   snab: deepSnab,
 };
 
+/** krausest's "select row": the selected row's `<tr>` gets the class `danger`, the last one's goes. */
+interface Selected {
+  rows: Row[];
+  selected: number;
+}
+const selectCase: Case<Selected> = {
+  name: "select row",
+  data: (r) => {
+    const all = rows(N, r);
+    return { before: { rows: all, selected: all[5]!.id }, after: { rows: all, selected: all[10]!.id } };
+  },
+  ours: (d) => h("table", { class: "table table-hover" }, h("tbody", {}, d.rows.map((row) =>
+    h("tr", { key: row.id, class: row.id === d.selected ? "danger" : undefined },
+      h("td", { class: "col-md-1" }, String(row.id)),
+      h("td", { class: "col-md-4" }, h("a", {}, row.label)))))),
+  snab: (d) => sh("table", { attrs: { class: "table table-hover" } }, [sh("tbody", d.rows.map((row) =>
+    sh("tr", { key: row.id, attrs: row.id === d.selected ? { class: "danger" } : {} }, [
+      sh("td", { attrs: { class: "col-md-1" } }, String(row.id)),
+      sh("td", { attrs: { class: "col-md-4" } }, [sh("a", row.label)]),
+    ])))]),
+  keys: (d) => d.rows.map((row) => row.id),
+};
+
+/**
+ * Style churn: 1,000 elements with a style object of three properties (a
+ * width in px, a color, an opacity), a third of them changing a value;
+ * snabbdom with its style module, which compares the two objects key by key.
+ */
+interface Styled {
+  color: string;
+  width: number;
+  opacity: string;
+}
+const styleCase: Case<Styled[]> = {
+  name: "style churn 1,000",
+  data: (r) => {
+    const before = Array.from({ length: N }, () => ({ color: ADJ[Math.floor(r() * ADJ.length)]!, width: Math.floor(r() * 100), opacity: (r() * 0.9 + 0.1).toFixed(2) }));
+    return { before, after: before.map((s) => (r() < 0.3 ? { ...s, width: s.width + 1 } : s)) };
+  },
+  ours: (d) => h("div", { class: "bars" }, d.map((s) => h("div", { style: { color: s.color, width: s.width + "px", opacity: s.opacity } }, "x"))),
+  snab: (d) => sh("div", { attrs: { class: "bars" } }, d.map((s) => sh("div", { style: { color: s.color, width: s.width + "px", opacity: s.opacity } }, "x"))),
+  patch: patchStyles,
+};
+
+/** An unkeyed list of 1,000 `<li>` texts with one inserted at the front: each item takes the text of the one before it. */
+const unkeyedFront: Case<string[]> = {
+  name: "unkeyed 1,000, one inserted at the front",
+  data: (r) => {
+    const before = rows(N, r).map((row) => row.label);
+    return { before, after: ["new"].concat(before) };
+  },
+  ours: (d) => h("ul", {}, d.map((t) => h("li", {}, t))),
+  snab: (d) => sh("ul", d.map((t) => sh("li", t))),
+};
+
+/** 1,000 unkeyed children whose tags alternate `<div>`/`<span>`, all swapped: each element replaced. */
+const tagSwap: Case<boolean> = {
+  name: "1,000 children, each tag swapped",
+  data: () => ({ before: false, after: true }),
+  ours: (swapped) => h("div", {}, Array.from({ length: N }, (_, i) => h(i % 2 === 0 !== swapped ? "div" : "span", { class: "c" }, String(i)))),
+  snab: (swapped) => sh("div", Array.from({ length: N }, (_, i) => sh(i % 2 === 0 !== swapped ? "div" : "span", { attrs: { class: "c" } }, String(i)))),
+};
+
 const CASES: Case[] = [
   krausest("create 1,000", () => [], (_, r) => rows(N, r)),
   krausest("replace all", (r) => rows(N, r), (_, r) => rows(N, r)),
@@ -399,11 +473,15 @@ const CASES: Case[] = [
   krausest("clear", (r) => rows(N, r), () => []),
   krausest("reverse", (r) => rows(N, r), (o) => o.slice().reverse()),
   krausest("shuffle", (r) => rows(N, r), (o, r) => o.map((x) => [r(), x] as const).sort((a, b) => a[0] - b[0]).map((p) => p[1])),
+  selectCase,
   churnCase,
   keyedCase,
   tableCase,
   deepCreate,
   deepLeaves,
+  styleCase,
+  unkeyedFront,
+  tagSwap,
 ];
 
 /** The middle value; for an even count (e.g. `BENCH_PROCS=2`) the mean of the two middle ones. */

@@ -275,6 +275,46 @@ describe("ops", () => {
     }
   });
 
+  it("follows style objects value by value: a new equal object sends nothing, a changed one, a reordered one or the same object changed since sends the new text", () => {
+    const alloc = createIdAllocator();
+    const shared: Record<string, unknown> = { color: "red", width: 2 };
+    let tick = 0;
+    const counted = { toString: () => `${tick}px` }; // neither a string nor a number: its text may change while it stays the same object
+    // Each step's style is made when its render runs.
+    const steps: { style: () => unknown; ops: number }[] = [
+      { style: () => ({ color: "red", width: 2 }), ops: 0 }, // a new object, same values
+      { style: () => ({ color: "red", width: "2" }), ops: 0 }, // another value, the same text
+      { style: () => ({ color: "red", width: 3 }), ops: 1 },
+      { style: () => ({ width: 3, color: "red" }), ops: 1 }, // the same declarations in another order: another text
+      { style: () => ({ width: 3, color: "red", margin: null, top: false, left: "" }), ops: 0 }, // empty values write nothing
+      { style: () => shared, ops: 1 },
+      { style: () => shared, ops: 0 },
+      { style: () => ((shared.width = 5), shared), ops: 1 }, // the object the last render had, changed since
+      { style: () => ({ ...shared }), ops: 0 },
+      { style: () => ({ color: "red;}", width: 5 }), ops: 0 }, // a value's `;` and `}` are not written
+      { style: () => ({ color: "red", width: counted }), ops: 1 },
+      { style: () => (tick++, { color: "red", width: counted }), ops: 1 },
+      { style: () => ({ color: "red", width: counted }), ops: 0 },
+      { style: () => ({ fontSize: "1em", "--gap": 4 }), ops: 1 },
+      { style: () => "font-size:1em;--gap:4", ops: 0 }, // a string, the same text
+      { style: () => ({ fontSize: "1em", "--gap": 4 }), ops: 0 },
+      { style: () => ({}), ops: 1 },
+      { style: () => ({ color: "blue" }), ops: 1 },
+    ];
+    let tree = lower(h("div", {}, h("p", { key: 1, title: "t", style: { color: "red", width: 2 } }, "x")), { alloc }) as ElementNode;
+    const page = { ...(tree.children[0] as ElementNode).attrs };
+    for (const [i, step] of steps.entries()) {
+      const props = { title: i % 3 === 0 ? "t" : "u", style: step.style() };
+      const out = diff(tree, h("div", {}, h("p", { key: 1, ...props }, "x")), { alloc });
+      for (const op of out.ops) applyAttrs(page, op);
+      const styleOps = out.ops.filter((op) => op.op === "attrs" && ("style" in op.set || op.remove.includes("style")));
+      const fresh = (lower(h("p", props, "x"), { alloc: createIdAllocator() }) as ElementNode).attrs;
+      expect(page, `step ${i}`).toEqual(fresh);
+      expect(styleOps.length, `step ${i}`).toBe(step.ops);
+      tree = out.tree as ElementNode;
+    }
+  });
+
   it("updates text in place: a lone text through its element's id, a text among siblings through its own", () => {
     const lone = run(h("p", {}, "1"), h("p", {}, "2"));
     expect(lone.ops).toEqual([{ op: "text", id: "w-1", text: "2" }]);
