@@ -223,6 +223,32 @@ describe("hibernation over HTTP", () => {
     expect(sessions[0]!.instance.items).toHaveLength(2_000);
   });
 
+  it("counts the app state of sessions kept in use too: a script calling its sessions before they rest does not keep their state out of the budget", async () => {
+    class Hoard extends App {
+      items: string[] = [];
+      @server.realtime stash(text: string) {
+        this.items.push(text);
+      }
+      override render() {
+        return h("p", {}, String(this.items.length));
+      }
+    }
+    // No session rests in this test: what it holds is weighed while it is in use.
+    srv = await serve(Hoard, { maxSessionBytes: 1_000_000, restAfterMs: 60_000 });
+    const hub = srv.handle.hubs.get("")! as unknown as Hub<Hoard>;
+    const pages = [];
+    for (let i = 0; i < 4; i++) {
+      const b = await srv.browser().start();
+      expect((await b.event("stash", [String(i).repeat(100_000)])).status).toBe(202); // ≈ 300 KB in the heap, 100 KB hibernated
+      pages.push(b);
+    }
+    await until(() => [...hub.sessions()].every((s) => s.calls.idle), "the calls to finish");
+    await hub.pool.sweep();
+    // The least recently used first, until 90 % of the budget is used.
+    expect(pages.map((b) => hub.get(b.sid)!.state)).toEqual(["hibernated", "hibernated", "live", "live"]);
+    expect(srv.logs.some((l) => l.includes("passed their memory budget"))).toBe(true);
+  });
+
   it("counts pages that never connected in the budget: past it, they are ended first, the oldest first, and no page in use loses its tree", async () => {
     class Big extends App {
       items = Array.from({ length: 2_000 }, (_, i) => ({ id: i, text: "x".repeat(50) })); // built for every page load
