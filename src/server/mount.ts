@@ -165,9 +165,53 @@ export class Mount<A extends App = App> {
     }
   }
 
-  /** Every open stream gets a `:` comment so proxies keep it open. */
+  /**
+   * Every open stream gets a `:` comment so proxies keep it open (called every
+   * half `heartbeatMs`); every other call, the users of an app's open streams
+   * are asked for again (see {@link recheckUsers}).
+   */
   heartbeat(): void {
     for (const s of this.hub.sessions()) if (s.connected) s.stream.heartbeat();
+    if (this.watched.size > 0 && ++this.beats % 2 === 0 && !this.rechecking) void this.recheckUsers();
+  }
+
+  /** The open streams of an app with `static auth`, each with the request that opened it (see {@link recheckUsers}). */
+  private readonly watched = new Map<Session<A>, Context>();
+  private beats = 0;
+  private rechecking = false;
+
+  /**
+   * Asks `authenticate` again who each open stream of an app with `static
+   * auth` is for, with the request that opened it, once per `heartbeatMs`: a
+   * sign-in revoked on the server (a store of sign-ins that ended it), or a
+   * user who lost the role, stops getting the page's renders then, rather
+   * than at the page's next call, which a page that only watches (a dashboard)
+   * may never make (attack probe: an admin page kept streaming after its
+   * sign-in was revoked). Its stream is cut; the page's reconnect is refused
+   * (401/403), and the page loads its address again: the sign-in page.
+   */
+  private async recheckUsers(): Promise<void> {
+    this.rechecking = true;
+    try {
+      for (const [session, ctx] of [...this.watched]) {
+        if (!session.connected) {
+          this.watched.delete(session);
+          continue;
+        }
+        let who: Who;
+        try {
+          who = await this.who(ctx);
+        } catch {
+          continue; // its store unavailable (or an authenticate that needs a live response): asked again next time
+        }
+        if (this.watched.get(session) !== ctx) continue; // the page reconnected meanwhile, admitted then
+        if (this.hub.keepsStream(session, who)) continue;
+        this.watched.delete(session);
+        session.stream.drop();
+      }
+    } finally {
+      this.rechecking = false;
+    }
   }
 
   /** Cuts every open stream abruptly; returns how many. */
@@ -396,7 +440,11 @@ export class Mount<A extends App = App> {
       if (ctx.req.socket.destroyed) return;
       const sink = sseSink(res);
       hub.connect(session, sink, lastSeen);
-      res.on("close", () => hub.disconnect(session, sink));
+      if (hub.guarded) this.watched.set(session, ctx);
+      res.on("close", () => {
+        hub.disconnect(session, sink);
+        if (this.watched.get(session) === ctx) this.watched.delete(session);
+      });
     });
 
     r.post(`${p}/api/upload`, guard, async (ctx) => {

@@ -530,6 +530,16 @@ export class Hub<A extends App = App> implements PoolMember {
     return judge(this.access, who.user, who.roles) === "ok";
   }
 
+  /** Whether the app has a `static auth` rule: its open streams' users are asked for again (mount.ts `recheckUsers`). */
+  get guarded(): boolean {
+    return this.access !== undefined;
+  }
+
+  /** Whether an open stream of `session` may go on for `who`, whom its request now resolves to: admitted, and the session's user. */
+  keepsStream(session: Session<A>, who: Who): boolean {
+    return this.admits(who) && !switchedUser(session, who.user);
+  }
+
   admit(who: Who, what: string | (() => string), entry?: MethodEntry): void {
     // Checked on every call: nothing is built unless a rule refuses.
     this.refuseUnless(this.access, who, what, this.spec.name);

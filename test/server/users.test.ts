@@ -4,7 +4,7 @@ import type { AddressInfo } from "node:net";
 import { App, createServer, h, server, UnavailableError } from "revue";
 import { mount } from "revue/testing";
 import { textInput } from "revue/ui";
-import { Browser, serve } from "./harness.js";
+import { Browser, serve, until } from "./harness.js";
 
 /** Who a request is from, in these tests: the `x-user` header ("ada:admin" → { name: "ada", roles: ["admin"] }). */
 const fromHeader = (ctx: Koa.Context) => {
@@ -174,6 +174,51 @@ describe("users: createServer({ authenticate }) → this.user; auth on apps and 
     expect(refused.status).toBe(401);
     const sent = await s.waitFor((m) => m.type === "patch" && m.data.x?.g !== undefined, "directions to load the page again");
     expect(sent.data.x).toMatchObject({ g: "/boards/7", r: 1 });
+  });
+
+  it("cuts the open stream of a page whose sign-in was revoked on the server, or whose user lost the role, within heartbeatMs: its reconnect is refused", async () => {
+    // A store of sign-ins: the cookie names a login, which the server may end.
+    const logins = new Map([["t-ada", "ada"], ["t-bob", "bob"], ["t-cy", "cy"]]);
+    const admins = new Set(["ada", "bob", "cy"]);
+    const authenticate = (ctx: Koa.Context) => {
+      const name = logins.get(ctx.cookies.get("login") ?? "");
+      return name === undefined ? undefined : { name, roles: admins.has(name) ? ["admin"] : [] };
+    };
+    class Payroll extends App {
+      static override auth = "admin";
+      ticks = 0;
+      @server.on("tick") tick() {
+        this.ticks++;
+      }
+      override render() {
+        return h("main", {}, `payroll ${this.ticks}`);
+      }
+    }
+    const srv = await serve(Payroll, { authenticate, heartbeatMs: 200 });
+    close = srv.close;
+    const pages = [];
+    for (const login of ["t-ada", "t-bob", "t-cy"]) {
+      const b = srv.browser();
+      b.cookie = `login=${login}`;
+      const started = await b.request("/api/session", { method: "POST", json: {} });
+      expect(started.status).toBe(201);
+      b.sid = started.body.sid;
+      b.cookie += `; login=${login}`;
+      const stream = b.stream();
+      await stream.waitFor((m) => m.type === "init", "init");
+      pages.push(stream);
+    }
+    const [ada, bob, cy] = pages as [ReturnType<Browser["stream"]>, ReturnType<Browser["stream"]>, ReturnType<Browser["stream"]>];
+    logins.delete("t-ada"); // ada signed out: her login ended on the server
+    admins.delete("bob"); // bob is no longer an admin
+    // Within a heartbeat or two their streams are cut, and the reconnect is refused (EventSource then stops).
+    await until(() => ada.es.readyState === 2 && bob.es.readyState === 2, "the two streams to be cut and refused", 3_000);
+    const seen = ada.got.length;
+    srv.handle.emit("tick", 1);
+    await cy.waitFor((m) => m.type === "patch" && JSON.stringify(m.data.ops).includes("payroll 1"), "cy's page to go on");
+    await new Promise((r) => setTimeout(r, 300));
+    expect(ada.got.length).toBe(seen);
+    expect(cy.es.readyState).toBe(1);
   });
 
   it("sends a page whose click a method refused for want of a user to the sign-in page, next= its address; an rpc's caller hears the 401 alone", async () => {
