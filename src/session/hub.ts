@@ -964,6 +964,7 @@ export class Hub<A extends App = App> implements PoolMember {
     if (saved.url) session.url = saved.url;
     if (saved.cookies) session.cookies = saved.cookies;
     if (typeof saved.user === "string") session.userKey = saved.user;
+    if (saved.events) session.eventOffset = saved.events;
     try {
       restoreState(session.instance, saved.state, this.spec);
       for (const room of saved.rooms) session.instance.join(room);
@@ -1270,6 +1271,9 @@ export class Hub<A extends App = App> implements PoolMember {
       (why) => this.logger.warn(`[revue] ${this.spec.name}: session ${sid.slice(0, 6)}… is too slow; ${why}. It resyncs on reconnect.`),
       (saved): A => this.revive(session, saved),
     );
+    // A new session has missed nothing logged before it: a snapshot saved while it waits on a presence diff (which the
+    // log does not carry) caught a restored copy up from the log's start, 10,000 old broadcasts (new-user probe).
+    session.eventOffset = this.lastOffset;
     try {
       session.instance = constructApp(this.appClass, this.linkFor(session));
       if (this.spec.url.size) session.urlDefaults = urlDefaults(session.instance, this.spec);

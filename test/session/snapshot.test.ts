@@ -1,5 +1,5 @@
 import { describe, expect, it, vi } from "vitest";
-import { App, h, server, transient, type AppClass, type Logger, type SessionSnapshot } from "revue";
+import { App, h, MemoryPubSub, server, transient, type AppClass, type Logger, type SessionSnapshot } from "revue";
 import { createIdAllocator, Hub, lower, pageCall, renderToString, SnapshotError, type ServerMessage, type Session } from "revue/internals";
 import { mkdtemp, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
@@ -112,6 +112,53 @@ describe("hub.snapshot", () => {
     expect((err as Error).message).toContain("a Connection instance");
     expect((err as Error).message).toContain("@transient");
     await hub.stop();
+  });
+});
+
+describe("hub.snapshot and the pubsub's log", () => {
+  it("a session waiting on a presence diff is saved at the log's offset it reached: a copy restored elsewhere does not get the broadcasts sent before it existed", async () => {
+    let open!: () => void;
+    const gate = new Promise<void>((r) => (open = r));
+    class Lobby extends App {
+      news: number[] = [];
+      @server.realtime enter() {
+        this.presence.track("lobby", "ada", {});
+      }
+      @server.on("presence") async seen() {
+        await gate; // still handling the diff when the snapshot is taken
+      }
+      @server.on("news") got(n: number) {
+        this.news.push(n);
+      }
+      override render() {
+        return h("p", {}, this.news.join(","));
+      }
+    }
+    const bus = new MemoryPubSub();
+    const logger = { warn: vi.fn<Logger["warn"]>(), error: vi.fn<Logger["error"]>() };
+    const first = new Hub(Lobby, { pubsub: bus.client(), logger });
+    await first.start();
+    first.emit("news", 1);
+    first.emit("news", 2);
+    await first.settle();
+    const s = await first.createSession();
+    await first.call(s, pageCall("realtime", "enter", 1));
+    const until = Date.now() + 3_000;
+    while (!s.behind && Date.now() < until) await new Promise((r) => setTimeout(r, 5));
+    expect(s.behind).toBe(true); // the presence diff is being handled
+    const snap = viaJson(first.snapshot(s));
+    expect(snap.events).toBe(await bus.head("revue:Lobby:events"));
+    // The process that held it is gone; another restores it and catches up from there: nothing sent before it existed.
+    const second = new Hub(Lobby, { pubsub: bus.client(), logger });
+    await second.start();
+    second.emit("news", 3);
+    await second.settle();
+    const restored = await second.restore(snap);
+    await second.settle();
+    expect(restored.instance.news).toEqual([3]);
+    open();
+    await first.stop();
+    await second.stop();
   });
 });
 
