@@ -155,6 +155,8 @@ export class Mount<A extends App = App> {
       return;
     }
     const outcome = await hub.call(where.session, call);
+    const backlog = hub.backlog();
+    if (backlog) await backlog;
     // Straight to the response: ctx.type = "json" would look the type up, and ctx.set builds arrays per header.
     ctx.res.setHeader("Content-Type", JSON_TYPE);
     const res = ctx.response;

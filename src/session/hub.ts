@@ -530,6 +530,16 @@ export class Hub<A extends App = App> implements PoolMember {
     return judge(this.access, who.user, who.roles) === "ok";
   }
 
+  /**
+   * Undefined, or a promise to wait for before answering a page's call: while
+   * this app's broadcasts are backed up on their way to the pubsub (Outbox
+   * `room`), for up to 5 s, so that a page emitting faster than the pubsub
+   * takes broadcasts is slowed to its pace instead of having them dropped.
+   */
+  backlog(): Promise<void> | undefined {
+    return this.outbox.room(5_000);
+  }
+
   /** Whether the app has a `static auth` rule: its open streams' users are asked for again (mount.ts `recheckUsers`). */
   get guarded(): boolean {
     return this.access !== undefined;

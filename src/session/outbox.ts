@@ -4,6 +4,26 @@ import type { PubSub } from "./pubsub.js";
 /** How often held broadcasts are offered to the pubsub again while it is unreachable. */
 const RETRY_MS = 250;
 
+/**
+ * The bytes of broadcasts sent to the pubsub and not yet answered; past them,
+ * later ones wait here, in order. Sent without a bound, 100 broadcasts of
+ * 900 KB (to 4 apps' logs) queued 360 MB on the Redis client's one connection,
+ * whose 5 s command timeout then failed 49 of them, maybe applied, so dropped
+ * (attack probe).
+ */
+const IN_FLIGHT_BYTES = 8 << 20;
+
+/** The bytes of held broadcasts, with {@link Outbox}'s `max` count: past either, newer ones are dropped. */
+const HELD_BYTES = 64 << 20;
+
+/**
+ * The bytes waiting here (held and in flight) past which a page's call that
+ * emitted waits before it is answered (see {@link Outbox.room}): a client
+ * emitting faster than the pubsub takes broadcasts goes at its pace, rather
+ * than past {@link HELD_BYTES}, where its broadcasts would be dropped.
+ */
+const SLOW_BYTES = 16 << 20;
+
 interface Held {
   channel: string;
   payload: string;
@@ -17,10 +37,13 @@ interface Held {
  * it, so the handler that emitted it, already answered, loses nothing. While
  * any is held, later broadcasts queue behind it, so they keep their order.
  *
- * Bounded by `max` held broadcasts: past it, new ones are dropped, and the
- * number dropped is logged once the pubsub is back. A failure that is not an
- * outage (or one where the message may have been sent) is logged and not
- * retried: a retry could deliver it twice.
+ * Broadcasts also wait here while those sent and not yet answered pass
+ * {@link IN_FLIGHT_BYTES}, so that a burst of large ones reaches the pubsub at
+ * the pace it takes them. Bounded by `max` held broadcasts and
+ * {@link HELD_BYTES}: past either, new ones are dropped, and the number dropped
+ * is logged once the pubsub is back. A failure that is not an outage (or one
+ * where the message may have been sent) is logged and not retried: a retry
+ * could deliver it twice.
  *
  * @example
  * const outbox = new Outbox(pubsub, console, "Chat");
@@ -29,7 +52,12 @@ interface Held {
  */
 export class Outbox {
   private readonly held: Held[] = [];
+  private heldBytes = 0;
+  /** Bytes sent and not yet answered. */
+  private inFlight = 0;
   private dropped = 0;
+  /** Calls waiting for {@link room}. */
+  private readonly waiting: Array<() => void> = [];
   private timer: NodeJS.Timeout | undefined;
   private draining: Promise<void> | undefined;
   private closed = false;
@@ -48,8 +76,45 @@ export class Outbox {
 
   publish(channel: string, payload: string, event: string): void {
     const msg = { channel, payload, event };
-    if (this.held.length) return this.hold(msg);
-    this.pubsub.publish(channel, payload).catch((err) => this.failed(msg, err));
+    if (this.held.length || (this.inFlight > 0 && this.inFlight + payload.length > IN_FLIGHT_BYTES)) return this.hold(msg);
+    this.inFlight += payload.length;
+    this.pubsub.publish(channel, payload).then(
+      () => this.answered(msg),
+      (err) => {
+        this.answered(msg);
+        this.failed(msg, err);
+      },
+    );
+  }
+
+  /** A broadcast sent was answered: those waiting for room go next. */
+  private answered(msg: Held): void {
+    this.inFlight -= msg.payload.length;
+    if (this.held.length && !this.draining && !this.closed) void this.drain();
+    this.wake();
+  }
+
+  /**
+   * Undefined while less than {@link SLOW_BYTES} wait here; else a promise that
+   * resolves once it is so again, or after `ms` (the broadcasts stay held):
+   * what a page's call waits for before it is answered.
+   */
+  room(ms: number): Promise<void> | undefined {
+    if (this.heldBytes + this.inFlight <= SLOW_BYTES || this.closed) return undefined;
+    return new Promise((resolve) => {
+      const done = () => {
+        clearTimeout(timer);
+        const at = this.waiting.indexOf(done);
+        if (at >= 0) this.waiting.splice(at, 1);
+        resolve();
+      };
+      const timer = setTimeout(done, ms);
+      this.waiting.push(done);
+    });
+  }
+
+  private wake(): void {
+    if (this.waiting.length && (this.heldBytes + this.inFlight <= SLOW_BYTES || this.closed)) for (const done of this.waiting.slice()) done();
   }
 
   /** Offers what is held to the pubsub now; resolves when all of it was taken or the pubsub is still away. */
@@ -65,6 +130,8 @@ export class Outbox {
     clearTimeout(this.timer);
     const lost = this.held.length + this.dropped;
     this.held.length = 0;
+    this.heldBytes = 0;
+    this.wake();
     if (lost) this.logger.error(`[revue] ${this.what}: ${lost} broadcast(s) were never published: the pubsub was still unreachable when the server stopped.`);
   }
 
@@ -74,14 +141,16 @@ export class Outbox {
   }
 
   private hold(msg: Held): void {
-    if (this.held.length >= this.max) {
-      if (!this.dropped++) this.logger.error(`[revue] ${this.what}: ${this.max} broadcasts are waiting for the pubsub to come back; newer ones are dropped until it does.`);
+    if (this.held.length >= this.max || this.heldBytes + msg.payload.length > HELD_BYTES) {
+      if (!this.dropped++) this.logger.error(`[revue] ${this.what}: ${this.held.length} broadcasts (${this.heldBytes} bytes) are waiting for the pubsub; newer ones are dropped until it takes them.`);
       return;
     }
     this.held.push(msg);
+    this.heldBytes += msg.payload.length;
     if (!this.timer && !this.draining && !this.closed) this.timer = setTimeout(() => void this.drain(), RETRY_MS);
   }
 
+  /** Sends what is held, oldest first, one at a time (after those in flight: the pubsub answers in order). */
   private async flush(): Promise<void> {
     while (this.held.length && !this.closed) {
       const next = this.held[0]!;
@@ -95,9 +164,11 @@ export class Outbox {
         this.logger.error(`[revue] ${this.what}: publishing "${next.event}" failed:`, err);
       }
       this.held.shift();
+      this.heldBytes -= next.payload.length;
+      this.wake();
     }
     if (this.dropped && !this.held.length) {
-      this.logger.error(`[revue] ${this.what}: ${this.dropped} broadcast(s) were dropped while the pubsub was unreachable (more than ${this.max} waited).`);
+      this.logger.error(`[revue] ${this.what}: ${this.dropped} broadcast(s) were dropped while the pubsub was unreachable or behind (more than ${this.max} broadcasts or ${HELD_BYTES} bytes waited).`);
       this.dropped = 0;
     }
   }

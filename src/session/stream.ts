@@ -350,10 +350,13 @@ export class SessionStream {
     this.wrote = true;
     // (length × 3 bounds the UTF-8 size: the exact count is only taken for frames that may pass the cap.)
     if (text.length * 3 > this.limits.maxPendingBytes) {
+      // One listener for a run of large frames (a burst of them added one each, past Node's warning at 11).
+      if (this.allowance === 0) {
+        sink.once("drain", () => {
+          if (this.sink === sink) this.allowance = 0;
+        });
+      }
       this.allowance = Math.max(this.allowance, Buffer.byteLength(text));
-      sink.once("drain", () => {
-        if (this.sink === sink) this.allowance = 0;
-      });
     }
   }
 }
