@@ -1,8 +1,8 @@
-import { mkdtempSync, rmSync } from "node:fs";
+import { mkdtempSync, readdirSync, rmSync } from "node:fs";
 import { createServer as createHttpServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
-import { join } from "node:path";
+import { basename, join } from "node:path";
 import Router from "@koa/router";
 import { randomBytes } from "node:crypto";
 import Koa from "koa";
@@ -315,7 +315,7 @@ export function createServer(apps: AppClass | Record<string, AppClass>, options:
   const metrics = checkMetricsOption(options.metrics) ? new Metrics(options.metrics, () => handle.stats()) : undefined;
   // Made on the first upload: a server that fails its options, or never receives a file, leaves no folder behind.
   let uploadDir: string | undefined;
-  const uploads = () => (uploadDir ??= mkdtempSync(join(tmpdir(), "revue-uploads-")));
+  const uploads = () => (uploadDir ??= uploadFolder());
   const defaults = defaultLimits();
   const o = options;
   const pool = new SessionPool(
@@ -490,7 +490,10 @@ export function createServer(apps: AppClass | Record<string, AppClass>, options:
       await closing;
       if (ownsStore) await cfg.store.close();
       if (ownsPubsub) await cfg.pubsub.close();
-      if (uploadDir) rmSync(uploadDir, { recursive: true, force: true });
+      if (uploadDir) {
+        rmSync(uploadDir, { recursive: true, force: true });
+        ownFolders.delete(basename(uploadDir));
+      }
       metrics?.close();
       server = undefined;
     },
@@ -559,6 +562,45 @@ function positive(value: number | undefined, fallback: number, name: string): nu
   return value;
 }
 
+/**
+ * A new folder for this process's uploads, `revue-uploads-<pid>-…` in the
+ * system's temp folder, once the folders a process that is gone left there
+ * are removed: a process that was killed (`kill -9`, out of memory) never
+ * removed its own, and its visitors' uploads stayed on disk (attack probe:
+ * 51 MB a crash). A folder of this process's pid that it did not make is an
+ * earlier run's (in a container the app is often pid 1 at each start); one of
+ * a pid alive is left.
+ */
+function uploadFolder(): string {
+  const base = tmpdir();
+  let names: string[] = [];
+  try {
+    names = readdirSync(base);
+  } catch {
+    // An unreadable temp folder: nothing to clean, and mkdtemp says what is wrong.
+  }
+  for (const name of names) {
+    const pid = /^revue-uploads-(\d+)-/.exec(name)?.[1];
+    if (pid === undefined || ownFolders.has(name)) continue;
+    if (Number(pid) === process.pid || !alive(Number(pid))) rmSync(join(base, name), { recursive: true, force: true });
+  }
+  const dir = mkdtempSync(join(base, `revue-uploads-${process.pid}-`));
+  ownFolders.add(basename(dir));
+  return dir;
+}
+
+/** The upload folders this process made (a process may run several servers). */
+const ownFolders = new Set<string>();
+
+/** Whether a process of that pid runs (one of another user's counts: it cannot be signalled, but it is there). */
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === "EPERM";
+  }
+}
 
 /**
  * `heartbeatMs`, from 100 ms to 10 minutes: a page reopens a stream silent for 2.5 intervals, so a

@@ -471,7 +471,7 @@ export class Mount<A extends App = App> {
       const dir = join(this.cfg.uploadDir(), randomBytes(9).toString("base64url"));
       // Fields other than files are read into memory and the page sends none: 16 KB of them at most (formidable's 20 MB each,
       // in bodies with no Content-Length, held 1.4 GB for 100 uploads).
-      const form = formidable({ uploadDir: dir, maxFileSize: most, maxTotalFileSize: most, maxFiles: Math.min(limits.files, room.files), maxFields: 20, maxFieldsSize: 16 * 1024, keepExtensions: false, multiples: true });
+      const form = formidable({ uploadDir: dir, maxFileSize: most, maxTotalFileSize: most, maxFiles: Math.min(limits.files, room.files), maxFields: 20, maxFieldsSize: 16 * 1024, keepExtensions: false, multiples: true, allowEmptyFiles: true, minFileSize: 0 });
       // The server's tally takes what arrives (UPLOADS_FULL once it is full), and a body without a declared length stops
       // at the request's limit as a declared one does: a throw here stops the form, as formidable passes what its 'progress'
       // listeners throw to its own error, which the catch below answers.
@@ -555,8 +555,9 @@ export function normalisePrefix(prefix: string): string {
   return prefix.replace(/\/+$/, "");
 }
 
-/** formidable's codes for a form past `maxFiles`, and past `maxFileSize` / `maxTotalFileSize`. */
+/** formidable's codes for a form past `maxFiles`, past `maxFileSize` / `maxTotalFileSize`, and past its fields' count or bytes. */
 const FORMIDABLE_TOO_MANY_FILES = 1015;
+const FORMIDABLE_FIELDS = new Set([1006, 1007]);
 const FORMIDABLE_TOO_LARGE = new Set([1009, 1016]);
 
 /**
@@ -572,6 +573,9 @@ function overQuota(err: unknown, room: { bytes: number; files: number }, limits:
   if (FORMIDABLE_TOO_LARGE.has(code) && room.bytes < limits.upload) return uploadQuota(room, "this upload is larger");
   if (code === FORMIDABLE_TOO_MANY_FILES) {
     return new SessionError("PAYLOAD_TOO_LARGE", `POST /api/upload: an upload carries at most ${limits.files} files. Send the others in another upload, or raise limits.files.`);
+  }
+  if (FORMIDABLE_FIELDS.has(code)) {
+    return new SessionError("BAD_REQUEST", "POST /api/upload: the form has more than 20 fields other than files, or more than 16 KB of them. Send the files alone (rv.upload does).");
   }
   return undefined;
 }

@@ -187,6 +187,20 @@ describe("uploads", () => {
     }
   });
 
+  it("takes an empty file as any other, and says what is wrong with a form of too many fields", async () => {
+    const form = new FormData();
+    form.append("file", new Blob([]), "empty.txt");
+    const up = await b.request(`/api/upload?sid=${b.sid}`, { method: "POST", body: form });
+    expect(up.status).toBe(200);
+    expect(up.body.files[0]).toMatchObject({ name: "empty.txt", size: 0 });
+    const fields = new FormData();
+    for (let i = 0; i < 21; i++) fields.append(`f${i}`, "x");
+    fields.append("file", new Blob(["x"]), "f.txt");
+    const refused = await b.request(`/api/upload?sid=${b.sid}`, { method: "POST", body: fields });
+    expect(refused.status).toBe(400);
+    expect(refused.body.error.message).toContain("more than 20 fields other than files");
+  });
+
   it("refuses an upload over the size cap with 413", async () => {
     const form = new FormData();
     form.append("file", new Blob(["x".repeat(10_000)]), "big.bin");

@@ -195,6 +195,46 @@ describe("session lifecycle over HTTP", () => {
     }
   });
 
+  it("removes at its first upload the upload folders processes that are gone left (a kill -9), not those of live ones nor of its own other servers", async () => {
+    const { mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } = await import("node:fs");
+    const { tmpdir } = await import("node:os");
+    const own = mkdtempSync(`${tmpdir()}/revue-lifecycle-`);
+    const saved = process.env.TMPDIR;
+    process.env.TMPDIR = own;
+    class Files extends App {
+      override render() {
+        return h("p", {}, "files");
+      }
+    }
+    const servers: Array<Awaited<ReturnType<typeof serve>>> = [];
+    try {
+      // A pid no process has (past Linux's pid_max), pid 1 (always alive), and this pid from an earlier run.
+      for (const name of ["revue-uploads-4194400-gone", "revue-uploads-1-alive", `revue-uploads-${process.pid}-earlier`, "other-folder"]) {
+        mkdirSync(`${own}/${name}`);
+        writeFileSync(`${own}/${name}/upload`, "x".repeat(1000));
+      }
+      const upload = async (srv: Awaited<ReturnType<typeof serve>>) => {
+        const b = await srv.browser().start();
+        const form = new FormData();
+        form.append("file", new Blob(["hi"]), "a.txt");
+        expect((await b.request(`/api/upload?sid=${b.sid}`, { method: "POST", body: form })).status).toBe(200);
+      };
+      servers.push(await serve(Files));
+      await upload(servers[0]!);
+      const first = readdirSync(own).filter((n) => n.startsWith(`revue-uploads-${process.pid}-`));
+      expect(first).toHaveLength(1);
+      expect(readdirSync(own).sort()).toEqual(["other-folder", "revue-uploads-1-alive", first[0]!].sort());
+      servers.push(await serve(Files)); // a second server of this process keeps the first one's folder
+      await upload(servers[1]!);
+      expect(readdirSync(own).filter((n) => n.startsWith(`revue-uploads-${process.pid}-`))).toHaveLength(2);
+    } finally {
+      for (const srv of servers) await srv.close();
+      if (saved === undefined) delete process.env.TMPDIR;
+      else process.env.TMPDIR = saved;
+      rmSync(own, { recursive: true, force: true });
+    }
+  });
+
   it("mounts into an existing Node server through callback()", async () => {
     const handle = createServer(Life, { logger: { warn() {}, error() {} } });
     const node = createHttpServer(handle.callback());
