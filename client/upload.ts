@@ -45,9 +45,11 @@ export function upload(url: string, files: Uploadable, options: UploadOptions = 
  * revue/ui's `fileUpload` in the page: uploads the files picked in `input`
  * with `send` (the bar `#<input id>-progress` moving), then passes the outcome
  * to `done`, for the server method the control names: `{ type: "upload",
- * files }` with the handles, or `{ type: "upload", error, message, size }`
- * (the error's code and words, and the largest file's size; for files over
- * the input's `data-max-bytes`, refused unsent, their total).
+ * files }` with the handles, or `{ type: "upload", error, message, size,
+ * count }` (the error's code and words, the files' total size and number;
+ * for files over the input's `data-max-bytes`, refused unsent, no words).
+ * The input is emptied once it is done, so that picking the same file again
+ * sends it again (a browser fires no change for the same selection).
  */
 export function uploadBound(
   input: HTMLInputElement,
@@ -59,13 +61,19 @@ export function uploadBound(
   if (!files.length) return;
   // The control's `maxBytes` (`data-max-bytes`): files over it are refused here, before a byte is sent.
   const total = files.reduce((n, f) => n + f.size, 0);
-  if (total > +(input.dataset.maxBytes ?? Infinity)) return done({ type: "upload", error: "PAYLOAD_TOO_LARGE", size: total });
+  if (total > +(input.dataset.maxBytes ?? Infinity)) {
+    input.value = "";
+    return done({ type: "upload", error: "PAYLOAD_TOO_LARGE", size: total, count: files.length });
+  }
   // The start first (no files, no error): a form submitted while this one is sent finds its state "working".
   done({ type: "upload", size: total });
   send(files, { onProgress: (p) => bar && p.total && (bar.value = p.loaded / p.total) })
     .then(
       (handles) => ({ files: handles }),
-      (e: { code: string; message: string }) => ({ error: e.code, message: e.message, size: Math.max(...files.map((f) => f.size)) }),
+      (e: { code: string; message: string }) => ({ error: e.code, message: e.message, size: total, count: files.length }),
     )
-    .then((outcome) => done({ type: "upload", ...outcome }));
+    .then((outcome) => {
+      input.value = "";
+      done({ type: "upload", ...outcome });
+    });
 }

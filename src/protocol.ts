@@ -77,10 +77,11 @@ export interface EventSummary {
   form?: Record<string, string | string[]>;
   /** For `upload` (revue/ui's fileUpload): the files received, as handles (the server gets `UploadedFile`s). */
   files?: unknown[];
-  /** For `upload`: why it failed (`PAYLOAD_TOO_LARGE`, `NETWORK_ERROR`, …), the error's message and the largest file's size in bytes. An upload's start, sent as the files are picked, has neither `files` nor `error`, and `size` the bytes being sent. */
+  /** For `upload`: why it failed (`PAYLOAD_TOO_LARGE`, `NETWORK_ERROR`, …), the error's message, the files' total size in bytes and their number. An upload's start, sent as the files are picked, has neither `files` nor `error`, and `size` the bytes being sent. */
   error?: string;
   message?: string;
   size?: number;
+  count?: number;
 }
 
 /** Body of `POST /api/event`. */

@@ -166,7 +166,7 @@ export function isSummary(ev: unknown): ev is EventSummary {
   const e = ev as Record<string, unknown>;
   if (typeof e.type !== "string") return false;
   for (const name of STRINGS) if (e[name] !== undefined && typeof e[name] !== "string") return false;
-  if ((e.checked !== undefined && typeof e.checked !== "boolean") || (e.size !== undefined && typeof e.size !== "number") || (e.files !== undefined && !Array.isArray(e.files))) return false;
+  if ((e.checked !== undefined && typeof e.checked !== "boolean") || (e.size !== undefined && typeof e.size !== "number") || (e.count !== undefined && typeof e.count !== "number") || (e.files !== undefined && !Array.isArray(e.files))) return false;
   if (e.form === undefined) return true;
   if (typeof e.form !== "object" || e.form === null || Array.isArray(e.form)) return false;
   const form = e.form as Record<string, unknown>;

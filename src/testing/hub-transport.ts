@@ -303,7 +303,8 @@ export function hubTransport(host: PageHost): Transport {
         const total = bytes.reduce((n, b) => n + b.length, 0);
         if (list.length === 0) throw new RevueError("BAD_REQUEST", `${where}: the form has no file field. Append a File to the FormData.`);
         if (list.length > host.limits.files) {
-          throw new RevueError("BAD_REQUEST", `${where}: ${list.length} files in one upload; at most ${host.limits.files} are allowed. Upload fewer at a time, or raise limits.files.`);
+          // As the server refuses it (mount.ts overQuota), so that the page and revue/ui's fileUpload hear the same.
+          throw new RevueError("PAYLOAD_TOO_LARGE", `${where}: an upload carries at most ${host.limits.files} files. Send the others in another upload, or raise limits.files.`);
         }
         if (total > host.limits.upload) {
           throw new RevueError("PAYLOAD_TOO_LARGE", `${where}: ${total} bytes is over the upload limit of ${host.limits.upload} bytes. Send a smaller file, or raise limits.upload.`);

@@ -46,7 +46,13 @@ export interface FileUploadOptions {
   hint?: string;
 }
 
-/** "11 bytes", "2.1 MB". */
+/**
+ * A size in words, counted in 1,024s as file managers on Windows count them:
+ * "11 bytes", "2.1 MB" (a `maxBytes` of `10 * 1024 * 1024` reads "10.0 MB").
+ *
+ * @example
+ * humanBytes(2_200_000) // "2.1 MB"
+ */
 export function humanBytes(bytes: number): string {
   if (!Number.isFinite(bytes) || bytes < 1024) {
     const n = Math.max(0, Math.round(bytes) || 0);
@@ -64,12 +70,18 @@ function explain(ev: EventSummary, maxBytes: number | undefined): string {
   const size = typeof ev.size === "number" ? ev.size : 0;
   switch (ev.error) {
     case "PAYLOAD_TOO_LARGE": {
+      // Past the server's count of files: "an upload carries at most <n> files".
+      const most = /at most (\d+) files/.exec(String(ev.message))?.[1];
+      if (most) return `That is more files than can be uploaded at once (at most ${most}). Choose fewer files.`;
       // The server says "<size> bytes is over the upload limit of <limit> bytes": the limit is the second number.
       const limit = Number(/limit of (\d+)/.exec(String(ev.message))?.[1]) || maxBytes;
       // Sizes that round alike ("1.0 MB, more than … (1.0 MB)") are given in bytes.
       const same = limit && humanBytes(size) === humanBytes(limit);
       const [file, max] = same ? [`${size.toLocaleString("en")} bytes`, `${limit.toLocaleString("en")} bytes`] : [humanBytes(size), limit ? humanBytes(limit) : ""];
-      return `That file is ${file}, more than can be uploaded at once${max ? ` (${max})` : ""}. Choose a smaller file.`;
+      const count = typeof ev.count === "number" ? ev.count : 1;
+      return count > 1
+        ? `Those ${count} files are ${file} together, more than can be uploaded at once${max ? ` (${max})` : ""}. Choose fewer or smaller files.`
+        : `That file is ${file}, more than can be uploaded at once${max ? ` (${max})` : ""}. Choose a smaller file.`;
     }
     case "UPLOAD_QUOTA":
       return "This page has uploaded as much as it may keep. Reload it to start over.";
@@ -127,7 +139,7 @@ export function fileUpload<A extends object>(app: A, key: keyof A & string, onFi
     const list = files.map((f) => ({ name: f.name, size: f.size, type: f.type }));
     const total = list.reduce((n, f) => n + f.size, 0);
     // Announced, so kept: the picker said "Up to 2.0 MB." and then "Received big.png (3.0 MB).".
-    if (maxBytes !== undefined && total > maxBytes) return failed(explain({ type: "upload", error: "PAYLOAD_TOO_LARGE", size: total }, maxBytes));
+    if (maxBytes !== undefined && total > maxBytes) return failed(explain({ type: "upload", error: "PAYLOAD_TOO_LARGE", size: total, count: list.length }, maxBytes));
     const said = list.length === 1 ? `${list[0]!.name} (${humanBytes(total)})` : `${list.length} files (${humanBytes(total)})`;
     return followUp<UploadState>({ status: "working", message: `Processing ${said}…`, files: list }, async () => {
       const record = app as Record<string, unknown>;

@@ -66,6 +66,19 @@ describe("examples/upload", () => {
     expect(listed(t)).toEqual([]);
   });
 
+  it("says when several files together are over the server's limit, or more files than an upload may carry", async () => {
+    t = await mount(Upload, { limits: { upload: 1000, files: 2 } });
+    await t.upload(picker(t), [{ name: "a.bin", content: new Uint8Array(600) }, { name: "b.bin", content: new Uint8Array(600) }]);
+    await t.settle();
+    expect(said(t).textContent).toBe("Those 2 files are 1.2 KB together, more than can be uploaded at once (1000 bytes). Choose fewer or smaller files.");
+    await t.upload(picker(t), ["a", "b", "c"].map((n) => ({ name: `${n}.txt`, content: n })));
+    await t.settle();
+    expect(said(t).textContent).toBe("That is more files than can be uploaded at once (at most 2). Choose fewer files.");
+    expect(listed(t)).toEqual([]);
+    // The picker is emptied after each upload: picking the same file again is a change, and sends it again.
+    expect((t.find(picker(t)) as HTMLInputElement).value).toBe("");
+  });
+
   it("lists what it received, newest first, with an image's preview and a text file's first lines", async () => {
     t = await mount(Upload);
     const png = Buffer.from("89504e470d0a1a0a0000000d4948445200000001000000010806000000", "hex");
