@@ -202,6 +202,7 @@ export const Interface = {
         }
         this.values = values;
         this.errors = errors;
+        this.failure = ""; // the last run's: this submission is another
         if (Object.keys(errors).length) return;
         this.queued = fields.map((f) => values[f.name]);
         this.client.kick();

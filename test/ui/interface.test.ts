@@ -65,6 +65,11 @@ it("runs an example with one click, and shows what the function threw", async ()
   await t.submit("#interface", { name: "boom", times: "1", lang: "en" });
   await t.settle();
   expect(t.text("[role=alert]")).toBe("It failed: no booms here");
+  // The next submission is another attempt: its field errors show without the last run's failure.
+  await t.submit("#interface", { name: "", times: "1", lang: "en" });
+  await t.settle();
+  expect(t.findAll("[role=alert]").map((e) => e.textContent)).not.toContain("It failed: no booms here");
+  expect(t.text("#in-name-error")).toBe("Required.");
 });
 
 it("shows several outputs: markdown, json, a number, a table and a chart", async () => {
