@@ -557,7 +557,8 @@ export function normalisePrefix(prefix: string): string {
 
 /** formidable's codes for a form past `maxFiles`, past `maxFileSize` / `maxTotalFileSize`, and past its fields' count or bytes. */
 const FORMIDABLE_TOO_MANY_FILES = 1015;
-const FORMIDABLE_FIELDS = new Set([1006, 1007]);
+const FORMIDABLE_FIELD_BYTES = 1006;
+const FORMIDABLE_FIELDS = 1007;
 const FORMIDABLE_TOO_LARGE = new Set([1009, 1016]);
 
 /**
@@ -574,9 +575,8 @@ function overQuota(err: unknown, room: { bytes: number; files: number }, limits:
   if (code === FORMIDABLE_TOO_MANY_FILES) {
     return new SessionError("PAYLOAD_TOO_LARGE", `POST /api/upload: an upload carries at most ${limits.files} files. Send the others in another upload, or raise limits.files.`);
   }
-  if (FORMIDABLE_FIELDS.has(code)) {
-    return new SessionError("BAD_REQUEST", "POST /api/upload: the form has more than 20 fields other than files, or more than 16 KB of them. Send the files alone (rv.upload does).");
-  }
+  if (code === FORMIDABLE_FIELDS) return new SessionError("BAD_REQUEST", "POST /api/upload: the form has more than 20 fields other than files. Send the files alone (rv.upload does).");
+  if (code === FORMIDABLE_FIELD_BYTES) return new SessionError("PAYLOAD_TOO_LARGE", "POST /api/upload: the form's fields other than files hold more than 16 KB. Send the files alone (rv.upload does).");
   return undefined;
 }
 
