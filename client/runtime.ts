@@ -173,7 +173,7 @@ export function createRuntime(opts: RuntimeOptions): Runtime {
    */
   const indicate = (on: boolean, say = "gone") => {
     const flag = root.ownerDocument.getElementById("rv-rc");
-    if (flag) (flag.hidden = !on), (flag.textContent = flag.dataset[say] ?? say);
+    if (flag && !(flag.hidden = !on)) flag.textContent = flag.dataset[say] ?? say;
   };
 
   const queue = createQueue({

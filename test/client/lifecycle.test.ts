@@ -152,6 +152,8 @@ describe("lifecycle order", () => {
     t.last.on.open();
     const flag = document.querySelector<HTMLElement>(".rv-reconnecting")!;
     expect(flag.hidden).toBe(true);
+    // Hidden, it does not hold the give-up words (a stylesheet showing it, or a reader of hidden text, would say so while all is well).
+    expect(flag.textContent).not.toContain("Reload");
     t.last.on.drop();
     expect(flag.hidden).toBe(false);
     expect(flag.textContent).toMatch(/reconnecting/);
