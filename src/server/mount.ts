@@ -9,7 +9,7 @@ import type { App } from "../app.js";
 import { RevueError, SessionError } from "../errors.js";
 import { randomString } from "../random.js";
 import { ANONYMOUS, Hub, NO_URL, type AppClass, type Logger, type PageCall, type PageUrl, type Who } from "../session/hub.js";
-import { checkedPath, firstValues, matchRoute, signInAddress, type PendingCookie } from "../session/address.js";
+import { checkedPath, firstValues, matchRoute, signInAddress, withoutTrailingSlashes, type PendingCookie } from "../session/address.js";
 import type { Cluster } from "../session/cluster.js";
 import type { SessionPool } from "../session/pool.js";
 import type { PresenceOptions } from "../session/presence.js";
@@ -552,7 +552,7 @@ export function normalisePrefix(prefix: string): string {
       throw new RevueError("BAD_REQUEST", `createServer: route ${JSON.stringify(prefix)}: "${segment}" is not a path segment or a param. A param is a whole segment named ":name" (letters, digits, _), as in "/items/:id"; wildcards and optional params are not supported.`);
     }
   }
-  return prefix.replace(/\/+$/, "");
+  return withoutTrailingSlashes(prefix);
 }
 
 /** formidable's codes for a form past `maxFiles`, past `maxFileSize` / `maxTotalFileSize`, and past its fields' count or bytes. */

@@ -2,7 +2,7 @@ import { RenderError } from "../errors.js";
 import { VOID_TAGS } from "./h.js";
 import { isRefusedTag } from "./tags.js";
 import { EMPTY_CHILDREN, createIdAllocator, duplicateKey, keyedId as keyedIdOf, lower, oneText as oneTextOf, textOnlyError, type LowerOptions, type Ctx } from "./lower.js";
-import { EMPTY_ATTRS, lowerAttrs as lowerAttrsOf, noBinder, type LoweredAttrs } from "./props.js";
+import { CACHED_CHARS, EMPTY_ATTRS, lowerAttrs as lowerAttrsOf, noBinder, type LoweredAttrs } from "./props.js";
 import { ID_ATTR, TEXT_ONLY_TAGS, isUnsafeAttr, isUnsafeTag, type ElementNode, type Node, type TextNode, type VElement, type VNode, type VText } from "./types.js";
 import { ElementVNode, TextVNode } from "./vnode.js";
 
@@ -114,7 +114,7 @@ function tagInfo(tag: string): TagInfo {
     if (typeof tag !== "string" || isUnsafeTag(tag) || isRefusedTag(tag)) unsafe("tag", String(tag));
     const lower = tag.toLowerCase();
     info = { open: "<" + tag + " " + ID_ATTR + '="', close: "</" + tag + ">", lower, isVoid: VOID_TAGS.has(lower), textOnly: TEXT_ONLY_TAGS.has(lower) };
-    if (tagInfos.size < 1024) tagInfos.set(tag, info);
+    if (tagInfos.size < 1024 && tag.length <= CACHED_CHARS) tagInfos.set(tag, info);
   }
   return info;
 }
@@ -145,7 +145,7 @@ function attrInfo(name: string): AttrInfo | null {
   let info = attrInfos.get(name);
   if (info === undefined) {
     info = isUnsafeAttr(name, "") ? null : { prefix: '" ' + name + '="', url: isUnsafeAttr(name, "javascript:"), pieces: new Map(), lastPieces: new Map() };
-    if (attrInfos.size < 4096) attrInfos.set(name, info);
+    if (attrInfos.size < 4096 && name.length <= CACHED_CHARS) attrInfos.set(name, info);
   }
   return info;
 }
@@ -298,7 +298,7 @@ function attrPiece(info: AttrInfo, value: string, last: boolean): string {
   let piece = map.get(value);
   if (piece === undefined) {
     piece = info.prefix + escape(value, true) + (last ? '">' : "");
-    if (pieces < MAX_PIECES) {
+    if (pieces < MAX_PIECES && value.length <= CACHED_CHARS) {
       pieces++;
       map.set(value, piece);
     }

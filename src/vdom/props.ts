@@ -83,7 +83,7 @@ export function lowerProp(tag: string, prop: string, value: unknown, bind: Binde
   } else {
     if (kind === REFUSE) refuse(tag, prop, value);
     text = typeof value === "string" ? value : attrText(tag, prop, value);
-    if (kind === URL ? isUnsafeAttr(prop, text) : kind === ANIMATES ? LINK_TARGET.test(text) : kind === OTHER_URL ? otherUrlRefused(prop, text) : kind >= NAME && hidesDomMember(tag, kind === NAME ? "name" : "id", text)) return false;
+    if (kind === URL ? isUnsafeAttr(prop, text) : kind === ANIMATES ? LINK_TARGET.test(text) : kind === OTHER_URL ? otherUrlRefused(prop, text) : kind >= NAME && refusedName(tag, kind, text)) return false;
     lowered.name = kind === FOR ? "for" : prop;
   }
   lowered.value = text;
@@ -96,7 +96,25 @@ export function lowerProp(tag: string, prop: string, value: unknown, bind: Binde
  * three regular expressions) cost more than the rest of the diff of an
  * unchanged element. Only the value of a URL attribute still needs a look.
  */
-const DROP = 0, PLAIN = 1, URL = 2, EVENT = 3, CLASS = 4, STYLE = 5, FOR = 6, REFUSE = 7, ANIMATES = 8, OTHER_URL = 9, NAME = 10, ID = 11;
+const DROP = 0, PLAIN = 1, URL = 2, EVENT = 3, CLASS = 4, STYLE = 5, FOR = 6, REFUSE = 7, ANIMATES = 8, OTHER_URL = 9, NAME = 10, ID = 11, REL = 12;
+
+/**
+ * Whether a `name`, `id` or `rel` (kinds from NAME on) is dropped for its
+ * value: a `name` or `id` that would hide a member of the document or a form
+ * (shadowing.ts); a `<meta name="referrer">`, which would override the page's
+ * `Referrer-Policy: same-origin` and send its whole address, query included,
+ * to the sites it links to; a `<link rel>` that has the browser fetch or
+ * connect ahead (prefetch, preconnect, dns-prefetch, prerender), which the
+ * page's CSP does not stop: one built from data reached another site from
+ * the first page and from a patch in Chromium (attack probe).
+ */
+function refusedName(tag: string, kind: number, value: string): boolean {
+  if (kind === REL) return tag.toLowerCase() === "link" && AHEAD.test(value);
+  if (kind === NAME && tag.toLowerCase() === "meta" && value.trim().toLowerCase() === "referrer") return true;
+  return hidesDomMember(tag, kind === NAME ? "name" : "id", value);
+}
+
+const AHEAD = /(?:^|\s)(?:prefetch|dns-prefetch|preconnect|prerender)(?=\s|$)/i;
 /**
  * Attributes whose value is a URL (or a list of them: `ping`, `srcset`, …)
  * other than those both ends check (`isUnsafeAttr`: `href`, `src`, `action`,
@@ -120,9 +138,13 @@ function srcsetUrls(text: string): string[] {
     let j = i;
     while (j < n && !/\s/.test(text[j]!)) j++;
     const run = text.slice(i, j);
-    urls.push(run.replace(/,+$/, ""));
+    // Its commas at the end cut in one pass: `replace(/,+$/, "")` backtracked at every run of commas
+    // not at the end, and a 60 KB srcset of them took 3.7 s to render (attack probe).
+    let end = run.length;
+    while (end > 0 && run.charCodeAt(end - 1) === 44) end--;
+    urls.push(run.slice(0, end));
     i = j;
-    if (run.endsWith(",")) continue;
+    if (end < run.length) continue;
     // Descriptors, up to the comma that ends the candidate; one inside parentheses does not, and, as in a
     // browser, parentheses do not nest: the first `)` closes them (`x((y),javascript:…` is two candidates).
     for (let inParens = false; i < n; i++) {
@@ -156,17 +178,26 @@ function otherUrlRefused(prop: string, value: string): boolean {
  */
 const LINK_TARGET = /^\s*([\w.-]*:)?href\s*$/i;
 /**
+ * The longest text the caches of lowering and writing keep (names, joined
+ * classes, attribute pieces): what code writes is shorter, and what is longer
+ * comes from data, which a cache would keep for the life of the process
+ * (attack probe: 200 first pages showing a 1 MB profile field in an attribute
+ * held 200 MB after every session ended).
+ */
+export const CACHED_CHARS = 256;
+
+/**
  * Memoizes `decide(name)` per distinct name, in a null-prototype record (a
- * keyed load, cheaper than a Map lookup) holding at most `cap` names: names
- * come from code, so the record stays small, and the cap keeps names built
- * from data from growing it without bound.
+ * keyed load, cheaper than a Map lookup) holding at most `cap` names of at
+ * most {@link CACHED_CHARS}: names come from code, so the record stays small,
+ * and the bounds keep names built from data from growing it.
  */
 export function nameCache<T>(decide: (name: string) => T, cap: number): (name: string) => T {
   const known: Record<string, T> = Object.create(null);
   let count = 0;
   const miss = (name: string): T => {
     const out = decide(name);
-    if (count < cap) {
+    if (count < cap && name.length <= CACHED_CHARS) {
       count++;
       known[name] = out;
     }
@@ -192,6 +223,7 @@ function decideKind(prop: string): number {
   // Checked against what they would hide in the DOM (shadowing.ts).
   else if (lower === "name") kind = NAME;
   else if (lower === "id") kind = ID;
+  else if (lower === "rel") kind = REL;
   else if (DROPPED.has(lower) || lower.startsWith(ID_ATTR)) kind = DROP;
   // A URL attribute is unsafe for some values only; anything else is decided by its name.
   else kind = isUnsafeAttr(prop, "") ? DROP : isUnsafeAttr(prop, "javascript:") ? URL : OTHER_URLS.has(lower) || URL_LISTS.has(lower) ? OTHER_URL : PLAIN;
@@ -260,13 +292,14 @@ function isPlainObject(value: object): boolean {
  * compares at once, and building it is two map lookups per part instead of an
  * allocation: 8 % of the diff bench's class churn (2,000 elements, four
  * classes each: 1.14 → 1.05 ms). Class names come from code, so the table
- * stays small; JOIN_CAP bounds it when they come from data.
+ * stays small; JOIN_CAP and CACHED_CHARS bound it when they come from data.
  */
 const joins = new Map<string, Map<string, string>>();
 let joinCount = 0;
 const JOIN_CAP = 4096;
 
 function joinClass(prefix: string, part: string): string {
+  if (prefix.length + part.length >= CACHED_CHARS) return prefix + " " + part;
   let next = joins.get(prefix);
   if (next === undefined) {
     if (joinCount >= JOIN_CAP) return prefix + " " + part;
@@ -406,7 +439,7 @@ function keepsName(tag: string, prop: string, value: string): boolean {
   if (prop === "class") return value !== ""; // the usual prop, decided without the kind lookup
   const kind = kindOf(prop);
   return kind === PLAIN || kind === STYLE || (kind === CLASS && prop === "class" && value !== "") || (kind === URL && !isUnsafeAttr(prop, value)) || (kind === OTHER_URL && !otherUrlRefused(prop, value)) ||
-    (kind >= NAME && !hidesDomMember(tag, kind === NAME ? "name" : "id", value));
+    (kind >= NAME && !refusedName(tag, kind, value));
 }
 
 /**

@@ -1,5 +1,7 @@
 // @vitest-environment jsdom
 import { describe, expect, it } from "vitest";
+import { setFlagsFromString } from "node:v8";
+import { runInNewContext } from "node:vm";
 import { createIdAllocator, diff, Fragment, h, lower, renderToBytes, renderToString, text, type VNode } from "../../src/vdom/index.js";
 import { renderVNodeToBytes } from "../../src/vdom/html.js";
 
@@ -177,6 +179,10 @@ describe("URLs in other attributes", () => {
       // A tab or a newline separates candidates as a space does: it must not glue two URLs into one.
       expect(renderToString(lower(h("img", { alt: "", srcset }), { alloc: createIdAllocator() }))).not.toContain("srcset");
     }
+    // Read in one pass: 200 KB of commas between two letters took a pattern that backtracked ≈ 40 s (it takes ms).
+    const started = Date.now();
+    expect(renderToString(lower(h("img", { alt: "", srcset: `x${",".repeat(200_000)}x` }), { alloc: createIdAllocator() }))).toContain("srcset");
+    expect(Date.now() - started).toBeLessThan(2_000);
   });
 });
 
@@ -210,5 +216,46 @@ describe("DOM clobbering", () => {
     const { ops } = diff(old, h("form", { name: "getElementById" }, h("input", { name: "parentNode" })), { alloc });
     expect(JSON.stringify(ops)).not.toMatch(/getElementById|parentNode/);
     expect(ops.map((o) => o.op)).toEqual(["attrs", "attrs"]); // both names removed
+  });
+});
+
+describe("requests a page's markup could make on its own", () => {
+  it("drops a <link rel> that fetches or connects ahead, and a <meta name=\"referrer\">, on the first page and in patches; other rels and names stay", () => {
+    const page = (rel: string, name: string) => h("main", {}, h("link", { rel, href: "https://elsewhere.example/x" }), h("meta", { name, content: "unsafe-url" }));
+    for (const [rel, name] of [["prefetch", "referrer"], ["DNS-Prefetch", " Referrer "], ["stylesheet preconnect", "REFERRER"], ["prerender", "referrer"]] as const) {
+      const html = renderToString(lower(page(rel, name), { alloc: createIdAllocator() }));
+      expect(html).not.toMatch(/rel=|name=/);
+      const alloc = createIdAllocator();
+      const { ops } = diff(lower(page("stylesheet", "description"), { alloc }), page(rel, name), { alloc });
+      expect(ops).toEqual(expect.arrayContaining([expect.objectContaining({ op: "attrs", remove: ["rel"] }), expect.objectContaining({ op: "attrs", remove: ["name"] })]));
+    }
+    const fine = renderToString(lower(page("stylesheet", "description"), { alloc: createIdAllocator() }));
+    expect(fine).toContain('rel="stylesheet"');
+    expect(fine).toContain('name="description"');
+    // Only on <link> and <meta>: an <a rel="prefetch"> fetches nothing.
+    expect(html(h("a", { rel: "prefetch", href: "/x" }, "x"))).toContain('rel="prefetch"');
+  });
+});
+
+describe("what writing keeps", () => {
+  it("keeps no long value from data in its caches: 100 pages of 100 KB attribute values and classes leave the heap as it was", () => {
+    setFlagsFromString("--expose-gc");
+    const gc = runInNewContext("gc") as () => void;
+    const page = (big: string) => h("main", {}, h("input", { value: big, title: big }), h("p", { class: { [big]: true, b: true }, "data-x": big }, "x"));
+    // The short values the caches are for are written first, so that only what the long ones would add is measured.
+    renderToString(lower(page("short"), { alloc: createIdAllocator() }));
+    renderVNodeToBytes(page("short"), { alloc: createIdAllocator() });
+    gc();
+    gc();
+    const before = process.memoryUsage().heapUsed;
+    for (let i = 0; i < 100; i++) {
+      const big = String(i).padEnd(100_000, "x");
+      renderToString(lower(page(big), { alloc: createIdAllocator() }));
+      renderVNodeToBytes(page(big), { alloc: createIdAllocator() });
+    }
+    gc();
+    gc();
+    // Kept, they were 10 MB of values, held for the life of the process (written into the caches three times over).
+    expect(process.memoryUsage().heapUsed - before).toBeLessThan(4_000_000);
   });
 });
