@@ -326,13 +326,14 @@ function styleText(style: Record<string, unknown>): string {
   let out = "", values: StyleValues | undefined = [];
   for (const k in style) {
     const v = style[k];
-    if (v === null || v === undefined || v === false || v === "") continue;
+    const name = cssName(k);
+    if (v === null || v === undefined || v === false || v === "" || name === "") continue;
     if (values !== undefined && (typeof v === "string" || typeof v === "number")) values.push(k, v);
     else values = undefined; // another value's text could change while it stays the same object
     let text = typeof v === "string" ? v : String(v);
     // A `;`, `{` or `}` in a value would start another declaration or rule. Tested first: most values have none.
     if (CSS_BREAK.test(text)) text = text.replace(CSS_BREAKS, "");
-    out += (out === "" ? "" : ";") + cssName(k) + ":" + text;
+    out += (out === "" ? "" : ";") + name + ":" + text;
   }
   styleValues = values;
   return out;
@@ -375,8 +376,14 @@ function listOf(n: number, style: StyleValues | undefined): AttrList {
 
 const CSS_BREAK = /[;{}]/, CSS_BREAKS = /[;{}]/g;
 
-/** `fontSize` → `font-size` (custom properties, `--gap`, as written), decided once per name. */
-const cssName = nameCache((k) => (k.startsWith("--") ? k : k.replace(/[A-Z]/g, (m) => "-" + m.toLowerCase())), 1024);
+/**
+ * `fontSize` → `font-size` (custom properties, `--gap`, as written), decided
+ * once per name; "" for a name that is not a property's (`"color:red;top"`, a
+ * key taken from data, would write declarations of its own): its declaration
+ * is left out.
+ */
+const cssName = nameCache((k) => (!CSS_PROPERTY.test(k) ? "" : k.startsWith("--") ? k : k.replace(/[A-Z]/g, (m) => "-" + m.toLowerCase())), 1024);
+const CSS_PROPERTY = /^(?:--[\w-]+|-?[A-Za-z][\w-]*)$/;
 
 /**
  * Lowers all props of an element to its attribute record.

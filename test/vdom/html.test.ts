@@ -237,6 +237,18 @@ describe("requests a page's markup could make on its own", () => {
   });
 });
 
+describe("style objects", () => {
+  it("writes each property under its CSS name, and leaves out a key that is not a property's name (one from data could write declarations of its own)", () => {
+    const styled = (style: Record<string, unknown>) => html(h("p", { style }));
+    expect(styled({ fontSize: "1em", "--gap": 4, WebkitTransform: "none", "-webkit-box-flex": 1 })).toBe('<p data-rv="w-1" style="font-size:1em;--gap:4;-webkit-transform:none;-webkit-box-flex:1"></p>');
+    expect(styled({ "color:red;background:url(/x)": "1px", "a b": 1, "x}": 2, "": 3, top: "0" })).toBe('<p data-rv="w-1" style="top:0"></p>');
+    // The same in a patch, against a style that had none of them.
+    const alloc = createIdAllocator();
+    const { ops } = diff(lower(h("p", { style: { top: "1px" } }), { alloc }), h("p", { style: { "top:0;left": "2px", top: "0" } }), { alloc });
+    expect(ops).toEqual([{ op: "attrs", id: "w-1", set: { style: "top:0" }, remove: [] }]);
+  });
+});
+
 describe("what writing keeps", () => {
   it("keeps no long value from data in its caches: 100 pages of 100 KB attribute values and classes leave the heap as it was", () => {
     setFlagsFromString("--expose-gc");
