@@ -208,6 +208,19 @@ function switchedUser(session: Session<App>, next: unknown): boolean {
   return userIdentity(next) !== session.userKey;
 }
 
+/**
+ * Whether a realtime call is a field's typing (its last argument an `input`
+ * event's summary with the field's value): like a kit field's update, what it
+ * sets is shown before the next call runs (SessionRenderer `beforeCall`). A
+ * hand-bound `onInput` and a click that cleared the field within the typing's
+ * debounce landed in one render that showed no change, and the page kept the
+ * text (new-user probe).
+ */
+function typedInto(args: readonly unknown[]): boolean {
+  const last = args[args.length - 1] as { type?: unknown; value?: unknown } | null | undefined;
+  return typeof last === "object" && last !== null && last.type === "input" && typeof last.value === "string" && isSummary(last);
+}
+
 /** The refusal of a page's session (`what`) to another user than its own: the page loads its address again. */
 function userChanged(what: string): SessionError {
   return new SessionError(
@@ -754,7 +767,7 @@ export class Hub<A extends App = App> implements PoolMember {
       : call.kind === "rpc" ? () => this.runRpc(session, entry!, args, call.seq)
       : field ? () => this.setField(session, args, call.seq)
       : recover ? () => session.instance.recoverForms(args[0] as RecoveredForms)
-      : entry ? () => this.invoke(session, entry, args)
+      : entry ? () => (call.kind === "realtime" && typedInto(args) && this.renderer.fieldChanged(session), this.invoke(session, entry, args))
       : () => this.runHandlers(session, call.name, call.data);
     // A field's new value is shown before the next call runs (see SessionRenderer.beforeCall).
     const { outcome, retry } = session.calls.submit(call, () => (this.renderer.beforeCall(session), nav || !session.strayed ? run() : this.strayedCall(session)));

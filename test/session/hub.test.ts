@@ -13,6 +13,32 @@ function recordingHub<A extends App>(cls: new () => A, limits: { maxRoomsPerSess
   return { hub, logger, messages };
 }
 
+describe("typing and the next call", () => {
+  it("shows a hand-bound field's typing before the next call runs: a click that clears it right after sends the page the empty value", async () => {
+    class Groceries extends App {
+      draft = "";
+      items: string[] = [];
+      @server.realtime type(ev: { value: string }) { this.draft = ev.value; }
+      @server.realtime add() { this.items = [...this.items, this.draft]; this.draft = ""; }
+      override render() {
+        return h("main", {}, h("input", { id: "draft", value: this.draft, onInput: this.type }), h("button", { onClick: this.add }, "Add"), h("ul", {}, this.items.map((i) => h("li", {}, i))));
+      }
+    }
+    const { hub, messages } = recordingHub(Groceries);
+    const s = await hub.createSession();
+    // The typing's call and the click's, sent together (the click came within the typing's debounce).
+    const typed = hub.call(s, pageCall("realtime", "type", 1, [{ type: "input", value: "Jam" }]));
+    const added = hub.call(s, pageCall("realtime", "add", 2, [{ type: "click" }]));
+    await Promise.all([typed, added]);
+    await hub.settle();
+    const values = messages.flatMap(([, m]) => (m.type === "patch" ? m.ops : [])).flatMap((op) => (op.op === "attrs" && "value" in op.set ? [op.set.value] : []));
+    // The page shows "Jam" (it typed it), and then the cleared field: the last value it gets is "".
+    expect(values).toEqual(["Jam", ""]);
+    expect(s.instance.items).toEqual(["Jam"]);
+    await hub.stop();
+  });
+});
+
 describe("App events on the hub", () => {
   it("delivers this.emit to every live session's handlers, and static handlers once", async () => {
     const got: string[] = [];
