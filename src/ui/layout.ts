@@ -75,8 +75,9 @@ export function tabs<A extends object>(app: A, key: FieldsOf<A, string>, list: r
     h("div", { role: "tablist", "aria-label": options.label },
       list.map((t, i) =>
         h("button", {
+          // Every tab in the Tab order, each opened with Enter or Space: arrow keys moving the focus need script of the
+          // page's own, and with the closed tabs out of the order (tabindex -1) a keyboard could open none (new-user probe).
           key: ids[i]!, type: "button", role: "tab", id: `${base}-tab-${i}`, "aria-selected": ids[i] === open ? "true" : "false", "aria-controls": `${base}-panel`,
-          tabindex: ids[i] === open ? undefined : "-1",
           onClick: bindField(app as Record<string, unknown>, key, pick, [ids[i]]),
         }, t.label))),
     h("div", { role: "tabpanel", id: `${base}-panel`, "aria-labelledby": `${base}-tab-${ids.indexOf(open)}`, tabindex: "0" }, tab.content()));

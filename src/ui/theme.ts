@@ -37,7 +37,7 @@ export const theme: string = (`
 --rv-bg:#ffffff;--rv-fg:#1f2328;--rv-muted:#59636e;--rv-surface:#f6f8fa;--rv-border:#d1d9e0;
 --rv-accent:#0b5cd5;--rv-accent-fg:#ffffff;--rv-danger:#c62828;--rv-ok:#1a7f37;--rv-warn:#9a6700;
 --rv-radius:6px;--rv-space:1rem;--rv-width:72rem}
-@media (prefers-color-scheme:dark){:root:not([data-theme=light]){
+@media (prefers-color-scheme:dark){:root:where(:not([data-theme=light])){
 --rv-bg:#0f1216;--rv-fg:#e6edf3;--rv-muted:#9ba6b2;--rv-surface:#161b22;--rv-border:#30363d;
 --rv-accent:#4d9bff;--rv-accent-fg:#0f1216;--rv-danger:#ff7b72;--rv-ok:#3fb950;--rv-warn:#d29922}}
 [data-theme=dark]{color-scheme:dark;

@@ -82,4 +82,19 @@ describeE2E("the theme", (e2e) => {
       expect(refused).toEqual([]);
     });
   }
+
+  it("takes the README's restyle after it in either scheme: its dark colors do not outrank a :root rule", async () => {
+    class Restyled extends Themed {
+      static override css = theme + ":root { --rv-accent: #b5179e; --rv-radius: 2px }";
+    }
+    const { url } = await e2e.serve(Restyled);
+    for (const scheme of ["light", "dark"] as const) {
+      const page = await e2e.page({ colorScheme: scheme });
+      await page.goto(url);
+      await connected(page);
+      const accent = await page.evaluate(() => getComputedStyle(document.documentElement).getPropertyValue("--rv-accent").trim());
+      expect(accent, scheme).toBe("#b5179e");
+      expect(await page.evaluate(() => getComputedStyle(document.body).backgroundColor), scheme).toBe(scheme === "dark" ? "rgb(15, 18, 22)" : "rgb(255, 255, 255)");
+    }
+  });
 });

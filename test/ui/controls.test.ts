@@ -145,6 +145,8 @@ it("tabs render only the open tab; a dialog opens, acts and closes", async () =>
   await t.settle();
   expect(t.find("#pb")!.textContent).toBe("two");
   expect(t.find("#rv-tab-tab-1")!.getAttribute("aria-selected")).toBe("true");
+  // Every tab is in the Tab order (a keyboard reaches each and opens it with Enter or Space).
+  expect(t.findAll("[role=tab]").map((tab) => tab.getAttribute("tabindex"))).toEqual([null, null]);
   expect(t.find("[role=dialog]")).toBeNull();
   await t.click("#ask");
   await t.settle();
