@@ -205,7 +205,7 @@ export class UnavailableError extends RevueError {
 }
 
 /** Codes of failures that are bugs rather than answers, or outages: their messages may hold internals (a Redis address), so they are logged and production hides them. */
-const BUGS: ReadonlySet<ErrorCode> = new Set<ErrorCode>(["UNAVAILABLE", "USAGE_ERROR", "INTERNAL_ERROR", "REGISTRY_ERROR", "BIND_ERROR", "RENDER_ERROR", "SNAPSHOT_ERROR"]);
+const BUGS: ReadonlySet<ErrorCode> = new Set<ErrorCode>(["UNAVAILABLE", "USAGE_ERROR", "INTERNAL_ERROR", "REGISTRY_ERROR", "BIND_ERROR", "RENDER_ERROR", "SNAPSHOT_ERROR", "HANDLER_TIMEOUT"]);
 
 /** What a failure shows on the wire: status, code, message, and an id when the log holds more. */
 export interface WireError {

@@ -400,7 +400,7 @@ function rootNode(out: unknown, app: string): VNode {
   if (type === "element" || type === "text") return out as VNode;
   if (typeof (out as PromiseLike<unknown> | null)?.then === "function") {
     throw new RenderError(
-      `${app}.render() returned a Promise: render() must be synchronous (is it async?). Load data in a handler (@server.on("connect"), an rpc) into a field, and render the field.`,
+      `${app}.render() returned a Promise: render() must be synchronous (is it async?). Load data in a handler (@server.on("load") before the first page, an rpc) into a field, and render the field.`,
     );
   }
   const got = Array.isArray(out) ? "an array" : typeof out === "string" ? `the string ${JSON.stringify(out.slice(0, 40))}` : out === null ? "null" : typeof out === "object" ? "an object that is not an h() node" : String(out);

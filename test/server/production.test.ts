@@ -41,6 +41,21 @@ describe("production mode", () => {
     expect(srv.logs.find((l) => l.includes(`(error ${id})`))).toContain("Shop.pay failed");
   });
 
+  it("words a handler that ran past handlerTimeoutMs for the visitor, not with the operator's advice: 504, a generic message and an id the log has", async () => {
+    class Slow extends App {
+      @server.rpc async hang() { await new Promise((r) => setTimeout(r, 1_000)); }
+      override render() { return h("p", {}, "slow"); }
+    }
+    srv = await serve(Slow, { production: true, handlerTimeoutMs: 100 });
+    const b = await srv.browser().start();
+    const r = await b.rpc("hang");
+    expect(r.status).toBe(504);
+    expect(r.body.error.code).toBe("HANDLER_TIMEOUT");
+    expect(r.body.error.message).toMatch(generic);
+    expect(r.body.error.message).not.toContain("handlerTimeoutMs");
+    expect(srv.logs.some((l) => l.includes(`(error ${r.body.error.id})`))).toBe(true);
+  });
+
   it("keeps the message of an error thrown on purpose", async () => {
     srv = await serve(Shop, { production: true });
     const b = await srv.browser().start();
