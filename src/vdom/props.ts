@@ -84,7 +84,7 @@ export function lowerProp(tag: string, prop: string, value: unknown, bind: Binde
     if (kind === REFUSE) refuse(tag, prop, value);
     text = typeof value === "string" ? value : attrText(tag, prop, value);
     if (kind === URL ? isUnsafeAttr(prop, text) : kind === ANIMATES ? LINK_TARGET.test(text) : kind === OTHER_URL ? otherUrlRefused(prop, text) : kind >= NAME && refusedName(tag, kind, text)) return false;
-    lowered.name = kind === FOR ? "for" : prop;
+    lowered.name = kind === FOR ? "for" : kind === SVG_NAME ? SVG_NAMES.get(prop)! : prop;
   }
   lowered.value = text;
   return true;
@@ -96,7 +96,23 @@ export function lowerProp(tag: string, prop: string, value: unknown, bind: Binde
  * three regular expressions) cost more than the rest of the diff of an
  * unchanged element. Only the value of a URL attribute still needs a look.
  */
-const DROP = 0, PLAIN = 1, URL = 2, EVENT = 3, CLASS = 4, STYLE = 5, FOR = 6, REFUSE = 7, ANIMATES = 8, OTHER_URL = 9, NAME = 10, ID = 11, REL = 12;
+const DROP = 0, PLAIN = 1, URL = 2, EVENT = 3, CLASS = 4, STYLE = 5, FOR = 6, REFUSE = 7, ANIMATES = 8, OTHER_URL = 9, SVG_NAME = 10, NAME = 11, ID = 12, REL = 13;
+
+/**
+ * SVG's presentation attributes, whose names have hyphens, by the camelCase
+ * name JSX (and React) writes them with: `strokeWidth` → `stroke-width`, as
+ * `htmlFor` → `for`; written as given, `strokeWidth` is no attribute of SVG's
+ * and did nothing (new-user probe). Other camelCase names (`viewBox`,
+ * `preserveAspectRatio`) are SVG's own and stay.
+ */
+const SVG_NAMES = new Map(
+  ("alignment-baseline baseline-shift clip-path clip-rule color-interpolation color-interpolation-filters color-rendering dominant-baseline " +
+    "fill-opacity fill-rule flood-color flood-opacity font-family font-size font-size-adjust font-stretch font-style font-variant font-weight " +
+    "glyph-orientation-horizontal glyph-orientation-vertical image-rendering letter-spacing lighting-color marker-end marker-mid marker-start " +
+    "paint-order pointer-events shape-rendering stop-color stop-opacity stroke-dasharray stroke-dashoffset stroke-linecap stroke-linejoin " +
+    "stroke-miterlimit stroke-opacity stroke-width text-anchor text-decoration text-rendering transform-origin unicode-bidi vector-effect " +
+    "word-spacing writing-mode").split(" ").map((name) => [name.replace(/-([a-z])/g, (_, c: string) => c.toUpperCase()), name]),
+);
 
 /**
  * Whether a `name`, `id` or `rel` (kinds from NAME on) is dropped for its
@@ -218,6 +234,7 @@ function decideKind(prop: string): number {
   else if (prop === "class" || prop === "className") kind = CLASS;
   else if (prop === "style") kind = STYLE;
   else if (prop === "htmlFor") kind = FOR;
+  else if (SVG_NAMES.has(prop)) kind = SVG_NAME;
   else if (lower === "http-equiv" || lower === "httpequiv") kind = REFUSE;
   else if (lower === "attributename") kind = ANIMATES;
   // Checked against what they would hide in the DOM (shadowing.ts).

@@ -249,6 +249,16 @@ describe("style objects", () => {
   });
 });
 
+describe("SVG names", () => {
+  it("writes SVG's presentation attributes under their hyphenated names when given in camelCase, as JSX writes them; SVG's own camelCase names stay", () => {
+    expect(html(h("svg", { viewBox: "0 0 4 4", preserveAspectRatio: "none" }, h("path", { strokeWidth: 2, strokeLinecap: "round", fillOpacity: 0.5, textAnchor: "end", d: "M0 0" }))))
+      .toBe('<svg data-rv="w-1" viewBox="0 0 4 4" preserveAspectRatio="none"><path data-rv="w-2" stroke-width="2" stroke-linecap="round" fill-opacity="0.5" text-anchor="end" d="M0 0"></path></svg>');
+    const alloc = createIdAllocator();
+    const { ops } = diff(lower(h("path", { strokeWidth: 2 }), { alloc }), h("path", { strokeWidth: 3, "stroke-width": "4" }), { alloc });
+    expect(ops).toEqual([{ op: "attrs", id: "w-1", set: { "stroke-width": "4" }, remove: [] }]); // two props naming one attribute: the last one's value
+  });
+});
+
 describe("what writing keeps", () => {
   it("keeps no long value from data in its caches: 100 pages of 100 KB attribute values and classes leave the heap as it was", () => {
     setFlagsFromString("--expose-gc");
