@@ -807,7 +807,9 @@ export class Hub<A extends App = App> implements PoolMember {
       // A function or a symbol has no JSON: stringified, the answer would lack its `result`.
       if (typeof value === "function" || typeof value === "symbol") throw new UsageError(`${what} returned a ${typeof value}, which is not JSON. Return plain data: objects, arrays, strings, numbers, booleans, null.`);
       try {
-        return JSON.stringify({ result: value === undefined ? null : value });
+        // In development, a Map or a Set in the result (JSON makes it `{}`) is said once per method.
+        const json = JSON.stringify(value === undefined ? null : value, this.production || this.warned.has(`${entry.method}\0json`) ? undefined : this.mapsSaid(entry));
+        return `{"result":${json ?? "null"}}`; // (undefined: a toJSON that returned nothing)
       } catch (err) {
         throw new UsageError(`${what} returned a value that is not JSON (${thrownMessage(err)}). Return plain data: objects, arrays, strings, numbers, booleans, null.`);
       }
@@ -1785,6 +1787,23 @@ export class Hub<A extends App = App> implements PoolMember {
         return Promise.reject(tameThrown(err));
       },
     );
+  }
+
+  /** A JSON replacer that warns, once for `entry`'s method, of a Map or a Set in its result, which JSON makes `{}`. */
+  private mapsSaid(entry: MethodEntry): (key: string, value: unknown) => unknown {
+    return (key, value) => {
+      // By its tag, not instanceof: a Map made in another realm (a vm context, a test runner's) is one too.
+      const kind = typeof value === "object" && value !== null ? Object.prototype.toString.call(value) : "";
+      if ((kind === "[object Map]" || kind === "[object Set]") && !this.warned.has(`${entry.method}\0json`)) {
+        this.warned.add(`${entry.method}\0json`);
+        const map = kind === "[object Map]";
+        this.logger.warn(
+          `[revue] ${this.spec.name}.${entry.method} returned a ${map ? "Map" : "Set"}${key ? ` (at "${key.slice(0, 40)}")` : ""}, which JSON sends as {}: ` +
+            `return an array (${map ? "[...map] or Object.fromEntries(map)" : "[...set]"}). Said once; not in production.`,
+        );
+      }
+      return value;
+    };
   }
 
   private warnOnce(entry: MethodEntry): void {

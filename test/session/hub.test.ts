@@ -39,6 +39,27 @@ describe("typing and the next call", () => {
   });
 });
 
+describe("rpc results", () => {
+  it("says once, in development, that a Map or a Set in an rpc's result is sent as {}", async () => {
+    class Stats extends App {
+      @server.rpc counts() { return { byName: new Map([["ada", 1]]), total: 1 }; }
+      @server.rpc tags() { return new Set(["a"]); }
+      @server.rpc plain() { return { byName: { ada: 1 } }; }
+    }
+    const { hub, logger } = recordingHub(Stats);
+    const s = await hub.createSession();
+    expect(await hub.call(s, pageCall("rpc", "counts", 1))).toBe('{"result":{"byName":{},"total":1}}');
+    await hub.call(s, pageCall("rpc", "counts", 2));
+    await hub.call(s, pageCall("rpc", "tags", 3));
+    await hub.call(s, pageCall("rpc", "plain", 4));
+    const said = logger.warn.mock.calls.map((c) => String(c[0]));
+    expect(said.filter((m) => m.includes("Stats.counts returned a Map (at \"byName\"), which JSON sends as {}"))).toHaveLength(1);
+    expect(said.filter((m) => m.includes("Stats.tags returned a Set, which JSON sends as {}"))).toHaveLength(1);
+    expect(said.filter((m) => m.includes("Stats.plain"))).toHaveLength(0);
+    await hub.stop();
+  });
+});
+
 describe("App events on the hub", () => {
   it("delivers this.emit to every live session's handlers, and static handlers once", async () => {
     const got: string[] = [];
