@@ -94,6 +94,9 @@ export { ANONYMOUS, NO_URL, type PageUrl, type Who };
 /** Heap bytes per character of an app state's snapshot JSON, about (see {@link Hub.weigh}). */
 const HEAP_PER_STATE_CHAR = 3;
 
+/** A call's bytes past which they count toward its session's weight before it is weighed again (typing and clicks do not). */
+const LARGE_CALL_BYTES = 4096;
+
 /** The built-in realtime call a re-bootstrapped page makes first, with its forms' values (`App.recoverForms`). */
 export const RECOVER_NAME = "rv.recover";
 /** The built-in rpc of a page moving to another address of this server (a link with `navigate`, Back, `this.navigate`). */
@@ -776,6 +779,9 @@ export class Hub<A extends App = App> implements PoolMember {
     const answer = () => (this.cluster ? outcome.then((body) => session.calls.enqueue(() => this.persist(session)).then(() => body)) : outcome);
     if (retry) return call.kind === "rpc" ? answer() : Promise.resolve();
     this.meter.messagesIn[call.kind]++;
+    // What a large call brings may stay in the state: counted at once, until the session is weighed again (pool.ts), so
+    // that a script filling sessions faster than they are weighed meets the budget within a round (attack probe).
+    if (call.bytes > LARGE_CALL_BYTES) session.stateBytes += call.bytes * HEAP_PER_STATE_CHAR;
     if (call.kind === "rpc") {
       outcome.then(() => this.renderer.schedule(session), () => this.renderer.schedule(session));
       return answer();

@@ -39,6 +39,23 @@ describe("typing and the next call", () => {
   });
 });
 
+describe("what a session weighs", () => {
+  it("counts a large call's bytes toward its session's weight at once, before it is weighed again; typing-sized calls are not counted", async () => {
+    class Notes extends App {
+      notes: string[] = [];
+      @server.realtime stash(text: string) { this.notes.push(text); }
+    }
+    const { hub } = recordingHub(Notes);
+    const s = await hub.createSession();
+    const before = s.bytes;
+    await hub.call(s, pageCall("realtime", "stash", 1, ["x".repeat(100)]));
+    expect(s.bytes).toBe(before);
+    await hub.call(s, pageCall("realtime", "stash", 2, ["x".repeat(100_000)]));
+    expect(s.bytes - before).toBeGreaterThanOrEqual(300_000); // heap bytes per character of state, about 3
+    await hub.stop();
+  });
+});
+
 describe("rpc results", () => {
   it("says once, in development, that a Map or a Set in an rpc's result is sent as {}", async () => {
     class Stats extends App {
