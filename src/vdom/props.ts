@@ -131,6 +131,7 @@ function refusedName(tag: string, kind: number, value: string): boolean {
 }
 
 const AHEAD = /(?:^|\s)(?:prefetch|dns-prefetch|preconnect|prerender)(?=\s|$)/i;
+
 /**
  * Attributes whose value is a URL (or a list of them: `ping`, `srcset`, …)
  * other than those both ends check (`isUnsafeAttr`: `href`, `src`, `action`,
@@ -193,6 +194,7 @@ function otherUrlRefused(prop: string, value: string): boolean {
  * is dropped (the animation then changes nothing).
  */
 const LINK_TARGET = /^\s*([\w.-]*:)?href\s*$/i;
+
 /**
  * The longest text the caches of lowering and writing keep (names, joined
  * classes, attribute pieces): what code writes is shorter, and what is longer
