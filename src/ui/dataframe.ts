@@ -385,7 +385,7 @@ export function dataframe<K extends string, R extends object>(app: Record<NoInfe
   const end = Math.min(rows.length, start + pageSize);
   const order = sort ? orderOf(rows, f, sort, dir) : undefined;
   const facts = tableFacts(app, key, rows, columns, options, [pageSize, page, sort, dir], order, start, end);
-  const draw = () => drawTable(app, key, rows, columns, sortable, options, pages, page, sort, dir, order, start, end, where);
+  const draw = () => drawTable(app, key, rows, columns, sortable, options, pages, page, sort, dir, order, start, end, where, facts);
   return facts ? h(Table, { key, facts, draw }) : draw();
 }
 
@@ -402,10 +402,14 @@ export function dataframe<K extends string, R extends object>(app: Record<NoInfe
  */
 const Table = keptBy();
 
-/** What the visible table is drawn from, in order; undefined when a visible cell holds an object other than a date (drawn every time: it could change inside). */
+/**
+ * What the visible table is drawn from, in order; undefined when a visible cell holds an object other than a date (drawn every time: it could change inside).
+ * The rows' part starts at {@link rowFacts}: each row's key, then per column its text (a `format`ted one), or its value (a date: and its time).
+ */
 function tableFacts(app: object, key: string, rows: readonly Row[], columns: readonly ColumnPlan[], options: DataframeOptions<any>, view: readonly unknown[], order: readonly number[] | undefined, start: number, end: number): unknown[] | undefined {
   const out: unknown[] = [app, key, rows.length, options.caption, options.label, options.class, ...view, columns.length];
   for (const c of columns) out.push(c.key, c.label, c.kind, c.dayOnly, c.align, c.sortable, c.format === undefined);
+  if (out.length !== rowFacts(view.length, columns.length)) throw new Error("dataframe: tableFacts and rowFacts disagree");
   for (let p = start; p < end; p++) {
     const i = order ? order[p]! : p;
     const row = rows[i]!;
@@ -419,6 +423,11 @@ function tableFacts(app: object, key: string, rows: readonly Row[], columns: rea
     }
   }
   return out;
+}
+
+/** Where {@link tableFacts}' rows start: 6 entries, the view's, the column count, 7 per column. */
+function rowFacts(view: number, columns: number): number {
+  return 6 + view + 1 + 7 * columns;
 }
 
 function drawTable(
@@ -436,6 +445,7 @@ function drawTable(
   start: number,
   end: number,
   where: string,
+  facts: readonly unknown[] | undefined,
 ): VNode {
   const update = (_ev: EventSummary, current: TableView, action: unknown, arg: unknown): TableView => {
     if (action === "sort" && typeof arg === "string" && sortable.has(arg)) {
@@ -448,13 +458,17 @@ function drawTable(
   const bind = (action: "sort" | "page", arg: string | number) => bindField(app as Record<string, TableView>, key, update as never, [action, arg]);
 
   const body: VNode[] = [];
+  // The keys and formatted texts the facts read already (a format or rowKey runs once per cell and render): read back in their order.
+  let at = facts ? rowFacts(4, columns.length) : -1;
   for (let p = start; p < end; p++) {
     const i = order ? order[p]! : p;
     const row = rows[i]!;
-    body.push(h("tr", { key: options.rowKey ? options.rowKey(row, i) : i },
+    const rowKey = at >= 0 ? facts![at++] : options.rowKey ? options.rowKey(row, i) : i;
+    body.push(h("tr", { key: rowKey as string | number },
       columns.map((c) => {
         const v = row[c.key];
-        const text = c.format ? String((c.format as (v: unknown, r: unknown) => string)(v, row)) : cellText(v, c.kind, c.dayOnly);
+        const text = !c.format ? cellText(v, c.kind, c.dayOnly) : at >= 0 ? (facts![at] as string) : String((c.format as (v: unknown, r: unknown) => string)(v, row));
+        if (at >= 0) at += !c.format && v instanceof Date ? 2 : 1;
         return h("td", { class: alignClass(c.align, isMissing(v) && !c.format) }, text);
       })));
   }

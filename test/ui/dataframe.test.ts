@@ -239,6 +239,33 @@ it("draws the table again only when what it shows changed: a visible cell edited
   expect(draw()).not.toBe(draw());
 });
 
+it("runs a column's format and rowKey once per visible cell and render, and draws what they gave", async () => {
+  const { MemoCache } = await import("../../src/vdom/index.js");
+  const cache = new MemoCache();
+  const app = new (class extends App {
+    view = tableView();
+  })();
+  const rows = people(30);
+  let formats = 0, keys = 0, round = 0;
+  const draw = () =>
+    cache.render(() =>
+      dataframe(app, "view", rows, {
+        columns: ["id", { key: "score", format: (v) => (formats++, `${v} pts ${round}`) }, "joined", { key: "name", format: (v) => (formats++, String(v).toUpperCase()) }],
+        rowKey: (r) => (keys++, `p${r.id}`),
+      }));
+  const text = (v: VNode): string => (v.type === "text" ? v.text : (v.text ?? "") + v.children.map(text).join(""));
+  const keysOf = (v: VNode): string[] => (v.type === "text" ? [] : [...(v.tag === "tr" && v.key ? [v.key] : []), ...v.children.flatMap(keysOf)]);
+  for (round = 1; round <= 2; round++) {
+    formats = keys = 0;
+    const page = draw(); // round 2: the format's text changed, so the table is drawn again
+    expect(formats).toBe(20 * 2);
+    expect(keys).toBe(20);
+    expect(text(page)).toContain(`${rows[0]!.score} pts ${round}`);
+    expect(text(page)).toContain(rows[0]!.name.toUpperCase());
+    expect(keysOf(page).slice(0, 2)).toEqual([`p${rows[0]!.id}`, `p${rows[1]!.id}`]);
+  }
+});
+
 it("keeps its header and pager working while the table is not drawn again", async () => {
   class Page extends App {
     rows = people(100);
