@@ -159,7 +159,9 @@ const MessageView = memo((p: { author: string; text: Child; own: boolean; zone: 
  * scrolled up to older ones.
  *
  * @example
- * chatLog(this.messages.map((m) => chatMessage(m)))
+ * chatLog(this.messages.map((m) => chatMessage(m, { key: m.id })))
+ * // Keyed by a stable id: a new message is one insert. Unkeyed, every message takes its
+ * // predecessor's place, and one message sent the whole log again (55 KB for 200).
  */
 export function chatLog(messages: Child, options: { label?: string } = {}): VNode {
   return h("div", { class: "rv-chat-log", role: "log", "aria-label": options.label ?? "Messages", tabindex: 0 }, h("div", { class: "rv-chat-list" }, messages));
