@@ -266,6 +266,23 @@ it("runs a column's format and rowKey once per visible cell and render, and draw
   }
 });
 
+it("reads the keys of rows appended to a new array, and of an array that is not an extension, as of the first", async () => {
+  const app = new (class extends App {
+    view = tableView();
+  })();
+  const headers = (v: VNode): string[] => (v.type === "text" ? [] : v.tag === "th" ? [text(v).replace(/[↕↑↓]$/, "")] : v.children.flatMap(headers));
+  const text = (v: VNode): string => (v.type === "text" ? v.text : (v.text ?? "") + v.children.map(text).join(""));
+  const first: Row[] = [{ a: 1, b: 2 }, { a: 3, b: 4 }];
+  expect(headers(dataframe(app, "view", first))).toEqual(["a", "b"]);
+  const appended = [...first, { a: 5, b: 6, c: 7 }]; // the same rows, one more with a key of its own
+  expect(headers(dataframe(app, "view", appended))).toEqual(["a", "b", "c"]);
+  expect(headers(dataframe(app, "view", [...appended, { a: 8, b: 9 }]))).toEqual(["a", "b", "c"]);
+  // Not an extension of the last array (a row replaced): read whole.
+  expect(headers(dataframe(app, "view", [{ z: 1 }, ...appended.slice(1)]))).toEqual(["z", "a", "b", "c"]);
+  // Not objects are still refused in the appended part.
+  expect(() => dataframe(app, "view", [...appended, 4 as unknown as Row])).toThrow(/rows\[3\] is number/);
+});
+
 it("keeps its header and pager working while the table is not drawn again", async () => {
   class Page extends App {
     rows = people(100);
