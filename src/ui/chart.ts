@@ -3,6 +3,7 @@ import { area as d3area, curveLinear, curveMonotoneX, line as d3line, type Curve
 import { UsageError } from "../errors.js";
 import { h } from "../vdom/h.js";
 import { keptByValues } from "./facts.js";
+import { grouped } from "./numbers.js";
 import type { VNode } from "../vdom/types.js";
 
 /** One point of a series: x (a number, or a `Date` for a time axis) and y; a y that is not finite leaves a gap. */
@@ -139,10 +140,11 @@ function checkSeries(kind: string, input: Series | readonly Series[]): readonly 
 /**
  * A hover title's number: six significant digits, grouped ("1,234.57"). One
  * formatter for all (`toLocaleString` with options builds one per call: half
- * the time a chart of 1,000 points took to draw).
+ * the time a chart of 1,000 points took to draw), and most numbers grouped
+ * without it (numbers.ts).
  */
-const grouped = new Intl.NumberFormat("en-US", { maximumFractionDigits: 6 });
-const exact = (v: number) => grouped.format(Number(v.toPrecision(6)));
+const sixDecimals = new Intl.NumberFormat("en-US", { maximumFractionDigits: 6 });
+const exact = (v: number) => grouped(Number(v.toPrecision(6)), 6, sixDecimals);
 /** A hover title's time: "2026-11-29 12:00:30" (UTC, as the axis), milliseconds when there are some. */
 const utc = (v: number) => new Date(v).toISOString().replace("T", " ").replace(/(\.000)?Z$/, "");
 

@@ -4,6 +4,7 @@ import { bindField } from "../registry/fields.js";
 import { h } from "../vdom/h.js";
 import type { VNode } from "../vdom/types.js";
 import { keptBy } from "./facts.js";
+import { grouped } from "./numbers.js";
 
 /** Which column a {@link dataframe} is sorted by, which way, and which page it shows: the app field it reads and its clicks write. */
 export interface TableView {
@@ -290,25 +291,8 @@ function orderOf(rows: readonly Row[], f: Facts, key: string, dir: "asc" | "desc
 }
 
 const numberFormat = new Intl.NumberFormat("en-US", { maximumFractionDigits: 2 });
-/** A number whose shortest text has at most 2 decimals (most cells: counts, ids, prices): nothing for Intl to round. */
-const PLAIN = /^-?(\d+)(\.\d\d?)?$/;
-
-/**
- * `numberFormat.format(v)`: the same text ("12,345.6"), grouped here when
- * nothing needs rounding, which is 5× faster than Intl (65 ns against 340 a
- * cell; Intl was a tenth of a sorted page's event).
- */
-function formatNumber(v: number): string {
-  const s = String(v);
-  const m = PLAIN.exec(s);
-  if (m === null || Object.is(v, -0)) return numberFormat.format(v);
-  const digits = m[1]!;
-  if (digits.length <= 3) return s;
-  let i = digits.length % 3 || 3;
-  let out = (v < 0 ? "-" : "") + digits.slice(0, i);
-  for (; i < digits.length; i += 3) out += "," + digits.slice(i, i + 3);
-  return m[2] === undefined ? out : out + m[2];
-}
+/** A cell's number as Intl's en-US with at most 2 decimals writes it ("12,345.6"; see numbers.ts). */
+const formatNumber = (v: number): string => grouped(v, 2, numberFormat);
 const pad = (n: number) => String(n).padStart(2, "0");
 
 /** A cell's text by its column's kind. */
