@@ -394,8 +394,11 @@ export function dataframe<K extends string, R extends object>(app: Record<NoInfe
   const start = (page - 1) * pageSize;
   const end = Math.min(rows.length, start + pageSize);
   const order = sort ? orderOf(rows, f, sort, dir) : undefined;
-  const facts = tableFacts(app, key, rows, columns, options, [pageSize, page, sort, dir], order, start, end);
-  const draw = () => drawTable(app, key, rows, columns, sortable, options, pages, page, sort, dir, order, start, end, where, facts);
+  const shows = [pageSize, page, sort, dir];
+  const facts = tableFacts(app, key, rows, columns, options, shows, order, start, end);
+  // Where the facts' rows start (see tableFacts), for the drawing to read back what they read.
+  const read = facts && { facts, at: rowFacts(shows.length, columns.length) };
+  const draw = () => drawTable(app, key, rows, columns, sortable, options, pages, page, sort, dir, order, start, end, where, read);
   return facts ? h(Table, { key, facts, draw }) : draw();
 }
 
@@ -419,7 +422,6 @@ const Table = keptBy();
 function tableFacts(app: object, key: string, rows: readonly Row[], columns: readonly ColumnPlan[], options: DataframeOptions<any>, view: readonly unknown[], order: readonly number[] | undefined, start: number, end: number): unknown[] | undefined {
   const out: unknown[] = [app, key, rows.length, options.caption, options.label, options.class, ...view, columns.length];
   for (const c of columns) out.push(c.key, c.label, c.kind, c.dayOnly, c.align, c.sortable, c.format === undefined);
-  if (out.length !== rowFacts(view.length, columns.length)) throw new Error("dataframe: tableFacts and rowFacts disagree");
   for (let p = start; p < end; p++) {
     const i = order ? order[p]! : p;
     const row = rows[i]!;
@@ -455,7 +457,7 @@ function drawTable(
   start: number,
   end: number,
   where: string,
-  facts: readonly unknown[] | undefined,
+  read: { facts: readonly unknown[]; at: number } | undefined,
 ): VNode {
   const update = (_ev: EventSummary, current: TableView, action: unknown, arg: unknown): TableView => {
     if (action === "sort" && typeof arg === "string" && sortable.has(arg)) {
@@ -469,7 +471,8 @@ function drawTable(
 
   const body: VNode[] = [];
   // The keys and formatted texts the facts read already (a format or rowKey runs once per cell and render): read back in their order.
-  let at = facts ? rowFacts(4, columns.length) : -1;
+  const facts = read?.facts;
+  let at = read ? read.at : -1;
   for (let p = start; p < end; p++) {
     const i = order ? order[p]! : p;
     const row = rows[i]!;

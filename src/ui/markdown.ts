@@ -85,9 +85,8 @@ export function markdown(source: string, options: MarkdownOptions = {}): VNode {
  * first one's once its tree had rested and been rebuilt (perf probe).
  */
 const Markdown = memo((p: { source: string; breaks: boolean; linkify: boolean; typographer: boolean; maxLength: number; maxElements: number; cls: string | undefined }): VNode => {
-  const { source, breaks, linkify, typographer, maxLength, maxElements } = p;
-  const options = { class: p.cls };
-  const wrapper = () => ({ class: options.class ? `rv-markdown ${options.class}` : "rv-markdown" });
+  const { source, breaks, linkify, typographer, maxLength, maxElements, cls } = p;
+  const wrapper = () => ({ class: cls ? `rv-markdown ${cls}` : "rv-markdown" });
   /** The source whole, unparsed: what a source past the limits shows. */
   const plain = () => h("div", wrapper(), h("pre", {}, source));
   // Cheap to build, and kept out of the cache, whose room is counted in source characters.
@@ -95,7 +94,7 @@ const Markdown = memo((p: { source: string; breaks: boolean; linkify: boolean; t
   if (source.length > maxLength && source.replace(/\r\n/g, "\n").length > maxLength) return plain();
   const flags = `${+breaks}${+linkify}${+typographer}`;
   // Both limits are in the key: they decide whether the same source is parsed or shown plain.
-  const key = `${flags}\0${maxLength}\0${maxElements}\0${options.class ?? ""}\0${source}`;
+  const key = `${flags}\0${maxLength}\0${maxElements}\0${cls ?? ""}\0${source}`;
   const cached = trees.get(key);
   if (cached) return cached.tree;
   let md = parsers.get(flags);
