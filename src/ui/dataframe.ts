@@ -55,7 +55,11 @@ export interface DataframeOptions<R extends object = Row> {
   caption?: string;
   /** The region's name for screen readers when the table has no caption (a heading above it names it for the eye). Default "Table". */
   label?: string;
-  /** A row's identity, so the page keeps a row's element while it moves (default: its index in `rows`). */
+  /**
+   * A row's identity, so the page keeps a row's element while it moves. Default: the row's `id` when
+   * every shown row has one (a string or number) and no two are equal, else its index in `rows` (then a
+   * row inserted before the shown page re-sends the page).
+   */
   rowKey?: (row: R, index: number) => string | number;
   /** Extra class on the wrapper, after `rv-dataframe`. */
   class?: string;
@@ -395,11 +399,32 @@ export function dataframe<K extends string, R extends object>(app: Record<NoInfe
   const end = Math.min(rows.length, start + pageSize);
   const order = sort ? orderOf(rows, f, sort, dir) : undefined;
   const shows = [pageSize, page, sort, dir];
-  const facts = tableFacts(app, key, rows, columns, options, shows, order, start, end);
+  const keys = rowKeys(rows, order, start, end, options.rowKey);
+  const facts = tableFacts(app, key, rows, columns, options, shows, order, start, end, keys);
   // Where the facts' rows start (see tableFacts), for the drawing to read back what they read.
   const read = facts && { facts, at: rowFacts(shows.length, columns.length) };
-  const draw = () => drawTable(app, key, rows, columns, sortable, options, pages, page, sort, dir, order, start, end, where, read);
+  const draw = () => drawTable(app, key, rows, columns, sortable, options, pages, page, sort, dir, order, start, end, keys, where, read);
   return facts ? h(Table, { key, facts, draw }) : draw();
+}
+
+/**
+ * The shown rows' keys, in order: `rowKey`'s, or each row's `id` when all have a distinct one (a
+ * sorted table keyed by index re-sent its whole page when a row was inserted off it: 11 KB, by
+ * id 230 B), or their indexes in `rows`.
+ */
+function rowKeys(rows: readonly Row[], order: readonly number[] | undefined, start: number, end: number, rowKey: ((row: any, index: number) => string | number) | undefined): Array<string | number> {
+  const keys: Array<string | number> = [];
+  for (let p = start; p < end; p++) {
+    const i = order ? order[p]! : p;
+    keys.push(rowKey ? rowKey(rows[i]!, i) : i);
+  }
+  if (rowKey || keys.length === 0) return keys;
+  const ids = new Set<string>();
+  for (const i of keys) {
+    const id = rows[i as number]!.id;
+    if (!((typeof id === "string" && id !== "") || (typeof id === "number" && Number.isFinite(id))) || ids.size === ids.add(String(id)).size) return keys;
+  }
+  return keys.map((i) => rows[i as number]!.id as string | number);
 }
 
 /*
@@ -419,13 +444,13 @@ const Table = keptBy();
  * What the visible table is drawn from, in order; undefined when a visible cell holds an object other than a date (drawn every time: it could change inside).
  * The rows' part starts at {@link rowFacts}: each row's key, then per column its text (a `format`ted one), or its value (a date: and its time).
  */
-function tableFacts(app: object, key: string, rows: readonly Row[], columns: readonly ColumnPlan[], options: DataframeOptions<any>, view: readonly unknown[], order: readonly number[] | undefined, start: number, end: number): unknown[] | undefined {
+function tableFacts(app: object, key: string, rows: readonly Row[], columns: readonly ColumnPlan[], options: DataframeOptions<any>, view: readonly unknown[], order: readonly number[] | undefined, start: number, end: number, keys: ReadonlyArray<string | number>): unknown[] | undefined {
   const out: unknown[] = [app, key, rows.length, options.caption, options.label, options.class, ...view, columns.length];
   for (const c of columns) out.push(c.key, c.label, c.kind, c.dayOnly, c.align, c.sortable, c.format === undefined);
   for (let p = start; p < end; p++) {
     const i = order ? order[p]! : p;
     const row = rows[i]!;
-    out.push(options.rowKey ? options.rowKey(row, i) : i);
+    out.push(keys[p - start]);
     for (const c of columns) {
       const v = row[c.key];
       if (c.format) out.push(String((c.format as (v: unknown, r: unknown) => string)(v, row)));
@@ -456,6 +481,7 @@ function drawTable(
   order: readonly number[] | undefined,
   start: number,
   end: number,
+  keys: ReadonlyArray<string | number>,
   where: string,
   read: { facts: readonly unknown[]; at: number } | undefined,
 ): VNode {
@@ -470,14 +496,14 @@ function drawTable(
   const bind = (action: "sort" | "page", arg: string | number) => bindField(app as Record<string, TableView>, key, update as never, [action, arg]);
 
   const body: VNode[] = [];
-  // The keys and formatted texts the facts read already (a format or rowKey runs once per cell and render): read back in their order.
+  // The formatted texts the facts read already (a format runs once per cell and render): read back in their order.
   const facts = read?.facts;
   let at = read ? read.at : -1;
   for (let p = start; p < end; p++) {
     const i = order ? order[p]! : p;
     const row = rows[i]!;
-    const rowKey = at >= 0 ? facts![at++] : options.rowKey ? options.rowKey(row, i) : i;
-    body.push(h("tr", { key: rowKey as string | number },
+    if (at >= 0) at++; // the row's key
+    body.push(h("tr", { key: keys[p - start] },
       columns.map((c) => {
         const v = row[c.key];
         const text = !c.format ? cellText(v, c.kind, c.dayOnly) : at >= 0 ? (facts![at] as string) : String((c.format as (v: unknown, r: unknown) => string)(v, row));

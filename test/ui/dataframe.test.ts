@@ -266,6 +266,32 @@ it("runs a column's format and rowKey once per visible cell and render, and draw
   }
 });
 
+it("keys rows by their id when every shown row has a distinct one: a row inserted off a sorted page sends no row", async () => {
+  class Page extends App {
+    rows: Row[] = people(100);
+    view = tableView({ sort: "score", dir: "desc" });
+    @server.rpc add(rows: Row[]) {
+      this.rows = [...rows, ...this.rows];
+    }
+    override render() {
+      return h("main", {}, dataframe(this, "view", this.rows));
+    }
+  }
+  const s = (t = (await mount(Page)) as TestSession<App>) as unknown as TestSession<Page>;
+  const keys = () => s.findAll("tbody tr").map((tr) => tr.getAttribute("data-rv")!.replace(/^k-w-\d+-/, ""));
+  const shown = keys();
+  expect(shown[0]).toBe(String(s.app.rows.slice().sort((a, b) => (b.score as number) - (a.score as number))[0]!.id));
+  s.ops.length = 0;
+  await s.rpc("add", [{ id: 1000, name: "new", score: -1, joined: new Date(0) }]); // sorts last: off the first page
+  expect(keys()).toEqual(shown);
+  expect(JSON.stringify(s.ops)).not.toContain("<tr"); // only the status line changed
+  expect(s.text(".rv-df-status")).toBe("Rows 1–20 of 101");
+  // Two shown rows with one id: keyed by index, as rows without ids are, rather than a duplicate key.
+  await s.rpc("add", [{ id: Number(shown[0]), name: "twin", score: 1000 }]);
+  expect(s.findAll("tbody td:nth-child(2)")[0]!.textContent).toBe("twin");
+  expect(keys()[0]).toBe("0");
+});
+
 it("reads the keys of rows appended to a new array, and of an array that is not an extension, as of the first", async () => {
   const app = new (class extends App {
     view = tableView();
