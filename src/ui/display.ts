@@ -65,7 +65,7 @@ export function json(value: unknown, options: JsonOptions = {}): VNode {
   }
   const draw = () => h("div", { class: "rv-json" }, node(value, options.label, 0, o, new Set()));
   // Kept while the value and options are the same, value by value (facts.ts): a click beside a JSON tree does not draw it again.
-  return h(Json, { values: [o.open, o.maxItems, o.maxString, o.maxDepth, options.label, value], maxDepth: o.maxDepth, kept: { facts: null }, draw });
+  return h(Json, { values: [o.open, o.maxItems, o.maxString, o.maxDepth, options.label, value], maxDepth: o.maxDepth, maxItems: o.maxItems, kept: { facts: null }, draw });
 }
 
 const Json = keptByValues();

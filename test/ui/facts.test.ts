@@ -66,3 +66,61 @@ it("lets a big drawing's facts go while its session rests, drawing it again once
   view.update(4);
   expect(draws).toEqual({ big: 3, small: 1 });
 });
+
+it("keeps a drawing past the facts' cap by a fingerprint: drawn again when one value of 40,000 changes, not on a click beside it", () => {
+  const Kept = keptByValues();
+  const cache = new MemoCache();
+  let draws = 0;
+  const show = (...values: unknown[]) => cache.render(() => h(Kept, { values, kept: { facts: null }, draw: () => (draws++, h("p", {}, "drawn")) }));
+  const points = Array.from({ length: 10_000 }, (_, i) => [i, i / 3, { at: new Date(i), label: `p${i}` }]); // ≈ 100,000 facts
+  show("line", points);
+  show("line", points);
+  expect(draws).toBe(1);
+  const changes: Array<() => void> = [
+    () => ((points[9_999]![1] as number) += 1e-12),
+    () => ((points[5_000]![2] as { at: Date }).at = new Date(1)),
+    () => ((points[1]![2] as { label: string }).label = "P1"),
+    () => points.push([1, 2]),
+    () => ((points[3]![1] as number) = -0),
+    () => ((points[3]![1] as number) = 0),
+    () => ((points[4]![1] as number) = NaN),
+  ];
+  for (const change of changes) {
+    change();
+    show("line", points);
+    const drawn = draws;
+    show("line", points);
+    expect(draws).toBe(drawn);
+  }
+  expect(draws).toBe(1 + changes.length);
+  show("area", points); // another value beside them
+  expect(draws).toBe(2 + changes.length);
+  // A symbol past the cap cannot be printed: drawn at every render.
+  const marked = [...points, Symbol("s")];
+  show(marked);
+  show(marked);
+  expect(draws).toBe(4 + changes.length);
+});
+
+it("reads no more of a list or record than maxItems, and their counts", () => {
+  const Kept = keptByValues();
+  const cache = new MemoCache();
+  let draws = 0;
+  const show = (value: unknown) => cache.render(() => h(Kept, { values: [value], maxItems: 2, kept: { facts: null }, draw: () => (draws++, h("p", {}, "drawn")) }));
+  const list = [1, 2, 3, 4];
+  const record: Record<string, number> = { a: 1, b: 2, c: 3 };
+  show({ list, record });
+  list[3] = 40; // not shown
+  record.c = 30;
+  show({ list, record });
+  expect(draws).toBe(1);
+  list[1] = 20; // shown
+  show({ list, record });
+  expect(draws).toBe(2);
+  list.push(5); // its count is shown
+  show({ list, record });
+  expect(draws).toBe(3);
+  record.d = 4;
+  show({ list, record });
+  expect(draws).toBe(4);
+});
