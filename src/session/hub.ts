@@ -722,6 +722,8 @@ export class Hub<A extends App = App> implements PoolMember {
     let args: unknown[];
     try {
       this.assertOpen();
+      // Refused before it runs, so a retry runs it once, on the next holder (a call run here meanwhile was not in the snapshot: it ran twice).
+      if (session.handover) throw new SessionError("SERVER_CLOSING", `${this.spec.name}: session ${session.sid.slice(0, 6)}… is moving to another server; send the call again (the page does).`, { retryAfterMs: 100 });
       if (call.kind === "emit") assertCustomEvent(call.name, "rv.emit");
       else if (call.kind === "realtime" && call.name === SET_FIELD_NAME) field = true;
       else if (call.kind === "realtime" && call.name === RECOVER_NAME) recover = true;
@@ -776,7 +778,8 @@ export class Hub<A extends App = App> implements PoolMember {
     const { outcome, retry } = session.calls.submit(call, () => (this.renderer.beforeCall(session), nav || !session.strayed ? run() : this.strayedCall(session)));
     // Several processes: an rpc's answer, the first try's or a retry's, waits for a snapshot that holds the call's effect,
     // so no crash can undo an answered call.
-    const answer = () => (this.cluster ? outcome.then((body) => session.calls.enqueue(() => this.persist(session)).then(() => body)) : outcome);
+    // A call that ended before the session was handed over is in the snapshot it left with: its answer stands.
+    const answer = () => (this.cluster ? outcome.then((body) => session.calls.enqueue(() => this.persist(session)).then(() => body, (err) => (session.handover === "saved" ? body : Promise.reject(err)))) : outcome);
     if (retry) return call.kind === "rpc" ? answer() : Promise.resolve();
     this.meter.messagesIn[call.kind]++;
     // What a large call brings may stay in the state: counted at once, until the session is weighed again (pool.ts), so
@@ -1176,13 +1179,29 @@ export class Hub<A extends App = App> implements PoolMember {
   }
 
   /** Saves a session and gives it up here (shutdown, or another node asked for it); its page reconnects to the next holder. */
-  private async letGo(session: Session<A>): Promise<void> {
-    if (session.state === "ended") return;
-    await within(session.calls.whenIdle(), Date.now() + this.limits.calls.timeoutMs);
-    const lease = session.lease;
-    if (lease && (session.state as string) !== "ended") {
-      await this.persist(session);
-      await this.store.release(session.sid, lease);
+  private letGo(session: Session<A>): Promise<void> {
+    if (session.state === "ended") return Promise.resolve();
+    let going = this.handing.get(session);
+    if (!going) this.handing.set(session, (going = this.handOver(session).finally(() => this.handing.delete(session))));
+    return going;
+  }
+
+  /** Each session's {@link letGo} in progress: a second request for it waits for the first. */
+  private readonly handing = new WeakMap<Session<A>, Promise<void>>();
+
+  private async handOver(session: Session<A>): Promise<void> {
+    session.handover = "saving";
+    try {
+      await within(session.calls.whenIdle(), Date.now() + this.limits.calls.timeoutMs);
+      const lease = session.lease;
+      if (lease && (session.state as string) !== "ended") {
+        await this.persist(session);
+        session.handover = "saved";
+        await this.store.release(session.sid, lease);
+      }
+    } catch (err) {
+      session.handover = undefined; // not handed over: it stays here, taking calls
+      throw err;
     }
     await this.end(session, "moved", false);
   }

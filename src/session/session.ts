@@ -136,6 +136,11 @@ export class Session<A extends App = App> {
    * calls the session lacks (accepted by the dead node, never saved).
    */
   lacksCalls = false;
+  /**
+   * Being handed to another node (`Hub.letGo`): "saving" refuses new calls before they run, so
+   * that the snapshot it leaves with holds every call it ran; "saved" once the store has it.
+   */
+  handover: "saving" | "saved" | undefined;
   /** Cookies handlers set that the page has not fetched; saved in snapshots. */
   cookies: CookieJar | undefined;
   /** Handlers abandoned at `handlerTimeoutMs` that have not ended yet: no cookie is set meanwhile (`Hub.invoke`). */

@@ -1,7 +1,7 @@
 import { afterEach, describe, expect, it } from "vitest";
 import { App, h, MemoryPubSub, MemorySessionStore, server, UnavailableError } from "revue";
 import type { Hub } from "revue/internals";
-import { Browser, serve, textOf } from "./harness.js";
+import { Browser, serve, textOf, until } from "./harness.js";
 
 /**
  * Several nodes in one process: two servers sharing one store (marked shared)
@@ -15,12 +15,16 @@ const newGate = () => {
 };
 newGate();
 
+let charges = 0;
+
 class Counter extends App {
   count = 0;
   @server.rpc async hold() { await gate.promise; }
   heard: string[] = [];
   @server.realtime increment() { this.count++; }
   @server.rpc add(n: number) { this.count += n; return this.count; }
+  /** As `add`, with an effect outside the session (a payment, an email): counted here. */
+  @server.rpc charge(n: number) { charges++; this.count += n; return this.count; }
   @server.rpc enter(room: string) { this.join(room); }
   @server.rpc shout(room: string, text: string) { this.to(room).emit("shout", text); }
   @server.on("shout") got(text: string) { this.heard.push(text); }
@@ -163,6 +167,50 @@ describe("several nodes sharing a store and a pubsub", () => {
     for (const s of streams) {
       const shown = s.got.filter((m) => m.type === "patch").map((m) => JSON.stringify(m.data)).join("");
       expect(shown.lastIndexOf("m29")).toBeGreaterThan(shown.lastIndexOf("m28"));
+    }
+  });
+
+  it("runs a call sent while its session is being handed to another node once: refused before it runs, or answered from the snapshot it left with", async () => {
+    /** A store whose saves can be slowed, as over a network, with the saves in flight counted. */
+    class SlowStore extends MemorySessionStore {
+      delayMs = 0;
+      inFlight = 0;
+      override async save(sid: string, lease: Parameters<MemorySessionStore["save"]>[1], json: string): Promise<boolean> {
+        this.inFlight++;
+        await new Promise((r) => setTimeout(r, this.delayMs));
+        this.inFlight--;
+        return super.save(sid, lease, json);
+      }
+    }
+    const store = new SlowStore(Date.now, 10_000, true);
+    const broker = new MemoryPubSub();
+    const options = { store, keys: ["cluster-test-key"], cluster: { heartbeatMs: 50, nodeTtlMs: 200 } };
+    const a = await serve(Counter, { ...options, pubsub: broker, node: "n0" });
+    const b = await serve(Counter, { ...options, pubsub: broker.client(), node: "n1" });
+    nodes.push(a, b);
+    for (let round = 0; round < 3; round++) {
+      const page = await a.browser().start();
+      expect((await page.rpc("add", [1])).body.result).toBe(1);
+      store.delayMs = 60;
+      const viaB = on(b, page);
+      viaB.stream(0); // the stream reaches b: a saves the session and lets it go
+      for (let i = 0; i < 200 && store.inFlight === 0; i++) await new Promise((r) => setTimeout(r, 2));
+      const seq = ++page.seq;
+      const before = charges;
+      // To a, while it saves; then again under the same seq while it answers 503, by turns to b and a, as the page does behind a balancer.
+      let answer = await page.rpc("charge", [10], seq);
+      store.delayMs = 0;
+      for (let i = 0; answer.status === 503 && i < 50; i++) {
+        expect(answer.body.error.code).toBe("SERVER_CLOSING");
+        await new Promise((r) => setTimeout(r, 20));
+        answer = await (i % 2 ? page : viaB).rpc("charge", [10], seq);
+      }
+      expect(answer).toMatchObject({ status: 200, body: { result: 11 } });
+      expect(charges - before).toBe(1);
+      await until(() => hubOf(b).get(page.sid) !== undefined, "the session on b");
+      expect(hubOf(b).get(page.sid)!.instance.count).toBe(11);
+      expect((await viaB.rpc("add", [0], ++page.seq)).body.result).toBe(11);
+      viaB.close();
     }
   });
 
