@@ -338,6 +338,7 @@ export class Hub<A extends App = App> implements PoolMember {
       app: this.spec.name,
       logger: this.logger,
       onDiff: (diff) => this.presenceChanged(diff),
+      offlineFor: (sid) => this.byId.get(sid)?.stream.offlineFor(Date.now()) ?? Infinity,
     });
     this.deliverTo = options.deliver;
     this.production = options.production ?? process.env.NODE_ENV === "production";

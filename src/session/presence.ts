@@ -1,5 +1,5 @@
 import { randomBytes } from "node:crypto";
-import { RevueError, UsageError } from "../errors.js";
+import { RevueError, SessionError, UsageError } from "../errors.js";
 import type { PresenceDiff, PresenceList, PresenceMeta } from "../protocol.js";
 import type { Logger } from "./logger.js";
 import type { PubSub } from "./pubsub.js";
@@ -50,9 +50,12 @@ export interface PresenceOptions {
   /** Changes within this long reach handlers and pages as one diff per topic. Default 50 ms. */
   batchMs?: number;
   /**
-   * Presences one topic may hold, on every node together: a track past it
-   * fails with a `UsageError`. Each page listening to a topic gets each change
-   * of it, so a topic's size multiplies what every page is sent. Default 1,000.
+   * Presences one topic may hold, on every node together. Each page listening
+   * to a topic gets each change of it, so a topic's size multiplies what every
+   * page is sent. When it is full, a track on a node makes room by untracking
+   * that node's presences of a page not connected for 10 s, if any (scripts
+   * that track without keeping a page open cannot lock people out); otherwise
+   * it fails with a `SessionError` of code `ROOM_LIMIT`. Default 1,000.
    */
   maxPerTopic?: number;
 }
@@ -102,7 +105,12 @@ export interface PresenceConfig extends PresenceOptions {
   logger?: Logger;
   /** Receives one diff per changed topic, every `batchMs` at most. */
   onDiff: (diff: PresenceDiff) => void;
+  /** How long session `sid`'s page has not been connected (0 while it is): a full topic makes room from those offline longest. */
+  offlineFor?: (sid: string) => number;
 }
+
+/** A page not connected for this long is taken for gone when its topic is full: its presences there make room for a new one. */
+export const OFFLINE_EVICT_MS = 10_000;
 
 /** When this process last said that a node went down, by the node's name (see `beat`). */
 const reportedDown = new Map<string, number>();
@@ -267,10 +275,33 @@ export class Presence {
       throw new UsageError(`${where}: this session already holds ${MAX_PRESENCES_PER_SESSION} presences, the limit. Untrack one first (this.presence.untrack(topic, key)).`);
     }
     // Not for a restored session's own: they were counted where it was, and still are until that node's leave (or down period).
-    if (!restoring && (this.sizes.get(topic) ?? 0) >= this.maxPerTopic) {
-      throw new UsageError(`${where}: the topic already holds ${this.maxPerTopic} presences, the limit (every page listening gets each change of it). Split it into smaller topics, or raise createServer's presence.maxPerTopic.`);
+    if (!restoring && (this.sizes.get(topic) ?? 0) >= this.maxPerTopic && !this.makeRoom(topic)) {
+      throw new SessionError(
+        "ROOM_LIMIT",
+        `${where}: the topic already holds ${this.maxPerTopic} presences, the limit (every page listening gets each change of it), all of pages connected in the last ${OFFLINE_EVICT_MS / 1000} s. Catch it and say so, split the topic, or raise createServer's presence.maxPerTopic.`,
+      );
     }
     return this.add(sid, { topic, key, ref: this.newRef(), meta: clean });
+  }
+
+  /**
+   * Untracks, in the full `topic`, the presences of this node's session whose
+   * page has been offline longest, if at least {@link OFFLINE_EVICT_MS}:
+   * 1,000 sessions that tracked from one script and never opened a stream held
+   * a lobby against everyone for their 15 minutes (attack probe). Whether room
+   * was made.
+   */
+  private makeRoom(topic: string): boolean {
+    const offlineFor = this.config.offlineFor, sids = this.trackers.get(topic);
+    if (!offlineFor || !sids) return false;
+    let gone: string | undefined, longest = OFFLINE_EVICT_MS - 1;
+    for (const sid of sids.keys()) {
+      const t = offlineFor(sid);
+      if (t > longest) (longest = t), (gone = sid);
+    }
+    if (gone === undefined) return false;
+    for (const entry of [...this.bySession.get(gone)?.values() ?? []]) if (entry.topic === topic) this.untrack(gone, topic, entry.key);
+    return true;
   }
 
   /** Replaces (or maps) the meta of a presence session `sid` tracks (see {@link SessionPresence.update}). */

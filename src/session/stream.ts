@@ -112,6 +112,14 @@ export class SessionStream {
     return this.sink !== undefined;
   }
 
+  /** When the last sink went (or the stream was made, before any). */
+  private closedAt = Date.now();
+
+  /** How long no sink has been attached: 0 while one is. */
+  offlineFor(now: number): number {
+    return this.sink ? 0 : now - this.closedAt;
+  }
+
   /** The id of the last message sent or buffered. */
   get lastEventId(): number {
     return this.lastId;
@@ -235,6 +243,7 @@ export class SessionStream {
     this.corked = false;
     this.heldText = "";
     this.sink = undefined;
+    this.closedAt = Date.now();
     return true;
   }
 
@@ -245,6 +254,7 @@ export class SessionStream {
     this.corked = false;
     this.heldText = "";
     this.sink = undefined;
+    this.closedAt = Date.now();
     sink.destroy();
     return true;
   }
@@ -311,6 +321,7 @@ export class SessionStream {
     const sink = this.sink;
     if (!sink) return;
     this.sink = undefined;
+    this.closedAt = Date.now();
     if (sink.writableEnded || sink.destroyed) return;
     const text = `event: bye\ndata: ${JSON.stringify({ reason: bye.reason })}\n\n`;
     sink.end(text);

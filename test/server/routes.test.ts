@@ -1,4 +1,4 @@
-import { afterEach, describe, expect, it } from "vitest";
+import { afterEach, describe, expect, it, vi } from "vitest";
 import { App, createServer, h, RpcError, server } from "revue";
 import { serve } from "./harness.js";
 
@@ -241,5 +241,29 @@ describe("presence across the apps of one server", () => {
     await expect.poll(async () => (await stage.rpc("here")).body.result).toEqual(["ada", "bob"]);
     expect((await ada.rpc("here")).body.result).toEqual(["ada", "bob"]);
     expect(srv.logs.filter((l) => l.includes("presence"))).toEqual([]);
+  });
+
+  it("a full topic takes a new presence in place of one whose page has been offline 10 s, never one of a connected page", async () => {
+    const srv = await serve(Seat, { presence: { maxPerTopic: 3 } });
+    close = srv.close;
+    const ann = await srv.browser().start();
+    ann.stream(0); // a page open
+    await ann.rpc("arrive", ["ann"]);
+    for (const bot of ["bot1", "bot2"]) await (await srv.browser().start()).rpc("arrive", [bot]); // sessions without a page
+    const late = await srv.browser().start();
+    late.stream(0);
+    const refused = await late.rpc("arrive", ["late"]);
+    expect(refused).toMatchObject({ status: 400, body: { error: { code: "ROOM_LIMIT" } } });
+    const now = Date.now;
+    const later = vi.spyOn(Date, "now").mockImplementation(() => now() + 11_000);
+    try {
+      expect((await late.rpc("arrive", ["late"])).status).toBe(200);
+      const here = (await ann.rpc("here")).body.result as string[];
+      expect(here).toContain("ann");
+      expect(here).toContain("late");
+      expect(here).toHaveLength(3);
+    } finally {
+      later.mockRestore();
+    }
   });
 });

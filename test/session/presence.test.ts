@@ -405,6 +405,27 @@ describe("presence misuse", () => {
     expect(() => new Presence(new MemoryPubSub(), { channel: "c", app: "Chat", maxPerTopic: 0.5, onDiff() {} })).toThrow(/maxPerTopic must be a positive whole number/);
   });
 
+  it("makes room in a full topic from the presences of pages offline 10 s or more, longest first; else refuses with ROOM_LIMIT", async () => {
+    const offline = new Map<string, number>([["on", 0], ["brief", 5_000], ["gone", 60_000], ["gone2", 20_000]]);
+    const p = new Presence(new MemoryPubSub(), { channel: "c", app: "Chat", maxPerTopic: 4, onDiff() {}, offlineFor: (sid) => offline.get(sid) ?? 0 });
+    for (const sid of ["on", "brief", "gone", "gone2"]) p.track(sid, "lobby", sid);
+    p.track("gone", "other", "gone"); // another topic: not touched
+    p.track("new", "lobby", "new");
+    expect(Object.keys(p.list("lobby")).sort()).toEqual(["brief", "gone2", "new", "on"]);
+    expect(p.entriesOf("gone")).toEqual([{ topic: "other", key: "gone", meta: {} }]);
+    p.track("new2", "lobby", "new2");
+    expect(Object.keys(p.list("lobby")).sort()).toEqual(["brief", "new", "new2", "on"]);
+    let err: unknown;
+    try {
+      p.track("new3", "lobby", "new3");
+    } catch (e) {
+      err = e;
+    }
+    expect(err).toMatchObject({ code: "ROOM_LIMIT", message: expect.stringMatching(/already holds 4 presences, the limit.*connected in the last 10 s.*Catch it/) });
+    expect(Object.keys(p.list("lobby")).sort()).toEqual(["brief", "new", "new2", "on"]);
+    await p.stop();
+  });
+
   it("refuses a down period shorter than two heartbeats", () => {
     const make = () => new Presence(new MemoryPubSub(), { channel: "c", app: "Chat", heartbeatMs: 1_000, downPeriodMs: 1_500, onDiff() {} });
     expect(make).toThrow(RevueError);
