@@ -278,7 +278,7 @@ export class Presence {
     if (!restoring && (this.sizes.get(topic) ?? 0) >= this.maxPerTopic && !this.makeRoom(topic)) {
       throw new SessionError(
         "ROOM_LIMIT",
-        `${where}: the topic already holds ${this.maxPerTopic} presences, the limit (every page listening gets each change of it), all of pages connected in the last ${OFFLINE_EVICT_MS / 1000} s. Catch it and say so, split the topic, or raise createServer's presence.maxPerTopic.`,
+        `${where}: the topic already holds ${this.maxPerTopic} presences, the limit (every page listening gets each change of it), none of a page offline for ${OFFLINE_EVICT_MS / 1000} s or more. Catch it and say so, split the topic, or raise createServer's presence.maxPerTopic.`,
       );
     }
     return this.add(sid, { topic, key, ref: this.newRef(), meta: clean });

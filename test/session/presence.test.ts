@@ -421,7 +421,7 @@ describe("presence misuse", () => {
     } catch (e) {
       err = e;
     }
-    expect(err).toMatchObject({ code: "ROOM_LIMIT", message: expect.stringMatching(/already holds 4 presences, the limit.*connected in the last 10 s.*Catch it/) });
+    expect(err).toMatchObject({ code: "ROOM_LIMIT", message: expect.stringMatching(/already holds 4 presences, the limit.*none of a page offline for 10 s or more.*Catch it/) });
     expect(Object.keys(p.list("lobby")).sort()).toEqual(["brief", "new", "new2", "on"]);
     await p.stop();
   });
