@@ -721,10 +721,12 @@ export class Hub<A extends App = App> implements PoolMember {
     let nav = false;
     let leaving = false;
     let args: unknown[];
+    // Refused before it runs, its seq left unused in the snapshot the session leaves with: the page sends it again, and
+    // the next holder runs it once. (A call run here meanwhile was not in the snapshot: it ran twice; a seq passed by
+    // as refused was in it: the retry got SEQ_EXPIRED and the click was lost.)
+    this.assertOpen();
+    if (session.handover) throw new SessionError("SERVER_CLOSING", `${this.spec.name}: session ${session.sid.slice(0, 6)}… is moving to another server; send the call again (the page does).`);
     try {
-      this.assertOpen();
-      // Refused before it runs, so a retry runs it once, on the next holder (a call run here meanwhile was not in the snapshot: it ran twice).
-      if (session.handover) throw new SessionError("SERVER_CLOSING", `${this.spec.name}: session ${session.sid.slice(0, 6)}… is moving to another server; send the call again (the page does).`, { retryAfterMs: 100 });
       if (call.kind === "emit") assertCustomEvent(call.name, "rv.emit");
       else if (call.kind === "realtime" && call.name === SET_FIELD_NAME) field = true;
       else if (call.kind === "realtime" && call.name === RECOVER_NAME) recover = true;

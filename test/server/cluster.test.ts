@@ -214,6 +214,32 @@ describe("several nodes sharing a store and a pubsub", () => {
     }
   });
 
+  it("a click refused while its node shuts down or hands its session over runs on the next node (its seq left unused, not passed by)", async () => {
+    for (const how of ["close", "handoff"] as const) {
+      newGate();
+      const [a, b] = await cluster();
+      const page = await a!.browser().start();
+      await page.event("increment");
+      const held = page.rpc("hold"); // a running handler the node waits for
+      await until(() => hubOf(a!).get(page.sid)?.calls.idle === false, "the held call to run");
+      const closing = how === "close" ? a!.handle.close() : on(b!, page).stream(0);
+      await until(() => (how === "close" ? true : hubOf(a!).get(page.sid)?.handover === "saving"), "the handover to start");
+      const seq = ++page.seq;
+      // Sent to a (a closing node takes no new connection: through b, which forwards it to a, the holder).
+      const refused = await (how === "close" ? on(b!, page) : page).event("increment", [], seq);
+      expect(refused).toMatchObject({ status: 503, body: { error: { code: "SERVER_CLOSING" } } });
+      gate.open();
+      expect((await held).status).toBe(200);
+      if (how === "close") await closing;
+      await until(() => hubOf(a!).get(page.sid) === undefined, "a to let the session go");
+      const viaB = on(b!, page);
+      expect((await viaB.event("increment", [], seq)).status).toBe(202); // the page sends it again: the next node runs it
+      await until(() => hubOf(b!).get(page.sid)?.instance.count === 2, `the click to run on b (${how})`);
+      viaB.close();
+      for (const n of nodes.splice(0)) await n.close().catch(() => {});
+    }
+  });
+
   it("sends no second copy of a page served by one node whose stream reaches another: that node checks its render against the page served", async () => {
     const [a, b] = await cluster();
     const pageOnA = a!.browser();
