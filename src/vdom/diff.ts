@@ -142,8 +142,10 @@ function kept(old: ElementNode, next: ElementVNode): ElementNode {
  * is not: the text is emptied with one op and every new child is appended.
  */
 function fromText(ctx: DiffCtx, old: ElementNode, next: ElementVNode): false {
-  if (old.text !== "") ctx.ops.push({ op: "text", id: old.id, text: "" });
   const nc = next.children;
+  // A key met twice is refused, as on every path that inserts several children (two elements got one id).
+  if (nc.length > 1 && hasKey(nc, 0, nc.length - 1)) indexMiddle(nc, 0, nc.length - 1, undefined, old);
+  if (old.text !== "") ctx.ops.push({ op: "text", id: old.id, text: "" });
   for (let i = 0; i < nc.length; i++) insertNew(ctx, next, nc, i, old.id, null);
   return false;
 }

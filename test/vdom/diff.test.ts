@@ -447,6 +447,13 @@ describe("duplicate keys", () => {
     expect(() => diff(old, list(["c", "c"]), { alloc })).toThrow('Duplicate key "c"');
   });
 
+  it("are reported when an element's one text becomes children (fuzz: two elements got one id)", () => {
+    const alloc = createIdAllocator();
+    const old = lower(h("div", {}, "0"), { alloc });
+    expect(() => diff(old, h("div", {}, [h("b", { key: 3 }, "x"), h("em", { key: "3" }, "y")]), { alloc })).toThrow('Duplicate key "3" among the children of <div>');
+    expect(diff(old, h("div", {}, [h("b", { key: 3 }, "x"), h("em", { key: 4 }, "y")]), { alloc }).ops).toHaveLength(3);
+  });
+
   it("are a number and its text among the same siblings", () => {
     const alloc = createIdAllocator();
     expect(() => lower(list([1, "1"]), { alloc })).toThrow('Duplicate key "1"');
