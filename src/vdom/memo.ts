@@ -145,6 +145,11 @@ export class MemoCache {
       const out = work();
       if (this.size > 2 * this.kept + 64) this.sweep();
       return out;
+    } catch (err) {
+      // The tree was left as it was, and the entries this render updated no longer match it (a copy the failed diff made,
+      // props it changed): a later rest relinked a call whose props changed to the node built for the old ones. Rebuilt instead.
+      this.clear();
+      throw err;
     } finally {
       active = outer;
     }

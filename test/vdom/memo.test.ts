@@ -243,6 +243,26 @@ describe("memo()", () => {
     expect(reads).toBe(0);
   });
 
+  it("shows a call's new props after renders whose diff threw and a rest (fuzz: the rest relinked the node built for the old props)", () => {
+    const Label = memo((p: { text: string }) => h("span", {}, p.text));
+    const dup = () => h("ul", {}, [h("li", { key: 1 }, "a"), h("li", { key: 1 }, "b")]); // a duplicate key: the diff throws
+    const renders = [
+      () => h("div", {}, h("hr", {}), h(Label, { text: "old" })),
+      () => h("div", {}, h(Label, { text: "old" }), dup()), // a hit, its node moved: the diff copies it, then throws
+      () => h("div", {}, h(Label, { text: "new" }), dup()), // a miss, and the diff throws again
+      () => h("div", {}, h(Label, { text: "new" })),
+    ];
+    let step = 0;
+    const view = new View(() => renders[step]!(), noBinder);
+    view.firstTree();
+    view.update(1);
+    for (step = 1; step <= 2; step++) expect(() => view.update(1)).toThrow(/Duplicate key "1"/);
+    view.rest();
+    step = 3;
+    view.update(1);
+    expect(renderToString(view.current()!).replace(/ data-rv="[^"]*"/g, "")).toBe("<div><span>new</span></div>");
+  });
+
   it("a session's view renders through its cache: an event that changes one row rebuilds that row, also after the tree was packed", () => {
     let state = items(50);
     const view = new View(() => page(state), noBinder);
