@@ -193,6 +193,10 @@ export function h(tag: string | ((props: any) => VNode | null), maybeProps?: obj
   if (tag === "script") refuseTag(tag, "h()");
   // <STYLE> is a <style>: a tag in another case is looked up only when there are several children to join.
   if (TEXT_ONLY_TAGS.has(tag) || (children.length > 1 && isTextOnly(tag))) {
+    // A textarea given a value and children shows its value, as in React: the first page showed the children, one a patch made the value.
+    if (tag.length === 8 && (typeof props?.value === "string" || typeof props?.value === "number") && tag.toLowerCase() === "textarea") {
+      return new ElementVNode(tag, props, key, NO_CHILDREN, undefined, String(props.value) || undefined);
+    }
     return new ElementVNode(tag, props ?? EMPTY_PROPS, key, textOnly(tag, children), undefined);
   }
   return new ElementVNode(tag, props ?? EMPTY_PROPS, key, children, slots);

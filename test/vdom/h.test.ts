@@ -88,8 +88,11 @@ describe("h()", () => {
     expect(v.props).toEqual({ rows: 3, key: "k" });
     expect((h("TEXTAREA", { value: 7 }) as VElement).text).toBe("7");
     expect((h("textarea", { value: "" }) as VElement).text).toBeUndefined();
-    // Text given as children wins, and the prop stays (the kit's controls pass both).
+    // Given children too, the value is its text, and the prop stays (the kit's controls pass both): a page a patch
+    // built (whose applier sets the live value from the prop) shows what the first page shows (fuzz).
     expect((h("textarea", { value: "a" }, "a") as VElement).props).toEqual({ value: "a" });
+    expect((h("textarea", { value: "from value" }, "from children") as VElement).text).toBe("from value");
+    expect((h("textarea", { value: "" }, "x", "y") as VElement).text).toBeUndefined();
   });
 
   it("joins the text of textarea, title and style into one child", () => {
