@@ -156,7 +156,8 @@ function textOnly(tag: string, children: VNode[]): VNode[] {
  * element's attribute record as is, and an array of children may become its
  * children list (it is never written to). Build a new object or array for the
  * next render instead of mutating one already passed to `h()`, as in React.
- * Props are a plain object's own properties (a literal, or JSX's).
+ * Props are a plain object's own properties (a literal, or JSX's). Rows given
+ * straight to a `<table>` go in a `<tbody>`, where the browser puts them.
  *
  * @example
  * h("ul", { class: "todos" },
@@ -184,6 +185,10 @@ export function h(tag: string | ((props: any) => VNode | null), maybeProps?: obj
   if (children === undefined) ({ children, slots } = normalize(args));
   else if (children.length === 0) children = NO_CHILDREN; // every leaf shares one (frozen) empty list
   if (children.length === 0 && tag.length === 8 && (typeof props?.value === "string" || typeof props?.value === "number") && tag.toLowerCase() === "textarea") return textareaOf(tag, props!, key);
+  if (tag === "table" && children.length > 0) {
+    const bodied = withBodies(children);
+    if (bodied !== undefined) (children = bodied), (slots = undefined);
+  }
   if (children.length === 0 ? tag !== "script" : !needsCheck(tag)) return new ElementVNode(tag, props ?? EMPTY_PROPS, key, children, slots);
   if (VOID_TAGS.has(tag)) {
     throw new RenderError(`<${tag}> is a void element and cannot have children (got ${children.length}). Put the content next to it.`);
@@ -200,6 +205,28 @@ export function h(tag: string | ((props: any) => VNode | null), maybeProps?: obj
     return new ElementVNode(tag, props ?? EMPTY_PROPS, key, textOnly(tag, children), undefined);
   }
   return new ElementVNode(tag, props ?? EMPTY_PROPS, key, children, slots);
+}
+
+/**
+ * A table's children with each run of `<tr>`s in a `<tbody>`, as the HTML
+ * parser puts them when it reads the first page: rows a patch added went into
+ * the `<table>`, beside the parser's `<tbody>` (fuzz probe). Undefined when
+ * no row is a direct child.
+ */
+function withBodies(children: readonly VNode[]): VNode[] | undefined {
+  let out: VNode[] | undefined, run: VNode[] | undefined;
+  for (let i = 0; i < children.length; i++) {
+    const c = children[i]!;
+    if (c.type === "element" && c.tag.length === 2 && c.tag.toLowerCase() === "tr") {
+      out ??= children.slice(0, i) as VNode[];
+      if (!run) out.push(new ElementVNode("tbody", EMPTY_PROPS, undefined, (run = []), undefined));
+      run.push(c);
+    } else {
+      run = undefined;
+      out?.push(c);
+    }
+  }
+  return out;
 }
 
 /**

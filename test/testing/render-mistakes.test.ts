@@ -122,3 +122,28 @@ it("refuses a field that hides an App member (user, query), naming it and the fi
   await expect(mount(Guest as never, { user: { name: "ada" } })).rejects.toThrow('Guest.user: a field of that name hides the App\'s own `this.user`, which Revue sets and reads (README: Pages, URLs and users). Rename the field (e.g. userValue).');
   await expect(mount(Search as never)).rejects.toThrow(/Search\.query: a field of that name hides the App's own `this\.query`/);
 });
+
+/** Rows put straight in a <table>, without a <tbody>: the HTML parser adds one to the first page. */
+class Scores extends App {
+  rows = [1, 2];
+  @server.realtime add() {
+    this.rows = [...this.rows, this.rows.length + 1];
+  }
+  override render() {
+    return h("main", {}, h("button", { onClick: this.add }, "add"),
+      h("table", {}, h("caption", {}, "Scores"), this.rows.map((n) => h("tr", { key: n }, h("td", {}, String(n))))));
+  }
+}
+
+it("keeps rows given straight to a <table> in one <tbody>, as the parser read the first page, when a patch adds one", async () => {
+  const t = await mount(Scores);
+  try {
+    await t.click("button");
+    const table = t.find("table") as HTMLTableElement;
+    expect(table.tBodies).toHaveLength(1);
+    expect([...table.tBodies[0]!.rows].map((r) => r.textContent)).toEqual(["1", "2", "3"]);
+    expect(table.caption?.textContent).toBe("Scores");
+  } finally {
+    await t.unmount();
+  }
+});

@@ -95,6 +95,15 @@ describe("h()", () => {
     expect((h("textarea", { value: "" }, "x", "y") as VElement).text).toBeUndefined();
   });
 
+  it("puts each run of rows given straight to a table in a tbody, as the HTML parser does", () => {
+    const tags = (v: VNode): unknown => (v.type === "text" ? v.text : v.children.length ? { [v.tag]: v.children.map(tags) } : v.tag);
+    const row = (k: number) => h("tr", { key: k });
+    expect(tags(h("table", {}, h("thead", {}), row(1), row(2), h("tfoot", {}), row(3)))).toEqual({ table: ["thead", { tbody: ["tr", "tr"] }, "tfoot", { tbody: ["tr"] }] });
+    expect(tags(h("table", {}, h("tbody", {}, row(1))))).toEqual({ table: [{ tbody: ["tr"] }] });
+    const body = (h("table", {}, [row(1), row(2)]) as VElement).children[0] as VElement;
+    expect([body.tag, ...body.children.map((r) => String((r as VElement).key))]).toEqual(["tbody", "1", "2"]);
+  });
+
   it("joins the text of textarea, title and style into one child", () => {
     expect(texts(h("title", {}, "Count: ", 3))).toEqual(["Count: 3"]);
     expect(() => h("textarea", {}, h("b", {}))).toThrow(/<textarea> can only contain text/);
