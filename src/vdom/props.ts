@@ -62,7 +62,9 @@ function eventAttr(prop: string): string | null {
  */
 export function lowerProp(tag: string, prop: string, value: unknown, bind: Binder): boolean {
   if (value === null || value === undefined || value === false) return false;
-  const kind = kindOf(prop);
+  let kind = kindOf(prop);
+  const renamed = kind >= RENAMED;
+  if (renamed) kind -= RENAMED;
   if (kind === DROP) return false;
   if (kind === EVENT) {
     const name = eventAttr(prop);
@@ -84,7 +86,7 @@ export function lowerProp(tag: string, prop: string, value: unknown, bind: Binde
     if (kind === REFUSE) refuse(tag, prop, value);
     text = typeof value === "string" ? value : attrText(tag, prop, value);
     if (kind === URL ? isUnsafeAttr(prop, text) : kind === ANIMATES ? LINK_TARGET.test(text) : kind === OTHER_URL ? otherUrlRefused(prop, text) : kind >= NAME && refusedName(tag, kind, text)) return false;
-    lowered.name = kind === FOR ? "for" : kind === SVG_NAME ? SVG_NAMES.get(prop)! : prop;
+    lowered.name = kind === FOR ? "for" : kind === SVG_NAME ? SVG_NAMES.get(prop)! : renamed ? canonicalName(prop) : prop;
   }
   lowered.value = text;
   return true;
@@ -97,6 +99,36 @@ export function lowerProp(tag: string, prop: string, value: unknown, bind: Binde
  * unchanged element. Only the value of a URL attribute still needs a look.
  */
 const DROP = 0, PLAIN = 1, URL = 2, EVENT = 3, CLASS = 4, STYLE = 5, FOR = 6, REFUSE = 7, ANIMATES = 8, OTHER_URL = 9, SVG_NAME = 10, NAME = 11, ID = 12, REL = 13;
+/** Added to the kind of an attribute written under another name than the prop's (see {@link canonicalName}). */
+const RENAMED = 16;
+
+/**
+ * SVG's attribute names that have capitals, by their lower case: the HTML
+ * parser lower-cases every attribute name of the first page and gives these
+ * back their case (the spec's "adjust SVG attributes"), while a patch's
+ * `setAttribute` on an SVG element keeps the name as written: `viewbox`
+ * worked on the first page and did nothing in a patch, `tabIndex` the other
+ * way round (fuzz probe).
+ */
+const SVG_CASED = new Map(
+  ("attributeName attributeType baseFrequency baseProfile calcMode clipPathUnits diffuseConstant edgeMode filterUnits glyphRef gradientTransform " +
+    "gradientUnits kernelMatrix kernelUnitLength keyPoints keySplines keyTimes lengthAdjust limitingConeAngle markerHeight markerUnits markerWidth " +
+    "maskContentUnits maskUnits numOctaves pathLength patternContentUnits patternTransform patternUnits pointsAtX pointsAtY pointsAtZ preserveAlpha " +
+    "preserveAspectRatio primitiveUnits refX refY repeatCount repeatDur requiredExtensions requiredFeatures specularConstant specularExponent " +
+    "spreadMethod startOffset stdDeviation stitchTiles surfaceScale systemLanguage tableValues targetX targetY textLength viewBox viewTarget " +
+    "xChannelSelector yChannelSelector zoomAndPan").split(" ").map((name) => [name.toLowerCase(), name]),
+);
+
+/**
+ * The name an attribute is written under, as the HTML parser leaves it: in
+ * lower case (as on any HTML element, where `setAttribute` lower-cases too),
+ * SVG's cased names in their case, and `xlink:href` as `href` (SVG 2), which
+ * `setAttribute` cannot put in the XLink namespace the parser puts it in.
+ */
+const canonicalName = nameCache((prop: string): string => {
+  const lower = prop.toLowerCase();
+  return lower === "xlink:href" ? "href" : SVG_CASED.get(lower) ?? lower;
+}, 4096);
 
 /**
  * SVG's presentation attributes, whose names have hyphens, by the camelCase
@@ -246,7 +278,8 @@ function decideKind(prop: string): number {
   else if (DROPPED.has(lower) || lower.startsWith(ID_ATTR)) kind = DROP;
   // A URL attribute is unsafe for some values only; anything else is decided by its name.
   else kind = isUnsafeAttr(prop, "") ? DROP : isUnsafeAttr(prop, "javascript:") ? URL : OTHER_URLS.has(lower) || URL_LISTS.has(lower) ? OTHER_URL : PLAIN;
-  return kind;
+  const attribute = kind === PLAIN || kind === URL || kind === OTHER_URL || kind === ANIMATES || kind >= NAME;
+  return attribute && canonicalName(prop) !== prop ? kind + RENAMED : kind;
 }
 
 function refuse(tag: string, prop: string, value: unknown): never {
@@ -465,7 +498,7 @@ function keepsName(tag: string, prop: string, value: string): boolean {
   if (prop === "class") return value !== ""; // the usual prop, decided without the kind lookup
   const kind = kindOf(prop);
   return kind === PLAIN || kind === STYLE || (kind === CLASS && prop === "class" && value !== "") || (kind === URL && !isUnsafeAttr(prop, value)) || (kind === OTHER_URL && !otherUrlRefused(prop, value)) ||
-    (kind >= NAME && !refusedName(tag, kind, value));
+    (kind >= NAME && kind < RENAMED && !refusedName(tag, kind, value));
 }
 
 /**

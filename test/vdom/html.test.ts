@@ -257,6 +257,17 @@ describe("SVG names", () => {
     const { ops } = diff(lower(h("path", { strokeWidth: 2 }), { alloc }), h("path", { strokeWidth: 3, "stroke-width": "4" }), { alloc });
     expect(ops).toEqual([{ op: "attrs", id: "w-1", set: { "stroke-width": "4" }, remove: [] }]); // two props naming one attribute: the last one's value
   });
+
+  it("writes attribute names as the HTML parser leaves them, so that a patch's setAttribute on an SVG element makes the same attribute (fuzz)", () => {
+    const tree = lower(h("svg", { viewbox: "0 0 4 4", tabIndex: 0, "data-Row": "1", PreserveAspectRatio: "none" }, h("use", { "xlink:href": "#icon", "XLINK:HREF": "#icon" })), { alloc: createIdAllocator() });
+    expect(renderToString(tree)).toBe('<svg data-rv="w-1" viewBox="0 0 4 4" tabindex="0" data-row="1" preserveAspectRatio="none"><use data-rv="w-2" href="#icon"></use></svg>');
+    // What a patch carries: the same names.
+    expect(tree.type === "element" && tree.attrs).toEqual({ viewBox: "0 0 4 4", tabindex: "0", "data-row": "1", preserveAspectRatio: "none" });
+    // A script URL under a renamed name is still dropped.
+    expect(html(h("a", { HREF: "javascript:alert(1)", "xlink:href": "javascript:alert(1)" }))).toBe('<a data-rv="w-1"></a>');
+    // A name or id that would hide a member of the document is still dropped when written in capitals.
+    expect(html(h("form", { NAME: "getElementById" }))).toBe('<form data-rv="w-1"></form>');
+  });
 });
 
 describe("what writing keeps", () => {
