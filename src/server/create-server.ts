@@ -119,6 +119,13 @@ export interface ServerOptions {
    * createServer(Chat, { pubsub, node: process.env.HOSTNAME, presence: { heartbeatMs: 2_000, downPeriodMs: 10_000 } });
    */
   presence?: PresenceOptions;
+  /**
+   * Where Revue's warnings and errors go (handler failures with their error
+   * id, refused requests, store outages). Default `console`.
+   *
+   * @example
+   * createServer(App, { logger: { warn: (m, ...r) => log.warn({ err: r[0] }, m), error: (m, ...r) => log.error({ err: r[0] }, m) } }); // pino
+   */
   logger?: Logger;
   /**
    * Revue runs behind a reverse proxy you control (nginx, Caddy, a load

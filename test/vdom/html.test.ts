@@ -2,7 +2,7 @@
 import { describe, expect, it } from "vitest";
 import { setFlagsFromString } from "node:v8";
 import { runInNewContext } from "node:vm";
-import { createIdAllocator, diff, Fragment, h, lower, renderToBytes, renderToString, text, type VNode } from "../../src/vdom/index.js";
+import { createIdAllocator, diff, Fragment, h, lower, renderToBytes, renderToString, text, type ElementNode, type VNode } from "../../src/vdom/index.js";
 import { renderVNodeToBytes } from "../../src/vdom/html.js";
 
 const html = (v: VNode) => renderToString(lower(v, { alloc: createIdAllocator() }));
@@ -262,7 +262,7 @@ describe("SVG names", () => {
     const tree = lower(h("svg", { viewbox: "0 0 4 4", tabIndex: 0, "data-Row": "1", PreserveAspectRatio: "none" }, h("use", { "xlink:href": "#icon", "XLINK:HREF": "#icon" })), { alloc: createIdAllocator() });
     expect(renderToString(tree)).toBe('<svg data-rv="w-1" viewBox="0 0 4 4" tabindex="0" data-row="1" preserveAspectRatio="none"><use data-rv="w-2" href="#icon"></use></svg>');
     // What a patch carries: the same names.
-    expect(tree.type === "element" && tree.attrs).toEqual({ viewBox: "0 0 4 4", tabindex: "0", "data-row": "1", preserveAspectRatio: "none" });
+    expect((tree as ElementNode).attrs).toEqual({ viewBox: "0 0 4 4", tabindex: "0", "data-row": "1", preserveAspectRatio: "none" });
     // A script URL under a renamed name is still dropped.
     expect(html(h("a", { HREF: "javascript:alert(1)", "xlink:href": "javascript:alert(1)" }))).toBe('<a data-rv="w-1"></a>');
     // A name or id that would hide a member of the document is still dropped when written in capitals.
