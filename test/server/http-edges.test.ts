@@ -333,6 +333,20 @@ describe("what no route serves answers JSON with a code", () => {
     const r = await b.request("/api/nope");
     expect(r.body.error.message).toContain('"/", "/chat"');
   });
+
+  it("answers another version's app module (a page served by it in a rolling deploy) with this version's, not cached under that name", async () => {
+    const page = await b.request("/");
+    const mine = /"module":"\/rv\/(app\.[0-9a-f]{12}\.js)"/.exec(page.body as string)![1]!;
+    const own = await fetch(`${srv.url}/rv/${mine}`);
+    expect(own.headers.get("cache-control")).toContain("immutable");
+    const code = await own.text();
+    const other = await fetch(`${srv.url}/rv/app.${"0".repeat(12)}.js`);
+    expect(other.status).toBe(200);
+    expect(other.headers.get("cache-control")).toBe("no-store");
+    expect(other.headers.get("content-type")).toMatch(/^application\/javascript/);
+    expect(await other.text()).toBe(code);
+    expect((await fetch(`${srv.url}/rv/runtime.${"0".repeat(12)}.js`)).status).toBe(404); // the runtime's and its chunks' are Revue's own
+  });
 });
 
 describe("request bodies", () => {
