@@ -403,7 +403,12 @@ export class Hub<A extends App = App> implements PoolMember {
     this.closing = true;
     const deadline = Date.now() + timeoutMs;
     for (const s of this.byId.values()) s.stream.end({ type: "bye", reason: "shutdown" });
-    await within(this.settle(), deadline);
+    let settled = false;
+    await within(this.settle().finally(() => (settled = true)), deadline);
+    if (!settled) {
+      const busy = [...this.byId.values()].filter((s) => !s.calls.idle).length;
+      this.logger.warn(`[revue] ${this.spec.name}: shutting down with handlers still running in ${busy} session${busy === 1 ? "" : "s"} after shutdownTimeoutMs (${timeoutMs} ms): they are abandoned (their signals abort). Raise shutdownTimeoutMs if they should finish.`);
+    }
     for (const entry of this.spec.staticOn.get("stop") ?? []) await within(this.callStatic(entry, "stop", [server]), deadline);
     // Several processes: each session is saved and let go, so another node takes it over at once.
     if (this.cluster) await within(Promise.all([...this.byId.values()].map((s) => this.letGo(s).catch(() => {}))), deadline);

@@ -412,6 +412,8 @@ describe("bounded inbound work: shutdown", () => {
     expect(answer.status).not.toBe(200);
     expect(answer).toEqual({ status: 503, code: "SERVER_CLOSING" });
     expect(signals[0]!.aborted).toBe(true);
+    // Said in the log: a handler cut short at shutdown is not silent.
+    expect(srv.logs.filter((l) => l.includes("shutting down with handlers still running in 1 session after shutdownTimeoutMs (500 ms)"))).toHaveLength(1);
   });
 
   it("lets the process exit right after close() though a handler still hangs (the SIGTERM path)", async () => {
