@@ -118,6 +118,8 @@ export function createStream(transport: Transport, host: StreamHost, options: St
   let damaged = 0;
 
   function start(): void {
+    // A renewal under way opens the stream once it has a session: reopened meanwhile (an ack late), its timer was lost and the page stuck.
+    if (renewing) return;
     stop();
     // A fresh EventSource sends no Last-Event-ID: the URL carries it, so the server
     // replays what was missed (calls and events too) rather than sending a snapshot.

@@ -253,3 +253,38 @@ describe("the stream", () => {
     rv.close();
   });
 });
+
+describe("a renewal under way", () => {
+  it("is not lost when the stream is reopened meanwhile (an ack 4 s late): the page asks for its session again at each bye: expired", async () => {
+    vi.useFakeTimers();
+    const { createStream } = await import("../../client/stream.js");
+    const streams: Array<{ on: any; closed: boolean }> = [];
+    let posts = 0;
+    const transport: any = {
+      async post(_url: string, body: { sid: string }) {
+        posts++;
+        return { status: 201, body: { sid: body.sid, rev: 1, hash: "x", tree: { id: "w-1", tag: "main", attrs: {}, children: [] } } };
+      },
+      stream(_url: string, on: any) {
+        const s = { on, closed: false };
+        streams.push(s);
+        return { close: () => (s.closed = true) };
+      },
+    };
+    const host: any = { init() {}, apply() {}, extra() {}, acked() {}, message() {}, opened() {}, dropped() {}, renewed: async () => {}, gaveUp() {} };
+    const bye = () => streams.at(-1)!.on.message("bye", JSON.stringify({ reason: "expired" }), undefined);
+    const s = createStream(transport, host, { base: "", sid: "S", rev: 1, backoffMs: 500 });
+    s.start();
+    bye(); // renewed at once
+    await vi.advanceTimersByTimeAsync(50);
+    bye(); // again within 5 s: this renewal waits for its backoff…
+    await vi.advanceTimersByTimeAsync(10);
+    s.start(); // …while the runtime reopens the stream
+    await vi.advanceTimersByTimeAsync(2_000);
+    expect(posts).toBe(2);
+    bye();
+    await vi.advanceTimersByTimeAsync(5_000);
+    expect(posts).toBe(3);
+    s.stop();
+  });
+});
