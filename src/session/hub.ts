@@ -1198,12 +1198,18 @@ export class Hub<A extends App = App> implements PoolMember {
   private readonly handing = new WeakMap<Session<A>, Promise<void>>();
 
   private async handOver(session: Session<A>): Promise<void> {
-    session.handover = "saving";
+    const deadline = Date.now() + this.limits.calls.timeoutMs;
     try {
-      await within(session.calls.whenIdle(), Date.now() + this.limits.calls.timeoutMs);
+      // Calls go on while those running finish (refused all along, an rpc behind a slow handler gave up after its 5 tries),
+      // then new ones are refused until the snapshot holding every call run here is saved.
+      await within(session.calls.whenIdle(), deadline);
+      session.handover = "saving";
+      await within(session.calls.whenIdle(), deadline);
       const lease = session.lease;
       if (lease && (session.state as string) !== "ended") {
         await this.persist(session);
+        // A store that did not take it (a retry is scheduled) keeps the session here: moved, the calls answered since its last save would be undone.
+        if (this.unsaved.has(session)) throw new SessionError("UNAVAILABLE", `session ${session.sid.slice(0, 6)}… could not be saved to move it; it stays on node ${this.cluster!.node} for now.`, { retryAfterMs: 1_000 });
         session.handover = "saved";
         await this.store.release(session.sid, lease);
       }
@@ -1270,7 +1276,7 @@ export class Hub<A extends App = App> implements PoolMember {
     }
     const saving = this.store.save(session.sid, lease, json).then(
       (kept) => {
-        if (kept) return;
+        if (kept) return void this.unsaved.delete(session);
         // Another node took the session (this one was thought dead): what this copy did since is not kept, so it is not reported either.
         if (session.lease === lease) void this.end(session, "moved", false);
         throw new SessionError("SERVER_CLOSING", `session ${session.sid.slice(0, 6)}… moved to another server before this could be saved; send it again.`);

@@ -120,6 +120,12 @@ export class SessionStream {
     return this.sink ? 0 : now - this.closedAt;
   }
 
+  /** Forgets the attached sink, noting when (every way a stream ends goes through here). */
+  private unsink(): void {
+    this.sink = undefined;
+    this.closedAt = Date.now();
+  }
+
   /** The id of the last message sent or buffered. */
   get lastEventId(): number {
     return this.lastId;
@@ -242,8 +248,7 @@ export class SessionStream {
     if (this.sink !== sink) return false;
     this.corked = false;
     this.heldText = "";
-    this.sink = undefined;
-    this.closedAt = Date.now();
+    this.unsink();
     return true;
   }
 
@@ -253,8 +258,7 @@ export class SessionStream {
     if (!sink) return false;
     this.corked = false;
     this.heldText = "";
-    this.sink = undefined;
-    this.closedAt = Date.now();
+    this.unsink();
     sink.destroy();
     return true;
   }
@@ -320,8 +324,7 @@ export class SessionStream {
     this.uncork();
     const sink = this.sink;
     if (!sink) return;
-    this.sink = undefined;
-    this.closedAt = Date.now();
+    this.unsink();
     if (sink.writableEnded || sink.destroyed) return;
     const text = `event: bye\ndata: ${JSON.stringify({ reason: bye.reason })}\n\n`;
     sink.end(text);
@@ -340,7 +343,7 @@ export class SessionStream {
       return;
     }
     if (sink.destroyed || sink.writableEnded) {
-      this.sink = undefined;
+      this.unsink();
       return;
     }
     // What the reader has not drained before this frame: a reader that stops
@@ -349,7 +352,7 @@ export class SessionStream {
     // snapshot) is allowed while it drains.
     const pending = sink.writableLength;
     if (pending > this.limits.maxPendingBytes + this.allowance) {
-      this.sink = undefined;
+      this.unsink();
       this.onSlow(`stream closed: ${pending} bytes unsent (limit ${this.limits.maxPendingBytes})`);
       sink.destroy();
       return;

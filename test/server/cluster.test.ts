@@ -214,30 +214,69 @@ describe("several nodes sharing a store and a pubsub", () => {
     }
   });
 
-  it("a click refused while its node shuts down or hands its session over runs on the next node (its seq left unused, not passed by)", async () => {
+  it("a click refused while its node shuts down or saves its session for a move runs on the next node (its seq left unused, not passed by)", async () => {
+    /** A store whose saves can be slowed, as over a network. */
+    class SlowStore extends MemorySessionStore {
+      delayMs = 0;
+      override async save(sid: string, lease: Parameters<MemorySessionStore["save"]>[1], json: string): Promise<boolean> {
+        await new Promise((r) => setTimeout(r, this.delayMs));
+        return super.save(sid, lease, json);
+      }
+    }
     for (const how of ["close", "handoff"] as const) {
       newGate();
-      const [a, b] = await cluster();
-      const page = await a!.browser().start();
+      const store = new SlowStore(Date.now, 10_000, true);
+      const broker = new MemoryPubSub();
+      const options = { store, keys: ["cluster-test-key"], cluster: { heartbeatMs: 50, nodeTtlMs: 200 } };
+      const a = await serve(Counter, { ...options, pubsub: broker, node: "n0" });
+      const b = await serve(Counter, { ...options, pubsub: broker.client(), node: "n1" });
+      nodes.push(a, b);
+      const page = await a.browser().start();
       await page.event("increment");
-      const held = page.rpc("hold"); // a running handler the node waits for
-      await until(() => hubOf(a!).get(page.sid)?.calls.idle === false, "the held call to run");
-      const closing = how === "close" ? a!.handle.close() : on(b!, page).stream(0);
-      await until(() => (how === "close" ? true : hubOf(a!).get(page.sid)?.handover === "saving"), "the handover to start");
+      let closing: Promise<void> | undefined;
+      if (how === "close") {
+        const held = page.rpc("hold"); // a running handler the closing node waits for
+        await until(() => hubOf(a).get(page.sid)?.calls.idle === false, "the held call to run");
+        closing = a.handle.close();
+        setTimeout(() => gate.open(), 100);
+        void held;
+      } else {
+        store.delayMs = 100;
+        on(b, page).stream(0); // b asks a for the session: a saves it (slowly), refusing new calls meanwhile
+        await until(() => hubOf(a).get(page.sid)?.handover === "saving", "the save for the move");
+      }
       const seq = ++page.seq;
       // Sent to a (a closing node takes no new connection: through b, which forwards it to a, the holder).
-      const refused = await (how === "close" ? on(b!, page) : page).event("increment", [], seq);
+      const refused = await (how === "close" ? on(b, page) : page).event("increment", [], seq);
       expect(refused).toMatchObject({ status: 503, body: { error: { code: "SERVER_CLOSING" } } });
-      gate.open();
-      expect((await held).status).toBe(200);
-      if (how === "close") await closing;
-      await until(() => hubOf(a!).get(page.sid) === undefined, "a to let the session go");
-      const viaB = on(b!, page);
+      store.delayMs = 0;
+      await closing;
+      await until(() => hubOf(a).get(page.sid) === undefined, "a to let the session go");
+      const viaB = on(b, page);
       expect((await viaB.event("increment", [], seq)).status).toBe(202); // the page sends it again: the next node runs it
-      await until(() => hubOf(b!).get(page.sid)?.instance.count === 2, `the click to run on b (${how})`);
+      await until(() => hubOf(b).get(page.sid)?.instance.count === 2, `the click to run on b (${how})`);
       viaB.close();
       for (const n of nodes.splice(0)) await n.close().catch(() => {});
     }
+  });
+
+  it("takes calls while a handler runs on a node asked for its session, and moves the session once they are done", async () => {
+    newGate();
+    const [a, b] = await cluster();
+    const page = await a!.browser().start();
+    const held = page.rpc("hold"); // a slow handler: the move waits for it
+    await until(() => hubOf(a!).get(page.sid)?.calls.idle === false, "the held call to run");
+    const viaB = on(b!, page);
+    viaB.stream(0);
+    await new Promise((r) => setTimeout(r, 50));
+    // Refused all along, an rpc here gave up after its five tries while the handler ran.
+    const accepted = page.rpc("add", [5]);
+    await new Promise((r) => setTimeout(r, 50));
+    gate.open();
+    expect((await held).status).toBe(200);
+    expect(await accepted).toMatchObject({ status: 200, body: { result: 5 } });
+    await until(() => hubOf(b!).get(page.sid)?.instance.count === 5, "the session on b, with the call");
+    viaB.close();
   });
 
   it("sends no second copy of a page served by one node whose stream reaches another: that node checks its render against the page served", async () => {

@@ -1,5 +1,5 @@
-import { PassThrough } from "node:stream";
-import { describe, expect, it } from "vitest";
+import { PassThrough, Writable } from "node:stream";
+import { describe, expect, it, vi } from "vitest";
 import { SessionStream } from "../../src/session/stream.js";
 
 /** A ServerResponse stand-in that records what is written and can stop reading. */
@@ -156,5 +156,28 @@ describe("SessionStream", () => {
     s.end({ type: "bye", reason: "expired" });
     expect(writes[1]).toMatch(/^id: 3\nevent: event/);
     expect(ended).toContain("event: bye");
+  });
+});
+
+describe("SessionStream.offlineFor (what a full presence topic evicts by)", () => {
+  it("counts from the moment the stream went, however it went: closed, cut for a slow reader, or found dead at a write", () => {
+    const limits = { replayBytes: 1 << 16, maxPendingBytes: 1000, retryMs: 1000, heartbeatMs: 15000 };
+    vi.useFakeTimers({ toFake: ["Date"] });
+    try {
+      for (const how of ["slow", "dead", "closed"] as const) {
+        const s = new SessionStream(limits, () => {});
+        const sink = new Writable({ highWaterMark: 1, write() {} }); // never drains: a slow reader
+        s.attach(sink as never);
+        vi.setSystemTime(Date.now() + 3_600_000); // connected for an hour
+        expect(s.offlineFor(Date.now())).toBe(0);
+        if (how === "slow") for (let i = 0; i < 5; i++) s.send({ type: "event", event: "x", data: "y".repeat(600) } as never);
+        else if (how === "dead") sink.destroy(), s.send({ type: "event", event: "x", data: "y" } as never);
+        else s.detach(sink as never);
+        expect(s.open).toBe(false);
+        expect(s.offlineFor(Date.now() + 1_000), how).toBe(1_000); // since it went, not since it was made
+      }
+    } finally {
+      vi.useRealTimers();
+    }
   });
 });
