@@ -185,8 +185,8 @@ export function h(tag: string | ((props: any) => VNode | null), maybeProps?: obj
   if (children === undefined) ({ children, slots } = normalize(args));
   else if (children.length === 0) children = NO_CHILDREN; // every leaf shares one (frozen) empty list
   if (children.length === 0 && tag.length === 8 && (typeof props?.value === "string" || typeof props?.value === "number") && tag.toLowerCase() === "textarea") return textareaOf(tag, props!, key);
-  if (tag === "table" && children.length > 0) {
-    const bodied = withBodies(children);
+  if (tag.length === 5 && children.length > 0 && (tag === "table" || tag.toLowerCase() === "table")) {
+    const bodied = withBodies(children, slots);
     if (bodied !== undefined) (children = bodied), (slots = undefined);
   }
   if (children.length === 0 ? tag !== "script" : !needsCheck(tag)) return new ElementVNode(tag, props ?? EMPTY_PROPS, key, children, slots);
@@ -213,14 +213,16 @@ export function h(tag: string | ((props: any) => VNode | null), maybeProps?: obj
  * the `<table>`, beside the parser's `<tbody>` (fuzz probe). Undefined when
  * no row is a direct child.
  */
-function withBodies(children: readonly VNode[]): VNode[] | undefined {
-  let out: VNode[] | undefined, run: VNode[] | undefined;
+function withBodies(children: readonly VNode[], slots: readonly number[] | undefined): VNode[] | undefined {
+  let out: VNode[] | undefined, run: VNode[] | undefined, runSlots: number[] | undefined;
   for (let i = 0; i < children.length; i++) {
     const c = children[i]!;
     if (c.type === "element" && c.tag.length === 2 && c.tag.toLowerCase() === "tr") {
       out ??= children.slice(0, i) as VNode[];
-      if (!run) out.push(new ElementVNode("tbody", EMPTY_PROPS, undefined, (run = []), undefined));
+      // The rows keep their places among the table's holes (`cond && row`): an unkeyed row does not take over the one before it.
+      if (!run) out.push(new ElementVNode("tbody", EMPTY_PROPS, undefined, (run = []), (runSlots = [])));
       run.push(c);
+      runSlots!.push(slots ? slots[i]! : i);
     } else {
       run = undefined;
       out?.push(c);

@@ -102,6 +102,11 @@ describe("h()", () => {
     expect(tags(h("table", {}, h("tbody", {}, row(1))))).toEqual({ table: [{ tbody: ["tr"] }] });
     const body = (h("table", {}, [row(1), row(2)]) as VElement).children[0] as VElement;
     expect([body.tag, ...body.children.map((r) => String((r as VElement).key))]).toEqual(["tbody", "1", "2"]);
+    expect(tags(h("TABLE", {}, row(1)))).toEqual({ TABLE: [{ tbody: ["tr"] }] }); // a tag in any case, as the parser reads it
+    // Unkeyed rows keep their places among the holes (`cond && row`): the second row stays the second when the first goes.
+    const slotsOf = (v: VNode) => ((v as VElement).children.at(-1) as unknown as { slots?: readonly number[] }).slots;
+    expect(slotsOf(h("table", {}, h("caption", {}), null, h("tr", {}), h("tr", {})))).toEqual([2, 3]);
+    expect(slotsOf(h("table", {}, h("caption", {}), h("tr", {}), h("tr", {})))).toEqual([1, 2]);
   });
 
   it("joins the text of textarea, title and style into one child", () => {
