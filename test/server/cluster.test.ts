@@ -47,6 +47,29 @@ async function cluster(count = 2, requestTimeoutMs?: number, maxQueuedCalls?: nu
   return nodes;
 }
 
+/** A store whose saves can be slowed, as over a network, with the saves in flight counted. */
+class SlowStore extends MemorySessionStore {
+  delayMs = 0;
+  inFlight = 0;
+  override async save(sid: string, lease: Parameters<MemorySessionStore["save"]>[1], json: string): Promise<boolean> {
+    this.inFlight++;
+    await new Promise((r) => setTimeout(r, this.delayMs));
+    this.inFlight--;
+    return super.save(sid, lease, json);
+  }
+}
+
+/** Two nodes sharing a {@link SlowStore}. */
+async function slowPair() {
+  const store = new SlowStore(Date.now, 10_000, true);
+  const broker = new MemoryPubSub();
+  const options = { store, keys: ["cluster-test-key"], cluster: { heartbeatMs: 50, nodeTtlMs: 200 } };
+  const a = await serve(Counter, { ...options, pubsub: broker, node: "n0" });
+  const b = await serve(Counter, { ...options, pubsub: broker.client(), node: "n1" });
+  nodes.push(a, b);
+  return { store, a, b };
+}
+
 /** A node's hub, typed. */
 const hubOf = (node: Awaited<ReturnType<typeof serve>>) => node.handle.hubs.get("")! as unknown as Hub<Counter>;
 
@@ -171,23 +194,7 @@ describe("several nodes sharing a store and a pubsub", () => {
   });
 
   it("runs a call sent while its session is being handed to another node once: refused before it runs, or answered from the snapshot it left with", async () => {
-    /** A store whose saves can be slowed, as over a network, with the saves in flight counted. */
-    class SlowStore extends MemorySessionStore {
-      delayMs = 0;
-      inFlight = 0;
-      override async save(sid: string, lease: Parameters<MemorySessionStore["save"]>[1], json: string): Promise<boolean> {
-        this.inFlight++;
-        await new Promise((r) => setTimeout(r, this.delayMs));
-        this.inFlight--;
-        return super.save(sid, lease, json);
-      }
-    }
-    const store = new SlowStore(Date.now, 10_000, true);
-    const broker = new MemoryPubSub();
-    const options = { store, keys: ["cluster-test-key"], cluster: { heartbeatMs: 50, nodeTtlMs: 200 } };
-    const a = await serve(Counter, { ...options, pubsub: broker, node: "n0" });
-    const b = await serve(Counter, { ...options, pubsub: broker.client(), node: "n1" });
-    nodes.push(a, b);
+    const { store, a, b } = await slowPair();
     for (let round = 0; round < 3; round++) {
       const page = await a.browser().start();
       expect((await page.rpc("add", [1])).body.result).toBe(1);
@@ -215,22 +222,9 @@ describe("several nodes sharing a store and a pubsub", () => {
   });
 
   it("a click refused while its node shuts down or saves its session for a move runs on the next node (its seq left unused, not passed by)", async () => {
-    /** A store whose saves can be slowed, as over a network. */
-    class SlowStore extends MemorySessionStore {
-      delayMs = 0;
-      override async save(sid: string, lease: Parameters<MemorySessionStore["save"]>[1], json: string): Promise<boolean> {
-        await new Promise((r) => setTimeout(r, this.delayMs));
-        return super.save(sid, lease, json);
-      }
-    }
     for (const how of ["close", "handoff"] as const) {
       newGate();
-      const store = new SlowStore(Date.now, 10_000, true);
-      const broker = new MemoryPubSub();
-      const options = { store, keys: ["cluster-test-key"], cluster: { heartbeatMs: 50, nodeTtlMs: 200 } };
-      const a = await serve(Counter, { ...options, pubsub: broker, node: "n0" });
-      const b = await serve(Counter, { ...options, pubsub: broker.client(), node: "n1" });
-      nodes.push(a, b);
+      const { store, a, b } = await slowPair();
       const page = await a.browser().start();
       await page.event("increment");
       let closing: Promise<void> | undefined;
