@@ -79,6 +79,29 @@ it("draws a JSON tree again only when its value or options changed, value by val
   expect(withMap()).not.toBe(withMap());
 });
 
+it("keys a JSON array's items by their id when every shown one has a distinct id: a record put first moves the others", async () => {
+  class Feed extends App {
+    items = Array.from({ length: 50 }, (_, i) => ({ id: i + 1, title: `item ${i + 1}` }));
+    @server.rpc add() {
+      this.items = [{ id: 0, title: "new" }, ...this.items];
+    }
+    override render() {
+      return h("main", {}, json(this.items, { open: 2 }));
+    }
+  }
+  const s = (t = (await mount(Feed)) as TestSession<App>) as unknown as TestSession<Feed>;
+  const second = s.findAll(".rv-json-children > details")[1]!;
+  s.ops.length = 0;
+  await s.rpc("add");
+  expect(s.findAll(".rv-json-children > details")[2]).toBe(second); // the same element, moved down
+  expect(second.querySelector(".rv-json-key")!.textContent).toBe("2");
+  expect(JSON.stringify(s.ops).length).toBeLessThan(5_000); // 50 labels and one new record (unkeyed: every record again)
+  await s.unmount();
+  // Two items with one id: by position, as before.
+  const dup = (await page(() => json([{ id: 1 }, { id: 1 }]))).findAll(".rv-json-children > details");
+  expect(dup.map((d) => d.getAttribute("data-rv")!.startsWith("k-"))).toEqual([false, false]);
+});
+
 it("shows an image with its alt text, caption and size, and refuses one without alt or with a script URL", async () => {
   const s = await page(() => image("/img/sales.png", { alt: "Sales rising", caption: "Sales, 2026", width: 640, height: 320 }));
   const img = s.find("figure.rv-image img")!;
