@@ -1,6 +1,6 @@
 import { ID_ATTR, ON_ATTR_PREFIX } from "../src/vdom/types.js";
 import type { EventSummary } from "../src/protocol.js";
-import { NOT_TEXT } from "./apply.js";
+import { NOT_TEXT, type Field } from "./apply.js";
 
 export type { EventSummary };
 
@@ -22,7 +22,8 @@ export type { EventSummary };
 
 /** Where bound events go: the binding's args, then the event summary (realtime) or the Event (callback). */
 export interface EventSink {
-  realtime(name: string, args: unknown[]): void;
+  /** Resolves once the patch that answers the call has been applied (or the page has given up waiting for it). */
+  realtime(name: string, args: unknown[]): Promise<unknown>;
   callback(method: string, args: unknown[]): void;
   /** A `u:` binding on a file input: upload its files, then call the realtime method with the outcome after `args`. */
   upload(name: string, args: unknown[], input: HTMLInputElement): void;
@@ -39,8 +40,6 @@ export interface Delegation {
   scan(text: string): void;
   /** Runs debounced calls that are still waiting, so nothing overtakes them. */
   flush(): void;
-  /** How many debounced calls wait (typing not sent yet): 0 when none. */
-  typing(): number;
 }
 
 const BINDING = /^([rcu]):([^/ ]+)(?:\/(\d+))? ?(.*)$/;
@@ -101,7 +100,7 @@ export function delegateEvents(root: Element, sink: EventSink, typingMs = 150): 
     for (const [timer, run] of runs) clearTimeout(timer), run();
   };
 
-  function dispatch(el: Element, binding: string, ev: Event): void {
+  function dispatch(el: Element, binding: string, ev: Event) {
     const m = BINDING.exec(binding);
     if (!m) return;
     const [, kind, name, ms, json] = m as unknown as [string, string, string, string | undefined, string | undefined];
@@ -111,9 +110,14 @@ export function delegateEvents(root: Element, sink: EventSink, typingMs = 150): 
     // The server handles a submit; the browser must not navigate away.
     if (realtime && ev.type === "submit") ev.preventDefault();
     // The binding's args, then what happened: the summary is taken now, while the event is current.
-    const args = [...bound, realtime ? summarize(ev, el) : ev];
-    const run = () => (realtime ? sink.realtime(name, args) : sink.callback(name, args));
-    const wait = ms ? +ms : realtime && isTyping(ev) ? typingMs : 0;
+    const summary = realtime ? summarize(ev, el) : undefined;
+    const args = [...bound, summary ?? ev];
+    // Typing: its field agrees with the server on the text sent once the patch that answers it is in (client/apply.ts keepsTyped).
+    const field = ev.target as Field;
+    const typed = summary && isTyping(ev) && (field.agreed = [] as string[]);
+    // The patch that answers it answered a later call too (Enter, a submit): its value for the field is the server's word, not one derived from the typing.
+    const run = () => (summary ? sink.realtime(name, args).then((later) => typed && (typed[0] = later && field.agreed === typed ? (field.value = field.defaultValue) : summary.value!)) : sink.callback(name, args));
+    const wait = ms ? +ms : typed ? typingMs : 0;
     if (!wait) return flush(), run();
     const key = `${el.getAttribute(ID_ATTR)} ${ev.type}`;
     clearTimeout(waiting.get(key)?.[0]);
@@ -135,6 +139,5 @@ export function delegateEvents(root: Element, sink: EventSink, typingMs = 150): 
   return {
     scan,
     flush,
-    typing: () => waiting.size,
   };
 }

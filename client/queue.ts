@@ -84,9 +84,11 @@ const MAX_IN_FLIGHT = 32;
 /** The outgoing call queue (see the top of this file). */
 export interface CallQueue {
   /**
-   * Queues a call; sends it at once when online. Resolves with the rpc's
-   * `result` (or `undefined` for events and emits). Only an `awaited` call
-   * rejects; the failure of any other is reported to the host.
+   * Queues a call; sends it at once when online. Resolves once an `ack`
+   * covers it (the page shows what it did): with the rpc's `result`, or for
+   * events and emits with whether that ack covered later calls too (the
+   * patch that answered it may show their work as well). Only an `awaited`
+   * call rejects; the failure of any other is reported to the host.
    */
   push(path: string, body: Record<string, unknown>, awaited?: boolean, first?: boolean): Promise<unknown>;
   /** The stream opened: send everything buffered, in order. */
@@ -102,8 +104,6 @@ export interface CallQueue {
    * never ran them (one that did answers a retry without running it again).
    */
   acked(ack: number, resend?: boolean): void;
-  /** Whether calls wait to be sent, or were numbered past the last `ack` (sent, not finished): the page may show what the server has not. */
-  busy(): unknown;
 }
 
 /**
@@ -128,7 +128,7 @@ export function createQueue(host: QueueHost, retryMs = 250): CallQueue {
   let accepted: Call[] = [];
   /** The last `ack`: calls numbered up to it finished, whether or not their answers came yet (two sockets race). */
   let ackedTo = 0;
-  /** Answered rpcs whose patch has not come: each resolves once an `ack` covers its seq, so its caller sees the page it changed. */
+  /** Answered calls whose patch has not come: each resolves once an `ack` covers its seq, so its caller sees the page it changed. */
   let answered: [number, () => void][] = [];
   const release = (upTo: number) => (answered = answered.filter(([s, done]) => s > upTo || done()));
 
@@ -176,13 +176,14 @@ export function createQueue(host: QueueHost, retryMs = 250): CallQueue {
       const s = call.seq;
       // Unheard: the stream may be dead; reopened, and a waiting rpc answered without its patch.
       setTimeout(() => ackedTo < s && (host.unheard(), release(s)), UNHEARD_MS);
-      if (!call.rpc) accepted.push(call), call.resolve(undefined);
-      else if (reply.body && "result" in reply.body) {
-        const result = reply.body.result;
-        if (ackedTo < s) answered.push([s, () => call.resolve(result)]);
-        else call.resolve(result);
+      const body = reply.body;
+      if (call.rpc && !(body && "result" in body)) call.reject(new RevueError("PROTOCOL_ERROR", `${call.path}: no result (HTTP ${reply.status})`));
+      else {
+        if (!call.rpc) accepted.push(call);
+        // Released at once if its ack came first.
+        answered.push([s, () => call.resolve(call.rpc ? body!.result : ackedTo > s)]);
+        release(ackedTo);
       }
-      else call.reject(new RevueError("PROTOCOL_ERROR", `${call.path}: no result (HTTP ${reply.status})`));
     } else if (reply.status === 404 && error?.code === "SESSION_NOT_FOUND") {
       // The call never ran: send it again in the next session, under a new seq.
       call.seq = undefined;
@@ -221,7 +222,6 @@ export function createQueue(host: QueueHost, retryMs = 250): CallQueue {
       ackedTo = 0;
       for (const call of pending) call.seq = undefined;
     },
-    busy: () => pending.length || seq > ackedTo,
     acked(ack, resend) {
       ackedTo = ack;
       release(ack);

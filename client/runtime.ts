@@ -43,7 +43,7 @@ export interface RuntimeOptions {
   boot: Boot;
   transport: Transport;
   /** Builds the patch applier over `root` (it hydrates the DOM there). */
-  applier: (root: Element, busy?: () => unknown) => Applier;
+  applier: (root: Element) => Applier;
   /** Default debounce of text-input events bound to realtime methods, in ms. */
   typingMs?: number;
   /** Stream retry tuning; defaults suit a browser. */
@@ -147,8 +147,8 @@ export function createRuntime(opts: RuntimeOptions): Runtime {
   const upload = (files: Uploadable, o?: UploadOptions) => transport.upload(boot.base + "/api/upload?sid=" + stream.sid, files, o);
   const rpc = (name: string, args: unknown[]) => send(`/api/rpc/${encodeURIComponent(name)}`, { args }, true);
 
-  /** Sends a `@server.realtime` call (a stub call or a bound DOM event). */
-  const call = (method: string, args: unknown[]) => void send("/api/event", { method, args });
+  /** Sends a `@server.realtime` call (a stub call or a bound DOM event); resolves once the patch that answers it is applied. */
+  const call = (method: string, args: unknown[]) => send("/api/event", { method, args });
 
   /** Runs a shipped client method; its errors, sync or async, are reported, not thrown into the runtime. */
   const run = (method: string, args: unknown[]) => {
@@ -184,7 +184,7 @@ export function createRuntime(opts: RuntimeOptions): Runtime {
     unheard: () => stream.start(),
   });
 
-  const applier = opts.applier(root, () => queue.busy() || events.typing());
+  const applier = opts.applier(root);
   const events = delegateEvents(root, {
     realtime: call,
     callback: run,

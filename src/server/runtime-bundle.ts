@@ -57,7 +57,8 @@ function asset({ code, chunks }: RuntimeBundle): RuntimeAsset {
 /**
  * Property names only the runtime's own objects carry (the queue's calls and
  * host, the stream's host, options and handlers, the event delegation, the
- * runtime's options), which the bundle shortens to a letter or two: −114 B
+ * runtime's options, and `agreed`, which the runtime puts on the text fields
+ * it watches), which the bundle shortens to a letter or two: −105 B
  * gzipped. Never a name of the wire (src/protocol.ts, the boot block), of
  * `window.rv`, of a client module, or of a DOM or built-in object, `dataset`
  * included (the shortened name would miss it: `gone` once blanked #rv-rc's
@@ -65,9 +66,9 @@ function asset({ code, chunks }: RuntimeBundle): RuntimeAsset {
  * The testing runtime keeps them (revue/testing passes its own transport).
  */
 export const INTERNAL_PROPS = [
-  "tries", "resent", "failed", "post", "busy", "retryAfterMs",
+  "tries", "resent", "failed", "post", "retryAfterMs",
   "dropped", "acked", "extra", "gaveUp", "renewed", "opened", "renew", "fail", "init", "backoffMs",
-  "scan", "flush", "typing", "callback", "transport", "applier", "typingMs",
+  "scan", "flush", "callback", "transport", "applier", "typingMs", "agreed",
 ];
 
 /** The chunk files a runtime's code imports (`import("./upload-AB12CD34.js")`). */

@@ -1,6 +1,6 @@
 // @vitest-environment jsdom
 import { beforeEach, describe, expect, it } from "vitest";
-import { createApplier } from "../../client/apply.js";
+import { createApplier, type Field } from "../../client/apply.js";
 import { createIdAllocator, diff, h, lower, renderToString, type Node as VNodeWire, type PatchOp, type VNode } from "../../src/vdom/index.js";
 import { canonical, mount } from "../vdom/dom-helpers.js";
 
@@ -268,24 +268,25 @@ describe("applier: form state", () => {
     input.remove();
   });
 
-  it("keeps a focused field's text while the page has calls unanswered, even text equal to the last value the server set", () => {
+  it("keeps a focused field's text until its typing is answered, even text equal to the last value the server set; a value derived from the typing too, not a later one", () => {
     const root = document.createElement("div");
     root.innerHTML = '<div data-rv="w-1"><input data-rv="w-2" value="abc"></div>';
     document.body.append(root);
-    let busy = true;
-    const applier = createApplier(root, () => busy);
-    const input = root.querySelector("input")!;
+    const applier = createApplier(root);
+    const input: Field = root.querySelector("input")!;
     input.focus();
-    // "abcd" was sent, then a Backspace: the field shows "abc" again, as the server last set it.
+    // "abcd" was sent, then a Backspace, sent too (client/events.ts gives the field an empty box, filled once the answer is in): "abc" again, as the server last set it.
     input.value = "abc";
+    const agreed: string[] = [];
+    input.agreed = agreed;
     applier.apply([{ op: "attrs", id: "w-2", set: { value: "abcd" }, remove: [] }]);
     expect(input.value).toBe("abc");
     expect(input.getAttribute("value")).toBe("abcd");
-    // The "abc" the page sent next is answered: every call is, and the server had the field's text.
-    busy = false;
-    applier.apply([{ op: "attrs", id: "w-2", set: { value: "abc" }, remove: [] }]);
+    // The answer to "abc": the server trims it to "ab" (say); the visitor's text stays under the caret, and now agrees.
+    applier.apply([{ op: "attrs", id: "w-2", set: { value: "ab" }, remove: [] }]);
     expect(input.value).toBe("abc");
-    // Then the server's value wins (a form reset).
+    agreed[0] = "abc";
+    // Then the server's value wins (a form reset), whatever else is unanswered.
     applier.apply([{ op: "attrs", id: "w-2", set: { value: "" }, remove: [] }]);
     expect(input.value).toBe("");
     expect(document.activeElement).toBe(input);

@@ -36,26 +36,39 @@ describe("the outgoing call queue", () => {
     ]);
   });
 
-  it("is busy while a click is sent or accepted and not acknowledged, and not after, whichever of its 202 and its ack comes first", async () => {
+  it("resolves a click once its ack has come, whichever of its 202 and its ack comes first (the page then shows what it did)", async () => {
     let answer!: (r: Reply) => void;
     const h = host(() => new Promise<Reply>((r) => (answer = r)));
     const q = createQueue(h);
     q.connect();
-    void q.push("/api/event", { method: "inc", args: [] });
-    expect(q.busy()).toBeTruthy();
+    let done = 0;
+    void q.push("/api/event", { method: "inc", args: [] }).then(() => done++);
     answer({ status: 202, body: { ok: true } });
     await settle();
-    expect(q.busy()).toBeTruthy(); // accepted, its patch not seen yet
+    expect(done).toBe(0); // accepted, its patch not seen yet
     q.acked(1);
-    expect(q.busy()).toBeFalsy();
-    // The patch that acknowledges the next click comes before its 202 (two sockets race): not busy from then on.
-    void q.push("/api/event", { method: "inc", args: [] });
+    await settle();
+    expect(done).toBe(1);
+    // The patch that acknowledges the next click comes before its 202 (two sockets race): done at the 202.
+    void q.push("/api/event", { method: "inc", args: [] }).then(() => done++);
     await settle();
     q.acked(2);
-    expect(q.busy()).toBeFalsy();
+    await settle();
+    expect(done).toBe(1);
     answer({ status: 202, body: { ok: true } });
     await settle();
-    expect(q.busy()).toBeFalsy();
+    expect(done).toBe(2);
+  });
+
+  it("tells a click whether the ack that covered it covered later calls too (one patch answered both)", async () => {
+    const h = host();
+    const q = createQueue(h);
+    q.connect();
+    const [a, b, c] = ["a", "b", "c"].map((m) => q.push("/api/event", { method: m, args: [] }));
+    await settle();
+    q.acked(1);
+    q.acked(3);
+    expect(await Promise.all([a, b, c])).toEqual([false, true, false]);
   });
 
   it("reopens the stream when a call the server answered has no ack within 4 s (the stream may be dead while it looks open), and not when its ack came", async () => {
@@ -122,9 +135,8 @@ describe("the outgoing call queue", () => {
     });
     const q = createQueue(h, 10);
     q.connect();
-    const done = q.push("/api/event", { method: "inc", args: [] });
+    void q.push("/api/event", { method: "inc", args: [] });
     await vi.advanceTimersByTimeAsync(100);
-    await done;
     expect(h.sent.map((s) => s.body.seq)).toEqual([1, 1, 1]);
   });
 
@@ -218,14 +230,13 @@ describe("the outgoing call queue", () => {
     const q = createQueue(h);
     q.connect();
     void q.push("/api/event", { method: "a" });
-    const two = q.push("/api/event", { method: "b" });
+    void q.push("/api/event", { method: "b" });
     await vi.advanceTimersByTimeAsync(0);
     void q.push("/api/event", { method: "c" }); // made while paused: waits
     await vi.advanceTimersByTimeAsync(500);
     expect(h.sent.map((s) => [s.body.seq, s.body.method])).toEqual([[1, "a"], [2, "b"]]);
     full = false;
     await vi.advanceTimersByTimeAsync(600);
-    await two;
     expect(h.sent.map((s) => [s.body.seq, s.body.method])).toEqual([[1, "a"], [2, "b"], [2, "b"], [3, "c"]]);
     expect(h.failed).not.toHaveBeenCalled();
   });
@@ -282,11 +293,10 @@ describe("the outgoing call queue", () => {
       const h = host(() => (failing ? { status, body: status === 503 ? { message: "upstream down" } : undefined } : { status: 202, body: { ok: true } }));
       const q = createQueue(h, 10);
       q.connect();
-      const done = q.push("/api/event", { method: "bid", args: [1] });
+      void q.push("/api/event", { method: "bid", args: [1] });
       await vi.advanceTimersByTimeAsync(5);
       failing = false;
       await vi.advanceTimersByTimeAsync(100);
-      await done;
       expect(h.sent.map((s) => s.body.seq)).toEqual([1, 1]);
     }
     const h = host(() => ({ status: 500, body: { error: { code: "INTERNAL_ERROR", message: "bug" } } }));

@@ -37,6 +37,33 @@ class Echo extends App {
   }
 }
 
+/** A chat line the server trims as it is typed, sent with Enter; a slow click; a broadcast that sets the line. */
+class Trimmed extends App {
+  text = "";
+  sent: string[] = [];
+  @server.realtime typed(ev: EventSummary) { this.text = String(ev.value).trim(); }
+  @server.realtime send() { this.sent = [...this.sent, this.text]; this.text = ""; }
+  @server.realtime async slow() { await new Promise((r) => setTimeout(r, 600)); }
+  @server.on("suggest") suggest(text: string) { this.text = text; }
+  override render() {
+    return h("main", {},
+      h("form", { onSubmit: this.send }, h("input", { id: "line", name: "line", value: this.text, onInput: this.typed })),
+      h("button", { id: "slow", onClick: this.slow }, "slow"),
+      h("ul", { id: "sent" }, this.sent.map((s, i) => h("li", { key: i }, s))));
+  }
+}
+
+/** A field bound for typing and for key releases (a handler that looks at each key). */
+class Keys extends App {
+  text = "";
+  keys = 0;
+  @server.realtime typed(ev: EventSummary) { this.text = String(ev.value); }
+  @server.realtime released() { this.keys++; }
+  override render() {
+    return h("main", {}, h("input", { id: "k", value: this.text, onInput: this.typed, onKeyUp: this.released }), h("p", { id: "keys" }, String(this.keys)));
+  }
+}
+
 class Pages extends App<Pages, {}, "/items/:id"> {
   override render() {
     const id = Number(this.params.id);
@@ -87,6 +114,57 @@ describeE2E("the focused field while patches arrive, in Chromium", (e2e) => {
     await expect.poll(() => page.textContent("#echo")).toBe("abcX");
     await page.waitForTimeout(500);
     expect(await page.inputValue("#rv-text")).toBe("abcX");
+  });
+
+  it("a key release bound to a handler (a call after each keystroke) does not let the echo of an earlier keystroke undo a later one", async () => {
+    const { url } = await e2e.serve(Keys);
+    const page = await e2e.page();
+    await page.route("**/api/event", async (route) => {
+      await new Promise((r) => setTimeout(r, 300));
+      await route.continue();
+    });
+    await page.goto(url);
+    await connected(page);
+    await page.click("#k");
+    await page.keyboard.type("abc");
+    await page.waitForTimeout(900);
+    await page.keyboard.type("d");
+    await page.waitForTimeout(200);
+    await page.keyboard.press("Backspace");
+    // The echoes of "abcd" and of the key releases arrive meanwhile: the field keeps "abc".
+    for (let i = 0; i < 8; i++) {
+      await page.waitForTimeout(100);
+      expect(await page.inputValue("#k")).toBe("abc");
+    }
+    await page.keyboard.type("X");
+    await expect.poll(() => page.textContent("#keys")).toBe("5");
+    await page.waitForTimeout(500);
+    expect(await page.inputValue("#k")).toBe("abcX");
+  });
+
+  it("a value the server derives from the typing (trimmed) leaves the field alone; the line sent empties it; a value set while a call is unanswered shows", async () => {
+    const { url, srv } = await e2e.serve(Trimmed);
+    const page = await e2e.page();
+    await page.goto(url);
+    await connected(page);
+    await page.click("#line");
+    await page.keyboard.type("hello");
+    await page.waitForTimeout(400); // answered: the server has "hello"
+    await page.keyboard.type(" ");
+    await page.waitForTimeout(400); // answered: the server keeps "hello", the field its space
+    expect(await page.inputValue("#line")).toBe("hello ");
+    await page.keyboard.type("world ");
+    await page.keyboard.press("Enter");
+    await expect.poll(() => page.textContent("#sent")).toBe("hello world");
+    await expect.poll(() => page.inputValue("#line")).toBe("");
+    expect(await page.evaluate(() => document.activeElement?.id)).toBe("line");
+    // Another visitor's suggestion (a broadcast) reaches the field while this page's slow click runs.
+    await page.keyboard.type("draft");
+    await page.waitForTimeout(400);
+    await page.evaluate(() => { (document.getElementById("slow") as HTMLButtonElement).click(); (document.getElementById("line") as HTMLInputElement).focus(); });
+    srv.emit("suggest", "a suggestion");
+    await expect.poll(() => page.inputValue("#line")).toBe("a suggestion");
+    expect(await page.evaluate(() => document.activeElement?.id)).toBe("line");
   });
 
   it("an rpc made right after typing (within the debounce) sees what was typed", async () => {
