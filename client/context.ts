@@ -23,6 +23,16 @@ export interface ClientContext {
   [method: string]: unknown;
 }
 
+/**
+ * The `@client` method a server's call names (`this.client.<name>()`): by
+ * its public name, or by method name for a `@client.realtime` one.
+ *
+ * @example
+ * calledMethod(mod, "toast") // "toast", or undefined when no @client method answers to it
+ */
+export const calledMethod = (mod: ClientModule, name: string): string | undefined =>
+  mod.calls[name] ?? (mod.kinds[name] === "client-realtime" ? name : undefined);
+
 let warned = false;
 /**
  * What a realtime stub returns: nothing to use, but awaiting it (a common

@@ -128,6 +128,8 @@ export function createRuntime(opts: RuntimeOptions): Runtime {
   let markReady!: () => void;
   let mod: ClientModule | void;
   let ctx: ClientContext | undefined;
+  /** client/context.js, loaded with the page's client module. */
+  let chunk: typeof import("./context.js") | undefined;
   const inbox: (CallMessage | EventMessage)[] = [];
 
   // Every call sends the debounced typing first: a save made right after typing sees what was typed.
@@ -160,8 +162,7 @@ export function createRuntime(opts: RuntimeOptions): Runtime {
 
   const deliver = (msg: CallMessage | EventMessage) => {
     if (msg.type === "event") return void bus.local(msg.event, msg.data);
-    // By public name, or by method name (what the server's `this.client.<name>` types show).
-    const method = mod && (mod.calls[msg.method] ?? (mod.kinds[msg.method] === "client-realtime" ? msg.method : undefined));
+    const method = chunk?.calledMethod(mod!, msg.method);
     if (method) run(method, msg.args);
     else console.warn(`[revue] no @client method ${msg.method}`);
   };
@@ -257,7 +258,7 @@ export function createRuntime(opts: RuntimeOptions): Runtime {
   const hydrated = (loaded: [ClientModule?, (typeof import("./context.js"))?] | void) => {
     mod = loaded?.[0];
     if (mod) {
-      ctx = loaded![1]!.createContext(mod, { rpc, realtime: call, emit: (e, d) => bus.emit(e, d) });
+      ctx = (chunk = loaded![1]!).createContext(mod, { rpc, realtime: call, emit: (e, d) => bus.emit(e, d) });
       for (const [event, methods] of Object.entries(mod.on)) for (const m of methods) bus.on(event, (...args: unknown[]) => run(m, args));
     }
     isReady = true;
