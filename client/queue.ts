@@ -144,7 +144,9 @@ export function createQueue(host: QueueHost, retryMs = 250): CallQueue {
   };
 
   async function send(call: Call): Promise<void> {
-    call.seq ??= ++seq;
+    const s = (call.seq ??= ++seq);
+    // An event or emit is done once an ack covers it, whether its answer came yet or not (the two sockets race).
+    if (!call.rpc) answered.push([s, () => call.resolve(ackedTo > s)]);
     call.tries++;
     inFlight++;
     const sid = host.sid();
@@ -173,17 +175,15 @@ export function createQueue(host: QueueHost, retryMs = 250): CallQueue {
       pausedUntil = Date.now() + (reply.retryAfterMs || 1000);
       requeue(call);
     } else if (reply.status < 400) {
-      const s = call.seq;
-      // Unheard: the stream may be dead; reopened, and a waiting rpc answered without its patch.
+      // Unheard: the stream may be dead; reopened, and a waiting call answered without its patch.
       setTimeout(() => ackedTo < s && (host.unheard(), release(s)), UNHEARD_MS);
       const body = reply.body;
-      if (call.rpc && !(body && "result" in body)) call.reject(new RevueError("PROTOCOL_ERROR", `${call.path}: no result (HTTP ${reply.status})`));
-      else {
-        if (!call.rpc) accepted.push(call);
+      if (!call.rpc) accepted.push(call);
+      else if (body && "result" in body) {
         // Released at once if its ack came first.
-        answered.push([s, () => call.resolve(call.rpc ? body!.result : ackedTo > s)]);
+        answered.push([s, () => call.resolve(body.result)]);
         release(ackedTo);
-      }
+      } else call.reject(new RevueError("PROTOCOL_ERROR", `${call.path}: no result (HTTP ${reply.status})`));
     } else if (reply.status === 404 && error?.code === "SESSION_NOT_FOUND") {
       // The call never ran: send it again in the next session, under a new seq.
       call.seq = undefined;
