@@ -115,8 +115,8 @@ export function delegateEvents(root: Element, sink: EventSink, typingMs = 150): 
     // Typing: its field agrees with the server on the text sent once the patch that answers it is in (client/apply.ts keepsTyped).
     const field = ev.target as Field;
     const typed = summary && isTyping(ev) && (field.agreed = [] as string[]);
-    // The patch that answers it answered a later call too (Enter, a submit): its value for the field is the server's word, not one derived from the typing.
-    const run = () => (summary ? sink.realtime(name, args).then((later) => typed && (typed[0] = later && field.agreed === typed ? (field.value = field.defaultValue) : summary.value!)) : sink.callback(name, args));
+    // (The server shows typing in a patch of its own, before any later call runs: a line sent and cleared is the next patch.)
+    const run = () => (summary ? sink.realtime(name, args).then(() => typed && (typed[0] = summary.value!)) : sink.callback(name, args));
     const wait = ms ? +ms : typed ? typingMs : 0;
     if (!wait) return flush(), run();
     const key = `${el.getAttribute(ID_ATTR)} ${ev.type}`;

@@ -33,7 +33,7 @@ export type { Runtime, Boot, RuntimeOptions } from "./runtime.js";
 export type { Transport, ClientModule, UploadHandle, UploadOptions, Uploadable } from "./transport.js";
 export type { EventSummary, PresenceDiff, PresenceList, PresenceMeta } from "../src/protocol.js";
 
-const doc = typeof document === "object" ? document : undefined;
+const doc = globalThis.document as Document | undefined;
 const bootEl = doc?.getElementById("rv-boot");
 const root = doc?.getElementById("rv-root");
 // Without the boot block this is an import for types or tests, not a page load.

@@ -50,7 +50,7 @@ interface Call {
   /** Sent again after an init that did not acknowledge it. */
   resent?: 1;
   tries: number;
-  resolve(value: unknown): void;
+  resolve(value?: unknown): void;
   reject(err: Error): void;
 }
 
@@ -85,10 +85,9 @@ const MAX_IN_FLIGHT = 32;
 export interface CallQueue {
   /**
    * Queues a call; sends it at once when online. Resolves once an `ack`
-   * covers it (the page shows what it did): with the rpc's `result`, or for
-   * events and emits with whether that ack covered later calls too (the
-   * patch that answered it may show their work as well). Only an `awaited`
-   * call rejects; the failure of any other is reported to the host.
+   * covers it (the page shows what it did): with the rpc's `result`, or
+   * `undefined` for events and emits. Only an `awaited` call rejects; the
+   * failure of any other is reported to the host.
    */
   push(path: string, body: Record<string, unknown>, awaited?: boolean, first?: boolean): Promise<unknown>;
   /** The stream opened: send everything buffered, in order. */
@@ -146,7 +145,7 @@ export function createQueue(host: QueueHost, retryMs = 250): CallQueue {
   async function send(call: Call): Promise<void> {
     const s = (call.seq ??= ++seq);
     // An event or emit is done once an ack covers it, whether its answer came yet or not (the two sockets race).
-    if (!call.rpc) answered.push([s, () => call.resolve(ackedTo > s)]);
+    if (!call.rpc) answered.push([s, () => call.resolve()]);
     call.tries++;
     inFlight++;
     const sid = host.sid();

@@ -60,17 +60,6 @@ describe("the outgoing call queue", () => {
     expect(done).toBe(2);
   });
 
-  it("tells a click whether the ack that covered it covered later calls too (one patch answered both)", async () => {
-    const h = host();
-    const q = createQueue(h);
-    q.connect();
-    const [a, b, c] = ["a", "b", "c"].map((m) => q.push("/api/event", { method: m, args: [] }));
-    await settle();
-    q.acked(1);
-    q.acked(3);
-    expect(await Promise.all([a, b, c])).toEqual([false, true, false]);
-  });
-
   it("reopens the stream when a call the server answered has no ack within 4 s (the stream may be dead while it looks open), and not when its ack came", async () => {
     vi.useFakeTimers();
     const h = host((path) => (path.includes("rpc") ? { status: 200, body: { result: 1 } } : { status: 202, body: { ok: true } }));
