@@ -108,7 +108,7 @@ export function createApplier(root: Element): Applier {
    * field, and a field with an `id` is found by it), and gets the value typed
    * in the old one, and its caret.
    */
-  function keepFocus(change: () => void): void {
+  function keepFocus(change: () => void, patch?: 1): void {
     const was = doc.activeElement as HTMLInputElement | null;
     const id = was?.getAttribute(ID_ATTR);
     change();
@@ -120,8 +120,10 @@ export function createApplier(root: Element): Applier {
     // (Focusing the focused element does nothing.)
     now.focus();
     if (now === was) return;
-    now.value = was!.value;
-    (now as Field).agreed = (was as Field).agreed;
+    // What the visitor typed goes over, unless a patch replaced a field that showed what the server had (its typing answered):
+    // the new field's value is the server's word (a line sent and cleared). A snapshot may be a new session's, which lacks it.
+    const agreed = (was as Field).agreed;
+    if (!patch || was!.value !== agreed?.[0]) (now.value = was!.value), ((now as Field).agreed = agreed);
     // A field without a caret (a number or email input) has no selection to keep: setSelectionRange throws there.
     if (was!.selectionStart != null) now.setSelectionRange(was!.selectionStart, was!.selectionEnd);
   }
@@ -255,7 +257,7 @@ export function createApplier(root: Element): Applier {
         }
       }
     }
-  });
+  }, 1);
 
   const init = (tree: VNode) => keepFocus(() => {
     nodes.clear();

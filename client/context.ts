@@ -25,13 +25,17 @@ export interface ClientContext {
 
 /**
  * The `@client` method a server's call names (`this.client.<name>()`): by
- * its public name, or by method name for a `@client.realtime` one.
+ * its public name, or by method name for a `@client.realtime` one. None: it
+ * says so in the console.
  *
  * @example
  * calledMethod(mod, "toast") // "toast", or undefined when no @client method answers to it
  */
-export const calledMethod = (mod: ClientModule, name: string): string | undefined =>
-  mod.calls[name] ?? (mod.kinds[name] === "client-realtime" ? name : undefined);
+export const calledMethod = (mod: ClientModule, name: string): string | undefined => {
+  const method = mod.calls[name] ?? (mod.kinds[name] === "client-realtime" ? name : undefined);
+  if (!method) console.warn(`[revue] no @client method ${name}`);
+  return method;
+};
 
 let warned = false;
 /**

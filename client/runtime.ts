@@ -162,9 +162,9 @@ export function createRuntime(opts: RuntimeOptions): Runtime {
 
   const deliver = (msg: CallMessage | EventMessage) => {
     if (msg.type === "event") return void bus.local(msg.event, msg.data);
+    // (A page without a client module has no @client method: the server's types offer none to call.)
     const method = chunk?.calledMethod(mod!, msg.method);
     if (method) run(method, msg.args);
-    else console.warn(`[revue] no @client method ${msg.method}`);
   };
 
   /**

@@ -113,3 +113,28 @@ describe("a field whose text another element takes over", () => {
     expect(now.value).toBe("reset");
   });
 });
+
+describe("a field a patch replaces while it is typed in", () => {
+  class Shifting extends App {
+    text = "";
+    sent: string[] = [];
+    @server.realtime typed(ev: EventSummary) { this.text = String(ev.value); }
+    @server.realtime send() { this.sent = [...this.sent, this.text]; this.text = ""; }
+    override render() {
+      // The lines spread before the form: a line sent moves the form to another slot, and the patch replaces it.
+      return h("main", {}, ...this.sent.map((s) => h("p", {}, s)), h("form", { onSubmit: this.send }, h("input", { id: "line", name: "line", value: this.text, onInput: this.typed })));
+    }
+  }
+
+  it("shows the server's value in the new field when the old one agreed with the server (a line sent and cleared)", async () => {
+    const t = await open(Shifting);
+    const old = t.find("#line") as HTMLInputElement;
+    await t.input("#line", "hello");
+    await t.submit("form");
+    const now = t.find("#line") as HTMLInputElement;
+    expect(now).not.toBe(old);
+    expect(t.document.activeElement).toBe(now);
+    expect(t.app.sent).toEqual(["hello"]);
+    expect(now.value).toBe("");
+  });
+});
