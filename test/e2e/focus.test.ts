@@ -1,6 +1,7 @@
 import { expect, it } from "vitest";
 import { App, h, handler, server, type EventSummary } from "revue";
 import { textInput } from "revue/ui";
+import type { Page } from "playwright-core";
 import { connected, describeE2E } from "./browser.js";
 
 /** A keyed list sorted by name, each name an input: renaming a row moves it. */
@@ -73,6 +74,13 @@ class Pages extends App<Pages, {}, "/items/:id"> {
   }
 }
 
+/** Each call takes 300 ms to reach the server: an uplink with latency. */
+const slowUplink = (page: Page) =>
+  page.route("**/api/event", async (route) => {
+    await new Promise((r) => setTimeout(r, 300));
+    await route.continue();
+  });
+
 describeE2E("the focused field while patches arrive, in Chromium", (e2e) => {
   it("a row the visitor is renaming keeps the focus and the caret when the rename moves it, and the rest of the typing lands", async () => {
     const { url } = await e2e.serve(Sorted);
@@ -93,11 +101,7 @@ describeE2E("the focused field while patches arrive, in Chromium", (e2e) => {
   it("a Backspace is not undone by the echo of the keystroke before it, and the server ends with what the field shows", async () => {
     const { url } = await e2e.serve(Echo);
     const page = await e2e.page();
-    // Each call takes 300 ms to reach the server: an uplink with latency.
-    await page.route("**/api/event", async (route) => {
-      await new Promise((r) => setTimeout(r, 300));
-      await route.continue();
-    });
+    await slowUplink(page);
     await page.goto(url);
     await connected(page);
     await page.click("#rv-text");
@@ -119,10 +123,7 @@ describeE2E("the focused field while patches arrive, in Chromium", (e2e) => {
   it("a key release bound to a handler (a call after each keystroke) does not let the echo of an earlier keystroke undo a later one", async () => {
     const { url } = await e2e.serve(Keys);
     const page = await e2e.page();
-    await page.route("**/api/event", async (route) => {
-      await new Promise((r) => setTimeout(r, 300));
-      await route.continue();
-    });
+    await slowUplink(page);
     await page.goto(url);
     await connected(page);
     await page.click("#k");
