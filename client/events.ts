@@ -110,8 +110,8 @@ export function delegateEvents(root: Element, sink: EventSink, typingMs = 150): 
     // The server handles a submit; the browser must not navigate away.
     if (realtime && ev.type === "submit") ev.preventDefault();
     // The binding's args, then what happened: the summary is taken now, while the event is current.
-    const summary = realtime ? summarize(ev, el) : undefined;
-    const args = [...bound, summary ?? ev];
+    const summary = realtime && summarize(ev, el);
+    const args = [...bound, summary || ev];
     // Typing: its field agrees with the server on the text sent once the patch that answers it is in (client/apply.ts keepsTyped).
     const field = ev.target as Field;
     const typed = summary && isTyping(ev) && (field.agreed = [] as string[]);

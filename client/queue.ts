@@ -144,8 +144,9 @@ export function createQueue(host: QueueHost, retryMs = 250): CallQueue {
 
   async function send(call: Call): Promise<void> {
     const s = (call.seq ??= ++seq);
-    // An event or emit is done once an ack covers it, whether its answer came yet or not (the two sockets race).
-    if (!call.rpc) answered.push([s, () => call.resolve()]);
+    // An event or emit is done once an ack covers it, whether its answer came yet or not (the two sockets race);
+    // on its first try only, not on every retry while the network is down.
+    if (!call.rpc && !call.tries) answered.push([s, () => call.resolve()]);
     call.tries++;
     inFlight++;
     const sid = host.sid();
